@@ -1,0 +1,61 @@
+"""One error root: every error a user can cause is a CcauditError and exits with status 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CcauditError(Exception):
+    """An error caused by input or configuration; the CLI prints it and exits 2."""
+
+    exit_code = 2
+
+
+class CatalogError(CcauditError):
+    """A catalog or check pack that does not load or does not validate."""
+
+
+class EvidenceError(CcauditError):
+    """Evidence that cannot be imported as given."""
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One problem in one evidence file, located as precisely as the file allows."""
+
+    file: str
+    message: str
+    row: int | None = None  # spreadsheet-style: the header is row 1, the first record row 2
+    column: str | None = None
+    value: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" (got {self.value!r}"
+            text += f"; expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class EvidenceValidationError(EvidenceError):
+    """One or more evidence files failed validation; nothing was imported."""
+
+    def __init__(self, issues: list[ValidationIssue], truncated: bool = False) -> None:
+        self.issues = issues
+        self.truncated = truncated
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        lines = [f"{len(self.issues)} evidence problem(s); nothing was imported:"]
+        lines += [f"  - {issue}" for issue in self.issues]
+        if self.truncated:
+            lines.append("  (more problems were found; fix these and run again)")
+        return "\n".join(lines)

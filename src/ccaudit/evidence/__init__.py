@@ -1,0 +1,1 @@
+"""Evidence: documented dataset templates, readers for the firm's files, validation and the store."""

@@ -1,0 +1,91 @@
+"""The evidence store: every imported file kept unchanged, named by its SHA-256, with a manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+class ManifestEntry(BaseModel):
+    """One imported file: enough to find it again and to prove it is the same file."""
+
+    dataset: str
+    original_name: str
+    sha256: str
+    size_bytes: int
+    rows: int
+    format: str
+    encoding: str | None
+    effective_date: dt.date | None
+    imported_at: dt.datetime
+    ignored_columns: list[str] = []
+    duplicate_rows_dropped: int = 0
+
+
+class Manifest(BaseModel):
+    """What one import took in, and what it passed over."""
+
+    files: list[ManifestEntry]
+    ignored_files: list[str] = []
+    skipped_duplicates: list[str] = []
+    warnings: list[str] = []
+
+    def datasets(self) -> set[str]:
+        return {entry.dataset for entry in self.files}
+
+    def for_dataset(self, dataset: str) -> list[ManifestEntry]:
+        return [entry for entry in self.files if entry.dataset == dataset]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class EvidenceStore:
+    """A folder of blobs/<sha256> plus manifest.json. Writes are atomic: temp file, then rename."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.blobs = root / "blobs"
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / sha256
+
+    def put(self, source: Path, sha256: str) -> Path:
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        target = self.blob_path(sha256)
+        if not target.exists():
+            tmp = target.with_suffix(".part")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+            target.chmod(0o444)
+        return target
+
+    def write_manifest(self, manifest: Manifest) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / "manifest.json"
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    def read_manifest(self) -> Manifest:
+        return Manifest.model_validate_json((self.root / "manifest.json").read_text(encoding="utf-8"))
+
+    def verify(self) -> list[str]:
+        """Files whose bytes no longer match their name: empty when the store is intact."""
+        return [
+            entry.original_name
+            for entry in self.read_manifest().files
+            if not self.blob_path(entry.sha256).exists() or sha256_of(self.blob_path(entry.sha256)) != entry.sha256
+        ]
