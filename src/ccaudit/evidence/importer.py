@@ -150,56 +150,61 @@ def _stage_file(run: _Run, item: EvidenceFile, sha: str, tag: str) -> _Staged | 
             run.issues.append(missing_columns_issue(item.path, spec.name, spec.zh, raw.headers))
         return None
     naive = item.options.naive_timestamps or template.naive_timestamps
-    parsed = _parsed_view(run, template, raw.table, mapped, naive, f"parsed_{tag}")
+    parsed = _parsed_view(run, template, raw.sql, mapped, naive, f"parsed_{tag}")
     stage = f"stage_{tag}"
     columns = ", ".join(quote_ident(c) for c, _ in template.table_columns()[2:])
+    # One pass parses and flags bad rows; only a file with problems is parsed again to explain them.
     run.con.execute(
-        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, _row, {columns} FROM {parsed}"
+        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, _row, {columns}, __bad FROM {parsed}"
     )
-    bad = run.con.execute(f"SELECT count(*) FROM {parsed} WHERE __bad").fetchone()
+    bad = run.con.execute(f"SELECT count(*) FROM {stage} WHERE __bad").fetchone()
     if bad and bad[0]:
         _collect_issues(run, item, template, parsed, mapped)
-    children = _stage_children(run, template, raw.table, mapped, sha, tag)
+    run.con.execute(f"ALTER TABLE {stage} DROP COLUMN __bad")
+    children = _stage_children(run, template, raw.sql, mapped, sha, tag)
     rows = _count(run.con, stage)
     run.con.execute(f"DROP VIEW {parsed}")
-    run.con.execute(f"DROP TABLE {raw.table}")
+    if raw.table:
+        run.con.execute(f"DROP TABLE {raw.table}")
     return _Staged(item, sha, stage, children, rows, raw.encoding, unknown)
 
 
 def _parsed_view(
     run: _Run, template: DatasetTemplate, raw: str, mapped: dict[str, str], naive: str, name: str
 ) -> str:
-    """A view with, per field: c__<f> (cleaned text), the typed column(s), and __bad for the row."""
+    """A view with, per field: c__<f> (cleaned text), the typed column(s), and __bad for the row.
+
+    Required fields are always mapped here (a missing required column stops the file earlier)."""
     cleaned = ["_row"]
-    typed: list[str] = []
+    levels: list[list[str]] = []
     bad_terms: list[str] = []
-    sql_types = dict(template.table_columns())
     for spec in template.fields:
-        if spec.type is FieldType.LIST:
-            if spec.name in mapped:
-                cleaned.append(f"{nz.clean_expr(mapped[spec.name])} AS {quote_ident('c__' + spec.name)}")
-            if spec.required:
-                bad_terms.append(f"{quote_ident('c__' + spec.name)} IS NULL")
-            continue
-        if spec.name not in mapped:
-            for col, _ in nz.parse_expr(spec, "NULL", run.settings.firm_timezone, naive):
-                typed.append(f"CAST(NULL AS {sql_types[col]}) AS {quote_ident(col)}")
-            continue
         clean_col = quote_ident("c__" + spec.name)
-        cleaned.append(f"{nz.clean_expr(mapped[spec.name])} AS {clean_col}")
-        exprs = nz.parse_expr(spec, clean_col, run.settings.firm_timezone, naive)
-        for col, expr in exprs:
-            typed.append(f"{expr} AS {quote_ident(col)}")
-        first = quote_ident(exprs[0][0])
-        if spec.type is not FieldType.STRING:
-            bad_terms.append(f"({clean_col} IS NOT NULL AND {first} IS NULL)")
-        if spec.required:
-            bad_terms.append(f"{clean_col} IS NULL")
+        if spec.name in mapped:
+            cleaned.append(f"{nz.clean_expr(mapped[spec.name])} AS {clean_col}")
+            if spec.required:
+                bad_terms.append(f"{clean_col} IS NULL")
+        if spec.type is FieldType.LIST:
+            continue
+        if spec.name in mapped:
+            field_levels = nz.parse_levels(spec, clean_col, run.settings.firm_timezone, naive)
+            if spec.type is not FieldType.STRING:
+                bad_terms.append(f"({clean_col} IS NOT NULL AND {quote_ident(spec.name)} IS NULL)")
+        else:
+            outputs = (spec.name, f"{spec.name}_utc")
+            field_levels = [[(c, f"CAST(NULL AS {t})") for c, t in template.table_columns() if c in outputs]]
+        # Align every field's last level with the others' so all outputs appear at the top level.
+        while len(levels) < len(field_levels):
+            levels.insert(0, [])
+        offset = len(levels) - len(field_levels)
+        for i, level in enumerate(field_levels):
+            levels[offset + i] += [f"{expr} AS {quote_ident(col)}" for col, expr in level]
+    sql = f"SELECT {', '.join(cleaned)} FROM ({raw})"
+    for level in levels:
+        if level:
+            sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
     bad = " OR ".join(bad_terms) or "false"
-    run.con.execute(
-        f"CREATE VIEW {name} AS SELECT *, ({bad}) AS __bad FROM "
-        f"(SELECT *, {', '.join(typed)} FROM (SELECT {', '.join(cleaned)} FROM {raw}))"
-    )
+    run.con.execute(f"CREATE VIEW {name} AS SELECT *, ({bad}) AS __bad FROM ({sql})")
     return name
 
 
@@ -258,12 +263,12 @@ def _stage_children(
             split = nz.list_split_expr(nz.clean_expr(mapped[spec.name]))
             run.con.execute(
                 f"CREATE TABLE {table} AS SELECT * FROM (SELECT {quote_literal(sha)} AS _file, _row, {key_part}"
-                f"trim(unnest({split})) AS value FROM {raw}) WHERE value <> ''"
+                f"trim(unnest({split})) AS value FROM ({raw})) WHERE value <> ''"
             )
         else:
             run.con.execute(
                 f"CREATE TABLE {table} AS SELECT {quote_literal(sha)} AS _file, _row, {key_part}"
-                f"CAST(NULL AS VARCHAR) AS value FROM {raw} WHERE false"
+                f"CAST(NULL AS VARCHAR) AS value FROM ({raw}) WHERE false"
             )
         children[spec.name] = table
     return children
@@ -311,6 +316,9 @@ def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> 
     table = quote_ident(template.id)
     keys = ", ".join(quote_ident(k) for k in template.key)
     content = [quote_ident(c) for c, _ in template.table_columns()[2:]]
+    probe = run.con.execute(f"SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1").fetchall()
+    if not probe:  # the common case: one pass over the key columns only
+        return 0
     groups = run.con.execute(
         f"SELECT {keys}, count(*) AS n, count(DISTINCT hash({', '.join(content)})) AS variants, "
         f"list(_file ORDER BY _file, _row)[1:3], list(_row ORDER BY _file, _row)[1:3] "

@@ -38,8 +38,12 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP MACRO cc_clean(s) AS
-            CASE WHEN lower(trim(s, ' \t\r\n\u3000')) IN ({_words(NULL_WORDS)}) THEN NULL
-                 ELSE trim(s, ' \t\r\n\u3000') END;
+            CASE WHEN s = '' OR (strlen(s) <= 4 AND lower(s) IN ({_words(NULL_WORDS)})) THEN NULL
+                 WHEN starts_with(s, ' ') OR ends_with(s, ' ') OR contains(s, '\u3000') OR contains(s, '\t')
+                      OR contains(s, '\r') OR contains(s, '\n')
+                 THEN CASE WHEN lower(trim(s, ' \t\r\n\u3000')) IN ({_words(NULL_WORDS)}) THEN NULL
+                           ELSE trim(s, ' \t\r\n\u3000') END
+                 ELSE s END;
         CREATE OR REPLACE TEMP MACRO cc_ymd(y, m, d) AS
             TRY_CAST(printf('%04d-%02d-%02d',
                 CASE WHEN length(y) <= 3 THEN TRY_CAST(y AS INTEGER) + 1911 ELSE TRY_CAST(y AS INTEGER) END,
@@ -98,49 +102,58 @@ def _token(text: str) -> str:
     return "_".join(text.lower().replace("-", " ").split())
 
 
-def parse_expr(spec: FieldSpec, clean: str, firm_tz: str, naive: str) -> list[tuple[str, str]]:
-    """[(output column, SQL expression)] for one field over its cleaned text `clean`."""
+Level = list[tuple[str, str]]
+
+
+def parse_levels(spec: FieldSpec, clean: str, firm_tz: str, naive: str) -> list[Level]:
+    """The typed column(s) of one field as successive SELECT levels over its cleaned text `clean`.
+
+    Each level may use the columns of the levels before it. Splitting the work this way makes each
+    regular expression run once per value; the last level holds the field's output columns.
+    """
     name = spec.name
     kind = spec.type
+    if kind is FieldType.TIMESTAMP:
+        return _timestamp_levels(name, clean, firm_tz, naive)
     if kind is FieldType.STRING:
-        return [(name, clean)]
+        return [[(name, clean)]]
     if kind is FieldType.ENUM:
         mapping: dict[str, str] = {_token(v): v for v in spec.values}
         mapping.update({_token(k): v for k, v in spec.value_aliases.items()})
         whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
-        return [(name, f"CASE {_norm_token(clean)} {whens} END")]
+        return [[(name, f"CASE {_norm_token(clean)} {whens} END")]]
     if kind is FieldType.INTEGER:
         num = f"TRY_CAST(replace({clean}, ',', '') AS DOUBLE)"
-        return [(name, f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END")]
+        return [[(name, f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END")]]
     if kind is FieldType.NUMBER:
-        return [(name, f"TRY_CAST(replace({clean}, ',', '') AS DOUBLE)")]
+        return [[(name, f"TRY_CAST(replace({clean}, ',', '') AS DOUBLE)")]]
     if kind is FieldType.BOOLEAN:
         low = f"lower({clean})"
-        return [(name, f"CASE WHEN {low} IN ({_words(TRUE_WORDS)}) THEN true "
-                       f"WHEN {low} IN ({_words(FALSE_WORDS)}) THEN false END")]
+        return [[(name, f"CASE WHEN {low} IN ({_words(TRUE_WORDS)}) THEN true "
+                        f"WHEN {low} IN ({_words(FALSE_WORDS)}) THEN false END")]]
     if kind is FieldType.DATE:
-        return [(name, f"cc_date({clean})")]
+        return [[(name, f"cc_date({clean})")]]
     if kind is FieldType.TIME:
-        return [(name, f"cc_time({clean})")]
-    if kind is FieldType.TIMESTAMP:
-        return _timestamp_exprs(name, clean, firm_tz, naive)
+        return [[(name, f"cc_time({clean})")]]
     raise ValueError(f"no single-column parse for {kind}")
 
 
-def _timestamp_exprs(name: str, clean: str, firm_tz: str, naive: str) -> list[tuple[str, str]]:
+def _timestamp_levels(name: str, clean: str, firm_tz: str, naive: str) -> list[Level]:
     tz = quote_literal(firm_tz)
+    iso, parts, wall, offset, utc = (quote_ident(f"__{k}__{name}") for k in ("iso", "p", "w", "o", "utc"))
     # Fast path: plain ISO without an offset, the shape most gateways export, skips the regex.
-    iso = f"try_strptime({clean}, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M'])"
-    parts = f"cc_ts_parts({clean})"
-    wall = f"coalesce({iso}, cc_wall({parts}))"
-    offset = f"CASE WHEN {iso} IS NULL THEN cc_offset_minutes(({parts}).tz) END"
-    if naive == "local":
-        naive_utc = f"timezone('UTC', timezone({tz}, {wall}))"
-    else:
-        naive_utc = wall
-    utc = f"CASE WHEN {offset} IS NOT NULL THEN {wall} - to_minutes({offset}) ELSE {naive_utc} END"
-    local = f"timezone({tz}, timezone('UTC', {utc}))"
-    return [(name, local), (f"{name}_utc", utc)]
+    # TRY_CAST silently drops an offset, so it only sees YYYY-MM-DD[ T]HH:MM[:SS] with nothing after.
+    level1 = [(f"__iso__{name}", f"CASE WHEN length({clean}) BETWEEN 16 AND 19 AND {clean}[5] = '-' "
+                                 f"AND {clean}[8] = '-' AND {clean}[14] = ':' THEN TRY_CAST({clean} AS TIMESTAMP) END")]
+    level2 = [(f"__p__{name}", f"CASE WHEN {iso} IS NULL AND {clean} IS NOT NULL THEN cc_ts_parts({clean}) END")]
+    level3 = [
+        (f"__w__{name}", f"coalesce({iso}, cc_wall({parts}))"),
+        (f"__o__{name}", f"cc_offset_minutes({parts}.tz)"),
+    ]
+    naive_utc = f"timezone('UTC', timezone({tz}, {wall}))" if naive == "local" else wall
+    level4 = [(f"__utc__{name}", f"CASE WHEN {offset} IS NOT NULL THEN {wall} - to_minutes({offset}) ELSE {naive_utc} END")]
+    level5 = [(name, f"timezone({tz}, timezone('UTC', {utc}))"), (f"{name}_utc", utc)]
+    return [level1, level2, level3, level4, level5]
 
 
 def list_split_expr(clean: str) -> str:

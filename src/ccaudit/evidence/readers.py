@@ -34,11 +34,15 @@ def file_format(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A raw table in the workspace connection and what was learnt reading it."""
+    """A query over the file giving `_row` and its columns as text, and what was learnt reading it.
 
-    table: str
+    `sql` is a relation, not a table: the file is scanned once by the import's single parse pass
+    rather than copied first. Excel sheets, already in memory, are materialised as `table`."""
+
+    sql: str
     headers: list[str]
     encoding: str | None
+    table: str | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -85,13 +89,15 @@ def _read_csv(
     options = "header=true, all_varchar=true, null_padding=false"
     if delim:
         options += ", delim='\\t'"
+    scan = f"read_csv({quote_literal(str(source))}, {options})"
     try:
-        con.execute(
-            f"CREATE TABLE {table}__src AS SELECT * FROM read_csv({quote_literal(str(source))}, {options})"
-        )
+        headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        # A full pass now surfaces malformed lines (wrong column counts, bad quoting) with their line.
+        con.execute(f"SELECT count(*) FROM {scan}").fetchone()
     except duckdb.Error as exc:
         raise EvidenceError(_csv_error(path, exc)) from None
-    return _with_rows(con, table, offset=2, encoding=used)
+    # row_number() over a single-file scan follows the file's order (insertion order is preserved).
+    return RawTable(f"SELECT row_number() OVER () + 1 AS _row, * FROM {scan}", headers, used)
 
 
 def _csv_error(path: Path, exc: duckdb.Error) -> str:
@@ -104,20 +110,11 @@ def _csv_error(path: Path, exc: duckdb.Error) -> str:
 
 def _read_via_duckdb(con: duckdb.DuckDBPyConnection, path: Path, table: str, source_sql: str) -> RawTable:
     try:
-        cols = con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
-        casts = ", ".join(f"CAST({quote_ident(c[0])} AS VARCHAR) AS {quote_ident(c[0])}" for c in cols)
-        con.execute(f"CREATE TABLE {table}__src AS SELECT {casts} FROM {source_sql}")
+        cols = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()]
     except duckdb.Error as exc:
         raise EvidenceError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
-    return _with_rows(con, table, offset=1, encoding=None)
-
-
-def _with_rows(con: duckdb.DuckDBPyConnection, table: str, offset: int, encoding: str | None) -> RawTable:
-    # rowid follows insertion order, which DuckDB keeps for a plain CREATE TABLE AS over one file.
-    con.execute(f"CREATE TABLE {table} AS SELECT rowid + {offset} AS _row, * FROM {table}__src")
-    con.execute(f"DROP TABLE {table}__src")
-    headers = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()][1:]
-    return RawTable(table, headers, encoding)
+    casts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" for c in cols)
+    return RawTable(f"SELECT row_number() OVER () AS _row, {casts} FROM {source_sql}", cols, None)
 
 
 def _cell_text(value: object) -> str | None:
@@ -169,7 +166,7 @@ def _read_excel(
     con.register(f"{table}__arrow", arrow)
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}__arrow")
     con.unregister(f"{table}__arrow")
-    return RawTable(table, headers, None)
+    return RawTable(f"SELECT * FROM {table}", headers, None, table=table)
 
 
 def _unique(headers: list[str]) -> list[str]:

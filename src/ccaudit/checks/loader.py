@@ -1,0 +1,102 @@
+"""Loads check folders: content/checks/<area>/<check_id>/{check.yaml, query.sql, cases.yaml}."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pydantic import ValidationError
+
+from ccaudit.checks.models import Check, CheckMetadata
+from ccaudit.content import BUILTIN
+from ccaudit.errors import CatalogError
+from ccaudit.evidence.readers import quote_literal
+
+TEMPLATES = "_templates"
+
+
+def _sql_list(values: Iterable[Any]) -> str:
+    return ", ".join(quote_literal(str(v)) for v in values)
+
+
+def _sql_values(values: Iterable[Any]) -> str:
+    """A portable one-column VALUES body: ('a'), ('b')."""
+    return ", ".join(f"({quote_literal(str(v))})" for v in values)
+
+
+def _environment(root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root / TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["sql_list"] = _sql_list
+    env.filters["sql_values"] = _sql_values
+    env.filters["sql_str"] = lambda v: quote_literal(str(v))
+    env.filters["sql_int"] = lambda v: str(int(v))
+    return env
+
+
+class CheckLibrary:
+    """Every loaded check by ID; aliases resolve to the current ID."""
+
+    def __init__(self, checks: Iterable[Check]) -> None:
+        self._by_id: dict[str, Check] = {}
+        self._alias: dict[str, str] = {}
+        for check in checks:
+            if check.id in self._by_id:
+                raise CatalogError(f"check {check.id} is defined twice ({check.folder})")
+            self._by_id[check.id] = check
+            for alias in check.meta.aliases:
+                self._alias[alias] = check.id
+
+    @classmethod
+    def load(cls, extra_paths: Iterable[Path] = ()) -> CheckLibrary:
+        roots = [BUILTIN / "checks", *(Path(p) / "checks" for p in extra_paths)]
+        return cls(check for root in roots if root.is_dir() for check in load_pack(root))
+
+    def __iter__(self) -> Iterator[Check]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._by_id or check_id in self._alias
+
+    def get(self, check_id: str) -> Check:
+        key = self._alias.get(check_id, check_id)
+        if key not in self._by_id:
+            raise CatalogError(f"unknown check {check_id!r}")
+        return self._by_id[key]
+
+
+def load_pack(root: Path) -> Iterator[Check]:
+    env = _environment(root)
+    for meta_path in sorted(root.glob("*/*/check.yaml")):
+        folder = meta_path.parent
+        if folder.parent.name == TEMPLATES:
+            continue
+        yield load_check(folder, env)
+
+
+def load_check(folder: Path, env: jinja2.Environment) -> Check:
+    try:
+        meta = CheckMetadata.model_validate(yaml.safe_load((folder / "check.yaml").read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CatalogError(f"check {folder}: check.yaml is invalid: {exc}") from exc
+    if meta.id != folder.name:
+        raise CatalogError(f"check {folder}: id {meta.id!r} differs from its folder name")
+    try:
+        if meta.query_template:
+            template = env.get_template(f"{meta.query_template}.sql")
+        else:
+            template = env.from_string((folder / "query.sql").read_text(encoding="utf-8"))
+        sql = template.render(**meta.vars).strip().rstrip(";")
+    except (OSError, jinja2.TemplateError) as exc:
+        raise CatalogError(f"check {meta.id}: its query cannot be rendered: {exc}") from exc
+    return Check(meta=meta, sql=sql, folder=folder, area=folder.parent.name)

@@ -1,0 +1,121 @@
+"""Runs checks: each query's failing rows become a table, annotated with the compensating measure
+that covers each row (if any) and the file it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccaudit.checks.engines import CheckEngine, transpile
+from ccaudit.checks.models import Check, CheckOutcome
+from ccaudit.errors import CatalogError
+from ccaudit.evidence.readers import quote_ident, quote_literal
+
+REQUIRED_COLUMNS = ("subject", "_file", "_row")
+MEASURES = "compensating_measures"
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    outcome: CheckOutcome
+    offending: int = 0
+    compensated: int = 0
+    expired_only: int = 0  # rows whose only measure has expired
+    missing: list[str] = field(default_factory=list)
+    table: str | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    expired_measures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def uncovered(self) -> int:
+        return self.offending - self.compensated
+
+
+def offending_table(check_id: str) -> str:
+    return f"offending__{check_id}"
+
+
+def _measure_filter(requirements: Iterable[str], check_id: str, valid: bool) -> str:
+    reqs = ", ".join(quote_literal(r) for r in requirements)
+    window = "m.approved_on <= p.as_of AND m.review_by >= p.as_of" if valid else "m.review_by < p.as_of"
+    return (
+        f"m.requirement_id IN ({reqs}) AND (m.check_id IS NULL OR m.check_id = {quote_literal(check_id)}) "
+        f"AND (m.subject IS NULL OR m.subject = q.subject) AND {window}"
+    )
+
+
+def wrap(check: Check, requirements: list[str]) -> str:
+    """The check's query plus compensation and provenance columns, still portable SQL."""
+    valid = _measure_filter(requirements, check.id, valid=True)
+    expired = _measure_filter(requirements, check.id, valid=False)
+    return (
+        "SELECT q.*, f.original_name AS source_file, "
+        f"(SELECT min(m.measure_id) FROM {MEASURES} m CROSS JOIN params p WHERE {valid}) AS compensated_by, "
+        f"(SELECT min(m.measure_id) FROM {MEASURES} m CROSS JOIN params p WHERE {expired}) AS expired_measure "
+        f"FROM ({check.sql}) q LEFT JOIN evidence_files f ON f.sha256 = q._file"
+    )
+
+
+def run_checks(
+    engine: CheckEngine,
+    checks: Iterable[Check],
+    requirements_of: Mapping[str, list[str]],
+    supplied: set[str],
+    sample_rows: int,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, CheckResult]:
+    results: dict[str, CheckResult] = {}
+    for check in checks:
+        if progress:
+            progress(check.id)
+        missing = [d for d in check.meta.datasets if d not in supplied]
+        if missing:
+            results[check.id] = CheckResult(check, CheckOutcome.MISSING_EVIDENCE, missing=missing)
+            continue
+        results[check.id] = _run_one(engine, check, requirements_of.get(check.id, []), sample_rows)
+    return results
+
+
+def _run_one(engine: CheckEngine, check: Check, requirements: list[str], sample_rows: int) -> CheckResult:
+    table = offending_table(check.id)
+    try:
+        engine.create_table(table, transpile(wrap(check, requirements), engine.dialect))
+    except Exception as exc:  # an engine error here is a defect in the check, not in the evidence
+        raise CatalogError(f"check {check.id} failed to run: {str(exc).splitlines()[0]}") from exc
+    columns = engine.columns(table)
+    absent = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if absent:
+        raise CatalogError(f"check {check.id}: its query must return column(s) {', '.join(absent)}")
+    stats = engine.query(
+        "SELECT count(*) AS n, "
+        "sum(CASE WHEN compensated_by IS NOT NULL THEN 1 ELSE 0 END) AS covered, "
+        "sum(CASE WHEN compensated_by IS NULL AND expired_measure IS NOT NULL THEN 1 ELSE 0 END) AS expired "
+        f"FROM {quote_ident(table)}"
+    )[0]
+    offending = int(stats["n"] or 0)
+    result = CheckResult(
+        check,
+        CheckOutcome.FAILED if offending else CheckOutcome.PASSED,
+        offending=offending,
+        compensated=int(stats["covered"] or 0),
+        expired_only=int(stats["expired"] or 0),
+        table=table,
+    )
+    if offending:
+        order = ", ".join(quote_ident(k) for k in (*check.meta.key, "_row") if k in columns)
+        result.sample = engine.query(f"SELECT * FROM {quote_ident(table)} ORDER BY {order} LIMIT {sample_rows}")
+        result.measures = [
+            r["m"] for r in engine.query(
+                f"SELECT DISTINCT compensated_by AS m FROM {quote_ident(table)} "
+                "WHERE compensated_by IS NOT NULL ORDER BY 1"
+            )
+        ]
+        result.expired_measures = engine.query(
+            f"SELECT m.measure_id, m.review_by, count(*) AS rows FROM {quote_ident(table)} o "
+            f"JOIN {MEASURES} m ON m.measure_id = o.expired_measure WHERE o.compensated_by IS NULL "
+            "GROUP BY m.measure_id, m.review_by ORDER BY m.measure_id"
+        )
+    return result

@@ -1,0 +1,1 @@
+"""Inspection: import evidence, run the checks a catalog names, decide and write the findings."""

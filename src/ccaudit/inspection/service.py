@@ -1,0 +1,241 @@
+"""One inspection of one firm's evidence folder on one as-of date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ccaudit
+from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.catalog.models import Catalog, Requirement
+from ccaudit.checks.engines import CheckEngine, DuckDBEngine
+from ccaudit.checks.loader import CheckLibrary
+from ccaudit.checks.params import InspectionParams
+from ccaudit.checks.runner import CheckResult, run_checks
+from ccaudit.errors import CatalogError, EvidenceError
+from ccaudit.evidence.importer import import_folder, open_workspace
+from ccaudit.evidence.store import EvidenceStore, Manifest
+from ccaudit.evidence.templates import TemplateRegistry
+from ccaudit.findings.decide import decide
+from ccaudit.findings.models import (
+    AttestationRef,
+    CheckFinding,
+    EvidenceRef,
+    Finding,
+    InspectionReport,
+    Status,
+)
+from ccaudit.findings.sentence import jsonable, render
+from ccaudit.findings.writer import export_offending, write_report
+from ccaudit.settings import Settings
+
+WORKSPACE = "workspace.duckdb"
+Progress = Callable[[str, str, int, int], None]  # (stage, label, done, total)
+
+
+@dataclass
+class Content:
+    """Everything an inspection reads that is not the firm's evidence."""
+
+    catalogs: CatalogLibrary
+    checks: CheckLibrary
+    templates: TemplateRegistry
+
+    @classmethod
+    def load(cls, settings: Settings) -> Content:
+        content = cls(
+            CatalogLibrary.load(settings.content_paths),
+            CheckLibrary.load(settings.content_paths),
+            TemplateRegistry.load(settings.content_paths),
+        )
+        content.validate()
+        return content
+
+    def validate(self) -> None:
+        """Every check a catalog names exists, and every dataset a check names has a template."""
+        for catalog_id in self.catalogs.ids():
+            for catalog in self.catalogs.versions(catalog_id):
+                for req in catalog.requirements:
+                    for check_id in req.checks:
+                        if check_id not in self.checks:
+                            raise CatalogError(f"{catalog.label}: {req.id} names unknown check {check_id}")
+        for check in self.checks:
+            for dataset in (*check.meta.datasets, *check.meta.optional_datasets):
+                if dataset not in self.templates:
+                    raise CatalogError(f"check {check.id} names unknown dataset {dataset}")
+
+
+@dataclass
+class InspectionResult:
+    report: InspectionReport
+    out_dir: Path
+    results: dict[str, CheckResult]
+
+
+def inspect(
+    evidence_dir: Path,
+    as_of: dt.date,
+    out_dir: Path,
+    settings: Settings,
+    catalog_id: str = DEFAULT_CATALOG,
+    progress: Progress | None = None,
+) -> InspectionResult:
+    content = Content.load(settings)
+    catalog = content.catalogs.in_force(catalog_id, as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = EvidenceStore(out_dir / "evidence")
+    manifest = import_folder(
+        evidence_dir, out_dir / WORKSPACE, store, content.templates, settings,
+        progress=(lambda label, done, total: progress("import", label, done, total)) if progress else None,
+    )
+    con = open_workspace(out_dir / WORKSPACE, settings)
+    try:
+        return evaluate(DuckDBEngine(con), catalog, content, manifest, as_of, out_dir, settings, progress)
+    finally:
+        con.close()
+
+
+def evaluate(
+    engine: CheckEngine,
+    catalog: Catalog,
+    content: Content,
+    manifest: Manifest,
+    as_of: dt.date,
+    out_dir: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> InspectionResult:
+    """Run the catalog's checks on evidence already in the engine, decide, and write the results."""
+    supplied = manifest.datasets()
+    profile = _firm_profile(engine, supplied)
+    interval = int(profile.get("review_interval_months") or 12) if profile else 12
+    params = InspectionParams(as_of=as_of, review_interval_months=interval)
+    engine.set_params(params)
+    requirements = catalog.assessable()
+    requirements_of: dict[str, list[str]] = {}
+    for req in requirements:
+        for check_id in req.checks:
+            requirements_of.setdefault(content.checks.get(check_id).id, []).append(req.id)
+    checks = [content.checks.get(c) for c in requirements_of]
+    done = 0
+
+    def tick(check_id: str) -> None:
+        nonlocal done
+        if progress:
+            progress("checks", check_id, done, len(checks))
+        done += 1
+
+    results = run_checks(engine, checks, requirements_of, supplied, settings.sample_rows, tick)
+    if progress:
+        progress("checks", "", len(checks), len(checks))
+    files = export_offending(engine, results, out_dir, settings.parquet_threshold_rows)
+    attestations = _attestations(engine, supplied)
+    findings = [
+        _finding(req, content, results, profile, attestations.get(req.id), manifest, files)
+        for req in requirements
+    ]
+    counts = {s.value: sum(1 for f in findings if f.status is s) for s in Status}
+    report = InspectionReport(
+        firm=profile.get("firm_name") if profile else None,
+        firm_id=profile.get("firm_id") if profile else None,
+        as_of=as_of.isoformat(),
+        catalog=catalog.id,
+        catalog_version=catalog.version,
+        catalog_effective_from=catalog.effective_from.isoformat(),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        ccaudit_version=ccaudit.__version__,
+        counts=counts,
+        findings=findings,
+        evidence=[_ref(e) for e in manifest.files],
+        warnings=[*manifest.warnings, *manifest.skipped_duplicates,
+                  *(f"not evidence (no matching dataset): {n}" for n in manifest.ignored_files)],
+    )
+    write_report(report, out_dir)
+    return InspectionResult(report, out_dir, results)
+
+
+def _firm_profile(engine: CheckEngine, supplied: set[str]) -> dict[str, Any] | None:
+    if "firm_profile" not in supplied:
+        return None
+    rows = engine.query("SELECT * FROM firm_profile")
+    if len(rows) != 1:
+        raise EvidenceError(f"firm_profile must have exactly one row (found {len(rows)})")
+    return rows[0]
+
+
+def _attestations(engine: CheckEngine, supplied: set[str]) -> dict[str, dict[str, Any]]:
+    """The latest attestation per requirement within the review period."""
+    if "attestations" not in supplied:
+        return {}
+    rows = engine.query(
+        "SELECT a.* FROM attestations a CROSS JOIN params p "
+        "WHERE a.attested_on BETWEEN p.review_window_start AND p.as_of "
+        "ORDER BY a.requirement_id, a.attested_on DESC, a._row DESC"
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:  # one row per attestation: a small register, not evidence at scale
+        latest.setdefault(row["requirement_id"], row)
+    return latest
+
+
+def _ref(entry: Any) -> EvidenceRef:
+    return EvidenceRef(
+        dataset=entry.dataset, sha256=entry.sha256, original_name=entry.original_name, rows=entry.rows,
+        effective_date=entry.effective_date.isoformat() if entry.effective_date else None,
+    )
+
+
+def _finding(
+    req: Requirement,
+    content: Content,
+    results: dict[str, CheckResult],
+    profile: dict[str, Any] | None,
+    attestation: dict[str, Any] | None,
+    manifest: Manifest,
+    files: dict[str, str],
+) -> Finding:
+    req_results = [results[content.checks.get(c).id] for c in req.checks]
+    decision = decide(req, profile, req_results, attestation)
+    in_scope = decision.status is not Status.NOT_APPLICABLE
+    checks = [_check_finding(r, req, manifest, files) for r in req_results] if in_scope else []
+    return Finding(
+        requirement_id=req.id,
+        area=req.area,
+        title=req.text.en,
+        title_zh=req.text.zh_tw,
+        obligation=(req.obligation.value if req.obligation else "shall"),
+        status=decision.status,
+        summary="; ".join(decision.reasons),
+        reasons=decision.reasons,
+        checks=checks,
+        attestation=AttestationRef(
+            result=attestation["result"], attested_by=attestation["attested_by"],
+            attested_on=attestation["attested_on"].isoformat(), document_ref=attestation.get("document_ref"),
+            note=attestation.get("note"),
+        ) if attestation else None,
+    )
+
+
+def _check_finding(result: CheckResult, req: Requirement, manifest: Manifest, files: dict[str, str]) -> CheckFinding:
+    meta = result.check.meta
+    datasets = [*meta.datasets, *meta.optional_datasets]
+    return CheckFinding(
+        check_id=meta.id,
+        title=meta.title.en,
+        outcome=result.outcome.value,
+        obligation=(meta.obligation or req.obligation or "shall"),
+        severity=meta.severity.value,
+        offending_count=result.offending,
+        compensated_count=result.compensated,
+        expired_compensation_count=result.expired_only,
+        missing_datasets=result.missing,
+        offending_file=files.get(meta.id),
+        sample=[jsonable(row) for row in result.sample],
+        sample_sentences=[render(meta.sentence.en, row) for row in result.sample],
+        compensating_measures=result.measures,
+        expired_measures=[jsonable(m) for m in result.expired_measures],
+        evidence=[_ref(e) for d in datasets for e in manifest.for_dataset(d)],
+    )
