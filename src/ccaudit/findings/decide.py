@@ -29,7 +29,7 @@ def decide(
     results: list[CheckResult],
     attestation: dict[str, Any] | None,
 ) -> Decision:
-    scope = _scope(req, profile)
+    scope = scope_decision(req, profile)
     if scope is not None:
         return scope
     if attestation and attestation["result"] == "not_applicable":
@@ -73,7 +73,7 @@ def decide(
     return Decision(Status.COMPLIANT, reasons or ["every check passed"])
 
 
-def _scope(req: Requirement, profile: dict[str, Any] | None) -> Decision | None:
+def scope_decision(req: Requirement, profile: dict[str, Any] | None) -> Decision | None:
     if req.applies_if is None:
         return None
     if profile is None:

@@ -19,7 +19,7 @@ from ccaudit.errors import CatalogError, EvidenceError
 from ccaudit.evidence.importer import import_folder, open_workspace
 from ccaudit.evidence.store import EvidenceStore, Manifest
 from ccaudit.evidence.templates import TemplateRegistry
-from ccaudit.findings.decide import decide
+from ccaudit.findings.decide import decide, scope_decision
 from ccaudit.findings.models import (
     AttestationRef,
     CheckFinding,
@@ -117,6 +117,9 @@ def evaluate(
     requirements = catalog.assessable()
     requirements_of: dict[str, list[str]] = {}
     for req in requirements:
+        out_of_scope = scope_decision(req, profile)
+        if out_of_scope is not None and out_of_scope.status is Status.NOT_APPLICABLE:
+            continue  # no checks run for what does not apply: no offending rows to confuse anyone
         for check_id in req.checks:
             requirements_of.setdefault(content.checks.get(check_id).id, []).append(req.id)
     checks = [content.checks.get(c) for c in requirements_of]
@@ -197,7 +200,7 @@ def _finding(
     manifest: Manifest,
     files: dict[str, str],
 ) -> Finding:
-    req_results = [results[content.checks.get(c).id] for c in req.checks]
+    req_results = [results[c.id] for c in map(content.checks.get, req.checks) if c.id in results]
     decision = decide(req, profile, req_results, attestation)
     in_scope = decision.status is not Status.NOT_APPLICABLE
     checks = [_check_finding(r, req, manifest, files) for r in req_results] if in_scope else []

@@ -1,0 +1,1 @@
+"""Command line: thin Typer commands that parse input, call a service and render the result."""

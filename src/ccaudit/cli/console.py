@@ -1,0 +1,69 @@
+"""Rendering helpers shared by the commands: tables, progress, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ccaudit.findings.models import STATUS_LABELS, InspectionReport, Status
+
+console = Console()
+err_console = Console(stderr=True)
+
+STATUS_STYLE = {
+    Status.COMPLIANT: "green",
+    Status.NON_COMPLIANT: "bold red",
+    Status.OBSERVATION: "yellow",
+    Status.COMPENSATED: "cyan",
+    Status.NOT_APPLICABLE: "dim",
+    Status.NEEDS_REVIEW: "magenta",
+}
+
+
+def status_label(status: Status, lang: str) -> str:
+    en, zh = STATUS_LABELS[status]
+    return zh if lang.startswith("zh") else en
+
+
+@contextmanager
+def progress_bar() -> Iterator[object]:
+    """A progress callback (stage, label, done, total) drawn as one bar per stage."""
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[label]}"), console=err_console, transient=True,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, label: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total, label="")
+            progress.update(tasks[stage], completed=done, total=total, label=label)
+
+        yield update
+
+
+def findings_table(report: InspectionReport, lang: str) -> Table:
+    title = f"{report.firm or 'firm'} · as of {report.as_of} · {report.catalog} v{report.catalog_version}"
+    table = Table(title=title, show_lines=False)
+    table.add_column("ID")
+    table.add_column("requirement" if not lang.startswith("zh") else "條文", max_width=48, overflow="ellipsis")
+    table.add_column("obligation")
+    table.add_column("status" if not lang.startswith("zh") else "查核結果")
+    table.add_column("rows", justify="right")
+    for f in report.findings:
+        title_text = f.title_zh if lang.startswith("zh") else f.title
+        rows = sum(c.offending_count for c in f.checks)
+        table.add_row(
+            f.requirement_id, title_text, f.obligation,
+            f"[{STATUS_STYLE[f.status]}]{status_label(f.status, lang)}[/]", str(rows) if rows else "",
+        )
+    return table
+
+
+def counts_line(report: InspectionReport, lang: str) -> str:
+    parts = [f"{status_label(Status(k), lang)}: {v}" for k, v in report.counts.items() if v]
+    return " · ".join(parts)

@@ -1,0 +1,146 @@
+"""ccaudit command line. Exit status: 0 when the command ran, 2 for bad input, 1 for --fail-on gates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.cli.console import console, counts_line, err_console, findings_table, progress_bar
+from ccaudit.errors import CcauditError
+from ccaudit.evidence.template_writer import write_templates
+from ccaudit.evidence.templates import TemplateRegistry
+from ccaudit.findings.models import Status
+from ccaudit.settings import Settings
+
+app = typer.Typer(
+    help="ccaudit: inspection of TWSE Article 12 (CC-21100) for securities firms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+LangOpt = Annotated[str, typer.Option("--lang", help="zh-TW or en")]
+
+
+def _as_of(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+
+
+@app.command()
+def catalog(
+    lang: LangOpt = "en",
+    as_of: Annotated[str | None, typer.Option(help="show the version in force on this date")] = None,
+    catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
+) -> None:
+    """List the requirements of the catalog in force."""
+    settings = Settings()
+    day = _as_of(as_of) if as_of else dt.date.today()
+    cat = CatalogLibrary.load(settings.content_paths).in_force(catalog_id, day)
+    zh = lang.lower().startswith("zh")
+    table = Table(title=f"{cat.title.get(lang)} — v{cat.version}, in force from {cat.effective_from}")
+    for name in ("ID", "條文" if zh else "requirement", "obligation", "frequency", "applies if", "checks"):
+        table.add_column(name, overflow="fold")
+    for req in cat.requirements:
+        text = req.text.get(lang)
+        table.add_row(
+            req.id, text if req.assessable else f"[bold]{text}[/]",
+            req.obligation.value if req.obligation else "",
+            f"{req.frequency_months} months" if req.frequency_months else "",
+            req.applies_if or "", str(len(req.checks)) if req.assessable else "",
+        )
+    console.print(table)
+
+
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option("--out", help="folder to write the templates into")],
+    lang: LangOpt = "en",
+) -> None:
+    """Write an empty, documented template per evidence dataset (CSV and XLSX)."""
+    settings = Settings()
+    written = write_templates(TemplateRegistry.load(settings.content_paths), out, lang)
+    console.print(f"wrote {len(written)} files to {out} (see {out / 'README.md'})")
+
+
+@app.command("inspect")
+def inspect_cmd(
+    evidence_dir: Annotated[Path, typer.Argument(help="folder of the firm's evidence files")],
+    as_of: Annotated[str, typer.Option("--as-of", help="inspection date, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="result folder")],
+    lang: LangOpt = "en",
+    catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if any finding has this status")] = None,
+) -> None:
+    """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
+    from ccaudit.inspection.service import inspect
+
+    gate = _status_option(fail_on)
+    settings = Settings()
+    with progress_bar() as progress:
+        result = inspect(evidence_dir, _as_of(as_of), out, settings, catalog_id, progress=progress)  # type: ignore[arg-type]
+    _print_result(result.report, out, lang)
+    if gate is not None and result.report.counts.get(gate.value, 0):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="folder for evidence/ and results/")] = Path("demo-out"),
+    scale: Annotated[float, typer.Option(help="multiplies the firm's size (1 = 3,000 people, 1M sessions)")] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same firm")] = 2026,
+    as_of: Annotated[str, typer.Option("--as-of")] = "2026-11-30",
+    lang: LangOpt = "en",
+    all_in_scope: Annotated[bool, typer.Option(help="set every scope flag on (the firm is also a cloud provider)")] = False,
+) -> None:
+    """Generate a realistic firm with planted gaps, inspect it, and write the results."""
+    from ccaudit.demo.generator import generate
+    from ccaudit.inspection.service import inspect
+
+    day = _as_of(as_of)
+    scope = {"is_cloud_provider": True} if all_in_scope else None
+    with console.status("generating the demo firm's evidence…"):
+        generate(out, scale=scale, seed=seed, as_of=day, scope=scope)
+    console.print(f"evidence written to {out / 'evidence'}")
+    with progress_bar() as progress:
+        result = inspect(out / "evidence", day, out / "results", Settings(), progress=progress)  # type: ignore[arg-type]
+    _print_result(result.report, out / "results", lang)
+
+
+def _status_option(value: str | None) -> Status | None:
+    if value is None:
+        return None
+    try:
+        return Status(value)
+    except ValueError:
+        raise typer.BadParameter(f"--fail-on takes one of {', '.join(s.value for s in Status)}") from None
+
+
+def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
+    console.print(findings_table(report, lang))
+    console.print(counts_line(report, lang))
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
+
+
+def main() -> None:
+    """Entry point: user errors print one clear message and exit 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except CcauditError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.BadParameter, typer.Abort) as exc:  # click usage errors
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""One generator per area of Article 12."""

@@ -1,0 +1,9 @@
+"""Demo evidence for the iot area (to be written)."""
+
+from __future__ import annotations
+
+from ccaudit.demo.context import FirmContext
+
+
+def generate(ctx: FirmContext) -> None:
+    return None

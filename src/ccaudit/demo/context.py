@@ -1,0 +1,67 @@
+"""State shared by the demo's area generators: the firm, its people, and what was planted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ccaudit.demo.writer import EvidenceWriter
+
+
+@dataclass
+class Planted:
+    """The gaps the generator planted: per check, the keys (key columns joined by '|') that must fail,
+    and the subset a valid compensating measure covers."""
+
+    failing: dict[str, set[str]] = field(default_factory=dict)
+    compensated: dict[str, set[str]] = field(default_factory=dict)
+
+    def fail(self, check_id: str, *keys: str, compensated: bool = False) -> None:
+        self.failing.setdefault(check_id, set()).update(keys)
+        if compensated:
+            self.compensated.setdefault(check_id, set()).update(keys)
+
+    def expect_check(self, check_id: str) -> None:
+        """Declare that a check was given evidence (so 'no planted keys' means it must pass)."""
+        self.failing.setdefault(check_id, set())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "failing": {k: sorted(v) for k, v in sorted(self.failing.items())},
+            "compensated": {k: sorted(v) for k, v in sorted(self.compensated.items())},
+        }
+
+
+@dataclass
+class FirmContext:
+    rng: np.random.Generator
+    as_of: dt.date
+    scale: float
+    writer: EvidenceWriter
+    profile: dict[str, Any]
+    people: dict[str, np.ndarray]
+    roles: list[dict[str, Any]]
+    planted: Planted = field(default_factory=Planted)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    attestations: list[dict[str, Any]] = field(default_factory=list)
+
+    def n(self, base: int) -> int:
+        """A count scaled by --scale, at least 1."""
+        return max(1, int(round(base * self.scale)))
+
+    def days_before(self, days: int | np.ndarray) -> Any:
+        """as_of minus days, as numpy datetime64[D] (vectorised) or a date."""
+        base = np.datetime64(self.as_of, "D")
+        return base - np.asarray(days).astype("timedelta64[D]") if isinstance(days, np.ndarray) else \
+            self.as_of - dt.timedelta(days=int(days))
+
+    def in_scope(self, flag: str) -> bool:
+        return bool(self.profile.get(flag))
+
+    def active_people(self, mask: np.ndarray | None = None) -> np.ndarray:
+        active = self.people["employment_status"] == "active"
+        return self.people["person_id"][active if mask is None else active & mask]

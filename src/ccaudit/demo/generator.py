@@ -1,0 +1,83 @@
+"""Generates the demo firm: people and roles, then each area's evidence with its planted gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ccaudit.demo.areas import cloud, iot, mobile, remote, social
+from ccaudit.demo.context import FirmContext, Planted
+from ccaudit.demo.people import ROLES, make_people
+from ccaudit.demo.writer import EvidenceWriter, Style
+from ccaudit.evidence.templates import TemplateRegistry
+
+AREAS: list[Callable[[FirmContext], None]] = [cloud.generate, social.generate, mobile.generate, iot.generate,
+                                              remote.generate]
+
+DEFAULT_SCOPE: dict[str, bool] = {
+    "uses_cloud": True,
+    "is_cloud_provider": False,  # a typical brokerage: 12.1.2 is then not applicable
+    "has_official_social_pages": True,
+    "allows_byod": True,
+    "has_iot": True,
+    "allows_remote_work": True,
+}
+PLANTED_FILE = "planted.json"
+
+
+def generate(
+    out: Path,
+    *,
+    scale: float = 1.0,
+    seed: int = 2026,
+    as_of: dt.date = dt.date(2026, 11, 30),
+    scope: dict[str, bool] | None = None,
+    registry: TemplateRegistry | None = None,
+) -> Planted:
+    """Write DIR/evidence/* as a firm would hand them in, and DIR/planted.json (the answer key)."""
+    registry = registry or TemplateRegistry.load()
+    rng = np.random.default_rng(seed)
+    profile: dict[str, Any] = {
+        "firm_id": "9A00", "firm_name": "範例證券股份有限公司", **DEFAULT_SCOPE, **(scope or {}),
+        "review_interval_months": 12,
+    }
+    writer = EvidenceWriter(out / "evidence", registry)
+    ctx = FirmContext(
+        rng=rng, as_of=as_of, scale=scale, writer=writer, profile=profile,
+        people=make_people(rng, max(50, int(3000 * scale)), as_of), roles=[dict(r) for r in ROLES],
+    )
+    for area in AREAS:
+        area(ctx)
+    _write_shared(ctx)
+    (out / PLANTED_FILE).write_text(json.dumps(ctx.planted.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return ctx.planted
+
+
+def _rows_to_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {}
+    for row in rows:
+        for key in row:
+            columns.setdefault(key, [])
+    for row in rows:
+        for key in columns:
+            columns[key].append(row.get(key))
+    return columns
+
+
+def _write_shared(ctx: FirmContext) -> None:
+    w = ctx.writer
+    w.write("firm_profile", {k: [v] for k, v in ctx.profile.items()}, Style(fmt="csv", zh_headers=True, bool_style="zh"))
+    w.write("people", dict(ctx.people), Style(fmt="csv", encoding="cp950", zh_headers=True, roc_dates=True,
+                                              bool_style="zh"), name="人員清冊")
+    w.write("roles", _rows_to_columns(ctx.roles), Style(fmt="xlsx"))
+    if ctx.policies:
+        w.write("policy_documents", _rows_to_columns(ctx.policies), Style(fmt="xlsx", roc_dates=True))
+    if ctx.measures:
+        w.write("compensating_measures", _rows_to_columns(ctx.measures), Style(fmt="csv", encoding="utf-8-sig"))
+    if ctx.attestations:
+        w.write("attestations", _rows_to_columns(ctx.attestations), Style(fmt="csv", zh_headers=True, roc_dates=True))

@@ -1,0 +1,90 @@
+"""Writes an empty, documented template per dataset (CSV and XLSX) and an index of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from ccaudit.evidence.models import DatasetTemplate, FieldSpec
+from ccaudit.evidence.templates import TemplateRegistry
+
+
+def _header(spec: FieldSpec, lang: str) -> str:
+    return spec.zh if lang.startswith("zh") else spec.name
+
+
+def write_templates(registry: TemplateRegistry, out: Path, lang: str = "en") -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for template in registry:
+        csv_path = out / f"{template.id}.csv"
+        header = ",".join(_header(f, lang) for f in template.fields)
+        csv_path.write_text(header + "\n", encoding="utf-8-sig")
+        written.append(csv_path)
+        written.append(_write_xlsx(template, out / f"{template.id}.xlsx", lang))
+    index = out / "README.md"
+    index.write_text(_index(registry), encoding="utf-8")
+    written.append(index)
+    return written
+
+
+def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    data = book.add_worksheet(template.id[:31])
+    for col, spec in enumerate(template.fields):
+        data.write(0, col, _header(spec, lang), head)
+        data.set_column(col, col, max(14, len(spec.name) + 2))
+        data.write_comment(0, col, f"{spec.name} / {spec.zh}\n{spec.expected()}\n{spec.description}".strip())
+        if spec.values:
+            data.data_validation(1, col, 1_048_575, col, {
+                "validate": "list", "source": list(spec.values), "error_type": "warning"})
+    data.freeze_panes(1, 0)
+    notes = book.add_worksheet("說明 Notes")
+    columns = ["field", "中文欄名", "type", "required 必填", "expected 格式", "description 說明", "example 範例"]
+    for col, title in enumerate(columns):
+        notes.write(0, col, title, head)
+    for row, spec in enumerate(template.fields, start=1):
+        values = [spec.name, spec.zh, spec.type.value, "yes 是" if spec.required else "", spec.expected(),
+                  spec.description, spec.example]
+        for col, value in enumerate(values):
+            notes.write(row, col, value, wrap)
+    notes.set_column(0, 1, 24)
+    notes.set_column(2, 3, 12)
+    notes.set_column(4, 6, 40)
+    base = len(template.fields) + 2
+    notes.write(base, 0, template.title.en, head)
+    notes.write(base, 1, template.title.zh_tw, head)
+    notes.write(base + 1, 0, template.description.en, wrap)
+    notes.write(base + 2, 0, template.description.zh_tw, wrap)
+    book.close()
+    return path
+
+
+def _index(registry: TemplateRegistry) -> str:
+    lines = [
+        "# ccaudit evidence templates / 查核佐證資料範本",
+        "",
+        "Name each file after its dataset (e.g. `remote_sessions.csv`, `remote_sessions_2025-10.xlsx`,",
+        "or the Chinese name such as `遠端連線紀錄.csv`). Headers may be the English or the Chinese names.",
+        "CSV may be UTF-8 (with or without BOM) or Big5; dates may be ISO or ROC (113/05/15, 1130515,",
+        "民國113年5月15日); booleans true/false, Y/N, 是/否, V/X; timestamps without an offset are read as",
+        "Asia/Taipei local time unless the dataset says otherwise. An optional `evidence.yaml` beside the",
+        "files can name a file's dataset, encoding, sheet and effective date.",
+        "",
+        "| dataset | 名稱 | key | description |",
+        "|---|---|---|---|",
+    ]
+    for t in registry:
+        lines.append(f"| `{t.id}` | {t.title.zh_tw} | {', '.join(t.key)} | {t.description.en} |")
+    lines.append("")
+    for t in registry:
+        lines += [f"## `{t.id}` — {t.title.en} / {t.title.zh_tw}", "", t.description.en, "", t.description.zh_tw, "",
+                  "| column | 欄位 | type | required | expected | description |", "|---|---|---|---|---|---|"]
+        for f in t.fields:
+            lines.append(f"| `{f.name}` | {f.zh} | {f.type.value} | {'yes' if f.required else ''} | "
+                         f"{f.expected()} | {f.description} |")
+        lines.append("")
+    return "\n".join(lines)
