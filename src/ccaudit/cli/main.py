@@ -141,6 +141,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.BadParameter, typer.Abort) as exc:  # click usage errors
-        err_console.print(f"[bold red]error:[/] {exc}")
+    except typer.TyperException as exc:  # usage errors: unknown option, bad date, missing argument
+        err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False)
         sys.exit(2)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)

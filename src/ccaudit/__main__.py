@@ -1,0 +1,5 @@
+"""`python -m ccaudit` runs the command line."""
+
+from ccaudit.cli.main import main
+
+main()

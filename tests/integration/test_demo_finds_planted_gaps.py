@@ -1,0 +1,99 @@
+"""The demo firm's planted gaps are found exactly: for every check, the offending keys equal the
+planted keys (none missed, none invented), and the requirement statuses follow."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ccaudit.checks.runner import offending_table
+from ccaudit.demo.generator import PLANTED_FILE, generate
+from ccaudit.evidence.importer import open_workspace
+from ccaudit.evidence.readers import quote_ident
+from ccaudit.findings.models import Status
+from ccaudit.inspection.service import WORKSPACE, InspectionResult, inspect
+from ccaudit.settings import Settings
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+def _key(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+@pytest.fixture(scope="module")
+def all_in_scope(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InspectionResult]:
+    root = tmp_path_factory.mktemp("demo-all")
+    generate(root, scale=0.02, seed=7, as_of=AS_OF, scope={"is_cloud_provider": True})
+    return root, inspect(root / "evidence", AS_OF, root / "results", Settings())
+
+
+def test_every_planted_gap_is_found_and_nothing_else(all_in_scope: tuple[Path, InspectionResult]) -> None:
+    root, result = all_in_scope
+    planted = json.loads((root / PLANTED_FILE).read_text(encoding="utf-8"))
+    con = open_workspace(root / "results" / WORKSPACE, Settings(), read_only=True)
+    try:
+        checked = set()
+        for check_id, expected in planted["failing"].items():
+            check = result.results[check_id].check
+            cols = ", ".join(quote_ident(k) for k in check.meta.key)
+            rows = con.execute(f"SELECT {cols} FROM {quote_ident(offending_table(check_id))}").fetchall()
+            found = sorted("|".join(_key(v) for v in row) for row in rows)
+            assert found == sorted(expected), check_id
+            checked.add(check_id)
+    finally:
+        con.close()
+    automated = {c for c, r in result.results.items()}
+    assert automated <= checked, f"checks without planted expectations: {sorted(automated - checked)}"
+    assert all(planted["failing"][c] for c in automated), "every automated check has at least one planted gap"
+
+
+def test_planted_compensations_are_counted(all_in_scope: tuple[Path, InspectionResult]) -> None:
+    root, result = all_in_scope
+    planted = json.loads((root / PLANTED_FILE).read_text(encoding="utf-8"))
+    for check_id, keys in planted["compensated"].items():
+        assert result.results[check_id].compensated == len(keys), check_id
+    statuses = {f.status for f in result.report.findings}
+    assert Status.NON_COMPLIANT in statuses and Status.COMPENSATED in statuses
+
+
+def test_offending_rows_are_written_in_full_with_their_source(all_in_scope: tuple[Path, InspectionResult]) -> None:
+    root, result = all_in_scope
+    for check_id, res in result.results.items():
+        if not res.offending:
+            continue
+        path = root / "results" / "offending" / f"{check_id}.csv"
+        with path.open(encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == res.offending, check_id
+        assert {"source_file", "source_row", "source_sha256"} <= set(rows[0])
+
+
+def test_findings_json_follows_the_contract(all_in_scope: tuple[Path, InspectionResult]) -> None:
+    root, _ = all_in_scope
+    data = json.loads((root / "results" / "findings.json").read_text(encoding="utf-8"))
+    assert data["as_of"] == "2026-11-30" and data["firm"] == "範例證券股份有限公司"
+    assert len(data["findings"]) == 30
+    for finding in data["findings"]:
+        assert finding["status"] in {s.value for s in Status}
+        for check in finding["checks"]:
+            assert {"check_id", "offending_count", "sample", "evidence"} <= set(check)
+            for ref in check["evidence"]:
+                assert len(ref["sha256"]) == 64
+
+
+def test_default_demo_scope_makes_cloud_provider_items_not_applicable(tmp_path: Path) -> None:
+    generate(tmp_path, scale=0.01, seed=3, as_of=AS_OF)
+    result = inspect(tmp_path / "evidence", AS_OF, tmp_path / "results", Settings())
+    finding = next(f for f in result.report.findings if f.requirement_id == "12.1.2")
+    assert finding.status is Status.NOT_APPLICABLE
+    assert "is_cloud_provider" in finding.summary
+    assert not list((tmp_path / "results" / "offending").glob("sensitive_*"))
