@@ -1,0 +1,27 @@
+-- tls_version is free text from a probe or a register: 'TLSv1.3', 'TLS 1.1', 'tlsv1.1', 'SSLv3', 'TLS1_0',
+-- or a list of accepted versions ('TLSv1.0, TLSv1.2'). It is normalised to ',tls1.1,' style (lower case,
+-- no spaces, 'v', '_' or '-'; separators as commas) and is weak if any accepted version is below 1.2.
+-- Blank version or expiry: nothing is known, so nothing fails on it.
+WITH endpoints AS (
+    SELECT e.*,
+           ',' || replace(replace(replace(replace(replace(replace(replace(lower(trim(e.tls_version)),
+               ' ', ''), 'v', ''), '_', ''), '-', ''), ';', ','), '/', ','), '|', ',') || ',' AS tls_norm
+    FROM sensitive_endpoints e
+),
+judged AS (
+    SELECT e.*,
+           CASE WHEN e.tls_version IS NOT NULL
+                 AND (e.tls_norm LIKE '%ssl%' OR e.tls_norm LIKE '%tls1.0%' OR e.tls_norm LIKE '%tls1.1%'
+                      OR e.tls_norm LIKE '%,tls1,%' OR e.tls_norm LIKE '%,tls10,%' OR e.tls_norm LIKE '%,tls11,%'
+                      OR e.tls_norm LIKE '%,1.0,%' OR e.tls_norm LIKE '%,1.1,%')
+                THEN TRUE ELSE FALSE END AS weak_tls,
+           CASE WHEN e.certificate_expires_on <= p.as_of THEN TRUE ELSE FALSE END AS cert_expired
+    FROM endpoints e CROSS JOIN params p
+)
+SELECT j.endpoint_id AS subject, j.endpoint_id, j.host, j.port, j.protocol, j.tls_version, j.certificate_expires_on,
+       CASE WHEN j.weak_tls AND j.cert_expired THEN 'TLS version below 1.2 and certificate expired'
+            WHEN j.weak_tls THEN 'TLS version below 1.2'
+            ELSE 'certificate expired on or before the as-of date' END AS problem,
+       j._file, j._row
+FROM judged j
+WHERE j.weak_tls OR j.cert_expired
