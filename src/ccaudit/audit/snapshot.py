@@ -1,0 +1,218 @@
+"""AuditSnapshot: the whole audit as one typed value.
+
+It is what reports are generated from and what the sign-off digest is computed over (see digest.py),
+so every field is plain JSON: strings, integers, booleans, lists and objects; never floats; dates as
+ISO 8601 strings (`YYYY-MM-DD`), times as ISO 8601 UTC strings (`YYYY-MM-DDTHH:MM:SSZ`).
+Lists are ordered deterministically (requirements in catalog order, everything else by ID).
+Values that depend on the day you look (e.g. whether a remediation item is overdue) are not in it;
+use the helpers below with an explicit date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ccaudit.findings.models import Status
+
+SNAPSHOT_SCHEMA = "1.0"
+
+
+class AuditStatus(StrEnum):
+    """Workflow of the audit as a whole."""
+
+    DRAFT = "draft"  # being prepared: runs, assessments, attestations, measures, remediation
+    SUBMITTED = "submitted"  # the preparer handed it to review; only the reviewer acts (sign off or return)
+    SIGNED = "signed"  # signed off by a reviewer other than the preparer: frozen, digest stored
+
+
+class AssessmentStatus(StrEnum):
+    """Workflow of one requirement's assessment (apart from its verdict, `result`)."""
+
+    TO_DO = "to_do"  # no inspection run has decided it yet
+    IN_PROGRESS = "in_progress"  # an automated status exists; an auditor has not assessed it
+    DONE = "done"  # an auditor confirmed or overrode the result
+
+
+class RemediationStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    ACCEPTED = "accepted"  # risk accepted by management: closed without a fix
+
+
+OPEN_REMEDIATION = (RemediationStatus.OPEN, RemediationStatus.IN_PROGRESS)
+
+
+class AttestationResult(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EvidenceFileSnap(_Model):
+    """One evidence file a run imported: traceable to the blob named by its SHA-256."""
+
+    dataset: str
+    sha256: str
+    original_name: str
+    size_bytes: int
+    rows: int
+    effective_date: str | None = None
+
+
+class CheckSnap(_Model):
+    """One check's outcome in a run, for one requirement."""
+
+    check_id: str
+    title: str
+    outcome: str  # passed | failed | missing_evidence
+    obligation: str
+    severity: str
+    offending_count: int
+    compensated_count: int
+    expired_compensation_count: int
+    missing_datasets: list[str] = Field(default_factory=list)
+    compensating_measures: list[str] = Field(default_factory=list)  # measure IDs from the firm's register
+    evidence: list[str] = Field(default_factory=list)  # SHA-256 of the files the check read
+    offending_sha256: str | None = None  # SHA-256 of the check's offending rows (canonical JSON lines)
+
+
+class RunSnap(_Model):
+    """One inspection run attached to the audit."""
+
+    run_id: int
+    uid: str  # folder name under <data_dir>/runs/
+    attached_by: str
+    attached_at: str
+    as_of: str
+    catalog_version: int
+    ccaudit_version: str
+    counts: dict[str, int]
+    evidence: list[EvidenceFileSnap]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class AttestationSnap(_Model):
+    attestation_id: int
+    requirement_id: str
+    result: AttestationResult
+    attested_by: str
+    attested_on: str
+    document_ref: str | None
+    note: str | None
+    recorded_by: str
+    needs_reconfirmation: bool  # carried over from last year: does not count until re-confirmed
+    carried_from: int | None = None  # attestation ID in the previous audit
+
+
+class MeasureSnap(_Model):
+    """A compensating measure recorded in the audit."""
+
+    measure_id: int
+    ref: str  # the firm's own ID for the measure, e.g. CM-2026-03
+    description: str
+    requirement_ids: list[str]
+    approver: str
+    approved_on: str
+    review_by: str  # review / expiry date
+    valid: bool  # approved on or before the as-of date and not expired on it
+    recorded_by: str
+    carried_from: int | None = None
+
+
+class RemediationSnap(_Model):
+    item_id: int
+    requirement_id: str
+    finding_result: Status  # the result that called for it: non_compliant or observation
+    title: str
+    owner: str | None
+    due_date: str | None
+    status: RemediationStatus
+    notes: list[str] = Field(default_factory=list)  # "2026-12-01 alice: text", oldest first
+    carried_from: int | None = None
+
+    def overdue(self, on: dt.date) -> bool:
+        return (
+            self.status in OPEN_REMEDIATION
+            and self.due_date is not None
+            and dt.date.fromisoformat(self.due_date) < on
+        )
+
+
+class RequirementSnap(_Model):
+    """One assessable requirement of the catalog version the audit follows."""
+
+    requirement_id: str
+    area: str | None
+    title: str
+    title_zh: str
+    obligation: str
+    attestation_mode: str  # none | required | only (from the catalog)
+    status: AssessmentStatus  # workflow
+    automated_status: Status | None  # as the latest run decided it; None before any run
+    derived_result: Status | None  # automated status with the audit's attestations and measures applied
+    assessed_result: Status | None  # an auditor's assessment; differs from derived only with a justification
+    justification: str | None
+    assessed_by: str | None
+    result: Status | None  # the verdict: assessed_result if given, else derived_result
+    reasons: list[str] = Field(default_factory=list)  # why, in words, including measures that expired
+    run_id: int | None = None  # the run the automated status comes from
+    checks: list[CheckSnap] = Field(default_factory=list)
+    attestation_ids: list[int] = Field(default_factory=list)
+    measure_ids: list[int] = Field(default_factory=list)
+    remediation_ids: list[int] = Field(default_factory=list)
+
+
+class SignOffSnap(_Model):
+    preparer: str | None
+    submitted_at: str | None
+    reviewer: str | None = None
+    signed_at: str | None = None
+    trail_head: str | None = None  # hash of this audit's last trail entry before the sign-off
+    digest: str | None = None  # SHA-256 over the snapshot (digest.py); None until signed
+    signature: str | None = None  # Ed25519 over the digest, base64
+    key_fingerprint: str | None = None  # SHA-256 of the reviewer's raw public key, hex
+
+
+class AuditSnapshot(_Model):
+    schema_version: str = SNAPSHOT_SCHEMA
+    audit_id: int
+    firm_id: str
+    firm_name: str
+    year: int
+    as_of: str
+    catalog_id: str
+    catalog_version: int
+    status: AuditStatus
+    opened_by: str
+    opened_at: str
+    carried_from: int | None = None  # audit ID of the previous year's audit
+    requirements: list[RequirementSnap]
+    runs: list[RunSnap] = Field(default_factory=list)
+    attestations: list[AttestationSnap] = Field(default_factory=list)
+    measures: list[MeasureSnap] = Field(default_factory=list)
+    remediation: list[RemediationSnap] = Field(default_factory=list)
+    signoff: SignOffSnap
+
+    def counts(self) -> dict[str, int]:
+        """Requirements per verdict (`result`), with `not_assessed` for those without one."""
+        out = {s.value: 0 for s in Status} | {"not_assessed": 0}
+        for req in self.requirements:
+            out[req.result.value if req.result else "not_assessed"] += 1
+        return out
+
+    def requirement(self, requirement_id: str) -> RequirementSnap:
+        for req in self.requirements:
+            if req.requirement_id == requirement_id:
+                return req
+        raise KeyError(requirement_id)
+
+    def overdue(self, on: dt.date) -> list[RemediationSnap]:
+        return [item for item in self.remediation if item.overdue(on)]
