@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ccaudit"
 
 
 class Settings(BaseSettings):
@@ -26,3 +32,21 @@ class Settings(BaseSettings):
     content_paths: list[Path] = Field(
         default_factory=list, description="Extra check packs / catalogs loaded after the built-in content."
     )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where audits keep their runs (evidence, findings) and the default SQLite database.",
+    )
+    db: str | None = Field(
+        None, description="Audit database URL: sqlite:///PATH or postgresql+psycopg://… (default in data_dir)"
+    )
+    user: str | None = Field(None, description="The acting user's ID for audit commands (named in the trail)")
+    key_path: Path | None = Field(
+        None, description="The acting user's Ed25519 private key (PEM); default data_dir/keys/<user>.pem."
+    )
+    key_passphrase: SecretStr | None = Field(None, description="Passphrase of that private key, if any.")
+
+    def database_url(self) -> str:
+        return self.db or f"sqlite:///{self.data_dir / 'ccaudit.db'}"
+
+    def signing_key_path(self) -> Path:
+        return self.key_path or self.data_dir / "keys" / f"{self.user or 'user'}.pem"
