@@ -1,0 +1,246 @@
+"""ReportData from a plain inspection's result folder: findings.json plus offending/<check_id>.csv.
+
+Only stored results are read. The catalog and the check folders are consulted for labels alone
+(area headings, Chinese check titles and sentences); when they are missing the report still builds
+from findings.json, with a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ccaudit.catalog.loader import CatalogLibrary
+from ccaudit.catalog.models import Catalog
+from ccaudit.checks.loader import CheckLibrary
+from ccaudit.errors import CcauditError
+from ccaudit.findings.models import CheckFinding, EvidenceRef, Finding, InspectionReport
+from ccaudit.findings.sentence import render
+from ccaudit.reports.model import (
+    Area,
+    CatalogRef,
+    CheckSummary,
+    EvidenceItem,
+    OffendingSet,
+    PreviousSummary,
+    ReportData,
+    ReportError,
+    ReportInput,
+    RequirementRow,
+    Result,
+    Source,
+    SourceKind,
+    Texts,
+)
+from ccaudit.settings import Settings
+
+FINDINGS = "findings.json"
+
+
+@dataclass(frozen=True)
+class CheckLabel:
+    title: Texts
+    sentence_zh: str
+    remediation: Texts
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display texts from the content: never results."""
+
+    catalog: Catalog | None
+    checks: dict[str, CheckLabel]
+
+
+def load_labels(settings: Settings, catalog_id: str, version: int) -> tuple[Labels, list[str]]:
+    warnings: list[str] = []
+    catalog = None
+    try:
+        catalog = next((c for c in CatalogLibrary.load(settings.content_paths).versions(catalog_id)
+                        if c.version == version), None)
+    except CcauditError as exc:
+        warnings.append(f"catalog labels unavailable: {exc}")
+    if catalog is None:
+        warnings.append(f"catalog {catalog_id} v{version} not found: area headings shown by ID")
+    checks: dict[str, CheckLabel] = {}
+    try:
+        for check in CheckLibrary.load(settings.content_paths):
+            meta = check.meta
+            checks[meta.id] = CheckLabel(
+                Texts(en=meta.title.en, zh=meta.title.zh_tw), meta.sentence.zh_tw,
+                Texts(en=meta.remediation.en, zh=meta.remediation.zh_tw),
+            )
+    except CcauditError as exc:
+        warnings.append(f"check labels unavailable (English titles only): {exc}")
+    return Labels(catalog, checks), warnings
+
+
+class ResultDirRows:
+    """Streams offending/<check_id>.csv (UTF-8 with BOM) one row at a time."""
+
+    def __init__(self, root: Path, files: dict[str, str]) -> None:
+        self.root = root.resolve()
+        self.files = files
+
+    def _path(self, check_id: str) -> Path | None:
+        rel = self.files.get(check_id)
+        if rel is None:
+            return None
+        path = (self.root / rel).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+    def columns(self, check_id: str) -> list[str]:
+        path = self._path(check_id)
+        if path is None:
+            return []
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+
+    def iter_rows(self, check_id: str, limit: int | None = None) -> Iterator[list[str]]:
+        path = self._path(check_id)
+        if path is None:
+            return
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            yield from islice(reader, limit)
+
+
+def read_inspection(result_dir: Path) -> tuple[InspectionReport, str]:
+    path = result_dir / FINDINGS
+    if not path.is_file():
+        raise ReportError(f"{result_dir} is not an inspection result folder (no {FINDINGS})")
+    raw = path.read_bytes()
+    try:
+        report = InspectionReport.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ReportError(f"{path} does not match the findings.json contract: {exc}") from exc
+    return report, hashlib.sha256(raw).hexdigest()
+
+
+def load(result_dir: Path, settings: Settings, previous: Path | None = None) -> ReportInput:
+    report, digest = read_inspection(result_dir)
+    labels, warnings = load_labels(settings, report.catalog, report.catalog_version)
+    data = build(report, digest, result_dir.resolve().name, labels)
+    data.warnings.extend(warnings)
+    if previous is not None:
+        last, _ = read_inspection(previous)
+        data.previous = previous_summary(last)
+        before = {f.requirement_id: Result.of(f.status) for f in last.findings}
+        for row in data.requirements:
+            row.previous_result = before.get(row.id)
+    files = {c.check_id: c.offending_file for f in report.findings for c in f.checks if c.offending_file}
+    return ReportInput(data, ResultDirRows(result_dir, files))
+
+
+def previous_summary(report: InspectionReport) -> PreviousSummary:
+    return PreviousSummary(label=report.as_of[:4], as_of=report.as_of, counts=dict(report.counts))
+
+
+def build(report: InspectionReport, findings_sha256: str, ref: str, labels: Labels) -> ReportData:
+    cat = labels.catalog
+    offending: dict[str, OffendingSet] = {}
+    rows = []
+    for finding in report.findings:
+        checks = [_check(c, labels) for c in finding.checks]
+        rows.append(_requirement(finding, checks, cat))
+        for c, summary in zip(finding.checks, checks, strict=True):
+            if c.offending_count and c.offending_file:
+                entry = offending.setdefault(c.check_id, OffendingSet(
+                    check_id=c.check_id, title=summary.title, count=c.offending_count, requirement_ids=[]))
+                entry.requirement_ids.append(finding.requirement_id)
+    return ReportData(
+        firm=report.firm,
+        firm_id=report.firm_id,
+        year=int(report.as_of[:4]),
+        as_of=report.as_of,
+        catalog=CatalogRef(
+            id=report.catalog, version=report.catalog_version, effective_from=report.catalog_effective_from,
+            urn=cat.urn if cat else None,
+            title=Texts(en=cat.title.en, zh=cat.title.zh_tw) if cat else None,
+        ),
+        source=Source(kind=SourceKind.RESULT_DIR, ref=ref, findings_sha256=findings_sha256),
+        generated_at=report.generated_at,
+        ccaudit_version=report.ccaudit_version,
+        areas=_areas(cat),
+        requirements=rows,
+        evidence=[_evidence(e) for e in report.evidence],
+        offending=list(offending.values()),
+        warnings=list(report.warnings),
+    )
+
+
+def _areas(cat: Catalog | None) -> list[Area]:
+    if cat is None:
+        return []
+    areas: dict[str, Area] = {}
+    for req in cat.requirements:
+        # the heading of an area is its first non-assessable requirement (12.1 Cloud services)
+        if req.area and req.area not in areas and not req.assessable:
+            areas[req.area] = Area(id=req.area, title=Texts(en=req.text.en, zh=req.text.zh_tw))
+    return list(areas.values())
+
+
+def _evidence(ref: EvidenceRef) -> EvidenceItem:
+    return EvidenceItem(dataset=ref.dataset, sha256=ref.sha256, name=ref.original_name, rows=ref.rows,
+                        effective_date=ref.effective_date)
+
+
+def _check(c: CheckFinding, labels: Labels) -> CheckSummary:
+    label = labels.checks.get(c.check_id)
+    samples = []
+    for i, sentence in enumerate(c.sample_sentences):
+        zh = render(label.sentence_zh, c.sample[i]) if label and i < len(c.sample) else sentence
+        samples.append(Texts(en=sentence, zh=zh))
+    return CheckSummary(
+        check_id=c.check_id,
+        title=label.title if label else Texts(en=c.title, zh=c.title),
+        outcome=c.outcome, severity=c.severity, obligation=c.obligation,
+        offending_count=c.offending_count, compensated_count=c.compensated_count,
+        expired_compensation_count=c.expired_compensation_count, missing_datasets=list(c.missing_datasets),
+        samples=samples, compensating_measures=list(c.compensating_measures),
+        evidence=[e.sha256 for e in c.evidence],
+        remediation=label.remediation if label else None,
+    )
+
+
+def _requirement(finding: Finding, checks: list[CheckSummary], cat: Catalog | None) -> RequirementRow:
+    evidence: dict[str, EvidenceItem] = {}
+    for c in finding.checks:
+        for e in c.evidence:
+            evidence.setdefault(e.sha256, _evidence(e))
+    parent = None
+    if cat is not None:
+        try:
+            parent = cat.requirement(finding.requirement_id).parent
+        except KeyError:
+            parent = None
+    att = finding.attestation
+    return RequirementRow(
+        id=finding.requirement_id,
+        parent=parent,
+        area=finding.area,
+        text=Texts(en=finding.title, zh=finding.title_zh),
+        obligation=finding.obligation,
+        result=Result.of(finding.status),
+        reasons=list(finding.reasons),
+        checks=checks,
+        evidence=list(evidence.values()),
+        compensating_measures=sorted({m for c in finding.checks for m in c.compensating_measures}),
+        attestation=(f"{att.result} — {att.attested_by}, {att.attested_on}"
+                     + (f" ({att.document_ref})" if att.document_ref else "")) if att else None,
+    )
+
+
+def dumps_canonical(data: ReportData) -> str:
+    """The model as canonical JSON (sorted keys), e.g. to compare two reports."""
+    return json.dumps(data.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
