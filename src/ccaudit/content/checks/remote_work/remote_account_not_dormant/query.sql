@@ -1,3 +1,7 @@
+-- An account is dormant when its last remote session (Asia/Taipei calendar day) is more than
+-- {{ dormant_days | sql_int }} days before the as-of date: a session exactly {{ dormant_days | sql_int }} days before still counts as use.
+-- "Enabled" is the people register's remote_allowed flag; a holder who has left (terminated, or a
+-- termination date on or before the as-of date) must not keep it, whatever the sessions say.
 WITH last_use AS (
     SELECT s.person_id, max(s.start_time) AS last_session
     FROM remote_sessions s CROSS JOIN params p
@@ -5,7 +9,8 @@ WITH last_use AS (
     GROUP BY s.person_id
 )
 SELECT pe.person_id AS subject, pe.person_id, pe.name, pe.employment_status, pe.terminated_on, u.last_session,
-       CASE WHEN pe.employment_status = 'terminated' OR pe.terminated_on IS NOT NULL THEN 'holder has left the firm'
+       CASE WHEN pe.employment_status = 'terminated' OR pe.terminated_on <= p.as_of
+                THEN 'holder has left the firm'
             WHEN u.last_session IS NULL THEN 'never used'
             ELSE 'unused for more than {{ dormant_days | sql_int }} days' END AS problem,
        pe._file, pe._row
@@ -16,4 +21,4 @@ WHERE COALESCE(pe.remote_allowed, FALSE)
   AND (pe.employment_status = 'terminated'
        OR (pe.terminated_on IS NOT NULL AND pe.terminated_on <= p.as_of)
        OR u.last_session IS NULL
-       OR u.last_session < p.as_of_end - INTERVAL '{{ dormant_days | sql_int }}' DAY)
+       OR u.last_session < CAST(p.as_of AS TIMESTAMP) - INTERVAL '{{ dormant_days | sql_int }}' DAY)
