@@ -1,0 +1,136 @@
+"""The checklist workbook: one row per requirement in catalog order, then deficiencies, evidence,
+report information, and one sheet of offending rows per check (streamed, at most `max_rows` each)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ccaudit.reports import deficiencies, texts
+from ccaudit.reports.model import OffendingSet, ReportData, ReportInput, Result, is_zh
+from ccaudit.reports.texts import t
+from ccaudit.reports.xlsx_sheets import Book, table_sheet
+
+DEFAULT_MAX_ROWS = 10_000
+CHECKLIST_COLUMNS = ["no", "id", "area", "requirement", "requirement_other", "obligation", "result",
+                     "evidence", "gaps", "compensating", "improvement", "owner", "due", "reviewer", "notes"]
+CHECKLIST_WIDTHS = [4, 8, 9, 40, 40, 5, 9, 27, 28, 16, 20, 9, 10, 9, 27]
+OTHER_LANGUAGE = CHECKLIST_COLUMNS.index("requirement_other")  # grouped and collapsed: not printed
+RESULT_COLUMN = CHECKLIST_COLUMNS.index("result")
+
+
+def title_lines(data: ReportData, lang: str, title_key: str) -> list[str]:
+    firm = data.firm or data.firm_id or "—"
+    year = f" · {data.year}" if data.year else ""
+    first = f"{firm}{year} · {t(title_key, lang)} · {t('as_of', lang)} {data.as_of}"
+    cat = data.catalog
+    catalog = f"{t('catalog', lang)}: {cat.id} v{cat.version} ({cat.effective_from})"
+    if data.digest:
+        catalog += f" · {t('digest', lang)}: {data.digest}"
+    elif data.source.findings_sha256:
+        catalog += f" · {t('findings_sha', lang)}: {data.source.findings_sha256}"
+    return [first, f"{catalog} · {texts.sign_off_line(data, lang)}"]
+
+
+def _checklist_rows(data: ReportData, lang: str) -> Iterator[list[str]]:
+    other = "en" if is_zh(lang) else "zh-TW"
+    for n, row in enumerate(data.requirements, start=1):
+        cells = [
+            str(n), row.id, data.area_title(row.area, lang), row.text.get(lang), row.text.get(other),
+            texts.obligation(row, lang), row.result.label(lang),
+            "\n".join(texts.evidence_lines(row, lang)), "\n".join(texts.gap_lines(row, lang)),
+            "\n".join(row.compensating_measures), "\n".join(texts.improvement_lines(row)),
+            texts.owner(row), texts.due(row), row.reviewer or "", "\n".join(texts.note_lines(row, lang)),
+        ]
+        if data.previous is not None:
+            cells.append(row.previous_result.label(lang) if row.previous_result else "")
+        yield cells
+
+
+def write_checklist(book: Book, data: ReportData, lang: str) -> None:
+    headers = [t(c, lang) for c in CHECKLIST_COLUMNS]
+    widths = list(CHECKLIST_WIDTHS)
+    if data.previous is not None:
+        headers.append(f"{t('previous', lang)} ({data.previous.as_of})")
+        widths.append(12)
+    labels = {r: r.label(lang) for r in Result}
+    table_sheet(book, t("checklist", lang), title_lines(data, lang, "title_checklist"), headers, widths,
+                _checklist_rows(data, lang), freeze_cols=2, hidden_cols=(OTHER_LANGUAGE,),
+                validation=(RESULT_COLUMN, list(labels.values())), colour_column=(RESULT_COLUMN, labels))
+
+
+def write_deficiency_sheets(book: Book, data: ReportData, lang: str) -> None:
+    head = deficiencies.headers(lang)
+    for key, lines in (("deficiencies", deficiencies.deficiencies(data, lang)),
+                       ("observations", deficiencies.observations(data, lang))):
+        table_sheet(book, t(key, lang), title_lines(data, lang, "title_deficiencies"), head,
+                    deficiencies.WIDTHS, (line.cells() for line in lines))
+
+
+def _write_about(book: Book, data: ReportData, lang: str) -> None:
+    rows: list[list[str]] = [
+        [t("firm", lang), f"{data.firm or ''} ({data.firm_id or ''})"],
+        [t("year", lang), str(data.year or "")],
+        [t("as_of", lang), data.as_of],
+        [t("catalog", lang), f"{data.catalog.id} ({data.catalog.urn or ''})"],
+        [t("catalog_version", lang), f"v{data.catalog.version}, {data.catalog.effective_from}"],
+        [t("source", lang), f"{data.source.kind.value}: {data.source.ref}"],
+        [t("sign_off", lang), texts.sign_off_line(data, lang)],
+        [t("digest", lang), data.digest or "—"],
+        [t("findings_sha", lang), data.source.findings_sha256 or "—"],
+        [t("generated_at", lang), data.generated_at],
+        [t("ccaudit_version", lang), data.ccaudit_version],
+        *([r.label(lang), str(n)] for r, n in data.counts().items()),
+        *([t("warnings", lang), w] for w in data.warnings),
+    ]
+    table_sheet(book, t("about", lang), [t("about", lang)], ["", ""], [28, 100], rows)
+
+
+def _write_evidence(book: Book, data: ReportData, lang: str) -> None:
+    headers = [t(k, lang) for k in ("dataset", "file", "rows", "effective_date")] + ["SHA-256"]
+    rows = ([e.dataset, e.name, str(e.rows), e.effective_date or "", e.sha256] for e in data.evidence)
+    table_sheet(book, t("evidence_sheet", lang), title_lines(data, lang, "evidence_sheet"), headers,
+                [26, 36, 10, 14, 70], rows, wrap=False)
+
+
+def offending_title(entry: OffendingSet, lang: str, shown: int) -> list[str]:
+    return [f"{entry.check_id} — {entry.title.get(lang)}",
+            f"{', '.join(entry.requirement_ids)} · {t('shown', lang, count=entry.count, shown=shown)}"]
+
+
+def write_offending_sheets(book: Book, inp: ReportInput, lang: str, max_rows: int | None) -> None:
+    for entry in inp.data.offending:
+        columns = inp.rows.columns(entry.check_id)
+        if not columns:
+            continue
+        shown = entry.count if max_rows is None else min(entry.count, max_rows)
+        table_sheet(book, entry.check_id, offending_title(entry, lang, shown), columns,
+                    [max(12, min(40, len(c) + 4)) for c in columns],
+                    inp.rows.iter_rows(entry.check_id, max_rows), wrap=False)
+
+
+def book_comment(data: ReportData) -> str:
+    return f"{data.catalog.id} v{data.catalog.version}; digest {data.digest or data.source.findings_sha256}"
+
+
+def write_xlsx(inp: ReportInput, path: Path, lang: str, max_rows: int | None = DEFAULT_MAX_ROWS) -> Path:
+    data = inp.data
+    book = Book(path, data.generated_at, t("title_checklist", lang),
+                book_comment(data), lang)
+    write_checklist(book, data, lang)
+    write_deficiency_sheets(book, data, lang)
+    _write_evidence(book, data, lang)
+    _write_about(book, data, lang)
+    write_offending_sheets(book, inp, lang, max_rows)
+    book.close()
+    return path
+
+
+def write_deficiencies_xlsx(inp: ReportInput, path: Path, lang: str) -> Path:
+    """The deficiencies table alone, as a firm files it."""
+    data = inp.data
+    book = Book(path, data.generated_at, t("title_deficiencies", lang),
+                book_comment(data), lang)
+    write_deficiency_sheets(book, data, lang)
+    book.close()
+    return path

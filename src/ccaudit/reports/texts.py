@@ -1,0 +1,163 @@
+"""Words every report shares, in English and Traditional Chinese, and the cell texts built from a row."""
+
+from __future__ import annotations
+
+from ccaudit.reports.model import ReportData, RequirementRow, Result, is_zh
+
+L: dict[str, tuple[str, str]] = {
+    "no": ("No.", "項次"),
+    "id": ("ID", "條文編號"),
+    "area": ("Area", "領域"),
+    "requirement": ("Requirement", "條文內容"),
+    "requirement_other": ("Requirement (zh-TW)", "條文內容（英文）"),
+    "obligation": ("Obligation", "義務"),
+    "result": ("Result", "查核結果"),
+    "evidence": ("Evidence seen", "查核證據"),
+    "gaps": ("Gaps found", "缺失事項"),
+    "compensating": ("Compensating measures", "補償性措施"),
+    "improvement": ("Improvement measures", "改善措施"),
+    "owner": ("Owner", "負責人"),
+    "due": ("Due date", "預定完成日"),
+    "reviewer": ("Reviewer", "複核人員"),
+    "notes": ("Notes", "說明"),
+    "previous": ("Last year", "前次結果"),
+    "remediation_status": ("Improvement status", "改善情形"),
+    "checklist": ("Checklist", "查核清單"),
+    "deficiencies": ("Deficiencies", "缺失改善"),
+    "observations": ("Observations", "建議事項"),
+    "evidence_sheet": ("Evidence", "查核證據清單"),
+    "about": ("About", "報告資訊"),
+    "dataset": ("Dataset", "資料集"),
+    "file": ("File", "檔案"),
+    "rows": ("Rows", "筆數"),
+    "effective_date": ("Effective date", "資料基準日"),
+    "firm": ("Firm", "公司"),
+    "year": ("Year", "年度"),
+    "as_of": ("As-of date", "查核基準日"),
+    "catalog": ("Catalog", "查核依據"),
+    "catalog_version": ("Catalog version", "查核依據版本"),
+    "source": ("Generated from", "資料來源"),
+    "sign_off": ("Sign-off", "簽核狀態"),
+    "digest": ("Audit digest (SHA-256)", "查核摘要值（SHA-256）"),
+    "findings_sha": ("findings.json SHA-256", "findings.json SHA-256"),
+    "generated_at": ("Results produced at", "結果產生時間"),
+    "ccaudit_version": ("ccaudit version", "ccaudit 版本"),
+    "warnings": ("Warnings", "警示"),
+    "not_signed": ("Not an audit: inspection results, not signed off", "非年度查核：檢查結果，未經簽核"),
+    "title_checklist": ("Information security checklist", "資通安全查核清單"),
+    "title_report": ("Information security inspection report", "資通安全查核報告"),
+    "title_deficiencies": ("Deficiencies and improvements", "缺失事項及改善情形"),
+    "offending_rows": ("Offending rows", "不符合明細"),
+    "check": ("Check", "檢查項目"),
+    "shown": ("{count:,} rows; {shown:,} shown", "共 {count:,} 筆，列出 {shown:,} 筆"),
+    "none": ("None", "無"),
+    "summary": ("Summary", "摘要"),
+    "status_by_area": ("Results by area", "各領域查核結果"),
+    "trend": ("Compared with last year", "與前次查核比較"),
+    "ageing": ("Open improvement items by due date", "未結改善事項（依預定完成日）"),
+    "no_previous": ("No earlier results given", "無前次查核結果"),
+    "no_remediation": ("No improvement items tracked", "無追蹤中之改善事項"),
+    "appendix": ("Appendix: offending rows", "附錄：不符合明細"),
+    "contents": ("Contents", "目錄"),
+    "measures_none": ("(to be filled in by the firm)", "（由公司填寫）"),
+}
+
+OBLIGATION: dict[str, tuple[str, str]] = {"shall": ("Shall", "應"), "advisable": ("Advisable", "宜")}
+
+REMEDIATION_STATUS: dict[str, tuple[str, str]] = {
+    "not_started": ("Not started", "未改善"),
+    "open": ("Open", "未改善"),
+    "in_progress": ("In progress", "改善中"),
+    "done": ("Done", "已改善"),
+    "accepted": ("Risk accepted", "風險承擔"),
+}
+
+SIGN_OFF: dict[str, tuple[str, str]] = {
+    "draft": ("Draft", "草稿"),
+    "submitted": ("Submitted for review", "送交複核"),
+    "signed": ("Signed off", "已簽核"),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    en, zh = L[key]
+    text = zh if is_zh(lang) else en
+    return text.format(**values) if values else text
+
+
+def pick(labels: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    if key not in labels:
+        return key
+    en, zh = labels[key]
+    return zh if is_zh(lang) else en
+
+
+def obligation(row: RequirementRow, lang: str) -> str:
+    return pick(OBLIGATION, row.obligation, lang)
+
+
+def result_labels(lang: str) -> list[str]:
+    return [r.label(lang) for r in Result]
+
+
+def sign_off_line(data: ReportData, lang: str) -> str:
+    if data.sign_off is None:
+        return t("not_signed", lang)
+    state = pick(SIGN_OFF, data.sign_off.state, lang)
+    if data.sign_off.signed_by:
+        state += f" — {data.sign_off.signed_by}"
+    if data.sign_off.signed_at:
+        state += f", {data.sign_off.signed_at}"
+    return state
+
+
+def gap_lines(row: RequirementRow, lang: str) -> list[str]:
+    zh = is_zh(lang)
+    lines = []
+    for c in row.checks:
+        if c.outcome != "failed" or not c.offending_count:
+            continue
+        if zh:
+            line = f"{c.title.zh}：{c.offending_count:,} 筆不符合"
+            if c.compensated_count:
+                line += f"（其中 {c.compensated_count:,} 筆已有補償性措施）"
+        else:
+            line = f"{c.title.en}: {c.offending_count:,} offending row(s)"
+            if c.compensated_count:
+                line += f" ({c.compensated_count:,} compensated)"
+        lines.append(line)
+    return lines + list(row.gaps)
+
+
+def evidence_lines(row: RequirementRow, lang: str) -> list[str]:
+    if is_zh(lang):
+        return [f"{e.dataset}：{e.name}（{e.rows:,} 筆，SHA-256 {e.sha256[:16]}）" for e in row.evidence]
+    return [f"{e.dataset}: {e.name} ({e.rows:,} rows, SHA-256 {e.sha256[:16]})" for e in row.evidence]
+
+
+def missing_lines(row: RequirementRow, lang: str) -> list[str]:
+    missing = sorted({d for c in row.checks for d in c.missing_datasets})
+    if not missing:
+        return []
+    return [("缺少證據：" if is_zh(lang) else "Evidence not supplied: ") + ", ".join(missing)]
+
+
+def note_lines(row: RequirementRow, lang: str) -> list[str]:
+    lines = missing_lines(row, lang)
+    if row.attestation:
+        lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + row.attestation)
+    if row.comment:
+        lines.append(row.comment)
+    return lines + list(row.reasons)
+
+
+def improvement_lines(row: RequirementRow) -> list[str]:
+    return [r.measure for r in row.remediation]
+
+
+def owner(row: RequirementRow) -> str:
+    return row.owner or ", ".join(dict.fromkeys(r.owner for r in row.remediation if r.owner))
+
+
+def due(row: RequirementRow) -> str:
+    return row.due or ", ".join(dict.fromkeys(r.due for r in row.remediation if r.due))
