@@ -1,6 +1,7 @@
 -- tls_version is free text from a probe or a register: 'TLSv1.3', 'TLS 1.1', 'tlsv1.1', 'SSLv3', 'TLS1_0',
 -- or a list of accepted versions ('TLSv1.0, TLSv1.2'). It is normalised to ',tls1.1,' style (lower case,
 -- no spaces, 'v', '_' or '-'; separators as commas) and is weak if any accepted version is below 1.2.
+-- 'SSL/TLS 1.2' (a common way of naming the protocol family) is not SSL; 'SSLv3' or 'SSL 3.0' is.
 -- Blank version or expiry: nothing is known, so nothing fails on it.
 WITH endpoints AS (
     SELECT e.*,
@@ -11,7 +12,8 @@ WITH endpoints AS (
 judged AS (
     SELECT e.*,
            CASE WHEN e.tls_version IS NOT NULL
-                 AND (e.tls_norm LIKE '%ssl%' OR e.tls_norm LIKE '%tls1.0%' OR e.tls_norm LIKE '%tls1.1%'
+                 AND (e.tls_norm LIKE '%ssl2%' OR e.tls_norm LIKE '%ssl3%'
+                      OR e.tls_norm LIKE '%tls1.0%' OR e.tls_norm LIKE '%tls1.1%'
                       OR e.tls_norm LIKE '%,tls1,%' OR e.tls_norm LIKE '%,tls10,%' OR e.tls_norm LIKE '%,tls11,%'
                       OR e.tls_norm LIKE '%,1.0,%' OR e.tls_norm LIKE '%,1.1,%')
                 THEN TRUE ELSE FALSE END AS weak_tls,
