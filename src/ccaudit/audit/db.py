@@ -26,6 +26,7 @@ from ccaudit.audit.errors import AuditError
 MIGRATIONS = "ccaudit.audit:migrations"
 MIGRATION_LOCK = 0x63636175  # pg advisory lock key ("ccau")
 BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "ccaudit_read_only"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -67,7 +68,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def upgrade(engine: Engine) -> None:
@@ -97,6 +99,9 @@ class Database:
             self.engine.dispose()
             raise AuditError(f"cannot open the audit database: {str(exc.orig).strip()}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -107,6 +112,12 @@ class Database:
         """One unit of work: committed when the block ends, rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent read that does not queue behind (or hold up) writers; rolled back at the end."""
+        with self._readers() as session:
+            yield session  # closing the session rolls the read back
 
     def close(self) -> None:
         self.engine.dispose()

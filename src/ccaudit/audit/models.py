@@ -107,6 +107,7 @@ class Audit(Base):
     carried_from: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
     preparer: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    review_note: Mapped[str | None] = mapped_column(Text)  # why the reviewer returned it to draft
     reviewer: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     trail_head: Mapped[str | None] = mapped_column(String(64))
@@ -205,6 +206,12 @@ class Assessment(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
     requirement_id: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)  # order in the catalog
+    # the catalog's words as the audit followed them, so the signed record stands on its own
+    area: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    title_zh: Mapped[str] = mapped_column(Text)
+    obligation: Mapped[str] = mapped_column(String(16))
+    attestation_mode: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     automated_status: Mapped[str | None] = mapped_column(String(16))

@@ -95,6 +95,7 @@ class RunSnap(_Model):
     catalog_version: int
     ccaudit_version: str
     counts: dict[str, int]
+    findings_sha256: str  # SHA-256 of the run's findings.json
     evidence: list[EvidenceFileSnap]
     warnings: list[str] = Field(default_factory=list)
 

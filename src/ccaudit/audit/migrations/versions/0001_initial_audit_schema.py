@@ -25,6 +25,10 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_head")),
     )
+    op.bulk_insert(
+        sa.table("chain_head", sa.column("id"), sa.column("seq"), sa.column("hash")),
+        [{"id": 1, "seq": 0, "hash": "0" * 64}],  # the trail's genesis: no entry yet
+    )
     op.create_table(
         "firms",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -80,6 +84,7 @@ def upgrade() -> None:
         sa.Column("carried_from", sa.Integer(), nullable=True),
         sa.Column("preparer", sa.String(length=64), nullable=True),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("review_note", sa.Text(), nullable=True),
         sa.Column("reviewer", sa.String(length=64), nullable=True),
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("trail_head", sa.String(length=64), nullable=True),
@@ -214,6 +219,11 @@ def upgrade() -> None:
         sa.Column("audit_id", sa.Integer(), nullable=False),
         sa.Column("requirement_id", sa.String(length=64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=64), nullable=True),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("title_zh", sa.Text(), nullable=False),
+        sa.Column("obligation", sa.String(length=16), nullable=False),
+        sa.Column("attestation_mode", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("automated_status", sa.String(length=16), nullable=True),

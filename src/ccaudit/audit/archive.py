@@ -1,0 +1,179 @@
+"""The audit archive: a read-only zip (or folder) holding everything needed to check a signed audit
+offline: snapshot, evidence files, each run's findings and offending rows, working papers, a report,
+the audit's trail entries, and the reviewer's signature and public key. ARCHIVE.json lists every
+file with its SHA-256. `verify_archive` re-checks all of it without the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccaudit.audit import trail
+from ccaudit.audit.digest import canonical, sha256_hex
+from ccaudit.audit.errors import AuditError, WorkflowError
+from ccaudit.audit.models import Audit, OffendingRow
+from ccaudit.audit.offending import stored_record
+from ccaudit.audit.papers import working_papers
+from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
+
+FORMAT = "ccaudit-audit-archive"
+INDEX = "ARCHIVE.json"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class _Writer:
+    """Files go to a temporary zip or folder, which is renamed into place only when complete."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.zip = out.suffix.lower() == ".zip"
+        self.tmp = out.with_name(out.name + ".part")
+        if out.exists():
+            raise AuditError(f"{out} exists; choose a new name for the archive")
+        self.files: dict[str, str] = {}
+        if self.zip:
+            self.archive = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_DEFLATED)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp.mkdir(parents=True)
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, ZIP_TIME)
+        info.external_attr = 0o100444 << 16  # a read-only regular file
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        self.files[name] = sha256_hex(data)
+        if self.zip:
+            self.archive.writestr(self._info(name), data)
+        else:
+            path = self.tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def add_file(self, name: str, source: Path) -> None:
+        digest = hashlib.sha256()
+        if self.zip:
+            with source.open("rb") as src, self.archive.open(self._info(name), "w") as dst:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    dst.write(chunk)
+        else:
+            path = self.tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        self.files[name] = digest.hexdigest()
+
+    def close(self, index: dict[str, object]) -> Path:
+        index["files"] = dict(sorted(self.files.items()))
+        data = json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        if self.zip:
+            self.archive.writestr(self._info(INDEX), data)
+            self.archive.close()
+            os.chmod(self.tmp, 0o444)
+        else:
+            (self.tmp / INDEX).write_bytes(data)
+            for path in sorted(self.tmp.rglob("*"), reverse=True):
+                os.chmod(path, 0o555 if path.is_dir() else 0o444)
+            os.chmod(self.tmp, 0o555)
+        os.replace(self.tmp, self.out)
+        return self.out
+
+
+def export_archive(
+    s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path, out: Path, actor: str
+) -> Path:
+    if audit.status != AuditStatus.SIGNED or not snap.signoff.digest:
+        raise WorkflowError(f"audit {audit.id} is {audit.status}: only a signed-off audit is archived")
+    writer = _Writer(out)
+    try:
+        writer.add_bytes("snapshot.json", canonical(snap.model_dump(mode="json")).encode("utf-8"))
+        reviewer = snap.signoff.reviewer or "reviewer"
+        writer.add_bytes(f"signatures/{reviewer}.sig", (snap.signoff.signature or "").encode("ascii"))
+        writer.add_bytes(f"signatures/{reviewer}.pub.pem", (audit.public_key_pem or "").encode("ascii"))
+        for name, data in working_papers(snap).items():
+            writer.add_bytes(name, data)
+        written: set[str] = set()
+        for run in snap.runs:
+            folder = runs_dir / run.uid
+            writer.add_file(f"runs/{run.uid}/findings.json", folder / "findings.json")
+            writer.add_file(f"runs/{run.uid}/manifest.json", folder / "evidence" / "manifest.json")
+            for e in run.evidence:
+                if e.sha256 not in written:
+                    writer.add_file(f"evidence/{e.sha256}", folder / "evidence" / "blobs" / e.sha256)
+                    written.add(e.sha256)
+            checks = {c.check_id for r in snap.requirements if r.run_id == run.run_id for c in r.checks}
+            for check_id in sorted(checks):
+                lines = _offending_lines(s, run.run_id, check_id)
+                if lines:
+                    writer.add_bytes(f"runs/{run.uid}/offending/{check_id}.jsonl", lines)
+        entries = "".join(canonical(e) + "\n" for e in trail.iter_entries(s, audit.id))
+        writer.add_bytes("trail.jsonl", entries.encode("utf-8"))
+    except BaseException:
+        if writer.zip:
+            writer.archive.close()
+            writer.tmp.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(writer.tmp, ignore_errors=True)
+        raise
+    return writer.close(
+        {
+            "format": FORMAT,
+            "version": 1,
+            "audit_id": snap.audit_id,
+            "firm_id": snap.firm_id,
+            "year": snap.year,
+            "digest": snap.signoff.digest,
+            "exported_by": actor,
+        }
+    )
+
+
+def _offending_lines(s: Session, run_id: int, check_id: str) -> bytes:
+    rows = s.scalars(
+        select(OffendingRow)
+        .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id)
+        .order_by(OffendingRow.row_no)
+        .execution_options(yield_per=5000)
+    )
+    return "".join(canonical(stored_record(r)) + "\n" for r in rows).encode("utf-8")
+
+
+class ArchiveReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip = zipfile.ZipFile(path) if path.is_file() else None
+        if self.zip is None and not path.is_dir():
+            raise AuditError(f"{path} is neither an archive (.zip) nor an archive folder")
+
+    def names(self) -> set[str]:
+        if self.zip is not None:
+            return {n for n in self.zip.namelist() if not n.endswith("/")}
+        return {p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()}
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        handle = self.zip.open(name) if self.zip is not None else (self.path / name).open("rb")
+        with handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+
+    def read(self, name: str) -> bytes:
+        return b"".join(self.chunks(name))
+
+    def sha256(self, name: str) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.chunks(name):
+            digest.update(chunk)
+        return digest.hexdigest()

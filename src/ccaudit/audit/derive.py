@@ -1,0 +1,132 @@
+"""A requirement's derived result: the latest run's automated status with the audit's own
+attestations and compensating measures applied. Pure: the service stores what it returns, so a
+signed audit's record never depends on this code staying the same.
+
+Rules, in order:
+  1. Attestations: only confirmed ones count (carried-over ones await re-confirmation); the latest
+     (by date) decides. not_applicable -> not applicable; not_met -> a gap (non_compliant for
+     'shall', observation for 'advisable'); met -> settles a requirement that was needs_review only
+     for want of an attestation (every check decided, scope known), or an attestation-only one.
+  2. Measures: a gap is compensated by a measure approved on or before the as-of date and not past
+     its review date on it. A measure past its review date no longer compensates, and the reasons
+     say so; one approved after the as-of date does not compensate either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ccaudit.audit.snapshot import AttestationResult
+from ccaudit.catalog.models import Attestation as Mode
+from ccaudit.findings.models import Status
+
+GAPS = (Status.NON_COMPLIANT, Status.OBSERVATION)
+SCOPE_UNKNOWN = ("firm profile not supplied", "firm profile does not state")  # findings.decide wording
+
+
+@dataclass(frozen=True)
+class CheckFacts:
+    check_id: str
+    outcome: str  # passed | failed | missing_evidence
+    offending: int
+    compensated: int
+
+
+@dataclass(frozen=True)
+class AttestationFacts:
+    attestation_id: int
+    result: AttestationResult
+    attested_by: str
+    attested_on: dt.date
+    document_ref: str | None
+    needs_reconfirmation: bool
+
+
+@dataclass(frozen=True)
+class MeasureFacts:
+    ref: str
+    approver: str
+    approved_on: dt.date
+    review_by: dt.date
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.approved_on <= day <= self.review_by
+
+
+def gap(obligation: str) -> Status:
+    return Status.OBSERVATION if obligation == "advisable" else Status.NON_COMPLIANT
+
+
+def derive(
+    *,
+    obligation: str,
+    mode: Mode,
+    automated: Status | None,
+    run_reasons: Sequence[str],
+    checks: Sequence[CheckFacts],
+    attestations: Sequence[AttestationFacts],
+    measures: Sequence[MeasureFacts],
+    as_of: dt.date,
+) -> tuple[Status | None, list[str]]:
+    result = automated
+    reasons = list(run_reasons) if automated is not None else ["no inspection run attached yet"]
+    for att in attestations:
+        if att.needs_reconfirmation:
+            reasons.append(
+                f"attestation #{att.attestation_id} carried over from last year awaits re-confirmation"
+            )
+    confirmed = sorted(
+        (a for a in attestations if not a.needs_reconfirmation),
+        key=lambda a: (a.attested_on, a.attestation_id),
+    )
+    if confirmed:
+        att = confirmed[-1]
+        text = f"attested {att.result.value} by {att.attested_by} on {att.attested_on}"
+        reasons.append(text + (f" ({att.document_ref})" if att.document_ref else ""))
+        if att.result is AttestationResult.NOT_APPLICABLE:
+            result = Status.NOT_APPLICABLE
+        elif att.result is AttestationResult.NOT_MET:
+            if result is not Status.NOT_APPLICABLE:
+                result = gap(obligation)
+        elif result is None and mode is Mode.ONLY:
+            result = Status.COMPLIANT
+        elif result is Status.NEEDS_REVIEW and _only_attestation_missing(mode, run_reasons, checks):
+            compensated = any(c.offending and c.offending == c.compensated for c in checks)
+            result = Status.COMPENSATED if compensated else Status.COMPLIANT
+    result, more = _apply_measures(result, measures, as_of)
+    return result, reasons + more
+
+
+def _only_attestation_missing(mode: Mode, run_reasons: Sequence[str], checks: Sequence[CheckFacts]) -> bool:
+    if mode is Mode.NONE:
+        return False
+    if any(r.startswith(SCOPE_UNKNOWN) for r in run_reasons):
+        return False
+    return all(c.outcome != "missing_evidence" and c.offending == c.compensated for c in checks)
+
+
+def _apply_measures(
+    result: Status | None, measures: Sequence[MeasureFacts], as_of: dt.date
+) -> tuple[Status | None, list[str]]:
+    reasons: list[str] = []
+    valid = [m for m in measures if m.valid_on(as_of)]
+    if result in GAPS and valid:
+        refs = "; ".join(
+            f"{m.ref} (approved by {m.approver} on {m.approved_on}, review by {m.review_by})" for m in valid
+        )
+        reasons.append(f"gap compensated by measure {refs}")
+        result = Status.COMPENSATED
+    for m in measures:
+        if m.review_by < as_of:
+            reasons.append(
+                f"compensating measure {m.ref} expired on {m.review_by} (before the as-of date "
+                f"{as_of}): it no longer compensates"
+            )
+        elif m.approved_on > as_of:
+            reasons.append(
+                f"compensating measure {m.ref} was approved only on {m.approved_on}, after the as-of "
+                "date: it does not compensate"
+            )
+    return result, reasons

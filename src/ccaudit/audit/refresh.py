@@ -1,0 +1,139 @@
+"""Keeps each requirement's derived result, its reasons and its remediation items up to date after
+anything that can change them (a run attached, an attestation, a measure, an assessment)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccaudit.audit.base import ServiceBase
+from ccaudit.audit.derive import GAPS, AttestationFacts, CheckFacts, MeasureFacts, derive
+from ccaudit.audit.digest import canonical
+from ccaudit.audit.models import (
+    Assessment,
+    Attestation,
+    Audit,
+    Measure,
+    MeasureRequirement,
+    RemediationItem,
+    RunCheck,
+    RunFinding,
+)
+from ccaudit.audit.snapshot import OPEN_REMEDIATION, AssessmentStatus, AttestationResult, RemediationStatus
+from ccaudit.audit.state import state
+from ccaudit.catalog.models import Attestation as Mode
+from ccaudit.findings.models import Status
+
+
+def final_result(a: Assessment) -> str | None:
+    return a.assessed_result or a.derived_result
+
+
+class RefreshMixin(ServiceBase):
+    def _refresh(self, s: Session, audit: Audit, actor: str, only: set[str] | None = None) -> None:
+        """Re-derive results (for `only` these requirements, or all) and open remediation where due."""
+        assessments = s.scalars(
+            select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
+        ).all()
+        for a in assessments:
+            if only is not None and a.requirement_id not in only:
+                continue
+            before = state(s, a)
+            self._rederive(s, audit, a)
+            if state(s, a) != before:
+                self._log_audit(s, actor, "assessment.derive", a, before, audit)
+            self._ensure_remediation(s, audit, a, actor)
+
+    def _rederive(self, s: Session, audit: Audit, a: Assessment) -> None:
+        """Store the derived result and reasons; an assessment made on other facts is looked at again."""
+        result, reasons = self._derive(s, audit, a)
+        new_result = result.value if result else None
+        reopen = a.status == AssessmentStatus.DONE and new_result != a.derived_result
+        start = a.status == AssessmentStatus.TO_DO and new_result is not None
+        if reopen or start:
+            a.status = AssessmentStatus.IN_PROGRESS.value
+        a.derived_result, a.reasons = new_result, canonical(reasons)
+
+    def _derive(self, s: Session, audit: Audit, a: Assessment) -> tuple[Status | None, list[str]]:
+        automated = Status(a.automated_status) if a.automated_status else None
+        run_reasons: list[str] = []
+        checks: list[CheckFacts] = []
+        if a.run_id is not None:
+            finding = s.scalar(
+                select(RunFinding).where(
+                    RunFinding.run_id == a.run_id, RunFinding.requirement_id == a.requirement_id
+                )
+            )
+            run_reasons = json.loads(finding.reasons) if finding else []
+            rows = s.scalars(
+                select(RunCheck)
+                .where(RunCheck.run_id == a.run_id, RunCheck.requirement_id == a.requirement_id)
+                .order_by(RunCheck.id)
+            )
+            checks = [CheckFacts(c.check_id, c.outcome, c.offending_count, c.compensated_count) for c in rows]
+        attestations = [
+            AttestationFacts(
+                x.id,
+                AttestationResult(x.result),
+                x.attested_by,
+                x.attested_on,
+                x.document_ref,
+                x.needs_reconfirmation,
+            )
+            for x in s.scalars(
+                select(Attestation)
+                .where(Attestation.audit_id == audit.id, Attestation.requirement_id == a.requirement_id)
+                .order_by(Attestation.id)
+            )
+        ]
+        measures = [
+            MeasureFacts(m.ref, m.approver, m.approved_on, m.review_by)
+            for m in s.scalars(
+                select(Measure)
+                .join(MeasureRequirement)
+                .where(Measure.audit_id == audit.id, MeasureRequirement.requirement_id == a.requirement_id)
+                .order_by(Measure.ref)
+            )
+        ]
+        return derive(
+            obligation=a.obligation,
+            mode=Mode(a.attestation_mode),
+            automated=automated,
+            run_reasons=run_reasons,
+            checks=checks,
+            attestations=attestations,
+            measures=measures,
+            as_of=audit.as_of,
+        )
+
+    def _ensure_remediation(self, s: Session, audit: Audit, a: Assessment, actor: str) -> None:
+        """Every non_compliant or observation result has a remediation item still open (or one settled)."""
+        result = final_result(a)
+        if result not in {g.value for g in GAPS}:
+            return
+        items = s.scalars(
+            select(RemediationItem).where(
+                RemediationItem.audit_id == audit.id, RemediationItem.requirement_id == a.requirement_id
+            )
+        ).all()
+        if any(i.status in OPEN_REMEDIATION or i.status == RemediationStatus.ACCEPTED for i in items):
+            return
+        reasons = json.loads(a.reasons)
+        first = reasons[0] if reasons else result
+        prefix = "still failing after the earlier item was closed: " if items else ""
+        item = RemediationItem(
+            audit_id=audit.id,
+            requirement_id=a.requirement_id,
+            finding_result=result,
+            title=(prefix + f"{a.requirement_id} {result}: {first}")[:500],
+            owner=None,
+            due_date=None,
+            status=RemediationStatus.OPEN,
+            notes="[]",
+            created_by=actor,
+            created_at=self.clock(),
+        )
+        s.add(item)
+        self._log_audit(s, actor, "remediation.open", item, None, audit)

@@ -1,0 +1,111 @@
+"""Review and sign-off. The preparer submits; a different person with the reviewer role signs off
+with their registered Ed25519 key. Sign-off freezes the audit and stores the digest over its snapshot
+and the reviewer's signature of that digest, all in one transaction."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from ccaudit.audit.access import PREPARE, REVIEW, require
+from ccaudit.audit.assemble import build_snapshot
+from ccaudit.audit.derive import GAPS
+from ccaudit.audit.digest import audit_digest
+from ccaudit.audit.errors import AuditError, SigningError, WorkflowError
+from ccaudit.audit.models import Assessment, RemediationItem, Run, TrailEntry
+from ccaudit.audit.refresh import final_result
+from ccaudit.audit.runs import RunsMixin
+from ccaudit.audit.signing import fingerprint, public_pem, sign_digest
+from ccaudit.audit.snapshot import AuditStatus
+from ccaudit.audit.state import state
+
+
+class ReviewMixin(RunsMixin):
+    def submit(self, actor: str | None, audit_id: int) -> None:
+        """Hand the audit to review: needs a run, and an owner and due date on every gap's remediation."""
+        with self.db.transaction() as s:
+            user, audit = self._open_for_work(s, actor, audit_id, "submit audits")
+            if not s.scalar(select(func.count()).select_from(Run).where(Run.audit_id == audit.id)):
+                raise WorkflowError(f"audit {audit.id} has no inspection run: attach one before submitting")
+            missing = []
+            for a in s.scalars(
+                select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
+            ):
+                if final_result(a) not in {g.value for g in GAPS}:
+                    continue
+                items = s.scalars(
+                    select(RemediationItem).where(
+                        RemediationItem.audit_id == audit.id,
+                        RemediationItem.requirement_id == a.requirement_id,
+                    )
+                ).all()
+                if not any(i.owner and i.due_date for i in items):
+                    missing.append(a.requirement_id)
+            if missing:
+                raise WorkflowError(
+                    "every non_compliant or observation result needs a remediation item with an owner and a "
+                    f"due date; missing for: {', '.join(missing)} (see `ccaudit audit remediation`)"
+                )
+            before = state(s, audit)
+            audit.status = AuditStatus.SUBMITTED.value
+            audit.preparer, audit.submitted_at, audit.review_note = user.id, self.clock(), None
+            self._log_audit(s, user.id, "audit.submit", audit, before, audit)
+
+    def return_to_draft(self, actor: str | None, audit_id: int, note: str) -> None:
+        """The reviewer (or the preparer) takes a submitted audit back to draft, saying why."""
+        if not note.strip():
+            raise AuditError("say why the audit goes back to draft (a note for the preparer)")
+        with self.db.transaction() as s:
+            user = self._actor(s, actor)
+            audit = self._audit(s, audit_id, lock=True)
+            if user.id != audit.preparer:
+                require(s, user, audit.firm_id, REVIEW, "return audits to draft")
+            self._writable(audit, by_reviewer=True)
+            if audit.status != AuditStatus.SUBMITTED:
+                raise WorkflowError(f"audit {audit.id} is {audit.status}, not submitted")
+            before = state(s, audit)
+            audit.status, audit.review_note = AuditStatus.DRAFT.value, note.strip()
+            self._log_audit(s, user.id, "audit.return", audit, before, audit)
+
+    def signoff(self, actor: str | None, audit_id: int, key: Ed25519PrivateKey) -> str:
+        """Freeze the audit; store and return the digest of its snapshot, and store the signature."""
+        with self.db.transaction() as s:
+            user = self._actor(s, actor)
+            audit = self._audit(s, audit_id, lock=True)
+            require(s, user, audit.firm_id, REVIEW, "sign off audits")
+            self._writable(audit, by_reviewer=True)
+            if audit.status != AuditStatus.SUBMITTED:
+                raise WorkflowError(f"audit {audit.id} is {audit.status}: the preparer submits it first")
+            if user.id == audit.preparer:
+                raise WorkflowError(
+                    f"{user.id} prepared audit {audit.id} and may not sign it off: a different reviewer must"
+                )
+            if not user.public_key_pem:
+                raise SigningError(
+                    f"{user.id} has no registered signing key: run `ccaudit keys generate` first"
+                )
+            given = fingerprint(key.public_key())
+            if given != user.key_fingerprint:
+                raise SigningError(
+                    f"this private key (fingerprint {given[:16]}…) is not {user.id}'s registered key "
+                    f"({(user.key_fingerprint or '')[:16]}…)"
+                )
+            before = state(s, audit)
+            last = (
+                select(TrailEntry.hash).where(TrailEntry.audit_id == audit.id).order_by(TrailEntry.seq.desc())
+            )
+            audit.trail_head = s.scalar(last.limit(1))
+            audit.status = AuditStatus.SIGNED.value
+            audit.reviewer, audit.signed_at = user.id, self.clock()
+            s.flush()
+            digest = audit_digest(build_snapshot(s, audit))
+            audit.digest, audit.signature = digest, sign_digest(key, digest)
+            audit.key_fingerprint, audit.public_key_pem = given, public_pem(key.public_key())
+            self._log_audit(s, user.id, "audit.signoff", audit, before, audit)
+            return digest
+
+    def require_preparer(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may prepare this audit (for callers that check before long work)."""
+        with self.db.read() as s:
+            audit = self._audit(s, audit_id)
+            require(s, self._actor(s, actor), audit.firm_id, PREPARE, "prepare audits")

@@ -1,0 +1,211 @@
+"""Attaching inspection runs to an audit: the run's files go to <data_dir>/runs/<uid>/ (written under
+a temporary name and renamed when complete), then one transaction records its manifest, findings,
+check outcomes and every offending row. Killed at any point, the database holds the whole run or
+none of it; a folder left without a database record is reported by `verify` and may be deleted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ccaudit.audit.access import PREPARE, require
+from ccaudit.audit.digest import LineHasher, canonical
+from ccaudit.audit.errors import AuditError
+from ccaudit.audit.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
+from ccaudit.audit.offending import OffendingReader, as_columns
+from ccaudit.audit.state import state
+from ccaudit.audit.work import WorkMixin
+from ccaudit.errors import EvidenceError
+from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
+from ccaudit.findings.models import InspectionReport
+from ccaudit.inspection.service import Progress, inspect
+
+RUNS = "runs"
+PARTIAL = ".partial-"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    uid: str
+    folder: Path
+    counts: dict[str, int]
+    offending_rows: int
+    record_seconds: float  # time to record the run in the database (one transaction)
+
+
+class RunsMixin(WorkMixin):
+    @property
+    def runs_dir(self) -> Path:
+        return self.settings.data_dir / RUNS
+
+    def run_inspection(
+        self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
+    ) -> RunInfo:
+        """Inspect an evidence folder on the audit's as-of date and catalog, and attach the run."""
+        with self.db.transaction() as s:
+            _, audit = self._open_for_work(s, actor, audit_id, "attach inspection runs")
+            as_of, catalog_id, version = audit.as_of, audit.catalog_id, audit.catalog_version
+        in_force = self.catalogs.in_force(catalog_id, as_of)
+        if in_force.version != version:
+            raise AuditError(
+                f"audit {audit_id} follows {catalog_id} v{version}, but v{in_force.version} is in force "
+                f"on {as_of}; inspect with that version elsewhere and use `audit attach`"
+            )
+        uid = uuid.uuid4().hex
+        partial = self.runs_dir / f"{PARTIAL}{uid}"
+        try:
+            inspect(evidence_dir, as_of, partial, self.settings, catalog_id, progress=progress)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        return self._commit_folder(actor, audit_id, partial, uid)
+
+    def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
+        """Attach the result folder of an inspection made elsewhere (`ccaudit inspect --out DIR`)."""
+        if not (result_dir / "findings.json").is_file():
+            raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
+        with self.db.transaction() as s:
+            self._open_for_work(s, actor, audit_id, "attach inspection runs")
+        uid = uuid.uuid4().hex
+        partial = self.runs_dir / f"{PARTIAL}{uid}"
+        try:
+            shutil.copytree(result_dir, partial, ignore=shutil.ignore_patterns("*.part", "*.wal"))
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        return self._commit_folder(actor, audit_id, partial, uid)
+
+    def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
+        final = self.runs_dir / uid
+        committed = False
+        try:
+            damaged = EvidenceStore(partial / "evidence").verify()
+            if damaged:
+                raise EvidenceError(f"evidence files do not match their SHA-256: {', '.join(damaged)}")
+            os.replace(partial, final)
+            _fsync_dir(self.runs_dir)
+            started = time.perf_counter()
+            with self.db.transaction() as s:
+                user, audit = self._open_for_work(s, actor, audit_id, "attach inspection runs")
+                run, rows = self._record(s, user, audit, final, uid)
+                counts = {k: int(v) for k, v in InspectionReport.model_validate_json(
+                    (final / "findings.json").read_text(encoding="utf-8")).counts.items()}  # fmt: skip
+                run_id = run.id
+            committed = True
+            return RunInfo(run_id, uid, final, counts, rows, time.perf_counter() - started)
+        finally:
+            if not committed:
+                shutil.rmtree(partial, ignore_errors=True)
+                shutil.rmtree(final, ignore_errors=True)
+
+    def _record(self, s: Session, user: User, audit: Audit, folder: Path, uid: str) -> tuple[Run, int]:
+        require(s, user, audit.firm_id, PREPARE, "attach inspection runs")
+        report = InspectionReport.model_validate_json((folder / "findings.json").read_text(encoding="utf-8"))
+        manifest = EvidenceStore(folder / "evidence").read_manifest()
+        self._match(audit, report)
+        run = Run(
+            audit_id=audit.id, uid=uid, attached_by=user.id, attached_at=self.clock(),
+            as_of=audit.as_of, catalog_version=report.catalog_version, ccaudit_version=report.ccaudit_version,
+            counts=canonical(report.counts), warnings=canonical(report.warnings),
+            findings_sha256=sha256_of(folder / "findings.json"),
+            evidence=_evidence(manifest),
+        )  # fmt: skip
+        s.add(run)
+        s.flush()
+        offending = {
+            c.check_id: c.offending_count for f in report.findings for c in f.checks if c.offending_count
+        }
+        hashes: dict[str, str] = {}
+        with OffendingReader(folder, self.settings) as reader:
+            for check_id, expected in sorted(offending.items()):
+                hashes[check_id] = self._store_offending(s, run.id, reader, check_id, expected)
+        for f in report.findings:
+            s.add(RunFinding(run_id=run.id, requirement_id=f.requirement_id, status=f.status.value,
+                             reasons=canonical(f.reasons)))  # fmt: skip
+            for c in f.checks:
+                s.add(RunCheck(
+                    run_id=run.id, requirement_id=f.requirement_id, check_id=c.check_id, title=c.title,
+                    outcome=c.outcome, obligation=c.obligation, severity=c.severity,
+                    offending_count=c.offending_count, compensated_count=c.compensated_count,
+                    expired_count=c.expired_compensation_count,
+                    missing_datasets=canonical(c.missing_datasets),
+                    measures=canonical(c.compensating_measures),
+                    evidence=canonical(sorted({e.sha256 for e in c.evidence})),
+                    offending_sha256=hashes.get(c.check_id),
+                ))  # fmt: skip
+        total = sum(offending.values())
+        self._log_audit(s, user.id, "run.attach", run, None, audit)
+        automated = {f.requirement_id: f.status.value for f in report.findings}
+        for a in s.scalars(
+            select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
+        ):
+            before = state(s, a)
+            a.run_id = run.id
+            a.automated_status = automated.get(a.requirement_id)
+            self._rederive(s, audit, a)
+            self._log_audit(s, user.id, "assessment.run", a, before, audit)
+            self._ensure_remediation(s, audit, a, user.id)
+        return run, total
+
+    def _store_offending(
+        self, s: Session, run_id: int, reader: OffendingReader, check_id: str, expected: int
+    ) -> str:
+        """Insert the check's offending rows in batches; returns the SHA-256 of their canonical lines."""
+        hasher = LineHasher()
+        try:
+            for batch in reader.batches(check_id):
+                for rec in batch:
+                    hasher.add(rec)
+                s.execute(insert(OffendingRow), [as_columns(rec, run_id, check_id) for rec in batch])
+        except FileNotFoundError as exc:
+            raise EvidenceError(f"the run folder lacks offending rows: {exc}") from exc
+        if hasher.count != expected:
+            raise EvidenceError(
+                f"{check_id}: findings.json counts {expected} offending rows but the run holds {hasher.count}"
+            )
+        return hasher.hexdigest()
+
+    @staticmethod
+    def _match(audit: Audit, report: InspectionReport) -> None:
+        problems = []
+        if report.catalog != audit.catalog_id or report.catalog_version != audit.catalog_version:
+            problems.append(
+                f"it used {report.catalog} v{report.catalog_version}, the audit follows "
+                f"{audit.catalog_id} v{audit.catalog_version}"
+            )
+        if report.as_of != audit.as_of.isoformat():
+            problems.append(f"its as-of date is {report.as_of}, the audit's is {audit.as_of}")
+        if report.firm_id is not None and report.firm_id != audit.firm_id:
+            problems.append(f"its evidence is firm {report.firm_id}'s, the audit is firm {audit.firm_id}'s")
+        if problems:
+            raise AuditError("this run does not belong to audit " + f"{audit.id}: " + "; ".join(problems))
+
+
+def _evidence(manifest: Manifest) -> list[RunEvidence]:
+    return [
+        RunEvidence(
+            dataset=e.dataset,
+            sha256=e.sha256,
+            original_name=e.original_name,
+            size_bytes=e.size_bytes,
+            rows=e.rows,
+            effective_date=e.effective_date,
+        )
+        for e in manifest.files
+    ]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

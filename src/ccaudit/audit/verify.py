@@ -1,0 +1,142 @@
+"""`ccaudit verify` on the database: the trail's chain, every live record against its last trail
+entry, every run's offending rows against their hash, every frozen audit's digest and signature,
+and the run folders' files against their SHA-256. Problems are listed first mismatch first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ccaudit.audit import trail
+from ccaudit.audit.assemble import build_snapshot
+from ccaudit.audit.digest import LineHasher, audit_digest, canonical
+from ccaudit.audit.models import Audit, OffendingRow, Run, RunCheck, TrailEntry
+from ccaudit.audit.offending import stored_record
+from ccaudit.audit.signing import fingerprint, load_public_key, verify_digest
+from ccaudit.audit.snapshot import AuditStatus
+from ccaudit.audit.state import ENTITIES, entity_id, state
+from ccaudit.evidence.store import sha256_of
+
+
+@dataclass
+class VerifyReport:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_database(s: Session, runs_dir: Path | None) -> VerifyReport:
+    report = VerifyReport()
+    report.problems += trail.verify_chain(s)
+    report.checked["trail entries"] = s.scalar(select(func.count()).select_from(TrailEntry)) or 0
+    _states(s, report)
+    _offending(s, report)
+    _frozen(s, report)
+    if runs_dir is not None:
+        _files(s, runs_dir, report)
+    return report
+
+
+def _states(s: Session, report: VerifyReport) -> None:
+    recorded = trail.last_states(s)
+    seen: set[tuple[str, str]] = set()
+    for name, model in ENTITIES.items():
+        count = 0
+        for obj in s.scalars(select(model)):
+            count += 1
+            key = (name, entity_id(obj))
+            seen.add(key)
+            if key not in recorded:
+                report.problems.append(
+                    f"{name} {key[1]} is not in the trail (written behind the service's back)"
+                )
+            elif recorded[key] != canonical(state(s, obj)):
+                report.problems.append(
+                    f"{name} {key[1]} differs from its last trail entry (changed behind the service's back)"
+                )
+        report.checked[f"{name} records"] = count
+    for key, after in recorded.items():
+        if after is not None and key not in seen and key[0] in ENTITIES:
+            report.problems.append(f"{key[0]} {key[1]} is in the trail but gone from the database (deleted)")
+
+
+def _offending(s: Session, report: VerifyReport) -> None:
+    pairs = s.execute(
+        select(RunCheck.run_id, RunCheck.check_id, RunCheck.offending_sha256, RunCheck.offending_count)
+        .where(RunCheck.offending_sha256.is_not(None))
+        .distinct()
+        .order_by(RunCheck.run_id, RunCheck.check_id)
+    ).tuples()
+    total = 0
+    for run_id, check_id, expected, count in pairs:
+        hasher = LineHasher()
+        rows = s.scalars(
+            select(OffendingRow)
+            .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id)
+            .order_by(OffendingRow.row_no)
+            .execution_options(yield_per=5000)
+        )
+        for row in rows:
+            hasher.add(stored_record(row))
+        total += hasher.count
+        if hasher.hexdigest() != expected or hasher.count != count:
+            report.problems.append(
+                f"run {run_id}, check {check_id}: the {hasher.count} offending rows stored do not match the "
+                f"{count} recorded by the run (rows edited, deleted or added)"
+            )
+    report.checked["offending rows"] = total
+
+
+def _frozen(s: Session, report: VerifyReport) -> None:
+    audits = s.scalars(select(Audit).where(Audit.status == AuditStatus.SIGNED.value).order_by(Audit.id)).all()
+    for audit in audits:
+        name = f"audit {audit.id} ({audit.firm_id} {audit.year})"
+        digest = audit_digest(build_snapshot(s, audit))
+        if digest != audit.digest:
+            report.problems.append(
+                f"{name}: its content no longer matches the digest stored at sign-off "
+                f"({(audit.digest or '')[:16]}…, now {digest[:16]}…)"
+            )
+        if not (audit.public_key_pem and audit.signature and audit.digest):
+            report.problems.append(f"{name}: signed but without a signature")
+            continue
+        if fingerprint(load_public_key(audit.public_key_pem)) != audit.key_fingerprint:
+            report.problems.append(f"{name}: the stored public key does not match the stored fingerprint")
+        if not verify_digest(audit.public_key_pem, audit.digest, audit.signature):
+            report.problems.append(f"{name}: the reviewer's signature does not verify over the stored digest")
+    report.checked["frozen audits"] = len(audits)
+
+
+def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
+    known = set()
+    files = 0
+    for run in s.scalars(select(Run).order_by(Run.id)):
+        known.add(run.uid)
+        folder = runs_dir / run.uid
+        if not folder.is_dir():
+            report.problems.append(f"run {run.id}: its folder {folder} is missing")
+            continue
+        findings = folder / "findings.json"
+        if not findings.is_file() or sha256_of(findings) != run.findings_sha256:
+            report.problems.append(f"run {run.id}: {findings} is missing or altered")
+        for e in run.evidence:
+            blob = folder / "evidence" / "blobs" / e.sha256
+            files += 1
+            if not blob.is_file() or sha256_of(blob) != e.sha256:
+                report.problems.append(
+                    f"run {run.id}: evidence file {e.original_name} ({e.sha256[:12]}…) missing or altered"
+                )
+    report.checked["evidence files"] = files
+    if runs_dir.is_dir():
+        for child in sorted(runs_dir.iterdir()):
+            if child.name not in known:
+                report.warnings.append(
+                    f"{child} is not recorded in the database (an interrupted or failed run): safe to delete"
+                )

@@ -1,0 +1,297 @@
+"""The auditor's working steps on a draft audit: assessments, attestations, compensating measures
+and remediation items. Each is one transaction that locks the audit row, so writers take turns; a
+caller that read a record first passes the version it read and gets a ConflictError if it moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccaudit.audit.access import PREPARE, READ, Role, require, roles_of
+from ccaudit.audit.audits import AuditsMixin
+from ccaudit.audit.digest import canonical
+from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedError
+from ccaudit.audit.models import (
+    Assessment,
+    Attestation,
+    Audit,
+    Measure,
+    MeasureRequirement,
+    RemediationItem,
+    User,
+)
+from ccaudit.audit.snapshot import (
+    OPEN_REMEDIATION,
+    AssessmentStatus,
+    AttestationResult,
+    RemediationSnap,
+    RemediationStatus,
+)
+from ccaudit.audit.state import state
+from ccaudit.findings.models import Status
+
+E = TypeVar("E", Status, AttestationResult, RemediationStatus)
+
+
+def _enum(kind: type[E], value: str, what: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise AuditError(
+            f"{what} must be one of {', '.join(v.value for v in kind)} (got {value!r})"
+        ) from None
+
+
+class WorkMixin(AuditsMixin):
+    def _open_for_work(self, s: Session, actor: str | None, audit_id: int, action: str) -> tuple[User, Audit]:
+        user = self._actor(s, actor)
+        audit = self._audit(s, audit_id, lock=True)
+        require(s, user, audit.firm_id, PREPARE, action)
+        self._writable(audit)
+        return user, audit
+
+    def assess(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        result: str | None = None,
+        justification: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Confirm the derived result (no `result`), or assess it differently with a written justification."""
+        with self.db.transaction() as s:
+            user, audit = self._open_for_work(s, actor, audit_id, "assess requirements")
+            a = self._assessment(s, audit, requirement_id)
+            self._expect(a, expected_version, f"the assessment of {requirement_id}")
+            chosen = _enum(Status, result, "result") if result else None
+            text = (justification or "").strip() or None
+            if chosen is None and a.derived_result is None:
+                raise AuditError(
+                    f"{requirement_id} has no result to confirm yet: attach a run or give --result"
+                )
+            if chosen is not None and chosen.value != a.derived_result and text is None:
+                raise AuditError(
+                    f"assessing {requirement_id} as {chosen.value} overrides the derived result "
+                    f"{a.derived_result or 'none'}: a written justification is required"
+                )
+            before = state(s, a)
+            overrides = chosen is not None and chosen.value != a.derived_result
+            a.assessed_result = chosen.value if overrides and chosen else None
+            a.justification = text
+            a.assessed_by, a.assessed_at = user.id, self.clock()
+            a.status = AssessmentStatus.DONE.value
+            self._log_audit(s, user.id, "assessment.assess", a, before, audit)
+            self._ensure_remediation(s, audit, a, user.id)
+            return a.version
+
+    def attest(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        result: str,
+        attested_by: str,
+        attested_on: dt.date,
+        document_ref: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Record a manual attestation: who attested, when, and the document it rests on."""
+        with self.db.transaction() as s:
+            user, audit = self._open_for_work(s, actor, audit_id, "record attestations")
+            self._assessment(s, audit, requirement_id)
+            if not attested_by.strip():
+                raise AuditError("an attestation needs the name of who attested")
+            if attested_on > audit.as_of + dt.timedelta(days=366):
+                raise AuditError(
+                    f"attested on {attested_on}: more than a year after the as-of date {audit.as_of}"
+                )
+            att = Attestation(
+                audit_id=audit.id, requirement_id=requirement_id,
+                result=_enum(AttestationResult, result, "attestation result").value,
+                attested_by=attested_by.strip(), attested_on=attested_on, document_ref=document_ref,
+                note=note,
+                recorded_by=user.id, recorded_at=self.clock(), needs_reconfirmation=False,
+            )  # fmt: skip
+            s.add(att)
+            self._log_audit(s, user.id, "attestation.add", att, None, audit)
+            self._refresh(s, audit, user.id, {requirement_id})
+            return att.id
+
+    def reconfirm_attestation(
+        self,
+        actor: str | None,
+        attestation_id: int,
+        attested_by: str,
+        attested_on: dt.date,
+        document_ref: str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Re-confirm an attestation carried over from last year, so that it counts again."""
+        with self.db.transaction() as s:
+            att = s.get(Attestation, attestation_id)
+            if att is None:
+                raise NotFoundError(f"unknown attestation {attestation_id}")
+            user, audit = self._open_for_work(s, actor, att.audit_id, "re-confirm attestations")
+            self._expect(att, expected_version, f"attestation {attestation_id}")
+            before = state(s, att)
+            att.attested_by, att.attested_on = attested_by.strip(), attested_on
+            att.document_ref = document_ref or att.document_ref
+            att.needs_reconfirmation = False
+            att.recorded_by, att.recorded_at = user.id, self.clock()
+            self._log_audit(s, user.id, "attestation.reconfirm", att, before, audit)
+            self._refresh(s, audit, user.id, {att.requirement_id})
+
+    def add_measure(
+        self,
+        actor: str | None,
+        audit_id: int,
+        ref: str,
+        description: str,
+        requirement_ids: list[str],
+        approver: str,
+        approved_on: dt.date,
+        review_by: dt.date,
+    ) -> int:
+        with self.db.transaction() as s:
+            user, audit = self._open_for_work(s, actor, audit_id, "record compensating measures")
+            reqs = sorted(set(requirement_ids))
+            if not reqs:
+                raise AuditError("a compensating measure names at least one requirement")
+            for req in reqs:
+                self._assessment(s, audit, req)
+            if not description.strip() or not approver.strip():
+                raise AuditError("a compensating measure needs a description and an approver")
+            if review_by < approved_on:
+                raise AuditError(f"review date {review_by} is before the approval date {approved_on}")
+            if s.scalar(select(Measure.id).where(Measure.audit_id == audit.id, Measure.ref == ref)):
+                raise AuditError(f"measure {ref} is already recorded in audit {audit.id}")
+            measure = Measure(
+                audit_id=audit.id, ref=ref, description=description.strip(), approver=approver.strip(),
+                approved_on=approved_on, review_by=review_by, recorded_by=user.id, recorded_at=self.clock(),
+                requirements=[MeasureRequirement(requirement_id=r) for r in reqs],
+            )  # fmt: skip
+            s.add(measure)
+            self._log_audit(s, user.id, "measure.add", measure, None, audit)
+            self._refresh(s, audit, user.id, set(reqs))
+            return measure.id
+
+    def update_measure(
+        self, actor: str | None, measure_id: int, review_by: dt.date, expected_version: int | None = None
+    ) -> None:
+        """Move a measure's review (expiry) date, e.g. after management re-approved it."""
+        with self.db.transaction() as s:
+            measure = s.get(Measure, measure_id)
+            if measure is None:
+                raise NotFoundError(f"unknown measure {measure_id}")
+            user, audit = self._open_for_work(s, actor, measure.audit_id, "change compensating measures")
+            self._expect(measure, expected_version, f"measure {measure.ref}")
+            if review_by < measure.approved_on:
+                raise AuditError(f"review date {review_by} is before the approval date {measure.approved_on}")
+            before = state(s, measure)
+            measure.review_by = review_by
+            self._log_audit(s, user.id, "measure.review_date", measure, before, audit)
+            self._refresh(s, audit, user.id, set(measure.requirement_ids))
+
+    def update_remediation(
+        self,
+        actor: str | None,
+        item_id: int,
+        *,
+        owner: str | None = None,
+        due_date: dt.date | None = None,
+        status: str | None = None,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Set owner, due date or status, or add a note (notes are appended, never replaced)."""
+        with self.db.transaction() as s:
+            item = s.get(RemediationItem, item_id)
+            if item is None:
+                raise NotFoundError(f"unknown remediation item {item_id}")
+            user = self._actor(s, actor)
+            audit = self._audit(s, item.audit_id, lock=True)
+            s.refresh(item)
+            self._may_update_item(s, user, audit, item, owner, due_date)
+            self._writable(audit)
+            self._expect(item, expected_version, f"remediation item {item_id}")
+            before = state(s, item)
+            if owner is not None:
+                item.owner = owner.strip() or None
+            if due_date is not None:
+                item.due_date = due_date
+            if status is not None:
+                item.status = _enum(RemediationStatus, status, "status").value
+            if note:
+                item.notes = canonical(
+                    [*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note.strip()}"]
+                )
+            if state(s, item) == before:
+                raise AuditError("nothing to change: give an owner, a due date, a status or a note")
+            self._log_audit(s, user.id, "remediation.update", item, before, audit)
+            return item.version
+
+    def _may_update_item(
+        self,
+        s: Session,
+        user: User,
+        audit: Audit,
+        item: RemediationItem,
+        owner: str | None,
+        due: dt.date | None,
+    ) -> None:
+        roles = roles_of(s, user.id, audit.firm_id)
+        if user.is_superuser or roles & PREPARE:
+            return
+        if Role.CONTROL_OWNER in roles and item.owner == user.id:
+            if owner is not None or due is not None:
+                raise PermissionDeniedError(
+                    "a control owner updates status and notes; the auditor sets owner and date"
+                )
+            return
+        raise PermissionDeniedError(
+            f"{user.id} may not update remediation item {item.id}: needs the auditor role, or to own it"
+        )
+
+    def overdue(
+        self, actor: str | None, on: dt.date, firm_id: str | None = None
+    ) -> list[tuple[int, RemediationSnap]]:
+        """Open remediation items past their due date on `on`, across the audits the user may read."""
+        with self.db.read() as s:
+            user = self._actor(s, actor)
+            query = (
+                select(RemediationItem, Audit.firm_id)
+                .join(Audit, Audit.id == RemediationItem.audit_id)
+                .where(
+                    RemediationItem.status.in_([x.value for x in OPEN_REMEDIATION]),
+                    RemediationItem.due_date < on,
+                )
+                .order_by(RemediationItem.due_date, RemediationItem.id)
+            )
+            if firm_id is not None:
+                query = query.where(Audit.firm_id == firm_id)
+            out = []
+            for item, firm in s.execute(query).tuples():
+                if user.is_superuser or roles_of(s, user.id, firm) & READ:
+                    out.append((item.audit_id, _item_snap(item)))
+            return out
+
+    def assessment_versions(self, audit_id: int) -> dict[str, int]:
+        """requirement ID -> the version a caller must pass back to change it (optimistic locking)."""
+        with self.db.read() as s:
+            rows = s.execute(
+                select(Assessment.requirement_id, Assessment.version).where(Assessment.audit_id == audit_id)
+            )
+            return dict(rows.tuples().all())
+
+
+def _item_snap(item: RemediationItem) -> RemediationSnap:
+    return RemediationSnap(
+        item_id=item.id, requirement_id=item.requirement_id, finding_result=Status(item.finding_result),
+        title=item.title, owner=item.owner, due_date=item.due_date.isoformat() if item.due_date else None,
+        status=RemediationStatus(item.status), notes=json.loads(item.notes), carried_from=item.carried_from,
+    )  # fmt: skip
