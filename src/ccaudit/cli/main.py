@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.cli.audit import register as register_audit
 from ccaudit.cli.console import console, counts_line, err_console, findings_table, progress_bar
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.template_writer import write_templates
@@ -130,6 +131,9 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
+
+
+register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
 
 
 def main() -> None:
