@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from ccaudit.checks.engines import DuckDBEngine
 from ccaudit.checks.models import Check, CheckOutcome
@@ -37,7 +37,8 @@ class Case(BaseModel):
     as_of: dt.date | None = None
     review_interval_months: int = 12
     evidence: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    expect_failing: list[str] = Field(default_factory=list)  # key values joined with '|'
+    # key values joined with '|'; strict, so an unquoted YAML ON/NO/YES (a boolean) is a clear error
+    expect_failing: list[StrictStr] = Field(default_factory=list)
     expect_outcome: CheckOutcome | None = None
     expect_compensated: list[str] | None = None
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from zoneinfo import ZoneInfo
+
 from dateutil.relativedelta import relativedelta
 
 
@@ -18,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 class InspectionParams:
     as_of: dt.date
     review_interval_months: int = 12
+    firm_timezone: str = "Asia/Taipei"
 
     @property
     def window_start(self) -> dt.date:
@@ -32,10 +35,17 @@ class InspectionParams:
         """Local midnight after the as-of day: timestamps before it are on or before the as-of date."""
         return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time())
 
+    @property
+    def as_of_end_utc(self) -> dt.datetime:
+        """The same instant as `as_of_end`, in UTC (for comparisons on `_utc` columns)."""
+        local = self.as_of_end.replace(tzinfo=ZoneInfo(self.firm_timezone))
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
     def row(self) -> dict[str, object]:
         return {
             "as_of": self.as_of,
             "as_of_end": self.as_of_end,
+            "as_of_end_utc": self.as_of_end_utc,
             "window_start": self.window_start,
             "window_start_ts": dt.datetime.combine(self.window_start, dt.time()),
             "review_window_start": self.review_window_start,

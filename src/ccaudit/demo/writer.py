@@ -4,6 +4,7 @@ Big5; Excel; Parquet; NDJSON; English or Chinese headers; ISO or ROC dates."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ class EvidenceWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.written: list[Path] = []
 
-    def write(self, dataset: str, columns: dict[str, Column], style: Style = Style(), name: str | None = None) -> Path:
+    def write(self, dataset: str, columns: Mapping[str, Column], style: Style = Style(), name: str | None = None) -> Path:
         """Write one file of `dataset`; columns are keyed by template field name."""
         template = self.registry[dataset]
         unknown = set(columns) - {f.name for f in template.fields}

@@ -112,7 +112,7 @@ def evaluate(
     supplied = manifest.datasets()
     profile = _firm_profile(engine, supplied)
     interval = int(profile.get("review_interval_months") or 12) if profile else 12
-    params = InspectionParams(as_of=as_of, review_interval_months=interval)
+    params = InspectionParams(as_of=as_of, review_interval_months=interval, firm_timezone=settings.firm_timezone)
     engine.set_params(params)
     requirements = catalog.assessable()
     requirements_of: dict[str, list[str]] = {}

@@ -23,3 +23,7 @@ def test_firm_review_interval_sets_the_regular_window() -> None:
     params = InspectionParams(dt.date(2026, 11, 30), review_interval_months=6)
     assert params.review_window_start == dt.date(2026, 5, 30)
     assert params.window_start == dt.date(2025, 11, 30)
+
+
+def test_as_of_end_in_utc_is_taipei_midnight() -> None:
+    assert InspectionParams(dt.date(2026, 11, 30)).as_of_end_utc == dt.datetime(2026, 11, 30, 16, 0)
