@@ -11,15 +11,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.access import PREPARE, require
+from ccaudit.audit.access import PREPARE, READ, require
 from ccaudit.audit.digest import LineHasher, canonical
-from ccaudit.audit.errors import AuditError
+from ccaudit.audit.errors import AuditError, NotFoundError
 from ccaudit.audit.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
-from ccaudit.audit.offending import OffendingReader, as_columns
+from ccaudit.audit.offending import OffendingReader, as_columns, stored_record
 from ccaudit.audit.state import state
 from ccaudit.audit.work import WorkMixin
 from ccaudit.errors import EvidenceError
@@ -82,6 +83,23 @@ class RunsMixin(WorkMixin):
             shutil.rmtree(partial, ignore_errors=True)
             raise
         return self._commit_folder(actor, audit_id, partial, uid)
+
+    def offending_rows(
+        self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
+    ) -> tuple[int, int, list[dict[str, Any]]]:
+        """(run ID, total, first `limit` rows) of a check's offending rows, with source file and row."""
+        with self.db.read() as s:
+            audit = self._audit(s, audit_id)
+            require(s, self._actor(s, actor), audit.firm_id, READ, "read audits")
+            if run_id is None:
+                run_id = s.scalar(select(func.max(Run.id)).where(Run.audit_id == audit.id))
+            run = s.get(Run, run_id) if run_id is not None else None
+            if run is None or run.audit_id != audit.id:
+                raise NotFoundError(f"audit {audit.id} has no run {run_id or ''}".strip())
+            where = (OffendingRow.run_id == run.id, OffendingRow.check_id == check_id)
+            total = s.scalar(select(func.count()).select_from(OffendingRow).where(*where)) or 0
+            rows = s.scalars(select(OffendingRow).where(*where).order_by(OffendingRow.row_no).limit(limit))
+            return run.id, total, [stored_record(r) for r in rows]
 
     def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
         final = self.runs_dir / uid

@@ -22,6 +22,7 @@ from ccaudit.settings import Settings
 
 if TYPE_CHECKING:
     from ccaudit.audit.service import AuditService
+    from ccaudit.audit.snapshot import AuditSnapshot
     from ccaudit.audit.verify import VerifyReport
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
@@ -224,10 +225,10 @@ def audit_list(ctx: typer.Context, firm: Annotated[str | None, typer.Option()] =
 def audit_show(
     ctx: typer.Context,
     audit_id: AuditArg,
+    requirement: Annotated[str | None, typer.Option(help="show one requirement in full")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the whole snapshot as JSON")] = False,
-    lang: Annotated[str, typer.Option("--lang")] = "en",
 ) -> None:
-    """Show an audit: each requirement's result, why, and the version to quote with --if-version."""
+    """Show an audit: each requirement's result and why, and the version to quote with --if-version."""
     with _service(ctx) as (svc, actor):
         snap = svc.snapshot(audit_id, actor)
         versions = svc.assessment_versions(audit_id)
@@ -236,40 +237,77 @@ def audit_show(
         return
     s = snap.signoff
     console.print(
-        f"[bold]audit {snap.audit_id}[/] {snap.firm_name} ({snap.firm_id}) {snap.year} · as of "
-        f"{snap.as_of} · {snap.catalog_id} v{snap.catalog_version} · [bold]{snap.status.value}[/]"
+        f"[bold]audit {snap.audit_id}[/] {snap.firm_name} ({snap.firm_id}) {snap.year} · as of {snap.as_of}"
+        f" · {snap.catalog_id} v{snap.catalog_version} · [bold]{snap.status.value}[/]"
     )
     if s.preparer:
         console.print(f"prepared by {s.preparer} {s.submitted_at or ''}")
     if s.reviewer:
-        console.print(f"signed off by {s.reviewer} {s.signed_at or ''}")
-    if s.digest:
-        console.print(f"digest {s.digest}")
-    table = Table(
-        "ID", "result", "derived", "automated", "status", "assessed by", "v", "why", show_lines=False
-    )
+        console.print(f"signed off by {s.reviewer} {s.signed_at or ''}\ndigest {s.digest}")
+    if requirement is not None:
+        _show_requirement(snap, requirement, versions.get(requirement))
+        return
+    table = Table("ID", "result", "status", "v", "why (* = auditor's assessment)")
     for r in snap.requirements:
-        style = STATUS_STYLE.get(r.result) if r.result else None
         result = r.result.value if r.result else "-"
-        why = r.justification if r.assessed_result else "; ".join(r.reasons[:2])
+        style = STATUS_STYLE.get(r.result) if r.result else None
+        mark = "*" if r.assessed_result else ""
+        why = r.justification if r.assessed_result else (r.reasons[0] if r.reasons else "")
+        extra = f" (+{len(r.reasons) - 1} more)" if not r.assessed_result and len(r.reasons) > 1 else ""
         table.add_row(
             r.requirement_id,
-            f"[{style}]{result}[/]" if style else result,
-            r.derived_result.value if r.derived_result else "-",
-            r.automated_status.value if r.automated_status else "-",
+            (f"[{style}]{result}[/]" if style else result) + mark,
             r.status.value,
-            r.assessed_by or "",
             str(versions.get(r.requirement_id, "")),
-            (r.title_zh if lang.startswith("zh") else "") + (why or ""),
+            f"{why}{extra}",
         )
     console.print(table)
     console.print(" · ".join(f"{k}: {v}" for k, v in snap.counts().items() if v))
     pending = [a for a in snap.attestations if a.needs_reconfirmation]
     if pending:
+        ids = ", ".join(f"#{a.attestation_id} ({a.requirement_id})" for a in pending)
+        console.print(f"carried-over attestations to re-confirm: {ids}")
+
+
+def _value(x: Any) -> str:
+    return str(x.value) if x is not None else "-"
+
+
+def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | None) -> None:
+    try:
+        r = snap.requirement(requirement_id)
+    except KeyError:
+        raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
+    console.print(f"[bold]{r.requirement_id}[/] ({r.obligation}) {r.title}\n{r.title_zh}")
+    console.print(
+        f"result [bold]{_value(r.result)}[/] · automated {_value(r.automated_status)} · derived "
+        f"{_value(r.derived_result)} · assessed {_value(r.assessed_result)} · status {r.status.value} · "
+        f"version {version}"
+    )
+    if r.assessed_by:
+        console.print(f"assessed by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
+    for reason in r.reasons:
+        console.print(f"  - {reason}")
+    for c in r.checks:
         console.print(
-            f"{len(pending)} carried-over attestation(s) await re-confirmation: "
-            + ", ".join(f"#{a.attestation_id} ({a.requirement_id})" for a in pending)
+            f"  check {c.check_id}: {c.outcome}, {c.offending_count} offending, "
+            f"{c.compensated_count} compensated (rows: ccaudit audit rows {snap.audit_id} {c.check_id})"
         )
+    for a in snap.attestations:
+        if a.requirement_id == requirement_id:
+            console.print(
+                f"  attestation #{a.attestation_id}: {a.result.value} by {a.attested_by} on {a.attested_on}"
+            )
+    for m in snap.measures:
+        if requirement_id in m.requirement_ids:
+            console.print(
+                f"  measure {m.ref}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}"
+            )
+    for i in snap.remediation:
+        if i.requirement_id == requirement_id:
+            console.print(
+                f"  remediation #{i.item_id}: {i.status.value}, {i.owner or 'no owner'}, due {i.due_date}"
+            )
 
 
 @audit_app.command("run")
@@ -293,6 +331,42 @@ def _print_run(info: Any) -> None:
     console.print(
         f"run {info.run_id} attached ({info.offending_rows} offending rows recorded in "
         f"{info.record_seconds:.1f}s): {counts}\nfiles: {info.folder}"
+    )
+
+
+@audit_app.command("rows")
+def audit_rows(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    check_id: str,
+    run: Annotated[int | None, typer.Option(help="run ID (default: the latest)")] = None,
+    limit: Annotated[int, typer.Option()] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, with each file's SHA-256")] = False,
+) -> None:
+    """A check's offending rows, each traced to its evidence file and row."""
+    with _service(ctx) as (svc, actor):
+        run_id, total, rows = svc.offending_rows(actor, audit_id, check_id, run, limit)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(
+        "#", "subject", "file", "row", "compensated by", "details", title=f"{check_id}, run {run_id}"
+    )
+    for r in rows:
+        comp = r["compensated_by"] or (f"expired: {r['expired_measure']}" if r["expired_measure"] else "")
+        details = ", ".join(f"{k}={v}" for k, v in r["data"].items() if v is not None)
+        table.add_row(
+            str(r["row_no"]),
+            r["subject"] or "",
+            r["source_file"] or "",
+            str(r["source_row"] or ""),
+            comp,
+            details,
+        )
+    console.print(table)
+    console.print(
+        f"{len(rows)} of {total} row(s); file SHA-256 per row: `ccaudit audit show {audit_id} --json`"
     )
 
 
