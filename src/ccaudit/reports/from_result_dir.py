@@ -25,6 +25,7 @@ from ccaudit.findings.models import CheckFinding, EvidenceRef, Finding, Inspecti
 from ccaudit.findings.sentence import render
 from ccaudit.reports.model import (
     Area,
+    AttestationNote,
     CatalogRef,
     CheckSummary,
     EvidenceItem,
@@ -186,8 +187,15 @@ def _areas(cat: Catalog | None) -> list[Area]:
     for req in cat.requirements:
         # the heading of an area is its first non-assessable requirement (12.1 Cloud services)
         if req.area and req.area not in areas and not req.assessable:
-            areas[req.area] = Area(id=req.area, title=Texts(en=req.text.en, zh=req.text.zh_tw))
+            areas[req.area] = Area(id=req.area, title=Texts(en=_heading(req.text.en, ":"),
+                                                             zh=_heading(req.text.zh_tw, "：")))
     return list(areas.values())
+
+
+def _heading(text: str, colon: str) -> str:
+    """'物聯網：應訂定…' -> '物聯網': an area heading that also states a duty keeps its name only."""
+    head = text.split(colon, 1)[0].strip()
+    return head if head and colon in text else text
 
 
 def _evidence(ref: EvidenceRef) -> EvidenceItem:
@@ -236,8 +244,8 @@ def _requirement(finding: Finding, checks: list[CheckSummary], cat: Catalog | No
         checks=checks,
         evidence=list(evidence.values()),
         compensating_measures=sorted({m for c in finding.checks for m in c.compensating_measures}),
-        attestation=(f"{att.result} — {att.attested_by}, {att.attested_on}"
-                     + (f" ({att.document_ref})" if att.document_ref else "")) if att else None,
+        attestation=AttestationNote(result=att.result, by=att.attested_by, on=att.attested_on,
+                                    document_ref=att.document_ref, note=att.note) if att else None,
     )
 
 

@@ -134,6 +134,16 @@ class Remediation(BaseModel):
     closed: str | None = None
 
 
+class AttestationNote(BaseModel):
+    """A person's judgement recorded for the requirement."""
+
+    result: str  # met | not_met | not_applicable
+    by: str
+    on: str
+    document_ref: str | None = None
+    note: str | None = None
+
+
 class RequirementRow(BaseModel):
     """One assessable requirement of the catalog, in catalog order."""
 
@@ -153,7 +163,7 @@ class RequirementRow(BaseModel):
     due: str | None = None
     reviewer: str | None = None
     comment: str | None = None
-    attestation: str | None = None
+    attestation: AttestationNote | None = None
     previous_result: Result | None = None
 
 

@@ -72,6 +72,12 @@ REMEDIATION_STATUS: dict[str, tuple[str, str]] = {
     "accepted": ("Risk accepted", "風險承擔"),
 }
 
+ATTESTATION: dict[str, tuple[str, str]] = {
+    "met": ("met", "符合"),
+    "not_met": ("not met", "不符合"),
+    "not_applicable": ("not applicable", "不適用"),
+}
+
 SIGN_OFF: dict[str, tuple[str, str]] = {
     "draft": ("Draft", "草稿"),
     "submitted": ("Submitted for review", "送交複核"),
@@ -144,8 +150,12 @@ def missing_lines(row: RequirementRow, lang: str) -> list[str]:
 
 def note_lines(row: RequirementRow, lang: str) -> list[str]:
     lines = missing_lines(row, lang)
-    if row.attestation:
-        lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + row.attestation)
+    att = row.attestation
+    if att:
+        text = f"{pick(ATTESTATION, att.result, lang)} — {att.by}, {att.on}"
+        text += f" ({att.document_ref})" if att.document_ref else ""
+        text += f": {att.note}" if att.note else ""
+        lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + text)
     if row.comment:
         lines.append(row.comment)
     return lines + list(row.reasons)
