@@ -1,0 +1,151 @@
+"""A stored inspection or audit as OSCAL assessment results: one finding per requirement, one
+observation per check (and per attestation) with its evidence linked by SHA-256, one risk per gap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from trestle.oscal.assessment_results import AssessmentResults
+
+from ccaudit.reports import texts
+from ccaudit.reports.model import ReportData, RequirementRow, Result
+from ccaudit.reports.oscal_common import (
+    control_id,
+    evidence_resources,
+    evidence_uuid,
+    firm_name,
+    metadata,
+    prop,
+    report_props,
+    stable_uuid,
+    stamp,
+    write_model,
+)
+
+SATISFIED = (Result.COMPLIANT, Result.COMPENSATED, Result.NOT_APPLICABLE)
+GAP = (Result.NON_COMPLIANT, Result.IN_REMEDIATION, Result.OBSERVATION)
+
+
+def doc_key(data: ReportData) -> str:
+    return data.digest or data.source.findings_sha256 or f"{data.source.kind.value}:{data.source.ref}"
+
+
+def _observations(data: ReportData, row: RequirementRow, key: str) -> list[dict[str, Any]]:
+    out = []
+    known = data.evidence_by_sha()
+    for check in row.checks:
+        evidence = [{
+            "href": f"#{evidence_uuid(sha)}",
+            "description": f"{known[sha].dataset}: {known[sha].name} ({known[sha].rows} rows)" if sha in known
+            else f"evidence file {sha}",
+            "props": [prop("sha256", sha)],
+        } for sha in check.evidence]
+        description = f"{check.title.en}: {check.outcome}"
+        if check.offending_count:
+            description += (f"; {check.offending_count} offending row(s), "
+                            f"{check.compensated_count} compensated")
+        if check.missing_datasets:
+            description += f"; evidence not supplied: {', '.join(check.missing_datasets)}"
+        obs: dict[str, Any] = {
+            "uuid": stable_uuid(key, "observation", row.id, check.check_id), "title": check.check_id,
+            "description": description, "methods": ["TEST"], "types": ["finding" if check.outcome == "failed"
+                                                                        else "control-objective"],
+            "props": [prop("check", check.check_id), prop("outcome", check.outcome),
+                      prop("offending-rows", check.offending_count), prop("severity", check.severity)],
+            "collected": stamp(data.generated_at),
+        }
+        if evidence:
+            obs["relevant-evidence"] = evidence
+        out.append(obs)
+    if row.attestation:
+        att = row.attestation
+        out.append({
+            "uuid": stable_uuid(key, "observation", row.id, "attestation"), "title": "attestation",
+            "description": f"{att.result} — {att.by}" + (f": {att.note}" if att.note else ""),
+            "methods": ["EXAMINE", "INTERVIEW"], "types": ["control-objective"],
+            "props": [prop("attestation-result", att.result)]
+            + ([prop("document-ref", att.document_ref)] if att.document_ref else []),
+            "collected": stamp(att.on),
+        })
+    return out
+
+
+def _risk(data: ReportData, row: RequirementRow, key: str, observations: list[str]) -> dict[str, Any]:
+    gaps = texts.gap_lines(row, "en") or texts.note_lines(row, "en") or [row.result.label("en")]
+    risk: dict[str, Any] = {
+        "uuid": stable_uuid(key, "risk", row.id),
+        "title": f"{row.id}: {row.result.label('en')}",
+        "description": "\n".join(gaps),
+        "statement": row.text.en,
+        "status": "remediating" if row.result is Result.IN_REMEDIATION or any(
+            r.status == "in_progress" for r in row.remediation) else "open",
+        "props": [prop("obligation", row.obligation), prop("requirement", row.id)],
+    }
+    if observations:
+        risk["related-observations"] = [{"observation-uuid": u} for u in observations]
+    return risk
+
+
+def report_to_oscal(data: ReportData) -> AssessmentResults:
+    key = doc_key(data)
+    observations, risks, findings = [], [], []
+    for row in data.requirements:
+        obs = _observations(data, row, key)
+        observations += obs
+        obs_ids = [o["uuid"] for o in obs]
+        risk_ids = []
+        if row.result in GAP:
+            risk = _risk(data, row, key, obs_ids)
+            risks.append(risk)
+            risk_ids.append(risk["uuid"])
+        satisfied = row.result in SATISFIED
+        finding: dict[str, Any] = {
+            "uuid": stable_uuid(key, "finding", row.id),
+            "title": f"{row.id} {row.result.label('en')}",
+            "description": "\n".join(row.reasons) or row.result.label("en"),
+            "props": [prop("result", row.result.value), prop("result-zh-tw", row.result.label("zh-TW")),
+                      prop("obligation", row.obligation)],
+            "target": {
+                "type": "objective-id", "target-id": control_id(row.id),
+                "status": {"state": "satisfied" if satisfied else "not-satisfied",
+                           "reason": "pass" if satisfied else "fail" if row.result in GAP else "other"},
+            },
+        }
+        if obs_ids:
+            finding["related-observations"] = [{"observation-uuid": u} for u in obs_ids]
+        if risk_ids:
+            finding["related-risks"] = [{"risk-uuid": u} for u in risk_ids]
+        findings.append(finding)
+    catalog = f"{data.catalog.id} v{data.catalog.version}"
+    result: dict[str, Any] = {
+        "uuid": stable_uuid(key, "result"),
+        "title": f"{catalog} — {firm_name(data)} — {data.as_of}",
+        "description": f"Assessment of {catalog} as of {data.as_of} by ccaudit "
+                       f"({data.source.kind.value} {data.source.ref}).",
+        "start": stamp(data.as_of), "end": stamp(data.generated_at),
+        "props": report_props(data),
+        "reviewed-controls": {"control-selections": [
+            {"include-controls": [{"control-id": control_id(r.id)} for r in data.requirements]}]},
+        "findings": findings,
+    }
+    if observations:
+        result["observations"] = observations
+    if risks:
+        result["risks"] = risks
+    doc: dict[str, Any] = {
+        "uuid": stable_uuid(key, "assessment-results"),
+        "metadata": metadata(f"Assessment results: {firm_name(data)}, {data.as_of}",
+                             data.generated_at, data.digest or data.as_of, data),
+        "import-ap": {"href": f"urn:ccaudit:assessment-plan:{data.catalog.id}:v{data.catalog.version}",
+                      "remarks": "ccaudit assesses every control of the catalog named; no separate plan."},
+        "results": [result],
+    }
+    resources = evidence_resources(data)
+    if resources:
+        doc["back-matter"] = {"resources": resources}
+    return AssessmentResults.model_validate(doc)
+
+
+def write_assessment_results(data: ReportData, path: Path) -> Path:
+    return write_model(report_to_oscal(data), path)

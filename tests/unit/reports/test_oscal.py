@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from trestle.oscal.assessment_results import AssessmentResults
+from trestle.oscal.catalog import Catalog as OscalCatalog
+from trestle.oscal.poam import PlanOfActionAndMilestones
+
+from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.catalog.models import Catalog
+from ccaudit.reports import from_result_dir
+from ccaudit.reports.catalog_to_oscal import write_catalog
+from ccaudit.reports.model import DEFICIENT, ReportInput, Result
+from ccaudit.reports.remediation_to_poam import write_poam
+from ccaudit.reports.report_to_oscal import write_assessment_results
+from ccaudit.settings import Settings
+
+from .conftest import AS_OF
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return CatalogLibrary.load().in_force(DEFAULT_CATALOG, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def inp(result_dir: Path, settings: Settings) -> ReportInput:
+    return from_result_dir.load(result_dir, settings)
+
+
+def _control_ids(controls: list[object] | None) -> set[str]:
+    out: set[str] = set()
+    for c in controls or []:
+        out.add(c.id)  # type: ignore[attr-defined]
+        out |= _control_ids(c.controls)  # type: ignore[attr-defined]
+    return out
+
+
+def test_catalog_validates_and_keeps_every_requirement(catalog: Catalog, tmp_path: Path) -> None:
+    doc = OscalCatalog.oscal_read(write_catalog(catalog, tmp_path / "catalog.json"))
+    assert doc is not None and doc.groups is not None
+    ids = set().union(*(_control_ids(g.controls) for g in doc.groups))  # type: ignore[union-attr]
+    expected = {f"art{r.id}" for r in catalog.requirements if r.parent not in (None, "12") or r.assessable}
+    assert expected <= ids
+    assert "雲端服務" in json.dumps(doc.oscal_dict(), ensure_ascii=False)
+
+
+def test_assessment_results_validate_and_link_evidence_by_hash(
+    inp: ReportInput, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = write_assessment_results(inp.data, tmp_path / "ar.json")
+    doc = AssessmentResults.oscal_read(path)
+    assert doc is not None
+    result = doc.results[0]
+    assert result.findings is not None and len(result.findings) == len(inp.data.requirements)
+    catalog_doc = OscalCatalog.oscal_read(write_catalog(catalog, tmp_path / "catalog.json"))
+    assert catalog_doc is not None and catalog_doc.groups is not None
+    controls = set().union(*(_control_ids(g.controls) for g in catalog_doc.groups))  # type: ignore[union-attr]
+    assert {f.target.target_id for f in result.findings} <= controls
+    observations = {o.uuid: o for o in result.observations or []}
+    risks = {r.uuid for r in result.risks or []}
+    for finding in result.findings:
+        assert {r.observation_uuid for r in finding.related_observations or []} <= set(observations)
+        assert {r.risk_uuid for r in finding.related_risks or []} <= risks
+    assert doc.back_matter is not None and doc.back_matter.resources is not None
+    resources = {r.uuid: r for r in doc.back_matter.resources}
+    for obs in observations.values():
+        for ev in obs.relevant_evidence or []:
+            resource = resources[str(ev.href).removeprefix("#")]
+            assert resource.rlinks and resource.rlinks[0].hashes
+            sha = next(p.value for p in ev.props or [] if p.name == "sha256")
+            assert resource.rlinks[0].hashes[0].value == sha
+    gaps = sum(1 for r in inp.data.requirements if r.result in (*DEFICIENT, Result.OBSERVATION))
+    assert len(risks) == gaps
+
+
+def test_poam_has_an_item_per_deficiency_and_observation(inp: ReportInput, tmp_path: Path) -> None:
+    doc = PlanOfActionAndMilestones.oscal_read(write_poam(inp.data, tmp_path / "poam.json"))
+    assert doc is not None
+    expected = [r.id for r in inp.data.requirements if r.result in (*DEFICIENT, Result.OBSERVATION)]
+    assert [i.title.split(":")[0] for i in doc.poam_items] == expected
+
+
+def test_oscal_output_is_reproducible(inp: ReportInput, tmp_path: Path) -> None:
+    a = write_assessment_results(inp.data, tmp_path / "a.json").read_bytes()
+    b = write_assessment_results(inp.data, tmp_path / "b.json").read_bytes()
+    assert a == b
