@@ -9,7 +9,7 @@ import json
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ccaudit.audit.access import PREPARE, READ, Role, require, roles_of
 from ccaudit.audit.audits import AuditsMixin
@@ -263,12 +263,14 @@ class WorkMixin(AuditsMixin):
         """Open remediation items past their due date on `on`, across the audits the user may read."""
         with self.db.read() as s:
             user = self._actor(s, actor)
+            later = aliased(RemediationItem)
             query = (
                 select(RemediationItem, Audit.firm_id)
                 .join(Audit, Audit.id == RemediationItem.audit_id)
                 .where(
                     RemediationItem.status.in_([x.value for x in OPEN_REMEDIATION]),
                     RemediationItem.due_date < on,
+                    ~select(later.id).where(later.carried_from == RemediationItem.id).exists(),  # superseded
                 )
                 .order_by(RemediationItem.due_date, RemediationItem.id)
             )
