@@ -172,7 +172,7 @@ def build(report: InspectionReport, findings_sha256: str, ref: str, labels: Labe
         source=Source(kind=SourceKind.RESULT_DIR, ref=ref, findings_sha256=findings_sha256),
         generated_at=report.generated_at,
         ccaudit_version=report.ccaudit_version,
-        areas=_areas(cat),
+        areas=catalog_areas(cat),
         requirements=rows,
         evidence=[_evidence(e) for e in report.evidence],
         offending=list(offending.values()),
@@ -180,7 +180,7 @@ def build(report: InspectionReport, findings_sha256: str, ref: str, labels: Labe
     )
 
 
-def _areas(cat: Catalog | None) -> list[Area]:
+def catalog_areas(cat: Catalog | None) -> list[Area]:
     if cat is None:
         return []
     areas: dict[str, Area] = {}

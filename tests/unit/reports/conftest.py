@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry
 from ccaudit.findings.models import (
     AttestationRef,
     CheckFinding,
@@ -102,7 +103,24 @@ def build_result_dir(folder: Path, *, big: int = BIG_CHECK_ROWS, firm: str = "ç¯
         findings=findings, evidence=[_evidence(d) for d in datasets], warnings=["a warning kept from import"],
     )
     write_report(report, folder)
+    _write_evidence_store(folder, datasets, as_of)
     return folder
+
+
+def _write_evidence_store(folder: Path, datasets: list[str], as_of: dt.date) -> None:
+    """Blobs whose SHA-256 are the ones findings.json names, so an audit can attach the folder."""
+    store = EvidenceStore(folder / "evidence")
+    entries = []
+    for dataset in datasets:
+        source = folder / f"{dataset}.src"
+        source.write_bytes(dataset.encode())
+        store.put(source, _sha(dataset))
+        source.unlink()
+        entries.append(ManifestEntry(
+            dataset=dataset, original_name=f"{dataset}.csv", sha256=_sha(dataset), size_bytes=len(dataset),
+            rows=120, format="csv", encoding="utf-8", effective_date=dt.date(2026, 11, 1),
+            imported_at=dt.datetime.combine(as_of, dt.time(8), dt.UTC)))
+    store.write_manifest(Manifest(files=entries))
 
 
 @pytest.fixture(scope="session")
