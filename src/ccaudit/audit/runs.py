@@ -71,10 +71,10 @@ class RunsMixin(WorkMixin):
 
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         """Attach the result folder of an inspection made elsewhere (`ccaudit inspect --out DIR`)."""
-        if not (result_dir / "findings.json").is_file():
-            raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
         with self.db.transaction() as s:
             self._open_for_work(s, actor, audit_id, "attach inspection runs")
+        if not (result_dir / "findings.json").is_file():
+            raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
         uid = uuid.uuid4().hex
         partial = self.runs_dir / f"{PARTIAL}{uid}"
         try:

@@ -73,7 +73,7 @@ def _offending(s: Session, report: VerifyReport) -> None:
         .where(RunCheck.offending_sha256.is_not(None))
         .distinct()
         .order_by(RunCheck.run_id, RunCheck.check_id)
-    ).tuples()
+    ).all()
     total = 0
     for run_id, check_id, expected, count in pairs:
         hasher = LineHasher()

@@ -277,7 +277,7 @@ class WorkMixin(AuditsMixin):
             if firm_id is not None:
                 query = query.where(Audit.firm_id == firm_id)
             out = []
-            for item, firm in s.execute(query).tuples():
+            for item, firm in s.execute(query).all():
                 if user.is_superuser or roles_of(s, user.id, firm) & READ:
                     out.append((item.audit_id, _item_snap(item)))
             return out
@@ -288,7 +288,7 @@ class WorkMixin(AuditsMixin):
             rows = s.execute(
                 select(Assessment.requirement_id, Assessment.version).where(Assessment.audit_id == audit_id)
             )
-            return dict(rows.tuples().all())
+            return {req: version for req, version in rows.all()}
 
 
 def _item_snap(item: RemediationItem) -> RemediationSnap:

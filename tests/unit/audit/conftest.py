@@ -1,0 +1,98 @@
+"""Fixtures for the audit tests. Every persistence test runs on SQLite and on PostgreSQL: a fresh
+database per test on the server named by CCAUDIT_TEST_PG_URL (skipped only when it is unset)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ccaudit.audit.service import AuditService
+from ccaudit.audit.signing import generate_key, public_pem
+from ccaudit.settings import Settings
+from .audit_fakes import make_result_dir
+
+PG_URL = os.environ.get("CCAUDIT_TEST_PG_URL")
+FIRM = "9A00"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'audit.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("CCAUDIT_TEST_PG_URL is not set (scripts/start-postgres.sh starts a server)")
+    yield from _pg_database(PG_URL)
+
+
+def _pg_database(url: str) -> Iterator[str]:
+    name = f"ccaudit_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Clock:
+    """A clock the test moves; starts on the as-of date of the fake runs."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", db=db_url)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[AuditService]:
+    svc = AuditService.open(settings, Clock())
+    yield svc
+    svc.close()
+
+
+@dataclass
+class Team:
+    """admin (superuser), alice (auditor), bob (reviewer with a key), carol (control owner), vic (viewer)."""
+
+    service: AuditService
+    bob_key_path: Path
+
+
+@pytest.fixture
+def team(service: AuditService, tmp_path: Path) -> Team:
+    service.add_user("admin", "admin", "Ada Admin")
+    service.add_firm("admin", FIRM, "範例證券股份有限公司")
+    for user, role in [("alice", "auditor"), ("bob", "reviewer"), ("carol", "control_owner"), ("vic", "viewer")]:
+        service.add_user("admin", user, user.title())
+        service.grant("admin", user, FIRM, role)
+    key_path = tmp_path / "keys" / "bob.pem"
+    service.register_key("bob", public_pem(generate_key(key_path).public_key()))
+    return Team(service, key_path)
+
+
+@pytest.fixture
+def result_dir(tmp_path: Path) -> Path:
+    """A run where 12.5.5 (3 rows), 12.5.6 (2 rows) and 12.1.1 (1 row) fail; everything else passes."""
+    return make_result_dir(
+        tmp_path / "result",
+        offending={"remote_login_used_mfa": 3, "remote_user_authorized": 2, "cloud_service_backup_defined": 1},
+    )
