@@ -38,10 +38,16 @@ def make_result_dir(
     store.put(source, sha)
     source.unlink()
     entry = ManifestEntry(
-        dataset="remote_sessions", original_name="遠端連線紀錄.csv", sha256=sha, size_bytes=len(evidence_text.encode()),
-        rows=1, format="csv", encoding="utf-8", effective_date=None,
+        dataset="remote_sessions",
+        original_name="遠端連線紀錄.csv",
+        sha256=sha,
+        size_bytes=len(evidence_text.encode()),
+        rows=1,
+        format="csv",
+        encoding="utf-8",
+        effective_date=None,
         imported_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
+    )
     store.write_manifest(Manifest(files=[entry]))
     ref = EvidenceRef(dataset="remote_sessions", sha256=sha, original_name=entry.original_name, rows=1)
     (out / "offending").mkdir()
@@ -50,38 +56,84 @@ def make_result_dir(
         checks = []
         for check_id in req.checks:
             n = offending.get(check_id, 0)
-            checks.append(CheckFinding(
-                check_id=check_id, title=check_id.replace("_", " "), outcome="failed" if n else "passed",
-                obligation=(req.obligation or "shall"), severity="high", offending_count=n,
-                offending_file=f"offending/{check_id}.csv" if n else None, evidence=[ref],
-            ))  # fmt: skip
+            checks.append(
+                CheckFinding(
+                    check_id=check_id,
+                    title=check_id.replace("_", " "),
+                    outcome="failed" if n else "passed",
+                    obligation=(req.obligation or "shall"),
+                    severity="high",
+                    offending_count=n,
+                    offending_file=f"offending/{check_id}.csv" if n else None,
+                    evidence=[ref],
+                )
+            )
             if n:
                 _write_offending(out / "offending" / f"{check_id}.csv", n, sha)
         failed = any(c.offending_count for c in checks)
         status = statuses.get(req.id, Status.NON_COMPLIANT if failed else Status.COMPLIANT)
-        reasons = [f"{c.check_id}: {c.offending_count} offending row(s) not compensated" for c in checks
-                   if c.offending_count] or ["every check passed"]  # fmt: skip
-        findings.append(Finding(
-            requirement_id=req.id, area=req.area, title=req.text.en, title_zh=req.text.zh_tw,
-            obligation=(req.obligation or "shall"), status=status, summary="; ".join(reasons), reasons=reasons,
-            checks=checks,
-        ))  # fmt: skip
+        reasons = [
+            f"{c.check_id}: {c.offending_count} offending row(s) not compensated"
+            for c in checks
+            if c.offending_count
+        ] or ["every check passed"]
+        findings.append(
+            Finding(
+                requirement_id=req.id,
+                area=req.area,
+                title=req.text.en,
+                title_zh=req.text.zh_tw,
+                obligation=(req.obligation or "shall"),
+                status=status,
+                summary="; ".join(reasons),
+                reasons=reasons,
+                checks=checks,
+            )
+        )
     report = InspectionReport(
-        firm="範例證券", firm_id=firm_id, as_of=as_of.isoformat(), catalog=catalog.id,
-        catalog_version=catalog.version, catalog_effective_from=catalog.effective_from.isoformat(),
-        generated_at="2026-12-01T00:00:00+00:00", ccaudit_version="test",
+        firm="範例證券",
+        firm_id=firm_id,
+        as_of=as_of.isoformat(),
+        catalog=catalog.id,
+        catalog_version=catalog.version,
+        catalog_effective_from=catalog.effective_from.isoformat(),
+        generated_at="2026-12-01T00:00:00+00:00",
+        ccaudit_version="test",
         counts={s.value: sum(1 for f in findings if f.status is s) for s in Status},
-        findings=findings, evidence=[ref],
-    )  # fmt: skip
-    (out / "findings.json").write_text(json.dumps(report.model_dump(mode="json"), ensure_ascii=False), "utf-8")
+        findings=findings,
+        evidence=[ref],
+    )
+    (out / "findings.json").write_text(
+        json.dumps(report.model_dump(mode="json"), ensure_ascii=False), "utf-8"
+    )
     return out
 
 
 def _write_offending(path: Path, n: int, sha: str) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["subject", "login_at", "problem", "source_file", "source_row", "source_sha256",
-                         "compensated_by", "expired_measure"])  # fmt: skip
+        writer.writerow(
+            [
+                "subject",
+                "login_at",
+                "problem",
+                "source_file",
+                "source_row",
+                "source_sha256",
+                "compensated_by",
+                "expired_measure",
+            ]
+        )
         for i in range(n):
-            writer.writerow([f"user{i:06d}", f"2026-0{1 + i % 9}-1{i % 10}T08:00:00", "no MFA 多因子",
-                             "遠端連線紀錄.csv", i + 2, sha, "", ""])  # fmt: skip
+            writer.writerow(
+                [
+                    f"user{i:06d}",
+                    f"2026-0{1 + i % 9}-1{i % 10}T08:00:00",
+                    "no MFA 多因子",
+                    "遠端連線紀錄.csv",
+                    i + 2,
+                    sha,
+                    "",
+                    "",
+                ]
+            )

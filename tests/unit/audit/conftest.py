@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.signing import generate_key, public_pem
 from ccaudit.settings import Settings
+
 from .audit_fakes import make_result_dir
 
 PG_URL = os.environ.get("CCAUDIT_TEST_PG_URL")
@@ -81,7 +82,12 @@ class Team:
 def team(service: AuditService, tmp_path: Path) -> Team:
     service.add_user("admin", "admin", "Ada Admin")
     service.add_firm("admin", FIRM, "範例證券股份有限公司")
-    for user, role in [("alice", "auditor"), ("bob", "reviewer"), ("carol", "control_owner"), ("vic", "viewer")]:
+    for user, role in [
+        ("alice", "auditor"),
+        ("bob", "reviewer"),
+        ("carol", "control_owner"),
+        ("vic", "viewer"),
+    ]:
         service.add_user("admin", user, user.title())
         service.grant("admin", user, FIRM, role)
     key_path = tmp_path / "keys" / "bob.pem"
@@ -94,5 +100,9 @@ def result_dir(tmp_path: Path) -> Path:
     """A run where 12.5.5 (3 rows), 12.5.6 (2 rows) and 12.1.1 (1 row) fail; everything else passes."""
     return make_result_dir(
         tmp_path / "result",
-        offending={"remote_login_used_mfa": 3, "remote_user_authorized": 2, "cloud_service_backup_defined": 1},
+        offending={
+            "remote_login_used_mfa": 3,
+            "remote_user_authorized": 2,
+            "cloud_service_backup_defined": 1,
+        },
     )

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from .conftest import FIRM, Team
 from sqlalchemy import func, select
 
 from ccaudit.audit.errors import (
@@ -24,6 +23,8 @@ from ccaudit.audit.service import AuditService
 from ccaudit.audit.signing import generate_key, load_private_key
 from ccaudit.errors import CcauditError
 from ccaudit.findings.models import Status
+
+from .conftest import FIRM, Team
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -47,7 +48,9 @@ def ready_for_review(team: Team, audit_id: int) -> None:
     svc.submit("alice", audit_id)
 
 
-def test_attaching_a_run_records_findings_offending_rows_and_remediation(team: Team, result_dir: Path) -> None:
+def test_attaching_a_run_records_findings_offending_rows_and_remediation(
+    team: Team, result_dir: Path
+) -> None:
     svc = team.service
     audit_id = opened(team, result_dir)
     snap = svc.snapshot(audit_id)
@@ -57,10 +60,17 @@ def test_attaching_a_run_records_findings_offending_rows_and_remediation(team: T
     assert {i.requirement_id for i in snap.remediation} == failing  # one item per gap, opened automatically
     req = snap.requirement("12.5.5")
     mfa = next(c for c in req.checks if c.check_id == "remote_login_used_mfa")
-    assert mfa.offending_count == 3 and mfa.offending_sha256 and mfa.evidence == [snap.runs[0].evidence[0].sha256]
-    run_id, total, rows = svc.offending_rows("vic", audit_id, "remote_login_used_mfa")
+    assert (
+        mfa.offending_count == 3
+        and mfa.offending_sha256
+        and mfa.evidence == [snap.runs[0].evidence[0].sha256]
+    )
+    _, total, rows = svc.offending_rows("vic", audit_id, "remote_login_used_mfa")
     assert total == 3 and [r["source_row"] for r in rows] == [2, 3, 4]
-    assert rows[0]["source_file"] == "遠端連線紀錄.csv" and rows[0]["source_sha256"] == snap.runs[0].evidence[0].sha256
+    assert (
+        rows[0]["source_file"] == "遠端連線紀錄.csv"
+        and rows[0]["source_sha256"] == snap.runs[0].evidence[0].sha256
+    )
     assert rows[0]["data"]["problem"] == "no MFA 多因子"
     with svc.db.read() as s:
         assert s.scalar(select(func.count()).select_from(OffendingRow)) == 6
@@ -75,7 +85,13 @@ def test_override_needs_a_written_justification(team: Team, result_dir: Path) ->
     with pytest.raises(AuditError, match="justification is required"):
         svc.assess("alice", audit_id, "12.5.5", result="compliant", justification="   ")
     assert trail_length(svc) == before
-    svc.assess("alice", audit_id, "12.5.5", result="compliant", justification="MFA enforced at the gateway since 11-01")
+    svc.assess(
+        "alice",
+        audit_id,
+        "12.5.5",
+        result="compliant",
+        justification="MFA enforced at the gateway since 11-01",
+    )
     req = svc.snapshot(audit_id).requirement("12.5.5")
     assert req.result is Status.COMPLIANT and req.derived_result is Status.NON_COMPLIANT
     assert req.assessed_by == "alice" and req.status.value == "done"
@@ -88,7 +104,9 @@ def test_attestation_settles_what_only_an_attestation_could(team: Team, tmp_path
 
     svc = team.service
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
-    svc.attach_run("alice", audit_id, make_result_dir(tmp_path / "r", statuses={"12.5.8": Status.NEEDS_REVIEW}))
+    svc.attach_run(
+        "alice", audit_id, make_result_dir(tmp_path / "r", statuses={"12.5.8": Status.NEEDS_REVIEW})
+    )
     assert svc.snapshot(audit_id).requirement("12.5.8").result is Status.NEEDS_REVIEW
     svc.attest("alice", audit_id, "12.5.8", "met", "Lin, CISO", dt.date(2026, 11, 20), "MEMO-117")
     req = svc.snapshot(audit_id).requirement("12.5.8")
@@ -98,13 +116,31 @@ def test_attestation_settles_what_only_an_attestation_could(team: Team, tmp_path
     assert svc.snapshot(audit_id).requirement("12.2.2").result is Status.NON_COMPLIANT
 
 
-def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(team: Team, result_dir: Path) -> None:
+def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(
+    team: Team, result_dir: Path
+) -> None:
     svc = team.service
     audit_id = opened(team, result_dir)
-    svc.add_measure("alice", audit_id, "CM-1", "Gateway-enforced MFA", ["12.5.5"], "CISO Wang",
-                    dt.date(2026, 6, 1), dt.date(2027, 5, 31))  # fmt: skip
-    svc.add_measure("alice", audit_id, "CM-2", "Quarterly account review", ["12.5.6"], "CISO Wang",
-                    dt.date(2025, 6, 1), dt.date(2026, 10, 31))  # fmt: skip
+    svc.add_measure(
+        "alice",
+        audit_id,
+        "CM-1",
+        "Gateway-enforced MFA",
+        ["12.5.5"],
+        "CISO Wang",
+        dt.date(2026, 6, 1),
+        dt.date(2027, 5, 31),
+    )
+    svc.add_measure(
+        "alice",
+        audit_id,
+        "CM-2",
+        "Quarterly account review",
+        ["12.5.6"],
+        "CISO Wang",
+        dt.date(2025, 6, 1),
+        dt.date(2026, 10, 31),
+    )
     snap = svc.snapshot(audit_id)
     assert snap.requirement("12.5.5").result is Status.COMPENSATED
     r6 = snap.requirement("12.5.6")
@@ -123,7 +159,9 @@ def test_remediation_owner_due_date_status_and_overdue(team: Team, result_dir: P
     svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2027, 1, 31))
     svc.update_remediation("carol", item.item_id, status="in_progress", note="vendor contacted")
     with pytest.raises(PermissionDeniedError):
-        svc.update_remediation("carol", item.item_id, due_date=dt.date(2027, 12, 31))  # owner may not move dates
+        svc.update_remediation(
+            "carol", item.item_id, due_date=dt.date(2027, 12, 31)
+        )  # owner may not move dates
     with pytest.raises(PermissionDeniedError):
         svc.update_remediation("vic", item.item_id, note="hello")
     overdue = svc.overdue("vic", dt.date(2027, 2, 1))
@@ -279,7 +317,9 @@ def test_several_firms_in_one_database(team: Team, tmp_path: Path) -> None:
     svc.grant("admin", "olga", "7B00", "auditor")
     a1 = svc.open_audit("alice", FIRM, 2026, AS_OF)
     a2 = svc.open_audit("olga", "7B00", 2026, AS_OF)
-    svc.attach_run("olga", a2, make_result_dir(tmp_path / "r2", firm_id="7B00", offending={"remote_login_used_mfa": 1}))
+    svc.attach_run(
+        "olga", a2, make_result_dir(tmp_path / "r2", firm_id="7B00", offending={"remote_login_used_mfa": 1})
+    )
     with pytest.raises(PermissionDeniedError):
         svc.assess("alice", a2, "12.5.5")  # alice audits 9A00 only
     with pytest.raises(PermissionDeniedError):
