@@ -81,11 +81,10 @@ COURSES = {
     "prior": ("RW-SEC-2025", "遠距辦公資安警覺（114年度）"),
     "current": ("RW-SEC-2026", "遠距辦公資安警覺（115年度）"),
 }
-# How each month's export looks; months not listed are plain UTF-8 with naive local time.
-MONTH_STYLE = {
-    "2026-01": "iso_t", "2026-03": "big5_roc", "2026-04": "utc", "2026-05": "utc", "2026-06": "parquet",
-    "2026-07": "iso_t", "2026-09": "utc", "2026-10": "offset", "2026-11": "utc",
-}
+# How each month's export looks, by months before the as-of month (for 2026-11-30: 2026-01 is -10);
+# months not listed are plain UTF-8 with naive local time.
+MONTH_STYLE = {-10: "iso_t", -8: "big5_roc", -7: "utc", -6: "utc", -5: "parquet", -4: "iso_t", -2: "utc",
+               -1: "offset", 0: "utc"}
 
 
 def _text_table(values: Sequence[str | None]) -> np.ndarray:
@@ -440,7 +439,7 @@ def _plant_session_gaps(
     if len(candidates) < 50:
         return marks
     picked = [int(i) for i in rng.choice(candidates, size=min(len(candidates), 500), replace=False)]
-    style = {i: MONTH_STYLE.get(str(s.start[i].astype("datetime64[M]")), "plain") for i in picked}
+    style = {i: _month_style(ctx, s.start[i]) for i in picked}
     used: set[int] = set()
 
     def take(count: int, ok: Any = None) -> list[int]:
@@ -554,6 +553,13 @@ def _operation_log(ctx: FirmContext, s: Sessions, w: Written, gaps: list[np.date
 # --- writing the sessions ------------------------------------------------------------------------
 
 
+def _month_style(ctx: FirmContext, when: Any) -> str:
+    """The export style of the month of `when` (a datetime64)."""
+    month = np.asarray(when).astype("datetime64[M]")
+    months_back = int((month - np.datetime64(ctx.as_of, "M")).astype(np.int64))
+    return MONTH_STYLE.get(months_back, "plain")
+
+
 def _utc_offset(ctx: FirmContext) -> np.timedelta64:
     """The firm zone's offset over the year (Taiwan has no DST; taken from the zone database anyway)."""
     first = dt.datetime.combine(ctx.as_of - relativedelta(months=13), dt.time(12), FIRM_TZ).utcoffset()
@@ -614,7 +620,7 @@ def _write_sessions(ctx: FirmContext, s: Sessions, w: Written) -> None:
     bounds = np.flatnonzero(np.diff(month.astype(np.int64))) + 1  # sessions are sorted by start
     for sel in np.split(np.arange(len(s)), bounds):
         label = str(month[sel[0]])
-        style = MONTH_STYLE.get(label, "plain")
+        style = _month_style(ctx, month[sel[0]])
         cols: dict[str, Column] = {
             "session_id": w.ids[sel], "person_id": w.names[s.person[sel]],
             "gateway_id": gateways[gateway[sel]], "start_time": s.start[sel], "end_time": end[sel],
@@ -639,10 +645,6 @@ def _write_sessions(ctx: FirmContext, s: Sessions, w: Written) -> None:
 
 
 # --- registers -----------------------------------------------------------------------------------
-
-
-def _columns(rows: dict[str, list[Any]]) -> dict[str, Column]:
-    return dict(rows.items())
 
 
 def _roc_compact(day: dt.date) -> str:
@@ -722,7 +724,7 @@ def _permissions(ctx: FirmContext) -> None:
                          f"{people['person_id'][who]}|{FUNCTION_SYSTEM[function]}|{function}")
     grant(VENDOR, "monitoring")
     planted.fail("remote_permission_within_role", f"{VENDOR}|{FUNCTION_SYSTEM['monitoring']}|monitoring")
-    ctx.writer.write("remote_permissions", _columns(rows),
+    ctx.writer.write("remote_permissions", rows,
                      Style(fmt="csv", encoding="utf-8-sig", zh_headers=True), name="遠距權限")
 
 
@@ -779,7 +781,7 @@ def _training(ctx: FirmContext) -> None:
     for missed in (never, stale):
         if missed is not None:
             ctx.planted.fail("remote_workers_trained_within_year", str(people["person_id"][missed]))
-    ctx.writer.write("training_records", _columns(rows),
+    ctx.writer.write("training_records", rows,
                      Style(fmt="csv", encoding="utf-8-sig", zh_headers=True, roc_dates=True),
                      name="training_records_remote")
 
