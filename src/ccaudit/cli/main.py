@@ -13,6 +13,7 @@ from rich.table import Table
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.cli.audit import register as register_audit
 from ccaudit.cli.console import console, counts_line, err_console, findings_table, progress_bar
+from ccaudit.cli.report import register as register_report
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
@@ -134,6 +135,7 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
 
 
 register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
+register_report(app)  # report, compare (src/ccaudit/cli/report.py)
 
 
 def main() -> None:

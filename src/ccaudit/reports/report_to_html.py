@@ -35,6 +35,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def stylesheet() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("FALLBACK_FONTS", fonts.FALLBACK)
+
+
 def reference_date(data: ReportData) -> dt.date:
     """The day remediation is aged on: the sign-off day, else the as-of date (never today)."""
     if data.sign_off and data.sign_off.signed_at:
@@ -133,8 +137,7 @@ def context(inp: ReportInput, lang: str, max_rows: int | None, on: dt.date | Non
         "deficiency_tables": [(t("deficiencies", lang), deficiencies.deficiencies(data, lang)),
                               (t("observations", lang), deficiencies.observations(data, lang))],
         "appendix": _appendix(inp, lang, max_rows),
-        "css": (TEMPLATES / "report.css").read_text(encoding="utf-8").replace("FALLBACK_FONTS",
-                                                                              fonts.FALLBACK),
+        "css": stylesheet(),
     }
 
 

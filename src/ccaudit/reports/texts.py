@@ -60,6 +60,9 @@ L: dict[str, tuple[str, str]] = {
     "appendix": ("Appendix: offending rows", "附錄：不符合明細"),
     "contents": ("Contents", "目錄"),
     "measures_none": ("(to be filled in by the firm)", "（由公司填寫）"),
+    "compare_title": ("Results of several firms compared", "多家公司查核結果比較"),
+    "compare_gaps": ("Firms with a gap", "未符合家數"),
+    "compare_versions": ("firms follow different catalog versions", "各公司適用之查核依據版本不同"),
 }
 
 OBLIGATION: dict[str, tuple[str, str]] = {"shall": ("Shall", "應"), "advisable": ("Advisable", "宜")}

@@ -1,0 +1,92 @@
+"""`ccaudit report` and `ccaudit compare`: thin commands over ccaudit.reports.generate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccaudit.cli.console import console
+from ccaudit.settings import Settings
+
+SourceArg = Annotated[str, typer.Argument(
+    help="an inspection result folder, an audit ID, or firm:<FIRM_ID> for that firm's latest audit")]
+OutOpt = Annotated[Path, typer.Option("--out", help="folder to write the reports into")]
+LangOpt = Annotated[str, typer.Option("--lang", help="zh-TW or en")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="audit database URL (default: CCAUDIT_DB or SQLite)")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", help="xlsx, deficiencies, html, pdf, json, csv, oscal; several with commas, or all")]
+PreviousOpt = Annotated[Path | None, typer.Option(
+    help="last year's result folder, for the trend (an audit uses the audit it carried over)")]
+MaxRowsOpt = Annotated[int | None, typer.Option(
+    help="offending rows per check in appendices (default: xlsx 10000, html/pdf 25, json/csv all)")]
+OnOpt = Annotated[str | None, typer.Option(
+    help="day to age open remediation on, YYYY-MM-DD (default: sign-off day, else the as-of date)")]
+
+
+def _settings(db: str | None) -> Settings:
+    settings = Settings()  # type: ignore[call-arg]  # every field has a default; values come from CCAUDIT_*
+    return settings.model_copy(update={"db": db}) if db else settings
+
+
+def _lang(value: str) -> str:
+    if value.lower() not in ("zh-tw", "zh", "en"):
+        raise typer.BadParameter(f"--lang takes zh-TW or en, not {value!r}")
+    return "zh-TW" if value.lower().startswith("zh") else "en"
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+
+
+def report(
+    source: SourceArg,
+    out: OutOpt,
+    fmt: FormatOpt = "xlsx",
+    lang: LangOpt = "zh-TW",
+    previous: PreviousOpt = None,
+    max_rows: MaxRowsOpt = None,
+    on: OnOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Write the checklist workbook, PDF/HTML report, JSON/CSV or OSCAL from stored results."""
+    from ccaudit.reports.generate import generate, open_source, parse_formats
+
+    formats = parse_formats(fmt)
+    language = _lang(lang)
+    day = _day(on) if on else None
+    settings = _settings(db)
+    started = time.perf_counter()
+    with open_source(source, settings, previous) as inp:
+        written = generate(inp, formats, out, language, settings, max_rows, day)
+        digest = inp.data.digest or inp.data.source.findings_sha256
+        console.print(f"{inp.data.firm or inp.data.firm_id} · {inp.data.as_of} · {inp.data.catalog.id} "
+                      f"v{inp.data.catalog.version} · digest {digest}")
+    for path in written:
+        console.print(f"  {path}")
+    console.print(f"wrote {len(written)} file(s) in {time.perf_counter() - started:.1f}s")
+
+
+def compare(
+    sources: Annotated[list[str], typer.Argument(
+        help="result folders, audit IDs, or firm:<FIRM_ID> (that firm's latest audit)")],
+    out: OutOpt,
+    lang: LangOpt = "zh-TW",
+    db: DbOpt = None,
+) -> None:
+    """Compare several firms' results requirement by requirement (one workbook and one HTML page)."""
+    from ccaudit.reports.generate import compare as run
+
+    for path in run(sources, out, _lang(lang), _settings(db)):
+        console.print(f"  {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("compare")(compare)

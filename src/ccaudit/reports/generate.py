@@ -1,0 +1,134 @@
+"""The report use cases the CLI (and later the web app) call: resolve a source, write the formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from ccaudit.catalog.loader import CatalogLibrary
+from ccaudit.reports import from_result_dir
+from ccaudit.reports.model import ReportData, ReportError, ReportInput
+from ccaudit.settings import Settings
+
+FORMATS = ("xlsx", "deficiencies", "html", "pdf", "json", "csv", "oscal")
+OUTPUT_NAMES = {
+    "xlsx": "checklist.xlsx", "deficiencies": "deficiencies.xlsx", "html": "report.html", "pdf": "report.pdf",
+    "json": "findings-report.json", "csv": "csv", "oscal": "oscal",
+}
+
+
+def parse_formats(value: str) -> list[str]:
+    wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+    if wanted == ["all"]:
+        return list(FORMATS)
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        named = ", ".join(unknown) or repr(value)
+        raise ReportError(f"unknown format {named}; use {', '.join(FORMATS)} or all")
+    return list(dict.fromkeys(wanted))
+
+
+def _audit_id(source: str, settings: Settings) -> int | None:
+    """An audit ID, or `firm:<FIRM_ID>` for that firm's latest audit; None for a folder."""
+    if source.startswith("firm:"):
+        return latest_audit(source.removeprefix("firm:"), settings)
+    if source.isdigit() and not Path(source).exists():
+        return int(source)
+    return None
+
+
+def latest_audit(firm_id: str, settings: Settings) -> int:
+    from ccaudit.audit.service import AuditService
+
+    service = AuditService.open(settings)
+    try:
+        audits = service.list_audits(settings.user, firm_id)
+    finally:
+        service.close()
+    if not audits:
+        raise ReportError(f"firm {firm_id} has no audit you may read")
+    return max(audits, key=lambda a: (a.year, a.as_of, a.id)).id
+
+
+@contextmanager
+def open_source(source: str, settings: Settings, previous: Path | None = None) -> Iterator[ReportInput]:
+    """A result folder, an audit ID, or firm:<FIRM_ID> (that firm's latest audit)."""
+    audit_id = _audit_id(source, settings)
+    if audit_id is None:
+        yield from_result_dir.load(Path(source), settings, previous)
+        return
+    if previous is not None:
+        raise ReportError("--previous is for result folders; an audit compares with the one it carried over")
+    from ccaudit.reports.from_audit import open_audit
+
+    with open_audit(audit_id, settings) as inp:
+        yield inp
+
+
+@contextmanager
+def open_sources(sources: Sequence[str], settings: Settings) -> Iterator[list[ReportData]]:
+    with ExitStack() as stack:
+        yield [stack.enter_context(open_source(s, settings)).data for s in sources]
+
+
+def generate(
+    inp: ReportInput,
+    formats: Sequence[str],
+    out: Path,
+    lang: str,
+    settings: Settings,
+    max_rows: int | None = None,
+    on: dt.date | None = None,
+) -> list[Path]:
+    """Write each format into `out`; `max_rows` overrides each format's own appendix length."""
+    from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {"xlsx": report_to_xlsx.DEFAULT_MAX_ROWS, "html": report_to_html.DEFAULT_MAX_ROWS,
+            "pdf": report_to_html.DEFAULT_MAX_ROWS, "json": None, "csv": None}
+    limit = {f: (max_rows if max_rows is not None else rows.get(f)) for f in FORMATS}
+    written: list[Path] = []
+    for fmt in formats:
+        target = out / OUTPUT_NAMES[fmt]
+        if fmt == "xlsx":
+            written.append(report_to_xlsx.write_xlsx(inp, target, lang, limit[fmt]))
+        elif fmt == "deficiencies":
+            written.append(report_to_xlsx.write_deficiencies_xlsx(inp, target, lang))
+        elif fmt == "html":
+            written.append(report_to_html.write_html(inp, target, lang, limit[fmt], on))
+        elif fmt == "pdf":
+            from ccaudit.reports.report_to_pdf import write_pdf
+
+            written.append(write_pdf(inp, target, lang, limit[fmt], on))
+        elif fmt == "json":
+            written.append(report_to_json.write_json(inp, target, limit[fmt]))
+        elif fmt == "csv":
+            written += report_to_csv.write_csv(inp, target, lang, limit[fmt])
+        elif fmt == "oscal":
+            written += write_oscal(inp.data, target, settings)
+    return written
+
+
+def write_oscal(data: ReportData, folder: Path, settings: Settings) -> list[Path]:
+    from ccaudit.reports.catalog_to_oscal import write_catalog
+    from ccaudit.reports.remediation_to_poam import write_poam
+    from ccaudit.reports.report_to_oscal import write_assessment_results
+
+    written = []
+    catalog = next((c for c in CatalogLibrary.load(settings.content_paths).versions(data.catalog.id)
+                    if c.version == data.catalog.version), None)
+    if catalog is not None:
+        written.append(write_catalog(catalog, folder / "catalog.json"))
+    written.append(write_assessment_results(data, folder / "assessment-results.json"))
+    written.append(write_poam(data, folder / "poam.json"))
+    return written
+
+
+def compare(sources: Sequence[str], out: Path, lang: str, settings: Settings) -> list[Path]:
+    from ccaudit.reports.compare import write_compare_html, write_compare_xlsx
+
+    with open_sources(sources, settings) as reports:
+        return [write_compare_xlsx(reports, out / "compare.xlsx", lang),
+                write_compare_html(reports, out / "compare.html", lang)]
