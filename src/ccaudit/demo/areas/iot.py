@@ -27,7 +27,7 @@ from ccaudit.demo.writer import Column, Style, roc
 TYPES: list[tuple[str, float, list[str], list[str]]] = [
     ("ip_camera", 0.35, ["443", "554"], ["Vivotek", "Axis", "Hanwha"]),
     ("nvr", 0.05, ["443", "554", "8000"], ["Vivotek", "Synology"]),
-    ("access_control", 0.15, ["443", "4070"], ["HID", "Suprema", "舞光門禁"]),
+    ("access_control", 0.15, ["443", "4070"], ["HID", "Suprema", "Soyal"]),
     ("printer_mfp", 0.20, ["443", "631", "9100"], ["Fuji Xerox", "Canon", "Ricoh"]),
     ("env_sensor", 0.12, ["8883"], ["Advantech", "研華"]),
     ("bms_controller", 0.05, ["47808", "443"], ["Siemens", "Honeywell"]),
@@ -95,6 +95,7 @@ def _clean_devices(ctx: FirmContext, n: int, prefix: str, admins: np.ndarray) ->
     window_start = np.datetime64(_window_start(ctx), "D")
     type_idx = rng.choice(len(TYPES), size=n, p=[t[1] for t in TYPES])
     retired = rng.random(n) < 0.07
+    retired[0] = False  # every set has an active first device
     acquired = as_of - rng.integers(30, 2500, size=n).astype("timedelta64[D]")
     acquired[retired] = as_of - rng.integers(800, 2500, size=int(retired.sum())).astype("timedelta64[D]")
     in_window = acquired >= window_start
@@ -233,7 +234,6 @@ def _branch_inventory(ctx: FirmContext, admins: np.ndarray) -> None:
     n = max(6, ctx.n(60))
     dev = _clean_devices(ctx, n, "IOT-TC-", admins)
     dev["location"] = np.full(n, "台中分公司")
-    dev["status"][0] = "使用中"
     verified = np.datetime64(ctx.as_of, "D") - rng.integers(0, 300, size=n).astype("timedelta64[D]")
     undated = rng.random(n) < 0.3
     undated[0] = True
