@@ -23,9 +23,12 @@ def verify_archive(path: Path) -> VerifyReport:
     names = reader.names()
     if INDEX not in names:
         raise AuditError(f"{path} has no {INDEX}: not a ccaudit audit archive")
-    index = json.loads(reader.read(INDEX))
-    if index.get("format") != FORMAT:
-        raise AuditError(f"{path} is not a ccaudit audit archive (format {index.get('format')!r})")
+    try:
+        index = json.loads(reader.read(INDEX))
+    except ValueError:
+        raise AuditError(f"{path}: {INDEX} is not JSON: not a ccaudit audit archive") from None
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
+        raise AuditError(f"{path} is not a ccaudit audit archive")
     files: dict[str, str] = index.get("files", {})
     for name in sorted(files):
         if name not in names:
@@ -96,8 +99,12 @@ def _runs(reader: ArchiveReader, snap: AuditSnapshot, names: set[str], r: Verify
                 r.problems.append(f"{name}: missing")
                 continue
             hasher = LineHasher()
-            for line in reader.read(name).decode("utf-8").splitlines():
-                hasher.add(json.loads(line))
+            try:
+                for line in reader.read(name).decode("utf-8").splitlines():
+                    hasher.add(json.loads(line))
+            except (ValueError, TypeError):
+                r.problems.append(f"{name}: not canonical JSON lines (altered)")
+                continue
             rows += hasher.count
             if hasher.hexdigest() != c.offending_sha256 or hasher.count != c.offending_count:
                 r.problems.append(f"{name}: the offending rows do not match the signed record")
@@ -109,7 +116,12 @@ def _trail(reader: ArchiveReader, snap: AuditSnapshot, names: set[str], r: Verif
     if "trail.jsonl" not in names:
         r.problems.append("trail.jsonl: missing")
         return
-    entries = [json.loads(line) for line in reader.read("trail.jsonl").decode("utf-8").splitlines()]
+    try:
+        entries = [json.loads(line) for line in reader.read("trail.jsonl").decode("utf-8").splitlines()]
+        trail.ChainCheck(whole_log=False).feed(entries[0]) if entries else None
+    except (ValueError, KeyError, TypeError, IndexError):
+        r.problems.append("trail.jsonl: not a list of trail entries (altered)")
+        return
     check = trail.ChainCheck(whole_log=False)
     if entries and entries[0].get("audit_prev_hash") != trail.GENESIS:
         r.problems.append(f"{trail.describe(entries[0])}: not the audit's first entry (earlier ones removed)")

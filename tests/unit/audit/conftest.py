@@ -106,3 +106,15 @@ def result_dir(tmp_path: Path) -> Path:
             "cloud_service_backup_defined": 1,
         },
     )
+
+
+def sign(team: Team, audit_id: int, due: dt.date = dt.date(2027, 3, 31)) -> str:
+    """Give every remediation item an owner and due date, submit as alice, sign off as bob."""
+    from ccaudit.audit.signing import load_private_key
+
+    svc = team.service
+    for item in svc.snapshot(audit_id).remediation:
+        if item.owner is None:
+            svc.update_remediation("alice", item.item_id, owner="carol", due_date=due)
+    svc.submit("alice", audit_id)
+    return svc.signoff("bob", audit_id, load_private_key(team.bob_key_path))
