@@ -24,6 +24,9 @@ STATUS_STYLE = {
 }
 
 
+OBLIGATION_ZH = {"shall": "應", "advisable": "宜"}
+
+
 def status_label(status: Status, lang: str) -> str:
     en, zh = STATUS_LABELS[status]
     return zh if lang.startswith("zh") else en
@@ -47,18 +50,20 @@ def progress_bar() -> Iterator[object]:
 
 
 def findings_table(report: InspectionReport, lang: str) -> Table:
-    title = f"{report.firm or 'firm'} · as of {report.as_of} · {report.catalog} v{report.catalog_version}"
+    zh = lang.startswith("zh")
+    as_of = "查核基準日" if zh else "as of"
+    title = f"{report.firm or 'firm'} · {as_of} {report.as_of} · {report.catalog} v{report.catalog_version}"
     table = Table(title=title, show_lines=False)
     table.add_column("ID")
-    table.add_column("requirement" if not lang.startswith("zh") else "條文", max_width=48, overflow="ellipsis")
-    table.add_column("obligation")
-    table.add_column("status" if not lang.startswith("zh") else "查核結果")
-    table.add_column("rows", justify="right")
+    table.add_column("條文" if zh else "requirement", max_width=56, overflow="ellipsis", no_wrap=True)
+    table.add_column("義務" if zh else "obligation")
+    table.add_column("查核結果" if zh else "status")
+    table.add_column("筆數" if zh else "rows", justify="right")
     for f in report.findings:
         title_text = f.title_zh if lang.startswith("zh") else f.title
         rows = sum(c.offending_count for c in f.checks)
         table.add_row(
-            f.requirement_id, title_text, f.obligation,
+            f.requirement_id, title_text, OBLIGATION_ZH.get(f.obligation, "") if zh else f.obligation,
             f"[{STATUS_STYLE[f.status]}]{status_label(f.status, lang)}[/]", str(rows) if rows else "",
         )
     return table
