@@ -68,8 +68,12 @@ def report(
         digest = inp.data.digest or inp.data.source.findings_sha256
         console.print(f"{inp.data.firm or inp.data.firm_id} · {inp.data.as_of} · {inp.data.catalog.id} "
                       f"v{inp.data.catalog.version} · digest {digest}")
+    tops: dict[Path, int] = {}
     for path in written:
-        console.print(f"  {path}")
+        top = out / path.relative_to(out).parts[0]
+        tops[top] = tops.get(top, 0) + 1
+    for top, n in tops.items():
+        console.print(f"  {top}{f'/ ({n} files)' if top.is_dir() else ''}")
     console.print(f"wrote {len(written)} file(s) in {time.perf_counter() - started:.1f}s")
 
 
