@@ -1,0 +1,63 @@
+"""The database: migrations build exactly the models' schema, SQLite runs in WAL with foreign keys,
+and opening a fresh database from two processes at once migrates it once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from ccaudit.audit.db import Database
+from ccaudit.audit.errors import AuditError
+from ccaudit.audit.models import Base
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+        assert diff == []
+        with db.read() as s:
+            assert s.execute(text("SELECT seq, hash FROM chain_head")).one() == (0, "0" * 64)
+    finally:
+        db.close()
+
+
+def test_opening_twice_at_once_migrates_once(db_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Database(db_url).close()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path}/x/audit.db")
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "mysql://x/y", "not a url"])
+def test_unusable_urls_are_a_clear_error(url: str) -> None:
+    with pytest.raises(AuditError):
+        Database(url)
