@@ -592,18 +592,25 @@ def _text(values: np.ndarray, style: str, offset: np.timedelta64) -> np.ndarray:
 
 
 def _roc_timestamps(values: np.ndarray) -> np.ndarray:
-    """'115/03/02 上午 09:05:12', as Taiwanese Windows software writes a date and time."""
+    """'115/03/02 上午 09:05:12', as Taiwanese Windows software writes a date and time (NaT: None)."""
     days = values.astype("datetime64[D]")
+    months = values.astype("datetime64[M]")
     seconds = (values - days).astype(np.int64)
-    years = values.astype("datetime64[Y]").astype(np.int64) + 1970 - 1911
-    months = values.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    mday = (days - values.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-    hours, minutes, secs = seconds // 3600, seconds % 3600 // 60, seconds % 60
-    return np.array([
-        f"{y}/{mo:02d}/{d:02d} {'上午' if h < 12 else '下午'} {h % 12 or 12:02d}:{mi:02d}:{se:02d}"
-        for y, mo, d, h, mi, se in zip(years.tolist(), months.tolist(), mday.tolist(), hours.tolist(),
-                                       minutes.tolist(), secs.tolist(), strict=True)
-    ], dtype=object)
+    hours = seconds // 3600
+
+    def text(numbers: np.ndarray, width: int = 2) -> Any:
+        return pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
+
+    half = pa.array(np.where(hours < 12, "上午", "下午"))
+    roc_year = values.astype("datetime64[Y]").astype(np.int64) + 1970 - 1911
+    day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    date = pc.binary_join_element_wise(text(roc_year, 1), text(months.astype(np.int64) % 12 + 1),
+                                       text(day_of_month), "/")
+    clock = pc.binary_join_element_wise(text(hours % 12 + 12 * (hours % 12 == 0)),
+                                        text(seconds % 3600 // 60), text(seconds % 60), ":")
+    joined = pc.binary_join_element_wise(date, half, clock, " ")
+    cells: np.ndarray = joined.to_numpy(zero_copy_only=False)
+    return cells
 
 
 def _write_sessions(ctx: FirmContext, s: Sessions, w: Written) -> None:
