@@ -1,26 +1,43 @@
 """Import an evidence folder into a workspace database: validate everything, then commit at once.
 
-Each file is read as text, parsed in one SQL pass, and checked against its template. Problems from
-every file are collected; if there are any, the temporary workspace is thrown away and nothing is
-stored. Only a clean import copies the files into the store and moves the database into place.
+Each file is parsed in one parallel SQL pass straight into its table. The pass stops at the first
+row that needs a closer look (a value not understood, a required value missing, a blank row); only
+then is the file read again, numbered row by row, to report every problem (up to the limit) with its
+row, column, value and what was expected. Problems from every file are collected; if there are any,
+the temporary workspace is thrown away and nothing is stored. Only a clean import copies the files
+into the store, moves the database into place and writes the manifest.
+
+Row numbers: a parallel scan keeps the file's order in the table (DuckDB preserves insertion order),
+so `_row` is the table's row id plus the row of the first record, once the file's line count shows
+that records and lines agree; otherwise (blank lines, line breaks inside quoted cells) the rows are
+counted exactly in Python. Numbering inside the parse pass instead (row_number() OVER ()) would make
+the whole pass single-threaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ccaudit.errors import EvidenceError, EvidenceValidationError, ValidationIssue
+from ccaudit.evidence import encoding as enc
 from ccaudit.evidence import normalize as nz
-from ccaudit.evidence.models import DatasetTemplate, FieldType
+from ccaudit.evidence.models import SQL_TYPES, DatasetTemplate, FieldType
 from ccaudit.evidence.readers import (
+    RawSource,
+    csv_error,
+    csv_row_numbers,
+    csv_scan,
     file_format,
     missing_columns_issue,
     quote_ident,
@@ -28,12 +45,14 @@ from ccaudit.evidence.readers import (
     read_raw,
 )
 from ccaudit.evidence.sources import EvidenceFile, discover
-from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry, sha256_of
-from ccaudit.evidence.templates import TemplateRegistry, header_map
+from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry
+from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 FILES_TABLE = "evidence_files"
+_RECHECK = "ccaudit: a row needs a closer look"
+_LIST_PREFIX = "__list__"
 
 
 @dataclass
@@ -41,10 +60,10 @@ class _Staged:
     file: EvidenceFile
     sha256: str
     table: str
-    children: dict[str, str]
     rows: int
     encoding: str | None
     ignored_columns: list[str]
+    dropped: int = 0
 
 
 @dataclass
@@ -74,35 +93,41 @@ def import_folder(
     settings: Settings,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Validate and import every evidence file of `folder`; raise EvidenceValidationError on any problem."""
+    """Validate and import every evidence file of `folder`; raise EvidenceValidationError on any problem.
+
+    Nothing is written outside a scratch folder until every file has passed: on any problem no blob
+    is stored, no manifest written, and an existing workspace is left as it was."""
     files, ignored = discover(folder, registry)
     workspace.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-import-", dir=workspace.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=".ccaudit-import-", dir=workspace.parent))
     tmp_db = scratch / "workspace.duckdb"
-    con = open_workspace(tmp_db, settings)
     try:
-        nz.install_macros(con)
-        run = _Run(con, registry, settings, scratch)
-        staged, duplicates = _stage_all(run, files, progress)
-        if run.issues:
-            raise EvidenceValidationError(run.issues, run.truncated)
-        dropped = _assemble(run, staged)
-        if run.issues:
-            raise EvidenceValidationError(run.issues, run.truncated)
-        manifest = _manifest(staged, ignored, duplicates, dropped)
-        _write_files_table(con, manifest)
-        con.execute("CHECKPOINT")
-        con.close()
+        con = open_workspace(tmp_db, settings)
+        try:
+            nz.install_macros(con, nz.firm_zone(con, settings.firm_timezone))
+            run = _Run(con, registry, settings, scratch)
+            staged, duplicates = _stage_all(run, files, progress)
+            if run.issues:
+                raise EvidenceValidationError(run.issues, run.truncated)
+            con.execute("BEGIN TRANSACTION")  # dozens of small statements: one commit, not one each
+            _assemble(run, staged)
+            if run.issues:
+                raise EvidenceValidationError(run.issues, run.truncated)
+            manifest = _manifest(staged, ignored, duplicates)
+            _write_files_table(con, manifest)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
         for item in staged:
             store.put(item.file.path, item.sha256)
-        store.write_manifest(manifest)
         os.replace(tmp_db, workspace)
+        # A write-ahead log left beside an older workspace must not be replayed onto this one.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{workspace}.wal")
+        store.write_manifest(manifest)
         return manifest
     finally:
-        try:
-            con.close()
-        except duckdb.Error:
-            pass
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -112,27 +137,117 @@ def _stage_all(
     staged: list[_Staged] = []
     seen: dict[str, str] = {}
     duplicates: list[str] = []
-    for index, item in enumerate(files):
-        if progress:
-            progress(item.path.name, index, len(files))
-        sha = sha256_of(item.path)
-        if sha in seen:
-            duplicates.append(f"{item.path.name} is the same file as {seen[sha]}; imported once")
-            continue
-        seen[sha] = item.path.name
-        try:
-            result = _stage_file(run, item, sha, f"f{index}")
-        except EvidenceError as exc:
-            run.issues.append(ValidationIssue(file=item.path.name, message=str(exc).split(": ", 1)[-1]))
-            continue
-        if result is not None:
-            staged.append(result)
+    # Hashing runs ahead in a thread (hashlib releases the GIL) while DuckDB parses earlier files.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans: list[Future[enc.FileScan]] = [pool.submit(enc.scan, f.path) for f in files]
+        for index, item in enumerate(files):
+            if progress:
+                progress(item.path.name, index, len(files))
+            scanned = scans[index].result()
+            sha = scanned.sha256
+            if sha in seen:
+                duplicates.append(f"{item.path.name} is the same file as {seen[sha]}; imported once")
+                continue
+            seen[sha] = item.path.name
+            try:
+                result = _stage_file(run, item, scanned, f"f{index}")
+            except _AlreadyReported:
+                continue
+            except EvidenceError as exc:
+                message = _strip_name(str(exc), item.path)
+                run.issues.append(ValidationIssue(file=item.path.name, message=message))
+                continue
+            if result is not None:
+                staged.append(result)
     if progress:
         progress("", len(files), len(files))
     return staged, duplicates
 
 
-def _stage_file(run: _Run, item: EvidenceFile, sha: str, tag: str) -> _Staged | None:
+def _strip_name(message: str, path: Path) -> str:
+    return message.removeprefix(f"{path.name}: ")
+
+
+@dataclass
+class _Plan:
+    """The parse of one file: SQL pieces shared by the fast pass and the explaining pass."""
+
+    template: DatasetTemplate
+    raw: RawSource
+    parses: dict[str, nz.FieldParse]  # mapped, non-list fields
+    lists: dict[str, str]  # mapped list field -> cleaned-text SQL
+    headers: dict[str, str]  # mapped field -> header as written
+
+    def levels_sql(self, source: str) -> str:
+        """SELECT levels over the relation `source`, ending in every output column."""
+        levels: list[list[str]] = []
+        for parse in self.parses.values():
+            while len(levels) < len(parse.levels):
+                levels.insert(0, [])
+            offset = len(levels) - len(parse.levels)
+            for i, exprs in enumerate(parse.levels):
+                levels[offset + i] += [f"{expr} AS {quote_ident(col)}" for col, expr in exprs]
+        sql = f"SELECT * FROM {source}"
+        for selects in levels:
+            if selects:
+                sql = f"SELECT *, {', '.join(selects)} FROM ({sql})"
+        return sql
+
+    def outputs(self) -> list[str]:
+        """The stage table's columns after `_file, _row`: every template column, then list texts."""
+        produced = {col for parse in self.parses.values() for level in parse.levels for col, _ in level}
+        cols = [
+            quote_ident(name) if name in produced else f"CAST(NULL AS {sql_type}) AS {quote_ident(name)}"
+            for name, sql_type in self.template.table_columns()[2:]
+        ]
+        for spec in self.template.list_fields():
+            text = self.lists.get(spec.name, "CAST(NULL AS VARCHAR)")
+            cols.append(f"{text} AS {quote_ident(_LIST_PREFIX + spec.name)}")
+        return cols
+
+    def problem_terms(self) -> list[tuple[str, str, str]]:
+        """(field, predicate, message) for every way a value can be wrong."""
+        terms = []
+        for spec in self.template.fields:
+            parse = self.parses.get(spec.name)
+            if parse is None:
+                continue
+            if spec.required:
+                terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NULL",
+                              "required value is empty"))
+            if spec.type is not FieldType.STRING:
+                terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL",
+                              "value not understood"))
+        for name, text in self.lists.items():
+            if self.template.field(name).required:
+                terms.append((name, f"{text} IS NULL", "required value is empty"))
+        return terms
+
+    def problem_sql(self) -> str:
+        ors = []
+        for spec in self.template.fields:
+            parse = self.parses.get(spec.name)
+            if parse is None:
+                continue
+            if spec.required:
+                ors.append(f"{parse.check} IS NULL")
+            elif spec.type is not FieldType.STRING:
+                ors.append(f"({parse.check} IS NULL AND {parse.text} IS NOT NULL)")
+        for name, text in self.lists.items():
+            if self.template.field(name).required:
+                ors.append(f"{text} IS NULL")
+        return " OR ".join(ors) or "false"
+
+    def blank_sql(self) -> str:
+        """True for a record with nothing in any cell: skipped, as a spreadsheet's empty row."""
+        terms = [
+            f"{nz.text_of(c, t)} IS NULL" if t in nz.TEXT_TYPES else f"{c} IS NULL"
+            for c, t in zip(self.raw.columns, self.raw.types, strict=True)
+        ]
+        return " AND ".join(terms) or "true"
+
+
+def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str) -> _Staged | None:
     template = run.registry[item.dataset]
     raw = read_raw(
         run.con,
@@ -142,227 +257,344 @@ def _stage_file(run: _Run, item: EvidenceFile, sha: str, tag: str) -> _Staged | 
         sheet=item.options.sheet,
         sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw, template.title.en),
         scratch=run.scratch,
+        header_score=header_score(template),
     )
-    mapped, unknown = header_map(template, raw.headers)
-    missing = [f for f in template.fields if f.required and f.name not in mapped]
-    if missing:
-        for spec in missing:
-            run.issues.append(missing_columns_issue(item.path, spec.name, spec.zh, raw.headers))
+    try:
+        plan = _plan(run, item, template, raw)
+        if plan is None:
+            return None
+        stage = f"stage_{tag}"
+        lines = scanned.lines if raw.read_path == item.path else None
+        if not _fast_pass(run, item, plan, scanned.sha256, stage, lines) and not _explain_pass(
+            run, item, plan, scanned.sha256, stage, lines
+        ):
+            return None
+        rows = _count(run.con, stage)
+        return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan))
+    finally:
+        for table in raw.tables:
+            run.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _ignored(headers: list[str], plan: _Plan) -> list[str]:
+    used = set(plan.headers.values())
+    return [h for h in headers if h.strip() and h not in used]
+
+
+def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSource) -> _Plan | None:
+    mapping = header_map(template, raw.headers)
+    problems = False
+    header_row = 1 if raw.kind in ("csv", "excel") else None
+    if raw.kind == "csv" and raw.dialect:
+        header_row = raw.dialect.skip + 1
+    elif raw.kind == "excel":
+        header_row = raw.first_row - 1
+    for name, spellings in mapping.conflicts.items():
+        problems = True
+        run.issues.append(ValidationIssue(
+            file=item.path.name, row=header_row,
+            message=f"columns {', '.join(repr(h) for h in spellings)} all name the field '{name}'",
+            expected="one column per field; remove or rename the others",
+        ))
+    for spec in template.fields:
+        if spec.required and spec.name not in mapping.fields:
+            problems = True
+            issue = missing_columns_issue(item.path, spec.name, spec.zh, raw.headers)
+            run.issues.append(ValidationIssue(
+                file=issue.file, message=issue.message, row=header_row, expected=issue.expected))
+    if problems:
         return None
     naive = item.options.naive_timestamps or template.naive_timestamps
-    parsed = _parsed_view(run, template, raw.sql, mapped, naive, f"parsed_{tag}")
-    stage = f"stage_{tag}"
-    columns = ", ".join(quote_ident(c) for c, _ in template.table_columns()[2:])
-    # One pass parses and flags bad rows; only a file with problems is parsed again to explain them.
-    run.con.execute(
-        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, _row, {columns}, __bad FROM {parsed}"
-    )
-    bad = run.con.execute(f"SELECT count(*) FROM {stage} WHERE __bad").fetchone()
-    if bad and bad[0]:
-        _collect_issues(run, item, template, parsed, mapped)
-    run.con.execute(f"ALTER TABLE {stage} DROP COLUMN __bad")
-    children = _stage_children(run, template, raw.sql, mapped, sha, tag)
-    rows = _count(run.con, stage)
-    run.con.execute(f"DROP VIEW {parsed}")
-    if raw.table:
-        run.con.execute(f"DROP TABLE {raw.table}")
-    return _Staged(item, sha, stage, children, rows, raw.encoding, unknown)
-
-
-def _parsed_view(
-    run: _Run, template: DatasetTemplate, raw: str, mapped: dict[str, str], naive: str, name: str
-) -> str:
-    """A view with, per field: c__<f> (cleaned text), the typed column(s), and __bad for the row.
-
-    Required fields are always mapped here (a missing required column stops the file earlier)."""
-    cleaned = ["_row"]
-    levels: list[list[str]] = []
-    bad_terms: list[str] = []
+    if naive not in ("local", "utc"):
+        raise EvidenceError(f"{item.path.name}: naive_timestamps must be 'local' or 'utc', not {naive!r}")
+    parses: dict[str, nz.FieldParse] = {}
+    lists: dict[str, str] = {}
+    headers: dict[str, str] = {}
     for spec in template.fields:
-        clean_col = quote_ident("c__" + spec.name)
-        if spec.name in mapped:
-            cleaned.append(f"{nz.clean_expr(mapped[spec.name])} AS {clean_col}")
-            if spec.required:
-                bad_terms.append(f"{clean_col} IS NULL")
+        position = mapping.fields.get(spec.name)
+        if position is None:
+            continue
+        column, source_type = raw.columns[position], raw.types[position]
+        headers[spec.name] = raw.headers[position]
         if spec.type is FieldType.LIST:
-            continue
-        if spec.name in mapped:
-            field_levels = nz.parse_levels(spec, clean_col, run.settings.firm_timezone, naive)
-            if spec.type is not FieldType.STRING:
-                bad_terms.append(f"({clean_col} IS NOT NULL AND {quote_ident(spec.name)} IS NULL)")
+            lists[spec.name] = nz.text_of(column, source_type)
         else:
-            outputs = (spec.name, f"{spec.name}_utc")
-            field_levels = [[(c, f"CAST(NULL AS {t})") for c, t in template.table_columns() if c in outputs]]
-        # Align every field's last level with the others' so all outputs appear at the top level.
-        while len(levels) < len(field_levels):
-            levels.insert(0, [])
-        offset = len(levels) - len(field_levels)
-        for i, level in enumerate(field_levels):
-            levels[offset + i] += [f"{expr} AS {quote_ident(col)}" for col, expr in level]
-    sql = f"SELECT {', '.join(cleaned)} FROM ({raw})"
-    for level in levels:
-        if level:
-            sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
-    bad = " OR ".join(bad_terms) or "false"
-    run.con.execute(f"CREATE VIEW {name} AS SELECT *, ({bad}) AS __bad FROM ({sql})")
-    return name
+            parses[spec.name] = nz.field_parse(spec, column, source_type, naive)
+    return _Plan(template, raw, parses, lists, headers)
 
 
-def _collect_issues(
-    run: _Run, item: EvidenceFile, template: DatasetTemplate, parsed: str, mapped: dict[str, str]
-) -> None:
+def _fast_pass(run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None) -> bool:
+    """Parse the whole file in parallel; False when a row needs the explaining pass."""
+    raw = plan.raw
+    numbered = raw.numbered is not None
+    body = plan.levels_sql(raw.numbered if raw.numbered else raw.relation)
+    # The check rides on `_file`, a column every row writes anyway: as a filter, DuckDB could push
+    # it below the projections and compute every parsed value twice.
+    guard = f"({plan.problem_sql()}) OR ({plan.blank_sql()})"
+    file_col = f"CASE WHEN {guard} THEN error({quote_literal(_RECHECK)}) ELSE {quote_literal(sha)} END"
+    row_col = "_row" if numbered else "CAST(NULL AS BIGINT)"
+    sql = (f"CREATE TABLE {stage} AS SELECT {file_col} AS _file, {row_col} AS _row, "
+           f"{', '.join(plan.outputs())} FROM ({body})")
+    try:
+        run.con.execute(sql)
+    except duckdb.Error as exc:
+        if _RECHECK in str(exc):
+            return False
+        raise _read_error(run, item, raw, exc) from None
+    if not numbered:
+        _number_rows(run, raw, stage, lines)
+    return True
+
+
+def _read_error(run: _Run, item: EvidenceFile, raw: RawSource, exc: duckdb.Error) -> EvidenceError:
+    """An error while reading: a malformed CSV is reported line by line (up to the limit)."""
+    if raw.kind != "csv" or raw.read_path is None or raw.dialect is None:
+        return EvidenceError(f"{item.path.name}: cannot be read: {str(exc).splitlines()[0]}")
+    if "Invalid unicode" in str(exc) and not item.options.encoding and raw.encoding == "utf-8":
+        # The start of the file looked like UTF-8 but a later part is not: decide on the whole file.
+        detected = enc.detect(item.path)
+        if detected != "utf-8":
+            raise EvidenceError(
+                f"{item.path.name}: the file mixes UTF-8 and {detected}; save it in one encoding"
+            )
+    try:
+        _count(run.con, csv_scan(raw.read_path, raw.columns, raw.dialect, rejects=True))
+        rejects = run.con.execute(
+            "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line "
+            f"LIMIT {run.settings.max_issues_per_file + 1}"
+        ).fetchall()
+    except duckdb.Error:
+        rejects = []
+    if not rejects:
+        return EvidenceError(csv_error(item.path, exc))
     limit = run.settings.max_issues_per_file
-    selects = []
-    for spec in template.fields:
-        if spec.name not in mapped:
-            continue
-        clean_col = quote_ident("c__" + spec.name)
-        checks: list[tuple[str, str]] = []
-        if spec.required:
-            checks.append((f"{clean_col} IS NULL", "required value is empty"))
-        if spec.type not in (FieldType.STRING, FieldType.LIST):
-            checks.append((f"{clean_col} IS NOT NULL AND {quote_ident(spec.name)} IS NULL", "value not understood"))
-        for predicate, message in checks:
-            selects.append(
-                f"SELECT _row, {quote_literal(spec.name)} AS field, {clean_col} AS value, "
-                f"{quote_literal(message)} AS message FROM {parsed} WHERE __bad AND {predicate}"
-            )
-    rows = run.con.execute(
-        f"SELECT * FROM ({' UNION ALL '.join(selects)}) ORDER BY _row, field LIMIT {limit + 1}"
-    ).fetchall()
-    if len(rows) > limit:
-        run.truncated = True
-        rows = rows[:limit]
-    for row_no, field_name, value, message in rows:
-        spec = template.field(field_name)
-        run.issues.append(
-            ValidationIssue(
-                file=item.path.name,
-                row=int(row_no),
-                column=mapped[field_name],
-                value=value,
-                message=message,
-                expected=spec.expected(),
-            )
+    by_line: dict[int, tuple[str, str | None]] = {}
+    for line, _kind, message, original in rejects:
+        by_line.setdefault(int(line), (str(message), str(original) if original else None))
+    for line, (message, original) in list(by_line.items())[:limit]:
+        text = message.replace("Expected Number of Columns:", "expected").replace("Found:", "columns, found")
+        run.issues.append(ValidationIssue(
+            file=item.path.name, row=line, value=original[:200] if original else None,
+            message=f"not a well-formed CSV line: {text}",
+            expected=f"{len(raw.columns)} values separated by {raw.dialect.delimiter!r}, as in the header",
+        ))
+    run.truncated = run.truncated or len(by_line) > limit
+    return _AlreadyReported()
+
+
+class _AlreadyReported(EvidenceError):
+    """Issues were added to the run already; nothing more to say about this file."""
+
+
+def _data_lines(raw: RawSource, lines: int | None) -> int:
+    """Physical lines after the header (lines known from the hashing pass when it read this file)."""
+    assert raw.read_path is not None
+    total = lines if lines is not None else enc.scan(raw.read_path, hash_bytes=False).lines
+    return total - raw.first_row + 1
+
+
+def _number_rows(run: _Run, raw: RawSource, stage: str, lines: int | None) -> None:
+    """Fill `_row` of a table created from a positional scan (CSV, JSON)."""
+    if raw.kind == "csv" and raw.read_path is not None and raw.dialect is not None:
+        rows = _count(run.con, stage)
+        if rows != _data_lines(raw, lines):
+            numbers = csv_row_numbers(raw.read_path, raw.dialect)
+            if len(numbers) == rows:
+                mapping = pa.table({"i": pa.array(range(rows), pa.int64()),
+                                    "r": pa.array(numbers, pa.int64())})
+                run.con.register("__row_map", mapping)
+                run.con.execute(f"UPDATE {stage} SET _row = m.r FROM __row_map m WHERE m.i = {stage}.rowid")
+                run.con.unregister("__row_map")
+                return
+    run.con.execute(f"UPDATE {stage} SET _row = rowid + {raw.first_row}")
+
+
+def _numbered_source(run: _Run, raw: RawSource, lines: int | None) -> str:
+    """A relation of the file with exact row numbers, for the explaining pass."""
+    if raw.numbered or raw.kind != "csv" or raw.read_path is None or raw.dialect is None:
+        return raw.numbered_relation()
+    rows = _count(run.con, raw.relation)
+    if rows == _data_lines(raw, lines):
+        return raw.numbered_relation()
+    numbers = csv_row_numbers(raw.read_path, raw.dialect)
+    if len(numbers) != rows:
+        return raw.numbered_relation()
+    table = f"rowmap_{len(raw.tables)}_{abs(hash(raw.relation)) % 10**8}"
+    mapping = pa.table({"i": pa.array(range(1, rows + 1), pa.int64()), "r": pa.array(numbers, pa.int64())})
+    run.con.register(f"{table}__arrow", mapping)
+    run.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}__arrow")
+    run.con.unregister(f"{table}__arrow")
+    raw.tables.append(table)
+    cols = ", ".join(raw.columns)
+    return (f"(SELECT m.r AS _row, {cols} FROM (SELECT row_number() OVER () AS __i, {cols} "
+            f"FROM {raw.relation}) s JOIN {table} m ON m.i = s.__i)")
+
+
+def _explain_pass(
+    run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None
+) -> bool:
+    """Read the file numbered row by row: report its problems, or import it without blank rows."""
+    raw = plan.raw
+    try:
+        body = plan.levels_sql(_numbered_source(run, raw, lines))
+        view = f"explain_{stage}"
+        run.con.execute(f"CREATE TEMP VIEW {view} AS SELECT *, ({plan.blank_sql()}) AS __blank FROM ({body})")
+        terms = plan.problem_terms()
+        limit = run.settings.max_issues_per_file
+        flags = ", ".join(f"({pred}) AS __p{i}" for i, (_, pred, _) in enumerate(terms))
+        texts = ", ".join(
+            f"{plan.parses[name].text if name in plan.parses else plan.lists[name]} AS __t{i}"
+            for i, (name, _, _) in enumerate(terms)
         )
+        where = " OR ".join(f"({pred})" for _, pred, _ in terms) or "false"
+        rows = run.con.execute(
+            f"SELECT _row, {flags}, {texts} FROM {view} WHERE NOT __blank AND ({where}) "
+            f"ORDER BY _row LIMIT {limit + 1}"
+        ).fetchall() if terms else []
+    except duckdb.Error as exc:
+        raise _read_error(run, item, raw, exc) from None
+    if rows:
+        found = 0
+        for row in rows:
+            for i, (name, _, message) in enumerate(terms):
+                if not row[1 + i]:
+                    continue
+                if found == limit:
+                    run.truncated = True
+                    break
+                found += 1
+                spec = plan.template.field(name)
+                value = row[1 + len(terms) + i]
+                run.issues.append(ValidationIssue(
+                    file=item.path.name, row=int(row[0]), column=plan.headers[name],
+                    value=value if message != "required value is empty" else None,
+                    message=message, expected=spec.expected(),
+                ))
+            if found == limit and run.truncated:
+                break
+        if len(rows) > limit:
+            run.truncated = True
+        run.con.execute(f"DROP VIEW {view}")
+        return False
+    run.con.execute(
+        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, _row, {', '.join(plan.outputs())} "
+        f"FROM {view} WHERE NOT __blank"
+    )
+    run.con.execute(f"DROP VIEW {view}")
+    return True
 
 
-def _stage_children(
-    run: _Run, template: DatasetTemplate, raw: str, mapped: dict[str, str], sha: str, tag: str
-) -> dict[str, str]:
-    children: dict[str, str] = {}
-    keys = [k for k in template.key if template.field(k).type is not FieldType.LIST]
-    for spec in template.list_fields():
-        table = f"child_{tag}_{spec.name}"
-        key_cols = ", ".join(
-            f"{nz.clean_expr(mapped[k])} AS {quote_ident(k)}" if k in mapped else f"NULL AS {quote_ident(k)}"
-            for k in keys
-        )
-        key_part = f"{key_cols}, " if key_cols else ""
-        if spec.name in mapped:
-            split = nz.list_split_expr(nz.clean_expr(mapped[spec.name]))
-            run.con.execute(
-                f"CREATE TABLE {table} AS SELECT * FROM (SELECT {quote_literal(sha)} AS _file, _row, {key_part}"
-                f"trim(unnest({split})) AS value FROM ({raw})) WHERE value <> ''"
-            )
-        else:
-            run.con.execute(
-                f"CREATE TABLE {table} AS SELECT {quote_literal(sha)} AS _file, _row, {key_part}"
-                f"CAST(NULL AS VARCHAR) AS value FROM ({raw}) WHERE false"
-            )
-        children[spec.name] = table
-    return children
+# --- one table per dataset -------------------------------------------------------------------------
 
 
-def _assemble(run: _Run, staged: list[_Staged]) -> dict[str, int]:
-    """One table per dataset (empty when not supplied), child tables, and duplicate handling."""
-    dropped: dict[str, int] = {}
+def _assemble(run: _Run, staged: list[_Staged]) -> None:
+    """One table per dataset (empty when not supplied), duplicates handled, then child tables."""
     for template in run.registry:
         parts = [s for s in staged if s.file.dataset == template.id]
-        _union_into(run.con, template.id, [p.table for p in parts], _empty_sql(template))
-        for spec in template.list_fields():
-            child_name = f"{template.id}__{spec.name}"
-            keys = [k for k in template.key if template.field(k).type is not FieldType.LIST]
-            key_defs = "".join(f", CAST(NULL AS VARCHAR) AS {quote_ident(k)}" for k in keys)
-            empty = f"SELECT CAST(NULL AS VARCHAR) AS _file, CAST(NULL AS BIGINT) AS _row{key_defs}, " \
-                    f"CAST(NULL AS VARCHAR) AS value WHERE false"
-            _union_into(run.con, child_name, [p.children[spec.name] for p in parts], empty)
+        table = quote_ident(template.id)
+        if parts:
+            run.con.execute(f"ALTER TABLE {parts[0].table} RENAME TO {table}")
+            for part in parts[1:]:  # appended in file order, so a table keeps the order of its files
+                run.con.execute(f"INSERT INTO {table} SELECT * FROM {part.table}")
+                run.con.execute(f"DROP TABLE {part.table}")
+        else:
+            run.con.execute(f"CREATE TABLE {table} AS {_empty_sql(template)}")
         if parts and template.key:
-            dropped[template.id] = _deduplicate(run, template, parts)
-    return dropped
+            _deduplicate(run, template, parts)
+        _children(run, template, bool(parts))
 
 
 def _empty_sql(template: DatasetTemplate) -> str:
     cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in template.table_columns())
-    return f"SELECT {cols} WHERE false"
+    lists = "".join(f", CAST(NULL AS VARCHAR) AS {quote_ident(_LIST_PREFIX + f.name)}"
+                    for f in template.list_fields())
+    return f"SELECT {cols}{lists} WHERE false"
 
 
-def _union_into(con: duckdb.DuckDBPyConnection, name: str, tables: list[str], empty_sql: str) -> None:
-    if len(tables) == 1:
-        con.execute(f"ALTER TABLE {tables[0]} RENAME TO {quote_ident(name)}")
-        return
-    if not tables:
-        con.execute(f"CREATE TABLE {quote_ident(name)} AS {empty_sql}")
-        return
-    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in tables)
-    con.execute(f"CREATE TABLE {quote_ident(name)} AS {union} ORDER BY _file, _row")
-    for table in tables:
-        con.execute(f"DROP TABLE {table}")
+def _children(run: _Run, template: DatasetTemplate, supplied: bool) -> None:
+    """`<dataset>__<field>` for every list field: one row per value, with the parent's key."""
+    table = quote_ident(template.id)
+    keys = [k for k in template.key if template.field(k).type is not FieldType.LIST]
+    key_cols = "".join(f", {quote_ident(k)}" for k in keys)
+    for spec in template.list_fields():
+        child = quote_ident(f"{template.id}__{spec.name}")
+        text = quote_ident(_LIST_PREFIX + spec.name)
+        run.con.execute(
+            f"CREATE TABLE {child} AS SELECT * FROM (SELECT _file, _row{key_cols}, "
+            f"trim(unnest({nz.list_split_expr(text)}), ' \t\r\n\u3000') AS value FROM {table} "
+            f"WHERE {text} IS NOT NULL) WHERE value <> '' ORDER BY _file, _row"
+            if supplied else
+            f"CREATE TABLE {child} AS SELECT CAST(NULL AS VARCHAR) AS _file, CAST(NULL AS BIGINT) AS _row"
+            + "".join(f", CAST(NULL AS {SQL_TYPES[template.field(k).type]}) AS {quote_ident(k)}"
+                      for k in keys)
+            + ", CAST(NULL AS VARCHAR) AS value WHERE false"
+        )
+        run.con.execute(f"ALTER TABLE {table} DROP COLUMN {text}")
 
 
-def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> int:
-    """Exact repeats of a record (overlapping exports) are dropped; the same key with different
-    content is a problem the firm must resolve, reported with both rows."""
+def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> None:
+    """Exact repeats of a record (overlapping exports) are dropped, keeping the first in file order;
+    the same key with different content is a problem the firm must resolve, reported with its rows."""
     table = quote_ident(template.id)
     keys = ", ".join(quote_ident(k) for k in template.key)
-    content = [quote_ident(c) for c, _ in template.table_columns()[2:]]
-    probe = run.con.execute(f"SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1").fetchall()
-    if not probe:  # the common case: one pass over the key columns only
-        return 0
-    groups = run.con.execute(
-        f"SELECT {keys}, count(*) AS n, count(DISTINCT hash({', '.join(content)})) AS variants, "
-        f"list(_file ORDER BY _file, _row)[1:3], list(_row ORDER BY _file, _row)[1:3] "
-        f"FROM {table} GROUP BY ALL HAVING count(*) > 1"
+    # Grouping 64-bit hashes costs far less than grouping the key text; a collision only costs the
+    # exact query below.
+    probe = run.con.execute(
+        f"SELECT 1 FROM {table} GROUP BY hash({keys}) HAVING count(*) > 1 LIMIT 1"
     ).fetchall()
-    if not groups:
-        return 0
+    if not probe:
+        return
+    content = [f"t.{quote_ident(c)}" for c, _ in template.table_columns()[2:]]
+    content += [f"t.{quote_ident(_LIST_PREFIX + f.name)}" for f in template.list_fields()]
+    match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM d.{quote_ident(k)}" for k in template.key)
+    rank = "CASE t._file " + " ".join(
+        f"WHEN {quote_literal(p.sha256)} THEN {i}" for i, p in enumerate(parts)) + " END"
+    groups = run.con.execute(
+        f"WITH d AS (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT {', '.join('t.' + quote_ident(k) for k in template.key)}, count(*) AS n, "
+        f"count(DISTINCT row({', '.join(content)})) AS variants, "
+        f"list(t._file ORDER BY {rank}, t._row)[1:3], list(t._row ORDER BY {rank}, t._row)[1:3], "
+        f"min(({rank}, t._row)) AS first FROM {table} t SEMI JOIN d ON {match} GROUP BY ALL ORDER BY first"
+    ).fetchall()
     names = {p.sha256: p.file.path.name for p in parts}
     nkeys = len(template.key)
     conflicts = [g for g in groups if g[nkeys + 1] > 1]
     limit = run.settings.max_issues_per_file
     for group in conflicts[:limit]:
         key_text = ", ".join(f"{k}={v}" for k, v in zip(template.key, group[:nkeys], strict=True))
-        files, rows = group[nkeys + 2], group[nkeys + 3]
-        where = "; ".join(f"{names.get(f, f)} row {r}" for f, r in zip(files, rows, strict=True))
+        located = list(zip(group[nkeys + 2], group[nkeys + 3], strict=True))
+        where = "; ".join(f"{names[f]} row {r}" for f, r in located)
+        more = f" and {group[nkeys] - len(located)} more" if group[nkeys] > len(located) else ""
         run.issues.append(
             ValidationIssue(
-                file=names.get(files[0], files[0]),
-                row=int(rows[0]),
-                message=f"{template.id}: {key_text} appears {group[nkeys]} times with different content ({where})",
+                file=names[located[0][0]],
+                row=int(located[0][1]),
+                message=f"{template.id}: {key_text} appears {group[nkeys]} times with different content "
+                        f"({where}{more})",
                 expected=f"one record per {', '.join(template.key)}",
             )
         )
     run.truncated = run.truncated or len(conflicts) > limit
-    if conflicts:
-        return 0
-    before = _count(run.con, table)
+    if conflicts or not groups:
+        return
+    before = {p.sha256: p.rows for p in parts}
     run.con.execute(
-        f"CREATE TABLE __dedup AS SELECT * FROM {table} "
-        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file, _row) = 1 ORDER BY _file, _row"
+        f"CREATE TABLE __dedup AS SELECT * FROM {table} t "
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {rank}, _row) = 1 ORDER BY {rank}, _row"
     )
     run.con.execute(f"DROP TABLE {table}")
     run.con.execute(f"ALTER TABLE __dedup RENAME TO {table}")
-    return before - _count(run.con, table)
+    after = dict(run.con.execute(f"SELECT _file, count(*) FROM {table} GROUP BY _file").fetchall())
+    for part in parts:
+        part.dropped = before[part.sha256] - int(after.get(part.sha256, 0))
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    rows = con.execute(f"SELECT count(*) FROM {relation}").fetchall()  # fetched in full: see register()
+    return int(rows[0][0])
 
 
-def _manifest(
-    staged: list[_Staged], ignored: list[str], duplicates: list[str], dropped: dict[str, int]
-) -> Manifest:
+def _manifest(staged: list[_Staged], ignored: list[str], duplicates: list[str]) -> Manifest:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     entries = [
         ManifestEntry(
@@ -376,9 +608,13 @@ def _manifest(
             effective_date=s.file.effective_date,
             imported_at=now,
             ignored_columns=s.ignored_columns,
+            duplicate_rows_dropped=s.dropped,
         )
         for s in staged
     ]
+    dropped: dict[str, int] = {}
+    for s in staged:
+        dropped[s.file.dataset] = dropped.get(s.file.dataset, 0) + s.dropped
     warnings = [f"{d}: {n} exact duplicate record(s) dropped" for d, n in dropped.items() if n]
     warnings += [f"{e.original_name}: column(s) not in the template, ignored: {', '.join(e.ignored_columns)}"
                  for e in entries if e.ignored_columns]

@@ -35,6 +35,19 @@ class FieldType(StrEnum):
     LIST = "list"  # several values in one cell, stored in a child table <dataset>__<name>
 
 
+SQL_TYPES = {
+    FieldType.STRING: "VARCHAR",
+    FieldType.ENUM: "VARCHAR",
+    FieldType.INTEGER: "BIGINT",
+    FieldType.NUMBER: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.DATE: "DATE",
+    FieldType.TIMESTAMP: "TIMESTAMP",
+    FieldType.TIME: "INTEGER",
+    FieldType.LIST: "VARCHAR",  # each value, in the child table
+}
+
+
 class FieldSpec(BaseModel):
     """One column of a dataset template."""
 
@@ -72,7 +85,7 @@ class FieldSpec(BaseModel):
             FieldType.BOOLEAN: "true/false, Y/N, 是/否 or V/X",
             FieldType.DATE: "a date: 2024-05-15, 2024/5/15, ROC 113/05/15, 1130515 or 民國113年5月15日",
             FieldType.TIMESTAMP: "a date and time, e.g. 2024-05-15 08:30:00 (local) or 2024-05-15T00:30:00Z",
-            FieldType.TIME: "a time of day HH:MM",
+            FieldType.TIME: "a time of day HH:MM (24:00 for the end of the day)",
             FieldType.LIST: "values separated by ; , 、 or |",
         }[self.type]
 
@@ -114,21 +127,11 @@ class DatasetTemplate(BaseModel):
 
     def table_columns(self) -> list[tuple[str, str]]:
         """(column, SQL type) of the normalised table, in order; list fields live in child tables."""
-        sql_types = {
-            FieldType.STRING: "VARCHAR",
-            FieldType.ENUM: "VARCHAR",
-            FieldType.INTEGER: "BIGINT",
-            FieldType.NUMBER: "DOUBLE",
-            FieldType.BOOLEAN: "BOOLEAN",
-            FieldType.DATE: "DATE",
-            FieldType.TIMESTAMP: "TIMESTAMP",
-            FieldType.TIME: "INTEGER",
-        }
         cols: list[tuple[str, str]] = [("_file", "VARCHAR"), ("_row", "BIGINT")]
         for spec in self.fields:
             if spec.type is FieldType.LIST:
                 continue
-            cols.append((spec.name, sql_types[spec.type]))
+            cols.append((spec.name, SQL_TYPES[spec.type]))
             if spec.type is FieldType.TIMESTAMP:
                 cols.append((f"{spec.name}_utc", "TIMESTAMP"))
         return cols

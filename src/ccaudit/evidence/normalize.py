@@ -3,50 +3,155 @@
 Everything is one set-based pass in DuckDB; the same rules serve CSV, Excel, JSON and Parquet input.
 Timestamps become two columns: `<name>` in the firm's local wall time and `<name>_utc`, so checks
 never depend on the time zone of the machine that runs them.
+
+Each type has a fast path for the spelling exports use most (`2025-10-01 08:55:12`, a canonical enum
+value, `2025-10-01`) and a general path (regular expressions) for everything else; both give the same
+answer for what the fast path accepts. Converting between the firm's zone and UTC uses plain interval
+arithmetic inside the span where the zone database gives the zone one fixed offset (for Asia/Taipei
+every instant since 1979) and the zone database itself (ICU) outside it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
 import duckdb
 
+from ccaudit.errors import CcauditError
 from ccaudit.evidence.models import FieldSpec, FieldType
-from ccaudit.evidence.readers import quote_ident, quote_literal
+from ccaudit.evidence.readers import quote_literal
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "v", "✓", "✔", "o", "有", "ok", "已完成", "on", "enabled")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "x", "✗", "✘", "無", "未完成", "off", "disabled")
 NULL_WORDS = ("", "null", "n/a", "#n/a", "nan", "nat")
-_DATE_RE = (
-    r"^(?:中華民國|民國)?\s*(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[T\s]+0{1,2}:0{2}(?::0{2}(?:\.0+)?)?)?$"
-)
+_WS = " \t\r\n\u3000\u00a0"
+_AMPM = r"(上午|下午|(?i:am|pm|a\.m\.|p\.m\.))"
+_YMD = r"(?:中華民國|民國)?\s*(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_DATE_RE = rf"^{_YMD}(?:[T\s]+0{{1,2}}:0{{2}}(?::0{{2}}(?:\.0+)?)?)?$"
 _COMPACT_RE = r"^(\d{3,4})(\d{2})(\d{2})$"
+# date, then optionally: am/pm, hour, minute, optional seconds and fraction, am/pm, offset.
 _TS_RE = (
-    r"^(?:中華民國|民國)?\s*(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:(?:T|\s)+(上午|下午|AM|PM|am|pm)?\s*(\d{1,2})[:時](\d{2})(?:[:分](\d{2})(?:[.,](\d{1,9}))?)?秒?"
-    r"\s*(上午|下午|AM|PM|am|pm)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
+    rf"^{_YMD}"
+    rf"(?:(?:T|\s)+{_AMPM}?\s*(\d{{1,2}})\s*[:時]\s*(\d{{2}})(?:\s*[:分]\s*(\d{{2}})(?:[.,](\d{{1,9}}))?\s*秒?|\s*分)?"
+    rf"\s*{_AMPM}?)?\s*(Z|z|UTC|GMT|[+-]\d{{2}}(?::?\d{{2}})?)?$"
 )
-_TIME_RE = r"^(上午|下午|AM|PM|am|pm)?\s*(\d{1,2})[:時](\d{2})(?:[:分](\d{2}))?\s*(上午|下午|AM|PM|am|pm)?$"
+_TIME_RE = rf"^{_AMPM}?\s*(\d{{1,2}})\s*[:時]\s*(\d{{2}})(?:\s*[:分]\s*(\d{{2}})\s*秒?|\s*分)?\s*{_AMPM}?$"
+# Shapes the fast paths accept; TRY_CAST then checks the digits. No offset fits these shapes.
+_ISO_TS_SHAPES = ("____-__-__ __:__:__", "____-__-__T__:__:__", "____-__-__ __:__")
+_ISO_DATE_SHAPE = "____-__-__"
+_SAMPLE_FROM, _SAMPLE_TO = dt.datetime(1900, 1, 1, 12), dt.datetime(2200, 1, 1, 12)
 
 
 def _words(words: tuple[str, ...]) -> str:
     return ", ".join(quote_literal(w) for w in words)
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+# --- the firm's zone -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The firm's zone and, where it has one, the span of UTC instants with one fixed offset."""
+
+    name: str
+    offset_minutes: int | None = None
+    utc_from: dt.datetime | None = None  # inclusive
+    utc_to: dt.datetime | None = None  # exclusive
+
+    def _span(self, shift: int) -> str:
+        assert self.utc_from is not None and self.utc_to is not None
+        lo = self.utc_from + dt.timedelta(minutes=shift)
+        hi = self.utc_to + dt.timedelta(minutes=shift)
+        return f"x >= TIMESTAMP '{lo.isoformat(sep=' ')}' AND x < TIMESTAMP '{hi.isoformat(sep=' ')}'"
+
+    def local_to_utc_sql(self) -> str:
+        """Body of a macro of `x`, a wall time in the zone, giving the UTC wall time."""
+        icu = f"timezone('UTC', timezone({quote_literal(self.name)}, x))"
+        if self.offset_minutes is None:
+            return icu
+        return (f"CASE WHEN {self._span(self.offset_minutes)} "
+                f"THEN x - INTERVAL '{self.offset_minutes}' MINUTE ELSE {icu} END")
+
+    def utc_to_local_sql(self) -> str:
+        icu = f"timezone({quote_literal(self.name)}, timezone('UTC', x))"
+        if self.offset_minutes is None:
+            return icu
+        return f"CASE WHEN {self._span(0)} THEN x + INTERVAL '{self.offset_minutes}' MINUTE ELSE {icu} END"
+
+
+def firm_zone(con: duckdb.DuckDBPyConnection, name: str, today: dt.date | None = None) -> Zone:
+    """The zone with its fixed-offset span around today, read from the same zone database (ICU)
+    that converts the instants outside it, so both ways always agree.
+
+    The offset is sampled daily at noon UTC; the span is the run of equal samples around today,
+    narrowed by a day at each end so that no wall time inside it could belong to the neighbouring
+    offset (an hour repeated or skipped at a transition)."""
+    return _firm_zone(con, name, today or dt.datetime.now(dt.UTC).date())
+
+
+@functools.lru_cache(maxsize=8)
+def _zone_span(name: str, today: dt.date) -> tuple[int, dt.datetime, dt.datetime] | None:
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            """
+            WITH s AS (
+                SELECT u, date_diff('minute', u, timezone($1, timezone('UTC', u))) AS off
+                FROM generate_series($2::TIMESTAMP, $3::TIMESTAMP, INTERVAL 1 DAY) t(u)),
+            g AS (
+                SELECT u, off,
+                       sum(CASE WHEN off IS DISTINCT FROM prev THEN 1 ELSE 0 END) OVER (ORDER BY u) AS run
+                FROM (SELECT u, off, lag(off) OVER (ORDER BY u) AS prev FROM s))
+            SELECT any_value(off), min(u), max(u) FROM g GROUP BY run
+            HAVING min(u) <= $4::TIMESTAMP AND max(u) >= $4::TIMESTAMP
+            """,
+            [name, _SAMPLE_FROM, _SAMPLE_TO, dt.datetime.combine(today, dt.time(12))],
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise CcauditError(f"unknown firm time zone {name!r}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    if not row:
+        return None
+    offset, first, last = row[0]
+    start, end = first + dt.timedelta(days=1), last - dt.timedelta(days=1)
+    return (int(offset), start, end) if end > start else None
+
+
+def _firm_zone(con: duckdb.DuckDBPyConnection, name: str, today: dt.date) -> Zone:
+    try:
+        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01 00:00:00')", [name]).fetchall()
+    except duckdb.Error as exc:
+        raise CcauditError(f"unknown firm time zone {name!r}: {str(exc).splitlines()[0]}") from None
+    span = _zone_span(name, today)
+    return Zone(name, *span) if span else Zone(name)
+
+
+# --- macros ----------------------------------------------------------------------------------------
+
+
+def install_macros(con: duckdb.DuckDBPyConnection, zone: Zone) -> None:
     """Define the parsing macros on a workspace connection (temporary: they are import machinery)."""
     con.execute("SET TimeZone = 'UTC'")
+    ws = quote_literal(_WS)
+    # A value with no blank at either end and not a null word is already clean: the common case,
+    # tested with LIKE prefixes and suffixes, which cost far less than trimming every value.
+    edges = " OR ".join(f"s LIKE {quote_literal(c + '%')} OR s LIKE {quote_literal('%' + c)}" for c in _WS)
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP MACRO cc_trimmed(s) AS
+            CASE WHEN lower(trim(s, {ws})) IN ({_words(NULL_WORDS)}) THEN NULL ELSE trim(s, {ws}) END;
         CREATE OR REPLACE TEMP MACRO cc_clean(s) AS
-            CASE WHEN s = '' OR (strlen(s) <= 4 AND lower(s) IN ({_words(NULL_WORDS)})) THEN NULL
-                 WHEN starts_with(s, ' ') OR ends_with(s, ' ') OR contains(s, '\u3000') OR contains(s, '\t')
-                      OR contains(s, '\r') OR contains(s, '\n')
-                 THEN CASE WHEN lower(trim(s, ' \t\r\n\u3000')) IN ({_words(NULL_WORDS)}) THEN NULL
-                           ELSE trim(s, ' \t\r\n\u3000') END
-                 ELSE s END;
+            CASE WHEN NOT ({edges}) AND (strlen(s) > 4 OR lower(s) NOT IN ({_words(NULL_WORDS)}))
+                 THEN s ELSE cc_trimmed(s) END;
+        CREATE OR REPLACE TEMP MACRO cc_token(s) AS regexp_replace(lower(s), '[\\s\\-]+', '_', 'g');
+        CREATE OR REPLACE TEMP MACRO cc_local_to_utc(x) AS {zone.local_to_utc_sql()};
+        CREATE OR REPLACE TEMP MACRO cc_utc_to_local(x) AS {zone.utc_to_local_sql()};
         CREATE OR REPLACE TEMP MACRO cc_ymd(y, m, d) AS
             TRY_CAST(printf('%04d-%02d-%02d',
-                CASE WHEN length(y) <= 3 THEN TRY_CAST(y AS INTEGER) + 1911 ELSE TRY_CAST(y AS INTEGER) END,
+                TRY_CAST(y AS INTEGER) + CASE WHEN length(y) <= 3 THEN 1911 ELSE 0 END,
                 TRY_CAST(m AS INTEGER), TRY_CAST(d AS INTEGER)) AS DATE);
         CREATE OR REPLACE TEMP MACRO cc_date(s) AS
             CASE WHEN regexp_matches(s, '{_COMPACT_RE}')
@@ -54,106 +159,163 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
                              regexp_extract(s, '{_COMPACT_RE}', 3))
                  ELSE cc_ymd(regexp_extract(s, '{_DATE_RE}', 1), regexp_extract(s, '{_DATE_RE}', 2),
                              regexp_extract(s, '{_DATE_RE}', 3)) END;
-        CREATE OR REPLACE TEMP MACRO cc_hour(h, ampm1, ampm2) AS
-            CASE WHEN coalesce(nullif(ampm1, ''), nullif(ampm2, '')) IS NULL THEN TRY_CAST(h AS INTEGER)
-                 WHEN TRY_CAST(h AS INTEGER) NOT BETWEEN 1 AND 12 THEN NULL
-                 WHEN upper(coalesce(nullif(ampm1, ''), ampm2)) IN ('PM', '下午')
-                    THEN TRY_CAST(h AS INTEGER) % 12 + 12
+        CREATE OR REPLACE TEMP MACRO cc_hour(h, ap1, ap2) AS
+            CASE WHEN ap1 = '' AND ap2 = '' THEN
+                      CASE WHEN TRY_CAST(h AS INTEGER) BETWEEN 0 AND 23 THEN TRY_CAST(h AS INTEGER) END
+                 WHEN ap1 <> '' AND ap2 <> '' OR TRY_CAST(h AS INTEGER) > 12 THEN NULL
+                 WHEN upper(replace(ap1 || ap2, '.', '')) IN ('PM', '下午')
+                      THEN TRY_CAST(h AS INTEGER) % 12 + 12
                  ELSE TRY_CAST(h AS INTEGER) % 12 END;
+        CREATE OR REPLACE TEMP MACRO cc_sixty(s) AS
+            CASE WHEN s = '' THEN 0 WHEN TRY_CAST(s AS INTEGER) <= 59 THEN TRY_CAST(s AS INTEGER) END;
         CREATE OR REPLACE TEMP MACRO cc_ts_parts(s) AS
             regexp_extract(s, '{_TS_RE}', ['y', 'mo', 'd', 'ap1', 'h', 'mi', 'sec', 'frac', 'ap2', 'tz']);
         CREATE OR REPLACE TEMP MACRO cc_offset_minutes(tz) AS
-            CASE WHEN tz = '' THEN NULL
-                 WHEN upper(tz) IN ('Z', 'UTC', 'GMT') THEN 0
-                 ELSE (CASE WHEN tz[1] = '-' THEN -1 ELSE 1 END) * (
-                      TRY_CAST(tz[2:3] AS INTEGER) * 60
+            CASE WHEN upper(tz) IN ('Z', 'UTC', 'GMT') THEN 0
+                 WHEN TRY_CAST(tz[2:3] AS INTEGER) <= 14
+                      AND coalesce(TRY_CAST(nullif(replace(tz[4:], ':', ''), '') AS INTEGER), 0) <= 59
+                 THEN (CASE WHEN tz[1] = '-' THEN -1 ELSE 1 END) * (TRY_CAST(tz[2:3] AS INTEGER) * 60
                       + coalesce(TRY_CAST(nullif(replace(tz[4:], ':', ''), '') AS INTEGER), 0)) END;
         CREATE OR REPLACE TEMP MACRO cc_wall(p) AS
-            CASE WHEN cc_ymd(p.y, p.mo, p.d) IS NOT NULL
-                  AND coalesce(cc_hour(nullif(p.h, ''), p.ap1, p.ap2), 0) BETWEEN 0 AND 23
-                  AND coalesce(TRY_CAST(nullif(p.mi, '') AS INTEGER), 0) BETWEEN 0 AND 59
-                  AND coalesce(TRY_CAST(nullif(p.sec, '') AS INTEGER), 0) BETWEEN 0 AND 59
-                 THEN cc_ymd(p.y, p.mo, p.d)::TIMESTAMP
-                      + to_hours(coalesce(cc_hour(nullif(p.h, ''), p.ap1, p.ap2), 0))
-                      + to_minutes(coalesce(TRY_CAST(nullif(p.mi, '') AS INTEGER), 0))
-                      + to_microseconds(CAST(round(coalesce(TRY_CAST(nullif(p.sec, '') AS INTEGER), 0) * 1e6
-                            + coalesce(TRY_CAST(rpad(nullif(p.frac, ''), 6, '0')[1:6] AS INTEGER), 0)) AS BIGINT))
-                 END;
+            cc_ymd(p.y, p.mo, p.d)::TIMESTAMP
+            + to_hours(CASE WHEN p.h = '' THEN 0 ELSE cc_hour(p.h, p.ap1, p.ap2) END)
+            + to_minutes(cc_sixty(p.mi))
+            + to_microseconds(cc_sixty(p.sec) * 1000000
+                              + coalesce(TRY_CAST(rpad(p.frac, 6, '0')[1:6] AS BIGINT), 0));
+        CREATE OR REPLACE TEMP MACRO cc_time_of(h, m, sec, ap1, ap2) AS
+            CASE WHEN ap1 = '' AND ap2 = '' AND h = '24' AND m = '00' AND sec IN ('', '00') THEN 1440
+                 WHEN m <> '' AND cc_sixty(sec) IS NOT NULL THEN cc_hour(h, ap1, ap2) * 60 + cc_sixty(m) END;
         CREATE OR REPLACE TEMP MACRO cc_time(s) AS
-            CASE WHEN regexp_matches(s, '{_TIME_RE}') THEN
-                (SELECT CASE WHEN h BETWEEN 0 AND 23 AND m BETWEEN 0 AND 59 THEN h * 60 + m END
-                 FROM (SELECT cc_hour(regexp_extract(s, '{_TIME_RE}', 2), regexp_extract(s, '{_TIME_RE}', 1),
-                                      regexp_extract(s, '{_TIME_RE}', 5)) AS h,
-                              TRY_CAST(regexp_extract(s, '{_TIME_RE}', 3) AS INTEGER) AS m))
-            END;
+            cc_time_of(regexp_extract(s, '{_TIME_RE}', 2), regexp_extract(s, '{_TIME_RE}', 3),
+                       regexp_extract(s, '{_TIME_RE}', 4), regexp_extract(s, '{_TIME_RE}', 1),
+                       regexp_extract(s, '{_TIME_RE}', 5));
+        CREATE OR REPLACE TEMP MACRO cc_number(s) AS
+            CASE WHEN isfinite(TRY_CAST(replace(s, ',', '') AS DOUBLE))
+                 THEN TRY_CAST(replace(s, ',', '') AS DOUBLE) END;
+        CREATE OR REPLACE TEMP MACRO cc_integer(s) AS
+            CASE WHEN regexp_full_match(s, '[+-]?[0-9]+') THEN TRY_CAST(s AS BIGINT)
+                 WHEN cc_number(s) = floor(cc_number(s)) AND abs(cc_number(s)) < 9007199254740992
+                 THEN CAST(cc_number(s) AS BIGINT) END;
         """
     )
 
 
-def clean_expr(column: str) -> str:
-    return f"cc_clean({quote_ident(column)})"
+# --- per-field SQL ---------------------------------------------------------------------------------
+
+Level = list[tuple[str, str]]
+TEXT_TYPES = ("VARCHAR",)
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+                  "HUGEINT")
+_NUMBER_TYPES = (*_INTEGER_TYPES, "FLOAT", "DOUBLE")
 
 
-def _norm_token(expr: str) -> str:
-    return f"regexp_replace(lower({expr}), '[\\s\\-]+', '_', 'g')"
+@dataclass(frozen=True)
+class FieldParse:
+    """How one field is computed: SELECT levels (each may use the columns of the levels before it;
+    the last holds the output columns), the typed column whose NULL means "empty or not understood",
+    and the value as text (NULL when empty), for presence tests and messages."""
+
+    levels: list[Level]
+    check: str
+    text: str
 
 
 def _token(text: str) -> str:
     return "_".join(text.lower().replace("-", " ").split())
 
 
-Level = list[tuple[str, str]]
+def _tmp(kind: str, name: str) -> str:
+    return f'"__{kind}__{name}"'
 
 
-def parse_levels(spec: FieldSpec, clean: str, firm_tz: str, naive: str) -> list[Level]:
-    """The typed column(s) of one field as successive SELECT levels over its cleaned text `clean`.
+def text_of(raw: str, source_type: str) -> str:
+    """The cleaned text of a raw column: trimmed, and NULL for empty or null-like cells."""
+    if source_type in TEXT_TYPES:
+        return f"cc_clean({raw})"
+    return f"cc_clean(CAST({raw} AS VARCHAR))"
 
-    Each level may use the columns of the levels before it. Splitting the work this way makes each
-    regular expression run once per value; the last level holds the field's output columns.
-    """
+
+def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str) -> FieldParse:
+    """The SQL computing one mapped field from its raw column `raw` (an identifier)."""
     name = spec.name
+    out = f'"{name}"'
+    text = text_of(raw, source_type)
     kind = spec.type
+    typed = source_type not in TEXT_TYPES
     if kind is FieldType.TIMESTAMP:
-        return _timestamp_levels(name, clean, firm_tz, naive)
+        return _timestamp(name, raw, text, source_type, naive)
     if kind is FieldType.STRING:
-        return [[(name, clean)]]
+        return FieldParse([[(name, text)]], out, text)
     if kind is FieldType.ENUM:
         mapping: dict[str, str] = {_token(v): v for v in spec.values}
         mapping.update({_token(k): v for k, v in spec.value_aliases.items()})
         whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
-        return [[(name, f"CASE {_norm_token(clean)} {whens} END")]]
-    if kind is FieldType.INTEGER:
-        num = f"TRY_CAST(replace({clean}, ',', '') AS DOUBLE)"
-        return [[(name, f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END")]]
-    if kind is FieldType.NUMBER:
-        return [[(name, f"TRY_CAST(replace({clean}, ',', '') AS DOUBLE)")]]
+        slow = f"CASE cc_token({text}) {whens} END"
+        canonical = ", ".join(quote_literal(v) for v in spec.values)
+        expr = slow if typed else f"CASE WHEN {raw} IN ({canonical}) THEN {raw} ELSE {slow} END"
+        return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.BOOLEAN:
-        low = f"lower({clean})"
-        return [[(name, f"CASE WHEN {low} IN ({_words(TRUE_WORDS)}) THEN true "
-                        f"WHEN {low} IN ({_words(FALSE_WORDS)}) THEN false END")]]
+        if source_type == "BOOLEAN":
+            return FieldParse([[(name, raw)]], out, text)
+        low = f"lower({text})"
+        expr = (f"CASE WHEN {low} IN ({_words(TRUE_WORDS)}) THEN true "
+                f"WHEN {low} IN ({_words(FALSE_WORDS)}) THEN false END")
+        return FieldParse([[(name, expr)]], out, text)
+    if kind is FieldType.INTEGER:
+        if source_type in _INTEGER_TYPES:
+            return FieldParse([[(name, f"TRY_CAST({raw} AS BIGINT)")]], out, text)
+        return FieldParse([[(name, f"cc_integer({text})")]], out, text)
+    if kind is FieldType.NUMBER:
+        if source_type in _NUMBER_TYPES or source_type.startswith("DECIMAL"):
+            return FieldParse([[(name, f"CAST({raw} AS DOUBLE)")]], out, text)
+        return FieldParse([[(name, f"cc_number({text})")]], out, text)
     if kind is FieldType.DATE:
-        return [[(name, f"cc_date({clean})")]]
+        if source_type == "DATE":
+            return FieldParse([[(name, raw)]], out, text)
+        if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
+            expr = f"CASE WHEN {raw} = date_trunc('day', {raw}) THEN CAST({raw} AS DATE) END"
+            return FieldParse([[(name, expr)]], out, text)
+        if typed:
+            return FieldParse([[(name, f"cc_date({text})")]], out, text)
+        expr = (f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE) "
+                f"ELSE cc_date({text}) END")
+        return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.TIME:
-        return [[(name, f"cc_time({clean})")]]
+        if source_type == "TIME":
+            expr = f"CAST(extract(hour FROM {raw}) * 60 + extract(minute FROM {raw}) AS INTEGER)"
+            return FieldParse([[(name, expr)]], out, text)
+        return FieldParse([[(name, f"cc_time({text})")]], out, text)
     raise ValueError(f"no single-column parse for {kind}")
 
 
-def _timestamp_levels(name: str, clean: str, firm_tz: str, naive: str) -> list[Level]:
-    tz = quote_literal(firm_tz)
-    iso, parts, wall, offset, utc = (quote_ident(f"__{k}__{name}") for k in ("iso", "p", "w", "o", "utc"))
-    # Fast path: plain ISO without an offset, the shape most gateways export, skips the regex.
-    # TRY_CAST silently drops an offset, so it only sees YYYY-MM-DD[ T]HH:MM[:SS] with nothing after.
-    level1 = [(f"__iso__{name}", f"CASE WHEN length({clean}) BETWEEN 16 AND 19 AND {clean}[5] = '-' "
-                                 f"AND {clean}[8] = '-' AND {clean}[14] = ':' THEN TRY_CAST({clean} AS TIMESTAMP) END")]
-    level2 = [(f"__p__{name}", f"CASE WHEN {iso} IS NULL AND {clean} IS NOT NULL THEN cc_ts_parts({clean}) END")]
-    level3 = [
-        (f"__w__{name}", f"coalesce({iso}, cc_wall({parts}))"),
-        (f"__o__{name}", f"cc_offset_minutes({parts}.tz)"),
+def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str) -> FieldParse:
+    utc_col = f"{name}_utc"
+    utc = f'"{utc_col}"'
+    to_utc = "{}" if naive == "utc" else "cc_local_to_utc({})"
+    local = f"cc_utc_to_local({utc})"
+    if source_type == "TIMESTAMP WITH TIME ZONE":
+        return FieldParse([[(utc_col, f"timezone('UTC', {raw})")], [(name, local)]], utc, text)
+    if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
+        wall = f"CAST({raw} AS TIMESTAMP)"
+        return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, text)
+    iso, parts, wall, offset = (_tmp(k, name) for k in ("iso", "p", "w", "o"))
+    if source_type in TEXT_TYPES:
+        shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
+        # TRY_CAST reads hour 24 as the next day; the general path refuses it, so must this one.
+        fast = f"CASE WHEN ({shape}) AND {raw}[12:13] <> '24' THEN TRY_CAST({raw} AS TIMESTAMP) END"
+    else:
+        fast = "CAST(NULL AS TIMESTAMP)"
+    levels: list[Level] = [
+        [(f"__iso__{name}", fast)],
+        [(f"__p__{name}", f"CASE WHEN {iso} IS NULL THEN cc_ts_parts({text}) END")],
+        [(f"__w__{name}", f"CASE WHEN {parts} IS NOT NULL THEN cc_wall({parts}) END"),
+         (f"__o__{name}", f"CASE WHEN {parts}.tz <> '' THEN cc_offset_minutes({parts}.tz) END")],
+        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} "
+                   f"WHEN {offset} IS NOT NULL THEN {wall} - to_minutes({offset}) "
+                   f"WHEN {parts}.tz = '' THEN {to_utc.format(wall)} END")],
+        [(name, local)],
     ]
-    naive_utc = f"timezone('UTC', timezone({tz}, {wall}))" if naive == "local" else wall
-    level4 = [(f"__utc__{name}", f"CASE WHEN {offset} IS NOT NULL THEN {wall} - to_minutes({offset}) ELSE {naive_utc} END")]
-    level5 = [(name, f"timezone({tz}, timezone('UTC', {utc}))"), (f"{name}_utc", utc)]
-    return [level1, level2, level3, level4, level5]
+    return FieldParse(levels, utc, text)
 
 
 def list_split_expr(clean: str) -> str:

@@ -1,15 +1,25 @@
-"""Read one evidence file into a DuckDB table of text columns plus `_row`, the row a person sees.
+"""Open one evidence file as a DuckDB relation of its columns, and say how its rows are numbered.
 
-For CSV and Excel `_row` is the spreadsheet row (the header is row 1); for JSON and Parquet it is the
-record number. Everything arrives as text so that one set of parsing rules (normalize.py) applies to
-every format and every problem can be reported with the value as the firm wrote it.
+`_row` is the row a person sees: for CSV and Excel the spreadsheet row (the header is row 1 unless a
+title sits above it); for JSON and Parquet the record number. CSV, JSON and Excel cells arrive as
+text so that one set of parsing rules (normalize.py) serves every format and every problem can be
+reported with the value as the firm wrote it; Parquet keeps its column types, which normalize.py
+uses directly where they already mean what the template says (a TIMESTAMP, a DATE, a BOOLEAN).
+
+The file is not read here beyond its first megabyte (CSV) or its schema (JSON, Parquet): the
+importer's single parse pass scans it. For CSV the dialect is decided here and handed to DuckDB
+explicitly, so DuckDB never guesses a delimiter or skips a line on its own.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import tempfile
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -26,23 +36,14 @@ FORMATS = {
     ".json": "json", ".ndjson": "json", ".jsonl": "json",
     ".parquet": "parquet", ".pq": "parquet",
 }
+_DELIMITERS = (",", "\t", ";", "|")
+_HEADER_SEARCH = 30  # records looked at for the header row (a title or notes may sit above it)
+
+HeaderScore = Callable[[list[str]], int]
 
 
 def file_format(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """A query over the file giving `_row` and its columns as text, and what was learnt reading it.
-
-    `sql` is a relation, not a table: the file is scanned once by the import's single parse pass
-    rather than copied first. Excel sheets, already in memory, are materialised as `table`."""
-
-    sql: str
-    headers: list[str]
-    encoding: str | None
-    table: str | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -51,6 +52,42 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    skip: int  # physical lines before the header
+    header_lines: int  # physical lines the header itself takes (more than 1 with a quoted line break)
+
+
+@dataclass
+class RawSource:
+    """One file, ready for the parse pass.
+
+    `relation` yields `columns` (named c0, c1, ... in file order, one per header) in file order and
+    without row numbers: the importer numbers rows by insertion order, which keeps its parse
+    parallel. Where a row number is known up front (Excel, Parquet) `numbered` yields `_row` too.
+    """
+
+    kind: str
+    headers: list[str]
+    columns: list[str]
+    types: list[str]  # DuckDB type per column: VARCHAR except for typed Parquet columns
+    relation: str
+    first_row: int  # `_row` of the first record when rows are numbered by position
+    encoding: str | None = None
+    numbered: str | None = None
+    read_path: Path | None = None  # the UTF-8 file DuckDB reads (CSV; a transcoded copy if needed)
+    dialect: CsvDialect | None = None
+    tables: list[str] = field(default_factory=list)  # materialised here; dropped by the importer
+
+    def numbered_relation(self) -> str:
+        """A relation with `_row`; positional numbering makes this one a serial scan (slow path)."""
+        if self.numbered:
+            return self.numbered
+        cols = ", ".join(self.columns)
+        return f"(SELECT row_number() OVER () + {self.first_row - 1} AS _row, {cols} FROM {self.relation})"
 
 
 def read_raw(
@@ -62,59 +99,200 @@ def read_raw(
     sheet: str | None = None,
     sheet_hints: tuple[str, ...] = (),
     scratch: Path,
-) -> RawTable:
+    header_score: HeaderScore | None = None,
+) -> RawSource:
     kind = file_format(path)
+    score = header_score or (lambda cells: 0)
     if kind == "csv":
-        return _read_csv(con, path, table, encoding, scratch)
+        return open_csv(path, encoding, scratch, score)
     if kind == "excel":
-        return _read_excel(con, path, table, sheet, sheet_hints)
+        return _read_excel(con, path, table, sheet, sheet_hints, score)
     if kind == "json":
-        return _read_via_duckdb(con, path, table, f"read_json({quote_literal(str(path))}, format='auto')")
+        return _open_json(con, path)
     if kind == "parquet":
-        return _read_via_duckdb(con, path, table, f"read_parquet({quote_literal(str(path))})")
-    raise EvidenceError(f"{path.name}: unsupported file type {path.suffix!r} (use CSV, XLSX, JSON or Parquet)")
+        return _open_parquet(con, path)
+    raise EvidenceError(
+        f"{path.name}: unsupported file type {path.suffix!r} (use CSV, XLSX, JSON or Parquet)"
+    )
 
 
-def _read_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str | None, scratch: Path
-) -> RawTable:
-    used = enc.canonical(encoding) if encoding else enc.detect(path)
+# --- CSV -------------------------------------------------------------------------------------------
+
+
+def open_csv(path: Path, encoding: str | None, scratch: Path, score: HeaderScore) -> RawSource:
+    """Decide encoding, delimiter and header row from the start of the file."""
+    used = enc.canonical(encoding) if encoding else (enc.sniff(path) or enc.detect(path))
     source = path
     if used != "utf-8":
-        handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False)
-        handle.close()
-        source = Path(handle.name)
-        enc.transcode_to_utf8(path, source, used)
-    delim = "\t" if path.suffix.lower() == ".tsv" else None
-    options = "header=true, all_varchar=true, null_padding=false"
-    if delim:
-        options += ", delim='\\t'"
-    scan = f"read_csv({quote_literal(str(source))}, {options})"
+        source = transcoded(path, used, scratch)
+    with source.open("rb") as handle:
+        head_bytes = handle.read(enc.HEAD_BYTES)
+    complete = len(head_bytes) < enc.HEAD_BYTES
+    head = head_bytes.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    if not complete:  # drop the last, possibly cut, line
+        head = head[: head.rfind("\n") + 1] if "\n" in head else head
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(head)
+    header, skip, header_lines = _find_header(head, delimiter, score)
+    if header is None:
+        raise EvidenceError(f"{path.name}: the file is empty (no header row)")
+    columns = [f"c{i}" for i in range(len(header))]
+    dialect = CsvDialect(delimiter, skip, header_lines)
+    return RawSource(
+        kind="csv",
+        headers=[h.strip() for h in header],
+        columns=columns,
+        types=["VARCHAR"] * len(columns),
+        relation=csv_scan(source, columns, dialect),
+        first_row=skip + header_lines + 1,
+        encoding=used,
+        read_path=source,
+        dialect=dialect,
+    )
+
+
+def transcoded(path: Path, encoding: str, scratch: Path) -> Path:
+    handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False)  # noqa: SIM115
+    handle.close()
+    target = Path(handle.name)
+    enc.transcode_to_utf8(path, target, encoding)
+    return target
+
+
+def csv_scan(source: Path, columns: list[str], dialect: CsvDialect, rejects: bool = False) -> str:
+    spec = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns)
+    options = (
+        f"delim={quote_literal(dialect.delimiter)}, quote='\"', escape='\"', header=true, "
+        f"skip={dialect.skip}, auto_detect=false, columns={{{spec}}}, strict_mode=true, null_padding=false"
+    )
+    if rejects:
+        options += ", ignore_errors=true, store_rejects=true"
+    return f"read_csv({quote_literal(str(source))}, {options})"
+
+
+def _records(head: str, delimiter: str, limit: int) -> list[tuple[list[str], int, int]]:
+    """The first records of the head as (cells, first line, last line), blank lines skipped."""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
+    out: list[tuple[list[str], int, int]] = []
+    before = 0
     try:
-        headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
-        # A full pass now surfaces malformed lines (wrong column counts, bad quoting) with their line.
-        con.execute(f"SELECT count(*) FROM {scan}").fetchone()
-    except duckdb.Error as exc:
-        raise EvidenceError(_csv_error(path, exc)) from None
-    # row_number() over a single-file scan follows the file's order (insertion order is preserved).
-    return RawTable(f"SELECT row_number() OVER () + 1 AS _row, * FROM {scan}", headers, used)
+        for record in reader:
+            if record and any(cell.strip() for cell in record):
+                out.append((record, before + 1, reader.line_num))
+                if len(out) >= limit:
+                    break
+            before = reader.line_num
+    except csv.Error:
+        pass  # a broken line: DuckDB reports it with its line number during the parse
+    return out
 
 
-def _csv_error(path: Path, exc: duckdb.Error) -> str:
+def _guess_delimiter(head: str) -> str:
+    """The delimiter that splits the first records most consistently into more than one column."""
+    best = (0, ",")
+    for delimiter in _DELIMITERS:
+        counts = Counter(len(r) for r, _, _ in _records(head, delimiter, _HEADER_SEARCH))
+        if not counts:
+            continue
+        width, agreeing = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if width > 1 and agreeing > best[0]:
+            best = (agreeing, delimiter)
+    return best[1]
+
+
+def _find_header(head: str, delimiter: str, score: HeaderScore) -> tuple[list[str] | None, int, int]:
+    """(header cells, lines before it, lines it takes): the best-scoring of the first records."""
+    records = _records(head, delimiter, _HEADER_SEARCH)
+    if not records:
+        return None, 0, 0
+    chosen = records[0]
+    best = score(chosen[0])
+    for record in records[1:]:
+        value = score(record[0])
+        if value > best:
+            chosen, best = record, value
+    cells, first, last = chosen
+    return cells, first - 1, last - first + 1
+
+
+def csv_row_numbers(source: Path, dialect: CsvDialect) -> list[int]:
+    """The spreadsheet row of every record DuckDB reads, counted the slow, exact way.
+
+    Used only when a file's line count and record count disagree: blank lines (which DuckDB skips)
+    or line breaks inside quoted cells. A spreadsheet shows a blank line as an empty row."""
+    rows: list[int] = []
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=dialect.delimiter, quotechar='"', doublequote=True)
+        for _ in range(dialect.skip + dialect.header_lines):
+            handle.readline()
+        row = dialect.skip + dialect.header_lines
+        for record in reader:
+            row += 1
+            if record:
+                rows.append(row)
+    return rows
+
+
+def csv_error(path: Path, exc: duckdb.Error) -> str:
+    """DuckDB's CSV error as a sentence a firm can act on, with the line it names."""
     text = str(exc)
-    first = text.splitlines()[0] if text else "unreadable"
-    line = next((ln for ln in text.splitlines() if "Line:" in ln or "line" in ln.lower()), "")
-    detail = f"; {line.strip()}" if line and line != first else ""
-    return f"{path.name}: not a readable CSV file: {first}{detail}"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    line_no = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("CSV Error on Line:")), None)
+    if "Invalid unicode" in text:
+        reason = "the file is not valid UTF-8; save it as UTF-8 or name its encoding in evidence.yaml"
+    elif "unterminated quote" in text:
+        reason = "a quoted value is never closed (a missing closing \")"
+    else:
+        expected = next((ln for ln in lines if ln.startswith("Expected Number of Columns")), None)
+        reason = expected.replace("Expected Number of Columns:", "expected").replace(
+            "Found:", "columns, found") if expected else (lines[0] if lines else "unreadable")
+    original = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("Original Line:")), None)
+    where = f" on line {line_no}" if line_no else ""
+    shown = f" ({original[:120]!r})" if original else ""
+    return f"{path.name}: not a readable CSV file{where}: {reason}{shown}"
 
 
-def _read_via_duckdb(con: duckdb.DuckDBPyConnection, path: Path, table: str, source_sql: str) -> RawTable:
+# --- JSON and Parquet ------------------------------------------------------------------------------
+
+
+def _describe(con: duckdb.DuckDBPyConnection, path: Path, source_sql: str) -> list[tuple[str, str]]:
     try:
-        cols = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()]
+        return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()]
     except duckdb.Error as exc:
         raise EvidenceError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
-    casts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" for c in cols)
-    return RawTable(f"SELECT row_number() OVER () AS _row, {casts} FROM {source_sql}", cols, None)
+
+
+def _open_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
+    described = _describe(con, path, f"read_json({quote_literal(str(path))}, format='auto')")
+    # Read again with every key as text: DuckDB's own type guessing would turn an offset-less
+    # timestamp into UTC and drop the spelling a firm used.
+    names = [name for name, _ in described]
+    spec = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
+    scan = f"read_json({quote_literal(str(path))}, format='auto', columns={{{spec}}})"
+    columns = [f"c{i}" for i in range(len(names))]
+    select = ", ".join(f"{quote_ident(n)} AS {c}" for n, c in zip(names, columns, strict=True))
+    return RawSource(
+        kind="json", headers=names, columns=columns, types=["VARCHAR"] * len(names),
+        relation=f"(SELECT {select} FROM {scan})", first_row=1,
+    )
+
+
+def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
+    scan = f"read_parquet({quote_literal(str(path))}, file_row_number=true)"
+    described = [(n, t) for n, t in _describe(con, path, scan) if n != "file_row_number"]
+    columns = [f"c{i}" for i in range(len(described))]
+    select = ", ".join(f"{quote_ident(n)} AS {c}" for (n, _), c in zip(described, columns, strict=True))
+    return RawSource(
+        kind="parquet",
+        headers=[n for n, _ in described],
+        columns=columns,
+        types=[t for _, t in described],
+        relation=f"(SELECT {select} FROM {scan})",
+        first_row=1,
+        numbered=f"(SELECT file_row_number + 1 AS _row, {select} FROM {scan})",
+    )
+
+
+# --- Excel -----------------------------------------------------------------------------------------
 
 
 def _cell_text(value: object) -> str | None:
@@ -136,47 +314,63 @@ def _cell_text(value: object) -> str | None:
 
 
 def _read_excel(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, sheet: str | None, hints: tuple[str, ...]
-) -> RawTable:
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    sheet: str | None,
+    hints: tuple[str, ...],
+    score: HeaderScore,
+) -> RawSource:
     try:
         book = CalamineWorkbook.from_path(str(path))
+        name = _pick_sheet(book.sheet_names, sheet, hints, path)
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except EvidenceError:
+        raise
     except Exception as exc:  # calamine raises its own types for broken or encrypted files
         raise EvidenceError(f"{path.name}: not a readable workbook: {exc}") from None
-    name = _pick_sheet(book.sheet_names, sheet, hints, path)
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    header_index = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)), None)
-    if header_index is None:
+    candidates = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)][:_HEADER_SEARCH]
+    if not candidates:
         raise EvidenceError(f"{path.name}: sheet '{name}' is empty")
-    headers = _unique([_cell_text(c) or f"column{i + 1}" for i, c in enumerate(rows[header_index])])
-    width = len(headers)
-    body = rows[header_index + 1 :]
-    columns: list[list[str | None]] = [[] for _ in range(width)]
+    header_index = candidates[0]
+    best = score([_cell_text(c) or "" for c in rows[header_index]])
+    for index in candidates[1:]:
+        value = score([_cell_text(c) or "" for c in rows[index]])
+        if value > best:
+            header_index, best = index, value
+    raw_headers = [_cell_text(c) or "" for c in rows[header_index]]
+    while raw_headers and not raw_headers[-1]:
+        raw_headers.pop()  # formatted but empty cells to the right of the table
+    width = len(raw_headers)
+    columns = [f"c{i}" for i in range(width)]
+    values: list[list[str | None]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
-    for offset, record in enumerate(body):
+    for offset, record in enumerate(rows[header_index + 1 :]):
         cells = [_cell_text(c) for c in record[:width]]
-        if not any(cells):
+        if not any(c is not None and c.strip() for c in cells):
             continue  # blank spacer rows are common in hand-kept registers
         cells += [None] * (width - len(cells))
         row_numbers.append(header_index + 2 + offset)
         for i, cell in enumerate(cells):
-            columns[i].append(cell)
+            values[i].append(cell)
     arrow = pa.table(
-        {"_row": pa.array(row_numbers, pa.int64()), **{h: pa.array(c, pa.string()) for h, c in zip(headers, columns, strict=True)}}
+        {"_row": pa.array(row_numbers, pa.int64()),
+         **{c: pa.array(v, pa.string()) for c, v in zip(columns, values, strict=True)}}
     )
     con.register(f"{table}__arrow", arrow)
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}__arrow")
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}__arrow")
     con.unregister(f"{table}__arrow")
-    return RawTable(f"SELECT * FROM {table}", headers, None, table=table)
-
-
-def _unique(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for header in headers:
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        out.append(header if count == 0 else f"{header}_{count}")
-    return out
+    cols = ", ".join(columns)
+    return RawSource(
+        kind="excel",
+        headers=[h.strip() for h in raw_headers],
+        columns=columns,
+        types=["VARCHAR"] * width,
+        relation=f"(SELECT {cols} FROM {table})",
+        first_row=header_index + 2,
+        numbered=f"(SELECT _row, {cols} FROM {table})",
+        tables=[table],
+    )
 
 
 def _pick_sheet(names: list[str], wanted: str | None, hints: tuple[str, ...], path: Path) -> str:
@@ -196,5 +390,5 @@ def missing_columns_issue(path: Path, column: str, zh: str, found: list[str]) ->
         file=path.name,
         message=f"required column '{column}' ({zh}) is missing",
         row=1,
-        expected=f"a header named {column} or {zh}; found: {', '.join(found) or 'no headers'}",
+        expected=f"a header named {column} or {zh}; found: {', '.join(h for h in found if h) or 'none'}",
     )

@@ -75,7 +75,8 @@ class EvidenceStore:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / "manifest.json"
         tmp = path.with_suffix(".part")
-        tmp.write_text(json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=2), encoding="utf-8")
+        text = json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=2)
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
         return path
 
@@ -87,5 +88,6 @@ class EvidenceStore:
         return [
             entry.original_name
             for entry in self.read_manifest().files
-            if not self.blob_path(entry.sha256).exists() or sha256_of(self.blob_path(entry.sha256)) != entry.sha256
+            if not self.blob_path(entry.sha256).exists()
+            or sha256_of(self.blob_path(entry.sha256)) != entry.sha256
         ]

@@ -43,7 +43,8 @@ def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
                 "validate": "list", "source": list(spec.values), "error_type": "warning"})
     data.freeze_panes(1, 0)
     notes = book.add_worksheet("說明 Notes")
-    columns = ["field", "中文欄名", "type", "required 必填", "expected 格式", "description 說明", "example 範例"]
+    columns = ["field", "中文欄名", "type", "required 必填", "expected 格式", "description 說明",
+               "example 範例"]
     for col, title in enumerate(columns):
         notes.write(0, col, title, head)
     for row, spec in enumerate(template.fields, start=1):
@@ -81,7 +82,8 @@ def _index(registry: TemplateRegistry) -> str:
         lines.append(f"| `{t.id}` | {t.title.zh_tw} | {', '.join(t.key)} | {t.description.en} |")
     lines.append("")
     for t in registry:
-        lines += [f"## `{t.id}` — {t.title.en} / {t.title.zh_tw}", "", t.description.en, "", t.description.zh_tw, "",
+        lines += [f"## `{t.id}` — {t.title.en} / {t.title.zh_tw}", "",
+                  t.description.en, "", t.description.zh_tw, "",
                   "| column | 欄位 | type | required | expected | description |", "|---|---|---|---|---|---|"]
         for f in t.fields:
             lines.append(f"| `{f.name}` | {f.zh} | {f.type.value} | {'yes' if f.required else ''} | "
