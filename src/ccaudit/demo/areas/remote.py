@@ -173,6 +173,23 @@ class RoleWindows:
     full_day: np.ndarray
     of_person: np.ndarray  # role index of each person in ctx.people
 
+    def allows(self, role: int, minute: int) -> bool:
+        """Whether a session may start at `minute` after midnight under the role's window."""
+        rs, re = int(self.start[role]), int(self.end[role])
+        return bool(self.full_day[role] or (rs <= minute < re if rs < re else (minute >= rs or minute < re)))
+
+    def inside(self, role: int) -> int:
+        """A start minute well inside the window, leaving an hour before its end, on the same day."""
+        rs, re = int(self.start[role]), int(self.end[role])
+        if self.full_day[role]:
+            return 600
+        return rs + 45 if rs < re or rs + 110 <= 1440 else 0
+
+    def outside(self, role: int) -> int:
+        """A start minute outside a daytime window (two hours before it opens, or after it closes)."""
+        rs, re = int(self.start[role]), int(self.end[role])
+        return rs - 120 if rs >= 120 else re + 30
+
 
 @dataclass
 class Written:
@@ -192,7 +209,7 @@ def generate(ctx: FirmContext) -> None:
     for check_id in CHECKS:  # all evidence is supplied: a check with nothing planted must pass
         ctx.planted.expect_check(check_id)
     roles = _role_windows(ctx)
-    plan = _plan(ctx)
+    plan = _plan(ctx, roles)
     sessions, written = _sessions(ctx, plan, roles)
     gap_days = _plant_log_gaps(ctx, sessions)
     _operation_log(ctx, sessions, written, gap_days)
@@ -207,7 +224,7 @@ def generate(ctx: FirmContext) -> None:
 # --- people and roles ----------------------------------------------------------------------------
 
 
-def _plan(ctx: FirmContext) -> Plan:
+def _plan(ctx: FirmContext, roles: RoleWindows) -> Plan:
     """Pick the people with a part to play; plants the leaver who keeps remote access."""
     rng = ctx.rng
     people = ctx.people
@@ -220,7 +237,7 @@ def _plan(ctx: FirmContext) -> Plan:
         plan.dormant_91, plan.dormant_expired, plan.never_used = (int(i) for i in remote[:3])
         # The 90-day boundary row is written at 00:30 Taipei (16:30Z the day before) if the role allows it.
         rest = [int(i) for i in remote[3:]]
-        night = [i for i in rest if str(people["role_id"][i]) in ("IT_OPS", "NIGHT_OPS")]
+        night = [i for i in rest if roles.allows(int(roles.of_person[i]), 30)]
         plan.edge_90 = night[0] if night else rest[0]
         plan.remote = np.array([i for i in rest if i != plan.edge_90])
     outsiders = np.flatnonzero(active & ~allowed)
@@ -350,8 +367,7 @@ def _one(ctx: FirmContext, roles: RoleWindows, who: int, day: dt.date, n_ips: in
     role's window (10:00 for whole-day roles), which keeps it on that day and inside the window."""
     s = _draw(ctx, roles, np.array([who]), np.array([np.datetime64(day, "D")]), n_ips, special=True)
     if minute is None:
-        r = s.role[0]
-        minute = 600 if roles.full_day[r] else int(roles.start[r]) + 45
+        minute = roles.inside(int(s.role[0]))
     s.start[0] = np.datetime64(day, "D").astype("datetime64[s]") + np.timedelta64(minute * 60, "s")
     s.end[0] = s.start[0] + np.timedelta64(50 * 60, "s")
     if mfa is not None:
@@ -398,7 +414,7 @@ def _special_sessions(ctx: FirmContext, plan: Plan, roles: RoleWindows, n_ips: i
         planted.fail("remote_account_not_dormant", str(pid[plan.never_used]), compensated=True)
     if plan.edge_90 is not None:  # last used exactly 90 days back: not dormant
         day = as_of - dt.timedelta(days=DORMANT_DAYS)
-        night = str(people["role_id"][plan.edge_90]) in ("IT_OPS", "NIGHT_OPS")
+        night = roles.allows(int(roles.of_person[plan.edge_90]), 30)
         one(plan.edge_90, day - dt.timedelta(days=40))
         one(plan.edge_90, day, minute=30 if night else None)
     # The leaver who kept remote access connected up to the last day, and after it.
@@ -456,7 +472,7 @@ def _plant_session_gaps(
 
     def daytime(i: int) -> bool:
         r = s.role[i]
-        return bool(not roles.full_day[r] and roles.start[r] < roles.end[r])
+        return bool(not roles.full_day[r] and roles.start[r] < roles.end[r] <= 1400)
 
     def plant(check_id: str, rows: list[int], with_role: bool = False) -> None:
         batch.plants.extend(SessionPlant(check_id, i, with_role) for i in rows)
@@ -472,14 +488,14 @@ def _plant_session_gaps(
         s.channel[i] = CHANNELS.index(channel)
     plant("remote_channel_encrypted", unsafe)
     # Out of hours in Taipei time: 23:30 Taipei, written as 15:30Z in a UTC month, looks like office
-    # hours to anyone who forgets the zone; 05:40; a session that runs past the window's end.
+    # hours to anyone who forgets the zone; before the window opens; a session running past its end.
     day = s.start.astype("datetime64[D]").astype("datetime64[s]")
     for i in take(1, lambda i: daytime(i) and style[i] == "utc"):
         s.start[i] = day[i] + np.timedelta64(23 * 3600 + 30 * 60, "s")
         s.end[i] = s.start[i] + np.timedelta64(40 * 60, "s")
         plant("remote_session_within_allowed_hours", [i], with_role=True)
     for i in take(2, daytime):
-        s.start[i] = day[i] + np.timedelta64(5 * 3600 + 40 * 60, "s")
+        s.start[i] = day[i] + np.timedelta64(roles.outside(int(s.role[i])) * 60, "s")
         s.end[i] = s.start[i] + np.timedelta64(35 * 60, "s")
         plant("remote_session_within_allowed_hours", [i], with_role=True)
     for i in take(1, daytime):
