@@ -32,11 +32,18 @@ def test_templates_are_written_and_import_back_cleanly(tmp_path: Path) -> None:
     evidence = tmp_path / "ev"
     evidence.mkdir()
     for csv_file in (tmp_path / "t").glob("*.csv"):
-        (evidence / csv_file.name).write_bytes(csv_file.read_bytes())
+        if csv_file.stem != "firm_profile":  # an empty profile is refused: it must have one row
+            (evidence / csv_file.name).write_bytes(csv_file.read_bytes())
     run = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "r")
     assert run.returncode == 0, run.stderr
     report = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
-    assert report["counts"]["needs_review"] == 30  # an empty firm profile decides nothing
+    # No firm profile: nothing that depends on scope is decided. The only compliant items are those
+    # whose every check passed on registers supplied empty (no company devices: nothing to reset).
+    for finding in report["findings"]:
+        if finding["status"] == "compliant":
+            assert finding["checks"] and all(c["outcome"] == "passed" for c in finding["checks"])
+            assert all(ref["rows"] == 0 for c in finding["checks"] for ref in c["evidence"])
+    assert report["counts"]["needs_review"] >= 20
 
 
 def test_bad_evidence_exits_2_naming_file_row_column_and_writes_nothing(tmp_path: Path) -> None:
@@ -79,3 +86,14 @@ def test_fail_on_gates_a_pipeline(tmp_path: Path) -> None:
     assert ok.returncode == 0
     gated = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "r", "--fail-on", "needs_review")
     assert gated.returncode == 1
+
+
+def test_an_empty_firm_profile_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "firm_profile.csv").write_text("firm_id,firm_name,uses_cloud,is_cloud_provider,"
+                                               "has_official_social_pages,allows_byod,has_iot,allows_remote_work\n",
+                                               encoding="utf-8")
+    out = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "r")
+    assert out.returncode == 2
+    assert "firm_profile must have exactly one row" in out.stderr

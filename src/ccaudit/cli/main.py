@@ -141,7 +141,8 @@ register_report(app)  # report, compare (src/ccaudit/cli/report.py)
 def main() -> None:
     """Entry point: user errors print one clear message and exit 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
+        code = app(standalone_mode=False)
     except CcauditError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
@@ -153,3 +154,4 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -56,12 +56,13 @@ class TemplateRegistry:
         return list(self._by_id)
 
     def match_file(self, path: Path) -> DatasetTemplate | None:
-        """The dataset a file name names: its stem is the dataset ID or an alias, optionally followed
-        by a separator and anything (a date, a part number), e.g. remote_sessions_2025-10.csv."""
+        """The dataset a file name names: its stem is the dataset ID, an alias or the Chinese title,
+        optionally followed by a separator and anything (a date, a part number), e.g.
+        remote_sessions_2025-10.csv or 公務行動裝置清冊_1151130.xlsx."""
         stem = normalise_name(path.name.split(".")[0])
         best: tuple[int, DatasetTemplate] | None = None
         for template in self._by_id.values():
-            for name in (template.id, *template.file_aliases):
+            for name in (template.id, *template.file_aliases, template.title.zh_tw):
                 key = normalise_name(name)
                 if (stem == key or stem.startswith(key + "_")) and (best is None or len(key) > best[0]):
                     best = (len(key), template)
