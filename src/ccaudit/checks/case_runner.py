@@ -80,7 +80,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def run_case(check: Check, case_file: CaseFile, case: Case, registry: TemplateRegistry) -> tuple[CheckResult, list[str]]:
+def run_case(
+    check: Check, case_file: CaseFile, case: Case, registry: TemplateRegistry
+) -> tuple[CheckResult, list[str]]:
     """Run one case; returns the result and the failing keys it produced."""
     settings = Settings()
     with tempfile.TemporaryDirectory(prefix="ccaudit-case-") as tmp:
@@ -103,8 +105,8 @@ def run_case(check: Check, case_file: CaseFile, case: Case, registry: TemplateRe
             keys: list[str] = []
             if result.table:
                 cols = ", ".join(quote_ident(k) for k in check.meta.key)
-                rows = con.execute(f"SELECT {cols} FROM {quote_ident(offending_table(check.id))}").fetchall()
-                keys = sorted("|".join(_key_text(v) for v in row) for row in rows)
+                found = con.execute(f"SELECT {cols} FROM {quote_ident(offending_table(check.id))}").fetchall()
+                keys = sorted("|".join(_key_text(v) for v in row) for row in found)
             return result, keys
         finally:
             con.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta

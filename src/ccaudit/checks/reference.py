@@ -28,13 +28,14 @@ def render(as_of: dt.date = dt.date(2100, 1, 1)) -> str:
         for check_id in req.checks:
             meta = checks.get(check_id).meta
             obligation = f", {meta.obligation.value}" if meta.obligation else ""
+            optional = ", ".join(f"`{d}`" for d in meta.optional_datasets)
             lines += [
                 f"### `{meta.id}` ({meta.severity.value}{obligation})",
                 "",
                 f"{meta.title.en} / {meta.title.zh_tw}",
                 "",
                 f"- Evidence: {', '.join(f'`{d}`' for d in meta.datasets)}"
-                + (f" (optional: {', '.join(f'`{d}`' for d in meta.optional_datasets)})" if meta.optional_datasets else ""),
+                + (f" (optional: {optional})" if optional else ""),
                 f"- Why: {meta.rationale.en}",
                 f"- Remediation: {meta.remediation.en}",
                 "",

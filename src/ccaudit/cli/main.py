@@ -101,7 +101,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same firm")] = 2026,
     as_of: Annotated[str, typer.Option("--as-of")] = "2026-11-30",
     lang: LangOpt = "en",
-    all_in_scope: Annotated[bool, typer.Option(help="set every scope flag on (the firm is also a cloud provider)")] = False,
+    all_in_scope: Annotated[
+        bool, typer.Option(help="set every scope flag on (the firm is also a cloud provider)")
+    ] = False,
 ) -> None:
     """Generate a realistic firm with planted gaps, inspect it, and write the results."""
     from ccaudit.demo.generator import generate

@@ -51,7 +51,7 @@ class FirmContext:
 
     def n(self, base: int) -> int:
         """A count scaled by --scale, at least 1."""
-        return max(1, int(round(base * self.scale)))
+        return max(1, round(base * self.scale))
 
     def days_before(self, days: int | np.ndarray) -> Any:
         """as_of minus days, as numpy datetime64[D] (vectorised) or a date."""
@@ -64,4 +64,5 @@ class FirmContext:
 
     def active_people(self, mask: np.ndarray | None = None) -> np.ndarray:
         active = self.people["employment_status"] == "active"
-        return self.people["person_id"][active if mask is None else active & mask]
+        selected: np.ndarray = self.people["person_id"][active if mask is None else active & mask]
+        return selected

@@ -71,7 +71,8 @@ def _rows_to_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 def _write_shared(ctx: FirmContext) -> None:
     w = ctx.writer
-    w.write("firm_profile", {k: [v] for k, v in ctx.profile.items()}, Style(fmt="csv", zh_headers=True, bool_style="zh"))
+    profile_style = Style(fmt="csv", zh_headers=True, bool_style="zh")
+    w.write("firm_profile", {k: [v] for k, v in ctx.profile.items()}, profile_style)
     w.write("people", dict(ctx.people), Style(fmt="csv", encoding="cp950", zh_headers=True, roc_dates=True,
                                               bool_style="zh"), name="人員清冊")
     w.write("roles", _rows_to_columns(ctx.roles), Style(fmt="xlsx"))

@@ -9,7 +9,9 @@ import numpy as np
 
 SURNAMES = list("陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏孫戴")
 GIVEN = list("志明淑芬家豪怡君俊傑雅婷宗翰佳穎建宏美玲冠宇欣怡承恩詩涵柏翰宜庭")
-DEPARTMENTS = ["經紀業務部", "自營部", "承銷部", "資訊部", "財務部", "稽核室", "風險管理部", "客服中心", "行政管理部", "法令遵循部"]
+DEPARTMENTS = [
+    "經紀業務部", "自營部", "承銷部", "資訊部", "財務部", "稽核室", "風險管理部", "客服中心", "行政管理部", "法令遵循部",
+]
 
 # Roles: allowed remote functions and connection hours (minutes are written as HH:MM).
 ROLES: list[dict[str, Any]] = [
@@ -37,13 +39,11 @@ def make_people(rng: np.random.Generator, count: int, as_of: dt.date) -> dict[st
     names = np.array([rng.choice(SURNAMES) + "".join(rng.choice(GIVEN, 2)) for _ in range(count)])
     role_ids = np.array([r["role_id"] for r in ROLES])
     roles = rng.choice(role_ids, size=count, p=ROLE_WEIGHTS)
-    status = np.where(rng.random(count) < 0.06, "terminated", np.where(rng.random(count) < 0.02, "leave", "active"))
+    leave = np.where(rng.random(count) < 0.02, "leave", "active")
+    status = np.where(rng.random(count) < 0.06, "terminated", leave)
     terminated_days = rng.integers(30, 700, size=count)
-    terminated_on = np.where(
-        status == "terminated",
-        (np.datetime64(as_of, "D") - terminated_days.astype("timedelta64[D]")).astype(object),
-        None,
-    )
+    leave_dates = (np.datetime64(as_of, "D") - terminated_days.astype("timedelta64[D]")).astype(object)
+    terminated_on = np.where(status == "terminated", leave_dates, np.full(count, None, dtype=object))
     remote_allowed = (status == "active") & (rng.random(count) < 0.55)
     iot_role = np.where(rng.random(count) < 0.04, "admin", np.where(rng.random(count) < 0.10, "user", "none"))
     return {

@@ -59,7 +59,9 @@ class EvidenceWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.written: list[Path] = []
 
-    def write(self, dataset: str, columns: Mapping[str, Column], style: Style = Style(), name: str | None = None) -> Path:
+    def write(
+        self, dataset: str, columns: Mapping[str, Column], style: Style = Style(), name: str | None = None
+    ) -> Path:
         """Write one file of `dataset`; columns are keyed by template field name."""
         template = self.registry[dataset]
         unknown = set(columns) - {f.name for f in template.fields}
@@ -77,12 +79,13 @@ class EvidenceWriter:
                 yes, no = _BOOLS[style.bool_style]
                 table[header] = pa.array([None if v is None else (yes if v else no) for v in _py(values)], pa.string())
             elif spec.type is FieldType.LIST:
-                table[header] = pa.array([None if v is None else ";".join(map(str, v)) for v in _py(values)], pa.string())
+                joined = [None if v is None else ";".join(map(str, v)) for v in _py(values)]
+                table[header] = pa.array(joined, pa.string())
             else:
                 table[header] = pa.array(_py(values) if not isinstance(values, np.ndarray) else values)
         arrow = pa.table(table)
         stem = name or dataset
-        path = self.folder / f"{stem}.{ {'csv': 'csv', 'xlsx': 'xlsx', 'parquet': 'parquet', 'ndjson': 'ndjson'}[style.fmt] }"
+        path = self.folder / f"{stem}.{style.fmt}"
         if style.fmt == "csv":
             _write_csv(arrow, path, style.encoding)
         elif style.fmt == "xlsx":
@@ -100,7 +103,7 @@ class EvidenceWriter:
 
 def _py(values: Column) -> list[Any]:
     if isinstance(values, np.ndarray):
-        return values.tolist()
+        return list(values.tolist())
     return list(values)
 
 
