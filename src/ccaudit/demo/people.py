@@ -10,7 +10,8 @@ import numpy as np
 SURNAMES = list("陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏孫戴")
 GIVEN = list("志明淑芬家豪怡君俊傑雅婷宗翰佳穎建宏美玲冠宇欣怡承恩詩涵柏翰宜庭")
 DEPARTMENTS = [
-    "經紀業務部", "自營部", "承銷部", "資訊部", "財務部", "稽核室", "風險管理部", "客服中心", "行政管理部", "法令遵循部",
+    "經紀業務部", "自營部", "承銷部", "資訊部", "財務部",
+    "稽核室", "風險管理部", "客服中心", "行政管理部", "法令遵循部",
 ]
 
 # Roles: allowed remote functions and connection hours (minutes are written as HH:MM).
