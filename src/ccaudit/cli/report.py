@@ -22,13 +22,13 @@ FormatOpt = Annotated[str, typer.Option(
 PreviousOpt = Annotated[Path | None, typer.Option(
     help="last year's result folder, for the trend (an audit uses the audit it carried over)")]
 MaxRowsOpt = Annotated[int | None, typer.Option(
-    help="offending rows per check in appendices (default: xlsx 10000, html/pdf 25, json/csv all)")]
+    help="offending rows per check in appendices (default: xlsx 10000, html 25, pdf 10, json/csv all)")]
 OnOpt = Annotated[str | None, typer.Option(
     help="day to age open remediation on, YYYY-MM-DD (default: sign-off day, else the as-of date)")]
 
 
 def _settings(db: str | None) -> Settings:
-    settings = Settings()  # type: ignore[call-arg]  # every field has a default; values come from CCAUDIT_*
+    settings = Settings()
     return settings.model_copy(update={"db": db}) if db else settings
 
 

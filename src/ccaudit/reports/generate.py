@@ -86,8 +86,10 @@ def generate(
     from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
 
     out.mkdir(parents=True, exist_ok=True)
+    from ccaudit.reports.report_to_pdf import DEFAULT_MAX_ROWS as PDF_ROWS
+
     rows = {"xlsx": report_to_xlsx.DEFAULT_MAX_ROWS, "html": report_to_html.DEFAULT_MAX_ROWS,
-            "pdf": report_to_html.DEFAULT_MAX_ROWS, "json": None, "csv": None}
+            "pdf": PDF_ROWS, "json": None, "csv": None}
     limit = {f: (max_rows if max_rows is not None else rows.get(f)) for f in FORMATS}
     written: list[Path] = []
     for fmt in formats:

@@ -146,8 +146,9 @@ def render_html(
     embed_fonts: bool = True,
 ) -> str:
     html = environment().get_template("report.html.j2").render(context(inp, lang, max_rows, on))
-    faces = fonts.embedded_css(html) if embed_fonts else ""
-    return html.replace(FONT_MARK, faces, 1)
+    if not embed_fonts:  # name the installed font first: no lookup of a family that is not there
+        return html.replace(FONT_MARK, "", 1).replace('"ccaudit-cjk", ', "").replace("ccaudit-cjk, ", "")
+    return html.replace(FONT_MARK, fonts.embedded_css(html), 1)
 
 
 def write_html(
