@@ -42,9 +42,7 @@ def get_user(session: Session, user_id: str | None) -> User:
 
 
 def roles_of(session: Session, user_id: str, firm_id: str) -> set[Role]:
-    rows = session.scalars(
-        select(UserRole.role).where(UserRole.user_id == user_id, UserRole.firm_id == firm_id)
-    )
+    rows = session.scalars(select(UserRole.role).where(UserRole.user_id == user_id, UserRole.firm_id == firm_id))
     return {Role(r) for r in rows}
 
 

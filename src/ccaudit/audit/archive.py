@@ -92,9 +92,7 @@ class _Writer:
         return self.out
 
 
-def export_archive(
-    s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path, out: Path, actor: str
-) -> Path:
+def export_archive(s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path, out: Path, actor: str) -> Path:
     if audit.status != AuditStatus.SIGNED or not snap.signoff.digest:
         raise WorkflowError(f"audit {audit.id} is {audit.status}: only a signed-off audit is archived")
     writer = _Writer(out)

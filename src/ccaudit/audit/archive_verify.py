@@ -58,9 +58,7 @@ def _signature(
         return
     digest = audit_digest(snap)
     if digest != s.digest or index.get("digest") != s.digest:
-        r.problems.append(
-            f"snapshot.json: its content does not match the signed digest {s.digest[:16]}… (altered)"
-        )
+        r.problems.append(f"snapshot.json: its content does not match the signed digest {s.digest[:16]}… (altered)")
     pem_name = f"signatures/{s.reviewer}.pub.pem"
     if pem_name not in names:
         r.problems.append(f"{pem_name}: the reviewer's public key is missing")

@@ -44,9 +44,7 @@ def _status(value: str | None) -> Status | None:
 def build_snapshot(s: Session, audit: Audit) -> AuditSnapshot:
     firm = s.get(Firm, audit.firm_id)
     runs = s.scalars(select(Run).where(Run.audit_id == audit.id).order_by(Run.id)).all()
-    attestations = s.scalars(
-        select(Attestation).where(Attestation.audit_id == audit.id).order_by(Attestation.id)
-    ).all()
+    attestations = s.scalars(select(Attestation).where(Attestation.audit_id == audit.id).order_by(Attestation.id)).all()
     measures = s.scalars(select(Measure).where(Measure.audit_id == audit.id).order_by(Measure.id)).all()
     items = s.scalars(
         select(RemediationItem).where(RemediationItem.audit_id == audit.id).order_by(RemediationItem.id)

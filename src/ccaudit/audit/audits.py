@@ -69,16 +69,12 @@ class AuditsMixin(RefreshMixin):
             source = self._audit(s, from_audit_id, lock=True)
             require(s, user, source.firm_id, PREPARE, "open audits")
             if source.status != AuditStatus.SIGNED:
-                raise WorkflowError(
-                    f"audit {source.id} is {source.status}: carry over from a signed-off audit only"
-                )
+                raise WorkflowError(f"audit {source.id} is {source.status}: carry over from a signed-off audit only")
             new_year = year if year is not None else source.year + 1
             if new_year <= source.year:
                 raise AuditError(f"carry-over goes forward: year {new_year} is not after {source.year}")
             new_as_of = as_of or next_year(source.as_of)
-            target = self._create(
-                s, user, source.firm_id, new_year, new_as_of, source.catalog_id, None, source.id
-            )
+            target = self._create(s, user, source.firm_id, new_year, new_as_of, source.catalog_id, None, source.id)
             carried = carry_over(s, source, target, user.id, self.clock(), self._log_audit)
             self._refresh(s, target, user.id)
             return target.id, carried

@@ -81,9 +81,7 @@ class ServiceBase:
 
     def _assessment(self, s: Session, audit: Audit, requirement_id: str) -> Assessment:
         found = s.scalar(
-            select(Assessment).where(
-                Assessment.audit_id == audit.id, Assessment.requirement_id == requirement_id
-            )
+            select(Assessment).where(Assessment.audit_id == audit.id, Assessment.requirement_id == requirement_id)
         )
         if found is None:
             raise NotFoundError(

@@ -44,9 +44,7 @@ def carry_over(s: Session, source: Audit, target: Audit, actor: str, now: dt.dat
         if item.status not in OPEN_REMEDIATION:
             continue
         if item.requirement_id not in known:
-            out.left_behind.append(
-                f"remediation item {item.id}: {item.requirement_id} is not in the new catalog"
-            )
+            out.left_behind.append(f"remediation item {item.id}: {item.requirement_id} is not in the new catalog")
             continue
         note = f"{now:%Y-%m-%d} {actor}: carried over from the {source.year} audit (item {item.id})"
         new = RemediationItem(

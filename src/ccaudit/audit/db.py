@@ -99,9 +99,7 @@ class Database:
             self.engine.dispose()
             raise AuditError(f"cannot open the audit database: {str(exc.orig).strip()}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

@@ -74,9 +74,7 @@ def derive(
     reasons = list(run_reasons) if automated is not None else ["no inspection run attached yet"]
     for att in attestations:
         if att.needs_reconfirmation:
-            reasons.append(
-                f"attestation #{att.attestation_id} carried over from last year awaits re-confirmation"
-            )
+            reasons.append(f"attestation #{att.attestation_id} carried over from last year awaits re-confirmation")
     confirmed = sorted(
         (a for a in attestations if not a.needs_reconfirmation),
         key=lambda a: (a.attested_on, a.attestation_id),

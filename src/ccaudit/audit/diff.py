@@ -61,9 +61,7 @@ def diff(old: AuditSnapshot, new: AuditSnapshot) -> AuditDiff:
 
 def _one(req_id: str, a: RequirementSnap | None, b: RequirementSnap | None) -> RequirementDiff:
     if a is None:
-        return RequirementDiff(
-            req_id, Change.ADDED, None, b.result if b else None, ["not in the older audit"]
-        )
+        return RequirementDiff(req_id, Change.ADDED, None, b.result if b else None, ["not in the older audit"])
     if b is None:
         return RequirementDiff(req_id, Change.REMOVED, a.result, None, ["not in the newer audit"])
     why = _checks(a, b)

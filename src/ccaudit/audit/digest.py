@@ -32,7 +32,10 @@ def sha256_hex(data: str | bytes) -> str:
 
 
 def _refuse_floats(value: Any) -> None:
-    if isinstance(value, float):
+    kind = type(value)
+    if kind in _SCALARS:
+        return
+    if kind is float or isinstance(value, float):
         raise TypeError(f"float {value!r} in canonical JSON: store it as a string or an integer")
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -42,6 +45,9 @@ def _refuse_floats(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _refuse_floats(item)
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def plain(value: Any) -> Any:

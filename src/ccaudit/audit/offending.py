@@ -10,15 +10,30 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from ccaudit.audit.digest import canonical, plain
 from ccaudit.audit.models import OffendingRow
-from ccaudit.checks.runner import offending_table
-from ccaudit.evidence.importer import open_workspace
-from ccaudit.evidence.readers import quote_ident, quote_literal
-from ccaudit.findings.writer import OFFENDING_DIR
-from ccaudit.inspection.service import WORKSPACE
 from ccaudit.settings import Settings
+
+# the names the inspection writes (ccaudit.inspection.service.WORKSPACE, findings.writer.OFFENDING_DIR,
+# checks.runner.offending_table): repeated here so reading a run does not import the check engines
+WORKSPACE = "workspace.duckdb"
+OFFENDING_DIR = "offending"
+
+
+def offending_table(check_id: str) -> str:
+    return f"offending__{check_id}"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
 
 BATCH = 5_000
 # provenance columns, kept in their own fields; every other column goes into `data`
@@ -61,6 +76,34 @@ def stored_record(row: OffendingRow) -> dict[str, Any]:
     }
 
 
+COLUMNS = (
+    "run_id",
+    "check_id",
+    "row_no",
+    "subject",
+    "source_sha256",
+    "source_file",
+    "source_row",
+    "compensated_by",
+    "expired_measure",
+    "data",
+)
+
+
+def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert in the session's transaction: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    connection = s.connection()
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection  # the psycopg connection, in our transaction
+        with raw.cursor() as cursor, cursor.copy(f"COPY offending_rows ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in COLUMNS])
+        return
+    connection.execute(insert(OffendingRow), rows)
+
+
 def as_columns(rec: dict[str, Any], run_id: int, check_id: str) -> dict[str, Any]:
     return {**rec, "run_id": run_id, "check_id": check_id, "data": canonical(rec["data"])}
 
@@ -72,7 +115,12 @@ class OffendingReader:
         self.run_dir = run_dir
         workspace = run_dir / WORKSPACE
         self.workspace = workspace.exists()
-        self.con = open_workspace(workspace, settings, read_only=True) if self.workspace else duckdb.connect()
+        if self.workspace:
+            from ccaudit.evidence.importer import open_workspace
+
+            self.con = open_workspace(workspace, settings, read_only=True)
+        else:
+            self.con = duckdb.connect()
         self.tables: set[str] = set()
         if self.workspace:
             self.tables = {
@@ -95,9 +143,7 @@ class OffendingReader:
             source = f"read_csv({quote_literal(csv.as_posix())}, all_varchar = true, header = true)"
             sql = f"SELECT * FROM {source} ORDER BY ALL"
         else:
-            raise FileNotFoundError(
-                f"the run folder holds no offending rows of {check_id} ({table} or {csv})"
-            )
+            raise FileNotFoundError(f"the run folder holds no offending rows of {check_id} ({table} or {csv})")
         cursor = self.con.execute(sql)
         names = [d[0] for d in cursor.description or []]
         row_no = 0

@@ -22,9 +22,7 @@ def _csv(items: Sequence[BaseModel], drop: Sequence[str] = (), extra: Sequence[d
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
-            )
+            writer.writerow({k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese text correctly
 
 

@@ -62,9 +62,7 @@ class RefreshMixin(ServiceBase):
         checks: list[CheckFacts] = []
         if a.run_id is not None:
             finding = s.scalar(
-                select(RunFinding).where(
-                    RunFinding.run_id == a.run_id, RunFinding.requirement_id == a.requirement_id
-                )
+                select(RunFinding).where(RunFinding.run_id == a.run_id, RunFinding.requirement_id == a.requirement_id)
             )
             run_reasons = json.loads(finding.reasons) if finding else []
             rows = s.scalars(

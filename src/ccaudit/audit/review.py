@@ -28,9 +28,7 @@ class ReviewMixin(RunsMixin):
             if not s.scalar(select(func.count()).select_from(Run).where(Run.audit_id == audit.id)):
                 raise WorkflowError(f"audit {audit.id} has no inspection run: attach one before submitting")
             missing = []
-            for a in s.scalars(
-                select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
-            ):
+            for a in s.scalars(select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)):
                 if final_result(a) not in {g.value for g in GAPS}:
                     continue
                 items = s.scalars(
@@ -81,9 +79,7 @@ class ReviewMixin(RunsMixin):
                     f"{user.id} prepared audit {audit.id} and may not sign it off: a different reviewer must"
                 )
             if not user.public_key_pem:
-                raise SigningError(
-                    f"{user.id} has no registered signing key: run `ccaudit keys generate` first"
-                )
+                raise SigningError(f"{user.id} has no registered signing key: run `ccaudit keys generate` first")
             given = fingerprint(key.public_key())
             if given != user.key_fingerprint:
                 raise SigningError(
@@ -91,9 +87,7 @@ class ReviewMixin(RunsMixin):
                     f"({(user.key_fingerprint or '')[:16]}…)"
                 )
             before = state(s, audit)
-            last = (
-                select(TrailEntry.hash).where(TrailEntry.audit_id == audit.id).order_by(TrailEntry.seq.desc())
-            )
+            last = select(TrailEntry.hash).where(TrailEntry.audit_id == audit.id).order_by(TrailEntry.seq.desc())
             audit.trail_head = s.scalar(last.limit(1))
             audit.status = AuditStatus.SIGNED.value
             audit.reviewer, audit.signed_at = user.id, self.clock()

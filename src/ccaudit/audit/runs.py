@@ -11,22 +11,24 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.access import PREPARE, READ, require
 from ccaudit.audit.digest import LineHasher, canonical
 from ccaudit.audit.errors import AuditError, NotFoundError
 from ccaudit.audit.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
-from ccaudit.audit.offending import OffendingReader, as_columns, stored_record
+from ccaudit.audit.offending import OffendingReader, as_columns, stored_record, write_rows
 from ccaudit.audit.state import state
 from ccaudit.audit.work import WorkMixin
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
-from ccaudit.inspection.service import Progress, inspect
+
+if TYPE_CHECKING:
+    from ccaudit.inspection.service import Progress
 
 RUNS = "runs"
 PARTIAL = ".partial-"
@@ -51,6 +53,8 @@ class RunsMixin(WorkMixin):
         self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
     ) -> RunInfo:
         """Inspect an evidence folder on the audit's as-of date and catalog, and attach the run."""
+        from ccaudit.inspection.service import inspect
+
         with self.db.transaction() as s:
             _, audit = self._open_for_work(s, actor, audit_id, "attach inspection runs")
             as_of, catalog_id, version = audit.as_of, audit.catalog_id, audit.catalog_version
@@ -138,9 +142,7 @@ class RunsMixin(WorkMixin):
         )  # fmt: skip
         s.add(run)
         s.flush()
-        offending = {
-            c.check_id: c.offending_count for f in report.findings for c in f.checks if c.offending_count
-        }
+        offending = {c.check_id: c.offending_count for f in report.findings for c in f.checks if c.offending_count}
         hashes: dict[str, str] = {}
         with OffendingReader(folder, self.settings) as reader:
             for check_id, expected in sorted(offending.items()):
@@ -162,9 +164,7 @@ class RunsMixin(WorkMixin):
         total = sum(offending.values())
         self._log_audit(s, user.id, "run.attach", run, None, audit)
         automated = {f.requirement_id: f.status.value for f in report.findings}
-        for a in s.scalars(
-            select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
-        ):
+        for a in s.scalars(select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)):
             before = state(s, a)
             a.run_id = run.id
             a.automated_status = automated.get(a.requirement_id)
@@ -173,16 +173,14 @@ class RunsMixin(WorkMixin):
             self._ensure_remediation(s, audit, a, user.id)
         return run, total
 
-    def _store_offending(
-        self, s: Session, run_id: int, reader: OffendingReader, check_id: str, expected: int
-    ) -> str:
+    def _store_offending(self, s: Session, run_id: int, reader: OffendingReader, check_id: str, expected: int) -> str:
         """Insert the check's offending rows in batches; returns the SHA-256 of their canonical lines."""
         hasher = LineHasher()
         try:
             for batch in reader.batches(check_id):
                 for rec in batch:
                     hasher.add(rec)
-                s.execute(insert(OffendingRow), [as_columns(rec, run_id, check_id) for rec in batch])
+                write_rows(s, [as_columns(rec, run_id, check_id) for rec in batch])
         except FileNotFoundError as exc:
             raise EvidenceError(f"the run folder lacks offending rows: {exc}") from exc
         if hasher.count != expected:

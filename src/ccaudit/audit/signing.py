@@ -20,9 +20,7 @@ def generate_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey
         raise SigningError(f"{path} exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode())
-        if passphrase
-        else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
     )
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,9 +46,7 @@ def load_private_key(path: Path, passphrase: str | None = None) -> Ed25519Privat
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def load_public_key(pem: str) -> Ed25519PublicKey:
@@ -74,9 +70,7 @@ def sign_digest(key: Ed25519PrivateKey, digest: str) -> str:
 
 def verify_digest(public_key_pem: str, digest: str, signature: str) -> bool:
     try:
-        load_public_key(public_key_pem).verify(
-            base64.b64decode(signature, validate=True), signed_message(digest)
-        )
+        load_public_key(public_key_pem).verify(base64.b64decode(signature, validate=True), signed_message(digest))
     except (InvalidSignature, ValueError, SigningError):
         return False
     return True

@@ -141,9 +141,7 @@ class RemediationSnap(_Model):
 
     def overdue(self, on: dt.date) -> bool:
         return (
-            self.status in OPEN_REMEDIATION
-            and self.due_date is not None
-            and dt.date.fromisoformat(self.due_date) < on
+            self.status in OPEN_REMEDIATION and self.due_date is not None and dt.date.fromisoformat(self.due_date) < on
         )
 
 

@@ -44,9 +44,7 @@ class UsersMixin(ServiceBase):
             first = not s.scalar(select(func.count()).select_from(User))
             if first:
                 if actor not in (None, user_id):
-                    raise PermissionDeniedError(
-                        f"the first user must be the acting user ({actor}); add {actor} first"
-                    )
+                    raise PermissionDeniedError(f"the first user must be the acting user ({actor}); add {actor} first")
                 acting = user_id
             else:
                 acting_user = get_user(s, actor)
@@ -160,10 +158,6 @@ class UsersMixin(ServiceBase):
     @staticmethod
     def _info(s: Session, user: User) -> UserInfo:
         roles: dict[str, list[str]] = {}
-        for grant in s.scalars(
-            select(UserRole).where(UserRole.user_id == user.id).order_by(UserRole.firm_id)
-        ):
+        for grant in s.scalars(select(UserRole).where(UserRole.user_id == user.id).order_by(UserRole.firm_id)):
             roles.setdefault(grant.firm_id, []).append(grant.role)
-        return UserInfo(
-            user.id, user.name, user.is_superuser, bool(user.password_hash), user.key_fingerprint, roles
-        )
+        return UserInfo(user.id, user.name, user.is_superuser, bool(user.password_hash), user.key_fingerprint, roles)

@@ -54,9 +54,7 @@ def _states(s: Session, report: VerifyReport) -> None:
             key = (name, entity_id(obj))
             seen.add(key)
             if key not in recorded:
-                report.problems.append(
-                    f"{name} {key[1]} is not in the trail (written behind the service's back)"
-                )
+                report.problems.append(f"{name} {key[1]} is not in the trail (written behind the service's back)")
             elif recorded[key] != canonical(state(s, obj)):
                 report.problems.append(
                     f"{name} {key[1]} differs from its last trail entry (changed behind the service's back)"

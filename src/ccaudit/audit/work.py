@@ -41,9 +41,7 @@ def _enum(kind: type[E], value: str, what: str) -> E:
     try:
         return kind(value)
     except ValueError:
-        raise AuditError(
-            f"{what} must be one of {', '.join(v.value for v in kind)} (got {value!r})"
-        ) from None
+        raise AuditError(f"{what} must be one of {', '.join(v.value for v in kind)} (got {value!r})") from None
 
 
 class WorkMixin(AuditsMixin):
@@ -71,9 +69,7 @@ class WorkMixin(AuditsMixin):
             chosen = _enum(Status, result, "result") if result else None
             text = (justification or "").strip() or None
             if chosen is None and a.derived_result is None:
-                raise AuditError(
-                    f"{requirement_id} has no result to confirm yet: attach a run or give --result"
-                )
+                raise AuditError(f"{requirement_id} has no result to confirm yet: attach a run or give --result")
             if chosen is not None and chosen.value != a.derived_result and text is None:
                 raise AuditError(
                     f"assessing {requirement_id} as {chosen.value} overrides the derived result "
@@ -107,9 +103,7 @@ class WorkMixin(AuditsMixin):
             if not attested_by.strip():
                 raise AuditError("an attestation needs the name of who attested")
             if attested_on > audit.as_of + dt.timedelta(days=366):
-                raise AuditError(
-                    f"attested on {attested_on}: more than a year after the as-of date {audit.as_of}"
-                )
+                raise AuditError(f"attested on {attested_on}: more than a year after the as-of date {audit.as_of}")
             att = Attestation(
                 audit_id=audit.id, requirement_id=requirement_id,
                 result=_enum(AttestationResult, result, "attestation result").value,
@@ -227,9 +221,7 @@ class WorkMixin(AuditsMixin):
             if status is not None:
                 item.status = _enum(RemediationStatus, status, "status").value
             if note:
-                item.notes = canonical(
-                    [*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note.strip()}"]
-                )
+                item.notes = canonical([*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note.strip()}"])
             if state(s, item) == before:
                 raise AuditError("nothing to change: give an owner, a due date, a status or a note")
             self._log_audit(s, user.id, "remediation.update", item, before, audit)
@@ -249,17 +241,13 @@ class WorkMixin(AuditsMixin):
             return
         if Role.CONTROL_OWNER in roles and item.owner == user.id:
             if owner is not None or due is not None:
-                raise PermissionDeniedError(
-                    "a control owner updates status and notes; the auditor sets owner and date"
-                )
+                raise PermissionDeniedError("a control owner updates status and notes; the auditor sets owner and date")
             return
         raise PermissionDeniedError(
             f"{user.id} may not update remediation item {item.id}: needs the auditor role, or to own it"
         )
 
-    def overdue(
-        self, actor: str | None, on: dt.date, firm_id: str | None = None
-    ) -> list[tuple[int, RemediationSnap]]:
+    def overdue(self, actor: str | None, on: dt.date, firm_id: str | None = None) -> list[tuple[int, RemediationSnap]]:
         """Open remediation items past their due date on `on`, across the audits the user may read."""
         with self.db.read() as s:
             user = self._actor(s, actor)

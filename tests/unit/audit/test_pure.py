@@ -195,3 +195,16 @@ def test_measures_compensate_while_valid_and_say_when_they_no_longer_do() -> Non
     )
     assert any("CM-3 was approved only on 2026-12-01" in r for r in reasons)
     assert _derive(Status.NEEDS_REVIEW, checks=[MISSING], measures=[valid])[0] is Status.NEEDS_REVIEW
+
+
+def test_names_repeated_from_the_inspection_match_it() -> None:
+    import ccaudit.audit.offending as mine
+    from ccaudit.checks.runner import offending_table
+    from ccaudit.evidence.readers import quote_ident, quote_literal
+    from ccaudit.findings.writer import OFFENDING_DIR
+    from ccaudit.inspection.service import WORKSPACE
+
+    assert (mine.WORKSPACE, mine.OFFENDING_DIR) == (WORKSPACE, OFFENDING_DIR)
+    assert mine.offending_table("c") == offending_table("c")
+    for text in ('a"b', "it's", "中"):
+        assert mine.quote_ident(text) == quote_ident(text) and mine.quote_literal(text) == quote_literal(text)

@@ -132,9 +132,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["carried_from"], ["attestations.id"], name=op.f("fk_attestations_carried_from_attestations")
         ),
-        sa.ForeignKeyConstraint(
-            ["recorded_by"], ["users.id"], name=op.f("fk_attestations_recorded_by_users")
-        ),
+        sa.ForeignKeyConstraint(["recorded_by"], ["users.id"], name=op.f("fk_attestations_recorded_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attestations")),
     )
     with op.batch_alter_table("attestations", schema=None) as batch_op:
@@ -154,9 +152,7 @@ def upgrade() -> None:
         sa.Column("carried_from", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["audit_id"], ["audits.id"], name=op.f("fk_measures_audit_id_audits")),
-        sa.ForeignKeyConstraint(
-            ["carried_from"], ["measures.id"], name=op.f("fk_measures_carried_from_measures")
-        ),
+        sa.ForeignKeyConstraint(["carried_from"], ["measures.id"], name=op.f("fk_measures_carried_from_measures")),
         sa.ForeignKeyConstraint(["recorded_by"], ["users.id"], name=op.f("fk_measures_recorded_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_measures")),
         sa.UniqueConstraint("audit_id", "ref", name=op.f("uq_measures_audit_id_ref")),
@@ -176,17 +172,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("carried_from", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["audit_id"], ["audits.id"], name=op.f("fk_remediation_items_audit_id_audits")
-        ),
+        sa.ForeignKeyConstraint(["audit_id"], ["audits.id"], name=op.f("fk_remediation_items_audit_id_audits")),
         sa.ForeignKeyConstraint(
             ["carried_from"],
             ["remediation_items.id"],
             name=op.f("fk_remediation_items_carried_from_remediation_items"),
         ),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_remediation_items_created_by_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_remediation_items_created_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_remediation_items")),
     )
     with op.batch_alter_table("remediation_items", schema=None) as batch_op:
@@ -238,9 +230,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["audit_id"], ["audits.id"], name=op.f("fk_assessments_audit_id_audits")),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_assessments_run_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessments")),
-        sa.UniqueConstraint(
-            "audit_id", "requirement_id", name=op.f("uq_assessments_audit_id_requirement_id")
-        ),
+        sa.UniqueConstraint("audit_id", "requirement_id", name=op.f("uq_assessments_audit_id_requirement_id")),
     )
     op.create_table(
         "measure_requirements",
@@ -266,9 +256,7 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_offending_rows_run_id_runs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offending_rows")),
-        sa.UniqueConstraint(
-            "run_id", "check_id", "row_no", name=op.f("uq_offending_rows_run_id_check_id_row_no")
-        ),
+        sa.UniqueConstraint("run_id", "check_id", "row_no", name=op.f("uq_offending_rows_run_id_check_id_row_no")),
     )
     op.create_table(
         "run_checks",

@@ -1,0 +1,75 @@
+"""The audit walk-through as a user drives it: `python -m ccaudit` subprocesses, real exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .audit_fakes import make_result_dir
+
+
+class Cli:
+    def __init__(self, tmp: Path, db: str) -> None:
+        self.env = {
+            "PATH": "/usr/bin:/bin",
+            "COLUMNS": "200",
+            "HOME": str(tmp),
+            "CCAUDIT_DATA_DIR": str(tmp / "data"),
+            "CCAUDIT_DB": db,
+        }
+
+    def __call__(self, user: str, *args: str | Path, code: int = 0) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "ccaudit", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env={**self.env, "CCAUDIT_USER": user},
+            timeout=300,
+        )
+        assert out.returncode == code, f"{args}: exit {out.returncode}\n{out.stdout}\n{out.stderr}"
+        return out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_walkthrough_on_the_command_line(tmp_path: Path, db_url: str) -> None:
+    cli = Cli(tmp_path, db_url)
+    result = make_result_dir(tmp_path / "result", offending={"remote_login_used_mfa": 2})
+    cli("admin", "user", "add", "admin", "--name", "Ada Admin")
+    cli("admin", "firm", "add", "9A00", "範例證券")
+    for user, role in [("alice", "auditor"), ("bob", "reviewer")]:
+        cli("admin", "user", "add", user, "--name", user.title())
+        cli("admin", "user", "grant", user, "9A00", role)
+    assert "audit 1 opened" in cli("alice", "audit", "open", "9A00", "2026", "--as-of", "2026-11-30")
+    assert "unknown firm" in cli("alice", "audit", "open", "ZZ99", "2026", "--as-of", "2026-11-30", code=2)
+    assert "run 1 attached (2 offending rows" in cli("alice", "audit", "attach", "1", result)
+    assert "user000001" in cli("alice", "audit", "rows", "1", "remote_login_used_mfa")
+    assert "justification is required" in cli(
+        "alice", "audit", "assess", "1", "12.5.5", "--result", "compliant", code=2
+    )
+    assert "not an assessable requirement" in cli("alice", "audit", "assess", "1", "99.9", code=2)
+    cli("alice", "audit", "remediate", "1", "--owner", "carol", "--due", "2027-03-31")
+    cli("alice", "audit", "submit", "1")
+    assert "registered key fingerprint" in cli("bob", "user", "key")
+    assert "may not sign off audits" in cli(
+        "alice", "audit", "signoff", "1", "--key", tmp_path / "data" / "keys" / "bob.pem", code=2
+    )
+    out = cli("bob", "audit", "signoff", "1")
+    assert "signed off and frozen" in out and "digest (SHA-256)" in out
+    assert "frozen" in cli("alice", "audit", "assess", "1", "12.5.5", code=2)
+    cli("bob", "audit", "export", "1", "--out", tmp_path / "audit.zip")
+    assert "verified" in cli("bob", "verify", tmp_path / "audit.zip")
+    assert "verified the audit database" in cli("bob", "verify")
+    assert "audit 2 opened from audit 1: 1 remediation item(s)" in cli("alice", "audit", "carryover", "1")
+    assert "12.5.5" in cli("alice", "audit", "diff", "1", "2")
+    assert "1 overdue item(s)" in cli("alice", "audit", "overdue", "--on", "2028-01-01")
+    if db_url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+            conn.execute("UPDATE trail SET actor = 'mallory' WHERE seq = 7")
+        out = cli("bob", "verify", code=1)
+        assert "first mismatch: trail entry #7" in out
+    assert (tmp_path / "audit.zip").stat().st_mode & 0o222 == 0
