@@ -27,16 +27,12 @@ if TYPE_CHECKING:
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their roles per firm, passwords and signing keys.", no_args_is_help=True)
-audit_app = typer.Typer(
-    help="The annual audit: open, run, assess, review, sign off, export.", no_args_is_help=True
-)
+audit_app = typer.Typer(help="The annual audit: open, run, assess, review, sign off, export.", no_args_is_help=True)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default: CCAUDIT_DB, else SQLite)")]
 AuditArg = Annotated[int, typer.Argument(help="audit ID (see `ccaudit audit list`)")]
 DateOpt = Annotated[str, typer.Option(help="YYYY-MM-DD")]
-VersionOpt = Annotated[
-    int | None, typer.Option("--if-version", help="refuse if the record moved past this version")
-]
+VersionOpt = Annotated[int | None, typer.Option("--if-version", help="refuse if the record moved past this version")]
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _load_settings(db: str | None) -> Settings:
-    settings = Settings()  # type: ignore[call-arg]  # every field has a default; values come from CCAUDIT_*
+    settings = Settings()
     return settings.model_copy(update={"db": db}) if db else settings
 
 
@@ -106,9 +102,7 @@ def user_add(
     ctx: typer.Context,
     user_id: str,
     name: Annotated[str, typer.Option(help="full name")],
-    password: Annotated[
-        bool, typer.Option("--password", help="prompt for a password (for the web app)")
-    ] = False,
+    password: Annotated[bool, typer.Option("--password", help="prompt for a password (for the web app)")] = False,
 ) -> None:
     """Add a user. The first user of a new database adds themselves and is the superuser."""
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
@@ -141,9 +135,7 @@ def user_list(ctx: typer.Context) -> None:
         for u in svc.list_users():
             roles = "; ".join(f"{firm}: {', '.join(r)}" for firm, r in u.roles.items())
             roles = ("superuser; " if u.is_superuser else "") + roles
-            table.add_row(
-                u.id, u.name, roles, "set" if u.has_password else "", (u.key_fingerprint or "")[:16]
-            )
+            table.add_row(u.id, u.name, roles, "set" if u.has_password else "", (u.key_fingerprint or "")[:16])
     console.print(table)
 
 
@@ -187,9 +179,7 @@ def audit_open(
     year: int,
     as_of: Annotated[str, typer.Option("--as-of", help="the audit's as-of date, YYYY-MM-DD")],
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
-    catalog_version: Annotated[
-        int | None, typer.Option(help="default: the version in force on --as-of")
-    ] = None,
+    catalog_version: Annotated[int | None, typer.Option(help="default: the version in force on --as-of")] = None,
 ) -> None:
     """Open a firm's audit for a year."""
     with _service(ctx) as (svc, actor):
@@ -295,19 +285,13 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
         )
     for a in snap.attestations:
         if a.requirement_id == requirement_id:
-            console.print(
-                f"  attestation #{a.attestation_id}: {a.result.value} by {a.attested_by} on {a.attested_on}"
-            )
+            console.print(f"  attestation #{a.attestation_id}: {a.result.value} by {a.attested_by} on {a.attested_on}")
     for m in snap.measures:
         if requirement_id in m.requirement_ids:
-            console.print(
-                f"  measure {m.ref}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}"
-            )
+            console.print(f"  measure {m.ref}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}")
     for i in snap.remediation:
         if i.requirement_id == requirement_id:
-            console.print(
-                f"  remediation #{i.item_id}: {i.status.value}, {i.owner or 'no owner'}, due {i.due_date}"
-            )
+            console.print(f"  remediation #{i.item_id}: {i.status.value}, {i.owner or 'no owner'}, due {i.due_date}")
 
 
 @audit_app.command("run")
@@ -350,9 +334,7 @@ def audit_rows(
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(
-        "#", "subject", "file", "row", "compensated by", "details", title=f"{check_id}, run {run_id}"
-    )
+    table = Table("#", "subject", "file", "row", "compensated by", "details", title=f"{check_id}, run {run_id}")
     for r in rows:
         comp = r["compensated_by"] or (f"expired: {r['expired_measure']}" if r["expired_measure"] else "")
         details = ", ".join(f"{k}={v}" for k, v in r["data"].items() if v is not None)
@@ -365,9 +347,7 @@ def audit_rows(
             details,
         )
     console.print(table)
-    console.print(
-        f"{len(rows)} of {total} row(s); file SHA-256 per row: `ccaudit audit show {audit_id} --json`"
-    )
+    console.print(f"{len(rows)} of {total} row(s); file SHA-256 per row: `ccaudit audit show {audit_id} --json`")
 
 
 @audit_app.command("assess")
@@ -375,9 +355,7 @@ def audit_assess(
     ctx: typer.Context,
     audit_id: AuditArg,
     requirement_id: str,
-    result: Annotated[
-        str | None, typer.Option(help="your verdict; omit to confirm the derived result")
-    ] = None,
+    result: Annotated[str | None, typer.Option(help="your verdict; omit to confirm the derived result")] = None,
     justification: Annotated[str | None, typer.Option(help="required when --result differs")] = None,
     if_version: VersionOpt = None,
 ) -> None:
@@ -424,9 +402,7 @@ def audit_measure(
     audit_id: AuditArg,
     ref: Annotated[str, typer.Argument(help="the firm's ID of the measure, e.g. CM-2026-03")],
     description: Annotated[str, typer.Option()],
-    requirement: Annotated[
-        list[str], typer.Option("--requirement", help="requirement ID (repeat for several)")
-    ],
+    requirement: Annotated[list[str], typer.Option("--requirement", help="requirement ID (repeat for several)")],
     approver: Annotated[str, typer.Option()],
     approved_on: Annotated[str, typer.Option()],
     review_by: Annotated[str, typer.Option(help="review / expiry date")],
@@ -450,10 +426,17 @@ def audit_measure_review(
 
 
 @audit_app.command("remediation")
-def audit_remediation(ctx: typer.Context, audit_id: AuditArg) -> None:
+def audit_remediation(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="only the IDs of items without an owner")] = False,
+) -> None:
     """List the audit's remediation items."""
     with _service(ctx) as (svc, actor):
         snap = svc.snapshot(audit_id, actor)
+    if unassigned:
+        print("\n".join(str(i.item_id) for i in snap.remediation if i.owner is None))
+        return
     today = dt.date.today()
     table = Table("item", "requirement", "result", "owner", "due", "status", "title")
     for i in snap.remediation:
@@ -618,20 +601,14 @@ def audit_trail(ctx: typer.Context, audit_id: AuditArg) -> None:
             entries = list(trail.iter_entries(s, audit_id))
     table = Table("#", "when", "who", "action", "entity")
     for e in entries:
-        table.add_row(
-            str(e["seq"]), e["at"], e["actor"], e["action"], f"{e['entity']} {e['entity_id'] or ''}"
-        )
+        table.add_row(str(e["seq"]), e["at"], e["actor"], e["action"], f"{e['entity']} {e['entity_id'] or ''}")
     console.print(table)
 
 
 def verify(
-    archive: Annotated[
-        Path | None, typer.Argument(help="an exported archive; omit to verify the database")
-    ] = None,
+    archive: Annotated[Path | None, typer.Argument(help="an exported archive; omit to verify the database")] = None,
     db: DbOpt = None,
-    no_files: Annotated[
-        bool, typer.Option("--no-files", help="skip re-hashing the run folders' files")
-    ] = False,
+    no_files: Annotated[bool, typer.Option("--no-files", help="skip re-hashing the run folders' files")] = False,
 ) -> None:
     """Verify the trail's chain and every frozen audit's digest, or an exported archive offline."""
     if archive is not None:

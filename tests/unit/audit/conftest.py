@@ -60,7 +60,7 @@ class Clock:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", db=db_url)  # type: ignore[call-arg]
+    return Settings(data_dir=tmp_path / "data", db=db_url)
 
 
 @pytest.fixture
