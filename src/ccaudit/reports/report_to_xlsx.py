@@ -12,6 +12,7 @@ from ccaudit.reports.texts import t
 from ccaudit.reports.xlsx_sheets import Book, table_sheet
 
 DEFAULT_MAX_ROWS = 10_000
+EXCEL_ROWS = 1_048_576
 CHECKLIST_COLUMNS = ["no", "id", "area", "requirement", "requirement_other", "obligation", "result",
                      "evidence", "gaps", "compensating", "improvement", "owner", "due", "reviewer", "notes"]
 CHECKLIST_WIDTHS = [4, 8, 9, 40, 40, 5, 9, 27, 28, 16, 20, 9, 10, 9, 27]
@@ -103,10 +104,11 @@ def write_offending_sheets(book: Book, inp: ReportInput, lang: str, max_rows: in
         columns = inp.rows.columns(entry.check_id)
         if not columns:
             continue
-        shown = entry.count if max_rows is None else min(entry.count, max_rows)
+        limit = EXCEL_ROWS - 3 if max_rows is None else min(max_rows, EXCEL_ROWS - 3)  # title, count, header
+        shown = min(entry.count, limit)
         table_sheet(book, entry.check_id, offending_title(entry, lang, shown), columns,
                     [max(12, min(40, len(c) + 4)) for c in columns],
-                    inp.rows.iter_rows(entry.check_id, max_rows), wrap=False)
+                    inp.rows.iter_rows(entry.check_id, limit), wrap=False)
 
 
 def book_comment(data: ReportData) -> str:
