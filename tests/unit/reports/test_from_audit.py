@@ -126,3 +126,16 @@ def test_a_stored_audit_gives_the_inspections_results_and_rows(
         paged = AuditRows(inp.rows.db, inp.rows.runs, chunk=100)
         assert len(list(paged.iter_rows(big.check_id, 250))) == 250
         assert len(list(paged.iter_rows(big.check_id))) == big.count
+
+
+def test_the_same_audit_gives_the_same_json_and_workbook(audit: tuple[int, Settings], tmp_path: Path) -> None:
+    from ccaudit.reports.report_to_json import write_json
+    from ccaudit.reports.report_to_xlsx import write_xlsx
+
+    audit_id, audit_settings = audit
+    outputs = []
+    for n in range(2):
+        with open_audit(audit_id, audit_settings) as inp:
+            outputs.append((write_json(inp, tmp_path / f"{n}.json").read_bytes(),
+                            write_xlsx(inp, tmp_path / f"{n}.xlsx", "zh-TW", max_rows=50).read_bytes()))
+    assert outputs[0] == outputs[1]
