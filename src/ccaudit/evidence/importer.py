@@ -177,6 +177,7 @@ class _Plan:
     parses: dict[str, nz.FieldParse]  # mapped, non-list fields
     lists: dict[str, str]  # mapped list field -> cleaned-text SQL
     headers: dict[str, str]  # mapped field -> header as written
+    positions: dict[str, int]  # mapped field -> its column's position in the file
 
     def levels_sql(self, source: str) -> str:
         """SELECT levels over the relation `source`, ending in every output column."""
@@ -221,7 +222,7 @@ class _Plan:
         for name, text in self.lists.items():
             if self.template.field(name).required:
                 terms.append((name, f"{text} IS NULL", "required value is empty"))
-        return terms
+        return sorted(terms, key=lambda term: self.positions[term[0]])  # as a person reads the row
 
     def problem_sql(self) -> str:
         ors = []
@@ -248,22 +249,37 @@ class _Plan:
 
 
 def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str) -> _Staged | None:
+    try:
+        return _stage_file_as(run, item, scanned, tag, item.options.encoding)
+    except _Reencode as retry:
+        # The first megabyte was plain ASCII, so it passed for UTF-8: read it again as what it is.
+        return _stage_file_as(run, item, scanned, tag, retry.encoding)
+
+
+class _Reencode(Exception):  # a signal to read the file again, not an error
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+
+
+def _stage_file_as(
+    run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str, encoding: str | None
+) -> _Staged | None:
     template = run.registry[item.dataset]
     raw = read_raw(
         run.con,
         item.path,
         f"raw_{tag}",
-        encoding=item.options.encoding,
+        encoding=encoding,
         sheet=item.options.sheet,
         sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw, template.title.en),
         scratch=run.scratch,
         header_score=header_score(template),
     )
+    stage = f"stage_{tag}"
     try:
         plan = _plan(run, item, template, raw)
         if plan is None:
             return None
-        stage = f"stage_{tag}"
         lines = scanned.lines if raw.read_path == item.path else None
         if not _fast_pass(run, item, plan, scanned.sha256, stage, lines) and not _explain_pass(
             run, item, plan, scanned.sha256, stage, lines
@@ -271,6 +287,9 @@ def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str) 
             return None
         rows = _count(run.con, stage)
         return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan))
+    except _Reencode:
+        run.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        raise
     finally:
         for table in raw.tables:
             run.con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -320,7 +339,7 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
             lists[spec.name] = nz.text_of(column, source_type)
         else:
             parses[spec.name] = nz.field_parse(spec, column, source_type, naive)
-    return _Plan(template, raw, parses, lists, headers)
+    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields))
 
 
 def _fast_pass(run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None) -> bool:
@@ -352,11 +371,13 @@ def _read_error(run: _Run, item: EvidenceFile, raw: RawSource, exc: duckdb.Error
         return EvidenceError(f"{item.path.name}: cannot be read: {str(exc).splitlines()[0]}")
     if "Invalid unicode" in str(exc) and not item.options.encoding and raw.encoding == "utf-8":
         # The start of the file looked like UTF-8 but a later part is not: decide on the whole file.
-        detected = enc.detect(item.path)
+        try:
+            detected = enc.detect(item.path)
+        except EvidenceError:
+            line = csv_error(item.path, exc)
+            return EvidenceError(f"{line}; the file starts as UTF-8 but is not UTF-8 throughout, nor Big5")
         if detected != "utf-8":
-            raise EvidenceError(
-                f"{item.path.name}: the file mixes UTF-8 and {detected}; save it in one encoding"
-            )
+            raise _Reencode(detected)
     try:
         _count(run.con, csv_scan(raw.read_path, raw.columns, raw.dialect, rejects=True))
         rejects = run.con.execute(
@@ -369,12 +390,12 @@ def _read_error(run: _Run, item: EvidenceFile, raw: RawSource, exc: duckdb.Error
         return EvidenceError(csv_error(item.path, exc))
     limit = run.settings.max_issues_per_file
     by_line: dict[int, tuple[str, str | None]] = {}
-    for line, _kind, message, original in rejects:
-        by_line.setdefault(int(line), (str(message), str(original) if original else None))
-    for line, (message, original) in list(by_line.items())[:limit]:
+    for line_no, _kind, reason, shown in rejects:
+        by_line.setdefault(int(line_no), (str(reason), str(shown) if shown else None))
+    for number, (message, original) in list(by_line.items())[:limit]:
         text = message.replace("Expected Number of Columns:", "expected").replace("Found:", "columns, found")
         run.issues.append(ValidationIssue(
-            file=item.path.name, row=line, value=original[:200] if original else None,
+            file=item.path.name, row=number, value=original[:200] if original else None,
             message=f"not a well-formed CSV line: {text}",
             expected=f"{len(raw.columns)} values separated by {raw.dialect.delimiter!r}, as in the header",
         ))

@@ -169,7 +169,8 @@ def install_macros(con: duckdb.DuckDBPyConnection, zone: Zone) -> None:
         CREATE OR REPLACE TEMP MACRO cc_sixty(s) AS
             CASE WHEN s = '' THEN 0 WHEN TRY_CAST(s AS INTEGER) <= 59 THEN TRY_CAST(s AS INTEGER) END;
         CREATE OR REPLACE TEMP MACRO cc_ts_parts(s) AS
-            regexp_extract(s, '{_TS_RE}', ['y', 'mo', 'd', 'ap1', 'h', 'mi', 'sec', 'frac', 'ap2', 'tz']);
+            regexp_extract(regexp_replace(s, '{_COMPACT_RE}', '\\1-\\2-\\3'), '{_TS_RE}',
+                           ['y', 'mo', 'd', 'ap1', 'h', 'mi', 'sec', 'frac', 'ap2', 'tz']);
         CREATE OR REPLACE TEMP MACRO cc_offset_minutes(tz) AS
             CASE WHEN upper(tz) IN ('Z', 'UTC', 'GMT') THEN 0
                  WHEN TRY_CAST(tz[2:3] AS INTEGER) <= 14
@@ -220,6 +221,10 @@ class FieldParse:
     text: str
 
 
+def _whens(mapping: dict[str, str]) -> str:
+    return " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
+
+
 def _token(text: str) -> str:
     return "_".join(text.lower().replace("-", " ").split())
 
@@ -249,18 +254,16 @@ def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str) -> Fiel
     if kind is FieldType.ENUM:
         mapping: dict[str, str] = {_token(v): v for v in spec.values}
         mapping.update({_token(k): v for k, v in spec.value_aliases.items()})
-        whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
-        slow = f"CASE cc_token({text}) {whens} END"
-        canonical = ", ".join(quote_literal(v) for v in spec.values)
-        expr = slow if typed else f"CASE WHEN {raw} IN ({canonical}) THEN {raw} ELSE {slow} END"
+        slow = f"CASE cc_token({text}) {_whens(mapping)} END"
+        # A simple CASE rather than IN: DuckDB turns a long IN list into a join.
+        expr = slow if typed else f"CASE {raw} {_whens({v: v for v in spec.values})} ELSE {slow} END"
         return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.BOOLEAN:
         if source_type == "BOOLEAN":
             return FieldParse([[(name, raw)]], out, text)
-        low = f"lower({text})"
-        expr = (f"CASE WHEN {low} IN ({_words(TRUE_WORDS)}) THEN true "
-                f"WHEN {low} IN ({_words(FALSE_WORDS)}) THEN false END")
-        return FieldParse([[(name, expr)]], out, text)
+        words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
+        whens = " ".join(f"WHEN {quote_literal(k)} THEN {v}" for k, v in words.items())
+        return FieldParse([[(name, f"CASE lower({text}) {whens} END")]], out, text)
     if kind is FieldType.INTEGER:
         if source_type in _INTEGER_TYPES:
             return FieldParse([[(name, f"TRY_CAST({raw} AS BIGINT)")]], out, text)
@@ -298,21 +301,24 @@ def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str) -> 
     if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
         wall = f"CAST({raw} AS TIMESTAMP)"
         return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, text)
-    iso, parts, wall, offset = (_tmp(k, name) for k in ("iso", "p", "w", "o"))
+    iso = _tmp("iso", name)
     if source_type in TEXT_TYPES:
         shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
         # TRY_CAST reads hour 24 as the next day; the general path refuses it, so must this one.
         fast = f"CASE WHEN ({shape}) AND {raw}[12:13] <> '24' THEN TRY_CAST({raw} AS TIMESTAMP) END"
     else:
         fast = "CAST(NULL AS TIMESTAMP)"
+    # The general path parses once into a struct and reads it through lambdas, so each regular
+    # expression and each wall time is computed once per value, and only for values that need it.
+    wall_to_utc = "__w" if naive == "utc" else "cc_local_to_utc(__w)"
+    general = (
+        f"list_transform([cc_ts_parts({text})], lambda __p: CASE "
+        f"WHEN __p.tz <> '' THEN cc_wall(__p) - to_minutes(cc_offset_minutes(__p.tz)) "
+        f"ELSE list_transform([cc_wall(__p)], lambda __w: {wall_to_utc})[1] END)[1]"
+    )
     levels: list[Level] = [
         [(f"__iso__{name}", fast)],
-        [(f"__p__{name}", f"CASE WHEN {iso} IS NULL THEN cc_ts_parts({text}) END")],
-        [(f"__w__{name}", f"CASE WHEN {parts} IS NOT NULL THEN cc_wall({parts}) END"),
-         (f"__o__{name}", f"CASE WHEN {parts}.tz <> '' THEN cc_offset_minutes({parts}.tz) END")],
-        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} "
-                   f"WHEN {offset} IS NOT NULL THEN {wall} - to_minutes({offset}) "
-                   f"WHEN {parts}.tz = '' THEN {to_utc.format(wall)} END")],
+        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} ELSE {general} END")],
         [(name, local)],
     ]
     return FieldParse(levels, utc, text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -236,9 +237,10 @@ def csv_error(path: Path, exc: duckdb.Error) -> str:
     """DuckDB's CSV error as a sentence a firm can act on, with the line it names."""
     text = str(exc)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    line_no = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("CSV Error on Line:")), None)
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    line_no = found.group(1) if found else None
     if "Invalid unicode" in text:
-        reason = "the file is not valid UTF-8; save it as UTF-8 or name its encoding in evidence.yaml"
+        reason = "not valid UTF-8; save the file as UTF-8 or name its encoding in evidence.yaml"
     elif "unterminated quote" in text:
         reason = "a quoted value is never closed (a missing closing \")"
     else:
