@@ -20,8 +20,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from ccaudit.audit.errors import AuditError
+from ccaudit.audit.errors import AuditError, ConflictError
 
 MIGRATIONS = "ccaudit.audit:migrations"
 MIGRATION_LOCK = 0x63636175  # pg advisory lock key ("ccau")
@@ -99,7 +100,8 @@ class Database:
             self.engine.dispose()
             raise AuditError(f"cannot open the audit database: {str(exc.orig).strip()}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        reads = {READ_ONLY: True} | ({"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {})
+        self._readers = sessionmaker(self.engine.execution_options(**reads), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -108,8 +110,16 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise ConflictError("someone else changed this record at the same moment; try again") from exc
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            if "locked" in text or "deadlock" in text or "could not serialize" in text:
+                raise ConflictError(f"the audit database is busy ({str(exc.orig).strip()}); try again") from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
