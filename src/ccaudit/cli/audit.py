@@ -347,7 +347,7 @@ def audit_rows(
             details,
         )
     console.print(table)
-    console.print(f"{len(rows)} of {total} row(s); file SHA-256 per row: `ccaudit audit show {audit_id} --json`")
+    console.print(f"{len(rows)} of {total} row(s); --json adds each source file's SHA-256")
 
 
 @audit_app.command("assess")
