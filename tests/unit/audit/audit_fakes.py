@@ -73,9 +73,7 @@ def make_result_dir(
         failed = any(c.offending_count for c in checks)
         status = statuses.get(req.id, Status.NON_COMPLIANT if failed else Status.COMPLIANT)
         reasons = [
-            f"{c.check_id}: {c.offending_count} offending row(s) not compensated"
-            for c in checks
-            if c.offending_count
+            f"{c.check_id}: {c.offending_count} offending row(s) not compensated" for c in checks if c.offending_count
         ] or ["every check passed"]
         findings.append(
             Finding(
@@ -103,9 +101,7 @@ def make_result_dir(
         findings=findings,
         evidence=[ref],
     )
-    (out / "findings.json").write_text(
-        json.dumps(report.model_dump(mode="json"), ensure_ascii=False), "utf-8"
-    )
+    (out / "findings.json").write_text(json.dumps(report.model_dump(mode="json"), ensure_ascii=False), "utf-8")
     return out
 
 

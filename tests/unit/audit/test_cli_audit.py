@@ -69,6 +69,7 @@ def test_walkthrough_on_the_command_line(tmp_path: Path, db_url: str) -> None:
         import sqlite3
 
         with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+            conn.execute("DROP TRIGGER trail_no_update")  # someone with full rights on the file
             conn.execute("UPDATE trail SET actor = 'mallory' WHERE seq = 7")
         out = cli("bob", "verify", code=1)
         assert "first mismatch: trail entry #7" in out

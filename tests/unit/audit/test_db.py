@@ -61,3 +61,21 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
 def test_unusable_urls_are_a_clear_error(url: str) -> None:
     with pytest.raises(AuditError):
         Database(url)
+
+
+def test_migrations_go_down_and_up_again(db_url: str) -> None:
+    from alembic import command
+
+    from ccaudit.audit.db import alembic_config
+
+    db = Database(db_url)
+    try:
+        with db.engine.begin() as conn:
+            config = alembic_config(db.engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+            command.upgrade(config, "head")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM chain_head")).scalar() == 1
+    finally:
+        db.close()

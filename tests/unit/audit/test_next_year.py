@@ -65,10 +65,7 @@ def test_carry_over_and_diff(team: Team, result_dir: Path, tmp_path: Path) -> No
     result = svc.diff("vic", old, new)
     by_id = {r.requirement_id: r for r in result.requirements}
     assert by_id["12.5.5"].change is Change.IMPROVED  # compensated -> compliant
-    assert any(
-        "remote_login_used_mfa: failed (3 offending) -> passed (0 offending)" in w
-        for w in by_id["12.5.5"].why
-    )
+    assert any("remote_login_used_mfa: failed (3 offending) -> passed (0 offending)" in w for w in by_id["12.5.5"].why)
     assert by_id["12.2.2"].change is Change.REGRESSED
     assert any("social_media_risk_assessed_within_year" in w for w in by_id["12.2.2"].why)
     assert by_id["12.5.6"].change is Change.REGRESSED  # its measure expired: no longer compensated

@@ -87,9 +87,7 @@ def test_the_digest_covers_everything_but_what_comes_from_it() -> None:
     assert len(digest) == 64 and digest == audit_digest(_snapshot())
     signed = snap.model_copy(
         update={
-            "signoff": snap.signoff.model_copy(
-                update={"digest": digest, "signature": "sig", "key_fingerprint": "f"}
-            )
+            "signoff": snap.signoff.model_copy(update={"digest": digest, "signature": "sig", "key_fingerprint": "f"})
         }
     )
     assert audit_digest(signed) == digest
@@ -136,9 +134,7 @@ def _derive(
     )
 
 
-def att(
-    result: str, on: dt.date = dt.date(2026, 11, 1), carried: bool = False, ident: int = 1
-) -> AttestationFacts:
+def att(result: str, on: dt.date = dt.date(2026, 11, 1), carried: bool = False, ident: int = 1) -> AttestationFacts:
     return AttestationFacts(ident, AttestationResult(result), "Lin", on, "DOC-1", carried)
 
 
@@ -154,16 +150,10 @@ def test_an_attestation_settles_only_what_it_can() -> None:
     assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [MISSING], [att("met")])[0] is Status.NEEDS_REVIEW
     assert _derive(Status.NEEDS_REVIEW, Mode.NONE, [PASSED], [att("met")])[0] is Status.NEEDS_REVIEW
     scope = ["firm profile does not state allows_byod"]
-    assert (
-        _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [att("met")], reasons=scope)[0]
-        is Status.NEEDS_REVIEW
-    )
+    assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [att("met")], reasons=scope)[0] is Status.NEEDS_REVIEW
     assert _derive(Status.NON_COMPLIANT, Mode.REQUIRED, [FAILED], [att("met")])[0] is Status.NON_COMPLIANT
     assert _derive(Status.COMPLIANT, Mode.NONE, [PASSED], [att("not_met")])[0] is Status.NON_COMPLIANT
-    assert (
-        _derive(Status.COMPLIANT, obligation="advisable", attestations=[att("not_met")])[0]
-        is Status.OBSERVATION
-    )
+    assert _derive(Status.COMPLIANT, obligation="advisable", attestations=[att("not_met")])[0] is Status.OBSERVATION
     assert _derive(Status.NON_COMPLIANT, attestations=[att("not_applicable")])[0] is Status.NOT_APPLICABLE
     assert _derive(None, Mode.ONLY, attestations=[att("met")])[0] is Status.COMPLIANT
     assert _derive(None, Mode.REQUIRED, attestations=[att("met")])[0] is None
@@ -171,18 +161,14 @@ def test_an_attestation_settles_only_what_it_can() -> None:
 
 def test_the_latest_confirmed_attestation_decides() -> None:
     later = att("not_met", dt.date(2026, 11, 20), ident=2)
-    assert (
-        _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [later, att("met")])[0] is Status.NON_COMPLIANT
-    )
+    assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [later, att("met")])[0] is Status.NON_COMPLIANT
     carried = att("met", carried=True)
     result, reasons = _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [carried])
     assert result is Status.NEEDS_REVIEW and any("awaits re-confirmation" in r for r in reasons)
 
 
 def test_measures_compensate_while_valid_and_say_when_they_no_longer_do() -> None:
-    valid = MeasureFacts(
-        "CM-1", "CISO", dt.date(2026, 1, 1), dt.date(2026, 11, 30)
-    )  # review day = as-of: valid
+    valid = MeasureFacts("CM-1", "CISO", dt.date(2026, 1, 1), dt.date(2026, 11, 30))  # review day = as-of: valid
     expired = MeasureFacts("CM-2", "CISO", dt.date(2025, 1, 1), dt.date(2026, 11, 29))
     future = MeasureFacts("CM-3", "CISO", dt.date(2026, 12, 1), dt.date(2027, 12, 1))
     assert _derive(Status.NON_COMPLIANT, checks=[FAILED], measures=[valid])[0] is Status.COMPENSATED

@@ -48,9 +48,7 @@ def ready_for_review(team: Team, audit_id: int) -> None:
     svc.submit("alice", audit_id)
 
 
-def test_attaching_a_run_records_findings_offending_rows_and_remediation(
-    team: Team, result_dir: Path
-) -> None:
+def test_attaching_a_run_records_findings_offending_rows_and_remediation(team: Team, result_dir: Path) -> None:
     svc = team.service
     audit_id = opened(team, result_dir)
     snap = svc.snapshot(audit_id)
@@ -60,17 +58,10 @@ def test_attaching_a_run_records_findings_offending_rows_and_remediation(
     assert {i.requirement_id for i in snap.remediation} == failing  # one item per gap, opened automatically
     req = snap.requirement("12.5.5")
     mfa = next(c for c in req.checks if c.check_id == "remote_login_used_mfa")
-    assert (
-        mfa.offending_count == 3
-        and mfa.offending_sha256
-        and mfa.evidence == [snap.runs[0].evidence[0].sha256]
-    )
+    assert mfa.offending_count == 3 and mfa.offending_sha256 and mfa.evidence == [snap.runs[0].evidence[0].sha256]
     _, total, rows = svc.offending_rows("vic", audit_id, "remote_login_used_mfa")
     assert total == 3 and [r["source_row"] for r in rows] == [2, 3, 4]
-    assert (
-        rows[0]["source_file"] == "遠端連線紀錄.csv"
-        and rows[0]["source_sha256"] == snap.runs[0].evidence[0].sha256
-    )
+    assert rows[0]["source_file"] == "遠端連線紀錄.csv" and rows[0]["source_sha256"] == snap.runs[0].evidence[0].sha256
     assert rows[0]["data"]["problem"] == "no MFA 多因子"
     with svc.db.read() as s:
         assert s.scalar(select(func.count()).select_from(OffendingRow)) == 6
@@ -104,9 +95,7 @@ def test_attestation_settles_what_only_an_attestation_could(team: Team, tmp_path
 
     svc = team.service
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
-    svc.attach_run(
-        "alice", audit_id, make_result_dir(tmp_path / "r", statuses={"12.5.8": Status.NEEDS_REVIEW})
-    )
+    svc.attach_run("alice", audit_id, make_result_dir(tmp_path / "r", statuses={"12.5.8": Status.NEEDS_REVIEW}))
     assert svc.snapshot(audit_id).requirement("12.5.8").result is Status.NEEDS_REVIEW
     svc.attest("alice", audit_id, "12.5.8", "met", "Lin, CISO", dt.date(2026, 11, 20), "MEMO-117")
     req = svc.snapshot(audit_id).requirement("12.5.8")
@@ -116,9 +105,7 @@ def test_attestation_settles_what_only_an_attestation_could(team: Team, tmp_path
     assert svc.snapshot(audit_id).requirement("12.2.2").result is Status.NON_COMPLIANT
 
 
-def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(
-    team: Team, result_dir: Path
-) -> None:
+def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(team: Team, result_dir: Path) -> None:
     svc = team.service
     audit_id = opened(team, result_dir)
     svc.add_measure(
@@ -159,9 +146,7 @@ def test_remediation_owner_due_date_status_and_overdue(team: Team, result_dir: P
     svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2027, 1, 31))
     svc.update_remediation("carol", item.item_id, status="in_progress", note="vendor contacted")
     with pytest.raises(PermissionDeniedError):
-        svc.update_remediation(
-            "carol", item.item_id, due_date=dt.date(2027, 12, 31)
-        )  # owner may not move dates
+        svc.update_remediation("carol", item.item_id, due_date=dt.date(2027, 12, 31))  # owner may not move dates
     with pytest.raises(PermissionDeniedError):
         svc.update_remediation("vic", item.item_id, note="hello")
     overdue = svc.overdue("vic", dt.date(2027, 2, 1))
@@ -317,9 +302,7 @@ def test_several_firms_in_one_database(team: Team, tmp_path: Path) -> None:
     svc.grant("admin", "olga", "7B00", "auditor")
     a1 = svc.open_audit("alice", FIRM, 2026, AS_OF)
     a2 = svc.open_audit("olga", "7B00", 2026, AS_OF)
-    svc.attach_run(
-        "olga", a2, make_result_dir(tmp_path / "r2", firm_id="7B00", offending={"remote_login_used_mfa": 1})
-    )
+    svc.attach_run("olga", a2, make_result_dir(tmp_path / "r2", firm_id="7B00", offending={"remote_login_used_mfa": 1}))
     with pytest.raises(PermissionDeniedError):
         svc.assess("alice", a2, "12.5.5")  # alice audits 9A00 only
     with pytest.raises(PermissionDeniedError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.signing import load_private_key
@@ -43,10 +44,25 @@ def signed(team: Team, result_dir: Path) -> tuple[AuditService, int]:
     return svc, audit_id
 
 
+DROP_GUARDS = {
+    "sqlite": ["DROP TRIGGER IF EXISTS trail_no_update", "DROP TRIGGER IF EXISTS trail_no_delete"],
+    "postgresql": ["DROP TRIGGER IF EXISTS trail_append_only ON trail"],
+}
+
+
 def tamper(svc: AuditService, *statements: str) -> None:
+    """Change rows directly, as someone with full rights on the database would (guards dropped first)."""
     with svc.db.engine.begin() as conn:
-        for sql in statements:
+        for sql in [*DROP_GUARDS[svc.db.dialect], *statements]:
             conn.execute(text(sql))
+
+
+@pytest.mark.parametrize("sql", ["UPDATE trail SET actor = 'mallory' WHERE seq = 3", "DELETE FROM trail WHERE seq = 3"])
+def test_the_trail_refuses_updates_and_deletes(signed: tuple[AuditService, int], sql: str) -> None:
+    svc, _ = signed
+    with pytest.raises(DBAPIError, match="append-only"), svc.db.engine.begin() as conn:
+        conn.execute(text(sql))
+    assert svc.verify().ok
 
 
 def first_problem(svc: AuditService) -> str:
@@ -83,9 +99,7 @@ def test_deleting_the_last_entries_is_found_even_with_the_head_rewound(
 ) -> None:
     svc, _ = signed
     with svc.db.engine.connect() as conn:
-        last, prev_hash = conn.execute(
-            text("SELECT seq, prev_hash FROM trail ORDER BY seq DESC LIMIT 1")
-        ).one()
+        last, prev_hash = conn.execute(text("SELECT seq, prev_hash FROM trail ORDER BY seq DESC LIMIT 1")).one()
     tamper(svc, f"DELETE FROM trail WHERE seq = {last}")
     assert "head records entry" in first_problem(svc)
     tamper(svc, f"UPDATE chain_head SET seq = {last - 1}, hash = '{prev_hash}'")
@@ -95,8 +109,7 @@ def test_deleting_the_last_entries_is_found_even_with_the_head_rewound(
 
 RECORD_EDITS: dict[str, tuple[str, str]] = {
     "assessment": (
-        "UPDATE assessments SET assessed_result = 'compliant' "
-        "WHERE requirement_id = '12.5.6' AND audit_id = 2",
+        "UPDATE assessments SET assessed_result = 'compliant' WHERE requirement_id = '12.5.6' AND audit_id = 2",
         "differs from its last trail entry",
     ),
     "remediation": (
