@@ -3,12 +3,14 @@ transpiled with SQLGlot for other engines; an engine only executes and moves res
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 import sqlglot
+from sqlglot import exp
 
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
 from ccaudit.evidence.readers import quote_ident, quote_literal
@@ -19,7 +21,53 @@ SOURCE_DIALECT = "duckdb"
 def transpile(sql: str, dialect: str) -> str:
     if dialect == SOURCE_DIALECT:
         return sql
-    return ";\n".join(sqlglot.transpile(sql, read=SOURCE_DIALECT, write=dialect, pretty=True))
+    # RAISE: a construct SQLGlot cannot express in the target fails here, loudly, instead of
+    # reaching the engine as SQL that may run with another meaning.
+    return ";\n".join(
+        portable(statement).sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
+        for statement in sqlglot.parse(sql, read=SOURCE_DIALECT)
+        if statement is not None
+    )
+
+
+def portable(tree: exp.Expr) -> exp.Expr:
+    """Rewrites of DuckDB-only forms that SQLGlot passes through unchanged: `x IN ()` (an empty list,
+    e.g. a check that no requirement names) is FALSE, a syntax error elsewhere."""
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.In) and not any(node.args.get(k) for k in ("expressions", "query", "unnest", "field")):
+            return exp.false()
+        return node
+
+    return tree.transform(rewrite)
+
+
+def evidence_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The workspace's evidence tables (dataset tables, `<dataset>__<field>` child tables and
+    evidence_files): every base table but the params and the results of an earlier run."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows if r[0] != PARAMS_TABLE and not r[0].startswith(("offending__", "__"))]
+
+
+def params_sql(params: InspectionParams, dialect: str) -> str:
+    """A one-row SELECT of the inspection parameters as typed literals (no bind parameters, so that
+    every engine gets the same values whatever its session or machine time zone)."""
+    cols = []
+    for name, value in params.row().items():
+        if isinstance(value, dt.datetime):
+            literal = f"CAST({quote_literal(value.isoformat(sep=' '))} AS TIMESTAMP)"
+        elif isinstance(value, dt.date):
+            literal = f"CAST({quote_literal(value.isoformat())} AS DATE)"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"parameter {name}: unsupported value {value!r}")
+        else:
+            literal = f"CAST({value} AS BIGINT)"
+        cols.append(f"{literal} AS {quote_ident(name)}")
+    return transpile(f"SELECT {', '.join(cols)}", dialect)
 
 
 class CheckEngine(Protocol):

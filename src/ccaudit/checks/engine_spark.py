@@ -1,0 +1,158 @@
+"""Checks on Apache Spark: the workspace's evidence tables are exported by DuckDB as Parquet and
+registered as temp views of a Spark session, and the checks (transpiled by the runner) run there.
+
+Time stamps: the evidence holds naive TIMESTAMP columns (firm-local wall time, and `*_utc` naive
+UTC). Spark's default TIMESTAMP is "with local time zone" (an instant shown in the session zone),
+which would shift wall-clock values with the session's or the machine's zone. So every session gets
+`spark.sql.timestampType=TIMESTAMP_NTZ` (CAST(... AS TIMESTAMP) and literals are wall-clock values),
+`spark.sql.parquet.inferTimestampNTZ.enabled=true` (DuckDB's naive Parquet timestamps, written with
+isAdjustedToUTC=false, read back as TIMESTAMP_NTZ) and a UTC session zone for whatever is left; the
+loader also casts any naive column that Spark still reads as a zoned TIMESTAMP back to TIMESTAMP_NTZ.
+
+Each engine works in its own `SparkSession.newSession()` (own temp views and SQL settings, shared
+SparkContext), so several inspections can share one JVM without seeing each other's tables.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import TimestampType
+
+from ccaudit.checks.engines import DuckDBEngine, evidence_tables, params_sql, transpile
+from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
+from ccaudit.evidence.readers import quote_ident, quote_literal
+
+DIALECT = "spark"
+
+SESSION_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+}
+
+
+def local_session(cores: int | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """A local SparkSession suited to one machine's inspections (no UI, loopback only, few shuffle
+    partitions); `conf` adds or overrides settings (e.g. spark.driver.memory)."""
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="ccaudit-spark-warehouse-"),
+        **SESSION_CONF,
+        **(conf or {}),
+    }
+    builder = SparkSession.builder.master(f"local[{cores or '*'}]").appName("ccaudit")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkEngine:
+    """Runs checks in an isolated session of a SparkSession; `close()` drops its views and files."""
+
+    dialect = DIALECT
+
+    def __init__(self, spark: SparkSession, scratch: Path | None = None, *, isolate: bool = True) -> None:
+        self.spark = spark.newSession() if isolate else spark
+        for key, value in SESSION_CONF.items():
+            self.spark.conf.set(key, value)
+        self._owns_scratch = scratch is None
+        self.scratch = scratch if scratch is not None else Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
+        self._cached: dict[str, DataFrame] = {}
+
+    def close(self) -> None:
+        for name, frame in self._cached.items():
+            frame.unpersist()
+            self.spark.catalog.dropTempView(name)
+        self._cached.clear()
+        if self._owns_scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def load_workspace(self, con: duckdb.DuckDBPyConnection, tables: list[str] | None = None) -> dict[str, int]:
+        """Register the workspace's evidence tables (all of them unless named) as temp views over
+        Parquet files written by DuckDB; returns table -> rows."""
+        return {t: self.load_table(con, t) for t in (tables if tables is not None else evidence_tables(con))}
+
+    def load_table(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
+        folder = self.scratch / "evidence"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{table}.parquet"
+        con.execute(f"COPY {quote_ident(table)} TO {quote_literal(str(path))} (FORMAT parquet)")
+        naive = {
+            str(r[0]) for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall() if str(r[1]) == "TIMESTAMP"
+        }
+        frame = self.spark.read.parquet(str(path))
+        shifted = [f.name for f in frame.schema.fields if f.name in naive and isinstance(f.dataType, TimestampType)]
+        if shifted:  # read as an instant: in a UTC session the cast gives back the wall-clock value
+            frame = frame.withColumns({c: frame[c].cast("timestamp_ntz") for c in shifted})
+        frame.createOrReplaceTempView(table)
+        return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
+
+    # -- CheckEngine -----------------------------------------------------------------------------
+
+    def set_params(self, params: InspectionParams) -> None:
+        self.create_table(PARAMS_TABLE, params_sql(params, self.dialect))
+
+    def create_table(self, name: str, sql: str) -> None:
+        """`sql` is in Spark's dialect (the runner transpiles a check before it gets here). The result
+        is computed once and kept (memory, spilling to disk), as a table would be."""
+        frame = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
+        frame.count()
+        previous = self._cached.pop(name, None)
+        if previous is not None:
+            previous.unpersist()
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""
+        return [row.asDict() for row in self.spark.sql(transpile(sql, self.dialect)).collect()]
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.spark.table(table).columns)
+
+    def export_csv(self, sql: str, path: Path) -> None:
+        with self._exported(sql) as (duck, relation):
+            DuckDBEngine(duck).export_csv(relation, path)
+
+    def export_parquet(self, sql: str, path: Path) -> None:
+        with self._exported(sql) as (duck, relation):
+            DuckDBEngine(duck).export_parquet(relation, path)
+
+    @contextmanager
+    def _exported(self, sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """The query's rows, in order, as a DuckDB relation: Spark writes them as one Parquet file
+        (coalescing a sorted result keeps its order) that DuckDB then formats like DuckDBEngine."""
+        folder = Path(tempfile.mkdtemp(prefix="export-", dir=self.scratch))
+        try:
+            target = folder / "rows"
+            self.spark.sql(transpile(sql, self.dialect)).coalesce(1).write.parquet(str(target))
+            duck = duckdb.connect()
+            try:
+                duck.execute("SET TimeZone = 'UTC'")
+                yield duck, f"SELECT * FROM read_parquet({quote_literal(str(target / '*.parquet'))})"
+            finally:
+                duck.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
