@@ -149,7 +149,11 @@ class PostgresEngine:
             cur.execute(pgsql.SQL("CREATE TABLE {} ({})").format(ident, pgsql.SQL(", ").join(
                 pgsql.SQL("{} {}").format(pgsql.Identifier(c), pgsql.SQL(t)) for c, t in columns
             )))
-            reader = con.sql(f"SELECT * FROM {quote_ident(table)}").fetch_arrow_reader(batch_rows)
+            relation = con.sql(f"SELECT * FROM {quote_ident(table)}")
+            reader = (  # DuckDB 2 renamed fetch_arrow_reader
+                relation.to_arrow_reader(batch_rows) if hasattr(relation, "to_arrow_reader")
+                else relation.fetch_arrow_reader(batch_rows)
+            )
             options = pa_csv.WriteOptions(include_header=False)  # NULL: empty; '': "" (as COPY reads them)
             rows = 0
             with cur.copy(pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(ident, column_list)) as copy:

@@ -37,6 +37,11 @@ SESSION_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    # DuckDB reads and writes the proleptic Gregorian calendar: never rebase (nor refuse) old dates.
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
 }
 
 
@@ -45,6 +50,7 @@ def local_session(cores: int | None = None, conf: Mapping[str, str] | None = Non
     partitions); `conf` adds or overrides settings (e.g. spark.driver.memory)."""
     settings = {
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.sql.shuffle.partitions": "8",
