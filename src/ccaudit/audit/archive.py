@@ -13,14 +13,13 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit import trail
 from ccaudit.audit.digest import canonical, sha256_hex
 from ccaudit.audit.errors import AuditError, WorkflowError
-from ccaudit.audit.models import Audit, OffendingRow
-from ccaudit.audit.offending import stored_record
+from ccaudit.audit.models import Audit
+from ccaudit.audit.offending import stored_lines
 from ccaudit.audit.papers import working_papers
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
 
@@ -140,13 +139,7 @@ def export_archive(s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path
 
 
 def _offending_lines(s: Session, run_id: int, check_id: str) -> bytes:
-    rows = s.scalars(
-        select(OffendingRow)
-        .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id)
-        .order_by(OffendingRow.row_no)
-        .execution_options(yield_per=5000)
-    )
-    return "".join(canonical(stored_record(r)) + "\n" for r in rows).encode("utf-8")
+    return "".join(stored_lines(s, run_id, check_id)).encode("utf-8")
 
 
 class ArchiveReader:

@@ -94,7 +94,9 @@ class LineHasher:
         self.count = 0
 
     def add(self, record: Any) -> str:
-        line = canonical(record) + "\n"
+        return self.add_line(canonical(record) + "\n")
+
+    def add_line(self, line: str) -> str:
         self._hash.update(line.encode("utf-8"))
         self.count += 1
         return line

@@ -5,12 +5,12 @@ canonical JSON lines are hashed, so every stored row can be proven to be the one
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import insert
+from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.digest import canonical, plain
@@ -54,8 +54,32 @@ def record(row_no: int, values: dict[str, Any]) -> dict[str, Any]:
         "source_row": int(src_row) if src_row is not None else None,
         "compensated_by": _text(values.get("compensated_by")),
         "expired_measure": _text(values.get("expired_measure")),
-        "data": {k: plain(v) for k, v in values.items() if k not in META},
+        "data": canonical({k: plain(v) for k, v in values.items() if k not in META}),
     }
+
+
+LINE_FIELDS = ("compensated_by", "expired_measure", "row_no", "source_file", "source_row", "source_sha256", "subject")
+
+
+def line(rec: Mapping[str, Any] | RowMapping) -> str:
+    """The hashed text of one offending row, and its line in an archive: the row's fields as canonical
+    JSON with its data (already canonical JSON text) as the last member, then a newline."""
+    fields = json.dumps({k: rec[k] for k in LINE_FIELDS}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data: str = rec["data"]
+    return fields[:-1] + ',"data":' + data + "}\n"
+
+
+def stored_lines(s: Session, run_id: int, check_id: str) -> Iterator[str]:
+    """The check's offending rows in the run, read back from the database as hashed lines."""
+    columns = [getattr(OffendingRow, name) for name in (*LINE_FIELDS, "data")]
+    rows = s.execute(
+        select(*columns)
+        .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id)
+        .order_by(OffendingRow.row_no)
+        .execution_options(yield_per=5000)
+    )
+    for row in rows.mappings():
+        yield line(row)
 
 
 def _text(value: Any) -> str | None:
@@ -105,7 +129,7 @@ def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def as_columns(rec: dict[str, Any], run_id: int, check_id: str) -> dict[str, Any]:
-    return {**rec, "run_id": run_id, "check_id": check_id, "data": canonical(rec["data"])}
+    return {**rec, "run_id": run_id, "check_id": check_id}
 
 
 class OffendingReader:

@@ -20,7 +20,7 @@ from ccaudit.audit.access import PREPARE, READ, require
 from ccaudit.audit.digest import LineHasher, canonical
 from ccaudit.audit.errors import AuditError, NotFoundError
 from ccaudit.audit.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
-from ccaudit.audit.offending import OffendingReader, as_columns, stored_record, write_rows
+from ccaudit.audit.offending import OffendingReader, as_columns, line, stored_record, write_rows
 from ccaudit.audit.state import state
 from ccaudit.audit.work import WorkMixin
 from ccaudit.errors import EvidenceError
@@ -179,7 +179,7 @@ class RunsMixin(WorkMixin):
         try:
             for batch in reader.batches(check_id):
                 for rec in batch:
-                    hasher.add(rec)
+                    hasher.add_line(line(rec))
                 write_rows(s, [as_columns(rec, run_id, check_id) for rec in batch])
         except FileNotFoundError as exc:
             raise EvidenceError(f"the run folder lacks offending rows: {exc}") from exc

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from ccaudit.audit import trail
 from ccaudit.audit.assemble import build_snapshot
 from ccaudit.audit.digest import LineHasher, audit_digest, canonical
-from ccaudit.audit.models import Audit, OffendingRow, Run, RunCheck, TrailEntry
-from ccaudit.audit.offending import stored_record
+from ccaudit.audit.models import Audit, Run, RunCheck, TrailEntry
+from ccaudit.audit.offending import stored_lines
 from ccaudit.audit.signing import fingerprint, load_public_key, verify_digest
 from ccaudit.audit.snapshot import AuditStatus
 from ccaudit.audit.state import ENTITIES, entity_id, state
@@ -75,14 +75,8 @@ def _offending(s: Session, report: VerifyReport) -> None:
     total = 0
     for run_id, check_id, expected, count in pairs:
         hasher = LineHasher()
-        rows = s.scalars(
-            select(OffendingRow)
-            .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id)
-            .order_by(OffendingRow.row_no)
-            .execution_options(yield_per=5000)
-        )
-        for row in rows:
-            hasher.add(stored_record(row))
+        for text in stored_lines(s, run_id, check_id):
+            hasher.add_line(text)
         total += hasher.count
         if hasher.hexdigest() != expected or hasher.count != count:
             report.problems.append(
