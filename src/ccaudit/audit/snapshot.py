@@ -81,7 +81,7 @@ class CheckSnap(_Model):
     missing_datasets: list[str] = Field(default_factory=list)
     compensating_measures: list[str] = Field(default_factory=list)  # measure IDs from the firm's register
     evidence: list[str] = Field(default_factory=list)  # SHA-256 of the files the check read
-    offending_sha256: str | None = None  # SHA-256 of the check's offending rows (canonical JSON lines)
+    offending_sha256: str | None = None  # SHA-256 of its offending rows as archived (runs/<uid>/offending/<id>.jsonl)
 
 
 class RunSnap(_Model):
