@@ -177,6 +177,9 @@ class PostgresEngine:
         with self.conn.cursor() as cur:
             cur.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(ident))
             cur.execute(pgsql.SQL("CREATE TABLE {} AS ").format(ident) + pgsql.SQL(sql))
+            # Statistics, so that queries over it are planned for its real size: without them a one-row
+            # params table is estimated at a thousand rows, and such estimates pass the JIT threshold.
+            cur.execute(pgsql.SQL("ANALYZE {}").format(ident))
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""
