@@ -36,6 +36,7 @@ from ccaudit.evidence.readers import quote_ident, quote_literal
 
 DIALECT = "postgres"
 BATCH_ROWS = 50_000
+MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
 
 # DuckDB column type → PostgreSQL column type, for the types the importer creates (and a few more).
 _TO_POSTGRES = {
@@ -78,6 +79,13 @@ def postgres_type(duckdb_type: str) -> str:
     if decimal:
         return f"numeric({decimal.group(1)}, {decimal.group(2)})"
     raise PostgresEngineError(f"no PostgreSQL type for DuckDB type {duckdb_type}")
+
+
+def _checked_name(name: str) -> str:
+    """PostgreSQL cuts longer identifiers silently, so two long check ids could share one table."""
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+        raise PostgresEngineError(f"table name longer than {MAX_IDENTIFIER_BYTES} bytes: {name}")
+    return name
 
 
 def conninfo(url: str) -> str:
@@ -142,7 +150,7 @@ class PostgresEngine:
     def load_table(self, con: duckdb.DuckDBPyConnection, table: str, batch_rows: int = BATCH_ROWS) -> int:
         described = con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()
         columns = [(str(r[0]), postgres_type(str(r[1]))) for r in described]
-        ident = pgsql.Identifier(table)
+        ident = pgsql.Identifier(_checked_name(table))
         column_list = pgsql.SQL(", ").join(pgsql.Identifier(c) for c, _ in columns)
         with self.conn.cursor() as cur:
             cur.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(ident))
@@ -173,7 +181,7 @@ class PostgresEngine:
 
     def create_table(self, name: str, sql: str) -> None:
         """`sql` is in this engine's dialect (the runner transpiles a check before it gets here)."""
-        ident = pgsql.Identifier(name)
+        ident = pgsql.Identifier(_checked_name(name))
         with self.conn.cursor() as cur:
             cur.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(ident))
             cur.execute(pgsql.SQL("CREATE TABLE {} AS ").format(ident) + pgsql.SQL(sql))

@@ -78,12 +78,15 @@ class SparkEngine:
         self._owns_scratch = scratch is None
         self.scratch = scratch if scratch is not None else Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
         self._cached: dict[str, DataFrame] = {}
+        self._views: set[str] = set()
 
     def close(self) -> None:
-        for name, frame in self._cached.items():
+        for frame in self._cached.values():
             frame.unpersist()
+        for name in self._views:
             self.spark.catalog.dropTempView(name)
         self._cached.clear()
+        self._views.clear()
         if self._owns_scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
@@ -113,6 +116,7 @@ class SparkEngine:
         if shifted:  # read as an instant: in a UTC session the cast gives back the wall-clock value
             frame = frame.withColumns({c: frame[c].cast("timestamp_ntz") for c in shifted})
         frame.createOrReplaceTempView(table)
+        self._views.add(table)
         return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
 
     # -- CheckEngine -----------------------------------------------------------------------------
@@ -130,6 +134,7 @@ class SparkEngine:
             previous.unpersist()
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
+        self._views.add(name)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""

@@ -137,7 +137,7 @@ def test_session_time_zone_changes_nothing(workspace: duckdb.DuckDBPyConnection,
 
 @needs_server
 def test_each_engine_works_in_its_own_schema(workspace: duckdb.DuckDBPyConnection) -> None:
-    from ccaudit.checks.engine_postgres import PostgresEngine
+    from ccaudit.checks.engine_postgres import PostgresEngine, PostgresEngineError
 
     assert PG_URL
     with PostgresEngine.connect(PG_URL) as one, PostgresEngine.connect(PG_URL) as two:
@@ -147,6 +147,8 @@ def test_each_engine_works_in_its_own_schema(workspace: duckdb.DuckDBPyConnectio
         two.create_table("things", "SELECT 1 AS x")
         assert one.query("SELECT count(*) AS n FROM things") == [{"n": 4}]
         assert two.columns("things") == ["x"]
+        with pytest.raises(PostgresEngineError, match="longer than 63 bytes"):  # PostgreSQL would cut it
+            two.create_table("offending__" + "x" * 53, "SELECT 1 AS x")
         schema = one.schema
     with PostgresEngine.connect(PG_URL) as probe:
         left = probe.query(f"SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = '{schema}'")
