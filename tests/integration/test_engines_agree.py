@@ -209,11 +209,16 @@ def spark() -> Iterator[Any]:
             "spark.sql.shuffle.partitions": "1", "spark.sql.codegen.wholeStage": "false",
             "spark.driver.extraJavaOptions": f"-Duser.timezone={NEW_YORK}",
         })
+        # A JVM started earlier in this process (by another module's session) ignores the option:
+        # set its default zone directly, as a machine set to New York would.
+        zones = session.sparkContext._jvm.java.util.TimeZone  # type: ignore[union-attr]
+        previous = zones.getDefault()
+        zones.setDefault(zones.getTimeZone(NEW_YORK))
         try:
-            jvm_zone = session.sparkContext._jvm.java.util.TimeZone.getDefault().getID()
-            assert jvm_zone == NEW_YORK
+            assert zones.getDefault().getID() == NEW_YORK
             yield session
         finally:
+            zones.setDefault(previous)
             session.stop()
     finally:
         if saved is None:
