@@ -79,6 +79,7 @@ class _Run:
 def open_workspace(path: Path, settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory_limit)}")
     if settings.duckdb_threads:
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
@@ -178,6 +179,7 @@ class _Plan:
     lists: dict[str, str]  # mapped list field -> cleaned-text SQL
     headers: dict[str, str]  # mapped field -> header as written
     positions: dict[str, int]  # mapped field -> its column's position in the file
+    dirty_columns: list[str]  # raw text columns of string fields, tested at once for cleaning
 
     def levels_sql(self, source: str) -> str:
         """SELECT levels over the relation `source`, ending in every output column."""
@@ -188,6 +190,8 @@ class _Plan:
             offset = len(levels) - len(parse.levels)
             for i, exprs in enumerate(parse.levels):
                 levels[offset + i] += [f"{expr} AS {quote_ident(col)}" for col, expr in exprs]
+        if self.dirty_columns:
+            levels.insert(0, [f"{nz.dirty_sql(self.dirty_columns)} AS {nz.DIRTY}"])
         sql = f"SELECT * FROM {source}"
         for selects in levels:
             if selects:
@@ -329,6 +333,8 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
     parses: dict[str, nz.FieldParse] = {}
     lists: dict[str, str] = {}
     headers: dict[str, str] = {}
+    dirty = [raw.columns[p] for name, p in mapping.fields.items()
+             if template.field(name).type is FieldType.STRING and raw.types[p] in nz.TEXT_TYPES]
     for spec in template.fields:
         position = mapping.fields.get(spec.name)
         if position is None:
@@ -338,8 +344,8 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
         if spec.type is FieldType.LIST:
             lists[spec.name] = nz.text_of(column, source_type)
         else:
-            parses[spec.name] = nz.field_parse(spec, column, source_type, naive)
-    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields))
+            parses[spec.name] = nz.field_parse(spec, column, source_type, naive, nz.DIRTY if dirty else None)
+    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty)
 
 
 def _fast_pass(run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None) -> bool:
@@ -349,7 +355,9 @@ def _fast_pass(run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str,
     body = plan.levels_sql(raw.numbered if raw.numbered else raw.relation)
     # The check rides on `_file`, a column every row writes anyway: as a filter, DuckDB could push
     # it below the projections and compute every parsed value twice.
-    guard = f"({plan.problem_sql()}) OR ({plan.blank_sql()})"
+    guard = plan.problem_sql()
+    if not any(f.required for f in plan.template.fields):  # otherwise a blank row lacks a required value
+        guard = f"({guard}) OR ({plan.blank_sql()})"
     file_col = f"CASE WHEN {guard} THEN error({quote_literal(_RECHECK)}) ELSE {quote_literal(sha)} END"
     row_col = "_row" if numbered else "CAST(NULL AS BIGINT)"
     sql = (f"CREATE TABLE {stage} AS SELECT {file_col} AS _file, {row_col} AS _row, "

@@ -85,9 +85,10 @@ def firm_zone(con: duckdb.DuckDBPyConnection, name: str, today: dt.date | None =
     """The zone with its fixed-offset span around today, read from the same zone database (ICU)
     that converts the instants outside it, so both ways always agree.
 
-    The offset is sampled daily at noon UTC; the span is the run of equal samples around today,
-    narrowed by a day at each end so that no wall time inside it could belong to the neighbouring
-    offset (an hour repeated or skipped at a transition)."""
+    The offset is sampled weekly at noon UTC; the span is the run of equal samples around today,
+    narrowed by a week at each end so that no wall time inside it could belong to the neighbouring
+    offset (an hour repeated or skipped at a transition). No zone changes its offset twice within
+    a week."""
     return _firm_zone(con, name, today or dt.datetime.now(dt.UTC).date())
 
 
@@ -99,7 +100,7 @@ def _zone_span(name: str, today: dt.date) -> tuple[int, dt.datetime, dt.datetime
             """
             WITH s AS (
                 SELECT u, date_diff('minute', u, timezone($1, timezone('UTC', u))) AS off
-                FROM generate_series($2::TIMESTAMP, $3::TIMESTAMP, INTERVAL 1 DAY) t(u)),
+                FROM generate_series($2::TIMESTAMP, $3::TIMESTAMP, INTERVAL 7 DAY) t(u)),
             g AS (
                 SELECT u, off,
                        sum(CASE WHEN off IS DISTINCT FROM prev THEN 1 ELSE 0 END) OVER (ORDER BY u) AS run
@@ -116,7 +117,7 @@ def _zone_span(name: str, today: dt.date) -> tuple[int, dt.datetime, dt.datetime
     if not row:
         return None
     offset, first, last = row[0]
-    start, end = first + dt.timedelta(days=1), last - dt.timedelta(days=1)
+    start, end = first + dt.timedelta(days=7), last - dt.timedelta(days=7)
     return (int(offset), start, end) if end > start else None
 
 
@@ -221,8 +222,10 @@ class FieldParse:
     text: str
 
 
-def _whens(mapping: dict[str, str]) -> str:
-    return " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
+def _map(mapping: dict[str, str], quote: bool = True) -> str:
+    """A constant MAP literal: one lookup per value, however many spellings there are."""
+    entries = ", ".join(f"{quote_literal(k)}: {quote_literal(v) if quote else v}" for k, v in mapping.items())
+    return f"MAP {{{entries}}}"
 
 
 def _token(text: str) -> str:
@@ -240,8 +243,25 @@ def text_of(raw: str, source_type: str) -> str:
     return f"cc_clean(CAST({raw} AS VARCHAR))"
 
 
-def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str) -> FieldParse:
-    """The SQL computing one mapped field from its raw column `raw` (an identifier)."""
+DIRTY = "__dirty"
+_SEP = chr(31)  # the ASCII unit separator: joins a row's cells for one test of them all
+
+
+def dirty_sql(columns: list[str]) -> str:
+    """True for a row where some of these text cells needs cleaning: a blank at either end of a
+    cell, or a cell that is a null word. One regular expression over the joined cells costs far
+    less than testing each cell's ends; clean rows (nearly all) then keep their cells untouched."""
+    blank = r"[\s\x{3000}\x{a0}]"
+    words = "|".join(w.replace("/", "\\/") for w in NULL_WORDS if w)
+    pattern = rf"(^|\x1f){blank}|{blank}($|\x1f)|(^|\x1f)(?i:{words})($|\x1f)"
+    joined = f"concat_ws(chr(31), {', '.join(columns)})"
+    return f"regexp_matches({joined}, {quote_literal(pattern)})"
+
+
+def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: str | None = None) -> FieldParse:
+    """The SQL computing one mapped field from its raw column `raw` (an identifier). With `dirty`,
+    the name of a row flag from dirty_sql() over this column, text cells are cleaned only in the
+    rows that need it."""
     name = spec.name
     out = f'"{name}"'
     text = text_of(raw, source_type)
@@ -250,20 +270,22 @@ def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str) -> Fiel
     if kind is FieldType.TIMESTAMP:
         return _timestamp(name, raw, text, source_type, naive)
     if kind is FieldType.STRING:
-        return FieldParse([[(name, text)]], out, text)
+        expr = f"CASE WHEN {dirty} THEN {text} ELSE {raw} END" if dirty and not typed else text
+        return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.ENUM:
         mapping: dict[str, str] = {_token(v): v for v in spec.values}
         mapping.update({_token(k): v for k, v in spec.value_aliases.items()})
-        slow = f"CASE cc_token({text}) {_whens(mapping)} END"
-        # A simple CASE rather than IN: DuckDB turns a long IN list into a join.
-        expr = slow if typed else f"CASE {raw} {_whens({v: v for v in spec.values})} ELSE {slow} END"
+        slow = f"map_extract_value({_map(mapping)}, cc_token({text}))"
+        # Canonical spellings pass through a CASE on the raw column. A CASE over an expression (or a
+        # long IN list) would be expanded per branch, or turned into a join, by DuckDB's planner.
+        fast = " ".join(f"WHEN {quote_literal(v)} THEN {quote_literal(v)}" for v in spec.values)
+        expr = slow if typed else f"CASE {raw} {fast} ELSE {slow} END"
         return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.BOOLEAN:
         if source_type == "BOOLEAN":
             return FieldParse([[(name, raw)]], out, text)
         words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
-        whens = " ".join(f"WHEN {quote_literal(k)} THEN {v}" for k, v in words.items())
-        return FieldParse([[(name, f"CASE lower({text}) {whens} END")]], out, text)
+        return FieldParse([[(name, f"map_extract_value({_map(words, quote=False)}, lower({text}))")]], out, text)
     if kind is FieldType.INTEGER:
         if source_type in _INTEGER_TYPES:
             return FieldParse([[(name, f"TRY_CAST({raw} AS BIGINT)")]], out, text)
@@ -304,8 +326,9 @@ def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str) -> 
     iso = _tmp("iso", name)
     if source_type in TEXT_TYPES:
         shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
-        # TRY_CAST reads hour 24 as the next day; the general path refuses it, so must this one.
-        fast = f"CASE WHEN ({shape}) AND {raw}[12:13] <> '24' THEN TRY_CAST({raw} AS TIMESTAMP) END"
+        # TRY_CAST reads 24:00 as the next day; the general path refuses it, so must this one.
+        no24 = f"NOT ends_with({raw}, '24:00:00') AND NOT ends_with({raw}, ' 24:00')"
+        fast = f"CASE WHEN ({shape}) AND {no24} THEN TRY_CAST({raw} AS TIMESTAMP) END"
     else:
         fast = "CAST(NULL AS TIMESTAMP)"
     # The general path parses once into a struct and reads it through lambdas, so each regular

@@ -1,0 +1,367 @@
+"""Import and check throughput of ccaudit against DuckDB's own floors, at firm scale.
+
+    .venv/bin/python bench/run_bench.py [--sessions 10000000 --iot 200000 --people 50000] [--repeat 3]
+
+Generates synthetic evidence (bench/synth.py) as CSV and Parquet, then times, each run in a fresh
+subprocess whose peak RSS is read from the kernel (wait4):
+  import   ccaudit's importer over the CSV folder and over the Parquet folder
+  floor    DuckDB's own CREATE TABLE AS SELECT * FROM read_csv(...) / read_parquet(...) of the same files
+  checks   every check whose datasets are present, through ccaudit.checks.runner.run_checks on DuckDBEngine
+  scan     DuckDB reading the columns those checks use, with a trivial aggregate (the scan floor)
+  naive    a per-row Python loop of the same remote-work checks on a 1M-row sample, scaled to full size
+Reports medians of --repeat runs for the timed steps (the naive loop runs once), and the ratios the
+issue targets: import <= 1.5x the read_csv floor, checks <= 2x the scan floor, peak RSS < 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+GIB = 1 << 30
+NAIVE_SAMPLE = 1_000_000
+
+
+# --- the measured steps, each run as `run_bench.py --child <step> <data> <work>` -------------------
+
+
+def _settings() -> Any:
+    from ccaudit.settings import Settings
+
+    return Settings()
+
+
+def step_import(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    from ccaudit.evidence.importer import import_folder
+    from ccaudit.evidence.store import EvidenceStore
+    from ccaudit.evidence.templates import TemplateRegistry
+
+    out = work / f"ws_{fmt}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    registry = TemplateRegistry.load()
+    manifest = import_folder(data / fmt, out / "workspace.duckdb", EvidenceStore(out / "evidence"), registry,
+                             _settings())
+    seconds = time.perf_counter() - start
+    shutil.rmtree(out / "evidence", ignore_errors=True)  # the blob copies are not needed afterwards
+    return {"seconds": seconds, "rows": sum(e.rows for e in manifest.files)}
+
+
+def step_floor(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    import duckdb
+
+    db = work / f"floor_{fmt}.duckdb"
+    db.unlink(missing_ok=True)
+    settings = _settings()
+    start = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    rows = 0
+    for path in sorted((data / fmt).iterdir()):
+        reader = "read_csv" if fmt == "csv" else "read_parquet"
+        con.execute(f"CREATE TABLE \"{path.stem}\" AS SELECT * FROM {reader}('{path}')")
+        rows += con.execute(f'SELECT count(*) FROM "{path.stem}"').fetchall()[0][0]
+    con.execute("CHECKPOINT")
+    con.close()
+    seconds = time.perf_counter() - start
+    db.unlink()
+    return {"seconds": seconds, "rows": rows}
+
+
+def _load_checks(supplied: set[str]) -> tuple[list[Any], dict[str, list[str]]]:
+    from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+    from ccaudit.checks.loader import CheckLibrary
+
+    library = CheckLibrary.load()
+    checks = [c for c in library if set(c.meta.datasets) <= supplied]
+    catalog = CatalogLibrary.load().in_force(DEFAULT_CATALOG, synth.AS_OF)
+    requirements: dict[str, list[str]] = defaultdict(list)
+    for req in catalog.requirements:
+        for check_id in req.checks:
+            requirements[check_id].append(req.id)
+    return checks, {c.id: requirements.get(c.id) or ["bench"] for c in checks}
+
+
+def step_checks(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    from ccaudit.checks.engines import DuckDBEngine
+    from ccaudit.checks.params import InspectionParams
+    from ccaudit.checks.runner import run_checks
+    from ccaudit.evidence.importer import open_workspace
+
+    settings = _settings()
+    con = open_workspace(work / f"ws_{fmt}" / "workspace.duckdb", settings)
+    supplied = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM evidence_files").fetchall()}
+    checks, requirements = _load_checks(supplied)
+    engine = DuckDBEngine(con)
+    engine.set_params(InspectionParams(as_of=synth.AS_OF))
+    marks: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    results = run_checks(engine, checks, requirements, supplied, settings.sample_rows,
+                         lambda check_id: marks.append((check_id, time.perf_counter())))
+    end = time.perf_counter()
+    con.close()
+    per_check = {}
+    for (check_id, t0), (_, t1) in zip(marks, [*marks[1:], ("", end)], strict=True):
+        per_check[check_id] = {"seconds": t1 - t0, "offending": results[check_id].offending}
+    return {"seconds": end - start, "checks": per_check}
+
+
+def _columns_used(checks: list[Any], tables: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per table, the columns the checks' SQL names (as the checks read them, joins included)."""
+    import sqlglot
+    from sqlglot import exp
+
+    used: dict[str, set[str]] = defaultdict(set)
+    for check in checks:
+        tree = sqlglot.parse_one(check.sql, read="duckdb")
+        names = {c.name for c in tree.find_all(exp.Column)}
+        for table in {t.name for t in tree.find_all(exp.Table)}:
+            if table in tables:
+                used[table] |= names & set(tables[table])
+    return {t: sorted(cols) for t, cols in used.items() if cols}
+
+
+def step_scan(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    from ccaudit.evidence.importer import open_workspace
+
+    settings = _settings()
+    con = open_workspace(work / f"ws_{fmt}" / "workspace.duckdb", settings)
+    supplied = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM evidence_files").fetchall()}
+    checks, _ = _load_checks(supplied)
+    tables = {}
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+        tables[table] = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    used = _columns_used(checks, tables)
+    start = time.perf_counter()
+    for table, cols in used.items():
+        aggregates = ", ".join(f'min("{c}")' for c in cols)
+        con.execute(f'SELECT count(*), {aggregates} FROM "{table}"').fetchall()
+    seconds = time.perf_counter() - start
+    con.close()
+    return {"seconds": seconds, "columns": used}
+
+
+def step_scan_parquet(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    """The same columns read straight from the Parquet files (ENGINES.md's floor), for reference."""
+    import duckdb
+
+    used = json.loads((work / "columns_used.json").read_text())
+    con = duckdb.connect()
+    start = time.perf_counter()
+    for table, cols in used.items():
+        path = data / "parquet" / f"{table}.parquet"
+        if not path.exists():
+            continue
+        source_cols = [c for c in cols if not c.startswith("_") and not c.endswith("_utc")]
+        if source_cols:
+            aggregates = ", ".join(f'min("{c}")' for c in source_cols)
+            con.execute(f"SELECT count(*), {aggregates} FROM read_parquet('{path}')").fetchall()
+    return {"seconds": time.perf_counter() - start}
+
+
+def step_naive(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    """The remote-work checks as a person might first write them: rows as dicts, one loop per check."""
+    as_of = dt.datetime.combine(synth.AS_OF, dt.time())
+    as_of_end = as_of + dt.timedelta(days=1)
+    window_start = as_of.replace(year=as_of.year - 1)
+    start = time.perf_counter()
+    people = {}
+    with (data / "csv" / "people.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            people[row["person_id"]] = row
+    roles = {}
+    with (data / "csv" / "roles.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            roles[row["role_id"]] = row
+    sessions = []
+    with (data / "csv" / "remote_sessions.csv").open(encoding="utf-8", newline="") as handle:
+        for i, row in enumerate(csv.DictReader(handle)):
+            if i >= NAIVE_SAMPLE:
+                break
+            sessions.append(row)
+
+    def ts(text: str) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(text) if text else None
+
+    def in_window(row: dict[str, str]) -> bool:
+        moment = ts(row["start_time"])
+        return moment is not None and window_start <= moment < as_of_end
+
+    def minutes(text: str) -> int | None:
+        if not text:
+            return None
+        h, m = text.split(":")
+        return int(h) * 60 + int(m)
+
+    failing: dict[str, int] = defaultdict(int)
+    for row in sessions:  # MFA
+        if in_window(row) and (row["mfa_method"] or "none") == "none":
+            failing["remote_login_used_mfa"] += 1
+    for row in sessions:  # channel
+        if in_window(row) and row["channel"] not in ("ssl_vpn", "ipsec_vpn", "ztna", "vdi", "ssh"):
+            failing["remote_channel_encrypted"] += 1
+    for row in sessions:  # authorised users
+        if not in_window(row):
+            continue
+        person = people.get(row["person_id"])
+        left = person and person["terminated_on"] and ts(row["start_time"]).date() > dt.date.fromisoformat(  # type: ignore[union-attr]
+            person["terminated_on"])
+        if person is None or person["remote_allowed"] != "true" or left:
+            failing["remote_user_authorized"] += 1
+    for row in sessions:  # hours
+        if not in_window(row):
+            continue
+        person = people.get(row["person_id"])
+        role = roles.get(person["role_id"]) if person else None
+        if not role or not role["remote_start"] or not role["remote_end"]:
+            continue
+        begin, finish = minutes(role["remote_start"]), minutes(role["remote_end"])
+        started, ended = ts(row["start_time"]), ts(row["end_time"])
+        assert begin is not None and finish is not None and started is not None
+        start_min = started.hour * 60 + started.minute
+        inside = (begin < finish and begin <= start_min < finish) or (
+            begin > finish and (start_min >= begin or start_min < finish))
+        late = begin < finish and ended is not None and (
+            ended.date() > started.date() or ended.hour * 60 + ended.minute > finish)
+        if not inside or late:
+            failing["remote_session_within_allowed_hours"] += 1
+    for row in sessions:  # record complete
+        started, ended = ts(row["start_time"]), ts(row["end_time"])
+        if in_window(row) and (not row["gateway_id"] or ended is None or (started and ended < started)):
+            failing["remote_session_record_complete"] += 1
+    last: dict[str, dt.datetime] = {}
+    for row in sessions:  # dormant accounts
+        moment = ts(row["start_time"])
+        if moment and moment < as_of_end and (row["person_id"] not in last or moment > last[row["person_id"]]):
+            last[row["person_id"]] = moment
+    for person_id, person in people.items():
+        if person["remote_allowed"] != "true":
+            continue
+        seen = last.get(person_id)
+        if person["employment_status"] == "terminated" or seen is None or seen < as_of_end - dt.timedelta(days=90):
+            failing["remote_account_not_dormant"] += 1
+    return {"seconds": time.perf_counter() - start, "rows": len(sessions), "failing": dict(failing)}
+
+
+STEPS = {"import": step_import, "floor": step_floor, "checks": step_checks, "scan": step_scan,
+         "scan_parquet": step_scan_parquet, "naive": step_naive}
+
+
+# --- the parent: fresh subprocesses, peak RSS from wait4 -------------------------------------------
+
+
+def run_child(step: str, data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    """One step in a fresh interpreter; its own peak RSS and CPU time come from wait4."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", step, str(data), str(work), fmt],
+                                stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"step {step} {fmt} failed:\n{err.read()}")
+        result: dict[str, Any] = json.loads(out.read().strip().splitlines()[-1])
+    result.update(wall=wall, rss=usage.ru_maxrss * 1024, cpu=usage.ru_utime + usage.ru_stime)
+    return result
+
+
+def measure(step: str, data: Path, work: Path, fmt: str, repeat: int) -> dict[str, Any]:
+    runs = [run_child(step, data, work, fmt) for _ in range(repeat)]
+    median = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "wall", "rss", "cpu") if k in runs[0]}
+    return {**runs[0], **median, "runs": [round(r["seconds"], 2) for r in runs]}
+
+
+def _fmt_row(name: str, result: dict[str, Any], rows: int | None, note: str = "") -> str:
+    rate = f"{rows / result['seconds']:,.0f}" if rows else ""
+    rss = f"{result['rss'] / GIB:.2f}" if "rss" in result else ""
+    runs = ", ".join(str(r) for r in result.get("runs", []))
+    return f"| {name} | {result['seconds']:.2f} | {runs} | {rate} | {rss} | {note} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10_000_000)
+    parser.add_argument("--iot", type=int, default=200_000)
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timed step (median reported)")
+    parser.add_argument("--data", type=Path, default=Path("/tmp/ccaudit-bench"))
+    parser.add_argument("--child", nargs=4, metavar=("STEP", "DATA", "WORK", "FMT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        step, data, work, fmt = args.child
+        print(json.dumps(STEPS[step](Path(data), Path(work), fmt), default=str))
+        return
+    sizes = synth.Sizes(args.sessions, args.iot, args.people)
+    data = args.data / f"s{sizes.sessions}_i{sizes.iot}_p{sizes.people}"
+    work = data / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    synth.generate(data, sizes)
+    print(f"data in {data} ({time.perf_counter() - started:.0f} s to generate if new)", flush=True)
+    r: dict[str, dict[str, Any]] = {}
+    for fmt in ("csv", "parquet"):
+        r[f"floor_{fmt}"] = measure("floor", data, work, fmt, args.repeat)
+        print(f"floor {fmt}: {r[f'floor_{fmt}']['runs']}", flush=True)
+        r[f"import_{fmt}"] = measure("import", data, work, fmt, args.repeat)
+        print(f"import {fmt}: {r[f'import_{fmt}']['runs']}", flush=True)
+    r["checks"] = measure("checks", data, work, "csv", args.repeat)
+    print(f"checks: {r['checks']['runs']}", flush=True)
+    r["scan"] = measure("scan", data, work, "csv", args.repeat)
+    (work / "columns_used.json").write_text(json.dumps(r["scan"]["columns"]))
+    r["scan_parquet"] = measure("scan_parquet", data, work, "csv", args.repeat)
+    r["naive"] = run_child("naive", data, work, "csv")
+    scale = sizes.sessions / max(r["naive"]["rows"], 1)
+    total = r["import_csv"]["rows"]
+    print()
+    print(f"sizes: sessions {sizes.sessions:,}, iot {sizes.iot:,}, people {sizes.people:,}; {total:,} rows in all")
+    print("| step | seconds (median) | runs | rows/s | peak RSS GiB | note |")
+    print("|---|---|---|---|---|---|")
+    print(_fmt_row("DuckDB CTAS read_csv (import floor)", r["floor_csv"], total))
+    print(_fmt_row("ccaudit import, CSV", r["import_csv"], total,
+                   f"{r['import_csv']['seconds'] / r['floor_csv']['seconds']:.2f}x floor"))
+    print(_fmt_row("DuckDB CTAS read_parquet (import floor)", r["floor_parquet"], total))
+    print(_fmt_row("ccaudit import, Parquet", r["import_parquet"], total,
+                   f"{r['import_parquet']['seconds'] / r['floor_parquet']['seconds']:.2f}x floor"))
+    print(_fmt_row("scan floor: checks' columns, native tables", r["scan"], None))
+    print(_fmt_row("scan of the same columns from Parquet", r["scan_parquet"], None))
+    print(_fmt_row(f"all checks ({len(r['checks']['checks'])})", r["checks"], None,
+                   f"{r['checks']['seconds'] / r['scan']['seconds']:.1f}x scan floor, "
+                   f"{r['checks']['seconds'] / r['scan_parquet']['seconds']:.1f}x Parquet scan"))
+    naive = r["naive"]
+    print(f"| naive per-row Python, {naive['rows']:,} sessions x{scale:.0f} | {naive['seconds'] * scale:.1f} | "
+          f"{naive['seconds']:.1f} measured | {naive['rows'] / naive['seconds']:,.0f} | "
+          f"{naive['rss'] / GIB:.2f} measured, ~{naive['rss'] * scale / GIB:.1f} scaled | "
+          f"{naive['seconds'] * scale / r['checks']['seconds']:.0f}x the checks |")
+    print()
+    print("| check | seconds | offending rows |")
+    print("|---|---|---|")
+    for check_id, info in sorted(r["checks"]["checks"].items(), key=lambda kv: -kv[1]["seconds"]):
+        print(f"| {check_id} | {info['seconds']:.2f} | {info['offending']:,} |")
+    peak = max(v["rss"] for k, v in r.items() if "rss" in v and k != "naive")
+    print(f"\npeak RSS of any ccaudit step: {peak / GIB:.2f} GiB (target < 2 GiB)")
+    (work / "results.json").write_text(json.dumps(r, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
