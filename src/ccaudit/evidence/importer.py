@@ -175,16 +175,20 @@ class _Plan:
 
     template: DatasetTemplate
     raw: RawSource
-    parses: dict[str, nz.FieldParse]  # mapped, non-list fields
+    parses: dict[str, nz.FieldParse]  # mapped, non-list fields, with every parsing rule
     lists: dict[str, str]  # mapped list field -> cleaned-text SQL
     headers: dict[str, str]  # mapped field -> header as written
     positions: dict[str, int]  # mapped field -> its column's position in the file
     dirty_columns: list[str]  # raw text columns of string fields, tested at once for cleaning
+    fast: dict[str, nz.FieldParse]  # the same fields, understanding only the common spellings
 
-    def levels_sql(self, source: str) -> str:
+    def tier(self, general: bool) -> dict[str, nz.FieldParse]:
+        return self.parses if general else self.fast
+
+    def levels_sql(self, source: str, general: bool = True) -> str:
         """SELECT levels over the relation `source`, ending in every output column."""
         levels: list[list[str]] = []
-        for parse in self.parses.values():
+        for parse in self.tier(general).values():
             while len(levels) < len(parse.levels):
                 levels.insert(0, [])
             offset = len(levels) - len(parse.levels)
@@ -228,10 +232,10 @@ class _Plan:
                 terms.append((name, f"{text} IS NULL", "required value is empty"))
         return sorted(terms, key=lambda term: self.positions[term[0]])  # as a person reads the row
 
-    def problem_sql(self) -> str:
+    def problem_sql(self, general: bool = True) -> str:
         ors = []
         for spec in self.template.fields:
-            parse = self.parses.get(spec.name)
+            parse = self.tier(general).get(spec.name)
             if parse is None:
                 continue
             if spec.required:
@@ -285,9 +289,10 @@ def _stage_file_as(
         if plan is None:
             return None
         lines = scanned.lines if raw.read_path == item.path else None
-        if not _fast_pass(run, item, plan, scanned.sha256, stage, lines) and not _explain_pass(
-            run, item, plan, scanned.sha256, stage, lines
-        ):
+        done = _parallel_pass(run, item, plan, scanned.sha256, stage, lines, general=False)
+        if not done and plan.fast != plan.parses:
+            done = _parallel_pass(run, item, plan, scanned.sha256, stage, lines, general=True)
+        if not done and not _explain_pass(run, item, plan, scanned.sha256, stage, lines):
             return None
         rows = _count(run.con, stage)
         return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan))
@@ -331,6 +336,7 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
     if naive not in ("local", "utc"):
         raise EvidenceError(f"{item.path.name}: naive_timestamps must be 'local' or 'utc', not {naive!r}")
     parses: dict[str, nz.FieldParse] = {}
+    fast: dict[str, nz.FieldParse] = {}
     lists: dict[str, str] = {}
     headers: dict[str, str] = {}
     dirty = [raw.columns[p] for name, p in mapping.fields.items()
@@ -344,23 +350,30 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
         if spec.type is FieldType.LIST:
             lists[spec.name] = nz.text_of(column, source_type)
         else:
-            parses[spec.name] = nz.field_parse(spec, column, source_type, naive, nz.DIRTY if dirty else None)
-    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty)
+            flag = nz.DIRTY if dirty else None
+            parses[spec.name] = nz.field_parse(spec, column, source_type, naive, flag)
+            fast[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, general=False)
+    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty, fast)
 
 
-def _fast_pass(run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None) -> bool:
-    """Parse the whole file in parallel; False when a row needs the explaining pass."""
+def _parallel_pass(
+    run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None, general: bool
+) -> bool:
+    """Parse the whole file in parallel; False when a row needs a closer look.
+
+    The first pass (not `general`) knows only the common spellings, the second every rule; both stop
+    at the first row they cannot take, which for a file written in other spellings is its first."""
     raw = plan.raw
     numbered = raw.numbered is not None
-    body = plan.levels_sql(raw.numbered if raw.numbered else raw.relation)
-    # The check rides on `_file`, a column every row writes anyway: as a filter, DuckDB could push
-    # it below the projections and compute every parsed value twice.
-    guard = plan.problem_sql()
+    body = plan.levels_sql(raw.numbered if raw.numbered else raw.relation, general)
+    guard = plan.problem_sql(general)
     if not any(f.required for f in plan.template.fields):  # otherwise a blank row lacks a required value
         guard = f"({guard}) OR ({plan.blank_sql()})"
-    file_col = f"CASE WHEN {guard} THEN error({quote_literal(_RECHECK)}) ELSE {quote_literal(sha)} END"
-    row_col = "_row" if numbered else "CAST(NULL AS BIGINT)"
-    sql = (f"CREATE TABLE {stage} AS SELECT {file_col} AS _file, {row_col} AS _row, "
+    # The guard rides on `_row`: a filter could be pushed below the projections (computing every
+    # value twice), and on `_file` it would turn a constant column into a million copies of the hash.
+    row = "_row" if numbered else "CAST(NULL AS BIGINT)"
+    row_col = f"CASE WHEN {guard} THEN error({quote_literal(_RECHECK)}) ELSE {row} END"
+    sql = (f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, {row_col} AS _row, "
            f"{', '.join(plan.outputs())} FROM ({body})")
     try:
         run.con.execute(sql)

@@ -258,17 +258,24 @@ def dirty_sql(columns: list[str]) -> str:
     return f"regexp_matches({joined}, {quote_literal(pattern)})"
 
 
-def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: str | None = None) -> FieldParse:
+def field_parse(
+    spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: str | None = None, general: bool = True
+) -> FieldParse:
     """The SQL computing one mapped field from its raw column `raw` (an identifier). With `dirty`,
     the name of a row flag from dirty_sql() over this column, text cells are cleaned only in the
-    rows that need it."""
+    rows that need it.
+
+    Without `general`, only the spellings exports use most are understood (ISO dates and times,
+    plain numbers) and anything else comes out NULL, which the importer's guard catches before
+    trying again with every rule. The general rules are costly even where a CASE never reaches
+    them: DuckDB hoists their repeated parts out of the CASE, or runs lambdas over whole vectors."""
     name = spec.name
     out = f'"{name}"'
     text = text_of(raw, source_type)
     kind = spec.type
     typed = source_type not in TEXT_TYPES
     if kind is FieldType.TIMESTAMP:
-        return _timestamp(name, raw, text, source_type, naive)
+        return _timestamp(name, raw, text, source_type, naive, general)
     if kind is FieldType.STRING:
         expr = f"CASE WHEN {dirty} THEN {text} ELSE {raw} END" if dirty and not typed else text
         return FieldParse([[(name, expr)]], out, text)
@@ -289,10 +296,17 @@ def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: 
     if kind is FieldType.INTEGER:
         if source_type in _INTEGER_TYPES:
             return FieldParse([[(name, f"TRY_CAST({raw} AS BIGINT)")]], out, text)
+        if not general and not typed:
+            expr = f"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,18}}') THEN CAST({raw} AS BIGINT) END"
+            return FieldParse([[(name, expr)]], out, text)
         return FieldParse([[(name, f"cc_integer({text})")]], out, text)
     if kind is FieldType.NUMBER:
         if source_type in _NUMBER_TYPES or source_type.startswith("DECIMAL"):
             return FieldParse([[(name, f"CAST({raw} AS DOUBLE)")]], out, text)
+        if not general and not typed:
+            expr = (f"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,15}}([.][0-9]{{1,15}})?') "
+                    f"THEN CAST({raw} AS DOUBLE) END")
+            return FieldParse([[(name, expr)]], out, text)
         return FieldParse([[(name, f"cc_number({text})")]], out, text)
     if kind is FieldType.DATE:
         if source_type == "DATE":
@@ -302,8 +316,8 @@ def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: 
             return FieldParse([[(name, expr)]], out, text)
         if typed:
             return FieldParse([[(name, f"cc_date({text})")]], out, text)
-        expr = (f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE) "
-                f"ELSE cc_date({text}) END")
+        fast = f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE)"
+        expr = f"{fast} ELSE cc_date({text}) END" if general else f"{fast} END"
         return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.TIME:
         if source_type == "TIME":
@@ -313,7 +327,7 @@ def field_parse(spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: 
     raise ValueError(f"no single-column parse for {kind}")
 
 
-def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str) -> FieldParse:
+def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str, general: bool) -> FieldParse:
     utc_col = f"{name}_utc"
     utc = f'"{utc_col}"'
     to_utc = "{}" if naive == "utc" else "cc_local_to_utc({})"
@@ -334,14 +348,15 @@ def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str) -> 
     # The general path parses once into a struct and reads it through lambdas, so each regular
     # expression and each wall time is computed once per value, and only for values that need it.
     wall_to_utc = "__w" if naive == "utc" else "cc_local_to_utc(__w)"
-    general = (
+    general_sql = (
         f"list_transform([cc_ts_parts({text})], lambda __p: CASE "
         f"WHEN __p.tz <> '' THEN cc_wall(__p) - to_minutes(cc_offset_minutes(__p.tz)) "
         f"ELSE list_transform([cc_wall(__p)], lambda __w: {wall_to_utc})[1] END)[1]"
     )
+    rest = f" ELSE {general_sql}" if general else ""
     levels: list[Level] = [
         [(f"__iso__{name}", fast)],
-        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} ELSE {general} END")],
+        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)}{rest} END")],
         [(name, local)],
     ]
     return FieldParse(levels, utc, text)
