@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,36 @@ def test_inspection_uses_the_version_in_force_on_its_as_of_date(tmp_path: Path) 
 
 def test_no_version_in_force_before_the_first_one() -> None:
     with pytest.raises(CatalogError, match="no version in force"):
-        CatalogLibrary.load().in_force(DEFAULT_CATALOG, dt.date(2020, 1, 1))
+        CatalogLibrary.load().in_force(DEFAULT_CATALOG, dt.date(2022, 12, 27))
+
+
+def test_periods_before_the_2024_amendment_follow_the_2022_text() -> None:
+    library = CatalogLibrary.load()
+    before = library.in_force(DEFAULT_CATALOG, dt.date(2023, 12, 31))
+    assert (before.version, before.effective_from) == (0, dt.date(2022, 12, 28))
+    assert "2022-12-28" in before.title.en and "in force until the 2024-05-15 amendment" in before.source
+    assert library.in_force(DEFAULT_CATALOG, dt.date(2022, 12, 28)).version == 0
+    assert library.in_force(DEFAULT_CATALOG, dt.date(2024, 5, 14)).version == 0
+    assert library.in_force(DEFAULT_CATALOG, dt.date(2024, 5, 15)).version == 1
+    # The same requirements and checks: the English text on file is the 2022-12-28 one for both.
+    assert [r.id for r in before.assessable()] == LEAVES
+
+
+def test_inspect_as_of_2023_names_the_older_catalog_version(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ccaudit.cli.main import app
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "firm_profile.csv").write_text(
+        "firm_id,firm_name,uses_cloud,is_cloud_provider,has_official_social_pages,allows_byod,has_iot,"
+        "allows_remote_work\n9A00,範例證券,Y,N,Y,Y,Y,Y\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["inspect", str(evidence), "--as-of", "2023-12-31", "--out", str(tmp_path / "r")])
+    assert out.exit_code == 0, out.output
+    findings = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
+    assert (findings["catalog"], findings["catalog_version"]) == (DEFAULT_CATALOG, 0)
+    assert len(findings["findings"]) == len(LEAVES)
 
 
 def test_a_catalog_with_an_unknown_parent_is_refused(tmp_path: Path) -> None:
