@@ -278,14 +278,17 @@ def _links(ctx: FirmContext) -> None:
     scanned = dt.datetime.combine(ctx.as_of - dt.timedelta(days=3), dt.time(10, 0))
     rows: list[dict[str, Any]] = []
     for k, (page, (_, platform, url)) in enumerate(chosen):
-        rows.append({"page_url": f"{SITE}{page}", "link_url": url, "platform": platform,
+        rows.append({"page_url": f"{SITE}{page}", "link_url": url, "link_id": None, "platform": platform,
                      "leave_notice_shown": True, "observed_at": scanned + dt.timedelta(seconds=17 * k)})
-    # Gaps: a link added to a new campaign page without the notice, and one the scan could not confirm.
+    # Gaps on a new campaign page: its footer repeats the header's link without the notice (link_id
+    # tells the two apart), and the scan could not confirm another link.
     campaign = f"{SITE}/campaign/2026-etf"
-    for minutes, shown, (_, platform, url) in ((20, False, ACCOUNTS[2]), (21, None, ACCOUNTS[3])):
-        rows.append({"page_url": campaign, "link_url": url, "platform": platform, "leave_notice_shown": shown,
-                     "observed_at": scanned + dt.timedelta(minutes=minutes)})
-        ctx.planted.fail("social_link_shows_leave_notice", f"{campaign}|{url}")
+    links = ((20, True, "header", ACCOUNTS[2]), (20, False, "footer", ACCOUNTS[2]), (21, None, None, ACCOUNTS[3]))
+    for minutes, shown, link_id, (_, platform, url) in links:
+        rows.append({"page_url": campaign, "link_url": url, "link_id": link_id, "platform": platform,
+                     "leave_notice_shown": shown, "observed_at": scanned + dt.timedelta(minutes=minutes)})
+        if not shown:
+            ctx.planted.fail("social_link_shows_leave_notice", f"{campaign}|{url}|{link_id or ''}")
     ctx.writer.write("website_outbound_links", {k: [r[k] for r in rows] for k in rows[0]},
                      Style(fmt="csv", encoding="utf-8-sig", zh_headers=True, bool_style="zh"),
                      name="官網外部連結")
