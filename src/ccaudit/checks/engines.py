@@ -12,6 +12,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from ccaudit import csvsafe
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
 from ccaudit.evidence.readers import quote_ident, quote_literal
 
@@ -108,9 +109,13 @@ class DuckDBEngine:
         return [r[0] for r in self.con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()]
 
     def export_csv(self, sql: str, path: Path) -> None:
+        """A CSV for people: every cell neutralised against formula injection (ccaudit.csvsafe), so
+        the other engines, which export through this one, write the same bytes."""
+        names = [quote_ident(r[0]) for r in self.con.execute(f"DESCRIBE SELECT * FROM ({sql})").fetchall()]
+        safe = f"SELECT {', '.join(f'{csvsafe.sql_cell(n)} AS {n}' for n in names)} FROM ({sql})"
         # A UTF-8 BOM first, so that Excel on a Traditional Chinese Windows opens the file correctly.
         body = path.with_suffix(".body")
-        self.con.execute(f"COPY ({sql}) TO {quote_literal(str(body))} (HEADER, DELIMITER ',')")
+        self.con.execute(f"COPY ({safe}) TO {quote_literal(str(body))} (HEADER, DELIMITER ',')")
         with path.open("wb") as out, body.open("rb") as src:
             out.write(b"\xef\xbb\xbf")
             shutil.copyfileobj(src, out, 1 << 20)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import xlsxwriter
 
+from ccaudit import csvsafe
 from ccaudit.evidence.models import DatasetTemplate, FieldSpec
 from ccaudit.evidence.templates import TemplateRegistry
 
@@ -19,8 +21,8 @@ def write_templates(registry: TemplateRegistry, out: Path, lang: str = "en") -> 
     written: list[Path] = []
     for template in registry:
         csv_path = out / f"{template.id}.csv"
-        header = ",".join(_header(f, lang) for f in template.fields)
-        csv_path.write_text(header + "\n", encoding="utf-8-sig")
+        with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerow(csvsafe.row(_header(f, lang) for f in template.fields))
         written.append(csv_path)
         written.append(_write_xlsx(template, out / f"{template.id}.xlsx", lang))
     index = out / "README.md"

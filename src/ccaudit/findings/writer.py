@@ -1,4 +1,6 @@
-"""Writes an inspection's results: findings.json, findings.csv and offending/<check_id>.csv."""
+"""Writes an inspection's results: findings.json, findings.csv and offending/<check_id>.csv.
+
+Every CSV cell goes through ccaudit.csvsafe (formula injection); findings.json keeps the values."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from ccaudit import csvsafe
 from ccaudit.checks.engines import CheckEngine
 from ccaudit.checks.runner import CheckResult
 from ccaudit.evidence.readers import quote_ident
@@ -35,7 +38,7 @@ def export_offending(
             f"_file AS source_sha256 FROM {quote_ident(result.table)} ORDER BY {order}"
         )
         path = folder / f"{check_id}.csv"
-        engine.export_csv(select, path)
+        engine.export_csv(select, path)  # cells neutralised there (csvsafe); Parquet keeps the values
         if result.offending >= parquet_threshold:
             engine.export_parquet(select, folder / f"{check_id}.parquet")
         written[check_id] = f"{OFFENDING_DIR}/{check_id}.csv"
@@ -50,12 +53,12 @@ def write_report(report: InspectionReport, out_dir: Path) -> None:
         writer.writerow(["requirement_id", "area", "obligation", "status", "title", "title_zh",
                          "offending_rows", "checks_failed", "summary"])
         for f in report.findings:
-            writer.writerow([
+            writer.writerow(csvsafe.row([
                 f.requirement_id, f.area or "", f.obligation, f.status.value, f.title, f.title_zh,
                 sum(c.offending_count for c in f.checks),
                 ";".join(c.check_id for c in f.checks if c.outcome == "failed"),
                 f.summary,
-            ])
+            ]))
     os.replace(tmp, out_dir / "findings.csv")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ccaudit import csvsafe
 from ccaudit.catalog.loader import CatalogLibrary
 from ccaudit.catalog.models import Catalog
 from ccaudit.checks.loader import CheckLibrary
@@ -84,7 +85,7 @@ def load_labels(settings: Settings, catalog_id: str, version: int) -> tuple[Labe
 
 
 class ResultDirRows:
-    """Streams offending/<check_id>.csv (UTF-8 with BOM) one row at a time."""
+    """Streams offending/<check_id>.csv (UTF-8 with BOM) one row at a time, cells restored (csvsafe)."""
 
     def __init__(self, root: Path, files: dict[str, str]) -> None:
         self.root = root.resolve()
@@ -104,7 +105,7 @@ class ResultDirRows:
         if path is None:
             return []
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
+            return [csvsafe.restore(c) for c in next(csv.reader(handle), [])]
 
     def iter_rows(self, check_id: str, limit: int | None = None) -> Iterator[list[str]]:
         path = self._path(check_id)
@@ -113,7 +114,8 @@ class ResultDirRows:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             next(reader, None)
-            yield from islice(reader, limit)
+            for cells in islice(reader, limit):  # the values the checks produced (see csvsafe)
+                yield [csvsafe.restore(c) for c in cells]
 
 
 def read_inspection(result_dir: Path) -> tuple[InspectionReport, str]:

@@ -1,5 +1,6 @@
 """CSV export (UTF-8 with BOM, so Excel reads the Chinese): report-info.csv, requirements.csv and
-offending/<check_id>.csv, streamed. Columns are documented in the JSON Schema under $defs/csv_*."""
+offending/<check_id>.csv, streamed. Columns are documented in the JSON Schema under $defs/csv_*.
+Every cell goes through ccaudit.csvsafe: a value a spreadsheet would evaluate starts with a quote."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ccaudit import csvsafe
 from ccaudit.reports import texts
 from ccaudit.reports.model import ReportData, ReportInput
 from ccaudit.reports.report_to_json import FORMAT
@@ -24,8 +26,8 @@ def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) 
     tmp = path.with_suffix(path.suffix + ".part")
     with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(csvsafe.row(header))
+        writer.writerows(csvsafe.row(r) for r in rows)
     os.replace(tmp, path)
     return path
 
