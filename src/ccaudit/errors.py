@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccaudit.textsafe import visible
+
 
 class CcauditError(Exception):
     """An error caused by input or configuration; the CLI prints it and exits 2."""
@@ -31,11 +33,11 @@ class ValidationIssue:
     expected: str | None = None
 
     def __str__(self) -> str:
-        where = self.file
+        where = visible(self.file)  # names and headers are firm data: no line breaks or escapes shown raw
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += f", column '{visible(self.column)}'"
         text = f"{where}: {self.message}"
         if self.value is not None:
             text += f" (got {self.value!r}"

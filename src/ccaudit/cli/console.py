@@ -4,15 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ccaudit.findings.models import STATUS_LABELS, InspectionReport, Status
+from ccaudit.textsafe import visible, visible_lines
 
-console = Console()
-err_console = Console(stderr=True)
+
+class SafeConsole(Console):
+    """A console for firm data: no markup and no emoji codes are read from printed strings (a CSV cell
+    `[/x]`, a file name `remote_sessions_[x].csv` or `:x:` prints as is), and control characters are
+    shown escaped (textsafe). ccaudit's own styles are passed as Text objects or `style=`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible_lines(text), **kwargs)
+
+
+console = SafeConsole(markup=False, emoji=False)
+err_console = SafeConsole(stderr=True, markup=False, emoji=False)
+
+
+def styled(label: str, style: str, rest: str = "") -> Text:
+    """`label` in `style`, then `rest` as plain text (control characters shown escaped)."""
+    return Text.assemble((label, style), visible_lines(rest))
+
+
+def print_error(message: str) -> None:
+    err_console.print(styled("error: ", "bold red", message), highlight=False)
+
+
+def print_warning(message: str) -> None:
+    err_console.print(styled("warning: ", "yellow", message), highlight=False)
 
 STATUS_STYLE = {
     Status.COMPLIANT: "green",
@@ -37,14 +63,14 @@ def progress_bar() -> Iterator[object]:
     """A progress callback (stage, label, done, total) drawn as one bar per stage."""
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[label]}"), console=err_console, transient=True,
+        TextColumn("{task.fields[label]}", markup=False), console=err_console, transient=True,
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
         def update(stage: str, label: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = progress.add_task(stage, total=total, label="")
-            progress.update(tasks[stage], completed=done, total=total, label=label)
+            progress.update(tasks[stage], completed=done, total=total, label=visible(label))
 
         yield update
 
@@ -64,7 +90,7 @@ def findings_table(report: InspectionReport, lang: str) -> Table:
         rows = sum(c.offending_count for c in f.checks)
         table.add_row(
             f.requirement_id, title_text, OBLIGATION_ZH.get(f.obligation, "") if zh else f.obligation,
-            f"[{STATUS_STYLE[f.status]}]{status_label(f.status, lang)}[/]", str(rows) if rows else "",
+            Text(status_label(f.status, lang), style=STATUS_STYLE[f.status]), str(rows) if rows else "",
         )
     return table
 

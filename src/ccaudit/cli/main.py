@@ -9,10 +9,18 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.cli.audit import register as register_audit
-from ccaudit.cli.console import console, counts_line, err_console, findings_table, progress_bar
+from ccaudit.cli.console import (
+    console,
+    counts_line,
+    findings_table,
+    print_error,
+    print_warning,
+    progress_bar,
+)
 from ccaudit.cli.report import register as register_report
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.template_writer import write_templates
@@ -54,7 +62,7 @@ def catalog(
     for req in cat.requirements:
         text = req.text.get(lang)
         table.add_row(
-            req.id, text if req.assessable else f"[bold]{text}[/]",
+            req.id, text if req.assessable else Text(text, style="bold"),
             req.obligation.value if req.obligation else "",
             f"{req.frequency_months} months" if req.frequency_months else "",
             req.applies_if or "", str(len(req.checks)) if req.assessable else "",
@@ -132,7 +140,7 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     console.print(findings_table(report, lang))
     console.print(counts_line(report, lang))
     for warning in report.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}")
+        print_warning(warning)
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
 
 
@@ -146,14 +154,14 @@ def main() -> None:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except CcauditError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(str(exc))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: unknown option, bad date, missing argument
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False)
+        print_error(exc.format_message())
         sys.exit(2)
     except typer.Abort:
-        err_console.print("aborted")
+        print_error("aborted")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

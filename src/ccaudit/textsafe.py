@@ -1,0 +1,30 @@
+"""Firm data shown on a terminal: control characters made visible, so a value or a file name can
+neither drive the terminal (ANSI escapes, C1 codes, carriage returns) nor spoof a message (line
+breaks, bidirectional overrides). `\\x1b` prints as the four characters `\\x1b`."""
+
+from __future__ import annotations
+
+import re
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# C0, DEL, C1, and the bidirectional embeddings/overrides/isolates that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """One value (a file name, a cell): every control character escaped, line breaks included."""
+    return _CONTROL.sub(_shown, text)
+
+
+def visible_lines(text: str) -> str:
+    """A message of several lines: line breaks and tabs kept, every other control character escaped."""
+    return _CONTROL_BUT_LINES.sub(_shown, text)
