@@ -8,19 +8,20 @@ compensated; only a requirement with every check passed and every attestation gi
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from ccaudit.catalog.models import Attestation, Obligation, Requirement
 from ccaudit.checks.models import CheckOutcome
 from ccaudit.checks.runner import CheckResult
-from ccaudit.findings.models import Status
+from ccaudit.findings.models import Reason, Status
 
 
 @dataclass(frozen=True)
 class Decision:
     status: Status
-    reasons: list[str]
+    reasons: list[Reason]  # codes with parameters; findings/messages.py says them in words
 
 
 def decide(
@@ -33,8 +34,9 @@ def decide(
     if scope is not None:
         return scope
     if attestation and attestation["result"] == "not_applicable":
-        return Decision(Status.NOT_APPLICABLE, [f"attested not applicable by {attestation['attested_by']}"])
-    reasons: list[str] = []
+        return Decision(Status.NOT_APPLICABLE, [Reason(code="attested_not_applicable",
+                                                       params={"by": str(attestation["attested_by"])})])
+    reasons: list[Reason] = []
     gaps: list[Obligation] = []
     undecided = False
     compensated = False
@@ -43,25 +45,28 @@ def decide(
         obligation = meta.obligation or req.obligation or Obligation.SHALL
         if result.outcome is CheckOutcome.MISSING_EVIDENCE:
             undecided = True
-            reasons.append(f"{meta.id}: evidence not supplied ({', '.join(result.missing)})")
+            reasons.append(Reason(code="evidence_missing", params={"check_id": meta.id, "datasets": result.missing}))
         elif result.uncovered:
             gaps.append(obligation)
-            text = f"{meta.id}: {result.uncovered} offending row(s) not compensated"
-            if result.expired_only:
-                ids = ", ".join(f"{m['measure_id']} (review by {m['review_by']})" for m in result.expired_measures)
-                text += f"; {result.expired_only} were covered by expired measure(s) {ids}"
-            reasons.append(text)
+            reasons.append(Reason(code="offending_not_compensated",
+                                  params={"check_id": meta.id, "count": result.uncovered}))
+            reasons += [
+                Reason(code="offending_measure_expired", params={
+                    "check_id": meta.id, "count": int(m["rows"]), "measure": str(m["measure_id"]),
+                    "review_by": _day(m["review_by"])})
+                for m in result.expired_measures
+            ]
         elif result.offending:
             compensated = True
-            reasons.append(
-                f"{meta.id}: all {result.offending} offending row(s) covered by {', '.join(result.measures)}"
-            )
+            reasons.append(Reason(code="offending_all_compensated", params={
+                "check_id": meta.id, "count": result.offending, "measures": [str(m) for m in result.measures]}))
     if attestation and attestation["result"] == "not_met":
         gaps.append(req.obligation or Obligation.SHALL)
-        reasons.append(f"attested not met by {attestation['attested_by']} on {attestation['attested_on']}")
+        reasons.append(Reason(code="attested_not_met", params={
+            "by": str(attestation["attested_by"]), "on": _day(attestation["attested_on"])}))
     if req.attestation in (Attestation.REQUIRED, Attestation.ONLY) and attestation is None:
         undecided = True
-        reasons.append("no attestation within the review period")
+        reasons.append(Reason(code="attestation_missing"))
     if Obligation.SHALL in gaps:
         return Decision(Status.NON_COMPLIANT, reasons)
     if gaps:
@@ -70,17 +75,26 @@ def decide(
         return Decision(Status.NEEDS_REVIEW, reasons)
     if compensated:
         return Decision(Status.COMPENSATED, reasons)
-    return Decision(Status.COMPLIANT, reasons or ["every check passed"])
+    return Decision(Status.COMPLIANT, reasons or [Reason(code="all_checks_passed")])
+
+
+# Scope reasons a later attestation cannot settle (the audit's derive step asks).
+SCOPE_UNKNOWN = ("scope_profile_missing", "scope_flag_unstated")
 
 
 def scope_decision(req: Requirement, profile: dict[str, Any] | None) -> Decision | None:
     if req.applies_if is None:
         return None
+    flag = {"flag": req.applies_if}
     if profile is None:
-        return Decision(Status.NEEDS_REVIEW, [f"firm profile not supplied, so scope flag {req.applies_if} is unknown"])
+        return Decision(Status.NEEDS_REVIEW, [Reason(code="scope_profile_missing", params=flag)])
     value = profile.get(req.applies_if)
     if value is None:
-        return Decision(Status.NEEDS_REVIEW, [f"firm profile does not state {req.applies_if}"])
+        return Decision(Status.NEEDS_REVIEW, [Reason(code="scope_flag_unstated", params=flag)])
     if value is False:
-        return Decision(Status.NOT_APPLICABLE, [f"out of scope: firm profile states {req.applies_if} = false"])
+        return Decision(Status.NOT_APPLICABLE, [Reason(code="out_of_scope", params=flag)])
     return None
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

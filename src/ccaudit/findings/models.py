@@ -1,11 +1,15 @@
-"""The finding of one requirement, as written to findings.json."""
+"""The finding of one requirement, as written to findings.json, and the parts of it that the audit
+snapshot and the reports reuse (Reason, CheckCounts): a finding's fields are defined here once."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+# 1.1: findings[].reason_codes (reasons as codes with parameters); `reasons` stays, in English
+FINDINGS_SCHEMA_VERSION = "1.1"
 
 
 class Status(StrEnum):
@@ -27,6 +31,41 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
 }
 
 
+ReasonParam = str | int | list[str]
+
+
+class Reason(BaseModel):
+    """Why a requirement has its status: a message code and its parameters (never a sentence).
+
+    Reports render it in their own language from the message catalogs (findings/messages.py,
+    content/messages/reasons.yaml); parameters are plain JSON (no floats), so a reason can be part of
+    the audit's canonical snapshot and its digest.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    params: dict[str, ReasonParam] = Field(default_factory=dict)
+
+
+class CheckCounts(BaseModel):
+    """One check's outcome for one requirement: what the inspection, the audit and the reports share."""
+
+    check_id: str
+    outcome: str  # passed | failed | missing_evidence
+    obligation: str
+    severity: str
+    offending_count: int = 0
+    compensated_count: int = 0
+    expired_compensation_count: int = 0
+    missing_datasets: list[str] = Field(default_factory=list)
+    compensating_measures: list[str] = Field(default_factory=list)  # measure IDs from the firm's register
+
+    @property
+    def uncovered(self) -> int:
+        return max(self.offending_count - self.compensated_count, 0)
+
+
 class EvidenceRef(BaseModel):
     dataset: str
     sha256: str
@@ -35,20 +74,11 @@ class EvidenceRef(BaseModel):
     effective_date: str | None = None
 
 
-class CheckFinding(BaseModel):
-    check_id: str
+class CheckFinding(CheckCounts):
     title: str
-    outcome: str  # passed | failed | missing_evidence
-    obligation: str
-    severity: str
-    offending_count: int = 0
-    compensated_count: int = 0
-    expired_compensation_count: int = 0
-    missing_datasets: list[str] = Field(default_factory=list)
     offending_file: str | None = None
     sample: list[dict[str, Any]] = Field(default_factory=list)
     sample_sentences: list[str] = Field(default_factory=list)
-    compensating_measures: list[str] = Field(default_factory=list)
     expired_measures: list[dict[str, Any]] = Field(default_factory=list)
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
@@ -69,7 +99,8 @@ class Finding(BaseModel):
     obligation: str
     status: Status
     summary: str
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="reason_codes rendered in English")
+    reason_codes: list[Reason] = Field(default_factory=list)
     checks: list[CheckFinding] = Field(default_factory=list)
     attestation: AttestationRef | None = None
 
@@ -77,7 +108,7 @@ class Finding(BaseModel):
 class InspectionReport(BaseModel):
     """findings.json: the contract other tools and the annual audit read."""
 
-    schema_version: str = "1.0"
+    schema_version: str = FINDINGS_SCHEMA_VERSION
     firm: str | None
     firm_id: str | None
     as_of: str

@@ -20,6 +20,7 @@ from ccaudit.evidence.importer import import_folder, open_workspace
 from ccaudit.evidence.store import EvidenceStore, Manifest
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.findings.decide import decide, scope_decision
+from ccaudit.findings.messages import Messages, messages
 from ccaudit.findings.models import (
     AttestationRef,
     CheckFinding,
@@ -136,8 +137,9 @@ def evaluate(
         progress("checks", "", len(checks), len(checks))
     files = export_offending(engine, results, out_dir, settings.parquet_threshold_rows)
     attestations = _attestations(engine, supplied)
+    words = messages(settings.content_paths)
     findings = [
-        _finding(req, content, results, profile, attestations.get(req.id), manifest, files)
+        _finding(req, content, results, profile, attestations.get(req.id), manifest, files, words)
         for req in requirements
     ]
     counts = {s.value: sum(1 for f in findings if f.status is s) for s in Status}
@@ -199,10 +201,12 @@ def _finding(
     attestation: dict[str, Any] | None,
     manifest: Manifest,
     files: dict[str, str],
+    words: Messages,
 ) -> Finding:
     req_results = [results[c.id] for c in map(content.checks.get, req.checks) if c.id in results]
     decision = decide(req, profile, req_results, attestation)
     in_scope = decision.status is not Status.NOT_APPLICABLE
+    english = words.reasons_text(decision.reasons, "en")  # kept for readers of findings.json 1.0
     checks = [_check_finding(r, req, manifest, files) for r in req_results] if in_scope else []
     return Finding(
         requirement_id=req.id,
@@ -211,8 +215,9 @@ def _finding(
         title_zh=req.text.zh_tw,
         obligation=(req.obligation.value if req.obligation else "shall"),
         status=decision.status,
-        summary="; ".join(decision.reasons),
-        reasons=decision.reasons,
+        summary="; ".join(english),
+        reasons=english,
+        reason_codes=decision.reasons,
         checks=checks,
         attestation=AttestationRef(
             result=attestation["result"], attested_by=attestation["attested_by"],

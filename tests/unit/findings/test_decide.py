@@ -10,7 +10,8 @@ from ccaudit.checks.models import Check, CheckMetadata, CheckOutcome
 from ccaudit.checks.runner import CheckResult
 from ccaudit.evidence.models import Text
 from ccaudit.findings.decide import decide
-from ccaudit.findings.models import Status
+from ccaudit.findings.messages import messages
+from ccaudit.findings.models import Reason, Status
 
 T = Text.model_validate({"en": "x", "zh-TW": "x"})
 
@@ -29,8 +30,12 @@ def _result(offending: int = 0, compensated: int = 0, expired: int = 0, missing:
     outcome = CheckOutcome.FAILED if offending else CheckOutcome.PASSED
     result = CheckResult(check, outcome, offending=offending, compensated=compensated, expired_only=expired)
     result.measures = ["CM-1"] if compensated else []
-    result.expired_measures = [{"measure_id": "CM-OLD", "review_by": "2026-06-30"}] if expired else []
+    result.expired_measures = [{"measure_id": "CM-OLD", "review_by": "2026-06-30", "rows": 1}] if expired else []
     return result
+
+
+def _say(reasons: list[Reason], lang: str = "en") -> str:
+    return " / ".join(messages().reasons_text(reasons, lang))
 
 
 PROFILE = {"uses_cloud": True, "has_iot": False, "allows_byod": None}
@@ -57,13 +62,16 @@ def test_an_advisable_part_of_a_shall_item_is_an_observation() -> None:
 def test_every_gap_covered_by_a_valid_measure_is_compensated_not_compliant() -> None:
     decision = decide(_req(), PROFILE, [_result(offending=2, compensated=2)], None)
     assert decision.status is Status.COMPENSATED
-    assert "CM-1" in decision.reasons[0]
+    assert decision.reasons[0].code == "offending_all_compensated"
+    assert "CM-1" in _say(decision.reasons) and "CM-1" in _say(decision.reasons, "zh-TW")
 
 
 def test_an_expired_measure_no_longer_compensates_and_the_finding_says_so() -> None:
     decision = decide(_req(), PROFILE, [_result(offending=2, compensated=1, expired=1)], None)
     assert decision.status is Status.NON_COMPLIANT
-    assert "expired" in decision.reasons[0] and "CM-OLD" in decision.reasons[0]
+    said = _say(decision.reasons)
+    assert "1 offending row(s) not compensated" in said and "CM-OLD, expired (review by 2026-06-30)" in said
+    assert "CM-OLD" in _say(decision.reasons, "zh-TW") and "不再具補償效力" in _say(decision.reasons, "zh-TW")
 
 
 def test_missing_evidence_is_needs_review_never_compliant() -> None:
@@ -78,7 +86,9 @@ def test_a_gap_outweighs_missing_evidence_elsewhere() -> None:
 def test_scope_flag_false_is_not_applicable_with_the_reason() -> None:
     decision = decide(_req(applies_if="has_iot"), PROFILE, [_result(offending=5)], None)
     assert decision.status is Status.NOT_APPLICABLE
-    assert "has_iot" in decision.reasons[0]
+    assert decision.reasons[0] == Reason(code="out_of_scope", params={"flag": "has_iot"})
+    assert _say(decision.reasons) == "out of scope: firm profile states has_iot = false"
+    assert _say(decision.reasons, "zh-TW") == "不適用：公司基本資料載明「使用物聯網設備」為否"
 
 
 def test_unknown_scope_is_needs_review() -> None:
