@@ -197,6 +197,7 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         dev["acquired_on"][i] = as_of - int(rng.integers(0, 300)) * day
         dev["last_security_update_on"][i] = max(dev["acquired_on"][i], dev["last_security_update_on"][i])
         dev["certification"][i] = None if k % 2 == 0 else "無"
+    dev["acquired_on"][blocks["cert"][1]] = np.datetime64("NaT")  # undated: reported, never passed
     planted.fail("iot_device_certified", *keys("cert"))
 
     port_keys: list[str] = []
