@@ -3,6 +3,8 @@ its header row, no row is cut across two pages, and no heading is left at the fo
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from ccaudit.reports import fonts, from_result_dir
+from ccaudit.reports.model import ReportInput
 from ccaudit.reports.report_to_html import render_html
 from ccaudit.settings import Settings
 
@@ -56,13 +59,20 @@ def _walk(box: Any, page: int, table: Any = None, header: bool = False) -> Itera
 
 
 @pytest.fixture(scope="module")
-def placed(result_dir: Path, settings: Settings) -> list[Placed]:
+def inp(result_dir: Path, settings: Settings) -> ReportInput:
+    return from_result_dir.load(result_dir, settings)
+
+
+@pytest.fixture(scope="module")
+def document(inp: ReportInput) -> Any:
     from weasyprint import HTML
 
-    inp = from_result_dir.load(result_dir, settings)
     # 60 rows of the big check: its appendix table runs over several landscape pages
-    html = render_html(inp, "zh-TW", max_rows=60, embed_fonts=False)
-    document = HTML(string=html).render()
+    return HTML(string=render_html(inp, "zh-TW", max_rows=60, embed_fonts=False)).render()
+
+
+@pytest.fixture(scope="module")
+def placed(document: Any) -> list[Placed]:
     # the layout tree of each page (WeasyPrint's document API keeps it on the page)
     return [p for n, page in enumerate(document.pages) for p in _walk(page._page_box, n)]
 
@@ -105,3 +115,13 @@ def test_a_heading_stays_with_the_first_row_of_its_table(placed: list[Placed]) -
                 assert heading.page == p.page, heading.element.text
     assert len(seen) >= 3
     assert BIG_CHECK_ROWS > 60
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_evidence_list_shows_every_sha256_in_full(inp: ReportInput, document: Any, tmp_path: Path) -> None:
+    pdf = tmp_path / "r.pdf"
+    document.write_pdf(str(pdf))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "查核證據清單" in text
+    assert inp.data.evidence and all(e.sha256 in text for e in inp.data.evidence)
