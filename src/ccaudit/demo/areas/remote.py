@@ -5,7 +5,8 @@ What a firm's IT department hands in for remote work:
   time, ISO with 'T' (UTF-8 with BOM), UTC instants with 'Z' after the gateway was switched to UTC,
   '+08:00' offsets, one month in Big5 with Chinese headers, ROC timestamps ('115/03/02 上午 09:05:12')
   and Chinese MFA names, and one month in Parquet;
-- the remote operation log (Parquet, about 0.3 entries a session plus the first log-in of every day);
+- the remote operation log (Parquet: the log-in of every session plus about 0.3 operations a session,
+  a quarter of them from a system that records no session ID);
 - the endpoint register (Excel, Chinese headers, V/X), the remote permissions (UTF-8 with BOM), the
   gateway register (Excel, ROC dates), the advisory feed (NDJSON) and the remote-work training
   records (CSV with ROC dates and Chinese topic names).
@@ -13,7 +14,7 @@ What a firm's IT department hands in for remote work:
 Sessions are drawn vectorised for the active remote-allowed people, inside their role's connection
 hours (Asia/Taipei), mostly on weekdays. Everything that is not a planted gap is clean by
 construction: sessions end within their role's window, every remote user has a session in the last
-60 days, every day with sessions has a log entry, leavers connect only until their last day. Around it
+60 days, every session has a logged operation, leavers connect only until their last day. Around it
 sit clean boundary rows: a session exactly 90 days before the as-of date written as a UTC instant of
 the day before, training and a gateway update exactly 12 months back, and out-of-window sessions with
 gaps (the day before the window, and the night after the as-of date written as 2026-11-30T16:30:00Z)
@@ -42,10 +43,11 @@ LOG_RATE = 0.3
 DORMANT_DAYS = 90  # as in remote_account_not_dormant's vars
 RECENT_DAYS = 60  # every ordinary remote user has a session within this many days of the as-of date
 VENDOR = "VND-0042"  # a vendor's shared account that is in no register
+OPERATIONS_CHECK = "remote_operations_match_sessions"
 CHECKS = (
     "remote_account_not_dormant", "remote_channel_encrypted", "remote_endpoint_controls_apps",
     "remote_endpoint_protects_client_data", "remote_gateway_not_known_vulnerable",
-    "remote_gateway_updated_within_year", "remote_login_used_mfa", "remote_operation_log_has_no_gaps",
+    "remote_gateway_updated_within_year", "remote_login_used_mfa", "remote_operations_match_sessions",
     "remote_permission_within_role", "remote_session_record_complete", "remote_session_within_allowed_hours",
     "remote_user_authorized", "remote_workers_trained_within_year",
 )
@@ -211,8 +213,7 @@ def generate(ctx: FirmContext) -> None:
     roles = _role_windows(ctx)
     plan = _plan(ctx, roles)
     sessions, written = _sessions(ctx, plan, roles)
-    gap_days = _plant_log_gaps(ctx, sessions)
-    _operation_log(ctx, sessions, written, gap_days)
+    _operation_log(ctx, sessions, written)
     _write_sessions(ctx, sessions, written)
     _endpoints(ctx)
     _permissions(ctx)
@@ -513,34 +514,16 @@ def _plant_session_gaps(
 # --- operation log -------------------------------------------------------------------------------
 
 
-def _plant_log_gaps(ctx: FirmContext, s: Sessions) -> list[np.datetime64]:
-    """Two weekdays whose operation log was lost: one reconstructed under a valid measure."""
-    window_start = np.datetime64(ctx.as_of - relativedelta(months=12), "D")
-    days = np.unique(s.start.astype("datetime64[D]"))
-    days = days[(days >= window_start) & (days <= np.datetime64(ctx.as_of, "D"))]
-    weekdays = days[((days.astype(np.int64) + 3) % 7) < 5]
-    if len(weekdays) < 10:
-        return []
-    targets = [np.datetime64(ctx.as_of - dt.timedelta(days=d), "D") for d in (137, 44)]
-    gaps = [weekdays[np.argmin(np.abs((weekdays - t).astype(np.int64)))] for t in targets]
-    first, second = (str(g) for g in gaps)
-    ctx.measures.append({
-        "measure_id": "CM-RW-003", "requirement_id": "12.5.4", "check_id": "remote_operation_log_has_no_gaps",
-        "subject": first, "description": "日誌收集中斷，已自下單及交割系統稽核軌跡重建當日操作紀錄",
-        "approved_by": "稽核主管", "approved_on": dt.date.fromisoformat(first) + dt.timedelta(days=9),
-        "review_by": ctx.as_of + dt.timedelta(days=200),
-    })
-    ctx.planted.fail("remote_operation_log_has_no_gaps", first, compensated=True)
-    ctx.planted.fail("remote_operation_log_has_no_gaps", second)
-    return gaps
+def _operation_log(ctx: FirmContext, s: Sessions, w: Written) -> None:
+    """A log-in entry at the start of every session (naming it) and operations within about LOG_RATE
+    of the sessions; the order system's entries (about a quarter) name no session and link by time.
 
-
-def _operation_log(ctx: FirmContext, s: Sessions, w: Written, gaps: list[np.datetime64]) -> None:
-    """The log-in of each day's first session, and operations of about LOG_RATE of the sessions."""
+    Planted: two sessions whose entries were lost (one reconstructed under a valid measure), an
+    operation naming a session the gateway export lacks, and one by a person with no session then."""
     rng = ctx.rng
-    day = s.start.astype("datetime64[D]")
-    _, first_of_day = np.unique(day, return_index=True)  # sessions are sorted by start
-    sampled = np.flatnonzero(rng.random(len(s)) < LOG_RATE)
+    n = len(s)
+    incomplete = w.no_end | w.backwards  # no usable end: only their log-in, which is surely inside them
+    sampled = np.flatnonzero((rng.random(n) < LOG_RATE) & ~incomplete)
     duration = np.maximum((s.end[sampled] - s.start[sampled]).astype(np.int64), 60)
     at = s.start[sampled] + (rng.random(len(sampled)) * duration).astype("timedelta64[s]")
     # Operations: the functions of the session holder's role (a role x function table, padded).
@@ -549,21 +532,89 @@ def _operation_log(ctx: FirmContext, s: Sessions, w: Written, gaps: list[np.date
     table = np.array([f + [f[0]] * (width - len(f)) for f in functions], dtype=object)
     counts = np.array([len(f) for f in functions])
     pick = (rng.random(len(sampled)) * counts[s.role[sampled]]).astype(np.int64)
-    operation = table[s.role[sampled], pick]
     systems = np.vectorize(lambda f: FUNCTION_SYSTEM.get(f, "業務系統"), otypes=[object])(table)
-    system = systems[s.role[sampled], pick]
-    idx = np.concatenate([first_of_day, sampled])
-    occurred = np.concatenate([s.start[first_of_day], at])
-    operation = np.concatenate([np.full(len(first_of_day), "login", dtype=object), operation])
-    system = np.concatenate([np.full(len(first_of_day), "遠端存取閘道", dtype=object), system])
-    keep = ~np.isin(occurred.astype("datetime64[D]"), np.array(gaps, dtype="datetime64[D]"))
-    order = np.argsort(occurred[keep], kind="stable")
-    idx, occurred, operation, system = (a[keep][order] for a in (idx, occurred, operation, system))
+    every = np.arange(n)
+    idx = np.concatenate([every, sampled])
+    occurred = np.concatenate([s.start, at])
+    operation = np.concatenate([np.full(n, "login", dtype=object), table[s.role[sampled], pick]])
+    system = np.concatenate([np.full(n, "遠端存取閘道", dtype=object), systems[s.role[sampled], pick]])
+    unnamed = np.zeros(len(idx), dtype=bool)
+    unnamed[n:] = rng.random(len(sampled)) < 0.25
+    session_id = w.ids[idx].astype(object)
+    session_id[unnamed] = None
+    planted = np.full(len(idx), "", dtype=object)
+
+    lost, extra = _plant_operation_gaps(ctx, s, w)
+    keep = ~np.isin(idx, lost)
+    for i in lost:  # nor may an entry that names no session fall inside a lost session by its time
+        inside = (s.person[idx] == s.person[i]) & (occurred >= s.start[i]) & (occurred <= s.end[i])
+        keep &= ~(inside & unnamed)
+    cols = [a[keep] for a in (idx, occurred, operation, system, session_id, planted)]
+    person = w.names[s.person[cols[0]]]
+    for who, when, sid, op_system, op in extra:
+        person = np.append(person, who)
+        cols = [np.append(c, v) for c, v in zip(cols, (-1, when, op, op_system, sid, "planted"), strict=True)]
+    order = np.argsort(cols[1], kind="stable")
+    _, occurred, operation, system, session_id, planted = (c[order] for c in cols)
+    person = person[order]
+    log_ids = _numbered("L", len(order), 9)
+    for k in np.flatnonzero(planted == "planted"):
+        ctx.planted.fail(OPERATIONS_CHECK, f"{session_id[k] or ''}|{log_ids[k]}")
     ctx.writer.write("remote_operation_log", {
-        "log_id": _numbered("L", len(idx), 9),
-        "session_id": w.ids[idx], "person_id": w.names[s.person[idx]], "occurred_at": occurred,
+        "log_id": log_ids, "session_id": session_id, "person_id": person, "occurred_at": occurred,
         "system": system, "operation": operation,
     }, Style(fmt="parquet"), name=f"遠距操作紀錄_{ctx.as_of.year - 1911}")
+
+
+def _plant_operation_gaps(
+    ctx: FirmContext, s: Sessions, w: Written
+) -> tuple[list[int], list[tuple[str, Any, str | None, str, str]]]:
+    """Sessions to lose from the log, and operations to add that no session covers; records the keys
+    of the lost sessions (the added operations get theirs once numbered)."""
+    rng = ctx.rng
+    window_start = np.datetime64(ctx.as_of - relativedelta(months=12) + dt.timedelta(days=2), "D")
+    as_of_day = np.datetime64(ctx.as_of, "D")
+    usable = ~s.special & ~w.no_end & ~w.backwards & (s.start >= window_start) & (s.start < as_of_day)
+    # Each plant on a different person: a measure names a person and must cover only its own gap.
+    first = np.full(int(s.person.max()) + 1, len(s))
+    np.minimum.at(first, s.person, np.arange(len(s)))  # each person's first session (sorted by start)
+    candidates = [int(i) for i in rng.permutation(np.flatnonzero(usable))]
+    people: list[int] = []
+    chosen: list[int] = []
+    for i in candidates:
+        if int(s.person[i]) not in people:
+            chosen.append(i)
+            people.append(int(s.person[i]))
+        if len(chosen) == 3:
+            break
+    # The stray operation comes three hours before its person's first session, which starts well
+    # inside the window; no other plant involves that person.
+    has = first < len(s)
+    later = np.zeros(len(first), dtype=bool)
+    later[has] = (s.start[first[has]] >= window_start + np.timedelta64(1, "D")) & ~s.special[first[has]]
+    later[people] = False
+    strays = first[later]
+    if len(chosen) < 3 or not len(strays):
+        return [], []
+    covered, open_gap, ghost_at = chosen
+    for i in (covered, open_gap):
+        ctx.planted.fail(OPERATIONS_CHECK, f"{w.ids[i]}|", compensated=i == covered)
+    pid = w.names[s.person[covered]]
+    ctx.measures.append({
+        "measure_id": "CM-RW-003", "requirement_id": "12.5.4", "check_id": OPERATIONS_CHECK,
+        "subject": str(pid), "description": "日誌收集中斷，已自下單及交割系統稽核軌跡重建該連線之操作紀錄",
+        "approved_by": "稽核主管", "approved_on": ctx.as_of - dt.timedelta(days=30),
+        "review_by": ctx.as_of + dt.timedelta(days=200),
+    })
+    ghost_sid = f"S{len(s) + 1:08d}"  # one past the export's last session: a cut-off export
+    stray = strays[int(rng.integers(len(strays)))]
+    extra: list[tuple[str, Any, str | None, str, str]] = [
+        (str(w.names[s.person[ghost_at]]), s.start[ghost_at] + np.timedelta64(300, "s"), ghost_sid,
+         "下單系統", "order_entry"),
+        (str(w.names[s.person[stray]]), s.start[stray] - np.timedelta64(3 * 3600, "s"), None,
+         "客戶管理系統", "client_lookup"),
+    ]
+    return [covered, open_gap], extra
 
 
 # --- writing the sessions ------------------------------------------------------------------------
