@@ -8,8 +8,10 @@ from findings.json, with a warning.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -22,7 +24,9 @@ from ccaudit.catalog.loader import CatalogLibrary
 from ccaudit.catalog.models import Catalog
 from ccaudit.checks.loader import CheckLibrary
 from ccaudit.errors import CcauditError
-from ccaudit.findings.models import CheckFinding, EvidenceRef, Finding, InspectionReport
+from ccaudit.evidence.store import Manifest
+from ccaudit.findings.messages import messages
+from ccaudit.findings.models import CheckCounts, CheckFinding, EvidenceRef, Finding, InspectionReport, Reason
 from ccaudit.findings.sentence import render
 from ccaudit.reports.model import (
     Area,
@@ -127,7 +131,27 @@ def read_inspection(result_dir: Path) -> tuple[InspectionReport, str]:
         report = InspectionReport.model_validate_json(raw)
     except ValidationError as exc:
         raise ReportError(f"{path} does not match the findings.json contract: {exc}") from exc
+    _check_dates(path, report)
+    _check_one_run(result_dir, report)
     return report, hashlib.sha256(raw).hexdigest()
+
+
+def _check_one_run(result_dir: Path, report: InspectionReport) -> None:
+    """findings.json and evidence/manifest.json must come from the same inspection run."""
+    path = result_dir / "evidence" / "manifest.json"
+    if not path.is_file():
+        return  # findings.json alone (another tool wrote it): nothing to compare with
+    try:
+        manifest = Manifest.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise ReportError(f"{path} is not an evidence manifest: {exc}") from None
+    again = "; inspect the evidence again into a new folder"
+    if manifest.run_id != report.run_id:
+        raise ReportError(f"{result_dir} mixes two inspection runs: findings.json is run {report.run_id}, "
+                          f"evidence/manifest.json run {manifest.run_id}{again}")
+    if {e.sha256 for e in report.evidence} != {e.sha256 for e in manifest.files}:
+        raise ReportError(f"{result_dir} mixes two inspection runs: findings.json names other evidence files "
+                          f"than evidence/manifest.json{again}")
 
 
 def load(result_dir: Path, settings: Settings, previous: Path | None = None) -> ReportInput:
@@ -141,8 +165,49 @@ def load(result_dir: Path, settings: Settings, previous: Path | None = None) -> 
         before = {f.requirement_id: Result.of(f.status) for f in last.findings}
         for row in data.requirements:
             row.previous_result = before.get(row.id)
-    files = {c.check_id: c.offending_file for f in report.findings for c in f.checks if c.offending_file}
-    return ReportInput(data, ResultDirRows(result_dir, files))
+    return ReportInput(data, ResultDirRows(result_dir, _offending_files(result_dir, report)))
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _check_dates(path: Path, report: InspectionReport) -> None:
+    """The dates every format prints (and the JSON Schema types as dates), refused before any is written."""
+    dates = [("as_of", report.as_of), ("catalog_effective_from", report.catalog_effective_from)]
+    dates += [(f"effective_date of {e.original_name}", e.effective_date) for e in report.evidence
+              if e.effective_date is not None]
+    for name, value in dates:
+        if not _is_date(value):
+            raise ReportError(f"{path}: {name} is {value!r}, not a date like 2026-11-30")
+    try:
+        dt.datetime.fromisoformat(report.generated_at.replace("Z", "+00:00"))
+    except ValueError:
+        raise ReportError(f"{path}: generated_at is {report.generated_at!r}, not an ISO timestamp") from None
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return _DATE.fullmatch(value) is not None and dt.date.fromisoformat(value) is not None
+    except ValueError:  # 2026-02-30
+        return False
+
+
+def _offending_files(result_dir: Path, report: InspectionReport) -> dict[str, str]:
+    """Each check's offending-row file: one that findings.json names but the folder lacks is an error,
+    never a check silently shown without its rows."""
+    root = result_dir.resolve()
+    files: dict[str, str] = {}
+    for finding in report.findings:
+        for c in finding.checks:
+            if not c.offending_file:
+                continue
+            path = (root / c.offending_file).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                where = "lies outside the result folder" if not path.is_relative_to(root) else "is missing"
+                raise ReportError(f"{result_dir / FINDINGS} names {c.offending_file} for the offending rows of "
+                                  f"{c.check_id}, but that file {where}")
+            files[c.check_id] = c.offending_file
+    return files
 
 
 def previous_summary(report: InspectionReport) -> PreviousSummary:
@@ -207,18 +272,16 @@ def _evidence(ref: EvidenceRef) -> EvidenceItem:
 
 def _check(c: CheckFinding, labels: Labels) -> CheckSummary:
     label = labels.checks.get(c.check_id)
+    words = messages()
     samples = []
     for i, sentence in enumerate(c.sample_sentences):
-        zh = render(label.sentence_zh, c.sample[i]) if label and i < len(c.sample) else sentence
+        # the zh sentence is rendered again from the stored row, its codes and stock phrases labelled
+        zh = render(label.sentence_zh, words.row(c.sample[i], "zh-TW")) if label and i < len(c.sample) else sentence
         samples.append(Texts(en=sentence, zh=zh))
     return CheckSummary(
-        check_id=c.check_id,
+        **c.model_dump(include=set(CheckCounts.model_fields)),
         title=label.title if label else Texts(en=c.title, zh=c.title),
-        outcome=c.outcome, severity=c.severity, obligation=c.obligation,
-        offending_count=c.offending_count, compensated_count=c.compensated_count,
-        expired_compensation_count=c.expired_compensation_count, missing_datasets=list(c.missing_datasets),
-        samples=samples, compensating_measures=list(c.compensating_measures),
-        evidence=[e.sha256 for e in c.evidence],
+        samples=samples, evidence=[e.sha256 for e in c.evidence],
         remediation=label.remediation if label else None,
     )
 
@@ -243,6 +306,9 @@ def _requirement(finding: Finding, checks: list[CheckSummary], cat: Catalog | No
         obligation=finding.obligation,
         result=Result.of(finding.status),
         reasons=list(finding.reasons),
+        # findings.json 1.0 kept reasons as English text only: shown as written
+        reason_codes=list(finding.reason_codes) or [
+            Reason(code="legacy_text", params={"text": r}) for r in finding.reasons],
         checks=checks,
         evidence=list(evidence.values()),
         compensating_measures=sorted({m for c in finding.checks for m in c.compensating_measures}),

@@ -16,9 +16,10 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccaudit.errors import CcauditError
-from ccaudit.findings.models import STATUS_LABELS, Status
+from ccaudit.findings.models import STATUS_LABELS, CheckCounts, Reason, Status
 
-REPORT_SCHEMA_VERSION = "1.0"
+# 1.1: requirements[].reason_codes (the reasons as codes with parameters, in any language)
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class ReportError(CcauditError):
@@ -103,24 +104,13 @@ class EvidenceItem(BaseModel):
     effective_date: str | None = None
 
 
-class CheckSummary(BaseModel):
-    check_id: str
+class CheckSummary(CheckCounts):
+    """A check's outcome (the fields findings.models.CheckCounts defines once) with its display texts."""
+
     title: Texts
-    outcome: str  # passed | failed | missing_evidence
-    severity: str
-    obligation: str
-    offending_count: int = 0
-    compensated_count: int = 0
-    expired_compensation_count: int = 0
-    missing_datasets: list[str] = Field(default_factory=list)
     samples: list[Texts] = Field(default_factory=list, description="sample offending rows as sentences")
-    compensating_measures: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list, description="SHA-256 of the files the check read")
     remediation: Texts | None = Field(default=None, description="the check's recommended fix (guidance only)")
-
-    @property
-    def uncovered(self) -> int:
-        return max(self.offending_count - self.compensated_count, 0)
 
 
 class Remediation(BaseModel):
@@ -153,7 +143,8 @@ class RequirementRow(BaseModel):
     text: Texts
     obligation: str
     result: Result
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="reason_codes in English (as stored)")
+    reason_codes: list[Reason] = Field(default_factory=list)
     checks: list[CheckSummary] = Field(default_factory=list)
     evidence: list[EvidenceItem] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list, description="gaps an auditor wrote down")

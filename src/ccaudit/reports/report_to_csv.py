@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ccaudit import csvsafe
 from ccaudit.reports import texts
-from ccaudit.reports.model import ReportData, ReportInput
+from ccaudit.reports.model import ReportData, ReportInput, is_zh
 from ccaudit.reports.report_to_json import FORMAT
 
 REQUIREMENT_COLUMNS = [
@@ -67,8 +67,9 @@ def write_csv(inp: ReportInput, out_dir: Path, lang: str, max_rows: int | None =
     ]
     for entry in data.offending:
         columns = inp.rows.columns(entry.check_id)
-        if columns:
-            written.append(_write(out_dir / "offending" / f"{entry.check_id}.csv", columns,
-                                  inp.rows.iter_rows(entry.check_id, max_rows)))
+        if columns:  # in English as stored; in Chinese with labelled headers and stock values
+            view = texts.OffendingView(columns, lang, keep_twins=not is_zh(lang))
+            written.append(_write(out_dir / "offending" / f"{entry.check_id}.csv", view.headers,
+                                  map(view.cells, inp.rows.iter_rows(entry.check_id, max_rows))))
     return written
 

@@ -83,12 +83,13 @@ def _appendix(inp: ReportInput, lang: str, max_rows: int | None) -> list[dict[st
         columns = inp.rows.columns(entry.check_id)
         if not columns:
             continue
-        rows = list(inp.rows.iter_rows(entry.check_id, max_rows))  # at most max_rows: what is printed
+        view = texts.OffendingView(columns, lang)
+        rows = [view.cells(r) for r in inp.rows.iter_rows(entry.check_id, max_rows)]  # at most what is printed
         blocks.append({
-            "check_id": entry.check_id, "title": entry.title.get(lang), "columns": columns, "rows": rows,
+            "check_id": entry.check_id, "title": entry.title.get(lang), "columns": view.headers, "rows": rows,
             "requirements": ", ".join(entry.requirement_ids),
             "shown_line": t("shown", lang, count=entry.count, shown=len(rows)),
-            "mono": [c.endswith("sha256") or c == "_file" for c in columns],
+            "mono": [c.endswith("sha256") or c == "_file" for c in view.columns],
         })
     return blocks
 

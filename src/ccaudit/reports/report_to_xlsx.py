@@ -9,7 +9,7 @@ from pathlib import Path
 from ccaudit.reports import deficiencies, texts
 from ccaudit.reports.model import OffendingSet, ReportData, ReportInput, Result, is_zh
 from ccaudit.reports.texts import t
-from ccaudit.reports.xlsx_sheets import Book, table_sheet
+from ccaudit.reports.xlsx_sheets import Book, display_width, table_sheet
 
 DEFAULT_MAX_ROWS = 10_000
 EXCEL_ROWS = 1_048_576
@@ -106,9 +106,10 @@ def write_offending_sheets(book: Book, inp: ReportInput, lang: str, max_rows: in
             continue
         limit = EXCEL_ROWS - 3 if max_rows is None else min(max_rows, EXCEL_ROWS - 3)  # title, count, header
         shown = min(entry.count, limit)
-        table_sheet(book, entry.check_id, offending_title(entry, lang, shown), columns,
-                    [max(12, min(40, len(c) + 4)) for c in columns],
-                    inp.rows.iter_rows(entry.check_id, limit), wrap=False)
+        view = texts.OffendingView(columns, lang)
+        table_sheet(book, entry.check_id, offending_title(entry, lang, shown), view.headers,
+                    [max(12, min(40, display_width(h) + 4)) for h in view.headers],
+                    map(view.cells, inp.rows.iter_rows(entry.check_id, limit)), wrap=False)
 
 
 def book_comment(data: ReportData) -> str:

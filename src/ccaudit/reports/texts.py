@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ccaudit.findings.messages import messages
 from ccaudit.reports.model import ReportData, RequirementRow, Result, is_zh
 
 L: dict[str, tuple[str, str]] = {
@@ -140,7 +141,8 @@ def gap_lines(row: RequirementRow, lang: str) -> list[str]:
 
 def evidence_lines(row: RequirementRow, lang: str) -> list[str]:
     if is_zh(lang):
-        return [f"{e.dataset}：{e.name}（{e.rows:,} 筆，SHA-256 {e.sha256[:16]}）" for e in row.evidence]
+        title = messages().dataset_title
+        return [f"{title(e.dataset, lang)}：{e.name}（{e.rows:,} 筆，SHA-256 {e.sha256[:16]}）" for e in row.evidence]
     return [f"{e.dataset}: {e.name} ({e.rows:,} rows, SHA-256 {e.sha256[:16]})" for e in row.evidence]
 
 
@@ -148,7 +150,9 @@ def missing_lines(row: RequirementRow, lang: str) -> list[str]:
     missing = sorted({d for c in row.checks for d in c.missing_datasets})
     if not missing:
         return []
-    return [("缺少證據：" if is_zh(lang) else "Evidence not supplied: ") + ", ".join(missing)]
+    if is_zh(lang):
+        return ["缺少證據：" + "、".join(messages().dataset_title(d, lang) for d in missing)]
+    return ["Evidence not supplied: " + ", ".join(missing)]
 
 
 def note_lines(row: RequirementRow, lang: str) -> list[str]:
@@ -161,7 +165,14 @@ def note_lines(row: RequirementRow, lang: str) -> list[str]:
         lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + text)
     if row.comment:
         lines.append(row.comment)
-    return lines + list(row.reasons)
+    return lines + reason_lines(row, lang)
+
+
+def reason_lines(row: RequirementRow, lang: str) -> list[str]:
+    """The stored reasons in the report's language (English text where only text was stored)."""
+    if row.reason_codes:
+        return messages().reasons_text(row.reason_codes, lang)
+    return list(row.reasons)
 
 
 def improvement_lines(row: RequirementRow) -> list[str]:
@@ -174,3 +185,34 @@ def owner(row: RequirementRow) -> str:
 
 def due(row: RequirementRow) -> str:
     return row.due or ", ".join(dict.fromkeys(r.due for r in row.remediation if r.due))
+
+
+class OffendingView:
+    """Offending-row columns as a report shows them: headers and stock values in the report's
+    language. A check may write a column twice (`problem` and `problem_zh`): a report shows the one in
+    its language; `keep_twins` keeps both (CSV in English, which stays as stored)."""
+
+    def __init__(self, columns: list[str], lang: str, keep_twins: bool = False) -> None:
+        self.lang = lang
+        names = set(columns)
+        zh = is_zh(lang)
+
+        def shown(name: str) -> bool:
+            if keep_twins:
+                return True
+            if zh:
+                return f"{name}_zh" not in names
+            return not (name.endswith("_zh") and name[:-3] in names)
+
+        self.index = [i for i, c in enumerate(columns) if shown(c)]
+        self.columns = [columns[i] for i in self.index]
+        words = messages()
+        self.headers = [words.column(c, lang) for c in self.columns]
+        self._words = words
+
+    def cells(self, row: list[str]) -> list[str]:
+        if not is_zh(self.lang):
+            return [row[i] if i < len(row) else "" for i in self.index]
+        value = self._words.value
+        return [value(c, row[i], self.lang) if i < len(row) else "" for c, i in zip(self.columns, self.index,
+                                                                                     strict=True)]

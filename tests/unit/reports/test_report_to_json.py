@@ -25,7 +25,7 @@ def _validator(ref: str | None = None) -> jsonschema.Draft202012Validator:
     root = schema()
     jsonschema.Draft202012Validator.check_schema(root)
     target = {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]} if ref else root
-    return jsonschema.Draft202012Validator(target)
+    return jsonschema.Draft202012Validator(target, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def test_json_validates_against_the_published_schema(inp: ReportInput, tmp_path: Path) -> None:
@@ -67,6 +67,6 @@ def test_csv_rows_validate_against_the_schema(inp: ReportInput, tmp_path: Path) 
     assert [r["requirement_id"] for r in rows] == [r.id for r in inp.data.requirements]
     with written[0].open(encoding="utf-8-sig", newline="") as handle:
         info = {r["key"]: r["value"] for r in csv.DictReader(handle)}
-    assert info["catalog_version"] == str(inp.data.catalog.version) and info["schema_version"] == "1.0"
+    assert info["catalog_version"] == str(inp.data.catalog.version) and info["schema_version"] == "1.1"
     offending = tmp_path / "csv" / "offending" / f"{inp.data.offending[0].check_id}.csv"
     assert len(offending.read_text(encoding="utf-8-sig").splitlines()) == 11
