@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -82,10 +85,45 @@ def generate(
     max_rows: int | None = None,
     on: dt.date | None = None,
 ) -> list[Path]:
-    """Write each format into `out`; `max_rows` overrides each format's own appendix length."""
-    from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
+    """Write each format into `out`; `max_rows` overrides each format's own appendix length.
 
-    out.mkdir(parents=True, exist_ok=True)
+    Every format is written into a temporary folder inside `out` first and moved into place only when
+    all of them were written, so a failure leaves `out` as it was (no report from one run beside
+    another's)."""
+    staging = _staging(out)
+    try:
+        written = _write_formats(inp, formats, staging, lang, settings, max_rows, on)
+        _move_into_place(staging, out)
+    except OSError as exc:
+        raise ReportError(f"cannot write the reports into {out}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / p.relative_to(staging) for p in written]
+
+
+def _staging(out: Path) -> Path:
+    """A temporary folder on the same file system as `out`, so the final moves are renames."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".ccaudit-report-", dir=out))
+    except OSError as exc:
+        raise ReportError(f"cannot write the reports into {out}: {exc.strerror or exc}") from None
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    for item in sorted(staging.iterdir()):
+        target = out / item.name
+        if target.is_dir() and not target.is_symlink():  # csv/, oscal/: last run's folder goes whole
+            old = staging / f".old-{item.name}"
+            os.replace(target, old)
+        os.replace(item, target)
+
+
+def _write_formats(
+    inp: ReportInput, formats: Sequence[str], out: Path, lang: str, settings: Settings,
+    max_rows: int | None, on: dt.date | None,
+) -> list[Path]:
+    from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
     from ccaudit.reports.report_to_pdf import DEFAULT_MAX_ROWS as PDF_ROWS
 
     rows = {"xlsx": report_to_xlsx.DEFAULT_MAX_ROWS, "html": report_to_html.DEFAULT_MAX_ROWS,
