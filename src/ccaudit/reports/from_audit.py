@@ -251,6 +251,8 @@ def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) ->
         labels, warnings = load_labels(settings, snap.catalog_id, snap.catalog_version)
         data = from_snapshot(snap, labels, previous)
         data.warnings.extend(warnings)
-        yield ReportInput(data, AuditRows(service.db, run_of_checks(snap)))
+        # each attached run keeps its evidence files under <data_dir>/runs/<uid>/evidence/blobs
+        blobs = tuple(service.runs_dir / run.uid / "evidence" / "blobs" for run in snap.runs)
+        yield ReportInput(data, AuditRows(service.db, run_of_checks(snap)), evidence_dirs=blobs)
     finally:
         service.close()

@@ -165,7 +165,8 @@ def load(result_dir: Path, settings: Settings, previous: Path | None = None) -> 
         before = {f.requirement_id: Result.of(f.status) for f in last.findings}
         for row in data.requirements:
             row.previous_result = before.get(row.id)
-    return ReportInput(data, ResultDirRows(result_dir, _offending_files(result_dir, report)))
+    return ReportInput(data, ResultDirRows(result_dir, _offending_files(result_dir, report)),
+                       evidence_dirs=(result_dir / "evidence" / "blobs",))
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -6,13 +6,14 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ccaudit.catalog.loader import CatalogLibrary
 from ccaudit.reports import from_result_dir
 from ccaudit.reports.model import ReportData, ReportError, ReportInput
+from ccaudit.reports.oscal_common import evidence_links
 from ccaudit.settings import Settings
 
 FORMATS = ("xlsx", "deficiencies", "html", "pdf", "json", "csv", "oscal")
@@ -92,7 +93,7 @@ def generate(
     another's)."""
     staging = _staging(out)
     try:
-        written = _write_formats(inp, formats, staging, lang, settings, max_rows, on)
+        written = _write_formats(inp, formats, staging, lang, settings, max_rows, on, out)
         _move_into_place(staging, out)
     except OSError as exc:
         raise ReportError(f"cannot write the reports into {out}: {exc.strerror or exc}") from None
@@ -121,8 +122,9 @@ def _move_into_place(staging: Path, out: Path) -> None:
 
 def _write_formats(
     inp: ReportInput, formats: Sequence[str], out: Path, lang: str, settings: Settings,
-    max_rows: int | None, on: dt.date | None,
+    max_rows: int | None, on: dt.date | None, final: Path,
 ) -> list[Path]:
+    """Each format into `out`; `final` is where they will be moved (OSCAL links evidence from there)."""
     from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
     from ccaudit.reports.report_to_pdf import DEFAULT_MAX_ROWS as PDF_ROWS
 
@@ -147,11 +149,16 @@ def _write_formats(
         elif fmt == "csv":
             written += report_to_csv.write_csv(inp, target, lang, limit[fmt])
         elif fmt == "oscal":
-            written += write_oscal(inp.data, target, settings)
+            links = evidence_links([e.sha256 for e in inp.data.evidence], inp.evidence_dirs,
+                                   final / OUTPUT_NAMES[fmt])
+            written += write_oscal(inp.data, target, settings, links)
     return written
 
 
-def write_oscal(data: ReportData, folder: Path, settings: Settings) -> list[Path]:
+def write_oscal(
+    data: ReportData, folder: Path, settings: Settings,
+    links: Mapping[str, str] | None = None,
+) -> list[Path]:
     from ccaudit.reports.catalog_to_oscal import write_catalog
     from ccaudit.reports.remediation_to_poam import write_poam
     from ccaudit.reports.report_to_oscal import write_assessment_results
@@ -161,8 +168,8 @@ def write_oscal(data: ReportData, folder: Path, settings: Settings) -> list[Path
                     if c.version == data.catalog.version), None)
     if catalog is not None:
         written.append(write_catalog(catalog, folder / "catalog.json"))
-    written.append(write_assessment_results(data, folder / "assessment-results.json"))
-    written.append(write_poam(data, folder / "poam.json"))
+    written.append(write_assessment_results(data, folder / "assessment-results.json", evidence_links=links))
+    written.append(write_poam(data, folder / "poam.json", evidence_links=links))
     return written
 
 

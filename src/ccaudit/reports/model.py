@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -246,7 +247,10 @@ def chunks(rows: Iterator[list[str]], size: int = 1000) -> Iterator[list[list[st
 
 @dataclass(frozen=True)
 class ReportInput:
-    """A report's data and the reader of its offending rows."""
+    """A report's data, the reader of its offending rows, and where the evidence files are kept."""
 
     data: ReportData
     rows: OffendingRows
+    # folders holding evidence files named by SHA-256 (a result folder's evidence/blobs, or each attached
+    # run's): OSCAL links each evidence resource to its file there
+    evidence_dirs: tuple[Path, ...] = ()

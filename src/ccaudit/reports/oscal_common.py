@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -86,15 +87,37 @@ def report_props(data: ReportData) -> list[dict[str, Any]]:
     return props
 
 
-def evidence_resources(data: ReportData) -> list[dict[str, Any]]:
-    """One back-matter resource per evidence file, linked to its blob by SHA-256."""
-    return [{
-        "uuid": evidence_uuid(e.sha256), "title": e.name, "description": f"{e.dataset}: {e.rows} rows",
-        "props": [prop("dataset", e.dataset), prop("rows", e.rows)]
-        + ([prop("effective-date", e.effective_date)] if e.effective_date else []),
-        "rlinks": [{"href": f"evidence/blobs/{e.sha256}",
-                    "hashes": [{"algorithm": "SHA-256", "value": e.sha256}]}],
-    } for e in data.evidence]
+def evidence_resources(data: ReportData, links: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """One back-matter resource per evidence file, carrying its SHA-256; `links` (SHA-256 -> href relative
+    to the OSCAL file) adds an rlink to the stored file. A file not stored where the report was made
+    from gets no rlink rather than one that leads nowhere."""
+    resources = []
+    for e in data.evidence:
+        resource: dict[str, Any] = {
+            "uuid": evidence_uuid(e.sha256), "title": e.name, "description": f"{e.dataset}: {e.rows} rows",
+            "props": [prop("dataset", e.dataset), prop("rows", e.rows), prop("sha256", e.sha256)]
+            + ([prop("effective-date", e.effective_date)] if e.effective_date else []),
+        }
+        href = (links or {}).get(e.sha256)
+        if href is not None:
+            resource["rlinks"] = [{"href": href, "hashes": [{"algorithm": "SHA-256", "value": e.sha256}]}]
+        else:
+            resource["remarks"] = "The file is not stored beside the results this report was made from."
+        resources.append(resource)
+    return resources
+
+
+def evidence_links(evidence: Iterable[str], evidence_dirs: Sequence[Path], oscal_dir: Path) -> dict[str, str]:
+    """SHA-256 -> the stored file's path relative to `oscal_dir` (where the OSCAL files will be), for
+    each file found in one of `evidence_dirs`."""
+    links: dict[str, str] = {}
+    for sha in evidence:
+        for folder in evidence_dirs:
+            blob = folder / sha
+            if blob.is_file():
+                links[sha] = Path(os.path.relpath(blob.resolve(), oscal_dir.resolve())).as_posix()
+                break
+    return links
 
 
 def evidence_uuid(sha256: str) -> str:

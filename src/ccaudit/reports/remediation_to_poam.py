@@ -4,6 +4,7 @@ remediation carries the owner, the due date (a milestone) and the stored status.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,10 @@ def _risk_status(row: RequirementRow) -> str:
     return "remediating" if any(r.status == "in_progress" for r in row.remediation) else "open"
 
 
-def remediation_to_poam(data: ReportData, include_observations: bool = True) -> PlanOfActionAndMilestones:
+def remediation_to_poam(
+    data: ReportData, include_observations: bool = True,
+    evidence_links: Mapping[str, str] | None = None,
+) -> PlanOfActionAndMilestones:
     key = doc_key(data)
     wanted = (*DEFICIENT, Result.OBSERVATION) if include_observations else DEFICIENT
     risks, items = [], []
@@ -89,11 +93,13 @@ def remediation_to_poam(data: ReportData, include_observations: bool = True) -> 
     }
     if risks:
         doc["risks"] = risks
-    resources = evidence_resources(data)
+    resources = evidence_resources(data, evidence_links)
     if resources:
         doc["back-matter"] = {"resources": resources}
     return PlanOfActionAndMilestones.model_validate(doc)
 
 
-def write_poam(data: ReportData, path: Path) -> Path:
-    return write_model(remediation_to_poam(data), path)
+def write_poam(
+    data: ReportData, path: Path, evidence_links: Mapping[str, str] | None = None
+) -> Path:
+    return write_model(remediation_to_poam(data, evidence_links=evidence_links), path)

@@ -3,6 +3,7 @@ observation per check (and per attestation) with its evidence linked by SHA-256,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from ccaudit.reports.oscal_common import (
     write_model,
 )
 
-SATISFIED = (Result.COMPLIANT, Result.COMPENSATED, Result.NOT_APPLICABLE)
+# out of scope is not satisfied: nothing was assessed (see _target_status)
+SATISFIED = (Result.COMPLIANT, Result.COMPENSATED)
 GAP = (Result.NON_COMPLIANT, Result.IN_REMEDIATION, Result.OBSERVATION)
 
 
@@ -87,7 +89,23 @@ def _risk(data: ReportData, row: RequirementRow, key: str, observations: list[st
     return risk
 
 
-def report_to_oscal(data: ReportData) -> AssessmentResults:
+def _target_status(row: RequirementRow) -> dict[str, Any]:
+    """OSCAL knows only satisfied / not-satisfied. A requirement out of scope was not assessed, so it is
+    never reported satisfied: not-satisfied for reason 'other', implementation-status not-applicable, and
+    the stored reason (the ccaudit result is a property of the finding too)."""
+    if row.result in SATISFIED:
+        return {"status": {"state": "satisfied", "reason": "pass"}}
+    status = {"state": "not-satisfied", "reason": "fail" if row.result in GAP else "other"}
+    if row.result is not Result.NOT_APPLICABLE:
+        return {"status": status}
+    why = "not applicable: " + ("; ".join(row.reasons) or "out of the firm's scope")
+    return {"implementation-status": {"state": "not-applicable", "remarks": why},
+            "status": {**status, "remarks": why}}
+
+
+def report_to_oscal(
+    data: ReportData, evidence_links: Mapping[str, str] | None = None
+) -> AssessmentResults:
     key = doc_key(data)
     observations, risks, findings = [], [], []
     for row in data.requirements:
@@ -99,7 +117,6 @@ def report_to_oscal(data: ReportData) -> AssessmentResults:
             risk = _risk(data, row, key, obs_ids)
             risks.append(risk)
             risk_ids.append(risk["uuid"])
-        satisfied = row.result in SATISFIED
         finding: dict[str, Any] = {
             "uuid": stable_uuid(key, "finding", row.id),
             "title": f"{row.id} {row.result.label('en')}",
@@ -108,8 +125,7 @@ def report_to_oscal(data: ReportData) -> AssessmentResults:
                       prop("obligation", row.obligation)],
             "target": {
                 "type": "objective-id", "target-id": control_id(row.id),
-                "status": {"state": "satisfied" if satisfied else "not-satisfied",
-                           "reason": "pass" if satisfied else "fail" if row.result in GAP else "other"},
+                **_target_status(row),
             },
         }
         if obs_ids:
@@ -141,11 +157,13 @@ def report_to_oscal(data: ReportData) -> AssessmentResults:
                       "remarks": "ccaudit assesses every control of the catalog named; no separate plan."},
         "results": [result],
     }
-    resources = evidence_resources(data)
+    resources = evidence_resources(data, evidence_links)
     if resources:
         doc["back-matter"] = {"resources": resources}
     return AssessmentResults.model_validate(doc)
 
 
-def write_assessment_results(data: ReportData, path: Path) -> Path:
-    return write_model(report_to_oscal(data), path)
+def write_assessment_results(
+    data: ReportData, path: Path, evidence_links: Mapping[str, str] | None = None
+) -> Path:
+    return write_model(report_to_oscal(data, evidence_links=evidence_links), path)

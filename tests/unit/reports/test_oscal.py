@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,9 @@ from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog
 from ccaudit.reports import from_result_dir
 from ccaudit.reports.catalog_to_oscal import write_catalog
+from ccaudit.reports.generate import generate
 from ccaudit.reports.model import DEFICIENT, ReportInput, Result
+from ccaudit.reports.oscal_common import evidence_links
 from ccaudit.reports.remediation_to_poam import write_poam
 from ccaudit.reports.report_to_oscal import write_assessment_results
 from ccaudit.settings import Settings
@@ -50,7 +54,8 @@ def test_catalog_validates_and_keeps_every_requirement(catalog: Catalog, tmp_pat
 def test_assessment_results_validate_and_link_evidence_by_hash(
     inp: ReportInput, catalog: Catalog, tmp_path: Path
 ) -> None:
-    path = write_assessment_results(inp.data, tmp_path / "ar.json")
+    links = evidence_links([e.sha256 for e in inp.data.evidence], inp.evidence_dirs, tmp_path)
+    path = write_assessment_results(inp.data, tmp_path / "ar.json", evidence_links=links)
     doc = AssessmentResults.oscal_read(path)
     assert doc is not None
     result = doc.results[0]
@@ -87,3 +92,59 @@ def test_oscal_output_is_reproducible(inp: ReportInput, tmp_path: Path) -> None:
     a = write_assessment_results(inp.data, tmp_path / "a.json").read_bytes()
     b = write_assessment_results(inp.data, tmp_path / "b.json").read_bytes()
     assert a == b
+
+
+def _hrefs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "href" and isinstance(v, str)] + [
+            h for v in node.values() for h in _hrefs(v)]
+    if isinstance(node, list):
+        return [h for v in node for h in _hrefs(v)]
+    return []
+
+
+def test_every_evidence_link_resolves_from_where_the_oscal_files_are(
+    make_result_dir: Callable[..., Path], settings: Settings, tmp_path: Path
+) -> None:
+    results = make_result_dir("r", big=3)
+    inp = from_result_dir.load(results, settings)
+    lost = inp.data.evidence[0]
+    (results / "evidence" / "blobs" / lost.sha256).unlink()  # a file no longer kept: no link, not a dead one
+    out = tmp_path / "reports" / "2026"
+    generate(inp, ["oscal"], out, "en", settings)
+    linked = 0
+    for name in ("assessment-results.json", "poam.json"):
+        doc = json.loads((out / "oscal" / name).read_text(encoding="utf-8"))
+        root = next(iter(doc.values()))
+        resources = {r["uuid"]: r for r in root.get("back-matter", {}).get("resources", [])}
+        for href in _hrefs(root):
+            if href.startswith("urn:"):
+                continue
+            if href.startswith("#"):
+                assert href[1:] in resources, href
+                continue
+            blob = out / "oscal" / href
+            assert blob.is_file(), href
+            assert hashlib.sha256(blob.read_bytes()).hexdigest() == Path(href).name
+            linked += 1
+        kept = {r["title"]: r for r in resources.values()}
+        assert "rlinks" not in kept[lost.name] and "not stored" in kept[lost.name]["remarks"]
+    assert linked >= 2 * (len(inp.data.evidence) - 1)
+
+
+def test_not_applicable_is_never_reported_satisfied(inp: ReportInput, tmp_path: Path) -> None:
+    doc = AssessmentResults.oscal_read(write_assessment_results(inp.data, tmp_path / "ar.json"))
+    assert doc is not None and doc.results[0].findings is not None
+    result = {r.id: r.result for r in inp.data.requirements}
+    out_of_scope = [f for f in doc.results[0].findings
+                    if result[f.target.target_id.removeprefix("art")] is Result.NOT_APPLICABLE]
+    assert out_of_scope
+    for finding in out_of_scope:
+        status = finding.target.status
+        assert status is not None and status.state.value == "not-satisfied" and status.reason == "other"
+        assert status.remarks and status.remarks.startswith("not applicable")
+        assert finding.target.implementation_status is not None
+        assert finding.target.implementation_status.state == "not-applicable"
+    satisfied = {f.target.target_id.removeprefix("art") for f in doc.results[0].findings
+                 if f.target.status is not None and f.target.status.state.value == "satisfied"}
+    assert {result[r] for r in satisfied} <= {Result.COMPLIANT, Result.COMPENSATED}
