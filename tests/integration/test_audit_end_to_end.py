@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ccaudit.audit.archive_verify import verify_archive
+from ccaudit.audit.integrity.archive_verify import verify_archive
+from ccaudit.audit.integrity.signing import generate_key, public_pem
 from ccaudit.audit.service import AuditService
-from ccaudit.audit.signing import generate_key, public_pem
 from ccaudit.findings.models import InspectionReport
 from ccaudit.settings import Settings
 

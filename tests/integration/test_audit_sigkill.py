@@ -19,8 +19,8 @@ import pytest
 from tests.unit.audit.audit_fakes import make_result_dir
 from tests.unit.audit.conftest import PG_URL, _pg_database
 
+from ccaudit.audit.integrity.signing import generate_key, public_pem
 from ccaudit.audit.service import AuditService
-from ccaudit.audit.signing import generate_key, public_pem
 from ccaudit.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -95,23 +95,36 @@ def wait_for_new_run_folder(world: World, before: set[Path], proc: subprocess.Po
     return False
 
 
+def timed(proc: subprocess.Popen[bytes]) -> float:
+    """How long a run takes on this machine, so the kills below land inside one, however fast it is."""
+    start = time.monotonic()
+    assert proc.wait(timeout=900) == 0, proc.stderr.read() if proc.stderr else ""
+    return time.monotonic() - start
+
+
 def test_killed_attach_is_all_or_nothing(tmp_path: Path, db_url: str) -> None:
     print(f"CCAUDIT_KILL_SEED={SEED}")
     rng = random.Random(SEED)
     world = World(tmp_path, db_url)
     result = make_result_dir(tmp_path / "result", offending=ROWS)
-    killed = 0
+    took = timed(world.start("alice", "audit", "attach", world.audit_id, result))
+    assert len(world.recorded_uids()) == 1
     for attempt in range(6):
         runs = world.settings.data_dir / "runs"
-        before = set(runs.glob("*")) if runs.is_dir() else set()
+        before_dirs = set(runs.glob("*")) if runs.is_dir() else set()
+        before = world.recorded_uids()
         proc = world.start("alice", "audit", "attach", world.audit_id, result)
         if attempt % 3 == 0:
-            time.sleep(rng.uniform(0.0, 2.5))  # anywhere: start-up, copying the folder, recording
-        elif wait_for_new_run_folder(world, before, proc):
-            time.sleep(rng.uniform(0.0, 1.5))  # inside the recording transaction (or just after it)
+            time.sleep(rng.uniform(0.0, took))  # anywhere: start-up, copying the folder, recording
+        elif wait_for_new_run_folder(world, before_dirs, proc):
+            time.sleep(rng.uniform(0.0, took / 3))  # inside the recording transaction (or just after it)
         code = kill(proc)
-        killed += code == -signal.SIGKILL
         world.consistent()
+        new = world.recorded_uids() - before
+        if code == 0:  # it finished before the kill: it must be recorded
+            assert len(new) == 1, f"seed {SEED}: a finished attach is not recorded"
+        else:
+            assert code == -signal.SIGKILL and len(new) <= 1, f"seed {SEED}: exit {code}, new runs {new}"
         snap = world.svc.snapshot(world.audit_id)
         for run in snap.runs:  # whatever is recorded is whole
             counts = {
@@ -122,10 +135,8 @@ def test_killed_attach_is_all_or_nothing(tmp_path: Path, db_url: str) -> None:
                 if c.offending_count
             }
             assert counts in ({}, ROWS)
-    assert killed, f"seed {SEED}: no attempt was killed before finishing"
     before = world.recorded_uids()
-    proc = world.start("alice", "audit", "attach", world.audit_id, result)
-    assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
+    timed(world.start("alice", "audit", "attach", world.audit_id, result))
     assert len(world.recorded_uids() - before) == 1  # the database took writes again after the kills
     world.consistent()
     world.svc.close()
@@ -164,14 +175,23 @@ def test_killed_inspection_run_is_all_or_nothing(tmp_path: Path, db_url: str) ->
     rng = random.Random(SEED + 2)
     world = World(tmp_path, db_url)
     generate(tmp_path / "demo", scale=0.02, as_of=AS_OF)
+    evidence = tmp_path / "demo" / "evidence"
+    took = timed(world.start("alice", "audit", "run", world.audit_id, evidence))
+    assert len(world.recorded_uids()) == 1
     for _ in range(3):
-        proc = world.start("alice", "audit", "run", world.audit_id, tmp_path / "demo" / "evidence")
-        time.sleep(rng.uniform(0.5, 12.0))  # import, checks, or recording
-        kill(proc)
+        before = world.recorded_uids()
+        proc = world.start("alice", "audit", "run", world.audit_id, evidence)
+        time.sleep(rng.uniform(0.0, took))  # import, checks, or recording
+        code = kill(proc)
         world.consistent()
-        assert len(world.recorded_uids()) <= 1
-    proc = world.start("alice", "audit", "run", world.audit_id, tmp_path / "demo" / "evidence")
-    assert proc.wait(timeout=900) == 0, proc.stderr.read() if proc.stderr else ""
+        new = world.recorded_uids() - before
+        if code == 0:  # it finished before the kill: it must be recorded, once
+            assert len(new) == 1, f"seed {SEED}: a finished run is not recorded"
+        else:
+            assert code == -signal.SIGKILL and len(new) <= 1, f"seed {SEED}: exit {code}, new runs {new}"
+    before = world.recorded_uids()
+    timed(world.start("alice", "audit", "run", world.audit_id, evidence))
+    assert len(world.recorded_uids() - before) == 1  # the database took writes again after the kills
     world.consistent()
     snap = world.svc.snapshot(world.audit_id)
     assert snap.runs and all(r.automated_status is not None for r in snap.requirements)

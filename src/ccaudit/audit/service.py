@@ -1,27 +1,58 @@
 """AuditService: one method per use case, each taking the acting user's ID. The CLI calls it now,
-the web app later. Every change is one transaction and one or more trail entries."""
+the web app later. Every change is one transaction and one or more trail entries.
+
+The service is a facade: each use case lives in a small object built here with exactly what it
+uses (the database, the clock, the trail recorder, the results it keeps derived), so a step's
+dependencies are visible in its constructor rather than shared through one `self`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ccaudit.audit.access import READ, require
-from ccaudit.audit.archive import export_archive
-from ccaudit.audit.archive_verify import verify_archive
-from ccaudit.audit.assemble import build_snapshot
-from ccaudit.audit.base import Clock, utcnow
-from ccaudit.audit.db import Database
-from ccaudit.audit.diff import AuditDiff, diff
-from ccaudit.audit.review import ReviewMixin
-from ccaudit.audit.users import UsersMixin
-from ccaudit.audit.verify import VerifyReport, verify_database
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ccaudit.audit.context import AuditContext, Clock, utcnow
+from ccaudit.audit.integrity.archive import export_archive
+from ccaudit.audit.integrity.archive_verify import verify_archive
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.verify import VerifyReport, verify_database
+from ccaudit.audit.people.access import READ, Role, get_user, require
+from ccaudit.audit.people.users import UserInfo, Users
+from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
+from ccaudit.audit.storage.assemble import build_snapshot
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.workflow.assessments import Assessments
+from ccaudit.audit.workflow.audits import Audits, AuditSummary
+from ccaudit.audit.workflow.carryover import CarryOver
+from ccaudit.audit.workflow.diff import AuditDiff, diff
+from ccaudit.audit.workflow.guard import load_audit
+from ccaudit.audit.workflow.refresh import Results
+from ccaudit.audit.workflow.review import Review
+from ccaudit.audit.workflow.runs import RunInfo, Runs
+from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
+from ccaudit.catalog.models import Catalog
 from ccaudit.settings import Settings
+
+if TYPE_CHECKING:
+    from ccaudit.inspection.service import Progress
 
 __all__ = ["AuditService", "verify_archive"]
 
 
-class AuditService(ReviewMixin, UsersMixin):
-    """Use cases of the annual audit (see the mixins for each group)."""
+class AuditService:
+    """Use cases of the annual audit, delegated to the objects that carry them out."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
+        self.ctx = AuditContext(db, settings, clock)
+        self.recorder = Recorder(clock)
+        results = Results(self.recorder, clock)
+        self.audits = Audits(self.ctx, self.recorder, results)
+        self.assessments = Assessments(db, clock, self.recorder, results)
+        self.runs = Runs(self.ctx, self.recorder, results)
+        self.review = Review(db, clock, self.recorder)
+        self.users = Users(db, clock, self.recorder)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow) -> AuditService:
@@ -31,19 +62,211 @@ class AuditService(ReviewMixin, UsersMixin):
     def close(self) -> None:
         self.db.close()
 
-    def export(self, actor: str | None, audit_id: int, out: Path) -> Path:
-        """Write the signed audit's read-only archive; `ccaudit verify ARCHIVE` checks it offline."""
-        with self.db.read() as s:
-            user = self._actor(s, actor)
-            audit = self._audit(s, audit_id)
-            require(s, user, audit.firm_id, READ, "export audits")
-            path = export_archive(s, audit, build_snapshot(s, audit), self.runs_dir, out, user.id)
-        with self.db.transaction() as s:
-            self._log_audit(s, user.id, "audit.export", self._audit(s, audit_id), None, audit)
-        return path
+    @property
+    def db(self) -> Database:
+        return self.ctx.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.ctx.clock
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.ctx.runs_dir
+
+    @property
+    def catalogs(self) -> CatalogLibrary:
+        return self.ctx.catalogs
+
+    def catalog_version(self, catalog_id: str, version: int) -> Catalog:
+        return self.ctx.catalog_version(catalog_id, version)
+
+    # --- audits -------------------------------------------------------------------------------------
+
+    def open_audit(
+        self,
+        actor: str | None,
+        firm_id: str,
+        year: int,
+        as_of: dt.date,
+        catalog_id: str = DEFAULT_CATALOG,
+        catalog_version: int | None = None,
+    ) -> int:
+        return self.audits.open_audit(actor, firm_id, year, as_of, catalog_id, catalog_version)
+
+    def carry_over(
+        self, actor: str | None, from_audit_id: int, as_of: dt.date | None = None, year: int | None = None
+    ) -> tuple[int, CarryOver]:
+        return self.audits.carry_over(actor, from_audit_id, as_of, year)
+
+    def list_audits(self, actor: str | None, firm_id: str | None = None) -> list[AuditSummary]:
+        return self.audits.list_audits(actor, firm_id)
+
+    def snapshot(self, audit_id: int, actor: str | None = None) -> AuditSnapshot:
+        return self.audits.snapshot(audit_id, actor)
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+
+    # --- inspection runs ----------------------------------------------------------------------------
+
+    def run_inspection(
+        self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
+    ) -> RunInfo:
+        return self.runs.run_inspection(actor, audit_id, evidence_dir, progress)
+
+    def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
+        return self.runs.attach_run(actor, audit_id, result_dir)
+
+    def offending_rows(
+        self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
+    ) -> tuple[int, int, list[dict[str, Any]]]:
+        return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit)
+
+    # --- the auditor's work -------------------------------------------------------------------------
+
+    def assess(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        result: str | None = None,
+        justification: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        return self.assessments.assess(actor, audit_id, requirement_id, result, justification, expected_version)
+
+    def attest(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        result: str,
+        attested_by: str,
+        attested_on: dt.date,
+        document_ref: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        return self.assessments.attest(
+            actor, audit_id, requirement_id, result, attested_by, attested_on, document_ref, note
+        )
+
+    def reconfirm_attestation(
+        self,
+        actor: str | None,
+        attestation_id: int,
+        attested_by: str,
+        attested_on: dt.date,
+        document_ref: str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        self.assessments.reconfirm_attestation(
+            actor, attestation_id, attested_by, attested_on, document_ref, expected_version
+        )
+
+    def add_measure(
+        self,
+        actor: str | None,
+        audit_id: int,
+        ref: str,
+        description: str,
+        requirement_ids: list[str],
+        approver: str,
+        approved_on: dt.date,
+        review_by: dt.date,
+    ) -> int:
+        return self.assessments.add_measure(
+            actor, audit_id, ref, description, requirement_ids, approver, approved_on, review_by
+        )
+
+    def update_measure(
+        self, actor: str | None, measure_id: int, review_by: dt.date, expected_version: int | None = None
+    ) -> None:
+        self.assessments.update_measure(actor, measure_id, review_by, expected_version)
+
+    def update_remediation(
+        self,
+        actor: str | None,
+        item_id: int,
+        *,
+        owner: str | None = None,
+        due_date: dt.date | None = None,
+        status: str | None = None,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        return self.assessments.update_remediation(
+            actor, item_id, owner=owner, due_date=due_date, status=status, note=note, expected_version=expected_version
+        )
+
+    def overdue(self, actor: str | None, on: dt.date, firm_id: str | None = None) -> list[tuple[int, RemediationSnap]]:
+        return self.assessments.overdue(actor, on, firm_id)
+
+    def assessment_versions(self, audit_id: int) -> dict[str, int]:
+        return self.assessments.assessment_versions(audit_id)
+
+    # --- review -------------------------------------------------------------------------------------
+
+    def submit(self, actor: str | None, audit_id: int) -> None:
+        self.review.submit(actor, audit_id)
+
+    def return_to_draft(self, actor: str | None, audit_id: int, note: str) -> None:
+        self.review.return_to_draft(actor, audit_id, note)
+
+    def signoff(self, actor: str | None, audit_id: int, key: Ed25519PrivateKey) -> str:
+        return self.review.signoff(actor, audit_id, key)
+
+    def require_preparer(self, actor: str | None, audit_id: int) -> None:
+        self.review.require_preparer(actor, audit_id)
+
+    # --- firms and users ----------------------------------------------------------------------------
+
+    def add_user(self, actor: str | None, user_id: str, name: str, password: str | None = None) -> UserInfo:
+        return self.users.add_user(actor, user_id, name, password)
+
+    def set_password(self, actor: str | None, user_id: str, password: str) -> None:
+        self.users.set_password(actor, user_id, password)
+
+    def authenticate(self, user_id: str, password: str) -> bool:
+        return self.users.authenticate(user_id, password)
+
+    def register_key(self, actor: str | None, public_key_pem: str) -> str:
+        return self.users.register_key(actor, public_key_pem)
+
+    def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
+        self.users.add_firm(actor, firm_id, name)
+
+    def grant(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
+        self.users.grant(actor, user_id, firm_id, role)
+
+    def revoke(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
+        self.users.revoke(actor, user_id, firm_id, role)
+
+    def list_users(self) -> list[UserInfo]:
+        return self.users.list_users()
+
+    def list_firms(self) -> list[tuple[str, str]]:
+        return self.users.list_firms()
+
+    def roles(self, user_id: str, firm_id: str) -> set[Role]:
+        return self.users.roles(user_id, firm_id)
+
+    # --- integrity ----------------------------------------------------------------------------------
+
+    def export(self, actor: str | None, audit_id: int, out: Path) -> Path:
+        """Write the signed audit's read-only archive; `ccaudit verify ARCHIVE` checks it offline."""
+        with self.db.read() as s:
+            user = get_user(s, actor)
+            audit = load_audit(s, audit_id)
+            require(s, user, audit.firm_id, READ, "export audits")
+            path = export_archive(s, audit, build_snapshot(s, audit), self.runs_dir, out, user.id)
+        with self.db.transaction() as s:
+            self.recorder.log_audit(s, user.id, "audit.export", load_audit(s, audit_id), None, audit)
+        return path
 
     def verify(self, check_files: bool = True) -> VerifyReport:
         """Re-compute the trail's chain, every record against the trail, every frozen audit's digest."""

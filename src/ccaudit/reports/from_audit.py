@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 import ccaudit
-from ccaudit.audit.models import OffendingRow
 from ccaudit.audit.snapshot import AttestationSnap, AuditSnapshot, CheckSnap, RequirementSnap
+from ccaudit.audit.storage.models import OffendingRow
 from ccaudit.reports.from_result_dir import Labels, catalog_areas, load_labels
 from ccaudit.reports.model import (
     AttestationNote,

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from ccaudit.audit.integrity.signing import generate_key, public_pem
 from ccaudit.audit.service import AuditService
-from ccaudit.audit.signing import generate_key, public_pem
 from ccaudit.settings import Settings
 
 from .audit_fakes import make_result_dir
@@ -110,7 +110,7 @@ def result_dir(tmp_path: Path) -> Path:
 
 def sign(team: Team, audit_id: int, due: dt.date = dt.date(2027, 3, 31)) -> str:
     """Give every remediation item an owner and due date, submit as alice, sign off as bob."""
-    from ccaudit.audit.signing import load_private_key
+    from ccaudit.audit.integrity.signing import load_private_key
 
     svc = team.service
     for item in svc.snapshot(audit_id).remediation:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ccaudit.audit.archive_verify import verify_archive
 from ccaudit.audit.errors import WorkflowError
+from ccaudit.audit.integrity.archive_verify import verify_archive
 from ccaudit.audit.snapshot import AuditSnapshot
 
 from .conftest import FIRM, Team, sign

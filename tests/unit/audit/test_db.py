@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from ccaudit.audit.db import Database
 from ccaudit.audit.errors import AuditError
-from ccaudit.audit.models import Base
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import Base
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -66,7 +66,7 @@ def test_unusable_urls_are_a_clear_error(url: str) -> None:
 def test_migrations_go_down_and_up_again(db_url: str) -> None:
     from alembic import command
 
-    from ccaudit.audit.db import alembic_config
+    from ccaudit.audit.storage.db import alembic_config
 
     db = Database(db_url)
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ccaudit.audit.diff import Change
 from ccaudit.audit.errors import WorkflowError
+from ccaudit.audit.workflow.diff import Change
 from ccaudit.findings.models import Status
 
 from .audit_fakes import make_result_dir

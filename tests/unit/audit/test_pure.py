@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ccaudit.audit.derive import AttestationFacts, CheckFacts, MeasureFacts, derive
-from ccaudit.audit.digest import LineHasher, audit_digest, canonical, plain
 from ccaudit.audit.errors import SigningError
-from ccaudit.audit.signing import (
+from ccaudit.audit.integrity.digest import LineHasher, audit_digest, canonical, plain
+from ccaudit.audit.integrity.signing import (
     fingerprint,
     generate_key,
     load_private_key,
@@ -27,6 +26,7 @@ from ccaudit.audit.snapshot import (
     RequirementSnap,
     SignOffSnap,
 )
+from ccaudit.audit.workflow.derive import AttestationFacts, CheckFacts, MeasureFacts, derive
 from ccaudit.catalog.models import Attestation as Mode
 from ccaudit.findings.models import Status
 
@@ -184,7 +184,7 @@ def test_measures_compensate_while_valid_and_say_when_they_no_longer_do() -> Non
 
 
 def test_names_repeated_from_the_inspection_match_it() -> None:
-    import ccaudit.audit.offending as mine
+    import ccaudit.audit.storage.offending as mine
     from ccaudit.checks.runner import offending_table
     from ccaudit.evidence.readers import quote_ident, quote_literal
     from ccaudit.findings.writer import OFFENDING_DIR

@@ -18,9 +18,9 @@ from ccaudit.audit.errors import (
     SigningError,
     WorkflowError,
 )
-from ccaudit.audit.models import OffendingRow, TrailEntry
+from ccaudit.audit.integrity.signing import generate_key, load_private_key
 from ccaudit.audit.service import AuditService
-from ccaudit.audit.signing import generate_key, load_private_key
+from ccaudit.audit.storage.models import OffendingRow, TrailEntry
 from ccaudit.errors import CcauditError
 from ccaudit.findings.models import Status
 
@@ -286,7 +286,7 @@ def test_users_roles_and_passwords(service: AuditService) -> None:
     with pytest.raises(PermissionDeniedError):
         service.set_password("eve", "alice", "long enough!")  # not a superuser
     with service.db.read() as s:
-        from ccaudit.audit.models import User
+        from ccaudit.audit.storage.models import User
 
         stored = s.get(User, "root")
         assert stored is not None and stored.password_hash and stored.password_hash.startswith("$argon2")

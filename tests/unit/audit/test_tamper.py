@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from ccaudit.audit.integrity.signing import load_private_key
 from ccaudit.audit.service import AuditService
-from ccaudit.audit.signing import load_private_key
 
 from .conftest import FIRM, Team
 

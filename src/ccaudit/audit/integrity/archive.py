@@ -15,13 +15,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ccaudit.audit import trail
-from ccaudit.audit.digest import canonical, sha256_hex
 from ccaudit.audit.errors import AuditError, WorkflowError
-from ccaudit.audit.models import Audit
-from ccaudit.audit.offending import stored_lines
-from ccaudit.audit.papers import working_papers
+from ccaudit.audit.integrity import trail
+from ccaudit.audit.integrity.digest import canonical, sha256_hex
+from ccaudit.audit.integrity.papers import working_papers
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
+from ccaudit.audit.storage.models import Audit
+from ccaudit.audit.storage.offending import stored_lines
 
 FORMAT = "ccaudit-audit-archive"
 INDEX = "ARCHIVE.json"

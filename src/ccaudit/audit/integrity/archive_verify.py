@@ -8,13 +8,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ccaudit.audit import trail
-from ccaudit.audit.archive import FORMAT, INDEX, ArchiveReader
-from ccaudit.audit.digest import audit_digest, sha256_hex
 from ccaudit.audit.errors import AuditError
-from ccaudit.audit.signing import fingerprint, load_public_key, verify_digest
+from ccaudit.audit.integrity import trail
+from ccaudit.audit.integrity.archive import FORMAT, INDEX, ArchiveReader
+from ccaudit.audit.integrity.digest import audit_digest, sha256_hex
+from ccaudit.audit.integrity.signing import fingerprint, load_public_key, verify_digest
+from ccaudit.audit.integrity.verify import VerifyReport
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
-from ccaudit.audit.verify import VerifyReport
 
 
 def verify_archive(path: Path) -> VerifyReport:

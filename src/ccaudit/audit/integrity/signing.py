@@ -10,8 +10,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ccaudit.audit.digest import sha256_hex, signed_message
 from ccaudit.audit.errors import SigningError
+from ccaudit.audit.integrity.digest import sha256_hex, signed_message
 
 
 def generate_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey:

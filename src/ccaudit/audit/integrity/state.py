@@ -10,8 +10,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.digest import plain, sha256_hex
-from ccaudit.audit.models import (
+from ccaudit.audit.integrity.digest import plain, sha256_hex
+from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
     Audit,

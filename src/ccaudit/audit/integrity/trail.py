@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.digest import canonical, sha256_hex
-from ccaudit.audit.models import ChainHead, TrailEntry
+from ccaudit.audit.integrity.digest import canonical, sha256_hex
+from ccaudit.audit.storage.models import ChainHead, TrailEntry
 
 GENESIS = "0" * 64
 HEAD_ID = 1

@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit import trail
-from ccaudit.audit.assemble import build_snapshot
-from ccaudit.audit.digest import LineHasher, audit_digest, canonical
-from ccaudit.audit.models import Audit, Run, RunCheck, TrailEntry
-from ccaudit.audit.offending import stored_lines
-from ccaudit.audit.signing import fingerprint, load_public_key, verify_digest
+from ccaudit.audit.integrity import trail
+from ccaudit.audit.integrity.digest import LineHasher, audit_digest, canonical
+from ccaudit.audit.integrity.signing import fingerprint, load_public_key, verify_digest
+from ccaudit.audit.integrity.state import ENTITIES, entity_id, state
 from ccaudit.audit.snapshot import AuditStatus
-from ccaudit.audit.state import ENTITIES, entity_id, state
+from ccaudit.audit.storage.assemble import build_snapshot
+from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry
+from ccaudit.audit.storage.offending import stored_lines
 from ccaudit.evidence.store import sha256_of
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import NotFoundError, PermissionDeniedError
-from ccaudit.audit.models import User, UserRole
+from ccaudit.audit.storage.models import User, UserRole
 
 
 class Role(StrEnum):

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.access import MANAGE, Role, get_user, parse_role, require, roles_of
-from ccaudit.audit.base import ServiceBase
 from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedError
-from ccaudit.audit.models import Firm, User, UserRole
-from ccaudit.audit.signing import fingerprint, load_public_key
-from ccaudit.audit.state import state
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.signing import fingerprint, load_public_key
+from ccaudit.audit.integrity.state import state
+from ccaudit.audit.people.access import MANAGE, Role, get_user, parse_role, require, roles_of
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import Firm, User, UserRole
+
+if TYPE_CHECKING:
+    from ccaudit.audit.context import Clock
 
 _hasher = PasswordHasher()
 
@@ -36,7 +41,14 @@ def _id(value: str, what: str) -> str:
     return value
 
 
-class UsersMixin(ServiceBase):
+class Users:
+    """Firms, users, roles, passwords and keys; every change logged by the acting user."""
+
+    def __init__(self, db: Database, clock: Clock, recorder: Recorder) -> None:
+        self.db = db
+        self.clock = clock
+        self.recorder = recorder
+
     def add_user(self, actor: str | None, user_id: str, name: str, password: str | None = None) -> UserInfo:
         """Add a user. The very first user may add themselves and becomes the superuser."""
         user_id = _id(user_id, "user")
@@ -65,7 +77,7 @@ class UsersMixin(ServiceBase):
                 created_at=self.clock(),
             )
             s.add(user)
-            self._log(s, acting, "user.add", user, None)
+            self.recorder.log(s, acting, "user.add", user, None)
             return self._info(s, user)
 
     def set_password(self, actor: str | None, user_id: str, password: str) -> None:
@@ -78,7 +90,7 @@ class UsersMixin(ServiceBase):
                 raise PermissionDeniedError("only the user or a superuser may set a password")
             before = state(s, user)
             user.password_hash = _hasher.hash(password)
-            self._log(s, acting.id, "user.password", user, before)
+            self.recorder.log(s, acting.id, "user.password", user, before)
 
     def authenticate(self, user_id: str, password: str) -> bool:
         with self.db.read() as s:
@@ -97,7 +109,7 @@ class UsersMixin(ServiceBase):
             user = get_user(s, actor)
             before = state(s, user)
             user.public_key_pem, user.key_fingerprint = public_key_pem, fingerprint(key)
-            self._log(s, user.id, "user.key", user, before)
+            self.recorder.log(s, user.id, "user.key", user, before)
             return user.key_fingerprint
 
     def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
@@ -110,7 +122,7 @@ class UsersMixin(ServiceBase):
                 raise AuditError(f"firm {firm_id} already exists")
             firm = Firm(id=firm_id, name=name, created_at=self.clock())
             s.add(firm)
-            self._log(s, user.id, "firm.add", firm, None, firm_id)
+            self.recorder.log(s, user.id, "firm.add", firm, None, firm_id)
 
     def grant(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
         parsed = parse_role(role)
@@ -123,7 +135,7 @@ class UsersMixin(ServiceBase):
                 return
             grant = UserRole(user_id=user_id, firm_id=firm_id, role=parsed.value)
             s.add(grant)
-            self._log(s, acting.id, "role.grant", grant, None, firm_id)
+            self.recorder.log(s, acting.id, "role.grant", grant, None, firm_id)
 
     def revoke(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
         parsed = parse_role(role)
@@ -135,7 +147,7 @@ class UsersMixin(ServiceBase):
                 raise NotFoundError(f"{user_id} does not hold the {parsed.value} role for firm {firm_id}")
             before = state(s, grant)
             s.delete(grant)
-            self._log(s, acting.id, "role.revoke", grant, before, firm_id, deleted=True)
+            self.recorder.log(s, acting.id, "role.revoke", grant, before, firm_id, deleted=True)
 
     def list_users(self) -> list[UserInfo]:
         with self.db.read() as s:

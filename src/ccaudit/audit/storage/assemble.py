@@ -8,16 +8,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.models import (
-    Assessment,
-    Attestation,
-    Audit,
-    Firm,
-    Measure,
-    RemediationItem,
-    Run,
-    RunCheck,
-)
+from ccaudit.audit.integrity.state import day, iso
 from ccaudit.audit.snapshot import (
     AssessmentStatus,
     AttestationResult,
@@ -33,7 +24,16 @@ from ccaudit.audit.snapshot import (
     RunSnap,
     SignOffSnap,
 )
-from ccaudit.audit.state import day, iso
+from ccaudit.audit.storage.models import (
+    Assessment,
+    Attestation,
+    Audit,
+    Firm,
+    Measure,
+    RemediationItem,
+    Run,
+    RunCheck,
+)
 from ccaudit.findings.models import Status
 
 

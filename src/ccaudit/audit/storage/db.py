@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ccaudit.audit.errors import AuditError, ConflictError
 
-MIGRATIONS = "ccaudit.audit:migrations"
+MIGRATIONS = "ccaudit.audit.storage:migrations"
 MIGRATION_LOCK = 0x63636175  # pg advisory lock key ("ccau")
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "ccaudit_read_only"

@@ -13,8 +13,8 @@ import duckdb
 from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.digest import canonical, plain
-from ccaudit.audit.models import OffendingRow
+from ccaudit.audit.integrity.digest import canonical, plain
+from ccaudit.audit.storage.models import OffendingRow
 from ccaudit.settings import Settings
 
 # the names the inspection writes (ccaudit.inspection.service.WORKSPACE, findings.writer.OFFENDING_DIR,

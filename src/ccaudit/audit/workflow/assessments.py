@@ -6,16 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ccaudit.audit.access import PREPARE, READ, Role, require, roles_of
-from ccaudit.audit.audits import AuditsMixin
-from ccaudit.audit.digest import canonical
 from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedError
-from ccaudit.audit.models import (
+from ccaudit.audit.integrity.digest import canonical
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.state import state
+from ccaudit.audit.people.access import PREPARE, READ, Role, get_user, roles_of
+from ccaudit.audit.snapshot import (
+    OPEN_REMEDIATION,
+    AssessmentStatus,
+    AttestationResult,
+    RemediationSnap,
+    RemediationStatus,
+)
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
     Audit,
@@ -24,15 +33,12 @@ from ccaudit.audit.models import (
     RemediationItem,
     User,
 )
-from ccaudit.audit.snapshot import (
-    OPEN_REMEDIATION,
-    AssessmentStatus,
-    AttestationResult,
-    RemediationSnap,
-    RemediationStatus,
-)
-from ccaudit.audit.state import state
+from ccaudit.audit.workflow.guard import assessment_of, expect_version, load_audit, open_for_work, writable
+from ccaudit.audit.workflow.refresh import Results
 from ccaudit.findings.models import Status
+
+if TYPE_CHECKING:
+    from ccaudit.audit.context import Clock
 
 E = TypeVar("E", Status, AttestationResult, RemediationStatus)
 
@@ -44,13 +50,14 @@ def _enum(kind: type[E], value: str, what: str) -> E:
         raise AuditError(f"{what} must be one of {', '.join(v.value for v in kind)} (got {value!r})") from None
 
 
-class WorkMixin(AuditsMixin):
-    def _open_for_work(self, s: Session, actor: str | None, audit_id: int, action: str) -> tuple[User, Audit]:
-        user = self._actor(s, actor)
-        audit = self._audit(s, audit_id, lock=True)
-        require(s, user, audit.firm_id, PREPARE, action)
-        self._writable(audit)
-        return user, audit
+class Assessments:
+    """The auditor's working steps: each locks the audit, changes it, logs it, refreshes results."""
+
+    def __init__(self, db: Database, clock: Clock, recorder: Recorder, results: Results) -> None:
+        self.db = db
+        self.clock = clock
+        self.recorder = recorder
+        self.results = results
 
     def assess(
         self,
@@ -63,9 +70,9 @@ class WorkMixin(AuditsMixin):
     ) -> int:
         """Confirm the derived result (no `result`), or assess it differently with a written justification."""
         with self.db.transaction() as s:
-            user, audit = self._open_for_work(s, actor, audit_id, "assess requirements")
-            a = self._assessment(s, audit, requirement_id)
-            self._expect(a, expected_version, f"the assessment of {requirement_id}")
+            user, audit = open_for_work(s, actor, audit_id, "assess requirements")
+            a = assessment_of(s, audit, requirement_id)
+            expect_version(a, expected_version, f"the assessment of {requirement_id}")
             chosen = _enum(Status, result, "result") if result else None
             text = (justification or "").strip() or None
             if chosen is None and a.derived_result is None:
@@ -81,8 +88,8 @@ class WorkMixin(AuditsMixin):
             a.justification = text
             a.assessed_by, a.assessed_at = user.id, self.clock()
             a.status = AssessmentStatus.DONE.value
-            self._log_audit(s, user.id, "assessment.assess", a, before, audit)
-            self._ensure_remediation(s, audit, a, user.id)
+            self.recorder.log_audit(s, user.id, "assessment.assess", a, before, audit)
+            self.results.ensure_remediation(s, audit, a, user.id)
             return a.version
 
     def attest(
@@ -98,8 +105,8 @@ class WorkMixin(AuditsMixin):
     ) -> int:
         """Record a manual attestation: who attested, when, and the document it rests on."""
         with self.db.transaction() as s:
-            user, audit = self._open_for_work(s, actor, audit_id, "record attestations")
-            self._assessment(s, audit, requirement_id)
+            user, audit = open_for_work(s, actor, audit_id, "record attestations")
+            assessment_of(s, audit, requirement_id)
             if not attested_by.strip():
                 raise AuditError("an attestation needs the name of who attested")
             if attested_on > audit.as_of + dt.timedelta(days=366):
@@ -112,8 +119,8 @@ class WorkMixin(AuditsMixin):
                 recorded_by=user.id, recorded_at=self.clock(), needs_reconfirmation=False,
             )  # fmt: skip
             s.add(att)
-            self._log_audit(s, user.id, "attestation.add", att, None, audit)
-            self._refresh(s, audit, user.id, {requirement_id})
+            self.recorder.log_audit(s, user.id, "attestation.add", att, None, audit)
+            self.results.refresh(s, audit, user.id, {requirement_id})
             return att.id
 
     def reconfirm_attestation(
@@ -130,15 +137,15 @@ class WorkMixin(AuditsMixin):
             att = s.get(Attestation, attestation_id)
             if att is None:
                 raise NotFoundError(f"unknown attestation {attestation_id}")
-            user, audit = self._open_for_work(s, actor, att.audit_id, "re-confirm attestations")
-            self._expect(att, expected_version, f"attestation {attestation_id}")
+            user, audit = open_for_work(s, actor, att.audit_id, "re-confirm attestations")
+            expect_version(att, expected_version, f"attestation {attestation_id}")
             before = state(s, att)
             att.attested_by, att.attested_on = attested_by.strip(), attested_on
             att.document_ref = document_ref or att.document_ref
             att.needs_reconfirmation = False
             att.recorded_by, att.recorded_at = user.id, self.clock()
-            self._log_audit(s, user.id, "attestation.reconfirm", att, before, audit)
-            self._refresh(s, audit, user.id, {att.requirement_id})
+            self.recorder.log_audit(s, user.id, "attestation.reconfirm", att, before, audit)
+            self.results.refresh(s, audit, user.id, {att.requirement_id})
 
     def add_measure(
         self,
@@ -152,12 +159,12 @@ class WorkMixin(AuditsMixin):
         review_by: dt.date,
     ) -> int:
         with self.db.transaction() as s:
-            user, audit = self._open_for_work(s, actor, audit_id, "record compensating measures")
+            user, audit = open_for_work(s, actor, audit_id, "record compensating measures")
             reqs = sorted(set(requirement_ids))
             if not reqs:
                 raise AuditError("a compensating measure names at least one requirement")
             for req in reqs:
-                self._assessment(s, audit, req)
+                assessment_of(s, audit, req)
             if not description.strip() or not approver.strip():
                 raise AuditError("a compensating measure needs a description and an approver")
             if review_by < approved_on:
@@ -170,8 +177,8 @@ class WorkMixin(AuditsMixin):
                 requirements=[MeasureRequirement(requirement_id=r) for r in reqs],
             )  # fmt: skip
             s.add(measure)
-            self._log_audit(s, user.id, "measure.add", measure, None, audit)
-            self._refresh(s, audit, user.id, set(reqs))
+            self.recorder.log_audit(s, user.id, "measure.add", measure, None, audit)
+            self.results.refresh(s, audit, user.id, set(reqs))
             return measure.id
 
     def update_measure(
@@ -182,14 +189,14 @@ class WorkMixin(AuditsMixin):
             measure = s.get(Measure, measure_id)
             if measure is None:
                 raise NotFoundError(f"unknown measure {measure_id}")
-            user, audit = self._open_for_work(s, actor, measure.audit_id, "change compensating measures")
-            self._expect(measure, expected_version, f"measure {measure.ref}")
+            user, audit = open_for_work(s, actor, measure.audit_id, "change compensating measures")
+            expect_version(measure, expected_version, f"measure {measure.ref}")
             if review_by < measure.approved_on:
                 raise AuditError(f"review date {review_by} is before the approval date {measure.approved_on}")
             before = state(s, measure)
             measure.review_by = review_by
-            self._log_audit(s, user.id, "measure.review_date", measure, before, audit)
-            self._refresh(s, audit, user.id, set(measure.requirement_ids))
+            self.recorder.log_audit(s, user.id, "measure.review_date", measure, before, audit)
+            self.results.refresh(s, audit, user.id, set(measure.requirement_ids))
 
     def update_remediation(
         self,
@@ -207,12 +214,12 @@ class WorkMixin(AuditsMixin):
             item = s.get(RemediationItem, item_id)
             if item is None:
                 raise NotFoundError(f"unknown remediation item {item_id}")
-            user = self._actor(s, actor)
-            audit = self._audit(s, item.audit_id, lock=True)
+            user = get_user(s, actor)
+            audit = load_audit(s, item.audit_id, lock=True)
             s.refresh(item)
             self._may_update_item(s, user, audit, item, owner, due_date)
-            self._writable(audit)
-            self._expect(item, expected_version, f"remediation item {item_id}")
+            writable(audit)
+            expect_version(item, expected_version, f"remediation item {item_id}")
             before = state(s, item)
             if owner is not None:
                 item.owner = owner.strip() or None
@@ -224,7 +231,7 @@ class WorkMixin(AuditsMixin):
                 item.notes = canonical([*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note.strip()}"])
             if state(s, item) == before:
                 raise AuditError("nothing to change: give an owner, a due date, a status or a note")
-            self._log_audit(s, user.id, "remediation.update", item, before, audit)
+            self.recorder.log_audit(s, user.id, "remediation.update", item, before, audit)
             return item.version
 
     def _may_update_item(
@@ -250,7 +257,7 @@ class WorkMixin(AuditsMixin):
     def overdue(self, actor: str | None, on: dt.date, firm_id: str | None = None) -> list[tuple[int, RemediationSnap]]:
         """Open remediation items past their due date on `on`, across the audits the user may read."""
         with self.db.read() as s:
-            user = self._actor(s, actor)
+            user = get_user(s, actor)
             later = aliased(RemediationItem)
             query = (
                 select(RemediationItem, Audit.firm_id)

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.access import PREPARE, READ, require, roles_of
-from ccaudit.audit.assemble import build_snapshot
-from ccaudit.audit.carryover import CarryOver, carry_over
-from ccaudit.audit.digest import canonical
+from ccaudit.audit.context import AuditContext
 from ccaudit.audit.errors import AuditError, NotFoundError, WorkflowError
-from ccaudit.audit.models import Assessment, Audit, Firm, User
-from ccaudit.audit.refresh import RefreshMixin
+from ccaudit.audit.integrity.digest import canonical
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.people.access import PREPARE, READ, get_user, require, roles_of
 from ccaudit.audit.snapshot import AssessmentStatus, AuditSnapshot, AuditStatus
+from ccaudit.audit.storage.assemble import build_snapshot
+from ccaudit.audit.storage.models import Assessment, Audit, Firm, User
+from ccaudit.audit.workflow.carryover import CarryOver, carry_over
+from ccaudit.audit.workflow.guard import load_audit
+from ccaudit.audit.workflow.refresh import Results
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.catalog.models import Catalog
 from ccaudit.errors import CatalogError
@@ -43,7 +46,14 @@ def next_year(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-class AuditsMixin(RefreshMixin):
+class Audits:
+    """Opening an audit (fresh or carried over), listing audits, reading one whole."""
+
+    def __init__(self, ctx: AuditContext, recorder: Recorder, results: Results) -> None:
+        self.ctx = ctx
+        self.recorder = recorder
+        self.results = results
+
     def open_audit(
         self,
         actor: str | None,
@@ -54,8 +64,8 @@ class AuditsMixin(RefreshMixin):
         catalog_version: int | None = None,
     ) -> int:
         """Open the firm's audit for a year, following the catalog version in force on the as-of date."""
-        with self.db.transaction() as s:
-            user = self._actor(s, actor)
+        with self.ctx.db.transaction() as s:
+            user = get_user(s, actor)
             audit = self._create(s, user, firm_id, year, as_of, catalog_id, catalog_version, None)
             return audit.id
 
@@ -64,9 +74,9 @@ class AuditsMixin(RefreshMixin):
     ) -> tuple[int, CarryOver]:
         """Open the following year's audit with last year's open remediation items, the compensating
         measures still valid on the new as-of date, and attestations marked for re-confirmation."""
-        with self.db.transaction() as s:
-            user = self._actor(s, actor)
-            source = self._audit(s, from_audit_id, lock=True)
+        with self.ctx.db.transaction() as s:
+            user = get_user(s, actor)
+            source = load_audit(s, from_audit_id, lock=True)
             require(s, user, source.firm_id, PREPARE, "open audits")
             if source.status != AuditStatus.SIGNED:
                 raise WorkflowError(f"audit {source.id} is {source.status}: carry over from a signed-off audit only")
@@ -75,13 +85,13 @@ class AuditsMixin(RefreshMixin):
                 raise AuditError(f"carry-over goes forward: year {new_year} is not after {source.year}")
             new_as_of = as_of or next_year(source.as_of)
             target = self._create(s, user, source.firm_id, new_year, new_as_of, source.catalog_id, None, source.id)
-            carried = carry_over(s, source, target, user.id, self.clock(), self._log_audit)
-            self._refresh(s, target, user.id)
+            carried = carry_over(s, source, target, user.id, self.ctx.clock(), self.recorder.log_audit)
+            self.results.refresh(s, target, user.id)
             return target.id, carried
 
     def list_audits(self, actor: str | None, firm_id: str | None = None) -> list[AuditSummary]:
-        with self.db.read() as s:
-            user = self._actor(s, actor)
+        with self.ctx.db.read() as s:
+            user = get_user(s, actor)
             query = select(Audit).order_by(Audit.firm_id, Audit.year)
             if firm_id is not None:
                 query = query.where(Audit.firm_id == firm_id)
@@ -103,18 +113,18 @@ class AuditsMixin(RefreshMixin):
 
     def snapshot(self, audit_id: int, actor: str | None = None) -> AuditSnapshot:
         """The whole audit as plain data (what reports are made from and the digest is computed over)."""
-        with self.db.read() as s:
-            audit = self._audit(s, audit_id)
+        with self.ctx.db.read() as s:
+            audit = load_audit(s, audit_id)
             if actor is not None:
-                require(s, self._actor(s, actor), audit.firm_id, READ, "read audits")
+                require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
             return build_snapshot(s, audit)
 
     # --- helpers ----------------------------------------------------------------------------------
 
     def _pick_catalog(self, catalog_id: str, version: int | None, as_of: dt.date) -> Catalog:
         if version is None:
-            return self.catalogs.in_force(catalog_id, as_of)
-        catalog = self.catalog_version(catalog_id, version)
+            return self.ctx.catalogs.in_force(catalog_id, as_of)
+        catalog = self.ctx.catalog_version(catalog_id, version)
         if catalog.effective_from > as_of:
             raise CatalogError(f"{catalog.label} takes effect only after the as-of date {as_of}")
         return catalog
@@ -147,12 +157,12 @@ class AuditsMixin(RefreshMixin):
             catalog_version=catalog.version,
             status=AuditStatus.DRAFT.value,
             opened_by=user.id,
-            opened_at=self.clock(),
+            opened_at=self.ctx.clock(),
             carried_from=carried_from,
         )
         s.add(audit)
         s.flush()
-        self._log_audit(s, user.id, "audit.open", audit, None, audit)
+        self.recorder.log_audit(s, user.id, "audit.open", audit, None, audit)
         for position, req in enumerate(catalog.assessable()):
             assessment = Assessment(
                 audit_id=audit.id,
@@ -167,5 +177,5 @@ class AuditsMixin(RefreshMixin):
                 reasons=NO_RUN_YET,
             )
             s.add(assessment)
-            self._log_audit(s, user.id, "assessment.open", assessment, None, audit)
+            self.recorder.log_audit(s, user.id, "assessment.open", assessment, None, audit)
         return audit

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.digest import canonical
-from ccaudit.audit.models import (
+from ccaudit.audit.integrity.digest import canonical
+from ccaudit.audit.snapshot import OPEN_REMEDIATION
+from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
     Audit,
@@ -22,7 +23,6 @@ from ccaudit.audit.models import (
     MeasureRequirement,
     RemediationItem,
 )
-from ccaudit.audit.snapshot import OPEN_REMEDIATION
 
 Log = Callable[[Session, str, str, Base, dict[str, Any] | None, Audit], object]
 

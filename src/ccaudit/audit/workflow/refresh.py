@@ -4,14 +4,16 @@ anything that can change them (a run attached, an attestation, a measure, an ass
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.base import ServiceBase
-from ccaudit.audit.derive import GAPS, AttestationFacts, CheckFacts, MeasureFacts, derive
-from ccaudit.audit.digest import canonical
-from ccaudit.audit.models import (
+from ccaudit.audit.integrity.digest import canonical
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.state import state
+from ccaudit.audit.snapshot import OPEN_REMEDIATION, AssessmentStatus, AttestationResult, RemediationStatus
+from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
     Audit,
@@ -21,18 +23,26 @@ from ccaudit.audit.models import (
     RunCheck,
     RunFinding,
 )
-from ccaudit.audit.snapshot import OPEN_REMEDIATION, AssessmentStatus, AttestationResult, RemediationStatus
-from ccaudit.audit.state import state
+from ccaudit.audit.workflow.derive import GAPS, AttestationFacts, CheckFacts, MeasureFacts, derive
 from ccaudit.catalog.models import Attestation as Mode
 from ccaudit.findings.models import Status
+
+if TYPE_CHECKING:
+    from ccaudit.audit.context import Clock
 
 
 def final_result(a: Assessment) -> str | None:
     return a.assessed_result or a.derived_result
 
 
-class RefreshMixin(ServiceBase):
-    def _refresh(self, s: Session, audit: Audit, actor: str, only: set[str] | None = None) -> None:
+class Results:
+    """Derives results and opens remediation items; logs what it changes through the recorder."""
+
+    def __init__(self, recorder: Recorder, clock: Clock) -> None:
+        self.recorder = recorder
+        self.clock = clock
+
+    def refresh(self, s: Session, audit: Audit, actor: str, only: set[str] | None = None) -> None:
         """Re-derive results (for `only` these requirements, or all) and open remediation where due."""
         assessments = s.scalars(
             select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
@@ -41,12 +51,12 @@ class RefreshMixin(ServiceBase):
             if only is not None and a.requirement_id not in only:
                 continue
             before = state(s, a)
-            self._rederive(s, audit, a)
+            self.rederive(s, audit, a)
             if state(s, a) != before:
-                self._log_audit(s, actor, "assessment.derive", a, before, audit)
-            self._ensure_remediation(s, audit, a, actor)
+                self.recorder.log_audit(s, actor, "assessment.derive", a, before, audit)
+            self.ensure_remediation(s, audit, a, actor)
 
-    def _rederive(self, s: Session, audit: Audit, a: Assessment) -> None:
+    def rederive(self, s: Session, audit: Audit, a: Assessment) -> None:
         """Store the derived result and reasons; an assessment made on other facts is looked at again."""
         result, reasons = self._derive(s, audit, a)
         new_result = result.value if result else None
@@ -106,7 +116,7 @@ class RefreshMixin(ServiceBase):
             as_of=audit.as_of,
         )
 
-    def _ensure_remediation(self, s: Session, audit: Audit, a: Assessment, actor: str) -> None:
+    def ensure_remediation(self, s: Session, audit: Audit, a: Assessment, actor: str) -> None:
         """Every non_compliant or observation result has a remediation item still open (or one settled)."""
         result = final_result(a)
         if result not in {g.value for g in GAPS}:
@@ -134,4 +144,4 @@ class RefreshMixin(ServiceBase):
             created_at=self.clock(),
         )
         s.add(item)
-        self._log_audit(s, actor, "remediation.open", item, None, audit)
+        self.recorder.log_audit(s, actor, "remediation.open", item, None, audit)

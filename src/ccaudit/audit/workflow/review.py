@@ -4,27 +4,41 @@ and the reviewer's signature of that digest, all in one transaction."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from ccaudit.audit.access import PREPARE, REVIEW, require
-from ccaudit.audit.assemble import build_snapshot
-from ccaudit.audit.derive import GAPS
-from ccaudit.audit.digest import audit_digest
 from ccaudit.audit.errors import AuditError, SigningError, WorkflowError
-from ccaudit.audit.models import Assessment, RemediationItem, Run, TrailEntry
-from ccaudit.audit.refresh import final_result
-from ccaudit.audit.runs import RunsMixin
-from ccaudit.audit.signing import fingerprint, public_pem, sign_digest
+from ccaudit.audit.integrity.digest import audit_digest
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.signing import fingerprint, public_pem, sign_digest
+from ccaudit.audit.integrity.state import state
+from ccaudit.audit.people.access import PREPARE, REVIEW, get_user, require
 from ccaudit.audit.snapshot import AuditStatus
-from ccaudit.audit.state import state
+from ccaudit.audit.storage.assemble import build_snapshot
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import Assessment, RemediationItem, Run, TrailEntry
+from ccaudit.audit.workflow.derive import GAPS
+from ccaudit.audit.workflow.guard import load_audit, open_for_work, writable
+from ccaudit.audit.workflow.refresh import final_result
+
+if TYPE_CHECKING:
+    from ccaudit.audit.context import Clock
 
 
-class ReviewMixin(RunsMixin):
+class Review:
+    """Submit, return to draft, sign off: the audit's status changes, each logged."""
+
+    def __init__(self, db: Database, clock: Clock, recorder: Recorder) -> None:
+        self.db = db
+        self.clock = clock
+        self.recorder = recorder
+
     def submit(self, actor: str | None, audit_id: int) -> None:
         """Hand the audit to review: needs a run, and an owner and due date on every gap's remediation."""
         with self.db.transaction() as s:
-            user, audit = self._open_for_work(s, actor, audit_id, "submit audits")
+            user, audit = open_for_work(s, actor, audit_id, "submit audits")
             if not s.scalar(select(func.count()).select_from(Run).where(Run.audit_id == audit.id)):
                 raise WorkflowError(f"audit {audit.id} has no inspection run: attach one before submitting")
             missing = []
@@ -47,31 +61,31 @@ class ReviewMixin(RunsMixin):
             before = state(s, audit)
             audit.status = AuditStatus.SUBMITTED.value
             audit.preparer, audit.submitted_at, audit.review_note = user.id, self.clock(), None
-            self._log_audit(s, user.id, "audit.submit", audit, before, audit)
+            self.recorder.log_audit(s, user.id, "audit.submit", audit, before, audit)
 
     def return_to_draft(self, actor: str | None, audit_id: int, note: str) -> None:
         """The reviewer (or the preparer) takes a submitted audit back to draft, saying why."""
         if not note.strip():
             raise AuditError("say why the audit goes back to draft (a note for the preparer)")
         with self.db.transaction() as s:
-            user = self._actor(s, actor)
-            audit = self._audit(s, audit_id, lock=True)
+            user = get_user(s, actor)
+            audit = load_audit(s, audit_id, lock=True)
             if user.id != audit.preparer:
                 require(s, user, audit.firm_id, REVIEW, "return audits to draft")
-            self._writable(audit, by_reviewer=True)
+            writable(audit, by_reviewer=True)
             if audit.status != AuditStatus.SUBMITTED:
                 raise WorkflowError(f"audit {audit.id} is {audit.status}, not submitted")
             before = state(s, audit)
             audit.status, audit.review_note = AuditStatus.DRAFT.value, note.strip()
-            self._log_audit(s, user.id, "audit.return", audit, before, audit)
+            self.recorder.log_audit(s, user.id, "audit.return", audit, before, audit)
 
     def signoff(self, actor: str | None, audit_id: int, key: Ed25519PrivateKey) -> str:
         """Freeze the audit; store and return the digest of its snapshot, and store the signature."""
         with self.db.transaction() as s:
-            user = self._actor(s, actor)
-            audit = self._audit(s, audit_id, lock=True)
+            user = get_user(s, actor)
+            audit = load_audit(s, audit_id, lock=True)
             require(s, user, audit.firm_id, REVIEW, "sign off audits")
-            self._writable(audit, by_reviewer=True)
+            writable(audit, by_reviewer=True)
             if audit.status != AuditStatus.SUBMITTED:
                 raise WorkflowError(f"audit {audit.id} is {audit.status}: the preparer submits it first")
             if user.id == audit.preparer:
@@ -95,11 +109,11 @@ class ReviewMixin(RunsMixin):
             digest = audit_digest(build_snapshot(s, audit))
             audit.digest, audit.signature = digest, sign_digest(key, digest)
             audit.key_fingerprint, audit.public_key_pem = given, public_pem(key.public_key())
-            self._log_audit(s, user.id, "audit.signoff", audit, before, audit)
+            self.recorder.log_audit(s, user.id, "audit.signoff", audit, before, audit)
             return digest
 
     def require_preparer(self, actor: str | None, audit_id: int) -> None:
         """Raise unless the actor may prepare this audit (for callers that check before long work)."""
         with self.db.read() as s:
-            audit = self._audit(s, audit_id)
-            require(s, self._actor(s, actor), audit.firm_id, PREPARE, "prepare audits")
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, PREPARE, "prepare audits")

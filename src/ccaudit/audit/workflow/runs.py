@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.access import PREPARE, READ, require
-from ccaudit.audit.digest import LineHasher, canonical
+from ccaudit.audit.context import AuditContext
 from ccaudit.audit.errors import AuditError, NotFoundError
-from ccaudit.audit.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
-from ccaudit.audit.offending import OffendingReader, as_columns, line, stored_record, write_rows
-from ccaudit.audit.state import state
-from ccaudit.audit.work import WorkMixin
+from ccaudit.audit.integrity.digest import LineHasher, canonical
+from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.state import state
+from ccaudit.audit.people.access import PREPARE, READ, get_user, require
+from ccaudit.audit.storage.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
+from ccaudit.audit.storage.offending import OffendingReader, as_columns, line, stored_record, write_rows
+from ccaudit.audit.workflow.guard import load_audit, open_for_work
+from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
@@ -30,7 +33,6 @@ from ccaudit.findings.models import InspectionReport
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
 
-RUNS = "runs"
 PARTIAL = ".partial-"
 
 
@@ -44,10 +46,13 @@ class RunInfo:
     record_seconds: float  # time to record the run in the database (one transaction)
 
 
-class RunsMixin(WorkMixin):
-    @property
-    def runs_dir(self) -> Path:
-        return self.settings.data_dir / RUNS
+class Runs:
+    """Inspection runs: their files under ctx.runs_dir, their records in one transaction each."""
+
+    def __init__(self, ctx: AuditContext, recorder: Recorder, results: Results) -> None:
+        self.ctx = ctx
+        self.recorder = recorder
+        self.results = results
 
     def run_inspection(
         self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
@@ -55,19 +60,19 @@ class RunsMixin(WorkMixin):
         """Inspect an evidence folder on the audit's as-of date and catalog, and attach the run."""
         from ccaudit.inspection.service import inspect
 
-        with self.db.transaction() as s:
-            _, audit = self._open_for_work(s, actor, audit_id, "attach inspection runs")
+        with self.ctx.db.transaction() as s:
+            _, audit = open_for_work(s, actor, audit_id, "attach inspection runs")
             as_of, catalog_id, version = audit.as_of, audit.catalog_id, audit.catalog_version
-        in_force = self.catalogs.in_force(catalog_id, as_of)
+        in_force = self.ctx.catalogs.in_force(catalog_id, as_of)
         if in_force.version != version:
             raise AuditError(
                 f"audit {audit_id} follows {catalog_id} v{version}, but v{in_force.version} is in force "
                 f"on {as_of}; inspect with that version elsewhere and use `audit attach`"
             )
         uid = uuid.uuid4().hex
-        partial = self.runs_dir / f"{PARTIAL}{uid}"
+        partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
         try:
-            inspect(evidence_dir, as_of, partial, self.settings, catalog_id, progress=progress)
+            inspect(evidence_dir, as_of, partial, self.ctx.settings, catalog_id, progress=progress)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -75,12 +80,12 @@ class RunsMixin(WorkMixin):
 
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         """Attach the result folder of an inspection made elsewhere (`ccaudit inspect --out DIR`)."""
-        with self.db.transaction() as s:
-            self._open_for_work(s, actor, audit_id, "attach inspection runs")
+        with self.ctx.db.transaction() as s:
+            open_for_work(s, actor, audit_id, "attach inspection runs")
         if not (result_dir / "findings.json").is_file():
             raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
         uid = uuid.uuid4().hex
-        partial = self.runs_dir / f"{PARTIAL}{uid}"
+        partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
         try:
             shutil.copytree(result_dir, partial, ignore=shutil.ignore_patterns("*.part", "*.wal"))
         except BaseException:
@@ -92,9 +97,9 @@ class RunsMixin(WorkMixin):
         self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
     ) -> tuple[int, int, list[dict[str, Any]]]:
         """(run ID, total, first `limit` rows) of a check's offending rows, with source file and row."""
-        with self.db.read() as s:
-            audit = self._audit(s, audit_id)
-            require(s, self._actor(s, actor), audit.firm_id, READ, "read audits")
+        with self.ctx.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
             if run_id is None:
                 run_id = s.scalar(select(func.max(Run.id)).where(Run.audit_id == audit.id))
             run = s.get(Run, run_id) if run_id is not None else None
@@ -106,17 +111,17 @@ class RunsMixin(WorkMixin):
             return run.id, total, [stored_record(r) for r in rows]
 
     def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
-        final = self.runs_dir / uid
+        final = self.ctx.runs_dir / uid
         committed = False
         try:
             damaged = EvidenceStore(partial / "evidence").verify()
             if damaged:
                 raise EvidenceError(f"evidence files do not match their SHA-256: {', '.join(damaged)}")
             os.replace(partial, final)
-            _fsync_dir(self.runs_dir)
+            _fsync_dir(self.ctx.runs_dir)
             started = time.perf_counter()
-            with self.db.transaction() as s:
-                user, audit = self._open_for_work(s, actor, audit_id, "attach inspection runs")
+            with self.ctx.db.transaction() as s:
+                user, audit = open_for_work(s, actor, audit_id, "attach inspection runs")
                 run, rows = self._record(s, user, audit, final, uid)
                 counts = {k: int(v) for k, v in InspectionReport.model_validate_json(
                     (final / "findings.json").read_text(encoding="utf-8")).counts.items()}  # fmt: skip
@@ -134,7 +139,7 @@ class RunsMixin(WorkMixin):
         manifest = EvidenceStore(folder / "evidence").read_manifest()
         self._match(audit, report)
         run = Run(
-            audit_id=audit.id, uid=uid, attached_by=user.id, attached_at=self.clock(),
+            audit_id=audit.id, uid=uid, attached_by=user.id, attached_at=self.ctx.clock(),
             as_of=audit.as_of, catalog_version=report.catalog_version, ccaudit_version=report.ccaudit_version,
             counts=canonical(report.counts), warnings=canonical(report.warnings),
             findings_sha256=sha256_of(folder / "findings.json"),
@@ -144,7 +149,7 @@ class RunsMixin(WorkMixin):
         s.flush()
         offending = {c.check_id: c.offending_count for f in report.findings for c in f.checks if c.offending_count}
         hashes: dict[str, str] = {}
-        with OffendingReader(folder, self.settings) as reader:
+        with OffendingReader(folder, self.ctx.settings) as reader:
             for check_id, expected in sorted(offending.items()):
                 hashes[check_id] = self._store_offending(s, run.id, reader, check_id, expected)
         for f in report.findings:
@@ -162,15 +167,15 @@ class RunsMixin(WorkMixin):
                     offending_sha256=hashes.get(c.check_id),
                 ))  # fmt: skip
         total = sum(offending.values())
-        self._log_audit(s, user.id, "run.attach", run, None, audit)
+        self.recorder.log_audit(s, user.id, "run.attach", run, None, audit)
         automated = {f.requirement_id: f.status.value for f in report.findings}
         for a in s.scalars(select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)):
             before = state(s, a)
             a.run_id = run.id
             a.automated_status = automated.get(a.requirement_id)
-            self._rederive(s, audit, a)
-            self._log_audit(s, user.id, "assessment.run", a, before, audit)
-            self._ensure_remediation(s, audit, a, user.id)
+            self.results.rederive(s, audit, a)
+            self.recorder.log_audit(s, user.id, "assessment.run", a, before, audit)
+            self.results.ensure_remediation(s, audit, a, user.id)
         return run, total
 
     def _store_offending(self, s: Session, run_id: int, reader: OffendingReader, check_id: str, expected: int) -> str:

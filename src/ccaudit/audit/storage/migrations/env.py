@@ -1,11 +1,11 @@
-"""Alembic environment: run on a connection handed over by ccaudit.audit.db.upgrade, or on a URL."""
+"""Alembic environment: run on a connection handed over by ccaudit.audit.storage.db.upgrade, or on a URL."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from ccaudit.audit.models import Base
+from ccaudit.audit.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

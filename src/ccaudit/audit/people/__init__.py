@@ -1,0 +1,1 @@
+"""Firms, users, their roles per firm and what each role may do."""

@@ -1,0 +1,52 @@
+"""What the audit commands share: the --db option, settings, the service for one command, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ccaudit.settings import Settings
+
+if TYPE_CHECKING:
+    from ccaudit.audit.service import AuditService
+
+DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default: CCAUDIT_DB, else SQLite)")]
+
+
+def load_settings(db: str | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"db": db}) if db else settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings with the group's --db applied (the group callback stores it in ctx.obj)."""
+    return load_settings(ctx.obj)
+
+
+def keep_db(ctx: typer.Context, db: DbOpt = None) -> None:
+    """Group callback: remember --db for the command that follows."""
+    ctx.obj = db
+
+
+@contextmanager
+def service(ctx: typer.Context) -> Iterator[tuple[AuditService, str | None]]:
+    """The audit service for one command, and the acting user (CCAUDIT_USER)."""
+    from ccaudit.audit.service import AuditService
+
+    settings = settings_of(ctx)
+    svc = AuditService.open(settings)
+    try:
+        yield svc, settings.user
+    finally:
+        svc.close()
+
+
+def day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None

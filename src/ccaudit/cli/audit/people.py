@@ -1,0 +1,107 @@
+"""`ccaudit firm …` and `ccaudit user …`: firms, users, roles per firm, passwords and signing keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ccaudit.cli.audit.common import keep_db, service, settings_of
+from ccaudit.cli.console import console
+
+firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
+user_app = typer.Typer(help="Users, their roles per firm, passwords and signing keys.", no_args_is_help=True)
+firm_app.callback()(keep_db)
+user_app.callback()(keep_db)
+
+
+@firm_app.command("add")
+def firm_add(ctx: typer.Context, firm_id: str, name: str) -> None:
+    """Add a firm (superuser)."""
+    with service(ctx) as (svc, actor):
+        svc.add_firm(actor, firm_id, name)
+    console.print(f"firm {firm_id} added")
+
+
+@firm_app.command("list")
+def firm_list(ctx: typer.Context) -> None:
+    """List the firms."""
+    with service(ctx) as (svc, _):
+        for firm_id, name in svc.list_firms():
+            console.print(f"{firm_id}\t{name}")
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    user_id: str,
+    name: Annotated[str, typer.Option(help="full name")],
+    password: Annotated[bool, typer.Option("--password", help="prompt for a password (for the web app)")] = False,
+) -> None:
+    """Add a user. The first user of a new database adds themselves and is the superuser."""
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    with service(ctx) as (svc, actor):
+        info = svc.add_user(actor, user_id, name, secret)
+    console.print(f"user {info.id} added" + (" (superuser)" if info.is_superuser else ""))
+
+
+@user_app.command("grant")
+def user_grant(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> None:
+    """Give a user a role for a firm: admin, auditor, reviewer, control_owner or viewer."""
+    with service(ctx) as (svc, actor):
+        svc.grant(actor, user_id, firm_id, role)
+    console.print(f"{user_id} is {role} for {firm_id}")
+
+
+@user_app.command("revoke")
+def user_revoke(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> None:
+    """Take a role away."""
+    with service(ctx) as (svc, actor):
+        svc.revoke(actor, user_id, firm_id, role)
+    console.print(f"{user_id} is no longer {role} for {firm_id}")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """List users, their roles and key fingerprints."""
+    table = Table("user", "name", "roles", "password", "key")
+    with service(ctx) as (svc, _):
+        for u in svc.list_users():
+            roles = "; ".join(f"{firm}: {', '.join(r)}" for firm, r in u.roles.items())
+            roles = ("superuser; " if u.is_superuser else "") + roles
+            table.add_row(u.id, u.name, roles, "set" if u.has_password else "", (u.key_fingerprint or "")[:16])
+    console.print(table)
+
+
+@user_app.command("passwd")
+def user_passwd(ctx: typer.Context, user_id: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Set a password (argon2-hashed) for yourself, or for another user as superuser."""
+    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with service(ctx) as (svc, actor):
+        svc.set_password(actor, user_id or actor or "", secret)
+    console.print("password set")
+
+
+@user_app.command("key")
+def user_key(
+    ctx: typer.Context,
+    public_key: Annotated[Path | None, typer.Option(help="register this public key (PEM) instead")] = None,
+) -> None:
+    """Create your Ed25519 signing key (at CCAUDIT_KEY_PATH) and register its public half."""
+    from ccaudit.audit.integrity.signing import generate_key, public_pem
+
+    settings = settings_of(ctx)
+    if public_key is not None:
+        pem = public_key.read_text(encoding="ascii")
+    else:
+        path = settings.signing_key_path()
+        passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+        pem = public_pem(generate_key(path, passphrase).public_key())
+        console.print(f"private key written to {path} (keep it to yourself); public key {path}.pub")
+    with service(ctx) as (svc, actor):
+        print_fp = svc.register_key(actor, pem)
+    console.print(f"registered key fingerprint {print_fp}")
+
+

@@ -1,0 +1,52 @@
+"""`ccaudit verify`: the audit database (trail, records, digests, signatures, files) or an archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ccaudit.cli.audit.common import DbOpt, load_settings
+from ccaudit.cli.console import console, err_console, print_warning, styled
+
+if TYPE_CHECKING:
+    from ccaudit.audit.integrity.verify import VerifyReport
+
+
+def verify(
+    archive: Annotated[Path | None, typer.Argument(help="an exported archive; omit to verify the database")] = None,
+    db: DbOpt = None,
+    no_files: Annotated[bool, typer.Option("--no-files", help="skip re-hashing the run folders' files")] = False,
+) -> None:
+    """Verify the trail's chain and every frozen audit's digest, or an exported archive offline."""
+    if archive is not None:
+        from ccaudit.audit.integrity.archive_verify import verify_archive
+
+        report = verify_archive(archive)
+        what = str(archive)
+    else:
+        from ccaudit.audit.service import AuditService
+
+        service = AuditService.open(load_settings(db))
+        try:
+            report = service.verify(check_files=not no_files)
+        finally:
+            service.close()
+        what = "the audit database"
+    _print_verify(what, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_verify(what: str, report: VerifyReport) -> None:
+    checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
+    for warning in report.warnings:
+        print_warning(warning)
+    if report.ok:
+        console.print(styled("verified", "green", f" {what}: {checked}"))
+        return
+    err_console.print(styled("verification failed", "bold red", f" for {what}; first mismatch: {report.problems[0]}"))
+    for problem in report.problems[1:]:
+        err_console.print(f"  - {problem}")
+    err_console.print(f"({len(report.problems)} problem(s); checked {checked})")
