@@ -2,6 +2,8 @@
 
 A deficiency is a 'shall' requirement not met and not compensated (non_compliant, or in remediation);
 each improvement item the firm recorded is one line, so owner, due date and status stay exact.
+The proposed improvement is the failing checks' own remediation advice (check.yaml `remediation`), in
+the report's language; where no check failed (e.g. an attestation of not met) the firm fills it in.
 Observations ('advisable' items not met) are listed separately and are not deficiencies.
 """
 
@@ -13,6 +15,8 @@ from ccaudit.reports import texts
 from ccaudit.reports.model import DEFICIENT, Remediation, ReportData, RequirementRow, Result
 
 COLUMNS = ["no", "id", "requirement", "gaps", "improvement", "owner", "due", "remediation_status", "result"]
+STATUS_COLUMN = COLUMNS.index("remediation_status")
+DUE_COLUMN = COLUMNS.index("due")
 WIDTHS = [5, 9, 40, 40, 30, 10, 11, 10, 10]
 
 
@@ -32,15 +36,21 @@ class DeficiencyLine(BaseModel):
                 self.due, self.remediation_status, self.result]
 
 
+def status_labels(lang: str) -> list[str]:
+    """The 改善情形 drop-down: each status once, in the order a fix goes through them."""
+    return list(dict.fromkeys(texts.pick(texts.REMEDIATION_STATUS, k, lang) for k in texts.REMEDIATION_STATUS))
+
+
 def _lines(rows: list[RequirementRow], lang: str) -> list[DeficiencyLine]:
     out: list[DeficiencyLine] = []
     for n, row in enumerate(rows, start=1):
         gaps = "\n".join(texts.gap_lines(row, lang) or texts.note_lines(row, lang))
+        proposed = texts.advice(row, lang)
         items: list[Remediation | None] = [*row.remediation] or [None]
         for item in items:
             out.append(DeficiencyLine(
                 no=n, requirement_id=row.id, requirement=row.text.get(lang), gaps=gaps,
-                measure=item.measure if item else texts.t("measures_none", lang),
+                measure=proposed,
                 owner=(item.owner if item and item.owner else row.owner) or "",
                 due=(item.due if item and item.due else row.due) or "",
                 remediation_status=texts.pick(

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Literal
 
 from ccaudit.catalog.loader import CatalogLibrary
 from ccaudit.reports import from_result_dir
@@ -83,10 +84,11 @@ def generate(
     out: Path,
     lang: str,
     settings: Settings,
-    max_rows: int | None = None,
+    max_rows: int | Literal["all"] | None = None,
     on: dt.date | None = None,
 ) -> list[Path]:
-    """Write each format into `out`; `max_rows` overrides each format's own appendix length.
+    """Write each format into `out`; `max_rows` overrides each format's own appendix length ("all": every
+    row in every format).
 
     Every format is written into a temporary folder inside `out` first and moved into place only when
     all of them were written, so a failure leaves `out` as it was (no report from one run beside
@@ -122,7 +124,7 @@ def _move_into_place(staging: Path, out: Path) -> None:
 
 def _write_formats(
     inp: ReportInput, formats: Sequence[str], out: Path, lang: str, settings: Settings,
-    max_rows: int | None, on: dt.date | None, final: Path,
+    max_rows: int | Literal["all"] | None, on: dt.date | None, final: Path,
 ) -> list[Path]:
     """Each format into `out`; `final` is where they will be moved (OSCAL links evidence from there)."""
     from ccaudit.reports import report_to_csv, report_to_html, report_to_json, report_to_xlsx
@@ -130,7 +132,8 @@ def _write_formats(
 
     rows = {"xlsx": report_to_xlsx.DEFAULT_MAX_ROWS, "html": report_to_html.DEFAULT_MAX_ROWS,
             "pdf": PDF_ROWS, "json": None, "csv": None}
-    limit = {f: (max_rows if max_rows is not None else rows.get(f)) for f in FORMATS}
+    limit = {f: None if max_rows == "all" else max_rows if max_rows is not None else rows.get(f)
+             for f in FORMATS}
     written: list[Path] = []
     for fmt in formats:
         target = out / OUTPUT_NAMES[fmt]
@@ -151,12 +154,12 @@ def _write_formats(
         elif fmt == "oscal":
             links = evidence_links([e.sha256 for e in inp.data.evidence], inp.evidence_dirs,
                                    final / OUTPUT_NAMES[fmt])
-            written += write_oscal(inp.data, target, settings, links)
+            written += write_oscal(inp.data, target, settings, lang, links)
     return written
 
 
 def write_oscal(
-    data: ReportData, folder: Path, settings: Settings,
+    data: ReportData, folder: Path, settings: Settings, lang: str = "en",
     links: Mapping[str, str] | None = None,
 ) -> list[Path]:
     from ccaudit.reports.catalog_to_oscal import write_catalog
@@ -168,8 +171,8 @@ def write_oscal(
                     if c.version == data.catalog.version), None)
     if catalog is not None:
         written.append(write_catalog(catalog, folder / "catalog.json"))
-    written.append(write_assessment_results(data, folder / "assessment-results.json", evidence_links=links))
-    written.append(write_poam(data, folder / "poam.json", evidence_links=links))
+    written.append(write_assessment_results(data, folder / "assessment-results.json", lang, evidence_links=links))
+    written.append(write_poam(data, folder / "poam.json", lang, evidence_links=links))
     return written
 
 

@@ -26,8 +26,8 @@ from ccaudit.reports.report_to_oscal import doc_key
 LIFECYCLE = {"open": "planned", "in_progress": "planned", "done": "completed", "accepted": "completed"}
 
 
-def _response(key: str, row: RequirementRow, n: int, item: Remediation | None) -> dict[str, Any]:
-    title = item.measure if item else texts.t("measures_none", "en")
+def _response(key: str, row: RequirementRow, n: int, item: Remediation | None, lang: str) -> dict[str, Any]:
+    title = texts.advice(row, lang)
     response: dict[str, Any] = {
         "uuid": stable_uuid(key, "response", row.id, n), "lifecycle": LIFECYCLE.get(item.status, "planned")
         if item else "recommendation",
@@ -37,7 +37,8 @@ def _response(key: str, row: RequirementRow, n: int, item: Remediation | None) -
     }
     if item and item.due:
         response["tasks"] = [{"uuid": stable_uuid(key, "task", row.id, n), "type": "milestone",
-                              "title": f"due {item.due}", "timing": {"on-date": {"date": stamp(item.due)}}}]
+                              "title": texts.t("due_on", lang, due=item.due),
+                              "timing": {"on-date": {"date": stamp(item.due)}}}]
     return response
 
 
@@ -48,25 +49,26 @@ def _risk_status(row: RequirementRow) -> str:
 
 
 def remediation_to_poam(
-    data: ReportData, include_observations: bool = True,
+    data: ReportData, include_observations: bool = True, lang: str = "en",
     evidence_links: Mapping[str, str] | None = None,
 ) -> PlanOfActionAndMilestones:
+    """Prose (titles, descriptions, the proposed improvement) in `lang`; codes and properties as stored."""
     key = doc_key(data)
     wanted = (*DEFICIENT, Result.OBSERVATION) if include_observations else DEFICIENT
     risks, items = [], []
     for row in data.requirements:
         if row.result not in wanted:
             continue
-        gaps = "\n".join(texts.gap_lines(row, "en") or texts.note_lines(row, "en")) or row.result.label("en")
+        gaps = "\n".join(texts.gap_lines(row, lang) or texts.note_lines(row, lang)) or row.result.label(lang)
         entries: list[Remediation | None] = [*row.remediation] or [None]
         risk_uuid = stable_uuid(key, "poam-risk", row.id)
         risks.append({
-            "uuid": risk_uuid, "title": f"{row.id}: {row.result.label('en')}", "description": gaps,
-            "statement": row.text.en,
+            "uuid": risk_uuid, "title": f"{row.id}: {row.result.label(lang)}", "description": gaps,
+            "statement": row.text.get(lang),
             "status": _risk_status(row),
             "props": [prop("requirement", row.id), prop("result", row.result.value),
                       prop("deficiency", str(row.result in DEFICIENT).lower())],
-            "remediations": [_response(key, row, n, item) for n, item in enumerate(entries)],
+            "remediations": [_response(key, row, n, item, lang) for n, item in enumerate(entries)],
         })
         for n, item in enumerate(entries):
             props = [prop("requirement", row.id), prop("result", row.result.value)]
@@ -76,7 +78,7 @@ def remediation_to_poam(
             props += [prop("due", due)] if due else []
             items.append({
                 "uuid": stable_uuid(key, "poam-item", row.id, n),
-                "title": f"{row.id}: {item.measure if item else row.text.en[:120]}",
+                "title": f"{row.id}: {row.text.get(lang)[:120]}",
                 "description": gaps, "props": props,
                 "related-risks": [{"risk-uuid": risk_uuid}],
             })
@@ -87,8 +89,8 @@ def remediation_to_poam(
         "system-id": {"identifier-type": "https://ietf.org/rfc/rfc4122",
                       "id": stable_uuid("firm", data.firm_id)},
         "poam-items": items or [{
-            "uuid": stable_uuid(key, "poam-item", "none"), "title": "No deficiencies",
-            "description": "The assessment found no deficiency to remediate.",
+            "uuid": stable_uuid(key, "poam-item", "none"), "title": texts.t("no_deficiencies", lang),
+            "description": texts.t("no_deficiencies_text", lang),
         }],
     }
     if risks:
@@ -100,6 +102,6 @@ def remediation_to_poam(
 
 
 def write_poam(
-    data: ReportData, path: Path, evidence_links: Mapping[str, str] | None = None
+    data: ReportData, path: Path, lang: str = "en", evidence_links: Mapping[str, str] | None = None
 ) -> Path:
-    return write_model(remediation_to_poam(data, evidence_links=evidence_links), path)
+    return write_model(remediation_to_poam(data, lang=lang, evidence_links=evidence_links), path)

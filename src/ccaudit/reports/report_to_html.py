@@ -61,10 +61,12 @@ def _row_view(row: RequirementRow, lang: str) -> dict[str, Any]:
         facts.append((t("gaps", lang), gaps + [f"— {s}" for s in samples]))
     if row.compensating_measures:
         facts.append((t("compensating", lang), list(row.compensating_measures)))
+    improvement = texts.improvement_lines(row, lang)
     for item in row.remediation:
         status = texts.pick(texts.REMEDIATION_STATUS, item.status, lang)
-        who = " · ".join(x for x in (item.owner, item.due, status) if x)
-        facts.append((t("improvement", lang), [f"{item.measure} ({who})" if who else item.measure]))
+        improvement += [" · ".join(x for x in (item.owner, item.due, status) if x)]
+    if improvement:
+        facts.append((t("improvement", lang), improvement))
     if row.reviewer:
         facts.append((t("reviewer", lang), [row.reviewer]))
     notes = texts.note_lines(row, lang)

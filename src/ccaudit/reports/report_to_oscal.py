@@ -10,7 +10,7 @@ from typing import Any
 from trestle.oscal.assessment_results import AssessmentResults
 
 from ccaudit.reports import texts
-from ccaudit.reports.model import ReportData, RequirementRow, Result
+from ccaudit.reports.model import ReportData, RequirementRow, Result, is_zh
 from ccaudit.reports.oscal_common import (
     control_id,
     evidence_resources,
@@ -33,7 +33,7 @@ def doc_key(data: ReportData) -> str:
     return data.digest or data.source.findings_sha256 or f"{data.source.kind.value}:{data.source.ref}"
 
 
-def _observations(data: ReportData, row: RequirementRow, key: str) -> list[dict[str, Any]]:
+def _observations(data: ReportData, row: RequirementRow, key: str, lang: str) -> list[dict[str, Any]]:
     out = []
     known = data.evidence_by_sha()
     for check in row.checks:
@@ -43,12 +43,14 @@ def _observations(data: ReportData, row: RequirementRow, key: str) -> list[dict[
             else f"evidence file {sha}",
             "props": [prop("sha256", sha)],
         } for sha in check.evidence]
-        description = f"{check.title.en}: {check.outcome}"
+        parts = [texts.t("check_outcome", lang, title=check.title.get(lang),
+                         outcome=texts.pick(texts.OUTCOME, check.outcome, lang))]
         if check.offending_count:
-            description += (f"; {check.offending_count} offending row(s), "
-                            f"{check.compensated_count} compensated")
+            parts.append(texts.t("check_offending", lang, count=check.offending_count,
+                                 compensated=check.compensated_count))
         if check.missing_datasets:
-            description += f"; evidence not supplied: {', '.join(check.missing_datasets)}"
+            parts += texts.missing_lines(row, lang)[:1]
+        description = ("；" if is_zh(lang) else "; ").join(parts)
         obs: dict[str, Any] = {
             "uuid": stable_uuid(key, "observation", row.id, check.check_id), "title": check.check_id,
             "description": description, "methods": ["TEST"], "types": ["finding" if check.outcome == "failed"
@@ -64,7 +66,8 @@ def _observations(data: ReportData, row: RequirementRow, key: str) -> list[dict[
         att = row.attestation
         out.append({
             "uuid": stable_uuid(key, "observation", row.id, "attestation"), "title": "attestation",
-            "description": f"{att.result} — {att.by}" + (f": {att.note}" if att.note else ""),
+            "description": texts.t("attestation_by", lang, result=texts.pick(texts.ATTESTATION, att.result, lang),
+                                   by=att.by) + (f": {att.note}" if att.note else ""),
             "methods": ["EXAMINE", "INTERVIEW"], "types": ["control-objective"],
             "props": [prop("attestation-result", att.result)]
             + ([prop("document-ref", att.document_ref)] if att.document_ref else []),
@@ -73,13 +76,13 @@ def _observations(data: ReportData, row: RequirementRow, key: str) -> list[dict[
     return out
 
 
-def _risk(data: ReportData, row: RequirementRow, key: str, observations: list[str]) -> dict[str, Any]:
-    gaps = texts.gap_lines(row, "en") or texts.note_lines(row, "en") or [row.result.label("en")]
+def _risk(row: RequirementRow, key: str, observations: list[str], lang: str) -> dict[str, Any]:
+    gaps = texts.gap_lines(row, lang) or texts.note_lines(row, lang) or [row.result.label(lang)]
     risk: dict[str, Any] = {
         "uuid": stable_uuid(key, "risk", row.id),
-        "title": f"{row.id}: {row.result.label('en')}",
+        "title": f"{row.id}: {row.result.label(lang)}",
         "description": "\n".join(gaps),
-        "statement": row.text.en,
+        "statement": row.text.get(lang),
         "status": "remediating" if row.result is Result.IN_REMEDIATION or any(
             r.status == "in_progress" for r in row.remediation) else "open",
         "props": [prop("obligation", row.obligation), prop("requirement", row.id)],
@@ -89,7 +92,7 @@ def _risk(data: ReportData, row: RequirementRow, key: str, observations: list[st
     return risk
 
 
-def _target_status(row: RequirementRow) -> dict[str, Any]:
+def _target_status(row: RequirementRow, lang: str) -> dict[str, Any]:
     """OSCAL knows only satisfied / not-satisfied. A requirement out of scope was not assessed, so it is
     never reported satisfied: not-satisfied for reason 'other', implementation-status not-applicable, and
     the stored reason (the ccaudit result is a property of the finding too)."""
@@ -98,34 +101,35 @@ def _target_status(row: RequirementRow) -> dict[str, Any]:
     status = {"state": "not-satisfied", "reason": "fail" if row.result in GAP else "other"}
     if row.result is not Result.NOT_APPLICABLE:
         return {"status": status}
-    why = "not applicable: " + ("; ".join(row.reasons) or "out of the firm's scope")
+    why = ("不適用：" if is_zh(lang) else "not applicable: ") + "; ".join(texts.reason_lines(row, lang))
     return {"implementation-status": {"state": "not-applicable", "remarks": why},
             "status": {**status, "remarks": why}}
 
 
 def report_to_oscal(
-    data: ReportData, evidence_links: Mapping[str, str] | None = None
+    data: ReportData, lang: str = "en", evidence_links: Mapping[str, str] | None = None
 ) -> AssessmentResults:
+    """Prose (titles, descriptions, statements) in `lang`; codes and properties as stored."""
     key = doc_key(data)
     observations, risks, findings = [], [], []
     for row in data.requirements:
-        obs = _observations(data, row, key)
+        obs = _observations(data, row, key, lang)
         observations += obs
         obs_ids = [o["uuid"] for o in obs]
         risk_ids = []
         if row.result in GAP:
-            risk = _risk(data, row, key, obs_ids)
+            risk = _risk(row, key, obs_ids, lang)
             risks.append(risk)
             risk_ids.append(risk["uuid"])
         finding: dict[str, Any] = {
             "uuid": stable_uuid(key, "finding", row.id),
-            "title": f"{row.id} {row.result.label('en')}",
-            "description": "\n".join(row.reasons) or row.result.label("en"),
+            "title": f"{row.id} {row.result.label(lang)}",
+            "description": "\n".join(texts.reason_lines(row, lang)) or row.result.label(lang),
             "props": [prop("result", row.result.value), prop("result-zh-tw", row.result.label("zh-TW")),
                       prop("obligation", row.obligation)],
             "target": {
                 "type": "objective-id", "target-id": control_id(row.id),
-                **_target_status(row),
+                **_target_status(row, lang),
             },
         }
         if obs_ids:
@@ -137,8 +141,8 @@ def report_to_oscal(
     result: dict[str, Any] = {
         "uuid": stable_uuid(key, "result"),
         "title": f"{catalog} — {firm_name(data)} — {data.as_of}",
-        "description": f"Assessment of {catalog} as of {data.as_of} by ccaudit "
-                       f"({data.source.kind.value} {data.source.ref}).",
+        "description": texts.t("assessment_of", lang, catalog=catalog, as_of=data.as_of,
+                               source=f"{data.source.kind.value} {data.source.ref}"),
         "start": stamp(data.as_of), "end": stamp(data.generated_at),
         "props": report_props(data),
         "reviewed-controls": {"control-selections": [
@@ -164,6 +168,6 @@ def report_to_oscal(
 
 
 def write_assessment_results(
-    data: ReportData, path: Path, evidence_links: Mapping[str, str] | None = None
+    data: ReportData, path: Path, lang: str = "en", evidence_links: Mapping[str, str] | None = None
 ) -> Path:
-    return write_model(report_to_oscal(data, evidence_links=evidence_links), path)
+    return write_model(report_to_oscal(data, lang, evidence_links=evidence_links), path)

@@ -3,11 +3,13 @@ report information, and one sheet of offending rows per check (streamed, at most
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from ccaudit.reports import deficiencies, texts
-from ccaudit.reports.model import OffendingSet, ReportData, ReportInput, Result, is_zh
+from ccaudit.reports.model import OffendingSet, ReportData, ReportInput, Result, SourceKind, is_zh
 from ccaudit.reports.texts import t
 from ccaudit.reports.xlsx_sheets import Book, display_width, table_sheet
 
@@ -40,7 +42,7 @@ def _checklist_rows(data: ReportData, lang: str) -> Iterator[list[str]]:
             str(n), row.id, data.area_title(row.area, lang), row.text.get(lang), row.text.get(other),
             texts.obligation(row, lang), row.result.label(lang),
             "\n".join(texts.evidence_lines(row, lang)), "\n".join(texts.gap_lines(row, lang)),
-            "\n".join(row.compensating_measures), "\n".join(texts.improvement_lines(row)),
+            "\n".join(row.compensating_measures), "\n".join(texts.improvement_lines(row, lang)),
             texts.owner(row), texts.due(row), row.reviewer or "", "\n".join(texts.note_lines(row, lang)),
         ]
         if data.previous is not None:
@@ -65,7 +67,9 @@ def write_deficiency_sheets(book: Book, data: ReportData, lang: str) -> None:
     for key, lines in (("deficiencies", deficiencies.deficiencies(data, lang)),
                        ("observations", deficiencies.observations(data, lang))):
         table_sheet(book, t(key, lang), title_lines(data, lang, "title_deficiencies"), head,
-                    deficiencies.WIDTHS, (line.cells() for line in lines))
+                    deficiencies.WIDTHS, (line.cells() for line in lines),
+                    validation=(deficiencies.STATUS_COLUMN, deficiencies.status_labels(lang)),
+                    date_column=deficiencies.DUE_COLUMN)
 
 
 def _write_about(book: Book, data: ReportData, lang: str) -> None:
@@ -94,29 +98,59 @@ def _write_evidence(book: Book, data: ReportData, lang: str) -> None:
                 [26, 36, 10, 14, 70], rows, wrap=False)
 
 
-def offending_title(entry: OffendingSet, lang: str, shown: int) -> list[str]:
-    return [f"{entry.check_id} — {entry.title.get(lang)}",
-            f"{', '.join(entry.requirement_ids)} · {t('shown', lang, count=entry.count, shown=shown)}"]
+def offending_title(entry: OffendingSet, lang: str, shown: int, part: tuple[int, int, bool] | None = None,
+                    rest_at: str | None = None) -> list[str]:
+    """Title and count lines; `part` (first, last, continued) for a list spread over several sheets,
+    `rest_at` where the rows not in the workbook are."""
+    count = f"{', '.join(entry.requirement_ids)} · {t('shown', lang, count=entry.count, shown=shown)}"
+    if part is not None:
+        first, last, continued = part
+        count += " · " + t("sheet_part", lang, first=first, last=last)
+        if continued:
+            count += " · " + t("sheet_continued", lang)
+    if rest_at is not None and shown < entry.count:
+        count += " · " + t("rest_at", lang, rest=entry.count - shown, where=rest_at)
+    return [f"{entry.check_id} — {entry.title.get(lang)}", count]
 
 
-def write_offending_sheets(book: Book, inp: ReportInput, lang: str, max_rows: int | None) -> None:
+def rest_location(data: ReportData, check_id: str) -> str:
+    """Where every offending row of a check is kept, for a sheet that shows only some of them."""
+    if data.source.kind is SourceKind.AUDIT:
+        return f"ccaudit audit rows {data.source.ref} {check_id}"
+    return f"{data.source.ref}/offending/{check_id}.csv"
+
+
+def write_offending_sheets(
+    book: Book, inp: ReportInput, lang: str, max_rows: int | None, sheet_rows: int = EXCEL_ROWS
+) -> None:
+    """At most `max_rows` rows per check (None: every row). A list longer than a sheet holds
+    (`sheet_rows` less the title, count and header lines) continues on sheets named 'CHECK (2)', …"""
+    capacity = sheet_rows - 3
     for entry in inp.data.offending:
         columns = inp.rows.columns(entry.check_id)
         if not columns:
             continue
-        limit = EXCEL_ROWS - 3 if max_rows is None else min(max_rows, EXCEL_ROWS - 3)  # title, count, header
-        shown = min(entry.count, limit)
+        shown = entry.count if max_rows is None else min(entry.count, max_rows)
+        parts = max(1, math.ceil(shown / capacity))
         view = texts.OffendingView(columns, lang)
-        table_sheet(book, entry.check_id, offending_title(entry, lang, shown), view.headers,
-                    [max(12, min(40, display_width(h) + 4)) for h in view.headers],
-                    map(view.cells, inp.rows.iter_rows(entry.check_id, limit)), wrap=False)
+        widths = [max(12, min(40, display_width(h) + 4)) for h in view.headers]
+        rows = map(view.cells, inp.rows.iter_rows(entry.check_id, max_rows))  # one stream, cut into sheets
+        rest_at = rest_location(inp.data, entry.check_id)
+        for n in range(parts):
+            part = (n * capacity + 1, min(shown, (n + 1) * capacity), n + 1 < parts) if parts > 1 else None
+            name = entry.check_id if n == 0 else f"{entry.check_id[:31 - len(f' ({n + 1})')]} ({n + 1})"
+            table_sheet(book, name, offending_title(entry, lang, shown, part, rest_at), view.headers, widths,
+                        islice(rows, capacity), wrap=False)
 
 
 def book_comment(data: ReportData) -> str:
     return f"{data.catalog.id} v{data.catalog.version}; digest {data.digest or data.source.findings_sha256}"
 
 
-def write_xlsx(inp: ReportInput, path: Path, lang: str, max_rows: int | None = DEFAULT_MAX_ROWS) -> Path:
+def write_xlsx(
+    inp: ReportInput, path: Path, lang: str, max_rows: int | None = DEFAULT_MAX_ROWS, sheet_rows: int = EXCEL_ROWS
+) -> Path:
+    """`sheet_rows`: the rows a sheet holds (Excel's 1,048,576; smaller in tests)."""
     data = inp.data
     book = Book(path, data.generated_at, t("title_checklist", lang),
                 book_comment(data), lang)
@@ -124,7 +158,7 @@ def write_xlsx(inp: ReportInput, path: Path, lang: str, max_rows: int | None = D
     write_deficiency_sheets(book, data, lang)
     _write_evidence(book, data, lang)
     _write_about(book, data, lang)
-    write_offending_sheets(book, inp, lang, max_rows)
+    write_offending_sheets(book, inp, lang, max_rows, sheet_rows)
     book.close()
     return path
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccaudit.findings.messages import messages
-from ccaudit.reports.model import ReportData, RequirementRow, Result, is_zh
+from ccaudit.reports.model import DEFICIENT, ReportData, RequirementRow, Result, is_zh
 
 L: dict[str, tuple[str, str]] = {
     "no": ("No.", "項次"),
@@ -51,6 +51,10 @@ L: dict[str, tuple[str, str]] = {
     "offending_rows": ("Offending rows", "不符合明細"),
     "check": ("Check", "檢查項目"),
     "shown": ("{count:,} rows; {shown:,} shown", "共 {count:,} 筆，列出 {shown:,} 筆"),
+    "sheet_part": ("rows {first:,}–{last:,} on this sheet", "本工作表為第 {first:,}–{last:,} 筆"),
+    "sheet_continued": ("continued on the next sheet", "續見下一工作表"),
+    "rest_at": ("the other {rest:,} rows: {where} (or write the report again with --max-rows all)",
+                "其餘 {rest:,} 筆見 {where}（或以 --max-rows all 重新產生報告）"),
     "none": ("None", "無"),
     "summary": ("Summary", "摘要"),
     "status_by_area": ("Results by area", "各領域查核結果"),
@@ -63,6 +67,15 @@ L: dict[str, tuple[str, str]] = {
     "measures_none": ("(to be filled in by the firm)", "（由公司填寫）"),
     "compare_title": ("Results of several firms compared", "多家公司查核結果比較"),
     "compare_gaps": ("Firms with a gap", "未符合家數"),
+    "check_outcome": ("{title}: {outcome}", "{title}：{outcome}"),
+    "check_offending": ("{count:,} offending row(s), {compensated:,} compensated",
+                        "{count:,} 筆不符合，其中 {compensated:,} 筆已有補償性措施"),
+    "attestation_by": ("Attestation: {result} — {by}", "人工確認：{result} — {by}"),
+    "due_on": ("due {due}", "預定 {due} 完成"),
+    "no_deficiencies": ("No deficiencies", "無缺失事項"),
+    "no_deficiencies_text": ("The assessment found no deficiency to remediate.", "本次查核未發現須改善之缺失。"),
+    "assessment_of": ("Assessment of {catalog} as of {as_of} by ccaudit ({source}).",
+                      "以 ccaudit 依 {catalog} 查核，查核基準日 {as_of}（{source}）。"),
     "compare_versions": ("firms follow different catalog versions", "各公司適用之查核依據版本不同"),
 }
 
@@ -74,6 +87,12 @@ REMEDIATION_STATUS: dict[str, tuple[str, str]] = {
     "in_progress": ("In progress", "改善中"),
     "done": ("Done", "已改善"),
     "accepted": ("Risk accepted", "風險承擔"),
+}
+
+OUTCOME: dict[str, tuple[str, str]] = {
+    "passed": ("passed", "符合"),
+    "failed": ("failed", "不符合"),
+    "missing_evidence": ("evidence missing", "缺少證據"),
 }
 
 ATTESTATION: dict[str, tuple[str, str]] = {
@@ -175,8 +194,21 @@ def reason_lines(row: RequirementRow, lang: str) -> list[str]:
     return list(row.reasons)
 
 
-def improvement_lines(row: RequirementRow) -> list[str]:
-    return [r.measure for r in row.remediation]
+def advice(row: RequirementRow, lang: str) -> str:
+    """The proposed improvement: the failing checks' own remediation advice (check.yaml), one
+    paragraph per check, or the firm's to fill in where no check failed."""
+    given = dict.fromkeys(c.remediation.get(lang) for c in row.checks
+                          if c.outcome == "failed" and c.remediation is not None)
+    if len(given) > 1:
+        return "\n".join(f"• {x}" for x in given)
+    return next(iter(given), t("measures_none", lang))
+
+
+def improvement_lines(row: RequirementRow, lang: str) -> list[str]:
+    """What to improve where the firm has to act (an audit's items keep owner, due date and status)."""
+    if row.result not in (*DEFICIENT, Result.OBSERVATION):
+        return []
+    return [advice(row, lang)]
 
 
 def owner(row: RequirementRow) -> str:

@@ -81,6 +81,7 @@ class Book:
         self.wb.set_properties({"title": title, "author": "ccaudit", "company": "", "comments": comments,
                                 "created": parse_stamp(created)})
         self.names: set[str] = set()
+        self.lang = lang
         # Excel in Taiwan has Microsoft JhengHei; elsewhere (LibreOffice) fontconfig substitutes a CJK font
         font = "Microsoft JhengHei" if is_zh(lang) else "Calibri"
         base = {"font_name": font, "font_size": 10, "valign": "top"}
@@ -91,6 +92,7 @@ class Book:
              "border": 1})
         self.wrap = self.wb.add_format({**base, "text_wrap": True, "border": 1, "border_color": "#BFBFBF"})
         self.plain = self.wb.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
+        self.date = self.wb.add_format({**base, "border": 1, "border_color": "#BFBFBF", "num_format": "yyyy-mm-dd"})
         self.results = {r: self.wb.add_format({"bg_color": c}) for r, c in RESULT_COLOURS.items()}
 
     def sheet_name(self, wanted: str) -> str:
@@ -109,7 +111,7 @@ class Book:
         ws.set_landscape()
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.fit_to_pages(1, 0)  # all columns on one page width
-        ws.set_footer("&L&A&RPage &P of &N")
+        ws.set_footer("&L&A&R第 &P 頁，共 &N 頁" if is_zh(self.lang) else "&L&A&RPage &P of &N")
         return ws
 
     def close(self) -> None:
@@ -129,8 +131,12 @@ def table_sheet(
     hidden_cols: Sequence[int] = (),
     validation: tuple[int, list[str]] | None = None,
     colour_column: tuple[int, dict[Result, str]] | None = None,
+    date_column: int | None = None,
 ) -> tuple[Any, int]:
-    """A sheet: title lines, one header row (frozen, filtered, repeated on print), then the rows."""
+    """A sheet: title lines, one header row (frozen, filtered, repeated on print), then the rows.
+
+    `validation` puts a drop-down list on a column; `date_column` holds dates: ISO dates are written as
+    real dates and the column accepts only dates, so a firm filling it in cannot type "next month"."""
     ws = book.add_sheet(name)
     for col, width in enumerate(widths):
         # a hidden column is grouped (level 1), so the outline's "+" shows it again
@@ -150,7 +156,11 @@ def table_sheet(
         if wrap:
             ws.set_row(last, row_height(texts, shown))
         for col, text in enumerate(texts):
-            ws.write_string(last, col, text, fmt)
+            day = _iso_date(text) if col == date_column else None
+            if day is not None:
+                ws.write_datetime(last, col, day, book.date)
+            else:
+                ws.write_string(last, col, text, fmt)
     last_col = max(len(headers) - 1, 0)
     ws.autofilter(head, 0, max(last, head), last_col)
     if validation is not None and last > head:
@@ -159,6 +169,12 @@ def table_sheet(
             "validate": "list", "source": allowed, "error_type": "warning",
             "error_message": "; ".join(allowed)[:255],
         })
+    if date_column is not None and last > head:
+        ws.data_validation(head + 1, date_column, last, date_column, {
+            "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2099, 12, 31), "ignore_blank": True, "error_type": "stop",
+            "error_message": "請輸入日期（YYYY-MM-DD）" if is_zh(book.lang) else "Enter a date (YYYY-MM-DD)",
+        })
     if colour_column is not None and last > head:
         col, labels = colour_column
         for result, label in labels.items():
@@ -166,3 +182,12 @@ def table_sheet(
                 "type": "cell", "criteria": "==", "value": f'"{label}"', "format": book.results[result],
             })
     return ws, last
+
+
+def _iso_date(text: str) -> dt.datetime | None:
+    if len(text) != 10:
+        return None
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+    except ValueError:
+        return None
