@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -21,8 +21,8 @@ FormatOpt = Annotated[str, typer.Option(
     "--format", help="xlsx, deficiencies, html, pdf, json, csv, oscal; several with commas, or all")]
 PreviousOpt = Annotated[Path | None, typer.Option(
     help="last year's result folder, for the trend (an audit uses the audit it carried over)")]
-MaxRowsOpt = Annotated[int | None, typer.Option(
-    help="offending rows per check in appendices (default: xlsx 10000, html 25, pdf 10, json/csv all)")]
+MaxRowsOpt = Annotated[str | None, typer.Option(
+    help="offending rows per check, N or all (default: xlsx 10000, html 25, pdf 10, json/csv all)")]
 OnOpt = Annotated[str | None, typer.Option(
     help="day to age open remediation on, YYYY-MM-DD (default: sign-off day, else the as-of date)")]
 
@@ -45,6 +45,14 @@ def _day(value: str) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
 
 
+def _max_rows(value: str) -> int | Literal["all"]:
+    if value.strip().lower() == "all":
+        return "all"
+    if not value.strip().isdigit():
+        raise typer.BadParameter(f"--max-rows takes a number of rows or all, not {value!r}")
+    return int(value)
+
+
 def report(
     source: SourceArg,
     out: OutOpt,
@@ -61,10 +69,11 @@ def report(
     formats = parse_formats(fmt)
     language = _lang(lang)
     day = _day(on) if on else None
+    rows = _max_rows(max_rows) if max_rows is not None else None
     settings = _settings(db)
     started = time.perf_counter()
     with open_source(source, settings, previous) as inp:
-        written = generate(inp, formats, out, language, settings, max_rows, day)
+        written = generate(inp, formats, out, language, settings, rows, day)
         digest = inp.data.digest or inp.data.source.findings_sha256
         console.print(f"{inp.data.firm or inp.data.firm_id} · {inp.data.as_of} · {inp.data.catalog.id} "
                       f"v{inp.data.catalog.version} · digest {digest}")
