@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     parquet_threshold_rows: int = Field(
         100_000, description="Offending-row lists at least this long are also written as Parquet."
     )
+    xlsx_max_uncompressed_bytes: int = Field(
+        256 << 20, gt=0, description="A workbook that would expand to more than this many bytes is refused."
+    )
+    xlsx_max_compression_ratio: int = Field(
+        200, gt=0, description="A workbook member compressed more than this many times is refused (zip bomb)."
+    )
+    max_cell_chars: int = Field(32_767, gt=0, description="Longest workbook cell accepted (Excel's own limit).")
     duckdb_memory_limit: str = Field("2GB", description="DuckDB memory limit; larger work spills to disk.")
     duckdb_threads: int | None = Field(None, description="DuckDB worker threads (default: all cores).")
     content_paths: list[Path] = Field(

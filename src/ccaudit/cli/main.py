@@ -27,6 +27,7 @@ from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings
+from ccaudit.textsafe import visible
 
 app = typer.Typer(
     help="ccaudit: inspection of TWSE Article 12 (CC-21100) for securities firms.",
@@ -112,15 +113,20 @@ def demo(
     all_in_scope: Annotated[
         bool, typer.Option(help="set every scope flag on (the firm is also a cloud provider)")
     ] = False,
+    plant: Annotated[str, typer.Option(
+        help="credible: a firm mostly in order, with a few findings of each kind; all: a gap in every check"
+    )] = "credible",
 ) -> None:
     """Generate a realistic firm with planted gaps, inspect it, and write the results."""
-    from ccaudit.demo.generator import generate
+    from ccaudit.demo.generator import PLANT_MODES, generate
     from ccaudit.inspection.service import inspect
 
+    if plant not in PLANT_MODES:
+        raise typer.BadParameter(f"--plant takes one of {', '.join(PLANT_MODES)}")
     day = _as_of(as_of)
     scope = {"is_cloud_provider": True} if all_in_scope else None
     with console.status("generating the demo firm's evidence…"):
-        generate(out, scale=scale, seed=seed, as_of=day, scope=scope)
+        generate(out, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant)
     console.print(f"evidence written to {out / 'evidence'}")
     with progress_bar() as progress:
         result = inspect(out / "evidence", day, out / "results", Settings(), progress=progress)  # type: ignore[arg-type]
@@ -140,7 +146,7 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     console.print(findings_table(report, lang))
     console.print(counts_line(report, lang))
     for warning in report.warnings:
-        print_warning(warning)
+        print_warning(visible(warning))  # one line each: a file name cannot break it
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
 
 

@@ -29,10 +29,14 @@ def canonical(encoding: str) -> str:
     name = encoding.strip().lower().replace("_", "-")
     name = _ALIASES.get(name, name)
     try:
-        codecs.lookup(name)
+        info = codecs.lookup(name)
     except LookupError:
+        info = None
+    # rot13, base64, zlib ... are codecs too, but they do not turn bytes into text
+    if info is None or not info._is_text_encoding:
         raise EvidenceError(
-            f"unknown encoding {encoding!r} in evidence.yaml (use utf-8, big5/cp950 or utf-16)"
+            f"unknown encoding {encoding!r} in evidence.yaml, or not a text encoding "
+            "(use utf-8, big5/cp950 or utf-16)"
         ) from None
     return name
 
@@ -41,7 +45,7 @@ def _decodes(data: bytes, encoding: str, final: bool) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
         decoder.decode(data, final=final)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return False
     return True
 
@@ -53,7 +57,7 @@ def _decodes_file(path: Path, encoding: str) -> bool:
             while chunk := handle.read(_CHUNK):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return False
     return True
 
@@ -101,6 +105,10 @@ def transcode_to_utf8(source: Path, target: Path, encoding: str) -> None:
         raise EvidenceError(
             f"{source.name}: byte {offset + exc.start} is not valid {encoding}; "
             "check the encoding named for this file"
+        ) from None
+    except UnicodeError as exc:  # e.g. utf-16 named for a file without a byte-order mark
+        raise EvidenceError(
+            f"{source.name}: cannot be read as {encoding} ({exc}); check the encoding named for this file"
         ) from None
 
 

@@ -47,6 +47,7 @@ from ccaudit.evidence.readers import (
 from ccaudit.evidence.sources import EvidenceFile, discover
 from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
+from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -282,6 +283,8 @@ def _stage_file_as(
         sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw, template.title.en),
         scratch=run.scratch,
         header_score=header_score(template),
+        limits=WorkbookLimits(run.settings.xlsx_max_uncompressed_bytes, run.settings.xlsx_max_compression_ratio,
+                              run.settings.max_cell_chars),
     )
     stage = f"stage_{tag}"
     try:
@@ -543,7 +546,27 @@ def _assemble(run: _Run, staged: list[_Staged]) -> None:
             run.con.execute(f"CREATE TABLE {table} AS {_empty_sql(template)}")
         if parts and template.key:
             _deduplicate(run, template, parts)
+        if parts and template.single_row:
+            _single_row(run, template, parts)
         _children(run, template, bool(parts))
+
+
+def _single_row(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> None:
+    """A dataset that describes one thing (the firm) has exactly one record, wherever it comes from."""
+    table = quote_ident(template.id)
+    rank = "CASE _file " + " ".join(f"WHEN {quote_literal(p.sha256)} THEN {i}" for i, p in enumerate(parts)) + " END"
+    rows = run.con.execute(f"SELECT _file, _row FROM {table} ORDER BY {rank}, _row LIMIT 2").fetchall()
+    if len(rows) == 1:
+        return
+    names = {p.sha256: p.file.path.name for p in parts}
+    if rows:  # the second record is the one too many
+        file, row, found = names[rows[1][0]], int(rows[1][1]), _count(run.con, table)
+    else:
+        file, row, found = parts[0].file.path.name, 1, 0
+    run.issues.append(ValidationIssue(
+        file=file, row=row, message=f"{template.id} must have exactly one row (found {found or 'none'})",
+        expected=f"one record describing the firm{'' if found else ' below the header'}",
+    ))
 
 
 def _empty_sql(template: DatasetTemplate) -> str:

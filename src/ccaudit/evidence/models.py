@@ -104,6 +104,7 @@ class DatasetTemplate(BaseModel):
         "local", description="How timestamps without an offset are read: 'local' (firm zone) or 'utc'."
     )
     fields: tuple[FieldSpec, ...]
+    single_row: bool = Field(False, description="Exactly one record (firm_profile); otherwise refused.")
 
     @model_validator(mode="after")
     def _check(self) -> DatasetTemplate:

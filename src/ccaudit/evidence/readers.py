@@ -30,6 +30,7 @@ from python_calamine import CalamineWorkbook
 from ccaudit.errors import EvidenceError, ValidationIssue
 from ccaudit.evidence import encoding as enc
 from ccaudit.evidence.templates import normalise_name
+from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -101,13 +102,14 @@ def read_raw(
     sheet_hints: tuple[str, ...] = (),
     scratch: Path,
     header_score: HeaderScore | None = None,
+    limits: WorkbookLimits | None = None,
 ) -> RawSource:
     kind = file_format(path)
     score = header_score or (lambda cells: 0)
     if kind == "csv":
         return open_csv(path, encoding, scratch, score)
     if kind == "excel":
-        return _read_excel(con, path, table, sheet, sheet_hints, score)
+        return _read_excel(con, path, table, sheet, sheet_hints, score, limits or WorkbookLimits())
     if kind == "json":
         return _open_json(con, path)
     if kind == "parquet":
@@ -322,7 +324,9 @@ def _read_excel(
     sheet: str | None,
     hints: tuple[str, ...],
     score: HeaderScore,
+    limits: WorkbookLimits,
 ) -> RawSource:
+    check_workbook(path, limits)  # before the library expands anything into memory
     try:
         book = CalamineWorkbook.from_path(str(path))
         name = _pick_sheet(book.sheet_names, sheet, hints, path)
@@ -353,6 +357,12 @@ def _read_excel(
             continue  # blank spacer rows are common in hand-kept registers
         cells += [None] * (width - len(cells))
         row_numbers.append(header_index + 2 + offset)
+        if any(c is not None and len(c) > limits.cell_chars for c in cells):
+            column = next(i for i, c in enumerate(cells) if c is not None and len(c) > limits.cell_chars)
+            raise EvidenceError(
+                f"{path.name}: row {row_numbers[-1]}, column '{raw_headers[column]}': a cell of "
+                f"{len(cells[column] or ''):,} characters; the limit is CCAUDIT_MAX_CELL_CHARS={limits.cell_chars}"
+            )
         for i, cell in enumerate(cells):
             values[i].append(cell)
     arrow = pa.table(

@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.readers import file_format
 from ccaudit.evidence.templates import TemplateRegistry
+from ccaudit.evidence.untrusted import check_inside, load_yaml
+from ccaudit.textsafe import visible
 
 SOURCE_FILE = "evidence.yaml"
 
@@ -46,12 +47,12 @@ class EvidenceFile(BaseModel):
 
 def load_config(folder: Path) -> SourceConfig:
     path = folder / SOURCE_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return SourceConfig()
+    data = load_yaml(path, folder) or {}  # no aliases, bounded nesting: see untrusted.py
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return SourceConfig.model_validate(data)
-    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as exc:
+    except ValidationError as exc:
         raise EvidenceError(f"{path}: invalid evidence.yaml: {exc}") from None
 
 
@@ -78,15 +79,20 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     config = load_config(folder)
     for name, opts in config.files.items():
         if not (folder / name).exists():
-            raise EvidenceError(f"evidence.yaml names {name}, which is not in {folder}")
+            raise EvidenceError(f"evidence.yaml names {visible(name)}, which is not in {folder}")
         if opts.dataset and opts.dataset not in registry:
             raise EvidenceError(f"evidence.yaml: {name}: unknown dataset {opts.dataset!r}")
     found: list[EvidenceFile] = []
     ignored: list[str] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
         rel = path.relative_to(folder).as_posix()
         if path.name == SOURCE_FILE or any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
+        check_inside(path, folder, directory=True)  # links out of the folder, FIFOs, devices: refused
+        if path.is_dir():
+            continue  # a link to a folder inside: its files are found where they are
         if file_format(path) is None:
             ignored.append(rel)
             continue

@@ -31,6 +31,7 @@ class ManifestEntry(BaseModel):
 class Manifest(BaseModel):
     """What one import took in, and what it passed over."""
 
+    run_id: str | None = None  # the inspection run that wrote it; findings.json names the same run
     files: list[ManifestEntry]
     ignored_files: list[str] = []
     skipped_duplicates: list[str] = []

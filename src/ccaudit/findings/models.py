@@ -109,6 +109,7 @@ class InspectionReport(BaseModel):
     """findings.json: the contract other tools and the annual audit read."""
 
     schema_version: str = FINDINGS_SCHEMA_VERSION
+    run_id: str | None = None  # the inspection run: evidence/manifest.json of the same folder names it too
     firm: str | None
     firm_id: str | None
     as_of: str

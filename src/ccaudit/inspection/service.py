@@ -31,6 +31,7 @@ from ccaudit.findings.models import (
 )
 from ccaudit.findings.sentence import jsonable, render
 from ccaudit.findings.writer import export_offending, write_report
+from ccaudit.inspection import result_folder
 from ccaudit.settings import Settings
 
 WORKSPACE = "workspace.duckdb"
@@ -86,17 +87,21 @@ def inspect(
 ) -> InspectionResult:
     content = Content.load(settings)
     catalog = content.catalogs.in_force(catalog_id, as_of)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store = EvidenceStore(out_dir / "evidence")
-    manifest = import_folder(
-        evidence_dir, out_dir / WORKSPACE, store, content.templates, settings,
-        progress=(lambda label, done, total: progress("import", label, done, total)) if progress else None,
-    )
-    con = open_workspace(out_dir / WORKSPACE, settings)
-    try:
-        return evaluate(DuckDBEngine(con), catalog, content, manifest, as_of, out_dir, settings, progress)
-    finally:
-        con.close()
+    with result_folder.replacing(out_dir, evidence_dir) as work:  # whole or not at all
+        store = EvidenceStore(work / "evidence")
+        manifest = import_folder(
+            evidence_dir, work / WORKSPACE, store, content.templates, settings,
+            progress=(lambda label, done, total: progress("import", label, done, total)) if progress else None,
+        )
+        manifest.run_id = result_folder.new_run_id()
+        store.write_manifest(manifest)
+        con = open_workspace(work / WORKSPACE, settings)
+        try:
+            result = evaluate(DuckDBEngine(con), catalog, content, manifest, as_of, work, settings, progress)
+        finally:
+            con.close()
+    result.out_dir = out_dir
+    return result
 
 
 def evaluate(
@@ -144,6 +149,7 @@ def evaluate(
     ]
     counts = {s.value: sum(1 for f in findings if f.status is s) for s in Status}
     report = InspectionReport(
+        run_id=manifest.run_id,
         firm=profile.get("firm_name") if profile else None,
         firm_id=profile.get("firm_id") if profile else None,
         as_of=as_of.isoformat(),
