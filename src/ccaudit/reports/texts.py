@@ -77,6 +77,8 @@ L: dict[str, tuple[str, str]] = {
     "assessment_of": ("Assessment of {catalog} as of {as_of} by ccaudit ({source}).",
                       "以 ccaudit 依 {catalog} 查核，查核基準日 {as_of}（{source}）。"),
     "compare_versions": ("firms follow different catalog versions", "各公司適用之查核依據版本不同"),
+    "compare_rows": ("{label}: offending rows", "{label}：不符合筆數"),
+    "compare_change": ("Offending rows: {label} vs {first}", "不符合筆數增減：{label} 相對 {first}"),
 }
 
 OBLIGATION: dict[str, tuple[str, str]] = {"shall": ("Shall", "應"), "advisable": ("Advisable", "宜")}

@@ -45,7 +45,8 @@ def test_compare_command_writes_a_workbook_and_a_page(make_result_dir: object, t
     wb = openpyxl.load_workbook(tmp_path / "cmp" / "compare.xlsx", read_only=True)
     rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     wb.close()
-    assert rows[2][3:5] == ["9A00 (2026-11-30)", "9B00 (2026-11-30)"]
+    assert rows[2][3:7] == ["9A00 (2026-11-30)", "9A00 (2026-11-30)：不符合筆數", "9B00 (2026-11-30)",
+                            "9B00 (2026-11-30)：不符合筆數"]
     assert rows[3][0] == "12.1.1" and rows[3][3] == "不符合"
     page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
     assert "9B00" in page and "多家公司查核結果比較" in page
@@ -60,3 +61,24 @@ def test_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extr
     with pytest.raises(SystemExit) as exit_info:
         cli_main.main()
     assert exit_info.value.code == 2
+
+
+def test_compare_tells_two_runs_of_one_firm_apart_and_shows_row_changes(
+    make_result_dir: object, tmp_path: Path
+) -> None:
+    a = make_result_dir("before", big=40)  # type: ignore[operator]
+    b = make_result_dir("after", big=25)  # type: ignore[operator]
+    run = CliRunner().invoke(app, ["compare", str(a), str(b), "--lang", "en", "--out", str(tmp_path / "cmp")])
+    assert run.exit_code == 0, run.output
+    wb = openpyxl.load_workbook(tmp_path / "cmp" / "compare.xlsx", read_only=True)
+    rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    wb.close()
+    head = rows[2]
+    assert head[3] == "9A00 (2026-11-30) · before" and head[5] == "9A00 (2026-11-30) · after"
+    assert head[4] == "9A00 (2026-11-30) · before: offending rows"
+    assert head[-1] == "Offending rows: 9A00 (2026-11-30) · after vs 9A00 (2026-11-30) · before"
+    first = next(r for r in rows[3:] if r[4] == "40")  # the requirement behind the big check
+    assert first[6] == "25" and first[-1] == "-15"
+    assert all(r[-1] == "0" for r in rows[3:] if r[4] == r[6] and r[4])
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert "9A00 (2026-11-30) · after" in page and "<td class=\"num\">-15</td>" in page
