@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,16 @@ def test_the_same_audit_gives_the_same_json_and_workbook(audit: tuple[int, Setti
             outputs.append((write_json(inp, tmp_path / f"{n}.json").read_bytes(),
                             write_xlsx(inp, tmp_path / f"{n}.xlsx", "zh-TW", max_rows=50).read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def test_oscal_from_an_audit_links_each_run_s_stored_evidence(audit: tuple[int, Settings], tmp_path: Path) -> None:
+    from ccaudit.reports.generate import generate
+
+    audit_id, audit_settings = audit
+    with open_audit(audit_id, audit_settings) as inp:
+        generate(inp, ["oscal"], tmp_path / "out", "en", audit_settings)
+        evidence = {e.sha256 for e in inp.data.evidence}
+    doc = json.loads((tmp_path / "out" / "oscal" / "assessment-results.json").read_text(encoding="utf-8"))
+    links = {r["rlinks"][0]["href"] for r in doc["assessment-results"]["back-matter"]["resources"]}
+    assert {Path(h).name for h in links} == evidence
+    assert all((tmp_path / "out" / "oscal" / h).is_file() for h in links)
