@@ -1,5 +1,6 @@
 """The demo firm's planted gaps are found exactly: for every check, the offending keys equal the
-planted keys (none missed, none invented), and the requirement statuses follow."""
+planted keys (none missed, none invented), and the requirement statuses follow. The stress-test firm
+(`plant="all"`) has a gap in every check; the default, credible firm has a few findings of each kind."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ccaudit.checks.models import CheckOutcome
 from ccaudit.checks.runner import offending_table
 from ccaudit.demo.generator import PLANTED_FILE, generate
 from ccaudit.evidence.importer import open_workspace
@@ -32,12 +34,19 @@ def _key(value: object) -> str:
 @pytest.fixture(scope="module")
 def all_in_scope(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InspectionResult]:
     root = tmp_path_factory.mktemp("demo-all")
-    generate(root, scale=0.02, seed=7, as_of=AS_OF, scope={"is_cloud_provider": True})
+    generate(root, scale=0.02, seed=7, as_of=AS_OF, scope={"is_cloud_provider": True}, plant="all")
     return root, inspect(root / "evidence", AS_OF, root / "results", Settings())
 
 
-def test_every_planted_gap_is_found_and_nothing_else(all_in_scope: tuple[Path, InspectionResult]) -> None:
-    root, result = all_in_scope
+@pytest.fixture(scope="module")
+def credible(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InspectionResult]:
+    root = tmp_path_factory.mktemp("demo-credible")
+    generate(root, scale=0.02, seed=11, as_of=AS_OF)  # the default: what `ccaudit demo` shows first
+    return root, inspect(root / "evidence", AS_OF, root / "results", Settings())
+
+
+def _found_equals_planted(root: Path, result: InspectionResult) -> set[str]:
+    """Asserts every check's offending keys equal the planted keys; returns the checks compared."""
     planted = json.loads((root / PLANTED_FILE).read_text(encoding="utf-8"))
     con = open_workspace(root / "results" / WORKSPACE, Settings(), read_only=True)
     try:
@@ -51,9 +60,38 @@ def test_every_planted_gap_is_found_and_nothing_else(all_in_scope: tuple[Path, I
             checked.add(check_id)
     finally:
         con.close()
-    automated = {c for c, r in result.results.items()}
+    for check_id in planted["missing_evidence"]:
+        assert result.results[check_id].outcome is CheckOutcome.MISSING_EVIDENCE, check_id
+        checked.add(check_id)
+    automated = set(result.results)
     assert automated <= checked, f"checks without planted expectations: {sorted(automated - checked)}"
-    assert all(planted["failing"][c] for c in automated), "every automated check has at least one planted gap"
+    return checked
+
+
+def test_every_planted_gap_is_found_and_nothing_else(all_in_scope: tuple[Path, InspectionResult]) -> None:
+    root, result = all_in_scope
+    planted = json.loads((root / PLANTED_FILE).read_text(encoding="utf-8"))
+    _found_equals_planted(root, result)
+    assert not planted["missing_evidence"]
+    assert all(planted["failing"][c] for c in result.results), "every automated check has at least one planted gap"
+
+
+def test_the_default_demo_is_a_credible_firm(credible: tuple[Path, InspectionResult]) -> None:
+    """Mostly compliant, with one finding of each other kind: what a newcomer should first see."""
+    root, result = credible
+    _found_equals_planted(root, result)  # its few gaps are found exactly too
+    counts = result.report.counts
+    assert counts == {"compliant": 21, "non_compliant": 5, "observation": 1, "compensated": 1,
+                      "not_applicable": 1, "needs_review": 1}
+    assert counts["compliant"] > sum(counts.values()) / 2
+    status = {f.requirement_id: f.status for f in result.report.findings}
+    assert {r for r, s in status.items() if s is Status.NON_COMPLIANT} == {
+        "12.2.3.2", "12.2.3.3", "12.3.2.2", "12.5.4", "12.5.5"}
+    assert status["12.4.5"] is Status.OBSERVATION  # an advisable item: an observation, not a deficiency
+    assert status["12.1.1"] is Status.COMPENSATED  # one slow provider under a valid measure
+    assert status["12.1.2"] is Status.NOT_APPLICABLE  # the firm is not a cloud provider
+    review = next(f for f in result.report.findings if f.requirement_id == "12.5.7")
+    assert review.status is Status.NEEDS_REVIEW and "remote_gateways" in review.summary
 
 
 def test_planted_compensations_are_counted(all_in_scope: tuple[Path, InspectionResult]) -> None:

@@ -126,7 +126,7 @@ class Reference:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     root = tmp_path_factory.mktemp("engines")
-    generate(root, scale=0.02, seed=7, as_of=AS_OF, scope={"is_cloud_provider": True})
+    generate(root, scale=0.02, seed=7, as_of=AS_OF, scope={"is_cloud_provider": True}, plant="all")
     ref = Reference(root, inspect(root / "evidence", AS_OF, root / "results", Settings()))
     failing = [c for c, s in ref.summary.items() if s["offending"]]
     assert len(failing) >= 30 and any(s["compensated"] for s in ref.summary.values()), "the demo plants gaps"

@@ -28,6 +28,18 @@ DEFAULT_SCOPE: dict[str, bool] = {
     "allows_remote_work": True,
 }
 PLANTED_FILE = "planted.json"
+PLANT_MODES = ("credible", "all")
+# The credible firm (the default): gaps only in these checks, so that of the 30 requirements most are
+# compliant; 12.2.3.2, 12.2.3.3, 12.3.2.2, 12.5.4 and 12.5.5 are non_compliant, 12.4.5 an observation,
+# 12.1.1 compensated (one slow provider under a valid measure), 12.1.2 not applicable (not a cloud
+# provider) and 12.5.7 needs review (the gateway register was not handed in). `plant="all"` plants
+# every gap of every check: the stress test whose answer key the end-to-end test compares exactly.
+CREDIBLE_GAPS = frozenset({
+    "cloud_provider_rto_meets_requirement", "social_link_shows_leave_notice",
+    "social_account_shows_name_and_contact", "byod_user_signed_agreement", "iot_device_certified",
+    "remote_operations_match_sessions", "remote_session_record_complete", "remote_login_used_mfa",
+    "remote_channel_encrypted",
+})
 
 
 def generate(
@@ -38,8 +50,13 @@ def generate(
     as_of: dt.date = dt.date(2026, 11, 30),
     scope: dict[str, bool] | None = None,
     registry: TemplateRegistry | None = None,
+    plant: str = "credible",
 ) -> Planted:
-    """Write DIR/evidence/* as a firm would hand them in, and DIR/planted.json (the answer key)."""
+    """Write DIR/evidence/* as a firm would hand them in, and DIR/planted.json (the answer key).
+
+    `plant`: "credible" (a firm mostly in order, with a few findings of every kind) or "all"."""
+    if plant not in PLANT_MODES:
+        raise ValueError(f"plant must be one of {', '.join(PLANT_MODES)}, not {plant!r}")
     registry = registry or TemplateRegistry.load()
     rng = np.random.default_rng(seed)
     profile: dict[str, Any] = {
@@ -50,6 +67,7 @@ def generate(
     ctx = FirmContext(
         rng=rng, as_of=as_of, scale=scale, writer=writer, profile=profile,
         people=make_people(rng, max(50, int(3000 * scale)), as_of), roles=[dict(r) for r in ROLES],
+        planted=Planted(only=None if plant == "all" else CREDIBLE_GAPS),
     )
     for area in AREAS:
         area(ctx)

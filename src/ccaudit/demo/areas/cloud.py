@@ -68,7 +68,8 @@ def _cloud_user_policy(ctx: FirmContext) -> None:
     # The rule covers everything but recovery time; the old outsourcing rule is past its review.
     ctx.policies.append({
         "doc_id": "POL-CLD-01", "title": "雲端運算服務作業安全規範", "policy_area": "cloud_user",
-        "topics": ["provider_selection", "audit", "backup", "service_level", "security_protection"],
+        "topics": ["provider_selection", "audit", "backup", "service_level", "security_protection",
+                   *([] if ctx.plants("cloud_user_policy_covers_topics") else ["recovery_time"])],
         "version": "2.1", "approved_by": "總經理", "approved_on": ctx.days_before(900),
         "last_reviewed_on": ctx.days_before(120),
     })
@@ -78,7 +79,8 @@ def _cloud_user_policy(ctx: FirmContext) -> None:
 def _cloud_provider_policy(ctx: FirmContext) -> None:
     ctx.policies.append({
         "doc_id": "POL-CSP-01", "title": "雲端運算服務安全控管措施", "policy_area": "cloud_provider",
-        "topics": ["legal_compliance", "access_control", "security_protection"],
+        "topics": ["legal_compliance", "access_control", "security_protection",
+                   *([] if ctx.plants("cloud_provider_policy_covers_topics") else ["responsibilities"])],
         "version": "1.3", "approved_by": "董事會", "approved_on": ctx.days_before(700),
         "last_reviewed_on": ctx.days_before(60),
     })
@@ -86,7 +88,7 @@ def _cloud_provider_policy(ctx: FirmContext) -> None:
         "doc_id": "POL-CSP-02", "title": "雲端服務權責劃分辦法", "policy_area": "cloud_provider",
         "topics": ["responsibilities"],
         "version": "1.0", "approved_by": "總經理", "approved_on": ctx.days_before(1200),
-        "last_reviewed_on": ctx.days_before(460),
+        "last_reviewed_on": ctx.days_before(460 if ctx.plants("cloud_provider_policy_covers_topics") else 100),
     })
     ctx.planted.fail("cloud_provider_policy_covers_topics", "responsibilities|", "|POL-CSP-02")
 
@@ -113,24 +115,29 @@ def _cloud_services(ctx: FirmContext) -> None:
     planted = ctx.planted
 
     sel = rows[gap[0]]  # adopted by a department without the IT selection process
-    sel["selection_assessed_on"] = None
+    sel["selection_assessed_on"] = None if planted.plants("cloud_service_selection_assessed") else \
+        ctx.days_before(600)
     planted.fail("cloud_service_selection_assessed", sel["service_id"])
 
     never, stale = rows[gap[1]], rows[gap[2]]
-    never["last_audit_on"] = None
-    stale["last_audit_on"] = window_start - dt.timedelta(days=int(rng.integers(1, 200)))
+    if planted.plants("cloud_service_audited_within_year"):
+        never["last_audit_on"] = None
+        stale["last_audit_on"] = window_start - dt.timedelta(days=int(rng.integers(1, 200)))
     planted.fail("cloud_service_audited_within_year", never["service_id"], stale["service_id"])
 
     no_backup, blank_backup = rows[gap[3]], rows[gap[4]]
-    no_backup["backup_arrangement"] = "無"
-    blank_backup["backup_arrangement"] = None
+    if planted.plants("cloud_service_backup_defined"):
+        no_backup["backup_arrangement"] = "無"
+        blank_backup["backup_arrangement"] = None
     planted.fail("cloud_service_backup_defined", no_backup["service_id"], blank_backup["service_id"])
 
     covered, expired, slow, unknown = (rows[g] for g in gap[5:9])
-    for row in (covered, expired, slow):
+    # The credible firm keeps only the compensated gap: every other provider meets its RTO.
+    for row in (covered, expired, slow) if ctx.every_gap else (covered,):
         row["required_rto_hours"] = 4.0
         row["provider_rto_hours"] = float(rng.choice([8, 12, 24]))
-    unknown["provider_rto_hours"] = None
+    if ctx.every_gap:
+        unknown["provider_rto_hours"] = None
     rto = "cloud_provider_rto_meets_requirement"
     ctx.measures.append({
         "measure_id": "CM-CLD-001", "requirement_id": "12.1.1", "check_id": rto,
@@ -144,7 +151,8 @@ def _cloud_services(ctx: FirmContext) -> None:
         "approved_by": "資訊長", "approved_on": ctx.days_before(500), "review_by": ctx.days_before(45),
     })
     planted.fail(rto, covered["service_id"], compensated=True)
-    planted.fail(rto, expired["service_id"], slow["service_id"], unknown["service_id"])
+    if ctx.every_gap:
+        planted.fail(rto, expired["service_id"], slow["service_id"], unknown["service_id"])
 
     # Retired services keep their old, incomplete entries; none of them may fail.
     for j, (provider, name) in enumerate(RETIRED):
@@ -176,6 +184,11 @@ def _sensitive_endpoints(ctx: FirmContext) -> None:
         ("EP-09", f"callback.{host}", 80, "http", None, None),  # gap: plain HTTP
         ("EP-10", f"portal.{host}", 443, "https", "TLSv1.2, TLSv1.3", ctx.as_of + dt.timedelta(days=1)),
     ]
+    if not ctx.plants("sensitive_data_sent_encrypted"):
+        rows[7:9] = [("EP-08", f"batch.{host}", 22, "sftp", None, None),
+                     ("EP-09", f"callback.{host}", 443, "https", "TLSv1.3", far)]
+    if not ctx.plants("sensitive_endpoint_tls_sound"):
+        rows[5:7] = [(r[0], r[1], r[2], r[3], "TLSv1.2", far) for r in rows[5:7]]
     ctx.planted.fail("sensitive_data_sent_encrypted", "EP-08", "EP-09")
     ctx.planted.fail("sensitive_endpoint_tls_sound", "EP-06", "EP-07")
     names = ("endpoint_id", "host", "port", "protocol", "tls_version", "certificate_expires_on")

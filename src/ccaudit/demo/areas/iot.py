@@ -68,7 +68,8 @@ def _policies(ctx: FirmContext) -> None:
     # Everything but procurement: the IoT rule says nothing about what to require of suppliers.
     ctx.policies.append({
         "doc_id": "POL-IOT-01", "title": "物聯網設備資訊安全管理規範", "policy_area": "iot",
-        "topics": ["inventory", "default_passwords", "security_updates", "network_services", "training"],
+        "topics": ["inventory", "default_passwords", "security_updates", "network_services", "training",
+                   *([] if ctx.plants("iot_policy_established") else ["procurement"])],
         "version": "2.0", "approved_by": "總經理", "approved_on": ctx.days_before(640),
         "last_reviewed_on": ctx.days_before(75),
     })
@@ -155,6 +156,14 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         "ports": max(3, ctx.n(20)), "defect_fix": max(2, ctx.n(8)), "defect_late": 1,
         "defect_none": max(4, ctx.n(6)),
     }
+    of_check = {
+        "verified": "iot_inventory_updated_within_year", "password": "iot_default_password_changed",
+        "update": "iot_security_update_within_year", "exposed": "iot_not_on_public_internet",
+        "cert": "iot_device_certified", "ports": "iot_only_needed_ports_open", "bms": "iot_only_needed_ports_open",
+        "display": "iot_only_needed_ports_open", "defect_fix": "iot_defect_fixed_or_compensated",
+        "defect_late": "iot_defect_fixed_or_compensated", "defect_none": "iot_defect_fixed_or_compensated",
+    }
+    sizes = {name: size if name not in of_check or ctx.plants(of_check[name]) else 0 for name, size in sizes.items()}
     at = 0
     for name, size in sizes.items():
         blocks[name] = order[at:at + size]
@@ -197,7 +206,8 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         dev["acquired_on"][i] = as_of - int(rng.integers(0, 300)) * day
         dev["last_security_update_on"][i] = max(dev["acquired_on"][i], dev["last_security_update_on"][i])
         dev["certification"][i] = None if k % 2 == 0 else "無"
-    dev["acquired_on"][blocks["cert"][1]] = np.datetime64("NaT")  # undated: reported, never passed
+    if len(blocks["cert"]) > 1:
+        dev["acquired_on"][blocks["cert"][1]] = np.datetime64("NaT")  # undated: reported, never passed
     planted.fail("iot_device_certified", *keys("cert"))
 
     port_keys: list[str] = []
@@ -205,16 +215,16 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         extra = EXTRA_PORTS[k % len(EXTRA_PORTS)]
         dev["open_ports"][i] = [*dev["open_ports"][i], extra]
         port_keys.append(f"{ids[i]}|{extra}")
-    bms = blocks["bms"][0]  # Modbus left open on a building controller, under an approved exception
-    dev["device_type"][bms], dev["vendor"][bms] = "bms_controller", "Siemens"
-    dev["open_ports"][bms] = ["47808", "502"]
-    ctx.measures.append({
-        "measure_id": "CM-IOT-004", "requirement_id": "12.4.3", "check_id": "iot_only_needed_ports_open",
-        "subject": str(ids[bms]), "description": "Modbus僅允許樓控主機來源IP連線，並納入每月弱點掃描",
-        "approved_by": "資安長", "approved_on": ctx.days_before(120),
-        "review_by": ctx.as_of + dt.timedelta(days=245),
-    })
-    planted.fail("iot_only_needed_ports_open", f"{ids[bms]}|502", compensated=True)
+    for bms in blocks["bms"]:  # Modbus left open on a building controller, under an approved exception
+        dev["device_type"][bms], dev["vendor"][bms] = "bms_controller", "Siemens"
+        dev["open_ports"][bms] = ["47808", "502"]
+        ctx.measures.append({
+            "measure_id": "CM-IOT-004", "requirement_id": "12.4.3", "check_id": "iot_only_needed_ports_open",
+            "subject": str(ids[bms]), "description": "Modbus僅允許樓控主機來源IP連線，並納入每月弱點掃描",
+            "approved_by": "資安長", "approved_on": ctx.days_before(120),
+            "review_by": ctx.as_of + dt.timedelta(days=245),
+        })
+        planted.fail("iot_only_needed_ports_open", f"{ids[bms]}|502", compensated=True)
     kind, display_ports, display_vendor = NO_BASELINE_TYPE
     for i in blocks["display"]:
         dev["device_type"][i], dev["vendor"][i] = kind, display_vendor
@@ -238,6 +248,8 @@ def _branch_inventory(ctx: FirmContext, admins: np.ndarray) -> None:
     verified = np.datetime64(ctx.as_of, "D") - rng.integers(0, 300, size=n).astype("timedelta64[D]")
     undated = rng.random(n) < 0.3
     undated[0] = True
+    if not ctx.plants("iot_inventory_updated_within_year"):  # the credible branch dates every row
+        undated[:] = False
     dev["last_verified_on"] = np.where(undated, np.datetime64("NaT"), verified)
     stale = undated & (dev["status"] == "使用中")
     ctx.planted.fail("iot_inventory_updated_within_year", *dev["device_id"][stale].tolist())
@@ -319,6 +331,8 @@ def _contracts(ctx: FirmContext) -> None:
     signed[0], signed[1] = window_start, window_start - dt.timedelta(days=1)
     in_window = [i for i in range(n) if signed[i] >= window_start]
     gaps = [0, *[i for i in rng.permutation(in_window).tolist() if i != 0][: max(1, ctx.n(3))]]
+    if not ctx.plants("iot_contract_has_security_terms"):
+        gaps = []
     rows: list[dict[str, Any]] = []
     for i in range(n):
         row: dict[str, Any] = {
@@ -357,7 +371,7 @@ def _training(ctx: FirmContext) -> None:
         extra = np.nonzero(quiet & (role == "none"))[0][: want - len(pool)]
         role[extra] = "user"
         pool = np.nonzero(quiet & np.isin(role, ["user", "admin"]))[0]
-    gaps = rng.permutation(pool)[:want]
+    gaps = rng.permutation(pool)[:want] if ctx.plants("iot_staff_trained_within_year") else pool[:0]
     staff = np.nonzero(np.isin(role, ["user", "admin"]))[0]
     trained = np.setdiff1d(staff, gaps)
     as_of = np.datetime64(ctx.as_of, "D")

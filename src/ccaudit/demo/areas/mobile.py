@@ -86,7 +86,8 @@ def _company_policies(ctx: FirmContext) -> None:
     ctx.policies.append({
         "doc_id": "POL-MOB-02", "title": "公務行動裝置汰換作業要點", "policy_area": "mobile_company",
         "topics": ["replacement"], "version": "1.1", "approved_by": "資訊長",
-        "approved_on": ctx.days_before(1400), "last_reviewed_on": ctx.days_before(430),
+        "approved_on": ctx.days_before(1400),
+        "last_reviewed_on": ctx.days_before(430 if ctx.plants("mobile_policy_covers_lifecycle") else 200),
     })
     ctx.planted.fail("mobile_policy_covers_lifecycle", "replacement|", "|POL-MOB-02")
 
@@ -101,7 +102,8 @@ def _byod_policies(ctx: FirmContext) -> None:
     ctx.policies.append({
         "doc_id": "POL-BYOD-02", "title": "自有裝置網路分享管理要點", "policy_area": "mobile_byod",
         "topics": ["tethering"], "version": "1.0", "approved_by": "資安長",
-        "approved_on": ctx.days_before(1100), "last_reviewed_on": ctx.days_before(500),
+        "approved_on": ctx.days_before(1100),
+        "last_reviewed_on": ctx.days_before(500 if ctx.plants("byod_policy_states_purposes") else 160),
     })
     ctx.planted.fail("byod_policy_states_purposes", "|POL-BYOD-02")
     ctx.attestations.append({
@@ -171,6 +173,8 @@ def _devices_and_history(ctx: FirmContext) -> tuple[np.ndarray, np.ndarray]:
     # Planted on device 3: a hand-over on the first day of the window, without a reset.
     _force_handover(valid, assigned, returned, returned_out, 2, window_start)
     has_reset[2, 1] = False
+    if not ctx.plants("company_device_reset_between_holders"):  # the credible firm resets on time
+        reset_day[1:3, 1], reset_minute[1:3, 1], has_reset[1:3, 1] = assigned[1:3, 1], 9 * 60, True
     handover = valid & (slot >= 1)
     count = valid.sum(axis=1)
     last = count - 1
@@ -180,7 +184,7 @@ def _devices_and_history(ctx: FirmContext) -> tuple[np.ndarray, np.ndarray]:
     in_window[:3] = False
     rows, cols = np.nonzero(in_window)
     chosen = rng.permutation(len(rows))[: max(2, ctx.n(24))]
-    for k, c in enumerate(chosen):
+    for k, c in enumerate(chosen if ctx.plants("company_device_reset_between_holders") else []):
         i, j = rows[c], cols[c]
         if k % 2 == 0:
             has_reset[i, j] = False  # never reset
@@ -200,7 +204,7 @@ def _devices_and_history(ctx: FirmContext) -> tuple[np.ndarray, np.ndarray]:
     request_ref[~using] = None
     issued_on[~using] = np.datetime64("NaT")
     candidates = rng.permutation(np.nonzero(using & (row_idx >= 3))[0])
-    gaps = candidates[: max(3, ctx.n(8))]
+    gaps = candidates[: max(3, ctx.n(8))] if ctx.plants("company_device_issued_on_request") else candidates[:0]
     for k, i in enumerate(gaps):
         if k % 3 == 0:
             current_holder[i] = None
@@ -276,13 +280,14 @@ def _apps(ctx: FirmContext, ids: np.ndarray, in_use: np.ndarray) -> None:
     extra_app: list[str] = []
     using = rng.permutation(np.nonzero(in_use)[0])
     planted = using[: max(3, ctx.n(30))]
-    for k, i in enumerate(planted):
+    for k, i in enumerate(planted if ctx.plants("company_device_only_approved_apps") else []):
         extra_dev.append(int(i))
         extra_app.append(UNAPPROVED_APPS[k % len(UNAPPROVED_APPS)][0])
     future_device = int(using[len(planted)])
-    extra_dev.append(future_device)
-    extra_app.append(FUTURE_APP[0])
-    keys = [f"{ids[i]}|{a}" for i, a in zip(extra_dev, extra_app, strict=True)]
+    if ctx.plants("company_device_only_approved_apps"):
+        extra_dev.append(future_device)
+        extra_app.append(FUTURE_APP[0])
+    keys = [f"{ids[i]}|{a}" for i, a in zip(extra_dev, extra_app, strict=True)] or [""]
     # A test device with a beta app, covered by a documented exception.
     covered = keys[0]
     ctx.measures.append({
@@ -336,7 +341,7 @@ def _byod_register(ctx: FirmContext) -> list[tuple[str, str]]:
     signed_out[dereg] = None
     active = np.nonzero(status == "使用中")[0]
     gaps = rng.permutation(active)[: max(4, ctx.n(10))]
-    for k, i in enumerate(gaps):
+    for k, i in enumerate(gaps):  # the credible firm's gaps: agreements missing or signed too late
         if k % 4 == 0:
             ref[i], signed_out[i] = None, None
         elif k % 4 == 1:
@@ -379,6 +384,8 @@ def _network_events(ctx: FirmContext, pairs: list[tuple[str, str]]) -> None:
     judged = np.nonzero(in_window & ~other)[0]
     judged = judged[judged > 1]
     gaps = [1, *rng.permutation(judged)[: max(3, ctx.n(20))].tolist()]
+    if not ctx.plants("no_unauthorized_byod_tethering"):  # the window's first minute was authorized
+        authorized[1], gaps = True, []
     for k, i in enumerate(gaps[1:]):
         authorized[i] = None if k % 3 == 0 else False
     ids = np.array([f"NE-{i:06d}" for i in range(1, n + 1)])

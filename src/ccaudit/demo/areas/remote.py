@@ -234,21 +234,23 @@ def _plan(ctx: FirmContext, roles: RoleWindows) -> Plan:
     remote = np.flatnonzero(active & allowed)
     remote = remote[rng.permutation(len(remote))]
     plan = Plan(remote=remote)
+    dormant = ctx.plants("remote_account_not_dormant")
     if len(remote) >= 12:
-        plan.dormant_91, plan.dormant_expired, plan.never_used = (int(i) for i in remote[:3])
+        if dormant:
+            plan.dormant_91, plan.dormant_expired, plan.never_used = (int(i) for i in remote[:3])
         # The 90-day boundary row is written at 00:30 Taipei (16:30Z the day before) if the role allows it.
-        rest = [int(i) for i in remote[3:]]
+        rest = [int(i) for i in remote[3 if dormant else 0:]]
         night = [i for i in rest if roles.allows(int(roles.of_person[i]), 30)]
         plan.edge_90 = night[0] if night else rest[0]
         plan.remote = np.array([i for i in rest if i != plan.edge_90])
     outsiders = np.flatnonzero(active & ~allowed)
-    if len(outsiders):
+    if len(outsiders) and ctx.plants("remote_user_authorized"):
         plan.outsider = int(rng.choice(outsiders))
     window_start = ctx.as_of - relativedelta(months=12)
     first, last = window_start + dt.timedelta(days=45), ctx.as_of - dt.timedelta(days=20)
     left = [i for i, on in enumerate(people["terminated_on"]) if on is not None and first <= on <= last]
     left = [left[i] for i in rng.permutation(len(left))]
-    if left:
+    if left and dormant:
         plan.leaver_allowed = left[0]
         plan.leavers = left[1:6]
         # Gap: HR recorded the departure, but remote access was never withdrawn.
@@ -434,7 +436,8 @@ def _special_sessions(ctx: FirmContext, plan: Plan, roles: RoleWindows, n_ips: i
             one(plan.outsider, as_of - dt.timedelta(days=back), "remote_user_authorized")
     if len(plan.remote) >= 2:
         vendor = len(people["person_id"])
-        one(int(plan.remote[0]), as_of - dt.timedelta(days=33), "remote_user_authorized", as_person=vendor)
+        if ctx.plants("remote_user_authorized"):  # the vendor's shared account, in no register
+            one(int(plan.remote[0]), as_of - dt.timedelta(days=33), "remote_user_authorized", as_person=vendor)
         # Window edges: the day before the window and the night after the as-of date carry gaps that
         # no check may count; the first day of the window counts.
         who = int(plan.remote[1])
@@ -491,15 +494,16 @@ def _plant_session_gaps(
     # Out of hours in Taipei time: 23:30 Taipei, written as 15:30Z in a UTC month, looks like office
     # hours to anyone who forgets the zone; before the window opens; a session running past its end.
     day = s.start.astype("datetime64[D]").astype("datetime64[s]")
-    for i in take(1, lambda i: daytime(i) and style[i] == "utc"):
+    hours = ctx.plants("remote_session_within_allowed_hours")
+    for i in take(1, lambda i: daytime(i) and style[i] == "utc") if hours else []:
         s.start[i] = day[i] + np.timedelta64(23 * 3600 + 30 * 60, "s")
         s.end[i] = s.start[i] + np.timedelta64(40 * 60, "s")
         plant("remote_session_within_allowed_hours", [i], with_role=True)
-    for i in take(2, daytime):
+    for i in take(2, daytime) if hours else []:
         s.start[i] = day[i] + np.timedelta64(roles.outside(int(s.role[i])) * 60, "s")
         s.end[i] = s.start[i] + np.timedelta64(35 * 60, "s")
         plant("remote_session_within_allowed_hours", [i], with_role=True)
-    for i in take(1, daytime):
+    for i in take(1, daytime) if hours else []:
         s.start[i] = day[i] + np.timedelta64(int(roles.end[s.role[i]] - 50) * 60, "s")
         s.end[i] = s.start[i] + np.timedelta64(95 * 60, "s")
         plant("remote_session_within_allowed_hours", [i], with_role=True)
@@ -735,7 +739,7 @@ def _endpoints(ctx: FirmContext) -> None:
     ids = np.array([f"NB-{i:05d}" for i in rng.choice(np.arange(10000, 99999), size=n, replace=False)])
     agent, app, disk, dlp = (np.full(n, True, dtype=object) for _ in range(4))
     seen = np.datetime64(ctx.as_of, "s") - (rng.random(n) * 20 * 86400).astype("timedelta64[s]")
-    if n >= 6:
+    if n >= 6 and (ctx.plants("remote_endpoint_controls_apps") or ctx.plants("remote_endpoint_protects_client_data")):
         app[0] = False  # application control switched off
         agent[1], app[1] = False, False  # agent never installed
         app[2] = False  # a valid measure covers this one
@@ -788,7 +792,7 @@ def _permissions(ctx: FirmContext) -> None:
     # Gaps: a function outside the role, for two people whose role lacks it.
     shuffled = holders[rng.permutation(len(holders))]
     chosen: set[int] = set()
-    for function in ("server_admin", "settlement"):
+    for function in ("server_admin", "settlement") if planted.plants("remote_permission_within_role") else ():
         who = next((int(i) for i in shuffled if int(i) not in chosen
                     and function not in role_functions.get(str(people["role_id"][i]), [])), None)
         if who is not None:
@@ -796,13 +800,17 @@ def _permissions(ctx: FirmContext) -> None:
             grant(str(people["person_id"][who]), function)
             planted.fail("remote_permission_within_role",
                          f"{people['person_id'][who]}|{FUNCTION_SYSTEM[function]}|{function}")
-    grant(VENDOR, "monitoring")
+    if planted.plants("remote_permission_within_role"):
+        grant(VENDOR, "monitoring")
     planted.fail("remote_permission_within_role", f"{VENDOR}|{FUNCTION_SYSTEM['monitoring']}|monitoring")
     ctx.writer.write("remote_permissions", rows,
                      Style(fmt="csv", encoding="utf-8-sig", zh_headers=True), name="遠距權限")
 
 
 def _gateways(ctx: FirmContext) -> None:
+    if not ctx.every_gap:  # the credible firm did not hand in its gateway register: 12.5.7 needs review
+        ctx.planted.withhold("remote_gateway_not_known_vulnerable", "remote_gateway_updated_within_year")
+        return
     window_start = ctx.as_of - relativedelta(months=12)
     updated = [window_start if back is None else ctx.as_of - dt.timedelta(days=back) for *_, back in GATEWAYS]
     ctx.writer.write("remote_gateways", {
@@ -838,7 +846,7 @@ def _training(ctx: FirmContext) -> None:
     never: int | None = None
     stale: int | None = None
     boundary: int | None = None
-    if len(order) >= 3:
+    if len(order) >= 3 and ctx.plants("remote_workers_trained_within_year"):
         never, stale, boundary = order[:3]
     span = (ctx.as_of - window_start).days - 2
     for w in order:

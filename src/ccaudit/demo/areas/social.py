@@ -74,7 +74,8 @@ def _social_media_policies(ctx: FirmContext) -> None:
     ctx.policies.append({
         "doc_id": "POL-SM-02", "title": "員工個人社群媒體使用須知", "policy_area": "social_media",
         "topics": ["personal_business_distinction"], "version": "1.0", "approved_by": "人資長",
-        "approved_on": ctx.days_before(1100), "last_reviewed_on": ctx.days_before(420),
+        "approved_on": ctx.days_before(1100),
+        "last_reviewed_on": ctx.days_before(420 if ctx.plants("social_media_policy_separates_personal_use") else 100),
     })
     ctx.planted.fail("social_media_policy_defines_shareable_info", "|POL-SM-02")
     ctx.planted.fail("social_media_policy_separates_personal_use",
@@ -84,6 +85,11 @@ def _social_media_policies(ctx: FirmContext) -> None:
         "attested_on": ctx.days_before(30), "document_ref": "POL-SM-01 v3.0 §3",
         "note": "已列舉得分享之業務資訊類別",
     })
+    ctx.attestations.append({
+        "requirement_id": "12.2.1.2", "result": "met", "attested_by": "稽核室 陳大文",
+        "attested_on": ctx.days_before(30), "document_ref": "POL-SM-02 v1.0",
+        "note": "已區分個人與業務用途之社群媒體使用及應注意事項",
+    })
 
 
 def _risk_assessments(ctx: FirmContext) -> None:
@@ -92,7 +98,8 @@ def _risk_assessments(ctx: FirmContext) -> None:
     rows = [
         ("SMRA-2024", start - dt.timedelta(days=380), True, True, True, "教育訓練、DLP、社群帳號雙因子驗證"),
         ("SMRA-2025", start - dt.timedelta(days=20), True, True, True, "教育訓練、DLP、社交工程演練"),
-        ("SMRA-2026", ctx.days_before(75), True, True, False, "教育訓練、社交工程演練"),
+        ("SMRA-2026", ctx.days_before(75), True, True, not ctx.plants("social_media_risk_assessed_within_year"),
+         "教育訓練、社交工程演練"),
     ]
     names = ("assessment_id", "assessed_on", "covers_disclosure", "covers_social_engineering",
              "covers_malware", "controls")
@@ -118,19 +125,22 @@ def _accounts(ctx: FirmContext) -> None:
     by_id = {r["account_id"]: r for r in rows}
     by_id["SM-IG-01"]["privacy_policy_reviewed_on"] = start  # boundary day: still within the year
     by_id["SM-IG-01"]["risk_assessed_on"] = start
-    by_id["SM-YT-01"]["privacy_policy_reviewed_on"] = start - dt.timedelta(days=40)
-    by_id["SM-FB-02"]["risk_assessed_on"] = None
+    if ctx.plants("social_account_privacy_policy_reviewed"):
+        by_id["SM-YT-01"]["privacy_policy_reviewed_on"] = start - dt.timedelta(days=40)
+        by_id["SM-FB-02"]["risk_assessed_on"] = None
     ctx.planted.fail("social_account_privacy_policy_reviewed", "SM-YT-01", "SM-FB-02")
 
-    # Threads has no contact field; a pinned post carries the service line under an approved measure.
+    # Threads has no contact field; a pinned post carries the service line under an approved measure
+    # (the credible firm has not approved one yet, so the gap stands).
     by_id["SM-TH-01"]["shows_contact"] = False
-    ctx.measures.append({
-        "measure_id": "CM-SM-001", "requirement_id": "12.2.3.3",
-        "check_id": "social_account_shows_name_and_contact", "subject": "SM-TH-01",
-        "description": "平台無聯絡資訊欄位，改以置頂貼文載明客服專線及官網", "approved_by": "公關部主管",
-        "approved_on": ctx.days_before(120), "review_by": ctx.as_of + dt.timedelta(days=240),
-    })
-    ctx.planted.fail("social_account_shows_name_and_contact", "SM-TH-01", compensated=True)
+    if ctx.every_gap:
+        ctx.measures.append({
+            "measure_id": "CM-SM-001", "requirement_id": "12.2.3.3",
+            "check_id": "social_account_shows_name_and_contact", "subject": "SM-TH-01",
+            "description": "平台無聯絡資訊欄位，改以置頂貼文載明客服專線及官網", "approved_by": "公關部主管",
+            "approved_on": ctx.days_before(120), "review_by": ctx.as_of + dt.timedelta(days=240),
+        })
+    ctx.planted.fail("social_account_shows_name_and_contact", "SM-TH-01", compensated=ctx.every_gap)
 
     closed_id, platform, url = CLOSED  # closed: stale and incomplete, but out of scope
     rows.append({
@@ -185,30 +195,32 @@ def _posters(ctx: FirmContext) -> None:
                      "authorized_until": ended, "approved_by": "公關部主管"})
 
     planted = ctx.planted
-    # Gap: an IG editor added on the platform but never approved for it.
-    unlisted = next(p for p in core if p not in admin_of("SM-IG-01"))
-    admins.append({"account_id": "SM-IG-01", "person_id": unlisted, "role": "editor"})
-    planted.fail("social_posters_authorized", f"SM-IG-01|{unlisted}")
-    # Gap: a Facebook admin whose authorization lapsed two months ago.
-    lapsed = next(a for a in auth if a["account_id"] == "SM-FB-01")
-    lapsed["authorized_until"] = ctx.days_before(60)
-    planted.fail("social_posters_authorized", f"SM-FB-01|{lapsed['person_id']}")
-    # Gap: the video agency's account on YouTube, a person not in the people register.
-    admins.append({"account_id": "SM-YT-01", "person_id": "AGY-0001", "role": "editor"})
-    auth.append({"account_id": "SM-YT-01", "person_id": "AGY-0001", "authorized_from": ctx.days_before(200),
-                 "authorized_until": None, "approved_by": "公關部主管"})
-    planted.fail("social_posters_authorized", "SM-YT-01|AGY-0001")
-    # Gap: someone who left the firm still holds LINE rights under an open authorization.
-    people = ctx.people
-    left = [str(p) for p, on in zip(people["person_id"], people["terminated_on"], strict=True)
-            if on is not None and on <= ctx.as_of]
-    if left:
-        leaver = str(rng.choice(left))
-        admins.append({"account_id": "SM-LINE-01", "person_id": leaver, "role": "admin"})
-        since = ctx.days_before(1500)
-        auth.append({"account_id": "SM-LINE-01", "person_id": leaver, "authorized_from": since,
+    planted.expect_check("social_posters_authorized")
+    if planted.plants("social_posters_authorized"):
+        # Gap: an IG editor added on the platform but never approved for it.
+        unlisted = next(p for p in core if p not in admin_of("SM-IG-01"))
+        admins.append({"account_id": "SM-IG-01", "person_id": unlisted, "role": "editor"})
+        planted.fail("social_posters_authorized", f"SM-IG-01|{unlisted}")
+        # Gap: a Facebook admin whose authorization lapsed two months ago.
+        lapsed = next(a for a in auth if a["account_id"] == "SM-FB-01")
+        lapsed["authorized_until"] = ctx.days_before(60)
+        planted.fail("social_posters_authorized", f"SM-FB-01|{lapsed['person_id']}")
+        # Gap: the video agency's account on YouTube, a person not in the people register.
+        admins.append({"account_id": "SM-YT-01", "person_id": "AGY-0001", "role": "editor"})
+        auth.append({"account_id": "SM-YT-01", "person_id": "AGY-0001", "authorized_from": ctx.days_before(200),
                      "authorized_until": None, "approved_by": "公關部主管"})
-        planted.fail("social_posters_authorized", f"SM-LINE-01|{leaver}")
+        planted.fail("social_posters_authorized", "SM-YT-01|AGY-0001")
+        # Gap: someone who left the firm still holds LINE rights under an open authorization.
+        people = ctx.people
+        left = [str(p) for p, on in zip(people["person_id"], people["terminated_on"], strict=True)
+                if on is not None and on <= ctx.as_of]
+        if left:
+            leaver = str(rng.choice(left))
+            admins.append({"account_id": "SM-LINE-01", "person_id": leaver, "role": "admin"})
+            since = ctx.days_before(1500)
+            auth.append({"account_id": "SM-LINE-01", "person_id": leaver, "authorized_from": since,
+                         "authorized_until": None, "approved_by": "公關部主管"})
+            planted.fail("social_posters_authorized", f"SM-LINE-01|{leaver}")
     # Rights on the closed account do not matter.
     admins.append({"account_id": CLOSED[0], "person_id": core[0], "role": "admin"})
 
@@ -251,14 +263,16 @@ def _incidents(ctx: FirmContext) -> None:
     add(exact, exact + dt.timedelta(hours=MAX_HOURS))
     add(as_of_end - dt.timedelta(hours=30), None)
     add(window_start - dt.timedelta(minutes=1), None, "SM-FB-01")
-    # Gaps: handled late, left open, and a late one detected ten minutes into the window.
-    late, later = _local(ctx, 100, 14, 20), _local(ctx, 200, 21, 45)
-    edge = window_start + dt.timedelta(minutes=10)
-    check = "social_incident_handled"
-    planted.fail(check, add(late, late + dt.timedelta(hours=80)))
-    planted.fail(check, add(later, later + dt.timedelta(days=6)))
-    planted.fail(check, add(_local(ctx, 20, 8, 30), None, "SM-LINE-01"))
-    planted.fail(check, add(edge, edge + dt.timedelta(days=4), "SM-FB-01"))
+    planted.expect_check("social_incident_handled")
+    if planted.plants("social_incident_handled"):
+        # Gaps: handled late, left open, and a late one detected ten minutes into the window.
+        late, later = _local(ctx, 100, 14, 20), _local(ctx, 200, 21, 45)
+        edge = window_start + dt.timedelta(minutes=10)
+        check = "social_incident_handled"
+        planted.fail(check, add(late, late + dt.timedelta(hours=80)))
+        planted.fail(check, add(later, later + dt.timedelta(days=6)))
+        planted.fail(check, add(_local(ctx, 20, 8, 30), None, "SM-LINE-01"))
+        planted.fail(check, add(edge, edge + dt.timedelta(days=4), "SM-FB-01"))
     order = rng.permutation(len(rows))
     shuffled = [rows[int(i)] for i in order]
     ctx.writer.write("social_moderation_incidents", {k: [r[k] for r in shuffled] for k in shuffled[0]},
