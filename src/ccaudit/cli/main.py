@@ -27,6 +27,7 @@ from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings
+from ccaudit.textsafe import visible
 
 app = typer.Typer(
     help="ccaudit: inspection of TWSE Article 12 (CC-21100) for securities firms.",
@@ -145,7 +146,7 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     console.print(findings_table(report, lang))
     console.print(counts_line(report, lang))
     for warning in report.warnings:
-        print_warning(warning)
+        print_warning(visible(warning))  # one line each: a file name cannot break it
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
 
 
