@@ -11,11 +11,13 @@ use the helpers below with an explicit date.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ccaudit.findings.models import Status
+from ccaudit.findings.models import CheckCounts, Reason, Status
 
 SNAPSHOT_SCHEMA = "1.0"
 
@@ -34,6 +36,7 @@ class AssessmentStatus(StrEnum):
     TO_DO = "to_do"  # no inspection run has decided it yet
     IN_PROGRESS = "in_progress"  # an automated status exists; an auditor has not assessed it
     DONE = "done"  # an auditor confirmed or overrode the result
+    DEFERRED = "deferred"  # left open on purpose, with a written justification (shown in the reports)
 
 
 class RemediationStatus(StrEnum):
@@ -67,19 +70,12 @@ class EvidenceFileSnap(_Model):
     effective_date: str | None = None
 
 
-class CheckSnap(_Model):
-    """One check's outcome in a run, for one requirement."""
+class CheckSnap(CheckCounts):
+    """One check's outcome in a run, for one requirement (the fields of findings.models.CheckCounts)."""
 
-    check_id: str
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     title: str
-    outcome: str  # passed | failed | missing_evidence
-    obligation: str
-    severity: str
-    offending_count: int
-    compensated_count: int
-    expired_compensation_count: int
-    missing_datasets: list[str] = Field(default_factory=list)
-    compensating_measures: list[str] = Field(default_factory=list)  # measure IDs from the firm's register
     evidence: list[str] = Field(default_factory=list)  # SHA-256 of the files the check read
     offending_sha256: str | None = None  # SHA-256 of its offending rows as archived (runs/<uid>/offending/<id>.jsonl)
 
@@ -161,12 +157,47 @@ class RequirementSnap(_Model):
     justification: str | None
     assessed_by: str | None
     result: Status | None  # the verdict: assessed_result if given, else derived_result
-    reasons: list[str] = Field(default_factory=list)  # why, in words, including measures that expired
+    # Why, including measures that expired: as codes with parameters (reason_codes), never as sentences,
+    # so the digest does not depend on how a message is worded. `reasons` holds the English text of
+    # audits recorded before codes; `reason_codes` is left out when empty, so their digests stay as signed.
+    reasons: list[str] = Field(default_factory=list)
+    reason_codes: list[Reason] = Field(default_factory=list, exclude_if=lambda v: not v)
     run_id: int | None = None  # the run the automated status comes from
     checks: list[CheckSnap] = Field(default_factory=list)
     attestation_ids: list[int] = Field(default_factory=list)
     measure_ids: list[int] = Field(default_factory=list)
     remediation_ids: list[int] = Field(default_factory=list)
+
+    def all_reasons(self) -> list[Reason]:
+        """Every reason as a Reason: codes, or the text an earlier version stored."""
+        return [*(Reason(code="legacy_text", params={"text": r}) for r in self.reasons), *self.reason_codes]
+
+    def reason_texts(self, lang: str = "en") -> list[str]:
+        from ccaudit.findings.messages import messages
+
+        return messages().reasons_text(self.all_reasons(), lang)
+
+
+def stored_reasons(items: Iterable[Any]) -> tuple[list[str], list[Reason]]:
+    """A stored reasons list (JSON): text from before codes, and codes ({code, params})."""
+    texts: list[str] = []
+    codes: list[Reason] = []
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        else:
+            codes.append(Reason.model_validate(item))
+    return texts, codes
+
+
+def as_reasons(items: Iterable[Any]) -> list[Reason]:
+    texts, codes = stored_reasons(items)
+    return [*(Reason(code="legacy_text", params={"text": t}) for t in texts), *codes]
+
+
+def storable(reasons: Iterable[Reason]) -> list[Any]:
+    """Reasons as stored in the database's JSON lists: text from before codes stays text."""
+    return [r.params["text"] if r.code == "legacy_text" else r.model_dump(mode="json") for r in reasons]
 
 
 class SignOffSnap(_Model):

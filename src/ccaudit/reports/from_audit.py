@@ -16,6 +16,8 @@ from sqlalchemy import select
 import ccaudit
 from ccaudit.audit.snapshot import AttestationSnap, AuditSnapshot, CheckSnap, RequirementSnap
 from ccaudit.audit.storage.models import OffendingRow
+from ccaudit.findings.messages import messages
+from ccaudit.findings.models import CheckCounts, Reason
 from ccaudit.reports.from_result_dir import Labels, catalog_areas, load_labels
 from ccaudit.reports.model import (
     AttestationNote,
@@ -52,10 +54,8 @@ def _result(req: RequirementSnap, in_progress: bool) -> Result:
 def _check(c: CheckSnap, labels: Labels) -> CheckSummary:
     label = labels.checks.get(c.check_id)
     return CheckSummary(
-        check_id=c.check_id, title=label.title if label else Texts(en=c.title, zh=c.title),
-        outcome=c.outcome, severity=c.severity, obligation=c.obligation, offending_count=c.offending_count,
-        compensated_count=c.compensated_count, expired_compensation_count=c.expired_compensation_count,
-        missing_datasets=list(c.missing_datasets), compensating_measures=list(c.compensating_measures),
+        **c.model_dump(include=set(CheckCounts.model_fields)),
+        title=label.title if label else Texts(en=c.title, zh=c.title),
         evidence=list(c.evidence), remediation=label.remediation if label else None,
     )
 
@@ -101,7 +101,7 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
                 state = "" if measure.valid else " — not valid on the as-of date"
                 compensating.append(f"{measure.ref}: {measure.description} (approved by {measure.approver} "
                                     f"on {measure.approved_on}, review by {measure.review_by}){state}")
-        reasons = list(req.reasons) + ([] if req.result is not None else ["not assessed yet"])
+        reasons = req.all_reasons() + ([] if req.result is not None else [Reason(code="not_assessed")])
         prev = before.get(req.requirement_id)
         rows.append(RequirementRow(
             id=req.requirement_id,
@@ -110,7 +110,8 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
             text=Texts(en=req.title, zh=req.title_zh),
             obligation=req.obligation,
             result=_result(req, any(r.status.value == "in_progress" for r in remediation)),
-            reasons=reasons,
+            reasons=messages().reasons_text(reasons, "en"),
+            reason_codes=reasons,
             checks=checks,
             evidence=[evidence[s] for s in dict.fromkeys(s for c in req.checks for s in c.evidence)
                       if s in evidence],

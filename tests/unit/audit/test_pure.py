@@ -25,10 +25,12 @@ from ccaudit.audit.snapshot import (
     AuditStatus,
     RequirementSnap,
     SignOffSnap,
+    as_reasons,
 )
 from ccaudit.audit.workflow.derive import AttestationFacts, CheckFacts, MeasureFacts, derive
 from ccaudit.catalog.models import Attestation as Mode
-from ccaudit.findings.models import Status
+from ccaudit.findings.messages import messages
+from ccaudit.findings.models import Reason, Status
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -120,18 +122,20 @@ def _derive(
     attestations: list[AttestationFacts] | None = None,
     measures: list[MeasureFacts] | None = None,
     obligation: str = "shall",
-    reasons: list[str] | None = None,
+    reasons: list[str | Reason] | None = None,
 ) -> tuple[Status | None, list[str]]:
-    return derive(
+    """The derived result and its reasons in English (strings given are reasons stored as text)."""
+    result, said = derive(
         obligation=obligation,
         mode=mode,
         automated=automated,
-        run_reasons=reasons or ["from the run"],
+        run_reasons=as_reasons(r.model_dump() if isinstance(r, Reason) else r for r in reasons or ["from the run"]),
         checks=checks or [],
         attestations=attestations or [],
         measures=measures or [],
         as_of=AS_OF,
     )
+    return result, messages().reasons_text(said, "en")
 
 
 def att(result: str, on: dt.date = dt.date(2026, 11, 1), carried: bool = False, ident: int = 1) -> AttestationFacts:
@@ -149,8 +153,10 @@ def test_an_attestation_settles_only_what_it_can() -> None:
     assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [covered], [att("met")])[0] is Status.COMPENSATED
     assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [MISSING], [att("met")])[0] is Status.NEEDS_REVIEW
     assert _derive(Status.NEEDS_REVIEW, Mode.NONE, [PASSED], [att("met")])[0] is Status.NEEDS_REVIEW
-    scope = ["firm profile does not state allows_byod"]
+    scope: list[str | Reason] = ["firm profile does not state allows_byod"]  # stored as text by 0.1
     assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [att("met")], reasons=scope)[0] is Status.NEEDS_REVIEW
+    coded: list[str | Reason] = [Reason(code="scope_flag_unstated", params={"flag": "allows_byod"})]
+    assert _derive(Status.NEEDS_REVIEW, Mode.REQUIRED, [PASSED], [att("met")], reasons=coded)[0] is Status.NEEDS_REVIEW
     assert _derive(Status.NON_COMPLIANT, Mode.REQUIRED, [FAILED], [att("met")])[0] is Status.NON_COMPLIANT
     assert _derive(Status.COMPLIANT, Mode.NONE, [PASSED], [att("not_met")])[0] is Status.NON_COMPLIANT
     assert _derive(Status.COMPLIANT, obligation="advisable", attestations=[att("not_met")])[0] is Status.OBSERVATION

@@ -100,7 +100,7 @@ def test_attestation_settles_what_only_an_attestation_could(team: Team, tmp_path
     svc.attest("alice", audit_id, "12.5.8", "met", "Lin, CISO", dt.date(2026, 11, 20), "MEMO-117")
     req = svc.snapshot(audit_id).requirement("12.5.8")
     assert req.result is Status.COMPLIANT
-    assert "attested met by Lin, CISO on 2026-11-20 (MEMO-117)" in req.reasons
+    assert "attested met by Lin, CISO on 2026-11-20 (MEMO-117)" in req.reason_texts()
     svc.attest("alice", audit_id, "12.2.2", "not_met", "Lin, CISO", dt.date(2026, 11, 21))
     assert svc.snapshot(audit_id).requirement("12.2.2").result is Status.NON_COMPLIANT
 
@@ -132,7 +132,7 @@ def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(tea
     assert snap.requirement("12.5.5").result is Status.COMPENSATED
     r6 = snap.requirement("12.5.6")
     assert r6.result is Status.NON_COMPLIANT
-    assert any("CM-2 expired on 2026-10-31" in r and "no longer compensates" in r for r in r6.reasons)
+    assert any("CM-2 expired on 2026-10-31" in r and "no longer compensates" in r for r in r6.reason_texts())
     assert [m.valid for m in snap.measures] == [True, False]
     measure = next(m for m in snap.measures if m.ref == "CM-2")
     svc.update_measure("alice", measure.measure_id, dt.date(2027, 10, 31))  # re-approved: valid again

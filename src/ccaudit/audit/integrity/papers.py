@@ -59,7 +59,7 @@ def summary(snap: AuditSnapshot) -> str:
         "|---|---|---|---|",
     ]
     for r in snap.requirements:
-        why = "; ".join(r.reasons).replace("|", "/")
+        why = "; ".join(r.reason_texts()).replace("|", "/")
         assessed = f"override: {r.justification}" if r.assessed_result else (r.assessed_by or "")
         result = r.result.value if r.result else "not assessed"
         lines.append(f"| {r.requirement_id} | {result} | {assessed} | {why} |")

@@ -23,6 +23,7 @@ from ccaudit.audit.snapshot import (
     RequirementSnap,
     RunSnap,
     SignOffSnap,
+    stored_reasons,
 )
 from ccaudit.audit.storage.models import (
     Assessment,
@@ -94,7 +95,8 @@ def build_snapshot(s: Session, audit: Audit) -> AuditSnapshot:
                 justification=a.justification,
                 assessed_by=a.assessed_by,
                 result=_status(a.assessed_result or a.derived_result),
-                reasons=json.loads(a.reasons),
+                reasons=stored_reasons(json.loads(a.reasons))[0],
+                reason_codes=stored_reasons(json.loads(a.reasons))[1],
                 run_id=a.run_id,
                 checks=checks.get((a.run_id, a.requirement_id), []) if a.run_id else [],
                 attestation_ids=att_of.get(a.requirement_id, []),

@@ -13,7 +13,7 @@ from ccaudit.audit.errors import AuditError, NotFoundError, WorkflowError
 from ccaudit.audit.integrity.digest import canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.people.access import PREPARE, READ, get_user, require, roles_of
-from ccaudit.audit.snapshot import AssessmentStatus, AuditSnapshot, AuditStatus
+from ccaudit.audit.snapshot import AssessmentStatus, AuditSnapshot, AuditStatus, storable
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.models import Assessment, Audit, Firm, User
 from ccaudit.audit.workflow.carryover import CarryOver, carry_over
@@ -22,8 +22,9 @@ from ccaudit.audit.workflow.refresh import Results
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.catalog.models import Catalog
 from ccaudit.errors import CatalogError
+from ccaudit.findings.models import Reason
 
-NO_RUN_YET = canonical(["no inspection run attached yet"])
+NO_RUN_YET = canonical(storable([Reason(code="no_run_yet")]))
 
 
 @dataclass(frozen=True)

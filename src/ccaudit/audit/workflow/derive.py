@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 from ccaudit.audit.snapshot import AttestationResult
 from ccaudit.catalog.models import Attestation as Mode
-from ccaudit.findings.models import Status
+from ccaudit.findings.decide import SCOPE_UNKNOWN
+from ccaudit.findings.models import Reason, Status
 
 GAPS = (Status.NON_COMPLIANT, Status.OBSERVATION)
-SCOPE_UNKNOWN = ("firm profile not supplied", "firm profile does not state")  # findings.decide wording
+# how findings.decide worded an unknown scope before reasons were codes (runs attached back then)
+SCOPE_UNKNOWN_TEXT = ("firm profile not supplied", "firm profile does not state")
 
 
 @dataclass(frozen=True)
@@ -64,25 +66,30 @@ def derive(
     obligation: str,
     mode: Mode,
     automated: Status | None,
-    run_reasons: Sequence[str],
+    run_reasons: Sequence[Reason],
     checks: Sequence[CheckFacts],
     attestations: Sequence[AttestationFacts],
     measures: Sequence[MeasureFacts],
     as_of: dt.date,
-) -> tuple[Status | None, list[str]]:
+) -> tuple[Status | None, list[Reason]]:
     result = automated
-    reasons = list(run_reasons) if automated is not None else ["no inspection run attached yet"]
+    reasons = list(run_reasons) if automated is not None else [Reason(code="no_run_yet")]
     for att in attestations:
         if att.needs_reconfirmation:
-            reasons.append(f"attestation #{att.attestation_id} carried over from last year awaits re-confirmation")
+            reasons.append(Reason(code="attestation_awaits_reconfirmation",
+                                  params={"attestation_id": att.attestation_id}))
     confirmed = sorted(
         (a for a in attestations if not a.needs_reconfirmation),
         key=lambda a: (a.attested_on, a.attestation_id),
     )
     if confirmed:
         att = confirmed[-1]
-        text = f"attested {att.result.value} by {att.attested_by} on {att.attested_on}"
-        reasons.append(text + (f" ({att.document_ref})" if att.document_ref else ""))
+        said: dict[str, str | int | list[str]] = {
+            "result": att.result.value, "by": att.attested_by, "on": att.attested_on.isoformat()}
+        if att.document_ref:
+            reasons.append(Reason(code="attested_with_document", params={**said, "document_ref": att.document_ref}))
+        else:
+            reasons.append(Reason(code="attested", params=said))
         if att.result is AttestationResult.NOT_APPLICABLE:
             result = Status.NOT_APPLICABLE
         elif att.result is AttestationResult.NOT_MET:
@@ -97,34 +104,30 @@ def derive(
     return result, reasons + more
 
 
-def _only_attestation_missing(mode: Mode, run_reasons: Sequence[str], checks: Sequence[CheckFacts]) -> bool:
+def _only_attestation_missing(mode: Mode, run_reasons: Sequence[Reason], checks: Sequence[CheckFacts]) -> bool:
     if mode is Mode.NONE:
         return False
-    if any(r.startswith(SCOPE_UNKNOWN) for r in run_reasons):
+    if any(r.code in SCOPE_UNKNOWN or str(r.params.get("text", "")).startswith(SCOPE_UNKNOWN_TEXT)
+           for r in run_reasons):
         return False
     return all(c.outcome != "missing_evidence" and c.offending == c.compensated for c in checks)
 
 
 def _apply_measures(
     result: Status | None, measures: Sequence[MeasureFacts], as_of: dt.date
-) -> tuple[Status | None, list[str]]:
-    reasons: list[str] = []
+) -> tuple[Status | None, list[Reason]]:
+    reasons: list[Reason] = []
     valid = [m for m in measures if m.valid_on(as_of)]
     if result in GAPS and valid:
-        refs = "; ".join(
-            f"{m.ref} (approved by {m.approver} on {m.approved_on}, review by {m.review_by})" for m in valid
-        )
-        reasons.append(f"gap compensated by measure {refs}")
+        reasons += [Reason(code="gap_compensated_by_measure", params={
+            "ref": m.ref, "approver": m.approver, "approved_on": m.approved_on.isoformat(),
+            "review_by": m.review_by.isoformat()}) for m in valid]
         result = Status.COMPENSATED
     for m in measures:
         if m.review_by < as_of:
-            reasons.append(
-                f"compensating measure {m.ref} expired on {m.review_by} (before the as-of date "
-                f"{as_of}): it no longer compensates"
-            )
+            reasons.append(Reason(code="measure_expired", params={
+                "ref": m.ref, "review_by": m.review_by.isoformat(), "as_of": as_of.isoformat()}))
         elif m.approved_on > as_of:
-            reasons.append(
-                f"compensating measure {m.ref} was approved only on {m.approved_on}, after the as-of "
-                "date: it does not compensate"
-            )
+            reasons.append(Reason(code="measure_approved_late", params={
+                "ref": m.ref, "approved_on": m.approved_on.isoformat()}))
     return result, reasons

@@ -78,8 +78,9 @@ def _one(req_id: str, a: RequirementSnap | None, b: RequirementSnap | None) -> R
         change = Change.IMPROVED if RANK[b.result] > RANK[a.result] else Change.REGRESSED
     if change is not Change.UNCHANGED:
         checks = tuple(f"{c.check_id}:" for c in (*a.checks, *b.checks))
-        why += [x for x in b.reasons if x not in a.reasons]
-        why += [f"before: {x}" for x in a.reasons if x not in b.reasons and not x.startswith(checks)]
+        was, now = a.reason_texts(), b.reason_texts()
+        why += [x for x in now if x not in was]
+        why += [f"before: {x}" for x in was if x not in now and not x.startswith(checks)]
     return RequirementDiff(req_id, change, a.result, b.result, why)
 
 

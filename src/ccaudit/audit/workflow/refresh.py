@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from ccaudit.audit.integrity.digest import canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
-from ccaudit.audit.snapshot import OPEN_REMEDIATION, AssessmentStatus, AttestationResult, RemediationStatus
+from ccaudit.audit.snapshot import (
+    OPEN_REMEDIATION,
+    AssessmentStatus,
+    AttestationResult,
+    RemediationStatus,
+    as_reasons,
+    storable,
+)
 from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
@@ -25,7 +32,8 @@ from ccaudit.audit.storage.models import (
 )
 from ccaudit.audit.workflow.derive import GAPS, AttestationFacts, CheckFacts, MeasureFacts, derive
 from ccaudit.catalog.models import Attestation as Mode
-from ccaudit.findings.models import Status
+from ccaudit.findings.messages import messages
+from ccaudit.findings.models import Reason, Status
 
 if TYPE_CHECKING:
     from ccaudit.audit.context import Clock
@@ -64,17 +72,17 @@ class Results:
         start = a.status == AssessmentStatus.TO_DO and new_result is not None
         if reopen or start:
             a.status = AssessmentStatus.IN_PROGRESS.value
-        a.derived_result, a.reasons = new_result, canonical(reasons)
+        a.derived_result, a.reasons = new_result, canonical(storable(reasons))
 
-    def _derive(self, s: Session, audit: Audit, a: Assessment) -> tuple[Status | None, list[str]]:
+    def _derive(self, s: Session, audit: Audit, a: Assessment) -> tuple[Status | None, list[Reason]]:
         automated = Status(a.automated_status) if a.automated_status else None
-        run_reasons: list[str] = []
+        run_reasons: list[Reason] = []
         checks: list[CheckFacts] = []
         if a.run_id is not None:
             finding = s.scalar(
                 select(RunFinding).where(RunFinding.run_id == a.run_id, RunFinding.requirement_id == a.requirement_id)
             )
-            run_reasons = json.loads(finding.reasons) if finding else []
+            run_reasons = as_reasons(json.loads(finding.reasons)) if finding else []
             rows = s.scalars(
                 select(RunCheck)
                 .where(RunCheck.run_id == a.run_id, RunCheck.requirement_id == a.requirement_id)
@@ -128,8 +136,8 @@ class Results:
         ).all()
         if any(i.status in OPEN_REMEDIATION or i.status == RemediationStatus.ACCEPTED for i in items):
             return
-        reasons = json.loads(a.reasons)
-        first = reasons[0] if reasons else result
+        reasons = as_reasons(json.loads(a.reasons))
+        first = messages().reason(reasons[0], "en") if reasons else result  # the item's title, stored once
         prefix = "still failing after the earlier item was closed: " if items else ""
         item = RemediationItem(
             audit_id=audit.id,

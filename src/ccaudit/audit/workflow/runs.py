@@ -22,6 +22,7 @@ from ccaudit.audit.integrity.digest import LineHasher, canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import PREPARE, READ, get_user, require
+from ccaudit.audit.snapshot import storable
 from ccaudit.audit.storage.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
 from ccaudit.audit.storage.offending import OffendingReader, as_columns, line, stored_record, write_rows
 from ccaudit.audit.workflow.guard import load_audit, open_for_work
@@ -154,7 +155,7 @@ class Runs:
                 hashes[check_id] = self._store_offending(s, run.id, reader, check_id, expected)
         for f in report.findings:
             s.add(RunFinding(run_id=run.id, requirement_id=f.requirement_id, status=f.status.value,
-                             reasons=canonical(f.reasons)))  # fmt: skip
+                             reasons=canonical(storable(f.reason_codes) if f.reason_codes else f.reasons)))  # fmt: skip
             for c in f.checks:
                 s.add(RunCheck(
                     run_id=run.id, requirement_id=f.requirement_id, check_id=c.check_id, title=c.title,

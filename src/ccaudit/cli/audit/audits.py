@@ -103,8 +103,9 @@ def audit_show(
         result = r.result.value if r.result else "-"
         style = STATUS_STYLE.get(r.result) if r.result else None
         mark = "*" if r.assessed_result else ""
-        why = r.justification if r.assessed_result else (r.reasons[0] if r.reasons else "")
-        extra = f" (+{len(r.reasons) - 1} more)" if not r.assessed_result and len(r.reasons) > 1 else ""
+        reasons = r.reason_texts()
+        why = r.justification if r.assessed_result else (reasons[0] if reasons else "")
+        extra = f" (+{len(reasons) - 1} more)" if not r.assessed_result and len(reasons) > 1 else ""
         table.add_row(
             r.requirement_id,
             Text(result, style=style or "") + mark,
@@ -137,7 +138,7 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
     )
     if r.assessed_by:
         console.print(f"assessed by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
-    for reason in r.reasons:
+    for reason in r.reason_texts():
         console.print(f"  - {reason}")
     for c in r.checks:
         console.print(
