@@ -27,11 +27,11 @@ LIFECYCLE = {"open": "planned", "in_progress": "planned", "done": "completed", "
 
 
 def _response(key: str, row: RequirementRow, n: int, item: Remediation | None, lang: str) -> dict[str, Any]:
-    title = texts.advice(row, lang)
+    advice = texts.advice(row, lang)  # one paragraph per failing check; an OSCAL title is one line
     response: dict[str, Any] = {
         "uuid": stable_uuid(key, "response", row.id, n), "lifecycle": LIFECYCLE.get(item.status, "planned")
         if item else "recommendation",
-        "title": title, "description": title,
+        "title": " ".join(advice.split("\n")), "description": advice,
         "props": [prop("status", item.status if item else "not_started")]
         + ([prop("owner", item.owner)] if item and item.owner else []),
     }

@@ -15,7 +15,7 @@ from ccaudit.catalog.models import Catalog
 from ccaudit.reports import from_result_dir
 from ccaudit.reports.catalog_to_oscal import write_catalog
 from ccaudit.reports.generate import generate
-from ccaudit.reports.model import DEFICIENT, ReportInput, Result
+from ccaudit.reports.model import DEFICIENT, ReportInput, Result, Texts
 from ccaudit.reports.oscal_common import evidence_links
 from ccaudit.reports.remediation_to_poam import write_poam
 from ccaudit.reports.report_to_oscal import write_assessment_results
@@ -148,3 +148,15 @@ def test_not_applicable_is_never_reported_satisfied(inp: ReportInput, tmp_path: 
     satisfied = {f.target.target_id.removeprefix("art") for f in doc.results[0].findings
                  if f.target.status is not None and f.target.status.state.value == "satisfied"}
     assert {result[r] for r in satisfied} <= {Result.COMPLIANT, Result.COMPENSATED}
+
+
+def test_poam_takes_advice_of_several_failing_checks(inp: ReportInput, tmp_path: Path) -> None:
+    row = next(r for r in inp.data.requirements if r.result in DEFICIENT and r.checks)
+    twice = row.model_copy(update={"checks": [
+        c.model_copy(update={"outcome": "failed", "remediation": Texts(en=f"fix {n}", zh=f"改善 {n}")})
+        for n, c in enumerate([row.checks[0], row.checks[0]])]})
+    data = inp.data.model_copy(update={"requirements": [twice]})
+    doc = PlanOfActionAndMilestones.oscal_read(write_poam(data, tmp_path / "poam.json"))
+    assert doc is not None and doc.risks is not None
+    response = doc.risks[0].remediations[0]  # type: ignore[index]
+    assert "\n" not in response.title and "fix 0" in response.title and "fix 1" in response.description
