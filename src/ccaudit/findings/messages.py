@@ -25,6 +25,7 @@ from ccaudit.findings.models import Reason
 EN, ZH = "en", "zh-TW"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+BOOLEAN_ZH = {"true": "是", "false": "否"}
 
 
 def is_zh(lang: str) -> bool:
@@ -115,6 +116,8 @@ class Messages:
         """A cell value: an enum code or a stock phrase in the report's language; anything else as is."""
         if not value or not is_zh(lang):
             return value
+        if value in BOOLEAN_ZH:  # DuckDB writes booleans as true/false
+            return BOOLEAN_ZH[value]
         pair = self.values.get(column, {}).get(value)
         if pair is not None:
             return pair[1]

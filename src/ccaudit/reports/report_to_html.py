@@ -107,7 +107,7 @@ def context(inp: ReportInput, lang: str, max_rows: int | None, on: dt.date | Non
         (t("as_of", lang), data.as_of, ""),
         (t("catalog", lang), f"{data.catalog.id} ({data.catalog.urn or ''})", ""),
         (t("catalog_version", lang), f"v{data.catalog.version} · {data.catalog.effective_from}", ""),
-        (t("source", lang), f"{data.source.kind.value}: {data.source.ref}", ""),
+        (t("source", lang), texts.source_line(data, lang), ""),
         (t("sign_off", lang), texts.sign_off_line(data, lang), ""),
         (digest_label, digest or "—", "mono digest-value"),
         (t("generated_at", lang), data.generated_at, ""),
@@ -126,6 +126,7 @@ def context(inp: ReportInput, lang: str, max_rows: int | None, on: dt.date | Non
     return {
         "data": data, "lang": lang, "html_lang": "zh-Hant-TW" if zh else "en",
         "t": lambda key, **kw: t(key, lang, **kw),
+        "dataset": lambda name: texts.dataset(name, lang),
         "colon": "：" if zh else ": ", "title": title, "firm": data.firm or data.firm_id or "—",
         "catalog_title": data.catalog.title.get(lang) if data.catalog.title else data.catalog.id,
         "control_code": "CC-21100" if data.catalog.id.startswith("twse-sec-infosec-art12") else "",

@@ -79,7 +79,7 @@ def _write_about(book: Book, data: ReportData, lang: str) -> None:
         [t("as_of", lang), data.as_of],
         [t("catalog", lang), f"{data.catalog.id} ({data.catalog.urn or ''})"],
         [t("catalog_version", lang), f"v{data.catalog.version}, {data.catalog.effective_from}"],
-        [t("source", lang), f"{data.source.kind.value}: {data.source.ref}"],
+        [t("source", lang), texts.source_line(data, lang)],
         [t("sign_off", lang), texts.sign_off_line(data, lang)],
         [t("digest", lang), data.digest or "—"],
         [t("findings_sha", lang), data.source.findings_sha256 or "—"],
@@ -93,7 +93,8 @@ def _write_about(book: Book, data: ReportData, lang: str) -> None:
 
 def _write_evidence(book: Book, data: ReportData, lang: str) -> None:
     headers = [t(k, lang) for k in ("dataset", "file", "rows", "effective_date")] + ["SHA-256"]
-    rows = ([e.dataset, e.name, str(e.rows), e.effective_date or "", e.sha256] for e in data.evidence)
+    rows = ([texts.dataset(e.dataset, lang), e.name, str(e.rows), e.effective_date or "", e.sha256]
+            for e in data.evidence)
     table_sheet(book, t("evidence_sheet", lang), title_lines(data, lang, "evidence_sheet"), headers,
                 [26, 36, 10, 14, 70], rows, wrap=False)
 

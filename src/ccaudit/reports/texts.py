@@ -160,6 +160,21 @@ def gap_lines(row: RequirementRow, lang: str) -> list[str]:
     return lines + list(row.gaps)
 
 
+SOURCE_KIND: dict[str, tuple[str, str]] = {
+    "result_dir": ("inspection result folder", "檢查結果資料夾"),
+    "audit": ("annual audit", "年度查核"),
+}
+
+
+def source_line(data: ReportData, lang: str) -> str:
+    return f"{pick(SOURCE_KIND, data.source.kind.value, lang)}{'：' if is_zh(lang) else ': '}{data.source.ref}"
+
+
+def dataset(name: str, lang: str) -> str:
+    """A dataset by its template's title in Chinese reports (its ID is what English reports show)."""
+    return messages().dataset_title(name, lang) if is_zh(lang) else name
+
+
 def evidence_lines(row: RequirementRow, lang: str) -> list[str]:
     if is_zh(lang):
         title = messages().dataset_title

@@ -1,0 +1,167 @@
+"""zh-TW means zh-TW: every reason code, enum value, offending-row column, stock problem phrase, check
+text and report label has a Traditional Chinese form, and none of them leaves an English word behind
+(other than the few product and protocol names below, which Taiwanese auditors write in Latin letters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from ccaudit.checks.engines import DuckDBEngine, transpile
+from ccaudit.checks.loader import CheckLibrary
+from ccaudit.checks.params import InspectionParams
+from ccaudit.checks.runner import wrap
+from ccaudit.evidence.importer import import_folder, open_workspace
+from ccaudit.evidence.models import FieldType
+from ccaudit.evidence.store import EvidenceStore
+from ccaudit.evidence.templates import TemplateRegistry
+from ccaudit.findings.messages import Messages, placeholders
+from ccaudit.findings.models import Reason
+from ccaudit.reports import texts
+from ccaudit.settings import Settings
+
+# Names written in Latin letters in Taiwanese documents too; anything else in Latin letters is a miss.
+ALLOWED = {
+    "VPN", "IPsec", "SSL", "ZTNA", "VDI", "RDP", "SSH", "Telnet", "HTTP", "HTTPS", "SFTP", "FTPS", "FTP",
+    "TLS", "SMTP", "OTP", "TOTP", "SMS", "IoT", "IP", "VLAN", "SHA", "ID", "UPS", "CISO", "RTO", "DLP",
+    "MFA", "BYOD", "App", "ISO", "SOC", "UTC", "ccaudit", "findings.json",
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
+# placeholders, and command-line options quoted with their value (--max-rows all)
+_NOT_PROSE = re.compile(r"\{[^}]*\}|--[a-z-]+(?: [a-z]+)?")
+SRC = Path(__file__).resolve().parents[3] / "src" / "ccaudit"
+
+
+def english(text: str) -> list[str]:
+    """Latin-letter words not on the allow-list; identifiers with digits (CM-2026-01, SHA-256) are names."""
+    words = (w.rstrip(".-") for w in _WORD.findall(_NOT_PROSE.sub("", text)))
+    return [w for w in words if w not in ALLOWED and not re.search(r"\d", w)]
+
+
+@pytest.fixture(scope="module")
+def words() -> Messages:
+    return Messages.load()
+
+
+@pytest.fixture(scope="module")
+def checks() -> CheckLibrary:
+    return CheckLibrary.load()
+
+
+def _sample(name: str) -> str | int | list[str]:
+    """A parameter value as the code would pass it."""
+    given: dict[str, str | int | list[str]] = {
+        "check_id": "remote_login_used_mfa", "flag": "has_iot", "datasets": ["remote_sessions", "people"],
+        "result": "met", "count": 3, "attestation_id": 7, "measures": ["CM-2026-01", "CM-2026-02"],
+    }
+    return given.get(name, "2026-11-30" if name in ("on", "review_by", "approved_on", "as_of") else "王小明")
+
+
+def test_every_reason_code_renders_in_zh_tw_without_english(words: Messages) -> None:
+    for code, (en, zh) in words.reasons.items():
+        if code == "legacy_text":  # text stored by an earlier version: shown as it was written
+            continue
+        params = {p: _sample(p) for p in placeholders(en) | placeholders(zh)
+                  if p not in ("check", "flag_label", "dataset_titles", "result_label")}
+        params |= {k: _sample(k) for k in ("check_id", "flag", "datasets", "result") if f"{{{k}}}" in en}
+        rendered = words.reason(Reason(code=code, params=params), "zh-TW")
+        assert not english(rendered), f"{code}: {rendered}"
+        assert "{" not in rendered and rendered != words.reason(Reason(code=code, params=params), "en")
+
+
+def test_every_reason_code_the_code_emits_is_in_the_catalog(words: Messages) -> None:
+    emitted = {m for path in SRC.rglob("*.py") for m in re.findall(r'code="([a-z_]+)"', path.read_text("utf-8"))}
+    assert emitted >= {"offending_not_compensated", "out_of_scope", "measure_expired", "not_assessed"}
+    assert sorted(emitted - set(words.reasons)) == []
+
+
+def test_every_enum_value_has_a_zh_tw_label(words: Messages) -> None:
+    for template in TemplateRegistry.load():
+        for spec in template.fields:
+            if spec.type is not FieldType.ENUM:
+                continue
+            for value in spec.values:
+                label = words.value(spec.name, value, "zh-TW")
+                assert label != value or not english(value), f"{template.id}.{spec.name}: {value}"
+                assert not english(label), f"{template.id}.{spec.name}: {value} -> {label}"
+
+
+def _output_columns(checks: CheckLibrary) -> Iterator[tuple[str, list[str]]]:
+    """Every check's offending-row columns, from its query run on an empty workspace."""
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="ccaudit-zh-") as tmp:
+        root = Path(tmp)
+        (root / "evidence").mkdir()
+        import_folder(root / "evidence", root / "ws.duckdb", EvidenceStore(root / "store"), TemplateRegistry.load(),
+                      settings)
+        con = open_workspace(root / "ws.duckdb", settings)
+        try:
+            engine = DuckDBEngine(con)
+            engine.set_params(InspectionParams(dt.date(2026, 11, 30), 12))
+            for check in checks:
+                engine.create_table(f"cols__{check.id}", transpile(wrap(check, ["12.0"]), engine.dialect))
+                yield check.id, engine.columns(f"cols__{check.id}")
+        finally:
+            con.close()
+
+
+def test_every_offending_row_column_has_a_zh_tw_header(words: Messages, checks: CheckLibrary) -> None:
+    exported = ["source_row", "source_sha256"]  # findings/writer.py renames _row and _file on export
+    for check_id, columns in _output_columns(checks):
+        view = texts.OffendingView([*columns, *exported], "zh-TW")
+        for column, header in zip(view.columns, view.headers, strict=True):
+            assert words.has_column(column), f"{check_id}: column {column} has no zh-TW label"
+            assert not english(header), f"{check_id}: {column} -> {header}"
+
+
+def _literals(sql: str, column: str) -> set[str]:
+    found = set()
+    for alias in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Alias):
+        if alias.alias == column:
+            found |= {lit.this.strip() for lit in alias.this.find_all(exp.Literal)
+                      if lit.is_string and lit.this.strip()}
+    return found
+
+
+def test_every_stock_phrase_and_topic_a_check_writes_has_a_zh_tw_label(words: Messages, checks: CheckLibrary) -> None:
+    for check in checks:
+        for column in ("problem", "missing_terms"):
+            for phrase in _literals(check.sql, column):
+                label = words.value(column, phrase, "zh-TW")
+                assert words.has_value(column, phrase) and not english(label), f"{check.id}: {column} {phrase!r}"
+        for topic in check.meta.vars.get("topics", []) if check.meta.vars else []:
+            label = words.value("topic", topic, "zh-TW")
+            assert words.has_value("topic", topic) and not english(label), f"{check.id}: topic {topic}"
+
+
+def test_every_check_states_itself_in_zh_tw(checks: CheckLibrary) -> None:
+    for check in checks:
+        meta = check.meta
+        for part in ("title", "sentence", "rationale", "remediation"):
+            zh = getattr(meta, part).zh_tw
+            assert re.search(r"[\u4e00-\u9fff]", zh), f"{check.id}: {part} has no zh-TW text"
+            assert not english(zh), f"{check.id}: {part}: {english(zh)}"
+
+
+def test_sample_sentences_in_zh_tw_label_codes_and_stock_phrases(words: Messages, checks: CheckLibrary) -> None:
+    from ccaudit.findings.sentence import render
+
+    check = checks.get("cloud_user_policy_covers_topics")
+    row = {"topic": "recovery_time", "doc_id": None, "problem": "no current approved document covers this topic"}
+    sentence = render(check.meta.sentence.zh_tw, words.row(row, "zh-TW"))
+    assert "復原時間" in sentence and "無現行核定文件涵蓋此主題" in sentence and not english(sentence)
+
+
+def test_report_labels_are_chinese_in_zh_tw() -> None:
+    tables = [texts.L, texts.OBLIGATION, texts.REMEDIATION_STATUS, texts.ATTESTATION, texts.SIGN_OFF, texts.OUTCOME,
+              texts.SOURCE_KIND]
+    for table in tables:
+        for key, (_, zh) in table.items():
+            assert not english(zh), f"{key}: {zh}"
