@@ -65,11 +65,8 @@ def _attestation(items: list[AttestationSnap]) -> AttestationNote | None:
     if not current:
         return None
     a = max(current, key=lambda x: (x.attested_on, x.attestation_id))
-    note = a.note
-    if a.needs_reconfirmation:
-        note = f"{note or ''} (carried over; not yet re-confirmed)".strip()
     return AttestationNote(result=a.result.value, by=a.attested_by, on=a.attested_on,
-                           document_ref=a.document_ref, note=note)
+                           document_ref=a.document_ref, note=a.note, carried_over=a.needs_reconfirmation)
 
 
 def _generated_at(snap: AuditSnapshot) -> str:
@@ -94,13 +91,17 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
     for req in snap.requirements:
         remediation = [items[i] for i in req.remediation_ids if i in items]
         checks = [_check(c, labels) for c in req.checks]
-        compensating = []
+        compensating: list[str] = []
+        details: list[Texts] = []  # the same lines in both languages
         for mid in req.measure_ids:
             measure = measures.get(mid)
             if measure is not None:
                 state = "" if measure.valid else " — not valid on the as-of date"
                 compensating.append(f"{measure.ref}: {measure.description} (approved by {measure.approver} "
                                     f"on {measure.approved_on}, review by {measure.review_by}){state}")
+                details.append(Texts(en=compensating[-1], zh=(
+                    f"{measure.ref}：{measure.description}（{measure.approver} 於 {measure.approved_on} 核准，"
+                    f"檢視期限 {measure.review_by}）" + ("" if measure.valid else "；查核基準日時不具效力"))))
         reasons = req.all_reasons() + ([] if req.result is not None else [Reason(code="not_assessed")])
         prev = before.get(req.requirement_id)
         rows.append(RequirementRow(
@@ -116,6 +117,7 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
             evidence=[evidence[s] for s in dict.fromkeys(s for c in req.checks for s in c.evidence)
                       if s in evidence],
             compensating_measures=compensating,
+            measure_details=details,
             remediation=[Remediation(
                 measure=r.title, owner=r.owner, due=r.due_date, status=r.status.value,
                 opened=_opened(r.notes),

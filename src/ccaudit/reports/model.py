@@ -133,6 +133,7 @@ class AttestationNote(BaseModel):
     on: str
     document_ref: str | None = None
     note: str | None = None
+    carried_over: bool = Field(default=False, description="carried over from last year, not yet re-confirmed")
 
 
 class RequirementRow(BaseModel):
@@ -150,6 +151,7 @@ class RequirementRow(BaseModel):
     evidence: list[EvidenceItem] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list, description="gaps an auditor wrote down")
     compensating_measures: list[str] = Field(default_factory=list)
+    measure_details: list[Texts] = Field(default_factory=list, description="the measures in words (audits)")
     remediation: list[Remediation] = Field(default_factory=list)
     owner: str | None = None
     due: str | None = None

@@ -51,7 +51,7 @@ def requirement_rows(data: ReportData, lang: str) -> Iterable[list[str]]:
         yield [
             row.id, row.area or "", row.obligation, row.result.value, row.result.label(lang), row.text.en,
             row.text.zh, "\n".join(evidence), "\n".join(texts.gap_lines(row, lang)),
-            "\n".join(row.compensating_measures), "\n".join(texts.improvement_lines(row, lang)), texts.owner(row),
+            "\n".join(texts.measure_lines(row, lang)), "\n".join(texts.improvement_lines(row, lang)), texts.owner(row),
             texts.due(row), row.reviewer or "", "\n".join(notes),
             row.previous_result.value if row.previous_result else "",
             str(sum(c.offending_count for c in row.checks)),

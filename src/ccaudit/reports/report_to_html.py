@@ -60,7 +60,7 @@ def _row_view(row: RequirementRow, lang: str) -> dict[str, Any]:
     if gaps:
         facts.append((t("gaps", lang), gaps + [f"— {s}" for s in samples]))
     if row.compensating_measures:
-        facts.append((t("compensating", lang), list(row.compensating_measures)))
+        facts.append((t("compensating", lang), texts.measure_lines(row, lang)))
     improvement = texts.improvement_lines(row, lang)
     for item in row.remediation:
         status = texts.pick(texts.REMEDIATION_STATUS, item.status, lang)

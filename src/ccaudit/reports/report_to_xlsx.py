@@ -42,7 +42,7 @@ def _checklist_rows(data: ReportData, lang: str) -> Iterator[list[str]]:
             str(n), row.id, data.area_title(row.area, lang), row.text.get(lang), row.text.get(other),
             texts.obligation(row, lang), row.result.label(lang),
             "\n".join(texts.evidence_lines(row, lang)), "\n".join(texts.gap_lines(row, lang)),
-            "\n".join(row.compensating_measures), "\n".join(texts.improvement_lines(row, lang)),
+            "\n".join(texts.measure_lines(row, lang)), "\n".join(texts.improvement_lines(row, lang)),
             texts.owner(row), texts.due(row), row.reviewer or "", "\n".join(texts.note_lines(row, lang)),
         ]
         if data.previous is not None:

@@ -72,6 +72,7 @@ L: dict[str, tuple[str, str]] = {
                         "{count:,} 筆不符合，其中 {compensated:,} 筆已有補償性措施"),
     "attestation_by": ("Attestation: {result} — {by}", "人工確認：{result} — {by}"),
     "due_on": ("due {due}", "預定 {due} 完成"),
+    "carried_over": (" (carried over; not yet re-confirmed)", "（自前一年度延續，尚待重新確認）"),
     "no_deficiencies": ("No deficiencies", "無缺失事項"),
     "no_deficiencies_text": ("The assessment found no deficiency to remediate.", "本次查核未發現須改善之缺失。"),
     "assessment_of": ("Assessment of {catalog} as of {as_of} by ccaudit ({source}).",
@@ -198,10 +199,16 @@ def note_lines(row: RequirementRow, lang: str) -> list[str]:
         text = f"{pick(ATTESTATION, att.result, lang)} — {att.by}, {att.on}"
         text += f" ({att.document_ref})" if att.document_ref else ""
         text += f": {att.note}" if att.note else ""
+        text += t("carried_over", lang) if att.carried_over else ""
         lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + text)
     if row.comment:
         lines.append(row.comment)
     return lines + reason_lines(row, lang)
+
+
+def measure_lines(row: RequirementRow, lang: str) -> list[str]:
+    """The compensating measures: in words where the source described them (an audit), else their IDs."""
+    return [m.get(lang) for m in row.measure_details] or list(row.compensating_measures)
 
 
 def reason_lines(row: RequirementRow, lang: str) -> list[str]:

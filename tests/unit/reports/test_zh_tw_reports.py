@@ -90,3 +90,19 @@ def test_oscal_prose_follows_the_language(inp: ReportInput) -> None:
     risk = next(r for r in poam["plan-of-action-and-milestones"]["risks"] if r["title"].startswith(req_id))
     assert risk["remediations"][0]["title"] != "(to be filled in by the firm)"
     assert all("offending row" not in r["description"] for r in poam["plan-of-action-and-milestones"]["risks"])
+
+
+def test_an_audits_measures_and_carried_over_attestations_are_said_in_the_language() -> None:
+    from ccaudit.reports import texts
+    from ccaudit.reports.model import AttestationNote, RequirementRow, Texts
+
+    row = RequirementRow(
+        id="12.1.1", text=Texts(en="t", zh="t"), obligation="shall", result=Result.COMPENSATED,
+        compensating_measures=["CM-1: weekly restore test (approved by CISO on 2026-09-01, review by 2027-06-30)"],
+        measure_details=[Texts(en="CM-1: weekly restore test (approved by CISO on 2026-09-01, review by 2027-06-30)",
+                               zh="CM-1：weekly restore test（CISO 於 2026-09-01 核准，檢視期限 2027-06-30）")],
+        attestation=AttestationNote(result="met", by="林主任", on="2026-11-15", carried_over=True),
+    )
+    assert texts.measure_lines(row, "zh-TW")[0].startswith("CM-1：") and "核准" in texts.measure_lines(row, "zh-TW")[0]
+    assert "（自前一年度延續，尚待重新確認）" in texts.note_lines(row, "zh-TW")[0]
+    assert "(carried over; not yet re-confirmed)" in texts.note_lines(row, "en")[0]
