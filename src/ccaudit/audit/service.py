@@ -28,6 +28,7 @@ from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
 from ccaudit.audit.workflow.guard import load_audit
+from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.audit.workflow.review import Review
 from ccaudit.audit.workflow.runs import RunInfo, Runs
@@ -139,6 +140,28 @@ class AuditService:
         expected_version: int | None = None,
     ) -> int:
         return self.assessments.assess(actor, audit_id, requirement_id, result, justification, expected_version)
+
+    def confirm_derived(self, actor: str | None, audit_id: int) -> tuple[list[str], list[str]]:
+        """Confirm every derived result still unassessed (each its own trail entry): (confirmed, left)."""
+        return self.assessments.confirm_derived(actor, audit_id)
+
+    def defer(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        justification: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Leave a requirement open on purpose, with a written justification the reports show."""
+        return self.assessments.defer(actor, audit_id, requirement_id, justification, expected_version)
+
+    def open_requirements(self, actor: str | None, audit_id: int) -> list[Open]:
+        """Requirements not yet settled (what blocks submit and sign-off), and why."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+            return open_requirements(s, audit)
 
     def attest(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 import ccaudit
-from ccaudit.audit.snapshot import AttestationSnap, AuditSnapshot, CheckSnap, RequirementSnap
+from ccaudit.audit.snapshot import AssessmentStatus, AttestationSnap, AuditSnapshot, CheckSnap, RequirementSnap
 from ccaudit.audit.storage.models import OffendingRow
 from ccaudit.findings.messages import messages
 from ccaudit.findings.models import CheckCounts, Reason
@@ -102,7 +102,12 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
                 details.append(Texts(en=compensating[-1], zh=(
                     f"{measure.ref}：{measure.description}（{measure.approver} 於 {measure.approved_on} 核准，"
                     f"檢視期限 {measure.review_by}）" + ("" if measure.valid else "；查核基準日時不具效力"))))
-        reasons = req.all_reasons() + ([] if req.result is not None else [Reason(code="not_assessed")])
+        reasons = req.all_reasons()
+        if req.status is AssessmentStatus.DEFERRED:  # left open on purpose: say so, with why
+            reasons.append(Reason(code="assessment_deferred",
+                                  params={"by": req.assessed_by or "", "justification": req.justification or ""}))
+        elif req.result is None:
+            reasons.append(Reason(code="not_assessed"))
         prev = before.get(req.requirement_id)
         rows.append(RequirementRow(
             id=req.requirement_id,

@@ -109,12 +109,21 @@ def result_dir(tmp_path: Path) -> Path:
 
 
 def sign(team: Team, audit_id: int, due: dt.date = dt.date(2027, 3, 31)) -> str:
-    """Give every remediation item an owner and due date, submit as alice, sign off as bob."""
+    """Settle every requirement (confirm the derived results, defer the rest), give every remediation
+    item an owner and due date, submit as alice, sign off as bob."""
     from ccaudit.audit.integrity.signing import load_private_key
 
     svc = team.service
+    settle(svc, audit_id)
     for item in svc.snapshot(audit_id).remediation:
         if item.owner is None:
             svc.update_remediation("alice", item.item_id, owner="carol", due_date=due)
     svc.submit("alice", audit_id)
     return svc.signoff("bob", audit_id, load_private_key(team.bob_key_path))
+
+
+def settle(svc: AuditService, audit_id: int) -> None:
+    """What an auditor does before submitting: confirm every derived result, defer what is left."""
+    _, left = svc.confirm_derived("alice", audit_id)
+    for requirement_id in left:
+        svc.defer("alice", audit_id, requirement_id, "evidence requested; assessed in the follow-up")

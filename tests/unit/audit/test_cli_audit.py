@@ -51,6 +51,13 @@ def test_walkthrough_on_the_command_line(tmp_path: Path, db_url: str) -> None:
     )
     assert "not an assessable requirement" in cli("alice", "audit", "assess", "1", "99.9", code=2)
     cli("alice", "audit", "remediate", "1", "--owner", "carol", "--due", "2027-03-31")
+    refused = " ".join(cli("alice", "audit", "submit", "1", code=2).split())  # as one line, unwrapped
+    assert "30 requirement(s) not settled" in refused and "ccaudit audit defer 1 REQUIREMENT" in refused
+    assert len(cli("alice", "audit", "show", "1", "--open").split()) == 30
+    assert "deferred" in cli("alice", "audit", "defer", "1", "12.5.8", "--justification", "memo requested")
+    assert "29 derived result(s) confirmed" in cli("alice", "audit", "assess", "1", "--all-derived")
+    assert cli("alice", "audit", "show", "1", "--open").strip() == ""
+    assert "deferred: memo requested" in cli("alice", "audit", "show", "1")
     cli("alice", "audit", "submit", "1")
     assert "registered key fingerprint" in cli("bob", "user", "key")
     assert "may not sign off audits" in cli(

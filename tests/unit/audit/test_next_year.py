@@ -40,7 +40,9 @@ def test_carry_over_and_diff(team: Team, result_dir: Path, tmp_path: Path) -> No
     new, carried = svc.carry_over("alice", old)
     snap = svc.snapshot(new)
     assert (snap.year, snap.as_of, snap.carried_from) == (2027, "2027-11-30", old)
-    assert [i.requirement_id for i in snap.remediation] == ["12.5.5", "12.5.6"]  # the done one stays behind
+    # the done item stays behind; confirming 12.1.1 as still non_compliant opened a new one, which carries
+    assert [i.requirement_id for i in snap.remediation] == ["12.5.5", "12.5.6", "12.1.1"]
+    assert done.item_id not in {i.carried_from for i in snap.remediation}
     assert all(i.carried_from and "carried over from the 2026 audit" in i.notes[-1] for i in snap.remediation)
     assert [m.ref for m in snap.measures] == ["CM-1"]  # CM-2 expires before the new as-of date
     assert any("CM-2" in line for line in carried.left_behind)

@@ -24,7 +24,7 @@ from ccaudit.audit.storage.models import OffendingRow, TrailEntry
 from ccaudit.errors import CcauditError
 from ccaudit.findings.models import Status
 
-from .conftest import FIRM, Team
+from .conftest import FIRM, Team, settle
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -43,6 +43,7 @@ def opened(team: Team, result_dir: Path) -> int:
 
 def ready_for_review(team: Team, audit_id: int) -> None:
     svc = team.service
+    settle(svc, audit_id)
     for item in svc.snapshot(audit_id).remediation:
         svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2027, 3, 31))
     svc.submit("alice", audit_id)
@@ -159,6 +160,7 @@ def test_remediation_owner_due_date_status_and_overdue(team: Team, result_dir: P
 def test_submit_needs_owners_and_signoff_needs_a_different_reviewer(team: Team, result_dir: Path) -> None:
     svc = team.service
     audit_id = opened(team, result_dir)
+    settle(svc, audit_id)
     with pytest.raises(WorkflowError, match="owner and a due date"):
         svc.submit("alice", audit_id)
     ready_for_review(team, audit_id)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from ccaudit.audit.integrity.signing import load_private_key
 from ccaudit.audit.service import AuditService
 
-from .conftest import FIRM, Team
+from .conftest import FIRM, Team, settle
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -35,6 +35,7 @@ def signed(team: Team, result_dir: Path) -> tuple[AuditService, int]:
         dt.date(2027, 12, 31),
     )
     svc.attest("alice", audit_id, "12.5.8", "met", "Lin", dt.date(2026, 11, 20), "MEMO-1")
+    settle(svc, audit_id)
     for item in svc.snapshot(audit_id).remediation:
         svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2027, 3, 31))
     svc.submit("alice", audit_id)

@@ -23,6 +23,7 @@ READ = frozenset(Role)
 PREPARE = frozenset({Role.ADMIN, Role.AUDITOR})
 REVIEW = frozenset({Role.REVIEWER})
 MANAGE = frozenset({Role.ADMIN})
+ACCEPT_RISK = frozenset({Role.REVIEWER, Role.ADMIN})  # close a remediation item as accepted, without a fix
 
 
 def parse_role(value: str) -> Role:

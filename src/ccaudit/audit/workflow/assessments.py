@@ -15,7 +15,7 @@ from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedErro
 from ccaudit.audit.integrity.digest import canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
-from ccaudit.audit.people.access import PREPARE, READ, Role, get_user, roles_of
+from ccaudit.audit.people.access import ACCEPT_RISK, PREPARE, READ, Role, get_user, roles_of
 from ccaudit.audit.snapshot import (
     OPEN_REMEDIATION,
     AssessmentStatus,
@@ -33,8 +33,10 @@ from ccaudit.audit.storage.models import (
     RemediationItem,
     User,
 )
+from ccaudit.audit.workflow.derive import GAPS
 from ccaudit.audit.workflow.guard import assessment_of, expect_version, load_audit, open_for_work, writable
-from ccaudit.audit.workflow.refresh import Results
+from ccaudit.audit.workflow.readiness import settled
+from ccaudit.audit.workflow.refresh import Results, final_result
 from ccaudit.findings.models import Status
 
 if TYPE_CHECKING:
@@ -74,22 +76,96 @@ class Assessments:
             a = assessment_of(s, audit, requirement_id)
             expect_version(a, expected_version, f"the assessment of {requirement_id}")
             chosen = _enum(Status, result, "result") if result else None
-            text = (justification or "").strip() or None
-            if chosen is None and a.derived_result is None:
-                raise AuditError(f"{requirement_id} has no result to confirm yet: attach a run or give --result")
-            if chosen is not None and chosen.value != a.derived_result and text is None:
+            self._assess(s, user, audit, a, chosen, (justification or "").strip() or None)
+            return a.version
+
+    def confirm_derived(self, actor: str | None, audit_id: int) -> tuple[list[str], list[str]]:
+        """Confirm every derived result not yet assessed, one trail entry each; needs_review and
+        requirements without a result are left for the auditor. Returns (confirmed, left)."""
+        with self.db.transaction() as s:
+            user, audit = open_for_work(s, actor, audit_id, "assess requirements")
+            confirmed, left = [], []
+            query = select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)
+            for a in s.scalars(query).all():
+                if settled(a):
+                    continue
+                if a.derived_result in (None, Status.NEEDS_REVIEW):
+                    left.append(a.requirement_id)
+                    continue
+                self._assess(s, user, audit, a, None, None)
+                confirmed.append(a.requirement_id)
+            return confirmed, left
+
+    def _assess(
+        self, s: Session, user: User, audit: Audit, a: Assessment, chosen: Status | None, text: str | None
+    ) -> None:
+        requirement_id = a.requirement_id
+        if chosen is None and a.derived_result is None:
+            raise AuditError(f"{requirement_id} has no result to confirm yet: attach a run or give --result")
+        if chosen is not None and chosen.value != a.derived_result and text is None:
+            raise AuditError(
+                f"assessing {requirement_id} as {chosen.value} overrides the derived result "
+                f"{a.derived_result or 'none'}: a written justification is required"
+            )
+        before = state(s, a)
+        overrides = chosen is not None and chosen.value != a.derived_result
+        a.assessed_result = chosen.value if overrides and chosen else None
+        a.justification = text
+        a.assessed_by, a.assessed_at = user.id, self.clock()
+        a.status = AssessmentStatus.DONE.value
+        self.recorder.log_audit(s, user.id, "assessment.assess", a, before, audit)
+        if overrides:
+            self._close_obsolete(s, user, audit, a)
+        self.results.ensure_remediation(s, audit, a, user.id)
+
+    def _close_obsolete(self, s: Session, user: User, audit: Audit, a: Assessment) -> None:
+        """An override out of a gap makes the requirement's open remediation items obsolete: close
+        them, each with a note naming the override (so the item list and the verdict agree)."""
+        if a.assessed_result in {g.value for g in GAPS}:
+            return
+        items = s.scalars(
+            select(RemediationItem).where(
+                RemediationItem.audit_id == audit.id,
+                RemediationItem.requirement_id == a.requirement_id,
+                RemediationItem.status.in_([x.value for x in OPEN_REMEDIATION]),
+            ).order_by(RemediationItem.id)
+        ).all()
+        for item in items:
+            before = state(s, item)
+            item.status = RemediationStatus.DONE.value
+            note = (
+                f"closed: {a.requirement_id} assessed {a.assessed_result} by {user.id} (overriding "
+                f"{a.derived_result}): {a.justification}"
+            )
+            item.notes = canonical([*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note}"])
+            self.recorder.log_audit(s, user.id, "remediation.close_obsolete", item, before, audit)
+
+    def defer(
+        self,
+        actor: str | None,
+        audit_id: int,
+        requirement_id: str,
+        justification: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Leave a requirement open on purpose, saying why: it no longer blocks submit and sign-off,
+        and the reports show it as deferred with the justification."""
+        text = justification.strip()
+        if not text:
+            raise AuditError(f"deferring {requirement_id} needs a written justification (--justification)")
+        with self.db.transaction() as s:
+            user, audit = open_for_work(s, actor, audit_id, "defer requirements")
+            a = assessment_of(s, audit, requirement_id)
+            expect_version(a, expected_version, f"the assessment of {requirement_id}")
+            if a.status == AssessmentStatus.DONE and settled(a):
                 raise AuditError(
-                    f"assessing {requirement_id} as {chosen.value} overrides the derived result "
-                    f"{a.derived_result or 'none'}: a written justification is required"
+                    f"{requirement_id} is already assessed ({final_result(a)}) by {a.assessed_by}: nothing to defer"
                 )
             before = state(s, a)
-            overrides = chosen is not None and chosen.value != a.derived_result
-            a.assessed_result = chosen.value if overrides and chosen else None
-            a.justification = text
+            a.assessed_result, a.justification = None, text
             a.assessed_by, a.assessed_at = user.id, self.clock()
-            a.status = AssessmentStatus.DONE.value
-            self.recorder.log_audit(s, user.id, "assessment.assess", a, before, audit)
-            self.results.ensure_remediation(s, audit, a, user.id)
+            a.status = AssessmentStatus.DEFERRED.value
+            self.recorder.log_audit(s, user.id, "assessment.defer", a, before, audit)
             return a.version
 
     def attest(
@@ -217,7 +293,7 @@ class Assessments:
             user = get_user(s, actor)
             audit = load_audit(s, item.audit_id, lock=True)
             s.refresh(item)
-            self._may_update_item(s, user, audit, item, owner, due_date)
+            self._may_update_item(s, user, audit, item, owner, due_date, status)
             writable(audit)
             expect_version(item, expected_version, f"remediation item {item_id}")
             before = state(s, item)
@@ -242,8 +318,21 @@ class Assessments:
         item: RemediationItem,
         owner: str | None,
         due: dt.date | None,
+        status: str | None,
     ) -> None:
         roles = roles_of(s, user.id, audit.firm_id)
+        if status == RemediationStatus.ACCEPTED and item.status != RemediationStatus.ACCEPTED:
+            # accepting a risk closes the item without a fix: someone other than the item's owner decides
+            if not (user.is_superuser or roles & ACCEPT_RISK):
+                raise PermissionDeniedError(
+                    f"{user.id} may not accept the risk of remediation item {item.id}: needs the "
+                    f"{' or '.join(sorted(r.value for r in ACCEPT_RISK))} role"
+                )
+            if item.owner == user.id:
+                raise PermissionDeniedError(
+                    f"{user.id} owns remediation item {item.id} and may not accept its risk: a reviewer or admin does"
+                )
+            return
         if user.is_superuser or roles & PREPARE:
             return
         if Role.CONTROL_OWNER in roles and item.owner == user.id:

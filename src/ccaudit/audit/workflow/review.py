@@ -21,6 +21,7 @@ from ccaudit.audit.storage.db import Database
 from ccaudit.audit.storage.models import Assessment, RemediationItem, Run, TrailEntry
 from ccaudit.audit.workflow.derive import GAPS
 from ccaudit.audit.workflow.guard import load_audit, open_for_work, writable
+from ccaudit.audit.workflow.readiness import require_independent, require_settled
 from ccaudit.audit.workflow.refresh import final_result
 
 if TYPE_CHECKING:
@@ -36,11 +37,13 @@ class Review:
         self.recorder = recorder
 
     def submit(self, actor: str | None, audit_id: int) -> None:
-        """Hand the audit to review: needs a run, and an owner and due date on every gap's remediation."""
+        """Hand the audit to review: needs a run, every requirement settled (readiness.py), and an
+        owner and due date on every gap's remediation."""
         with self.db.transaction() as s:
             user, audit = open_for_work(s, actor, audit_id, "submit audits")
             if not s.scalar(select(func.count()).select_from(Run).where(Run.audit_id == audit.id)):
                 raise WorkflowError(f"audit {audit.id} has no inspection run: attach one before submitting")
+            require_settled(s, audit, "submitted")
             missing = []
             for a in s.scalars(select(Assessment).where(Assessment.audit_id == audit.id).order_by(Assessment.position)):
                 if final_result(a) not in {g.value for g in GAPS}:
@@ -92,6 +95,8 @@ class Review:
                 raise WorkflowError(
                     f"{user.id} prepared audit {audit.id} and may not sign it off: a different reviewer must"
                 )
+            require_independent(s, audit, user.id)
+            require_settled(s, audit, "signed off")
             if not user.public_key_pem:
                 raise SigningError(f"{user.id} has no registered signing key: run `ccaudit keys generate` first")
             given = fingerprint(key.public_key())

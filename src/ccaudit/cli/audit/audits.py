@@ -72,8 +72,15 @@ def audit_show(
     audit_id: AuditArg,
     requirement: Annotated[str | None, typer.Option(help="show one requirement in full")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the whole snapshot as JSON")] = False,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="only the IDs of requirements not yet settled (assessed or deferred)")
+    ] = False,
 ) -> None:
     """Show an audit: each requirement's result and why, and the version to quote with --if-version."""
+    if open_only:
+        with service(ctx) as (svc, actor):
+            print("\n".join(o.requirement_id for o in svc.open_requirements(actor, audit_id)))
+        return
     with service(ctx) as (svc, actor):
         snap = svc.snapshot(audit_id, actor)
         versions = svc.assessment_versions(audit_id)
@@ -106,6 +113,8 @@ def audit_show(
         reasons = r.reason_texts()
         why = r.justification if r.assessed_result else (reasons[0] if reasons else "")
         extra = f" (+{len(reasons) - 1} more)" if not r.assessed_result and len(reasons) > 1 else ""
+        if r.status.value == "deferred":
+            why, extra = f"deferred: {r.justification}", ""
         table.add_row(
             r.requirement_id,
             Text(result, style=style or "") + mark,
@@ -137,7 +146,8 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
         f"version {version}"
     )
     if r.assessed_by:
-        console.print(f"assessed by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
+        done = "deferred" if r.status.value == "deferred" else "assessed"
+        console.print(f"{done} by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
     for reason in r.reason_texts():
         console.print(f"  - {reason}")
     for c in r.checks:
@@ -216,15 +226,47 @@ def audit_rows(
 def audit_assess(
     ctx: typer.Context,
     audit_id: AuditArg,
-    requirement_id: str,
+    requirement_id: Annotated[str | None, typer.Argument(help="requirement ID (omit with --all-derived)")] = None,
     result: Annotated[str | None, typer.Option(help="your verdict; omit to confirm the derived result")] = None,
     justification: Annotated[str | None, typer.Option(help="required when --result differs")] = None,
+    all_derived: Annotated[
+        bool, typer.Option("--all-derived", help="confirm every derived result not yet assessed, one by one")
+    ] = False,
     if_version: VersionOpt = None,
 ) -> None:
     """Confirm a requirement's derived result, or assess it differently with a written justification."""
+    if all_derived:
+        if requirement_id or result or justification:
+            raise typer.BadParameter("--all-derived confirms derived results: give no requirement, --result or text")
+        with service(ctx) as (svc, actor):
+            confirmed, left = svc.confirm_derived(actor, audit_id)
+        listed = f": {', '.join(confirmed)}" if confirmed else ""
+        console.print(f"{len(confirmed)} derived result(s) confirmed{listed}")
+        if left:
+            console.print(
+                f"left for you (needs_review or no result: assess with --result and --justification, or "
+                f"`ccaudit audit defer`): {', '.join(left)}"
+            )
+        return
+    if requirement_id is None:
+        raise typer.BadParameter("name the requirement to assess, or give --all-derived")
     with service(ctx) as (svc, actor):
         version = svc.assess(actor, audit_id, requirement_id, result, justification, if_version)
     console.print(f"{requirement_id} assessed (version {version})")
+
+
+@audit_app.command("defer")
+def audit_defer(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    requirement_id: str,
+    justification: Annotated[str, typer.Option(help="why it is left open; shown in the reports")],
+    if_version: VersionOpt = None,
+) -> None:
+    """Defer a requirement's assessment with a written justification (it no longer blocks sign-off)."""
+    with service(ctx) as (svc, actor):
+        version = svc.defer(actor, audit_id, requirement_id, justification, if_version)
+    console.print(f"{requirement_id} deferred (version {version})")
 
 
 @audit_app.command("attest")
