@@ -37,3 +37,8 @@ def sql_cell(expr: str) -> str:
     text = f"CAST({expr} AS VARCHAR)"
     chars = ", ".join("'" + c.replace("'", "''") + "'" for c in TRIGGERS)
     return f"CASE WHEN left({text}, 1) IN ({chars}) THEN '''' || {text} ELSE {text} END"
+
+
+def sql_restore(expr: str) -> str:
+    """`restore` as a DuckDB SQL expression over a VARCHAR `expr`."""
+    return f"CASE WHEN left({expr}, 1) = '''' THEN substr({expr}, 2) ELSE {expr} END"

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ccaudit import csvsafe
 from ccaudit.audit.snapshot import AuditSnapshot
 
 
@@ -22,7 +23,8 @@ def _csv(items: Sequence[BaseModel], drop: Sequence[str] = (), extra: Sequence[d
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow({k: csvsafe.cell(" | ".join(map(str, v)) if isinstance(v, list) else v)
+                             for k, v in row.items()})  # firm data: neutralised for spreadsheets
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese text correctly
 
 

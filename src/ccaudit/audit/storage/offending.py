@@ -13,6 +13,7 @@ import duckdb
 from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.orm import Session
 
+from ccaudit import csvsafe
 from ccaudit.audit.integrity.digest import canonical, plain
 from ccaudit.audit.storage.models import OffendingRow
 from ccaudit.settings import Settings
@@ -165,7 +166,10 @@ class OffendingReader:
             sql = f"SELECT * FROM {quote_ident(table)} ORDER BY ALL"
         elif csv.exists():
             source = f"read_csv({quote_literal(csv.as_posix())}, all_varchar = true, header = true)"
-            sql = f"SELECT * FROM {source} ORDER BY ALL"
+            names = [quote_ident(r[0]) for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            # the values the checks produced: the CSV's cells carry csvsafe's quote for spreadsheets
+            cells = ", ".join(f"{csvsafe.sql_restore(n)} AS {n}" for n in names)
+            sql = f"SELECT {cells} FROM {source} ORDER BY ALL"
         else:
             raise FileNotFoundError(f"the run folder holds no offending rows of {check_id} ({table} or {csv})")
         cursor = self.con.execute(sql)
