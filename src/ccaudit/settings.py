@@ -51,9 +51,17 @@ class Settings(BaseSettings):
         None, description="The acting user's Ed25519 private key (PEM); default data_dir/keys/<user>.pem."
     )
     key_passphrase: SecretStr | None = Field(None, description="Passphrase of that private key, if any.")
+    anchor_dir: Path | None = Field(
+        None,
+        description="Where sign-off and `audit anchor` write signed trail heads; default data_dir/anchors. "
+        "Keep it apart from the database: write-once storage or another machine.",
+    )
 
     def database_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'ccaudit.db'}"
 
     def signing_key_path(self) -> Path:
         return self.key_path or self.data_dir / "keys" / f"{self.user or 'user'}.pem"
+
+    def anchor_path(self) -> Path:
+        return self.anchor_dir or self.data_dir / "anchors"

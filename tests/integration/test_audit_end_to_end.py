@@ -48,7 +48,10 @@ def test_demo_firm_audit_from_inspection_to_archive(tmp_path: Path) -> None:
             assert row["source_sha256"] is None or row["source_sha256"] in evidence
             assert row["source_sha256"] is None or row["source_file"]
 
-    for item in snap.remediation:
+    confirmed, left = svc.confirm_derived("alice", audit_id)
+    assert left == ["12.5.7"] and len(confirmed) == len(snap.requirements) - 1  # the demo's one needs_review
+    svc.defer("alice", audit_id, "12.5.7", "gateway register requested; assessed in the Q1 follow-up")
+    for item in svc.snapshot(audit_id).remediation:
         svc.update_remediation("alice", item.item_id, owner="control.owner", due_date=dt.date(2027, 3, 31))
     svc.submit("alice", audit_id)
     key = generate_key(tmp_path / "bob.pem")

@@ -148,6 +148,7 @@ def test_killed_signoff_is_all_or_nothing(tmp_path: Path, db_url: str) -> None:
     world = World(tmp_path, db_url)
     svc = world.svc
     svc.attach_run("alice", world.audit_id, make_result_dir(tmp_path / "result", offending=ROWS))
+    svc.confirm_derived("alice", world.audit_id)  # every requirement settled: sign-off refuses otherwise
     for item in svc.snapshot(world.audit_id).remediation:
         svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2027, 3, 31))
     svc.submit("alice", world.audit_id)

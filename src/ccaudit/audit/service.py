@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ccaudit.audit.context import AuditContext, Clock, utcnow
-from ccaudit.audit.integrity.archive import export_archive
+from ccaudit.audit.integrity import anchors
+from ccaudit.audit.integrity.anchoring import Anchoring, require_own_key
+from ccaudit.audit.integrity.archive import Exporter, export_archive
 from ccaudit.audit.integrity.archive_verify import verify_archive
 from ccaudit.audit.integrity.recorder import Recorder
+from ccaudit.audit.integrity.state import iso
+from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.users import UserInfo, Users
@@ -54,6 +58,7 @@ class AuditService:
         self.runs = Runs(self.ctx, self.recorder, results)
         self.review = Review(db, clock, self.recorder)
         self.users = Users(db, clock, self.recorder)
+        self.anchoring = Anchoring(db, clock, settings.anchor_path())
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow) -> AuditService:
@@ -241,7 +246,13 @@ class AuditService:
         self.review.return_to_draft(actor, audit_id, note)
 
     def signoff(self, actor: str | None, audit_id: int, key: Ed25519PrivateKey) -> str:
-        return self.review.signoff(actor, audit_id, key)
+        """Sign off, then anchor the sign-off's trail entry outside the database (CCAUDIT_ANCHOR_DIR)."""
+        self.anchoring.prepare()
+        digest = self.review.signoff(actor, audit_id, key)
+        with self.db.read() as s:
+            reviewer = get_user(s, actor).id
+        self.anchoring.anchor_signoff(reviewer, audit_id, key)
+        return digest
 
     def require_preparer(self, actor: str | None, audit_id: int) -> None:
         self.review.require_preparer(actor, audit_id)
@@ -280,18 +291,33 @@ class AuditService:
 
     # --- integrity ----------------------------------------------------------------------------------
 
-    def export(self, actor: str | None, audit_id: int, out: Path) -> Path:
-        """Write the signed audit's read-only archive; `ccaudit verify ARCHIVE` checks it offline."""
+    def export(self, actor: str | None, audit_id: int, out: Path, key: Ed25519PrivateKey) -> Path:
+        """Write the signed audit's read-only archive, its index signed with the exporter's registered key;
+        `ccaudit verify ARCHIVE` checks it offline."""
         with self.db.read() as s:
             user = get_user(s, actor)
             audit = load_audit(s, audit_id)
             require(s, user, audit.firm_id, READ, "export audits")
-            path = export_archive(s, audit, build_snapshot(s, audit), self.runs_dir, out, user.id)
+            require_own_key(user, key, "export an archive")
+            found = self.anchoring.signoff_anchors(s, audit.id, audit.key_fingerprint)
+            exported_at = iso(self.clock()) or ""
+            snap = build_snapshot(s, audit)
+            path = export_archive(s, audit, snap, self.runs_dir, out, Exporter(user.id, key), exported_at, found)
         with self.db.transaction() as s:
             self.recorder.log_audit(s, user.id, "audit.export", load_audit(s, audit_id), None, audit)
         return path
 
-    def verify(self, check_files: bool = True) -> VerifyReport:
-        """Re-compute the trail's chain, every record against the trail, every frozen audit's digest."""
+    def anchor(self, actor: str | None, key: Ed25519PrivateKey) -> tuple[anchors.Anchor, Path]:
+        """Write the trail's current head, signed by the acting user, to the anchor directory."""
+        return self.anchoring.anchor_head(actor, key)
+
+    def verify(
+        self, check_files: bool = True, anchor_dir: Path | None = None, trusted: TrustedKeys | None = None
+    ) -> VerifyReport:
+        """Re-compute the trail's chain, every record against the trail, every frozen audit's digest; with
+        `anchor_dir`, that the trail still holds every head anchored there."""
         with self.db.read() as s:
-            return verify_database(s, self.runs_dir if check_files else None)
+            report = verify_database(s, self.runs_dir if check_files else None)
+            if anchor_dir is not None:
+                anchors.check_database(s, anchor_dir, trusted, report)
+            return report

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ccaudit.audit.errors import WorkflowError
+from ccaudit.audit.errors import SigningError, WorkflowError
 from ccaudit.audit.integrity.archive_verify import verify_archive
+from ccaudit.audit.integrity.signing import load_private_key
 from ccaudit.audit.snapshot import AuditSnapshot
 
 from .conftest import FIRM, Team, sign
@@ -25,10 +26,13 @@ def archive(team: Team, result_dir: Path, tmp_path: Path) -> Path:
     svc = team.service
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
     svc.attach_run("alice", audit_id, result_dir)
+    key = load_private_key(team.bob_key_path)
     with pytest.raises(WorkflowError, match="only a signed-off audit"):
-        svc.export("alice", audit_id, tmp_path / "early.zip")
+        svc.export("bob", audit_id, tmp_path / "early.zip", key)
     sign(team, audit_id)
-    return svc.export("vic", audit_id, tmp_path / "audit-2026.zip")
+    with pytest.raises(SigningError, match="vic has no registered signing key"):
+        svc.export("vic", audit_id, tmp_path / "audit-2026.zip", key)
+    return svc.export("bob", audit_id, tmp_path / "audit-2026.zip", key)
 
 
 def test_the_archive_verifies_offline_and_is_read_only(archive: Path, tmp_path: Path) -> None:
@@ -106,7 +110,7 @@ def test_a_folder_archive_verifies_too(team: Team, result_dir: Path, tmp_path: P
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
     svc.attach_run("alice", audit_id, result_dir)
     sign(team, audit_id)
-    folder = svc.export("bob", audit_id, tmp_path / "audit-2026")
+    folder = svc.export("bob", audit_id, tmp_path / "audit-2026", load_private_key(team.bob_key_path))
     assert folder.is_dir() and verify_archive(folder).ok
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)

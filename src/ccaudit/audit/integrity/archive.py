@@ -1,31 +1,59 @@
 """The audit archive: a read-only zip (or folder) holding everything needed to check a signed audit
 offline: snapshot, evidence files, each run's findings and offending rows, working papers, a report,
-the audit's trail entries, and the reviewer's signature and public key. ARCHIVE.json lists every
-file with its SHA-256. `verify_archive` re-checks all of it without the database."""
+the audit's trail entries, the sign-off's trail anchor, and the reviewer's signature and public key.
+
+ARCHIVE.json lists every other file with its SHA-256 and names the exporter's public key;
+ARCHIVE.sig is the exporter's Ed25519 signature of ARCHIVE.json, made with the key registered to
+the user who exports. So every byte is covered by a signature: what the reviewer signed (the digest
+of snapshot.json, which holds the hashes of the evidence, findings and offending rows, and the trail
+head), what is derived from it (working papers, report), and the rest (trail, anchor) by the exporter.
+`verify_archive` re-checks all of it without the database."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import shutil
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from ccaudit import __version__
 from ccaudit.audit.errors import AuditError, WorkflowError
 from ccaudit.audit.integrity import trail
 from ccaudit.audit.integrity.digest import canonical, sha256_hex
 from ccaudit.audit.integrity.papers import working_papers
+from ccaudit.audit.integrity.signing import fingerprint, public_pem
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
 from ccaudit.audit.storage.models import Audit
 from ccaudit.audit.storage.offending import stored_lines
 
 FORMAT = "ccaudit-audit-archive"
+VERSION = 2  # 2: the index is signed by the exporter (ARCHIVE.sig) and the sign-off anchor is included
 INDEX = "ARCHIVE.json"
+INDEX_SIGNATURE = "ARCHIVE.sig"
+INDEX_PREFIX = b"ccaudit-archive-index-v1:"  # what the exporter's key signs, before ARCHIVE.json's bytes
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """Who packs the archive, with the private half of their registered key."""
+
+    user: str
+    key: Ed25519PrivateKey
+
+
+def index_message(index_bytes: bytes) -> bytes:
+    return INDEX_PREFIX + index_bytes
 
 
 class _Writer:
@@ -75,23 +103,43 @@ class _Writer:
                     digest.update(chunk)
         self.files[name] = digest.hexdigest()
 
-    def close(self, index: dict[str, object]) -> Path:
+    def close(self, index: dict[str, object], key: Ed25519PrivateKey) -> Path:
         index["files"] = dict(sorted(self.files.items()))
         data = json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        signature = base64.b64encode(key.sign(index_message(data)))
         if self.zip:
             self.archive.writestr(self._info(INDEX), data)
+            self.archive.writestr(self._info(INDEX_SIGNATURE), signature)
             self.archive.close()
             os.chmod(self.tmp, 0o444)
         else:
             (self.tmp / INDEX).write_bytes(data)
+            (self.tmp / INDEX_SIGNATURE).write_bytes(signature)
             for path in sorted(self.tmp.rglob("*"), reverse=True):
                 os.chmod(path, 0o555 if path.is_dir() else 0o444)
             os.chmod(self.tmp, 0o555)
         os.replace(self.tmp, self.out)
         return self.out
 
+    def abandon(self) -> None:
+        if self.zip:
+            self.archive.close()
+            self.tmp.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
-def export_archive(s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path, out: Path, actor: str) -> Path:
+
+def export_archive(
+    s: Session,
+    audit: Audit,
+    snap: AuditSnapshot,
+    runs_dir: Path,
+    out: Path,
+    exporter: Exporter,
+    exported_at: str,
+    anchors: dict[str, bytes],
+) -> Path:
+    """Write the archive; `anchors` are anchor files (name -> content) of the audit's sign-off."""
     if audit.status != AuditStatus.SIGNED or not snap.signoff.digest:
         raise WorkflowError(f"audit {audit.id} is {audit.status}: only a signed-off audit is archived")
     writer = _Writer(out)
@@ -106,7 +154,7 @@ def export_archive(s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path
         for run in snap.runs:
             folder = runs_dir / run.uid
             writer.add_file(f"runs/{run.uid}/findings.json", folder / "findings.json")
-            writer.add_file(f"runs/{run.uid}/manifest.json", folder / "evidence" / "manifest.json")
+            writer.add_bytes(f"runs/{run.uid}/manifest.json", manifest_bytes(folder / "evidence" / "manifest.json"))
             for e in run.evidence:
                 if e.sha256 not in written:
                     writer.add_file(f"evidence/{e.sha256}", folder / "evidence" / "blobs" / e.sha256)
@@ -118,47 +166,89 @@ def export_archive(s: Session, audit: Audit, snap: AuditSnapshot, runs_dir: Path
                     writer.add_bytes(f"runs/{run.uid}/offending/{check_id}.jsonl", lines)
         entries = "".join(canonical(e) + "\n" for e in trail.iter_entries(s, audit.id))
         writer.add_bytes("trail.jsonl", entries.encode("utf-8"))
+        for name, data in sorted(anchors.items()):
+            writer.add_bytes(f"anchors/{name}", data)
     except BaseException:
-        if writer.zip:
-            writer.archive.close()
-            writer.tmp.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(writer.tmp, ignore_errors=True)
+        writer.abandon()
         raise
+    public = exporter.key.public_key()
     return writer.close(
         {
             "format": FORMAT,
-            "version": 1,
+            "version": VERSION,
+            "ccaudit": __version__,  # papers are re-derived by verify: a different version may word them otherwise
             "audit_id": snap.audit_id,
             "firm_id": snap.firm_id,
             "year": snap.year,
             "digest": snap.signoff.digest,
-            "exported_by": actor,
-        }
+            "exported_by": exporter.user,
+            "exported_at": exported_at,
+            "exporter_key": {"fingerprint": fingerprint(public), "public_key": public_pem(public)},
+        },
+        exporter.key,
     )
+
+
+def manifest_bytes(path: Path) -> bytes:
+    """The run's evidence manifest in one canonical text, so verify can tell any re-formatting."""
+    return canonical_text(json.loads(path.read_bytes()))
+
+
+def canonical_text(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _offending_lines(s: Session, run_id: int, check_id: str) -> bytes:
     return "".join(stored_lines(s, run_id, check_id)).encode("utf-8")
 
 
+class DamagedArchiveError(Exception):
+    """The archive, or one of its members, cannot be read: verification reports it (exit 1)."""
+
+
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
 class ArchiveReader:
+    """Reads a zip or a folder; anything unreadable raises DamagedArchiveError naming the member."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.zip = zipfile.ZipFile(path) if path.is_file() else None
-        if self.zip is None and not path.is_dir():
-            raise AuditError(f"{path} is neither an archive (.zip) nor an archive folder")
+        self.zip: zipfile.ZipFile | None = None
+        if path.is_dir():
+            return
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except _READ_ERRORS as exc:
+            raise DamagedArchiveError(f"{path} is not a readable zip archive ({_why(exc)})") from None
 
     def names(self) -> set[str]:
         if self.zip is not None:
             return {n for n in self.zip.namelist() if not n.endswith("/")}
         return {p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()}
 
+    def duplicates(self) -> list[str]:
+        """Names stored twice in a zip: only one of them would be read, so they are refused."""
+        if self.zip is None:
+            return []
+        return sorted(n for n, count in Counter(self.zip.namelist()).items() if count > 1)
+
     def chunks(self, name: str) -> Iterator[bytes]:
-        handle = self.zip.open(name) if self.zip is not None else (self.path / name).open("rb")
-        with handle:
-            while chunk := handle.read(1 << 20):
-                yield chunk
+        try:
+            handle = self.zip.open(name) if self.zip is not None else (self.path / name).open("rb")
+            with handle:
+                while chunk := handle.read(1 << 20):
+                    yield chunk
+        except KeyError:
+            raise DamagedArchiveError(f"{name}: missing") from None
+        except _READ_ERRORS as exc:
+            raise DamagedArchiveError(f"{name}: damaged, cannot be read ({_why(exc)})") from None
 
     def read(self, name: str) -> bytes:
         return b"".join(self.chunks(name))
@@ -168,3 +258,7 @@ class ArchiveReader:
         for chunk in self.chunks(name):
             digest.update(chunk)
         return digest.hexdigest()
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG
-from ccaudit.cli.audit.common import day, keep_db, service, settings_of
+from ccaudit.cli.audit.common import KeyOpt, day, keep_db, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, progress_bar, styled
 from ccaudit.textsafe import visible_lines
 
@@ -437,6 +437,7 @@ def audit_signoff(
     with service(ctx) as (svc, actor):
         digest = svc.signoff(actor, audit_id, private)
     console.print(f"audit {audit_id} signed off and frozen\ndigest (SHA-256): {digest}")
+    console.print(f"trail anchored in {settings.anchor_path()} (keep it apart from the database)")
 
 
 @audit_app.command("export")
@@ -444,11 +445,22 @@ def audit_export(
     ctx: typer.Context,
     audit_id: AuditArg,
     out: Annotated[Path, typer.Option(help="ARCHIVE.zip, or a folder")],
+    key: KeyOpt = None,
 ) -> None:
-    """Write the signed audit's read-only archive (check it with `ccaudit verify ARCHIVE`)."""
+    """Write the signed audit's read-only archive, its index signed with your key (`ccaudit verify ARCHIVE`)."""
+    private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
-        path = svc.export(actor, audit_id, out)
+        path = svc.export(actor, audit_id, out, private)
     console.print(f"archive written to {path}")
+
+
+@audit_app.command("anchor")
+def audit_anchor(ctx: typer.Context, key: KeyOpt = None) -> None:
+    """Sign the trail's head with your key into CCAUDIT_ANCHOR_DIR (`ccaudit verify --anchors DIR`)."""
+    private = signing_key(ctx, key)
+    with service(ctx) as (svc, actor):
+        anchor, path = svc.anchor(actor, private)
+    console.print(f"trail anchored at entry #{anchor.seq} ({anchor.hash}) in {path}")
 
 
 @audit_app.command("carryover")

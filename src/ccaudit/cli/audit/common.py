@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,9 +13,12 @@ import typer
 from ccaudit.settings import Settings
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from ccaudit.audit.service import AuditService
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default: CCAUDIT_DB, else SQLite)")]
+KeyOpt = Annotated[Path | None, typer.Option("--key", help="your private key (default: CCAUDIT_KEY_PATH)")]
 
 
 def load_settings(db: str | None) -> Settings:
@@ -43,6 +47,15 @@ def service(ctx: typer.Context) -> Iterator[tuple[AuditService, str | None]]:
         yield svc, settings.user
     finally:
         svc.close()
+
+
+def signing_key(ctx: typer.Context, path: Path | None) -> Ed25519PrivateKey:
+    """The acting user's private key: --key, else CCAUDIT_KEY_PATH, else DATA_DIR/keys/<user>.pem."""
+    from ccaudit.audit.integrity.signing import load_private_key
+
+    settings = settings_of(ctx)
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return load_private_key(path or settings.signing_key_path(), passphrase)
 
 
 def day(value: str) -> dt.date:

@@ -18,19 +18,33 @@ def verify(
     archive: Annotated[Path | None, typer.Argument(help="an exported archive; omit to verify the database")] = None,
     db: DbOpt = None,
     no_files: Annotated[bool, typer.Option("--no-files", help="skip re-hashing the run folders' files")] = False,
+    trusted_keys: Annotated[
+        Path | None,
+        typer.Option("--trusted-keys", help="public keys (PEM) or fingerprints to require of every signer"),
+    ] = None,
+    anchors: Annotated[
+        Path | None,
+        typer.Option("--anchors", help="trail anchors to check the database against (default: CCAUDIT_ANCHOR_DIR)"),
+    ] = None,
 ) -> None:
     """Verify the trail's chain and every frozen audit's digest, or an exported archive offline."""
+    from ccaudit.audit.integrity.trusted import TrustedKeys
+
+    trusted = TrustedKeys.load(trusted_keys) if trusted_keys is not None else None
     if archive is not None:
         from ccaudit.audit.integrity.archive_verify import verify_archive
 
-        report = verify_archive(archive)
+        report = verify_archive(archive, trusted)
         what = str(archive)
     else:
         from ccaudit.audit.service import AuditService
 
-        service = AuditService.open(load_settings(db))
+        settings = load_settings(db)
+        default_dir = settings.anchor_path()
+        anchor_dir = anchors if anchors is not None else (default_dir if default_dir.is_dir() else None)
+        service = AuditService.open(settings, read_only=True)  # never creates or migrates
         try:
-            report = service.verify(check_files=not no_files)
+            report = service.verify(check_files=not no_files, anchor_dir=anchor_dir, trusted=trusted)
         finally:
             service.close()
         what = "the audit database"

@@ -1,0 +1,87 @@
+"""Anchoring use cases: write the trail's head, signed by the acting user, to the anchor directory
+(on sign-off and on demand), find an audit's sign-off anchor for its archive, and check a directory
+of anchors against the database. The anchor format and checks are in anchors.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
+
+from ccaudit.audit.errors import AuditError, SigningError
+from ccaudit.audit.integrity import anchors
+from ccaudit.audit.integrity.signing import fingerprint
+from ccaudit.audit.people.access import get_user
+from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import User
+
+if TYPE_CHECKING:
+    from ccaudit.audit.context import Clock
+
+
+def require_own_key(user: User, key: Ed25519PrivateKey, what: str) -> None:
+    """The private key must be the acting user's registered key: a signature names who made it."""
+    given = fingerprint(key.public_key())
+    if not user.key_fingerprint:
+        raise SigningError(f"{user.id} has no registered signing key to {what} with: run `ccaudit user key` first")
+    if given != user.key_fingerprint:
+        raise SigningError(
+            f"this private key (fingerprint {given[:16]}…) is not {user.id}'s registered key "
+            f"({user.key_fingerprint[:16]}…): {what} needs your own key (CCAUDIT_KEY_PATH or --key)"
+        )
+
+
+class Anchoring:
+    def __init__(self, db: Database, clock: Clock, directory: Path) -> None:
+        self.db = db
+        self.clock = clock
+        self.directory = directory
+
+    def prepare(self) -> None:
+        """Refuse early (nothing signed yet) when the anchor directory cannot be written."""
+        anchors.prepare(self.directory)
+
+    def anchor_head(self, actor: str | None, key: Ed25519PrivateKey) -> tuple[anchors.Anchor, Path]:
+        """`ccaudit audit anchor`: the trail's current head, signed by the acting user."""
+        anchors.prepare(self.directory)
+        with self.db.read() as s:
+            user = get_user(s, actor)
+            require_own_key(user, key, "anchor the trail")
+            anchor = anchors.make(s, key, user.id, self.clock(), "on demand")
+        return anchor, self._write(anchor)
+
+    def anchor_signoff(self, actor: str, audit_id: int, key: Ed25519PrivateKey) -> Path:
+        """After a sign-off committed: anchor the trail entry that recorded it, with the reviewer's key."""
+        with self.db.read() as s:
+            entry = anchors.signoff_entry(s, audit_id)
+            anchor = anchors.make(s, key, actor, self.clock(), f"sign-off of audit {audit_id}", entry, audit_id)
+        try:
+            return self._write(anchor)
+        except (OSError, AuditError) as exc:
+            raise AuditError(
+                f"audit {audit_id} is signed off, but its trail anchor could not be written to {self.directory}: "
+                f"{getattr(exc, 'strerror', None) or exc}; run `ccaudit audit anchor` once it can be"
+            ) from None
+
+    def signoff_anchors(self, s: Session, audit_id: int, key_fingerprint: str | None) -> dict[str, bytes]:
+        """The anchor files of the audit's sign-off entry made with the reviewer's key (for its archive)."""
+        entry = anchors.signoff_entry(s, audit_id)
+        identity = anchors.database_identity(s)
+        folder = self.directory / (identity or "")[:16]
+        found: dict[str, bytes] = {}
+        if entry is None or not folder.is_dir():
+            return found
+        for path in sorted(folder.glob(f"{entry[0]:012d}-*.json")):
+            try:
+                data = path.read_bytes()
+                anchor = anchors.parse(data)
+            except (OSError, ValueError):
+                continue
+            if (anchor.seq, anchor.hash) == entry and anchor.fingerprint == key_fingerprint:
+                found[path.name] = data
+        return found
+
+    def _write(self, anchor: anchors.Anchor) -> Path:
+        return anchors.write(self.directory, anchor)
