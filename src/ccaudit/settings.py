@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,3 +65,12 @@ class Settings(BaseSettings):
 
     def anchor_path(self) -> Path:
         return self.anchor_dir or self.data_dir / "anchors"
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A settings error in the words of the environment: which CCAUDIT_* variable, what is wrong."""
+    lines = []
+    for error in exc.errors():
+        name = "CCAUDIT_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+        lines.append(f"setting {name}={error.get('input')!r}: {error['msg']}")
+    return "; ".join(lines) or str(exc)

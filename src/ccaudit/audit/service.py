@@ -61,9 +61,10 @@ class AuditService:
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
 
     @classmethod
-    def open(cls, settings: Settings, clock: Clock = utcnow) -> AuditService:
-        """Connect to settings.database_url() (migrating it to the latest schema) and return the service."""
-        return cls(Database(settings.database_url()), settings, clock)
+    def open(cls, settings: Settings, clock: Clock = utcnow, read_only: bool = False) -> AuditService:
+        """Connect to settings.database_url() (migrating it to the latest schema) and return the service;
+        `read_only` (verify): the database must exist at the current schema and is only read."""
+        return cls(Database(settings.database_url(), read_only=read_only), settings, clock)
 
     def close(self) -> None:
         self.db.close()

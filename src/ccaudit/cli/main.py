@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +27,7 @@ from ccaudit.errors import CcauditError
 from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.findings.models import Status
-from ccaudit.settings import Settings
+from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
 
 app = typer.Typer(
@@ -162,6 +163,13 @@ def main() -> None:
     except CcauditError as exc:
         print_error(str(exc))
         sys.exit(exc.exit_code)
+    except ValidationError as exc:  # a CCAUDIT_* setting that does not parse
+        print_error(settings_problem(exc))
+        sys.exit(2)
+    except OSError as exc:  # the environment, not a bug: a path that is a file, a full disk, a permission
+        where = f" ({visible(str(exc.filename))})" if exc.filename else ""
+        print_error(f"{exc.strerror or exc}{where}")
+        sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: unknown option, bad date, missing argument

@@ -34,12 +34,24 @@ def generate_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey
 def load_private_key(path: Path, passphrase: str | None = None) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SigningError(
+            f"no signing key at {path}: create and register yours with `ccaudit user key`, or give its file "
+            "with --key or CCAUDIT_KEY_PATH"
+        ) from exc
     except OSError as exc:
         raise SigningError(f"cannot read the signing key {path}: {exc.strerror}") from exc
+    encrypted = b"ENCRYPTED" in data[:200]
     try:
         key = serialization.load_pem_private_key(data, passphrase.encode() if passphrase else None)
-    except (ValueError, TypeError) as exc:
-        raise SigningError(f"{path} is not a usable private key (or the passphrase is wrong): {exc}") from exc
+    except TypeError as exc:  # a passphrase missing for an encrypted key, or given for a plain one
+        need = "is protected by a passphrase: set CCAUDIT_KEY_PASSPHRASE" if encrypted else (
+            "has no passphrase: unset CCAUDIT_KEY_PASSPHRASE")
+        raise SigningError(f"the signing key {path} {need}") from exc
+    except ValueError as exc:
+        if encrypted and passphrase:
+            raise SigningError(f"wrong passphrase (CCAUDIT_KEY_PASSPHRASE) for the signing key {path}") from exc
+        raise SigningError(f"{path} is not a PEM private key ({exc})") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningError(f"{path} is not an Ed25519 key")
     return key

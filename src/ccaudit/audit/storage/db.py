@@ -3,14 +3,21 @@
 SQLite (the embedded default) runs in WAL mode with foreign keys on, full fsync, and every
 transaction taken as BEGIN IMMEDIATE, so two writers queue instead of deadlocking. PostgreSQL uses the
 same code; writers serialise per audit by locking the audit row (see service).
+
+Opened read-only (what `ccaudit verify` does), nothing is created or migrated: a missing SQLite file or
+an empty or out-of-date schema is refused with a message, SQLite is opened with `mode=ro` (a copy on
+read-only media too) and PostgreSQL sessions are read-only transactions.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -39,7 +46,7 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, read_only: bool = False) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -48,14 +55,58 @@ def make_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database in ("", ":memory:"):
             raise AuditError("the audit database must be a file (sqlite:///PATH), not in memory")
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_connect)
+        path = Path(database).expanduser()
+        if read_only:
+            engine = create_engine(parsed, creator=_read_only_sqlite(path))
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # e.g. CCAUDIT_DATA_DIR names a file
+                blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+                cause = f"{blocking} is not a folder" if blocking else str(exc.strerror)
+                raise AuditError(
+                    f"cannot create the folder of the audit database {path}: {cause} "
+                    "(check --db, CCAUDIT_DB and CCAUDIT_DATA_DIR)"
+                ) from exc
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=args)
     raise AuditError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
+
+
+def _read_only_sqlite(path: Path) -> Any:
+    """A connection factory for an existing SQLite file, opened read-only (never created)."""
+    if not path.is_file():
+        raise AuditError(
+            f"no audit database at {path.absolute()}: check --db, CCAUDIT_DB or CCAUDIT_DATA_DIR "
+            "(verify never creates one)"
+        )
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        wal = path.with_name(path.name + "-wal")
+        if "not a database" in str(exc) or (wal.is_file() and wal.stat().st_size > 0) or not os.access(path, os.R_OK):
+            raise AuditError(f"cannot read the audit database {path}: {exc}") from exc
+        # A WAL database in a folder we cannot write (a copy on read-only media) opens only as
+        # immutable; with no -wal file beside it, nothing committed is left out.
+        uri += "&immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.isolation_level = None  # we issue BEGIN ourselves
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return conn
+
+    return connect
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -87,18 +138,41 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-class Database:
-    """Engine plus session factory for one database URL."""
+def require_current(engine: Engine) -> None:
+    """Refuse a database without ccaudit's schema, or at another revision (read-only opens)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise AuditError(f"{where} is not a ccaudit audit database (it has no audit schema)")
+    if current != head:
+        raise AuditError(
+            f"the audit database {where} has schema revision {current}, this ccaudit expects {head}; "
+            "verify reads a database as it is and does not migrate it: verify it with the ccaudit version that "
+            "wrote it, or let an audit command (e.g. `ccaudit audit list`) migrate it first"
+        )
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+
+class Database:
+    """Engine plus session factory for one database URL. `read_only`: open what exists, as it is (no
+    file created, no migration, a schema at another revision refused); for `ccaudit verify`."""
+
+    def __init__(self, url: str, migrate: bool = True, read_only: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.read_only = read_only
+        self.engine = make_engine(url, read_only)
         try:
-            if migrate:
+            if read_only:
+                require_current(self.engine)
+            elif migrate:
                 upgrade(self.engine)
         except OperationalError as exc:
             self.engine.dispose()
             raise AuditError(f"cannot open the audit database: {str(exc.orig).strip()}") from exc
+        except AuditError:
+            self.engine.dispose()
+            raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         reads = {READ_ONLY: True} | ({"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {})
         self._readers = sessionmaker(self.engine.execution_options(**reads), expire_on_commit=False)

@@ -106,6 +106,12 @@ class Runs:
             run = s.get(Run, run_id) if run_id is not None else None
             if run is None or run.audit_id != audit.id:
                 raise NotFoundError(f"audit {audit.id} has no run {run_id or ''}".strip())
+            checks = set(s.scalars(select(RunCheck.check_id).where(RunCheck.run_id == run.id)))
+            if check_id not in checks:  # a typo would otherwise read as "no offending rows"
+                raise NotFoundError(
+                    f"run {run.id} of audit {audit.id} has no check {check_id!r}; "
+                    f"its checks: {', '.join(sorted(checks))}"
+                )
             where = (OffendingRow.run_id == run.id, OffendingRow.check_id == check_id)
             total = s.scalar(select(func.count()).select_from(OffendingRow).where(*where)) or 0
             rows = s.scalars(select(OffendingRow).where(*where).order_by(OffendingRow.row_no).limit(limit))

@@ -448,6 +448,8 @@ def audit_export(
     key: KeyOpt = None,
 ) -> None:
     """Write the signed audit's read-only archive, its index signed with your key (`ccaudit verify ARCHIVE`)."""
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"--out: the folder {out.parent} does not exist")
     private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
         path = svc.export(actor, audit_id, out, private)
