@@ -57,9 +57,10 @@ def test_demo_firm_audit_from_inspection_to_archive(tmp_path: Path) -> None:
     key = generate_key(tmp_path / "bob.pem")
     svc.register_key("bob", public_pem(key.public_key()))
     digest = svc.signoff("bob", audit_id, key)
-    archive = svc.export("bob", audit_id, tmp_path / "audit-2026.zip")
+    archive = svc.export("bob", audit_id, tmp_path / "audit-2026.zip", key)
     result = verify_archive(archive)
     assert result.ok, result.problems
+    assert result.checked["anchors"] == 1  # the sign-off anchor travels with the archive
     assert result.checked["offending rows"] == info.offending_rows
     assert json.loads(svc.snapshot(audit_id).model_dump_json())["signoff"]["digest"] == digest
     assert svc.verify().ok
