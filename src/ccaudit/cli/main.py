@@ -23,6 +23,7 @@ from ccaudit.cli.console import (
     progress_bar,
 )
 from ccaudit.cli.report import register as register_report
+from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
@@ -42,9 +43,9 @@ LangOpt = Annotated[str, typer.Option("--lang", help="zh-TW or en")]
 
 def _as_of(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+        return parse_user_date(value)
+    except DateInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command()
@@ -86,7 +87,7 @@ def templates(
 @app.command("inspect")
 def inspect_cmd(
     evidence_dir: Annotated[Path, typer.Argument(help="folder of the firm's evidence files")],
-    as_of: Annotated[str, typer.Option("--as-of", help="inspection date, YYYY-MM-DD")],
+    as_of: Annotated[str, typer.Option("--as-of", help="inspection date: 2026-11-30 or ROC 115/11/30")],
     out: Annotated[Path, typer.Option("--out", help="result folder")],
     lang: LangOpt = "en",
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from ccaudit.cli.console import console
+from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.settings import Settings
 
 SourceArg = Annotated[str, typer.Argument(
@@ -24,7 +25,8 @@ PreviousOpt = Annotated[Path | None, typer.Option(
 MaxRowsOpt = Annotated[str | None, typer.Option(
     help="offending rows per check, N or all (default: xlsx 10000, html 25, pdf 10, json/csv all)")]
 OnOpt = Annotated[str | None, typer.Option(
-    help="day to age open remediation on, YYYY-MM-DD (default: sign-off day, else the as-of date)")]
+    help="day to age open remediation on, 2026-11-30 or ROC 115/11/30 (default: sign-off day, else the as-of "
+    "date)")]
 
 
 def _settings(db: str | None) -> Settings:
@@ -40,9 +42,9 @@ def _lang(value: str) -> str:
 
 def _day(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+        return parse_user_date(value)
+    except DateInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _max_rows(value: str) -> int | Literal["all"]:

@@ -23,7 +23,8 @@ audit_app = typer.Typer(help="The annual audit: open, run, assess, review, sign 
 audit_app.callback()(keep_db)
 
 AuditArg = Annotated[int, typer.Argument(help="audit ID (see `ccaudit audit list`)")]
-DateOpt = Annotated[str, typer.Option(help="YYYY-MM-DD")]
+DATE = "2026-11-30 or ROC 115/11/30"
+DateOpt = Annotated[str, typer.Option(help=f"date: {DATE}")]
 VersionOpt = Annotated[int | None, typer.Option("--if-version", help="refuse if the record moved past this version")]
 
 
@@ -32,7 +33,7 @@ def audit_open(
     ctx: typer.Context,
     firm_id: str,
     year: int,
-    as_of: Annotated[str, typer.Option("--as-of", help="the audit's as-of date, YYYY-MM-DD")],
+    as_of: Annotated[str, typer.Option("--as-of", help=f"the audit's as-of date: {DATE}")],
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     catalog_version: Annotated[int | None, typer.Option(help="default: the version in force on --as-of")] = None,
 ) -> None:
@@ -41,7 +42,7 @@ def audit_open(
         audit_id = svc.open_audit(actor, firm_id, year, day(as_of), catalog_id, catalog_version)
         snap = svc.snapshot(audit_id)
     console.print(
-        f"audit {audit_id} opened: {firm_id} {year}, as of {as_of}, {snap.catalog_id} "
+        f"audit {audit_id} opened: {firm_id} {year}, as of {snap.as_of}, {snap.catalog_id} "
         f"v{snap.catalog_version}, {len(snap.requirements)} requirements"
     )
 
@@ -75,6 +76,9 @@ def audit_show(
     open_only: Annotated[
         bool, typer.Option("--open", help="only the IDs of requirements not yet settled (assessed or deferred)")
     ] = False,
+    reconfirm: Annotated[
+        bool, typer.Option("--reconfirm", help="only the IDs of carried-over attestations to re-confirm")
+    ] = False,
 ) -> None:
     """Show an audit: each requirement's result and why, and the version to quote with --if-version."""
     if open_only:
@@ -84,6 +88,9 @@ def audit_show(
     with service(ctx) as (svc, actor):
         snap = svc.snapshot(audit_id, actor)
         versions = svc.assessment_versions(audit_id)
+    if reconfirm:  # ATTESTATION_IDs for `ccaudit audit reconfirm`, one a line
+        print("\n".join(str(a.attestation_id) for a in snap.attestations if a.needs_reconfirmation))
+        return
     if as_json:
         print(json.dumps(snap.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return
@@ -276,7 +283,7 @@ def audit_attest(
     requirement_id: str,
     result: Annotated[str, typer.Option(help="met, not_met or not_applicable")],
     by: Annotated[str, typer.Option("--by", help="who attested (name, title)")],
-    on: Annotated[str, typer.Option("--on", help="date attested, YYYY-MM-DD")],
+    on: Annotated[str, typer.Option("--on", help=f"date attested: {DATE}")],
     doc: Annotated[str | None, typer.Option("--doc", help="document reference")] = None,
     note: Annotated[str | None, typer.Option()] = None,
 ) -> None:
@@ -289,9 +296,15 @@ def audit_attest(
 @audit_app.command("reconfirm")
 def audit_reconfirm(
     ctx: typer.Context,
-    attestation_id: int,
-    by: Annotated[str, typer.Option("--by")],
-    on: Annotated[str, typer.Option("--on")],
+    attestation_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="ATTESTATION_ID",
+            help="the carried-over attestation's ID (not the audit's): `ccaudit audit show AUDIT --reconfirm`",
+        ),
+    ],
+    by: Annotated[str, typer.Option("--by", help="who attested (name, title)")],
+    on: Annotated[str, typer.Option("--on", help=f"date re-confirmed: {DATE}")],
     doc: Annotated[str | None, typer.Option("--doc")] = None,
 ) -> None:
     """Re-confirm an attestation carried over from last year."""
@@ -308,8 +321,8 @@ def audit_measure(
     description: Annotated[str, typer.Option()],
     requirement: Annotated[list[str], typer.Option("--requirement", help="requirement ID (repeat for several)")],
     approver: Annotated[str, typer.Option()],
-    approved_on: Annotated[str, typer.Option()],
-    review_by: Annotated[str, typer.Option(help="review / expiry date")],
+    approved_on: Annotated[str, typer.Option(help=f"date approved: {DATE}")],
+    review_by: Annotated[str, typer.Option(help=f"review / expiry date: {DATE}")],
 ) -> None:
     """Record a compensating measure; it compensates until its review date."""
     with service(ctx) as (svc, actor):
@@ -321,12 +334,22 @@ def audit_measure(
 
 @audit_app.command("measure-review")
 def audit_measure_review(
-    ctx: typer.Context, measure_id: int, review_by: DateOpt, if_version: VersionOpt = None
+    ctx: typer.Context,
+    measure_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="MEASURE_ID",
+            help="the measure's ID as `audit measure` printed it (id N), not the firm's reference or the audit's ID",
+        ),
+    ],
+    review_by: DateOpt,
+    if_version: VersionOpt = None,
 ) -> None:
     """Move a measure's review (expiry) date."""
+    new_date = day(review_by)
     with service(ctx) as (svc, actor):
-        svc.update_measure(actor, measure_id, day(review_by), if_version)
-    console.print(f"measure {measure_id}: review by {review_by}")
+        svc.update_measure(actor, measure_id, new_date, if_version)
+    console.print(f"measure {measure_id}: review by {new_date}")
 
 
 @audit_app.command("remediation")
@@ -360,9 +383,15 @@ def audit_remediation(
 @audit_app.command("remediate")
 def audit_remediate(
     ctx: typer.Context,
-    item_id: int,
+    item_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="ITEM_ID",
+            help="the remediation item's ID (not the audit's): `ccaudit audit remediation AUDIT` lists them",
+        ),
+    ],
     owner: Annotated[str | None, typer.Option()] = None,
-    due: Annotated[str | None, typer.Option(help="due date, YYYY-MM-DD")] = None,
+    due: Annotated[str | None, typer.Option(help=f"due date: {DATE}")] = None,
     status: Annotated[str | None, typer.Option(help="open, in_progress, done or accepted")] = None,
     note: Annotated[str | None, typer.Option(help="appended to the item's notes")] = None,
     if_version: VersionOpt = None,
@@ -385,7 +414,7 @@ def audit_remediate(
 def audit_overdue(
     ctx: typer.Context,
     firm: Annotated[str | None, typer.Option()] = None,
-    on: Annotated[str | None, typer.Option(help="default: today")] = None,
+    on: Annotated[str | None, typer.Option(help=f"the day to judge on: {DATE} (default: today)")] = None,
 ) -> None:
     """List open remediation items past their due date."""
     when = day(on) if on else dt.date.today()
@@ -469,7 +498,9 @@ def audit_anchor(ctx: typer.Context, key: KeyOpt = None) -> None:
 def audit_carryover(
     ctx: typer.Context,
     audit_id: Annotated[int, typer.Argument(help="last year's signed audit")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="default: a year after last year's")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help=f"{DATE} (default: a year after last year's)")
+    ] = None,
     year: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Open next year's audit, carrying over open remediation, valid measures and attestations."""

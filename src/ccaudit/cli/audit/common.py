@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ def signing_key(ctx: typer.Context, path: Path | None) -> Ed25519PrivateKey:
 
 
 def day(value: str) -> dt.date:
+    """A typed date, Gregorian or ROC (ccaudit.dates: the evidence import's rules)."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+        return parse_user_date(value)
+    except DateInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
