@@ -5,13 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "ccaudit"
+
+
+LANGS = ("en", "zh-TW")
+
+
+def normalise_lang(value: str) -> str:
+    """en or zh-TW, whatever the case (zh, zh-tw, ZH-TW); ValueError for another language."""
+    for lang in LANGS:
+        if value.strip().lower() == lang.lower() or (lang == "zh-TW" and value.strip().lower() == "zh"):
+            return lang
+    raise ValueError(f"{value!r} is not a language ccaudit speaks: en or zh-TW")
 
 
 class Settings(BaseSettings):
@@ -47,6 +58,9 @@ class Settings(BaseSettings):
         None, description="Audit database URL: sqlite:///PATH or postgresql+psycopg://… (default in data_dir)"
     )
     user: str | None = Field(None, description="The acting user's ID for audit commands (named in the trail)")
+    lang: str = Field(
+        "en", description="Language of the audit commands' terminal output (tables, statuses, reasons): en or zh-TW"
+    )
     key_path: Path | None = Field(
         None, description="The acting user's Ed25519 private key (PEM); default data_dir/keys/<user>.pem."
     )
@@ -56,6 +70,11 @@ class Settings(BaseSettings):
         description="Where sign-off and `audit anchor` write signed trail heads; default data_dir/anchors. "
         "Keep it apart from the database: write-once storage or another machine.",
     )
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _known_lang(cls, value: object) -> str:
+        return normalise_lang(str(value))
 
     def database_url(self) -> str:
         return self.db or f"sqlite:///{self.data_dir / 'ccaudit.db'}"

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG
-from ccaudit.cli.audit.common import KeyOpt, day, keep_db, service, settings_of, signing_key
+from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, progress_bar, styled
 from ccaudit.textsafe import visible_lines
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ccaudit.audit.snapshot import AuditSnapshot
 
 audit_app = typer.Typer(help="The annual audit: open, run, assess, review, sign off, export.", no_args_is_help=True)
-audit_app.callback()(keep_db)
 
 AuditArg = Annotated[int, typer.Argument(help="audit ID (see `ccaudit audit list`)")]
 DATE = "2026-11-30 or ROC 115/11/30"
@@ -36,6 +35,7 @@ def audit_open(
     as_of: Annotated[str, typer.Option("--as-of", help=f"the audit's as-of date: {DATE}")],
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     catalog_version: Annotated[int | None, typer.Option(help="default: the version in force on --as-of")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Open a firm's audit for a year."""
     with service(ctx) as (svc, actor):
@@ -48,7 +48,12 @@ def audit_open(
 
 
 @audit_app.command("list")
-def audit_list(ctx: typer.Context, firm: Annotated[str | None, typer.Option()] = None) -> None:
+def audit_list(
+    ctx: typer.Context,
+    firm: Annotated[str | None, typer.Option()] = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
     """List the audits you may read."""
     table = Table("ID", "firm", "year", "as of", "catalog", "status", "preparer", "reviewer", "digest")
     with service(ctx) as (svc, actor):
@@ -79,6 +84,8 @@ def audit_show(
     reconfirm: Annotated[
         bool, typer.Option("--reconfirm", help="only the IDs of carried-over attestations to re-confirm")
     ] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Show an audit: each requirement's result and why, and the version to quote with --if-version."""
     if open_only:
@@ -174,7 +181,12 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
 
 
 @audit_app.command("run")
-def audit_run(ctx: typer.Context, audit_id: AuditArg, evidence_dir: Path) -> None:
+def audit_run(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    evidence_dir: Path,
+    db: DbOpt = None,
+) -> None:
     """Inspect an evidence folder on the audit's as-of date and attach the run."""
     with service(ctx) as (svc, actor), progress_bar() as progress:
         info = svc.run_inspection(actor, audit_id, evidence_dir, progress)  # type: ignore[arg-type]
@@ -182,7 +194,12 @@ def audit_run(ctx: typer.Context, audit_id: AuditArg, evidence_dir: Path) -> Non
 
 
 @audit_app.command("attach")
-def audit_attach(ctx: typer.Context, audit_id: AuditArg, result_dir: Path) -> None:
+def audit_attach(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    result_dir: Path,
+    db: DbOpt = None,
+) -> None:
     """Attach the result folder of `ccaudit inspect --out DIR` made elsewhere."""
     with service(ctx) as (svc, actor):
         info = svc.attach_run(actor, audit_id, result_dir)
@@ -205,6 +222,8 @@ def audit_rows(
     run: Annotated[int | None, typer.Option(help="run ID (default: the latest)")] = None,
     limit: Annotated[int, typer.Option()] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines, with each file's SHA-256")] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """A check's offending rows, each traced to its evidence file and row."""
     with service(ctx) as (svc, actor):
@@ -240,6 +259,7 @@ def audit_assess(
         bool, typer.Option("--all-derived", help="confirm every derived result not yet assessed, one by one")
     ] = False,
     if_version: VersionOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Confirm a requirement's derived result, or assess it differently with a written justification."""
     if all_derived:
@@ -269,6 +289,7 @@ def audit_defer(
     requirement_id: str,
     justification: Annotated[str, typer.Option(help="why it is left open; shown in the reports")],
     if_version: VersionOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Defer a requirement's assessment with a written justification (it no longer blocks sign-off)."""
     with service(ctx) as (svc, actor):
@@ -286,6 +307,7 @@ def audit_attest(
     on: Annotated[str, typer.Option("--on", help=f"date attested: {DATE}")],
     doc: Annotated[str | None, typer.Option("--doc", help="document reference")] = None,
     note: Annotated[str | None, typer.Option()] = None,
+    db: DbOpt = None,
 ) -> None:
     """Record a manual attestation."""
     with service(ctx) as (svc, actor):
@@ -306,6 +328,7 @@ def audit_reconfirm(
     by: Annotated[str, typer.Option("--by", help="who attested (name, title)")],
     on: Annotated[str, typer.Option("--on", help=f"date re-confirmed: {DATE}")],
     doc: Annotated[str | None, typer.Option("--doc")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Re-confirm an attestation carried over from last year."""
     with service(ctx) as (svc, actor):
@@ -323,6 +346,7 @@ def audit_measure(
     approver: Annotated[str, typer.Option()],
     approved_on: Annotated[str, typer.Option(help=f"date approved: {DATE}")],
     review_by: Annotated[str, typer.Option(help=f"review / expiry date: {DATE}")],
+    db: DbOpt = None,
 ) -> None:
     """Record a compensating measure; it compensates until its review date."""
     with service(ctx) as (svc, actor):
@@ -344,6 +368,7 @@ def audit_measure_review(
     ],
     review_by: DateOpt,
     if_version: VersionOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Move a measure's review (expiry) date."""
     new_date = day(review_by)
@@ -357,6 +382,8 @@ def audit_remediation(
     ctx: typer.Context,
     audit_id: AuditArg,
     unassigned: Annotated[bool, typer.Option("--unassigned", help="only the IDs of items without an owner")] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """List the audit's remediation items."""
     with service(ctx) as (svc, actor):
@@ -395,6 +422,7 @@ def audit_remediate(
     status: Annotated[str | None, typer.Option(help="open, in_progress, done or accepted")] = None,
     note: Annotated[str | None, typer.Option(help="appended to the item's notes")] = None,
     if_version: VersionOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Update a remediation item: owner, due date, status, notes."""
     with service(ctx) as (svc, actor):
@@ -415,6 +443,8 @@ def audit_overdue(
     ctx: typer.Context,
     firm: Annotated[str | None, typer.Option()] = None,
     on: Annotated[str | None, typer.Option(help=f"the day to judge on: {DATE} (default: today)")] = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """List open remediation items past their due date."""
     when = day(on) if on else dt.date.today()
@@ -436,7 +466,11 @@ def audit_overdue(
 
 
 @audit_app.command("submit")
-def audit_submit(ctx: typer.Context, audit_id: AuditArg) -> None:
+def audit_submit(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    db: DbOpt = None,
+) -> None:
     """Submit the audit for review (you become its preparer)."""
     with service(ctx) as (svc, actor):
         svc.submit(actor, audit_id)
@@ -444,7 +478,12 @@ def audit_submit(ctx: typer.Context, audit_id: AuditArg) -> None:
 
 
 @audit_app.command("return")
-def audit_return(ctx: typer.Context, audit_id: AuditArg, note: Annotated[str, typer.Option()]) -> None:
+def audit_return(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    note: Annotated[str, typer.Option()],
+    db: DbOpt = None,
+) -> None:
     """Return a submitted audit to draft, saying why."""
     with service(ctx) as (svc, actor):
         svc.return_to_draft(actor, audit_id, note)
@@ -456,6 +495,7 @@ def audit_signoff(
     ctx: typer.Context,
     audit_id: AuditArg,
     key: Annotated[Path | None, typer.Option(help="private key (default: CCAUDIT_KEY_PATH)")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Sign off (reviewer, not the preparer): freezes the audit and prints its digest."""
     from ccaudit.audit.integrity.signing import load_private_key
@@ -475,6 +515,7 @@ def audit_export(
     audit_id: AuditArg,
     out: Annotated[Path, typer.Option(help="ARCHIVE.zip, or a folder")],
     key: KeyOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Write the signed audit's read-only archive, its index signed with your key (`ccaudit verify ARCHIVE`)."""
     if not out.parent.is_dir():
@@ -486,7 +527,11 @@ def audit_export(
 
 
 @audit_app.command("anchor")
-def audit_anchor(ctx: typer.Context, key: KeyOpt = None) -> None:
+def audit_anchor(
+    ctx: typer.Context,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+) -> None:
     """Sign the trail's head with your key into CCAUDIT_ANCHOR_DIR (`ccaudit verify --anchors DIR`)."""
     private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
@@ -502,6 +547,7 @@ def audit_carryover(
         str | None, typer.Option("--as-of", help=f"{DATE} (default: a year after last year's)")
     ] = None,
     year: Annotated[int | None, typer.Option()] = None,
+    db: DbOpt = None,
 ) -> None:
     """Open next year's audit, carrying over open remediation, valid measures and attestations."""
     with service(ctx) as (svc, actor):
@@ -516,7 +562,12 @@ def audit_carryover(
 
 @audit_app.command("diff")
 def audit_diff(
-    ctx: typer.Context, old: int, new: int, all_rows: Annotated[bool, typer.Option("--all")] = False
+    ctx: typer.Context,
+    old: int,
+    new: int,
+    all_rows: Annotated[bool, typer.Option("--all")] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """What improved or regressed between two audits, and why."""
     from ccaudit.audit.workflow.diff import Change
@@ -540,7 +591,11 @@ def audit_diff(
 
 
 @audit_app.command("trail")
-def audit_trail(ctx: typer.Context, audit_id: AuditArg) -> None:
+def audit_trail(
+    ctx: typer.Context,
+    audit_id: AuditArg,
+    db: DbOpt = None,
+) -> None:
     """The audit's trail: who changed what, when."""
     from ccaudit.audit.integrity import trail
 

@@ -1,4 +1,4 @@
-"""What the audit commands share: the --db option, settings, the service for one command, dates."""
+"""What the audit commands share: the --db and --lang options, settings, the service for one command, dates."""
 
 from __future__ import annotations
 
@@ -11,30 +11,37 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ccaudit.dates import DateInputError, parse_user_date
-from ccaudit.settings import Settings
+from ccaudit.settings import Settings, normalise_lang
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from ccaudit.audit.service import AuditService
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default: CCAUDIT_DB, else SQLite)")]
+# Every command that opens the audit database declares `db: DbOpt = None` (those that print tables also
+# `lang: LangOpt = None`), so `--db URL` sits in the same place on every command; settings_of() reads
+# both from the command's parsed parameters.
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", metavar="URL", help="audit database URL (default: CCAUDIT_DB, else SQLite in the data dir)"),
+]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="en or zh-TW (default: CCAUDIT_LANG, else en)")]
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="your private key (default: CCAUDIT_KEY_PATH)")]
 
 
-def load_settings(db: str | None) -> Settings:
-    settings = Settings()
-    return settings.model_copy(update={"db": db}) if db else settings
+def load_settings(db: str | None, lang: str | None = None) -> Settings:
+    update: dict[str, str] = {"db": db} if db else {}
+    if lang:
+        try:
+            update["lang"] = normalise_lang(lang)
+        except ValueError as exc:
+            raise typer.BadParameter(f"--lang: {exc}") from None
+    return Settings().model_copy(update=update)
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings with the group's --db applied (the group callback stores it in ctx.obj)."""
-    return load_settings(ctx.obj)
-
-
-def keep_db(ctx: typer.Context, db: DbOpt = None) -> None:
-    """Group callback: remember --db for the command that follows."""
-    ctx.obj = db
+    """The settings with this command's --db and --lang applied."""
+    return load_settings(ctx.params.get("db"), ctx.params.get("lang"))
 
 
 @contextmanager

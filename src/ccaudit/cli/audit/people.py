@@ -8,17 +8,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ccaudit.cli.audit.common import keep_db, service, settings_of
+from ccaudit.cli.audit.common import DbOpt, service, settings_of
 from ccaudit.cli.console import console
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their roles per firm, passwords and signing keys.", no_args_is_help=True)
-firm_app.callback()(keep_db)
-user_app.callback()(keep_db)
 
 
 @firm_app.command("add")
-def firm_add(ctx: typer.Context, firm_id: str, name: str) -> None:
+def firm_add(
+    ctx: typer.Context,
+    firm_id: str,
+    name: str,
+    db: DbOpt = None,
+) -> None:
     """Add a firm (superuser)."""
     with service(ctx) as (svc, actor):
         svc.add_firm(actor, firm_id, name)
@@ -26,7 +29,10 @@ def firm_add(ctx: typer.Context, firm_id: str, name: str) -> None:
 
 
 @firm_app.command("list")
-def firm_list(ctx: typer.Context) -> None:
+def firm_list(
+    ctx: typer.Context,
+    db: DbOpt = None,
+) -> None:
     """List the firms."""
     with service(ctx) as (svc, _):
         for firm_id, name in svc.list_firms():
@@ -39,6 +45,7 @@ def user_add(
     user_id: str,
     name: Annotated[str, typer.Option(help="full name")],
     password: Annotated[bool, typer.Option("--password", help="prompt for a password (for the web app)")] = False,
+    db: DbOpt = None,
 ) -> None:
     """Add a user. The first user of a new database adds themselves and is the superuser."""
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
@@ -48,7 +55,13 @@ def user_add(
 
 
 @user_app.command("grant")
-def user_grant(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> None:
+def user_grant(
+    ctx: typer.Context,
+    user_id: str,
+    firm_id: str,
+    role: str,
+    db: DbOpt = None,
+) -> None:
     """Give a user a role for a firm: admin, auditor, reviewer, control_owner or viewer."""
     with service(ctx) as (svc, actor):
         svc.grant(actor, user_id, firm_id, role)
@@ -56,7 +69,13 @@ def user_grant(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> Non
 
 
 @user_app.command("revoke")
-def user_revoke(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> None:
+def user_revoke(
+    ctx: typer.Context,
+    user_id: str,
+    firm_id: str,
+    role: str,
+    db: DbOpt = None,
+) -> None:
     """Take a role away."""
     with service(ctx) as (svc, actor):
         svc.revoke(actor, user_id, firm_id, role)
@@ -64,7 +83,10 @@ def user_revoke(ctx: typer.Context, user_id: str, firm_id: str, role: str) -> No
 
 
 @user_app.command("list")
-def user_list(ctx: typer.Context) -> None:
+def user_list(
+    ctx: typer.Context,
+    db: DbOpt = None,
+) -> None:
     """List users, their roles and key fingerprints."""
     table = Table("user", "name", "roles", "password", "key")
     with service(ctx) as (svc, _):
@@ -76,7 +98,11 @@ def user_list(ctx: typer.Context) -> None:
 
 
 @user_app.command("passwd")
-def user_passwd(ctx: typer.Context, user_id: Annotated[str | None, typer.Argument()] = None) -> None:
+def user_passwd(
+    ctx: typer.Context,
+    user_id: Annotated[str | None, typer.Argument()] = None,
+    db: DbOpt = None,
+) -> None:
     """Set a password (argon2-hashed) for yourself, or for another user as superuser."""
     secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     with service(ctx) as (svc, actor):
@@ -88,6 +114,7 @@ def user_passwd(ctx: typer.Context, user_id: Annotated[str | None, typer.Argumen
 def user_key(
     ctx: typer.Context,
     public_key: Annotated[Path | None, typer.Option(help="register this public key (PEM) instead")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Create your Ed25519 signing key (at CCAUDIT_KEY_PATH) and register its public half."""
     from ccaudit.audit.integrity.signing import generate_key, public_pem
