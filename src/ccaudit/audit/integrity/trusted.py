@@ -63,6 +63,8 @@ class TrustedKeys:
 def pin(report: VerifyReport, who: str, key_fingerprint: str, trusted: TrustedKeys | None) -> None:
     """A signature is only as good as the verifier's reason to trust its key: check it or say so."""
     if trusted is None:
+        if any(key_fingerprint in w for w in report.warnings):
+            return  # one warning per key, even when it signed several things
         report.warnings.append(
             f"{who}: the key is not pinned (fingerprint {key_fingerprint}); anyone can sign with a fresh key, "
             "so pass --trusted-keys FILE (the firm's key register) to require a known one"
