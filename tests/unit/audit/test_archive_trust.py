@@ -84,6 +84,7 @@ def test_a_genuine_archive_verifies_and_says_its_keys_are_not_pinned(archive: Pa
     out = ccaudit("verify", archive, code=0)
     assert "verified" in out and "1 anchors" in out
     assert "not pinned" in out and bob in out
+    assert "--anchors checks a database's trail" in ccaudit("verify", archive, "--anchors", archive.parent, code=2)
 
 
 def test_a_forged_summary_with_a_rehashed_index_fails_naming_it(archive: Path, tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ def verify(
     from ccaudit.audit.integrity.trusted import TrustedKeys
 
     trusted = TrustedKeys.load(trusted_keys) if trusted_keys is not None else None
+    if archive is not None and anchors is not None:
+        raise typer.BadParameter("--anchors checks a database's trail; an archive's sign-off anchor is checked anyway")
     if archive is not None:
         from ccaudit.audit.integrity.archive_verify import verify_archive
 
@@ -57,6 +59,8 @@ def _print_verify(what: str, report: VerifyReport) -> None:
     checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
     for warning in report.warnings:
         print_warning(warning)
+    for sig in report.signatures:
+        console.print(f"{sig.audit}: signed by {sig.signer} with key {sig.fingerprint}, digest {sig.digest}")
     if report.ok:
         console.print(styled("verified", "green", f" {what}: {checked}"))
         return
