@@ -18,6 +18,7 @@ from ccaudit.audit.integrity import anchors
 from ccaudit.audit.integrity.anchoring import Anchoring, require_own_key
 from ccaudit.audit.integrity.archive import Exporter, export_archive
 from ccaudit.audit.integrity.archive_verify import verify_archive
+from ccaudit.audit.integrity.changes import TrailStep, audit_trail, requirement_history
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.integrity.trusted import TrustedKeys
@@ -118,6 +119,20 @@ class AuditService:
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+
+    def trail(self, actor: str | None, audit_id: int) -> list[TrailStep]:
+        """The audit's trail entries, oldest first, each with the fields it changed (old -> new)."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+            return audit_trail(s, audit.id)
+
+    def history(self, actor: str | None, audit_id: int, requirement_id: str) -> list[TrailStep]:
+        """One requirement's story from the trail: assessment, attestations, measures, remediation, runs."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+            return requirement_history(s, audit.id, requirement_id)
 
     # --- inspection runs ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import typer
 
 from ccaudit.cli.audit.audits import audit_app
 from ccaudit.cli.audit.people import firm_app, user_app
+from ccaudit.cli.audit.story import audit_history, audit_trail
 from ccaudit.cli.audit.verify import verify
 
 
@@ -18,5 +19,7 @@ def register(app: typer.Typer) -> None:
     """Add the audit command groups and `verify` to the main app."""
     app.add_typer(firm_app, name="firm")
     app.add_typer(user_app, name="user")
+    audit_app.command("trail")(audit_trail)
+    audit_app.command("history")(audit_history)
     app.add_typer(audit_app, name="audit")
     app.command("verify")(verify)

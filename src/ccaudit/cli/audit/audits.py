@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG
+from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, progress_bar, styled
 from ccaudit.textsafe import visible_lines
@@ -55,7 +56,9 @@ def audit_list(
     lang: LangOpt = None,
 ) -> None:
     """List the audits you may read."""
-    table = Table("ID", "firm", "year", "as of", "catalog", "status", "preparer", "reviewer", "digest")
+    lang = settings_of(ctx).lang
+    keys = ("id", "firm", "year", "as_of", "catalog", "audit_status", "preparer", "reviewer", "digest")
+    table = Table(*(tx.header(k, lang) for k in keys))
     with service(ctx) as (svc, actor):
         for a in svc.list_audits(actor, firm):
             table.add_row(
@@ -64,7 +67,7 @@ def audit_list(
                 str(a.year),
                 a.as_of.isoformat(),
                 a.catalog,
-                a.status,
+                tx.audit_status(a.status, lang),
                 a.preparer or "",
                 a.reviewer or "",
                 (a.digest or "")[:16],
@@ -102,29 +105,34 @@ def audit_show(
         print(json.dumps(snap.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return
     s = snap.signoff
+    settings = settings_of(ctx)
+    lang, zone = settings.lang, settings.firm_timezone
     console.print(
         Text.assemble(
             (f"audit {snap.audit_id}", "bold"),
             visible_lines(
-                f" {snap.firm_name} ({snap.firm_id}) {snap.year} · as of {snap.as_of}"
+                f" {snap.firm_name} ({snap.firm_id}) {snap.year} · {tx.header('as_of', lang)} {snap.as_of}"
                 f" · {snap.catalog_id} v{snap.catalog_version} · "
             ),
-            (snap.status.value, "bold"),
+            (tx.audit_status(snap.status.value, lang), "bold"),
         )
     )
     if s.preparer:
-        console.print(f"prepared by {s.preparer} {s.submitted_at or ''}")
+        console.print(f"prepared by {s.preparer} {tx.local_time(s.submitted_at, zone)}")
     if s.reviewer:
-        console.print(f"signed off by {s.reviewer} {s.signed_at or ''}\ndigest {s.digest}")
+        console.print(
+            f"signed off by {s.reviewer} {tx.local_time(s.signed_at, zone)}\n"
+            f"digest {s.digest}"
+        )
     if requirement is not None:
         _show_requirement(snap, requirement, versions.get(requirement))
         return
-    table = Table("ID", "result", "status", "v", "why (* = auditor's assessment)")
+    table = Table(*(tx.header(k, lang) for k in ("requirement", "result", "work", "version", "why")))
     for r in snap.requirements:
-        result = r.result.value if r.result else "-"
+        result = tx.result(r.result, lang)
         style = STATUS_STYLE.get(r.result) if r.result else None
         mark = "*" if r.assessed_result else ""
-        reasons = r.reason_texts()
+        reasons = r.reason_texts(lang)
         why = r.justification if r.assessed_result else (reasons[0] if reasons else "")
         extra = f" (+{len(reasons) - 1} more)" if not r.assessed_result and len(reasons) > 1 else ""
         if r.status.value == "deferred":
@@ -132,12 +140,12 @@ def audit_show(
         table.add_row(
             r.requirement_id,
             Text(result, style=style or "") + mark,
-            r.status.value,
+            tx.work_status(r.status.value, lang),
             str(versions.get(r.requirement_id, "")),
             f"{why}{extra}",
         )
     console.print(table)
-    console.print(" · ".join(f"{k}: {v}" for k, v in snap.counts().items() if v))
+    console.print(" · ".join(f"{tx.result(k, lang)}: {v}" for k, v in snap.counts().items() if v))
     pending = [a for a in snap.attestations if a.needs_reconfirmation]
     if pending:
         ids = ", ".join(f"#{a.attestation_id} ({a.requirement_id})" for a in pending)
@@ -232,7 +240,9 @@ def audit_rows(
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table("#", "subject", "file", "row", "compensated by", "details", title=f"{check_id}, run {run_id}")
+    lang = settings_of(ctx).lang
+    keys = ("seq", "subject", "file", "row", "compensated_by", "details")
+    table = Table(*(tx.header(k, lang) for k in keys), title=f"{check_id}, run {run_id}")
     for r in rows:
         comp = r["compensated_by"] or (f"expired: {r['expired_measure']}" if r["expired_measure"] else "")
         details = ", ".join(f"{k}={v}" for k, v in r["data"].items() if v is not None)
@@ -392,16 +402,19 @@ def audit_remediation(
         print("\n".join(str(i.item_id) for i in snap.remediation if i.owner is None))
         return
     today = dt.date.today()
-    table = Table("item", "requirement", "result", "owner", "due", "status", "title")
+    lang = settings_of(ctx).lang
+    keys = ("item", "requirement", "result", "owner", "due", "remediation_status", "title")
+    table = Table(*(tx.header(k, lang) for k in keys))
     for i in snap.remediation:
-        due = Text(f"{i.due_date} overdue", style="red") if i.overdue(today) else Text(i.due_date or "")
+        late = f"{i.due_date} {tx.header('overdue', lang)}"
+        due = Text(late, style="red") if i.overdue(today) else Text(i.due_date or "")
         table.add_row(
             str(i.item_id),
             i.requirement_id,
-            i.finding_result.value,
+            tx.result(i.finding_result, lang),
             Text(i.owner) if i.owner else Text("-", style="red"),
             due,
-            i.status.value,
+            tx.remediation_status(i.status.value, lang),
             i.title,
         )
     console.print(table)
@@ -448,7 +461,9 @@ def audit_overdue(
 ) -> None:
     """List open remediation items past their due date."""
     when = day(on) if on else dt.date.today()
-    table = Table("audit", "item", "requirement", "owner", "due", "status", "title")
+    lang = settings_of(ctx).lang
+    keys = ("audit", "item", "requirement", "owner", "due", "remediation_status", "title")
+    table = Table(*(tx.header(k, lang) for k in keys))
     with service(ctx) as (svc, actor):
         items = svc.overdue(actor, when, firm)
     for audit_id, i in items:
@@ -458,7 +473,7 @@ def audit_overdue(
             i.requirement_id,
             i.owner or "-",
             i.due_date or "",
-            i.status.value,
+            tx.remediation_status(i.status.value, lang),
             i.title,
         )
     console.print(table)
@@ -574,38 +589,21 @@ def audit_diff(
 
     with service(ctx) as (svc, actor):
         result = svc.diff(actor, old, new)
-    table = Table("requirement", "change", "before", "after", "why", title=f"{result.old} → {result.new}")
+    lang = settings_of(ctx).lang
+    keys = ("requirement", "change", "before", "after", "reason")
+    table = Table(*(tx.header(k, lang) for k in keys), title=f"{result.old} → {result.new}")
     for r in result.requirements:
         if r.change is Change.UNCHANGED and not all_rows:
             continue
         style = {"improved": "green", "regressed": "bold red"}.get(r.change.value, "")
         table.add_row(
             r.requirement_id,
-            Text(r.change.value, style=style),
-            r.before.value if r.before else "-",
-            r.after.value if r.after else "-",
+            Text(tx.change(r.change.value, lang), style=style),
+            tx.result(r.before, lang),
+            tx.result(r.after, lang),
             "; ".join(r.why),
         )
     console.print(table)
     console.print(" · ".join(f"{c.value}: {result.count(c)}" for c in Change if result.count(c)))
-
-
-@audit_app.command("trail")
-def audit_trail(
-    ctx: typer.Context,
-    audit_id: AuditArg,
-    db: DbOpt = None,
-) -> None:
-    """The audit's trail: who changed what, when."""
-    from ccaudit.audit.integrity import trail
-
-    with service(ctx) as (svc, actor):
-        svc.snapshot(audit_id, actor)  # permission check
-        with svc.db.read() as s:
-            entries = list(trail.iter_entries(s, audit_id))
-    table = Table("#", "when", "who", "action", "entity")
-    for e in entries:
-        table.add_row(str(e["seq"]), e["at"], e["actor"], e["action"], f"{e['entity']} {e['entity_id'] or ''}")
-    console.print(table)
 
 
