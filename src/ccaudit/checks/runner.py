@@ -24,6 +24,7 @@ class CheckResult:
     compensated: int = 0
     expired_only: int = 0  # rows whose only measure has expired
     missing: list[str] = field(default_factory=list)
+    empty: dict[str, list[str]] = field(default_factory=dict)  # of `missing`: too few records -> files
     table: str | None = None
     sample: list[dict[str, Any]] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
@@ -66,14 +67,20 @@ def run_checks(
     supplied: set[str],
     sample_rows: int,
     progress: Callable[[str], None] | None = None,
+    empty: Mapping[str, list[str]] | None = None,
 ) -> dict[str, CheckResult]:
+    """Run each check whose required datasets were supplied. A dataset in `empty` was supplied with
+    fewer records than a firm in scope has (templates' min_rows), with its files: it counts as missing
+    evidence, so an empty register never makes a check pass."""
+    empty = empty or {}
     results: dict[str, CheckResult] = {}
     for check in checks:
         if progress:
             progress(check.id)
-        missing = [d for d in check.meta.datasets if d not in supplied]
+        missing = [d for d in check.meta.datasets if d not in supplied or d in empty]
         if missing:
-            results[check.id] = CheckResult(check, CheckOutcome.MISSING_EVIDENCE, missing=missing)
+            results[check.id] = CheckResult(check, CheckOutcome.MISSING_EVIDENCE, missing=missing,
+                                             empty={d: empty[d] for d in missing if d in empty})
             continue
         results[check.id] = _run_one(engine, check, requirements_of.get(check.id, []), sample_rows)
     return results

@@ -54,6 +54,8 @@ Progress = Callable[[str, int, int], None]
 FILES_TABLE = "evidence_files"
 _RECHECK = "ccaudit: a row needs a closer look"
 _LIST_PREFIX = "__list__"
+_SHORT_YEAR = "two-digit year"  # replaced by a message naming both readings
+_OUT_OF_RANGE = "value out of range"
 
 
 @dataclass
@@ -116,6 +118,7 @@ def import_folder(
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
             manifest = _manifest(staged, ignored, duplicates)
+            manifest.warnings += _empty_register_warnings(con, registry, manifest)
             _write_files_table(con, manifest)
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
@@ -225,9 +228,17 @@ class _Plan:
             if spec.required:
                 terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NULL",
                               "required value is empty"))
-            if spec.type is not FieldType.STRING:
+            if spec.type in (FieldType.DATE, FieldType.TIMESTAMP):
+                short = nz.short_year_sql(parse.text)
+                terms.append((spec.name, f"{parse.check} IS NULL AND {short}", _SHORT_YEAR))
+                terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL AND NOT {short}",
+                              "value not understood"))
+            elif spec.type is not FieldType.STRING:
                 terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL",
                               "value not understood"))
+            outside = nz.out_of_range_sql(spec)
+            if outside:
+                terms.append((spec.name, outside, _OUT_OF_RANGE))
         for name, text in self.lists.items():
             if self.template.field(name).required:
                 terms.append((name, f"{text} IS NULL", "required value is empty"))
@@ -243,6 +254,9 @@ class _Plan:
                 ors.append(f"{parse.check} IS NULL")
             elif spec.type is not FieldType.STRING:
                 ors.append(f"({parse.check} IS NULL AND {parse.text} IS NOT NULL)")
+            outside = nz.out_of_range_sql(spec)
+            if outside:
+                ors.append(outside)
         for name, text in self.lists.items():
             if self.template.field(name).required:
                 ors.append(f"{text} IS NULL")
@@ -297,6 +311,9 @@ def _stage_file_as(
             done = _parallel_pass(run, item, plan, scanned.sha256, stage, lines, general=True)
         if not done and not _explain_pass(run, item, plan, scanned.sha256, stage, lines):
             return None
+        if not _normalise_identifiers(run, item, plan, stage):
+            run.con.execute(f"DROP TABLE {stage}")
+            return None
         rows = _count(run.con, stage)
         return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan))
     except _Reencode:
@@ -305,6 +322,54 @@ def _stage_file_as(
     finally:
         for table in raw.tables:
             run.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _normalise_identifiers(run: _Run, item: EvidenceFile, plan: _Plan, stage: str) -> bool:
+    """Identifier columns in NFKC without invisible characters (see normalize.py), set on the
+    distinct values that need it; False, with the rows reported, where nothing visible is left."""
+    columns = [s.name for s in plan.template.identifiers() if s.name in plan.parses]
+    idents = _identifier_map(run, stage, columns)
+    if idents is None:
+        return True
+    limit = run.settings.max_issues_per_file
+    blanks = " UNION ALL ".join(
+        f"SELECT _row, {i} AS c, {quote_ident(c)} AS v FROM {stage} "
+        f"WHERE {quote_ident(c)} IN (SELECT v FROM {idents} WHERE n IS NULL)"
+        for i, c in enumerate(columns)
+    )
+    empty = run.con.execute(f"SELECT * FROM ({blanks}) ORDER BY _row, c LIMIT {limit + 1}").fetchall()
+    for row, index, value in empty[:limit]:
+        name = columns[index]
+        run.issues.append(ValidationIssue(
+            file=item.path.name, row=int(row), column=plan.headers[name], value=value,
+            message="identifier has nothing visible once invisible characters are removed",
+            expected="an identifier with visible characters (zero-width spaces, BOM, NUL and direction "
+                     "marks are removed)",
+        ))
+    run.truncated = run.truncated or len(empty) > limit
+    if not empty:
+        for column in map(quote_ident, columns):
+            run.con.execute(f"UPDATE {stage} SET {column} = m.n FROM {idents} m WHERE {stage}.{column} = m.v")
+    run.con.execute(f"DROP TABLE {idents}")
+    return not empty
+
+
+def _identifier_map(run: _Run, table: str, columns: list[str]) -> str | None:
+    """A temp table (v, n) of the values of these columns that normalising changes, or None."""
+    if not columns:
+        return None
+    found = "__ident_values"
+    run.con.execute(f"CREATE OR REPLACE TEMP TABLE {found} AS "
+                    f"{nz.identifier_candidates_sql(table, [quote_ident(c) for c in columns])}")
+    if not _count(run.con, found):
+        run.con.execute(f"DROP TABLE {found}")
+        return None
+    nz.ensure_nfkc_table(run.con)
+    mapping = "__ident_map"
+    run.con.execute(f"CREATE OR REPLACE TEMP TABLE {mapping} AS SELECT * FROM "
+                    f"({nz.identifier_normalised_sql(found)}) WHERE n IS DISTINCT FROM v")
+    run.con.execute(f"DROP TABLE {found}")
+    return mapping
 
 
 def _ignored(headers: list[str], plan: _Plan) -> list[str]:
@@ -510,10 +575,15 @@ def _explain_pass(
                 found += 1
                 spec = plan.template.field(name)
                 value = row[1 + len(terms) + i]
+                expected = spec.expected()
+                if message == _SHORT_YEAR:
+                    message, expected = nz.short_year_message(str(value)), nz.SHORT_YEAR_EXPECTED
+                elif message == _OUT_OF_RANGE:
+                    expected = f"a value {spec.range_text()}"
                 run.issues.append(ValidationIssue(
                     file=item.path.name, row=int(row[0]), column=plan.headers[name],
                     value=value if message != "required value is empty" else None,
-                    message=message, expected=spec.expected(),
+                    message=message, expected=expected,
                 ))
             if found == limit and run.truncated:
                 break
@@ -595,6 +665,11 @@ def _children(run: _Run, template: DatasetTemplate, supplied: bool) -> None:
             + ", CAST(NULL AS VARCHAR) AS value WHERE false"
         )
         run.con.execute(f"ALTER TABLE {table} DROP COLUMN {text}")
+        idents = _identifier_map(run, child, ["value"]) if supplied else None
+        if idents:  # list values are codes (functions, ports, topics): normalised like identifiers
+            run.con.execute(f"UPDATE {child} SET value = m.n FROM {idents} m WHERE {child}.value = m.v")
+            run.con.execute(f"DELETE FROM {child} WHERE value IS NULL")  # nothing visible: a blank item
+            run.con.execute(f"DROP TABLE {idents}")
 
 
 def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> None:
@@ -659,7 +734,7 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(rows[0][0])
 
 
-def _manifest(staged: list[_Staged], ignored: list[str], duplicates: list[str]) -> Manifest:
+def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[str]) -> Manifest:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     entries = [
         ManifestEntry(
@@ -683,7 +758,29 @@ def _manifest(staged: list[_Staged], ignored: list[str], duplicates: list[str]) 
     warnings = [f"{d}: {n} exact duplicate record(s) dropped" for d, n in dropped.items() if n]
     warnings += [f"{e.original_name}: column(s) not in the template, ignored: {', '.join(e.ignored_columns)}"
                  for e in entries if e.ignored_columns]
-    return Manifest(files=entries, ignored_files=ignored, skipped_duplicates=duplicates, warnings=warnings)
+    return Manifest(files=entries, ignored_files=list(ignored), ignored_reasons=ignored,
+                    skipped_duplicates=duplicates, warnings=warnings)
+
+
+def _empty_register_warnings(
+    con: duckdb.DuckDBPyConnection, registry: TemplateRegistry, manifest: Manifest
+) -> list[str]:
+    """A register a firm in scope cannot have empty, supplied with too few records (the inspection
+    makes the requirements that need it needs_review; it is said here too, at import)."""
+    records = manifest.records()
+    cursor = con.execute("SELECT * FROM firm_profile LIMIT 2")  # one row, or none: checked before
+    rows = cursor.fetchall()
+    columns = [d[0] for d in cursor.description or []]
+    profile = dict(zip(columns, rows[0], strict=True)) if len(rows) == 1 else None
+    warnings = []
+    for dataset in registry.too_few_rows(records, profile):
+        template = registry[dataset]
+        names = ", ".join(e.original_name for e in manifest.for_dataset(dataset))
+        scope = f" when firm_profile.{template.min_rows_when} is true" if template.min_rows_when else ""
+        warnings.append(
+            f"{names}: {records[dataset]} record(s) of {dataset}; a firm in scope has at least "
+            f"{template.min_rows}{scope}: the requirements that need it are needs_review, not compliant")
+    return warnings
 
 
 def _write_files_table(con: duckdb.DuckDBPyConnection, manifest: Manifest) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 from typing import Annotated
@@ -9,6 +10,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# Dates (and the day of timestamps) outside this range are refused unless a field states its own:
+# years 0001 or 9999 are typing slips that would otherwise move counts and windows.
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+Bound = int | float | dt.date
 
 
 class Text(BaseModel):
@@ -62,6 +67,11 @@ class FieldSpec(BaseModel):
     values: tuple[str, ...] = ()  # enum: accepted values (compared case-insensitively)
     value_aliases: dict[str, str] = Field(default_factory=dict)  # enum: other spellings -> value
     example: str = ""
+    minimum: Annotated[Bound | None, Field(alias="min")] = None  # integer, number, date, timestamp
+    maximum: Annotated[Bound | None, Field(alias="max")] = None
+    identifier: bool | None = Field(
+        None, description="Normalised as an identifier (NFKC, invisible characters removed); "
+                          "by default the key's text fields and text fields named *_id.")
 
     @model_validator(mode="after")
     def _check(self) -> FieldSpec:
@@ -69,7 +79,37 @@ class FieldSpec(BaseModel):
             raise ValueError(f"field name {self.name!r} must be snake_case")
         if self.type is FieldType.ENUM and not self.values:
             raise ValueError(f"enum field {self.name!r} needs values")
+        for bound in (self.minimum, self.maximum):
+            if bound is None:
+                continue
+            dated = self.type in (FieldType.DATE, FieldType.TIMESTAMP)
+            numeric = self.type in (FieldType.INTEGER, FieldType.NUMBER)
+            if not ((dated and isinstance(bound, dt.date)) or (numeric and not isinstance(bound, dt.date))):
+                raise ValueError(f"field {self.name!r}: min/max {bound!r} does not fit type {self.type}")
+        if self.identifier and self.type is not FieldType.STRING:
+            raise ValueError(f"field {self.name!r}: only text fields can be identifiers")
         return self
+
+    def bounds(self) -> tuple[Bound, Bound] | None:
+        """The range a value must lie in (both ends included), or None for a field without one."""
+        if self.type in (FieldType.DATE, FieldType.TIMESTAMP):
+            return (self.minimum or DATE_RANGE[0], self.maximum or DATE_RANGE[1])
+        if self.minimum is None and self.maximum is None:
+            return None
+        return (self.minimum if self.minimum is not None else float("-inf"),
+                self.maximum if self.maximum is not None else float("inf"))
+
+    def range_text(self) -> str:
+        """The range in words ('from 1 to 36', 'at least 0'), or '' when unbounded."""
+        bounds = self.bounds()
+        if bounds is None:
+            return ""
+        low, high = bounds
+        if low == float("-inf"):
+            return f"at most {high}"
+        if high == float("inf"):
+            return f"at least {low}"
+        return f"from {low} to {high}"
 
     def header_names(self) -> tuple[str, ...]:
         """Every header spelling that maps to this field."""
@@ -77,6 +117,11 @@ class FieldSpec(BaseModel):
 
     def expected(self) -> str:
         """What a valid value looks like, for error messages and template notes."""
+        shape = self._shape()
+        stated = self.minimum is not None or self.maximum is not None  # the default date range goes unsaid
+        return f"{shape}; {self.range_text()}" if stated else shape
+
+    def _shape(self) -> str:
         return {
             FieldType.STRING: "text",
             FieldType.ENUM: "one of " + ", ".join(self.values),
@@ -104,6 +149,10 @@ class DatasetTemplate(BaseModel):
         "local", description="How timestamps without an offset are read: 'local' (firm zone) or 'utc'."
     )
     fields: tuple[FieldSpec, ...]
+    min_rows: int = Field(0, ge=0, description="Records a firm in scope must have: fewer is not evidence of "
+                                                 "compliance; the checks that need it are needs_review.")
+    min_rows_when: str | None = Field(None, description="firm_profile scope flag: min_rows applies only when "
+                                                         "it is true (or unknown).")
     single_row: bool = Field(False, description="Exactly one record (firm_profile); otherwise refused.")
 
     @model_validator(mode="after")
@@ -139,3 +188,12 @@ class DatasetTemplate(BaseModel):
 
     def list_fields(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.type is FieldType.LIST]
+
+    def identifiers(self) -> list[FieldSpec]:
+        """Text fields normalised as identifiers: stated in the template, else the key's text
+        fields and text fields named *_id (the columns records are matched and joined on)."""
+        def chosen(spec: FieldSpec) -> bool:
+            if spec.identifier is not None:
+                return spec.identifier
+            return spec.type is FieldType.STRING and (spec.name in self.key or spec.name.endswith("_id"))
+        return [f for f in self.fields if chosen(f)]

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.models import FieldSpec, FieldType
@@ -28,7 +31,11 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "x", "✗", "✘", "無", "�
 NULL_WORDS = ("", "null", "n/a", "#n/a", "nan", "nat")
 _WS = " \t\r\n\u3000\u00a0"
 _AMPM = r"(上午|下午|(?i:am|pm|a\.m\.|p\.m\.))"
-_YMD = r"(?:中華民國|民國)?\s*(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_YMD = r"(?:中華民國|民國)?\s*(\d{1,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+# A year of one or two digits is ambiguous (ROC 24 is 1935; the writer likely meant 2024): refused
+# with both readings, never guessed. Six digits alone (240515) read the same way.
+SHORT_YEAR_RE = (r"^(?:(?:中華民國|民國)?\s*(\d{1,2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+                 r"|(\d{2})(\d{2})(\d{2}))(?:\D|$)")
 _DATE_RE = rf"^{_YMD}(?:[T\s]+0{{1,2}}:0{{2}}(?::0{{2}}(?:\.0+)?)?)?$"
 _COMPACT_RE = r"^(\d{3,4})(\d{2})(\d{2})$"
 # date, then optionally: am/pm, hour, minute, optional seconds and fraction, am/pm, offset.
@@ -151,9 +158,9 @@ def install_macros(con: duckdb.DuckDBPyConnection, zone: Zone) -> None:
         CREATE OR REPLACE TEMP MACRO cc_local_to_utc(x) AS {zone.local_to_utc_sql()};
         CREATE OR REPLACE TEMP MACRO cc_utc_to_local(x) AS {zone.utc_to_local_sql()};
         CREATE OR REPLACE TEMP MACRO cc_ymd(y, m, d) AS
-            TRY_CAST(printf('%04d-%02d-%02d',
+            CASE WHEN length(y) >= 3 THEN TRY_CAST(printf('%04d-%02d-%02d',
                 TRY_CAST(y AS INTEGER) + CASE WHEN length(y) <= 3 THEN 1911 ELSE 0 END,
-                TRY_CAST(m AS INTEGER), TRY_CAST(d AS INTEGER)) AS DATE);
+                TRY_CAST(m AS INTEGER), TRY_CAST(d AS INTEGER)) AS DATE) END;
         CREATE OR REPLACE TEMP MACRO cc_date(s) AS
             CASE WHEN regexp_matches(s, '{_COMPACT_RE}')
                  THEN cc_ymd(regexp_extract(s, '{_COMPACT_RE}', 1), regexp_extract(s, '{_COMPACT_RE}', 2),
@@ -366,3 +373,108 @@ def list_split_expr(clean: str) -> str:
     """A list cell as an array of trimmed values: '443;554', '[443, 554]', '443、554'."""
     stripped = f"regexp_replace({clean}, '[\\[\\]\"]', '', 'g')"
     return f"regexp_split_to_array({stripped}, '\\s*[;,、|\\n，；]\\s*')"
+
+
+# --- ranges and ambiguous years ----------------------------------------------------------------------
+
+
+def _bound_sql(bound: object, kind: FieldType) -> str:
+    if kind in (FieldType.DATE, FieldType.TIMESTAMP):
+        return f"DATE '{bound}'"
+    return repr(float(bound)) if isinstance(bound, float) else str(bound)
+
+
+def out_of_range_sql(spec: FieldSpec) -> str | None:
+    """True for a parsed value outside the field's range (NULL when there is no value); None when
+    the field has no range. A timestamp is judged by its local day."""
+    bounds = spec.bounds()
+    if bounds is None:
+        return None
+    column = f'CAST("{spec.name}" AS DATE)' if spec.type is FieldType.TIMESTAMP else f'"{spec.name}"'
+    terms = [f"{column} {op} {_bound_sql(b, spec.type)}" for op, b in zip(("<", ">"), bounds, strict=True)
+             if b not in (float("-inf"), float("inf"))]
+    return f"({' OR '.join(terms)})" if terms else None
+
+
+def short_year_sql(text: str) -> str:
+    """True for a date text whose year has one or two digits (see SHORT_YEAR_RE)."""
+    return f"regexp_matches({text}, {quote_literal(SHORT_YEAR_RE)})"
+
+
+def short_year_message(text: str) -> str:
+    """Both readings of a date with a two-digit year, for the message refusing it."""
+    match = re.search(SHORT_YEAR_RE, text)
+    if match is None:
+        return "two-digit year is ambiguous"
+    y, m, d = (int(g) for g in (match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)))
+    gregorian = 2000 + y if y < 50 else 1900 + y
+    return (f"two-digit year is ambiguous: ROC {y} = {1911 + y:04d}-{m:02d}-{d:02d}, "
+            f"or {gregorian:04d}-{m:02d}-{d:02d}")
+
+
+SHORT_YEAR_EXPECTED = "the year written in full (2024-05-15) or as a three-digit ROC year (113/05/15)"
+
+
+# --- identifiers ---------------------------------------------------------------------------------------
+# Identifiers (keys and the columns that refer to them) are compared exactly, so a look-alike
+# (full-width digits, a zero-width space, a BOM or NUL inside, direction marks) would make a record of
+# its own. They are normalised to NFKC with invisible characters removed. DuckDB has NFC but not NFKC:
+# NFKC(s) = NFC(the compatibility mapping of each character, concatenated), so each character is
+# mapped through a table of Unicode's compatibility mappings (a join, for distinct values only) and
+# the result NFC-normalised. Printable ASCII, nearly every identifier, is normal already.
+
+PLAIN_IDENTIFIER = "[ -~]*"
+_INVISIBLE = r"[\p{Cc}\p{Cf}\x{034F}\x{115F}\x{1160}\x{2800}\x{3164}\x{FE00}-\x{FE0F}\x{FFA0}]"
+NFKC_TABLE = "cc_nfkc"
+IDENTIFIER_NOTE = ("identifiers are compared after Unicode NFKC normalisation (full-width letters and digits "
+                   "become ASCII) with invisible characters removed (zero-width spaces, BOM, NUL, direction "
+                   "marks); one with nothing visible left is refused")
+
+
+# Where Unicode has compatibility mappings (with room for new ones); a test compares with a full scan.
+NFKC_BLOCKS = ((0x00A0, 0x3400), (0xA000, 0xAC00), (0xF900, 0x10000), (0x10700, 0x10800), (0x1D000, 0x1FC00))
+
+
+@functools.cache
+def _nfkc_mappings() -> tuple[list[str], list[str]]:
+    """Every character whose NFKC differs from its canonical form, and what NFKC makes of it."""
+    chars: list[str] = []
+    images: list[str] = []
+    for code in (c for lo, hi in NFKC_BLOCKS for c in range(lo, hi)):
+        char = chr(code)
+        image = unicodedata.normalize("NFKC", char)
+        if image != unicodedata.normalize("NFC", char):
+            chars.append(char)
+            images.append(image)
+    return chars, images
+
+
+def ensure_nfkc_table(con: duckdb.DuckDBPyConnection) -> None:
+    if con.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{NFKC_TABLE}' AND temporary").fetchall():
+        return
+    chars, images = _nfkc_mappings()
+    con.register("__nfkc_arrow", pa.table({"c": chars, "r": images}))
+    con.execute(f"CREATE TEMP TABLE {NFKC_TABLE} AS SELECT * FROM __nfkc_arrow")
+    con.unregister("__nfkc_arrow")
+
+
+def identifier_candidates_sql(table: str, columns: list[str]) -> str:
+    """The distinct values of these columns that are not plain printable ASCII, in one scan."""
+    plain = [f"coalesce(regexp_full_match({c}, '{PLAIN_IDENTIFIER}'), true)" for c in columns]
+    return (f"SELECT DISTINCT v FROM (SELECT unnest([{', '.join(columns)}]) AS v FROM {table} "
+            f"WHERE NOT ({' AND '.join(plain)})) WHERE NOT regexp_full_match(v, '{PLAIN_IDENTIFIER}')")
+
+
+def identifier_normalised_sql(values: str) -> str:
+    """`v` -> `n`, its NFKC form without invisible characters, trimmed; NULL when nothing is left."""
+    ws = quote_literal(_WS)
+    return f"""
+        WITH chars AS (
+            SELECT v, unnest(cs) AS c, generate_subscripts(cs, 1) AS i
+            FROM (SELECT v, regexp_extract_all(regexp_replace(v, '{_INVISIBLE}', '', 'g'), '.') AS cs
+                  FROM {values})),
+        mapped AS (
+            SELECT chars.v, string_agg(coalesce(m.r, chars.c), '' ORDER BY chars.i) AS s
+            FROM chars LEFT JOIN {NFKC_TABLE} m ON m.c = chars.c GROUP BY chars.v)
+        SELECT x.v, nullif(trim(nfc_normalize(mapped.s), {ws}), '') AS n
+        FROM {values} x LEFT JOIN mapped ON mapped.v = x.v"""

@@ -72,8 +72,33 @@ def date_in_name(name: str) -> dt.date | None:
     return None
 
 
-def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFile], list[str]]:
-    """The evidence files of a folder (recursively) and the names of files that match no dataset."""
+# Files an operating system or an office program leaves beside documents: listed, never read.
+_SYSTEM_FILES = {".ds_store": "macOS folder settings", "thumbs.db": "Windows thumbnail cache",
+                 "ehthumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings",
+                 ".localized": "macOS folder name"}
+
+
+def _system_file(parts: tuple[str, ...]) -> str | None:
+    """Why a file is operating-system or editor litter, or None."""
+    name = parts[-1]
+    if "__MACOSX" in parts[:-1]:
+        return "macOS archive metadata"
+    if name.lower() in _SYSTEM_FILES:
+        return _SYSTEM_FILES[name.lower()]
+    if name.startswith("._"):
+        return "macOS resource fork"
+    if name.startswith(("~$", ".~lock.")):
+        return "office lock file of an open document"
+    return None
+
+
+def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFile], dict[str, str]]:
+    """The evidence files of a folder (recursively) and every other file with why it is not evidence.
+
+    Nothing is passed over without a word: operating-system litter (.DS_Store, Thumbs.db, ~$ lock
+    files, ._ resource forks) and hidden files are listed as ignored, with the reason; a hidden file
+    named like a dataset (`.remote_sessions.csv`, or inside a hidden folder) is refused, since
+    skipping it would silently drop records and importing it would take what someone hid."""
     if not folder.is_dir():
         raise EvidenceError(f"{folder}: not a folder of evidence files")
     config = load_config(folder)
@@ -83,24 +108,51 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         if opts.dataset and opts.dataset not in registry:
             raise EvidenceError(f"evidence.yaml: {name}: unknown dataset {opts.dataset!r}")
     found: list[EvidenceFile] = []
-    ignored: list[str] = []
+    ignored: dict[str, str] = {}
+    hidden_folders: dict[str, int] = {}
+    refused: list[str] = []
     for path in sorted(folder.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             continue
-        rel = path.relative_to(folder).as_posix()
-        if path.name == SOURCE_FILE or any(part.startswith(".") for part in path.relative_to(folder).parts):
+        parts = path.relative_to(folder).parts
+        rel = "/".join(parts)
+        if rel == SOURCE_FILE:
+            continue
+        named = config.files.get(rel) or config.files.get(path.name)
+        litter = _system_file(parts)
+        if litter and named is None:
+            ignored[rel] = litter
+            continue
+        hidden = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+        if hidden is not None and named is None:
+            dataset = registry.match_file(Path(path.name.lstrip(".")))
+            if dataset is not None and file_format(path) is not None:
+                refused.append(f"{visible(rel)} (named like {dataset.id})")
+            elif hidden < len(parts) - 1:
+                top = "/".join(parts[: hidden + 1]) + "/"
+                hidden_folders[top] = hidden_folders.get(top, 0) + 1
+            else:
+                ignored[rel] = "hidden file (its name starts with a dot)"
             continue
         check_inside(path, folder, directory=True)  # links out of the folder, FIFOs, devices: refused
         if path.is_dir():
             continue  # a link to a folder inside: its files are found where they are
-        if file_format(path) is None:
-            ignored.append(rel)
+        if path.name == SOURCE_FILE:
+            ignored[rel] = "an evidence.yaml is read only at the top of the folder"
             continue
-        opts = config.files.get(rel) or config.files.get(path.name) or FileOptions()
+        if file_format(path) is None:
+            ignored[rel] = f"not a format ccaudit reads ({path.suffix or 'no extension'})"
+            continue
+        opts = named or FileOptions()
         template = registry[opts.dataset] if opts.dataset else registry.match_file(path)
         if template is None:
-            ignored.append(rel)
+            ignored[rel] = "its name matches no dataset (name it after one, or map it in evidence.yaml)"
             continue
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         found.append(EvidenceFile(path=path, dataset=template.id, options=opts, effective_date=effective))
-    return found, ignored
+    if refused:
+        raise EvidenceError(
+            f"hidden file(s) named like evidence: {'; '.join(refused)}. Hidden files (a name or folder "
+            "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
+    ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
+    return found, dict(sorted(ignored.items()))

@@ -34,11 +34,19 @@ class Manifest(BaseModel):
     run_id: str | None = None  # the inspection run that wrote it; findings.json names the same run
     files: list[ManifestEntry]
     ignored_files: list[str] = []
+    ignored_reasons: dict[str, str] = {}  # every file of the folder not imported -> why
     skipped_duplicates: list[str] = []
     warnings: list[str] = []
 
     def datasets(self) -> set[str]:
         return {entry.dataset for entry in self.files}
+
+    def records(self) -> dict[str, int]:
+        """Records per supplied dataset, exact duplicates dropped."""
+        out: dict[str, int] = {}
+        for entry in self.files:
+            out[entry.dataset] = out.get(entry.dataset, 0) + entry.rows - entry.duplicate_rows_dropped
+        return out
 
     def for_dataset(self, dataset: str) -> list[ManifestEntry]:
         return [entry for entry in self.files if entry.dataset == dataset]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from ccaudit.content import BUILTIN
 from ccaudit.errors import CatalogError
-from ccaudit.evidence.models import DatasetTemplate, FieldSpec
+from ccaudit.evidence.models import DatasetTemplate, FieldSpec, FieldType
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 
@@ -33,6 +34,12 @@ class TemplateRegistry:
             if template.id in self._by_id:
                 raise CatalogError(f"dataset {template.id} is defined twice")
             self._by_id[template.id] = template
+        profile = self._by_id.get("firm_profile")
+        flags = {f.name for f in profile.fields if f.type is FieldType.BOOLEAN} if profile else set()
+        for template in self._by_id.values():
+            if template.min_rows_when and template.min_rows_when not in flags:
+                raise CatalogError(f"dataset {template.id}: min_rows_when {template.min_rows_when!r} is not a "
+                                   "scope flag of firm_profile")
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> TemplateRegistry:
@@ -54,6 +61,21 @@ class TemplateRegistry:
 
     def ids(self) -> list[str]:
         return list(self._by_id)
+
+    def too_few_rows(self, rows: Mapping[str, int], profile: Mapping[str, Any] | None) -> list[str]:
+        """The supplied datasets (`rows`: dataset -> records) holding fewer records than a firm in
+        scope must have. A condition on a scope flag counts unless the profile states it false: an
+        empty register is never taken as a clean one."""
+        short = []
+        for dataset, count in rows.items():
+            template = self._by_id.get(dataset)
+            if template is None or count >= template.min_rows:
+                continue
+            flag = template.min_rows_when
+            if flag and profile is not None and profile.get(flag) is False:
+                continue
+            short.append(dataset)
+        return sorted(short)
 
     def match_file(self, path: Path) -> DatasetTemplate | None:
         """The dataset a file name names: its stem is the dataset ID, an alias or the Chinese title,

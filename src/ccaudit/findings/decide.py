@@ -45,7 +45,12 @@ def decide(
         obligation = meta.obligation or req.obligation or Obligation.SHALL
         if result.outcome is CheckOutcome.MISSING_EVIDENCE:
             undecided = True
-            reasons.append(Reason(code="evidence_missing", params={"check_id": meta.id, "datasets": result.missing}))
+            absent = [d for d in result.missing if d not in result.empty]
+            if absent:
+                reasons.append(Reason(code="evidence_missing", params={"check_id": meta.id, "datasets": absent}))
+            reasons += [Reason(code="evidence_empty", params={"check_id": meta.id, "datasets": [dataset],
+                                                              "files": files})
+                        for dataset, files in result.empty.items()]
         elif result.uncovered:
             gaps.append(obligation)
             reasons.append(Reason(code="offending_not_compensated",

@@ -117,7 +117,9 @@ def evaluate(
     """Run the catalog's checks on evidence already in the engine, decide, and write the results."""
     supplied = manifest.datasets()
     profile = _firm_profile(engine, supplied)
-    interval = int(profile.get("review_interval_months") or 12) if profile else 12
+    # The template refuses 0 and anything outside 1..36, so only a missing value takes the default.
+    stated = profile.get("review_interval_months") if profile else None
+    interval = 12 if stated is None else int(stated)
     params = InspectionParams(as_of=as_of, review_interval_months=interval, firm_timezone=settings.firm_timezone)
     engine.set_params(params)
     requirements = catalog.assessable()
@@ -137,7 +139,9 @@ def evaluate(
             progress("checks", check_id, done, len(checks))
         done += 1
 
-    results = run_checks(engine, checks, requirements_of, supplied, settings.sample_rows, tick)
+    empty = {d: [e.original_name for e in manifest.for_dataset(d)]  # never proof of compliance
+             for d in content.templates.too_few_rows(manifest.records(), profile)}
+    results = run_checks(engine, checks, requirements_of, supplied, settings.sample_rows, tick, empty)
     if progress:
         progress("checks", "", len(checks), len(checks))
     files = export_offending(engine, results, out_dir, settings.parquet_threshold_rows)
@@ -162,7 +166,8 @@ def evaluate(
         findings=findings,
         evidence=[_ref(e) for e in manifest.files],
         warnings=[*manifest.warnings, *manifest.skipped_duplicates,
-                  *(f"not evidence (no matching dataset): {n}" for n in manifest.ignored_files)],
+                  *(f"not imported: {n}: {manifest.ignored_reasons.get(n, 'its name matches no dataset')}"
+                    for n in manifest.ignored_files)],
     )
     write_report(report, out_dir)
     return InspectionResult(report, out_dir, results)

@@ -67,7 +67,7 @@ def test_boolean_not_understood_names_file_row_column_value_and_expected(folder:
         ("民國113年5月15日", dt.date(2024, 5, 15)),
         ("中華民國113年05月15日", dt.date(2024, 5, 15)),
         ("2024年5月15日", dt.date(2024, 5, 15)),
-        ("99/12/31", dt.date(2010, 12, 31)),
+        ("099/12/31", dt.date(2010, 12, 31)),
         ("2024-05-15 00:00:00", dt.date(2024, 5, 15)),  # an Excel date exported with its midnight
         ("113/02/29", dt.date(2024, 2, 29)),  # ROC 113 is the leap year 2024
         (" 2024-05-15 ", dt.date(2024, 5, 15)),
@@ -86,6 +86,41 @@ def test_invalid_dates_are_errors_naming_file_row_column_value_and_expected(fold
         f"people.csv, row 3, column 'terminated_on': value not understood (got {text!r}; expected a date: "
         "2024-05-15, 2024/5/15, ROC 113/05/15, 1130515 or 民國113年5月15日)"
     )
+
+
+@pytest.mark.parametrize(("text", "readings"), [
+    ("24/05/15", "ROC 24 = 1935-05-15, or 2024-05-15"),
+    ("99/12/31", "ROC 99 = 2010-12-31, or 1999-12-31"),
+    ("民國99年1月2日", "ROC 99 = 2010-01-02, or 1999-01-02"),
+    ("5-1-2", "ROC 5 = 1916-01-02, or 2005-01-02"),
+    ("240515", "ROC 24 = 1935-05-15, or 2024-05-15"),
+])
+def test_a_two_digit_year_is_refused_naming_both_readings(folder: Folder, text: str, readings: str) -> None:
+    _people(folder, "terminated_on", ["113/05/15", text])
+    assert one_issue(folder.fail()) == (
+        f"people.csv, row 3, column 'terminated_on': two-digit year is ambiguous: {readings} (got {text!r}; "
+        "expected the year written in full (2024-05-15) or as a three-digit ROC year (113/05/15))"
+    )
+
+
+def test_a_two_digit_year_in_a_timestamp_is_refused_too(folder: Folder) -> None:
+    folder.csv("remote_sessions.csv", ["session_id", "person_id", "start_time", "channel"],
+               [["S1", "E1", "24/05/15 08:00", "ssl_vpn"]])
+    assert "two-digit year is ambiguous: ROC 24 = 1935-05-15, or 2024-05-15" in one_issue(folder.fail())
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "9999-12-31", "1989-12-31", "001/01/01"])  # ROC 1 = 1912
+def test_dates_outside_the_default_range_are_refused(folder: Folder, text: str) -> None:
+    _people(folder, "terminated_on", [text])
+    assert one_issue(folder.fail()) == (
+        f"people.csv, row 2, column 'terminated_on': value out of range (got {text!r}; "
+        "expected a value from 1990-01-01 to 2100-12-31)"
+    )
+
+
+def test_the_ends_of_the_default_date_range_are_accepted(folder: Folder) -> None:
+    _people(folder, "terminated_on", ["1990-01-01", "2100-12-31"])
+    assert folder.run().column("people", "terminated_on") == [dt.date(1990, 1, 1), dt.date(2100, 12, 31)]
 
 
 # --- timestamps ------------------------------------------------------------------------------------
@@ -187,7 +222,7 @@ _SPELLINGS = {
     "iso_t": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S"),
     "padded": lambda d: " " + d.strftime("%Y-%m-%d %H:%M:%S"),  # not the fast path's shape
     "slashes": lambda d: f"{d.year}/{d.month}/{d.day} {d.hour}:{d.minute:02d}:{d.second:02d}",
-    "roc_ampm": lambda d: (f"{d.year - 1911}/{d.month:02d}/{d.day:02d} {'上午' if d.hour < 12 else '下午'} "
+    "roc_ampm": lambda d: (f"{d.year - 1911:03d}/{d.month:02d}/{d.day:02d} {'上午' if d.hour < 12 else '下午'} "
                            f"{(d.hour % 12) or 12:02d}:{d.minute:02d}:{d.second:02d}"),
     "utc_z": lambda d: (d - dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "offset": lambda d: (d - dt.timedelta(hours=13)).strftime("%Y-%m-%d %H:%M:%S-05:00"),
@@ -309,30 +344,50 @@ def test_integers(folder: Folder) -> None:
     folder.csv("sensitive_endpoints.csv", ["endpoint_id", "host", "protocol", "port"], [
         ["E1", "h", "https", "443"], ["E2", "h", "https", "1,234"], ["E3", "h", "https", "8080.0"],
         ["E4", "h", "https", " 22 "], ["E5", "h", "https", "+21"], ["E6", "h", "https", ""],
-        ["E7", "h", "https", "9007199254740993"],
+        ["E7", "h", "https", "1"], ["E8", "h", "https", "65535"],
     ])
-    assert folder.run().column("sensitive_endpoints", "port") == [443, 1234, 8080, 22, 21, None, 9007199254740993]
+    assert folder.run().column("sensitive_endpoints", "port") == [443, 1234, 8080, 22, 21, None, 1, 65535]
+
+
+@pytest.mark.parametrize("text", ["0", "-12", "65536", "1e5", "9007199254740993"])
+def test_integers_outside_the_template_range_are_refused(folder: Folder, text: str) -> None:
+    folder.csv("sensitive_endpoints.csv", ["endpoint_id", "host", "protocol", "port"], [["E1", "h", "https", text]])
+    assert one_issue(folder.fail()) == (
+        f"sensitive_endpoints.csv, row 2, column 'port': value out of range (got {text!r}; "
+        "expected a value from 1 to 65535)"
+    )
 
 
 @pytest.mark.parametrize("text", ["443.5", "inf", "-inf", "1e30", "99999999999999999999", "0x1bb", "four"])
 def test_invalid_integers_are_errors_not_crashes(folder: Folder, text: str) -> None:
     folder.csv("sensitive_endpoints.csv", ["endpoint_id", "host", "protocol", "port"], [["E1", "h", "https", text]])
-    assert f"column 'port': value not understood (got {text!r}; expected a whole number)" in one_issue(folder.fail())
+    expected = f"column 'port': value not understood (got {text!r}; expected a whole number; from 1 to 65535)"
+    assert expected in one_issue(folder.fail())
 
 
 def test_numbers(folder: Folder) -> None:
     folder.csv("cloud_services.csv", ["service_id", "provider", "service_name", "required_rto_hours"], [
         ["C1", "p", "s", "4"], ["C2", "p", "s", "1.5"], ["C3", "p", "s", "1,234.5"], ["C4", "p", "s", "1e3"],
-        ["C5", "p", "s", "-2"], ["C6", "p", "s", "n/a"],
+        ["C5", "p", "s", "0"], ["C6", "p", "s", "n/a"],
     ])
-    assert folder.run().column("cloud_services", "required_rto_hours") == [4.0, 1.5, 1234.5, 1000.0, -2.0, None]
+    assert folder.run().column("cloud_services", "required_rto_hours") == [4.0, 1.5, 1234.5, 1000.0, 0.0, None]
+
+
+@pytest.mark.parametrize("text", ["-2", "-0.5", "8760.5", "1e6"])
+def test_numbers_outside_the_template_range_are_refused(folder: Folder, text: str) -> None:
+    folder.csv("cloud_services.csv", ["service_id", "provider", "service_name", "provider_rto_hours"],
+               [["C1", "p", "s", text]])
+    assert one_issue(folder.fail()) == (
+        f"cloud_services.csv, row 2, column 'provider_rto_hours': value out of range (got {text!r}; "
+        "expected a value from 0 to 8760)"
+    )
 
 
 @pytest.mark.parametrize("text", ["inf", "Infinity", "4 hours", "--1"])
 def test_invalid_numbers(folder: Folder, text: str) -> None:
     folder.csv("cloud_services.csv", ["service_id", "provider", "service_name", "required_rto_hours"],
                [["C1", "p", "s", text]])
-    assert "expected a number)" in one_issue(folder.fail())
+    assert "expected a number; from 0 to 8760)" in one_issue(folder.fail())
 
 
 # --- enums, text, empties --------------------------------------------------------------------------

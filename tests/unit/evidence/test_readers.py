@@ -408,7 +408,7 @@ def test_parquet_integer_field_given_a_fraction(folder: Folder) -> None:
                    folder.evidence / "sensitive_endpoints.parquet")
     assert one_issue(folder.fail()) == (
         "sensitive_endpoints.parquet, row 1, column 'port': value not understood "
-        "(got '443.5'; expected a whole number)")
+        "(got '443.5'; expected a whole number; from 1 to 65535)")
 
 
 def test_broken_parquet_is_an_error(folder: Folder) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_effective_date_precedence(folder: Folder) -> None:
 
 def test_files_found_by_dataset_id_alias_or_chinese_name(folder: Folder) -> None:
     for name in ["remote_sessions_part1.csv", "vpn_sessions.csv", "遠端連線紀錄_10月.xlsx", "人員清冊.json",
-                 "hr_export.parquet", "notes.docx", "unrelated.csv", ".hidden/people.csv", "a/b/roles.tsv"]:
+                 "hr_export.parquet", "notes.docx", "unrelated.csv", "a/b/roles.tsv"]:
         folder.write(name, "x")
     files, ignored = discover(folder.evidence, REGISTRY)
     found = {f.path.relative_to(folder.evidence).as_posix(): f.dataset for f in files}
@@ -121,3 +122,38 @@ def test_empty_evidence_yaml(folder: Folder) -> None:
 def test_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="not a folder of evidence files"):
         discover(tmp_path / "nope", REGISTRY)
+
+
+def test_every_file_not_imported_is_listed_with_the_reason(folder: Folder) -> None:
+    for name in ["people.csv", ".DS_Store", "Thumbs.db", "~$roles.xlsx", ".~lock.roles.xlsx#", "._people.csv",
+                 "__MACOSX/people.csv", ".gitignore", ".git/objects/ab/cdef", ".git/HEAD", "notes.docx",
+                 "unrelated.csv", "sub/evidence.yaml"]:
+        folder.write(name, "x")
+    files, ignored = discover(folder.evidence, REGISTRY)
+    assert [f.path.name for f in files] == ["people.csv"]
+    assert ignored == {
+        "._people.csv": "macOS resource fork",
+        ".DS_Store": "macOS folder settings",
+        ".git/": "hidden folder (2 file(s))",
+        ".gitignore": "hidden file (its name starts with a dot)",
+        ".~lock.roles.xlsx#": "office lock file of an open document",
+        "Thumbs.db": "Windows thumbnail cache",
+        "__MACOSX/people.csv": "macOS archive metadata",
+        "notes.docx": "not a format ccaudit reads (.docx)",
+        "sub/evidence.yaml": "an evidence.yaml is read only at the top of the folder",
+        "unrelated.csv": "its name matches no dataset (name it after one, or map it in evidence.yaml)",
+        "~$roles.xlsx": "office lock file of an open document",
+    }
+
+
+@pytest.mark.parametrize("name", ["..remote_sessions_2025-11.csv", ".people.csv", ".old/roles.xlsx"])
+def test_a_hidden_file_named_like_evidence_is_refused(folder: Folder, name: str) -> None:
+    folder.write(name, "x")
+    with pytest.raises(EvidenceError, match=r"hidden file\(s\) named like evidence: " + re.escape(name)):
+        discover(folder.evidence, REGISTRY)
+
+
+def test_evidence_yaml_can_name_a_hidden_file(folder: Folder) -> None:
+    folder.write(".people.csv", "person_id,employment_status\nE1,active\n")
+    folder.config({"files": {".people.csv": {"dataset": "people"}}})
+    assert folder.run().column("people", "person_id") == ["E1"]
