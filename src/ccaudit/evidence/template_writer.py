@@ -8,7 +8,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ccaudit import csvsafe
-from ccaudit.evidence.models import DatasetTemplate, FieldSpec
+from ccaudit.evidence.models import DATE_RANGE, DatasetTemplate, FieldSpec
+from ccaudit.evidence.normalize import IDENTIFIER_NOTE
 from ccaudit.evidence.templates import TemplateRegistry
 
 
@@ -62,8 +63,26 @@ def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
     notes.write(base, 1, template.title.zh_tw, head)
     notes.write(base + 1, 0, template.description.en, wrap)
     notes.write(base + 2, 0, template.description.zh_tw, wrap)
+    for offset, line in enumerate(_rules(template), start=3):
+        notes.write(base + offset, 0, line, wrap)
     book.close()
     return path
+
+
+def _rules(template: DatasetTemplate) -> list[str]:
+    """What a file of this dataset must hold beyond its columns: records and identifiers."""
+    lines = []
+    if template.min_rows:
+        scope = f" when firm_profile.{template.min_rows_when} is true" if template.min_rows_when else ""
+        lines.append(f"Cannot be empty{scope}: at least {template.min_rows} record(s). Supplied with fewer, the "
+                     "requirements that need it are needs_review (never compliant). "
+                     f"不得為空{'（' + template.min_rows_when + ' 為是時）' if template.min_rows_when else ''}："
+                     "未達筆數者，相關要求列為待複核。")
+    idents = ", ".join(f.name for f in template.identifiers())
+    if idents:
+        lines.append(f"Identifiers ({idents}): {IDENTIFIER_NOTE}. "
+                     "識別碼欄位以 NFKC 正規化（全形轉半形）並移除不可見字元，僅含不可見字元者不予接受。")
+    return lines
 
 
 def _index(registry: TemplateRegistry) -> str:
@@ -77,6 +96,21 @@ def _index(registry: TemplateRegistry) -> str:
         "Asia/Taipei local time unless the dataset says otherwise. An optional `evidence.yaml` beside the",
         "files can name a file's dataset, encoding, sheet and effective date.",
         "",
+        "What is refused (exit 2, naming file, row, column and value) rather than guessed:",
+        "",
+        "- a number outside its column's range (stated under *expected*), and a date or timestamp outside",
+        f"  {DATE_RANGE[0]} … {DATE_RANGE[1]} unless the column states its own range;",
+        "- a date whose year has one or two digits (`24/05/15`: ROC 24 = 1935 or 2024?): write the year in",
+        "  full (`2024/05/15`) or as a three-digit ROC year (`113/05/15`, `099/12/31`);",
+        "- an identifier (the key's text columns, columns named `*_id`, and those listed per dataset below)",
+        f"  with nothing visible: {IDENTIFIER_NOTE};",
+        "- a hidden file (name or folder starting with a dot) named like a dataset. Other files that are",
+        "  not imported (system files such as `.DS_Store`, `Thumbs.db`, `~$` lock files, unknown names)",
+        "  are listed with the reason.",
+        "",
+        "A register marked *cannot be empty* below, supplied with only a header, is not proof of",
+        "compliance: the requirements that need it are needs_review, with the file named.",
+        "",
         "| dataset | 名稱 | key | description |",
         "|---|---|---|---|",
     ]
@@ -86,6 +120,7 @@ def _index(registry: TemplateRegistry) -> str:
     for t in registry:
         lines += [f"## `{t.id}` — {t.title.en} / {t.title.zh_tw}", "",
                   t.description.en, "", t.description.zh_tw, "",
+                  *(line for rule in _rules(t) for line in (rule, "")),
                   "| column | 欄位 | type | required | expected | description |", "|---|---|---|---|---|---|"]
         for f in t.fields:
             lines.append(f"| `{f.name}` | {f.zh} | {f.type.value} | {'yes' if f.required else ''} | "
