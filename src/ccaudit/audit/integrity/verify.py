@@ -18,6 +18,7 @@ from ccaudit.audit.snapshot import AuditStatus
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry
 from ccaudit.audit.storage.offending import stored_lines
+from ccaudit.audit.workflow.leftovers import describe as describe_leftover
 from ccaudit.evidence.store import sha256_of
 
 
@@ -129,6 +130,4 @@ def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
     if runs_dir.is_dir():
         for child in sorted(runs_dir.iterdir()):
             if child.name not in known:
-                report.warnings.append(
-                    f"{child} is not recorded in the database (an interrupted or failed run): safe to delete"
-                )
+                report.warnings.append(describe_leftover(child))

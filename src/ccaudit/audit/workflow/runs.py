@@ -9,7 +9,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from ccaudit.audit.snapshot import storable
 from ccaudit.audit.storage.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
 from ccaudit.audit.storage.offending import OffendingReader, as_columns, line, stored_record, write_rows
 from ccaudit.audit.workflow.guard import load_audit, open_for_work
+from ccaudit.audit.workflow.leftovers import PARTIAL, RunLock, clean_leftovers
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
@@ -34,7 +35,6 @@ from ccaudit.findings.models import InspectionReport
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
 
-PARTIAL = ".partial-"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class RunInfo:
     counts: dict[str, int]
     offending_rows: int
     record_seconds: float  # time to record the run in the database (one transaction)
+    cleaned: tuple[Path, ...] = ()  # folders of killed runs removed before this one
 
 
 class Runs:
@@ -71,13 +72,15 @@ class Runs:
                 f"on {as_of}; inspect with that version elsewhere and use `audit attach`"
             )
         uid = uuid.uuid4().hex
-        partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
-        try:
-            inspect(evidence_dir, as_of, partial, self.ctx.settings, catalog_id, progress=progress)
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        return self._commit_folder(actor, audit_id, partial, uid)
+        with RunLock(self.ctx.runs_dir, uid):
+            cleaned = self._clean_leftovers()
+            partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
+            try:
+                inspect(evidence_dir, as_of, partial, self.ctx.settings, catalog_id, progress=progress)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+            return replace(self._commit_folder(actor, audit_id, partial, uid), cleaned=cleaned)
 
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         """Attach the result folder of an inspection made elsewhere (`ccaudit inspect --out DIR`)."""
@@ -86,13 +89,24 @@ class Runs:
         if not (result_dir / "findings.json").is_file():
             raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
         uid = uuid.uuid4().hex
-        partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
-        try:
-            shutil.copytree(result_dir, partial, ignore=shutil.ignore_patterns("*.part", "*.wal"))
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        return self._commit_folder(actor, audit_id, partial, uid)
+        with RunLock(self.ctx.runs_dir, uid):
+            cleaned = self._clean_leftovers()
+            partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
+            try:
+                shutil.copytree(result_dir, partial, ignore=shutil.ignore_patterns("*.part", "*.wal"))
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+            return replace(self._commit_folder(actor, audit_id, partial, uid), cleaned=cleaned)
+
+    def _clean_leftovers(self) -> tuple[Path, ...]:
+        """Remove what killed runs left under runs/ (never a running one's: see leftovers)."""
+
+        def recorded(uid: str) -> bool:
+            with self.ctx.db.read() as s:
+                return s.scalar(select(Run.id).where(Run.uid == uid)) is not None
+
+        return tuple(clean_leftovers(self.ctx.runs_dir, recorded))
 
     def offending_rows(
         self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100

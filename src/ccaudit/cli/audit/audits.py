@@ -215,6 +215,8 @@ def audit_attach(
 
 
 def _print_run(info: Any) -> None:
+    for path in info.cleaned:
+        console.print(f"removed {path}, left by a run that was killed")
     counts = " · ".join(f"{k}: {v}" for k, v in info.counts.items() if v)
     console.print(
         f"run {info.run_id} attached ({info.offending_rows} offending rows recorded in "
