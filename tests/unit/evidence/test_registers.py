@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import openpyxl
 import pytest
 from pydantic import ValidationError
 
 from ccaudit.errors import CatalogError
 from ccaudit.evidence.models import DatasetTemplate, FieldSpec
+from ccaudit.evidence.template_writer import write_templates
 from ccaudit.evidence.templates import TemplateRegistry
 
 from .helpers import REGISTRY, Folder
@@ -71,3 +74,16 @@ def test_every_number_in_the_templates_has_a_range() -> None:
         for spec in template.fields:
             if spec.type.value in ("integer", "number"):
                 assert spec.bounds() is not None, (template.id, spec.name)
+
+
+def test_the_written_templates_say_what_cannot_be_empty_and_which_columns_are_identifiers(tmp_path: Path) -> None:
+    write_templates(REGISTRY, tmp_path)
+    index = (tmp_path / "README.md").read_text(encoding="utf-8")
+    roles = index[index.index("## `roles`"):index.index("## ", index.index("## `roles`") + 3)]
+    assert "Cannot be empty when firm_profile.allows_remote_work is true: at least 1 record(s)" in roles
+    assert "Identifiers (role_id): identifiers are compared after Unicode NFKC normalisation" in roles
+    assert "a date whose year has one or two digits" in index
+    assert "| `review_interval_months` | 定期檢視週期月數 | integer |  | a whole number; from 1 to 36 |" in index
+    notes = openpyxl.load_workbook(tmp_path / "people.xlsx")["說明 Notes"]
+    texts = [c.value for row in notes.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Cannot be empty: at least 1 record(s)") for t in texts)
