@@ -24,6 +24,7 @@ from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
+from ccaudit.audit.people.keys import KeyChange, Keys
 from ccaudit.audit.people.users import UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
@@ -60,6 +61,7 @@ class AuditService:
         self.review = Review(db, clock, self.recorder)
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
+        self.keys = Keys(db, clock, self.recorder)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow, read_only: bool = False) -> AuditService:
@@ -285,7 +287,20 @@ class AuditService:
         return self.users.authenticate(user_id, password)
 
     def register_key(self, actor: str | None, public_key_pem: str) -> str:
-        return self.users.register_key(actor, public_key_pem)
+        """The acting user's first signing key (refused once they have had one); returns its fingerprint."""
+        return self.keys.register_own(actor, public_key_pem).fingerprint or ""
+
+    def check_first_key(self, actor: str | None) -> None:
+        """Raise unless the acting user may register a key of their own (check before generating one)."""
+        self.keys.check_first_key(actor)
+
+    def assign_key(self, actor: str | None, user_id: str, public_key_pem: str) -> KeyChange:
+        """A firm admin registers or replaces another user's signing key."""
+        return self.keys.assign(actor, user_id, public_key_pem)
+
+    def revoke_key(self, actor: str | None, user_id: str) -> KeyChange:
+        """A firm admin revokes another user's signing key."""
+        return self.keys.revoke(actor, user_id)
 
     def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
         self.users.add_firm(actor, firm_id, name)

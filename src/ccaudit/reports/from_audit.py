@@ -150,7 +150,7 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
         generated_at=_generated_at(snap),
         ccaudit_version=latest.ccaudit_version if latest else ccaudit.__version__,
         sign_off=SignOff(state=snap.status.value, signed_by=snap.signoff.reviewer,
-                         signed_at=snap.signoff.signed_at),
+                         signed_at=snap.signoff.signed_at, key_fingerprint=snap.signoff.key_fingerprint),
         digest=snap.signoff.digest,
         areas=catalog_areas(cat),
         requirements=rows,

@@ -95,6 +95,7 @@ class SignOff(BaseModel):
     state: str = Field(description="the audit's workflow state, e.g. draft, in_review, signed_off")
     signed_by: str | None = None
     signed_at: str | None = None
+    key_fingerprint: str | None = Field(default=None, description="SHA-256 of the signer's raw public key, hex")
 
 
 class EvidenceItem(BaseModel):

@@ -140,6 +140,8 @@ def sign_off_line(data: ReportData, lang: str) -> str:
         state += f" — {data.sign_off.signed_by}"
     if data.sign_off.signed_at:
         state += f", {data.sign_off.signed_at}"
+    if data.sign_off.key_fingerprint:
+        state += f" ({'金鑰指紋' if is_zh(lang) else 'key'} {data.sign_off.key_fingerprint})"
     return state
 
 

@@ -24,6 +24,7 @@ from ccaudit.reports import from_result_dir
 from ccaudit.reports.from_audit import AuditRows, from_snapshot, open_audit, run_of_checks
 from ccaudit.reports.from_result_dir import Labels
 from ccaudit.reports.model import Result, SourceKind
+from ccaudit.reports.texts import sign_off_line
 from ccaudit.settings import Settings
 
 DIGEST = "ab" * 32
@@ -69,7 +70,7 @@ def _snapshot(year: int = 2026, carried_from: int | None = None) -> AuditSnapsho
                                      due_date="2027-01-31", status=RemediationStatus.IN_PROGRESS,
                                      notes=["2026-12-01 alice: opened"])],
         signoff=SignOffSnap(preparer="alice", submitted_at="2026-12-10T01:00:00Z", reviewer="bob",
-                            signed_at="2026-12-15T02:00:00Z", digest=DIGEST),
+                            signed_at="2026-12-15T02:00:00Z", digest=DIGEST, key_fingerprint="cd" * 32),
     )
 
 
@@ -79,6 +80,8 @@ def test_snapshot_maps_to_report_rows_without_recomputing() -> None:
     assert data.source.kind is SourceKind.AUDIT and data.source.ref == "7"
     assert data.digest == DIGEST and data.sign_off is not None and data.sign_off.state == "signed"
     assert data.generated_at == "2026-12-15T02:00:00Z" and data.year == 2026
+    assert data.sign_off.signed_by == "bob" and data.sign_off.key_fingerprint == "cd" * 32
+    assert f"bob, 2026-12-15T02:00:00Z (key {'cd' * 32})" in sign_off_line(data, "en")
     first, second, third = data.requirements
     assert first.result is Result.IN_REMEDIATION  # non-compliant, with its fix in progress: 改善中
     assert first.remediation[0].owner == "資訊部 王經理" and first.remediation[0].opened == "2026-12-01"

@@ -34,7 +34,7 @@ from ccaudit.audit.integrity.digest import audit_digest, canonical, sha256_hex
 from ccaudit.audit.integrity.papers import working_papers
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, public_pem, verify_digest
 from ccaudit.audit.integrity.trusted import TrustedKeys, pin
-from ccaudit.audit.integrity.verify import VerifyReport
+from ccaudit.audit.integrity.verify import SignatureInfo, VerifyReport
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, EvidenceFileSnap
 
 
@@ -169,6 +169,8 @@ def _signature(m: _Members, snap: AuditSnapshot, index: dict[str, Any], trusted:
     digest = audit_digest(snap)
     if digest != s.digest or index.get("digest") != s.digest:
         r.problems.append(f"snapshot.json: its content does not match the signed digest {s.digest[:16]}… (altered)")
+    label = f"audit {snap.audit_id} ({snap.firm_id} {snap.year})"
+    r.signatures.append(SignatureInfo(label, s.reviewer or "", s.key_fingerprint or "", s.digest))
     pem_name = f"signatures/{s.reviewer}.pub.pem"
     sig_name = f"signatures/{s.reviewer}.sig"
     m.covered.update({pem_name, sig_name})

@@ -61,6 +61,16 @@ def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+def read_public_pem(path: Path) -> str:
+    """The text of a public key file, checked to be an Ed25519 public key."""
+    try:
+        pem = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SigningError(f"cannot read the public key {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    load_public_key(pem)
+    return pem
+
+
 def load_public_key(pem: str) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(pem.encode("ascii"))

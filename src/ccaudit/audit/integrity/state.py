@@ -23,6 +23,7 @@ from ccaudit.audit.storage.models import (
     RunCheck,
     RunFinding,
     User,
+    UserKey,
     UserRole,
 )
 
@@ -31,6 +32,7 @@ ENTITIES: dict[str, type[Base]] = {
     "firm": Firm,
     "user": User,
     "role": UserRole,
+    "user_key": UserKey,
     "audit": Audit,
     "run": Run,
     "assessment": Assessment,

@@ -13,13 +13,24 @@ from sqlalchemy.orm import Session
 from ccaudit.audit.integrity import trail
 from ccaudit.audit.integrity.digest import LineHasher, audit_digest, canonical
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, verify_digest
-from ccaudit.audit.integrity.state import ENTITIES, entity_id, state
+from ccaudit.audit.integrity.state import ENTITIES, entity_id, iso, state
+from ccaudit.audit.people.keys import key_at, registered_key
 from ccaudit.audit.snapshot import AuditStatus
 from ccaudit.audit.storage.assemble import build_snapshot
-from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry
+from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry, User
 from ccaudit.audit.storage.offending import stored_lines
 from ccaudit.audit.workflow.leftovers import describe as describe_leftover
 from ccaudit.evidence.store import sha256_of
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """Who signed a frozen audit, with which key (SHA-256 fingerprint, hex), over which digest."""
+
+    audit: str
+    signer: str
+    fingerprint: str
+    digest: str
 
 
 @dataclass
@@ -27,6 +38,7 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
+    signatures: list[SignatureInfo] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -39,6 +51,7 @@ def verify_database(s: Session, runs_dir: Path | None) -> VerifyReport:
     report.checked["trail entries"] = s.scalar(select(func.count()).select_from(TrailEntry)) or 0
     _states(s, report)
     _offending(s, report)
+    _registered_keys(s, report)
     _frozen(s, report)
     if runs_dir is not None:
         _files(s, runs_dir, report)
@@ -104,7 +117,34 @@ def _frozen(s: Session, report: VerifyReport) -> None:
             report.problems.append(f"{name}: the stored public key does not match the stored fingerprint")
         if not verify_digest(audit.public_key_pem, audit.digest, audit.signature):
             report.problems.append(f"{name}: the reviewer's signature does not verify over the stored digest")
+        _signer_key(s, audit, name, report)
+        report.signatures.append(
+            SignatureInfo(name, audit.reviewer or "", audit.key_fingerprint or "", audit.digest or "")
+        )
     report.checked["frozen audits"] = len(audits)
+
+
+def _signer_key(s: Session, audit: Audit, name: str, report: VerifyReport) -> None:
+    """The signing key must have been the reviewer's registered key when they signed."""
+    if not (audit.reviewer and audit.key_fingerprint and audit.signed_at):
+        report.problems.append(f"{name}: signed without a recorded reviewer, key fingerprint or time")
+        return
+    if key_at(s, audit.reviewer, audit.key_fingerprint, audit.signed_at) is None:
+        report.problems.append(
+            f"{name}: signed with key {audit.key_fingerprint}, which was not {audit.reviewer}'s registered "
+            f"signing key at {iso(audit.signed_at)}"
+        )
+
+
+def _registered_keys(s: Session, report: VerifyReport) -> None:
+    """Each user's quick-look key (users table) is the one registered in the key history."""
+    for user in s.scalars(select(User).order_by(User.id)):
+        key = registered_key(s, user.id)
+        if (key.fingerprint if key else None) != user.key_fingerprint:
+            report.problems.append(
+                f"user {user.id}: the key on the user record ({user.key_fingerprint}) is not the registered "
+                f"key in the key history ({key.fingerprint if key else 'none'})"
+            )
 
 
 def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:

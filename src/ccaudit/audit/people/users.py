@@ -1,4 +1,4 @@
-"""Firms, users and their roles per firm; passwords (argon2) and signing keys."""
+"""Firms, users and their roles per firm; passwords (argon2). Signing keys: see keys.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedError
 from ccaudit.audit.integrity.recorder import Recorder
-from ccaudit.audit.integrity.signing import fingerprint, load_public_key
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import MANAGE, Role, get_user, parse_role, require, roles_of
 from ccaudit.audit.storage.db import Database
@@ -101,16 +100,6 @@ class Users:
                 return _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
                 return False
-
-    def register_key(self, actor: str | None, public_key_pem: str) -> str:
-        """Register the acting user's Ed25519 public key; sign-offs must use the matching private key."""
-        key = load_public_key(public_key_pem)
-        with self.db.transaction() as s:
-            user = get_user(s, actor)
-            before = state(s, user)
-            user.public_key_pem, user.key_fingerprint = public_key_pem, fingerprint(key)
-            self.recorder.log(s, user.id, "user.key", user, before)
-            return user.key_fingerprint
 
     def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
         firm_id = _id(firm_id, "firm")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -78,11 +79,38 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # the registered key, repeated from user_keys (its history) for a quick look
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = _versioned(version)
+
+
+class UserKey(Base):
+    """Every signing key a user has had. The registered one has no valid_to; a replaced or revoked
+    one keeps its period, so a signature is judged by the key registered when it was made."""
+
+    __tablename__ = "user_keys"
+    __table_args__ = (
+        # at most one registered key per user, whatever races between two admins
+        Index(
+            "uq_user_keys_registered",
+            "user_id",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the raw public key, hex
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class UserRole(Base):

@@ -15,6 +15,7 @@ from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.signing import fingerprint, public_pem, sign_digest
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import PREPARE, REVIEW, get_user, require
+from ccaudit.audit.people.keys import registered_key
 from ccaudit.audit.snapshot import AuditStatus
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
@@ -97,13 +98,18 @@ class Review:
                 )
             require_independent(s, audit, user.id)
             require_settled(s, audit, "signed off")
-            if not user.public_key_pem:
-                raise SigningError(f"{user.id} has no registered signing key: run `ccaudit keys generate` first")
-            given = fingerprint(key.public_key())
-            if given != user.key_fingerprint:
+            registered = registered_key(s, user.id)
+            if registered is None:
                 raise SigningError(
-                    f"this private key (fingerprint {given[:16]}…) is not {user.id}'s registered key "
-                    f"({(user.key_fingerprint or '')[:16]}…)"
+                    f"{user.id} has no registered signing key: run `CCAUDIT_USER={user.id} ccaudit user key` to "
+                    f"create and register one (after a revoke, a firm admin registers it: "
+                    f"`ccaudit user key {user.id} --public-key FILE`)"
+                )
+            given = fingerprint(key.public_key())
+            if given != registered.fingerprint:
+                raise SigningError(
+                    f"this private key (fingerprint {given}) is not {user.id}'s registered key "
+                    f"({registered.fingerprint}); sign with that key (--key or CCAUDIT_KEY_PATH)"
                 )
             before = state(s, audit)
             last = select(TrailEntry.hash).where(TrailEntry.audit_id == audit.id).order_by(TrailEntry.seq.desc())

@@ -121,7 +121,7 @@ def audit_show(
         console.print(f"prepared by {s.preparer} {tx.local_time(s.submitted_at, zone)}")
     if s.reviewer:
         console.print(
-            f"signed off by {s.reviewer} {tx.local_time(s.signed_at, zone)}\n"
+            f"signed off by {s.reviewer} {tx.local_time(s.signed_at, zone)} with key {s.key_fingerprint}\n"
             f"digest {s.digest}"
         )
     if requirement is not None:

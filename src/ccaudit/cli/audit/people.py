@@ -88,12 +88,12 @@ def user_list(
     db: DbOpt = None,
 ) -> None:
     """List users, their roles and key fingerprints."""
-    table = Table("user", "name", "roles", "password", "key")
+    table = Table("user", "name", "roles", "password", "key (SHA-256 fingerprint)")
     with service(ctx) as (svc, _):
         for u in svc.list_users():
             roles = "; ".join(f"{firm}: {', '.join(r)}" for firm, r in u.roles.items())
             roles = ("superuser; " if u.is_superuser else "") + roles
-            table.add_row(u.id, u.name, roles, "set" if u.has_password else "", (u.key_fingerprint or "")[:16])
+            table.add_row(u.id, u.name, roles, "set" if u.has_password else "", u.key_fingerprint or "")
     console.print(table)
 
 
@@ -113,22 +113,42 @@ def user_passwd(
 @user_app.command("key")
 def user_key(
     ctx: typer.Context,
-    public_key: Annotated[Path | None, typer.Option(help="register this public key (PEM) instead")] = None,
+    user_id: Annotated[
+        str | None, typer.Argument(help="another user whose key you (a firm admin) register, replace or revoke")
+    ] = None,
+    public_key: Annotated[Path | None, typer.Option(help="register this public key (PEM)")] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="revoke the user's key (firm admin)")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Create your Ed25519 signing key (at CCAUDIT_KEY_PATH) and register its public half."""
-    from ccaudit.audit.integrity.signing import generate_key, public_pem
+    """Register your first signing key (created at CCAUDIT_KEY_PATH unless --public-key); a firm admin
+    registers, replaces or revokes another user's key (recorded in the trail of each of their firms)."""
+    from ccaudit.audit.integrity.signing import generate_key, public_pem, read_public_pem
 
     settings = settings_of(ctx)
-    if public_key is not None:
-        pem = public_key.read_text(encoding="ascii")
-    else:
-        path = settings.signing_key_path()
-        passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-        pem = public_pem(generate_key(path, passphrase).public_key())
-        console.print(f"private key written to {path} (keep it to yourself); public key {path}.pub")
+    other = user_id is not None and user_id != settings.user
+    if other and public_key is None and not revoke:
+        raise typer.BadParameter(f"give {user_id}'s public key (--public-key FILE) or --revoke")
+    if public_key is not None and revoke:
+        raise typer.BadParameter("--public-key and --revoke do not go together")
     with service(ctx) as (svc, actor):
-        print_fp = svc.register_key(actor, pem)
-    console.print(f"registered key fingerprint {print_fp}")
-
-
+        if user_id is not None and (other or revoke):
+            if revoke:
+                change = svc.revoke_key(actor, user_id)
+                done = f"revoked key {change.previous}"
+            else:
+                change = svc.assign_key(actor, user_id, read_public_pem(public_key or Path()))
+                was = f" (was {change.previous})" if change.previous else ""
+                done = f"registered key fingerprint {change.fingerprint}{was}"
+            firms = ", ".join(change.firms) or "no firm"
+            console.print(f"{change.user_id}: {done}; recorded in the trail of {firms}")
+            return
+        if public_key is not None:
+            pem = read_public_pem(public_key)
+        else:
+            svc.check_first_key(actor)  # before a key file is written for nothing
+            path = settings.signing_key_path()
+            passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+            pem = public_pem(generate_key(path, passphrase).public_key())
+            console.print(f"private key written to {path} (keep it to yourself); public key {path}.pub")
+        fingerprint = svc.register_key(actor, pem)
+    console.print(f"registered key fingerprint {fingerprint}")

@@ -59,6 +59,8 @@ def _print_verify(what: str, report: VerifyReport) -> None:
     checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
     for warning in report.warnings:
         print_warning(warning)
+    for sig in report.signatures:
+        console.print(f"{sig.audit}: signed by {sig.signer} with key {sig.fingerprint}, digest {sig.digest}")
     if report.ok:
         console.print(styled("verified", "green", f" {what}: {checked}"))
         return
