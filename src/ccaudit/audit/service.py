@@ -8,6 +8,7 @@ dependencies are visible in its constructor rather than shared through one `self
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
 from ccaudit.audit.workflow.guard import load_audit
+from ccaudit.audit.workflow.measures import Measures
 from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.audit.workflow.review import Review
@@ -57,6 +59,7 @@ class AuditService:
         results = Results(self.recorder, clock)
         self.audits = Audits(self.ctx, self.recorder, results)
         self.assessments = Assessments(db, clock, self.recorder, results)
+        self.measures = Measures(db, clock, self.recorder, results, self.ctx.catalog_version)
         self.runs = Runs(self.ctx, self.recorder, results)
         self.review = Review(db, clock, self.recorder)
         self.users = Users(db, clock, self.recorder)
@@ -224,15 +227,21 @@ class AuditService:
         approver: str,
         approved_on: dt.date,
         review_by: dt.date,
+        *,
+        checks: Sequence[str] = (),
+        subjects: Sequence[str] = (),
+        whole_requirement: bool = False,
     ) -> int:
-        return self.assessments.add_measure(
-            actor, audit_id, ref, description, requirement_ids, approver, approved_on, review_by
-        )
+        """A compensating measure covering the named checks (and subjects), or the whole requirement."""
+        return self.measures.add_measure(
+            actor, audit_id, ref, description, requirement_ids, approver, approved_on, review_by,
+            checks=checks, subjects=subjects, whole_requirement=whole_requirement,
+        )  # fmt: skip
 
     def update_measure(
         self, actor: str | None, measure_id: int, review_by: dt.date, expected_version: int | None = None
     ) -> None:
-        self.assessments.update_measure(actor, measure_id, review_by, expected_version)
+        self.measures.update_measure(actor, measure_id, review_by, expected_version)
 
     def update_remediation(
         self,

@@ -122,6 +122,24 @@ class MeasureSnap(_Model):
     valid: bool  # approved on or before the as-of date and not expired on it
     recorded_by: str
     carried_from: int | None = None
+    # What it covers: the whole requirement (True), or only `checks` (False). None for measures recorded
+    # before measures named a scope (they covered the whole requirement); both are left out of the digest
+    # payload then, so audits signed before keep their digest.
+    whole_requirement: bool | None = Field(default=None, exclude_if=lambda v: v is None)
+    checks: list[MeasureCheckSnap] = Field(default_factory=list, exclude_if=lambda v: not v)
+
+    def covers(self, check_id: str) -> MeasureCheckSnap | None:
+        return next((c for c in self.checks if c.check_id == check_id), None)
+
+
+class MeasureCheckSnap(_Model):
+    """A check a measure covers: only the offending rows of these subjects, or every row if none."""
+
+    check_id: str
+    subjects: list[str] = Field(default_factory=list)  # empty: every offending row of the check
+
+    def says(self) -> str:
+        return f"{self.check_id} ({', '.join(self.subjects)})" if self.subjects else f"{self.check_id} (every row)"
 
 
 class RemediationSnap(_Model):

@@ -75,9 +75,10 @@ def _rules(template: DatasetTemplate) -> list[str]:
     if template.min_rows:
         scope = f" when firm_profile.{template.min_rows_when} is true" if template.min_rows_when else ""
         lines.append(f"Cannot be empty{scope}: at least {template.min_rows} record(s). Supplied with fewer, the "
-                     "requirements that need it are needs_review (never compliant). "
+                     "requirements that need it are needs_review (never compliant); a firm that truly has none attests "
+                     "them not applicable (attestations). "
                      f"不得為空{'（' + template.min_rows_when + ' 為是時）' if template.min_rows_when else ''}："
-                     "未達筆數者，相關要求列為待複核。")
+                     "未達筆數者，相關要求列為待複核；確實無此資料者，請以人工查核確認為不適用。")
     idents = ", ".join(f.name for f in template.identifiers())
     if idents:
         lines.append(f"Identifiers ({idents}): {IDENTIFIER_NOTE}. "

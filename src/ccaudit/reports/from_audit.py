@@ -97,11 +97,16 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
             measure = measures.get(mid)
             if measure is not None:
                 state = "" if measure.valid else " — not valid on the as-of date"
+                # what it covers, per check (a measure covers only the checks and subjects it names)
+                scope_en = "; ".join(f"{c.check_id}: {', '.join(c.subjects) or 'every row'}" for c in measure.checks)
+                scope_zh = "；".join(f"{c.check_id}：{'、'.join(c.subjects) or '全部'}" for c in measure.checks)
                 compensating.append(f"{measure.ref}: {measure.description} (approved by {measure.approver} "
-                                    f"on {measure.approved_on}, review by {measure.review_by}){state}")
+                                    f"on {measure.approved_on}, review by {measure.review_by}){state}"
+                                    + (f" — covers {scope_en}" if measure.checks else ""))
                 details.append(Texts(en=compensating[-1], zh=(
                     f"{measure.ref}：{measure.description}（{measure.approver} 於 {measure.approved_on} 核准，"
-                    f"檢視期限 {measure.review_by}）" + ("" if measure.valid else "；查核基準日時不具效力"))))
+                    f"檢視期限 {measure.review_by}）" + ("" if measure.valid else "；查核基準日時不具效力")
+                    + (f"；涵蓋 {scope_zh}" if measure.checks else ""))))
         reasons = req.all_reasons()
         if req.status is AssessmentStatus.DEFERRED:  # left open on purpose: say so, with why
             reasons.append(Reason(code="assessment_deferred",

@@ -51,6 +51,15 @@ def test_walkthrough_on_the_command_line(tmp_path: Path, db_url: str) -> None:
     )
     assert "not an assessable requirement" in cli("alice", "audit", "assess", "1", "99.9", code=2)
     cli("alice", "audit", "remediate", "1", "--owner", "carol", "--due", "2027-03-31")
+    measure = ["audit", "measure", "1", "CM-1", "--requirement", "12.5.5", "--description", "MFA at the gateway"]
+    measure += ["--approver", "CISO Wang", "--approved-on", "2026-09-01", "--review-by", "2027-06-30"]
+    assert "must say what it covers" in cli("alice", *measure, code=2)
+    assert "covering remote_login_used_mfa (user000000)" in cli(
+        "alice", *measure, "--check", "remote_login_used_mfa", "--subject", "user000000"
+    )
+    shown = cli("alice", "audit", "show", "1", "--requirement", "12.5.5")
+    assert "result non_compliant" in shown  # one of the two failing rows is covered, not the requirement
+    assert "remote_login_used_mfa: 1 offending row(s) not covered by any compensating measure" in shown
     refused = " ".join(cli("alice", "audit", "submit", "1", code=2).split())  # as one line, unwrapped
     assert "30 requirement(s) not settled" in refused and "ccaudit audit defer 1 REQUIREMENT" in refused
     assert len(cli("alice", "audit", "show", "1", "--open").split()) == 30

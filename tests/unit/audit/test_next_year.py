@@ -24,10 +24,26 @@ def test_carry_over_and_diff(team: Team, result_dir: Path, tmp_path: Path) -> No
     old = svc.open_audit("alice", FIRM, 2026, AS_OF)
     svc.attach_run("alice", old, result_dir)
     svc.add_measure(
-        "alice", old, "CM-1", "MFA at gateway", ["12.5.5"], "CISO", dt.date(2026, 1, 1), dt.date(2028, 6, 30)
+        "alice",
+        old,
+        "CM-1",
+        "MFA at gateway",
+        ["12.5.5"],
+        "CISO",
+        dt.date(2026, 1, 1),
+        dt.date(2028, 6, 30),
+        checks=["remote_login_used_mfa"],
     )
     svc.add_measure(
-        "alice", old, "CM-2", "Account review", ["12.5.6"], "CISO", dt.date(2026, 1, 1), dt.date(2027, 6, 30)
+        "alice",
+        old,
+        "CM-2",
+        "Account review",
+        ["12.5.6"],
+        "CISO",
+        dt.date(2026, 1, 1),
+        dt.date(2027, 6, 30),
+        whole_requirement=True,
     )
     svc.attest("alice", old, "12.5.8", "met", "Lin", dt.date(2026, 11, 20), "MEMO-1")
     with pytest.raises(WorkflowError, match="signed-off audit only"):

@@ -118,6 +118,7 @@ def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(tea
         "CISO Wang",
         dt.date(2026, 6, 1),
         dt.date(2027, 5, 31),
+        checks=["remote_login_used_mfa"],
     )
     svc.add_measure(
         "alice",
@@ -128,6 +129,7 @@ def test_valid_measure_compensates_and_an_expired_one_says_it_no_longer_does(tea
         "CISO Wang",
         dt.date(2025, 6, 1),
         dt.date(2026, 10, 31),
+        whole_requirement=True,
     )
     snap = svc.snapshot(audit_id)
     assert snap.requirement("12.5.5").result is Status.COMPENSATED
@@ -191,7 +193,9 @@ def test_a_signed_audit_is_frozen(team: Team, result_dir: Path) -> None:
         lambda: svc.assess("alice", audit_id, "12.5.5"),
         lambda: svc.assess("alice", audit_id, "12.5.5", "compliant", "because"),
         lambda: svc.attest("alice", audit_id, "12.5.8", "met", "x", AS_OF),
-        lambda: svc.add_measure("alice", audit_id, "CM-9", "d", [measure_req], "a", AS_OF, AS_OF),
+        lambda: svc.add_measure(
+            "alice", audit_id, "CM-9", "d", [measure_req], "a", AS_OF, AS_OF, whole_requirement=True
+        ),
         lambda: svc.update_remediation("alice", item, note="late note"),
         lambda: svc.update_remediation("admin", item, status="done"),
         lambda: svc.attach_run("alice", audit_id, result_dir),

@@ -33,6 +33,8 @@ def signed(team: Team, result_dir: Path) -> tuple[AuditService, int]:
         "CISO",
         dt.date(2026, 1, 1),
         dt.date(2027, 12, 31),
+        checks=["remote_login_used_mfa"],
+        subjects=["user000000", "user000001", "user000002"],
     )
     svc.attest("alice", audit_id, "12.5.8", "met", "Lin", dt.date(2026, 11, 20), "MEMO-1")
     settle(svc, audit_id)

@@ -20,7 +20,9 @@ def _csv(items: Sequence[BaseModel], drop: Sequence[str] = (), extra: Sequence[d
         row.update(more)
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        # every row's fields: a field left out when empty (e.g. a measure's checks) may start on any row
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: csvsafe.cell(" | ".join(map(str, v)) if isinstance(v, list) else v)
@@ -63,6 +65,8 @@ def summary(snap: AuditSnapshot) -> str:
     for r in snap.requirements:
         why = "; ".join(r.reason_texts()).replace("|", "/")
         assessed = f"override: {r.justification}" if r.assessed_result else (r.assessed_by or "")
+        if r.status.value == "deferred":
+            assessed = f"deferred by {r.assessed_by}: {r.justification}"
         result = r.result.value if r.result else "not assessed"
         lines.append(f"| {r.requirement_id} | {result} | {assessed} | {why} |")
     if snap.remediation:

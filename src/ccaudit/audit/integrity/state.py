@@ -82,6 +82,10 @@ def state(session: Session, obj: Base) -> dict[str, Any]:
         out["password_hash"] = sha256_hex(obj.password_hash)  # the trail proves it changed, never holds it
     if isinstance(obj, Measure):
         out["requirement_ids"] = obj.requirement_ids
+        if obj.whole_requirement is None:  # recorded before measures named a scope: its state as recorded then
+            del out["whole_requirement"]
+        if obj.checks:
+            out["checks"] = [{"check_id": c.check_id, "subject": c.subject} for c in obj.checks]
     if isinstance(obj, Run):
         out["evidence"] = [_columns(e) for e in obj.evidence]
         findings = select(RunFinding).where(RunFinding.run_id == obj.id).order_by(RunFinding.id)

@@ -17,6 +17,7 @@ from ccaudit.audit.snapshot import (
     AuditStatus,
     CheckSnap,
     EvidenceFileSnap,
+    MeasureCheckSnap,
     MeasureSnap,
     RemediationSnap,
     RemediationStatus,
@@ -133,6 +134,8 @@ def build_snapshot(s: Session, audit: Audit) -> AuditSnapshot:
                 valid=m.approved_on <= audit.as_of <= m.review_by,
                 recorded_by=m.recorded_by,
                 carried_from=m.carried_from,
+                whole_requirement=m.whole_requirement,
+                checks=measure_checks(m),
             )
             for m in measures
         ],
@@ -204,3 +207,13 @@ def _run(r: Run) -> RunSnap:
         ],
         warnings=json.loads(r.warnings),
     )
+
+
+def measure_checks(m: Measure) -> list[MeasureCheckSnap]:
+    """The measure's scope by check: the subjects it names, none for every row of the check."""
+    subjects: dict[str, list[str]] = {}
+    for c in m.checks:
+        named = subjects.setdefault(c.check_id, [])
+        if c.subject is not None:
+            named.append(c.subject)
+    return [MeasureCheckSnap(check_id=k, subjects=sorted(v)) for k, v in sorted(subjects.items())]

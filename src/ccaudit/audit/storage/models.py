@@ -286,9 +286,15 @@ class Measure(Base):
     recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     carried_from: Mapped[int | None] = mapped_column(ForeignKey("measures.id"))
+    # True: covers its requirements whole; False: only the checks (and subjects) in `checks`.
+    # None: recorded before measures named what they cover (then it covered the whole requirement).
+    whole_requirement: Mapped[bool | None] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer, default=1)
     requirements: Mapped[list[MeasureRequirement]] = relationship(
         order_by="MeasureRequirement.requirement_id", lazy="selectin", cascade="all, delete-orphan"
+    )
+    checks: Mapped[list[MeasureCheck]] = relationship(
+        order_by="MeasureCheck.id", lazy="selectin", cascade="all, delete-orphan"
     )
     __mapper_args__ = _versioned(version)
 
@@ -296,11 +302,25 @@ class Measure(Base):
     def requirement_ids(self) -> list[str]:
         return [r.requirement_id for r in self.requirements]
 
+    @property
+    def covers_whole_requirement(self) -> bool:
+        return self.whole_requirement is not False
+
 
 class MeasureRequirement(Base):
     __tablename__ = "measure_requirements"
     measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), primary_key=True)
     requirement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class MeasureCheck(Base):
+    """A check a measure covers: for one subject (a device, person, service), or every row if none."""
+
+    __tablename__ = "measure_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    check_id: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(Text)
 
 
 class RemediationItem(Base):

@@ -28,8 +28,6 @@ from ccaudit.audit.storage.models import (
     Assessment,
     Attestation,
     Audit,
-    Measure,
-    MeasureRequirement,
     RemediationItem,
     User,
 )
@@ -222,57 +220,6 @@ class Assessments:
             att.recorded_by, att.recorded_at = user.id, self.clock()
             self.recorder.log_audit(s, user.id, "attestation.reconfirm", att, before, audit)
             self.results.refresh(s, audit, user.id, {att.requirement_id})
-
-    def add_measure(
-        self,
-        actor: str | None,
-        audit_id: int,
-        ref: str,
-        description: str,
-        requirement_ids: list[str],
-        approver: str,
-        approved_on: dt.date,
-        review_by: dt.date,
-    ) -> int:
-        with self.db.transaction() as s:
-            user, audit = open_for_work(s, actor, audit_id, "record compensating measures")
-            reqs = sorted(set(requirement_ids))
-            if not reqs:
-                raise AuditError("a compensating measure names at least one requirement")
-            for req in reqs:
-                assessment_of(s, audit, req)
-            if not description.strip() or not approver.strip():
-                raise AuditError("a compensating measure needs a description and an approver")
-            if review_by < approved_on:
-                raise AuditError(f"review date {review_by} is before the approval date {approved_on}")
-            if s.scalar(select(Measure.id).where(Measure.audit_id == audit.id, Measure.ref == ref)):
-                raise AuditError(f"measure {ref} is already recorded in audit {audit.id}")
-            measure = Measure(
-                audit_id=audit.id, ref=ref, description=description.strip(), approver=approver.strip(),
-                approved_on=approved_on, review_by=review_by, recorded_by=user.id, recorded_at=self.clock(),
-                requirements=[MeasureRequirement(requirement_id=r) for r in reqs],
-            )  # fmt: skip
-            s.add(measure)
-            self.recorder.log_audit(s, user.id, "measure.add", measure, None, audit)
-            self.results.refresh(s, audit, user.id, set(reqs))
-            return measure.id
-
-    def update_measure(
-        self, actor: str | None, measure_id: int, review_by: dt.date, expected_version: int | None = None
-    ) -> None:
-        """Move a measure's review (expiry) date, e.g. after management re-approved it."""
-        with self.db.transaction() as s:
-            measure = s.get(Measure, measure_id)
-            if measure is None:
-                raise NotFoundError(f"unknown measure {measure_id}")
-            user, audit = open_for_work(s, actor, measure.audit_id, "change compensating measures")
-            expect_version(measure, expected_version, f"measure {measure.ref}")
-            if review_by < measure.approved_on:
-                raise AuditError(f"review date {review_by} is before the approval date {measure.approved_on}")
-            before = state(s, measure)
-            measure.review_by = review_by
-            self.recorder.log_audit(s, user.id, "measure.review_date", measure, before, audit)
-            self.results.refresh(s, audit, user.id, set(measure.requirement_ids))
 
     def update_remediation(
         self,

@@ -20,6 +20,7 @@ from ccaudit.audit.storage.models import (
     Audit,
     Base,
     Measure,
+    MeasureCheck,
     MeasureRequirement,
     RemediationItem,
 )
@@ -68,6 +69,8 @@ def carry_over(s: Session, source: Audit, target: Audit, actor: str, now: dt.dat
             audit_id=target.id, ref=m.ref, description=m.description, approver=m.approver,
             approved_on=m.approved_on, review_by=m.review_by, recorded_by=actor, recorded_at=now,
             carried_from=m.id, requirements=[MeasureRequirement(requirement_id=r) for r in reqs],
+            whole_requirement=m.whole_requirement,  # what it covers carries with it
+            checks=[MeasureCheck(check_id=c.check_id, subject=c.subject) for c in m.checks],
         )  # fmt: skip
         s.add(copy)
         log(s, actor, "measure.carry_over", copy, None, target)

@@ -4,9 +4,10 @@ anything that can change them (a run attached, an attestation, a measure, an ass
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.integrity.digest import canonical
@@ -26,6 +27,7 @@ from ccaudit.audit.storage.models import (
     Audit,
     Measure,
     MeasureRequirement,
+    OffendingRow,
     RemediationItem,
     RunCheck,
     RunFinding,
@@ -105,7 +107,7 @@ class Results:
             )
         ]
         measures = [
-            MeasureFacts(m.ref, m.approver, m.approved_on, m.review_by)
+            MeasureFacts(m.ref, m.approver, m.approved_on, m.review_by, m.covers_whole_requirement, _scope(m))
             for m in s.scalars(
                 select(Measure)
                 .join(MeasureRequirement)
@@ -113,6 +115,8 @@ class Results:
                 .order_by(Measure.ref)
             )
         ]
+        if a.run_id is not None:
+            checks = [_with_named_subjects(s, a.run_id, c, measures) for c in checks]
         return derive(
             obligation=a.obligation,
             mode=Mode(a.attestation_mode),
@@ -153,3 +157,31 @@ class Results:
         )
         s.add(item)
         self.recorder.log_audit(s, actor, "remediation.open", item, None, audit)
+
+
+def _scope(m: Measure) -> dict[str, frozenset[str]]:
+    scope: dict[str, set[str]] = {}
+    for c in m.checks:
+        named = scope.setdefault(c.check_id, set())
+        if c.subject is not None:
+            named.add(c.subject)
+    return {k: frozenset(v) for k, v in scope.items()}
+
+
+def _with_named_subjects(s: Session, run_id: int, c: CheckFacts, measures: list[MeasureFacts]) -> CheckFacts:
+    """The check's open offending rows (not compensated by the firm's register) per subject that a
+    measure names for it: counted in the database, so a long offending list is never loaded."""
+    named = sorted({x for m in measures if not m.whole_requirement for x in m.scope.get(c.check_id, ())})
+    if not named or c.offending == c.compensated:
+        return c
+    rows = s.execute(
+        select(OffendingRow.subject, func.count())
+        .where(
+            OffendingRow.run_id == run_id,
+            OffendingRow.check_id == c.check_id,
+            OffendingRow.compensated_by.is_(None),
+            OffendingRow.subject.in_(named),
+        )
+        .group_by(OffendingRow.subject)
+    )
+    return replace(c, open_by_subject={subject: count for subject, count in rows.all() if subject is not None})

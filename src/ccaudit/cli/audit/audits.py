@@ -172,17 +172,27 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
         console.print(f"{done} by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
     for reason in r.reason_texts():
         console.print(f"  - {reason}")
+    mine = [m for m in snap.measures if requirement_id in m.requirement_ids]
     for c in r.checks:
+        covering = [f"{m.ref} (whole requirement)" for m in mine if not m.checks] + [
+            f"{m.ref} for {', '.join(scope.subjects) or 'every row'}"
+            for m in mine
+            if (scope := m.covers(c.check_id)) is not None
+        ]
         console.print(
             f"  check {c.check_id}: {c.outcome}, {c.offending_count} offending, "
             f"{c.compensated_count} compensated (rows: ccaudit audit rows {snap.audit_id} {c.check_id})"
+            + (f"; audit measures: {'; '.join(covering)}" if covering and c.offending_count else "")
         )
     for a in snap.attestations:
         if a.requirement_id == requirement_id:
             console.print(f"  attestation #{a.attestation_id}: {a.result.value} by {a.attested_by} on {a.attested_on}")
     for m in snap.measures:
         if requirement_id in m.requirement_ids:
-            console.print(f"  measure {m.ref}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}")
+            covers = "; ".join(c.says() for c in m.checks) if m.checks else "the whole requirement"
+            console.print(
+                f"  measure {m.ref} covers {covers}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}"
+            )
     for i in snap.remediation:
         if i.requirement_id == requirement_id:
             console.print(f"  remediation #{i.item_id}: {i.status.value}, {i.owner or 'no owner'}, due {i.due_date}")
@@ -358,14 +368,27 @@ def audit_measure(
     approver: Annotated[str, typer.Option()],
     approved_on: Annotated[str, typer.Option(help=f"date approved: {DATE}")],
     review_by: Annotated[str, typer.Option(help=f"review / expiry date: {DATE}")],
+    check: Annotated[
+        list[str] | None, typer.Option("--check", help="a check it covers (repeat for several)")
+    ] = None,
+    subject: Annotated[
+        list[str] | None,
+        typer.Option("--subject", help="only these subjects' rows of the checks (device, person, service; repeat)"),
+    ] = None,
+    whole_requirement: Annotated[
+        bool, typer.Option("--whole-requirement", help="it covers every check of its requirements (say so explicitly)")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
-    """Record a compensating measure; it compensates until its review date."""
+    """Record a compensating measure for the checks (and subjects) it names, or the whole requirement."""
     with service(ctx) as (svc, actor):
         measure_id = svc.add_measure(
-            actor, audit_id, ref, description, requirement, approver, day(approved_on), day(review_by)
-        )
-    console.print(f"measure {ref} recorded (id {measure_id})")
+            actor, audit_id, ref, description, requirement, approver, day(approved_on), day(review_by),
+            checks=check or [], subjects=subject or [], whole_requirement=whole_requirement,
+        )  # fmt: skip
+        measure = next(m for m in svc.snapshot(audit_id, actor).measures if m.measure_id == measure_id)
+    covers = "the whole requirement" if whole_requirement else "; ".join(c.says() for c in measure.checks)
+    console.print(f"measure {ref} recorded (id {measure_id}), covering {covers}")
 
 
 @audit_app.command("measure-review")
@@ -401,7 +424,9 @@ def audit_remediation(
     with service(ctx) as (svc, actor):
         snap = svc.snapshot(audit_id, actor)
     if unassigned:
-        print("\n".join(str(i.item_id) for i in snap.remediation if i.owner is None))
+        # open items only: one closed by an override or accepted needs no owner any more
+        ids = [i.item_id for i in snap.remediation if i.owner is None and i.status.value in ("open", "in_progress")]
+        print("\n".join(map(str, ids)))
         return
     today = dt.date.today()
     lang = settings_of(ctx).lang
