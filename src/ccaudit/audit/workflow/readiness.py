@@ -69,8 +69,8 @@ def require_settled(s: Session, audit: Audit, step: str) -> None:
     raise WorkflowError(
         f"audit {audit.id} cannot be {step}: {len(left)} requirement(s) not settled: {listed}. "
         f"Confirm a derived result with `ccaudit audit assess {audit.id} REQUIREMENT` (or every one with "
-        f"`ccaudit audit assess {audit.id} --all-derived`), assess it with `--result R --justification \"…\"`, "
-        f"or defer it with `ccaudit audit defer {audit.id} REQUIREMENT --justification \"…\"`; "
+        f'`ccaudit audit assess {audit.id} --all-derived`), assess it with `--result R --justification "…"`, '
+        f'or defer it with `ccaudit audit defer {audit.id} REQUIREMENT --justification "…"`; '
         f"`ccaudit audit show {audit.id} --open` lists them"
     )
 
