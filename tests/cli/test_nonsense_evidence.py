@@ -54,6 +54,7 @@ def _header_only(demo: Path, dataset: str, folder: Path) -> Path:
     ("device_apps", ["12.3.1.3"]),
     ("remote_sessions", ["12.5.5"]),
     ("byod_register", ["12.3.2.2"]),
+    ("website_outbound_links", ["12.2.3.2"]),
 ])
 def test_a_register_with_only_a_header_makes_what_needs_it_needs_review(
     demo: Path, tmp_path: Path, dataset: str, requirements: list[str]

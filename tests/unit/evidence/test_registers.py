@@ -36,7 +36,7 @@ def test_the_registers_that_cannot_be_empty() -> None:
     assert declared["iot_inventory"] == "has_iot"
     assert declared["cloud_services"] == "uses_cloud"
     assert declared["byod_register"] == "allows_byod"
-    assert declared["social_accounts"] == "has_official_social_pages"
+    assert declared["social_accounts"] == declared["website_outbound_links"] == "has_official_social_pages"
     # logs of events that may not have happened stay optional
     for legitimately_empty in ("network_events", "device_resets", "social_moderation_incidents", "attestations",
                                "compensating_measures", "iot_known_defects", "gateway_advisories"):
