@@ -237,3 +237,12 @@ def test_a_workbook_that_expands_too_far_is_refused_naming_the_limit(
     assert run.code == 2
     assert "roles.xlsx" in run.text and limit in run.text
     assert not (tmp_path / "r").exists()
+
+
+def test_a_file_name_that_is_not_text_is_refused_and_shown_escaped(tmp_path: Path) -> None:
+    evidence = _evidence(tmp_path, [])
+    os.rename(evidence / "people.csv", os.path.join(os.fsencode(evidence), b"people\xff.csv"))
+    run = inspect(evidence, tmp_path / "r")
+    assert run.code == 2
+    assert "people\\udcff.csv: the file name is not valid UTF-8 text" in run.text
+    assert not (tmp_path / "r").exists()

@@ -49,7 +49,12 @@ def _kind(mode: int) -> str:
 
 def check_inside(path: Path, root: Path, *, directory: bool = False) -> None:
     """Refuse `path` unless it is a regular file (or, with `directory`, a folder) inside `root`."""
-    name = visible(path.relative_to(root).as_posix())
+    rel = path.relative_to(root).as_posix()
+    name = visible(rel)
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are no text: the name could not be written into any result
+        raise EvidenceError(f"{name}: the file name is not valid UTF-8 text; rename the file") from None
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
