@@ -78,7 +78,7 @@ def progress_bar() -> Iterator[object]:
 def findings_table(report: InspectionReport, lang: str) -> Table:
     zh = lang.startswith("zh")
     as_of = "查核基準日" if zh else "as of"
-    title = f"{report.firm or 'firm'} · {as_of} {report.as_of} · {report.catalog} v{report.catalog_version}"
+    title = f"{visible(report.firm or 'firm')} · {as_of} {report.as_of} · {report.catalog} v{report.catalog_version}"
     table = Table(title=title, show_lines=False)
     table.add_column("ID")
     table.add_column("條文" if zh else "requirement", max_width=56, overflow="ellipsis", no_wrap=True)
