@@ -26,8 +26,14 @@ def test_builtin_template_is_sound(template: DatasetTemplate) -> None:
     names = [f.name for f in template.fields]
     headers = [normalise_name(h) for f in template.fields for h in f.header_names()]
     assert len(set(headers)) == len(headers), "two fields share a header spelling"
+    # A key may end in an optional part (a link's place on a page) that tells apart records which
+    # would otherwise collide; its description must say when it is needed. The rest is required.
+    assert template.key[:1] == [] or template.field(template.key[0]).required
     for key in template.key:
-        assert template.field(key).required, f"key field {key} must be required"
+        spec = template.field(key)
+        assert spec.required or (spec.description and "needed when" in spec.description), (
+            f"key field {key} must be required, or say when it is needed"
+        )
     for spec in template.fields:
         assert spec.zh, spec.name
         if spec.type is FieldType.ENUM:
