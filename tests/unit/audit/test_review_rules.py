@@ -156,3 +156,15 @@ def test_an_override_to_compliant_closes_the_item_it_made_obsolete(team: Team, r
     other = next(i for i in svc.snapshot(audit_id).remediation if i.requirement_id == "12.5.6")
     assert other.status.value == "open"  # only the overridden requirement's items
     assert svc.verify().ok
+
+
+def test_the_approver_of_a_measure_may_not_sign_off(team: Team, result_dir: Path) -> None:
+    svc = team.service
+    audit_id = opened(team, result_dir)
+    svc.add_measure("alice", audit_id, "CM-7", "Gateway MFA", ["12.5.5"], " bob ", dt.date(2026, 1, 1),
+                    dt.date(2027, 12, 31), whole_requirement=True)  # fmt: skip
+    settle(svc, audit_id)
+    assign_items(svc, audit_id)
+    svc.submit("alice", audit_id)
+    with pytest.raises(WorkflowError, match="approved compensating measure CM-7"):
+        svc.signoff("bob", audit_id, load_private_key(team.bob_key_path))

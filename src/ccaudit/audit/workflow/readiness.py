@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import WorkflowError
 from ccaudit.audit.snapshot import AssessmentStatus
-from ccaudit.audit.storage.models import Assessment, Audit, TrailEntry
+from ccaudit.audit.storage.models import Assessment, Audit, Measure, TrailEntry, User
 from ccaudit.audit.workflow.refresh import final_result
 from ccaudit.findings.models import Status
 
@@ -75,11 +75,12 @@ def require_settled(s: Session, audit: Audit, step: str) -> None:
     )
 
 
-def work_of(s: Session, audit: Audit, user_id: str) -> list[str]:
-    """What the user did in the audit that a reviewer must be independent of, from its trail."""
+def work_of(s: Session, audit: Audit, user: User) -> list[str]:
+    """What the user did in the audit that a reviewer must be independent of: from its trail, and
+    the measures whose approver (a name as the firm wrote it) is the user's ID or name."""
     query = (
         select(TrailEntry.action, TrailEntry.entity_id, TrailEntry.after)
-        .where(TrailEntry.audit_id == audit.id, TrailEntry.actor == user_id)
+        .where(TrailEntry.audit_id == audit.id, TrailEntry.actor == user.id)
         .where(TrailEntry.action.in_(list(WORK_ACTIONS)))
         .order_by(TrailEntry.seq)
     )
@@ -89,6 +90,10 @@ def work_of(s: Session, audit: Audit, user_id: str) -> list[str]:
         line = f"{WORK_ACTIONS[action]} {what}"
         if line not in out:
             out.append(line)
+    names = {user.id.casefold(), user.name.strip().casefold()}
+    for m in s.scalars(select(Measure).where(Measure.audit_id == audit.id).order_by(Measure.ref)):
+        if m.approver.strip().casefold() in names:
+            out.append(f"approved compensating measure {m.ref}")
     return out
 
 
@@ -99,10 +104,10 @@ def _subject(action: str, entity_id: str | None, after: str | None) -> str:
     return str(state.get("requirement_id", entity_id))
 
 
-def require_independent(s: Session, audit: Audit, user_id: str) -> None:
-    done = work_of(s, audit, user_id)
+def require_independent(s: Session, audit: Audit, user: User) -> None:
+    done = work_of(s, audit, user)
     if done:
         raise WorkflowError(
-            f"{user_id} may not sign off audit {audit.id}: they took part in the work under review "
+            f"{user.id} may not sign off audit {audit.id}: they took part in the work under review "
             f"({'; '.join(done)}). A reviewer who did none of it signs off"
         )

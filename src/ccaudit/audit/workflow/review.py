@@ -96,7 +96,7 @@ class Review:
                 raise WorkflowError(
                     f"{user.id} prepared audit {audit.id} and may not sign it off: a different reviewer must"
                 )
-            require_independent(s, audit, user.id)
+            require_independent(s, audit, user)
             require_settled(s, audit, "signed off")
             registered = registered_key(s, user.id)
             if registered is None:
