@@ -54,9 +54,12 @@ def test_history_tells_one_requirements_story(team: Team, result_dir: Path, tmp_
 
 def test_zh_tw_tables_by_option_or_setting(team: Team, result_dir: Path, tmp_path: Path, db_url: str) -> None:
     audit_id = _audit(team, result_dir)
+    team.service.defer("alice", audit_id, "12.2.2", "policy memo requested")
     cli = Cli(tmp_path, db_url)
     out = cli("vic", "audit", "show", str(audit_id), "--lang", "zh-TW")
+    assert "延後評估: policy memo requested" in out
     assert "查核結果" in out and "不符合" in out and "符合" in out and "non_compliant" not in out
+    assert "more)" not in out and "deferred" not in out
     assert "變更（原 -> 新）" in cli("vic", "audit", "trail", str(audit_id), "--lang", "zh-TW")
     cli.env = {**cli.env, "CCAUDIT_LANG": "zh-TW"}
     out = cli("vic", "audit", "remediation", str(audit_id))

@@ -134,9 +134,10 @@ def audit_show(
         mark = "*" if r.assessed_result else ""
         reasons = r.reason_texts(lang)
         why = r.justification if r.assessed_result else (reasons[0] if reasons else "")
-        extra = f" (+{len(reasons) - 1} more)" if not r.assessed_result and len(reasons) > 1 else ""
+        more = tx.more(len(reasons) - 1, lang)
+        extra = more if not r.assessed_result and len(reasons) > 1 else ""
         if r.status.value == "deferred":
-            why, extra = f"deferred: {r.justification}", ""
+            why, extra = f"{tx.work_status('deferred', lang)}: {r.justification}", ""
         table.add_row(
             r.requirement_id,
             Text(result, style=style or "") + mark,

@@ -114,6 +114,11 @@ def change(value: str, lang: str) -> str:
     return _label(CHANGE, value, lang)
 
 
+def more(count: int, lang: str) -> str:
+    """How many more reasons a one-line summary leaves out."""
+    return f"（另 {count} 項）" if is_zh(lang) else f" (+{count} more)"
+
+
 def local_time(value: str | None, zone: str) -> str:
     """A stored UTC time (2026-12-01T09:00:01Z) in the firm's zone with its offset: 2026-12-01 17:00:01 +08:00."""
     if not value:
