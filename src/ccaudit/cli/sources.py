@@ -1,0 +1,73 @@
+"""`ccaudit sources`: the raw exports ccaudit reads, and `sources parse` to turn them into evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccaudit.cli.console import console
+from ccaudit.settings import Settings
+from ccaudit.textsafe import visible
+
+sources_app = typer.Typer(help="Raw exports (VPN logs, status files) read as evidence.", no_args_is_help=False,
+                          invoke_without_command=True)
+
+
+@sources_app.callback()
+def sources_list(ctx: typer.Context) -> None:
+    """List every source ccaudit reads, with the export or log setting it expects."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ccaudit.rawsources.registry import SOURCES
+
+    # Plain lines rather than a table: the settings to look for are long and must stay searchable.
+    for source in SOURCES.values():
+        console.print(f"{source.id}: {source.vendor} {source.product}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"  expects: {source.expects}", markup=False, highlight=False, soft_wrap=True)
+    console.print("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@sources_app.command("parse")
+def parse_cmd(
+    source: Annotated[str, typer.Argument(help="a source from `ccaudit sources`, or auto to detect each file's")],
+    files: Annotated[list[Path], typer.Argument(help="the exported files (several: combined, duplicates removed)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for remote_access_events.csv, remote_sessions.csv, "
+                                                     "parse_report.json")],
+    tz: Annotated[str | None, typer.Option("--tz", help="zone of times a line gives without an offset "
+                                                         "(default: CCAUDIT_FIRM_TIMEZONE)")] = None,
+    identity_map: Annotated[Path | None, typer.Option("--identity-map", help="identity_map file: account, "
+                                                                              "e-mail or UPN -> person_id")] = None,
+) -> None:
+    """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json."""
+    from ccaudit.rawsources.parse import ParseRequest, parse
+
+    settings = Settings()
+    zone = tz or settings.firm_timezone
+    origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (the firm's zone; give --tz if the device logs in another)"
+    report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
+                                identity_map=identity_map, threads=settings.duckdb_threads))
+    for f in report["files"]:
+        console.print(
+            f"{visible(f['file'])} ({f['source']}): {f['lines_read']} lines, {f['recognised']} events, "
+            f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}",
+            markup=False, highlight=False)
+    s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
+    console.print(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "
+                  f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "
+                  f"not placed); {s['failed_logins']} failed logins; {report['duplicates']['count']} duplicate "
+                  "lines", markup=False, highlight=False)
+    if tzr["events_with_assumed_zone"]:
+        console.print(f"{tzr['events_with_assumed_zone']} events had no zone: read as {visible(tzr['assumed_zone'])} "
+                      f"({tzr['assumed_zone_from']})", markup=False, highlight=False)
+    if ids["accounts_unresolved"]:
+        console.print(f"{len(ids['accounts_unresolved'])} accounts not resolved to a person (listed in "
+                      "parse_report.json)", markup=False, highlight=False)
+    console.print(f"wrote {out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
+                  f"{out / 'parse_report.json'}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sources_app, name="sources")

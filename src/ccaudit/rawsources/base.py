@@ -1,0 +1,46 @@
+"""What a raw source is: its documented facts and the SQL that turns its lines into events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# The kinds of event a source may emit; every source maps its own actions onto these.
+EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed")
+
+# Columns a source's query returns for every line it was given (one row per line):
+#   line_no BIGINT, is_last BOOLEAN (passed through from lines),
+#   relevant BOOLEAN (a line of this source that describes a session or a login),
+#   problem VARCHAR (why a relevant line cannot be used: malformed; NULL when it can),
+#   not_source BOOLEAN (the line is not of this source at all: counts towards refusing the file),
+#   kind, ts_utc TIMESTAMP (an instant the line states: epoch or a time with an offset),
+#   ts_local TIMESTAMP + tz_offset_min INTEGER (a wall time and the offset the line states, if any),
+#   tz_text (the zone as written, for the report), account, source_ip, assigned_ip, session_key,
+#   channel, mfa_method, gateway_id, duration_s BIGINT, reason.
+SOURCE_COLUMNS = (
+    ("line_no", "BIGINT"), ("is_last", "BOOLEAN"), ("relevant", "BOOLEAN"), ("problem", "VARCHAR"),
+    ("not_source", "BOOLEAN"),
+    ("kind", "VARCHAR"), ("ts_utc", "TIMESTAMP"), ("ts_local", "TIMESTAMP"), ("tz_offset_min", "INTEGER"),
+    ("tz_text", "VARCHAR"), ("account", "VARCHAR"), ("source_ip", "VARCHAR"), ("assigned_ip", "VARCHAR"),
+    ("session_key", "VARCHAR"), ("channel", "VARCHAR"), ("mfa_method", "VARCHAR"), ("gateway_id", "VARCHAR"),
+    ("duration_s", "BIGINT"), ("reason", "VARCHAR"),
+)
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """One format of one vendor's export, documented for the firm that must produce it.
+
+    `detect` is a regular expression (RE2, as DuckDB runs it) that a line of this format matches;
+    `--source auto` picks the source whose pattern matches most of a file's first lines.
+    `query(lines)` returns SQL over a relation `lines(line_no, line, is_last)` with SOURCE_COLUMNS, one
+    row per line."""
+
+    id: str
+    vendor: str
+    product: str
+    expects: str  # the export or log setting that produces the file, in the firm's words
+    sample: str  # a few lines as the product writes them
+    detect: str
+    query: Callable[[str], str] = field(compare=False)
+    whole_file: bool = False  # a snapshot (status file): rows depend on header lines elsewhere in the file

@@ -1,0 +1,379 @@
+"""`ccaudit sources parse`: raw files -> remote_access_events.csv, remote_sessions.csv, parse_report.json.
+
+One DuckDB session does all of it. Each file is read once as lines and run through its source's query;
+only the lines that matter (events, malformed lines and lines of another format, the last line for the count) are kept.
+Times are settled once (an epoch or a stated offset wins; otherwise the zone given by --tz, else the
+firm's zone, and the report says which), accounts normalised and resolved through the identity map,
+exact duplicates (overlapping exports) dropped with their lines reported, and sessions paired from
+start and end events in SQL. Nothing is dropped without a line in the report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ccaudit.errors import EvidenceError
+from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.registry import SOURCES, get
+from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
+from ccaudit.textsafe import visible
+
+DETECT_LINES = 200  # first lines read to recognise a format
+MIN_MATCH = 0.3  # share of the first non-blank lines a named source must match
+MAX_LISTED = 200  # line numbers listed per problem in the report (the counts are always complete)
+EVENTS_FILE = "remote_access_events.csv"
+SESSIONS_FILE = "remote_sessions.csv"
+REPORT_FILE = "parse_report.json"
+
+
+@dataclass(frozen=True)
+class ParseRequest:
+    source: str  # a source id or 'auto'
+    files: tuple[Path, ...]
+    out: Path
+    zone: str  # for times a line gives without an offset
+    zone_origin: str  # where that zone came from, for the report
+    identity_map: Path | None = None
+    threads: int | None = None
+    memory_limit: str = "1GB"
+
+
+def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
+    """The source of a file, from its first lines; a named source that does not fit is refused."""
+    fits = ", ".join(f"count(*) FILTER (WHERE regexp_matches(line, {sql_str(s.detect)}))" for s in SOURCES.values())
+    rows = con.execute(
+        f"SELECT {fits},"
+        f" count(*) FILTER (WHERE trim(line) <> '') "
+        f"FROM (SELECT line FROM ({read_lines_sql(path)}) LIMIT {DETECT_LINES})").fetchone()
+    assert rows is not None
+    *hits, nonblank = rows
+    scores = {sid: (h / nonblank if nonblank else 0.0) for sid, h in zip(SOURCES, hits, strict=True)}
+    best = max(scores, key=lambda s: scores[s])
+    name = visible(str(path))
+    if nonblank == 0:
+        raise EvidenceError(f"{name}: the file has no lines to read")
+    if wanted == "auto":
+        if scores[best] < MIN_MATCH:
+            raise EvidenceError(f"{name}: not recognised as any source ({', '.join(SOURCES)}); name one with "
+                                "--source if it is one of them")
+        return SOURCES[best]
+    source = get(wanted)
+    if scores[wanted] < MIN_MATCH:
+        hint = f"; it looks like {best}" if scores[best] >= MIN_MATCH else ""
+        raise EvidenceError(f"{name}: does not look like a {wanted} export ({source.product}): "
+                            f"{round(scores[wanted] * 100)}% of its first lines fit{hint}")
+    return source
+
+
+def _check_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
+    try:
+        con.execute(f"SELECT timezone({sql_str(zone)}, TIMESTAMP '2000-01-01')").fetchone()
+    except duckdb.Error:
+        raise EvidenceError(f"unknown time zone {visible(zone)!r} (use a zone name such as Asia/Taipei)") from None
+
+
+def parse(request: ParseRequest) -> dict[str, Any]:
+    """Parse the files, write the three outputs into request.out and return the report."""
+    for path in request.files:
+        if not path.is_file():
+            raise EvidenceError(f"{visible(str(path))}: not a file")
+    tmp = Path(tempfile.mkdtemp(prefix="ccaudit-sources-"))
+    try:
+        con = connect(request.threads, request.memory_limit)
+        con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
+        con.execute("SET enable_progress_bar = false")
+        _check_zone(con, request.zone)
+        columns = ", ".join(f"{n} {t}" for n, t in SOURCE_COLUMNS)
+        con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
+        files = []
+        for no, path in enumerate(request.files):
+            source = detect(con, path, request.source)
+            files.append(_parse_file(con, no, path, source))
+        report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
+        _events(con, request, report)
+        identity = _resolve(con, request.identity_map)
+        report["identities"] = identity
+        report["sessions"] = _sessions(con)
+        request.out.mkdir(parents=True, exist_ok=True)
+        _write(con, request.out)
+        report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
+        (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
+                                               encoding="utf-8")
+        con.close()
+        return report
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EvidenceError(f"cannot read the files: {visible(first)}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource) -> dict[str, Any]:
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {read_lines_sql(path)}")
+    names = ", ".join(n for n, _ in SOURCE_COLUMNS)
+    con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q "
+                "WHERE relevant OR not_source OR is_last")
+    row = con.execute(
+        "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
+        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source) "
+        f"FROM parsed WHERE file_no = {no}").fetchone()
+    assert row is not None
+    total, recognised, malformed, alien = (int(v) for v in row)
+    name = visible(str(path))
+    if total and (malformed + alien) * 2 > total:
+        raise EvidenceError(
+            f"{name}: {malformed + alien} of {total} lines are not readable {source.id} lines "
+            f"({source.product}); the file is refused. First ones: "
+            f"{_lines(con, no, 'not_source OR problem IS NOT NULL')}")
+    problems = con.execute(
+        f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
+        f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    return {
+        "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
+        "not_relevant": total - recognised - malformed - alien,
+        "malformed": malformed,
+        "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
+        "not_this_source": alien,
+        "not_this_source_lines": _line_list(con, no, "not_source"),
+    }
+
+
+def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]:
+    row = con.execute(f"SELECT list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
+                      f"WHERE file_no = {no} AND ({where})").fetchone()
+    return list(row[0] or []) if row else []
+
+
+def _lines(con: duckdb.DuckDBPyConnection, no: int, where: str) -> str:
+    return "lines " + ", ".join(str(n) for n in _line_list(con, no, where)[:10])
+
+
+# Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'.
+_ACCOUNT_SQL = """
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS lower(nfc_normalize(trim(CASE
+    WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
+    WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
+    ELSE a END)));
+CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
+    WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
+    WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
+"""
+
+
+def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any]) -> None:
+    """The events table: times settled, accounts split, duplicates removed (and reported)."""
+    con.execute(_ACCOUNT_SQL)
+    zone = sql_str(request.zone)
+    con.execute(f"""
+        CREATE TEMP TABLE all_events AS
+        SELECT p.file_no, p.line_no, p.source, p.kind,
+               COALESCE(p.ts_utc, p.ts_local - to_minutes(p.tz_offset_min),
+                        CAST(timezone({zone}, p.ts_local) AS TIMESTAMP)) AS time_utc,
+               p.ts_utc IS NULL AND p.tz_offset_min IS NULL AS zone_assumed,
+               p.tz_text, p.account, acct_user(p.account) AS account_normalised,
+               acct_domain(p.account) AS account_domain,
+               ip_only(p.source_ip) AS source_ip, ip_only(p.assigned_ip) AS assigned_ip,
+               p.session_key, p.channel, p.mfa_method, p.gateway_id, p.duration_s, p.reason
+        FROM parsed p WHERE p.relevant AND p.problem IS NULL""")
+    con.execute("""
+        CREATE TEMP TABLE ranked AS
+        SELECT *, row_number() OVER (
+            PARTITION BY source, kind, time_utc, account, session_key, source_ip, assigned_ip, gateway_id,
+                         duration_s, reason ORDER BY file_no, line_no) AS copy_no
+        FROM all_events""")
+    dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
+    files = [f["file"] for f in report["files"]]
+    dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
+                           f"LIMIT {MAX_LISTED}").fetchall()
+    con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1")
+    con.execute("DROP TABLE ranked")
+    con.execute("DROP TABLE all_events")
+    assumed = con.execute("SELECT count(*) FROM events WHERE zone_assumed").fetchone()
+    stated = con.execute("SELECT list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL) FROM events").fetchone()
+    report["duplicates"] = {
+        "count": int(dup[0]) if dup else 0,
+        "note": "exact copies of an event already read (overlapping exports); each counted once",
+        "lines": [f"{files[f]}:{n}" for f, n in dup_rows],
+    }
+    report["time_zone"] = {
+        "events_with_assumed_zone": int(assumed[0]) if assumed else 0,
+        "assumed_zone": request.zone,
+        "assumed_zone_from": request.zone_origin,
+        "zones_stated_in_lines": sorted(stated[0] or []) if stated else [],
+    }
+    con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[str, Any]:
+    """person_id for each account from the identity map: the account as logged (UPN, e-mail, DOMAIN\\user)
+    first, else its user part when that names exactly one person. Anything else stays unresolved."""
+    con.execute("CREATE TEMP TABLE idmap (account VARCHAR, person_id VARCHAR)")
+    if identity_map is not None:
+        _load_identity_map(con, identity_map)
+    con.execute("""
+        CREATE TEMP TABLE ids AS
+        WITH accounts AS (SELECT DISTINCT account, account_normalised FROM events WHERE account IS NOT NULL),
+        full_match AS (SELECT lower(trim(account)) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
+                       FROM idmap GROUP BY 1),
+        user_match AS (SELECT acct_user(account) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
+                       FROM idmap GROUP BY 1)
+        SELECT a.account,
+               CASE WHEN f.n = 1 THEN f.pid WHEN f.n IS NULL AND u.n = 1 THEN u.pid END AS person_id,
+               CASE WHEN f.n > 1 OR (f.n IS NULL AND u.n > 1) THEN 'names several people in the identity map'
+                    WHEN f.n IS NULL AND u.n IS NULL THEN 'not in the identity map' END AS unresolved
+        FROM accounts a
+        LEFT JOIN full_match f ON f.k = lower(trim(a.account))
+        LEFT JOIN user_match u ON u.k = a.account_normalised""")
+    rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
+    resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
+    return {
+        "identity_map": str(identity_map) if identity_map else None,
+        "accounts_resolved": int(resolved[0]) if resolved else 0,
+        "accounts_unresolved": [{"account": a, "why": w} for a, w in rows],
+        "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
+                 "the normalised account itself, so a check that looks the person up names it"),
+    }
+
+
+_MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email"),
+                "person_id": ("person_id", "員工編號")}
+
+
+def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The identity_map dataset (CSV, UTF-8): account (name, e-mail or UPN) and person_id, English or zh-TW
+    headers as in its template."""
+    if not path.is_file():
+        raise EvidenceError(f"{visible(str(path))}: identity map not found")
+    rel = f"read_csv({sql_str(str(path))}, header=true, all_varchar=true)"
+    try:
+        headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
+    except duckdb.Error as exc:
+        raise EvidenceError(f"{visible(str(path))}: cannot read the identity map: {str(exc).splitlines()[0]}") from None
+    found: dict[str, str] = {}
+    for field, spellings in _MAP_HEADERS.items():
+        for header in headers:
+            if header.strip().lstrip("\ufeff").lower() in spellings:
+                found[field] = header
+                break
+        else:
+            raise EvidenceError(f"{visible(str(path))}: the identity map needs a column {field} "
+                                f"({' or '.join(spellings)}); it has {', '.join(visible(h) for h in headers)}")
+    a, p = (f'"{found[f]}"' for f in ("account", "person_id"))
+    con.execute(f"INSERT INTO idmap SELECT trim({a}), trim({p}) FROM {rel} "
+                f"WHERE nullif(trim({a}), '') IS NOT NULL AND nullif(trim({p}), '') IS NOT NULL")
+
+
+def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Pair start and end events per session key: each start opens a segment, and the segment's first end
+    closes it. Events before a key's first start belong to a session cut by log rotation: its start is
+    the end's time minus the duration the gateway logged, when it logged one."""
+    con.execute("""
+        CREATE TEMP TABLE seg AS
+        SELECT *, sum(CASE WHEN kind = 'session_start' THEN 1 ELSE 0 END) OVER (
+                  PARTITION BY source, session_key ORDER BY time_utc,
+                  CASE kind WHEN 'session_start' THEN 0 WHEN 'session_stats' THEN 1 ELSE 2 END, file_no, line_no
+                  ROWS UNBOUNDED PRECEDING) AS seg
+        FROM events WHERE session_key IS NOT NULL AND kind IN ('session_start', 'session_end', 'session_stats')""")
+    con.execute("""
+        CREATE TEMP TABLE sessions AS
+        WITH g AS (
+            SELECT source, session_key, seg,
+                   arg_min(time_utc, time_utc) FILTER (WHERE kind = 'session_start') AS start_utc,
+                   arg_min(file_no * 0 + line_no, time_utc) FILTER (WHERE kind = 'session_start') AS start_line,
+                   arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_start') AS start_file,
+                   min(time_utc) FILTER (WHERE kind = 'session_end') AS end_utc,
+                   arg_min(line_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_line,
+                   arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_file,
+                   count(*) FILTER (WHERE kind = 'session_end') AS ends,
+                   min(time_utc - to_seconds(duration_s)) FILTER (WHERE duration_s IS NOT NULL) AS start_by_duration,
+                   arg_min(line_no, time_utc) AS first_line, arg_min(file_no, time_utc) AS first_file,
+                   arg_min(account, time_utc) FILTER (WHERE account IS NOT NULL) AS account,
+                   arg_min(account_normalised, time_utc) FILTER (WHERE account IS NOT NULL) AS account_normalised,
+                   arg_min(gateway_id, time_utc) FILTER (WHERE gateway_id IS NOT NULL) AS gateway_id,
+                   arg_min(channel, time_utc) FILTER (WHERE channel IS NOT NULL) AS channel,
+                   arg_min(mfa_method, time_utc) FILTER (WHERE mfa_method IS NOT NULL) AS mfa_method,
+                   arg_min(source_ip, time_utc) FILTER (WHERE source_ip IS NOT NULL) AS source_ip,
+                   arg_min(assigned_ip, time_utc) FILTER (WHERE assigned_ip IS NOT NULL) AS assigned_ip
+            FROM seg GROUP BY source, session_key, seg
+        )
+        SELECT g.*,
+               COALESCE(start_utc, start_by_duration) AS s_utc,
+               CASE WHEN seg = 0 AND start_by_duration IS NOT NULL
+                        THEN 'start derived from the logged duration: the start line is not in the files '
+                             || '(log rotation)'
+                    WHEN seg = 0 THEN 'no start line and no duration: the session cannot be placed'
+                    WHEN ends = 0 THEN 'no end line in the files (still connected when the log ends, or cut '
+                             || 'by log rotation)'
+                    WHEN ends > 1 THEN 'several end lines for one start; the first is used' END AS note,
+               COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
+        FROM g""")
+    counts = con.execute("""
+        SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
+               count(*) FILTER (WHERE s_utc IS NOT NULL AND end_utc IS NOT NULL AND seg > 0),
+               count(*) FILTER (WHERE seg > 0 AND ends = 0),
+               count(*) FILTER (WHERE seg = 0 AND start_by_duration IS NOT NULL),
+               count(*) FILTER (WHERE ends > 1),
+               count(*) FILTER (WHERE s_utc IS NULL)
+        FROM sessions""").fetchone()
+    assert counts is not None
+    unplaced = con.execute(f"""
+        SELECT f.name || ':' || CAST(s.first_line AS VARCHAR) FROM sessions s JOIN file_names f
+        ON f.file_no = s.first_file WHERE s.s_utc IS NULL ORDER BY f.name, s.first_line
+        LIMIT {MAX_LISTED}""").fetchall()
+    failures = con.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()
+    return {
+        "sessions": counts[0], "paired_start_and_end": counts[1], "without_end": counts[2],
+        "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
+        "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
+        "failed_logins": int(failures[0]) if failures else 0,
+        "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
+                "a session stay in remote_access_events.csv",
+    }
+
+
+_TAIPEI = "'Asia/Taipei'"
+
+
+def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    """Both CSVs, written by DuckDB (UTF-8, header). Times: Taipei wall time with its offset, and UTC."""
+    def taipei(col: str) -> str:
+        return (f"CASE WHEN {col} IS NOT NULL THEN strftime(timezone({_TAIPEI}, CAST({col} AS TIMESTAMPTZ)), "
+                f"'%Y-%m-%dT%H:%M:%S') || '+08:00' END")
+
+    def utc(col: str) -> str:
+        return f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
+
+    events = out / EVENTS_FILE
+    con.execute(f"""
+        COPY (
+            SELECT e.kind, {taipei('e.time_utc')} AS event_time, {utc("e.time_utc")} AS utc_time,
+                   e.account, e.account_normalised, e.account_domain, i.person_id,
+                   e.source_ip, e.assigned_ip, e.session_key, e.channel, e.mfa_method, e.gateway_id,
+                   e.duration_s, e.reason, e.source, f.name AS source_file, e.line_no AS source_line,
+                   CASE WHEN e.zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
+            FROM events e JOIN file_names f USING (file_no) LEFT JOIN ids i ON i.account = e.account
+            ORDER BY e.time_utc, f.name, e.line_no
+        ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
+    # The session ID is stable across overlapping exports: the gateway's key and the start instant.
+    con.execute(f"""
+        COPY (
+            WITH s AS (
+                SELECT s.*, s.session_key || '@' || strftime(s.s_utc, '%Y-%m-%dT%H:%M:%SZ') AS base_id,
+                       row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line) AS n
+                FROM sessions s WHERE s.s_utc IS NOT NULL
+            )
+            SELECT CASE WHEN n = 1 THEN base_id ELSE base_id || '#' || CAST(n AS VARCHAR) END AS session_id,
+                   COALESCE(i.person_id, s.account_normalised) AS person_id, s.gateway_id,
+                   {taipei('s.s_utc')} AS start_time, {taipei('s.end_utc')} AS end_time,
+                   COALESCE(s.channel, 'other') AS channel, s.mfa_method, s.source_ip,
+                   s.account, s.assigned_ip, s.source, f.name AS source_file, s.prov_line AS source_line, s.note
+            FROM s JOIN file_names f ON f.file_no = s.prov_file LEFT JOIN ids i ON i.account = s.account
+            ORDER BY s.s_utc, session_id
+        ) TO {sql_str(str(out / SESSIONS_FILE))} (HEADER, DELIMITER ',')""")

@@ -1,0 +1,17 @@
+"""Every raw source ccaudit reads. A new source is one module with a `SOURCE` and one line here."""
+
+from __future__ import annotations
+
+from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import fortigate, openvpn_status
+from ccaudit.rawsources.base import RawSource
+
+SOURCES: dict[str, RawSource] = {s.id: s for s in (fortigate.SOURCE, openvpn_status.SOURCE)}
+
+
+def get(name: str) -> RawSource:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise EvidenceError(f"unknown source {name!r}: one of {', '.join(SOURCES)} or auto "
+                            "(`ccaudit sources` lists them)") from None
