@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.cli.inprocess import ccaudit
 
 # FortiGate lines after the FortiOS Log Message Reference (SSL-VPN 39424/39425/39426, IPsec 37138): behind a
