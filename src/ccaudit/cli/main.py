@@ -22,7 +22,6 @@ from ccaudit.cli.console import (
     print_warning,
     progress_bar,
 )
-from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_firms, with_engine
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
@@ -88,47 +87,20 @@ def templates(
 
 @app.command("inspect")
 def inspect_cmd(
+    evidence_dir: Annotated[Path, typer.Argument(help="folder of the firm's evidence files")],
     as_of: Annotated[str, typer.Option("--as-of", help="inspection date: 2026-11-30 or ROC 115/11/30")],
-    out: Annotated[Path, typer.Option("--out", help="result folder (with --firms: one folder per firm in it)")],
-    evidence_dir: Annotated[Path | None, typer.Argument(help="folder of the firm's evidence files")] = None,
-    firms: Annotated[Path | None, typer.Option(
-        "--firms", help="a folder holding one evidence folder per firm, instead of EVIDENCE_DIR")] = None,
+    out: Annotated[Path, typer.Option("--out", help="result folder")],
     lang: LangOpt = "en",
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if any finding has this status")] = None,
-    engine: EngineOpt = None,
-    engine_url: EngineUrlOpt = None,
-    keep_schema: KeepSchemaOpt = False,
-    results_parquet: Annotated[Path | None, typer.Option(
-        "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
-        "firm, requirement and check")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
-    from ccaudit.inspection.engine_choice import Engines
     from ccaudit.inspection.service import inspect
 
     gate = _status_option(fail_on)
-    if (evidence_dir is None) == (firms is None):
-        raise typer.BadParameter("give either EVIDENCE_DIR or --firms DIR")
-    settings = with_engine(Settings(), engine, engine_url, keep_schema)
-    day = _as_of(as_of)
-    with Engines(settings) as engines:
-        if firms is not None:
-            from ccaudit.inspection.many import inspect_firms
-
-            with progress_bar() as progress:
-                runs = inspect_firms(firms, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
-                                     results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
-            print_firms(runs, out)
-            if any(r.error for r in runs):
-                raise typer.Exit(2)
-            if gate is not None and any(r.result and r.result.report.counts.get(gate.value, 0) for r in runs):
-                raise typer.Exit(1)
-            return
-        assert evidence_dir is not None
-        with progress_bar() as progress:
-            result = inspect(evidence_dir, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
-                             results_parquet)
+    settings = Settings()
+    with progress_bar() as progress:
+        result = inspect(evidence_dir, _as_of(as_of), out, settings, catalog_id, progress=progress)  # type: ignore[arg-type]
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)
@@ -179,8 +151,6 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     for warning in report.warnings:
         print_warning(visible(warning))  # one line each: a file name cannot break it
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
-    if report.engine is not None and report.engine.name != "duckdb":
-        console.print(f"checks ran on {report.engine.name} {report.engine.version} ({report.engine.url or ''})")
 
 
 register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
