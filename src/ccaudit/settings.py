@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,25 @@ class Settings(BaseSettings):
     max_cell_chars: int = Field(32_767, gt=0, description="Longest workbook cell accepted (Excel's own limit).")
     duckdb_memory_limit: str = Field("2GB", description="DuckDB memory limit; larger work spills to disk.")
     duckdb_threads: int | None = Field(None, description="DuckDB worker threads (default: all cores).")
+    engine: Literal["duckdb", "postgres", "spark"] = Field(
+        "duckdb", description="Where the checks run: duckdb (embedded), postgres or spark."
+    )
+    engine_url: SecretStr | None = Field(
+        None,
+        description="postgres: postgresql://user:password@host/db; spark: a master URL (local[2], "
+        "spark://host:7077; default local[*]).",
+    )
+    engine_keep: bool = Field(
+        False, description="postgres: keep the run's schema (ccaudit_run_<run id>) instead of dropping it."
+    )
+    engine_conf: dict[str, str] = Field(
+        default_factory=dict, description="spark: extra session settings, as JSON (spark.driver.memory, ...)."
+    )
+    engine_scratch: Path | None = Field(
+        None,
+        description="spark: where evidence is staged as Parquet for the executors (on a cluster: a path "
+        "every node mounts); default a temporary folder.",
+    )
     content_paths: list[Path] = Field(
         default_factory=list, description="Extra check packs / catalogs loaded after the built-in content."
     )

@@ -29,10 +29,11 @@ import pyarrow.csv as pa_csv
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from ccaudit.checks.engines import DuckDBEngine, evidence_tables, params_sql, transpile
+from ccaudit.checks.engines import DuckDBEngine, evidence_tables, params_sql, redacted, transpile
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.readers import quote_ident, quote_literal
+from ccaudit.findings.models import EngineRef
 
 DIALECT = "postgres"
 BATCH_ROWS = 50_000
@@ -98,10 +99,13 @@ class PostgresEngine:
 
     dialect = DIALECT
 
-    def __init__(self, conn: psycopg.Connection[Any], schema: str, *, drop_schema_on_close: bool = True) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], schema: str, *, drop_schema_on_close: bool = True, url: str | None = None
+    ) -> None:
         self.conn = conn
         self.schema = schema
         self.drop_schema_on_close = drop_schema_on_close
+        self.url = redacted(url) if url else None
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(schema)))
@@ -116,7 +120,7 @@ class PostgresEngine:
         name = schema or f"ccaudit_{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}_{secrets.token_hex(4)}"
         conn = psycopg.connect(conninfo(url), autocommit=True, application_name="ccaudit")
         try:
-            return cls(conn, name, drop_schema_on_close=drop_schema_on_close)
+            return cls(conn, name, drop_schema_on_close=drop_schema_on_close, url=url)
         except Exception:
             conn.close()
             raise
@@ -176,6 +180,10 @@ class PostgresEngine:
 
     # -- CheckEngine -----------------------------------------------------------------------------
 
+    def info(self) -> EngineRef:
+        return EngineRef(name="postgres", version=str(self.conn.info.parameter_status("server_version") or ""),
+                         url=self.url, db_schema=self.schema)
+
     def set_params(self, params: InspectionParams) -> None:
         self.create_table(PARAMS_TABLE, params_sql(params, self.dialect))
 
@@ -208,9 +216,15 @@ class PostgresEngine:
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_parquet(relation, path)
 
+    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+        with self._exported(sql) as (duck, relation):
+            DuckDBEngine(duck).export_partitioned(relation, path, partition_by)
+
     @contextmanager
     def _exported(self, sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
-        """The query's rows, in order, as a DuckDB relation (streamed through a scratch CSV file)."""
+        """The query's rows, in order, as a DuckDB relation (streamed through a scratch CSV file). Dates
+        are read as ISO (DateStyle ISO): sniffed, a text column of values such as `12.4.5` made DuckDB
+        take the dates for `%y.%m.%d`."""
         text = transpile(sql, self.dialect)
         scratch = Path(tempfile.mkdtemp(prefix="ccaudit-pg-export-"))
         try:
@@ -229,7 +243,7 @@ class PostgresEngine:
                 spec = "{" + ", ".join(f"{quote_literal(c)}: {quote_literal(t)}" for c, t in types.items()) + "}"
                 relation = (
                     f"SELECT * FROM read_csv({quote_literal(str(body))}, header = true, delim = ',', quote = '\"', "
-                    f"escape = '\"', allow_quoted_nulls = false, columns = {spec})"
+                    f"escape = '\"', allow_quoted_nulls = false, dateformat = '%Y-%m-%d', columns = {spec})"
                 )
                 yield duck, relation
             finally:

@@ -30,6 +30,7 @@ from pyspark.sql.types import TimestampType
 from ccaudit.checks.engines import DuckDBEngine, evidence_tables, params_sql, transpile
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
 from ccaudit.evidence.readers import quote_ident, quote_literal
+from ccaudit.findings.models import EngineRef
 
 DIALECT = "spark"
 
@@ -48,22 +49,28 @@ SESSION_CONF: dict[str, str] = {
 def local_session(cores: int | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
     """A local SparkSession suited to one machine's inspections (no UI, loopback only, few shuffle
     partitions); `conf` adds or overrides settings (e.g. spark.driver.memory)."""
+    return session(f"local[{cores or '*'}]", conf)
+
+
+def session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> SparkSession:
+    """A SparkSession on `master`: `local[N]` (this machine, N cores) or a cluster (`spark://host:7077`,
+    `yarn`, `k8s://...`); `conf` adds or overrides settings."""
     settings = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.host": "127.0.0.1",
-        "spark.driver.bindAddress": "127.0.0.1",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="ccaudit-spark-warehouse-"),
         **SESSION_CONF,
         **(conf or {}),
     }
-    builder = SparkSession.builder.master(f"local[{cores or '*'}]").appName("ccaudit")
+    if master.startswith("local"):  # a cluster's executors must reach the driver: loopback only when local
+        settings = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1", **settings}
+    builder = SparkSession.builder.master(master).appName("ccaudit")
     for key, value in settings.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 class SparkEngine:
@@ -121,6 +128,9 @@ class SparkEngine:
 
     # -- CheckEngine -----------------------------------------------------------------------------
 
+    def info(self) -> EngineRef:
+        return EngineRef(name="spark", version=self.spark.version, url=self.spark.sparkContext.master)
+
     def set_params(self, params: InspectionParams) -> None:
         self.create_table(PARAMS_TABLE, params_sql(params, self.dialect))
 
@@ -150,6 +160,12 @@ class SparkEngine:
     def export_parquet(self, sql: str, path: Path) -> None:
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_parquet(relation, path)
+
+    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+        """Parquet under `path`, one folder per partition value (Hive style), written by the executors:
+        on a cluster `path` must be storage every node reaches. Appends: the caller clears old runs."""
+        frame = self.spark.sql(transpile(sql, self.dialect))
+        frame.write.mode("append").partitionBy(*partition_by).parquet(str(path))
 
     @contextmanager
     def _exported(self, sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:

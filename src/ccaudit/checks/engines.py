@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import sqlglot
@@ -15,6 +16,7 @@ from sqlglot import exp
 from ccaudit import csvsafe
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
 from ccaudit.evidence.readers import quote_ident, quote_literal
+from ccaudit.findings.models import EngineRef
 
 SOURCE_DIALECT = "duckdb"
 
@@ -71,8 +73,19 @@ def params_sql(params: InspectionParams, dialect: str) -> str:
     return transpile(f"SELECT {', '.join(cols)}", dialect)
 
 
+def redacted(url: str) -> str:
+    """A URL fit to record: its password replaced by `***` (a Spark master URL passes unchanged)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 class CheckEngine(Protocol):
     dialect: str
+
+    def info(self) -> EngineRef: ...
 
     def set_params(self, params: InspectionParams) -> None: ...
     def create_table(self, name: str, sql: str) -> None: ...
@@ -80,6 +93,7 @@ class CheckEngine(Protocol):
     def columns(self, table: str) -> list[str]: ...
     def export_csv(self, sql: str, path: Path) -> None: ...
     def export_parquet(self, sql: str, path: Path) -> None: ...
+    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None: ...
 
 
 class DuckDBEngine:
@@ -89,6 +103,9 @@ class DuckDBEngine:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+
+    def info(self) -> EngineRef:
+        return EngineRef(name="duckdb", version=duckdb.__version__)
 
     def set_params(self, params: InspectionParams) -> None:
         row = params.row()
@@ -123,3 +140,10 @@ class DuckDBEngine:
 
     def export_parquet(self, sql: str, path: Path) -> None:
         self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (FORMAT parquet)")
+
+    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+        """Parquet under `path`, one folder per partition value (`firm_id=9A00/requirement_id=12.1.1/`)."""
+        cols = ", ".join(quote_ident(c) for c in partition_by)
+        self.con.execute(
+            f"COPY ({sql}) TO {quote_literal(str(path))} (FORMAT parquet, PARTITION_BY ({cols}), OVERWRITE_OR_IGNORE)"
+        )

@@ -22,6 +22,7 @@ from ccaudit.cli.console import (
     print_warning,
     progress_bar,
 )
+from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_firms, with_engine
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
@@ -87,20 +88,47 @@ def templates(
 
 @app.command("inspect")
 def inspect_cmd(
-    evidence_dir: Annotated[Path, typer.Argument(help="folder of the firm's evidence files")],
     as_of: Annotated[str, typer.Option("--as-of", help="inspection date: 2026-11-30 or ROC 115/11/30")],
-    out: Annotated[Path, typer.Option("--out", help="result folder")],
+    out: Annotated[Path, typer.Option("--out", help="result folder (with --firms: one folder per firm in it)")],
+    evidence_dir: Annotated[Path | None, typer.Argument(help="folder of the firm's evidence files")] = None,
+    firms: Annotated[Path | None, typer.Option(
+        "--firms", help="a folder holding one evidence folder per firm, instead of EVIDENCE_DIR")] = None,
     lang: LangOpt = "en",
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if any finding has this status")] = None,
+    engine: EngineOpt = None,
+    engine_url: EngineUrlOpt = None,
+    keep_schema: KeepSchemaOpt = False,
+    results_parquet: Annotated[Path | None, typer.Option(
+        "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
+        "firm, requirement and check")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
+    from ccaudit.inspection.engine_choice import Engines
     from ccaudit.inspection.service import inspect
 
     gate = _status_option(fail_on)
-    settings = Settings()
-    with progress_bar() as progress:
-        result = inspect(evidence_dir, _as_of(as_of), out, settings, catalog_id, progress=progress)  # type: ignore[arg-type]
+    if (evidence_dir is None) == (firms is None):
+        raise typer.BadParameter("give either EVIDENCE_DIR or --firms DIR")
+    settings = with_engine(Settings(), engine, engine_url, keep_schema)
+    day = _as_of(as_of)
+    with Engines(settings) as engines:
+        if firms is not None:
+            from ccaudit.inspection.many import inspect_firms
+
+            with progress_bar() as progress:
+                runs = inspect_firms(firms, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
+                                     results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
+            print_firms(runs, out)
+            if any(r.error for r in runs):
+                raise typer.Exit(2)
+            if gate is not None and any(r.result and r.result.report.counts.get(gate.value, 0) for r in runs):
+                raise typer.Exit(1)
+            return
+        assert evidence_dir is not None
+        with progress_bar() as progress:
+            result = inspect(evidence_dir, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
+                             results_parquet)
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)
@@ -119,6 +147,12 @@ def demo(
     plant: Annotated[str, typer.Option(
         help="credible: a firm mostly in order, with a few findings of each kind; all: a gap in every check"
     )] = "credible",
+    firms: Annotated[int | None, typer.Option(
+        "--firms", help="N firms (seeds SEED, SEED+1, …; IDs 9A00, 9A01, …) in OUT/firms/, inspected with "
+        "inspect --firms into OUT/results/")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="parquet: every evidence file as Parquet (default: the firm's mix of CSV, Big5, "
+        "XLSX, JSON and Parquet)")] = None,
 ) -> None:
     """Generate a realistic firm with planted gaps, inspect it, and write the results."""
     from ccaudit.demo.generator import PLANT_MODES, generate
@@ -126,14 +160,40 @@ def demo(
 
     if plant not in PLANT_MODES:
         raise typer.BadParameter(f"--plant takes one of {', '.join(PLANT_MODES)}")
+    if fmt not in (None, "parquet"):
+        raise typer.BadParameter(f"--format takes parquet, not {fmt!r}")
     day = _as_of(as_of)
     scope = {"is_cloud_provider": True} if all_in_scope else None
+    if firms is not None:
+        _demo_firms(out, firms, scale, seed, day, scope, plant, fmt, lang)
+        return
     with console.status("generating the demo firm's evidence…"):
-        generate(out, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant)
+        generate(out, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt)
     console.print(f"evidence written to {out / 'evidence'}")
     with progress_bar() as progress:
         result = inspect(out / "evidence", day, out / "results", Settings(), progress=progress)  # type: ignore[arg-type]
     _print_result(result.report, out / "results", lang)
+
+
+def _demo_firms(
+    out: Path, n: int, scale: float, seed: int, day: dt.date, scope: dict[str, bool] | None, plant: str,
+    fmt: str | None, lang: str,
+) -> None:
+    from ccaudit.demo.generator import generate_firms
+    from ccaudit.inspection.many import inspect_firms
+
+    if not 1 <= n <= 2600:
+        raise typer.BadParameter("--firms takes 1 to 2600")
+    with progress_bar() as progress:
+        generate_firms(out, n, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt,
+                       progress=lambda firm, done, total: progress("generate", firm, done, total))  # type: ignore[operator]
+    console.print(f"evidence of {n} firms written to {out / 'firms'}")
+    with progress_bar() as progress:
+        runs = inspect_firms(out / "firms", day, out / "results", Settings(), progress=progress,  # type: ignore[arg-type]
+                             lang="zh-TW" if lang.lower().startswith("zh") else "en")
+    print_firms(runs, out / "results")
+    if any(r.error for r in runs):
+        raise typer.Exit(2)
 
 
 def _status_option(value: str | None) -> Status | None:
@@ -151,6 +211,8 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     for warning in report.warnings:
         print_warning(visible(warning))  # one line each: a file name cannot break it
     console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
+    if report.engine is not None and report.engine.name != "duckdb":
+        console.print(f"checks ran on {report.engine.name} {report.engine.version} ({report.engine.url or ''})")
 
 
 register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)

@@ -51,19 +51,25 @@ def generate(
     scope: dict[str, bool] | None = None,
     registry: TemplateRegistry | None = None,
     plant: str = "credible",
+    firm: tuple[str, str] = ("9A00", "範例證券股份有限公司"),
+    fmt: str | None = None,
+    evidence_dir: Path | None = None,
+    planted_file: Path | None = None,
 ) -> Planted:
     """Write DIR/evidence/* as a firm would hand them in, and DIR/planted.json (the answer key).
 
-    `plant`: "credible" (a firm mostly in order, with a few findings of every kind) or "all"."""
+    `plant`: "credible" (a firm mostly in order, with a few findings of every kind) or "all".
+    `firm`: its ID and name; `fmt`: one format for every file (parquet) instead of the firm's mix;
+    `evidence_dir`, `planted_file`: other places for the evidence and the answer key."""
     if plant not in PLANT_MODES:
         raise ValueError(f"plant must be one of {', '.join(PLANT_MODES)}, not {plant!r}")
     registry = registry or TemplateRegistry.load()
     rng = np.random.default_rng(seed)
     profile: dict[str, Any] = {
-        "firm_id": "9A00", "firm_name": "範例證券股份有限公司", **DEFAULT_SCOPE, **(scope or {}),
+        "firm_id": firm[0], "firm_name": firm[1], **DEFAULT_SCOPE, **(scope or {}),
         "review_interval_months": 12,
     }
-    writer = EvidenceWriter(out / "evidence", registry)
+    writer = EvidenceWriter(evidence_dir or out / "evidence", registry, fmt)
     ctx = FirmContext(
         rng=rng, as_of=as_of, scale=scale, writer=writer, profile=profile,
         people=make_people(rng, max(50, int(3000 * scale)), as_of), roles=[dict(r) for r in ROLES],
@@ -72,7 +78,9 @@ def generate(
     for area in AREAS:
         area(ctx)
     _write_shared(ctx)
-    (out / PLANTED_FILE).write_text(json.dumps(ctx.planted.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    planted_file = planted_file or out / PLANTED_FILE
+    planted_file.parent.mkdir(parents=True, exist_ok=True)
+    planted_file.write_text(json.dumps(ctx.planted.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return ctx.planted
 
 
@@ -100,3 +108,28 @@ def _write_shared(ctx: FirmContext) -> None:
         w.write("compensating_measures", _rows_to_columns(ctx.measures), Style(fmt="csv", encoding="utf-8-sig"))
     if ctx.attestations:
         w.write("attestations", _rows_to_columns(ctx.attestations), Style(fmt="csv", zh_headers=True, roc_dates=True))
+
+
+def firm_ids(n: int) -> list[tuple[str, str]]:
+    """N demo firms' IDs and names, broker-code style: 9A00 … 9A99, 9B00 …"""
+    if not 1 <= n <= 2600:
+        raise ValueError("the demo makes 1 to 2600 firms")
+    return [(f"9{chr(ord('A') + i // 100)}{i % 100:02d}", f"範例{i + 1}號證券股份有限公司") for i in range(n)]
+
+
+def generate_firms(
+    out: Path, n: int, *, scale: float = 1.0, seed: int = 2026, as_of: dt.date = dt.date(2026, 11, 30),
+    scope: dict[str, bool] | None = None, plant: str = "credible", fmt: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[str]:
+    """N firms, each with its own seed (seed + i) and ID: OUT/firms/<firm_id>/ (evidence, ready for
+    `ccaudit inspect --firms OUT/firms`) and OUT/planted/<firm_id>.json (answer keys)."""
+    registry = TemplateRegistry.load()
+    ids = firm_ids(n)
+    for i, (firm_id, name) in enumerate(ids):
+        if progress:
+            progress(firm_id, i, n)
+        generate(out, scale=scale, seed=seed + i, as_of=as_of, scope=scope, registry=registry, plant=plant,
+                 firm=(firm_id, name), fmt=fmt, evidence_dir=out / "firms" / firm_id,
+                 planted_file=out / "planted" / f"{firm_id}.json")
+    return [firm_id for firm_id, _ in ids]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,11 @@ _BOOLS = {"true": ("true", "false"), "yn": ("Y", "N"), "zh": ("是", "否"), "v"
 class EvidenceWriter:
     """Writes datasets into an evidence folder following the templates."""
 
-    def __init__(self, folder: Path, registry: TemplateRegistry) -> None:
+    def __init__(self, folder: Path, registry: TemplateRegistry, fmt: str | None = None) -> None:
+        """`fmt`: write every file in this format (e.g. parquet for large runs) instead of each style's."""
         self.folder = folder
         self.registry = registry
+        self.fmt = fmt
         folder.mkdir(parents=True, exist_ok=True)
         self.written: list[Path] = []
 
@@ -63,6 +65,8 @@ class EvidenceWriter:
         self, dataset: str, columns: Mapping[str, Column], style: Style = Style(), name: str | None = None
     ) -> Path:
         """Write one file of `dataset`; columns are keyed by template field name."""
+        if self.fmt is not None:
+            style = replace(style, fmt=self.fmt)
         template = self.registry[dataset]
         unknown = set(columns) - {f.name for f in template.fields}
         if unknown:

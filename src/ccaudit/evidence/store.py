@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ccaudit.findings.models import EngineRef
+
 
 class ManifestEntry(BaseModel):
     """One imported file: enough to find it again and to prove it is the same file."""
@@ -32,6 +34,7 @@ class Manifest(BaseModel):
     """What one import took in, and what it passed over."""
 
     run_id: str | None = None  # the inspection run that wrote it; findings.json names the same run
+    engine: EngineRef | None = None  # where the run's checks ran (findings.json records it too)
     files: list[ManifestEntry]
     ignored_files: list[str] = []
     ignored_reasons: dict[str, str] = {}  # every file of the folder not imported -> why

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 # 1.1: findings[].reason_codes (reasons as codes with parameters); `reasons` stays, in English
-FINDINGS_SCHEMA_VERSION = "1.1"
+# 1.2: engine (where the checks ran: name, version, URL without its password)
+FINDINGS_SCHEMA_VERSION = "1.2"
 
 
 class Status(StrEnum):
@@ -105,6 +106,15 @@ class Finding(BaseModel):
     attestation: AttestationRef | None = None
 
 
+class EngineRef(BaseModel):
+    """The engine the checks ran on, as findings.json and the evidence manifest record it."""
+
+    name: str  # duckdb | postgres | spark
+    version: str
+    url: str | None = None  # PostgreSQL URL or Spark master URL, never with its password
+    db_schema: str | None = None  # postgres: the run's schema
+
+
 class InspectionReport(BaseModel):
     """findings.json: the contract other tools and the annual audit read."""
 
@@ -118,6 +128,7 @@ class InspectionReport(BaseModel):
     catalog_effective_from: str
     generated_at: str
     ccaudit_version: str
+    engine: EngineRef | None = None  # absent in findings.json before 1.2 (DuckDB was the only engine)
     counts: dict[str, int]
     findings: list[Finding]
     evidence: list[EvidenceRef]

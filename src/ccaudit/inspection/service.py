@@ -11,7 +11,7 @@ from typing import Any
 import ccaudit
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog, Requirement
-from ccaudit.checks.engines import CheckEngine, DuckDBEngine
+from ccaudit.checks.engines import CheckEngine
 from ccaudit.checks.loader import CheckLibrary
 from ccaudit.checks.params import InspectionParams
 from ccaudit.checks.runner import CheckResult, run_checks
@@ -32,6 +32,7 @@ from ccaudit.findings.models import (
 from ccaudit.findings.sentence import jsonable, render
 from ccaudit.findings.writer import export_offending, write_report
 from ccaudit.inspection import result_folder
+from ccaudit.inspection.engine_choice import Engines, copy_back, result_name, write_partitioned
 from ccaudit.settings import Settings
 
 WORKSPACE = "workspace.duckdb"
@@ -84,7 +85,14 @@ def inspect(
     settings: Settings,
     catalog_id: str = DEFAULT_CATALOG,
     progress: Progress | None = None,
+    engines: Engines | None = None,
+    results_parquet: Path | None = None,
 ) -> InspectionResult:
+    """`engines`: the engine chosen for this command (default: settings.engine, for this run only);
+    `results_parquet`: also write the offending rows there, partitioned by firm and requirement."""
+    if engines is None:
+        with Engines(settings) as own:
+            return inspect(evidence_dir, as_of, out_dir, settings, catalog_id, progress, own, results_parquet)
     content = Content.load(settings)
     catalog = content.catalogs.in_force(catalog_id, as_of)
     with result_folder.replacing(out_dir, evidence_dir) as work:  # whole or not at all
@@ -94,10 +102,16 @@ def inspect(
             progress=(lambda label, done, total: progress("import", label, done, total)) if progress else None,
         )
         manifest.run_id = result_folder.new_run_id()
-        store.write_manifest(manifest)
         con = open_workspace(work / WORKSPACE, settings)
         try:
-            result = evaluate(DuckDBEngine(con), catalog, content, manifest, as_of, work, settings, progress)
+            with engines.open(con, manifest.run_id) as engine:
+                manifest.engine = engine.info()
+                store.write_manifest(manifest)
+                result = evaluate(engine, catalog, content, manifest, as_of, work, settings, progress)
+                copy_back(engine, con, result.results)
+                if results_parquet is not None:
+                    firm = result_name(result.report, evidence_dir.name)
+                    write_partitioned(engine, result.report, result.results, firm, results_parquet)
         finally:
             con.close()
     result.out_dir = out_dir
@@ -162,6 +176,7 @@ def evaluate(
         catalog_effective_from=catalog.effective_from.isoformat(),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         ccaudit_version=ccaudit.__version__,
+        engine=engine.info(),
         counts=counts,
         findings=findings,
         evidence=[_ref(e) for e in manifest.files],

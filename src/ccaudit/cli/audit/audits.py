@@ -15,6 +15,7 @@ from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, progress_bar, styled
+from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt
 from ccaudit.textsafe import visible_lines
 
 if TYPE_CHECKING:
@@ -205,8 +206,11 @@ def audit_run(
     audit_id: AuditArg,
     evidence_dir: Path,
     db: DbOpt = None,
+    engine: EngineOpt = None,
+    engine_url: EngineUrlOpt = None,
+    keep_schema: KeepSchemaOpt = False,
 ) -> None:
-    """Inspect an evidence folder on the audit's as-of date and attach the run."""
+    """Inspect an evidence folder on the audit's as-of date and attach the run (checks on --engine)."""
     with service(ctx) as (svc, actor), progress_bar() as progress:
         info = svc.run_inspection(actor, audit_id, evidence_dir, progress)  # type: ignore[arg-type]
     _print_run(info)

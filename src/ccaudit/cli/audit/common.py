@@ -40,8 +40,12 @@ def load_settings(db: str | None, lang: str | None = None) -> Settings:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings with this command's --db and --lang applied."""
-    return load_settings(ctx.params.get("db"), ctx.params.get("lang"))
+    """The settings with this command's --db and --lang (and `audit run`'s --engine options) applied."""
+    from ccaudit.cli.engines import with_engine
+
+    settings = load_settings(ctx.params.get("db"), ctx.params.get("lang"))
+    return with_engine(settings, ctx.params.get("engine"), ctx.params.get("engine_url"),
+                       bool(ctx.params.get("keep_schema")))
 
 
 @contextmanager

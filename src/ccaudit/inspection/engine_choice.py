@@ -1,0 +1,189 @@
+"""The engine a user chose (CCAUDIT_ENGINE / --engine): opened for each inspection run over the run's
+DuckDB workspace, into which every import still goes.
+
+- duckdb: the checks run on the workspace itself.
+- postgres: the workspace's evidence is loaded with COPY into a schema of its own
+  (`ccaudit_run_<run id>`), the checks run in the database, and the schema is dropped afterwards
+  unless CCAUDIT_ENGINE_KEEP / --keep-schema asks to keep it.
+- spark: the evidence is staged as Parquet and read by a session on the master URL (`local[N]` or a
+  cluster); one session serves every run of a command (a JVM starts once) and is stopped at the end.
+
+Whatever the engine, the offending-row tables are brought back into the workspace, so a result folder
+holds the same files whichever engine wrote it (and `audit run` records the same rows).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from ccaudit.checks.engines import CheckEngine, DuckDBEngine, redacted
+from ccaudit.errors import CcauditError
+from ccaudit.evidence.readers import quote_ident, quote_literal
+from ccaudit.findings.models import InspectionReport
+from ccaudit.settings import Settings
+from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from ccaudit.checks.runner import CheckResult
+
+ENGINES = ("duckdb", "postgres", "spark")
+PARTITIONS = ["firm_id", "requirement_id", "check_id"]
+# A firm ID becomes a folder name (OUT/<firm>/, firm_id=<firm>/): letters, digits, '.', '_' and '-' only.
+SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+class EngineError(CcauditError):
+    """The chosen engine cannot be reached or used."""
+
+
+class Engines:
+    """Opens the chosen engine for each run of one command; close() ends what it started."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.engine
+        self.url = settings.engine_url.get_secret_value() if settings.engine_url else None
+        self.keep = settings.engine_keep
+        self.conf = settings.engine_conf
+        self.scratch = settings.engine_scratch
+        self._spark: SparkSession | None = None
+
+    def close(self) -> None:
+        if self._spark is not None:
+            self._spark.stop()
+            self._spark = None
+
+    def __enter__(self) -> Engines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self) -> str:
+        """The engine as shown to the user: name and URL without its password."""
+        return f"{self.name} ({redacted(self.url)})" if self.url else self.name
+
+    @contextmanager
+    def open(self, con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[CheckEngine]:
+        """The engine with the workspace's evidence in it, for one run."""
+        if self.name == "duckdb":
+            yield DuckDBEngine(con)
+        elif self.name == "postgres":
+            with self._postgres(run_id) as engine:
+                engine.load_workspace(con)
+                yield engine
+        elif self.name == "spark":
+            with self._spark_engine(run_id) as engine:
+                engine.load_workspace(con)
+                yield engine
+        else:  # Settings admits only ENGINES
+            raise EngineError(f"unknown engine {self.name!r}: {', '.join(ENGINES)}")
+
+    @contextmanager
+    def _postgres(self, run_id: str) -> Iterator[Any]:
+        import psycopg
+
+        from ccaudit.checks.engine_postgres import PostgresEngine
+
+        if not self.url:
+            raise EngineError("--engine postgres needs --engine-url postgresql://user@host/db (or CCAUDIT_ENGINE_URL)")
+        try:
+            engine = PostgresEngine.connect(self.url, f"ccaudit_run_{run_id}", drop_schema_on_close=not self.keep)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EngineError(f"cannot use PostgreSQL at {redacted(self.url)}: {visible(first)}") from None
+        with engine:
+            yield engine
+
+    @contextmanager
+    def _spark_engine(self, run_id: str) -> Iterator[Any]:
+        if shutil.which("java") is None and not (self.url or "").startswith(("spark://", "yarn", "k8s://")):
+            raise EngineError("--engine spark needs Java on this machine (apt-get install default-jre-headless)")
+        try:
+            from ccaudit.checks.engine_spark import SparkEngine, session
+        except ImportError:
+            raise EngineError("--engine spark needs pyspark (pip install 'pyspark>=4')") from None
+        if self._spark is None:
+            self._spark = session(self.url or "local[*]", self.conf)
+        if self.scratch is not None:  # a folder the cluster's nodes share; this run's part removed after
+            scratch = self.scratch / f"ccaudit-{run_id}"
+            scratch.mkdir(parents=True, exist_ok=True)
+        else:
+            scratch = Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
+        try:
+            with SparkEngine(self._spark, scratch) as engine:
+                yield engine
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def copy_back(engine: CheckEngine, con: duckdb.DuckDBPyConnection, results: dict[str, CheckResult]) -> None:
+    """Each check's offending-row table from another engine into the DuckDB workspace (via Parquet)."""
+    if isinstance(engine, DuckDBEngine):
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-back-"))
+    try:
+        for result in results.values():
+            if result.table is None:
+                continue
+            path = scratch / f"{result.table}.parquet"
+            engine.export_parquet(f"SELECT * FROM {quote_ident(result.table)}", path)
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(result.table)}")
+            source = f"read_parquet({quote_literal(str(path))})"
+            con.execute(f"CREATE TABLE {quote_ident(result.table)} AS SELECT * FROM {source}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def result_name(report: InspectionReport, folder: str) -> str:
+    """The firm's name for its result folder and partition: firm_profile.firm_id, checked because it
+    is data (it must be a plain folder name), else the evidence folder's own name."""
+    firm = report.firm_id
+    if firm is None:
+        return folder
+    if not SAFE_ID.match(firm):
+        raise CcauditError(
+            f"firm_profile.firm_id {visible(firm)!r} cannot name a folder: letters, digits, '.', '_' and '-' only"
+        )
+    return firm
+
+
+def write_partitioned(
+    engine: CheckEngine, report: InspectionReport, results: dict[str, CheckResult], firm: str, root: Path
+) -> int:
+    """Every offending row under root/firm_id=<firm>/requirement_id=<req>/check_id=<check>/ as Parquet,
+    written by the engine (a row serves each requirement its check belongs to). The firm's earlier
+    partition is replaced. Returns the number of check-requirement pairs written."""
+    requirements: dict[str, list[str]] = {}
+    for finding in report.findings:
+        for check in finding.checks:
+            if check.offending_count:
+                requirements.setdefault(check.check_id, []).append(finding.requirement_id)
+    shutil.rmtree(root / f"firm_id={firm}", ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for check_id, reqs in sorted(requirements.items()):
+        table = results[check_id].table
+        if table is None:
+            continue
+        # A check's own column named like a partition keeps its value under row_<name>.
+        cols = ", ".join(
+            f"o.{quote_ident(c)} AS {quote_ident('row_' + c if c in PARTITIONS else c)}" for c in engine.columns(table)
+        )
+        values = ", ".join(f"({quote_literal(r)})" for r in reqs)
+        engine.export_partitioned(
+            f"SELECT {quote_literal(firm)} AS firm_id, r.requirement_id, {quote_literal(check_id)} AS check_id, "
+            f"{cols} FROM {quote_ident(table)} o CROSS JOIN (VALUES {values}) AS r(requirement_id)",
+            root, PARTITIONS,
+        )
+        written += len(reqs)
+    return written

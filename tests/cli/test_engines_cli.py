@@ -1,0 +1,173 @@
+"""Engines and many firms as a user reaches them: `ccaudit inspect --engine postgres|spark` finds what
+DuckDB finds on the demo firm (statuses, every offending row) and findings.json names the engine;
+`ccaudit demo --firms` and `ccaudit inspect --firms` inspect several firms, one of them refused.
+
+PostgreSQL needs CCAUDIT_TEST_PG_URL (`export CCAUDIT_TEST_PG_URL=$(scripts/start-postgres.sh)`);
+Spark needs Java and pyspark (one test: a JVM starts slowly)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.cli.inprocess import ccaudit, inspect
+
+from ccaudit.checks.engines import redacted
+from ccaudit.demo.generator import generate
+
+PG_URL = os.environ.get("CCAUDIT_TEST_PG_URL")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="CCAUDIT_TEST_PG_URL is not set (scripts/start-postgres.sh)")
+
+
+def statuses(result: Path) -> dict[str, str]:
+    report = json.loads((result / "findings.json").read_text(encoding="utf-8"))
+    return {f["requirement_id"]: f["status"] for f in report["findings"]}
+
+
+def engine_of(result: Path) -> dict[str, Any]:
+    report = json.loads((result / "findings.json").read_text(encoding="utf-8"))
+    manifest = json.loads((result / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    assert report["schema_version"] == "1.2"
+    assert manifest["engine"] == report["engine"], "the run manifest records the same engine"
+    return dict(report["engine"])
+
+
+def offending(result: Path) -> dict[str, list[bytes]]:
+    """Each offending CSV as its header and sorted lines (rows tied on the sort key may swap)."""
+    files = {}
+    for path in sorted((result / "offending").glob("*.csv")):
+        header, *lines = path.read_bytes().split(b"\n")
+        files[path.name] = [header, *sorted(lines)]
+    return files
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The credible demo firm (scale 0.02) and its DuckDB result in demo/duckdb."""
+    root = tmp_path_factory.mktemp("engines-cli")
+    generate(root, scale=0.02)
+    done = inspect(root / "evidence", root / "duckdb")
+    assert done.code == 0, done.text
+    assert engine_of(root / "duckdb")["name"] == "duckdb"
+    assert len(offending(root / "duckdb")) >= 5, "the demo plants gaps"
+    return root
+
+
+def test_a_recorded_url_never_holds_the_password() -> None:
+    assert redacted("postgresql+psycopg://ada:s3cret@db.example:5432/audit") == (
+        "postgresql+psycopg://ada:***@db.example:5432/audit"
+    )
+    assert redacted("spark://master.example:7077") == "spark://master.example:7077"
+    assert redacted("local[2]") == "local[2]"
+
+
+def test_an_engine_it_cannot_use_is_refused_with_exit_2(demo: Path, tmp_path: Path) -> None:
+    unknown = inspect(demo / "evidence", tmp_path / "r", "--engine", "oracle")
+    assert unknown.code == 2 and "--engine takes duckdb, postgres, spark" in unknown.text
+    no_url = inspect(demo / "evidence", tmp_path / "r", "--engine", "postgres")
+    assert no_url.code == 2 and "--engine-url" in no_url.text
+    unreachable = inspect(demo / "evidence", tmp_path / "r", "--engine", "postgres",
+                          "--engine-url", "postgresql://ada:s3cret@127.0.0.1:1/none")
+    assert unreachable.code == 2 and "cannot use PostgreSQL" in unreachable.text
+    assert "s3cret" not in unreachable.text and "Traceback" not in unreachable.text
+    assert not (tmp_path / "r").exists(), "a refused run writes no result folder"
+
+
+@needs_pg
+def test_inspect_on_postgres_finds_what_duckdb_finds(demo: Path, tmp_path: Path) -> None:
+    import psycopg
+
+    from ccaudit.checks.engine_postgres import conninfo
+
+    assert PG_URL
+    done = inspect(demo / "evidence", tmp_path / "pg", "--engine", "postgres", "--engine-url", PG_URL)
+    assert done.code == 0, done.text
+    assert statuses(tmp_path / "pg") == statuses(demo / "duckdb")
+    assert offending(tmp_path / "pg") == offending(demo / "duckdb")
+    engine = engine_of(tmp_path / "pg")
+    assert engine["name"] == "postgres" and engine["version"] and engine["url"] == redacted(PG_URL)
+    schema = engine["db_schema"]
+    assert schema.startswith("ccaudit_run_")
+    with psycopg.connect(conninfo(PG_URL)) as conn:  # dropped after the run...
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [schema]).fetchone() == (0,)
+    kept = inspect(demo / "evidence", tmp_path / "kept", "--engine", "postgres", "--engine-url", PG_URL,
+                   "--keep-schema")
+    assert kept.code == 0, kept.text
+    schema = engine_of(tmp_path / "kept")["db_schema"]
+    with psycopg.connect(conninfo(PG_URL), autocommit=True) as conn:  # ...unless asked to keep it
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", [schema]).fetchone()
+        assert tables is not None and tables[0] > 20
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.slow
+def test_inspect_on_spark_local_finds_what_duckdb_finds(demo: Path, tmp_path: Path) -> None:
+    """A real `ccaudit` process on `local[1]`, with the offending rows also written as Parquet
+    partitioned by firm, requirement and check."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (apt-get install default-jre-headless)")
+    pytest.importorskip("pyspark", reason="pip install pyspark")
+    env = {**os.environ, "COLUMNS": "200",
+           # small data: one shuffle partition and no code generation keep each query short
+           "CCAUDIT_ENGINE_CONF": '{"spark.sql.shuffle.partitions": "1", "spark.sql.codegen.wholeStage": "false"}'}
+    done = subprocess.run(
+        [sys.executable, "-m", "ccaudit", "inspect", demo / "evidence", "--as-of", "2026-11-30",
+         "--out", tmp_path / "spark", "--engine", "spark", "--engine-url", "local[1]",
+         "--results-parquet", tmp_path / "parquet"],
+        capture_output=True, text=True, env=env, timeout=1800, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert statuses(tmp_path / "spark") == statuses(demo / "duckdb")
+    assert offending(tmp_path / "spark") == offending(demo / "duckdb")
+    engine = engine_of(tmp_path / "spark")
+    assert engine["name"] == "spark" and engine["url"] == "local[1]" and engine["version"].startswith("4.")
+    report = json.loads((tmp_path / "spark" / "findings.json").read_text(encoding="utf-8"))
+    for finding in report["findings"]:
+        for check in finding["checks"]:
+            folder = (tmp_path / "parquet" / "firm_id=9A00" / f"requirement_id={finding['requirement_id']}"
+                      / f"check_id={check['check_id']}")
+            assert folder.is_dir() == bool(check["offending_count"]), folder
+            if check["offending_count"]:
+                import pyarrow.parquet as pq
+
+                assert pq.read_table(folder).num_rows == check["offending_count"], folder
+
+
+def test_many_firms_one_refused_the_others_inspected_and_compared(tmp_path: Path) -> None:
+    made = ccaudit("demo", "--out", tmp_path / "demo", "--firms", "3", "--scale", "0.02", "--format", "parquet")
+    assert made.code == 0, made.text
+    firms = tmp_path / "demo" / "firms"
+    assert sorted(p.name for p in firms.iterdir()) == ["9A00", "9A01", "9A02"]
+    assert all(p.suffix == ".parquet" for p in firms.rglob("*") if p.is_file())
+    # three firms with their own seeds: same kinds of findings, different rows
+    results = tmp_path / "demo" / "results"
+    assert statuses(results / "9A00") == statuses(results / "9A01") == statuses(results / "9A02")
+    assert offending(results / "9A00") != offending(results / "9A01")
+    assert (results / "comparison" / "compare.xlsx").is_file()
+
+    # an inspector's folder: one firm's profile broken, one folder named otherwise than its firm
+    folder = tmp_path / "inspector"
+    shutil.copytree(firms, folder)
+    (folder / "9A01" / "firm_profile.parquet").unlink()
+    (folder / "9A01" / "firm_profile.csv").write_text("firm_id,firm_name\n9A01,Broken\n", encoding="utf-8")
+    (folder / "9A02").rename(folder / "broker-three")
+    out = tmp_path / "out"
+    done = ccaudit("inspect", "--firms", folder, "--as-of", "2026-11-30", "--out", out)
+    assert done.code == 2, done.text
+    assert "9A01" in done.text and "firm_profile.csv" in done.text and "2 of 3 firms inspected" in done.text
+    assert sorted(p.name for p in out.iterdir()) == ["9A00", "9A02", "comparison", "firms.json"]
+    assert statuses(out / "9A00") == statuses(results / "9A00")
+    assert offending(out / "9A02") == offending(results / "9A02"), "named by firm_profile.firm_id"
+    assert {p.name for p in (out / "comparison").iterdir()} == {"compare.xlsx", "compare.html"}
+    html = (out / "comparison" / "compare.html").read_text(encoding="utf-8")
+    assert "9A00" in html and "9A02" in html and "9A01" not in html
+    summary = json.loads((out / "firms.json").read_text(encoding="utf-8"))
+    by_folder = {f["evidence_folder"]: f for f in summary["firms"]}
+    assert by_folder["9A01"]["result"] is None and "firm_profile.csv" in by_folder["9A01"]["error"]
+    assert by_folder["broker-three"]["result"] == "9A02" and by_folder["9A00"]["error"] is None
