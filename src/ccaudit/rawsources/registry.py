@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources import fortigate, openvpn_status
+from ccaudit.rawsources import fortigate, globalprotect, openvpn_status
 from ccaudit.rawsources.base import RawSource
 
-SOURCES: dict[str, RawSource] = {s.id: s for s in (fortigate.SOURCE, openvpn_status.SOURCE)}
+SOURCES: dict[str, RawSource] = {s.id: s for s in (fortigate.SOURCE, openvpn_status.SOURCE, globalprotect.SOURCE)}
 
 
 def get(name: str) -> RawSource:
