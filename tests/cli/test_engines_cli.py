@@ -171,3 +171,22 @@ def test_many_firms_one_refused_the_others_inspected_and_compared(tmp_path: Path
     by_folder = {f["evidence_folder"]: f for f in summary["firms"]}
     assert by_folder["9A01"]["result"] is None and "firm_profile.csv" in by_folder["9A01"]["error"]
     assert by_folder["broker-three"]["result"] == "9A02" and by_folder["9A00"]["error"] is None
+
+
+@needs_pg
+def test_audit_run_on_postgres_records_the_engine(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert PG_URL
+    monkeypatch.setenv("CCAUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CCAUDIT_USER", "ada")
+    for args in (("user", "add", "ada", "--name", "Ada"), ("firm", "add", "9A00", "範例證券股份有限公司"),
+                 ("user", "grant", "ada", "9A00", "auditor"),
+                 ("audit", "open", "9A00", "2026", "--as-of", "2026-11-30")):
+        done = ccaudit(*args)
+        assert done.code == 0, done.text
+    done = ccaudit("audit", "run", "1", demo / "evidence", "--engine", "postgres", "--engine-url", PG_URL)
+    assert done.code == 0, done.text
+    (run,) = [p for p in (tmp_path / "data" / "runs").iterdir() if (p / "findings.json").exists()]
+    assert engine_of(run)["name"] == "postgres"
+    assert statuses(run) == statuses(demo / "duckdb")
+    shown = ccaudit("audit", "rows", "1", "remote_login_used_mfa")
+    assert shown.code == 0, shown.text
