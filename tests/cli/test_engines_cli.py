@@ -190,3 +190,14 @@ def test_audit_run_on_postgres_records_the_engine(demo: Path, tmp_path: Path, mo
     assert statuses(run) == statuses(demo / "duckdb")
     shown = ccaudit("audit", "rows", "1", "remote_login_used_mfa")
     assert shown.code == 0, shown.text
+
+
+def test_many_firms_refuses_a_result_folder_inside_the_firms_folder(tmp_path: Path) -> None:
+    (tmp_path / "firms" / "9A00").mkdir(parents=True)
+    done = ccaudit("inspect", "--firms", tmp_path / "firms", "--as-of", "2026-11-30", "--out", tmp_path / "firms" / "r")
+    assert done.code == 2 and "inside the firms folder" in done.text
+    assert sorted(p.name for p in (tmp_path / "firms").iterdir()) == ["9A00"]
+    empty = ccaudit("inspect", "--firms", tmp_path / "firms" / "9A00", "--as-of", "2026-11-30", "--out", tmp_path / "r")
+    assert empty.code == 2 and "holds no firm folders" in empty.text
+    both = ccaudit("inspect", tmp_path, "--firms", tmp_path / "firms", "--as-of", "2026-11-30", "--out", tmp_path / "r")
+    assert both.code == 2 and "either EVIDENCE_DIR or --firms" in both.text

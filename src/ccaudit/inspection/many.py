@@ -68,6 +68,8 @@ def inspect_firms(
     folders = firm_folders(firms_dir)
     if out.exists() and not out.is_dir():
         raise CcauditError(f"{visible(str(out))}: exists and is not a folder; choose another --out")
+    if out.resolve().is_relative_to(firms_dir.resolve()):  # the results would be read as firms next time
+        raise CcauditError(f"{visible(str(out))}: is inside the firms folder; choose an --out outside it")
     out.mkdir(parents=True, exist_ok=True)
     runs: list[FirmRun] = []
     with Engines(settings) if engines is None else _borrowed(engines) as chosen:
@@ -109,6 +111,8 @@ def _one(
     try:
         result = inspect(folder, as_of, staging, settings, catalog_id, progress, engines, results_parquet)
         firm = result_name(result.report, folder.name)
+        if firm in (COMPARISON, SUMMARY):
+            raise CcauditError(f"a firm named {firm} would overwrite the run's {firm}; rename its folder")
         if any(r.firm == firm for r in earlier):
             raise CcauditError(f"firm {visible(firm)} again: its result is already in {visible(str(out / firm))}")
         _move_into_place(staging, out / firm)
