@@ -185,3 +185,91 @@ def test_globalprotect_refuses_another_vendor(tmp_path: Path) -> None:
     path.write_text("this is not\na palo alto log\n", encoding="utf-8")
     result = ccaudit("sources", "parse", "globalprotect", path, "--out", tmp_path / "out")
     assert result.code == 2 and "does not look like a globalprotect export" in result.text
+
+
+# --- Cisco ASA / Secure Client -----------------------------------------------------------------------------------
+
+ASA = "\n".join([
+    # PRI, the ASA's own time (logging timestamp), device-id hostname
+    "<166>Nov 02 2026 08:15:01 asa-hq : %ASA-6-113004: AAA user authentication Successful : server = 10.1.1.10 : "
+    "user = CORP\\alice",
+    "<166>Nov 02 2026 08:15:02 asa-hq : %ASA-6-113039: Group <GP-AnyConnect> User <CORP\\alice> IP <203.0.113.7> "
+    "AnyConnect parent session started.",
+    "<164>Nov 02 2026 08:15:03 asa-hq : %ASA-4-722051: Group <GP-AnyConnect> User <CORP\\alice> IP <203.0.113.7> "
+    "IPv4 Address <10.50.0.12> IPv6 address <::> assigned to session",
+    "<166>Nov 02 2026 08:15:03 asa-hq : %ASA-6-722022: Group <GP-AnyConnect> User <CORP\\alice> IP <203.0.113.7> "
+    "TCP SVC connection established without compression",
+    "<166>Nov 02 2026 08:15:04 asa-hq : %ASA-6-302013: Built inbound TCP connection 1234 for outside:203.0.113.7/443 "
+    "(203.0.113.7/443) to identity:198.51.100.1/443 (198.51.100.1/443)",
+    # a relay's header before the ASA's own RFC 5424 time with its offset; IPv6 peer; non-ASCII user
+    "<166>Nov  2 09:00:01 relay01 2026-11-02T09:00:00+08:00 asa-hq : %ASA-6-113039: Group <GP-AnyConnect> "
+    "User <王小明> IP <2001:db8:7::5> AnyConnect parent session started.",
+    # no PRI, no device-id
+    "Nov 02 2026 09:30:00: %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = "
+    "10.1.1.10 : user = mallory : user IP = 198.51.100.66",
+    "Nov 02 2026 17:30:00 asa-hq : %ASA-4-113019: Group = GP-AnyConnect, Username = CORP\\alice, IP = 203.0.113.7, "
+    "Session disconnected. Session Type: SSL, Duration: 9h:14m:58s, Bytes xmt: 1048576, Bytes rcv: 524288, "
+    "Reason: User Requested",
+    # a session cut by rotation, over a day long
+    "Nov 02 2026 12:00:00 asa-hq : %ASA-4-113019: Group = GP-AnyConnect, Username = carol, IP = 203.0.113.9, "
+    "Session disconnected. Session Type: AnyConnect-Parent, Duration: 1d 2h:00m:00s, Bytes xmt: 1, Bytes rcv: 2, "
+    "Reason: Idle Timeout",
+    "Nov 02 2026 10:00:00 asa-hq : %ASA-6-716001: Group <GP-Clientless> User <bob> IP <198.51.100.20> WebVPN "
+    "session started.",
+    "Nov 02 2026 10:20:00 asa-hq : %ASA-6-716002: Group <GP-Clientless> User <bob> IP <198.51.100.20> WebVPN "
+    "session terminated: User Requested.",
+    # a classic relay time without a year and no ASA timestamp: cannot be placed in time
+    "<166>Nov  2 11:00:00 asa-hq %ASA-6-113039: Group <GP-AnyConnect> User <dave> IP <203.0.113.11> AnyConnect "
+    "parent session started.",
+    "",
+]) + "\n"
+
+
+def test_cisco_asa_sessions_failures_and_report(tmp_path: Path) -> None:
+    events, sessions, report = _run(tmp_path, "asa.log", ASA)
+    assert report["sources"] == ["cisco-asa"]
+    f = report["files"][0]
+    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"], f["not_this_source"]) == (
+        13, 9, 3, 1, 0)
+    assert f["malformed_lines"][0]["lines"] == [12] and "without a year" in f["malformed_lines"][0]["problem"]
+    by = {s["account"]: s for s in sessions}
+    alice = by["CORP\\alice"]
+    assert (alice["start_time"], alice["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
+    assert (alice["assigned_ip"], alice["gateway_id"], alice["source_ip"]) == ("10.50.0.12", "asa-hq",
+                                                                               "203.0.113.7")
+    assert alice["note"] == ""
+    wang = by["王小明"]
+    assert (wang["source_ip"], wang["start_time"], wang["end_time"]) == ("2001:db8:7::5",
+                                                                         "2026-11-02T09:00:00+08:00", "")
+    assert by["carol"]["start_time"] == "2026-11-01T10:00:00+08:00"  # 12:00 minus 1d 2h
+    assert (by["bob"]["start_time"], by["bob"]["end_time"]) == ("2026-11-02T10:00:00+08:00",
+                                                                "2026-11-02T10:20:00+08:00")
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["source_ip"], failed["reason"]) == ("mallory", "198.51.100.66", "AAA failure")
+    end = next(e for e in events if e["kind"] == "session_end" and e["account"] == "CORP\\alice")
+    assert (end["duration_s"], end["reason"]) == ("33298", "User Requested")
+    wang_event = next(e for e in events if e["account"] == "王小明")
+    assert (wang_event["utc_time"], wang_event["time_zone"]) == ("2026-11-02T01:00:00Z", "stated")
+
+
+def test_cisco_asa_zone_and_auto_detection_among_sources(tmp_path: Path) -> None:
+    asa = tmp_path / "asa.log"
+    asa.write_text(ASA, encoding="utf-8")
+    gp = tmp_path / "pan.log"
+    gp.write_text(GP_CSV, encoding="utf-8")
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", asa, gp, "--out", out, "--tz", "UTC")
+    assert result.code == 0, result.text
+    report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+    assert [f["source"] for f in report["files"]] == ["cisco-asa", "globalprotect"]
+    events = _rows(out / "remote_access_events.csv")
+    alice = next(e for e in events if e["source"] == "cisco-asa" and e["kind"] == "session_start"
+                 and e["account"] == "CORP\\alice")
+    assert (alice["utc_time"], alice["time_zone"]) == ("2026-11-02T08:15:02Z", "assumed")
+
+
+def test_cisco_asa_named_on_another_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pan.log"
+    path.write_text(GP_CSV, encoding="utf-8")
+    result = ccaudit("sources", "parse", "cisco-asa", path, "--out", tmp_path / "out")
+    assert result.code == 2 and "looks like globalprotect" in result.text
