@@ -135,3 +135,13 @@ def test_default_demo_scope_makes_cloud_provider_items_not_applicable(tmp_path: 
     assert finding.status is Status.NOT_APPLICABLE
     assert "is_cloud_provider" in finding.summary
     assert not list((tmp_path / "results" / "offending").glob("sensitive_*"))
+
+
+def test_a_demo_firm_written_all_in_parquet_finds_exactly_its_planted_gaps(tmp_path: Path) -> None:
+    """`ccaudit demo --format parquet` (and --firms, whose firms differ by ID and seed)."""
+    generate(tmp_path, scale=0.02, seed=8, as_of=AS_OF, scope={"is_cloud_provider": True}, plant="all",
+             firm=("9B07", "範例證券"), fmt="parquet")
+    assert {p.suffix for p in (tmp_path / "evidence").iterdir()} == {".parquet"}
+    result = inspect(tmp_path / "evidence", AS_OF, tmp_path / "results", Settings())
+    assert result.report.firm_id == "9B07"
+    _found_equals_planted(tmp_path, result)

@@ -26,11 +26,6 @@ def sources_list(ctx: typer.Context) -> None:
     for source in SOURCES.values():
         console.print(f"{source.id}: {source.vendor} {source.product}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"  expects: {source.expects}", markup=False, highlight=False, soft_wrap=True)
-    from ccaudit.rawsources.mdm import MDM_SOURCES
-
-    for mdm in MDM_SOURCES.values():
-        console.print(f"{mdm.id}: {mdm.vendor} {mdm.product}", markup=False, highlight=False, soft_wrap=True)
-        console.print(f"  expects: {mdm.expects}", markup=False, highlight=False, soft_wrap=True)
     console.print("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)",
                   markup=False, highlight=False, soft_wrap=True)
 
@@ -46,13 +41,7 @@ def parse_cmd(
     identity_map: Annotated[Path | None, typer.Option("--identity-map", help="identity_map file: account, "
                                                                               "e-mail or UPN -> person_id")] = None,
 ) -> None:
-    """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
-    exports: into the mobile-device datasets and device_parse_report.json)."""
-    from ccaudit.cli.sources_devices import is_mdm, parse_devices
-
-    if is_mdm(source, files):
-        parse_devices(source, files, out, tz, identity_map)
-        return
+    """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json."""
     from ccaudit.rawsources.parse import ParseRequest, parse
 
     settings = Settings()
