@@ -219,6 +219,7 @@ def test_keys_on_the_command_line(tmp_path: Path, db_url: str) -> None:
     assert "already has a registered signing key" in cli("bob", "user", "key", "--public-key", bob_pub, code=2)
     assert "not admin of 9B00" in cli("dora", "user", "key", "bob", "--public-key", bob_pub, code=2)
     assert "--public-key FILE" in cli("admin", "user", "key", "bob", code=2)
+    assert "--revoke needs the user" in cli("admin", "user", "key", "--revoke", code=2)
     out = " ".join(cli("admin", "user", "key", "bob", "--public-key", bob_pub).split())
     assert f"(was {first}); recorded in the trail of 9A00, 9B00" in out
     assert "revoked key" in cli("admin", "user", "key", "bob", "--revoke")

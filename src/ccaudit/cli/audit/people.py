@@ -130,6 +130,8 @@ def user_key(
         raise typer.BadParameter(f"give {user_id}'s public key (--public-key FILE) or --revoke")
     if public_key is not None and revoke:
         raise typer.BadParameter("--public-key and --revoke do not go together")
+    if revoke and user_id is None:
+        raise typer.BadParameter("--revoke needs the user whose key to revoke: ccaudit user key USER --revoke")
     with service(ctx) as (svc, actor):
         if user_id is not None and (other or revoke):
             if revoke:
