@@ -192,3 +192,58 @@ def test_outputs_import_as_evidence(fortigate: Path, tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "results" / "evidence" / "manifest.json").read_text(encoding="utf-8"))
     imported = {f["dataset"] for f in manifest["files"]}
     assert {"remote_sessions", "remote_access_events"} <= imported
+
+
+OPENVPN_LOG = """2026-11-02 08:00:00 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [AEAD]
+2026-11-02 08:00:00 Initialization Sequence Completed
+2026-11-02 08:15:01 203.0.113.7:51642 peer info: IV_VER=2.6.8
+2026-11-02 08:15:01 203.0.113.7:51642 VERIFY OK: depth=0, CN=alice-laptop
+2026-11-02 08:15:02 203.0.113.7:51642 TLS: Username/Password authentication succeeded for username 'CORP\\alice'
+2026-11-02 08:15:02 203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with [AF_INET]203.0.113.7:51642
+2026-11-02 08:15:02 alice-laptop/203.0.113.7:51642 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)
+2026-11-02 09:00:00 198.51.100.9:40000 TLS Auth Error: Auth Username/Password verification failed for peer
+2026-11-02 09:10:00 [2001:db8::9]:40001 TLS: Username/Password authentication succeeded for username '陳美玲'
+2026-11-02 09:10:00 [2001:db8::9]:40001 [chen-pc] Peer Connection Initiated with [AF_INET6][2001:db8::9]:40001
+2026-11-02 09:10:01 chen-pc/[2001:db8::9]:40001 MULTI_sva: pool returned IPv4=10.8.0.10, IPv6=(Not enabled)
+2026-11-02 17:30:00 alice-laptop/203.0.113.7:51642 SIGTERM[soft,remote-exit] received, client-instance exiting
+2026-11-02 18:00:00 chen-pc/[2001:db8::9]:40001 [chen-pc] Inactivity timeout (--ping-restart), restarting
+"""
+
+
+def test_openvpn_server_log_pairs_sessions_and_names_the_gateway(tmp_path: Path) -> None:
+    path = tmp_path / "server.log"
+    path.write_bytes(OPENVPN_LOG.replace("\n", "\r\n").encode("utf-8"))  # CRLF: line numbers unchanged
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", path, "--out", out, "--gateway", "VPN-02")
+    assert result.code == 0, result.text
+    sessions = {s["account"]: s for s in _rows(out / "remote_sessions.csv")}
+    alice = sessions["CORP\\alice"]
+    assert (alice["start_time"], alice["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
+    assert (alice["assigned_ip"], alice["gateway_id"], alice["source_line"]) == ("10.8.0.6", "VPN-02", "6")
+    assert sessions["陳美玲"]["source_ip"] == "2001:db8::9"
+    assert sessions["陳美玲"]["end_time"] == "2026-11-02T18:00:00+08:00"
+    failed = [e for e in _rows(out / "remote_access_events.csv") if e["kind"] == "login_failed"]
+    assert [(e["source_ip"], e["source_line"]) for e in failed] == [("198.51.100.9", "8")]
+    report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+    assert report["files"][0]["source"] == "openvpn-log"
+    assert report["files"][0]["lines_read"] == 13
+
+
+def test_classic_syslog_times_without_a_year_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "openvpn-syslog.log"
+    path.write_text("Nov  2 08:15:02 vpn01 openvpn[812]: 203.0.113.7:51642 [alice] Peer Connection Initiated with "
+                    "[AF_INET]203.0.113.7:51642\n" * 3, encoding="utf-8")
+    result = ccaudit("sources", "parse", "openvpn-log", path, "--out", tmp_path / "out")
+    assert result.code == 2 and "refused" in result.text
+
+
+def test_fortigate_csv_format_and_single_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "fgt.csv.log"
+    path.write_text(
+        'date=2026-11-02,time=08:00:00,devname="FGT 2",devid="FG200F",eventtime=1793577600000,tz="+0800",'
+        'logid="0101039424",type="event",subtype="vpn",vd="root",action="tunnel-up",tunneltype="ssl-tunnel",'
+        "tunnelid=5,remip=203.0.113.8,tunnelip=10.212.134.9,user='Lin Wei'\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert ccaudit("sources", "parse", "fortigate", path, "--out", out).code == 0
+    (event,) = _rows(out / "remote_access_events.csv")
+    assert (event["account"], event["gateway_id"], event["utc_time"]) == ("Lin Wei", "FGT 2", "2026-11-02T00:00:00Z")

@@ -40,6 +40,8 @@ def parse_cmd(
                                                          "(default: CCAUDIT_FIRM_TIMEZONE)")] = None,
     identity_map: Annotated[Path | None, typer.Option("--identity-map", help="identity_map file: account, "
                                                                               "e-mail or UPN -> person_id")] = None,
+    gateway: Annotated[str | None, typer.Option("--gateway", help="gateway_id (as in remote_gateways) for "
+                                                "sources whose lines do not name it, e.g. OpenVPN")] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json."""
     from ccaudit.rawsources.parse import ParseRequest, parse
@@ -48,7 +50,8 @@ def parse_cmd(
     zone = tz or settings.firm_timezone
     origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (the firm's zone; give --tz if the device logs in another)"
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
-                                identity_map=identity_map, threads=settings.duckdb_threads))
+                                identity_map=identity_map, gateway=gateway,
+                                threads=settings.duckdb_threads))
     for f in report["files"]:
         console.print(
             f"{visible(f['file'])} ({f['source']}): {f['lines_read']} lines, {f['recognised']} events, "

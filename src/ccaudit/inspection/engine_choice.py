@@ -98,32 +98,42 @@ class Engines:
             raise EngineError("--engine postgres needs --engine-url postgresql://user@host/db (or CCAUDIT_ENGINE_URL)")
         try:
             engine = PostgresEngine.connect(self.url, f"ccaudit_run_{run_id}", drop_schema_on_close=not self.keep)
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise EngineError(f"cannot use PostgreSQL at {redacted(self.url)}: {visible(first)}") from None
-        with engine:
-            yield engine
+            with engine:
+                yield engine
+        except psycopg.Error as exc:  # the server, not the evidence: refused, gone, out of space
+            raise EngineError(f"cannot use PostgreSQL at {redacted(self.url)}: {_first_line(exc)}") from None
 
     @contextmanager
     def _spark_engine(self, run_id: str) -> Iterator[Any]:
-        if shutil.which("java") is None and not (self.url or "").startswith(("spark://", "yarn", "k8s://")):
+        if shutil.which("java") is None:  # the driver's JVM runs here, even for a cluster
             raise EngineError("--engine spark needs Java on this machine (apt-get install default-jre-headless)")
         try:
+            from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+            from pyspark.errors import PySparkException
+
             from ccaudit.checks.engine_spark import SparkEngine, session
         except ImportError:
             raise EngineError("--engine spark needs pyspark (pip install 'pyspark>=4')") from None
-        if self._spark is None:
-            self._spark = session(self.url or "local[*]", self.conf)
+        master = self.url or "local[*]"
         if self.scratch is not None:  # a folder the cluster's nodes share; this run's part removed after
             scratch = self.scratch / f"ccaudit-{run_id}"
             scratch.mkdir(parents=True, exist_ok=True)
         else:
             scratch = Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
         try:
+            if self._spark is None:
+                self._spark = session(master, self.conf)
             with SparkEngine(self._spark, scratch) as engine:
                 yield engine
+        except (Py4JError, PySparkException) as exc:  # the JVM or the cluster, not the evidence
+            raise EngineError(f"cannot use Spark at {redacted(master)}: {_first_line(exc)}") from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return visible(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def copy_back(engine: CheckEngine, con: duckdb.DuckDBPyConnection, results: dict[str, CheckResult]) -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 # The kinds of event a source may emit; every source maps its own actions onto these.
 EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed")
 
-# Columns a source's query returns for every line it was given (one row per line):
+# Columns a source's query returns, one row per line that is relevant, not of the source, or the last
+# (is_last: the framework counts lines with it); a line left out counts as not relevant:
 #   line_no BIGINT, is_last BOOLEAN (passed through from lines),
 #   relevant BOOLEAN (a line of this source that describes a session or a login),
 #   problem VARCHAR (why a relevant line cannot be used: malformed; NULL when it can),
@@ -33,8 +34,8 @@ class RawSource:
 
     `detect` is a regular expression (RE2, as DuckDB runs it) that a line of this format matches;
     `--source auto` picks the source whose pattern matches most of a file's first lines.
-    `query(lines)` returns SQL over a relation `lines(line_no, line, is_last)` with SOURCE_COLUMNS, one
-    row per line."""
+    `query(lines)` returns SQL over a relation `lines(line_no, line, is_last)` with SOURCE_COLUMNS (see
+    there which lines it must return)."""
 
     id: str
     vendor: str

@@ -25,57 +25,75 @@ ACTIONS = {
 CHANNELS = {"ssl-tunnel": "ssl_vpn", "ssl-web": "ssl_vpn", "ssl": "ssl_vpn", "l2tp": "other"}
 
 
-def _values(mapping: dict[str, str]) -> str:
-    return ", ".join(f"({sql_str(k)}, {sql_str(v)})" for k, v in mapping.items())
+def _case(column: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in mapping.items())
+    return f"CASE {column} {whens} END"
 
 
 def query(lines: str) -> str:
+    # One pass, no join. Only VPN lines, lines that are not FortiGate's and the last line go on (the rest
+    # is counted as not relevant by the framework), so traffic lines cost one regular expression and three
+    # substring tests, and the key=value extraction runs on the few lines that need it. Macros (epoch_ts,
+    # tz_minutes) take plain columns: DuckDB repeats a macro's argument wherever the macro uses it.
     return f"""
-WITH fields AS (
-    SELECT line_no, line, is_last,
-           regexp_matches(line, '(?:^|[\\s,])(?:logid|devid|devname)=') AS fortinet,
-           regexp_matches(line, '(?:^|[\\s,])subtype="?vpn') AS vpn
+WITH f AS (
+    -- cheap substring tests first: only lines that may be VPN events, lines that are not FortiGate's
+    -- and the last line go on; the precise test and the extraction run on those
+    SELECT line_no, is_last, kv_spaced(line) AS p, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
-), vpn AS (
-    SELECT line_no,
-           nullif(nullif(kv(line, 'action'), 'N/A'), '') AS action,
-           kv(line, 'date') AS d, kv(line, 'time') AS t, kv(line, 'eventtime') AS et, kv(line, 'tz') AS tz,
-           COALESCE(nullif(kv(line, 'devname'), 'N/A'), kv(line, 'devid')) AS gateway,
-           kv(line, 'devid') AS devid, kv(line, 'vd') AS vd,
-           lower(COALESCE(kv(line, 'tunneltype'), '')) AS tunneltype,
-           nullif(kv(line, 'tunnelid'), 'N/A') AS tunnelid,
-           nullif(kv(line, 'remip'), 'N/A') AS remip,
-           COALESCE(nullif(kv(line, 'assignip'), 'N/A'), nullif(kv(line, 'tunnelip'), 'N/A')) AS vip,
-           COALESCE(nullif(kv(line, 'xauthuser'), 'N/A'), nullif(kv(line, 'user'), 'N/A')) AS account,
-           nullif(kv(line, 'xauthuser'), 'N/A') IS NOT NULL AS xauth,
-           TRY_CAST(kv(line, 'duration') AS BIGINT) AS duration_s,
-           nullif(kv(line, 'reason'), 'N/A') AS reason
-    FROM fields WHERE vpn
-), mapped AS (
-    SELECT v.*, a.kind,
-           epoch_ts(TRY_CAST(et AS BIGINT)) AS ts_epoch,
-           TRY_CAST(replace(d, '/', '-') || ' ' || t AS TIMESTAMP) AS ts_wall
-    FROM vpn v LEFT JOIN (VALUES {_values(ACTIONS)}) AS a(action, kind) ON a.action = v.action
+    WHERE contains(line, 'vpn') OR NOT contains(line, 'logid=') OR is_last
+), m AS (
+    SELECT line_no, is_last, line, p, fortinet,
+           CASE WHEN contains(p, ' subtype="vpn"') OR contains(p, ' subtype=vpn ')
+                THEN {_case("nullif(kvs(p, 'action'), 'N/A')", ACTIONS)}
+           END AS kind
+    FROM f
+), raw AS (
+    SELECT line_no, is_last, line, p, fortinet, kind,
+           TRY_CAST(kvs(p, 'eventtime') AS BIGINT) AS eventtime,
+           nullif(kvs(p, 'devname'), 'N/A') AS devname, kvs(p, 'devid') AS devid, kvs(p, 'vd') AS vd,
+           lower(COALESCE(kvs(p, 'tunneltype'), '')) AS tunneltype,
+           nullif(kvs(p, 'tunnelid'), 'N/A') AS tunnelid,
+           nullif(kvs(p, 'remip'), 'N/A') AS remip,
+           nullif(kvs(p, 'tunnelip'), 'N/A') AS tunnelip,
+           nullif(kvs(p, 'user'), 'N/A') AS fgt_user
+    FROM m
+), e AS (
+    -- keys read only where they can matter: wall time and zone without an epoch, XAuth and the assigned
+    -- address on IPsec, duration on ends and statistics, reason on ends and failures
+    SELECT *,
+           CASE WHEN eventtime IS NULL AND kind IS NOT NULL
+                THEN TRY_CAST(replace(kvs(p, 'date'), '/', '-') || ' ' || kvs(p, 'time') AS TIMESTAMP)
+           END AS ts_wall,
+           CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,
+           COALESCE(devname, devid) AS gateway,
+           CASE WHEN tunneltype NOT LIKE 'ssl%' THEN nullif(kvs(p, 'xauthuser'), 'N/A') END AS xauthuser,
+           COALESCE(CASE WHEN tunneltype NOT LIKE 'ssl%' THEN nullif(kvs(p, 'assignip'), 'N/A') END,
+                    tunnelip) AS vip,
+           CASE WHEN kind IN ('session_end', 'session_stats') THEN TRY_CAST(kvs(p, 'duration') AS BIGINT)
+           END AS duration_s,
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN nullif(kvs(p, 'reason'), 'N/A') END AS reason
+    FROM raw
 )
-SELECT f.line_no, f.is_last,
-       m.kind IS NOT NULL AS relevant,
-       CASE WHEN m.kind IS NULL THEN NULL
-            WHEN m.ts_epoch IS NULL AND m.ts_wall IS NULL THEN 'no readable time (eventtime=, date= and time=)'
-            WHEN m.account IS NULL AND m.kind IN ('session_start', 'login_failed') THEN 'no user= or xauthuser='
-            WHEN m.tunnelid IS NULL AND m.kind <> 'login_failed' THEN 'no tunnelid='
+SELECT line_no, is_last,
+       kind IS NOT NULL AS relevant,
+       CASE WHEN kind IS NULL THEN NULL
+            WHEN eventtime IS NULL AND ts_wall IS NULL THEN 'no readable time (eventtime=, date= and time=)'
+            WHEN COALESCE(xauthuser, fgt_user) IS NULL AND kind IN ('session_start', 'login_failed')
+                THEN 'no user= or xauthuser='
+            WHEN tunnelid IS NULL AND kind <> 'login_failed' THEN 'no tunnelid='
        END AS problem,
-       NOT f.fortinet AND trim(f.line) <> '' AS not_source,
-       m.kind, m.ts_epoch AS ts_utc, m.ts_wall AS ts_local, tz_minutes(m.tz) AS tz_offset_min, m.tz AS tz_text,
-       m.account, m.remip AS source_ip, m.vip AS assigned_ip,
-       CASE WHEN m.tunnelid IS NOT NULL
-            THEN concat_ws('|', COALESCE(m.devid, m.gateway), m.vd, m.tunnelid) END AS session_key,
-       CASE WHEN regexp_matches(m.tunneltype, 'ipsec|ike|dial') OR m.xauth THEN 'ipsec_vpn'
-            ELSE COALESCE(c.channel, CASE WHEN m.tunneltype LIKE 'ssl%' THEN 'ssl_vpn' END) END AS channel,
+       NOT fortinet AND trim(line) <> '' AS not_source,
+       kind, epoch_ts(eventtime) AS ts_utc, ts_wall AS ts_local, tz_minutes(tz) AS tz_offset_min, tz AS tz_text,
+       COALESCE(xauthuser, fgt_user) AS account, remip AS source_ip, vip AS assigned_ip,
+       CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid) END AS session_key,
+       CASE WHEN kind IS NULL THEN NULL
+            WHEN regexp_matches(tunneltype, 'ipsec|ike|dial') OR xauthuser IS NOT NULL THEN 'ipsec_vpn'
+            ELSE COALESCE({_case('tunneltype', CHANNELS)}, CASE WHEN tunneltype LIKE 'ssl%' THEN 'ssl_vpn' END)
+       END AS channel,
        CAST(NULL AS VARCHAR) AS mfa_method,
-       m.gateway AS gateway_id, m.duration_s, m.reason
-FROM fields f
-LEFT JOIN mapped m ON m.line_no = f.line_no
-LEFT JOIN (VALUES {_values(CHANNELS)}) AS c(tunneltype, channel) ON c.tunneltype = m.tunneltype
+       gateway AS gateway_id, duration_s, reason
+FROM e
 """
 
 

@@ -102,6 +102,10 @@ FROM rows r
 LEFT JOIN expanded e ON e.line_no = r.line_no
 LEFT JOIN v1_route v ON v.cn = e.cn AND v.real_addr = e.real_addr
 CROSS JOIN snap s
+WHERE e.kind IS NOT NULL OR r.is_last OR NOT (r.v2_client OR r.v1_client OR trim(r.line) = ''
+            OR regexp_matches(r.line, '^(OpenVPN CLIENT LIST|Updated,|Common Name,|ROUTING TABLE|GLOBAL STATS|END|'
+                                      || 'Virtual Address,|Max bcast|TITLE|TIME|HEADER|ROUTING_TABLE|GLOBAL_STATS)')
+            OR regexp_matches(r.line, '^[^,]+,[^,]+,[^,]+,[^,]+$'))
 """
 
 

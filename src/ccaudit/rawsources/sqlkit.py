@@ -36,12 +36,22 @@ def read_lines_floor_sql(path: Path) -> str:
 
 # The value of key k in a key=value line: k="a b", k='a b' or k=abc (ends at a space or comma, so
 # FortiOS's CSV syslog format and the default one both work); NULL when the key is absent or empty.
-# One regular expression per key: measured faster than one regexp_extract_all of every pair.
+# One regular expression per key, quotes trimmed (measured faster than one regexp_extract_all of every
+# pair). A macro repeats its argument wherever it is used, so unquoting with a CASE over the match ran
+# the expression four times: 6x slower.
 KV_MACRO = r"""
-CREATE OR REPLACE TEMP MACRO kv_unquote(v) AS CASE WHEN left(v, 1) IN ('"', '''') THEN substr(v, 2, length(v) - 2)
-    ELSE v END;
-CREATE OR REPLACE TEMP MACRO kv(p, k) AS nullif(kv_unquote(
-    regexp_extract(p, '(?:^|[\s,])' || k || '=("[^"]*"|''[^'']*''|[^\s,"'']*)', 1)), '');
+CREATE OR REPLACE TEMP MACRO kv(p, k) AS nullif(trim(
+    regexp_extract(p, '(?:^|[\s,])' || k || '=("[^"]*"|''[^'']*''|[^\s,"'']*)', 1), '"'''), '');
+-- The same on a line made by kv_spaced(line) (FortiOS's CSV format, where ',logid=' or ',type=' shows it,
+-- turned into spaces): every key preceded by one space and every value quoted
+-- with " or not at all, so the pattern starts with a literal RE2 finds by substring search and has one
+-- alternative less (measured 1.5-2x faster than kv on FortiGate lines).
+CREATE OR REPLACE TEMP MACRO kv_commas(line) AS CASE WHEN contains(line, ',logid=') OR contains(line, ',type=')
+    THEN regexp_replace(line, ',(\w+)=', ' \1=', 'g') ELSE line END;
+CREATE OR REPLACE TEMP MACRO kv_spaced(line) AS ' ' || CASE WHEN contains(line, '=''')
+    THEN regexp_replace(kv_commas(line), '=''([^'']*)''', '="\1"', 'g') ELSE kv_commas(line) END;
+CREATE OR REPLACE TEMP MACRO kvs(p, k) AS nullif(trim(regexp_extract(p, ' ' || k || '=("[^"]*"|[^\s,"]*)', 1), '"'),
+    '');
 """
 
 COMMON_MACROS = r"""
