@@ -14,6 +14,7 @@ from ccaudit.audit.errors import AuditError, PermissionDeniedError, WorkflowErro
 from ccaudit.audit.integrity.signing import generate_key, load_private_key, public_pem
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.storage.models import TrailEntry
+from ccaudit.findings.messages import messages
 from ccaudit.findings.models import Status
 from ccaudit.reports.from_audit import from_snapshot
 from ccaudit.reports.from_result_dir import Labels
@@ -73,6 +74,8 @@ def test_an_audit_with_requirements_still_open_is_neither_submitted_nor_signed(t
     row = next(r for r in from_snapshot(snap, Labels(None, {})).requirements if r.id == "12.5.7")
     assert "deferred by alice: Gateway register requested on 2026-11-25; assessed in Q1" in row.reasons
     assert any(c.code == "assessment_deferred" for c in row.reason_codes)
+    zh = messages().reasons_text(row.reason_codes, "zh-TW")
+    assert "延後評估（alice）：Gateway register requested on 2026-11-25; assessed in Q1" in zh
     with svc.db.read() as s:
         actions = s.scalars(select(TrailEntry.action).where(TrailEntry.audit_id == audit_id)).all()
     assert actions.count("assessment.assess") == 30 and actions.count("assessment.defer") == 1
