@@ -273,3 +273,117 @@ def test_cisco_asa_named_on_another_format_is_refused(tmp_path: Path) -> None:
     path.write_text(GP_CSV, encoding="utf-8")
     result = ccaudit("sources", "parse", "cisco-asa", path, "--out", tmp_path / "out")
     assert result.code == 2 and "looks like globalprotect" in result.text
+
+
+# --- Microsoft Entra ID sign-ins ---------------------------------------------------------------------------------
+
+def _signin(when: str, upn: str, error: int, requirement: str, methods: list[tuple[str, bool]], *,
+            ip: str = "203.0.113.7", failure: str = "Other.", diagnostic: bool = False) -> str:
+    record: dict[str, Any] = {
+        "id": "66ea54eb-6301-4ee5-be62-ff5a759b0100", "createdDateTime": when, "userDisplayName": upn.split("@")[0],
+        "userPrincipalName": upn, "userId": "d7cc485d-2c1b-422c-98fd-5ce52859a4a3",
+        "appId": "de8bc8b5-d9f9-48b1-a8ad-b748da725064", "appDisplayName": "GlobalProtect VPN", "ipAddress": ip,
+        "clientAppUsed": "Browser", "conditionalAccessStatus": "success", "isInteractive": True,
+        "authenticationRequirement": requirement,
+        "status": {"errorCode": error, "failureReason": failure if error else "Other.", "additionalDetails": None},
+        "location": {"city": "Taipei", "state": "Taipei", "countryOrRegion": "TW"},
+        "authenticationDetails": [{"authenticationStepDateTime": when, "authenticationMethod": m, "succeeded": ok,
+                                   "authenticationStepResultDetail": "MFA successfully completed" if ok else ""}
+                                  for m, ok in methods],
+    }
+    if diagnostic:  # a diagnostic setting's record: the signIn under properties
+        return json.dumps({"time": when, "resourceId": "/tenants/x/providers/Microsoft.aadiam",
+                           "operationName": "Sign-in activity", "category": "SignInLogs", "properties": record},
+                          ensure_ascii=False)
+    return json.dumps(record, ensure_ascii=False)
+
+
+ENTRA_JSON = "\n".join([
+    _signin("2026-11-02T00:14:40Z", "alice@corp.example.com", 0, "multiFactorAuthentication",
+            [("Password", True), ("Mobile app notification", True)]),
+    _signin("2026-11-02T00:59:00Z", "王小明@corp.example.com", 0, "singleFactorAuthentication", [("Password", True)],
+            ip="2001:db8:5::7", diagnostic=True),
+    _signin("2026-11-02T01:30:00Z", "mallory@corp.example.com", 50126, "singleFactorAuthentication",
+            [("Password", False)], failure="Error validating credentials due to invalid username or password."),
+    _signin("2026-11-02T01:31:00Z", "bob@corp.example.com", 50074, "multiFactorAuthentication",
+            [("Password", True)], failure="Strong Authentication is required."),
+    '{"createdDateTime": "2026-11-02T01:40:00Z", "userPrincipalName": ',
+]) + "\n"
+
+ENTRA_HEADER = ("Date (UTC),Request ID,User agent,Correlation ID,User ID,User,Username,User type,Cross tenant access "
+                "type,Incoming token type,Authentication Protocol,Unique token identifier,Client credential type,"
+                "Application,Application ID,Resource,Resource ID,Resource tenant ID,Home tenant ID,IP address,"
+                "Location,Status,Sign-in error code,Failure reason,Client app,Device ID,Browser,Operating System,"
+                "Compliant,Managed,Join Type,Multifactor authentication result,Multifactor authentication auth method,"
+                "Multifactor authentication auth detail,Authentication requirement,Sign-in identifier,Session ID,"
+                "IP address (seen by resource),Conditional Access")
+
+
+def _csv_row(when: str, user: str, upn: str, ip: str, status: str, code: str, reason: str, mfa_result: str,
+             method: str, requirement: str) -> str:
+    cells = [when, "5a3e1b2c-0f6d-4a9b-8c7e-1d2f3a4b5c6d", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+             "c0ffee00-1111-2222-3333-444455556666", "d7cc485d-2c1b-422c-98fd-5ce52859a4a3", user, upn, "Member",
+             "none", "none", "none", "", "", "GlobalProtect VPN", "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+             "Microsoft Graph", "", "", "", ip, '"Taipei, Taipei, TW"', status, code, reason, "Browser", "", "Edge 120",
+             "Windows10", "", "", "", mfa_result, method, "", requirement, upn, "", "", "Success"]
+    return ",".join(cells)
+
+
+ENTRA_CSV = "\ufeff" + "\n".join([
+    ENTRA_HEADER,
+    _csv_row("2026-11-02T00:14:40Z", "Alice Chen", "alice@corp.example.com", "203.0.113.7", "Success", "0", "",
+             "MFA successfully completed", "OATH verification code", "Multifactor authentication"),
+    _csv_row("2026-11-02T01:30:00", "李大華", "李大華@corp.example.com", "2001:db8::40", "Failure", "50126",
+             "Error validating credentials due to invalid username or password.", "", "",
+             "Single-factor authentication"),
+    _csv_row("2026-11-02T01:31:00Z", "Bob", "bob@corp.example.com", "203.0.113.8", "Interrupted", "50074",
+             "Strong Authentication is required.", "", "", "Multifactor authentication"),
+    _csv_row("not a date", "Eve", "eve@corp.example.com", "203.0.113.9", "Success", "0", "", "", "",
+             "Single-factor authentication"),
+]) + "\n"
+
+
+def test_entra_json_sign_ins_failures_and_interrupts(tmp_path: Path) -> None:
+    events, sessions, report = _run(tmp_path, "signins.json", ENTRA_JSON)
+    assert report["sources"] == ["entra-signins"] and sessions == []
+    f = report["files"][0]
+    assert (f["recognised"], f["not_relevant"], f["malformed"]) == (3, 1, 1)
+    assert f["malformed_lines"][0]["lines"] == [5]
+    by = {e["account"]: e for e in events}
+    alice = by["alice@corp.example.com"]
+    assert (alice["kind"], alice["mfa_method"], alice["utc_time"]) == ("sign_in", "push", "2026-11-02T00:14:40Z")
+    assert "conditional access success" in alice["reason"] and "location Taipei, TW" in alice["reason"]
+    wang = by["王小明@corp.example.com"]  # a diagnostic-setting record, IPv6
+    assert (wang["kind"], wang["mfa_method"], wang["source_ip"]) == ("sign_in", "none", "2001:db8:5::7")
+    mallory = by["mallory@corp.example.com"]
+    assert mallory["kind"] == "login_failed" and "error 50126" in mallory["reason"]
+
+
+def test_entra_portal_csv(tmp_path: Path) -> None:
+    events, _, report = _run(tmp_path, "InteractiveSignIns_2026-11-01_2026-11-30.csv", ENTRA_CSV, "entra-signins")
+    f = report["files"][0]
+    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"]) == (5, 2, 2, 1)
+    assert f["malformed_lines"][0]["lines"] == [5]
+    by = {e["account"]: e for e in events}
+    assert by["alice@corp.example.com"]["mfa_method"] == "totp"
+    li = by["李大華@corp.example.com"]
+    assert (li["kind"], li["source_ip"]) == ("login_failed", "2001:db8::40")
+    # the column says (UTC): a time without an offset is UTC, not the zone assumed
+    assert (li["utc_time"], li["time_zone"]) == ("2026-11-02T01:30:00Z", "stated")
+
+
+def test_entra_mfa_fills_vpn_sessions_that_do_not_log_it(tmp_path: Path) -> None:
+    gp = tmp_path / "pan.log"
+    gp.write_text(GP_CSV, encoding="utf-8")
+    signins = tmp_path / "signins.json"
+    signins.write_text(ENTRA_JSON, encoding="utf-8")
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", gp, signins, "--out", out)
+    assert result.code == 0, result.text
+    by = {s["account"]: s for s in _rows(out / "remote_sessions.csv")}
+    assert by["CORP\\alice"]["mfa_method"] == "push"  # Entra sign-in 22 s before gateway-connected
+    assert by["王小明@corp.example.com"]["mfa_method"] == "none"  # single-factor sign-in a minute before
+    assert by["carol"]["mfa_method"] == ""  # no sign-in: not guessed
+    report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+    assert report["sessions"]["mfa_from_sign_ins"]["sessions"] == 2
+    assert ccaudit("inspect", out, "--as-of", "2026-11-30", "--out", tmp_path / "results").code == 0  # sign_in imports

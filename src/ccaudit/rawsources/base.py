@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# The kinds of event a source may emit; every source maps its own actions onto these.
-EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed")
+# The kinds of event a source may emit; every source maps its own actions onto these. sign_in is a successful
+# sign-in at an identity provider (not a session): it carries the MFA that VPN sessions may take from it.
+EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed", "sign_in")
 
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:

@@ -101,6 +101,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         identity = _resolve(con, request.identity_map)
         report["identities"] = identity
         report["sessions"] = _sessions(con)
+        report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
         request.out.mkdir(parents=True, exist_ok=True)
         _write(con, request.out)
         report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
@@ -340,6 +341,44 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
     }
+
+
+MFA_WINDOW_MINUTES = 10  # an identity-provider sign-in this long before a session start gives the session its MFA
+MFA_SKEW_MINUTES = 1  # clocks of the gateway and the identity provider may differ by this much
+
+
+def _mfa_from_sign_ins(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """MFA for sessions whose gateway does not log it, from identity-provider sign-ins (Entra ID, kind sign_in)
+    parsed together with the gateway's files: the same person (identity map, else the normalised account) signed
+    in within MFA_WINDOW_MINUTES before the session start (MFA_SKEW_MINUTES after it for clock skew); the
+    latest such sign-in decides, 'none' for a single-factor one."""
+    row = con.execute("SELECT count(*) FROM events WHERE kind = 'sign_in'").fetchone()
+    if not row or not row[0]:
+        return {"sessions": 0, "note": "no identity-provider sign-ins among the files"}
+    con.execute(f"""
+        CREATE TEMP TABLE session_mfa AS
+        WITH s AS (
+            SELECT se.source, se.session_key, se.seg, se.s_utc, COALESCE(i.person_id, se.account_normalised) AS who
+            FROM sessions se LEFT JOIN ids i ON i.account = se.account
+            WHERE se.mfa_method IS NULL AND se.s_utc IS NOT NULL
+        ), si AS (
+            SELECT e.time_utc, e.mfa_method, COALESCE(i.person_id, e.account_normalised) AS who
+            FROM events e LEFT JOIN ids i ON i.account = e.account
+            WHERE e.kind = 'sign_in' AND e.mfa_method IS NOT NULL
+        )
+        SELECT s.source, s.session_key, s.seg, arg_max(si.mfa_method, si.time_utc) AS mfa
+        FROM s JOIN si ON si.who = s.who
+         AND si.time_utc BETWEEN s.s_utc - INTERVAL {MFA_WINDOW_MINUTES} MINUTE
+                             AND s.s_utc + INTERVAL {MFA_SKEW_MINUTES} MINUTE
+        GROUP BY ALL""")
+    con.execute("""
+        UPDATE sessions SET mfa_method = m.mfa FROM session_mfa m
+        WHERE sessions.source = m.source AND sessions.session_key = m.session_key AND sessions.seg = m.seg""")
+    done = con.execute("SELECT count(*) FROM session_mfa").fetchone()
+    return {"sessions": int(done[0]) if done else 0,
+            "note": f"mfa_method taken from the person's latest identity-provider sign-in within {MFA_WINDOW_MINUTES} "
+                    f"minutes before the session start ({MFA_SKEW_MINUTES} after, for clock skew), where the gateway "
+                    "logs none"}
 
 
 _TAIPEI = "'Asia/Taipei'"
