@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,9 @@ def generate_firms(
     for i, (firm_id, name) in enumerate(ids):
         if progress:
             progress(firm_id, i, n)
+        evidence, key = out / "firms" / firm_id, out / "planted" / f"{firm_id}.json"
+        if key.exists():  # an earlier demo's firm: its files would be combined with the new ones
+            shutil.rmtree(evidence, ignore_errors=True)
         generate(out, scale=scale, seed=seed + i, as_of=as_of, scope=scope, registry=registry, plant=plant,
-                 firm=(firm_id, name), fmt=fmt, evidence_dir=out / "firms" / firm_id,
-                 planted_file=out / "planted" / f"{firm_id}.json")
+                 firm=(firm_id, name), fmt=fmt, evidence_dir=evidence, planted_file=key)
     return [firm_id for firm_id, _ in ids]
