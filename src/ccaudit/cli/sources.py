@@ -26,6 +26,14 @@ def sources_list(ctx: typer.Context) -> None:
     for source in SOURCES.values():
         console.print(f"{source.id}: {source.vendor} {source.product}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"  expects: {source.expects}", markup=False, highlight=False, soft_wrap=True)
+    from ccaudit.rawsources.mdm import MDM_SOURCES
+
+    for mdm in MDM_SOURCES.values():
+        console.print(f"{mdm.id}: {mdm.vendor} {mdm.product}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"  expects: {mdm.expects}", markup=False, highlight=False, soft_wrap=True)
+    console.print("aws: Amazon Web Services, read live with `ccaudit sources aws --out DIR` (AWS Backup plans, S3 "
+                  "encryption and public-access blocks, CloudTrail trails, load-balancer and CloudFront listeners)",
+                  markup=False, highlight=False, soft_wrap=True)
     console.print("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)",
                   markup=False, highlight=False, soft_wrap=True)
 
@@ -43,7 +51,13 @@ def parse_cmd(
     gateway: Annotated[str | None, typer.Option("--gateway", help="gateway_id (as in remote_gateways) for "
                                                 "sources whose lines do not name it, e.g. OpenVPN")] = None,
 ) -> None:
-    """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json."""
+    """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
+    exports: into the mobile-device datasets and device_parse_report.json)."""
+    from ccaudit.cli.sources_devices import is_mdm, parse_devices
+
+    if is_mdm(source, files):
+        parse_devices(source, files, out, tz, identity_map)
+        return
     from ccaudit.rawsources.parse import ParseRequest, parse
 
     settings = Settings()
@@ -73,4 +87,6 @@ def parse_cmd(
 
 
 def register(app: typer.Typer) -> None:
+    from ccaudit.cli import sources_aws  # noqa: F401  (registers `sources aws` on sources_app)
+
     app.add_typer(sources_app, name="sources")

@@ -1,0 +1,46 @@
+"""`ccaudit sources parse intune|jamf FILE...`: MDM inventories -> the mobile-device datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ccaudit.cli.console import console
+from ccaudit.settings import Settings
+from ccaudit.textsafe import visible
+
+
+def is_mdm(source: str, files: list[Path]) -> bool:
+    """The named source is an MDM, or `auto` and every file is an MDM export."""
+    from ccaudit.rawsources.mdm import MDM_SOURCES, looks_like_mdm
+
+    return source in MDM_SOURCES or (source == "auto" and bool(files) and all(looks_like_mdm(f) for f in files))
+
+
+def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, identity_map: Path | None) -> None:
+    from ccaudit.rawsources.mdm import MdmRequest, parse_mdm
+
+    settings = Settings()
+    zone = tz or settings.firm_timezone
+    origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (give --tz if the export was written in another zone)"
+    report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
+                                  identity_map=identity_map, threads=settings.duckdb_threads))
+    for f in report["files"]:
+        console.print(f"{visible(f['file'])} ({f['source']} {f['kind']}): {f['records']} records",
+                      markup=False, highlight=False)
+    if "devices" in report:
+        d = report["devices"]
+        console.print(f"{d['corporate']} company devices, {d['personal']} personal devices, {d['ownership_unknown']} "
+                      "of unknown ownership (in neither register)", markup=False, highlight=False)
+    if "apps" in report:
+        console.print(f"{report['apps']['apps']} installed apps on {report['apps']['devices']} devices",
+                      markup=False, highlight=False)
+    if "resets" in report:
+        r = report["resets"]
+        console.print(f"{r['resets']} completed resets ({r['retire_or_remove_not_a_reset']} retires not counted, "
+                      f"{r['not_completed']} not completed)", markup=False, highlight=False)
+    unresolved = report["identities"]["accounts_unresolved"]
+    if unresolved:
+        console.print(f"{len(unresolved)} primary users not resolved to a person (listed in the report)",
+                      markup=False, highlight=False)
+    console.print(f"wrote {', '.join(visible(str(out / o)) for o in report['outputs'])}", markup=False,
+                  highlight=False, soft_wrap=True)

@@ -1,0 +1,554 @@
+"""Device-management inventories (Microsoft Intune, Jamf Pro) -> the mobile-device datasets the checks read.
+
+An MDM export is a table, not a log: devices with their ownership, primary user and enrolment; the apps
+each device reports; the remote actions (wipe, fresh start) sent to it. Each file is read by DuckDB (CSV
+as the admin console writes it, or JSON as the vendor's API returns it), its columns found by their
+documented names, and everything after that is SQL over the whole set: no Python loop over rows.
+
+Outputs (only those whose input was given): company_mobile_devices.csv, device_assignments.csv and
+byod_register.csv from device inventories, device_apps.csv from app inventories, device_resets.csv from
+device actions, and device_parse_report.json. A device is named by its serial number (stable across a
+wipe and re-enrolment, and what a firm's register holds), else by the MDM's own device ID."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ccaudit.errors import EvidenceError
+from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
+from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.textsafe import visible
+
+REPORT_FILE = "device_parse_report.json"
+MAX_LISTED = 200
+MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
+
+
+@dataclass(frozen=True)
+class MdmSource:
+    """One MDM product: what the firm exports, and how its columns are spelt (CSV header or JSON path)."""
+
+    id: str
+    vendor: str
+    product: str
+    expects: str
+    sample: str
+
+
+INTUNE = MdmSource(
+    id="intune", vendor="Microsoft", product="Intune device, discovered-app and device-action exports",
+    expects=("Intune admin center > Devices > All devices > Export (CSV, all columns) or Graph "
+             "GET /deviceManagement/managedDevices (JSON); the per-device app inventory (Graph exportJobs "
+             "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV)"),
+    sample=("Device ID,Device name,Managed by,Ownership,Compliance,OS,OS version,Last check-in,Primary user UPN,"
+            "Serial number,IMEI,Model,Enrollment date"),
+)
+JAMF = MdmSource(
+    id="jamf", vendor="Jamf", product="Jamf Pro mobile-device inventory and applications",
+    expects=("Jamf Pro > Devices > Search Inventory (Advanced Mobile Device Search) exported as CSV with Mobile "
+             "Device Name, Serial Number, Username/Email Address, Last Inventory Update, Last Enrollment, "
+             "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
+             "applications), or JSON from GET /api/v2/mobile-devices/detail"),
+    sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
+           "Managed,Supervised,Device Ownership Level",
+)
+MDM_SOURCES: dict[str, MdmSource] = {s.id: s for s in (INTUNE, JAMF)}
+
+# Canonical field -> spellings (compared lower case without spaces, '_', '-', '.', '/'), CSV headers and
+# JSON paths alike (a JSON path 'location.emailAddress' is written with dots and compared the same way).
+DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "mdm_id": ("deviceid", "id", "manageddeviceid", "jamfid", "mobiledeviceid", "udid"),
+    "serial": ("serialnumber", "serial", "hardware.serialnumber"),
+    "name": ("devicename", "mobiledevicename", "name", "displayname", "general.displayname"),
+    "model": ("model", "ios.model", "hardware.model", "modelidentifier"),
+    "os": ("os", "operatingsystem", "platform", "devicetype", "type", "ostype"),
+    "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
+                  "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel"),
+    "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
+                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate"),
+    "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
+                  "lastcontact", "general.lastinventoryupdatedate"),
+    "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
+             "location.emailaddress", "userandlocation.emailaddress", "username", "location.username",
+             "userandlocation.username", "user"),
+    "managed": ("managed", "managementstate", "devicestate", "general.managed"),
+    "actions": ("deviceactionresults",),
+}
+APP_FIELDS: dict[str, tuple[str, ...]] = {
+    "device_ref": ("deviceid", "serialnumber", "devicename", "mobiledevicename"),
+    "app_id": ("applicationid", "appidentifier", "applicationidentifier", "bundleid", "bundleidentifier",
+               "identifier", "packageid", "applicationname", "appname"),
+    "app_name": ("applicationname", "appname", "name", "displayname"),
+    "version": ("applicationshortversion", "appversion", "applicationversion", "shortversion", "version"),
+}
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "devicename", "mobiledevicename"),
+    "action": ("action", "actionname", "command", "activity"),
+    "state": ("status", "actionstate", "state", "commandstatus"),
+    "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
+           "startdatetime", "dateissued", "activitydatetime", "date"),
+    "initiated_by": ("initiatedby", "username", "issuedby"),
+}
+
+# Remote actions that leave the device without the previous holder's data and settings. A retire only
+# removes the company's data and profiles (the device and what is on it stay): not a reset.
+RESET_ACTIONS = {
+    "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe", "wipemanageddevice": "wipe",
+    "freshstart": "fresh_start", "cleanwindowsdevice": "fresh_start", "autopilotreset": "autopilot_reset",
+    "windowsautopilotreset": "autopilot_reset",
+}
+NOT_RESET_ACTIONS = ("retire", "retiremanageddevice", "unmanagedevice", "removemdmprofile", "delete")
+DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged")
+CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
+             "accountdrivendeviceenrollment")
+PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
+            "personalowned", "employee")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-./()]+", "", name.lstrip("\ufeff")).lower()
+
+
+@dataclass(frozen=True)
+class MdmRequest:
+    source: str  # intune, jamf or auto
+    files: tuple[Path, ...]
+    out: Path
+    zone: str  # for times an export gives without an offset (the admin center's CSV)
+    zone_origin: str
+    identity_map: Path | None = None
+    threads: int | None = None
+
+
+def looks_like_mdm(path: Path) -> bool:
+    """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return False
+    names = {_norm(n) for n in re.findall(r'"?([A-Za-z][A-Za-z ./()_-]{1,40})"?\s*[,:]', head)}
+    return bool(names & {"serialnumber", "devicename", "mobiledevicename", "applicationname", "deviceid"}) and bool(
+        names & {"ownership", "manageddeviceownertype", "deviceownershiplevel", "ownershiptype", "applicationname",
+                 "appname", "action", "enrolleddatetime", "lastinventoryupdate", "primaryuserupn", "managed"})
+
+
+class _Table:
+    """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path) -> None:
+        self.path, self.no = path, no
+        name = visible(str(path))
+        is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or path.read_bytes()[:1].strip() in (b"[", b"{")
+        view = f"mdm_file_{no}"
+        try:
+            if is_json:
+                # Graph wraps a page in {"value": [...]}; Jamf's detail endpoint in {"results": [...]}; a
+                # plain array or NDJSON is records already. Each record stays JSON, read by path.
+                con.execute(f"""
+                    CREATE TEMP VIEW {view} AS
+                    SELECT CAST(row_number() OVER () AS BIGINT) AS _row, r AS j FROM (
+                        SELECT unnest(CASE
+                            WHEN json_type(json, '$.value') = 'ARRAY'
+                                THEN CAST(json_extract(json, '$.value[*]') AS JSON[])
+                            WHEN json_type(json, '$.results') = 'ARRAY'
+                                THEN CAST(json_extract(json, '$.results[*]') AS JSON[])
+                            ELSE [json] END) AS r
+                        FROM read_json_objects({sql_str(str(path))}, format='auto',
+                                               maximum_object_size={MAX_JSON_OBJECT}))""")
+                keys = con.execute(f"SELECT DISTINCT unnest(json_keys(j)) FROM (SELECT j FROM {view} LIMIT 50)"
+                                   ).fetchall()
+                nested = con.execute(
+                    f"SELECT DISTINCT k || '.' || unnest(json_keys(json_extract(j, '$.' || k))) FROM "
+                    f"(SELECT j, unnest(json_keys(j)) AS k FROM {view} LIMIT 500) "
+                    f"WHERE json_type(json_extract(j, '$.' || k)) = 'OBJECT'").fetchall()
+                self.columns = {_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in nested}
+                self.columns.update({_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in keys})
+                self.raw = {_norm(k): f"json_extract(j, {sql_str('$.' + k)})" for (k,) in keys}
+            else:
+                con.execute(f"""
+                    CREATE TEMP VIEW {view} AS
+                    SELECT CAST(row_number() OVER () AS BIGINT) + 1 AS _row, *
+                    FROM read_csv({sql_str(str(path))}, header=true, all_varchar=true, auto_detect=true,
+                                  parallel=false)""")
+                headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
+                self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
+                self.raw = {}
+        except duckdb.Error as exc:
+            raise EvidenceError(f"{name}: cannot read the export: {visible(str(exc).splitlines()[0])}") from None
+        self.view, self.is_json = view, is_json
+
+    def field(self, spellings: tuple[str, ...]) -> str:
+        # Every column the export has for the field, in order of preference: a blank e-mail falls back to
+        # the user name.
+        found = [f"nullif(trim({self.columns[s]}), '')" for s in dict.fromkeys(map(_norm, spellings))
+                 if s in self.columns]
+        return f"COALESCE({', '.join(found)})" if found else "CAST(NULL AS VARCHAR)"
+
+    def has(self, spellings: tuple[str, ...]) -> bool:
+        return any(_norm(s) in self.columns for s in spellings)
+
+    def kind(self) -> str | None:
+        c = set(self.columns)
+        if c & {"applicationname", "appname", "appidentifier", "bundleid", "applicationid"} and self.has(
+                APP_FIELDS["device_ref"]):
+            return "apps"
+        if c & {"action", "actionname", "command"} and self.has(ACTION_FIELDS["device_ref"]):
+            return "actions"
+        if self.has(DEVICE_FIELDS["ownership"]) or (self.has(DEVICE_FIELDS["serial"]) and self.has(
+                DEVICE_FIELDS["last_seen"])):
+            return "devices"
+        return None
+
+
+# A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API) is that instant; the admin center's
+# '2026-11-02 08:15:02.0000000', '11/2/2026 8:15:02 AM' or Jamf's '2026-11-02 at 8:15 AM' carry no zone and
+# are read in the zone assumed (the report counts them).
+_TIME_SQL = """
+CREATE OR REPLACE TEMP MACRO mdm_has_zone(t) AS regexp_matches(t, '(Z|[+-]\\d{2}:?\\d{2})$');
+CREATE OR REPLACE TEMP MACRO mdm_wall(t) AS COALESCE(
+    TRY_CAST(regexp_replace(regexp_replace(t, '(\\.\\d{1,6})\\d*', '\\1'), '(Z|[+-]\\d{2}:?\\d{2})$', '')
+             AS TIMESTAMP),
+    try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
+                 '%m/%d/%Y %H:%M', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%m/%d/%Y',
+                 '%Y/%m/%d']));
+"""
+
+
+def _time(col: str, zone: str) -> str:
+    """SQL for the UTC instant of an MDM time text."""
+    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
+            f"'(\\.\\d{{1,6}})\\d*', '\\1') AS TIMESTAMPTZ) AS TIMESTAMP) "
+            f"ELSE CAST(timezone({zone}, mdm_wall({col})) AS TIMESTAMP) END")
+
+
+def parse_mdm(request: MdmRequest) -> dict[str, Any]:
+    """Read the exports, write the device datasets and the report into request.out; return the report."""
+    for path in request.files:
+        if not path.is_file():
+            raise EvidenceError(f"{visible(str(path))}: not a file")
+    tmp = Path(tempfile.mkdtemp(prefix="ccaudit-mdm-"))
+    try:
+        con = connect(request.threads)
+        con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
+        con.execute("SET enable_progress_bar = false")
+        try:
+            con.execute(f"SELECT timezone({sql_str(request.zone)}, TIMESTAMP '2000-01-01')")
+        except duckdb.Error:
+            raise EvidenceError(f"unknown time zone {visible(request.zone)!r}") from None
+        con.execute(_TIME_SQL)
+        con.execute(_ACCOUNT_SQL)
+        return _run(con, request)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EvidenceError(f"cannot read the exports: {visible(first)}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
+    zone = sql_str(request.zone)
+    con.execute("""CREATE TEMP TABLE dev (file_no INTEGER, _row BIGINT, source VARCHAR, mdm_id VARCHAR,
+        serial VARCHAR, name VARCHAR, model VARCHAR, os VARCHAR, ownership VARCHAR, enrolled VARCHAR,
+        last_seen VARCHAR, account VARCHAR, managed VARCHAR)""")
+    con.execute("""CREATE TEMP TABLE app (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
+        app_id VARCHAR, app_name VARCHAR, version VARCHAR)""")
+    con.execute("""CREATE TEMP TABLE act (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
+        action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
+    files: list[dict[str, Any]] = []
+    for no, path in enumerate(request.files):
+        t = _Table(con, no, path)
+        kind = t.kind()
+        name = visible(str(path))
+        if kind is None:
+            raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
+                                "ownership, serial number, application or action column found)")
+        source = request.source if request.source != "auto" else _vendor(t)
+        src = sql_str(source)
+        if kind == "devices":
+            cols = ", ".join(t.field(DEVICE_FIELDS[f]) for f in ("mdm_id", "serial", "name", "model", "os",
+                                                                 "ownership", "enrolled", "last_seen", "user",
+                                                                 "managed"))
+            con.execute(f"INSERT INTO dev SELECT {no}, _row, {src}, {cols} FROM {t.view}")
+            _nested(con, t, no, src)
+        elif kind == "apps":
+            cols = ", ".join(t.field(APP_FIELDS[f]) for f in ("device_ref", "app_id", "app_name", "version"))
+            con.execute(f"INSERT INTO app SELECT {no}, _row, {src}, {cols} FROM {t.view}")
+        else:
+            cols = ", ".join(t.field(ACTION_FIELDS[f]) for f in ("device_ref", "action", "state", "at",
+                                                                 "initiated_by"))
+            con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
+        rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
+        files.append({"file": str(path), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0})
+    con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+    report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
+    _devices(con, zone)
+    # The identity map resolves primary users exactly as it resolves VPN accounts (parse._resolve reads `events`).
+    con.execute("CREATE TEMP VIEW events AS SELECT DISTINCT account, acct_user(account) AS account_normalised "
+                "FROM dev WHERE account IS NOT NULL")
+    report["identities"] = _resolve(con, request.identity_map)
+    report["identities"]["note"] = ("holder_id / person_id is the identity map's person where it resolves the "
+                                    "primary user, otherwise the normalised account, listed here")
+    request.out.mkdir(parents=True, exist_ok=True)
+    outputs: list[str] = []
+    kinds = {f["kind"] for f in files}
+    if "devices" in kinds:
+        report["devices"] = _write_devices(con, request.out, outputs)
+    has_apps = con.execute("SELECT count(*) FROM app").fetchone()
+    if "apps" in kinds or (has_apps and has_apps[0]):
+        report["apps"] = _write_apps(con, request.out, outputs)
+    has_actions = con.execute("SELECT count(*) FROM act").fetchone()
+    # Without a device-action export, no reset file at all: an empty one would read as "never reset".
+    if "actions" in kinds or (has_actions and has_actions[0]):
+        report["resets"] = _write_resets(con, request.out, outputs, zone)
+    report["time_zone"] = {"assumed_zone": request.zone, "assumed_zone_from": request.zone_origin,
+                           "note": "times an export writes without Z or an offset (the admin center's CSV) are "
+                                   "read in this zone"}
+    report["not_in_an_mdm_export"] = [
+        "company_mobile_devices.request_ref (the request that issued the device): fill it from the request "
+        "system, or company_device_issued_on_request lists every device",
+        "byod_register.agreement_ref / agreement_signed_on / purpose: fill them from the signed own-device "
+        "agreements, or byod_user_signed_agreement lists every device",
+    ]
+    report["outputs"] = [*outputs, REPORT_FILE]
+    (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
+                                           encoding="utf-8")
+    con.close()
+    return report
+
+
+def _vendor(t: _Table) -> str:
+    jamf = {"mobiledevicename", "deviceownershiplevel", "lastinventoryupdate", "lastinventoryupdatetimestamp",
+            "udid", "appidentifier", "managed", "supervised", "mobiledeviceid", "generaldeviceownershiptype",
+            "userandlocationusername", "generallastinventoryupdatedate"}
+    return "jamf" if set(t.columns) & jamf else "intune"
+
+
+def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> None:
+    """Graph's deviceActionResults and Jamf's applications travel inside each device record."""
+    if not t.is_json:
+        return
+    ref = f"COALESCE({t.field(DEVICE_FIELDS['serial'])}, {t.field(DEVICE_FIELDS['mdm_id'])})"
+    if "deviceactionresults" in t.raw:
+        con.execute(f"""
+            INSERT INTO act
+            SELECT {no}, _row, {src}, ref, json_extract_string(a, '$.actionName'),
+                   json_extract_string(a, '$.actionState'),
+                   COALESCE(json_extract_string(a, '$.lastUpdatedDateTime'), json_extract_string(a, '$.startDateTime')),
+                   NULL
+            FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '$.deviceActionResults[*]') AS JSON[])) AS a
+                  FROM {t.view})""")
+    for path in ("$.ios.applications", "$.applications"):
+        con.execute(f"""
+            INSERT INTO app
+            SELECT {no}, _row, {src}, ref,
+                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId')),
+                   json_extract_string(a, '$.name'),
+                   COALESCE(json_extract_string(a, '$.shortVersion'), json_extract_string(a, '$.version'))
+            FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '{path}[*]') AS JSON[])) AS a
+                  FROM {t.view} WHERE json_type(json_extract(j, '{path}')) = 'ARRAY')""")
+
+
+def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
+    """Settle each device record: its ID, ownership, times; the snapshot each file is (its latest check-in)."""
+    con.execute(f"""
+        CREATE TEMP TABLE devices AS
+        WITH d AS (
+            SELECT *, upper(COALESCE(nullif(serial, 'Unknown'), mdm_id)) AS device_id,
+                   lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
+                   {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
+                   lower(COALESCE(managed, '')) AS mgd
+            FROM dev
+        )
+        SELECT d.*,
+               CASE WHEN own IN {_tuple(CORPORATE)} THEN 'corporate' WHEN own IN {_tuple(PERSONAL)} THEN 'personal'
+                    ELSE 'unknown' END AS owner,
+               mgd IN ('false', 'no', 'unmanaged', 'retired', 'wiped') AS unmanaged,
+               max(seen_utc) OVER (PARTITION BY file_no) AS snapshot_utc
+        FROM d WHERE device_id IS NOT NULL""")
+
+
+def _tuple(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(sql_str(v) for v in values) + ")"
+
+
+def _taipei_date(col: str) -> str:
+    return f"CAST(timezone('Asia/Taipei', CAST({col} AS TIMESTAMPTZ)) AS DATE)"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    con.execute(f"COPY ({sql}) TO {sql_str(str(path))} (HEADER, DELIMITER ',')")
+
+
+def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+    """company_mobile_devices (latest record of each corporate device), device_assignments (primary users
+    across snapshots) and byod_register (personal devices)."""
+    con.execute("""
+        CREATE TEMP TABLE latest AS
+        SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
+               max(snapshot_utc) OVER () AS last_snapshot
+        FROM devices d LEFT JOIN ids i ON i.account = d.account
+        QUALIFY row_number() OVER (PARTITION BY device_id ORDER BY snapshot_utc DESC NULLS LAST, seen_utc DESC
+                                   NULLS LAST, file_no DESC, _row DESC) = 1""")
+    _copy(con, f"""
+        SELECT device_id, model, CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'returned'
+                                      ELSE 'in_use' END AS status,
+               person AS holder_id, CAST(NULL AS VARCHAR) AS request_ref, {_taipei_date('enrolled_utc')} AS issued_on,
+               name AS device_name, os, account AS primary_user, source, f.file_name AS source_file, _row AS source_row,
+               CASE WHEN unmanaged THEN 'no longer managed in the MDM'
+                    WHEN snapshot_utc < last_snapshot THEN 'not in the latest export' END AS note
+        FROM latest JOIN file_names f USING (file_no) WHERE owner = 'corporate' ORDER BY device_id""",
+          out / "company_mobile_devices.csv")
+    # Holder periods: consecutive snapshots showing the same primary user are one assignment. It starts at
+    # the enrolment when that falls after the previous snapshot (a re-enrolment at hand-over), else on the
+    # snapshot that first shows the holder; it ends on the last snapshot that still shows them, so a reset
+    # between two snapshots falls between the return and the next assignment.
+    con.execute("""
+        CREATE TEMP TABLE runs AS
+        WITH s AS (
+            SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
+                   lag(snapshot_utc) OVER w AS prev_snapshot,
+                   lag(COALESCE(i.person_id, acct_user(d.account))) OVER w AS prev_person
+            FROM devices d LEFT JOIN ids i ON i.account = d.account
+            WHERE owner = 'corporate'
+            WINDOW w AS (PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row)
+        ), g AS (
+            SELECT *, sum(CASE WHEN prev_person IS NOT DISTINCT FROM person THEN 0 ELSE 1 END) OVER (
+                PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row ROWS UNBOUNDED PRECEDING) AS run
+            FROM s
+        )
+        SELECT device_id, person, run,
+               arg_min(CASE WHEN enrolled_utc IS NOT NULL AND (prev_snapshot IS NULL OR enrolled_utc > prev_snapshot)
+                            THEN enrolled_utc ELSE COALESCE(snapshot_utc, enrolled_utc) END, snapshot_utc) AS start_utc,
+               max(snapshot_utc) AS last_seen_utc, arg_min(file_no, snapshot_utc) AS file_no,
+               arg_min(_row, snapshot_utc) AS _row, count(*) AS snapshots
+        FROM g WHERE person IS NOT NULL GROUP BY device_id, person, run""")
+    _copy(con, f"""
+        SELECT r.device_id, r.person AS holder_id, {_taipei_date('r.start_utc')} AS assigned_on,
+               CASE WHEN r.last_seen_utc < (SELECT max(snapshot_utc) FROM devices) OR lead(r.run) OVER w IS NOT NULL
+                    THEN {_taipei_date('r.last_seen_utc')} END AS returned_on,
+               f.file_name AS source_file, r._row AS source_row, r.snapshots
+        FROM runs r JOIN file_names f USING (file_no)
+        WINDOW w AS (PARTITION BY r.device_id ORDER BY r.run)
+        ORDER BY r.device_id, assigned_on""", out / "device_assignments.csv")
+    _copy(con, f"""
+        SELECT person AS person_id, device_id, {_taipei_date('enrolled_utc')} AS registered_on,
+               CAST(NULL AS VARCHAR) AS purpose, CAST(NULL AS VARCHAR) AS agreement_ref,
+               CAST(NULL AS DATE) AS agreement_signed_on,
+               CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'deregistered' ELSE 'active' END AS status,
+               name AS device_name, model, os, account AS primary_user, source, f.file_name AS source_file,
+               _row AS source_row
+        FROM latest JOIN file_names f USING (file_no) WHERE owner = 'personal' AND person IS NOT NULL
+        ORDER BY person_id, device_id""", out / "byod_register.csv")
+    outputs += ["company_mobile_devices.csv", "device_assignments.csv", "byod_register.csv"]
+    counts = con.execute("""
+        SELECT count(*) FILTER (WHERE owner = 'corporate'), count(*) FILTER (WHERE owner = 'personal'),
+               count(*) FILTER (WHERE owner = 'unknown'),
+               count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
+               count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
+               count(*) FILTER (WHERE owner = 'personal' AND person IS NULL)
+        FROM latest""").fetchone()
+    assert counts is not None
+    unknown = con.execute(f"""
+        SELECT f.file_name || ':' || CAST(l._row AS VARCHAR) || ' ' || l.device_id || ' (ownership '
+               || COALESCE(l.ownership, 'blank') || ')'
+        FROM latest l JOIN file_names f USING (file_no) WHERE owner = 'unknown' ORDER BY 1
+        LIMIT {MAX_LISTED}""").fetchall()
+    snaps = con.execute("""
+        SELECT f.file_name, strftime(max(snapshot_utc), '%Y-%m-%dT%H:%M:%SZ')
+        FROM devices d JOIN file_names f USING (file_no)
+        GROUP BY f.file_name ORDER BY 2""").fetchall()
+    unseen = con.execute("SELECT count(*) FROM devices WHERE seen_utc IS NULL").fetchone()
+    return {
+        "corporate": counts[0], "personal": counts[1], "ownership_unknown": counts[2],
+        "ownership_unknown_records": [r[0] for r in unknown],
+        "ownership_unknown_note": "written to neither register: the export does not say whose device it is",
+        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4],
+        "personal_without_user_not_registered": counts[5],
+        "records_without_last_check_in": int(unseen[0]) if unseen else 0,
+        "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],
+        "assignments_note": ("primary users as the exports show them: a change between two exports is dated by "
+                             "the export that first shows it (or a re-enrolment after the earlier one); with one "
+                             "export, earlier holders are not known"),
+    }
+
+
+def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+    """device_apps: each app each device reports, the device named as in the device inventory."""
+    con.execute("""
+        CREATE TEMP TABLE apps AS
+        WITH ids AS (SELECT DISTINCT upper(mdm_id) AS ref, device_id FROM devices WHERE mdm_id IS NOT NULL
+                     UNION SELECT DISTINCT upper(serial), device_id FROM devices WHERE serial IS NOT NULL
+                     UNION SELECT DISTINCT upper(name), device_id FROM devices WHERE name IS NOT NULL)
+        SELECT a.*, COALESCE(m.device_id, upper(a.device_ref)) AS device_id, m.device_id IS NULL AS unmatched
+        FROM app a LEFT JOIN (SELECT ref, min(device_id) AS device_id FROM ids GROUP BY ref) m
+             ON m.ref = upper(a.device_ref)
+        WHERE a.device_ref IS NOT NULL AND COALESCE(a.app_id, a.app_name) IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY COALESCE(m.device_id, upper(a.device_ref)),
+                                   lower(COALESCE(a.app_id, a.app_name)) ORDER BY a.file_no DESC, a._row) = 1""")
+    _copy(con, """
+        SELECT device_id, COALESCE(app_id, app_name) AS app_id, app_name, version, source, f.file_name AS source_file,
+               _row AS source_row
+        FROM apps JOIN file_names f USING (file_no) ORDER BY device_id, app_id""", out / "device_apps.csv")
+    outputs.append("device_apps.csv")
+    c = con.execute("SELECT count(*), count(*) FILTER (WHERE unmatched), count(DISTINCT device_id) FROM apps"
+                    ).fetchone()
+    skipped = con.execute("SELECT count(*) FROM app WHERE device_ref IS NULL OR COALESCE(app_id, app_name) IS NULL"
+                          ).fetchone()
+    assert c is not None and skipped is not None
+    return {"apps": c[0], "devices": c[2], "device_not_in_inventory": c[1],
+            "records_without_device_or_app": skipped[0],
+            "note": "an app whose device is not in the device exports given keeps the export's device reference"}
+
+
+def _write_resets(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str], zone: str) -> dict[str, Any]:
+    """device_resets: completed wipes and fresh starts; retires and failed or pending actions are counted."""
+    con.execute(f"""
+        CREATE TEMP TABLE acts AS
+        WITH ids AS (SELECT DISTINCT upper(mdm_id) AS ref, device_id FROM devices WHERE mdm_id IS NOT NULL
+                     UNION SELECT DISTINCT upper(serial), device_id FROM devices WHERE serial IS NOT NULL
+                     UNION SELECT DISTINCT upper(name), device_id FROM devices WHERE name IS NOT NULL),
+        a AS (
+            SELECT a.*, lower(regexp_replace(COALESCE(action, ''), '[\\s_-]', '', 'g')) AS act_norm,
+                   lower(regexp_replace(COALESCE(state, 'done'), '[\\s_-]', '', 'g')) AS state_norm,
+                   {_time("at_text", zone)} AS at_utc
+            FROM act a)
+        SELECT a.*, COALESCE(m.device_id, upper(a.device_ref)) AS device_id,
+               {_case('act_norm', RESET_ACTIONS)} AS method
+        FROM a LEFT JOIN (SELECT ref, min(device_id) AS device_id FROM ids GROUP BY ref) m
+             ON m.ref = upper(a.device_ref)""")
+    con.execute(f"""
+        CREATE TEMP TABLE resets AS SELECT * FROM acts
+        WHERE method IS NOT NULL AND state_norm IN {_tuple(DONE_STATES)} AND at_utc IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY device_id, at_utc ORDER BY file_no, _row) = 1""")
+    taipei = ("strftime(timezone('Asia/Taipei', CAST(at_utc AS TIMESTAMPTZ)), '%Y-%m-%dT%H:%M:%S') || '+08:00'")
+    _copy(con, f"""
+        SELECT device_id, {taipei} AS reset_at, method, action AS action_as_exported, initiated_by, source,
+               f.file_name AS source_file, _row AS source_row
+        FROM resets JOIN file_names f USING (file_no) ORDER BY device_id, at_utc""", out / "device_resets.csv")
+    outputs.append("device_resets.csv")
+    c = con.execute(f"""
+        SELECT (SELECT count(*) FROM resets),
+               count(*) FILTER (WHERE method IS NOT NULL AND state_norm NOT IN {_tuple(DONE_STATES)}),
+               count(*) FILTER (WHERE act_norm IN {_tuple(NOT_RESET_ACTIONS)}),
+               count(*) FILTER (WHERE method IS NOT NULL AND at_utc IS NULL),
+               count(*) FILTER (WHERE method IS NULL AND act_norm NOT IN {_tuple(NOT_RESET_ACTIONS)})
+        FROM acts""").fetchone()
+    assert c is not None
+    return {"resets": c[0], "not_completed": c[1], "retire_or_remove_not_a_reset": c[2],
+            "without_readable_time": c[3], "other_actions": c[4],
+            "note": "only completed wipes, fresh starts and Autopilot resets count as resets; a retire removes "
+                    "the company's data but not the previous holder's"}
+
+
+def _case(col: str, mapping: dict[str, str]) -> str:
+    return "CASE " + col + " " + " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in mapping.items()) + " END"
