@@ -69,3 +69,11 @@ def test_zh_tw_tables_by_option_or_setting(team: Team, result_dir: Path, tmp_pat
     assert "non_compliant" in out and "查核結果" not in out
     cli.env = {**cli.env, "CCAUDIT_LANG": "fr"}
     assert "CCAUDIT_LANG='fr'" in " ".join(cli("vic", "audit", "list", code=2).split())
+
+
+def test_show_counts_an_audit_with_requirements_not_yet_assessed(team: Team, tmp_path: Path, db_url: str) -> None:
+    # A freshly opened (or carried-over) audit has no verdicts yet: show must still print its counts.
+    audit_id = team.service.open_audit("alice", FIRM, 2026, AS_OF)
+    cli = Cli(tmp_path, db_url)
+    assert "not_assessed: " in cli("vic", "audit", "show", str(audit_id))
+    assert "未評估: " in cli("vic", "audit", "show", str(audit_id), "--lang", "zh-TW")

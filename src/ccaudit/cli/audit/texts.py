@@ -77,10 +77,15 @@ def header(key: str, lang: str) -> str:
     return _pick(HEADERS[key], lang)
 
 
+NOT_ASSESSED = "not_assessed"
+
+
 def result(value: Status | str | None, lang: str) -> str:
     """A requirement's result: the findings' label in Chinese, the status value in English."""
     if value is None:
         return "-"
+    if value == NOT_ASSESSED:  # counts() names requirements without a verdict yet
+        return "未評估" if is_zh(lang) else NOT_ASSESSED
     status = Status(value)
     return STATUS_LABELS[status][1] if is_zh(lang) else status.value
 
