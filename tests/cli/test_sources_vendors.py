@@ -387,3 +387,141 @@ def test_entra_mfa_fills_vpn_sessions_that_do_not_log_it(tmp_path: Path) -> None
     report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
     assert report["sessions"]["mfa_from_sign_ins"]["sessions"] == 2
     assert ccaudit("inspect", out, "--as-of", "2026-11-30", "--out", tmp_path / "results").code == 0  # sign_in imports
+
+
+# --- Windows Security --------------------------------------------------------------------------------------------
+
+def _logon_message(user: str, domain: str, logon_id: str, logon_type: str, ip: str) -> str:
+    return (f"An account was successfully logged on.\n\nSubject:\n\tSecurity ID:\t\tSYSTEM\n\tAccount Name:\t\tTS01$\n"
+            f"\tAccount Domain:\t\tCORP\n\tLogon ID:\t\t0x3E7\n\nLogon Information:\n\tLogon Type:\t\t{logon_type}\n"
+            f"\tRestricted Admin Mode:\tNo\n\tVirtual Account:\t\tNo\n\tElevated Token:\t\tNo\n\n"
+            f"Impersonation Level:\t\tImpersonation\n\nNew Logon:\n\tSecurity ID:\t\t{domain}\\{user}\n"
+            f"\tAccount Name:\t\t{user}\n\tAccount Domain:\t\t{domain}\n\tLogon ID:\t\t{logon_id}\n"
+            f"\tLinked Logon ID:\t\t0x0\n\tNetwork Account Name:\t-\n\tNetwork Account Domain:\t-\n\n"
+            f"Network Information:\n\tWorkstation Name:\tTS01\n\tSource Network Address:\t{ip}\n\tSource Port:\t\t0\n\n"
+            f"Detailed Authentication Information:\n\tLogon Process:\t\tUser32 \n\tAuthentication Package:\tNegotiate")
+
+
+def _logoff_message(user: str, domain: str, logon_id: str, logon_type: str) -> str:
+    return (f"An account was logged off.\n\nSubject:\n\tSecurity ID:\t\t{domain}\\{user}\n\tAccount Name:\t\t{user}\n"
+            f"\tAccount Domain:\t\t{domain}\n\tLogon ID:\t\t{logon_id}\n\nLogon Type:\t\t\t{logon_type}\n\n"
+            "This event is generated when a logon session is destroyed.")
+
+
+FAILED_MESSAGE = ("An account failed to log on.\n\nSubject:\n\tSecurity ID:\t\tNULL SID\n\tAccount Name:\t\t-\n"
+                  "\tAccount Domain:\t\t-\n\tLogon ID:\t\t0x0\n\nLogon Type:\t\t\t3\n\n"
+                  "Account For Which Logon Failed:\n"
+                  "\tSecurity ID:\t\tNULL SID\n\tAccount Name:\t\tmallory\n\tAccount Domain:\t\tCORP\n\n"
+                  "Failure Information:\n\tFailure Reason:\t\tUnknown user name or bad password.\n"
+                  "\tStatus:\t\t\t0xC000006D\n\tSub Status:\t\t0xC000006A\n\nNetwork Information:\n"
+                  "\tWorkstation Name:\tKALI\n\tSource Network Address:\t198.51.100.66\n\tSource Port:\t\t0")
+
+# Event Viewer "Save All Events As... CSV" of the Security log: the message is an unnamed sixth column over many lines
+EVENT_VIEWER_CSV = "\r\n".join([
+    "Keywords,Date and Time,Source,Event ID,Task Category",
+    'Audit Success,11/2/2026 8:15:02 AM,Microsoft-Windows-Security-Auditing,4624,Logon,"'
+    + _logon_message("alice", "CORP", "0x1A2B3C", "10", "203.0.113.7") + '"',
+    'Audit Success,11/2/2026 8:15:01 AM,Microsoft-Windows-Security-Auditing,4624,Logon,"'
+    + _logon_message("alice", "CORP", "0x1A2B00", "3", "203.0.113.7") + '"',
+    'Audit Failure,11/2/2026 9:30:00 AM,Microsoft-Windows-Security-Auditing,4625,Logon,"' + FAILED_MESSAGE + '"',
+    'Audit Success,11/2/2026 5:30:00 PM,Microsoft-Windows-Security-Auditing,4634,Logoff,"'
+    + _logoff_message("alice", "CORP", "0x1A2B3C", "10") + '"',
+    'Audit Success,11/2/2026 5:30:01 PM,Microsoft-Windows-Security-Auditing,4634,Logoff,"'
+    + _logoff_message("alice", "CORP", "0x1A2B00", "3") + '"',
+    'Audit Success,13/45/2026 9:99:00 AM,Microsoft-Windows-Security-Auditing,4624,Logon,"'
+    + _logon_message("dave", "CORP", "0x99", "10", "203.0.113.11") + '"',
+]) + "\r\n"
+
+# Get-WinEvent ... | Export-Csv -NoTypeInformation: every cell quoted, the message first, TimeCreated in the culture
+GET_WINEVENT_HEADER = ('"Message","Id","Version","Qualifiers","Level","Task","Opcode","Keywords","RecordId",'
+                       '"ProviderName","ProviderId","LogName","ProcessId","ThreadId","MachineName","UserId",'
+                       '"TimeCreated","ContainerLog","MatchedQueryIds","Bookmark","LevelDisplayName",'
+                       '"OpcodeDisplayName","TaskDisplayName","KeywordsDisplayNames","Properties"')
+
+
+def _winevent_row(message: str, event_id: str, when: str) -> str:
+    cells = [message, event_id, "2", "", "0", "12544", "0", "-9214364837600034816", "88123",
+             "Microsoft-Windows-Security-Auditing", "54849625-5478-4994-a5ba-3e3b0328c30d", "Security", "712", "1234",
+             "TS02.corp.example.com", "", when, "Security", "System.UInt32[]",
+             "System.Diagnostics.Eventing.Reader.EventBookmark", "Information", "Info", "Logon", "System.Collections."
+             "ObjectModel.ReadOnlyCollection`1[System.String]", "System.Collections.Generic.List`1[System.Diagnostics."
+             "Eventing.Reader.EventProperty]"]
+    return ",".join('"' + c.replace('"', '""') + '"' for c in cells)
+
+
+GET_WINEVENT_CSV = "\n".join([
+    GET_WINEVENT_HEADER,
+    _winevent_row(_logon_message("李大華", "CORP", "0x5566", "10", "2001:db8::40"), "4624", "11/2/2026 1:00:00 PM"),
+    _winevent_row("User initiated logoff:\n\nSubject:\n\tSecurity ID:\t\tCORP\\李大華\n\tAccount Name:\t\t李大華\n"
+                  "\tAccount Domain:\t\tCORP\n\tLogon ID:\t\t0x5566\n\nThis event is generated when a logoff is "
+                  "initiated.", "4647", "11/2/2026 2:00:00 PM"),
+]) + "\n"
+
+
+def _evtx(event_id: int, when: str, data: dict[str, Any]) -> str:
+    return json.dumps({"Event": {"#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+                                 "System": {"Provider": {"#attributes": {
+                                     "Name": "Microsoft-Windows-Security-Auditing"}},
+                                     "EventID": event_id, "Version": 2, "Level": 0, "Task": 12544,
+                                     "TimeCreated": {"#attributes": {"SystemTime": when}},
+                                     "EventRecordID": 1, "Channel": "Security", "Computer": "TS01.corp.example.com"},
+                                 "EventData": data}}, ensure_ascii=False)
+
+
+EVTX_JSONL = "\n".join([
+    _evtx(4624, "2026-11-02T00:15:02.123456Z", {"TargetUserName": "王小明", "TargetDomainName": "CORP",
+                                                "TargetLogonId": "0x1A2B3C", "LogonType": 10,
+                                                "IpAddress": "2001:db8:5::7", "IpPort": "0"}),
+    _evtx(4624, "2026-11-02T00:15:03.000000Z", {"TargetUserName": "svc_backup", "TargetDomainName": "CORP",
+                                                "TargetLogonId": "0x777", "LogonType": 3, "IpAddress": "10.1.1.5"}),
+    _evtx(4672, "2026-11-02T00:15:02.200000Z", {"SubjectUserName": "王小明", "SubjectLogonId": "0x1A2B3C"}),
+    _evtx(4647, "2026-11-02T09:00:00.000000Z", {"TargetUserName": "王小明", "TargetDomainName": "CORP",
+                                                "TargetLogonId": "0x1a2b3c"}),
+    _evtx(4647, "2026-11-02T09:10:00.000000Z", {"TargetUserName": "carol", "TargetDomainName": "CORP",
+                                                "TargetLogonId": "0x999"}),
+    # Winlogbeat: the same facts under winlog.event_data
+    json.dumps({"@timestamp": "2026-11-02T01:30:00.000Z", "event": {"code": "4625", "provider":
+                "Microsoft-Windows-Security-Auditing"}, "winlog": {"event_id": "4625", "channel": "Security",
+                "computer_name": "TS01.corp.example.com", "event_data": {"TargetUserName": "mallory",
+                "TargetDomainName": "CORP", "LogonType": "10", "IpAddress": "198.51.100.66",
+                "FailureReason": "%%2313", "Status": "0xc000006d"}}}),
+    '{"Event": {"System": {"EventID": 4624',
+]) + "\n"
+
+
+def test_windows_event_viewer_csv(tmp_path: Path) -> None:
+    events, sessions, report = _run(tmp_path, "Security.csv", EVENT_VIEWER_CSV, "auto", "--gateway", "TS01")
+    assert report["sources"] == ["windows-security"]
+    f = report["files"][0]
+    assert (f["lines_read"], f["recognised"], f["malformed"], f["not_this_source"]) == (
+        len(EVENT_VIEWER_CSV.splitlines()), 3, 1, 0)
+    (s,) = sessions
+    assert (s["account"], s["start_time"], s["end_time"]) == ("CORP\\alice", "2026-11-02T08:15:02+08:00",
+                                                              "2026-11-02T17:30:00+08:00")
+    assert (s["channel"], s["source_ip"], s["gateway_id"]) == ("rdp_direct", "203.0.113.7", "TS01")
+    assert s["source_line"] == "2"
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["source_ip"]) == ("CORP\\mallory", "198.51.100.66")
+    assert failed["reason"] == "Unknown user name or bad password.; logon type 3"
+    assert report["time_zone"]["events_with_assumed_zone"] == 3
+
+
+def test_windows_get_winevent_export_csv(tmp_path: Path) -> None:
+    _, sessions, _ = _run(tmp_path, "rdp.csv", GET_WINEVENT_CSV, "windows-security", "--tz", "Asia/Taipei")
+    (s,) = sessions
+    assert (s["account"], s["person_id"], s["source_ip"]) == ("CORP\\李大華", "李大華", "2001:db8::40")
+    assert (s["start_time"], s["end_time"], s["gateway_id"]) == ("2026-11-02T13:00:00+08:00",
+                                                                 "2026-11-02T14:00:00+08:00", "TS02.corp.example.com")
+
+
+def test_windows_evtx_json_and_winlogbeat(tmp_path: Path) -> None:
+    events, sessions, report = _run(tmp_path, "security.jsonl", EVTX_JSONL)
+    f = report["files"][0]
+    # 4624 type 3 and 4672 are not relevant; carol's 4647 has no type-10 logon in the file
+    assert (f["recognised"], f["not_relevant"], f["malformed"]) == (3, 3, 1)
+    (s,) = sessions
+    assert (s["account"], s["source_ip"], s["start_time"], s["end_time"]) == (
+        "CORP\\王小明", "2001:db8:5::7", "2026-11-02T08:15:02+08:00", "2026-11-02T17:00:00+08:00")
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["gateway_id"], failed["time_zone"]) == (
+        "CORP\\mallory", "TS01.corp.example.com", "stated")

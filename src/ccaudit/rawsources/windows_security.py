@@ -1,0 +1,187 @@
+"""Windows Security log: Remote Desktop logons (4624 with LogonType 10), log-offs (4634, 4647) and failed logons
+(4625), exported as CSV (Event Viewer "Save All Events As... CSV", `Get-WinEvent | Export-Csv`) or as JSON
+derived from the EVTX file, one event per line (evtx_dump -o jsonl, Winlogbeat/Elastic, NXLog to_json).
+
+Facts from Microsoft's audit event documentation: 4624 "An account was successfully logged on" carries
+TargetUserName, TargetDomainName, TargetLogonId, LogonType (10 = RemoteInteractive: Remote Desktop), IpAddress;
+4634 "An account was logged off" carries TargetUserName, TargetDomainName, TargetLogonId and LogonType; 4647
+"User initiated logoff" carries TargetUserName, TargetDomainName, TargetLogonId; 4625 "An account failed to log
+on" carries TargetUserName, TargetDomainName, LogonType, IpAddress, Status, SubStatus and FailureReason.
+The CSV forms hold the rendered (English) message: 'New Logon:' / 'Account For Which Logon Failed:' sections
+with 'Account Name:', 'Account Domain:', 'Logon ID:', and 'Logon Type:', 'Source Network Address:',
+'Failure Reason:'. A message spans several lines inside one quoted CSV field; records are put back together
+by counting quotes (a line starts a record when the quotes before it are balanced), in SQL.
+
+A session is keyed by computer and logon ID: a 4624 of type 10 starts it; a 4634 of type 10, or a 4647 of a
+logon ID some type-10 logon in the file started, ends it. Other logons and log-offs (network, service,
+batch) are not relevant."""
+
+from __future__ import annotations
+
+from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
+
+_SECTIONS = {
+    # event id -> the message section naming the account (CSV forms)
+    "4624": "New Logon:", "4625": "Account For Which Logon Failed:", "4634": "Subject:", "4647": "Subject:",
+}
+
+
+def _j(*paths: str) -> str:
+    return "COALESCE(" + ", ".join(f"nullif(json_extract_string(js, '{p}'), '')" for p in paths) + ")"
+
+
+def _data(name: str) -> str:
+    """An EventData field in any of the JSON shapes (evtx_dump, Winlogbeat, flat NXLog)."""
+    return _j(f"$.Event.EventData.{name}", f"$.winlog.event_data.{name}", f"$.EventData.{name}", f"$.{name}")
+
+
+def _msg(label: str, after: str | None = None) -> str:
+    """The value after 'label:' in the rendered message (after the section `after` when given)."""
+    lead = f"{after}.*?" if after else ""
+    return f"nullif(trim(regexp_extract(msg, '(?s){lead}{label}[ \\t]*([^\\r\\n]*)', 1)), '')"
+
+
+def _section_value(label: str) -> str:
+    whens = " ".join(f"WHEN '{eid}' THEN {_msg(label, section)}" for eid, section in _SECTIONS.items())
+    return f"CASE event_id {whens} END"
+
+
+def _col(*names: str) -> str:
+    return "COALESCE(" + ", ".join(f"list_position(names, '{n}')" for n in names) + ")"
+
+
+def _wall(text: str) -> str:
+    """A culture-formatted local time: en-US '11/2/2026 8:15:02 AM', ISO, or zh-TW '2026/11/2 上午 08:15:02'."""
+    t = f"regexp_replace(replace(replace(trim({text}), '上午', 'AM'), '下午', 'PM'), '\\s+', ' ', 'g')"
+    return (f"COALESCE(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, '%m/%d/%Y %I:%M:%S %p'), "
+            f"try_strptime({t}, '%Y/%m/%d %p %I:%M:%S'), try_strptime({t}, '%Y/%m/%d %H:%M:%S'), "
+            f"try_strptime({t}, '%m/%d/%Y %H:%M:%S'))")
+
+
+def query(lines: str) -> str:
+    return f"""
+WITH q AS (
+    SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
+           CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 0
+                ELSE length(line) - length(replace(line, '"', '')) END AS nq
+    FROM {lines}
+), g AS (
+    -- a CSV record starts where the quotes before the line are balanced
+    SELECT *, sum(CASE WHEN COALESCE(before, 0) % 2 = 0 THEN 1 ELSE 0 END) OVER (
+              ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS rec
+    FROM (SELECT *, sum(nq) OVER (ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+          FROM q)
+), rec AS (
+    SELECT rec, min(line_no) AS line_no, max(line_no) AS end_no, bool_or(is_last) AS has_last,
+           string_agg(line, chr(10) ORDER BY line_no) AS text, bool_or(json_line) AS json_line
+    FROM g GROUP BY rec
+), hdr AS (
+    SELECT {header_names('text')} AS names, line_no AS hdr_line FROM rec
+    WHERE NOT json_line AND regexp_matches(lower(text), '(?:^|,)"?(?:event id|id)"?(?:,|$)')
+    ORDER BY line_no LIMIT 1
+), r AS (
+    SELECT rec.line_no, rec.text,
+           CASE WHEN rec.json_line THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
+           CASE WHEN NOT rec.json_line AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
+           h.names, rec.line_no = h.hdr_line AS is_header
+    FROM rec LEFT JOIN hdr h ON TRUE
+), x AS (
+    SELECT line_no, text, names,
+           CASE WHEN json_valid(o) THEN o END AS js, o IS NOT NULL AND NOT json_valid(o) AS bad_json, f,
+           COALESCE(is_header, FALSE) AS is_header
+    FROM r
+), y AS (
+    SELECT *,
+        CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
+                                          '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id')}
+             WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id'))} END AS event_id,
+        CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.TimeCreated."#attributes".SystemTime',
+                                          '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
+                                          '$.TimeCreated', '$.EventTime', '$.TimeGenerated')}
+             WHEN f IS NOT NULL THEN {csv_at('f', _col('date and time', 'timecreated'))} END AS t,
+        CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
+                                          '$.Hostname', '$.Computer', '$.MachineName')}
+             WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer'))} END AS computer,
+        -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
+        CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message'))}, {csv_at('f', 'len(names) + 1')})
+        END AS msg
+    FROM x
+), z AS (
+    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, event_id, t,
+           computer,
+        CASE WHEN js IS NOT NULL THEN {_data('TargetUserName')} ELSE {_section_value('Account Name:')} END AS usr,
+        CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName')} ELSE {_section_value('Account Domain:')} END AS dom,
+        lower(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId')} ELSE {_section_value('Logon ID:')} END)
+            AS logon_id,
+        CASE WHEN js IS NOT NULL THEN {_data('LogonType')} ELSE {_msg('Logon Type:')} END AS logon_type,
+        CASE WHEN js IS NOT NULL THEN {_data('IpAddress')} ELSE {_msg('Source Network Address:')} END AS ip,
+        CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
+             ELSE COALESCE({_msg('Failure Reason:')}, {_msg('Status:')}) END AS failure
+    FROM y
+), starts AS (
+    SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type = '10'
+), k AS (
+    SELECT z.*,
+        CASE WHEN z.event_id = '4624' AND z.logon_type = '10' THEN 'session_start'
+             WHEN z.event_id = '4634' AND z.logon_type = '10' THEN 'session_end'
+             WHEN z.event_id = '4647' AND s.logon_id IS NOT NULL THEN 'session_end'
+             WHEN z.event_id = '4625' THEN 'login_failed' END AS kind,
+        regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned
+    FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
+                             AND s.computer IS NOT DISTINCT FROM z.computer
+)
+SELECT line_no, FALSE AS is_last,
+       kind IS NOT NULL OR bad_json AS relevant,
+       CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
+            WHEN kind IS NULL THEN NULL
+            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL) OR (NOT t_zoned AND {_wall('t')} IS NULL)
+                THEN 'no readable time'
+            WHEN nullif(usr, '-') IS NULL THEN 'no account name'
+            WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
+       END AS problem,
+       NOT is_json AND NOT is_csv AND NOT bad_json AND NOT is_header AND trim(text) <> '' AS not_source,
+       kind,
+       CASE WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
+       CASE WHEN NOT t_zoned THEN {_wall('t')} END AS ts_local,
+       CAST(NULL AS INTEGER) AS tz_offset_min, CAST(NULL AS VARCHAR) AS tz_text,
+       CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
+           AS account,
+       CASE WHEN ip IN ('-', '::1', '127.0.0.1') THEN NULL ELSE ip END AS source_ip,
+       CAST(NULL AS VARCHAR) AS assigned_ip,
+       CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
+           AS session_key,
+       'rdp_direct' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, computer AS gateway_id,
+       CAST(NULL AS BIGINT) AS duration_s,
+       CASE WHEN kind = 'login_failed' THEN concat_ws('; ', failure, 'logon type ' || logon_type) END AS reason
+FROM k
+WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header)
+UNION ALL
+-- the file's last line, for the line count (a record's row carries its first line)
+SELECT end_no, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL
+FROM rec WHERE has_last
+"""
+
+
+SOURCE = RawSource(
+    id="windows-security",
+    vendor="Microsoft",
+    product="Windows Security log: Remote Desktop logons 4624 (type 10), log-offs 4634/4647, failures 4625",
+    expects=("The Security log of each Remote Desktop host (audit policy Logon/Logoff: Audit Logon and Audit "
+             "Logoff, success and failure), exported as CSV from Event Viewer (Save All Events As... CSV) or "
+             "with Get-WinEvent -FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv, in "
+             "English; or as JSON, one event per line, from the .evtx file (evtx_dump -o jsonl) or a shipper "
+             "(Winlogbeat, NXLog to_json)."),
+    sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
+            '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
+            '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '
+            '"LogonType": 10, "IpAddress": "203.0.113.7", "IpPort": "51234"}}}'),
+    detect=(r"(?:\"EventID\"\s*:\s*\{?|\"event_id\"\s*:|\"Id\"\s*:|Microsoft-Windows-Security-Auditing|"
+            r"^\"?Keywords\"?,\"?Date and Time|^\"?Level\"?,\"?Date and Time|^\"Message\",\"Id\",|"
+            r"^(?:Audit Success|Audit Failure|稽核成功|稽核失敗),|An account (?:was successfully logged on|was logged "
+            r"off|failed to log on)|User initiated logoff|"
+            # the rendered message's lines in the CSV forms: '\tAccount Name:\t\talice', 'New Logon:'
+            r"^\t[A-Za-z][A-Za-z ()-]*:|^[A-Z][A-Za-z ]*:\s*$)"),
+    query=query,
+)
