@@ -205,6 +205,20 @@ def test_jamf_csv_and_api(tmp_path: Path) -> None:
     # a blank e-mail falls back to the user name
     assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [("E002", "G6TZ2BBBN72J")]
 
+    # an Advanced Search with application fields, and the management history's completed commands
+    apps = _write(tmp_path, "jamf-apps.csv", "Serial Number,Mobile Device Name,App Name,App Identifier,App Version\n"
+                  "DMPXK1AAQ1GC,業務部-iPad-01,行動下單,com.example.trade,5.2.1\n"
+                  "DMPXK1AAQ1GC,業務部-iPad-01,LINE,jp.naver.line,14.1.0\n")
+    history = _write(tmp_path, "jamf-history.csv", "Serial Number,Command,Status,Date Completed\n"
+                     "DMPXK1AAQ1GC,EraseDevice,Completed,2026-06-01 at 9:00 AM\n"
+                     "DMPXK1AAQ1GC,DeviceLock,Completed,2026-06-02 at 9:00 AM\n")
+    out = tmp_path / "apps"
+    assert ccaudit("sources", "parse", "jamf", apps, history, "--out", out).code == 0
+    assert [(a["device_id"], a["app_id"], a["app_name"]) for a in _rows(out / "device_apps.csv")] == [
+        ("DMPXK1AAQ1GC", "com.example.trade", "行動下單"), ("DMPXK1AAQ1GC", "jp.naver.line", "LINE")]
+    assert [(r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
+        ("2026-06-01T09:00:00+08:00", "wipe")]
+
     api = tmp_path / "jamf-detail.json"
     api.write_text(json.dumps(JAMF_API, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "api"
