@@ -136,9 +136,14 @@ def looks_like_mdm(path: Path) -> bool:
     except OSError:
         return False
     names = {_norm(n) for n in re.findall(r'"?([A-Za-z][A-Za-z ./()_-]{1,40})"?\s*[,:]', head)}
-    return bool(names & {"serialnumber", "devicename", "mobiledevicename", "applicationname", "deviceid"}) and bool(
-        names & {"ownership", "manageddeviceownertype", "deviceownershiplevel", "ownershiptype", "applicationname",
-                 "appname", "action", "enrolleddatetime", "lastinventoryupdate", "primaryuserupn", "managed"})
+    # Sign-in logs also carry a device ID and a managed flag; a serial number, an app inventory or the
+    # device-action columns are what only an MDM export has.
+    if {"action", "initiatedby", "devicename"} <= names:
+        return True
+    return bool(names & {"serialnumber", "mobiledevicename", "applicationname", "appidentifier"}) and bool(
+        names & {"ownership", "manageddeviceownertype", "deviceownershiplevel", "deviceownershiptype", "ownershiptype",
+                 "applicationname", "appname", "command", "enrolleddatetime", "enrollmentdate", "lastinventoryupdate",
+                 "primaryuserupn", "lastcheckin", "lastsyncdatetime", "deviceid"})
 
 
 class _Table:
@@ -147,7 +152,9 @@ class _Table:
     def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path) -> None:
         self.path, self.no = path, no
         name = visible(str(path))
-        is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or path.read_bytes()[:1].strip() in (b"[", b"{")
+        with path.open("rb") as fh:
+            first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or first in (b"[", b"{")
         view = f"mdm_file_{no}"
         try:
             if is_json:
