@@ -211,3 +211,34 @@ def test_aws_without_credentials_is_refused(monkeypatch: pytest.MonkeyPatch, tmp
     assert not (tmp_path / "out").exists()
     result = ccaudit("sources", "aws", "--out", tmp_path / "out", "--region", REGION, "--profile", "nope")
     assert result.code == 2 and "profile 'nope' not found" in result.text
+
+
+def test_a_refused_call_is_not_observed_never_absent(aws: None, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _firm_account()
+    real_client = boto3.Session.client
+    denied = AWSResponse("https://s3.amazonaws.com/", 403, {}, None)
+
+    def refuse(model: Any, **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if model.name == "GetBucketEncryption":
+            return denied, {"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                            "ResponseMetadata": {"HTTPStatusCode": 403}}
+        return None
+
+    def client(self: boto3.Session, service: str, *args: Any, **kwargs: Any) -> Any:
+        made = real_client(self, service, *args, **kwargs)
+        if service == "s3":
+            made.meta.events.register("before-call.s3.GetBucketEncryption", refuse)
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    out = tmp_path / "evidence"
+    result = ccaudit("sources", "aws", "--out", out, "--region", REGION)
+    assert result.code == 0, result.text
+    assert "calls were refused" in result.text
+    buckets = {b["bucket"]: b for b in _rows(out / "aws_s3_buckets.csv")}
+    assert buckets["firm-public-site"]["default_encryption"] == "not observed"
+    summary = json.loads((out / "aws_observed.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["s3_buckets_without_default_encryption"] == []
+    assert {(n["call"], n["error"]) for n in summary["not_observed"]} >= {
+        ("s3:GetBucketEncryption:firm-public-site", "AccessDenied")}
