@@ -192,6 +192,28 @@ def test_graph_managed_devices_json(tmp_path: Path) -> None:
     assert [(b["person_id"], b["device_id"]) for b in byod] == [("E001", "7D2E")]
 
 
+def test_intune_audit_log_wipes(intune: list[Path], tmp_path: Path) -> None:
+    # Graph GET /deviceManagement/auditEvents: the device in resources[0] by its Intune device ID
+    audit = tmp_path / "auditEvents.json"
+    audit.write_text(json.dumps({"value": [
+        {"id": "e1", "displayName": "wipe ManagedDevice", "componentName": "Devices", "activity": "wipe ManagedDevice",
+         "activityDateTime": "2026-11-20T02:00:00Z", "activityType": "wipe ManagedDevice",
+         "activityOperationType": "Action", "activityResult": "Success",
+         "actor": {"userPrincipalName": "admin@corp.example.com.tw"},
+         "resources": [{"displayName": "MD-IPHONE-001", "type": "ManagedDevice", "resourceId": "6c1f0c4e-0001"}]},
+        {"id": "e2", "displayName": "retire ManagedDevice", "componentName": "Devices",
+         "activity": "retire ManagedDevice", "activityDateTime": "2026-11-21T02:00:00Z", "activityResult": "Success",
+         "resources": [{"displayName": "MD-GALAXY-002", "type": "ManagedDevice", "resourceId": "9a9a0c4e-0002"}]},
+    ]}), encoding="utf-8")
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", intune[1], audit, "--out", out)
+    assert result.code == 0, result.text
+    assert [(r["device_id"], r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
+        ("F2LXK0AAHG7F", "2026-11-20T10:00:00+08:00", "wipe")]
+    report = json.loads((out / "device_parse_report.json").read_text(encoding="utf-8"))
+    assert report["resets"]["retire_or_remove_not_a_reset"] == 1
+
+
 def test_jamf_csv_and_api(tmp_path: Path) -> None:
     idmap = _write(tmp_path, "identity_map.csv", IDMAP)
     out = tmp_path / "csv"

@@ -47,7 +47,8 @@ INTUNE = MdmSource(
     id="intune", vendor="Microsoft", product="Intune device, discovered-app and device-action exports",
     expects=("Intune admin center > Devices > All devices > Export (CSV, all columns) or Graph "
              "GET /deviceManagement/managedDevices (JSON); the per-device app inventory (Graph exportJobs "
-             "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV)"),
+             "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV) or "
+             "Graph GET /deviceManagement/auditEvents (JSON)"),
     sample=("Device ID,Device name,Managed by,Ownership,Compliance,OS,OS version,Last check-in,Primary user UPN,"
             "Serial number,IMEI,Model,Enrollment date"),
 )
@@ -90,9 +91,9 @@ APP_FIELDS: dict[str, tuple[str, ...]] = {
     "version": ("applicationshortversion", "appversion", "applicationversion", "shortversion", "version"),
 }
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "devicename", "mobiledevicename"),
+    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename"),
     "action": ("action", "actionname", "command", "activity"),
-    "state": ("status", "actionstate", "state", "commandstatus"),
+    "state": ("status", "actionstate", "state", "commandstatus", "activityresult"),
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
            "startdatetime", "dateissued", "activitydatetime", "date"),
     "initiated_by": ("initiatedby", "username", "issuedby"),
@@ -101,11 +102,11 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
 # removes the company's data and profiles (the device and what is on it stay): not a reset.
 RESET_ACTIONS = {
-    "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe", "wipemanageddevice": "wipe",
+    "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe",
     "freshstart": "fresh_start", "cleanwindowsdevice": "fresh_start", "autopilotreset": "autopilot_reset",
     "windowsautopilotreset": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "retiremanageddevice", "unmanagedevice", "removemdmprofile", "delete")
+NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete")
 DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
              "accountdrivendeviceenrollment")
@@ -138,7 +139,7 @@ def looks_like_mdm(path: Path) -> bool:
     names = {_norm(n) for n in re.findall(r'"?([A-Za-z][A-Za-z ./()_-]{1,40})"?\s*[,:]', head)}
     # Sign-in logs also carry a device ID and a managed flag; a serial number, an app inventory or the
     # device-action columns are what only an MDM export has.
-    if {"action", "initiatedby", "devicename"} <= names:
+    if {"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names:
         return True
     return bool(names & {"serialnumber", "mobiledevicename", "applicationname", "appidentifier"}) and bool(
         names & {"ownership", "manageddeviceownertype", "deviceownershiplevel", "deviceownershiptype", "ownershiptype",
@@ -180,6 +181,9 @@ class _Table:
                 self.columns = {_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in nested}
                 self.columns.update({_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in keys})
                 self.raw = {_norm(k): f"json_extract(j, {sql_str('$.' + k)})" for (k,) in keys}
+                if "resources" in self.raw:
+                    # Graph auditEvents name the device in resources[0] (resourceId = the Intune device ID).
+                    self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
@@ -208,7 +212,8 @@ class _Table:
         if c & {"applicationname", "appname", "appidentifier", "bundleid", "applicationid"} and self.has(
                 APP_FIELDS["device_ref"]):
             return "apps"
-        if c & {"action", "actionname", "command"} and self.has(ACTION_FIELDS["device_ref"]):
+        if (c & {"action", "actionname", "command"} or {"activity", "activitydatetime"} <= c) and self.has(
+                ACTION_FIELDS["device_ref"]):
             return "actions"
         if self.has(DEVICE_FIELDS["ownership"]) or (self.has(DEVICE_FIELDS["serial"]) and self.has(
                 DEVICE_FIELDS["last_seen"])):
@@ -525,7 +530,9 @@ def _write_resets(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
                      UNION SELECT DISTINCT upper(serial), device_id FROM devices WHERE serial IS NOT NULL
                      UNION SELECT DISTINCT upper(name), device_id FROM devices WHERE name IS NOT NULL),
         a AS (
-            SELECT a.*, lower(regexp_replace(COALESCE(action, ''), '[\\s_-]', '', 'g')) AS act_norm,
+            -- 'Wipe', 'wipe ManagedDevice' (audit log), 'EraseDevice' (Jamf) -> wipe, managed-device suffix dropped
+            SELECT a.*, regexp_replace(lower(regexp_replace(COALESCE(action, ''), '[\\s_-]', '', 'g')),
+                                       'manageddevice$', '') AS act_norm,
                    lower(regexp_replace(COALESCE(state, 'done'), '[\\s_-]', '', 'g')) AS state_norm,
                    {_time("at_text", zone)} AS at_utc
             FROM act a)
