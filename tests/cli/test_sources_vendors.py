@@ -525,3 +525,11 @@ def test_windows_evtx_json_and_winlogbeat(tmp_path: Path) -> None:
     failed = next(e for e in events if e["kind"] == "login_failed")
     assert (failed["account"], failed["gateway_id"], failed["time_zone"]) == (
         "CORP\\mallory", "TS01.corp.example.com", "stated")
+
+
+def test_sources_lists_the_vendor_sources() -> None:
+    result = ccaudit("sources")
+    assert result.code == 0
+    for name in ("globalprotect", "cisco-asa", "windows-security", "entra-signins", "logging timestamp",
+                 "Sign-in logs > Download", "evtx_dump"):
+        assert name in result.text

@@ -21,23 +21,22 @@ others (prelogin, getconfig, hip-report, ...) are steps, not session events. The
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.csvsql import csv_at, csv_fields
 
 # Event ID -> kind when the status is success (failure of a connect or an authentication: login_failed).
 CONNECT = ("gateway-connected",)
 DISCONNECT = ("gateway-logout", "gateway-disconnected", "gateway-disconnect")
 AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin")
 
+# PAN-OS log types (the Type field of a CSV log line).
+_TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|"
+          "CORRELATION")
 # A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
-_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|CORRELATION),.*)$"  # noqa: E501
-
-
-def _csv(s: str) -> str:
-    """The fields of a CSV record (quoted fields may hold commas; "" is a quote)."""
-    return f"regexp_extract_all({s}, '(?:^|,)(\"(?:[^\"]|\"\")*\"|[^,]*)', 1)"
+_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
 
 
 def _f(i: int) -> str:
-    return f"nullif(replace(trim(f[{i}], '\"'), '\"\"', '\"'), '')"
+    return csv_at("f", str(i))
 
 
 def _cef(k: str) -> str:
@@ -55,7 +54,7 @@ def _ip(a: str) -> str:
     return f"nullif(nullif(nullif({a}, '0.0.0.0'), '::'), 'N/A')"
 
 
-_FIELDS = _csv(f"regexp_extract(line, '{_PAN_CSV}', 1)")
+_FIELDS = csv_fields(f"regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -65,14 +64,14 @@ def _in(values: tuple[str, ...]) -> str:
 def query(lines: str) -> str:
     return f"""
 WITH l AS (
+    -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line,
-           CASE WHEN regexp_matches(line, 'CEF:\\d+\\|Palo Alto Networks\\|') THEN 'cef'
+           CASE WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
+                WHEN contains(line, ',GLOBALPROTECT,') AND regexp_matches(line, '{_PAN_CSV}') THEN 'csv'
+                WHEN contains(line, 'GlobalProtect ') AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user')
+                    THEN 'system'
                 WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 'json'
-                WHEN regexp_matches(line, '{_PAN_CSV}') THEN
-                    CASE WHEN regexp_matches(line, '\\d,[^,]*,GLOBALPROTECT,') THEN 'csv'
-                         WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user') THEN 'system'
-                         ELSE 'other' END
-                WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user') THEN 'system'
+                WHEN regexp_matches(line, ',(?:{_TYPES}),') THEN 'other'
            END AS form
     FROM {lines}
 ), j AS (

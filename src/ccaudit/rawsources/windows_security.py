@@ -67,15 +67,16 @@ WITH q AS (
                 ELSE length(line) - length(replace(line, '"', '')) END AS nq
     FROM {lines}
 ), g AS (
-    -- a CSV record starts where the quotes before the line are balanced
-    SELECT *, sum(CASE WHEN COALESCE(before, 0) % 2 = 0 THEN 1 ELSE 0 END) OVER (
-              ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS rec
-    FROM (SELECT *, sum(nq) OVER (ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
-          FROM q)
+    -- a CSV record starts where the quotes before the line are balanced. The windows have no ORDER BY: lines
+    -- arrive in file order and DuckDB streams a running sum over them (an ORDER BY would hold the whole file).
+    SELECT *, sum(CASE WHEN (running - nq) % 2 = 0 THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS rec
+    FROM (SELECT *, sum(nq) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM q)
 ), rec AS (
-    SELECT rec, min(line_no) AS line_no, max(line_no) AS end_no, bool_or(is_last) AS has_last,
-           string_agg(line, chr(10) ORDER BY line_no) AS text, bool_or(json_line) AS json_line
-    FROM g GROUP BY rec
+    -- JSON lines are records by themselves; only CSV lines are grouped into records
+    SELECT line_no, line_no AS end_no, is_last AS has_last, line AS text, TRUE AS json_line FROM g WHERE json_line
+    UNION ALL
+    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), FALSE
+    FROM g WHERE NOT json_line GROUP BY rec
 ), hdr AS (
     SELECT {header_names('text')} AS names, line_no AS hdr_line FROM rec
     WHERE NOT json_line AND regexp_matches(lower(text), '(?:^|,)"?(?:event id|id)"?(?:,|$)')
