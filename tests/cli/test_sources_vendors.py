@@ -79,6 +79,10 @@ GP_CEF = "\n".join([
     "deviceExternalId=012801096514 PanOSEventIDValue=gateway-auth PanOSSourceUserName=eve "
     "PanOSPublicIPv4=192.0.2.99 PanOSEventStatus=failure PanOSConnectionError=Authentication failed dtz=+08:00",
     "CEF:0|Palo Alto Networks|PAN-OS|10.2.4|end|TRAFFIC|1|rt=Nov 02 2026 08:40:01 src=10.31.0.30 dst=10.1.1.5",
+    # a PAN-OS custom CEF format: the event ID as the header's name, the standard CEF keys
+    "CEF:0|Palo Alto Networks|PAN-OS|10.2.4|gateway-logout|GLOBALPROTECT|1|rt=Nov 02 2026 17:30:00 dtz=+08:00 "
+    "deviceExternalId=012801096514 cs3Label=Virtual System cs3=vsys1 suser=corp\\\\bob src=198.51.100.20 "
+    "PanOSLoginDuration=33298 PanOSEventStatus=success",
 ]) + "\n"
 
 GP_JSON = "\n".join([
@@ -148,14 +152,15 @@ def test_globalprotect_zone_assumed_from_tz(tmp_path: Path) -> None:
 def test_globalprotect_cef(tmp_path: Path) -> None:
     events, sessions, report = _run(tmp_path, "gp-cef.log", GP_CEF)
     f = report["files"][0]
-    assert (f["recognised"], f["not_relevant"], f["malformed"], f["not_this_source"]) == (2, 1, 0, 0)
+    assert (f["recognised"], f["not_relevant"], f["malformed"], f["not_this_source"]) == (3, 1, 0, 0)
     bob = next(e for e in events if e["kind"] == "session_start")
     assert (bob["account"], bob["account_normalised"], bob["source_ip"]) == ("corp\\bob", "bob", "198.51.100.20")
     assert (bob["utc_time"], bob["time_zone"]) == ("2026-11-02T00:15:02Z", "stated")  # dtz=UTC
     eve = next(e for e in events if e["kind"] == "login_failed")
     assert (eve["account"], eve["utc_time"], eve["reason"]) == ("eve", "2026-11-02T00:40:00Z",
                                                                 "Authentication failed")
-    assert sessions[0]["end_time"] == ""
+    (s,) = sessions
+    assert (s["start_time"], s["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
 
 
 def test_globalprotect_json(tmp_path: Path) -> None:

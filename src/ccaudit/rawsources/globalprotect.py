@@ -94,8 +94,8 @@ WITH l AS (
             WHEN 'csv' THEN lower({_f(9)})
             WHEN 'cef' THEN lower(COALESCE({_cef('PanOSEventIDValue')}, {_cef('EventIDValue')},
                                            {_cef('eventid')},
-                                           nullif(regexp_extract(line, '\\|((?:gateway|portal)-[a-z0-9-]+)\\|', 1),
-                                                  '')))
+                                           nullif(regexp_extract(
+                                               line, '[|=]((?:gateway|portal)-[a-z0-9-]+)(?:[|\\s]|$)', 1), '')))
             WHEN 'json' THEN CASE WHEN gp_json_ok THEN lower(COALESCE({_js('EventIDValue')},
                                  {_js('eventid')}, {_js('event_id')})) END
         END AS event_id,
@@ -210,7 +210,7 @@ SELECT line_no, is_last,
        account, public_ip AS source_ip,
        CASE WHEN kind = 'session_start' THEN private_ip END AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN
-           concat_ws('|', 'gp', COALESCE(serial, gateway), vsys, lower(account), public_ip) END AS session_key,
+           concat_ws('|', 'gp', COALESCE(serial, gateway), lower(account), public_ip) END AS session_key,
        'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, gateway AS gateway_id,
        duration_s, reason
 FROM k
