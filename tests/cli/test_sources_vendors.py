@@ -223,6 +223,9 @@ ASA = "\n".join([
     "session started.",
     "Nov 02 2026 10:20:00 asa-hq : %ASA-6-716002: Group <GP-Clientless> User <bob> IP <198.51.100.20> WebVPN "
     "session terminated: User Requested.",
+    # an ASA that prints its zone after the time
+    "<166>Nov 02 2026 02:00:00 UTC: %ASA-6-716001: Group <GP-Clientless> User <erin@corp.example.com> IP "
+    "<198.51.100.30> WebVPN session started.",
     # a classic relay time without a year and no ASA timestamp: cannot be placed in time
     "<166>Nov  2 11:00:00 asa-hq %ASA-6-113039: Group <GP-AnyConnect> User <dave> IP <203.0.113.11> AnyConnect "
     "parent session started.",
@@ -235,8 +238,8 @@ def test_cisco_asa_sessions_failures_and_report(tmp_path: Path) -> None:
     assert report["sources"] == ["cisco-asa"]
     f = report["files"][0]
     assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"], f["not_this_source"]) == (
-        13, 9, 3, 1, 0)
-    assert f["malformed_lines"][0]["lines"] == [12] and "without a year" in f["malformed_lines"][0]["problem"]
+        14, 10, 3, 1, 0)
+    assert f["malformed_lines"][0]["lines"] == [13] and "without a year" in f["malformed_lines"][0]["problem"]
     by = {s["account"]: s for s in sessions}
     alice = by["CORP\\alice"]
     assert (alice["start_time"], alice["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
@@ -253,6 +256,8 @@ def test_cisco_asa_sessions_failures_and_report(tmp_path: Path) -> None:
     assert (failed["account"], failed["source_ip"], failed["reason"]) == ("mallory", "198.51.100.66", "AAA failure")
     end = next(e for e in events if e["kind"] == "session_end" and e["account"] == "CORP\\alice")
     assert (end["duration_s"], end["reason"]) == ("33298", "User Requested")
+    erin = next(e for e in events if e["account"] == "erin@corp.example.com")
+    assert (erin["utc_time"], erin["time_zone"], erin["gateway_id"]) == ("2026-11-02T02:00:00Z", "stated", "")
     wang_event = next(e for e in events if e["account"] == "王小明")
     assert (wang_event["utc_time"], wang_event["time_zone"]) == ("2026-11-02T01:00:00Z", "stated")
 

@@ -21,6 +21,8 @@ from ccaudit.rawsources.base import RawSource
 
 _MSG = r"%(?:ASA|FTD)-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
+# a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'); only UTC/GMT are read
+_LEGACY_ZONE = r"[A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2} ([A-Z]{2,5})\s*:?\s*(?:\S+\s*:?\s*)?$"
 _ISO = r".*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _NOYEAR = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
 _DEVICE = r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*)\s*:?\s*%(?:ASA|FTD)-"
@@ -77,11 +79,13 @@ WITH l AS (
                                               WHEN '722023' THEN 'UDP (DTLS) connection established' END)),
                    '.'), '') AS reason,
         nullif(regexp_extract(head, '{_LEGACY}', 1), '') AS t_legacy,
+        nullif(regexp_extract(head, '{_LEGACY_ZONE}', 1), '') AS t_zone,
         nullif(regexp_extract(head, '{_ISO}', 1), '') AS t_iso,
-        nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device
+        nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device_or_zone
     FROM k
 ), t AS (
     SELECT *,
+        CASE WHEN device_or_zone IS DISTINCT FROM t_zone THEN device_or_zone END AS device,
         CASE WHEN t_legacy IS NULL AND regexp_matches(t_iso, '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
              THEN CAST(TRY_CAST(t_iso AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
         COALESCE(try_strptime(regexp_replace(t_legacy, ' +', ' ', 'g'), '%b %d %Y %H:%M:%S'),
@@ -102,7 +106,8 @@ SELECT line_no, is_last,
             WHEN peer IS NULL AND kind <> 'login_failed' THEN 'no IP'
        END AS problem,
        NOT asa AND trim(line) <> '' AS not_source,
-       kind, ts_utc, ts_wall AS ts_local, CAST(NULL AS INTEGER) AS tz_offset_min, t_iso AS tz_text,
+       kind, ts_utc, ts_wall AS ts_local, CASE WHEN t_legacy IS NOT NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
+       COALESCE(t_zone, t_iso) AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip,
        CASE WHEN kind <> 'login_failed' THEN
            concat_ws('|', CASE WHEN webvpn THEN 'asa-webvpn' ELSE 'asa' END, device, lower(account), peer) END
