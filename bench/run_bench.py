@@ -3,14 +3,15 @@
     .venv/bin/python bench/run_bench.py [--sessions 10000000 --iot 200000 --people 50000] [--repeat 3]
 
 Generates synthetic evidence (bench/synth.py) as CSV and Parquet, then times, each run in a fresh
-subprocess whose peak RSS is read from the kernel (wait4):
+subprocess that reports its own peak RSS (VmHWM of /proc/self/status, read as the step ends):
   import   ccaudit's importer over the CSV folder and over the Parquet folder
   floor    DuckDB's own CREATE TABLE AS SELECT * FROM read_csv(...) / read_parquet(...) of the same files
   checks   every check whose datasets are present, through ccaudit.checks.runner.run_checks on DuckDBEngine
-  scan     DuckDB reading the columns those checks use, with a trivial aggregate (the scan floor)
+  scan     DuckDB reading every value of the columns those checks use (sum of hashes: nothing pruned,
+           nothing answered from statistics), from the native tables and from the Parquet files
   naive    a per-row Python loop of the same remote-work checks on a 1M-row sample, scaled to full size
-Reports medians of --repeat runs for the timed steps (the naive loop runs once), and the ratios the
-issue targets: import <= 1.5x the read_csv floor, checks <= 2x the scan floor, peak RSS < 2 GiB.
+Reports medians of --repeat runs for the timed steps (the naive loop runs once), and every ratio of the
+run side by side: import / floor, checks / scan floor, naive loop / checks, peak RSS per step.
 """
 
 from __future__ import annotations
@@ -139,6 +140,12 @@ def _columns_used(checks: list[Any], tables: dict[str, list[str]]) -> dict[str, 
     return {t: sorted(cols) for t, cols in used.items() if cols}
 
 
+def _read_all(cols: list[str]) -> str:
+    """Aggregates that need every value of every column: min/max could come from zone maps or Parquet
+    statistics, and an unused column would be pruned, which is how the old floor read nothing."""
+    return ", ".join(f'sum(hash("{c}"))' for c in cols)
+
+
 def step_scan(data: Path, work: Path, fmt: str) -> dict[str, Any]:
     from ccaudit.evidence.importer import open_workspace
 
@@ -152,8 +159,7 @@ def step_scan(data: Path, work: Path, fmt: str) -> dict[str, Any]:
     used = _columns_used(checks, tables)
     start = time.perf_counter()
     for table, cols in used.items():
-        aggregates = ", ".join(f'min("{c}")' for c in cols)
-        con.execute(f'SELECT count(*), {aggregates} FROM "{table}"').fetchall()
+        con.execute(f'SELECT count(*), {_read_all(cols)} FROM "{table}"').fetchall()
     seconds = time.perf_counter() - start
     con.close()
     return {"seconds": seconds, "columns": used}
@@ -165,16 +171,19 @@ def step_scan_parquet(data: Path, work: Path, fmt: str) -> dict[str, Any]:
 
     used = json.loads((work / "columns_used.json").read_text())
     con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{_settings().duckdb_memory_limit}'")
+    read: dict[str, list[str]] = {}
     start = time.perf_counter()
     for table, cols in used.items():
         path = data / "parquet" / f"{table}.parquet"
         if not path.exists():
             continue
+        # the files hold the source columns; _file/_row/*_utc exist only after import
         source_cols = [c for c in cols if not c.startswith("_") and not c.endswith("_utc")]
         if source_cols:
-            aggregates = ", ".join(f'min("{c}")' for c in source_cols)
-            con.execute(f"SELECT count(*), {aggregates} FROM read_parquet('{path}')").fetchall()
-    return {"seconds": time.perf_counter() - start}
+            con.execute(f"SELECT count(*), {_read_all(source_cols)} FROM read_parquet('{path}')").fetchall()
+            read[table] = source_cols
+    return {"seconds": time.perf_counter() - start, "columns": read}
 
 
 def step_naive(data: Path, work: Path, fmt: str) -> dict[str, Any]:
@@ -261,15 +270,33 @@ def step_naive(data: Path, work: Path, fmt: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "rows": len(sessions), "failing": dict(failing)}
 
 
-STEPS = {"import": step_import, "floor": step_floor, "checks": step_checks, "scan": step_scan,
-         "scan_parquet": step_scan_parquet, "naive": step_naive}
+def step_generate(data: Path, work: Path, fmt: str) -> dict[str, Any]:
+    """Generation runs in a child too: a parent that grew while generating would pass its high-water
+    mark to every child it spawns (vfork + exec keeps the old mm's peak in the rusage maxrss)."""
+    sessions, iot, people = (int(n) for n in fmt.split(","))
+    start = time.perf_counter()
+    synth.generate(data, synth.Sizes(sessions, iot, people))
+    return {"seconds": time.perf_counter() - start}
 
 
-# --- the parent: fresh subprocesses, peak RSS from wait4 -------------------------------------------
+def _peak_rss() -> int:
+    """This process's own peak resident set (VmHWM), in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+STEPS = {"generate": step_generate, "import": step_import, "floor": step_floor, "checks": step_checks,
+         "scan": step_scan, "scan_parquet": step_scan_parquet, "naive": step_naive}
+
+
+# --- the parent: fresh subprocesses, each reporting its own peak RSS --------------------------------
 
 
 def run_child(step: str, data: Path, work: Path, fmt: str) -> dict[str, Any]:
-    """One step in a fresh interpreter; its own peak RSS and CPU time come from wait4."""
+    """One step in a fresh interpreter; its peak RSS is the child's own VmHWM (wait4's ru_maxrss is not:
+    it inherits the spawning parent's high-water mark), its CPU time comes from wait4."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen([sys.executable, __file__, "--child", step, str(data), str(work), fmt],
@@ -282,13 +309,14 @@ def run_child(step: str, data: Path, work: Path, fmt: str) -> dict[str, Any]:
         if proc.returncode != 0:
             raise SystemExit(f"step {step} {fmt} failed:\n{err.read()}")
         result: dict[str, Any] = json.loads(out.read().strip().splitlines()[-1])
-    result.update(wall=wall, rss=usage.ru_maxrss * 1024, cpu=usage.ru_utime + usage.ru_stime)
+    result.update(wall=wall, cpu=usage.ru_utime + usage.ru_stime)
     return result
 
 
 def measure(step: str, data: Path, work: Path, fmt: str, repeat: int) -> dict[str, Any]:
     runs = [run_child(step, data, work, fmt) for _ in range(repeat)]
-    median = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "wall", "rss", "cpu") if k in runs[0]}
+    keys: tuple[str, ...] = ("seconds", "wall", "rss", "cpu")
+    median = {k: statistics.median(r[k] for r in runs) for k in keys if k in runs[0]}
     return {**runs[0], **median, "runs": [round(r["seconds"], 2) for r in runs]}
 
 
@@ -297,6 +325,23 @@ def _fmt_row(name: str, result: dict[str, Any], rows: int | None, note: str = ""
     rss = f"{result['rss'] / GIB:.2f}" if "rss" in result else ""
     runs = ", ".join(str(r) for r in result.get("runs", []))
     return f"| {name} | {result['seconds']:.2f} | {runs} | {rate} | {rss} | {note} |"
+
+
+def ratios(r: dict[str, dict[str, Any]], scale: float) -> str:
+    """Every ratio of the run in one table, next to its target, and each step's own peak RSS."""
+    sec = {k: v["seconds"] for k, v in r.items()}
+    naive = sec["naive"] * scale
+    lines = ["| ratio | value | target |", "|---|---|---|",
+             f"| import CSV / read_csv CTAS | {sec['import_csv'] / sec['floor_csv']:.2f}x | <= 1.5x |",
+             f"| import Parquet / read_parquet CTAS | {sec['import_parquet'] / sec['floor_parquet']:.2f}x | |",
+             f"| checks / scan floor (native tables) | {sec['checks'] / sec['scan']:.2f}x | <= 2x |",
+             f"| checks / scan of the same columns from Parquet | {sec['checks'] / sec['scan_parquet']:.2f}x | |",
+             f"| naive per-row loop (scaled) / checks | {naive / sec['checks']:.1f}x | |",
+             "", "| step | peak RSS GiB (own process) |", "|---|---|"]
+    lines += [f"| {step} | {v['rss'] / GIB:.2f} |" for step, v in r.items() if "rss" in v]
+    peak = max(v["rss"] for k, v in r.items() if "rss" in v and k not in ("naive", "generate"))
+    lines.append(f"\npeak RSS of any ccaudit step: {peak / GIB:.2f} GiB (target < 2 GiB at 10M sessions)")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -310,16 +355,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         step, data, work, fmt = args.child
-        print(json.dumps(STEPS[step](Path(data), Path(work), fmt), default=str))
+        result = STEPS[step](Path(data), Path(work), fmt)
+        result["rss"] = _peak_rss()
+        print(json.dumps(result, default=str))
         return
     sizes = synth.Sizes(args.sessions, args.iot, args.people)
     data = args.data / f"s{sizes.sessions}_i{sizes.iot}_p{sizes.people}"
     work = data / "work"
     work.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    synth.generate(data, sizes)
-    print(f"data in {data} ({time.perf_counter() - started:.0f} s to generate if new)", flush=True)
     r: dict[str, dict[str, Any]] = {}
+    r["generate"] = run_child("generate", data, work, f"{sizes.sessions},{sizes.iot},{sizes.people}")
+    print(f"data in {data} ({r['generate']['seconds']:.0f} s to generate if new)", flush=True)
     for fmt in ("csv", "parquet"):
         r[f"floor_{fmt}"] = measure("floor", data, work, fmt, args.repeat)
         print(f"floor {fmt}: {r[f'floor_{fmt}']['runs']}", flush=True)
@@ -358,8 +404,8 @@ def main() -> None:
     print("|---|---|---|")
     for check_id, info in sorted(r["checks"]["checks"].items(), key=lambda kv: -kv[1]["seconds"]):
         print(f"| {check_id} | {info['seconds']:.2f} | {info['offending']:,} |")
-    peak = max(v["rss"] for k, v in r.items() if "rss" in v and k != "naive")
-    print(f"\npeak RSS of any ccaudit step: {peak / GIB:.2f} GiB (target < 2 GiB)")
+    print()
+    print(ratios(r, scale))
     (work / "results.json").write_text(json.dumps(r, indent=2, default=str))
 
 
