@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ccaudit.audit.context import AuditContext, Clock, utcnow
 from ccaudit.audit.integrity import anchors
-from ccaudit.audit.integrity.anchoring import Anchoring, require_own_key
+from ccaudit.audit.integrity.anchoring import Anchored, Anchoring, require_own_key
 from ccaudit.audit.integrity.archive import Exporter, export_archive
 from ccaudit.audit.integrity.archive_verify import verify_archive
 from ccaudit.audit.integrity.changes import TrailStep, audit_trail, requirement_history
@@ -347,8 +347,9 @@ class AuditService:
             self.recorder.log_audit(s, user.id, "audit.export", load_audit(s, audit_id), None, audit)
         return path
 
-    def anchor(self, actor: str | None, key: Ed25519PrivateKey) -> tuple[anchors.Anchor, Path]:
-        """Write the trail's current head, signed by the acting user, to the anchor directory."""
+    def anchor(self, actor: str | None, key: Ed25519PrivateKey) -> Anchored:
+        """Write the trail's current head, signed by the acting user, to the anchor directory, and the
+        anchor of each of their sign-offs that has none."""
         return self.anchoring.anchor_head(actor, key)
 
     def verify(

@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Date, DateTime, Table, TypeDecorator, delete, insert, text, update
 from sqlalchemy.engine import Connection
 
 from ccaudit.audit.errors import AuditError
 from ccaudit.audit.integrity import anchors
-from ccaudit.audit.integrity.signing import fingerprint, load_private_key
+from ccaudit.audit.integrity.signing import fingerprint, generate_key, load_private_key, public_pem
 from ccaudit.audit.integrity.state import ENTITIES
 from ccaudit.audit.service import AuditService
 from ccaudit.settings import Settings
 
-from .conftest import FIRM, Team, sign
+from .audit_fakes import make_result_dir
+from .conftest import FIRM, Team, settle, sign
 from .test_tamper import DROP_GUARDS
 
 AS_OF = dt.date(2026, 11, 30)
@@ -187,3 +189,104 @@ def test_the_rewind_attack_through_the_command_line(team: Team, result_dir: Path
     register.write_text(f"carol {'ab' * 32}\n")
     out = cli("bob", "verify", "--anchors", worm, "--trusted-keys", register, code=1)
     assert "anchors signed by bob: signed by key" in out and "not among the trusted keys" in out
+
+
+# --- a sign-off without its anchor; anchors judged by the key history ------------------------------------
+
+
+def _sign_without_anchor(team: Team, result_2027: Path) -> int:
+    """Audit 2 committed as signed off, its anchor never written: what `audit signoff` killed between its
+    commit and the anchor file leaves."""
+    svc = team.service
+    audit_id = 2
+    svc.attach_run("alice", audit_id, result_2027)
+    settle(svc, audit_id)
+    for item in svc.snapshot(audit_id).remediation:
+        svc.update_remediation("alice", item.item_id, owner="carol", due_date=dt.date(2028, 3, 31))
+    svc.submit("alice", audit_id)
+    svc.review.signoff("bob", audit_id, load_private_key(team.bob_key_path))
+    return audit_id
+
+
+def test_a_signoff_killed_before_its_anchor_fails_verify_until_anchored(
+    signed: AuditService, team: Team, tmp_path: Path
+) -> None:
+    svc = signed
+    audit_id = _sign_without_anchor(team, make_result_dir(tmp_path / "r2027", as_of=dt.date(2027, 11, 30)))
+    assert svc.snapshot(audit_id).status == "signed" and len(anchor_files(svc.settings)) == 1
+    assert svc.verify().ok  # the database alone is consistent
+    report = svc.verify(anchor_dir=svc.settings.anchor_path())
+    [problem] = report.problems  # the directory anchors this database: a sign-off missing from it fails
+    assert problem.startswith(f"audit {audit_id} ({FIRM} 2027): its sign-off (trail entry #")
+    assert "has no anchor in" in problem and "CCAUDIT_USER=bob ccaudit audit anchor" in problem
+
+    cli = Cli(tmp_path, str(svc.settings.db), team.bob_key_path)
+    anchor_env = {"CCAUDIT_ANCHOR_DIR": str(svc.settings.anchor_path())}
+    out = cli("bob", "verify", code=1, **anchor_env)
+    assert f"audit {audit_id} ({FIRM} 2027): its sign-off" in out
+    out = cli("alice", "audit", "anchor", CCAUDIT_KEY_PATH=str(_alice_key(svc, tmp_path)), **anchor_env)
+    assert f"audit {audit_id}: its sign-off has no anchor of its own" in out  # alice did not sign it
+    assert "CCAUDIT_USER=bob ccaudit audit anchor writes it" in out
+    report = svc.verify(anchor_dir=svc.settings.anchor_path())  # alice's head anchor vouches for it
+    assert report.ok, report.problems
+    assert any(w.startswith(f"audit {audit_id} ({FIRM} 2027): its sign-off") for w in report.warnings)
+
+    out = cli("bob", "audit", "anchor", **anchor_env)
+    assert f"audit {audit_id}: its sign-off had no anchor; anchored in " in out
+    report = svc.verify(anchor_dir=svc.settings.anchor_path())
+    assert report.ok and not any("its sign-off" in w for w in report.warnings), report.warnings
+    with svc.db.read() as s:  # the archive now carries the reviewer's sign-off anchor
+        assert svc.anchoring.signoff_anchors(s, audit_id, svc.snapshot(audit_id).signoff.key_fingerprint)
+
+
+def test_an_unanchored_signoff_in_a_directory_without_this_databases_anchors_is_a_warning(
+    signed: AuditService, team: Team, tmp_path: Path
+) -> None:
+    empty = tmp_path / "fresh-anchor-dir"
+    empty.mkdir()
+    report = signed.verify(anchor_dir=empty)
+    assert report.ok, report.problems
+    assert any(w.startswith(f"audit 1 ({FIRM} 2026): its sign-off (trail entry #") for w in report.warnings)
+
+
+def _alice_key(svc: AuditService, tmp_path: Path) -> Path:
+    path = tmp_path / "keys" / "alice.pem"
+    svc.register_key("alice", public_pem(generate_key(path).public_key()))
+    return path
+
+
+def test_an_anchor_signed_with_a_key_that_was_not_the_signers_fails(
+    signed: AuditService, team: Team, tmp_path: Path
+) -> None:
+    svc = signed
+    [path] = anchor_files(svc.settings)
+    genuine = anchors.parse(path.read_bytes())
+    forger = Ed25519PrivateKey.generate()  # a fresh key, signing "as bob"
+    forged = anchors.Anchor(
+        **{**genuine.model_dump(exclude={"signature"}), "fingerprint": fingerprint(forger.public_key()),
+           "public_key": public_pem(forger.public_key())}
+    ).signed_with(forger)
+    target = path.parent / "forged.json"
+    target.write_bytes(forged.to_bytes())
+    [problem] = svc.verify(anchor_dir=svc.settings.anchor_path()).problems
+    name = target.relative_to(svc.settings.anchor_path())
+    assert problem.startswith(f"anchor {name}: signed by key {forged.fingerprint}, which was not bob's registered")
+    target.unlink()
+
+    # bob's key revoked: an anchor bob's old key makes afterwards fails; the one made before still holds
+    svc.revoke_key("admin", "bob")
+    with svc.db.read() as s:
+        late = anchors.make(s, load_private_key(team.bob_key_path), "bob", svc.clock(), "after the revoke")
+    written = anchors.write(svc.settings.anchor_path(), late)
+    [problem] = svc.verify(anchor_dir=svc.settings.anchor_path()).problems
+    assert problem.startswith(f"anchor {written.relative_to(svc.settings.anchor_path())}: signed by key ")
+    assert late.fingerprint in problem and "…" not in problem.split("signed by key")[1].split(",")[0]
+
+
+def test_anchoring_with_another_key_names_both_full_fingerprints(signed: AuditService, tmp_path: Path) -> None:
+    other = tmp_path / "other.pem"
+    generate_key(other)
+    cli = Cli(tmp_path, str(signed.settings.db), other)
+    out = cli("bob", "audit", "anchor", code=2, CCAUDIT_ANCHOR_DIR=str(signed.settings.anchor_path()))
+    given = fingerprint(load_private_key(other).public_key())
+    assert f"(fingerprint {given}) is not bob's registered key ({signed.snapshot(1).signoff.key_fingerprint})" in out

@@ -4,6 +4,7 @@ of anchors against the database. The anchor format and checks are in anchors.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,20 @@ def require_own_key(user: User, key: Ed25519PrivateKey, what: str) -> None:
         raise SigningError(f"{user.id} has no registered signing key to {what} with: run `ccaudit user key` first")
     if given != user.key_fingerprint:
         raise SigningError(
-            f"this private key (fingerprint {given[:16]}…) is not {user.id}'s registered key "
-            f"({user.key_fingerprint[:16]}…): {what} needs your own key (CCAUDIT_KEY_PATH or --key)"
+            f"this private key (fingerprint {given}) is not {user.id}'s registered key "
+            f"({user.key_fingerprint}): {what} needs your own key (CCAUDIT_KEY_PATH or --key)"
         )
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """What `ccaudit audit anchor` wrote: the trail's head, the acting reviewer's sign-offs that had no
+    anchor (a sign-off killed between its commit and its anchor), and other reviewers' such sign-offs."""
+
+    head: anchors.Anchor
+    path: Path
+    signoffs: list[tuple[int, Path]] = field(default_factory=list)  # (audit ID, anchor file)
+    others: list[tuple[int, str]] = field(default_factory=list)  # (audit ID, reviewer) left to their reviewer
 
 
 class Anchoring:
@@ -43,14 +55,41 @@ class Anchoring:
         """Refuse early (nothing signed yet) when the anchor directory cannot be written."""
         anchors.prepare(self.directory)
 
-    def anchor_head(self, actor: str | None, key: Ed25519PrivateKey) -> tuple[anchors.Anchor, Path]:
-        """`ccaudit audit anchor`: the trail's current head, signed by the acting user."""
+    def anchor_head(self, actor: str | None, key: Ed25519PrivateKey) -> Anchored:
+        """`ccaudit audit anchor`: the trail's current head, signed by the acting user, and the anchor of
+        each of their sign-offs that has none (so its archive carries one)."""
         anchors.prepare(self.directory)
+        written: list[tuple[int, Path]] = []
+        others: list[tuple[int, str]] = []
         with self.db.read() as s:
             user = get_user(s, actor)
             require_own_key(user, key, "anchor the trail")
-            anchor = anchors.make(s, key, user.id, self.clock(), "on demand")
-        return anchor, self._write(anchor)
+            held = {(a.seq, a.hash) for a in self._anchors_of(s)}
+            late = []
+            for audit, entry in anchors.unanchored_signoffs(s, held):
+                if audit.reviewer == user.id:
+                    reason = f"sign-off of audit {audit.id} (anchored after the sign-off)"
+                    late.append(anchors.make(s, key, user.id, self.clock(), reason, entry, audit.id))
+                else:
+                    others.append((audit.id, audit.reviewer or ""))
+            head = anchors.make(s, key, user.id, self.clock(), "on demand")
+        for anchor in late:
+            assert anchor.audit_id is not None
+            written.append((anchor.audit_id, self._write(anchor)))
+        return Anchored(head, self._write(head), written, others)
+
+    def _anchors_of(self, s: Session) -> list[anchors.Anchor]:
+        """This database's anchors in the anchor directory whose signature holds."""
+        folder = self.directory / (anchors.database_identity(s) or "")[:16]
+        found = []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                anchor = anchors.parse(path.read_bytes())
+            except (OSError, ValueError):
+                continue
+            if anchor.signature_ok():
+                found.append(anchor)
+        return found
 
     def anchor_signoff(self, actor: str, audit_id: int, key: Ed25519PrivateKey) -> Path:
         """After a sign-off committed: anchor the trail entry that recorded it, with the reviewer's key."""

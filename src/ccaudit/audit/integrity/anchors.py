@@ -29,7 +29,9 @@ from ccaudit.audit.integrity.signing import fingerprint, load_public_key, public
 from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.integrity.trusted import TrustedKeys, pin
 from ccaudit.audit.integrity.verify import VerifyReport
-from ccaudit.audit.storage.models import ChainHead, TrailEntry
+from ccaudit.audit.people.keys import key_at
+from ccaudit.audit.snapshot import AuditStatus
+from ccaudit.audit.storage.models import Audit, ChainHead, TrailEntry
 
 FORMAT = "ccaudit-trail-anchor"
 SIGNED_PREFIX = b"ccaudit-trail-anchor-v1:"  # what the key signs is never mistaken for an audit digest
@@ -165,11 +167,14 @@ def write(directory: Path, anchor: Anchor) -> Path:
 
 
 def check_database(s: Session, directory: Path, trusted: TrustedKeys | None, report: VerifyReport) -> None:
-    """Every anchor of this database in `directory` must name an entry the trail still holds, unchanged."""
+    """Every anchor of this database in `directory` must name an entry the trail still holds, unchanged,
+    and be signed by its signer's registered key at the time; every signed audit's sign-off must be
+    anchored (see _signoffs)."""
     if not directory.is_dir():
         raise AuditError(f"{directory}: no such anchor directory")
     identity = database_identity(s)
     matched = others = 0
+    held: set[tuple[int, str]] = set()  # anchored entries the trail still holds unchanged
     signers: dict[str, str] = {}
     for path in sorted(directory.rglob("*.json")):
         name = f"anchor {path.relative_to(directory)}"
@@ -186,6 +191,14 @@ def check_database(s: Session, directory: Path, trusted: TrustedKeys | None, rep
             continue
         matched += 1
         signers.setdefault(anchor.fingerprint, f"anchors signed by {anchor.by}")
+        # A fresh key signs "as bob" as easily as bob's own: only the key history says whose it was.
+        when = _instant(anchor.at)
+        if when is None or key_at(s, anchor.by, anchor.fingerprint, when) is None:
+            report.problems.append(
+                f"{name}: signed by key {anchor.fingerprint}, which was not {anchor.by}'s registered signing key "
+                f"at {anchor.at} (a forged anchor, or one signed with a replaced or revoked key)"
+            )
+            continue
         entry = s.get(TrailEntry, anchor.seq)
         if entry is None:
             report.problems.append(
@@ -197,6 +210,8 @@ def check_database(s: Session, directory: Path, trusted: TrustedKeys | None, rep
                 f"{name}: the trail no longer contains {anchor.describe()}: entry #{anchor.seq} now has "
                 f"another hash ({entry.hash[:12]}…; the trail was rewritten from there)"
             )
+        else:
+            held.add((anchor.seq, anchor.hash))
     if others and not matched:
         report.problems.append(
             f"none of the {others} anchor(s) in {directory} belong to this database (its first trail entry is "
@@ -205,6 +220,54 @@ def check_database(s: Session, directory: Path, trusted: TrustedKeys | None, rep
         )
     elif not matched:
         report.warnings.append(f"no anchors in {directory}: nothing outside the database vouches for the trail")
+    _signoffs(s, directory, held, matched > 0, report)
     for key_fingerprint, who in signers.items():
         pin(report, who, key_fingerprint, trusted)
     report.checked["anchors"] = matched
+
+
+def unanchored_signoffs(s: Session, held: set[tuple[int, str]]) -> list[tuple[Audit, tuple[int, str]]]:
+    """Signed audits whose sign-off entry is not among the `held` anchored entries, with that entry."""
+    missing = []
+    for audit in s.scalars(select(Audit).where(Audit.status == AuditStatus.SIGNED.value).order_by(Audit.id)):
+        entry = signoff_entry(s, audit.id)
+        if entry is not None and entry not in held:
+            missing.append((audit, entry))
+    return missing
+
+
+def _signoffs(s: Session, directory: Path, held: set[tuple[int, str]], dir_in_use: bool, report: VerifyReport) -> None:
+    """A sign-off killed after its commit but before its anchor was written (or whose anchor was removed)
+    is not anchored. A later anchored entry still vouches for it through the hash chain: a warning. With
+    none, nothing outside the database vouches for the sign-off: when `directory` holds this database's
+    other anchors (it is where sign-offs anchor), verify fails, since an inspector must not read exit 0
+    as "every sign-off is anchored"; when it holds none, it is not this database's anchor directory and
+    the "no anchors" warning already says so."""
+    latest = max((seq for seq, _ in held), default=0)
+    for audit, (seq, _) in unanchored_signoffs(s, held):
+        name = f"audit {audit.id} ({audit.firm_id} {audit.year})"
+        fix = f"`CCAUDIT_USER={audit.reviewer} ccaudit audit anchor` writes it (and its archive then carries it)"
+        if latest > seq:
+            report.warnings.append(
+                f"{name}: its sign-off (trail entry #{seq}) has no anchor of its own in {directory}; the anchor of "
+                f"entry #{latest} vouches for it through the trail's chain. {fix}"
+            )
+        elif dir_in_use:
+            report.problems.append(
+                f"{name}: its sign-off (trail entry #{seq}, by {audit.reviewer}) has no anchor in {directory}, "
+                "which holds this database's other anchors: the sign-off was interrupted before its anchor was "
+                "written, or the anchor was removed, and nothing outside the database vouches for it. If the "
+                f"sign-off is genuine, {fix}"
+            )
+        else:
+            report.warnings.append(
+                f"{name}: its sign-off (trail entry #{seq}) has no anchor in {directory}; {fix}"
+            )
+
+
+def _instant(at: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

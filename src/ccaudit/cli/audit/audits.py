@@ -582,8 +582,15 @@ def audit_anchor(
     """Sign the trail's head with your key into CCAUDIT_ANCHOR_DIR (`ccaudit verify --anchors DIR`)."""
     private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
-        anchor, path = svc.anchor(actor, private)
-    console.print(f"trail anchored at entry #{anchor.seq} ({anchor.hash}) in {path}")
+        done = svc.anchor(actor, private)
+    for audit_id, path in done.signoffs:
+        console.print(f"audit {audit_id}: its sign-off had no anchor; anchored in {path}")
+    for audit_id, reviewer in done.others:
+        console.print(
+            f"audit {audit_id}: its sign-off has no anchor of its own (the head anchored now vouches for it); "
+            f"CCAUDIT_USER={reviewer} ccaudit audit anchor writes it"
+        )
+    console.print(f"trail anchored at entry #{done.head.seq} ({done.head.hash}) in {done.path}")
 
 
 @audit_app.command("carryover")
