@@ -247,3 +247,18 @@ def test_fortigate_csv_format_and_single_quotes(tmp_path: Path) -> None:
     assert ccaudit("sources", "parse", "fortigate", path, "--out", out).code == 0
     (event,) = _rows(out / "remote_access_events.csv")
     assert (event["account"], event["gateway_id"], event["utc_time"]) == ("Lin Wei", "FGT 2", "2026-11-02T00:00:00Z")
+
+
+def test_outputs_do_not_depend_on_the_machines_time_zone(fortigate: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for zone in ("UTC", "America/New_York", "Asia/Taipei"):
+        out = tmp_path / zone.replace("/", "_")
+        subprocess.run([sys.executable, "-m", "ccaudit", "sources", "parse", "fortigate", str(fortigate), "--out",
+                        str(out)], check=True, capture_output=True, env={**os.environ, "TZ": zone})
+        outputs.append([(out / name).read_text(encoding="utf-8").replace(str(out), "")
+                        for name in ("remote_access_events.csv", "remote_sessions.csv")])
+    assert outputs[0] == outputs[1] == outputs[2]

@@ -80,6 +80,7 @@ CREATE OR REPLACE TEMP MACRO syslog_pri(line) AS TRY_CAST(nullif(regexp_extract(
 -- 'udp4:203.0.113.5:1194' -> '203.0.113.5'; a bare IPv6 address is kept whole.
 CREATE OR REPLACE TEMP MACRO ip_only(a) AS CASE
     WHEN a IS NULL OR trim(a) = '' THEN NULL
+    WHEN NOT contains(a, ':') THEN a  -- a bare IPv4 address, the usual case: no regular expression
     WHEN regexp_matches(a, '^\[.*\]') THEN regexp_extract(a, '^\[([^\]]*)\]', 1)
     WHEN regexp_matches(a, '^(?:(?:udp|tcp)[46]?(?:-server)?:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$')
         THEN regexp_extract(a, '(\d{1,3}(?:\.\d{1,3}){3})', 1)
