@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ccaudit.errors import CcauditError
+from ccaudit.evidence.store import Manifest
+from ccaudit.findings.models import InspectionReport
 from ccaudit.textsafe import visible
 
 # what marks a folder as a result folder that may be replaced (a folder with other files is refused)
@@ -25,6 +27,19 @@ MARKERS = ("findings.json", "workspace.duckdb", "evidence/manifest.json")
 
 def new_run_id() -> str:
     return uuid.uuid4().hex
+
+
+def mixed_runs(result_dir: Path, report: InspectionReport, manifest: Manifest) -> str | None:
+    """Why findings.json and evidence/manifest.json of `result_dir` do not come from one inspection run
+    (each names the run that wrote it), or None when they do."""
+    shown = visible(str(result_dir))
+    if manifest.run_id != report.run_id:
+        return (f"{shown} mixes two inspection runs: findings.json is run {report.run_id}, "
+                f"evidence/manifest.json run {manifest.run_id}")
+    if {e.sha256 for e in report.evidence} != {e.sha256 for e in manifest.files}:
+        return (f"{shown} mixes two inspection runs: findings.json names other evidence files than "
+                "evidence/manifest.json")
+    return None
 
 
 def _check_target(out: Path, evidence: Path) -> None:

@@ -28,6 +28,7 @@ from ccaudit.evidence.store import Manifest
 from ccaudit.findings.messages import messages
 from ccaudit.findings.models import CheckCounts, CheckFinding, EvidenceRef, Finding, InspectionReport, Reason
 from ccaudit.findings.sentence import render
+from ccaudit.inspection import result_folder
 from ccaudit.reports.model import (
     Area,
     AttestationNote,
@@ -145,13 +146,9 @@ def _check_one_run(result_dir: Path, report: InspectionReport) -> None:
         manifest = Manifest.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         raise ReportError(f"{path} is not an evidence manifest: {exc}") from None
-    again = "; inspect the evidence again into a new folder"
-    if manifest.run_id != report.run_id:
-        raise ReportError(f"{result_dir} mixes two inspection runs: findings.json is run {report.run_id}, "
-                          f"evidence/manifest.json run {manifest.run_id}{again}")
-    if {e.sha256 for e in report.evidence} != {e.sha256 for e in manifest.files}:
-        raise ReportError(f"{result_dir} mixes two inspection runs: findings.json names other evidence files "
-                          f"than evidence/manifest.json{again}")
+    mixed = result_folder.mixed_runs(result_dir, report, manifest)
+    if mixed:
+        raise ReportError(f"{mixed}; inspect the evidence again into a new folder")
 
 
 def load(result_dir: Path, settings: Settings, previous: Path | None = None) -> ReportInput:

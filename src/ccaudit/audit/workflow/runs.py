@@ -31,6 +31,7 @@ from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
+from ccaudit.inspection import result_folder
 
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
@@ -88,12 +89,14 @@ class Runs:
             open_for_work(s, actor, audit_id, "attach inspection runs")
         if not (result_dir / "findings.json").is_file():
             raise EvidenceError(f"{result_dir} is not an inspection result folder (no findings.json)")
+        _one_run(result_dir, result_dir)  # before anything is copied
         uid = uuid.uuid4().hex
         with RunLock(self.ctx.runs_dir, uid):
             cleaned = self._clean_leftovers()
             partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
             try:
                 shutil.copytree(result_dir, partial, ignore=shutil.ignore_patterns("*.part", "*.wal"))
+                _one_run(partial, result_dir)  # the copy is what gets recorded: the folder may have changed
             except BaseException:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
@@ -229,6 +232,19 @@ class Runs:
             problems.append(f"its evidence is firm {report.firm_id}'s, the audit is firm {audit.firm_id}'s")
         if problems:
             raise AuditError("this run does not belong to audit " + f"{audit.id}: " + "; ".join(problems))
+
+
+def _one_run(folder: Path, shown: Path) -> None:
+    """findings.json and evidence/manifest.json must name the same inspection run: a folder mixed from two
+    runs would record one run's findings against another's evidence."""
+    try:
+        report = InspectionReport.model_validate_json((folder / "findings.json").read_bytes())
+        manifest = EvidenceStore(folder / "evidence").read_manifest()
+    except (OSError, ValueError) as exc:
+        raise EvidenceError(f"{shown} is not a readable inspection result folder: {str(exc).splitlines()[0]}") from None
+    mixed = result_folder.mixed_runs(shown, report, manifest)
+    if mixed:
+        raise EvidenceError(f"{mixed}; nothing attached: inspect the evidence again into a new folder")
 
 
 def _evidence(manifest: Manifest) -> list[RunEvidence]:
