@@ -10,6 +10,7 @@ start and end events in SQL. Nothing is dropped without a line in the report."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -94,8 +95,15 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
         for no, path in enumerate(request.files):
-            source = detect(con, path, request.source)
-            files.append(_parse_file(con, no, path, source))
+            try:
+                source = detect(con, path, request.source)
+                files.append(_parse_file(con, no, path, source))
+            except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                line = re.search(r"Line: (\d+)", str(exc))
+                where = f" (line {line.group(1)})" if line else ""
+                raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "
+                                    f"{visible(first)}") from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
         identity = _resolve(con, request.identity_map)
