@@ -90,6 +90,16 @@ class Settings(BaseSettings):
         description="Where sign-off and `audit anchor` write signed trail heads; default data_dir/anchors. "
         "Keep it apart from the database: write-once storage or another machine.",
     )
+    probe_timeout_seconds: float = Field(
+        3.0, gt=0, le=60, description="Live probes: seconds to wait for a connection, a handshake or a reply."
+    )
+    probe_concurrency: int = Field(8, ge=1, le=64, description="Live probes: targets probed at the same time.")
+    probe_rate_per_second: float = Field(
+        20.0, ge=0, description="Live probes: new connections a second across all targets (0: no limit)."
+    )
+    probe_banner_bytes: int = Field(
+        1024, ge=64, le=65536, description="Live probes: most bytes read from a service's greeting or reply."
+    )
 
     @field_validator("lang", mode="before")
     @classmethod
