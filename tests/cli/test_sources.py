@@ -270,3 +270,39 @@ def test_a_file_that_is_not_utf8_is_refused_naming_file_and_line(tmp_path: Path)
     result = ccaudit("sources", "parse", "fortigate", path, "--out", tmp_path / "out")
     assert result.code == 2
     assert "big5.log" in result.text and "UTF-8" in result.text and "line 2" in result.text
+
+
+def test_inspect_reads_raw_exports_in_the_evidence_folder(fortigate: Path, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "fgt-2026-11.log").write_text(fortigate.read_text(encoding="utf-8"), encoding="utf-8")  # detected
+    (evidence / "vpn02.txt").write_text(OPENVPN_LOG, encoding="utf-8")  # named in evidence.yaml
+    (evidence / "notes.log").write_text("2026-11-02 08:00:00 meeting with the vendor\n", encoding="utf-8")
+    (evidence / "identity_map.csv").write_text("account,person_id\nalice,E001\n", encoding="utf-8")
+    (evidence / "evidence.yaml").write_text(
+        "files:\n  vpn02.txt: {source: openvpn-log, gateway: VPN-02, tz: Asia/Taipei}\n", encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    imported = {(f["dataset"], f["original_name"], f["rows"]) for f in manifest["files"]}
+    assert ("remote_sessions", "fgt-2026-11.log.remote_sessions.csv", 4) in imported
+    assert ("remote_sessions", "vpn02.txt.remote_sessions.csv", 2) in imported
+    assert ("remote_access_events", "vpn02.txt.remote_access_events.csv", 5) in imported
+    assert "notes.log" in result.text and "no session event" in result.text  # looked like a log: not evidence
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = con.execute("SELECT person_id, gateway_id FROM remote_sessions WHERE gateway_id = 'VPN-02' "
+                       "ORDER BY person_id").fetchall()
+    assert rows == [("E001", "VPN-02"), ("陳美玲", "VPN-02")]
+
+
+def test_a_raw_export_named_for_the_wrong_source_stops_the_inspection(fortigate: Path, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "fgt.log").write_text(fortigate.read_text(encoding="utf-8"), encoding="utf-8")
+    (evidence / "evidence.yaml").write_text("files:\n  fgt.log: {source: openvpn-status}\n", encoding="utf-8")
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results")
+    assert result.code == 2 and "fgt.log" in result.text and "openvpn-status" in result.text
+    assert not (tmp_path / "results").exists()

@@ -27,6 +27,9 @@ class FileOptions(BaseModel):
     sheet: str | None = None
     effective_date: dt.date | None = None
     naive_timestamps: str | None = None  # 'local' or 'utc'
+    source: str | None = None  # a raw export (ccaudit sources): parsed into derived datasets
+    tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
+    gateway: str | None = None  # raw export: gateway_id where its lines do not name one
 
 
 class SourceConfig(BaseModel):
@@ -107,10 +110,13 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             raise EvidenceError(f"evidence.yaml names {visible(name)}, which is not in {folder}")
         if opts.dataset and opts.dataset not in registry:
             raise EvidenceError(f"evidence.yaml: {name}: unknown dataset {opts.dataset!r}")
+        if opts.source and opts.dataset:
+            raise EvidenceError(f"evidence.yaml: {name}: give a raw export's source or a dataset, not both")
     found: list[EvidenceFile] = []
     ignored: dict[str, str] = {}
     hidden_folders: dict[str, int] = {}
     refused: list[str] = []
+    raw: list[tuple[Path, str, FileOptions, str]] = []  # raw exports: parsed once the folder is known
     for path in sorted(folder.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             continue
@@ -140,10 +146,14 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         if path.name == SOURCE_FILE:
             ignored[rel] = "an evidence.yaml is read only at the top of the folder"
             continue
+        opts = named or FileOptions()
+        source = opts.source or (_recognise(path) if file_format(path) is None else None)
+        if source:
+            raw.append((path, rel, opts, source))
+            continue
         if file_format(path) is None:
             ignored[rel] = f"not a format ccaudit reads ({path.suffix or 'no extension'})"
             continue
-        opts = named or FileOptions()
         template = registry[opts.dataset] if opts.dataset else registry.match_file(path)
         if template is None:
             ignored[rel] = "its name matches no dataset (name it after one, or map it in evidence.yaml)"
@@ -155,4 +165,31 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             f"hidden file(s) named like evidence: {'; '.join(refused)}. Hidden files (a name or folder "
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
+    for path, rel, opts, source in raw:
+        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
+        derived = _derive(path, rel, opts, source, found)
+        for derived_id, derived_path in derived:
+            found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
+                                      effective_date=effective))
+        ignored[rel] = (f"raw {source} export, parsed into remote_access_events and remote_sessions (named after it)"
+                        if derived else f"looks like a {source} export but holds no session event")
     return found, dict(sorted(ignored.items()))
+
+
+def _recognise(path: Path) -> str | None:
+    from ccaudit.rawsources.evidence import recognise
+
+    return recognise(path)
+
+
+def _derive(path: Path, rel: str, opts: FileOptions, source: str,
+            found: list[EvidenceFile]) -> list[tuple[str, Path]]:
+    """A raw export's derived files (ccaudit.rawsources.evidence), resolved through the folder's identity
+    map when it has one as CSV."""
+    from ccaudit.rawsources.evidence import derive
+    from ccaudit.settings import Settings
+
+    ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
+    zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
+                    else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
+    return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None)
