@@ -35,6 +35,13 @@ TYPES: list[tuple[str, float, list[str], list[str]]] = [
 ]
 NO_BASELINE_TYPE = ("meeting_display", ["443", "8008"], "Samsung")  # a type nobody wrote a baseline for
 EXTRA_PORTS = ["23", "21", "80", "8080", "5555", "7547"]  # in no type's baseline
+PROBE_CHECK = "iot_probed_ports_within_baseline"
+PORT_SERVICES = {"443": "https", "554": "rtsp", "8000": "http", "4070": "other", "631": "ipp", "9100": "jetdirect",
+                 "8883": "mqtts", "47808": "bacnet", "161": "snmp"}
+# What a probe finds on a device with a gap: Telnet, an admin page known for a default log-in, a stray HTTP port.
+PROBE_GAPS: list[tuple[str, str, dict[str, bool]]] = [
+    ("23", "telnet", {"cleartext": True}), ("80", "http", {"default_login": True}), ("8080", "http", {}),
+]
 LOCATIONS = np.array(["台北總公司3F", "台北總公司5F", "台北總公司B1機房", "板橋分公司", "新竹分公司",
                       "台中分公司", "高雄分公司"])
 CERTIFICATIONS = np.array(["IoT資安標章L1", "IoT資安標章L2", "IoT資安標章L3", "IEC 62443-4-2",
@@ -154,7 +161,7 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         "boundary": 2, "bms": 1, "display": 2, "verified": max(2, ctx.n(10)), "password": max(2, ctx.n(15)),
         "update": max(3, ctx.n(25)), "exposed": max(1, ctx.n(5)), "cert": max(2, ctx.n(10)),
         "ports": max(3, ctx.n(20)), "defect_fix": max(2, ctx.n(8)), "defect_late": 1,
-        "defect_none": max(4, ctx.n(6)),
+        "defect_none": max(4, ctx.n(6)), "probe": max(2, ctx.n(6)),
     }
     of_check = {
         "verified": "iot_inventory_updated_within_year", "password": "iot_default_password_changed",
@@ -162,6 +169,7 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
         "cert": "iot_device_certified", "ports": "iot_only_needed_ports_open", "bms": "iot_only_needed_ports_open",
         "display": "iot_only_needed_ports_open", "defect_fix": "iot_defect_fixed_or_compensated",
         "defect_late": "iot_defect_fixed_or_compensated", "defect_none": "iot_defect_fixed_or_compensated",
+        "probe": PROBE_CHECK,
     }
     sizes = {name: size if name not in of_check or ctx.plants(of_check[name]) else 0 for name, size in sizes.items()}
     at = 0
@@ -236,6 +244,7 @@ def _inventory(ctx: FirmContext, admins: np.ndarray) -> None:
                      name=f"物聯網設備清冊_{_stamp(ctx.as_of - dt.timedelta(days=30))}")
     _branch_inventory(ctx, admins)
     _baselines(ctx)
+    _port_probe(ctx, dev, blocks["probe"], order[at:at + max(8, ctx.n(40))])
     _defects(ctx, dev, blocks)
 
 
@@ -256,6 +265,39 @@ def _branch_inventory(ctx: FirmContext, admins: np.ndarray) -> None:
     file_date = _window_start(ctx) - dt.timedelta(days=45)
     ctx.writer.write("iot_inventory", dev, Style(fmt="parquet"),
                      name=f"物聯網設備清冊_台中分公司_{_stamp(file_date)}")
+
+
+def _port_probe(ctx: FirmContext, dev: dict[str, Any], gaps: list[int], clean: list[int]) -> None:
+    """What `ccaudit probe ports` wrote for a sample of head-office devices ten days before the as-of date:
+    their baseline ports open and Telnet closed; on the gap devices also Telnet open, an admin page known
+    for its default log-in, or an HTTP port outside the baseline."""
+    baseline = {t[0]: t[2] for t in TYPES}
+    scanned = dt.datetime.combine(ctx.as_of - dt.timedelta(days=10), dt.time(2, 0), tzinfo=dt.UTC)
+    rows: list[dict[str, Any]] = []
+
+    def observe(i: int, port: str, state: str, service: str | None, **flags: bool) -> None:
+        rows.append({"device_id": str(dev["device_id"][i]), "device_type": str(dev["device_type"][i]),
+                     "address": f"10.20.{i // 250}.{i % 250 + 2}", "port": port, "state": state,
+                     "service": service, "allowed_by_baseline": port in baseline[str(dev["device_type"][i])]
+                     if state == "open" else None, "cleartext_login": flags.get("cleartext", False),
+                     "default_login_suspected": flags.get("default_login", False),
+                     "observed_at": scanned + dt.timedelta(seconds=len(rows))})
+
+    for i in [*clean, *gaps]:
+        for port in dev["open_ports"][i]:
+            if port in baseline[str(dev["device_type"][i])]:
+                observe(i, port, "open", PORT_SERVICES.get(port))
+    for i in clean:
+        observe(i, "23", "closed", None)
+    for k, i in enumerate(gaps):
+        port, service, flags = PROBE_GAPS[k % len(PROBE_GAPS)]
+        observe(i, port, "open", service, **flags)
+        ctx.planted.fail(PROBE_CHECK, f"{dev['device_id'][i]}|{port}")
+    if rows and not gaps:
+        ctx.planted.expect_check(PROBE_CHECK)
+    ctx.writer.write("iot_port_observations", {f: [r[f] for r in rows] for f in rows[0]},
+                     Style(fmt="csv", encoding="utf-8-sig", zh_headers=True, bool_style="zh"),
+                     name="物聯網服務埠探測")
 
 
 def _baselines(ctx: FirmContext) -> None:
