@@ -130,6 +130,8 @@ def inspect_cmd(
         with progress_bar() as progress:
             result = inspect(evidence_dir, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                              results_parquet)
+    for path in result.cleaned:
+        console.print(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)

@@ -75,7 +75,8 @@ def report(
     settings = _settings(db)
     started = time.perf_counter()
     with open_source(source, settings, previous) as inp:
-        written = generate(inp, formats, out, language, settings, rows, day)
+        written = generate(inp, formats, out, language, settings, rows, day,
+                           on_removed=lambda path: console.print(f"removed {path}, left by a report that was killed"))
         digest = inp.data.digest or inp.data.source.findings_sha256
         console.print(f"{inp.data.firm or inp.data.firm_id} · {inp.data.as_of} · {inp.data.catalog.id} "
                       f"v{inp.data.catalog.version} · digest {digest}")

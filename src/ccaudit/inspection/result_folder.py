@@ -3,7 +3,9 @@
 An inspection writes into a new hidden sibling folder; only when everything is written is the old
 folder renamed aside, the new one renamed into its place (two renames in one directory), and the old
 one deleted. A refused or failed run deletes its sibling and any parent folders it created, so the
-previous result stays as it was and no empty folder is left behind. Each run gets an ID, recorded in
+previous result stays as it was and no empty folder is left behind. A run killed outright (kill -9)
+cannot clean up: it holds a lock (ccaudit.writerlock) while it writes, and the next run into the same
+folder removes what a run whose lock is free left behind. Each run gets an ID, recorded in
 findings.json and evidence/manifest.json, so a folder mixed from two runs is recognised.
 """
 
@@ -14,12 +16,14 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.store import Manifest
 from ccaudit.findings.models import InspectionReport
 from ccaudit.textsafe import visible
+from ccaudit.writerlock import WriterLock, abandoned, locks, remove, token
 
 # what marks a folder as a result folder that may be replaced (a folder with other files is refused)
 MARKERS = ("findings.json", "workspace.duckdb", "evidence/manifest.json")
@@ -55,27 +59,76 @@ def _check_target(out: Path, evidence: Path) -> None:
             )
 
 
+@dataclass
+class Target:
+    """Where a run writes (`work`, renamed to the result folder when complete), and what a killed
+    earlier run had left beside the result folder and this one removed (or put back) first."""
+
+    work: Path
+    cleaned: list[Path] = field(default_factory=list)
+
+
 @contextmanager
-def replacing(out: Path, evidence: Path) -> Iterator[Path]:
+def replacing(out: Path, evidence: Path) -> Iterator[Target]:
     """A new, empty folder to write a result into; on success it becomes `out` (replacing it)."""
     out = Path(os.path.abspath(out))
     _check_target(out, evidence.resolve())
     created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = out.parent / f".{out.name}.ccaudit-new-{uuid.uuid4().hex[:12]}"
-    work.mkdir()
+    token = uuid.uuid4().hex[:12]
+    work, old = _work(out, "new", token), _work(out, "old", token)
     try:
-        yield work
+        # Held from before `work` exists until the old result is gone: what a killed run leaves is
+        # recognised by its free lock, and a concurrent run's folder (its lock held) is never touched.
+        with WriterLock(_lock(out, token)):
+            target = Target(work, clean_leftovers(out))
+            work.mkdir()
+            try:
+                yield target
+                if out.exists():
+                    os.rename(out, old)
+                try:
+                    os.rename(work, out)
+                except OSError:
+                    if old.exists() and not out.exists():
+                        os.rename(old, out)
+                    raise
+            except BaseException:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
         for folder in created:  # innermost first; only folders this run created, and only if empty
             try:
                 folder.rmdir()
             except OSError:
                 break
         raise
-    old = out.parent / f".{out.name}.ccaudit-old-{uuid.uuid4().hex[:12]}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(work, out)
-    shutil.rmtree(old, ignore_errors=True)
+
+
+def _work(out: Path, kind: str, token: str) -> Path:
+    return out.parent / f".{out.name}.ccaudit-{kind}-{token}"
+
+
+def _lock(out: Path, token: str) -> Path:
+    return out.parent / f".{out.name}.ccaudit-{token}.lock"
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove what inspections into `out` killed earlier left beside it (their lock is free): the folder
+    being written; the previous result renamed aside goes back into place if the kill came between the
+    two renames (so `out` is whole or as it was), else it is removed. Returns what went."""
+    removed: list[Path] = []
+    prefix = f".{out.name}.ccaudit-"
+    for lock in abandoned(locks(out.parent, prefix)):
+        work, old = _work(out, "new", token(lock, prefix)), _work(out, "old", token(lock, prefix))
+        if work.exists() or work.is_symlink():
+            remove(work)
+            removed.append(work)
+        if old.is_dir() and not old.is_symlink():
+            if not out.exists() and not out.is_symlink():
+                os.rename(old, out)  # killed between its two renames: the previous result stays
+            else:
+                remove(old)
+                removed.append(old)
+    return removed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ class InspectionResult:
     report: InspectionReport
     out_dir: Path
     results: dict[str, CheckResult]
+    cleaned: list[Path] = field(default_factory=list)  # left by killed runs into the same folder, removed
 
 
 def inspect(
@@ -95,7 +96,8 @@ def inspect(
             return inspect(evidence_dir, as_of, out_dir, settings, catalog_id, progress, own, results_parquet)
     content = Content.load(settings)
     catalog = content.catalogs.in_force(catalog_id, as_of)
-    with result_folder.replacing(out_dir, evidence_dir) as work:  # whole or not at all
+    with result_folder.replacing(out_dir, evidence_dir) as target:  # whole or not at all
+        work = target.work
         store = EvidenceStore(work / "evidence")
         manifest = import_folder(
             evidence_dir, work / WORKSPACE, store, content.templates, settings,
@@ -115,6 +117,7 @@ def inspect(
         finally:
             con.close()
     result.out_dir = out_dir
+    result.cleaned = target.cleaned
     return result
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Literal
@@ -16,8 +16,10 @@ from ccaudit.reports import from_result_dir
 from ccaudit.reports.model import ReportData, ReportError, ReportInput
 from ccaudit.reports.oscal_common import evidence_links
 from ccaudit.settings import Settings
+from ccaudit.writerlock import WriterLock, abandoned, locks, remove, token
 
 FORMATS = ("xlsx", "deficiencies", "html", "pdf", "json", "csv", "oscal")
+STAGING = ".ccaudit-report-"  # + a token: where one report is written before it is moved into `out`
 OUTPUT_NAMES = {
     "xlsx": "checklist.xlsx", "deficiencies": "deficiencies.xlsx", "html": "report.html", "pdf": "report.pdf",
     "json": "findings-report.json", "csv": "csv", "oscal": "oscal",
@@ -86,31 +88,44 @@ def generate(
     settings: Settings,
     max_rows: int | Literal["all"] | None = None,
     on: dt.date | None = None,
+    on_removed: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Write each format into `out`; `max_rows` overrides each format's own appendix length ("all": every
     row in every format).
 
     Every format is written into a temporary folder inside `out` first and moved into place only when
     all of them were written, so a failure leaves `out` as it was (no report from one run beside
-    another's)."""
-    staging = _staging(out)
+    another's). A report killed outright leaves that folder behind: each holds a lock while it writes
+    (ccaudit.writerlock), and the next report into `out` removes the folders of writers that are gone
+    (telling `on_removed`), never a running one's."""
     try:
-        written = _write_formats(inp, formats, staging, lang, settings, max_rows, on, out)
-        _move_into_place(staging, out)
+        out.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex[:12]
+        staging = out / f"{STAGING}{token}"  # in `out`: the same file system, so the final moves are renames
+        with WriterLock(out / f"{STAGING}{token}.lock"):
+            for path in clean_leftovers(out):
+                if on_removed is not None:
+                    on_removed(path)
+            staging.mkdir()
+            try:
+                written = _write_formats(inp, formats, staging, lang, settings, max_rows, on, out)
+                _move_into_place(staging, out)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
         raise ReportError(f"cannot write the reports into {out}: {exc.strerror or exc}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [out / p.relative_to(staging) for p in written]
 
 
-def _staging(out: Path) -> Path:
-    """A temporary folder on the same file system as `out`, so the final moves are renames."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".ccaudit-report-", dir=out))
-    except OSError as exc:
-        raise ReportError(f"cannot write the reports into {out}: {exc.strerror or exc}") from None
+def clean_leftovers(out: Path) -> list[Path]:
+    """Staging folders in `out` of reports whose process is gone (their lock is free), removed."""
+    removed = []
+    for lock in abandoned(locks(out, STAGING)):
+        staging = out / f"{STAGING}{token(lock, STAGING)}"
+        if staging.exists() or staging.is_symlink():
+            remove(staging)
+            removed.append(staging)
+    return removed
 
 
 def _move_into_place(staging: Path, out: Path) -> None:

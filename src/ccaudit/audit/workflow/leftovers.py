@@ -4,47 +4,24 @@ A run writes `.partial-<uid>` (and the inspection's own `..partial-<uid>.ccaudit
 renames it to `<uid>` and records it. Throughout, it holds an exclusive flock on `.partial-<uid>.lock`.
 The operating system drops that lock when the process ends, however it ends (kill -9 included), so a
 lock another process can take belongs to a run that is gone: its folders are removed by the next run.
-A PID in a name could be reused by an unrelated process; a lock cannot outlive its holder.
+The lock itself is ccaudit.writerlock, shared with `inspect --out` and `report --out`.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
+
+from ccaudit.writerlock import LOCK, WriterLock, abandoned, is_held, locks, remove, token
 
 PARTIAL = ".partial-"
-LOCK = ".lock"
 
 
-class RunLock:
+class RunLock(WriterLock):
     """Held by the process writing run `uid`, from before its folder exists until it is recorded."""
 
     def __init__(self, runs_dir: Path, uid: str) -> None:
-        self.path = runs_dir / f"{PARTIAL}{uid}{LOCK}"
-        self._fd: int | None = None
-
-    def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Locked under a temporary name and renamed: a cleaner never sees this lock unlocked.
-        pending = self.path.with_name(self.path.name + ".new")
-        fd = os.open(pending, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, f"{os.getpid()}\n".encode())  # for a person looking at the folder
-        os.rename(pending, self.path)
-        self._fd = fd
-        return self
-
-    def __exit__(
-        self, _type: type[BaseException] | None, _exc: BaseException | None, _tb: TracebackType | None
-    ) -> None:
-        if self._fd is not None:
-            self.path.unlink(missing_ok=True)
-            os.close(self._fd)
-            self._fd = None
+        super().__init__(runs_dir / f"{PARTIAL}{uid}{LOCK}")
 
 
 def clean_leftovers(runs_dir: Path, recorded: Callable[[str], bool]) -> list[Path]:
@@ -53,36 +30,17 @@ def clean_leftovers(runs_dir: Path, recorded: Callable[[str], bool]) -> list[Pat
     removed: list[Path] = []
     if not runs_dir.is_dir():
         return removed
-    for lock in sorted(runs_dir.glob(f"{PARTIAL}*{LOCK}")):
-        uid = lock.name[len(PARTIAL) : -len(LOCK)]
-        try:
-            fd = os.open(lock, os.O_RDWR)
-        except FileNotFoundError:
-            continue  # its run just finished
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # a run in progress
-            for entry in sorted(runs_dir.iterdir()):
-                if f"{PARTIAL}{uid}" in entry.name and entry != lock:
-                    _remove(entry)
-                    removed.append(entry)
-            final = runs_dir / uid
-            if final.is_dir() and not recorded(uid):
-                _remove(final)
-                removed.append(final)
-            lock.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
+    for lock in abandoned(locks(runs_dir, PARTIAL)):
+        uid = token(lock, PARTIAL)
+        for entry in sorted(runs_dir.iterdir()):
+            if f"{PARTIAL}{uid}" in entry.name and entry != lock:
+                remove(entry)
+                removed.append(entry)
+        final = runs_dir / uid
+        if final.is_dir() and not recorded(uid):
+            remove(final)
+            removed.append(final)
     return removed
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def describe(path: Path) -> str:
@@ -90,23 +48,9 @@ def describe(path: Path) -> str:
     name = path.name
     uid = next((part for part in name.split(PARTIAL)[1:]), "")[:32]
     lock = path.parent / f"{PARTIAL}{uid}{LOCK}" if uid else None
-    if lock is not None and lock.exists() and _locked(lock):
+    if lock is not None and lock.exists() and is_held(lock):
         return f"{path} belongs to a run in progress: leave it"
     text = f"{path} is not recorded in the database (an interrupted or failed run): safe to delete"
     if lock is not None and lock.exists():
         text += "; the next `ccaudit audit run` or `ccaudit audit attach` removes it"
     return text
-
-
-def _locked(lock: Path) -> bool:
-    try:
-        fd = os.open(lock, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)  # closing drops the lock if we took it
-    return False
