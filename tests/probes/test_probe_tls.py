@@ -143,21 +143,28 @@ def test_a_target_that_never_answers_is_reported_timed_out(tmp_path: Path) -> No
     assert _rows(tmp_path / "ev" / "sensitive_endpoints.csv")["EP-1"]["tls_version"] == ""
 
 
-def test_probe_output_feeds_the_12_1_2_check(tmp_path: Path, pki: Pki) -> None:
+def test_probe_output_feeds_the_12_1_2_checks(tmp_path: Path, pki: Pki) -> None:
     expired = pki.leaf("expired", ip=LOOPBACK, not_before=NOW - dt.timedelta(days=400),
                        not_after=NOW - dt.timedelta(days=5))
-    with listening(tls_handler(*pki.leaf("good", ip=LOOPBACK)), tls_handler(*expired)) as (g, e):
+    with listening(tls_handler(*pki.leaf("good", ip=LOOPBACK)), tls_handler(*expired),
+                   tls_handler(*pki.leaf("wrong", dns="other.example.com.tw")), reply(PLAIN, True)) as (g, e, w, plain):
         register = tmp_path / "endpoints.csv"
         register.write_text(HEADER + f"EP-GOOD,{LOOPBACK},{g.port},https,{closed_port()},,,\n"
-                            f"EP-EXP,{LOOPBACK},{e.port},https,{closed_port()},,,\n", encoding="utf-8")
+                            f"EP-EXP,{LOOPBACK},{e.port},https,{closed_port()},,,\n"
+                            f"EP-NAME,{LOOPBACK},{w.port},https,{closed_port()},,,\n"
+                            f"EP-PLAIN,{LOOPBACK},{g.port},https,{plain.port},,,\n", encoding="utf-8")
         evidence = tmp_path / "ev"
         assert ccaudit("probe", "tls", "--targets", register, "--out", evidence, "--ca", pki.ca_pem).code == 0
     (evidence / "firm_profile.csv").write_text(FIRM_HEADER + "9A00,Test,N,Y,N,N,N,N\n", encoding="utf-8")
-    as_of = NOW.date().isoformat()
-    result = ccaudit("inspect", evidence, "--as-of", as_of, "--out", tmp_path / "r")
+    result = ccaudit("inspect", evidence, "--as-of", NOW.date().isoformat(), "--out", tmp_path / "r")
     assert result.code == 0, result.text
-    findings = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
-    checks = {c["check_id"]: c for f in findings["findings"] for c in f["checks"]}
-    assert checks["sensitive_endpoint_tls_sound"]["offending_count"] == 1
-    with (tmp_path / "r" / "offending" / "sensitive_endpoint_tls_sound.csv").open(encoding="utf-8-sig") as fh:
-        assert [r["endpoint_id"] for r in csv.DictReader(fh)] == ["EP-EXP"]
+
+    def offending(check: str) -> dict[str, str]:
+        with (tmp_path / "r" / "offending" / f"{check}.csv").open(encoding="utf-8-sig") as fh:
+            return {r["endpoint_id"]: r["problem"] for r in csv.DictReader(fh)}
+
+    assert offending("sensitive_endpoint_tls_sound") == {
+        "EP-EXP": "certificate expired on or before the as-of date",
+        "EP-NAME": "certificate does not match the host name"}
+    assert offending("sensitive_data_sent_encrypted") == {
+        "EP-PLAIN": "plain HTTP serves content beside the encrypted endpoint"}

@@ -1,3 +1,20 @@
-SELECT e.endpoint_id AS subject, e.endpoint_id, e.host, e.port, e.protocol, e._file, e._row
-FROM sensitive_endpoints e
-WHERE e.protocol NOT IN ({{ encrypted | sql_list }})
+-- A plain protocol in the register fails; so does an encrypted endpoint beside which a live probe
+-- (`ccaudit probe tls`) found plain HTTP serving content, or plain FTP or Telnet answering. Blank probe
+-- columns (not probed, or a port that only timed out) conclude nothing.
+WITH judged AS (
+    SELECT e.*,
+           CASE WHEN e.protocol NOT IN ({{ encrypted | sql_list }}) THEN TRUE ELSE FALSE END AS unencrypted,
+           CASE WHEN e.plain_http = 'serves_plain' THEN TRUE ELSE FALSE END AS http_served
+    FROM sensitive_endpoints e
+)
+SELECT j.endpoint_id AS subject, j.endpoint_id, j.host, j.port, j.protocol, j.plain_http, j.plain_ftp_refused,
+       j.telnet_refused,
+       CASE WHEN j.unencrypted THEN 'unencrypted protocol'
+            WHEN j.http_served THEN 'plain HTTP serves content beside the encrypted endpoint'
+            WHEN j.plain_ftp_refused = FALSE THEN 'plain FTP answers beside the encrypted endpoint'
+            ELSE 'Telnet answers beside the encrypted endpoint' END AS problem,
+       j._file, j._row
+FROM judged j
+WHERE j.unencrypted OR j.http_served
+   OR COALESCE(j.plain_ftp_refused, TRUE) = FALSE
+   OR COALESCE(j.telnet_refused, TRUE) = FALSE
