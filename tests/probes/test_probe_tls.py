@@ -168,3 +168,16 @@ def test_probe_output_feeds_the_12_1_2_checks(tmp_path: Path, pki: Pki) -> None:
         "EP-NAME": "certificate does not match the host name"}
     assert offending("sensitive_data_sent_encrypted") == {
         "EP-PLAIN": "plain HTTP serves content beside the encrypted endpoint"}
+
+
+def test_a_register_left_beside_the_probe_file_is_pointed_out(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    register = evidence / "敏感資料端點.csv"  # the register under its Chinese name, in the evidence folder
+    register.write_text(HEADER + f"EP-1,{LOOPBACK},{closed_port()},sftp,,,{closed_port()},{closed_port()}\n",
+                        encoding="utf-8")
+    result = ccaudit("probe", "tls", "--targets", register, "--out", evidence)
+    assert result.code == 0, result.text
+    assert "敏感資料端點.csv is the same dataset as the probe's file: keep one" in result.text
+    row = _rows(evidence / "sensitive_endpoints.csv")["EP-1"]
+    assert (row["sftp_offered"], row["plain_ftp_refused"], row["telnet_refused"]) == ("false", "true", "true")

@@ -25,6 +25,12 @@ def _say(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def _also(doc: dict[str, Any], out: Path) -> None:
+    for name in doc["also_in_out"]:
+        _say(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
+                     "evidence folder (inspect refuses the same key with different content)"))
+
+
 def _yn(value: Any) -> str:
     return "?" if value is None else "yes" if value else "no"
 
@@ -66,6 +72,7 @@ def tls_cmd(
             parts.append(f"SFTP offered: {_yn(row['sftp_offered'])}, plain FTP refused: "
                          f"{_yn(row['plain_ftp_refused'])}, Telnet refused: {_yn(row['telnet_refused'])}")
         _say(visible("; ".join(str(p) for p in parts)))
+    _also(doc, out)
     _say(f"probed {len(doc['rows'])} of {doc['endpoints_in_register']} registered endpoints; wrote "
          f"{visible(str(out / 'sensitive_endpoints.csv'))} and {visible(str(out / OBSERVATIONS_FILE))}")
 
@@ -106,6 +113,7 @@ def ports_cmd(
         _say(visible(line))
     for skip in doc["not_probed"]:
         _say(visible(f"{skip['device_id']}: not probed ({skip['why']})"))
+    _also(doc, out)
     _say(f"probed {len(doc['devices_probed'])} of {doc['devices_in_register']} registered devices; wrote "
          f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
 

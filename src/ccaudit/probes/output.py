@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ccaudit.evidence.templates import TemplateRegistry
+
 
 def write_csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> None:
     # Data for the importer, like the raw-source outputs: no formula quoting (the importer would keep it).
@@ -37,3 +39,10 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def same_dataset_files(out: Path, dataset: str, written: str, registry: TemplateRegistry) -> list[str]:
+    """Other files in `out` that `inspect` would read as `dataset` (by name): with the probe's file beside
+    them, the same keys with different content would be refused, so the user is told to keep one."""
+    return sorted(p.name for p in out.iterdir() if p.is_file() and p.name != written and not p.name.endswith(".part")
+                  and (m := registry.match_file(p)) is not None and m.id == dataset)

@@ -25,7 +25,7 @@ import yaml
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.probes.net import Net
-from ccaudit.probes.output import write_csv, write_json
+from ccaudit.probes.output import same_dataset_files, write_csv, write_json
 from ccaudit.probes.targets import host_port, read_register, split_host_port
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
@@ -145,7 +145,8 @@ def run(request: PortsRequest) -> dict[str, Any]:
         results = list(pool.map(lambda d: _scan(d, net, data, baselines, request), chosen))
     observations = [o for obs in results for o in obs]
     request.out.mkdir(parents=True, exist_ok=True)
-    fields = [f.name for f in TemplateRegistry.load(settings.content_paths)[DATASET].fields]
+    registry = TemplateRegistry.load(settings.content_paths)
+    fields = [f.name for f in registry[DATASET].fields]
     write_csv(request.out / f"{DATASET}.csv", fields, observations)
     doc = {
         "probe": "ports",
@@ -159,6 +160,7 @@ def run(request: PortsRequest) -> dict[str, Any]:
                      "rate_per_second": settings.probe_rate_per_second, "banner_bytes": settings.probe_banner_bytes},
         "observations": observations,
         "outputs": [f"{DATASET}.csv", OBSERVATIONS_FILE],
+        "also_in_out": same_dataset_files(request.out, DATASET, f"{DATASET}.csv", registry),
     }
     write_json(request.out / OBSERVATIONS_FILE, doc)
     return doc

@@ -29,7 +29,7 @@ from cryptography.x509.oid import NameOID
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.probes.net import Net
-from ccaudit.probes.output import write_csv, write_json
+from ccaudit.probes.output import same_dataset_files, write_csv, write_json
 from ccaudit.probes.targets import host_port, read_register, split_host_port, utc_now
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
@@ -105,7 +105,8 @@ def run(request: TlsRequest) -> dict[str, Any]:
     for endpoint, (filled, _) in zip(chosen, results, strict=True):
         endpoint.row.update(filled)
     request.out.mkdir(parents=True, exist_ok=True)
-    fields = [f.name for f in TemplateRegistry.load(settings.content_paths)[DATASET].fields]
+    registry = TemplateRegistry.load(settings.content_paths)
+    fields = [f.name for f in registry[DATASET].fields]
     write_csv(request.out / f"{DATASET}.csv", fields, rows)
     doc = {
         "probe": "tls",
@@ -118,6 +119,7 @@ def run(request: TlsRequest) -> dict[str, Any]:
                      "rate_per_second": settings.probe_rate_per_second},
         "observations": observations,
         "outputs": [f"{DATASET}.csv", OBSERVATIONS_FILE],
+        "also_in_out": same_dataset_files(request.out, DATASET, f"{DATASET}.csv", registry),
     }
     write_json(request.out / OBSERVATIONS_FILE, doc)
     doc["rows"] = [e.row for e in chosen]
