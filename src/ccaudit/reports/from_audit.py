@@ -36,6 +36,7 @@ from ccaudit.reports.model import (
     SourceKind,
     Texts,
 )
+from ccaudit.reports.texts import L
 from ccaudit.settings import Settings
 
 CHUNK = 2_000
@@ -98,8 +99,9 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
             if measure is not None:
                 state = "" if measure.valid else " — not valid on the as-of date"
                 # what it covers, per check (a measure covers only the checks and subjects it names)
-                scope_en = "; ".join(f"{c.check_id}: {', '.join(c.subjects) or 'every row'}" for c in measure.checks)
-                scope_zh = "；".join(f"{c.check_id}：{'、'.join(c.subjects) or '全部'}" for c in measure.checks)
+                every_en, every_zh = L["every_row"]
+                scope_en = "; ".join(f"{c.check_id}: {', '.join(c.subjects) or every_en}" for c in measure.checks)
+                scope_zh = "；".join(f"{c.check_id}：{'、'.join(c.subjects) or every_zh}" for c in measure.checks)
                 compensating.append(f"{measure.ref}: {measure.description} (approved by {measure.approver} "
                                     f"on {measure.approved_on}, review by {measure.review_by}){state}"
                                     + (f" — covers {scope_en}" if measure.checks else ""))

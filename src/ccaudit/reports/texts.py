@@ -56,6 +56,7 @@ L: dict[str, tuple[str, str]] = {
     "rest_at": ("the other {rest:,} rows: {where} (or write the report again with --max-rows all)",
                 "其餘 {rest:,} 筆見 {where}（或以 --max-rows all 重新產生報告）"),
     "none": ("None", "無"),
+    "every_row": ("every row", "全部"),
     "summary": ("Summary", "摘要"),
     "status_by_area": ("Results by area", "各領域查核結果"),
     "trend": ("Compared with last year", "與前次查核比較"),

@@ -126,7 +126,7 @@ def audit_show(
             f"digest {s.digest}"
         )
     if requirement is not None:
-        _show_requirement(snap, requirement, versions.get(requirement))
+        _show_requirement(snap, requirement, versions.get(requirement), lang)
         return
     table = Table(*(tx.header(k, lang) for k in ("requirement", "result", "work", "version", "why")))
     for r in snap.requirements:
@@ -154,50 +154,73 @@ def audit_show(
         console.print(f"carried-over attestations to re-confirm: {ids}")
 
 
-def _value(x: Any) -> str:
-    return str(x.value) if x is not None else "-"
+def _result(x: Any, lang: str) -> str:
+    return tx.result(x.value, lang) if x is not None else "-"
 
 
-def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | None) -> None:
+def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | None, lang: str) -> None:
+    """One requirement in full; per check, what the audit's measures cover and what they leave."""
+    from ccaudit.findings.messages import is_zh
+    from ccaudit.reports.texts import L, t
+
     try:
         r = snap.requirement(requirement_id)
     except KeyError:
         raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
+    zh = is_zh(lang)
     console.print(styled(r.requirement_id, "bold", f" ({r.obligation}) {r.title}\n{r.title_zh}"))
-    console.print(
-        f"result {_value(r.result)} · automated {_value(r.automated_status)} · derived "
-        f"{_value(r.derived_result)} · assessed {_value(r.assessed_result)} · status {r.status.value} · "
-        f"version {version}"
-    )
+    parts = [("result", r.result), ("automated", r.automated_status), ("derived", r.derived_result),
+             ("assessed", r.assessed_result)]
+    line = [f"{tx.header(k, lang)} {_result(v, lang)}" for k, v in parts]
+    line += [f"{tx.header('work', lang)} {tx.work_status(r.status.value, lang)}",
+             f"{tx.header('version', lang)} {version}"]
+    console.print(" · ".join(line))
     if r.assessed_by:
-        done = "deferred" if r.status.value == "deferred" else "assessed"
-        console.print(f"{done} by {r.assessed_by}" + (f": {r.justification}" if r.justification else ""))
-    for reason in r.reason_texts():
+        deferred = r.status.value == "deferred"
+        if zh:
+            said = f"{r.assessed_by} {tx.work_status('deferred', lang) if deferred else tx.header('assessed', lang)}"
+        else:
+            said = f"{'deferred' if deferred else 'assessed'} by {r.assessed_by}"
+        console.print(said + (f"{'：' if zh else ': '}{r.justification}" if r.justification else ""))
+    for reason in r.reason_texts(lang):
         console.print(f"  - {reason}")
     mine = [m for m in snap.measures if requirement_id in m.requirement_ids]
+    every = L["every_row"][1] if zh else L["every_row"][0]
     for c in r.checks:
-        covering = [f"{m.ref} (whole requirement)" for m in mine if not m.checks] + [
-            f"{m.ref} for {', '.join(scope.subjects) or 'every row'}"
+        covering = [tx.say("whole_requirement", lang, ref=m.ref) for m in mine if not m.checks] + [
+            tx.say("measure_for", lang, ref=m.ref, subjects=("、" if zh else ", ").join(scope.subjects) or every)
             for m in mine
             if (scope := m.covers(c.check_id)) is not None
         ]
+        command = f"ccaudit audit rows {snap.audit_id} {c.check_id}"
+        offending = t("check_offending", lang, count=c.offending_count, compensated=c.compensated_count)
         console.print(
-            f"  check {c.check_id}: {c.outcome}, {c.offending_count} offending, "
-            f"{c.compensated_count} compensated (rows: ccaudit audit rows {snap.audit_id} {c.check_id})"
-            + (f"; audit measures: {'; '.join(covering)}" if covering and c.offending_count else "")
+            "  " + tx.say("check_line", lang, check=c.check_id, outcome=tx.outcome(c.outcome, lang),
+                          count=c.offending_count, compensated=c.compensated_count, offending=offending,
+                          command=command)
+            + (tx.say("audit_measures", lang, measures=("；" if zh else "; ").join(covering))
+               if covering and c.offending_count else "")
         )
     for a in snap.attestations:
         if a.requirement_id == requirement_id:
-            console.print(f"  attestation #{a.attestation_id}: {a.result.value} by {a.attested_by} on {a.attested_on}")
+            console.print("  " + tx.say("attestation_line", lang, id=a.attestation_id,
+                                        result=tx.attestation(a.result.value, lang), by=a.attested_by,
+                                        on=a.attested_on))
     for m in snap.measures:
         if requirement_id in m.requirement_ids:
-            covers = "; ".join(c.says() for c in m.checks) if m.checks else "the whole requirement"
-            console.print(
-                f"  measure {m.ref} covers {covers}: review by {m.review_by}, {'valid' if m.valid else 'NOT valid'}"
-            )
+            if not m.checks:
+                covers = tx.say("the_whole_requirement", lang)
+            elif zh:
+                covers = "；".join(f"{c.check_id}（{'、'.join(c.subjects) or every}）" for c in m.checks)
+            else:
+                covers = "; ".join(c.says() for c in m.checks)
+            console.print("  " + tx.say("measure_line", lang, ref=m.ref, covers=covers, review_by=m.review_by,
+                                        valid=tx.say("valid" if m.valid else "not_valid", lang)))
     for i in snap.remediation:
         if i.requirement_id == requirement_id:
-            console.print(f"  remediation #{i.item_id}: {i.status.value}, {i.owner or 'no owner'}, due {i.due_date}")
+            console.print("  " + tx.say("remediation_line", lang, id=i.item_id,
+                                        status=tx.remediation_status(i.status.value, lang),
+                                        owner=i.owner or tx.say("no_owner", lang), due=i.due_date or "-"))
 
 
 @audit_app.command("run")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ccaudit.cli.audit.common import DbOpt, service, settings_of
+from ccaudit.cli.audit import texts as tx
+from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
 from ccaudit.cli.console import console
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
@@ -21,17 +22,19 @@ def firm_add(
     firm_id: str,
     name: str,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Add a firm (superuser)."""
     with service(ctx) as (svc, actor):
         svc.add_firm(actor, firm_id, name)
-    console.print(f"firm {firm_id} added")
+    console.print(tx.say("firm_added", settings_of(ctx).lang, firm=firm_id))
 
 
 @firm_app.command("list")
 def firm_list(
     ctx: typer.Context,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """List the firms."""
     with service(ctx) as (svc, _):
@@ -46,12 +49,14 @@ def user_add(
     name: Annotated[str, typer.Option(help="full name")],
     password: Annotated[bool, typer.Option("--password", help="prompt for a password (for the web app)")] = False,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Add a user. The first user of a new database adds themselves and is the superuser."""
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     with service(ctx) as (svc, actor):
         info = svc.add_user(actor, user_id, name, secret)
-    console.print(f"user {info.id} added" + (" (superuser)" if info.is_superuser else ""))
+    lang = settings_of(ctx).lang
+    console.print(tx.say("user_added", lang, user=info.id) + (tx.say("superuser", lang) if info.is_superuser else ""))
 
 
 @user_app.command("grant")
@@ -61,11 +66,13 @@ def user_grant(
     firm_id: str,
     role: str,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Give a user a role for a firm: admin, auditor, reviewer, control_owner or viewer."""
     with service(ctx) as (svc, actor):
         svc.grant(actor, user_id, firm_id, role)
-    console.print(f"{user_id} is {role} for {firm_id}")
+    lang = settings_of(ctx).lang
+    console.print(tx.say("granted", lang, user=user_id, role=tx.role(role, lang), firm=firm_id))
 
 
 @user_app.command("revoke")
@@ -75,25 +82,30 @@ def user_revoke(
     firm_id: str,
     role: str,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Take a role away."""
     with service(ctx) as (svc, actor):
         svc.revoke(actor, user_id, firm_id, role)
-    console.print(f"{user_id} is no longer {role} for {firm_id}")
+    lang = settings_of(ctx).lang
+    console.print(tx.say("role_revoked", lang, user=user_id, role=tx.role(role, lang), firm=firm_id))
 
 
 @user_app.command("list")
 def user_list(
     ctx: typer.Context,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """List users, their roles and key fingerprints."""
-    table = Table("user", "name", "roles", "password", "key (SHA-256 fingerprint)")
+    lang = settings_of(ctx).lang
+    table = Table(*(tx.header(k, lang) for k in ("user", "name", "roles", "password", "key")))
     with service(ctx) as (svc, _):
         for u in svc.list_users():
-            roles = "; ".join(f"{firm}: {', '.join(r)}" for firm, r in u.roles.items())
-            roles = ("superuser; " if u.is_superuser else "") + roles
-            table.add_row(u.id, u.name, roles, "set" if u.has_password else "", u.key_fingerprint or "")
+            roles = "; ".join(f"{firm}: {', '.join(tx.role(x, lang) for x in r)}" for firm, r in u.roles.items())
+            roles = (f"{tx.say('superuser_role', lang)}; " if u.is_superuser else "") + roles
+            password = tx.say("set", lang) if u.has_password else ""
+            table.add_row(u.id, u.name, roles, password, u.key_fingerprint or "")
     console.print(table)
 
 
@@ -102,12 +114,13 @@ def user_passwd(
     ctx: typer.Context,
     user_id: Annotated[str | None, typer.Argument()] = None,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Set a password (argon2-hashed) for yourself, or for another user as superuser."""
     secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     with service(ctx) as (svc, actor):
         svc.set_password(actor, user_id or actor or "", secret)
-    console.print("password set")
+    console.print(tx.say("password_set", settings_of(ctx).lang))
 
 
 @user_app.command("key")
@@ -119,12 +132,14 @@ def user_key(
     public_key: Annotated[Path | None, typer.Option(help="register this public key (PEM)")] = None,
     revoke: Annotated[bool, typer.Option("--revoke", help="revoke the user's key (firm admin)")] = False,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Register your first signing key (created at CCAUDIT_KEY_PATH unless --public-key); a firm admin
     registers, replaces or revokes another user's key (recorded in the trail of each of their firms)."""
     from ccaudit.audit.integrity.signing import generate_key, public_pem, read_public_pem
 
     settings = settings_of(ctx)
+    lang = settings.lang
     other = user_id is not None and user_id != settings.user
     if other and public_key is None and not revoke:
         raise typer.BadParameter(f"give {user_id}'s public key (--public-key FILE) or --revoke")
@@ -136,13 +151,13 @@ def user_key(
         if user_id is not None and (other or revoke):
             if revoke:
                 change = svc.revoke_key(actor, user_id)
-                done = f"revoked key {change.previous}"
+                done = tx.say("key_revoked", lang, fingerprint=change.previous)
             else:
                 change = svc.assign_key(actor, user_id, read_public_pem(public_key or Path()))
-                was = f" (was {change.previous})" if change.previous else ""
-                done = f"registered key fingerprint {change.fingerprint}{was}"
-            firms = ", ".join(change.firms) or "no firm"
-            console.print(f"{change.user_id}: {done}; recorded in the trail of {firms}")
+                was = tx.say("key_was", lang, fingerprint=change.previous) if change.previous else ""
+                done = tx.say("key_registered", lang, fingerprint=change.fingerprint) + was
+            firms = ", ".join(change.firms) or tx.say("no_firm", lang)
+            console.print(tx.say("key_recorded", lang, user=change.user_id, done=done, firms=firms))
             return
         if public_key is not None:
             pem = read_public_pem(public_key)
@@ -151,6 +166,6 @@ def user_key(
             path = settings.signing_key_path()
             passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
             pem = public_pem(generate_key(path, passphrase).public_key())
-            console.print(f"private key written to {path} (keep it to yourself); public key {path}.pub")
+            console.print(tx.say("key_written", lang, path=path))
         fingerprint = svc.register_key(actor, pem)
-    console.print(f"registered key fingerprint {fingerprint}")
+    console.print(tx.say("key_registered", lang, fingerprint=fingerprint))

@@ -50,6 +50,74 @@ HEADERS: dict[str, tuple[str, str]] = {
     "compensated_by": ("compensated by", L["compensating"][1]),
     "details": ("details", L["notes"][1]),
     "overdue": ("overdue", "逾期"),
+    "automated": ("automated", "自動判定"),
+    "derived": ("derived", "推導結果"),
+    "assessed": ("assessed", "評估結果"),
+    "user": ("user", "使用者"),
+    "name": ("name", "姓名"),
+    "roles": ("roles", "角色"),
+    "password": ("password", "密碼"),
+    "key": ("key (SHA-256 fingerprint)", "金鑰（SHA-256 指紋）"),
+}
+
+ROLE: dict[str, tuple[str, str]] = {
+    "admin": ("admin", "管理者"),
+    "auditor": ("auditor", "查核人員"),
+    "reviewer": ("reviewer", L["reviewer"][1]),
+    "control_owner": ("control_owner", "控制負責人"),
+    "viewer": ("viewer", "檢視者"),
+}
+
+# What the commands say that neither the reports nor the tables have words for: (en, zh-TW) templates.
+SAY: dict[str, tuple[str, str]] = {
+    "firm_added": ("firm {firm} added", "已新增" + L["firm"][1] + " {firm}"),
+    "user_added": ("user {user} added", "已新增使用者 {user}"),
+    "superuser": (" (superuser)", "（超級使用者）"),
+    "granted": ("{user} is {role} for {firm}", "{user} 為 {firm} 之{role}"),
+    "role_revoked": ("{user} is no longer {role} for {firm}", "{user} 已不再為 {firm} 之{role}"),
+    "password_set": ("password set", "密碼已設定"),
+    "set": ("set", "已設定"),
+    "key_registered": ("registered key fingerprint {fingerprint}", "已登錄金鑰，指紋 {fingerprint}"),
+    "key_was": (" (was {fingerprint})", "（原為 {fingerprint}）"),
+    "key_revoked": ("revoked key {fingerprint}", "已撤銷金鑰 {fingerprint}"),
+    "key_recorded": ("{user}: {done}; recorded in the trail of {firms}", "{user}：{done}；已記錄於 {firms} 之軌跡"),
+    "no_firm": ("no firm", "無"),
+    "key_written": ("private key written to {path} (keep it to yourself); public key {path}.pub",
+                    "私鑰已寫入 {path}（請自行保管，勿交予他人）；公鑰 {path}.pub"),
+    "superuser_role": ("superuser", "超級使用者"),
+    "warning": ("warning: ", "警示："),
+    "verified": ("verified", "驗證通過"),
+    "verified_what": (" {what}: {checked}", "：{what}；已檢查 {checked}"),
+    "verify_failed": ("verification failed", "驗證失敗"),
+    "failed_what": (" for {what}; first mismatch: {problem}", "：{what}；第一項不符：{problem}"),
+    "problems": ("({count} problem(s); checked {checked})", "（共 {count} 項問題；已檢查 {checked}）"),
+    "signed_with": ("{audit}: signed by {signer} with key {fingerprint}, digest {digest}",
+                    "{audit}：由 {signer} 以金鑰 {fingerprint} 簽核，摘要值 {digest}"),
+    "the_database": ("the audit database", "查核資料庫"),
+    "check_line": ("check {check}: {outcome}, {count} offending, {compensated} compensated (rows: {command})",
+                   L["check"][1] + " {check}：{outcome}，{offending}（明細：{command}）"),
+    "audit_measures": ("; audit measures: {measures}", "；" + L["compensating"][1] + "：{measures}"),
+    "whole_requirement": ("{ref} (whole requirement)", "{ref}（整項條文）"),
+    "measure_for": ("{ref} for {subjects}", "{ref} 涵蓋 {subjects}"),
+    "measure_line": ("measure {ref} covers {covers}: review by {review_by}, {valid}",
+                     L["compensating"][1] + " {ref} 涵蓋 {covers}：檢視期限 {review_by}，{valid}"),
+    "the_whole_requirement": ("the whole requirement", "整項條文"),
+    "valid": ("valid", "有效"),
+    "not_valid": ("NOT valid", "查核基準日時不具效力"),
+    "attestation_line": ("attestation #{id}: {result} by {by} on {on}", "人工確認 #{id}：{result} — {by}，{on}"),
+    "remediation_line": ("remediation #{id}: {status}, {owner}, due {due}",
+                         "改善事項 #{id}：{status}，{owner}，" + L["due"][1] + " {due}"),
+    "no_owner": ("no owner", "未指定" + L["owner"][1]),
+}
+
+# what `verify` counts, by the report's English key; "<entity> records" by the entity's name
+CHECKED: dict[str, str] = {
+    "trail entries": "軌跡紀錄", "offending rows": L["offending_rows"][1], "frozen audits": "已簽核之查核",
+    "evidence files": "證據檔案", "files": L["file"][1], "anchors": "軌跡錨定",
+}
+ENTITY: dict[str, str] = {
+    "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
+    "assessment": "評估", "attestation": "人工確認", "measure": L["compensating"][1], "remediation": "改善事項",
 }
 
 WORK_STATUS: dict[str, tuple[str, str]] = {
@@ -75,6 +143,26 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 def header(key: str, lang: str) -> str:
     return _pick(HEADERS[key], lang)
+
+
+def say(key: str, lang: str, **values: object) -> str:
+    return _pick(SAY[key], lang).format(**values)
+
+
+def role(value: str, lang: str) -> str:
+    return _label(ROLE, value, lang)
+
+
+def checked(counts: dict[str, int], lang: str) -> str:
+    """What verify checked: "12 trail entries, 3 audit records" (軌跡紀錄 12 筆、查核 紀錄 3 筆)."""
+    if not is_zh(lang):
+        return ", ".join(f"{v} {k}" for k, v in counts.items())
+    words = []
+    for key, count in counts.items():
+        entity = key.removesuffix(" records")
+        what = CHECKED.get(key) or (f"{ENTITY.get(entity, entity)}紀錄" if key.endswith(" records") else key)
+        words.append(f"{what} {count} 筆")
+    return "、".join(words)
 
 
 NOT_ASSESSED = "not_assessed"

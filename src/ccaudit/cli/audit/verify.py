@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ccaudit.cli.audit.common import DbOpt, load_settings
-from ccaudit.cli.console import console, err_console, print_warning, styled
+from ccaudit.cli.audit import texts as tx
+from ccaudit.cli.audit.common import DbOpt, LangOpt, load_settings
+from ccaudit.cli.console import console, err_console, styled
 
 if TYPE_CHECKING:
     from ccaudit.audit.integrity.verify import VerifyReport
@@ -26,10 +27,12 @@ def verify(
         Path | None,
         typer.Option("--anchors", help="trail anchors to check the database against (default: CCAUDIT_ANCHOR_DIR)"),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Verify the trail's chain and every frozen audit's digest, or an exported archive offline."""
     from ccaudit.audit.integrity.trusted import TrustedKeys
 
+    language = load_settings(None, lang).lang
     trusted = TrustedKeys.load(trusted_keys) if trusted_keys is not None else None
     if archive is not None and anchors is not None:
         raise typer.BadParameter("--anchors checks a database's trail; an archive's sign-off anchor is checked anyway")
@@ -49,22 +52,26 @@ def verify(
             report = service.verify(check_files=not no_files, anchor_dir=anchor_dir, trusted=trusted)
         finally:
             service.close()
-        what = "the audit database"
-    _print_verify(what, report)
+        what = tx.say("the_database", language)
+    _print_verify(what, report, language)
     if not report.ok:
         raise typer.Exit(1)
 
 
-def _print_verify(what: str, report: VerifyReport) -> None:
-    checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
+def _print_verify(what: str, report: VerifyReport, lang: str) -> None:
+    """The frame in --lang; each problem and warning as verify worded it (it names files and commands)."""
+    checked = tx.checked(report.checked, lang)
     for warning in report.warnings:
-        print_warning(warning)
+        err_console.print(styled(tx.say("warning", lang), "yellow", warning), highlight=False)
     for sig in report.signatures:
-        console.print(f"{sig.audit}: signed by {sig.signer} with key {sig.fingerprint}, digest {sig.digest}")
+        console.print(tx.say("signed_with", lang, audit=sig.audit, signer=sig.signer, fingerprint=sig.fingerprint,
+                             digest=sig.digest))
     if report.ok:
-        console.print(styled("verified", "green", f" {what}: {checked}"))
+        done = tx.say("verified_what", lang, what=what, checked=checked)
+        console.print(styled(tx.say("verified", lang), "green", done))
         return
-    err_console.print(styled("verification failed", "bold red", f" for {what}; first mismatch: {report.problems[0]}"))
+    err_console.print(styled(tx.say("verify_failed", lang), "bold red",
+                             tx.say("failed_what", lang, what=what, problem=report.problems[0])))
     for problem in report.problems[1:]:
         err_console.print(f"  - {problem}")
-    err_console.print(f"({len(report.problems)} problem(s); checked {checked})")
+    err_console.print(tx.say("problems", lang, count=len(report.problems), checked=checked))
