@@ -42,21 +42,38 @@ def offending_table(check_id: str) -> str:
 def _measure_filter(requirements: Iterable[str], check_id: str, valid: bool) -> str:
     reqs = ", ".join(quote_literal(r) for r in requirements)
     window = "m.approved_on <= p.as_of AND m.review_by >= p.as_of" if valid else "m.review_by < p.as_of"
-    return (
-        f"m.requirement_id IN ({reqs}) AND (m.check_id IS NULL OR m.check_id = {quote_literal(check_id)}) "
-        f"AND (m.subject IS NULL OR m.subject = q.subject) AND {window}"
-    )
+    check = quote_literal(check_id)
+    return f"m.requirement_id IN ({reqs}) AND (m.check_id IS NULL OR m.check_id = {check}) AND {window}"
+
+
+def _first(a: str, b: str) -> str:
+    """The smaller of two measure IDs, either of which may be NULL (LEAST's NULL rule is not portable)."""
+    return f"CASE WHEN {a} IS NULL OR {b} < {a} THEN {b} ELSE {a} END"
 
 
 def wrap(check: Check, requirements: list[str]) -> str:
-    """The check's query plus compensation and provenance columns, still portable SQL."""
-    valid = _measure_filter(requirements, check.id, valid=True)
-    expired = _measure_filter(requirements, check.id, valid=False)
+    """The check's query plus compensation and provenance columns, still portable SQL.
+
+    A measure covers a row when it names no subject or the row's subject. The measures that apply to
+    the check are found once (a handful of rows); each failing row then takes the first measure naming
+    no subject and the first naming its own, by one equi-join on subject (a correlated subquery with
+    `subject IS NULL OR subject = q.subject` was evaluated per failing row)."""
+    parts = []
+    for name, valid in (("cm_valid__", True), ("cm_expired__", False)):
+        parts.append(
+            f"{name} AS (SELECT m.subject, min(m.measure_id) AS measure_id FROM {MEASURES} m CROSS JOIN params p "
+            f"WHERE {_measure_filter(requirements, check.id, valid)} GROUP BY m.subject)"
+        )
     return (
+        f"WITH {', '.join(parts)} "
         "SELECT q.*, f.original_name AS source_file, "
-        f"(SELECT min(m.measure_id) FROM {MEASURES} m CROSS JOIN params p WHERE {valid}) AS compensated_by, "
-        f"(SELECT min(m.measure_id) FROM {MEASURES} m CROSS JOIN params p WHERE {expired}) AS expired_measure "
-        f"FROM ({check.sql}) q LEFT JOIN evidence_files f ON f.sha256 = q._file"
+        f"{_first('va.measure_id', 'vs.measure_id')} AS compensated_by, "
+        f"{_first('ea.measure_id', 'es.measure_id')} AS expired_measure "
+        f"FROM ({check.sql}) q LEFT JOIN evidence_files f ON f.sha256 = q._file "
+        "LEFT JOIN cm_valid__ va ON va.subject IS NULL "
+        "LEFT JOIN cm_valid__ vs ON vs.subject = q.subject "
+        "LEFT JOIN cm_expired__ ea ON ea.subject IS NULL "
+        "LEFT JOIN cm_expired__ es ON es.subject = q.subject"
     )
 
 

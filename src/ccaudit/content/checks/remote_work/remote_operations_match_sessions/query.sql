@@ -37,6 +37,8 @@ timeline AS (
     -- One time line per person: session starts, and the operations that name no session. Windows over
     -- it link them in one sort instead of joining every session to every operation of its person.
     -- Sessions sort before operations at the same instant, so an operation at a start is inside.
+    -- Only people with such operations need a time line: where every operation names its session
+    -- (most logs), this skips sorting the whole session export.
     SELECT e.kind, e.id, e.at_utc, e.until_utc,
            max(e.until_utc) OVER (PARTITION BY e.person_id ORDER BY e.at_utc, e.kind
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS covered_until,
@@ -45,6 +47,7 @@ timeline AS (
     FROM (
         SELECT 0 AS kind, s.session_id AS id, s.person_id, s.start_time_utc AS at_utc, s.until_utc
         FROM sessions s
+        WHERE s.person_id IN (SELECT l.person_id FROM remote_operation_log l WHERE l.session_id IS NULL)
         UNION ALL
         SELECT 1, l.log_id, l.person_id, l.occurred_at_utc, CAST(NULL AS TIMESTAMP)
         FROM remote_operation_log l
@@ -52,9 +55,10 @@ timeline AS (
     ) e
 ),
 unlogged AS (
-    SELECT t.id AS session_id FROM timeline t
-    WHERE t.kind = 0 AND COALESCE(t.next_operation <= t.until_utc, FALSE) = FALSE
-      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.session_id = t.id AND n.problem IS NULL)
+    SELECT s.session_id FROM sessions s
+    WHERE NOT EXISTS (SELECT 1 FROM timeline t
+                      WHERE t.kind = 0 AND t.id = s.session_id AND t.next_operation <= t.until_utc)
+      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.session_id = s.session_id AND n.problem IS NULL)
 ),
 stray AS (
     SELECT t.id AS log_id, 'no session of this person at that time' AS problem FROM timeline t
