@@ -30,7 +30,7 @@ class Sizes:
 
     @property
     def oplog(self) -> int:
-        return max(self.sessions // 10, 1000)
+        return self.sessions
 
     @property
     def permissions(self) -> int:
@@ -63,7 +63,6 @@ def _tod(expr: str) -> str:
 def dataset_queries(sizes: Sizes) -> dict[str, str]:
     """dataset -> SELECT producing the typed rows (timestamps TIMESTAMP = Asia/Taipei wall time)."""
     start = "TIMESTAMP '2024-09-01 00:00:00'"
-    span_s = int((dt.datetime(2025, 11, 1) - dt.datetime(2024, 9, 1)).total_seconds())
     people_n = sizes.people
     return {
         "roles": f"""
@@ -116,10 +115,16 @@ def dataset_queries(sizes: Sizes) -> dict[str, str]:
                    printf('CVE-2025-%04d', i) AS advisory_id, printf('9.1.%d', i + 1) AS fixed_version
             FROM range(0, 20, 7) t(i)""",
         "remote_operation_log": f"""
-            SELECT printf('L%010d', i) AS log_id, printf('S%09d', i * 10) AS session_id,
-                   printf('E%06d', {_pick('i', 41, people_n)}) AS person_id,
-                   date_trunc('second', {start} + to_seconds({_pick('i', 42, span_s - 86400 * 9)}))
-                        AS occurred_at,
+            -- One operation per session, made 30 s after it started by its person (the same hashes as
+            -- remote_sessions), so that most sessions are logged, as in a firm: 1% of sessions have none
+            -- (their operation falls a day later, outside every session), 30% of operations name no
+            -- session and are linked by time.
+            SELECT printf('L%010d', i) AS log_id,
+                   CASE WHEN {_u('i', 43)} < 0.3 THEN NULL ELSE printf('S%09d', i) END AS session_id,
+                   printf('E%06d', CASE WHEN {_u('i', 11)} < 0.0005 THEN {people_n} + {_pick('i', 12, 100)}
+                                        ELSE {_pick('i', 13, people_n)} END) AS person_id,
+                   {start} + to_seconds({_day('i')} * 86400 + {_tod('i')} + 30
+                                        + CASE WHEN {_u('i', 44)} < 0.01 THEN 86400 ELSE 0 END) AS occurred_at,
                    'Order system' AS system, 'order_entry' AS operation
             FROM range({sizes.oplog}) t(i)""",
         "remote_permissions": f"""
@@ -160,7 +165,7 @@ def generate(out: Path, sizes: Sizes, threads: int | None = None) -> dict[str, P
     csv_dir.mkdir(parents=True, exist_ok=True)
     pq_dir.mkdir(parents=True, exist_ok=True)
     stamp = out / "sizes.txt"
-    wanted = f"{sizes.sessions} {sizes.iot} {sizes.people} v2"
+    wanted = f"{sizes.sessions} {sizes.iot} {sizes.people} v3"
     if stamp.exists() and stamp.read_text() == wanted:
         return {"csv": csv_dir, "parquet": pq_dir}
     con = duckdb.connect()
