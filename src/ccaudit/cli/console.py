@@ -33,12 +33,19 @@ def styled(label: str, style: str, rest: str = "") -> Text:
     return Text.assemble((label, style), visible_lines(rest))
 
 
+# Messages name files: soft wrap leaves a long path whole for the terminal to fold, so it can be
+# copied and searched (Rich would otherwise break it at the console width, 80 off a terminal).
 def print_error(message: str) -> None:
-    err_console.print(styled("error: ", "bold red", message), highlight=False)
+    err_console.print(styled("error: ", "bold red", message), highlight=False, soft_wrap=True)
 
 
 def print_warning(message: str) -> None:
-    err_console.print(styled("warning: ", "yellow", message), highlight=False)
+    err_console.print(styled("warning: ", "yellow", message), highlight=False, soft_wrap=True)
+
+
+def print_line(message: str) -> None:
+    """A plain line of output that may name files (shown whole, control characters escaped)."""
+    console.print(message, highlight=False, soft_wrap=True)
 
 STATUS_STYLE = {
     Status.COMPLIANT: "green",

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from rich.table import Table
 from rich.text import Text
 
-from ccaudit.cli.console import console, print_error
+from ccaudit.cli.console import console, print_error, print_line
 from ccaudit.inspection.engine_choice import ENGINES
 from ccaudit.settings import Settings
 
@@ -57,4 +57,4 @@ def print_firms(runs: list[FirmRun], out: Path) -> None:
     for run in runs:
         if run.error:
             print_error(f"{run.folder}: {run.error}")
-    console.print(f"results: {out}/<firm>/, comparison: {out / 'comparison'}/, summary: {out / 'firms.json'}")
+    print_line(f"results: {out}/<firm>/, comparison: {out / 'comparison'}/, summary: {out / 'firms.json'}")

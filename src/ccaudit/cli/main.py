@@ -19,6 +19,7 @@ from ccaudit.cli.console import (
     counts_line,
     findings_table,
     print_error,
+    print_line,
     print_warning,
     progress_bar,
 )
@@ -131,7 +132,7 @@ def inspect_cmd(
             result = inspect(evidence_dir, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                              results_parquet)
     for path in result.cleaned:
-        console.print(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
+        print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)
@@ -213,7 +214,7 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     console.print(counts_line(report, lang))
     for warning in report.warnings:
         print_warning(visible(warning))  # one line each: a file name cannot break it
-    console.print(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
+    print_line(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
     if report.engine is not None and report.engine.name != "duckdb":
         console.print(f"checks ran on {report.engine.name} {report.engine.version} ({report.engine.url or ''})")
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from ccaudit.cli.console import console
+from ccaudit.cli.console import console, print_line
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.settings import Settings
 
@@ -76,7 +76,7 @@ def report(
     started = time.perf_counter()
     with open_source(source, settings, previous) as inp:
         written = generate(inp, formats, out, language, settings, rows, day,
-                           on_removed=lambda path: console.print(f"removed {path}, left by a report that was killed"))
+                           on_removed=lambda path: print_line(f"removed {path}, left by a report that was killed"))
         digest = inp.data.digest or inp.data.source.findings_sha256
         console.print(f"{inp.data.firm or inp.data.firm_id} · {inp.data.as_of} · {inp.data.catalog.id} "
                       f"v{inp.data.catalog.version} · digest {digest}")

@@ -14,7 +14,7 @@ from rich.text import Text
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
-from ccaudit.cli.console import STATUS_STYLE, console, progress_bar, styled
+from ccaudit.cli.console import STATUS_STYLE, console, print_line, progress_bar, styled
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt
 from ccaudit.textsafe import visible_lines
 
@@ -254,7 +254,7 @@ def audit_attach(
 
 def _print_run(info: Any) -> None:
     for path in info.cleaned:
-        console.print(f"removed {path}, left by a run that was killed")
+        print_line(f"removed {path}, left by a run that was killed")
     counts = " · ".join(f"{k}: {v}" for k, v in info.counts.items() if v)
     console.print(
         f"run {info.run_id} attached ({info.offending_rows} offending rows recorded in "
