@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ccaudit.cli.console import console
+from ccaudit.cli.console import print_line
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
@@ -21,13 +21,9 @@ OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="probe only th
                                                    "repeat for several; anything not registered is refused")]
 
 
-def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
 def _also(doc: dict[str, Any], out: Path) -> None:
     for name in doc["also_in_out"]:
-        _say(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
+        print_line(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
                      "evidence folder (inspect refuses the same key with different content)"))
 
 
@@ -71,9 +67,9 @@ def tls_cmd(
         if "sftp_offered" in row and any(o["test"] == "sftp" for o in obs):
             parts.append(f"SFTP offered: {_yn(row['sftp_offered'])}, plain FTP refused: "
                          f"{_yn(row['plain_ftp_refused'])}, Telnet refused: {_yn(row['telnet_refused'])}")
-        _say(visible("; ".join(str(p) for p in parts)))
+        print_line(visible("; ".join(str(p) for p in parts)))
     _also(doc, out)
-    _say(f"probed {len(doc['rows'])} of {doc['endpoints_in_register']} registered endpoints; wrote "
+    print_line(f"probed {len(doc['rows'])} of {doc['endpoints_in_register']} registered endpoints; wrote "
          f"{visible(str(out / 'sensitive_endpoints.csv'))} and {visible(str(out / OBSERVATIONS_FILE))}")
 
 
@@ -110,11 +106,11 @@ def ports_cmd(
             line += f"; {filtered} without an answer (filtered or unreachable)"
         if flags:
             line += "; exposed: " + "; ".join(flags)
-        _say(visible(line))
+        print_line(visible(line))
     for skip in doc["not_probed"]:
-        _say(visible(f"{skip['device_id']}: not probed ({skip['why']})"))
+        print_line(visible(f"{skip['device_id']}: not probed ({skip['why']})"))
     _also(doc, out)
-    _say(f"probed {len(doc['devices_probed'])} of {doc['devices_in_register']} registered devices; wrote "
+    print_line(f"probed {len(doc['devices_probed'])} of {doc['devices_in_register']} registered devices; wrote "
          f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ccaudit.cli.console import console
+from ccaudit.cli.console import print_line
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
@@ -24,18 +24,16 @@ def sources_list(ctx: typer.Context) -> None:
 
     # Plain lines rather than a table: the settings to look for are long and must stay searchable.
     for source in SOURCES.values():
-        console.print(f"{source.id}: {source.vendor} {source.product}", markup=False, highlight=False, soft_wrap=True)
-        console.print(f"  expects: {source.expects}", markup=False, highlight=False, soft_wrap=True)
+        print_line(f"{source.id}: {source.vendor} {source.product}")
+        print_line(f"  expects: {source.expects}")
     from ccaudit.rawsources.mdm import MDM_SOURCES
 
     for mdm in MDM_SOURCES.values():
-        console.print(f"{mdm.id}: {mdm.vendor} {mdm.product}", markup=False, highlight=False, soft_wrap=True)
-        console.print(f"  expects: {mdm.expects}", markup=False, highlight=False, soft_wrap=True)
-    console.print("aws: Amazon Web Services, read live with `ccaudit sources aws --out DIR` (AWS Backup plans, S3 "
-                  "encryption and public-access blocks, CloudTrail trails, load-balancer and CloudFront listeners)",
-                  markup=False, highlight=False, soft_wrap=True)
-    console.print("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)",
-                  markup=False, highlight=False, soft_wrap=True)
+        print_line(f"{mdm.id}: {mdm.vendor} {mdm.product}")
+        print_line(f"  expects: {mdm.expects}")
+    print_line("aws: Amazon Web Services, read live with `ccaudit sources aws --out DIR` (AWS Backup plans, S3 "
+               "encryption and public-access blocks, CloudTrail trails, load-balancer and CloudFront listeners)")
+    print_line("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)")
 
 
 @sources_app.command("parse")
@@ -67,23 +65,22 @@ def parse_cmd(
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads))
     for f in report["files"]:
-        console.print(
+        print_line(
             f"{visible(f['file'])} ({f['source']}): {f['lines_read']} lines, {f['recognised']} events, "
-            f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}",
-            markup=False, highlight=False)
+            f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}")
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
-    console.print(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "
-                  f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "
-                  f"not placed); {s['failed_logins']} failed logins; {report['duplicates']['count']} duplicate "
-                  "lines", markup=False, highlight=False)
+    print_line(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "
+               f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "
+               f"not placed); {s['failed_logins']} failed logins; {report['duplicates']['count']} duplicate "
+               "lines")
     if tzr["events_with_assumed_zone"]:
-        console.print(f"{tzr['events_with_assumed_zone']} events had no zone: read as {visible(tzr['assumed_zone'])} "
-                      f"({tzr['assumed_zone_from']})", markup=False, highlight=False)
+        print_line(f"{tzr['events_with_assumed_zone']} events had no zone: read as {visible(tzr['assumed_zone'])} "
+                   f"({tzr['assumed_zone_from']})")
     if ids["accounts_unresolved"]:
-        console.print(f"{len(ids['accounts_unresolved'])} accounts not resolved to a person (listed in "
-                      "parse_report.json)", markup=False, highlight=False)
-    console.print(f"wrote {out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
-                  f"{out / 'parse_report.json'}", markup=False, highlight=False)
+        print_line(f"{len(ids['accounts_unresolved'])} accounts not resolved to a person (listed in "
+                   "parse_report.json)")
+    print_line(f"wrote {out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
+               f"{out / 'parse_report.json'}")
 
 
 def register(app: typer.Typer) -> None:

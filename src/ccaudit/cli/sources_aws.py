@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ccaudit.cli.console import console
+from ccaudit.cli.console import print_line
 from ccaudit.cli.sources import sources_app
 from ccaudit.textsafe import visible
 
@@ -35,18 +35,17 @@ def aws_cmd(
     doc = collect(AwsRequest(out=out, regions=tuple(region or ()), profile=profile, sensitive_tag=sensitive_tag,
                              all_endpoints_sensitive=all_endpoints, service_id=service_id))
     s = doc["summary"]
-    console.print(f"account {visible(doc['account'])}, regions {visible(', '.join(doc['regions']))}, collected "
-                  f"{doc['collected_at']}", markup=False, highlight=False)
-    console.print(f"{s['backup_plans']} backup plans ({s['backup_plans_with_rules_and_selections']} with rules and "
-                  f"selections); {s['sensitive_endpoints']} sensitive endpoints ({s['sensitive_endpoints_plain_http']} "
-                  f"plain HTTP, {s['sensitive_endpoints_below_tls_1_2']} below TLS 1.2); {s['s3_buckets']} buckets "
-                  f"({len(s['s3_buckets_without_default_encryption'])} without default encryption, "
-                  f"{len(s['s3_buckets_not_blocking_public_access'])} not blocking public access); "
-                  f"{s['cloudtrail_trails']} trails", markup=False, highlight=False)
+    print_line(f"account {visible(doc['account'])}, regions {visible(', '.join(doc['regions']))}, collected "
+               f"{doc['collected_at']}")
+    print_line(f"{s['backup_plans']} backup plans ({s['backup_plans_with_rules_and_selections']} with rules and "
+               f"selections); {s['sensitive_endpoints']} sensitive endpoints ({s['sensitive_endpoints_plain_http']} "
+               f"plain HTTP, {s['sensitive_endpoints_below_tls_1_2']} below TLS 1.2); {s['s3_buckets']} buckets "
+               f"({len(s['s3_buckets_without_default_encryption'])} without default encryption, "
+               f"{len(s['s3_buckets_not_blocking_public_access'])} not blocking public access); "
+               f"{s['cloudtrail_trails']} trails")
     if not s["cloudtrail_multi_region_and_logging"]:
-        console.print("no multi-region CloudTrail trail is logging", markup=False, highlight=False)
+        print_line("no multi-region CloudTrail trail is logging")
     if s["not_observed"]:
-        console.print(f"{len(s['not_observed'])} calls were refused (listed in {OBSERVED_FILE}); nothing is "
-                      "concluded from them", markup=False, highlight=False)
-    console.print(f"wrote {', '.join(visible(str(out / o)) for o in doc['outputs'])}", markup=False,
-                  highlight=False, soft_wrap=True)
+        print_line(f"{len(s['not_observed'])} calls were refused (listed in {OBSERVED_FILE}); nothing is "
+                   "concluded from them")
+    print_line(f"wrote {', '.join(visible(str(out / o)) for o in doc['outputs'])}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccaudit.cli.console import console
+from ccaudit.cli.console import print_line
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
@@ -25,22 +25,18 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
     report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                   identity_map=identity_map, threads=settings.duckdb_threads))
     for f in report["files"]:
-        console.print(f"{visible(f['file'])} ({f['source']} {f['kind']}): {f['records']} records",
-                      markup=False, highlight=False)
+        print_line(f"{visible(f['file'])} ({f['source']} {f['kind']}): {f['records']} records")
     if "devices" in report:
         d = report["devices"]
-        console.print(f"{d['corporate']} company devices, {d['personal']} personal devices, {d['ownership_unknown']} "
-                      "of unknown ownership (in neither register)", markup=False, highlight=False)
+        print_line(f"{d['corporate']} company devices, {d['personal']} personal devices, {d['ownership_unknown']} "
+                   "of unknown ownership (in neither register)")
     if "apps" in report:
-        console.print(f"{report['apps']['apps']} installed apps on {report['apps']['devices']} devices",
-                      markup=False, highlight=False)
+        print_line(f"{report['apps']['apps']} installed apps on {report['apps']['devices']} devices")
     if "resets" in report:
         r = report["resets"]
-        console.print(f"{r['resets']} completed resets ({r['retire_or_remove_not_a_reset']} retires not counted, "
-                      f"{r['not_completed']} not completed)", markup=False, highlight=False)
+        print_line(f"{r['resets']} completed resets ({r['retire_or_remove_not_a_reset']} retires not counted, "
+                   f"{r['not_completed']} not completed)")
     unresolved = report["identities"]["accounts_unresolved"]
     if unresolved:
-        console.print(f"{len(unresolved)} primary users not resolved to a person (listed in the report)",
-                      markup=False, highlight=False)
-    console.print(f"wrote {', '.join(visible(str(out / o)) for o in report['outputs'])}", markup=False,
-                  highlight=False, soft_wrap=True)
+        print_line(f"{len(unresolved)} primary users not resolved to a person (listed in the report)")
+    print_line(f"wrote {', '.join(visible(str(out / o)) for o in report['outputs'])}")
