@@ -370,3 +370,75 @@ class ChainHead(Base):
 
 
 Index("ix_trail_entity", TrailEntry.entity, TrailEntry.entity_id)
+
+
+# The web workspace's own state (migration 0005). Secrets are stored hashed or encrypted.
+
+
+class WebMfa(Base):
+    __tablename__ = "web_mfa"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    totp_secret: Mapped[str] = mapped_column(Text)  # encrypted
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_counter: Mapped[int | None] = mapped_column(BigInteger)  # each code is accepted once
+
+
+class WebLoginThrottle(Base):
+    __tablename__ = "web_login_throttle"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # as typed, known or not
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie value
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    mfa_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    date_style: Mapped[str | None] = mapped_column(String(8))  # iso | roc
+
+
+class ApiToken(Base):
+    """A token acts as its user, with that user's roles, never more; optionally one firm, read-only."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    firm_id: Mapped[str | None] = mapped_column(String(32))
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class InspectorGrant(Base):
+    """Read-only access to one firm for an inspector, until expires_at."""
+
+    __tablename__ = "inspector_grants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SealedKey(Base):
+    """A reviewer's signing key kept by the server, encrypted under the reviewer's own passphrase."""
+
+    __tablename__ = "sealed_keys"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    encrypted_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
