@@ -162,6 +162,7 @@ class Run(Base):
     counts: Mapped[str] = mapped_column(Text)  # canonical JSON
     warnings: Mapped[str] = mapped_column(Text)  # canonical JSON list
     findings_sha256: Mapped[str] = mapped_column(String(64))
+    engine: Mapped[str | None] = mapped_column(String(16))  # duckdb | postgres | spark; NULL before 0005
     evidence: Mapped[list[RunEvidence]] = relationship(order_by="RunEvidence.id", lazy="selectin")
 
 

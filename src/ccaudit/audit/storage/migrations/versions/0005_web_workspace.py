@@ -1,6 +1,7 @@
 """The web workspace's own state: second factors (TOTP), login throttling, browser sessions, API
 tokens, time-limited inspector grants across firms, and reviewers' signing keys sealed under their
-passphrase. None of it is audit evidence: changes that matter (grants, tokens, keys) are also
+passphrase. Also the engine that ran a run's checks (runs.engine; NULL for runs attached before).
+None of the web state is audit evidence: changes that matter (grants, tokens, keys) are also
 written to the trail by the application.
 
 Secrets are never stored in the clear: session IDs and API tokens as SHA-256 hashes, TOTP secrets
@@ -22,6 +23,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("engine", sa.String(length=16), nullable=True))
     op.create_table(
         "web_mfa",
         sa.Column("user_id", sa.String(length=64), nullable=False),
@@ -109,3 +112,5 @@ def downgrade() -> None:
     op.drop_table("web_sessions")
     op.drop_table("web_login_throttle")
     op.drop_table("web_mfa")
+    with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.drop_column("engine")
