@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -13,6 +14,9 @@ from ccaudit.evidence.readers import file_format
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.evidence.untrusted import check_inside, load_yaml
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.rawsources.evidence import Derived
 
 SOURCE_FILE = "evidence.yaml"
 
@@ -39,6 +43,22 @@ class SourceConfig(BaseModel):
     files: dict[str, FileOptions] = {}
 
 
+RAW_EXPORT = "raw_export"  # the manifest's dataset for a raw export (the file its derived datasets come from)
+
+
+class RawExport(BaseModel):
+    """A system's own file in the folder (a gateway log, ccaudit.rawsources), parsed into derived files.
+
+    It is stored and listed like any evidence file; each derived row cites its `line_column` as `_row`."""
+
+    path: Path
+    rel: str  # its path inside the folder, as derived rows name it
+    source: str  # the raw source that read it (fortigate, openvpn-log, ...)
+    lines: int  # lines read
+    effective_date: dt.date | None
+    line_column: str = "source_line"
+
+
 class EvidenceFile(BaseModel):
     """One file to import and everything decided about it before reading."""
 
@@ -46,6 +66,7 @@ class EvidenceFile(BaseModel):
     dataset: str
     options: FileOptions
     effective_date: dt.date | None
+    derived_from: RawExport | None = None  # a file ccaudit derived from a raw export, not the firm's own
 
 
 def load_config(folder: Path) -> SourceConfig:
@@ -168,11 +189,13 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     for path, rel, opts, source in raw:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         derived = _derive(path, rel, opts, source, found)
-        for derived_id, derived_path in derived:
+        if not derived.files:
+            ignored[rel] = f"looks like a {source} export but holds no session event"
+            continue
+        origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective)
+        for derived_id, derived_path in derived.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
-                                      effective_date=effective))
-        ignored[rel] = (f"raw {source} export, parsed into remote_access_events and remote_sessions (named after it)"
-                        if derived else f"looks like a {source} export but holds no session event")
+                                      effective_date=effective, derived_from=origin))
     return found, dict(sorted(ignored.items()))
 
 
@@ -182,8 +205,7 @@ def _recognise(path: Path) -> str | None:
     return recognise(path)
 
 
-def _derive(path: Path, rel: str, opts: FileOptions, source: str,
-            found: list[EvidenceFile]) -> list[tuple[str, Path]]:
+def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[EvidenceFile]) -> Derived:
     """A raw export's derived files (ccaudit.rawsources.evidence), resolved through the folder's identity
     map when it has one as CSV."""
     from ccaudit.rawsources.evidence import derive

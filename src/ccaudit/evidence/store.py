@@ -28,6 +28,8 @@ class ManifestEntry(BaseModel):
     imported_at: dt.datetime
     ignored_columns: list[str] = []
     duplicate_rows_dropped: int = 0
+    source: str | None = None  # a raw export (dataset raw_export): the source that read it, e.g. fortigate
+    derived_from: str | None = None  # a file derived from a raw export: that export's SHA-256
 
 
 class Manifest(BaseModel):
@@ -43,6 +45,11 @@ class Manifest(BaseModel):
 
     def datasets(self) -> set[str]:
         return {entry.dataset for entry in self.files}
+
+    def raw_exports_of(self, entries: list[ManifestEntry]) -> list[ManifestEntry]:
+        """The raw exports (gateway logs) these entries were derived from, each once."""
+        wanted = {e.derived_from for e in entries if e.derived_from}
+        return [e for e in self.files if e.sha256 in wanted and e.source is not None]
 
     def records(self) -> dict[str, int]:
         """Records per supplied dataset, exact duplicates dropped."""

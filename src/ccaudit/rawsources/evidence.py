@@ -11,7 +11,9 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -20,6 +22,20 @@ from ccaudit.rawsources.parse import EVENTS_FILE, REPORT_FILE, SESSIONS_FILE, Pa
 from ccaudit.rawsources.sqlkit import connect
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
+LINE_COLUMN = "source_line"  # the raw line each derived row comes from
+
+
+@dataclass
+class Derived:
+    """What one raw export became: (dataset, file) per derived dataset, and the parse report."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> int:
+        return sum(int(f["lines_read"]) for f in self.report.get("files", []))
+
 _WORK: list[Path] = []
 
 
@@ -43,23 +59,23 @@ def recognise(path: Path) -> str | None:
 
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
-           identity_map: Path | None, named: bool) -> list[tuple[str, Path]]:
-    """Parse one raw export; (dataset, derived file) for each dataset it yields. Refusals name the file.
-    A file only recognised by its first lines (not `named` in evidence.yaml) that holds no session event
-    at all yields nothing: a timestamped text file is no gateway log."""
+           identity_map: Path | None, named: bool) -> Derived:
+    """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
+    recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
+    yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
     flat = rel.replace("/", "__")
     out = _workdir() / flat
     try:
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
-                           identity_map=identity_map, gateway=gateway))
+                                    identity_map=identity_map, gateway=gateway, names=(rel,)))
     except EvidenceError as exc:
         raise EvidenceError(f"{rel} (raw export): {exc}") from None
+    derived = Derived(report=report)
     if not named and not sum(f["recognised"] + f["malformed"] for f in report["files"]):
-        return []
-    derived = []
+        return derived
     for dataset, name in DERIVED.items():
         target = out / f"{flat}.{name}"
         (out / name).replace(target)
-        derived.append((dataset, target))
+        derived.files.append((dataset, target))
     (out / REPORT_FILE).replace(out / f"{flat}.{REPORT_FILE}")
     return derived

@@ -44,6 +44,7 @@ class ParseRequest:
     gateway: str | None = None  # gateway_id for sources whose lines do not name the gateway
     threads: int | None = None
     memory_limit: str = "512MB"  # DuckDB spills beyond it: peak RSS stays under 1 GiB on a 4 GiB log
+    names: tuple[str, ...] | None = None  # each file's name in source_file (default: its path as given)
 
 
 def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
@@ -222,7 +223,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         "zones_stated_in_lines": sorted(stated[0] or []) if stated else [],
     }
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+    names = request.names or tuple(str(p) for p in request.files)
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(names)))
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""Raw gateway logs handed in inside the evidence folder, as an inspector follows them: the log itself kept
+unchanged under its SHA-256 and listed in the manifest, and every finding citing the log's own line."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+from tests.cli.inprocess import ccaudit
+from tests.cli.test_sources import FORTIGATE, OPENVPN_LOG
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _folder(tmp_path: Path) -> Path:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "fgt-2026-11.log").write_text(FORTIGATE, encoding="utf-8")
+    (evidence / "vpn02.txt").write_text(OPENVPN_LOG, encoding="utf-8")
+    (evidence / "evidence.yaml").write_text(
+        "files:\n  vpn02.txt: {source: openvpn-log, gateway: VPN-02, tz: Asia/Taipei}\n", encoding="utf-8")
+    return evidence
+
+
+def test_the_raw_log_is_stored_unchanged_and_listed_with_what_it_became(tmp_path: Path) -> None:
+    evidence = _folder(tmp_path)
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    by_name = {f["original_name"]: f for f in manifest["files"]}
+    raw = by_name["fgt-2026-11.log"]
+    digest = hashlib.sha256((evidence / "fgt-2026-11.log").read_bytes()).hexdigest()
+    assert (raw["dataset"], raw["sha256"], raw["source"], raw["rows"]) == ("raw_export", digest, "fortigate", 9)
+    assert (results / "evidence" / "blobs" / digest).read_bytes() == (evidence / "fgt-2026-11.log").read_bytes()
+    assert by_name["fgt-2026-11.log.remote_sessions.csv"]["derived_from"] == digest
+    assert by_name["vpn02.txt"]["source"] == "openvpn-log"
+    assert "fgt-2026-11.log" not in manifest["ignored_reasons"]  # imported, not passed over
+    assert "column(s) not in the template" not in result.text  # ccaudit's own extra columns are no warning
+
+
+def test_findings_cite_the_raw_file_and_line(tmp_path: Path) -> None:
+    evidence = _folder(tmp_path)
+    results = tmp_path / "results"
+    assert ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results).code == 0
+    # sessions without an end: FortiGate tunnel 88001 (line 4) and 999 (line 7), neither ever closed
+    rows = _rows(results / "offending" / "remote_session_record_complete.csv")
+    cited = {(r["subject"], r["source_file"], r["source_row"]) for r in rows}
+    assert {("bob", "fgt-2026-11.log", "4"), ("dave", "fgt-2026-11.log", "7")} <= cited
+    digest = hashlib.sha256((evidence / "fgt-2026-11.log").read_bytes()).hexdigest()
+    assert {r["source_sha256"] for r in rows if r["source_file"] == "fgt-2026-11.log"} == {digest}
+    report = json.loads((results / "findings.json").read_text(encoding="utf-8"))
+    check = next(c for f in report["findings"] for c in f["checks"]
+                 if c["check_id"] == "remote_session_record_complete")
+    assert "fgt-2026-11.log" in {e["original_name"] for e in check["evidence"] if e["dataset"] == "raw_export"}
+    assert all(row["source_file"] in ("fgt-2026-11.log", "vpn02.txt") for row in check["sample"])
+
+
+def test_a_bad_value_in_a_raw_log_is_reported_at_its_line(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    lines = FORTIGATE.splitlines()
+    # a tunnel-up whose device clock was never set: no eventtime, a 1980 date (the import takes 1990 on)
+    lines.insert(2, 'date=1980-01-01 time=00:00:10 devname="FGT-HQ-01" logid="0101039424" type="event" '
+                    'subtype="vpn" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid=4242 remip=203.0.113.50 '
+                    'user="frank"')
+    (evidence / "fgt.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results")
+    assert result.code == 2
+    assert "fgt.log, row 3, column 'start_time'" in result.text
