@@ -73,3 +73,62 @@ def test_a_bad_value_in_a_raw_log_is_reported_at_its_line(tmp_path: Path) -> Non
     result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results")
     assert result.code == 2
     assert "fgt.log, row 3, column 'start_time'" in result.text
+
+
+# Three gateways' tunnel-ups at the same wall time, none stating a zone but FGT-UTC's (an epoch).
+GATEWAYS_LOG = "\n".join(
+    f'date=2026-11-02 time=08:15:02 devname="{gw}" {extra}logid="0101039424" type="event" subtype="vpn" vd="root" '
+    f'action="tunnel-up" tunneltype="ssl-tunnel" tunnelid={n} remip=203.0.113.{n} user="{user}"'
+    for n, (gw, user, extra) in enumerate([("FGT-TPE", "alice", ""), ("FGT-TYO", "bob", ""),
+                                           ("FGT-UTC", "carol", "eventtime=1793578502 ")], start=1)) + "\n"
+
+
+def _utc(path: Path) -> dict[str, str]:
+    return {e["account"]: e["utc_time"] for e in _rows(path)}
+
+
+def test_each_gateway_is_read_in_its_own_zone_and_the_report_says_which(tmp_path: Path) -> None:
+    log = tmp_path / "gw.log"
+    log.write_text(GATEWAYS_LOG, encoding="utf-8")
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "fortigate", log, "--out", out, "--gateway-tz", "FGT-TYO=Asia/Tokyo")
+    assert result.code == 0, result.text
+    assert _utc(out / "remote_access_events.csv") == {
+        "alice": "2026-11-02T00:15:02Z", "bob": "2026-11-01T23:15:02Z", "carol": "2026-11-02T00:15:02Z"}
+    zones = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))["time_zone"]["by_gateway"]
+    assert [(z["gateway_id"], z["zone"], z["events_with_assumed_zone"]) for z in zones] == [
+        ("FGT-TPE", "Asia/Taipei", 1), ("FGT-TYO", "Asia/Tokyo", 1)]
+    assert "FGT-TYO had no zone: read as Asia/Tokyo (--gateway-tz FGT-TYO)" in result.text
+    # --tz states the zone of the whole file: it wins over a gateway's
+    assert ccaudit("sources", "parse", "fortigate", log, "--out", out, "--tz", "UTC",
+                   "--gateway-tz", "FGT-TYO=Asia/Tokyo").code == 0
+    assert _utc(out / "remote_access_events.csv")["bob"] == "2026-11-02T08:15:02Z"
+    bad = ccaudit("sources", "parse", "fortigate", log, "--out", out, "--gateway-tz", "FGT-TYO=Asia/Tokio")
+    assert bad.code == 2 and "FGT-TYO" in bad.text and "Asia/Tokio" in bad.text
+
+
+def test_inspect_takes_a_gateways_zone_from_the_register_or_evidence_yaml(tmp_path: Path) -> None:
+    import duckdb
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "gw.log").write_text(GATEWAYS_LOG, encoding="utf-8")
+    (evidence / "remote_gateways.csv").write_text(
+        "閘道編號,產品,版本,時區\nFGT-TYO,FortiGate,7.2.8,Asia/Tokyo\n", encoding="utf-8")  # zh-TW headers
+    (evidence / "evidence.yaml").write_text("gateways:\n  FGT-TPE: {tz: Asia/Shanghai}\n", encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    assert "gateway FGT-TYO give no zone: read as Asia/Tokyo (remote_gateways.csv row 2" in result.text
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    times = dict(con.execute("SELECT account, utc_time FROM remote_access_events").fetchall())
+    con.close()
+    assert times == {"alice": "2026-11-02T00:15:02Z", "bob": "2026-11-01T23:15:02Z", "carol": "2026-11-02T00:15:02Z"}
+    digest = hashlib.sha256(GATEWAYS_LOG.encode()).hexdigest()
+    stored = json.loads((results / "evidence" / "parse_reports" / f"{digest}.parse_report.json").read_text("utf-8"))
+    assert {z["gateway_id"]: z["zone"] for z in stored["time_zone"]["by_gateway"]} == {
+        "FGT-TPE": "Asia/Shanghai", "FGT-TYO": "Asia/Tokyo"}
+    # two statements of one gateway's zone that disagree: refused, naming both
+    (evidence / "evidence.yaml").write_text("gateways:\n  fgt-tyo: {tz: UTC}\n", encoding="utf-8")
+    refused = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "again")
+    assert refused.code == 2 and "two time zones" in refused.text and "remote_gateways.csv row 2" in refused.text

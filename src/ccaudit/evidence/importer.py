@@ -132,6 +132,7 @@ def import_folder(
             store.put(item.file.path, item.sha256)
         for raw_export, sha in raws.values():  # the gateway's own file, as handed in, beside what it became
             store.put(raw_export.path, sha)
+            store.put_report(f"{sha}.parse_report.json", raw_export.report)
         os.replace(tmp_db, workspace)
         # A write-ahead log left beside an older workspace must not be replayed onto this one.
         with contextlib.suppress(FileNotFoundError):
@@ -803,6 +804,8 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
     for s in staged:
         dropped[s.file.dataset] = dropped.get(s.file.dataset, 0) + s.dropped
     warnings = [f"{d}: {n} exact duplicate record(s) dropped" for d, n in dropped.items() if n]
+    origins = {s.file.derived_from.rel: s.file.derived_from for s in staged if s.file.derived_from}
+    warnings += [note for origin in origins.values() for note in origin.notes]  # how each raw export was read
     warnings += [f"{e.original_name}: column(s) not in the template, ignored: {', '.join(e.ignored_columns)}"
                  for e in entries if e.ignored_columns and not e.derived_from]  # ccaudit wrote those columns
     return Manifest(files=entries, ignored_files=list(ignored), ignored_reasons=ignored,

@@ -90,6 +90,16 @@ class EvidenceStore:
             target.chmod(0o444)
         return target
 
+    def put_report(self, name: str, report: dict[str, object]) -> Path:
+        """A report on how a file was read (a raw export's parse_report.json), beside the blobs."""
+        folder = self.root / "parse_reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
     def write_manifest(self, manifest: Manifest) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / "manifest.json"

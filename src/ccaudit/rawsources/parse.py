@@ -45,6 +45,10 @@ class ParseRequest:
     threads: int | None = None
     memory_limit: str = "512MB"  # DuckDB spills beyond it: peak RSS stays under 1 GiB on a 4 GiB log
     names: tuple[str, ...] | None = None  # each file's name in source_file (default: its path as given)
+    # A gateway's own zone (gateway_id -> (zone, where it was stated)) for its times without an offset;
+    # `zone` wins over it only when `zone_given` (--tz, or tz: for the file in evidence.yaml).
+    gateway_zones: tuple[tuple[str, str, str], ...] = ()
+    zone_given: bool = False
 
 
 def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
@@ -92,6 +96,11 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
         _check_zone(con, request.zone)
+        for gateway_id, zone, origin in request.gateway_zones:
+            try:
+                _check_zone(con, zone)
+            except EvidenceError as exc:
+                raise EvidenceError(f"gateway {visible(gateway_id)} ({visible(origin)}): {exc}") from None
         columns = ", ".join(f"{n} {t}" for n, t in SOURCE_COLUMNS)
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
@@ -181,20 +190,32 @@ CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
 def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any]) -> None:
     """The events table: times settled, accounts split, duplicates removed (and reported)."""
     con.execute(_ACCOUNT_SQL)
-    zone = sql_str(request.zone)
     gateway = sql_str(request.gateway) if request.gateway else "CAST(NULL AS VARCHAR)"
+    default_origin = request.zone_origin
+    con.execute("CREATE TEMP TABLE gateway_zones (gw VARCHAR, zone VARCHAR, origin VARCHAR)")
+    if request.gateway_zones:
+        con.executemany("INSERT INTO gateway_zones VALUES (lower(trim(?)), ?, ?)", list(request.gateway_zones))
+    # The zone of a time without an offset: the file's when stated for it, else its gateway's, else the default.
+    zone, origin = (("f.zone", "f.origin") if request.zone_given else
+                    ("COALESCE(g.zone, f.zone)", "COALESCE(g.origin, f.origin)"))
     con.execute(f"""
         CREATE TEMP TABLE all_events AS
-        SELECT p.file_no, p.line_no, p.source, p.kind,
-               COALESCE(p.ts_utc, p.ts_local - to_minutes(p.tz_offset_min),
-                        CAST(timezone({zone}, p.ts_local) AS TIMESTAMP)) AS time_utc,
-               p.ts_utc IS NULL AND p.tz_offset_min IS NULL AS zone_assumed,
-               p.tz_text, p.account, acct_user(p.account) AS account_normalised,
-               acct_domain(p.account) AS account_domain,
-               ip_only(p.source_ip) AS source_ip, ip_only(p.assigned_ip) AS assigned_ip,
-               p.session_key, p.channel, p.mfa_method, COALESCE(p.gateway_id, {gateway}) AS gateway_id,
-               p.duration_s, p.reason
-        FROM parsed p WHERE p.relevant AND p.problem IS NULL""")
+        WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
+                   FROM parsed WHERE relevant AND problem IS NULL),
+        z AS (SELECT p.*, {zone} AS zone, {origin} AS zone_from
+              FROM p CROSS JOIN (SELECT {sql_str(request.zone)} AS zone, {sql_str(default_origin)} AS origin) f
+              LEFT JOIN (SELECT DISTINCT ON (gw) * FROM gateway_zones) g ON g.gw = lower(trim(p.gateway_id)))
+        SELECT file_no, line_no, source, kind,
+               COALESCE(ts_utc, ts_local - to_minutes(tz_offset_min),
+                        CAST(timezone(zone, ts_local) AS TIMESTAMP)) AS time_utc,
+               ts_utc IS NULL AND tz_offset_min IS NULL AS zone_assumed,
+               CASE WHEN ts_utc IS NULL AND tz_offset_min IS NULL THEN zone END AS zone_used,
+               CASE WHEN ts_utc IS NULL AND tz_offset_min IS NULL THEN zone_from END AS zone_from,
+               tz_text, account, acct_user(account) AS account_normalised,
+               acct_domain(account) AS account_domain,
+               ip_only(source_ip) AS source_ip, ip_only(assigned_ip) AS assigned_ip,
+               session_key, channel, mfa_method, gateway_id, duration_s, reason
+        FROM z""")
     con.execute("""
         CREATE TEMP TABLE ranked AS
         SELECT *, row_number() OVER (
@@ -216,10 +237,16 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         "note": "exact copies of an event already read (overlapping exports); each counted once",
         "lines": [f"{files[f]}:{n}" for f, n in dup_rows],
     }
+    by_gateway = con.execute("""
+        SELECT gateway_id, zone_used, zone_from, count(*) FROM events WHERE zone_assumed
+        GROUP BY ALL ORDER BY gateway_id NULLS LAST, zone_used""").fetchall()
     report["time_zone"] = {
         "events_with_assumed_zone": int(assumed[0]) if assumed else 0,
         "assumed_zone": request.zone,
         "assumed_zone_from": request.zone_origin,
+        "by_gateway": [{"gateway_id": g, "zone": z, "zone_from": o, "events_with_assumed_zone": n}
+                       for g, z, o, n in by_gateway],
+        "gateway_zones_given": [{"gateway_id": g, "zone": z, "zone_from": o} for g, z, o in request.gateway_zones],
         "zones_stated_in_lines": sorted(stated[0] or []) if stated else [],
     }
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
