@@ -30,6 +30,23 @@ def _case(column: str, mapping: dict[str, str]) -> str:
     return f"CASE {column} {whens} END"
 
 
+# CEF (config log syslogd setting: set format cef; FortiAnalyzer log forwarding in CEF): FortiOS fields without
+# a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
+CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
+
+
+def _pairs(line: str) -> str:
+    """A line as ' key="value"' pairs, whichever form FortiOS or FortiAnalyzer wrote it in."""
+    cef = f"regexp_replace(cef_kv({line}), ' (?:FTNTFGT|ad\\.)', ' ', 'g')"
+    for name, fortios in CEF_NAMES.items():
+        cef = f"replace({cef}, ' {name}=\"', ' {fortios}=\"')"
+    # FortiOS writes its host name before 'CEF:'; it names the device where no dvchost= does (FortiAnalyzer)
+    cef += f" || ' devname=\"' || regexp_extract({line}, '([^\\s>]+)\\s+CEF:', 1) || '\"'"
+    return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
+            f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
+            f"ELSE kv_spaced({line}) END")
+
+
 def query(lines: str) -> str:
     # One pass, no join. Only VPN lines, lines that are not FortiGate's and the last line go on (the rest
     # is counted as not relevant by the framework), so traffic lines cost one regular expression and three
@@ -39,7 +56,7 @@ def query(lines: str) -> str:
 WITH f AS (
     -- cheap substring tests first: only lines that may be VPN events, lines that are not FortiGate's
     -- and the last line go on; the precise test and the extraction run on those
-    SELECT line_no, is_last, kv_spaced(line) AS p, contains(line, 'logid=') AS fortinet, line
+    SELECT line_no, is_last, {_pairs('line')} AS p, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
     WHERE contains(line, 'vpn') OR NOT contains(line, 'logid=') OR is_last
 ), m AS (
@@ -63,7 +80,8 @@ WITH f AS (
     -- address on IPsec, duration on ends and statistics, reason on ends and failures
     SELECT *,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL
-                THEN TRY_CAST(replace(kvs(p, 'date'), '/', '-') || ' ' || kvs(p, 'time') AS TIMESTAMP)
+                THEN COALESCE(TRY_CAST(replace(kvs(p, 'date'), '/', '-') || ' ' || kvs(p, 'time') AS TIMESTAMP),
+                              try_strptime(kvs(p, 'start'), '%b %d %Y %H:%M:%S'))
            END AS ts_wall,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,
            COALESCE(devname, devid) AS gateway,
@@ -110,6 +128,6 @@ SOURCE = RawSource(
             'level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
             'tunneltype="ssl-tunnel" tunnelid=1436452612 remip=203.0.113.7 tunnelip=10.212.134.200 '
             'user="alice" group="VPN-Users" dst_host="N/A" reason="N/A" msg="SSL tunnel established"'),
-    detect=r'(?:^|[\s,])logid="?\d{10}"?(?:[\s,]|$)',
+    detect=r'(?:^|[\s,"])logid="{0,2}\d{10}"{0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
     query=query,
 )

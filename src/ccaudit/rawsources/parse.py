@@ -22,7 +22,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.registry import SOURCES, get
-from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
+from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.textsafe import visible
 
 DETECT_LINES = 200  # first lines read to recognise a format
@@ -51,13 +51,26 @@ class ParseRequest:
     zone_given: bool = False
 
 
+DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
+
+
+def lines_sql(path: Path, max_lines: int | None = None) -> str:
+    """The file as (line_no, line, is_last) for a source's query: its lines, or, for a JSON document that is
+    not one object per line (pretty-printed, an array, Graph's {"value": [...]}), one row per record,
+    numbered by the line it starts on."""
+    depth = json_document(path)
+    if depth is None:
+        return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")
+    return json_records_sql(path, depth, max_lines)
+
+
 def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
     """The source of a file, from its first lines; a named source that does not fit is refused."""
     fits = ", ".join(f"count(*) FILTER (WHERE regexp_matches(line, {sql_str(s.detect)}))" for s in SOURCES.values())
     rows = con.execute(
         f"SELECT {fits},"
         f" count(*) FILTER (WHERE trim(line) <> '') "
-        f"FROM (SELECT line FROM ({read_lines_sql(path)}) LIMIT {DETECT_LINES})").fetchone()
+        f"FROM (SELECT line FROM ({lines_sql(path, DETECT_JSON_LINES)}) LIMIT {DETECT_LINES})").fetchone()
     assert rows is not None
     *hits, nonblank = rows
     scores = {sid: (h / nonblank if nonblank else 0.0) for sid, h in zip(SOURCES, hits, strict=True)}
@@ -135,7 +148,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
 
 
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource) -> dict[str, Any]:
-    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {read_lines_sql(path)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
     # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
