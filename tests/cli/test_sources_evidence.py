@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from tests.cli.inprocess import ccaudit
 from tests.cli.test_sources import FORTIGATE, OPENVPN_LOG
 
@@ -17,21 +19,30 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _folder(tmp_path: Path) -> Path:
-    evidence = tmp_path / "evidence"
+@dataclass(frozen=True)
+class Inspected:
+    evidence: Path
+    results: Path
+    text: str
+
+
+@pytest.fixture(scope="module")
+def inspected(tmp_path_factory: pytest.TempPathFactory) -> Inspected:
+    """A FortiGate log found by its lines and an OpenVPN log named in evidence.yaml, inspected once."""
+    root = tmp_path_factory.mktemp("raw")
+    evidence = root / "evidence"
     evidence.mkdir()
     (evidence / "fgt-2026-11.log").write_text(FORTIGATE, encoding="utf-8")
     (evidence / "vpn02.txt").write_text(OPENVPN_LOG, encoding="utf-8")
     (evidence / "evidence.yaml").write_text(
         "files:\n  vpn02.txt: {source: openvpn-log, gateway: VPN-02, tz: Asia/Taipei}\n", encoding="utf-8")
-    return evidence
-
-
-def test_the_raw_log_is_stored_unchanged_and_listed_with_what_it_became(tmp_path: Path) -> None:
-    evidence = _folder(tmp_path)
-    results = tmp_path / "results"
-    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", root / "results")
     assert result.code == 0, result.text
+    return Inspected(evidence, root / "results", result.text)
+
+
+def test_the_raw_log_is_stored_unchanged_and_listed_with_what_it_became(inspected: Inspected) -> None:
+    evidence, results = inspected.evidence, inspected.results
     manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
     by_name = {f["original_name"]: f for f in manifest["files"]}
     raw = by_name["fgt-2026-11.log"]
@@ -41,13 +52,11 @@ def test_the_raw_log_is_stored_unchanged_and_listed_with_what_it_became(tmp_path
     assert by_name["fgt-2026-11.log.remote_sessions.csv"]["derived_from"] == digest
     assert by_name["vpn02.txt"]["source"] == "openvpn-log"
     assert "fgt-2026-11.log" not in manifest["ignored_reasons"]  # imported, not passed over
-    assert "column(s) not in the template" not in result.text  # ccaudit's own extra columns are no warning
+    assert "column(s) not in the template" not in inspected.text  # ccaudit's own extra columns are no warning
 
 
-def test_findings_cite_the_raw_file_and_line(tmp_path: Path) -> None:
-    evidence = _folder(tmp_path)
-    results = tmp_path / "results"
-    assert ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results).code == 0
+def test_findings_cite_the_raw_file_and_line(inspected: Inspected) -> None:
+    evidence, results = inspected.evidence, inspected.results
     # sessions without an end: FortiGate tunnel 88001 (line 4) and 999 (line 7), neither ever closed
     rows = _rows(results / "offending" / "remote_session_record_complete.csv")
     cited = {(r["subject"], r["source_file"], r["source_row"]) for r in rows}
