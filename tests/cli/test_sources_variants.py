@@ -146,3 +146,26 @@ def test_entra_sign_ins_as_graph_returns_them(tmp_path: Path) -> None:
             assert [text.splitlines()[n - 1].strip() for n in cited] == ["{", "{"]
         else:
             assert cited == [1, 1]
+
+
+def test_rdp_disconnect_and_reconnect_in_get_winevent_csv(tmp_path: Path) -> None:
+    from tests.cli.test_sources_vendors import GET_WINEVENT_HEADER, _logon_message, _winevent_row
+
+    def station(verb: str, address: str) -> str:
+        return (f"A session was {verb} a Window Station.\n\nSubject:\n\tAccount Name:\t\t李大華\n\tAccount Domain:\t\t"
+                "CORP\n\tLogon ID:\t\t0x5566\n\nSession:\n\tSession Name:\t\tRDP-Tcp#7\n\nAdditional Information:\n"
+                f"\tClient Name:\t\tHOME-PC\n\tClient Address:\t\t{address}\n\nThis event is generated when a user "
+                "reconnects to an existing Terminal Services session, or when a user switches to an existing desktop "
+                "using Fast User Switching.")
+
+    text = "\n".join([
+        GET_WINEVENT_HEADER,
+        _winevent_row(_logon_message("李大華", "CORP", "0x5566", "10", "203.0.113.40"), "4624", "11/2/2026 9:00:00 AM"),
+        _winevent_row(station("disconnected from", "203.0.113.40"), "4779", "11/2/2026 12:00:00 PM"),
+        _winevent_row(station("reconnected to", "2001:db8::40"), "4778", "11/2/2026 1:00:00 PM"),
+        _winevent_row(station("disconnected from", "2001:db8::40"), "4779", "11/2/2026 6:00:00 PM"),
+    ]) + "\n"
+    _, sessions, _ = _run(tmp_path, "rdp.csv", text, "--tz", "Asia/Taipei")
+    assert [(s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("2026-11-02T09:00:00+08:00", "2026-11-02T12:00:00+08:00", "203.0.113.40"),
+        ("2026-11-02T13:00:00+08:00", "2026-11-02T18:00:00+08:00", "2001:db8::40")]
