@@ -60,6 +60,10 @@ FORTIGATE_CEF = "\n".join([
     '"type=""event""","subtype=""vpn""","action=""tunnel-down""","devname=""FGT-HQ-01""","duration=3600",'
     '"logid=""0101037138""","remip=""198.51.100.20""","tunnelid=88001","tunneltype=""ipsec""",'
     '"xauthuser=""bob@corp.example.com"""',
+    # traffic through a site-to-site IPsec tunnel names it (vpn=, vpntype=): not a session event
+    'date=2026-11-02 time=13:05:00 devname="FGT-HQ-01" devid="FG100FTK20000001" eventtime=1793595900 tz="+0800" '
+    'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" srcip=10.1.1.5 dstip=10.9.0.7 '
+    'action="accept" vpn="HQ-to-DC" vpntype="ipsec-static" duration=30',
 ]) + "\n"
 
 
@@ -67,7 +71,7 @@ def test_fortigate_cef_and_fortianalyzer_exports(tmp_path: Path) -> None:
     events, sessions, report = _run(tmp_path, "fgt-cef.log", FORTIGATE_CEF)
     assert report["sources"] == ["fortigate"]
     f = report["files"][0]
-    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"]) == (6, 5, 1, 0)
+    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"]) == (7, 5, 2, 0)
     alice = next(s for s in sessions if s["account"] == "CORP\\alice")  # CEF start (FortiOS), CEF end (FortiAnalyzer)
     assert (alice["start_time"], alice["end_time"], alice["source_ip"]) == (
         "2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00", "2001:db8::7")
