@@ -179,7 +179,11 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             ignored[rel] = "an evidence.yaml is read only at the top of the folder"
             continue
         opts = named or FileOptions()
-        source = opts.source or (_recognise(path) if file_format(path) is None else None)
+        fmt = file_format(path)
+        # a system's own export: text in no table format (.log), or a CSV/JSON named after no dataset (an
+        # Event Viewer CSV, Entra's InteractiveSignIns_*.csv, a FortiAnalyzer download) that a source recognises
+        unnamed = fmt in ("csv", "json") and not opts.dataset and registry.match_file(path) is None
+        source = opts.source or (_recognise(path) if fmt is None or unnamed else None)
         if source:
             raw.append((path, rel, opts, source))
             continue
