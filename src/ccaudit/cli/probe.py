@@ -11,7 +11,8 @@ from ccaudit.cli.console import print_line
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
-probe_app = typer.Typer(help="Live probes of registered targets only (TLS endpoints, IoT ports).",
+probe_app = typer.Typer(help="Live probes of registered targets only (TLS endpoints, IoT ports, the website's "
+                             "social-media links, official social-media pages).",
                         no_args_is_help=True)
 
 TargetsOpt = Annotated[Path, typer.Option("--targets", help="the firm's register (any form `ccaudit inspect` "
@@ -112,6 +113,48 @@ def ports_cmd(
     _also(doc, out)
     print_line(f"probed {len(doc['devices_probed'])} of {doc['devices_in_register']} registered devices; wrote "
          f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
+
+
+@probe_app.command("site")
+def site_cmd(
+    targets: Annotated[Path, typer.Option("--targets", help="the firm's official_websites register; only these "
+                                          "sites are read, same host only")],
+    out: OutOpt,
+    only: Annotated[list[str] | None, typer.Option("--only", help="read only this registered site (site_id, URL or "
+                                                   "HOST[:PORT]); repeat for several")] = None,
+    allow_third_party: Annotated[bool, typer.Option("--allow-third-party", help="let the pages load scripts, "
+                                                    "styles and images from other hosts (a notice script on a CDN); "
+                                                    "navigations off the site stay blocked")] = False,
+) -> None:
+    """Click each link from the official website to social media in headless Chromium: is a leaving notice
+    shown first (12.2.3.2)?"""
+    from ccaudit.probes.site import DATASET, OBSERVATIONS_FILE, SCREENSHOTS, SiteRequest, run
+
+    doc = run(SiteRequest(targets=targets, out=out, settings=Settings(), only=tuple(only or ()),
+                          allow_third_party=allow_third_party))
+    for site in doc["sites"]:
+        read = sum(1 for p in site["pages"] if p["result"] == "read")
+        print_line(visible(f"{site['site_id']} {site['url']}: {read} page(s) read, "
+                           f"{site['social_links']} link(s) to social media"))
+    for o in doc["links"]:
+        row = o["row"]
+        shown = {True: "notice shown", False: "NO notice", None: "not clicked"}[row["leave_notice_shown"]]
+        line = f"  {o['page_url']} [{o['link_id']}] -> {o['link_url']} ({o['platform']}): {shown} ({o['notice_kind']})"
+        if o["notice_text"]:
+            line += f": {o['notice_text'][:80]}"
+        print_line(visible(line))
+    for skip in doc["not_probed"]:
+        print_line(visible(f"{skip['site_id']}: not read ({skip['why']})"))
+    third = sorted({b["url"].split("/")[2] for b in doc["requests_blocked"]
+                    if not b["navigation"] and "//" in b["url"]})
+    if third:
+        print_line(visible(f"warning: the pages asked for resources on other hosts, which were blocked: "
+                           f"{', '.join(third[:5])}{' ...' if len(third) > 5 else ''}; if the notice needs them, "
+                           "rerun with --allow-third-party"))
+    _also(doc, out)
+    print_line(f"clicked {len(doc['links'])} link(s) on {len(doc['sites'])} of {doc['sites_in_register']} registered "
+               f"site(s); wrote {visible(str(out / (DATASET + '.csv')))}, {visible(str(out / OBSERVATIONS_FILE))} "
+               f"and {visible(str(out / SCREENSHOTS))}/")
 
 
 def register(app: typer.Typer) -> None:
