@@ -157,5 +157,46 @@ def site_cmd(
                f"and {visible(str(out / SCREENSHOTS))}/")
 
 
+@probe_app.command("pages")
+def pages_cmd(
+    targets: Annotated[Path, typer.Option("--targets", help="the firm's social_accounts register")],
+    out: OutOpt,
+    firm: Annotated[Path | None, typer.Option("--firm", help="firm_profile: firm_name and firm_name_en are "
+                                              "looked for")] = None,
+    name: Annotated[list[str] | None, typer.Option("--name", help="another name the pages may use (a brand); "
+                                                   "repeat for several")] = None,
+    saved: Annotated[Path | None, typer.Option("--saved", help="folder of saved pages named after each account_id "
+                                               "(SM-FB-01.html), UTF-8 or Big5")] = None,
+    fetch: Annotated[bool, typer.Option("--fetch", help="render each registered URL without a saved copy in "
+                                        "Chromium")] = False,
+    sites: Annotated[Path | None, typer.Option("--sites", help="official_websites: a link to them counts as a "
+                                               "contact method")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="check only this registered account (account_id "
+                                                   "or URL); repeat for several")] = None,
+    allow_third_party: Annotated[bool, typer.Option("--allow-third-party", help="with --fetch: let the page load "
+                                                    "resources from other hosts")] = False,
+) -> None:
+    """Does each official social-media page show the firm's name and a contact method (12.2.3.3)?"""
+    from ccaudit.probes.pages import DATASET, OBSERVATIONS_FILE, PagesRequest, run
+
+    doc = run(PagesRequest(targets=targets, out=out, settings=Settings(), firm=firm, names=tuple(name or ()),
+                           saved=saved, fetch=fetch, sites=sites, only=tuple(only or ()),
+                           allow_third_party=allow_third_party))
+    for o in doc["observations"]:
+        if o["checked_at"] is None:
+            continue
+        verdict = ("name and contact shown" if o["shows_firm_name"] and o["shows_contact"]
+                   else "NO firm name" if o["shows_contact"] else "NO contact method" if o["shows_firm_name"]
+                   else "NEITHER name nor contact")
+        print_line(visible(f"{o['account_id']} ({o['platform']}, {o['source']}): {verdict}"
+                           + (f" - {o['found']}" if o["found"] else "")))
+    for skip in doc["not_checked"]:
+        print_line(visible(f"{skip['account_id']}: not checked ({skip['why']}); the register's own flags decide"))
+    _also(doc, out)
+    checked = sum(1 for o in doc["observations"] if o["checked_at"] is not None)
+    print_line(f"checked {checked} of {doc['accounts_in_register']} registered account(s); wrote "
+               f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(probe_app, name="probe")
