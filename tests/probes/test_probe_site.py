@@ -29,6 +29,7 @@ HOME = """<!doctype html><html><head><title>範例證券</title></head><body>
 <main><a href="/about">關於我們</a> <a href="{offsite}">合作夥伴</a>
   <a href="mailto:service@example.com.tw">信箱</a></main>
 <footer><a href="https://www.youtube.com/@example" target="_blank">YouTube</a></footer>
+<iframe src="https://www.youtube.com/embed/intro" width="320" height="180"></iframe>
 <div id="modal" role="dialog" style="display:none;position:fixed;top:20%;left:20%;width:60%;background:#fff">
   您即將離開本公司網站 <a href="#" id="go">繼續</a></div>
 <script>
@@ -36,7 +37,10 @@ document.getElementById('ig').addEventListener('click', e => {{
   e.preventDefault(); document.getElementById('modal').style.display = 'block'; }});
 </script></body></html>"""
 ABOUT = """<html><body><p>About</p><a href="/deep">more</a>
-<footer><a href="https://x.com/example">X</a></footer></body></html>"""
+<footer><a href="https://x.com/example">X</a></footer>
+<script>alert('歡迎光臨');  // shown on loading, not on leaving: no notice for the links below
+document.body.insertAdjacentHTML('beforeend', '<a href="https://www.linkedin.com/company/example">LinkedIn</a>');
+</script></body></html>"""
 DEEP = """<html><body><a href="/deeper">deeper</a></body></html>"""
 DEEPER = """<html><body><a href="https://www.threads.net/@example">Threads</a></body></html>"""
 LEAVE = """<html><body><h1>您即將離開範例證券網站</h1><p>前往第三方網站 line.me</p>
@@ -75,6 +79,7 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
         "https://line.me/R/ti/p/@example": ("true", "interstitial", "header#3"),
         "https://www.youtube.com/@example": ("false", "none", "footer#7"),
         "https://x.com/example": ("false", "none", "footer#2"),
+        "https://www.linkedin.com/company/example": ("false", "none", "body#3"),  # written by a script
     }  # /deeper (3 links deep) is not read: its Threads link is not there
     assert rows["https://www.facebook.com/example"]["notice_text"] == "您即將離開本公司網站，前往 Facebook"
     assert rows["https://www.instagram.com/example"]["notice_text"].startswith("您即將離開本公司網站")
@@ -87,16 +92,18 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
         assert shot.startswith(b"\x89PNG") and hashlib.sha256(shot).hexdigest() == row["screenshot_sha256"]
     doc: dict[str, Any] = json.loads((evidence / "site_observations.json").read_text(encoding="utf-8"))
     assert doc["not_probed"] == [{"site_id": "WEB-OLD", "url": "http://192.0.2.1/", "why": "retired"}]
-    assert all(b["navigation"] for b in doc["requests_blocked"])  # only the clicks' navigations, all aborted
-    assert "https://www.youtube.com/@example" in {b["url"] for b in doc["requests_blocked"]}
+    blocked = {b["url"]: b["navigation"] for b in doc["requests_blocked"]}
+    assert blocked["https://www.youtube.com/@example"] is True  # the click's navigation, aborted
+    assert blocked["https://www.youtube.com/embed/intro"] is False  # an embedded frame is not leaving the page
     assert "https://www.youtube.com/@example (YouTube): NO notice (none)" in result.text
+    assert "resources on other hosts, which were blocked: www.youtube.com" in result.text
 
     (evidence / "firm_profile.csv").write_text(FIRM_HEADER + "9A00,Test,N,N,Y,N,N,N\n", encoding="utf-8")
     report = ccaudit("inspect", evidence, "--as-of", "2026-12-01", "--out", tmp_path / "r")
     assert report.code == 0, report.text
     with (tmp_path / "r" / "offending" / "social_link_shows_leave_notice.csv").open(encoding="utf-8-sig") as fh:
-        assert sorted(r["link_url"] for r in csv.DictReader(fh)) == ["https://www.youtube.com/@example",
-                                                                    "https://x.com/example"]
+        assert sorted(r["link_url"] for r in csv.DictReader(fh)) == [
+            "https://www.linkedin.com/company/example", "https://www.youtube.com/@example", "https://x.com/example"]
 
 
 def test_a_site_not_in_the_register_is_refused_before_any_request(tmp_path: Path) -> None:

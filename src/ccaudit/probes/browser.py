@@ -23,7 +23,7 @@ from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Route
+    from playwright.sync_api import BrowserContext, Request, Route
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--dns-prefetch-disable", "--disable-features=NetworkPrediction",
@@ -67,7 +67,7 @@ class Guard:
 
     def handle(self, route: Route) -> None:
         request = route.request
-        navigation = request.is_navigation_request()
+        navigation = request.is_navigation_request() and _main_frame(request)
         if self.allows(request.url, navigation):
             if navigation:
                 self.pace.wait()  # page loads are paced like connections
@@ -79,6 +79,16 @@ class Guard:
             if navigation:
                 self.navigations_blocked.append(request.url)
         route.abort("blockedbyclient")
+
+
+def _main_frame(request: Request) -> bool:
+    """A page's own navigation (a tab or a pop-up), not an embedded frame's (a video player, a widget)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return request.frame.parent_frame is None
+    except PlaywrightError:  # issued before its frame exists: a new page's (a pop-up, target=_blank)
+        return True
 
 
 def resolver_rule(guard: Guard) -> list[str]:

@@ -299,6 +299,7 @@ def _click(context: BrowserContext, link: Link, guard: Guard, platforms: Platfor
         element.scroll_into_view_if_needed()
         before = page.screenshot()
         page.evaluate(_MODAL, True)
+        dialogs.clear()  # one the page showed while loading is not a notice about this link
         mark = len(guard.navigations_blocked)
         seen["click"] = _press(element)
         kind, text, where, shown_on = _outcome(page, popups, dialogs, guard, mark, link, platforms, settings)
