@@ -119,12 +119,20 @@ def test_a_site_not_in_the_register_is_refused_before_any_request(tmp_path: Path
 
 
 def test_a_start_page_that_cannot_be_read_writes_no_dataset(tmp_path: Path) -> None:
-    with serving(Website({})) as site:  # every page is 404
+    elsewhere = Website({"/": "<html><body>another site</body></html>"}, host="127.0.0.2")
+    with serving(elsewhere), serving(Website({})) as site:  # / is 404; /moved redirects to another host
+        site.pages["/moved"] = "302 " + elsewhere.url
         register = tmp_path / "official_websites.csv"
-        register.write_text(f"site_id,url\nWEB-01,{site.url}\n", encoding="utf-8")
+        register.write_text(f"site_id,url\nWEB-01,{site.url}\nWEB-02,{site.url}moved\n", encoding="utf-8")
         result = ccaudit("probe", "site", "--targets", register, "--out", tmp_path / "ev")
+        # with third-party resources allowed, host names resolve: the redirect is still stopped by the guard
+        third = ccaudit("probe", "site", "--targets", register, "--out", tmp_path / "ev3", "--only", "WEB-02",
+                        "--allow-third-party")
+    assert third.code == 2 and f"redirected to {elsewhere.url}" in third.text
     assert result.code == 2
-    assert "start page not read: WEB-01" in result.text
+    assert "start page not read: WEB-01" in result.text and "HTTP status 404" in result.text
+    assert f"WEB-02 ({site.url}moved: redirected to {elsewhere.url}, which is not the registered site" in result.text
+    assert elsewhere.hits == {}
     assert not (tmp_path / "ev" / "website_outbound_links.csv").exists()  # it would read as "no links: compliant"
     doc = json.loads((tmp_path / "ev" / "site_observations.json").read_text(encoding="utf-8"))
     assert doc["sites"][0]["pages"][0]["status"] == 404

@@ -35,6 +35,12 @@ def serving(site: Website) -> Iterator[Website]:
             if body is None:
                 self.send_error(404)
                 return
+            if body.startswith("302 "):  # a page that moved: "302 <location>"
+                self.send_response(302)
+                self.send_header("Location", body[4:])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             data = body.encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ccaudit.errors import CcauditError
 from ccaudit.probes.net import Pace
@@ -29,6 +29,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--dns-prefetch-disable", "--disable-features=NetworkPrediction",
         "--disable-default-apps", "--disable-extensions", "--mute-audio"]
 LOCAL_SCHEMES = ("data", "blob", "about")
+MAX_REDIRECTS = 10
 
 
 class BrowserError(CcauditError):
@@ -68,17 +69,44 @@ class Guard:
     def handle(self, route: Route) -> None:
         request = route.request
         navigation = request.is_navigation_request() and _main_frame(request)
-        if self.allows(request.url, navigation):
-            if navigation:
-                self.pace.wait()  # page loads are paced like connections
+        if not self.allows(request.url, navigation):
+            self._block(route, request.url, navigation)
+        elif navigation:
+            self.pace.wait()  # page loads are paced like connections
+            self._navigate(route)
+        else:
             route.continue_()
-            return
+
+    def _block(self, route: Route, url: str, navigation: bool) -> None:
         with self.lock:
-            self.blocked.append({"url": visible(request.url[:500]), "navigation": navigation,
-                                 "resource_type": request.resource_type})
+            self.blocked.append({"url": visible(url[:500]), "navigation": navigation,
+                                 "resource_type": route.request.resource_type})
             if navigation:
-                self.navigations_blocked.append(request.url)
+                self.navigations_blocked.append(url)
         route.abort("blockedbyclient")
+
+    def _navigate(self, route: Route) -> None:
+        """A page load on a registered site, its redirects followed here first: Chromium does not show a
+        redirect's next hop to the guard, so a chain that leaves the registered sites is aborted before the
+        browser follows it (the browser then follows a chain seen to stay on them)."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        url = route.request.url
+        try:
+            first = response = route.fetch(max_redirects=0)
+            for _ in range(MAX_REDIRECTS):
+                location = response.headers.get("location")
+                if response.status not in (301, 302, 303, 307, 308) or not location:
+                    break
+                url = urljoin(url, location)
+                if not self.allows(url, True):
+                    self._block(route, url, True)
+                    return
+                response = route.fetch(url=url, max_redirects=0)
+        except PlaywrightError:
+            route.continue_()  # the browser asks again and sees the failure itself (refused, timed out)
+            return
+        route.fulfill(response=first)
 
 
 def _main_frame(request: Request) -> bool:

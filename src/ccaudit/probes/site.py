@@ -96,8 +96,15 @@ class Site:
     def site_id(self) -> str:
         return str(self.row["site_id"])
 
+    @property
+    def origins(self) -> set[tuple[str, str, int]]:
+        """The registered URL's scheme, host and port, and the same host over the other scheme on its standard
+        port (http://www... redirecting to https://www... is the same site)."""
+        _, host, _ = origin(self.url)
+        return {origin(self.url), ("http", host, 80), ("https", host, 443)}
+
     def same_site(self, url: str) -> bool:
-        return urlsplit(url).scheme.lower() in ("http", "https") and origin(url) == origin(self.url)
+        return urlsplit(url).scheme.lower() in ("http", "https") and origin(url) in self.origins
 
 
 @dataclass
@@ -168,7 +175,8 @@ def run(request: SiteRequest) -> dict[str, Any]:
     candidates, skipped = sites(rows)
     chosen = select(candidates, request.only)  # before any request: a refusal touches nothing
     platforms = Platforms.load()
-    guard = Guard({origin(s.url) for s in chosen}, request.allow_third_party, Pace(settings.probe_rate_per_second))
+    guard = Guard({o for s in chosen for o in s.origins}, request.allow_third_party,
+                  Pace(settings.probe_rate_per_second))
     shots = request.out / SCREENSHOTS
     observations: list[dict[str, Any]] = []
     crawls: dict[str, Crawl] = {}
@@ -177,7 +185,7 @@ def run(request: SiteRequest) -> dict[str, Any]:
     started = utc_now()
     with browser_context(settings, guard) as context:
         for site in chosen:
-            crawl = _crawl(context, site, platforms, settings)
+            crawl = _crawl(context, site, platforms, settings, guard)
             crawls[site.site_id] = crawl
             for n, link in enumerate(crawl.links, 1):
                 observations.append(_click(context, link, guard, platforms, settings, shots, n, request))
@@ -208,14 +216,23 @@ def run(request: SiteRequest) -> dict[str, Any]:
     }
     write_json(request.out / OBSERVATIONS_FILE, doc)
     if unread:
-        names = ", ".join(f"{s.site_id} ({visible(s.url)})" for s in unread)
+        names = "; ".join(f"{s.site_id} ({visible(s.url)}: {_why_unread(crawls[s.site_id])})" for s in unread)
         raise EvidenceError(f"start page not read: {names}; see {request.out / OBSERVATIONS_FILE}. No {DATASET}.csv "
                             "was written: a site that was not read would look like one without social-media links "
                             "(leave it out with --only, or retry when it answers)")
     return doc
 
 
-def _crawl(context: BrowserContext, site: Site, platforms: Platforms, settings: Settings) -> Crawl:
+def _why_unread(crawl: Crawl) -> str:
+    start = crawl.pages[0] if crawl.pages else {}
+    if start.get("detail"):
+        return str(start["detail"])
+    if start.get("result") == "not_a_page":
+        return f"HTTP status {start.get('status')}, {start.get('content_type') or 'no content type'}"
+    return str(start.get("result", "not tried"))
+
+
+def _crawl(context: BrowserContext, site: Site, platforms: Platforms, settings: Settings, guard: Guard) -> Crawl:
     """Breadth first over the site's own pages; social-media links are collected, never followed."""
     from playwright.sync_api import Error as PlaywrightError
 
@@ -226,6 +243,7 @@ def _crawl(context: BrowserContext, site: Site, platforms: Platforms, settings: 
         url, depth = queue.pop(0)
         page = context.new_page()
         entry: dict[str, Any] = {"url": visible(url), "depth": depth, "time": utc_now()}
+        mark = len(guard.navigations_blocked)
         try:
             response = page.goto(url, wait_until="load")
             kind = (response.headers.get("content-type", "") if response else "").split(";")[0].strip().lower()
@@ -243,6 +261,10 @@ def _crawl(context: BrowserContext, site: Site, platforms: Platforms, settings: 
             here = urldefrag(page.url)[0]
         except PlaywrightError as exc:
             entry.update(result="not_read", detail=visible(str(exc).splitlines()[0][:300]))
+            if len(guard.navigations_blocked) > mark:  # a redirect off the registered host, aborted
+                went = guard.navigations_blocked[mark]
+                entry["detail"] = visible(f"redirected to {went[:300]}, which is not the registered site (register "
+                                          "that address to read it)")
             crawl.pages.append(entry)
             continue
         finally:
