@@ -101,6 +101,11 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
     (evidence / "firm_profile.csv").write_text(FIRM_HEADER + "9A00,Test,N,N,Y,N,N,N\n", encoding="utf-8")
     report = ccaudit("inspect", evidence, "--as-of", "2026-12-01", "--out", tmp_path / "r")
     assert report.code == 0, report.text
+    manifest = json.loads((tmp_path / "r" / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    kept = {a["name"]: a["sha256"] for a in manifest["attachments"]}  # the screenshots, stored by hash
+    assert kept[rows["https://x.com/example"]["screenshot"]] == rows["https://x.com/example"]["screenshot_sha256"]
+    assert "site_observations.json" in kept and manifest["ignored_files"] == []
+    assert (tmp_path / "r" / "evidence" / "blobs" / rows["https://x.com/example"]["screenshot_sha256"]).is_file()
     with (tmp_path / "r" / "offending" / "social_link_shows_leave_notice.csv").open(encoding="utf-8-sig") as fh:
         assert sorted(r["link_url"] for r in csv.DictReader(fh)) == [
             "https://www.linkedin.com/company/example", "https://www.youtube.com/@example", "https://x.com/example"]
