@@ -59,7 +59,8 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_saved_pages_with_and_without_the_name_and_a_contact(tmp_path: Path) -> None:
     saved, register, firm = _setup(tmp_path)
     evidence = tmp_path / "ev"
-    result = ccaudit("probe", "pages", "--targets", register, "--firm", firm, "--saved", saved, "--out", evidence)
+    result = ccaudit("probe", "pages", "--targets", register, "--firm", firm, "--saved", saved, "--out", evidence,
+                     "--lang", "zh-TW")
     assert result.code == 0, result.text
     rows = _rows(evidence / "social_accounts.csv")
     seen = {a: (r["page_shows_firm_name"], r["page_shows_contact"]) for a, r in rows.items()}
@@ -70,7 +71,8 @@ def test_saved_pages_with_and_without_the_name_and_a_contact(tmp_path: Path) -> 
     assert rows["SM-LINE-01"]["page_found"] == "name: 範例證券股份有限公司; address: 臺北市中正區重慶南路一段100號"
     assert rows["SM-LINE-01"]["page_source"] == "sm-line-01.html" and len(rows["SM-LINE-01"]["page_sha256"]) == 64
     assert rows["SM-TH-01"]["page_checked_at"] == ""  # no saved copy: the register's own flags still decide
-    assert "SM-TH-01: not checked (no saved copy (and --fetch not given))" in result.text
+    assert "SM-TH-01：未檢查（無存檔頁面，且未指定 --fetch）；以清冊自填之標示判斷" in result.text
+    assert "SM-YT-01（YouTube，存檔頁面）：未標示聯絡方式－name: 範例證券" in result.text
     doc = json.loads((evidence / "page_observations.json").read_text(encoding="utf-8"))
     assert {o["account_id"]: o["encoding"] for o in doc["observations"]}["SM-LINE-01"] == "cp950"
 

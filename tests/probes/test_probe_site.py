@@ -95,7 +95,7 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
     blocked = {b["url"]: b["navigation"] for b in doc["requests_blocked"]}
     assert blocked["https://www.youtube.com/@example"] is True  # the click's navigation, aborted
     assert blocked["https://www.youtube.com/embed/intro"] is False  # an embedded frame is not leaving the page
-    assert "https://www.youtube.com/@example (YouTube): NO notice (none)" in result.text
+    assert "https://www.youtube.com/@example (YouTube): NO notice (left at once)" in result.text
     assert "resources on other hosts, which were blocked: www.youtube.com" in result.text
 
     (evidence / "firm_profile.csv").write_text(FIRM_HEADER + "9A00,Test,N,N,Y,N,N,N\n", encoding="utf-8")

@@ -22,8 +22,12 @@ OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="probe only th
                                                    "repeat for several; anything not registered is refused")]
 
 
-def _also(doc: dict[str, Any], out: Path) -> None:
+def _also(doc: dict[str, Any], out: Path, zh: bool = False) -> None:
     for name in doc["also_in_out"]:
+        if zh:
+            print_line(visible(f"警告：{out / name} 與探測結果檔屬同一資料集，證據資料夾中請僅保留其一"
+                               "（inspect 不接受同一鍵值而內容不同之資料）"))
+            continue
         print_line(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
                      "evidence folder (inspect refuses the same key with different content)"))
 
@@ -115,88 +119,7 @@ def ports_cmd(
          f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
 
 
-@probe_app.command("site")
-def site_cmd(
-    targets: Annotated[Path, typer.Option("--targets", help="the firm's official_websites register; only these "
-                                          "sites are read, same host only")],
-    out: OutOpt,
-    only: Annotated[list[str] | None, typer.Option("--only", help="read only this registered site (site_id, URL or "
-                                                   "HOST[:PORT]); repeat for several")] = None,
-    allow_third_party: Annotated[bool, typer.Option("--allow-third-party", help="let the pages load scripts, "
-                                                    "styles and images from other hosts (a notice script on a CDN); "
-                                                    "navigations off the site stay blocked")] = False,
-) -> None:
-    """Click each link from the official website to social media in headless Chromium: is a leaving notice
-    shown first (12.2.3.2)?"""
-    from ccaudit.probes.site import DATASET, OBSERVATIONS_FILE, SCREENSHOTS, SiteRequest, run
-
-    doc = run(SiteRequest(targets=targets, out=out, settings=Settings(), only=tuple(only or ()),
-                          allow_third_party=allow_third_party))
-    for site in doc["sites"]:
-        read = sum(1 for p in site["pages"] if p["result"] == "read")
-        print_line(visible(f"{site['site_id']} {site['url']}: {read} page(s) read, "
-                           f"{site['social_links']} link(s) to social media"))
-    for o in doc["links"]:
-        row = o["row"]
-        shown = {True: "notice shown", False: "NO notice", None: "not clicked"}[row["leave_notice_shown"]]
-        line = f"  {o['page_url']} [{o['link_id']}] -> {o['link_url']} ({o['platform']}): {shown} ({o['notice_kind']})"
-        if o["notice_text"]:
-            line += f": {o['notice_text'][:80]}"
-        print_line(visible(line))
-    for skip in doc["not_probed"]:
-        print_line(visible(f"{skip['site_id']}: not read ({skip['why']})"))
-    third = sorted({b["url"].split("/")[2] for b in doc["requests_blocked"]
-                    if not b["navigation"] and "//" in b["url"]})
-    if third:
-        print_line(visible(f"warning: the pages asked for resources on other hosts, which were blocked: "
-                           f"{', '.join(third[:5])}{' ...' if len(third) > 5 else ''}; if the notice needs them, "
-                           "rerun with --allow-third-party"))
-    _also(doc, out)
-    print_line(f"clicked {len(doc['links'])} link(s) on {len(doc['sites'])} of {doc['sites_in_register']} registered "
-               f"site(s); wrote {visible(str(out / (DATASET + '.csv')))}, {visible(str(out / OBSERVATIONS_FILE))} "
-               f"and {visible(str(out / SCREENSHOTS))}/")
-
-
-@probe_app.command("pages")
-def pages_cmd(
-    targets: Annotated[Path, typer.Option("--targets", help="the firm's social_accounts register")],
-    out: OutOpt,
-    firm: Annotated[Path | None, typer.Option("--firm", help="firm_profile: firm_name and firm_name_en are "
-                                              "looked for")] = None,
-    name: Annotated[list[str] | None, typer.Option("--name", help="another name the pages may use (a brand); "
-                                                   "repeat for several")] = None,
-    saved: Annotated[Path | None, typer.Option("--saved", help="folder of saved pages named after each account_id "
-                                               "(SM-FB-01.html), UTF-8 or Big5")] = None,
-    fetch: Annotated[bool, typer.Option("--fetch", help="render each registered URL without a saved copy in "
-                                        "Chromium")] = False,
-    sites: Annotated[Path | None, typer.Option("--sites", help="official_websites: a link to them counts as a "
-                                               "contact method")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="check only this registered account (account_id "
-                                                   "or URL); repeat for several")] = None,
-    allow_third_party: Annotated[bool, typer.Option("--allow-third-party", help="with --fetch: let the page load "
-                                                    "resources from other hosts")] = False,
-) -> None:
-    """Does each official social-media page show the firm's name and a contact method (12.2.3.3)?"""
-    from ccaudit.probes.pages import DATASET, OBSERVATIONS_FILE, PagesRequest, run
-
-    doc = run(PagesRequest(targets=targets, out=out, settings=Settings(), firm=firm, names=tuple(name or ()),
-                           saved=saved, fetch=fetch, sites=sites, only=tuple(only or ()),
-                           allow_third_party=allow_third_party))
-    for o in doc["observations"]:
-        if o["checked_at"] is None:
-            continue
-        verdict = ("name and contact shown" if o["shows_firm_name"] and o["shows_contact"]
-                   else "NO firm name" if o["shows_contact"] else "NO contact method" if o["shows_firm_name"]
-                   else "NEITHER name nor contact")
-        print_line(visible(f"{o['account_id']} ({o['platform']}, {o['source']}): {verdict}"
-                           + (f" - {o['found']}" if o["found"] else "")))
-    for skip in doc["not_checked"]:
-        print_line(visible(f"{skip['account_id']}: not checked ({skip['why']}); the register's own flags decide"))
-    _also(doc, out)
-    checked = sum(1 for o in doc["observations"] if o["checked_at"] is not None)
-    print_line(f"checked {checked} of {doc['accounts_in_register']} registered account(s); wrote "
-               f"{visible(str(out / (DATASET + '.csv')))} and {visible(str(out / OBSERVATIONS_FILE))}")
-
-
 def register(app: typer.Typer) -> None:
+    from ccaudit.cli import probe_web  # noqa: F401 (registers `probe site` and `probe pages` on probe_app)
+
     app.add_typer(probe_app, name="probe")

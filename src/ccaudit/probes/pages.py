@@ -103,7 +103,7 @@ def run(request: PagesRequest) -> dict[str, Any]:
     chosen = select(active, request.only)  # before any request
     saved = saved_copies(request.saved, chosen)
     to_fetch = [a for a in chosen if str(a["account_id"]) not in saved and request.fetch and _url(a)]
-    not_checked = [{"account_id": a["account_id"], "why": _why_not(a, request.fetch)}
+    not_checked = [{"account_id": a["account_id"], **_why_not(request.fetch)}
                    for a in chosen if str(a["account_id"]) not in saved and a not in to_fetch]
     pages: dict[str, Seen] = {}
     for account_id, path in saved.items():
@@ -123,7 +123,8 @@ def run(request: PagesRequest) -> dict[str, Any]:
         name = find_name(page, forms)
         contacts = find_contacts(page, hosts)
         if not page.text:  # not read, or nothing in it: the register's own flags still decide
-            not_checked.append({"account_id": account["account_id"], "why": "the page could not be read or shows "
+            not_checked.append({"account_id": account["account_id"], "code": "not_read",
+                                "why": "the page could not be read or shows "
                                 "no text (see the observations)"})
             continue
         account.update(page_checked_at=request.now().isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -165,10 +166,10 @@ def run(request: PagesRequest) -> dict[str, Any]:
     return doc
 
 
-def _why_not(account: dict[str, Any], fetch: bool) -> str:
+def _why_not(fetch: bool) -> dict[str, str]:
     if not fetch:
-        return "no saved copy (and --fetch not given)"
-    return "no saved copy and no http(s) URL in the register"
+        return {"code": "no_saved_copy", "why": "no saved copy (and --fetch not given)"}
+    return {"code": "no_url", "why": "no saved copy and no http(s) URL in the register"}
 
 
 def _url(account: dict[str, Any]) -> str | None:
