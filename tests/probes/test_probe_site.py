@@ -31,7 +31,7 @@ HOME = """<!doctype html><html><head><title>範例證券</title></head><body>
 <footer><a href="https://www.youtube.com/@example" target="_blank">YouTube</a></footer>
 <iframe src="https://www.youtube.com/embed/intro" width="320" height="180"></iframe>
 <div id="modal" role="dialog" style="display:none;position:fixed;top:20%;left:20%;width:60%;background:#fff">
-  您即將離開本公司網站 <a href="#" id="go">繼續</a></div>
+  您即將離開本公司網站 \x1b[31m<a href="#" id="go">繼續</a></div>
 <script>
 document.getElementById('ig').addEventListener('click', e => {{
   e.preventDefault(); document.getElementById('modal').style.display = 'block'; }});
@@ -82,7 +82,8 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
         "https://www.linkedin.com/company/example": ("false", "none", "body#3"),  # written by a script
     }  # /deeper (3 links deep) is not read: its Threads link is not there
     assert rows["https://www.facebook.com/example"]["notice_text"] == "您即將離開本公司網站，前往 Facebook"
-    assert rows["https://www.instagram.com/example"]["notice_text"].startswith("您即將離開本公司網站")
+    assert rows["https://www.instagram.com/example"]["notice_text"] == "您即將離開本公司網站 \\x1b[31m繼續"
+    assert "\x1b" not in result.out + result.err  # what a page says reaches the terminal escaped
     assert rows["https://x.com/example"]["page_url"] == site.url + "about"
     assert offsite.hits == {}  # a link off the site's host is never followed
     assert "/deeper" not in hits and hits["/leave"] == 1  # the interstitial is reached by the click only
