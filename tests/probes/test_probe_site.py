@@ -121,6 +121,9 @@ def test_a_site_not_in_the_register_is_refused_before_any_request(tmp_path: Path
         assert result.code == 2
         assert "https://www.example.com.tw/ is not in the register" in result.text
         assert site.hits == {}
+        register.write_text(f"site_id,url,status\nWEB-01,{site.url},retired\n", encoding="utf-8")
+        nothing = ccaudit("probe", "site", "--targets", register, "--out", tmp_path / "ev")
+        assert nothing.code == 2 and "no active website in the register" in nothing.text
     assert not (tmp_path / "ev").exists()
 
 

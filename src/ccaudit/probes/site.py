@@ -174,6 +174,9 @@ def run(request: SiteRequest) -> dict[str, Any]:
     rows = read_register(request.targets, TARGETS, settings)
     candidates, skipped = sites(rows)
     chosen = select(candidates, request.only)  # before any request: a refusal touches nothing
+    if not chosen:
+        raise EvidenceError(f"{visible(str(request.targets))}: no active website in the register to read (an empty "
+                            f"{DATASET}.csv would prove nothing)")
     platforms = Platforms.load()
     guard = Guard({o for s in chosen for o in s.origins}, request.allow_third_party,
                   Pace(settings.probe_rate_per_second))
