@@ -38,6 +38,14 @@ document.getElementById('ig').addEventListener('click', e => {{
 </script></body></html>"""
 ABOUT = """<html><body><p>About</p><a href="/deep">more</a>
 <footer><a href="https://x.com/example">X</a></footer>
+<a id="tt" href="https://www.tiktok.com/@example">TikTok</a>
+<div id="chat" style="display:none;position:fixed;right:0;bottom:0;width:40%;height:40%">
+線上客服：有什麼可以幫您？</div>
+<script>
+document.getElementById('tt').addEventListener('click', e => {  // a chat bubble, then off to TikTok: no notice
+  e.preventDefault(); document.getElementById('chat').style.display = 'block';
+  setTimeout(() => { location.href = e.target.href; }, 300); });
+</script>
 <script>alert('歡迎光臨');  // shown on loading, not on leaving: no notice for the links below
 document.body.insertAdjacentHTML('beforeend', '<a href="https://www.linkedin.com/company/example">LinkedIn</a>');
 </script></body></html>"""
@@ -79,7 +87,8 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
         "https://line.me/R/ti/p/@example": ("true", "interstitial", "header#3"),
         "https://www.youtube.com/@example": ("false", "none", "footer#7"),
         "https://x.com/example": ("false", "none", "footer#2"),
-        "https://www.linkedin.com/company/example": ("false", "none", "body#3"),  # written by a script
+        "https://www.tiktok.com/@example": ("false", "none", "body#3"),  # a chat bubble is not a notice
+        "https://www.linkedin.com/company/example": ("false", "none", "body#4"),  # written by a script
     }  # /deeper (3 links deep) is not read: its Threads link is not there
     assert rows["https://www.facebook.com/example"]["notice_text"] == "您即將離開本公司網站，前往 Facebook"
     assert rows["https://www.instagram.com/example"]["notice_text"] == "您即將離開本公司網站 \\x1b[31m繼續"
@@ -109,7 +118,8 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
     assert (tmp_path / "r" / "evidence" / "blobs" / rows["https://x.com/example"]["screenshot_sha256"]).is_file()
     with (tmp_path / "r" / "offending" / "social_link_shows_leave_notice.csv").open(encoding="utf-8-sig") as fh:
         assert sorted(r["link_url"] for r in csv.DictReader(fh)) == [
-            "https://www.linkedin.com/company/example", "https://www.youtube.com/@example", "https://x.com/example"]
+            "https://www.linkedin.com/company/example", "https://www.tiktok.com/@example",
+            "https://www.youtube.com/@example", "https://x.com/example"]
 
 
 def test_a_site_not_in_the_register_is_refused_before_any_request(tmp_path: Path) -> None:

@@ -55,8 +55,8 @@ _ANCHORS = """() => Array.from(document.querySelectorAll('a[href], area[href]'))
           place: place ? (place.getAttribute('role') || place.tagName.toLowerCase()) : 'body',
           target: a.getAttribute('target') || ''};
 })"""
-# Marks the dialog-like and fixed elements visible before the click; after it, returns the text of one that
-# became visible (a modal), or null.
+# Marks the dialog-like and fixed elements visible before the click; after it, returns the text and links of
+# each that became visible since (a modal, or a chat bubble that happened to load then).
 _MODAL = """(mark) => {
   const shown = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
     return r.width > 1 && r.height > 1 && s.visibility !== 'hidden' && s.display !== 'none'
@@ -67,13 +67,14 @@ _MODAL = """(mark) => {
       || (s.position === 'absolute' && parseInt(s.zIndex || '0') > 0); };
   const all = Array.from(document.querySelectorAll('body *')).filter(e => dialogish(e) || layer(e));
   if (mark) { all.forEach(e => { if (shown(e)) e.setAttribute('data-ccaudit-before', ''); }); return null; }
-  const area = innerWidth * innerHeight;
+  const area = innerWidth * innerHeight; const found = [];
   for (const e of all) {
     if (e.hasAttribute('data-ccaudit-before') || !shown(e)) continue;
     const r = e.getBoundingClientRect(); const text = (e.innerText || '').trim();
-    if (text && (dialogish(e) || r.width * r.height >= 0.04 * area)) return text.slice(0, 300);
+    if (text && (dialogish(e) || r.width * r.height >= 0.04 * area))
+      found.push({text: text.slice(0, 300), hrefs: Array.from(e.querySelectorAll('a[href]')).map(a => a.href)});
   }
-  return null;
+  return found;
 }"""
 
 
@@ -319,7 +320,13 @@ def _click(context: BrowserContext, link: Link, guard: Guard, platforms: Platfor
         anchors = page.locator("a[href], area[href]")
         element = anchors.nth(link.index)
         if element.count() == 0 or element.evaluate("a => a.href") != link.href:
-            raise _Moved()
+            now: list[dict[str, Any]] = page.evaluate(_ANCHORS)  # the page changed: the same link elsewhere
+            same = [a for a in now if a["href"] == link.href and a["place"] == link.place] or \
+                   [a for a in now if a["href"] == link.href]
+            if not same:
+                raise _Moved()
+            element = anchors.nth(int(same[0]["index"]))
+            seen["found_at"] = f"{same[0]['place']}#{int(same[0]['index']) + 1}"
         element.evaluate("a => a.style.outline = '3px solid red'")  # marks the link clicked in the screenshot
         element.scroll_into_view_if_needed()
         before = page.screenshot()
@@ -377,11 +384,13 @@ def _outcome(page: Page, popups: list[Page], dialogs: list[dict[str, str]], guar
     from playwright.sync_api import Error as PlaywrightError
 
     deadline = time.monotonic() + settings.probe_timeout_seconds
+    others: set[str] = set()
     while True:
+        seen_layers = {"other_layers": sorted(others)} if others else {}
         if dialogs:
-            return "dialog", dialogs[0]["message"], {}, None
+            return "dialog", dialogs[0]["message"], seen_layers, None
         if len(guard.navigations_blocked) > mark:
-            return "none", "", {"left_to": visible(guard.navigations_blocked[mark][:500])}, None
+            return "none", "", {"left_to": visible(guard.navigations_blocked[mark][:500]), **seen_layers}, None
         for candidate in [page, *popups]:
             url = urldefrag(candidate.url)[0]
             if link.site.same_site(url) and url != link.page_url:
@@ -398,22 +407,27 @@ def _outcome(page: Page, popups: list[Page], dialogs: list[dict[str, str]], guar
                     return "interstitial", shown, where, candidate
                 return "same_site_page", shown, where, candidate
         try:
-            modal = page.evaluate(_MODAL, False) if not page.is_closed() and page.url.startswith("http") else None
+            layers = page.evaluate(_MODAL, False) if not page.is_closed() and page.url.startswith("http") else []
         except PlaywrightError:
-            modal = None
-        if modal:
-            return "modal", visible(" ".join(str(modal).split())), {}, page
+            layers = []
+        for layer in layers or []:
+            text = " ".join(str(layer["text"]).split())
+            if _names_target(text, [str(h) for h in layer["hrefs"]], link, platforms):
+                return "modal", visible(text), seen_layers, page
+            others.add(visible(text[:120]))  # a layer that says nothing of leaving (a chat bubble): not the notice
         if time.monotonic() >= deadline:
-            return "no_reaction", "", {}, None
+            return "no_reaction", "", seen_layers, None
         page.wait_for_timeout(100)
 
 
 def _names_target(body: str, hrefs: list[str], link: Link, platforms: Platforms) -> bool:
-    """An interstitial: the page names where the user is going (its URL or host, or a link there) or says in
-    words that they are leaving (content/probes/social_platforms.yaml notice_words)."""
+    """A notice (an interstitial page, a modal): it names where the user is going (the URL, its host, the
+    platform, or a link there) or says in words that they are leaving (social_platforms.yaml notice_words)."""
     host = (urlsplit(link.target_url).hostname or "").lower()
     lowered = body.lower()
     if (host and host in lowered) or link.target_url.lower() in lowered:
+        return True
+    if any(name.strip().lower() in lowered for name in link.platform.split("/") if len(name.strip()) > 2):
         return True
     if any(platforms.platform(h) == link.platform for h in hrefs):
         return True
