@@ -76,6 +76,8 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
         register.write_text(f"網站編號,網址,網站名稱,狀態\nWEB-01,{site.url},官網,使用中\n"
                             "WEB-OLD,http://192.0.2.1/,舊站,已停用\n", encoding="utf-8")
         evidence = tmp_path / "ev"
+        (evidence / "website_screenshots").mkdir(parents=True)
+        (evidence / "website_screenshots" / "WEB-01-0099.png").write_bytes(b"a previous run's")
         result = ccaudit("probe", "site", "--targets", register, "--out", evidence)
         hits = dict(site.hits)
     assert result.code == 0, result.text
@@ -97,6 +99,7 @@ def test_each_kind_of_notice_and_a_link_without_one(tmp_path: Path) -> None:
     assert offsite.hits == {}  # a link off the site's host is never followed
     assert "/deeper" not in hits and hits["/leave"] == 1  # the interstitial is reached by the click only
 
+    assert not (evidence / "website_screenshots" / "WEB-01-0099.png").exists()  # cited by nothing: removed
     for row in rows.values():  # each screenshot is a PNG whose SHA-256 is the one recorded
         shot = (evidence / row["screenshot"]).read_bytes()
         assert shot.startswith(b"\x89PNG") and hashlib.sha256(shot).hexdigest() == row["screenshot_sha256"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,11 @@ def _fetch(accounts: list[dict[str, Any]], request: PagesRequest) -> dict[str, S
     guard = Guard({origin(u) for a in accounts if (u := _url(a))}, request.allow_third_party,
                   Pace(settings.probe_rate_per_second))
     got: dict[str, Seen] = {}
+    kept = request.out / RENDERED
+    if kept.is_dir():  # a previous run's pages: they would be cited by nothing
+        for stale in kept.iterdir():
+            if stale.is_file() and re.fullmatch(r"[0-9a-f]{16}\.html", stale.name):
+                stale.unlink()
     with browser_context(settings, guard) as context:
         for account in accounts:
             url = _url(account)

@@ -46,6 +46,7 @@ SCREENSHOTS = "website_screenshots"
 NOT_PAGES = re.compile(r"\.(pdf|zip|rar|7z|docx?|xlsx?|pptx?|odt|ods|csv|jpe?g|png|gif|svg|webp|mp4|mp3|exe|dmg|apk)$",
                        re.IGNORECASE)
 NOTICE = ("dialog", "modal", "interstitial")
+_SHOT_NAME = re.compile(r"[A-Za-z0-9_-]+-\d{4}\.png")
 
 # Links of a page, in document order: the same list is taken again before each click, so the n-th is the same.
 _ANCHORS = """() => Array.from(document.querySelectorAll('a[href], area[href]')).map((a, i) => {
@@ -186,6 +187,9 @@ def run(request: SiteRequest) -> dict[str, Any]:
     crawls: dict[str, Crawl] = {}
     request.out.mkdir(parents=True, exist_ok=True)
     shots.mkdir(exist_ok=True)
+    for stale in shots.iterdir():  # a previous run's screenshots: they would be cited by nothing
+        if stale.is_file() and _SHOT_NAME.fullmatch(stale.name):
+            stale.unlink()
     started = utc_now()
     with browser_context(settings, guard) as context:
         for site in chosen:
