@@ -28,6 +28,9 @@ _TOLL_FREE = re.compile(r"(?<!\d)0800[ \-]?\d{3}[ \-]?\d{3}(?!\d)")
 _ADDRESS_ZH = re.compile(r"[\u4e00-\u9fff]{1,4}[市縣][^\s,，。;；]{0,24}?[路街道][^\s,，。;；]{0,24}?\d+(?:之\d+)?號")
 _ADDRESS_EN = re.compile(r"\bNo\.\s?\d+[^\n]{0,80}?\b(?:Rd|Road|St|Street|Blvd|Boulevard|Ave|Avenue)\b",
                          re.IGNORECASE)
+_BLOCKS = ("p", "div", "br", "li", "dt", "dd", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+           "article", "header", "footer", "nav", "aside", "main", "address", "blockquote", "pre", "table", "ul", "ol",
+           "dl", "title", "option", "label", "button")
 _URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。]+", re.IGNORECASE)
 
 
@@ -83,6 +86,8 @@ def extract(html: str) -> PageText:
     links = [a.get("href") or "" for a in root.iter("a") if a.get("href")]
     for bad in list(root.iter("script", "style", "noscript", "template")):
         bad.drop_tree()
+    for element in root.iter(*_BLOCKS):  # "…6789</p><p>No. 100…" reads as two runs of words, as shown
+        element.tail = " " + (element.tail or "")
     parts.append(root.text_content())
     return PageText(" ".join(" ".join(parts).split()), links)
 
@@ -142,7 +147,8 @@ def find_contacts(page: PageText, site_hosts: set[str]) -> list[str]:
         for match in pattern.finditer(text):
             add("address", match.group(0))
     if site_hosts:
-        for url in [*page.links, *(m.group(0) for m in _URL_IN_TEXT.finditer(text))]:
+        links = [u for u in page.links if u.lower().startswith(("http://", "https://", "//"))]
+        for url in [*links, *(m.group(0) for m in _URL_IN_TEXT.finditer(text))]:
             full = url if "://" in url else f"http://{url}"
             host = (urlsplit(full).hostname or "").lower().removeprefix("www.")
             if host and host in site_hosts:
