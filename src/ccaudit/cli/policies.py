@@ -1,0 +1,107 @@
+"""`ccaudit policies scan`: the firm's policy documents read against the topics each clause's rules must
+cover; a proposal per clause that an auditor confirms or rejects in the audit (`ccaudit audit policies`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ccaudit.catalog.loader import DEFAULT_CATALOG
+from ccaudit.cli.console import console, print_line, print_warning
+from ccaudit.dates import DateInputError, parse_user_date
+from ccaudit.policies.models import ClauseProposal, PolicyCoverage
+from ccaudit.policies.texts import HEADERS, PROPOSAL, TOPIC_STATUS, say
+from ccaudit.settings import Settings, normalise_lang
+from ccaudit.textsafe import visible
+
+policies_app = typer.Typer(help="Policy documents: which clauses' topics they cover (a proposal for the auditor).",
+                           no_args_is_help=True)
+
+PROPOSAL_STYLE = {"covered": "green", "partly_covered": "yellow", "not_found": "bold red"}
+
+
+def table_lang(lang: str, result: PolicyCoverage | None = None) -> str:
+    if lang.strip().lower() == "auto":
+        return result.language if result is not None else "en"
+    try:
+        return normalise_lang(lang)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--lang: {exc} (or auto)") from None
+
+
+def coverage_table(clauses: list[ClauseProposal], lang: str, decisions: dict[str, str] | None = None) -> Table:
+    """One row per clause topic: found or not, the first passage (where, excerpt)."""
+    table = Table(title=say(HEADERS, "title", lang), show_lines=False)
+    table.add_column(f"{say(HEADERS, 'clause', lang)} / {say(HEADERS, 'proposal', lang)}", overflow="fold")
+    for key in ("topic", "status", "excerpt"):
+        table.add_column(say(HEADERS, key, lang), overflow="fold", ratio=3 if key == "excerpt" else None)
+    if decisions is not None:
+        table.add_column(say(HEADERS, "decision", lang), overflow="fold")
+    for c in clauses:
+        for i, t in enumerate(c.topics):
+            first = t.quotes[0] if t.quotes else None
+            head = Text.assemble(c.requirement_id, "\n",
+                                 (say(PROPOSAL, c.proposal.value, lang), PROPOSAL_STYLE[c.proposal.value]))
+            quoted = Text(visible(first.where(lang)), style="dim") if first else Text("")
+            if first:
+                quoted.append("\n" + visible(_short(first.excerpt)))
+            row: list[str | Text] = [
+                head if i == 0 else "",
+                t.title.get(lang),
+                Text(say(TOPIC_STATUS, t.status, lang), style="green" if t.status == "covered" else "red"),
+                quoted,
+            ]
+            if decisions is not None:
+                row.append(Text(visible(decisions.get(c.requirement_id, ""))) if i == 0 else "")
+            table.add_row(*row, end_section=i == len(c.topics) - 1)
+    return table
+
+
+def _short(excerpt: str, limit: int = 90) -> str:
+    return excerpt if len(excerpt) <= limit else excerpt[: limit - 1] + "…"
+
+
+@policies_app.command("scan")
+def scan_cmd(
+    docs: Annotated[list[Path], typer.Argument(help="policy documents (PDF, DOCX, ODT, Markdown, text) or folders")],
+    out: Annotated[Path, typer.Option("--out", help="folder for policy_coverage.json, policy_passages.csv and "
+                                                    "documents/blobs/")],
+    lang: Annotated[str, typer.Option("--lang", help="language of the table: auto (the documents'), en or zh-TW")]
+    = "auto",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="use the catalog in force on this date "
+                                                             "(default today)")] = None,
+    catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
+) -> None:
+    """Read policy documents and propose, per clause, which topics they cover, with the passages."""
+    from ccaudit.policies.scan import scan
+
+    try:
+        day = parse_user_date(as_of) if as_of else dt.date.today()
+    except DateInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    table_lang(lang)  # a bad --lang is refused before anything is read
+    result = scan(docs, out, Settings(), as_of=day, catalog_id=catalog_id)
+    shown = table_lang(lang, result)
+    for d in result.documents:
+        extra = f", {d.pages} pages" if d.pages is not None else ""
+        print_line(visible(f"{d.doc_id} {d.name}: {d.format}{extra}, {d.passages} passages, {d.language}, "
+                           f"SHA-256 {d.sha256[:16]}…"))
+        for w in d.warnings:
+            print_warning(visible(f"{d.name}: {w}"))
+    for s in result.skipped:
+        print_line(visible(f"not read: {s.name} ({s.reason})"))
+    console.print(coverage_table(result.clauses, shown))
+    counts = {p: sum(c.proposal.value == p for c in result.clauses) for p in PROPOSAL}
+    print_line(", ".join(f"{say(PROPOSAL, p, shown)} {n}" for p, n in counts.items()))
+    print_line(f"written: {visible(str(out / 'policy_coverage.json'))}, {visible(str(out / 'policy_passages.csv'))}")
+    print_line("a proposal only: nothing is compliant until an auditor confirms it (ccaudit audit policies)"
+               if shown == "en" else "僅為建議：須經查核人員確認（ccaudit audit policies）方成為評估結果")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policies_app, name="policies")

@@ -1,0 +1,111 @@
+"""Which passages cover which topic: one relational query over two tables, the documents' passages and
+the rules' phrases (topics.phrase_rows). A rule holds in a passage when every one of its phrases
+occurs in it (zh-TW: as a substring of the folded text; en: as whole words, RE2); a topic is covered
+when some rule holds somewhere. The result is a proposal per clause, never a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from ccaudit.policies.extract import Passage, folded
+from ccaudit.policies.topics import PhraseRow, TopicRules
+
+QUOTED_PER_TOPIC = 3
+WINDOW = 70  # characters quoted each side of the match
+
+_MATCH = f"""
+WITH hits AS (
+    SELECT r.requirement_id, r.topic, r.rule_no, r.lang, r.parts, r.phrase, p.doc_no, p.seq, p.heading,
+           CASE WHEN r.lang = 'zh-TW' THEN strpos(p.folded, r.pattern)
+                ELSE strpos(p.folded, regexp_extract(p.folded, r.pattern)) END AS pos
+    FROM phrases r
+    JOIN passages p
+      ON (r.lang = 'zh-TW' AND contains(p.folded, r.pattern))
+      OR (r.lang = 'en' AND regexp_matches(p.folded, r.pattern))
+),
+rules_held AS (  -- every phrase of the rule in the same passage
+    SELECT requirement_id, topic, rule_no, lang, doc_no, seq, bool_and(heading) AS heading,
+           string_agg(DISTINCT phrase, ' + ' ORDER BY phrase) AS matched, min(pos) AS pos
+    FROM hits
+    GROUP BY requirement_id, topic, rule_no, lang, doc_no, seq
+    HAVING count(DISTINCT phrase) = max(parts)
+),
+per_passage AS (  -- a passage quoted once per topic, with the rules it meets
+    SELECT requirement_id, topic, doc_no, seq, bool_and(heading) AS heading, min(pos) AS pos, count(*) AS rules,
+           string_agg(DISTINCT matched, '; ' ORDER BY matched) AS matched,
+           string_agg(DISTINCT lang, ', ' ORDER BY lang) AS langs
+    FROM rules_held
+    GROUP BY requirement_id, topic, doc_no, seq
+),
+ranked AS (
+    SELECT *, count(*) OVER (PARTITION BY requirement_id, topic) AS passages,
+           row_number() OVER (PARTITION BY requirement_id, topic ORDER BY rules DESC, heading, doc_no, seq) AS n
+    FROM per_passage
+)
+SELECT k.requirement_id, k.topic, k.passages, k.doc_no, p.page, p.paragraph, p.line, p.section, k.matched,
+       k.langs,
+       CASE WHEN k.pos > {WINDOW + 1} THEN '…' ELSE '' END
+       || substr(p.text, greatest(1, k.pos - {WINDOW}), {2 * WINDOW + 40})
+       || CASE WHEN length(p.text) >= k.pos - {WINDOW} + {2 * WINDOW + 40} THEN '…' ELSE '' END AS excerpt
+FROM ranked k JOIN passages p ON p.doc_no = k.doc_no AND p.seq = k.seq
+WHERE k.n <= {QUOTED_PER_TOPIC}
+ORDER BY k.requirement_id, k.topic, k.n
+"""
+
+
+@dataclass(frozen=True)
+class Quote:
+    doc_no: int
+    page: int | None
+    paragraph: int
+    line: int | None
+    section: str | None
+    matched: str  # the rule's phrases that matched
+    langs: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class TopicHits:
+    passages: int  # passages that cover the topic (quotes: the first QUOTED_PER_TOPIC)
+    quotes: tuple[Quote, ...]
+
+
+def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Sequence[PhraseRow]) -> dict[
+    tuple[str, str], TopicHits
+]:
+    """(requirement ID, topic) -> the passages covering it; topics nothing covers are absent."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(
+            "CREATE TABLE passages (doc_no INTEGER, seq INTEGER, page INTEGER, paragraph INTEGER, line INTEGER, "
+            "section VARCHAR, heading BOOLEAN, text VARCHAR, folded VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE phrases (requirement_id VARCHAR, topic VARCHAR, rule_no INTEGER, lang VARCHAR, "
+            "phrase VARCHAR, pattern VARCHAR, parts INTEGER)"
+        )
+        rows = [
+            (d, s, p.page, p.paragraph, p.line, p.section, p.section == p.text[:120], p.text, folded(p.text))
+            for d, passages in enumerate(documents)
+            for s, p in enumerate(passages)
+        ]
+        if rows:
+            con.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO phrases VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(r.requirement_id, r.topic, r.rule_no, r.lang, r.phrase, r.pattern, r.parts) for r in phrases],
+        )
+        found: dict[tuple[str, str], list[Quote]] = {}
+        counts: dict[tuple[str, str], int] = {}
+        for req, topic, passages, doc_no, page, para, line, section, matched, langs, excerpt in con.execute(
+            _MATCH
+        ).fetchall():
+            found.setdefault((req, topic), []).append(Quote(doc_no, page, para, line, section, matched, langs, excerpt))
+            counts[(req, topic)] = passages
+        return {key: TopicHits(counts[key], tuple(quotes)) for key, quotes in found.items()}
+    finally:
+        con.close()
