@@ -109,7 +109,9 @@ def load_rules(path: Path | None = None, catalog: Catalog | None = None) -> Topi
     path = path or default_path()
     raw = path.read_bytes()
     try:
-        rules = TopicRules.model_validate({**(yaml.safe_load(raw) or {}), "sha256": hashlib.sha256(raw).hexdigest()})
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10 times faster
+        data = yaml.load(raw, Loader=loader) or {}
+        rules = TopicRules.model_validate({**data, "sha256": hashlib.sha256(raw).hexdigest()})
     except (yaml.YAMLError, ValidationError) as exc:
         raise CatalogError(f"{path.name}: invalid topic rules: {exc}") from None
     if catalog is not None:
