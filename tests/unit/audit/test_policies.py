@@ -165,3 +165,31 @@ def test_verify_finds_an_altered_proposal_file(team: Team, audit_id: int, propos
     assert any(f"policy proposal {attached.sha256[:12]}" in p and "altered" in p for p in report.problems)
     with pytest.raises(Exception, match="missing or altered"):
         svc.decide_policy("alice", audit_id, "12.3.1.1", True, "x")
+
+
+def test_reports_show_the_proposal_and_the_decision_in_both_languages(
+    team: Team, audit_id: int, proposals: Path, tmp_path: Path
+) -> None:
+    import jsonschema
+
+    from ccaudit.reports.from_audit import open_audit
+    from ccaudit.reports.report_to_json import schema, write_json
+    from ccaudit.reports.texts import note_lines
+
+    svc = team.service
+    svc.attach_policies("alice", audit_id, proposals)
+    svc.decide_policy("alice", audit_id, "12.3.1.1", True, "no rule on returns", "en")
+    settings = svc.settings.model_copy(update={"user": "alice"})
+    with open_audit(audit_id, settings, with_previous=False) as inp:
+        rows = {r.id: r for r in inp.data.requirements}
+        mobile, shareable = rows["12.3.1.1"], rows["12.2.1.1"]
+        assert ("規範文件比對建議：部分涵蓋（4 項主題中 3 項；未找到：行動裝置之繳回）；查核人員決定：確認 — alice, "
+                "2026-12-01: no rule on returns") in note_lines(mobile, "zh-TW")
+        assert ("Policy documents: proposal covered (1 of 1 topics); auditor's decision: awaiting the auditor"
+                in note_lines(shareable, "en"))
+        assert "人工確認：不符合 — Alice (alice), 2026-12-01" in "\n".join(note_lines(mobile, "zh-TW"))
+        doc = json.loads(write_json(inp, tmp_path / "r.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema()).validate(doc)
+    (row,) = [r for r in doc["requirements"] if r["id"] == "12.3.1.1"]
+    assert row["policy_proposal"]["decision"] == "confirmed" and row["policy_proposal"]["missing"] == [
+        {"en": "returning a company mobile device", "zh": "行動裝置之繳回"}]

@@ -141,3 +141,15 @@ def test_the_topic_rules_name_only_catalog_clauses_and_the_register_s_topic_code
         assert set(check.meta.vars["topics"]) <= ours, check.meta.id
         checked += 1
     assert checked == 7
+
+
+def test_every_word_of_proposals_and_topic_titles_has_a_chinese_form() -> None:
+    from ccaudit.policies import texts
+    from tests.unit.findings.test_zh_tw_complete import english
+
+    for table in (texts.PROPOSAL, texts.TOPIC_STATUS, texts.DECISION, texts.HEADERS, texts.NOTE):
+        for key, (_, zh) in table.items():
+            assert not english(zh), f"{key}: {zh}"
+    for clause_id, clause in load_rules().clauses.items():
+        for topic in clause.topics:
+            assert not english(topic.title.zh_tw), f"{clause_id} {topic.id}: {topic.title.zh_tw}"
