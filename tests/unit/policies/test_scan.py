@@ -144,8 +144,9 @@ def test_the_topic_rules_name_only_catalog_clauses_and_the_register_s_topic_code
 
 
 def test_every_word_of_proposals_and_topic_titles_has_a_chinese_form() -> None:
-    from ccaudit.policies import texts
     from tests.unit.findings.test_zh_tw_complete import english
+
+    from ccaudit.policies import texts
 
     for table in (texts.PROPOSAL, texts.TOPIC_STATUS, texts.DECISION, texts.HEADERS, texts.NOTE):
         for key, (_, zh) in table.items():
