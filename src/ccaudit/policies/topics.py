@@ -79,6 +79,7 @@ class PhraseRow:
     phrase: str  # as written in the rules (quoted back in the proposal)
     pattern: str  # zh-TW: the folded phrase (substring); en: an RE2 expression over folded text
     parts: int  # phrases in this rule
+    anchor: str  # a literal every match contains (zh-TW: the pattern; en: the phrase's longest word stem)
 
 
 def english_pattern(phrase: str) -> str:
@@ -98,6 +99,11 @@ def english_pattern(phrase: str) -> str:
             body += r"\W+"
         body += chunk
     return r"\b" + body + r"\b"
+
+
+def english_anchor(phrase: str) -> str:
+    """The longest run of word characters in the phrase (a stem's, before its *): every match contains it."""
+    return max(re.findall(r"\w+", fold(phrase).replace("*", " ")), key=len, default="")
 
 
 def default_path() -> Path:
@@ -138,5 +144,6 @@ def phrase_rows(rules: TopicRules) -> list[PhraseRow]:
                     parts = [rule] if isinstance(rule, str) else list(rule)
                     for phrase in parts:
                         pattern = fold_zh(phrase) if lang == "zh-TW" else english_pattern(phrase)
-                        rows.append(PhraseRow(clause_id, topic.id, rule_no, lang, phrase, pattern, len(parts)))
+                        anchor = pattern if lang == "zh-TW" else english_anchor(phrase)
+                        rows.append(PhraseRow(clause_id, topic.id, rule_no, lang, phrase, pattern, len(parts), anchor))
     return rows
