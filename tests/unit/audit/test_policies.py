@@ -193,3 +193,36 @@ def test_reports_show_the_proposal_and_the_decision_in_both_languages(
     (row,) = [r for r in doc["requirements"] if r["id"] == "12.3.1.1"]
     assert row["policy_proposal"]["decision"] == "confirmed" and row["policy_proposal"]["missing"] == [
         {"en": "returning a company mobile device", "zh": "行動裝置之繳回"}]
+
+
+def test_a_signed_audit_with_policy_decisions_exports_and_verifies(
+    team: Team, audit_id: int, proposals: Path, tmp_path: Path
+) -> None:
+    from ccaudit.audit.integrity.archive_verify import verify_archive
+    from ccaudit.audit.integrity.signing import load_private_key
+
+    from .conftest import sign
+
+    svc = team.service
+    svc.attach_policies("alice", audit_id, proposals)
+    svc.decide_policy("alice", audit_id, "12.2.1.1", True, "read in full")
+    svc.decide_policy("alice", audit_id, "12.3.1.1", False, "returns are in annex B, not scanned")
+    sign(team, audit_id)
+    assert svc.verify().ok
+    archive = svc.export("bob", audit_id, tmp_path / "audit.zip", load_private_key(team.bob_key_path))
+    report = verify_archive(archive)
+    assert report.ok, report.problems
+    assert report.checked["policy proposal files"] == 2  # the json and the one document it quotes
+    import zipfile
+
+    with zipfile.ZipFile(archive) as z:
+        names = [n for n in z.namelist() if n.startswith("policies/")]
+        items = {n: z.read(n) for n in z.namelist()}
+    assert len(names) == 2 and any(n.endswith("/policy_coverage.json") for n in names)
+    (json_name,) = [n for n in names if n.endswith(".json")]
+    items[json_name] = items[json_name].replace(b'"partly_covered"', b'"covered"')
+    with zipfile.ZipFile(tmp_path / "tampered.zip", "w") as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+    problems = verify_archive(tmp_path / "tampered.zip").problems
+    assert f"{json_name}: does not match the SHA-256 its trail entry records (altered)" in problems

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,23 @@ def stored_problems(s: Session, data_dir: Path) -> tuple[int, list[str]]:
 def user_label(user: User) -> str:
     return f"{user.name} ({user.id})" if user.name and user.name != user.id else user.id
 
+
+def archived_files(entries: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Archive member -> SHA-256 for every proposal the audit's trail entries record: its json and the
+    documents it quotes (what `audit export` writes under policies/ and `verify ARCHIVE` checks)."""
+    out: dict[str, str] = {}
+    for entry in entries:
+        if entry.get("entity") != PROPOSAL_ENTITY or not entry.get("after"):
+            continue
+        sha = str(entry["entity_id"])
+        out[f"{FOLDER}/{sha}/{FILE}"] = sha
+        for d in json.loads(entry["after"]).get("documents", []):
+            out[f"{FOLDER}/{sha}/documents/{d['sha256']}"] = str(d["sha256"])
+    return out
+
+
+def stored_path(data_dir: Path, name: str) -> Path:
+    """Where an archive member named by archived_files() is kept under the data folder."""
+    _, sha, *rest = name.split("/")
+    folder = data_dir / FOLDER / sha
+    return folder / FILE if rest == [FILE] else folder / "documents" / "blobs" / rest[-1]
