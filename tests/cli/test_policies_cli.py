@@ -51,6 +51,9 @@ def test_scan_prints_the_proposals_in_the_documents_language(tmp_path: Path) -> 
                       "--as-of", "2026-11-30")
     assert "partly covered" in english.out and "audit measures over the provider not found" in _plain(english.out)
     assert (tmp_path / "out" / "policy_coverage.json").is_file()
+    topics = ccaudit("policies", "topics", "--clause", "12.1.1", "--lang", "zh-TW")
+    assert topics.code == 0 and "復原時間要求 (recovery_time)" in _plain(topics.out)
+    assert "12.1.2" not in topics.out and ccaudit("policies", "topics", "--clause", "12.9").code == 2
 
 
 def test_bad_documents_exit_2_naming_them_without_a_traceback(tmp_path: Path) -> None:

@@ -103,5 +103,37 @@ def scan_cmd(
                if shown == "en" else "僅為建議：須經查核人員確認（ccaudit audit policies）方成為評估結果")
 
 
+@policies_app.command("topics")
+def topics_cmd(
+    lang: Annotated[str, typer.Option("--lang", help="en or zh-TW")] = "en",
+    clause: Annotated[str | None, typer.Option("--clause", help="only this clause, e.g. 12.1.1")] = None,
+) -> None:
+    """List what each clause's rules must cover and the phrases searched for (content/policy_topics.yaml)."""
+    from ccaudit.policies.topics import default_path, load_rules
+
+    shown = table_lang(lang)
+    rules = load_rules()
+    if clause is not None and clause not in rules.clauses:
+        raise typer.BadParameter(f"--clause: no topic rules for {clause}; clauses: {', '.join(rules.clauses)}")
+    table = Table(title=f"{default_path().name} (SHA-256 {rules.sha256[:16]}…)")
+    for key in ("clause", "topic"):
+        table.add_column(say(HEADERS, key, shown), overflow="fold")
+    table.add_column("zh-TW", overflow="fold", ratio=2)
+    table.add_column("en", overflow="fold", ratio=2)
+    for clause_id, c in rules.clauses.items():
+        if clause is not None and clause_id != clause:
+            continue
+        for i, t in enumerate(c.topics):
+            table.add_row(clause_id if i == 0 else "", f"{t.title.get(shown)} ({t.id})", _rules(t.zh), _rules(t.en),
+                          end_section=i == len(c.topics) - 1)
+    console.print(table)
+    print_line("a list is one rule: all its phrases in the same paragraph" if shown == "en"
+               else "以方括號列出者為一條規則：各詞須出現於同一段落")
+
+
+def _rules(rules: tuple[str | list[str], ...]) -> str:
+    return "; ".join(r if isinstance(r, str) else "[" + " + ".join(r) + "]" for r in rules)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(policies_app, name="policies")
