@@ -1,7 +1,9 @@
-"""Which passages cover which topic: one relational query over two tables, the documents' passages and
-the rules' phrases (topics.phrase_rows). A rule holds in a passage when every one of its phrases
-occurs in it (zh-TW: as a substring of the folded text; en: as whole words, RE2); a topic is covered
-when some rule holds somewhere. The result is a proposal per clause, never a verdict."""
+"""Which passages cover which topic: one relational query over the documents' passages, the rules' phrases
+(topics.phrase_rows) and the areas' context phrases (topics.context_rows). A rule holds in a passage
+when every one of its phrases occurs in it (zh-TW: as a substring of the folded text; en: as whole
+words, RE2), and only in a document about the clause's area (one that names it somewhere, when the rules
+give the area context phrases): "backup" in the IoT rule does not cover the cloud rule's backup. A topic
+is covered when some rule holds somewhere. The result is a proposal per clause, never a verdict."""
 
 from __future__ import annotations
 
@@ -11,15 +13,22 @@ from dataclasses import dataclass
 import duckdb
 
 from ccaudit.policies.extract import Passage, folded
-from ccaudit.policies.topics import PhraseRow, TopicRules
+from ccaudit.policies.topics import PhraseRow, TopicRules, context_rows
 
 QUOTED_PER_TOPIC = 3
 WINDOW = 70  # characters quoted each side of the match
 
 _MATCH = f"""
-WITH candidates AS (  -- a literal every match contains: cheap, and it spares most regular expressions
+WITH about AS (  -- the areas a document is about: it names the area somewhere (its title, usually)
+    SELECT DISTINCT c.area, p.doc_no
+    FROM contexts c JOIN passages p ON contains(p.folded, c.anchor)
+    WHERE c.lang = 'zh-TW' OR regexp_matches(p.folded, c.pattern)
+),
+candidates AS (  -- a literal every match contains: cheap, and it spares most regular expressions
     SELECT r.*, p.doc_no, p.seq, p.heading, p.folded
     FROM phrases r JOIN passages p ON contains(p.folded, r.anchor)
+    WHERE NOT EXISTS (SELECT 1 FROM contexts c WHERE c.area = r.area)
+       OR EXISTS (SELECT 1 FROM about a WHERE a.area = r.area AND a.doc_no = p.doc_no)
 ),
 hits AS (
     SELECT requirement_id, topic, rule_no, lang, parts, phrase, doc_no, seq, heading,
@@ -88,8 +97,9 @@ def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Se
         )
         con.execute(
             "CREATE TABLE phrases (requirement_id VARCHAR, topic VARCHAR, rule_no INTEGER, lang VARCHAR, "
-            "phrase VARCHAR, pattern VARCHAR, parts INTEGER, anchor VARCHAR)"
+            "phrase VARCHAR, pattern VARCHAR, parts INTEGER, anchor VARCHAR, area VARCHAR)"
         )
+        con.execute("CREATE TABLE contexts (area VARCHAR, lang VARCHAR, pattern VARCHAR, anchor VARCHAR)")
         passages = [
             (d, s, p.page, p.paragraph, p.line, p.section, p.section == p.text[:120], p.text, folded(p.text))
             for d, doc in enumerate(documents)
@@ -97,8 +107,10 @@ def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Se
         ]
         _insert(con, "passages", passages, 9)
         _insert(con, "phrases", [
-            (r.requirement_id, r.topic, r.rule_no, r.lang, r.phrase, r.pattern, r.parts, r.anchor) for r in phrases
-        ], 8)  # fmt: skip
+            (r.requirement_id, r.topic, r.rule_no, r.lang, r.phrase, r.pattern, r.parts, r.anchor, r.area)
+            for r in phrases
+        ], 9)  # fmt: skip
+        _insert(con, "contexts", [(c.area, c.lang, c.pattern, c.anchor) for c in context_rows(rules)], 4)
         found: dict[tuple[str, str], list[Quote]] = {}
         counts: dict[tuple[str, str], int] = {}
         for req, topic, passages, doc_no, page, para, line, section, matched, langs, excerpt in con.execute(

@@ -60,10 +60,20 @@ class Clause(BaseModel):
     topics: tuple[Topic, ...]
 
 
+class AreaContext(BaseModel):
+    """Phrases that show a document is about an area (its title names it, usually)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    zh: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
 class TopicRules(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     catalog: str
+    areas: dict[str, AreaContext] = {}
     clauses: dict[str, Clause]
     sha256: str = ""  # of the file the rules came from
 
@@ -80,6 +90,23 @@ class PhraseRow:
     pattern: str  # zh-TW: the folded phrase (substring); en: an RE2 expression over folded text
     parts: int  # phrases in this rule
     anchor: str  # a literal every match contains (zh-TW: the pattern; en: the phrase's longest word stem)
+    area: str  # the clause's area: only documents about it count (when the area has context phrases)
+
+
+@dataclass(frozen=True)
+class ContextRow:
+    area: str
+    lang: str
+    pattern: str
+    anchor: str
+
+
+def context_rows(rules: TopicRules) -> list[ContextRow]:
+    rows = []
+    for area, context in rules.areas.items():
+        rows += [ContextRow(area, "zh-TW", fold_zh(p), fold_zh(p)) for p in context.zh]
+        rows += [ContextRow(area, "en", english_pattern(p), english_anchor(p)) for p in context.en]
+    return rows
 
 
 def english_pattern(phrase: str) -> str:
@@ -126,6 +153,8 @@ def load_rules(path: Path | None = None, catalog: Catalog | None = None) -> Topi
         if unknown:
             raise CatalogError(f"{path.name}: clauses not in catalog {catalog.id} v{catalog.version}: {unknown}")
     for clause_id, clause in rules.clauses.items():
+        if rules.areas and clause.area not in rules.areas:
+            raise CatalogError(f"{path.name}: clause {clause_id}'s area {clause.area} has no context phrases")
         ids = [t.id for t in clause.topics]
         if len(set(ids)) != len(ids):
             raise CatalogError(f"{path.name}: clause {clause_id} names a topic twice")
@@ -145,5 +174,6 @@ def phrase_rows(rules: TopicRules) -> list[PhraseRow]:
                     for phrase in parts:
                         pattern = fold_zh(phrase) if lang == "zh-TW" else english_pattern(phrase)
                         anchor = pattern if lang == "zh-TW" else english_anchor(phrase)
-                        rows.append(PhraseRow(clause_id, topic.id, rule_no, lang, phrase, pattern, len(parts), anchor))
+                        rows.append(PhraseRow(clause_id, topic.id, rule_no, lang, phrase, pattern, len(parts), anchor,
+                                              clause.area))
     return rows

@@ -60,7 +60,7 @@ def test_an_english_policy_that_leaves_topics_out_is_partly_covered_never_covere
 def test_outputs_keep_the_documents_and_quote_passages_safely(library: Path, tmp_path: Path) -> None:
     evil = tmp_path / "docs" / "evil.md"
     evil.parent.mkdir()
-    evil.write_text("=HYPERLINK(\"http://x\") backups are taken every day.\n", encoding="utf-8")
+    evil.write_text("=HYPERLINK(\"http://x\") cloud backups are taken every day.\n", encoding="utf-8")
     (tmp_path / "docs" / ".hidden.md").write_text("backup", encoding="utf-8")
     (tmp_path / "docs" / "notes.xlsx").write_bytes(b"PK")
     out = tmp_path / "out"
@@ -154,3 +154,16 @@ def test_every_word_of_proposals_and_topic_titles_has_a_chinese_form() -> None:
     for clause_id, clause in load_rules().clauses.items():
         for topic in clause.topics:
             assert not english(topic.title.zh_tw), f"{clause_id} {topic.id}: {topic.title.zh_tw}"
+
+
+def test_a_passage_counts_only_in_a_document_about_the_clause_s_area(tmp_path: Path) -> None:
+    iot = tmp_path / "iot.md"
+    iot.write_text("# 物聯網設備管理規範\n\n已知缺陷無法更新者，應建立補償性控制。\n", encoding="utf-8")
+    cloud = tmp_path / "cloud.md"
+    cloud.write_text("# 雲端運算服務作業安全規範\n\n雲端資料應每日備份。\n", encoding="utf-8")
+    result = scan([iot, cloud], tmp_path / "out", Settings(), as_of=AS_OF)
+    cloud_clause, iot_clause = result.clause("12.1.1"), result.clause("12.4.2")
+    assert cloud_clause is not None and iot_clause is not None
+    status = {t.topic: t.status for t in cloud_clause.topics}
+    assert status["backup"] == "covered" and status["compensating_measures"] == "not_found"
+    assert {t.topic: t.status for t in iot_clause.topics}["unfixable_defects"] == "covered"
