@@ -43,7 +43,7 @@ def _docs(tmp_path: Path) -> Path:
 def test_scan_prints_the_proposals_in_the_documents_language(tmp_path: Path) -> None:
     got = ccaudit("policies", "scan", _docs(tmp_path), "--out", tmp_path / "out", "--as-of", "2026-11-30")
     assert got.code == 0, got.text
-    assert "D1 docs/cloud_big5.txt: text, 4 passages, zh-TW" in got.text
+    assert "D1 docs/cloud_big5.txt：text，4 段，zh-TW" in got.text
     table = _plain(got.out)
     assert "12.1.1 雲端服務提供者之選擇方式 已涵蓋 docs/cloud_big5.txt 第 2 段 第 3 行" in table
     assert "部分涵蓋" in table and "查核措施 未找到" in table and "僅為建議：須經查核人員確認" in table
@@ -82,11 +82,11 @@ def test_the_auditor_attaches_confirms_and_rejects_in_the_audit(
     assert ccaudit("audit", "attach", "1", make_result_dir(tmp_path / "run")).code == 0
     attached = ccaudit("audit", "policies", "1", tmp_path / "scan", "--lang", "zh-TW")
     assert attached.code == 0, attached.text
-    assert "attached policy proposals" in attached.text
+    assert "已將規範文件比對建議" in attached.text
     assert "12.1.1 雲端服務提供者之選擇方式 已涵蓋" in _plain(attached.out) and "待查核人員確認" in attached.text
     confirmed = ccaudit("audit", "policy-confirm", "1", "12.1.1", "--note", "讀過 CLD-01", "--lang", "zh-TW")
     assert confirmed.code == 0, confirmed.text
-    assert "12.1.1: proposal 部分涵蓋 確認; attestation 1 recorded (not_met)" in confirmed.text
+    assert "12.1.1：比對建議「部分涵蓋」已確認；已記錄人工確認 1（不符合）" in confirmed.text
     rejected = ccaudit("audit", "policy-reject", "1", "12.1.2", "--note", "not a cloud provider")
     assert rejected.code == 0 and "the requirement's result is unchanged" in rejected.text
     again = ccaudit("audit", "policy-reject", "1", "12.1.1", "--note", "x")

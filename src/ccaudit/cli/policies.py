@@ -15,7 +15,7 @@ from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.cli.console import console, print_line, print_warning
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.policies.models import ClauseProposal, PolicyCoverage
-from ccaudit.policies.texts import HEADERS, PROPOSAL, TOPIC_STATUS, say
+from ccaudit.policies.texts import HEADERS, PROPOSAL, TOPIC_STATUS, msg, say
 from ccaudit.settings import Settings, normalise_lang
 from ccaudit.textsafe import visible
 
@@ -88,19 +88,18 @@ def scan_cmd(
     result = scan(docs, out, Settings(), as_of=day, catalog_id=catalog_id)
     shown = table_lang(lang, result)
     for d in result.documents:
-        extra = f", {d.pages} pages" if d.pages is not None else ""
-        print_line(visible(f"{d.doc_id} {d.name}: {d.format}{extra}, {d.passages} passages, {d.language}, "
-                           f"SHA-256 {d.sha256[:16]}…"))
+        pages = msg("pages", shown, pages=d.pages) if d.pages is not None else ""
+        print_line(visible(msg("document", shown, doc_id=d.doc_id, name=d.name, format=d.format, pages=pages,
+                               passages=d.passages, language=d.language, sha=f"{d.sha256[:16]}…")))
         for w in d.warnings:
             print_warning(visible(f"{d.name}: {w}"))
     for s in result.skipped:
-        print_line(visible(f"not read: {s.name} ({s.reason})"))
+        print_line(visible(msg("not_read", shown, name=s.name, reason=s.reason)))
     console.print(coverage_table(result.clauses, shown))
     counts = {p: sum(c.proposal.value == p for c in result.clauses) for p in PROPOSAL}
     print_line(", ".join(f"{say(PROPOSAL, p, shown)} {n}" for p, n in counts.items()))
-    print_line(f"written: {visible(str(out / 'policy_coverage.json'))}, {visible(str(out / 'policy_passages.csv'))}")
-    print_line("a proposal only: nothing is compliant until an auditor confirms it (ccaudit audit policies)"
-               if shown == "en" else "僅為建議：須經查核人員確認（ccaudit audit policies）方成為評估結果")
+    print_line(visible(msg("written", shown, files=f"{out / 'policy_coverage.json'}, {out / 'policy_passages.csv'}")))
+    print_line(msg("proposal_only", shown))
 
 
 @policies_app.command("topics")
@@ -127,8 +126,7 @@ def topics_cmd(
             table.add_row(clause_id if i == 0 else "", f"{t.title.get(shown)} ({t.id})", _rules(t.zh), _rules(t.en),
                           end_section=i == len(c.topics) - 1)
     console.print(table)
-    print_line("a list is one rule: all its phrases in the same paragraph" if shown == "en"
-               else "以方括號列出者為一條規則：各詞須出現於同一段落")
+    print_line(msg("rules_hint", shown))
 
 
 def _rules(rules: tuple[str | list[str], ...]) -> str:

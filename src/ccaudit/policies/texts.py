@@ -47,3 +47,36 @@ NOTE: dict[str, tuple[str, str]] = {
 def say(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     en, zh = table.get(key, (key, key))
     return zh if is_zh(lang) else en
+
+
+# terminal lines of the commands (`ccaudit policies scan`, `ccaudit audit policies|policy-confirm|policy-reject`)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "document": ("{doc_id} {name}: {format}{pages}, {passages} passages, {language}, SHA-256 {sha}",
+                 "{doc_id} {name}：{format}{pages}，{passages} 段，{language}，SHA-256 {sha}"),
+    "pages": (", {pages} pages", "，{pages} 頁"),
+    "not_read": ("not read: {name} ({reason})", "未讀取：{name}（{reason}）"),
+    "written": ("written: {files}", "已寫入：{files}"),
+    "proposal_only": (
+        "a proposal only: nothing is compliant until an auditor confirms it (ccaudit audit policies)",
+        "僅為建議：須經查核人員確認（ccaudit audit policies）方成為評估結果",
+    ),
+    "attached": ("attached policy proposals {sha}… ({documents} documents, {clauses} clauses) to audit {audit}",
+                 "已將規範文件比對建議 {sha}…（{documents} 份文件、{clauses} 項條文）附入查核 {audit}"),
+    "none_yet": ("audit {audit} has no policy proposals yet: ccaudit audit policies {audit} DIR",
+                 "查核 {audit} 尚無規範文件比對建議：ccaudit audit policies {audit} <比對結果目錄>"),
+    "attached_by": ("proposals {sha}…, attached by {by} at {at}; documents: {documents}",
+                    "比對建議 {sha}…，由 {by} 於 {at} 附入；文件：{documents}"),
+    "earlier": ("earlier scan", "前次比對"),
+    "confirmed": ("{req}: proposal {proposal} {decision}; attestation {id} recorded ({result})",
+                  "{req}：比對建議「{proposal}」已{decision}；已記錄人工確認 {id}（{result}）"),
+    "rejected": ("{req}: proposal {proposal} {decision}; the requirement's result is unchanged (record your own "
+                 "assessment with `ccaudit audit attest`)",
+                 "{req}：比對建議「{proposal}」已{decision}；條文查核結果不變"
+                 "（請以 `ccaudit audit attest` 記錄您的評估）"),
+    "rules_hint": ("a list is one rule: all its phrases in the same paragraph",
+                   "以方括號列出者為一條規則：各詞須出現於同一段落"),
+}
+
+
+def msg(key: str, lang: str, **values: object) -> str:
+    return say(MESSAGES, key, lang).format(**values)

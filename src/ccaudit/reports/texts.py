@@ -224,7 +224,8 @@ def policy_line(p: PolicyProposalNote, lang: str) -> str:
     missing = t("policy_missing", lang, topics=sep.join(m.get(lang) for m in p.missing)) if p.missing else ""
     decision = pick(DECISION, p.decision, lang)
     if p.decision != "undecided":
-        decision += f" — {p.by}, {(p.at or '')[:10]}" + (f": {p.note}" if p.note else "")
+        comma, colon = ("，", "：") if is_zh(lang) else (", ", ": ")
+        decision += f" — {p.by}{comma}{(p.at or '')[:10]}" + (f"{colon}{p.note}" if p.note else "")
     return t("policy_proposal", lang, proposal=pick(PROPOSAL, p.proposal, lang), covered=p.covered,
              topics=p.topics, missing=missing, decision=decision)
 

@@ -183,8 +183,8 @@ def test_reports_show_the_proposal_and_the_decision_in_both_languages(
     with open_audit(audit_id, settings, with_previous=False) as inp:
         rows = {r.id: r for r in inp.data.requirements}
         mobile, shareable = rows["12.3.1.1"], rows["12.2.1.1"]
-        assert ("規範文件比對建議：部分涵蓋（4 項主題中 3 項；未找到：行動裝置之繳回）；查核人員決定：確認 — alice, "
-                "2026-12-01: no rule on returns") in note_lines(mobile, "zh-TW")
+        assert ("規範文件比對建議：部分涵蓋（4 項主題中 3 項；未找到：行動裝置之繳回）；查核人員決定：確認 — alice，"
+                "2026-12-01：no rule on returns") in note_lines(mobile, "zh-TW")
         assert ("Policy documents: proposal covered (1 of 1 topics); auditor's decision: awaiting the auditor"
                 in note_lines(shareable, "en"))
         assert "人工確認：不符合 — Alice (alice), 2026-12-01" in "\n".join(note_lines(mobile, "zh-TW"))

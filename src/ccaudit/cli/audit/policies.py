@@ -11,7 +11,8 @@ import typer
 from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
 from ccaudit.cli.console import console, print_line
 from ccaudit.cli.policies import coverage_table
-from ccaudit.policies.texts import DECISION, PROPOSAL, say
+from ccaudit.policies.texts import DECISION, PROPOSAL, msg, say
+from ccaudit.reports.texts import ATTESTATION, pick
 from ccaudit.textsafe import visible
 
 AuditArg = Annotated[int, typer.Argument(help="audit ID (see `ccaudit audit list`)")]
@@ -30,22 +31,23 @@ def audit_policies(
     with service(ctx) as (svc, actor):
         if folder is not None:
             attached = svc.attach_policies(actor, audit_id, folder)
-            print_line(f"attached policy proposals {attached.sha256[:16]}… ({len(attached.coverage.documents)} "
-                       f"documents, {len(attached.coverage.clauses)} clauses) to audit {audit_id}")
+            print_line(msg("attached", language, sha=attached.sha256[:16], documents=len(attached.coverage.documents),
+                           clauses=len(attached.coverage.clauses), audit=audit_id))
         view = svc.policy_proposals(actor, audit_id)
     if view is None:
-        print_line(f"audit {audit_id} has no policy proposals yet: ccaudit audit policies {audit_id} DIR")
+        print_line(msg("none_yet", language, audit=audit_id))
         return
     decisions = {}
     for req, d in view.decisions.items():
         decisions[req] = f"{say(DECISION, d.decision, language)} — {d.by} {d.at[:10]}: {d.note}"
     for req, d in view.earlier.items():
-        decisions[req] = f"({say(DECISION, d.decision, language)} {d.at[:10]}, earlier scan) {d.note}"
+        decisions[req] = f"({say(DECISION, d.decision, language)} {d.at[:10]}, {msg('earlier', language)}) {d.note}"
     for c in view.coverage.clauses:
         decisions.setdefault(c.requirement_id, say(DECISION, "undecided", language))
     console.print(coverage_table(view.coverage.clauses, language, decisions))
-    print_line(visible(f"proposals {view.sha256[:16]}…, attached by {view.attached_by} at {view.attached_at}; "
-                       "documents: " + ", ".join(f"{d.doc_id} {d.name}" for d in view.coverage.documents)))
+    documents = ", ".join(f"{d.doc_id} {d.name}" for d in view.coverage.documents)
+    print_line(visible(msg("attached_by", language, sha=view.sha256[:16], by=view.attached_by, at=view.attached_at,
+                           documents=documents)))
 
 
 def _decide(ctx: typer.Context, audit_id: int, requirement_id: str, confirm: bool, note: str) -> None:
@@ -55,12 +57,13 @@ def _decide(ctx: typer.Context, audit_id: int, requirement_id: str, confirm: boo
         view = svc.policy_proposals(actor, audit_id)
     clause = view.coverage.clause(requirement_id) if view else None
     proposal = say(PROPOSAL, clause.proposal.value, language) if clause else ""
+    said = say(DECISION, decision.decision, language)
     if decision.attestation_id is not None and clause is not None:
-        print_line(f"{requirement_id}: proposal {proposal} {say(DECISION, decision.decision, language)}; attestation "
-                   f"{decision.attestation_id} recorded ({clause.proposed_attestation})")
+        result = pick(ATTESTATION, clause.proposed_attestation, language)
+        print_line(msg("confirmed", language, req=requirement_id, proposal=proposal, decision=said,
+                       id=decision.attestation_id, result=result))
     else:
-        print_line(f"{requirement_id}: proposal {proposal} {say(DECISION, decision.decision, language)}; the "
-                   "requirement's result is unchanged (record your own assessment with `ccaudit audit attest`)")
+        print_line(msg("rejected", language, req=requirement_id, proposal=proposal, decision=said))
 
 
 def audit_policy_confirm(
