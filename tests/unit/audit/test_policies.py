@@ -161,8 +161,10 @@ def test_verify_finds_an_altered_proposal_file(team: Team, audit_id: int, propos
     stored = svc.settings.data_dir / "policies" / attached.sha256 / "policy_coverage.json"
     stored.chmod(0o644)
     stored.write_text(stored.read_text(encoding="utf-8").replace("partly_covered", "covered"), encoding="utf-8")
+    (svc.settings.data_dir / "policies" / ".partial-0f").mkdir()  # what a killed attach leaves
     report = svc.verify()
     assert any(f"policy proposal {attached.sha256[:12]}" in p and "altered" in p for p in report.problems)
+    assert any(".partial-0f: not recorded in the trail" in w for w in report.warnings)
     with pytest.raises(Exception, match="missing or altered"):
         svc.decide_policy("alice", audit_id, "12.3.1.1", True, "x")
 

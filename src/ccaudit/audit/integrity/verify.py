@@ -169,9 +169,10 @@ def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
     report.checked["evidence files"] = files
     from ccaudit.audit.workflow.policies import stored_problems
 
-    count, problems = stored_problems(s, runs_dir.parent)
+    count, problems, warnings = stored_problems(s, runs_dir.parent)
     report.checked["policy proposal files"] = count
     report.problems += problems
+    report.warnings += warnings
     if runs_dir.is_dir():
         for child in sorted(runs_dir.iterdir()):
             if child.name not in known:

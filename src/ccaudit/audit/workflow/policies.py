@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -204,8 +205,9 @@ class PolicyProposals:
             att_id = None
             if confirm:
                 by = user_label(user)
+                today = self.ctx.clock().astimezone(ZoneInfo(self.ctx.settings.firm_timezone)).date()  # the firm's day
                 att = self.assessments.record_attestation(
-                    s, user, audit, requirement_id, clause.proposed_attestation, by, self.ctx.clock().date(),
+                    s, user, audit, requirement_id, clause.proposed_attestation, by, today,
                     f"{FILE} SHA-256 {sha}", note_text(clause, CONFIRMED, by, text, lang),
                 )
                 att_id = att.id
@@ -281,8 +283,10 @@ def folder_problems(folder: Path, sha: str, documents: list[tuple[str, str]]) ->
     return problems
 
 
-def stored_problems(s: Session, data_dir: Path) -> tuple[int, list[str]]:
-    """For `verify`: every proposal the trail records, checked against its files. (count, problems)"""
+def stored_problems(s: Session, data_dir: Path) -> tuple[int, list[str], list[str]]:
+    """For `verify`: every proposal the trail records, checked against its files; and what lies under
+    <data_dir>/policies/ that no trail entry records (an attach killed before its transaction).
+    (files checked, problems, warnings)"""
     problems: list[str] = []
     count = 0
     query = select(TrailEntry).where(TrailEntry.entity == PROPOSAL_ENTITY).order_by(TrailEntry.seq)
@@ -296,7 +300,13 @@ def stored_problems(s: Session, data_dir: Path) -> tuple[int, list[str]]:
         docs = [(str(d["name"]), str(d["sha256"])) for d in after.get("documents", [])]
         count += 1 + len(docs)
         problems += folder_problems(data_dir / FOLDER / sha, sha, docs)
-    return count, problems
+    root = data_dir / FOLDER
+    warnings = [
+        f"{visible(str(child))}: not recorded in the trail (an attach that did not finish); it may be deleted"
+        for child in (sorted(root.iterdir()) if root.is_dir() else [])
+        if child.name not in seen
+    ]
+    return count, problems, warnings
 
 
 def user_label(user: User) -> str:
