@@ -56,6 +56,21 @@ def test_scan_prints_the_proposals_in_the_documents_language(tmp_path: Path) -> 
     assert "12.1.2" not in topics.out and ccaudit("policies", "topics", "--clause", "12.9").code == 2
 
 
+def test_the_register_table_and_a_register_that_does_not_read(tmp_path: Path) -> None:
+    docs = _docs(tmp_path)
+    register = tmp_path / "policy_documents.csv"
+    register.write_text("doc_id,title,policy_area,topics,approved_by,approved_on\n"
+                        "POL-CLD-01,雲端運算服務作業安全規範,cloud_user,backup;audit,總經理,2024-03-01\n",
+                        encoding="utf-8")
+    got = ccaudit("policies", "scan", docs, "--out", tmp_path / "out", "--register", register, "--lang", "en")
+    assert got.code == 0, got.text
+    assert "POL-CLD-01 雲端運算服務作業安全規範 (#2) docs/cloud_big5.txt backup, audit audit" in _plain(got.out)
+    register.write_text("doc_id,title\nPOL-1,x\n", encoding="utf-8")
+    bad = ccaudit("policies", "scan", docs, "--out", tmp_path / "out2", "--register", register)
+    assert bad.code == 2 and "--register" in bad.err and "Traceback" not in bad.text
+    assert not (tmp_path / "out2").exists()
+
+
 def test_bad_documents_exit_2_naming_them_without_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "policy\x1b[31m.pdf"
     bad.write_bytes(b"%PDF-1.7 garbage")

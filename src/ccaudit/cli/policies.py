@@ -62,6 +62,21 @@ def coverage_table(clauses: list[ClauseProposal], lang: str, decisions: dict[str
     return table
 
 
+def register_table(result: PolicyCoverage, lang: str) -> Table:
+    """Each register row: the document it names and the topics it lists that the document does not cover."""
+    table = Table(title=msg("register_title", lang, name=result.register_file or ""))
+    for key in ("register_row", "documents", "claimed", "not_in_document", "no_rule"):
+        table.add_column(say(HEADERS, key, lang), overflow="fold")
+    for r in result.register_rows:
+        missing = Text(", ".join(r.not_found), style="bold red") if r.not_found else Text("-", style="green")
+        table.add_row(
+            Text(visible(f"{r.doc_id} {r.title} (#{r.row})")),
+            Text(visible(r.document)) if r.document else Text(say(HEADERS, "no_document", lang), style="bold red"),
+            ", ".join(r.claimed), missing if r.document else "", ", ".join(r.no_rule),
+        )
+    return table
+
+
 def _short(excerpt: str, limit: int = 90) -> str:
     return excerpt if len(excerpt) <= limit else excerpt[: limit - 1] + "…"
 
@@ -76,6 +91,9 @@ def scan_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="use the catalog in force on this date "
                                                              "(default today)")] = None,
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
+    register: Annotated[Path | None, typer.Option(
+        "--register", help="the firm's policy_documents register (any form `ccaudit inspect` reads): compare the "
+        "topics each row lists with what its document says")] = None,
 ) -> None:
     """Read policy documents and propose, per clause, which topics they cover, with the passages."""
     from ccaudit.policies.scan import scan
@@ -85,7 +103,7 @@ def scan_cmd(
     except DateInputError as exc:
         raise typer.BadParameter(str(exc)) from None
     table_lang(lang)  # a bad --lang is refused before anything is read
-    result = scan(docs, out, Settings(), as_of=day, catalog_id=catalog_id)
+    result = scan(docs, out, Settings(), as_of=day, catalog_id=catalog_id, register=register)
     shown = table_lang(lang, result)
     for d in result.documents:
         pages = msg("pages", shown, pages=d.pages) if d.pages is not None else ""
@@ -98,6 +116,10 @@ def scan_cmd(
     console.print(coverage_table(result.clauses, shown))
     counts = {p: sum(c.proposal.value == p for c in result.clauses) for p in PROPOSAL}
     print_line(", ".join(f"{say(PROPOSAL, p, shown)} {n}" for p, n in counts.items()))
+    if result.register_file is not None:
+        console.print(register_table(result, shown))
+        for name in result.unregistered:
+            print_line(visible(msg("unregistered", shown, name=name)))
     print_line(visible(msg("written", shown, files=f"{out / 'policy_coverage.json'}, {out / 'policy_passages.csv'}")))
     print_line(msg("proposal_only", shown))
 

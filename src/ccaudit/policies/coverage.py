@@ -18,37 +18,44 @@ from ccaudit.policies.topics import PhraseRow, TopicRules, context_rows
 QUOTED_PER_TOPIC = 3
 WINDOW = 70  # characters quoted each side of the match
 
-_MATCH = f"""
+_HELD = """
+CREATE TEMP TABLE held AS
 WITH about AS (  -- the areas a document is about: it names the area somewhere (its title, usually)
     SELECT DISTINCT c.area, p.doc_no
     FROM contexts c JOIN passages p ON contains(p.folded, c.anchor)
     WHERE c.lang = 'zh-TW' OR regexp_matches(p.folded, c.pattern)
 ),
 candidates AS (  -- a literal every match contains: cheap, and it spares most regular expressions
-    SELECT r.*, p.doc_no, p.seq, p.heading, p.folded
+    SELECT r.*, p.doc_no, p.seq, p.heading, p.folded,
+           NOT EXISTS (SELECT 1 FROM contexts c WHERE c.area = r.area)
+           OR EXISTS (SELECT 1 FROM about a WHERE a.area = r.area AND a.doc_no = p.doc_no) AS in_area
     FROM phrases r JOIN passages p ON contains(p.folded, r.anchor)
-    WHERE NOT EXISTS (SELECT 1 FROM contexts c WHERE c.area = r.area)
-       OR EXISTS (SELECT 1 FROM about a WHERE a.area = r.area AND a.doc_no = p.doc_no)
 ),
 hits AS (
-    SELECT requirement_id, topic, rule_no, lang, parts, phrase, doc_no, seq, heading,
+    SELECT requirement_id, topic, rule_no, lang, parts, phrase, doc_no, seq, heading, in_area,
            CASE WHEN lang = 'zh-TW' THEN strpos(folded, pattern)
                 ELSE strpos(folded, regexp_extract(folded, pattern)) END AS pos
     FROM candidates
     WHERE lang = 'zh-TW' OR regexp_matches(folded, pattern)
-),
-rules_held AS (  -- every phrase of the rule in the same passage
-    SELECT requirement_id, topic, rule_no, lang, doc_no, seq, bool_and(heading) AS heading,
-           string_agg(DISTINCT phrase, ' + ' ORDER BY phrase) AS matched, min(pos) AS pos
-    FROM hits
-    GROUP BY requirement_id, topic, rule_no, lang, doc_no, seq
-    HAVING count(DISTINCT phrase) = max(parts)
-),
-per_passage AS (  -- a passage quoted once per topic, with the rules it meets
+)
+-- every phrase of the rule in the same passage
+SELECT requirement_id, topic, rule_no, lang, doc_no, seq, bool_and(heading) AS heading, bool_and(in_area) AS in_area,
+       string_agg(DISTINCT phrase, ' + ' ORDER BY phrase) AS matched, min(pos) AS pos
+FROM hits
+GROUP BY requirement_id, topic, rule_no, lang, doc_no, seq
+HAVING count(DISTINCT phrase) = max(parts)
+"""
+
+# topics each document covers, wherever its area (for the register: the document it names says so)
+_DOC_TOPICS = "SELECT DISTINCT doc_no, topic FROM held ORDER BY doc_no, topic"
+
+_MATCH = f"""
+WITH per_passage AS (  -- a passage quoted once per topic, with the rules it meets
     SELECT requirement_id, topic, doc_no, seq, bool_and(heading) AS heading, min(pos) AS pos, count(*) AS rules,
            string_agg(DISTINCT matched, '; ' ORDER BY matched) AS matched,
            string_agg(DISTINCT lang, ', ' ORDER BY lang) AS langs
-    FROM rules_held
+    FROM held
+    WHERE in_area
     GROUP BY requirement_id, topic, doc_no, seq
 ),
 ranked AS (
@@ -85,10 +92,14 @@ class TopicHits:
     quotes: tuple[Quote, ...]
 
 
-def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Sequence[PhraseRow]) -> dict[
-    tuple[str, str], TopicHits
-]:
-    """(requirement ID, topic) -> the passages covering it; topics nothing covers are absent."""
+@dataclass(frozen=True)
+class Matched:
+    hits: dict[tuple[str, str], TopicHits]  # (requirement ID, topic) -> its passages; absent: not found
+    doc_topics: dict[int, set[str]]  # document number -> the topics some passage of it covers
+
+
+def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Sequence[PhraseRow]) -> Matched:
+    """The passages covering each clause's topics, and the topics each document covers."""
     con = duckdb.connect(":memory:")
     try:
         con.execute(
@@ -111,6 +122,10 @@ def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Se
             for r in phrases
         ], 9)  # fmt: skip
         _insert(con, "contexts", [(c.area, c.lang, c.pattern, c.anchor) for c in context_rows(rules)], 4)
+        con.execute(_HELD)
+        doc_topics: dict[int, set[str]] = {}
+        for doc_no, topic in con.execute(_DOC_TOPICS).fetchall():
+            doc_topics.setdefault(doc_no, set()).add(topic)
         found: dict[tuple[str, str], list[Quote]] = {}
         counts: dict[tuple[str, str], int] = {}
         for req, topic, passages, doc_no, page, para, line, section, matched, langs, excerpt in con.execute(
@@ -118,7 +133,7 @@ def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Se
         ).fetchall():
             found.setdefault((req, topic), []).append(Quote(doc_no, page, para, line, section, matched, langs, excerpt))
             counts[(req, topic)] = passages
-        return {key: TopicHits(counts[key], tuple(quotes)) for key, quotes in found.items()}
+        return Matched({key: TopicHits(counts[key], tuple(quotes)) for key, quotes in found.items()}, doc_topics)
     finally:
         con.close()
 

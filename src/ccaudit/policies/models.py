@@ -89,6 +89,22 @@ class ClauseProposal(BaseModel):
         return [t.topic for t in self.topics if t.status == "not_found"]
 
 
+class RegisterRow(BaseModel):
+    """One row of the firm's policy_documents register against the document it names: the topics the
+    register says the document covers, and which of them the rules find in it."""
+
+    doc_id: str
+    title: str
+    policy_area: str | None = None
+    row: int = Field(description="the row in the register file (header = 1)")
+    document: str | None = Field(description="the document handed in that the row names (file name or title); "
+                                             "None: none was handed in")
+    claimed: list[str] = Field(default_factory=list, description="topics the register lists")
+    found: list[str] = Field(default_factory=list)
+    not_found: list[str] = Field(default_factory=list, description="listed, but no passage of the document covers it")
+    no_rule: list[str] = Field(default_factory=list, description="listed topics no rule knows: not checked")
+
+
 class Skipped(BaseModel):
     name: str
     reason: str
@@ -107,6 +123,10 @@ class PolicyCoverage(BaseModel):
     documents: list[DocumentInfo]
     skipped: list[Skipped] = Field(default_factory=list, description="files in the folders given, not read")
     clauses: list[ClauseProposal]
+    register_file: str | None = Field(default=None, description="the policy_documents register compared (--register)")
+    register_sha256: str | None = None
+    register_rows: list[RegisterRow] = Field(default_factory=list)
+    unregistered: list[str] = Field(default_factory=list, description="documents no register row names")
 
     @property
     def language(self) -> str:

@@ -24,7 +24,7 @@ from ccaudit.errors import CcauditError, EvidenceError
 from ccaudit.evidence.store import EvidenceStore, sha256_of
 from ccaudit.evidence.untrusted import check_inside
 from ccaudit.policies.coverage import Quote as Hit
-from ccaudit.policies.coverage import match
+from ccaudit.policies.coverage import TopicHits, match
 from ccaudit.policies.extract import Extracted, Limits, extract, format_of
 from ccaudit.policies.models import (
     FILE,
@@ -37,6 +37,8 @@ from ccaudit.policies.models import (
     Skipped,
     TopicCoverage,
 )
+from ccaudit.policies.register import compare
+from ccaudit.policies.register import read as register_read
 from ccaudit.policies.topics import TopicRules, load_rules, phrase_rows
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
@@ -99,10 +101,8 @@ def _quotes(hits: Sequence[Hit], docs: list[DocumentInfo]) -> list[Quote]:
     ]
 
 
-def propose(
-    catalog: Catalog, rules: TopicRules, docs: list[DocumentInfo], texts: list[Extracted]
-) -> list[ClauseProposal]:
-    hits = match([t.passages for t in texts], rules, phrase_rows(rules))
+def propose(catalog: Catalog, rules: TopicRules, docs: list[DocumentInfo], hits: dict[tuple[str, str], TopicHits]
+            ) -> list[ClauseProposal]:
     clauses = []
     for req in catalog.requirements:
         clause = rules.clauses.get(req.id)
@@ -136,12 +136,15 @@ def scan(
     catalog_id: str = DEFAULT_CATALOG,
     rules_path: Path | None = None,
     now: dt.datetime | None = None,
+    register: Path | None = None,
 ) -> PolicyCoverage:
-    """Read the documents, write out/policy_coverage.json, out/policy_passages.csv, out/documents/blobs/."""
+    """Read the documents, write out/policy_coverage.json, out/policy_passages.csv, out/documents/blobs/;
+    with `register` (the firm's policy_documents file), compare what each row claims with its document."""
     if not paths:
         raise CcauditError("name at least one policy document or folder")
     catalog = CatalogLibrary.load(settings.content_paths).in_force(catalog_id, as_of or dt.date.today())
     rules = load_rules(rules_path, catalog)
+    register_rows = register_read(register, settings) if register is not None else None
     found, skipped = find_documents(paths, out)
     if not found:
         raise EvidenceError("no policy document found (PDF, DOCX, ODT, Markdown or plain text) in what was given")
@@ -173,11 +176,16 @@ def scan(
             f"{len(problems)} policy document(s) cannot be read; nothing was written:\n"
             + "\n".join(f"  - {p}" for p in problems)
         )
+    matched = match([t.passages for t in texts], rules, phrase_rows(rules))
     result = PolicyCoverage(
         generated_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="seconds"),
         ccaudit_version=ccaudit.__version__, catalog=catalog.id, catalog_version=catalog.version,
-        rules_sha256=rules.sha256, documents=docs, skipped=skipped, clauses=propose(catalog, rules, docs, texts),
+        rules_sha256=rules.sha256, documents=docs, skipped=skipped,
+        clauses=propose(catalog, rules, docs, matched.hits),
     )  # fmt: skip
+    if register is not None and register_rows is not None:
+        result.register_rows, result.unregistered = compare(register_rows, docs, texts, matched.doc_topics, rules)
+        result.register_file, result.register_sha256 = register.name, sha256_of(register)
     write(result, sources, out)
     return result
 

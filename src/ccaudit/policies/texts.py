@@ -29,6 +29,11 @@ HEADERS: dict[str, tuple[str, str]] = {
     "proposal": ("proposal", "建議"),
     "decision": ("decision", "查核人員決定"),
     "documents": ("documents", "文件"),
+    "register_row": ("register row", "清冊列"),
+    "claimed": ("topics listed", "清冊所列主題"),
+    "not_in_document": ("not found in the document", "文件中未找到"),
+    "no_rule": ("no rule (not checked)", "無比對規則（未檢查）"),
+    "no_document": ("no such document handed in", "未提供該文件"),
     "title": ("Policy documents: proposed assessment per clause (an auditor confirms or rejects each)",
               "規範文件：各條文之建議評估（須經查核人員逐條確認或駁回）"),
 }
@@ -73,6 +78,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "assessment with `ccaudit audit attest`)",
                  "{req}：比對建議「{proposal}」已{decision}；條文查核結果不變"
                  "（請以 `ccaudit audit attest` 記錄您的評估）"),
+    "register_title": ("The register ({name}) against the documents", "規範文件清冊（{name}）與文件內容比對"),
+    "unregistered": ("not in the register: {name}", "清冊未列：{name}"),
     "rules_hint": ("a list is one rule: all its phrases in the same paragraph",
                    "以方括號列出者為一條規則：各詞須出現於同一段落"),
 }

@@ -41,3 +41,25 @@ def test_the_demo_documents_cover_what_the_register_says_but_one_article(tmp_pat
     assert cloud is not None and cloud.proposal is Proposal.PARTLY_COVERED
     backup = next(t for t in cloud.topics if t.topic == "backup")
     assert all(q.document.startswith("policies/POL-CLD-01") for q in backup.quotes)  # not the IoT rule's
+
+
+def test_the_register_is_compared_with_the_documents_it_names(tmp_path: Path) -> None:
+    write_policy_documents(tmp_path / "policies", REGISTER[:2])
+    extra = tmp_path / "policies" / "附件_個資作業說明.md"
+    extra.write_text("# 個資作業說明\n\n客戶資料應加密。\n", encoding="utf-8")
+    register = tmp_path / "規範文件清冊.csv"  # Big5, Chinese headers, ROC dates: as a firm keeps it
+    register.write_bytes(
+        "文件編號,文件名稱,適用領域,涵蓋主題,核定人,核定日期\n"
+        "POL-CLD-01,雲端運算服務作業安全規範,雲端使用,provider_selection;audit;backup;sla_review,總經理,113/03/01\n"
+        "POL-CSP-01,雲端運算服務安全控管措施,雲端服務提供,legal_compliance;access_control,董事會,113/05/01\n"
+        "POL-X-09,行動裝置管理規範,公務行動裝置,request,總經理,113/05/01\n".encode("cp950"))
+    result = scan([tmp_path / "policies"], tmp_path / "scan", Settings(), as_of=dt.date(2026, 11, 30),
+                  register=register)
+    rows = {r.doc_id: r for r in result.register_rows}
+    cloud = rows["POL-CLD-01"]
+    assert cloud.document is not None and cloud.document.startswith("policies/POL-CLD-01")
+    assert cloud.found == ["provider_selection", "backup"] and cloud.not_found == ["audit"]
+    assert cloud.no_rule == ["sla_review"] and cloud.row == 2 and cloud.policy_area == "cloud_user"
+    assert rows["POL-CSP-01"].not_found == [] and rows["POL-X-09"].document is None
+    assert result.unregistered == ["policies/附件_個資作業說明.md"]
+    assert result.register_file == "規範文件清冊.csv"
