@@ -11,7 +11,7 @@ import unicodedata
 
 # The same patterns the importer's SQL macros use (cc_date), so a date typed on the command line and a
 # date in an evidence file are read alike.
-from ccaudit.evidence.normalize import (
+from ccaudit.evidence.datetext import (
     _COMPACT_RE,
     _DATE_RE,
     SHORT_YEAR_EXPECTED,

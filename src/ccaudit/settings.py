@@ -16,6 +16,7 @@ def _default_data_dir() -> Path:
 
 
 LANGS = ("en", "zh-TW")
+ENGINES = ("duckdb", "postgres", "spark")  # where checks run: Settings.engine
 
 
 def normalise_lang(value: str) -> str:

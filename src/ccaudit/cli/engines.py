@@ -12,8 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccaudit.cli.console import console, print_error, print_line
-from ccaudit.inspection.engine_choice import ENGINES
-from ccaudit.settings import Settings
+from ccaudit.settings import ENGINES, Settings
 
 if TYPE_CHECKING:
     from ccaudit.inspection.many import FirmRun

@@ -30,8 +30,6 @@ from ccaudit.cli.report import register as register_report
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError
-from ccaudit.evidence.template_writer import write_templates
-from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
@@ -84,6 +82,9 @@ def templates(
     lang: LangOpt = "en",
 ) -> None:
     """Write an empty, documented template per evidence dataset (CSV and XLSX)."""
+    from ccaudit.evidence.template_writer import write_templates
+    from ccaudit.evidence.templates import TemplateRegistry
+
     settings = Settings()
     written = write_templates(TemplateRegistry.load(settings.content_paths), out, lang)
     console.print(f"wrote {len(written)} files to {out} (see {out / 'README.md'})")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -23,6 +22,9 @@ import duckdb
 import pyarrow as pa
 
 from ccaudit.errors import CcauditError
+from ccaudit.evidence.datetext import _COMPACT_RE, _DATE_RE, _YMD, SHORT_YEAR_RE
+from ccaudit.evidence.datetext import SHORT_YEAR_EXPECTED as SHORT_YEAR_EXPECTED  # the importer's messages
+from ccaudit.evidence.datetext import short_year_message as short_year_message
 from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.evidence.readers import quote_literal
 
@@ -31,13 +33,6 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "x", "✗", "✘", "無", "�
 NULL_WORDS = ("", "null", "n/a", "#n/a", "nan", "nat")
 _WS = " \t\r\n\u3000\u00a0"
 _AMPM = r"(上午|下午|(?i:am|pm|a\.m\.|p\.m\.))"
-_YMD = r"(?:中華民國|民國)?\s*(\d{1,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-# A year of one or two digits is ambiguous (ROC 24 is 1935; the writer likely meant 2024): refused
-# with both readings, never guessed. Six digits alone (240515) read the same way.
-SHORT_YEAR_RE = (r"^(?:(?:中華民國|民國)?\s*(\d{1,2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-                 r"|(\d{2})(\d{2})(\d{2}))(?:\D|$)")
-_DATE_RE = rf"^{_YMD}(?:[T\s]+0{{1,2}}:0{{2}}(?::0{{2}}(?:\.0+)?)?)?$"
-_COMPACT_RE = r"^(\d{3,4})(\d{2})(\d{2})$"
 # date, then optionally: am/pm, hour, minute, optional seconds and fraction, am/pm, offset.
 _TS_RE = (
     rf"^{_YMD}"
@@ -401,18 +396,6 @@ def short_year_sql(text: str) -> str:
     return f"regexp_matches({text}, {quote_literal(SHORT_YEAR_RE)})"
 
 
-def short_year_message(text: str) -> str:
-    """Both readings of a date with a two-digit year, for the message refusing it."""
-    match = re.search(SHORT_YEAR_RE, text)
-    if match is None:
-        return "two-digit year is ambiguous"
-    y, m, d = (int(g) for g in (match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)))
-    gregorian = 2000 + y if y < 50 else 1900 + y
-    return (f"two-digit year is ambiguous: ROC {y} = {1911 + y:04d}-{m:02d}-{d:02d}, "
-            f"or {gregorian:04d}-{m:02d}-{d:02d}")
-
-
-SHORT_YEAR_EXPECTED = "the year written in full (2024-05-15) or as a three-digit ROC year (113/05/15)"
 
 
 # --- identifiers ---------------------------------------------------------------------------------------

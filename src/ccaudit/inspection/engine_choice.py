@@ -28,7 +28,7 @@ from ccaudit.checks.engines import CheckEngine, DuckDBEngine, redacted
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.readers import quote_ident, quote_literal
 from ccaudit.findings.models import InspectionReport
-from ccaudit.settings import Settings
+from ccaudit.settings import ENGINES, Settings
 from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
     from ccaudit.checks.runner import CheckResult
 
-ENGINES = ("duckdb", "postgres", "spark")
 PARTITIONS = ["firm_id", "requirement_id", "check_id"]
 # A firm ID becomes a folder name (OUT/<firm>/, firm_id=<firm>/): letters, digits, '.', '_' and '-' only.
 SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")

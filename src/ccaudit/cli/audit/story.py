@@ -3,15 +3,17 @@ times in the firm's zone (CCAUDIT_FIRM_TIMEZONE, with the offset) and words in -
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ccaudit.audit.integrity.changes import FieldChange, TrailStep
 from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
 from ccaudit.cli.audit.texts import header, local_time
 from ccaudit.cli.console import console
+
+if TYPE_CHECKING:
+    from ccaudit.audit.integrity.changes import FieldChange, TrailStep
 
 AuditArg = Annotated[int, typer.Argument(metavar="AUDIT_ID", help="audit ID (see `ccaudit audit list`)")]
 LONGEST = 80
