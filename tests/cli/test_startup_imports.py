@@ -50,3 +50,9 @@ def test_light_commands_load_no_heavy_library(args: tuple[str, ...]) -> None:
 def test_a_typed_roc_date_is_read_without_duckdb() -> None:
     body = "from ccaudit.dates import parse_user_date\nassert str(parse_user_date('115/11/30')) == '2026-11-30'"
     assert _heavy_loaded(body) == []
+
+
+def test_audit_commands_load_the_database_layer_but_not_the_check_engines() -> None:
+    """`ccaudit firm add`, `audit show`, … open the database; the check engines load only with a run's rows."""
+    loaded = _heavy_loaded("import ccaudit.audit.service\nimport ccaudit.cli.audit.audits")
+    assert loaded == ["alembic", "sqlalchemy"]

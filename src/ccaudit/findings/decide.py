@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccaudit.catalog.models import Attestation, Obligation, Requirement
 from ccaudit.checks.models import CheckOutcome
-from ccaudit.checks.runner import CheckResult
 from ccaudit.findings.models import Reason, Status
+
+if TYPE_CHECKING:  # the runner brings DuckDB and SQLGlot; deciding (and the audit commands) need neither
+    from ccaudit.checks.runner import CheckResult
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from ccaudit.policies.extract import Passage, folded
 from ccaudit.policies.topics import PhraseRow, TopicRules, context_rows
+
+if TYPE_CHECKING:  # loaded by match(), not by every audit command that reaches this module
+    import duckdb
 
 QUOTED_PER_TOPIC = 3
 WINDOW = 70  # characters quoted each side of the match
@@ -100,6 +102,8 @@ class Matched:
 
 def match(documents: Sequence[Sequence[Passage]], rules: TopicRules, phrases: Sequence[PhraseRow]) -> Matched:
     """The passages covering each clause's topics, and the topics each document covers."""
+    import duckdb
+
     con = duckdb.connect(":memory:")
     try:
         con.execute(

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.orm import Session
 
@@ -145,6 +144,8 @@ class OffendingReader:
 
             self.con = open_workspace(workspace, settings, read_only=True)
         else:
+            import duckdb  # here, not at the top: audit commands that read no run do not load DuckDB
+
             self.con = duckdb.connect()
         self.tables: set[str] = set()
         if self.workspace:
