@@ -5,12 +5,15 @@ Any exception other than SystemExit propagates, so a traceback fails the test th
 from __future__ import annotations
 
 import io
+import os
 import sys
+from collections.abc import Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from unittest.mock import patch
 
+from ccaudit.cli.console import console, err_console
 from ccaudit.cli.main import main
 
 FIRM_HEADER = ("firm_id,firm_name,uses_cloud,is_cloud_provider,has_official_social_pages,allows_byod,has_iot,"
@@ -38,6 +41,16 @@ def ccaudit(*args: str | Path) -> Outcome:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def ccaudit_with_env(env: Mapping[str, str], *args: str | Path) -> Outcome:
+    """`ccaudit ARGS` seeing exactly `env` as its environment, as `subprocess.run(..., env=env)` would, without
+    paying a new interpreter's start-up: COLUMNS in `env` sets the width Rich wraps at, as in a fresh process."""
+    columns = env.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else None
+    with patch.dict(os.environ, env, clear=True), patch.object(console, "_width", width), \
+            patch.object(err_console, "_width", width):
+        return ccaudit(*args)
 
 
 def inspect(evidence: Path, out: Path, *more: str) -> Outcome:

@@ -1,13 +1,14 @@
 """`--lang zh-TW` (or CCAUDIT_LANG=zh-TW) on the people commands, `verify` and `audit show --requirement`:
 the confirmation lines, verify's frame and the per-check coverage lines in Traditional Chinese, with the
-reports' words where they have one. Real `python -m ccaudit` subprocesses on SQLite and PostgreSQL."""
+reports' words where they have one. The real entry point run in-process (tests/cli/inprocess.py) with exactly the
+environment a user's shell would give it, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli.inprocess import ccaudit_with_env
 
 from .audit_fakes import make_result_dir
 
@@ -15,10 +16,9 @@ from .audit_fakes import make_result_dir
 def _cli(tmp: Path, db: str, user: str, *args: str | Path, lang: str = "zh-TW") -> str:
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "400", "HOME": str(tmp), "CCAUDIT_DATA_DIR": str(tmp / "data"),
            "CCAUDIT_DB": db, "CCAUDIT_USER": user, "CCAUDIT_LANG": lang}
-    out = subprocess.run([sys.executable, "-m", "ccaudit", *map(str, args)], capture_output=True, text=True,
-                         env=env, timeout=300)
-    assert out.returncode == 0, f"{args}: exit {out.returncode}\n{out.stdout}{out.stderr}"
-    return " ".join((out.stdout + out.stderr).split())
+    out = ccaudit_with_env(env, *args)
+    assert out.code == 0, f"{args}: exit {out.code}\n{out.out}{out.err}"
+    return out.text
 
 
 def test_people_verify_and_coverage_lines_in_zh_tw(tmp_path: Path, db_url: str) -> None:
