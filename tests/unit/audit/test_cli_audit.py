@@ -1,12 +1,12 @@
-"""The audit walk-through as a user drives it: `python -m ccaudit` subprocesses, real exit codes."""
+"""The audit walk-through as a user drives it: the real entry point (`ccaudit.cli.main.main`) in-process with exactly
+the environment a shell would give it, real exit codes (`python -m ccaudit` itself: tests/cli/test_db_option.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.inprocess import ccaudit_with_env
 
 from .audit_fakes import make_result_dir
 
@@ -22,15 +22,9 @@ class Cli:
         }
 
     def __call__(self, user: str, *args: str | Path, code: int = 0) -> str:
-        out = subprocess.run(
-            [sys.executable, "-m", "ccaudit", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env={**self.env, "CCAUDIT_USER": user},
-            timeout=300,
-        )
-        assert out.returncode == code, f"{args}: exit {out.returncode}\n{out.stdout}\n{out.stderr}"
-        return out.stdout + out.stderr
+        out = ccaudit_with_env({**self.env, "CCAUDIT_USER": user}, *args)
+        assert out.code == code, f"{args}: exit {out.code}\n{out.out}\n{out.err}"
+        return out.out + out.err
 
 
 @pytest.mark.slow
