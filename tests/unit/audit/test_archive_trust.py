@@ -10,13 +10,12 @@ import datetime as dt
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tests.cli.inprocess import ccaudit_with_env
 
 from ccaudit.audit.integrity import trail
 from ccaudit.audit.integrity.archive import INDEX, INDEX_SIGNATURE, index_message
@@ -32,15 +31,10 @@ AS_OF = dt.date(2026, 11, 30)
 
 
 def ccaudit(*args: str | Path, code: int) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "ccaudit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "250", "HOME": os.environ.get("HOME", "/tmp")},
-        timeout=300,
-    )
-    text = out.stdout + out.stderr
-    assert out.returncode == code, f"{args}: exit {out.returncode}\n{text}"
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "250", "HOME": os.environ.get("HOME", "/tmp")}
+    out = ccaudit_with_env(env, *args)  # the real entry point, in-process
+    text = out.out + out.err
+    assert out.code == code, f"{args}: exit {out.code}\n{text}"
     assert "Traceback" not in text
     return text
 
