@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ccaudit.audit.errors import AuditError, PermissionDeniedError
 from ccaudit.audit.snapshot import AttestationSnap
 from ccaudit.audit.storage.models import TrailEntry
+from ccaudit.errors import EvidenceError
 from ccaudit.findings.models import Status
 from ccaudit.policies.scan import scan
 from ccaudit.settings import Settings
@@ -228,3 +229,15 @@ def test_a_signed_audit_with_policy_decisions_exports_and_verifies(
             z.writestr(name, data)
     problems = verify_archive(tmp_path / "tampered.zip").problems
     assert f"{json_name}: does not match the SHA-256 its trail entry records (altered)" in problems
+
+
+def test_a_hand_edited_proposal_is_not_attached(team: Team, audit_id: int, proposals: Path) -> None:
+    path = proposals / "policy_coverage.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    mobile = next(c for c in doc["clauses"] if c["requirement_id"] == "12.3.1.1")
+    mobile["proposal"], mobile["proposed_attestation"] = "covered", "met"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(EvidenceError, match="not what its documents give under the topic rules"):
+        team.service.attach_policies("alice", audit_id, proposals)
+    assert _entries(team, "policy_proposal") == []
+    assert [p.name for p in (team.service.settings.data_dir / "policies").iterdir()] == []  # nothing left behind
