@@ -109,6 +109,18 @@ class Settings(BaseSettings):
         5_000_000, gt=0, description="Policy documents: most characters of text taken from one document."
     )
 
+    # probe site / probe pages (area: site)
+    probe_chromium_path: Path = Field(
+        Path("/usr/bin/chromium"), description="Live probes: the Chromium that `probe site` and `probe pages` drive "
+        "(Debian's; nothing is ever downloaded)."
+    )
+    probe_site_max_pages: int = Field(
+        50, ge=1, le=2000, description="`probe site`: most pages read per registered website (same host only)."
+    )
+    probe_site_max_depth: int = Field(
+        2, ge=0, le=10, description="`probe site`: most links followed from a registered start page."
+    )
+
     @field_validator("lang", mode="before")
     @classmethod
     def _known_lang(cls, value: object) -> str:
