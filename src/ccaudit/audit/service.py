@@ -26,6 +26,7 @@ from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.keys import KeyChange, Keys
+from ccaudit.audit.people.tokens import ApiTokens
 from ccaudit.audit.people.users import UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
@@ -65,6 +66,7 @@ class AuditService:
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
         self.keys = Keys(db, clock, self.recorder)
+        self.tokens = ApiTokens(db, clock, self.recorder)  # API tokens (web/api)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow, read_only: bool = False) -> AuditService:
@@ -150,9 +152,15 @@ class AuditService:
         return self.runs.attach_run(actor, audit_id, result_dir)
 
     def offending_rows(
-        self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
+        self,
+        actor: str | None,
+        audit_id: int,
+        check_id: str,
+        run_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> tuple[int, int, list[dict[str, Any]]]:
-        return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit)
+        return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit, offset)
 
     # --- the auditor's work -------------------------------------------------------------------------
 

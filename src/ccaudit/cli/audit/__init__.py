@@ -12,6 +12,7 @@ import typer
 from ccaudit.cli.audit.audits import audit_app
 from ccaudit.cli.audit.people import firm_app, user_app
 from ccaudit.cli.audit.story import audit_history, audit_trail
+from ccaudit.cli.audit.tokens import token_app
 from ccaudit.cli.audit.verify import verify
 
 
@@ -23,3 +24,4 @@ def register(app: typer.Typer) -> None:
     audit_app.command("history")(audit_history)
     app.add_typer(audit_app, name="audit")
     app.command("verify")(verify)
+    app.add_typer(token_app, name="token")

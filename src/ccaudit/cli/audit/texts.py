@@ -118,6 +118,7 @@ CHECKED: dict[str, str] = {
 ENTITY: dict[str, str] = {
     "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
     "assessment": "評估", "attestation": "人工確認", "measure": L["compensating"][1], "remediation": "改善事項",
+    "api_token": "API 權杖",
 }
 
 WORK_STATUS: dict[str, tuple[str, str]] = {
