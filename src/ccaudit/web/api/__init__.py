@@ -45,18 +45,23 @@ def api_router() -> APIRouter:
     return router
 
 
+def build_openapi() -> dict[str, Any]:
+    """The OpenAPI document of the API's routes alone, with its bearer-token security scheme."""
+    alone = FastAPI(title=TITLE, version=__version__, description=DESCRIPTION)
+    alone.include_router(api_router())
+    doc = alone.openapi()
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http", "scheme": "bearer", "description": "an API token (ccaudit token create)",
+    }  # fmt: skip
+    doc["security"] = [{"bearer": []}]
+    return doc
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document of the API's routes alone (built once per app, from the routes as included)."""
+    """build_openapi(), once per app."""
     cached: dict[str, Any] | None = getattr(app.state, "api_openapi", None)
     if cached is None:
-        alone = FastAPI(title=TITLE, version=__version__, description=DESCRIPTION)
-        alone.include_router(api_router())
-        cached = alone.openapi()
-        cached.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http", "scheme": "bearer", "description": "an API token (ccaudit token create)",
-        }  # fmt: skip
-        cached["security"] = [{"bearer": []}]
-        app.state.api_openapi = cached
+        cached = app.state.api_openapi = build_openapi()
     return cached
 
 

@@ -14,11 +14,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from ccaudit.audit.errors import ConflictError, FrozenAuditError, NotFoundError, PermissionDeniedError, WorkflowError
 from ccaudit.errors import CcauditError, EvidenceValidationError
@@ -149,6 +150,7 @@ def _ref(status: int, description: str) -> dict[str, Any]:
 
 # Declared on every route, so the OpenAPI document says what each error looks like.
 RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _ref(400, "the request body cannot be read (not JSON, not UTF-8)"),
     401: _ref(401, "no valid API token or session"),
     403: _ref(403, "the user's roles (or the token's scope) do not allow this"),
     404: _ref(404, "no such firm, audit, requirement, check, run or item"),
