@@ -152,15 +152,9 @@ class AuditService:
         return self.runs.attach_run(actor, audit_id, result_dir)
 
     def offending_rows(
-        self,
-        actor: str | None,
-        audit_id: int,
-        check_id: str,
-        run_id: int | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
     ) -> tuple[int, int, list[dict[str, Any]]]:
-        return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit, offset)
+        return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit)
 
     # --- the auditor's work -------------------------------------------------------------------------
 

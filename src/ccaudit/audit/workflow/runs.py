@@ -112,16 +112,9 @@ class Runs:
         return tuple(clean_leftovers(self.ctx.runs_dir, recorded))
 
     def offending_rows(
-        self,
-        actor: str | None,
-        audit_id: int,
-        check_id: str,
-        run_id: int | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
     ) -> tuple[int, int, list[dict[str, Any]]]:
-        """(run ID, total, `limit` rows after the first `offset`) of a check's offending rows, in row order,
-        with source file and row."""
+        """(run ID, total, first `limit` rows) of a check's offending rows, with source file and row."""
         with self.ctx.db.read() as s:
             audit = load_audit(s, audit_id)
             require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
@@ -138,9 +131,7 @@ class Runs:
                 )
             where = (OffendingRow.run_id == run.id, OffendingRow.check_id == check_id)
             total = s.scalar(select(func.count()).select_from(OffendingRow).where(*where)) or 0
-            rows = s.scalars(
-                select(OffendingRow).where(*where).order_by(OffendingRow.row_no).offset(offset).limit(limit)
-            )
+            rows = s.scalars(select(OffendingRow).where(*where).order_by(OffendingRow.row_no).limit(limit))
             return run.id, total, [stored_record(r) for r in rows]
 
     def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
