@@ -98,7 +98,7 @@ class Users:
             user = s.get(User, user_id)
             known = user is not None and bool(user.password_hash)
             try:
-                ok = _hasher.verify(user.password_hash if user and user.password_hash else _NO_USER_HASH, password)
+                ok: bool = _hasher.verify(user.password_hash if user and user.password_hash else _NO_USER_HASH, password)
             except (VerificationError, InvalidHashError):
                 ok = False
             return ok and known
