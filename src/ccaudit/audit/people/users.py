@@ -96,9 +96,10 @@ class Users:
     def authenticate(self, user_id: str, password: str) -> bool:
         with self.db.read() as s:
             user = s.get(User, user_id)
-            known = user is not None and bool(user.password_hash)
+            stored = user.password_hash if user is not None else None
+            known = bool(stored)
             try:
-                ok: bool = _hasher.verify(user.password_hash if user and user.password_hash else _NO_USER_HASH, password)
+                ok: bool = _hasher.verify(stored or _NO_USER_HASH, password)
             except (VerificationError, InvalidHashError):
                 ok = False
             return ok and known
