@@ -29,7 +29,7 @@ CHECKS = [
     response_headers_conformance,
 ]
 OPERATIONS = [(method.upper(), path) for path, item in build_openapi()["paths"].items() for method in item]
-EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 5}
+EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])

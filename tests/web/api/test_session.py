@@ -44,7 +44,8 @@ def test_a_session_reads_and_changes_only_with_its_csrf_token(world: World) -> N
     assert world.service.snapshot(world.audit).remediation[0].notes == []
     ok = client.patch(url, json={"note": "fixed the MFA policy"}, headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 200, ok.text
-    assert world.service.snapshot(world.audit).remediation[0].notes[-1].endswith("control_owner_a: fixed the MFA policy")
+    notes = world.service.snapshot(world.audit).remediation[0].notes
+    assert notes[-1].endswith("control_owner_a: fixed the MFA policy")
 
 
 def test_an_authorization_header_is_judged_alone_never_the_cookie(world: World) -> None:

@@ -167,7 +167,8 @@ class OffendingPage(_Out):
     audit_id: int
     run_id: int
     check_id: str
-    total: int
+    total: int = Field(description="the check's offending rows in the run")
+    matched: int = Field(description="of those, the rows the filter matches")
     offset: int
     limit: int
     rows: list[OffendingRowOut]

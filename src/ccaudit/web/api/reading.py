@@ -9,9 +9,11 @@ from fastapi import Query
 from ccaudit.audit.integrity.changes import TrailStep
 from ccaudit.audit.snapshot import AuditSnapshot
 from ccaudit.audit.workflow.audits import AuditSummary
+from ccaudit.audit.workflow.runs import RowQuery
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.web.api.auth import Audit, Service, Who
 from ccaudit.web.api.models import (
+    ONE_LINE,
     AuditOut,
     AuditSummaryOut,
     CheckId,
@@ -143,19 +145,24 @@ def show_requirement(audit: Audit, requirement_id: RequirementId, svc: Service, 
 @router.get(
     "/audits/{audit_id}/checks/{check_id}/rows",
     response_model=OffendingPage,
-    summary="A check's offending rows (paged), each with its source file, row and SHA-256",
+    summary="A check's offending rows (paged, filtered), each with its source file, row and SHA-256",
 )
 def offending_rows(
     audit: Audit,
     check_id: CheckId,
     svc: Service,
     run_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="default: the latest run")] = None,
+    text: Annotated[str, Query(max_length=200, pattern=ONE_LINE, description="rows containing this text")] = "",
+    open_only: Annotated[bool, Query(description="only rows no measure compensates")] = False,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> OffendingPage:
-    run, total, rows = svc.offending_rows(audit.actor, audit.id, check_id, run_id, limit, offset)
-    return OffendingPage(audit_id=audit.id, run_id=run, check_id=check_id, total=total, offset=offset, limit=limit,
-                         rows=[OffendingRowOut.model_validate(r) for r in rows])  # fmt: skip
+    query = RowQuery(run_id=run_id, text=text, open_only=open_only, offset=offset, limit=limit)
+    page = svc.offending_page(audit.actor, audit.id, check_id, query)
+    return OffendingPage(
+        audit_id=audit.id, run_id=page.run_id, check_id=check_id, total=page.total, matched=page.matched,
+        offset=offset, limit=limit, rows=[OffendingRowOut.model_validate(r) for r in page.rows],
+    )  # fmt: skip
 
 
 @router.get("/audits/{audit_id}/open", response_model=list[OpenOut], summary="Requirements not yet settled")
