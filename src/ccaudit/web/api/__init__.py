@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from ccaudit import __version__
 from ccaudit.audit.errors import NotFoundError
-from ccaudit.web.api import evidence, reading, tokens, work
+from ccaudit.web.api import evidence, reading, review, tokens, work
 from ccaudit.web.api.routing import api_router as _router
 
 API_PREFIX = "/api/v1"
@@ -29,7 +29,7 @@ DESCRIPTION = (
 def api_router() -> APIRouter:
     """Every API route, under API_PREFIX."""
     router = APIRouter(prefix=API_PREFIX)
-    for part in (reading.router, work.router, evidence.router, tokens.router):
+    for part in (reading.router, work.router, evidence.router, review.router, tokens.router):
         router.include_router(part)
     meta = _router([])
 
