@@ -1,18 +1,20 @@
 """A small world for the API tests, built once and copied per test (SQLite file and runs folder): a
 superuser, one user per role at firm 9A00, a reviewer with a registered key, an audit of 9A00 and one of
-9B00 each with an attached run (3 offending rows of remote_login_used_mfa), and a full API token per user."""
+9B00 each with an attached run (3 offending rows of remote_login_used_mfa), an attestation and a measure,
+and a full API token per user. No user holds a role at 9B00 (the other firm of the matrix)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.unit.audit.audit_fakes import make_result_dir
+from tests.unit.audit.audit_fakes import AS_OF, make_result_dir
 
 from ccaudit.audit.integrity.signing import generate_key, public_pem
 from ccaudit.audit.people.access import Role
@@ -61,8 +63,18 @@ def user_of(role: str) -> str:
     return f"{role}_a"
 
 
+@dataclass(frozen=True)
+class Template:
+    root: Path
+    tokens: dict[str, str]
+    audit: int
+    other: int
+
+
 @pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], int, int]:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """A draft audit of 9A00 and one of 9B00, each with a run, an attestation and a measure; the 9A00
+    remediation items are owned by control_owner_a."""
     root = tmp_path_factory.mktemp("api-world")
     svc = AuditService.open(settings_for(root))
     try:
@@ -72,36 +84,60 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         for role in ROLES:
             svc.add_user("root", user_of(role), f"{role.title()} of {FIRM}")
             svc.grant("root", user_of(role), FIRM, role)
-        svc.grant("root", user_of("reviewer"), OTHER, "viewer")  # roles elsewhere do not widen a firm-limited token
         key = root / "keys" / "reviewer.pem"
         svc.register_key(user_of("reviewer"), public_pem(generate_key(key).public_key()))
-        audit = svc.open_audit(user_of("auditor"), FIRM, 2026, make_as_of())
+        audit = svc.open_audit(user_of("auditor"), FIRM, 2026, AS_OF)
         svc.attach_run(user_of("auditor"), audit, make_result_dir(root / "r1", offending={CHECK: 3}))
-        other = svc.open_audit("root", OTHER, 2026, make_as_of())
+        other = svc.open_audit("root", OTHER, 2026, AS_OF)
         svc.attach_run("root", other, make_result_dir(root / "r2", offending={CHECK: 3}, firm_id=OTHER))
+        for audit_id, who in ((audit, user_of("auditor")), (other, "root")):
+            svc.attest(who, audit_id, "12.1.1", "met", "Lin, Head of Compliance", AS_OF, "MEMO-1")
+            svc.add_measure(who, audit_id, "CM-1", "MFA on the VPN for these accounts", ["12.5.5"], "CISO Wang",
+                            AS_OF, dt.date(2027, 6, 30), checks=[CHECK])  # fmt: skip
         for item in svc.snapshot(audit).remediation:
             svc.update_remediation(user_of("auditor"), item.item_id, owner=user_of("control_owner"))
         tokens = {u: svc.tokens.create(u, f"{u} pipeline")[0] for u in ["root", *map(user_of, ROLES)]}
     finally:
         svc.close()
-    return root, tokens, audit, other
+    return Template(root, tokens, audit, other)
 
 
-def make_as_of():  # type: ignore[no-untyped-def]
-    from tests.unit.audit.audit_fakes import AS_OF
+@pytest.fixture(scope="session")
+def submitted_template(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The same, with both audits settled (derived results confirmed, the rest deferred, every remediation
+    item with an owner and a due date) and submitted by their preparers."""
+    root = tmp_path_factory.mktemp("api-world-submitted") / "w"
+    shutil.copytree(template.root, root)
+    svc = AuditService.open(settings_for(root))
+    try:
+        for audit_id, who in ((template.audit, user_of("auditor")), (template.other, "root")):
+            _, left = svc.confirm_derived(who, audit_id)
+            for requirement_id in left:
+                svc.defer(who, audit_id, requirement_id, "evidence requested; assessed in the follow-up")
+            for item in svc.snapshot(audit_id).remediation:
+                svc.update_remediation(who, item.item_id, owner=item.owner or "someone", due_date=dt.date(2027, 3, 31))
+            svc.submit(who, audit_id)
+    finally:
+        svc.close()
+    return Template(root, template.tokens, template.audit, template.other)
 
-    return AS_OF
 
-
-@pytest.fixture
-def world(template: tuple[Path, dict[str, str], int, int], tmp_path: Path) -> Iterator[World]:
-    source, tokens, audit, other = template
-    root = tmp_path / "world"
-    shutil.copytree(source, root)
+@contextmanager
+def world_from(source: Template, root: Path) -> Iterator[World]:
+    shutil.copytree(source.root, root)
     settings = settings_for(root)
     clock = Clock()
     svc = AuditService.open(settings, clock)
     app = make_app(settings, svc, clock)
-    with TestClient(app, base_url="https://testserver") as client:
-        yield World(root, settings, svc, client, tokens, audit, other, root / "keys" / "reviewer.pem", clock)
-    svc.close()
+    try:
+        with TestClient(app, base_url="https://testserver") as client:
+            yield World(root, settings, svc, client, source.tokens, source.audit, source.other,
+                        root / "keys" / "reviewer.pem", clock)  # fmt: skip
+    finally:
+        svc.close()
+
+
+@pytest.fixture
+def world(template: Template, tmp_path: Path) -> Iterator[World]:
+    with world_from(template, tmp_path / "world") as made:
+        yield made

@@ -40,6 +40,7 @@ def test_a_token_acts_as_its_user_with_their_roles(world: World) -> None:
 
 def test_a_firm_limited_token_reaches_nothing_of_other_firms(world: World) -> None:
     svc = world.service
+    svc.grant("root", "reviewer_a", "9B00", "viewer")
     # the reviewer is also a viewer of 9B00: a full token reads its audit, a 9A00 token does not
     assert (
         world.client.get(f"/api/v1/audits/{world.other_audit}", headers=world.as_user("reviewer_a")).status_code == 200
