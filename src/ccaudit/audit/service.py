@@ -55,6 +55,7 @@ class AuditService:
 
     def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
         self.ctx = AuditContext(db, settings, clock)
+        db.clock = clock  # rules that depend on the time (an inspector's grant) read the service's clock
         self.recorder = Recorder(clock)
         results = Results(self.recorder, clock)
         self.audits = Audits(self.ctx, self.recorder, results)
@@ -319,6 +320,21 @@ class AuditService:
 
     def revoke(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
         self.users.revoke(actor, user_id, firm_id, role)
+
+    def grant_inspector(self, actor: str | None, user_id: str, firm_id: str, until: dt.datetime) -> int:
+        """Read-only access to one firm until `until` (an admin of the firm grants it; in the trail)."""
+        return self.users.grant_inspector(actor, user_id, firm_id, until)
+
+    def revoke_inspector(self, actor: str | None, user_id: str, firm_id: str) -> int:
+        return self.users.revoke_inspector(actor, user_id, firm_id)
+
+    def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
+        """The firms `user_id` may inspect now, with the end of each grant."""
+        return self.users.inspector_firms(user_id)
+
+    def reset_mfa(self, actor: str | None, user_id: str) -> bool:
+        """Forget a user's web second factor and end their sessions (they enrol again); False if none."""
+        return self.users.reset_mfa(actor, user_id)
 
     def list_users(self) -> list[UserInfo]:
         return self.users.list_users()
