@@ -26,7 +26,7 @@ from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.keys import KeyChange, Keys
-from ccaudit.audit.people.users import UserInfo, Users
+from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
@@ -327,6 +327,10 @@ class AuditService:
 
     def revoke_inspector(self, actor: str | None, user_id: str, firm_id: str) -> int:
         return self.users.revoke_inspector(actor, user_id, firm_id)
+
+    def inspector_grants(self, actor: str | None, firm_id: str) -> list[InspectorGrantInfo]:
+        """The firm's inspector grants, live or ended (its admins may see them)."""
+        return self.users.inspector_grants(actor, firm_id)
 
     def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
         """The firms `user_id` may inspect now, with the end of each grant."""

@@ -36,6 +36,18 @@ class UserInfo:
     roles: dict[str, list[str]]  # firm -> roles
 
 
+@dataclass(frozen=True)
+class InspectorGrantInfo:
+    id: int
+    user_id: str
+    firm_id: str
+    granted_by: str
+    granted_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    live: bool
+
+
 def _id(value: str, what: str) -> str:
     value = value.strip()
     if not value or any(c.isspace() for c in value) or "/" in value:
@@ -180,6 +192,24 @@ class Users:
                 grant.revoked_at = now
                 self.recorder.log(s, acting.id, "inspector.revoke", grant, before, firm_id)
             return len(live)
+
+    def inspector_grants(self, actor: str | None, firm_id: str) -> list[InspectorGrantInfo]:
+        """Every inspector grant of the firm, live or not, newest first (for the firm's admins)."""
+        with self.db.read() as s:
+            acting = get_user(s, actor)
+            self._firm(s, firm_id)
+            require(s, acting, firm_id, MANAGE, "see inspector grants")
+            now = self.clock()
+            rows = s.scalars(
+                select(InspectorGrant).where(InspectorGrant.firm_id == firm_id).order_by(InspectorGrant.id.desc())
+            )
+            return [
+                InspectorGrantInfo(
+                    g.id, g.user_id, g.firm_id, g.granted_by, g.granted_at, g.expires_at, g.revoked_at,
+                    g.revoked_at is None and g.expires_at > now,
+                )
+                for g in rows
+            ]
 
     def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
         """The firms the user may inspect now, with the end of each grant."""
