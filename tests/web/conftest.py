@@ -8,7 +8,8 @@
 
 Users (password PASSWORD): ada superuser; of firm 9A00 alice auditor, bob reviewer, carol control owner,
 vera viewer, adam admin, ivan inspector (until 2027-06-30), exa (an inspector grant that expired) and rita
-(one revoked); xavier auditor of 9B00; nobody with no role. tests/web/matrix.py walks the access matrix. Audit 1 is 9A00's 2026 audit with a run
+(one revoked); xavier auditor of 9B00; nobody with no role. tests/web/matrix.py walks the access matrix.
+Audit 1 is 9A00's 2026 audit with a run
 attached (fake findings: 12.5.5, 12.5.6 and 12.1.1 fail), audit 2 is 9B00's 2026 audit, empty."""
 
 from __future__ import annotations
