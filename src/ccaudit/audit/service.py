@@ -355,8 +355,13 @@ class AuditService:
             audit = load_audit(s, audit_id)
             return bool(self.anchoring.signoff_anchors(s, audit.id, audit.key_fingerprint))
 
+    def check_signoff(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may sign the audit off now: every rule of sign-off but the key."""
+        self.review.check_signoff(actor, audit_id)
+
     def signoff_sealed(self, actor: str | None, audit_id: int, passphrase: str) -> str:
         """Sign off with the reviewer's key the server keeps sealed under their passphrase (as `signoff`)."""
+        self.review.check_signoff(actor, audit_id)  # the rules first: a passphrase is never tried for nothing
         return self.signoff(actor, audit_id, self.sealed_keys.unseal(actor, passphrase))
 
     def sealed_key_status(self, actor: str | None) -> tuple[str | None, str | None]:
