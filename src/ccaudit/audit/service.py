@@ -31,6 +31,7 @@ from ccaudit.audit.people.users import UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import ChainHead
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
@@ -129,6 +130,13 @@ class AuditService:
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+
+    def change_marker(self) -> int:
+        """The trail's head sequence number: it grows with every change recorded anywhere in the database,
+        so a read model built after reading it may be reused until it changes."""
+        with self.db.read() as s:
+            head = s.get(ChainHead, 1)
+            return head.seq if head is not None else 0
 
     def require_read(self, actor: str | None, audit_id: int) -> None:
         """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""
