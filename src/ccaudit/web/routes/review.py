@@ -111,6 +111,7 @@ def signoff_sealed(
     code: Annotated[str, Form(max_length=20)], passphrase: Secret,
 ) -> Response:
     try:
+        svc.check_signoff(user.id, audit_id)
         _second_factor(ctx, user, code)
         svc.signoff_sealed(user.id, audit_id, passphrase)
     except CcauditError as exc:
@@ -149,6 +150,7 @@ async def signoff_signed(request: Request, audit_id: int, user: CurrentUser, svc
 
     form = await request.form(max_files=1, max_fields=10)
     try:
+        await run_in_threadpool(svc.check_signoff, user.id, audit_id)
         signature = await _signature(request)
         _second_factor(ctx, user, str(form.get("code") or "")[:20])
         signed_at = _when(str(form.get("signed_at") or "")[:40], "prepared")
