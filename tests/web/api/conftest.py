@@ -26,6 +26,7 @@ from .apphelper import make_app
 FIRM, OTHER = "9A00", "9B00"
 ROLES = [r.value for r in Role]
 CHECK = "remote_login_used_mfa"
+INSPECTOR_UNTIL = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
 
 
 class Clock:
@@ -83,7 +84,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         svc.add_firm("root", OTHER, "Other Securities")
         for role in ROLES:
             svc.add_user("root", user_of(role), f"{role.title()} of {FIRM}")
-            svc.grant("root", user_of(role), FIRM, role)
+            if role == "inspector":  # not a role row: a grant until a time
+                svc.grant_inspector("root", user_of(role), FIRM, INSPECTOR_UNTIL)
+            else:
+                svc.grant("root", user_of(role), FIRM, role)
         key = root / "keys" / "reviewer.pem"
         svc.register_key(user_of("reviewer"), public_pem(generate_key(key).public_key()))
         audit = svc.open_audit(user_of("auditor"), FIRM, 2026, AS_OF)

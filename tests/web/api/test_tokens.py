@@ -133,3 +133,14 @@ def test_bad_credentials_are_401_problems(world: World) -> None:
         body = response.json()
         assert body["status"] == 401 and body["title"] == "Not authenticated"
         assert "x" * 100 not in json.dumps(body)  # what was sent is never echoed
+
+
+def test_an_inspector_reads_while_the_grant_lasts_and_nothing_after(world: World) -> None:
+    headers = world.as_user(user_of("inspector"))
+    assert world.client.get("/api/v1/me", headers=headers).json()["roles"] == {FIRM: ["inspector"]}
+    assert world.client.get(f"/api/v1/audits/{world.audit}", headers=headers).status_code == 200
+    refused = world.client.post(ASSESS.format(audit=world.audit), json=CONFIRM, headers=headers)
+    assert refused.status_code == 403  # read-only, whatever the token allows
+    world.clock.shift = dt.timedelta(days=31)  # the grant ended (the token has no expiry)
+    assert world.client.get(f"/api/v1/audits/{world.audit}", headers=headers).status_code == 403
+    assert world.client.get("/api/v1/firms", headers=headers).json() == []

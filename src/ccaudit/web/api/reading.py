@@ -48,7 +48,10 @@ def summary_out(a: AuditSummary) -> AuditSummaryOut:
 @router.get("/me", response_model=Me, summary="The calling user, how they authenticated, their roles")
 def me(who: Who, svc: Service) -> Me:
     info = next(u for u in svc.list_users() if u.id == who.user_id)
-    roles = {f: r for f, r in info.roles.items() if who.sees_firm(f)}
+    roles = {f: list(r) for f, r in info.roles.items() if who.sees_firm(f)}
+    for firm_id, _until in svc.inspector_firms(who.user_id):  # live inspector grants
+        if who.sees_firm(firm_id):
+            roles.setdefault(firm_id, []).append("inspector")
     scope = TokenScope(token_id=who.token_id, firm_id=who.firm_id, read_only=who.read_only) if who.token_id else None
     return Me(user_id=info.id, name=info.name, is_superuser=info.is_superuser, authenticated_by=who.via,
               token=scope, roles=roles)  # fmt: skip
