@@ -5,12 +5,14 @@ a stale version or an action out of order 409, any other input error (a CcauditE
 request that does not match the schema 422 with each field named. Every route is built by
 ProblemRoute, so a route cannot forget the mapping, whichever app includes the router. Messages are
 the service's own (they name the firm, audit, requirement and what was expected); nothing else from
-the request is echoed, and an unexpected error is answered 500 with no detail (and logged by type).
+the request is echoed, and an unexpected error is answered 500 with no detail (logged by type and
+file/line only, without its message or values).
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -125,7 +127,9 @@ def to_problem(exc: Exception) -> JSONResponse:
         if detail == "csrf":  # the web app's CSRF guard
             detail = "a session's change needs its CSRF token in the X-CSRF-Token header (or use an API token)"
         return problem(exc.status_code, detail)
-    log.error("API request failed: %s", type(exc).__name__, exc_info=exc)
+    # where it failed, never what with: the message and the values may be evidence, a token or a password
+    frames = "".join(traceback.format_tb(exc.__traceback__)[-8:])
+    log.error("API request failed: %s\n%s", type(exc).__name__, frames)
     return problem(500, "the server could not answer this request; it has been logged")
 
 
