@@ -7,50 +7,14 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import Case, GenerationMode
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
-
-from ccaudit.web.api import build_openapi
 
 from .conftest import CHECK, World
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-]
-OPERATIONS = [(method.upper(), path) for path, item in build_openapi()["paths"].items() for method in item]
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
+from .fuzz import CHECKS, OPERATIONS, fuzz
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_api_conforms_to_its_openapi_document(method: str, path: str, world: World) -> None:
-    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", world.client.app)
-    operation = schema[path][method]
-    headers = world.as_user("admin_a")
-    for mode, examples in EXAMPLES.items():
-
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Case) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        check()
+    fuzz(world, method, path)
 
 
 def test_answers_on_real_data_conform_too(world: World) -> None:
