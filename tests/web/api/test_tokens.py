@@ -110,14 +110,18 @@ def test_a_revoked_token_is_refused_and_both_ends_are_in_the_trail(world: World)
 
 
 def test_tokens_are_listed_without_their_secret_and_last_use_is_kept(world: World) -> None:
+    second, info = world.service.tokens.create("auditor_a", "second pipeline", firm_id=FIRM)
     listed = world.client.get("/api/v1/tokens", headers=world.as_user("auditor_a"))
     assert listed.status_code == 200
-    (mine,) = listed.json()
+    (mine,) = listed.json()  # a token sees itself only, not the user's other tokens
     assert mine["user_id"] == "auditor_a" and mine["state"] == "active" and mine["last_used_at"] is not None
     assert world.tokens["auditor_a"] not in listed.text and "hash" not in listed.text
-    # another user's token is not even named
+    # nor may it end them, and another user's token is not even named
+    sibling = world.client.delete(f"/api/v1/tokens/{info.id}", headers=world.as_user("auditor_a"))
+    assert sibling.status_code == 404 and "may revoke only itself" in sibling.json()["detail"]
     other = world.client.delete(f"/api/v1/tokens/{mine['token_id']}", headers=world.as_user("viewer_a"))
     assert other.status_code == 404
+    assert world.client.get("/api/v1/me", headers=bearer(second)).status_code == 200
 
 
 def test_a_token_may_not_make_tokens(world: World) -> None:

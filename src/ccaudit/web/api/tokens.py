@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Path
 
-from ccaudit.audit.errors import PermissionDeniedError
+from ccaudit.audit.errors import NotFoundError, PermissionDeniedError
 from ccaudit.audit.people.tokens import TokenInfo
 from ccaudit.web.api.auth import MAX_ID, Service, Who
 from ccaudit.web.api.models import TokenCreated, TokenIn, TokenOut
@@ -28,8 +28,10 @@ def token_out(t: TokenInfo, now: dt.datetime) -> TokenOut:
 
 @router.get("/tokens", response_model=list[TokenOut], summary="The caller's API tokens (never the tokens themselves)")
 def list_tokens(who: Who, svc: Service) -> list[TokenOut]:
+    """A session: all of the user's tokens. A token: itself only (a pipeline's token is no way to the others)."""
     now = svc.clock()
-    return [token_out(t, now) for t in svc.tokens.list_tokens(who.user_id)]
+    mine = svc.tokens.list_tokens(who.user_id)
+    return [token_out(t, now) for t in mine if who.via == "session" or t.id == who.token_id]
 
 
 @router.post(
@@ -48,5 +50,8 @@ def create_token(body: TokenIn, who: Who, svc: Service) -> TokenCreated:
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke one of the caller's tokens now")
 def revoke_token(token_id: TokenId, who: Who, svc: Service) -> TokenOut:
+    """A session: any of the user's tokens. A token: itself only (a leaked token cannot end the others)."""
+    if who.via == "token" and token_id != who.token_id:
+        raise NotFoundError(f"no token {token_id} of yours: a token may revoke only itself")
     info = svc.tokens.revoke(who.user_id, token_id)
     return token_out(info, svc.clock())
