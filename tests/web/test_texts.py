@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.unit.findings.test_zh_tw_complete import english
 
 from ccaudit.errors import CatalogError
 from ccaudit.web.i18n import TEXTS_DIR, Texts, lang_from_accept
 from ccaudit.web.render import TEMPLATES
-from tests.unit.findings.test_zh_tw_complete import english
 
 # written in Latin letters in Taiwanese screens too (beyond the findings' list)
 ALSO_ALLOWED = {"URI", "otpauth", "ISO"}
