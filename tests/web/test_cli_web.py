@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.cli.inprocess import ccaudit
 
 from .conftest import FIRM, WebEnv
