@@ -11,8 +11,8 @@ import typer
 
 from ccaudit.cli.audit.audits import audit_app
 from ccaudit.cli.audit.people import firm_app, user_app
-from ccaudit.cli.audit.sign import sign_digest
 from ccaudit.cli.audit.policies import register as register_policies
+from ccaudit.cli.audit.sign import sign_digest
 from ccaudit.cli.audit.story import audit_history, audit_trail
 from ccaudit.cli.audit.tokens import token_app
 from ccaudit.cli.audit.verify import verify
