@@ -122,3 +122,14 @@ def test_a_run_started_from_the_page_is_attached_with_its_progress_shown(env: En
     names = {e.original_name for e in snap.runs[-1].evidence}
     assert "人員清冊.csv" in names  # the uploaded folder, imported by the same importer
     assert "run-done" in fragment.text
+
+
+def test_a_kept_file_is_removed_by_name_only_inside_the_folder(env: Env) -> None:
+    alice = env.login("alice")
+    status, html = upload(env, alice, ("firm_profile.csv", PROFILE.encode("utf-8")))
+    assert status == 200
+    path = f"/audits/{env.audit_id}/evidence/remove"
+    outside = alice.post(path, data={"name": "../audit.db", "csrf_token": token(html)})
+    assert outside.status_code == 404 and (env.settings.data_dir.parent / "audit.db").exists()
+    removed = alice.post(path, data={"name": "firm_profile.csv", "csrf_token": token(html)})
+    assert removed.status_code == 303 and not any(folder(env).iterdir())
