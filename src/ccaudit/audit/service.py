@@ -175,12 +175,13 @@ class AuditService:
         return self.runs.run_inspection(actor, audit_id, folder, progress)
 
     def upload_evidence(
-        self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int | None = None
+        self, actor: str | None, audit_id: int, files: list[tuple[str, BinaryIO]], max_bytes: int | None = None
     ) -> UploadOutcome:
-        """Keep one evidence file in the audit's folder if the folder still imports with it (else its
-        problems, located; nothing kept). UploadRefused for a bad name, type or size."""
+        """Keep the evidence files (name, content) in the audit's folder if the folder still imports with
+        all of them; else none is kept and the outcome lists every problem (name, type, size, or the
+        importer's file, row, column, value and expected)."""
         limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
-        return self.evidence_folders.upload(actor, audit_id, name, data, limit)
+        return self.evidence_folders.upload(actor, audit_id, files, limit)
 
     def uploaded_evidence(self, actor: str | None, audit_id: int) -> list[StoredFile]:
         return self.evidence_folders.list_files(actor, audit_id)

@@ -54,6 +54,16 @@ def test_a_good_file_is_kept_and_a_bad_row_is_shown_with_nothing_kept(env: Env) 
     assert sorted(p.name for p in folder(env).iterdir()) == ["firm_profile.csv"]  # nothing half-written
     assert not any(p.name.startswith(".") for p in folder(env).parent.iterdir() if p.name != "lock")
 
+    good = (HEADER + GOOD_ROW).encode("utf-8")
+    status, html = upload(env, alice, ("remote_sessions_2025-11.csv", good), ("遠端連線紀錄_2025-12.csv", bad))
+    assert status == 422 and "遠端連線紀錄_2025-12.csv" in html  # one upload: all kept, or none
+    assert sorted(p.name for p in folder(env).iterdir()) == ["firm_profile.csv"]
+    fixed = (HEADER + GOOD_ROW.replace("S1,", "S3,")).encode("big5")
+    status, html = upload(env, alice, ("remote_sessions_2025-11.csv", good), ("遠端連線紀錄_2025-12.csv", fixed))
+    assert status == 200 and html.count('data-testid="upload-kept"') == 2
+    assert sorted(p.name for p in folder(env).iterdir()) == [
+        "firm_profile.csv", "remote_sessions_2025-11.csv", "遠端連線紀錄_2025-12.csv"]
+
 
 def test_type_name_and_size_are_checked_before_anything_is_stored(env: Env) -> None:
     alice = env.login("alice")
