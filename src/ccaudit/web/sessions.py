@@ -96,7 +96,8 @@ class Sessions:
             if expired or user is None:
                 info = None
             else:
-                mfa = s.get(WebMfa, user.id)
+                done = row.mfa_at is not None  # then whether it was needed does not matter: no more queries
+                mfa = None if done else s.get(WebMfa, user.id)
                 info = SessionInfo(
                     id_hash=id_hash,
                     user_id=user.id,
@@ -105,9 +106,9 @@ class Sessions:
                     csrf_secret=row.csrf_secret,
                     lang=row.lang,
                     date_style=row.date_style,
-                    mfa_done=row.mfa_at is not None,
-                    mfa_needed=mfa_required(s, user),
-                    mfa_enrolled=mfa is not None and mfa.confirmed_at is not None,
+                    mfa_done=done,
+                    mfa_needed=done or mfa_required(s, user),
+                    mfa_enrolled=done or (mfa is not None and mfa.confirmed_at is not None),
                 )
             touch = info is not None and now - row.last_seen_at >= TOUCH_EVERY
         if info is None:
