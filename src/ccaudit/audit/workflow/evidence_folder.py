@@ -22,7 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,6 +41,7 @@ from ccaudit.textsafe import visible
 EVIDENCE = "evidence"
 FILES = "files"
 CHUNK = 1024 * 1024
+REFUSED = "refused before import: "  # an issue about the file itself (name, type, size), not its rows
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class KeptFile:
 
 
 @dataclass
-class UploadOutcome:
+class UploadBatch:
     """What one upload (one or more files, checked together) came to: every file kept, or none (`issues`)."""
 
     names: list[str]
@@ -73,6 +74,20 @@ class UploadOutcome:
     @property
     def ok(self) -> bool:
         return not self.issues
+
+
+@dataclass
+class UploadOutcome:
+    """One file's upload (`EvidenceFolders.upload_one`): `stored` (the file kept) or `issues` (nothing kept)."""
+
+    name: str
+    stored: StoredFile | None = None
+    issues: list[ValidationIssue] = field(default_factory=list)
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+    rows: int | None = None
+    dataset: str | None = None
+    replaced: bool = False
 
 
 class EvidenceFolders:
@@ -100,9 +115,23 @@ class EvidenceFolders:
                                   dt.datetime.fromtimestamp(info.st_mtime, dt.UTC).replace(microsecond=0)))
         return out
 
+    def upload_one(self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int) -> UploadOutcome:
+        """One file, as `upload` checks a batch; UploadRefused for a name, type or size refused."""
+        batch = self.upload(actor, audit_id, [(name, data)], max_bytes)
+        shown = batch.names[0]
+        if not batch.ok and all(i.row is None and i.column is None and i.message.startswith(REFUSED)
+                                for i in batch.issues):
+            raise upload_check.UploadRefused(batch.issues[0].message.removeprefix(REFUSED))
+        if not batch.ok:
+            return UploadOutcome(shown, issues=batch.issues, truncated=batch.truncated)
+        [kept] = batch.kept
+        stored = next(f for f in self.list_files(actor, audit_id) if f.name == kept.name)
+        return UploadOutcome(kept.name, replace(stored, dataset=kept.dataset), warnings=batch.warnings, rows=kept.rows,
+                             dataset=kept.dataset, replaced=kept.replaced)  # fmt: skip
+
     def upload(
         self, actor: str | None, audit_id: int, files: list[tuple[str, BinaryIO]], max_bytes: int
-    ) -> UploadOutcome:
+    ) -> UploadBatch:
         """Check and keep the files together (see the module docstring): every one kept, or none. A name,
         type or size refused is an issue of the outcome, like a row the importer refuses."""
         with self.ctx.db.transaction() as s:  # the preparer's right, on a draft audit; nothing is written
@@ -110,7 +139,7 @@ class EvidenceFolders:
         root = self.root(audit_id)
         folder = self.folder(audit_id)
         folder.mkdir(parents=True, exist_ok=True)
-        outcome = UploadOutcome(names=[visible(name) for name, _ in files])
+        outcome = UploadBatch(names=[visible(name) for name, _ in files])
         received: dict[str, Path] = {}
         try:
             for name, data in files:
@@ -125,7 +154,7 @@ class EvidenceFolders:
                     if Path(safe).suffix.lower() in (".xlsx", ".xlsm", ".ods"):
                         upload_check.check_zip_workbook(safe, incoming)
                 except upload_check.UploadRefused as exc:
-                    outcome.issues.append(ValidationIssue(file=visible(name) or "?", message=str(exc)))
+                    outcome.issues.append(ValidationIssue(file=visible(name) or "?", message=REFUSED + str(exc)))
             if outcome.issues or not received:
                 return outcome
             with _turn(root):
@@ -144,7 +173,7 @@ class EvidenceFolders:
                 raise NotFoundError(f"audit {audit_id} has no uploaded file {visible(name)!r}")
             path.unlink()
 
-    def _validate_and_keep(self, received: dict[str, Path], folder: Path, root: Path, outcome: UploadOutcome) -> None:
+    def _validate_and_keep(self, received: dict[str, Path], folder: Path, root: Path, outcome: UploadBatch) -> None:
         scratch = Path(tempfile.mkdtemp(prefix=".check-", dir=root))
         try:
             staged = scratch / FILES

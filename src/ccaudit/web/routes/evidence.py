@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ccaudit.audit.workflow.evidence_folder import UploadOutcome
+from ccaudit.audit.workflow.evidence_folder import UploadBatch
 from ccaudit.errors import CcauditError
 from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser
@@ -37,7 +37,7 @@ def run_jobs(request: Request) -> RunJobs:
 
 
 def _page(
-    request: Request, svc: Service, user: WebUser, audit_id: int, *, outcome: UploadOutcome | None = None,
+    request: Request, svc: Service, user: WebUser, audit_id: int, *, outcome: UploadBatch | None = None,
     error: str | None = None, status: int = 200, done: str | None = None,
 ) -> Response:
     snap = svc.snapshot(audit_id, user.id)
@@ -69,7 +69,7 @@ async def upload(request: Request, audit_id: int, user: CurrentUser, svc: Servic
         for item in files:
             item.file.seek(0)
         outcome = await run_in_threadpool(  # the import takes seconds: off the event loop
-            svc.upload_evidence, user.id, audit_id, [(item.filename or "", item.file) for item in files])
+            svc.upload_evidence_files, user.id, audit_id, [(item.filename or "", item.file) for item in files])
     except CcauditError as exc:
         return _page(request, svc, user, audit_id, error=visible(str(exc)), status=status_of(exc))
     finally:
