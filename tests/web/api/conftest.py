@@ -135,6 +135,21 @@ def submitted_template(template: Template, tmp_path_factory: pytest.TempPathFact
     return Template(root, template.tokens, template.audit, template.other)
 
 
+@pytest.fixture(scope="session")
+def signed_template(submitted_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The submitted world with 9A00's audit signed off by its reviewer (9B00's stays submitted)."""
+    from ccaudit.audit.integrity.signing import load_private_key
+
+    root = tmp_path_factory.mktemp("api-world-signed") / "w"
+    shutil.copytree(submitted_template.root, root)
+    svc = AuditService.open(settings_for(root))
+    try:
+        svc.signoff(user_of("reviewer"), submitted_template.audit, load_private_key(root / "keys" / "reviewer.pem"))
+    finally:
+        svc.close()
+    return Template(root, submitted_template.tokens, submitted_template.audit, submitted_template.other)
+
+
 @contextmanager
 def world_from(source: Template, root: Path) -> Iterator[World]:
     shutil.copytree(source.root, root)

@@ -23,7 +23,7 @@ from ccaudit.audit.storage.models import TrailEntry
 
 from .conftest import CHECK, FIRM, OTHER, ROLES, Template, World, user_of, world_from
 
-State = Literal["draft", "submitted"]
+State = Literal["draft", "submitted", "signed"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,15 @@ OPS = [
         also=frozenset({"auditor"}),
     ),
     Op("prepare sign-off", "review", "POST", "/audits/{audit}/signoff/prepare", state="submitted", changes=False),
+    Op(
+        "carry over",
+        "prepare",
+        "POST",
+        "/audits/{audit}/carry-over",
+        {"year": 2027, "as_of": "2027-11-30"},
+        ok=201,
+        state="signed",
+    ),
 ]
 UPLOAD = ("people.csv", b"person_id,name,employment_status\nE001,Wang,active\n")
 
@@ -196,12 +205,16 @@ def cell_id(op: Op, role: str, firm: str | None = None) -> str:
     return f"{op.name}-{role}" + (f"-{'own' if firm == FIRM else 'other'}" if firm else "")
 
 
-@pytest.mark.parametrize("state", ["draft", "submitted"])
-def test_cells_that_change_nothing(
-    state: State, template: Template, submitted_template: Template, tmp_path: Path
-) -> None:
+def source_of(state: State, request: pytest.FixtureRequest) -> Template:
+    name = {"draft": "template", "submitted": "submitted_template", "signed": "signed_template"}[state]
+    found: Template = request.getfixturevalue(name)
+    return found
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "signed"])
+def test_cells_that_change_nothing(state: State, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Denied cells: 403, a problem document, the trail as it was. Allowed reads: their success status."""
-    source = template if state == "draft" else submitted_template
+    source = source_of(state, request)
     cells = [c for c in SHARED if c[0].state == state]
     assert cells
     wrong = []
@@ -221,9 +234,9 @@ def test_cells_that_change_nothing(
 
 @pytest.mark.parametrize(("op", "role"), CHANGING, ids=[cell_id(op, role) for op, role in CHANGING])
 def test_allowed_changes_succeed_and_are_in_the_trail(
-    op: Op, role: str, template: Template, submitted_template: Template, tmp_path: Path
+    op: Op, role: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    source = template if op.state == "draft" else submitted_template
+    source = source_of(op.state, request)
     with world_from(source, tmp_path / "w") as world:
         if op.name == "accept remediation risk":  # an owner may not accept the risk of their own item
             item = world.service.snapshot(world.audit).remediation[0].item_id

@@ -101,6 +101,19 @@ class OpenAuditIn(_In):
     catalog_version: int | None = Field(None, ge=0, le=10_000, description="default: the version in force on as_of")
 
 
+class CarryOverIn(_In):
+    year: int | None = Field(None, ge=1990, le=2100, description="default: the year after")
+    as_of: Day | None = Field(None, description="default: a year after the signed audit's")
+
+
+class CarriedOut(_Out):
+    audit: AuditSummaryOut = Field(description="the new audit")
+    remediation: list[int] = Field(description="remediation items carried over (their new IDs)")
+    measures: list[int] = Field(description="compensating measures still valid on the new as-of date")
+    attestations: list[int] = Field(description="attestations carried, to be re-confirmed")
+    left_behind: list[str] = Field(description="what was not carried, and why")
+
+
 class RequirementStatusOut(_Out):
     requirement_id: str
     area: str | None

@@ -16,6 +16,8 @@ from ccaudit.web.api.models import (
     ONE_LINE,
     AuditOut,
     AuditSummaryOut,
+    CarriedOut,
+    CarryOverIn,
     CheckId,
     FieldChangeOut,
     FirmId,
@@ -81,6 +83,19 @@ def open_audit(body: OpenAuditIn, who: Who, svc: Service) -> AuditSummaryOut:
     who.require_firm(body.firm_id)
     audit_id = svc.open_audit(who.user_id, body.firm_id, body.year, body.as_of, DEFAULT_CATALOG, body.catalog_version)
     return next(summary_out(a) for a in svc.list_audits(who.user_id, body.firm_id) if a.id == audit_id)
+
+
+@router.post(
+    "/audits/{audit_id}/carry-over",
+    response_model=CarriedOut,
+    status_code=201,
+    summary="Open next year's audit from this signed-off one (open remediation, valid measures, attestations)",
+)
+def carry_over(audit: Audit, body: CarryOverIn, svc: Service) -> CarriedOut:
+    new_id, carried = svc.carry_over(audit.actor, audit.id, body.as_of, body.year)
+    summary = next(summary_out(a) for a in svc.list_audits(audit.actor, audit.firm_id) if a.id == new_id)
+    return CarriedOut(audit=summary, remediation=carried.remediation, measures=carried.measures,
+                      attestations=carried.attestations, left_behind=carried.left_behind)  # fmt: skip
 
 
 def _status_rows(snap: AuditSnapshot, versions: dict[str, int]) -> list[RequirementStatusOut]:
