@@ -73,3 +73,21 @@ def test_upload_run_poll_and_download(world: World) -> None:
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     unknown = world.client.get(f"/api/v1/audits/{world.audit}/reports/docx", headers=world.as_user("viewer_a"))
     assert unknown.status_code == 422
+
+
+def test_a_body_over_the_limit_is_a_413_problem_before_it_is_read(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from .apphelper import make_app
+
+    settings = world.settings.model_copy(update={"web_max_upload_mb": 1})  # 1 MiB a file, 2 MiB a request
+    with TestClient(make_app(settings, world.service, world.clock), base_url="https://testserver") as client:
+        big = [("files", ("people.csv", io.BytesIO(b"x" * (3 << 20)), "text/csv"))]
+        response = client.post(f"/api/v1/audits/{world.audit}/evidence", files=big, headers=world.as_user("auditor_a"))
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "CCAUDIT_WEB_MAX_UPLOAD_MB" in response.json()["detail"]
+        one = [("files", ("people.csv", io.BytesIO(b"person_id\n" + b"E1\n" * 600_000), "text/csv"))]
+        refused = client.post(f"/api/v1/audits/{world.audit}/evidence", files=one, headers=world.as_user("auditor_a"))
+        assert refused.status_code == 422, refused.text  # under the request cap, over the file's: refused, kept nothing
+        assert world.service.uploaded_evidence("auditor_a", world.audit) == []

@@ -29,6 +29,7 @@ from ccaudit.evidence.upload_check import UploadRefused
 from ccaudit.reports.generate import FORMATS, OUTPUT_NAMES, generate
 from ccaudit.textsafe import visible
 from ccaudit.web.api.auth import Audit, Service
+from ccaudit.web.api.problems import PROBLEM_TYPE, Problem
 from ccaudit.web.api.routing import api_router
 from ccaudit.web.pages.jobs import RunJob
 from ccaudit.web.routes.evidence import run_jobs
@@ -128,6 +129,13 @@ MULTIPART: dict[str, Any] = {
 }
 
 
+TOO_LARGE = {
+    "model": Problem,
+    "description": "larger than CCAUDIT_WEB_MAX_UPLOAD_MB (+1 MiB) in all",
+    "content": {PROBLEM_TYPE: {}},
+}
+
+
 @router.post(
     "/audits/{audit_id}/evidence",
     response_model=list[UploadedOut],
@@ -135,6 +143,7 @@ MULTIPART: dict[str, Any] = {
     description="All kept: 200 with each file. Any refused: 422 with every problem located (file, row, column, "
     "value, expected); the files that passed are kept, the others not. Larger than CCAUDIT_WEB_MAX_UPLOAD_MB: 413.",
     openapi_extra=MULTIPART,
+    responses={413: TOO_LARGE},
 )
 async def upload_evidence(request: Request, audit: Audit, svc: Service) -> list[UploadedOut]:
     content_type = request.headers.get("content-type", "")

@@ -4,6 +4,8 @@ once, and a body sent without one (chunked) is cut off with 413 as soon as it pa
 
 from __future__ import annotations
 
+import json
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,7 +23,7 @@ class BodyLimit:
             return
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, self.max_bytes, scope)
             return
         seen = 0
         started = False
@@ -45,16 +47,22 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _too_large(send, self.max_bytes)
+                await _too_large(send, self.max_bytes, scope)
 
 
 class _TooLarge(HTTPException):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = f"request body larger than {limit} bytes (CCAUDIT_WEB_MAX_UPLOAD_MB)\n".encode()
+async def _too_large(send: Send, limit: int, scope: Scope) -> None:
+    text = f"request body larger than {limit} bytes (CCAUDIT_WEB_MAX_UPLOAD_MB)"
+    media = b"text/plain; charset=utf-8"
+    body = (text + "\n").encode()
+    if str(scope.get("path", "")).startswith("/api/v1/"):  # the REST API answers problem documents
+        body = json.dumps({"type": "https://ccaudit.invalid/problems/too-large", "title": "Too large",
+                           "status": 413, "detail": text}).encode()  # fmt: skip
+        media = b"application/problem+json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                "headers": [(b"content-type", media),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})  # fmt: skip
     await send({"type": "http.response.body", "body": body})
