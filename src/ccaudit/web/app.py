@@ -94,6 +94,11 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app on the settings of the environment (CCAUDIT_*): what each `ccaudit serve --workers N` process runs."""
+    return create_app(Settings())
+
+
 def discover_routers() -> list[APIRouter]:
     found: list[APIRouter] = []
     for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
