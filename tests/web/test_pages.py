@@ -94,3 +94,12 @@ def test_firm_names_and_other_data_are_escaped(shared_env: WebEnv) -> None:
     page = ada.get(f"/audits/{shared_env.other_audit_id}").text
     assert "&lt;b&gt;Other&lt;/b&gt; Securities" in page and "<b>Other</b>" not in page
     assert FIRM in ada.get("/").text
+
+
+def test_preferences_follow_the_user_to_another_browser(web_env: WebEnv) -> None:
+    first = web_env.login("vera")
+    token = csrf(first.get("/prefs").text)
+    first.post("/prefs", data={"lang": "zh-TW", "date_style": "roc", "csrf_token": token})
+    elsewhere = web_env.login("vera")  # a new browser: no cookies of the first
+    home = elsewhere.get("/").text
+    assert '<html lang="zh-Hant-TW">' in home and "115/11/30" in home

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from ccaudit.audit.context import Clock
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import User, WebMfa, WebSession
+from ccaudit.audit.storage.models import User, WebMfa, WebPreferences, WebSession
 from ccaudit.settings import Settings
 from ccaudit.web.mfa import mfa_required
 
@@ -159,6 +159,27 @@ class Sessions:
             if row is not None:
                 row.lang = lang or row.lang
                 row.date_style = date_style or row.date_style
+
+    def preferences(self, user_id: str) -> tuple[str | None, str | None]:
+        """The user's saved (language, date style), each None when never chosen."""
+        with self.db.read() as s:
+            row = s.get(WebPreferences, user_id)
+            return (row.lang, row.date_style) if row else (None, None)
+
+    def save_preferences(self, user_id: str, id_hash: str, lang: str | None, date_style: str | None) -> None:
+        """Keep the choice for the user's later sessions too, and apply it to this one."""
+        with self.db.transaction() as s:
+            row = s.get(WebPreferences, user_id)
+            if row is None:
+                row = WebPreferences(user_id=user_id)
+                s.add(row)
+            row.lang = lang or row.lang
+            row.date_style = date_style or row.date_style
+            row.updated_at = self.clock()
+            live = s.get(WebSession, id_hash)
+            if live is not None:
+                live.lang = lang or live.lang
+                live.date_style = date_style or live.date_style
 
     def count(self, user_id: str) -> int:
         with self.db.read() as s:
