@@ -108,6 +108,8 @@ SAY: dict[str, tuple[str, str]] = {
     "remediation_line": ("remediation #{id}: {status}, {owner}, due {due}",
                          "改善事項 #{id}：{status}，{owner}，" + L["due"][1] + " {due}"),
     "no_owner": ("no owner", "未指定" + L["owner"][1]),
+    "run_line": ("latest run {run}, attached {when}: checks ran on {engine}",
+                 "最近一次檢查執行 {run}（{when} 附加）：" + L["engine"][1] + " {engine}"),
 }
 
 # what `verify` counts, by the report's English key; "<entity> records" by the entity's name
@@ -147,6 +149,11 @@ def header(key: str, lang: str) -> str:
 
 def say(key: str, lang: str, **values: object) -> str:
     return _pick(SAY[key], lang).format(**values)
+
+
+def engine(value: str | None, lang: str) -> str:
+    """The engine a run's checks ran on; a run recorded before the engine was kept says so."""
+    return value if value else _pick(L["engine_unknown"], lang)
 
 
 def role(value: str, lang: str) -> str:
