@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     probe_banner_bytes: int = Field(
         1024, ge=64, le=65536, description="Live probes: most bytes read from a service's greeting or reply."
     )
+    # -- scale (issue 12): many firms in one command
+    firm_workers: int = Field(
+        1, ge=1, le=32,
+        description="inspect --firms: firms inspected at the same time (each imports with its own DuckDB, "
+        "whose memory limit applies per firm).",
+    )
 
     @field_validator("lang", mode="before")
     @classmethod
