@@ -152,18 +152,25 @@ def _run_all(
 
     def tick(item: _Staged) -> None:
         nonlocal finished
+        if progress and workers == 1:  # the firm at work (its import and checks follow)
+            progress("firms", item.folder.name, finished, total)
         work(item)
         with lock:
             finished += 1
-            if progress:
+            if progress and workers > 1:  # the firm just finished
                 progress("firms", item.folder.name, finished, total)
 
-    if progress:
-        progress("firms", staged[0].folder.name if staged else "", 0, total)
     if workers == 1:
         for item in staged:
             tick(item)
-        return
+    else:
+        _in_pool(staged, tick, workers)
+    if progress:
+        progress("firms", "", total, total)
+
+
+def _in_pool(staged: list[_Staged], tick: Callable[[_Staged], None], workers: int) -> None:
+    """`workers` threads; the first error (an engine that cannot be used) cancels what has not started."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ccaudit-firm") as pool:
         futures: list[Future[None]] = [pool.submit(tick, item) for item in staged]
         finished_all, _ = wait(futures, return_when=FIRST_EXCEPTION)
