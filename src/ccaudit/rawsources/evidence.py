@@ -11,15 +11,66 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.parse import EVENTS_FILE, REPORT_FILE, SESSIONS_FILE, ParseRequest, detect, parse
-from ccaudit.rawsources.sqlkit import connect
+from ccaudit.evidence.models import DatasetTemplate
+from ccaudit.evidence.readers import read_raw
+from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.parse import (
+    EVENTS_FILE,
+    MFA_SKEW_MINUTES,
+    MFA_WINDOW_MINUTES,
+    REPORT_FILE,
+    SESSIONS_FILE,
+    ParseRequest,
+    detect,
+    parse,
+)
+from ccaudit.rawsources.sqlkit import connect, sql_str
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
+LINE_COLUMN = "source_line"  # the raw line each derived row comes from
+
+
+@dataclass
+class Derived:
+    """What one raw export became: (dataset, file) per derived dataset, and the parse report."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> int:
+        return sum(int(f["lines_read"]) for f in self.report.get("files", []))
+
+    def notes(self, rel: str) -> list[str]:
+        """What an inspector must know about the parse, for the inspection's warnings (the full report is
+        stored beside the evidence): malformed lines, the zone assumed per gateway, incomplete sessions."""
+        notes = []
+        for f in self.report.get("files", []):
+            if f["malformed"]:
+                first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
+                notes.append(f"{rel}: {f['malformed']} malformed {f['source']} line(s), not read (lines "
+                             f"{', '.join(map(str, first))}{', ...' if f['malformed'] > len(first) else ''})")
+        for g in self.report.get("time_zone", {}).get("by_gateway", []):
+            gateway = g["gateway_id"] or "(none named)"
+            notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
+                         f"read as {g['zone']} ({g['zone_from']})")
+        s = self.report.get("sessions", {})
+        shared = s.get("mfa_from_other_files", {})
+        if shared.get("sessions"):
+            notes.append(f"{rel}: {shared['sessions']} session(s) without MFA in the gateway's log took it from "
+                         f"identity-provider sign-ins in {', '.join(shared['files'])}")
+        if s.get("without_end") or s.get("not_placed"):
+            notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
+                         "end(s) without a start or duration (not placed)")
+        return notes
+
 _WORK: list[Path] = []
 
 
@@ -43,23 +94,103 @@ def recognise(path: Path) -> str | None:
 
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
-           identity_map: Path | None, named: bool) -> list[tuple[str, Path]]:
-    """Parse one raw export; (dataset, derived file) for each dataset it yields. Refusals name the file.
-    A file only recognised by its first lines (not `named` in evidence.yaml) that holds no session event
-    at all yields nothing: a timestamped text file is no gateway log."""
+           identity_map: Path | None, named: bool, gateway_zones: tuple[tuple[str, str, str], ...] = (),
+           zone_given: bool = False) -> Derived:
+    """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
+    recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
+    yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
     flat = rel.replace("/", "__")
     out = _workdir() / flat
     try:
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
-                           identity_map=identity_map, gateway=gateway))
+                                    identity_map=identity_map, gateway=gateway, names=(rel,),
+                                    gateway_zones=gateway_zones, zone_given=zone_given))
     except EvidenceError as exc:
         raise EvidenceError(f"{rel} (raw export): {exc}") from None
+    derived = Derived(report=report)
     if not named and not sum(f["recognised"] + f["malformed"] for f in report["files"]):
-        return []
-    derived = []
+        return derived
     for dataset, name in DERIVED.items():
         target = out / f"{flat}.{name}"
         (out / name).replace(target)
-        derived.append((dataset, target))
+        derived.files.append((dataset, target))
     (out / REPORT_FILE).replace(out / f"{flat}.{REPORT_FILE}")
     return derived
+
+
+def register_zones(paths: list[Path], template: DatasetTemplate) -> list[tuple[str, str, str]]:
+    """(gateway_id, time_zone, file and row) of each gateway in the remote_gateways register that states a
+    zone, read as the importer reads the register (any format, encoding and header language)."""
+    out: list[tuple[str, str, str]] = []
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-gateways-"))
+    con = duckdb.connect()
+    try:
+        for path in paths:
+            raw = read_raw(con, path, "gateways", scratch=scratch, header_score=header_score(template),
+                           sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw))
+            found = header_map(template, raw.headers).fields
+            if "gateway_id" not in found or "time_zone" not in found:
+                continue
+            gw, tz = (raw.columns[found[f]] for f in ("gateway_id", "time_zone"))
+            rows = con.execute(
+                f"SELECT _row, trim(CAST({gw} AS VARCHAR)), trim(CAST({tz} AS VARCHAR)) "
+                f"FROM {raw.numbered_relation()} WHERE nullif(trim(CAST({tz} AS VARCHAR)), '') IS NOT NULL "
+                f"AND nullif(trim(CAST({gw} AS VARCHAR)), '') IS NOT NULL ORDER BY _row"
+            ).fetchall()
+            out += [(g, z, f"{path.name} row {r} (remote_gateways time_zone)") for r, g, z in rows]
+            for table in raw.tables:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error as exc:
+        raise EvidenceError(f"cannot read the gateways' time zones: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def share_sign_ins(derived: list[tuple[str, Derived]]) -> None:
+    """MFA for the sessions of each raw export whose gateway logs none, from the identity-provider sign-ins
+    (Entra ID) of the folder's other raw exports: each file is parsed alone, so its own parse could not see
+    them. The rule is parse.py's (the same person signed in at most MFA_WINDOW_MINUTES before the session
+    start, MFA_SKEW_MINUTES after it; the latest such sign-in decides). The derived sessions file is rewritten
+    with the method filled in; the parse report counts the sessions and names the files."""
+    files = {rel: dict(d.files) for rel, d in derived}
+    with_sign_ins = [rel for rel, d in derived if any(f.get("recognised") for f in d.report.get("files", []))
+                     and d.report.get("sources") == ["entra-signins"]]
+    if not with_sign_ins:
+        return
+    con = connect()
+    try:
+        events = ", ".join(sql_str(str(files[rel]["remote_access_events"])) for rel in with_sign_ins)
+        con.execute(f"""
+            CREATE TEMP TABLE sign_ins AS
+            SELECT CAST(utc_time AS TIMESTAMPTZ) AS t, mfa_method AS mfa, source_file,
+                   COALESCE(nullif(person_id, ''), account_normalised) AS who
+            FROM read_csv([{events}], header = true, all_varchar = true)
+            WHERE kind = 'sign_in' AND nullif(mfa_method, '') IS NOT NULL""")
+        for rel, d in derived:
+            if rel in with_sign_ins:
+                continue
+            path = files[rel]["remote_sessions"]
+            src = f"read_csv({sql_str(str(path))}, header = true, all_varchar = true)"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT row_number() OVER () AS n, * FROM {src}")
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE m AS
+                SELECT s.n, arg_max(i.mfa, i.t) AS mfa, list(DISTINCT i.source_file) AS files
+                FROM s JOIN sign_ins i ON i.who = s.person_id
+                 AND i.t BETWEEN CAST(s.start_time AS TIMESTAMPTZ) - INTERVAL {MFA_WINDOW_MINUTES} MINUTE
+                             AND CAST(s.start_time AS TIMESTAMPTZ) + INTERVAL {MFA_SKEW_MINUTES} MINUTE
+                WHERE nullif(s.mfa_method, '') IS NULL GROUP BY s.n""")
+            filled = con.execute("SELECT count(*), list(DISTINCT f) FROM m, unnest(m.files) AS u(f)").fetchone()
+            if not filled or not filled[0]:
+                continue
+            con.execute(f"""
+                COPY (SELECT s.* EXCLUDE (n) REPLACE (COALESCE(m.mfa, s.mfa_method) AS mfa_method)
+                      FROM s LEFT JOIN m ON m.n = s.n ORDER BY s.n)
+                TO {sql_str(str(path) + ".part")} (HEADER, DELIMITER ',')""")
+            Path(str(path) + ".part").replace(path)
+            count = con.execute("SELECT count(*) FROM m").fetchone()
+            d.report.setdefault("sessions", {})["mfa_from_other_files"] = {
+                "sessions": int(count[0]) if count else 0, "files": sorted(filled[1] or [])}
+    finally:
+        con.close()
