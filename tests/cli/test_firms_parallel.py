@@ -73,3 +73,13 @@ def test_what_a_killed_run_left_is_removed_and_a_result_moved_aside_put_back(tmp
     left = sorted(p.name for p in out.iterdir())
     assert left == [".firm-live00000000", "9A00", "9A01", "9A03", "9A04", "9Z99", "comparison", "firms.json"]
     assert (out / "9Z99" / "findings.json").read_text(encoding="utf-8") == "{}", "the previous result is back"
+
+
+def test_an_engine_it_cannot_reach_stops_every_worker_and_leaves_nothing(tmp_path: Path) -> None:
+    folder = firms(tmp_path / "firms")
+    out = tmp_path / "out"
+    done = ccaudit("inspect", "--firms", folder, "--as-of", "2026-11-30", "--out", out, "--workers", "3",
+                   "--engine", "postgres", "--engine-url", "postgresql://ada:s3cret@127.0.0.1:1/none")
+    assert done.code == 2 and "cannot use PostgreSQL at postgresql://ada:***@127.0.0.1:1/none" in done.text
+    assert "s3cret" not in done.text
+    assert sorted(p.name for p in out.iterdir()) == [], "no firm result, no staging folder, no lock"
