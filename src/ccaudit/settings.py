@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="`probe site`: most links followed from a registered start page."
     )
 
+    # -- scale (issue 12): many firms in one command
+    firm_workers: int = Field(
+        1, ge=1, le=32,
+        description="inspect --firms: firms inspected at the same time (each imports with its own DuckDB, "
+        "whose memory limit applies per firm).",
+    )
+
     @field_validator("lang", mode="before")
     @classmethod
     def _known_lang(cls, value: object) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from ccaudit.findings.models import CheckCounts, Reason, Status
 
@@ -94,6 +94,17 @@ class RunSnap(_Model):
     findings_sha256: str  # SHA-256 of the run's findings.json
     evidence: list[EvidenceFileSnap]
     warnings: list[str] = Field(default_factory=list)
+    # duckdb | postgres | spark; None for runs recorded before the database kept it (shown as unknown).
+    engine: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_engine(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No `engine` key when it is unknown: snapshots (and the digests and archives made of them)
+        from before the engine was recorded stay byte for byte what was signed."""
+        data: dict[str, Any] = handler(self)
+        if data.get("engine") is None:
+            data.pop("engine", None)
+        return data
 
 
 class AttestationSnap(_Model):

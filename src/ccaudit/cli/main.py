@@ -106,6 +106,9 @@ def inspect_cmd(
     results_parquet: Annotated[Path | None, typer.Option(
         "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
         "firm, requirement and check")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=32, help="with --firms: firms inspected at the same time (CCAUDIT_FIRM_WORKERS, "
+        "default 1)")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
     from ccaudit.inspection.engine_choice import Engines
@@ -115,6 +118,8 @@ def inspect_cmd(
     if (evidence_dir is None) == (firms is None):
         raise typer.BadParameter("give either EVIDENCE_DIR or --firms DIR")
     settings = with_engine(Settings(), engine, engine_url, keep_schema)
+    if workers is not None:
+        settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
     with Engines(settings) as engines:
         if firms is not None:
@@ -123,6 +128,9 @@ def inspect_cmd(
             with progress_bar() as progress:
                 runs = inspect_firms(firms, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                                      results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
+            for path in runs.cleaned:
+                print_line(f"removed {visible(str(path))}, left by an inspect --firms into {visible(str(out))} "
+                           "that was killed")
             print_firms(runs, out)
             if any(r.error for r in runs):
                 raise typer.Exit(2)

@@ -163,6 +163,7 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
         source=Source(kind=SourceKind.AUDIT, ref=str(snap.audit_id)),
         generated_at=_generated_at(snap),
         ccaudit_version=latest.ccaudit_version if latest else ccaudit.__version__,
+        engine=latest.engine if latest else None,
         sign_off=SignOff(state=snap.status.value, signed_by=snap.signoff.reviewer,
                          signed_at=snap.signoff.signed_at, key_fingerprint=snap.signoff.key_fingerprint),
         digest=snap.signoff.digest,

@@ -194,6 +194,7 @@ def _run(r: Run) -> RunSnap:
         ccaudit_version=r.ccaudit_version,
         counts=json.loads(r.counts),
         findings_sha256=r.findings_sha256,
+        engine=r.engine,
         evidence=[
             EvidenceFileSnap(
                 dataset=e.dataset,

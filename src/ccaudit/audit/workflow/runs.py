@@ -33,6 +33,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
 from ccaudit.inspection import result_folder
+from ccaudit.inspection.engine_choice import ENGINES
 
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
@@ -223,6 +224,7 @@ class Runs:
             as_of=audit.as_of, catalog_version=report.catalog_version, ccaudit_version=report.ccaudit_version,
             counts=canonical(report.counts), warnings=canonical(report.warnings),
             findings_sha256=sha256_of(folder / "findings.json"),
+            engine=_engine(report, manifest),
             evidence=_evidence(manifest),
         )  # fmt: skip
         s.add(run)
@@ -340,6 +342,17 @@ def _one_run(folder: Path, shown: Path) -> None:
     mixed = result_folder.mixed_runs(shown, report, manifest)
     if mixed:
         raise EvidenceError(f"{mixed}; nothing attached: inspect the evidence again into a new folder")
+
+
+def _engine(report: InspectionReport, manifest: Manifest) -> str | None:
+    """The engine that ran the checks (findings.json 1.2 and the manifest name it; a folder written
+    before either did records NULL, shown as unknown, never guessed)."""
+    ref = report.engine or manifest.engine
+    if ref is None:
+        return None
+    if ref.name not in ENGINES:
+        raise EvidenceError(f"findings.json names the engine {ref.name!r}, not one of {', '.join(ENGINES)}")
+    return ref.name
 
 
 def _evidence(manifest: Manifest) -> list[RunEvidence]:

@@ -121,6 +121,8 @@ SAY: dict[str, tuple[str, str]] = {
     "mfa_reset": ("{user}'s second factor is reset: they enrol again at their next log-in",
                   "{user} 之第二道驗證已重設，下次登入時須重新設定"),
     "mfa_none": ("{user} had no second factor enrolled", "{user} 尚未設定第二道驗證"),
+    "run_line": ("latest run {run}, attached {when}: checks ran on {engine}",
+                 "最近一次檢查執行 {run}（{when} 附加）：" + L["engine"][1] + " {engine}"),
 }
 
 # what `verify` counts, by the report's English key; "<entity> records" by the entity's name
@@ -163,6 +165,11 @@ def header(key: str, lang: str) -> str:
 
 def say(key: str, lang: str, **values: object) -> str:
     return _pick(SAY[key], lang).format(**values)
+
+
+def engine(value: str | None, lang: str) -> str:
+    """The engine a run's checks ran on; a run recorded before the engine was kept says so."""
+    return value if value else _pick(L["engine_unknown"], lang)
 
 
 def role(value: str, lang: str) -> str:
