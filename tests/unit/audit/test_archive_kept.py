@@ -9,11 +9,14 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from tests.cli.inprocess import ccaudit
 from tests.cli.test_sources import FORTIGATE
 
 from ccaudit.audit.integrity.archive_verify import verify_archive
 from ccaudit.audit.integrity.signing import load_private_key
+from ccaudit.audit.storage.models import RunEvidence
+from ccaudit.audit.workflow import runs
 
 from .conftest import FIRM, Team, sign
 from .test_archive import AS_OF, _rewrite
@@ -38,13 +41,22 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_the_archive_carries_and_checks_every_kept_file(team: Team, tmp_path: Path) -> None:
+def test_the_archive_carries_and_checks_every_kept_file(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     svc = team.service
     evidence = _evidence(tmp_path / "evidence")
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
     info = svc.run_inspection("alice", audit_id, evidence)
+    with monkeypatch.context() as m:  # the same run attached as ccaudit did before it kept these files
+        m.setattr(runs, "_evidence", lambda manifest, store: [
+            RunEvidence(dataset=e.dataset, sha256=e.sha256, original_name=e.original_name,
+                        size_bytes=e.size_bytes, rows=e.rows, effective_date=e.effective_date)
+            for e in manifest.files])
+        svc.attach_run("alice", audit_id, info.folder)
     sign(team, audit_id)
-    run = svc.snapshot(audit_id).runs[0]
+    run, earlier = svc.snapshot(audit_id).runs
+    assert not earlier.attachments
     log_sha = _sha((evidence / "fgt-2026-11.log").read_bytes())
     report_name = f"{log_sha}.parse_report.json"
     assert {(a.kind, a.name) for a in run.attachments} == {
@@ -58,6 +70,10 @@ def test_the_archive_carries_and_checks_every_kept_file(team: Team, tmp_path: Pa
     report = verify_archive(archive)
     assert report.ok, report.problems
     assert (report.checked["probe files"], report.checked["parse reports"]) == (2, 1)
+    # the run recorded the old way still verifies; its manifest's probe files are said to be left out
+    assert [w for w in report.warnings if "probe file(s) the audit does not sign" in w] == [
+        f"runs/{earlier.uid}/manifest.json: lists 2 probe file(s) the audit does not sign (the run was recorded "
+        "before ccaudit kept them): they are not in the archive"]
     screenshot = f"evidence/{_sha(SCREENSHOT)}"
     parse_report = f"runs/{run.uid}/parse_reports/{report_name}"
     with zipfile.ZipFile(archive) as z:
