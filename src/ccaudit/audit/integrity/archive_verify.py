@@ -372,9 +372,11 @@ def _policies(m: _Members) -> None:
         m.covered.add(name)
         digest = m.sha256(name)
         if digest is None and name not in m.damaged:
-            m.report.problems.append(f"{name}: recorded in the trail but missing")
+            m.report.problems.append(Worded(f"{name}: recorded in the trail but missing",
+                                            f"{name}：軌跡已記錄，但檔案遺失"))
         elif digest is not None and digest != sha:
-            m.report.problems.append(f"{name}: does not match the SHA-256 its trail entry records (altered)")
+            m.report.problems.append(Worded(f"{name}: does not match the SHA-256 its trail entry records (altered)",
+                                            f"{name}：與其軌跡紀錄之 SHA-256 不符（遭竄改）"))
     m.report.checked["policy proposal files"] = len(expected)
 
 
