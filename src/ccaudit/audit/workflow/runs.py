@@ -23,13 +23,14 @@ from ccaudit.audit.integrity.digest import LineHasher, canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import PREPARE, READ, get_user, require
-from ccaudit.audit.snapshot import storable
+from ccaudit.audit.snapshot import KEPT_PARSE_REPORT, KEPT_PROBE_FILE, storable
 from ccaudit.audit.storage.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
 from ccaudit.audit.storage.offending import OffendingReader, as_columns, line, stored_record, write_rows
 from ccaudit.audit.workflow.guard import load_audit, open_for_work
 from ccaudit.audit.workflow.leftovers import PARTIAL, RunLock, clean_leftovers
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.sources import RAW_EXPORT
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
 from ccaudit.inspection import result_folder
@@ -225,7 +226,7 @@ class Runs:
             counts=canonical(report.counts), warnings=canonical(report.warnings),
             findings_sha256=sha256_of(folder / "findings.json"),
             engine=_engine(report, manifest),
-            evidence=_evidence(manifest),
+            evidence=_evidence(manifest, EvidenceStore(folder / "evidence")),
         )  # fmt: skip
         s.add(run)
         s.flush()
@@ -355,8 +356,10 @@ def _engine(report: InspectionReport, manifest: Manifest) -> str | None:
     return ref.name
 
 
-def _evidence(manifest: Manifest) -> list[RunEvidence]:
-    return [
+def _evidence(manifest: Manifest, store: EvidenceStore) -> list[RunEvidence]:
+    """The run's evidence files, then what it keeps beside them (probe side files, parse reports), so the
+    trail and the sign-off vouch for every file of the run."""
+    files = [
         RunEvidence(
             dataset=e.dataset,
             sha256=e.sha256,
@@ -367,6 +370,16 @@ def _evidence(manifest: Manifest) -> list[RunEvidence]:
         )
         for e in manifest.files
     ]
+    files += [
+        RunEvidence(dataset=KEPT_PROBE_FILE, sha256=a.sha256, original_name=a.name, size_bytes=a.size_bytes, rows=0)
+        for a in manifest.attachments
+    ]
+    for e in manifest.files:
+        report = store.parse_report_path(e.sha256)
+        if e.dataset == RAW_EXPORT and report.is_file():  # a result folder from before parse reports has none
+            files.append(RunEvidence(dataset=KEPT_PARSE_REPORT, sha256=sha256_of(report), original_name=report.name,
+                                     size_bytes=report.stat().st_size, rows=0))
+    return files
 
 
 def _fsync_dir(path: Path) -> None:

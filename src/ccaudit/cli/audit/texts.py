@@ -129,7 +129,7 @@ SAY: dict[str, tuple[str, str]] = {
 CHECKED: dict[str, str] = {
     "trail entries": "軌跡紀錄", "offending rows": L["offending_rows"][1], "frozen audits": "已簽核之查核",
     "evidence files": "證據檔案", "files": L["file"][1], "anchors": "軌跡錨定",
-    "policy proposal files": "規範文件比對檔案",
+    "policy proposal files": "規範文件比對檔案", "probe files": "探測附件", "parse reports": "解析報告",
 }
 ENTITY: dict[str, str] = {
     "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
@@ -161,6 +161,13 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 def header(key: str, lang: str) -> str:
     return _pick(HEADERS[key], lang)
+
+
+def worded(text: str, lang: str) -> str:
+    """A verify problem or warning in `lang` where it has a zh-TW wording (verify.Worded), else as worded."""
+    from ccaudit.audit.integrity.verify import Worded
+
+    return text.zh_tw if is_zh(lang) and isinstance(text, Worded) else text
 
 
 def say(key: str, lang: str, **values: object) -> str:
