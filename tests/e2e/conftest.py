@@ -1,0 +1,95 @@
+"""Browser tests: the demo firm's workspace served by a real `ccaudit serve` process on a free loopback
+port, driven by Debian's Chromium (headless, through Playwright; no browser is ever downloaded).
+
+One server and one browser per test session. Screenshots go to CCAUDIT_E2E_ARTIFACTS (default: a
+folder under pytest's tmp), with the server's log. Skipped only when /usr/bin/chromium is absent."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from ccaudit.demo.server import serving
+from ccaudit.demo.workspace import Workspace, seed_workspace
+from ccaudit.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The running server and what was seeded in it."""
+
+    url: str
+    workspace: Workspace
+    artifacts: Path
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("CCAUDIT_E2E_ARTIFACTS")
+    folder = Path(given) if given else tmp_path_factory.mktemp("e2e-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium_present() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (scripts/system-deps does)")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("e2e-site")
+    env = {
+        "CCAUDIT_DATA_DIR": str(root / "data"),
+        "CCAUDIT_ANCHOR_DIR": str(root / "anchors"),
+        "CCAUDIT_DB": f"sqlite:///{root / 'audit.db'}",
+    }
+    settings = Settings(data_dir=root / "data", anchor_dir=root / "anchors", db=env["CCAUDIT_DB"])
+    workspace = seed_workspace(settings, root / "demo", scale=0.1, previous_year=False, run=False)
+    with serving(env["CCAUDIT_DB"], env, artifacts / "server.log", extra_args=("--insecure-cookies",)) as url:
+        yield Site(url, workspace, artifacts)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) per test, sized like a laptop screen, accepting downloads."""
+    ctx = browser.new_context(
+        base_url=site.url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
+    )
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
