@@ -26,6 +26,7 @@ from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.keys import KeyChange, Keys
+from ccaudit.audit.people.sealed import SealedKeys
 from ccaudit.audit.people.users import UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
@@ -38,7 +39,7 @@ from ccaudit.audit.workflow.guard import load_audit
 from ccaudit.audit.workflow.measures import Measures
 from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
-from ccaudit.audit.workflow.review import Review
+from ccaudit.audit.workflow.review import Review, SignoffRequest
 from ccaudit.audit.workflow.runs import RunInfo, Runs
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog
@@ -65,6 +66,7 @@ class AuditService:
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
         self.keys = Keys(db, clock, self.recorder)
+        self.sealed_keys = SealedKeys(db, clock, self.keys)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow, read_only: bool = False) -> AuditService:
@@ -283,6 +285,47 @@ class AuditService:
 
     def require_preparer(self, actor: str | None, audit_id: int) -> None:
         self.review.require_preparer(actor, audit_id)
+
+    def prepare_signoff(self, actor: str | None, audit_id: int) -> SignoffRequest:
+        """The digest a reviewer signs on their own machine (`ccaudit audit sign-digest`); nothing changes."""
+        self.anchoring.prepare()
+        return self.review.prepare_signoff(actor, audit_id)
+
+    def signoff_signed(
+        self, actor: str | None, audit_id: int, signed_at: dt.datetime, digest: str, signature: str
+    ) -> str:
+        """Sign off with the signature of a prepared digest made elsewhere. The trail anchor needs the
+        reviewer's key too: `signoff_anchor_request`, signed the same way, then `anchor_signoff_signed`."""
+        self.anchoring.prepare()
+        return self.review.signoff_signed(actor, audit_id, signed_at, digest, signature)
+
+    def signoff_anchor_request(self, actor: str | None, audit_id: int) -> anchors.Anchor:
+        return self.anchoring.signoff_anchor_request(actor, audit_id)
+
+    def anchor_signoff_signed(self, actor: str | None, audit_id: int, at: dt.datetime, signature: str) -> Path:
+        return self.anchoring.anchor_signoff_signed(actor, audit_id, at, signature)
+
+    def signoff_anchored(self, audit_id: int) -> bool:
+        """Whether the audit's sign-off entry has an anchor made with the key that signed it off."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            return bool(self.anchoring.signoff_anchors(s, audit.id, audit.key_fingerprint))
+
+    def signoff_sealed(self, actor: str | None, audit_id: int, passphrase: str) -> str:
+        """Sign off with the reviewer's key the server keeps sealed under their passphrase (as `signoff`)."""
+        return self.signoff(actor, audit_id, self.sealed_keys.unseal(actor, passphrase))
+
+    def sealed_key_status(self, actor: str | None) -> tuple[str | None, str | None]:
+        """(registered, sealed) key fingerprints of the acting user."""
+        return self.sealed_keys.status(actor)
+
+    def create_sealed_key(self, actor: str | None, passphrase: str) -> str:
+        """A first signing key made by the server, registered and kept sealed under the passphrase."""
+        return self.sealed_keys.create(actor, passphrase)
+
+    def seal_key(self, actor: str | None, private_pem: bytes, file_passphrase: str | None, passphrase: str) -> str:
+        """Keep the acting user's registered key (from its PEM file) sealed under a passphrase."""
+        return self.sealed_keys.seal(actor, private_pem, file_passphrase, passphrase)
 
     # --- firms and users ----------------------------------------------------------------------------
 
