@@ -26,6 +26,7 @@ from ccaudit.cli.console import (
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_firms, with_engine
 from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
+from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError
@@ -223,6 +224,7 @@ register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
 register_report(app)  # report, compare (src/ccaudit/cli/report.py)
 register_sources(app)  # sources, sources parse (src/ccaudit/cli/sources.py)
 register_probe(app)  # probe tls, probe ports (src/ccaudit/cli/probe.py)
+register_serve(app)  # serve: the web workspace (src/ccaudit/web)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ PREPARE = frozenset({Role.ADMIN, Role.AUDITOR})
 REVIEW = frozenset({Role.REVIEWER})
 MANAGE = frozenset({Role.ADMIN})
 ACCEPT_RISK = frozenset({Role.REVIEWER, Role.ADMIN})  # close a remediation item as accepted, without a fix
+MFA_ROLES = frozenset({Role.ADMIN, Role.AUDITOR, Role.REVIEWER})  # web log-in needs a second factor
 
 
 def parse_role(value: str) -> Role:
