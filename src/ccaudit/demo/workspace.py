@@ -16,11 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+import pyotp
 
 from ccaudit.audit.context import Clock, utcnow
 from ccaudit.audit.integrity.signing import generate_key, load_private_key, public_pem
+from ccaudit.audit.people.access import MFA_ROLES
 from ccaudit.audit.service import AuditService
 from ccaudit.demo.generator import generate
 from ccaudit.settings import Settings
@@ -36,8 +39,8 @@ TEAM: dict[str, tuple[str, str | None]] = {
     "carol": ("Carol Huang 黃凱若", "control_owner"),
     "vic": ("Vic Tsai 蔡維克", "viewer"),
 }
-# Roles whose holders must use a second factor (issue 13): admin, auditor, reviewer (and the superuser).
-TOTP_ROLES = frozenset({None, "admin", "auditor", "reviewer"})
+# Roles whose holders must use a second factor (access.MFA_ROLES; None: the superuser, who must too).
+TOTP_ROLES = frozenset({None, *(role.value for role in MFA_ROLES)})
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ class Member:
     role: str | None
     password: str
     totp_secret: str | None = None  # base32, as an authenticator app holds it
-    key_path: str | None = None  # the reviewer's Ed25519 private key (PEM, under key_passphrase)
-    key_passphrase: str | None = None
+    key_path: str | None = None  # the reviewer's Ed25519 private key (PEM, under key_passphrase) ...
+    key_passphrase: str | None = None  # ... also sealed by the server under the same passphrase
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,34 @@ def _team(service: AuditService, settings: Settings, passwords: dict[str, str]) 
         if role is not None:
             service.grant("admin", user_id, FIRM[0], role)
         members[user_id] = Member(user_id, name, role, password)
+    members = _second_factors(service, settings, members)
     bob = members["bob"]
     passphrase = passwords.get("bob-key") or secrets.token_urlsafe(12)
     key_path = settings.data_dir / "keys" / "bob.pem"
     service.register_key("bob", public_pem(generate_key(key_path, passphrase).public_key()))
-    members["bob"] = Member(bob.user_id, bob.name, bob.role, bob.password, None, str(key_path), passphrase)
+    service.seal_key("bob", key_path.read_bytes(), passphrase, passphrase)  # signing in the browser too
+    members["bob"] = replace(bob, key_path=str(key_path), key_passphrase=passphrase)
     return members
+
+
+def _second_factors(service: AuditService, settings: Settings, members: dict[str, Member]) -> dict[str, Member]:
+    """Enrol a TOTP authenticator for everyone whose roles need one (web/mfa.py), as the enrolment page
+    does: a secret, then a first code, here the previous time step's (so this step's code is still free)."""
+    from ccaudit.web.mfa import Mfa
+    from ccaudit.web.serverkey import ServerKey
+
+    mfa = Mfa(service.db, ServerKey.load(settings), service.clock)
+    enrolled = {}
+    for user_id, member in members.items():
+        if member.role not in TOTP_ROLES:
+            enrolled[user_id] = member
+            continue
+        secret = mfa.pending_secret(user_id)
+        totp = pyotp.TOTP(secret)
+        if not mfa.confirm(user_id, totp.generate_otp(totp.timecode(service.clock()) - 1)):
+            raise RuntimeError(f"enrolling {user_id}'s second factor failed")
+        enrolled[user_id] = replace(member, totp_secret=secret)
+    return enrolled
 
 
 def _sign_off(service: AuditService, audit_id: int, reviewer: Member, as_of: dt.date) -> None:
