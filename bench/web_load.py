@@ -38,6 +38,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ccaudit.demo.server import Served
+
 TARGET_RPS = 200.0
 TARGET_P99_MS = 300.0
 
@@ -205,7 +207,7 @@ def requirement_ids() -> list[str]:
     return [r.id for r in catalog.requirements if r.assessable]
 
 
-def run(args: argparse.Namespace, base: str, workspace_file: Path) -> bool:
+def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Served | None = None) -> bool:
     from ccaudit.demo.workspace import Workspace
 
     workspace = Workspace.read(workspace_file)
@@ -221,11 +223,18 @@ def run(args: argparse.Namespace, base: str, workspace_file: Path) -> bool:
     if args.warmup:
         asyncio.run(load(base, cookies, paths, args.warmup, args.duration, args.concurrency))
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    server0 = served.cpu_seconds() if served else 0.0
     tally, elapsed = asyncio.run(load(base, cookies, paths, args.requests, args.duration, args.concurrency))
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    print(f"server {base}, database {workspace.db_url.split('://', 1)[0]}, load average {os.getloadavg()[0]:.1f}")
-    return report(tally, elapsed, args.concurrency, cpu)
+    print(f"server {base}, database {workspace.db_url.split('://', 1)[0]}, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")  # fmt: skip
+    met = report(tally, elapsed, args.concurrency, cpu)
+    if served and tally.samples:
+        per_request = (served.cpu_seconds() - server0) / len(tally.samples)
+        print(f"server CPU {per_request * 1000:.1f} ms per request: at most {1 / per_request:.0f} requests/s "
+              "per core it has to itself (the server is one process)")  # fmt: skip
+    return met
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,8 +272,8 @@ def serve_and_run(args: argparse.Namespace, root: Path, db: str) -> bool:
     workspace = seed_workspace(settings, root / "demo", scale=args.scale)
     workspace.write(root / "workspace.json")
     print(f"seeded the demo firm (scale {args.scale}) in {time.monotonic() - began:.0f} s", file=sys.stderr)
-    with serving(db, env, root / "server.log", extra_args=("--insecure-cookies",)) as base:
-        return run(args, base, root / "workspace.json")
+    with serving(db, env, root / "server.log", extra_args=("--insecure-cookies",)) as served:
+        return run(args, served.url, root / "workspace.json", served)
 
 
 if __name__ == "__main__":

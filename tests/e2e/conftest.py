@@ -62,8 +62,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
     }
     settings = Settings(data_dir=root / "data", anchor_dir=root / "anchors", db=env["CCAUDIT_DB"])
     workspace = seed_workspace(settings, root / "demo", scale=0.1, previous_year=False, run=False)
-    with serving(env["CCAUDIT_DB"], env, artifacts / "server.log", extra_args=("--insecure-cookies",)) as url:
-        yield Site(url, workspace, artifacts)
+    with serving(env["CCAUDIT_DB"], env, artifacts / "server.log", extra_args=("--insecure-cookies",)) as served:
+        yield Site(served.url, workspace, artifacts)
 
 
 @pytest.fixture(scope="session")

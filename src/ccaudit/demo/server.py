@@ -14,9 +14,21 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str  # http://127.0.0.1:PORT
+    pid: int  # the server process (leader of its own process group)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far, from /proc (Linux)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class ServerError(RuntimeError):
@@ -39,8 +51,8 @@ def serving(
     extra_args: tuple[str, ...] = (),
     ready_path: str = "/login",
     timeout: float = 60.0,
-) -> Iterator[str]:
-    """Run `ccaudit serve --db DB_URL` on a free loopback port; yield its base URL (http://127.0.0.1:P).
+) -> Iterator[Served]:
+    """Run `ccaudit serve --db DB_URL` on a free loopback port; yield its URL (http://127.0.0.1:P) and PID.
 
     `env` is added to this process's environment (CCAUDIT_* settings); the server's output goes to
     `log_path`. Ready when `ready_path` answers (any HTTP status below 500)."""
@@ -55,7 +67,7 @@ def serving(
         try:
             base = f"http://{LOOPBACK}:{port}"
             _wait_ready(process, base + ready_path, timeout, log_path)
-            yield base
+            yield Served(base, process.pid)
         finally:
             stop(process)
 
