@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ccaudit.audit.context import Clock
 
 _hasher = PasswordHasher()
+# Verified against when the user is unknown or has no password, so the answer takes as long either way.
+_NO_USER_HASH = _hasher.hash("ccaudit: no such user")
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,13 @@ class Users:
     def authenticate(self, user_id: str, password: str) -> bool:
         with self.db.read() as s:
             user = s.get(User, user_id)
-            if user is None or not user.password_hash:
-                return False
+            stored = user.password_hash if user is not None else None
+            known = bool(stored)
             try:
-                return _hasher.verify(user.password_hash, password)
+                ok: bool = _hasher.verify(stored or _NO_USER_HASH, password)
             except (VerificationError, InvalidHashError):
-                return False
+                ok = False
+            return ok and known
 
     def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
         firm_id = _id(firm_id, "firm")
