@@ -8,9 +8,9 @@ dependencies are visible in its constructor rather than shared through one `self
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -35,14 +35,16 @@ from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
+from ccaudit.audit.workflow.evidence_folder import EvidenceFolders, StoredFile, UploadOutcome
 from ccaudit.audit.workflow.guard import load_audit
 from ccaudit.audit.workflow.measures import Measures
 from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.audit.workflow.review import Review, SignoffRequest
-from ccaudit.audit.workflow.runs import RunInfo, Runs
+from ccaudit.audit.workflow.runs import OffendingPage, RowQuery, RunInfo, Runs
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog
+from ccaudit.errors import EvidenceError
 from ccaudit.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ class AuditService:
         self.assessments = Assessments(db, clock, self.recorder, results)
         self.measures = Measures(db, clock, self.recorder, results, self.ctx.catalog_version)
         self.runs = Runs(self.ctx, self.recorder, results)
+        self.evidence_folders = EvidenceFolders(self.ctx)
         self.review = Review(db, clock, self.recorder)
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
@@ -148,6 +151,28 @@ class AuditService:
     ) -> RunInfo:
         return self.runs.run_inspection(actor, audit_id, evidence_dir, progress)
 
+    def run_uploaded(self, actor: str | None, audit_id: int, progress: Progress | None = None) -> RunInfo:
+        """Inspect the audit's uploaded evidence folder (`upload_evidence`) and attach the run."""
+        folder = self.evidence_folders.folder(audit_id)
+        self.runs.require_run_allowed(actor, audit_id)
+        if not folder.is_dir() or not any(folder.iterdir()):
+            raise EvidenceError(f"audit {audit_id} has no uploaded evidence: upload the firm's files first")
+        return self.runs.run_inspection(actor, audit_id, folder, progress)
+
+    def upload_evidence(
+        self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int | None = None
+    ) -> UploadOutcome:
+        """Keep one evidence file in the audit's folder if the folder still imports with it (else its
+        problems, located; nothing kept). UploadRefused for a bad name, type or size."""
+        limit = self.settings.web_upload_max_bytes if max_bytes is None else max_bytes
+        return self.evidence_folders.upload(actor, audit_id, name, data, limit)
+
+    def uploaded_evidence(self, actor: str | None, audit_id: int) -> list[StoredFile]:
+        return self.evidence_folders.list_files(actor, audit_id)
+
+    def remove_evidence(self, actor: str | None, audit_id: int, name: str) -> None:
+        self.evidence_folders.remove(actor, audit_id, name)
+
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         return self.runs.attach_run(actor, audit_id, result_dir)
 
@@ -155,6 +180,16 @@ class AuditService:
         self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
     ) -> tuple[int, int, list[dict[str, Any]]]:
         return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit)
+
+    def offending_page(self, actor: str | None, audit_id: int, check_id: str, query: RowQuery) -> OffendingPage:
+        """A page of a check's offending rows, filtered and counted in the database."""
+        return self.runs.offending_page(actor, audit_id, check_id, query)
+
+    def offending_export(
+        self, actor: str | None, audit_id: int, check_id: str, query: RowQuery
+    ) -> Iterator[dict[str, Any]]:
+        """Every offending row the query matches (for a CSV download), streamed in chunks."""
+        return self.runs.offending_export(actor, audit_id, check_id, query)
 
     # --- the auditor's work -------------------------------------------------------------------------
 
