@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from ccaudit.demo.server import serving
 from ccaudit.demo.workspace import Workspace, seed_workspace
@@ -77,19 +77,3 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
-    """A fresh browser profile (no cookies) per test, sized like a laptop screen, accepting downloads."""
-    ctx = browser.new_context(
-        base_url=site.url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
-    )
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
