@@ -94,6 +94,12 @@ SAY: dict[str, tuple[str, str]] = {
     "signed_with": ("{audit}: signed by {signer} with key {fingerprint}, digest {digest}",
                     "{audit}：由 {signer} 以金鑰 {fingerprint} 簽核，摘要值 {digest}"),
     "the_database": ("the audit database", "查核資料庫"),
+    "no_anchors": (
+        "no trail anchors checked: {dir} does not exist (set CCAUDIT_ANCHOR_DIR or pass --anchors); a trail "
+        "rewound by someone with database rights would go unnoticed",
+        "未檢查軌跡錨點：{dir} 不存在（請設定 CCAUDIT_ANCHOR_DIR 或指定 --anchors）；"
+        "具資料庫權限者若回捲軌跡將無法察覺",
+    ),
     "check_line": ("check {check}: {outcome}, {count} offending, {compensated} compensated (rows: {command})",
                    L["check"][1] + " {check}：{outcome}，{offending}（明細：{command}）"),
     "audit_measures": ("; audit measures: {measures}", "；" + L["compensating"][1] + "：{measures}"),

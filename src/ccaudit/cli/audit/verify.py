@@ -34,6 +34,7 @@ def verify(
 
     language = load_settings(None, lang).lang
     trusted = TrustedKeys.load(trusted_keys) if trusted_keys is not None else None
+    unchecked_anchors: Path | None = None  # the default anchor folder, when it is missing
     if archive is not None and anchors is not None:
         raise typer.BadParameter("--anchors checks a database's trail; an archive's sign-off anchor is checked anyway")
     if archive is not None:
@@ -47,6 +48,8 @@ def verify(
         settings = load_settings(db)
         default_dir = settings.anchor_path()
         anchor_dir = anchors if anchors is not None else (default_dir if default_dir.is_dir() else None)
+        if anchor_dir is None:
+            unchecked_anchors = default_dir
         service = AuditService.open(settings, read_only=True)  # never creates or migrates
         try:
             report = service.verify(check_files=not no_files, anchor_dir=anchor_dir, trusted=trusted)
@@ -54,6 +57,11 @@ def verify(
             service.close()
         what = tx.say("the_database", language)
     _print_verify(what, report, language)
+    if unchecked_anchors is not None:
+        # said even with no signed-off audit in sight: a rewound trail shows none either
+        err_console.print(styled(tx.say("warning", language), "yellow",
+                                 tx.say("no_anchors", language, dir=unchecked_anchors)),
+                          highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -112,5 +112,6 @@ def downgrade() -> None:
     op.drop_table("web_sessions")
     op.drop_table("web_login_throttle")
     op.drop_table("web_mfa")
-    with op.batch_alter_table("runs", schema=None) as batch_op:
+    # SQLite >= 3.35 drops a column in place; a batch copy of runs would trip its foreign keys
+    with op.batch_alter_table("runs", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("engine")
