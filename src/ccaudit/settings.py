@@ -101,9 +101,6 @@ class Settings(BaseSettings):
         1024, ge=64, le=65536, description="Live probes: most bytes read from a service's greeting or reply."
     )
     # web pages (requirement page, evidence upload, runs, downloads, sign-off)
-    web_upload_max_bytes: int = Field(
-        200_000_000, gt=0, description="Web: largest evidence file accepted by one upload, in bytes."
-    )
     web_signoff_default: Literal["own_machine", "sealed"] = Field(
         "own_machine",
         description="Web sign-off offered first: sign the digest on the reviewer's own machine, or with the key "

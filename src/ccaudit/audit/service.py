@@ -130,6 +130,12 @@ class AuditService:
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
 
+    def require_read(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+
     def trail(self, actor: str | None, audit_id: int) -> list[TrailStep]:
         """The audit's trail entries, oldest first, each with the fields it changed (old -> new)."""
         with self.db.read() as s:
@@ -164,7 +170,7 @@ class AuditService:
     ) -> UploadOutcome:
         """Keep one evidence file in the audit's folder if the folder still imports with it (else its
         problems, located; nothing kept). UploadRefused for a bad name, type or size."""
-        limit = self.settings.web_upload_max_bytes if max_bytes is None else max_bytes
+        limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
         return self.evidence_folders.upload(actor, audit_id, name, data, limit)
 
     def uploaded_evidence(self, actor: str | None, audit_id: int) -> list[StoredFile]:
@@ -334,8 +340,11 @@ class AuditService:
         self.anchoring.prepare()
         return self.review.signoff_signed(actor, audit_id, signed_at, digest, signature)
 
-    def signoff_anchor_request(self, actor: str | None, audit_id: int) -> anchors.Anchor:
-        return self.anchoring.signoff_anchor_request(actor, audit_id)
+    def signoff_anchor_request(
+        self, actor: str | None, audit_id: int, at: dt.datetime | None = None
+    ) -> anchors.Anchor:
+        """The sign-off's anchor, unsigned, made `at` (default now), for its reviewer to sign elsewhere."""
+        return self.anchoring.signoff_anchor_request(actor, audit_id, at)
 
     def anchor_signoff_signed(self, actor: str | None, audit_id: int, at: dt.datetime, signature: str) -> Path:
         return self.anchoring.anchor_signoff_signed(actor, audit_id, at, signature)

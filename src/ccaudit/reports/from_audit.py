@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -38,6 +38,9 @@ from ccaudit.reports.model import (
 )
 from ccaudit.reports.texts import L
 from ccaudit.settings import Settings
+
+if TYPE_CHECKING:
+    from ccaudit.audit.service import AuditService
 
 CHUNK = 2_000
 _NOTE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})\b")
@@ -253,11 +256,15 @@ def _cell(value: object) -> str:
 
 
 @contextmanager
-def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) -> Iterator[ReportInput]:
-    """The audit as report input, read with the acting user's rights (settings.user)."""
+def open_audit(
+    audit_id: int, settings: Settings, with_previous: bool = True, service: AuditService | None = None
+) -> Iterator[ReportInput]:
+    """The audit as report input, read with the acting user's rights (settings.user); on `service` (the
+    web app's, left open) or on a service of its own."""
     from ccaudit.audit.service import AuditService
 
-    service = AuditService.open(settings)
+    own = service is None
+    service = service or AuditService.open(settings)
     try:
         snap = service.snapshot(audit_id, settings.user)
         previous = None
@@ -270,4 +277,5 @@ def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) ->
         blobs = tuple(service.runs_dir / run.uid / "evidence" / "blobs" for run in snap.runs)
         yield ReportInput(data, AuditRows(service.db, run_of_checks(snap)), evidence_dirs=blobs)
     finally:
-        service.close()
+        if own:
+            service.close()

@@ -167,8 +167,8 @@ def _receive(data: BinaryIO, target: Path, max_bytes: int, name: str) -> tuple[i
             size += len(chunk)
             if size > max_bytes:
                 raise upload_check.UploadRefused(
-                    f"{visible(name)} is larger than the upload limit of {max_bytes / 1_000_000:g} MB "
-                    "(CCAUDIT_WEB_UPLOAD_MAX_BYTES)"
+                    f"{visible(name)} is larger than the upload limit of {max_bytes / 1024 / 1024:g} MiB "
+                    "(CCAUDIT_WEB_MAX_UPLOAD_MB)"
                 )
             if len(head) < upload_check.SNIFF_BYTES:
                 head += chunk[: upload_check.SNIFF_BYTES - len(head)]
