@@ -7,7 +7,9 @@
         alice.post("/somewhere", data={"csrf_token": token, ...})
 
 Users (password PASSWORD): ada superuser; of firm 9A00 alice auditor, bob reviewer, carol control owner,
-vera viewer, adam admin; xavier auditor of 9B00; nobody with no role. Audit 1 is 9A00's 2026 audit with a run
+vera viewer, adam admin, ivan inspector (until 2027-06-30), exa (an inspector grant that expired) and rita
+(one revoked); xavier auditor of 9B00; nobody with no role. tests/web/matrix.py walks the access matrix.
+Audit 1 is 9A00's 2026 audit with a run
 attached (fake findings: 12.5.5, 12.5.6 and 12.1.1 fail), audit 2 is 9B00's 2026 audit, empty."""
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class WebEnv:
     audit_id: int
     other_audit_id: int
     totp: dict[str, str] = field(default_factory=dict)  # user -> TOTP secret, once enrolled
+    clients: dict[str, TestClient] = field(default_factory=dict)  # logged-in clients kept by `as_user`
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url=BASE_URL, follow_redirects=False)
@@ -80,6 +83,12 @@ class WebEnv:
         r = c.post("/login", data={"user": user_id, "password": password, "csrf_token": token})
         assert r.status_code == 303, r.text
         return c, r.headers["location"]
+
+    def as_user(self, user_id: str) -> TestClient:
+        """A logged-in client for the user, reused within the env (log-in costs an argon2 hash)."""
+        if user_id not in self.clients:
+            self.clients[user_id] = self.login(user_id)
+        return self.clients[user_id]
 
     def login(self, user_id: str) -> TestClient:
         """A fully logged-in client; the TOTP is enrolled on first use, as a user would."""
@@ -99,8 +108,11 @@ class WebEnv:
 
 
 def build_data(data_dir: Path, work: Path, db: str | None = None) -> tuple[int, int]:
-    """Users, firms and two audits in a fresh database; returns (audit of 9A00, audit of 9B00)."""
-    svc = AuditService.open(Settings(data_dir=data_dir, db=db), Clock())
+    """Users, firms and two audits in a fresh database, made a month before the tests' clock; returns (audit of
+    9A00, audit of 9B00)."""
+    clock = Clock()
+    clock.now = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+    svc = AuditService.open(Settings(data_dir=data_dir, db=db), clock)
     try:
         svc.add_user(None, "ada", "Ada Admin", PASSWORD)
         svc.add_firm("ada", FIRM, "範例證券股份有限公司")
@@ -113,10 +125,17 @@ def build_data(data_dir: Path, work: Path, db: str | None = None) -> tuple[int, 
             ("adam", FIRM, "admin"),
             ("xavier", OTHER_FIRM, "auditor"),
             ("nobody", None, None),
+            ("ivan", None, None),  # inspector of 9A00 until 2027-06-30
+            ("exa", None, None),  # was inspector of 9A00 until 2026-11-20
+            ("rita", None, None),  # was inspector of 9A00 until her grant was revoked
         ]:
             svc.add_user("ada", user, user.title(), PASSWORD)
             if firm and role:
                 svc.grant("ada", user, firm, role)
+        svc.grant_inspector("adam", "ivan", FIRM, dt.datetime(2027, 6, 30, tzinfo=dt.UTC))
+        svc.grant_inspector("adam", "exa", FIRM, dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+        svc.grant_inspector("adam", "rita", FIRM, dt.datetime(2027, 6, 30, tzinfo=dt.UTC))
+        svc.revoke_inspector("adam", "rita", FIRM)
         audit_id = svc.open_audit("alice", FIRM, 2026, dt.date(2026, 11, 30))
         result = make_result_dir(
             work / "result",
@@ -137,14 +156,31 @@ def web_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, i
     return root / "data", audit_id, other
 
 
+def _env(folder: Path, template: tuple[Path, int, int]) -> tuple[WebEnv, AuditService]:
+    data, audit_id, other = template
+    shutil.copytree(data, folder / "data")
+    clock = Clock()
+    settings = Settings(data_dir=folder / "data")
+    svc = AuditService.open(settings, clock)
+    return WebEnv(settings, svc, clock, create_app(settings, svc, clock), audit_id, other), svc
+
+
 @pytest.fixture
 def web_env(tmp_path: Path, web_template: tuple[Path, int, int]) -> Iterator[WebEnv]:
-    template, audit_id, other = web_template
-    shutil.copytree(template, tmp_path / "data")
-    clock = Clock()
-    settings = Settings(data_dir=tmp_path / "data")
-    svc = AuditService.open(settings, clock)
+    """A fresh copy of the data for one test."""
+    env, svc = _env(tmp_path, web_template)
     try:
-        yield WebEnv(settings, svc, clock, create_app(settings, svc, clock), audit_id, other)
+        yield env
+    finally:
+        svc.close()
+
+
+@pytest.fixture(scope="module")
+def shared_env(tmp_path_factory: pytest.TempPathFactory, web_template: tuple[Path, int, int]) -> Iterator[WebEnv]:
+    """One copy shared by a module's tests, with its logged-in clients (`as_user`): for tests that only read,
+    or whose changes the others do not see (the matrix walks)."""
+    env, svc = _env(tmp_path_factory.mktemp("web-shared"), web_template)
+    try:
+        yield env
     finally:
         svc.close()

@@ -27,7 +27,7 @@ from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.keys import KeyChange, Keys
 from ccaudit.audit.people.sealed import SealedKeys
-from ccaudit.audit.people.users import UserInfo, Users
+from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
@@ -58,6 +58,7 @@ class AuditService:
 
     def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
         self.ctx = AuditContext(db, settings, clock)
+        db.clock = clock  # rules that depend on the time (an inspector's grant) read the service's clock
         self.recorder = Recorder(clock)
         results = Results(self.recorder, clock)
         self.audits = Audits(self.ctx, self.recorder, results)
@@ -406,6 +407,25 @@ class AuditService:
 
     def revoke(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
         self.users.revoke(actor, user_id, firm_id, role)
+
+    def grant_inspector(self, actor: str | None, user_id: str, firm_id: str, until: dt.datetime) -> int:
+        """Read-only access to one firm until `until` (an admin of the firm grants it; in the trail)."""
+        return self.users.grant_inspector(actor, user_id, firm_id, until)
+
+    def revoke_inspector(self, actor: str | None, user_id: str, firm_id: str) -> int:
+        return self.users.revoke_inspector(actor, user_id, firm_id)
+
+    def inspector_grants(self, actor: str | None, firm_id: str) -> list[InspectorGrantInfo]:
+        """The firm's inspector grants, live or ended (its admins may see them)."""
+        return self.users.inspector_grants(actor, firm_id)
+
+    def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
+        """The firms `user_id` may inspect now, with the end of each grant."""
+        return self.users.inspector_firms(user_id)
+
+    def reset_mfa(self, actor: str | None, user_id: str) -> bool:
+        """Forget a user's web second factor and end their sessions (they enrol again); False if none."""
+        return self.users.reset_mfa(actor, user_id)
 
     def list_users(self) -> list[UserInfo]:
         return self.users.list_users()

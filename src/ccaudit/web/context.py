@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
@@ -27,3 +28,4 @@ class WebContext:
     sessions: Sessions
     mfa: Mfa
     throttle: Throttle
+    cache: dict[Any, Any] = field(default_factory=dict)  # content read once per process (catalog labels)

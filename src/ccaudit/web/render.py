@@ -1,8 +1,8 @@
 """Render a page: `render(request, "name.html", {...})`. Every template gets, besides what the route passes:
 
     t(key, **params)   a text of content/web/*.yaml in the user's language
-    label(kind, value) a status, role, result... in the reports' words (kind: status, role, work, remediation,
-                       audit_status, attestation, obligation, outcome, change)
+    label(kind, value) a status, role, result... in the reports' words (kind: status, result, role, work,
+                       remediation, audit_status, attestation, obligation, outcome, change)
     d(date)            a date in the user's style (ISO 2026-11-30 or ROC 115/11/30); ts(datetime): with the
                        time, in the firm's zone
     lang, date_style, user (WebUser or None), csrf_token, csrf_field() (the hidden input every form needs),
@@ -14,6 +14,7 @@ reaches the page only through {{ }} (never `|safe` on anything that came from a 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,8 @@ from starlette.responses import Response
 from ccaudit.cli.audit.texts import CHANGE, ROLE, WORK_STATUS
 from ccaudit.dates import format_date
 from ccaudit.findings.messages import is_zh
-from ccaudit.findings.models import STATUS_LABELS, Status
+from ccaudit.findings.models import STATUS_LABELS
+from ccaudit.reports.model import RESULT_LABELS
 from ccaudit.reports.texts import ATTESTATION, OBLIGATION, OUTCOME, REMEDIATION_STATUS, SIGN_OFF
 from ccaudit.web.deps import (
     csrf_token_for,
@@ -42,6 +44,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "status": {s.value: pair for s, pair in STATUS_LABELS.items()},
+    "result": {r.value: pair for r, pair in RESULT_LABELS.items()},
     "role": ROLE | {"inspector": ("inspector", "檢查人員")},
     "work": WORK_STATUS,
     "remediation": REMEDIATION_STATUS,
@@ -61,14 +64,30 @@ def make_templates(extra: tuple[Path, ...] = ()) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["todate"] = to_date
+    env.filters["totime"] = to_time
     return Jinja2Templates(env=env)
+
+
+def to_date(value: str | dt.date | None) -> dt.date | None:
+    """An ISO date as the snapshot stores it (`2026-11-30`), for d()."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+def to_time(value: str | dt.datetime | None) -> dt.datetime | None:
+    """An ISO UTC time as the snapshot stores it (`2026-12-01T09:00:00Z`), for ts()."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def label(kind: str, value: object, lang: str) -> str:
     """A code in words: Chinese from the reports' labels; English too (spaces for underscores)."""
     if value is None or value == "":
         return "-"
-    key = value.value if isinstance(value, Status) else str(value)
+    key = str(value.value) if isinstance(value, StrEnum) else str(value)
     pair = LABELS[kind].get(key)
     if pair is None:
         return key

@@ -66,6 +66,7 @@ ROLE: dict[str, tuple[str, str]] = {
     "reviewer": ("reviewer", L["reviewer"][1]),
     "control_owner": ("control_owner", "控制負責人"),
     "viewer": ("viewer", "檢視者"),
+    "inspector": ("inspector", "檢查人員"),
 }
 
 # What the commands say that neither the reports nor the tables have words for: (en, zh-TW) templates.
@@ -114,6 +115,12 @@ SAY: dict[str, tuple[str, str]] = {
     "remediation_line": ("remediation #{id}: {status}, {owner}, due {due}",
                          "改善事項 #{id}：{status}，{owner}，" + L["due"][1] + " {due}"),
     "no_owner": ("no owner", "未指定" + L["owner"][1]),
+    "inspector_granted": ("{user} may inspect {firm} (read-only) until {until}",
+                          "{user} 得檢視 {firm}（唯讀）至 {until}"),
+    "inspector_revoked": ("{user} may no longer inspect {firm}", "{user} 已不得再檢視 {firm}"),
+    "mfa_reset": ("{user}'s second factor is reset: they enrol again at their next log-in",
+                  "{user} 之第二道驗證已重設，下次登入時須重新設定"),
+    "mfa_none": ("{user} had no second factor enrolled", "{user} 尚未設定第二道驗證"),
 }
 
 # what `verify` counts, by the report's English key; "<entity> records" by the entity's name
@@ -124,6 +131,7 @@ CHECKED: dict[str, str] = {
 ENTITY: dict[str, str] = {
     "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
     "assessment": "評估", "attestation": "人工確認", "measure": L["compensating"][1], "remediation": "改善事項",
+    "inspector_grant": "檢查人員授權",
 }
 
 WORK_STATUS: dict[str, tuple[str, str]] = {
