@@ -31,6 +31,7 @@ from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import ChainHead
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
@@ -130,6 +131,13 @@ class AuditService:
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+
+    def change_marker(self) -> int:
+        """The trail's head sequence number: it grows with every change recorded anywhere in the database,
+        so a read model built after reading it may be reused until it changes."""
+        with self.db.read() as s:
+            head = s.get(ChainHead, 1)
+            return head.seq if head is not None else 0
 
     def require_read(self, actor: str | None, audit_id: int) -> None:
         """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""
@@ -356,8 +364,13 @@ class AuditService:
             audit = load_audit(s, audit_id)
             return bool(self.anchoring.signoff_anchors(s, audit.id, audit.key_fingerprint))
 
+    def check_signoff(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may sign the audit off now: every rule of sign-off but the key."""
+        self.review.check_signoff(actor, audit_id)
+
     def signoff_sealed(self, actor: str | None, audit_id: int, passphrase: str) -> str:
         """Sign off with the reviewer's key the server keeps sealed under their passphrase (as `signoff`)."""
+        self.review.check_signoff(actor, audit_id)  # the rules first: a passphrase is never tried for nothing
         return self.signoff(actor, audit_id, self.sealed_keys.unseal(actor, passphrase))
 
     def sealed_key_status(self, actor: str | None) -> tuple[str | None, str | None]:

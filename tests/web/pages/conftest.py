@@ -101,12 +101,31 @@ def post(client: TestClient, path: str, data: dict[str, object] | None = None, p
 
 
 @pytest.fixture
-def env(tmp_path: Path, demo: Demo) -> Iterator[Env]:
+def demo_evidence(demo: Demo) -> Path:
+    return demo.evidence
+
+
+@dataclass(frozen=True)
+class Template:
+    """A database and data folder set up once (users, roles, second factors, bob's key, audit 1 with the
+    demo run attached), copied for each test: argon2 hashes and the run's rows are made once."""
+
+    root: Path
+    audit_id: int
+    secrets: dict[str, str]
+
+
+def _settings(root: Path) -> Settings:
+    return Settings(data_dir=root / "data", db=f"sqlite:///{root / 'audit.db'}", web_secure_cookies=True)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Template:
     from ccaudit.web.app import create_app
 
-    settings = Settings(data_dir=tmp_path / "data", db=f"sqlite:///{tmp_path / 'audit.db'}", web_secure_cookies=True)
+    root = tmp_path_factory.mktemp("template")
     clock = Clock()
-    svc = AuditService.open(settings, clock)
+    svc = AuditService.open(_settings(root), clock)
     svc.add_user("ada", "ada", "Ada Admin", PASSWORD)
     svc.add_firm("ada", FIRM, "範例證券股份有限公司")
     svc.add_firm("ada", "9B00", "Other Securities")
@@ -116,15 +135,29 @@ def env(tmp_path: Path, demo: Demo) -> Iterator[Env]:
         svc.grant("ada", user, firm, role)
     audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
     svc.attach_run("alice", audit_id, demo.result)
-    app = create_app(settings, svc, clock)
+    app = create_app(_settings(root), svc, clock)
     secrets = {}
     for user in ("ada", "alice", "bob", "rita", "xavier"):
         secret = app.state.web.mfa.pending_secret(user)
         assert app.state.web.mfa.confirm(user, pyotp.TOTP(secret).at(clock.now))
         secrets[user] = secret
-    keys = {"bob": tmp_path / "keys" / "bob.pem"}
-    svc.register_key("bob", public_pem(generate_key(keys["bob"]).public_key()))
-    environment = Env(app, svc, settings, clock, audit_id, secrets, keys)
+    svc.register_key("bob", public_pem(generate_key(root / "keys" / "bob.pem").public_key()))
+    svc.close()
+    return Template(root, audit_id, secrets)
+
+
+@pytest.fixture
+def env(tmp_path: Path, template: Template) -> Iterator[Env]:
+    from ccaudit.web.app import create_app
+
+    root = tmp_path / "env"
+    shutil.copytree(template.root, root)
+    settings = _settings(root)
+    clock = Clock()
+    svc = AuditService.open(settings, clock)
+    app = create_app(settings, svc, clock)
+    environment = Env(app, svc, settings, clock, template.audit_id, dict(template.secrets),
+                      {"bob": root / "keys" / "bob.pem"})
     yield environment
     for client in environment.clients:
         client.close()
@@ -132,4 +165,4 @@ def env(tmp_path: Path, demo: Demo) -> Iterator[Env]:
     if jobs is not None:
         jobs.shutdown()
     svc.close()
-    shutil.rmtree(tmp_path / "data", ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)

@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-
-from ccaudit.audit.snapshot import AuditStatus
 from tests.unit.audit.audit_fakes import make_result_dir
 
-from .conftest import AS_OF, Env, post, token
+from ccaudit.audit.snapshot import AuditStatus
+
+from .conftest import AS_OF, Env, token
 
 REQ = "12.5.5"  # the demo firm: remote_login_used_mfa (5 rows) and remote_channel_encrypted (3 rows) fail
 

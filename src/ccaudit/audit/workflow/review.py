@@ -132,6 +132,11 @@ class Review:
                 digest = self._freeze(s, audit, user.id, signed_at, flush=False)
             return SignoffRequest(audit.id, user.id, signed_at, audit.trail_head, digest, registered.fingerprint)
 
+    def check_signoff(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may sign the audit off now (before a key or a second factor is asked for)."""
+        with self.db.read() as s:
+            self._ready_to_sign(s, actor, audit_id, lock=False)
+
     def signoff_signed(
         self, actor: str | None, audit_id: int, signed_at: dt.datetime, digest: str, signature: str
     ) -> str:

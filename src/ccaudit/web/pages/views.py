@@ -31,6 +31,7 @@ from ccaudit.cli.audit import texts as tx
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.models import Text
 from ccaudit.reports.texts import L
+from ccaudit.web.pages.cache import ReadCache
 
 PAGE_ROWS = 50
 
@@ -134,9 +135,9 @@ def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
 
 def requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
-    query: RowQuery | None, check_id: str | None,
+    query: RowQuery | None, check_id: str | None, cache: ReadCache | None = None,
 ) -> RequirementPage:
-    snap = svc.snapshot(audit_id, user_id)
+    snap = cache.snapshot(user_id, audit_id) if cache else svc.snapshot(audit_id, user_id)
     try:
         req = snap.requirement(requirement_id)
     except KeyError:
@@ -163,7 +164,8 @@ def requirement_page(
         attestations=[a for a in snap.attestations if a.requirement_id == requirement_id],
         measures=measures,
         remediation=[i for i in snap.remediation if i.requirement_id == requirement_id],
-        history=list(reversed(svc.history(user_id, audit_id, requirement_id))),
+        history=list(reversed(cache.history(user_id, audit_id, requirement_id) if cache
+                              else svc.history(user_id, audit_id, requirement_id))),
         version=svc.assessment_versions(audit_id).get(requirement_id),
         reasons=req.reason_texts(lang), rows=rows,
         can=Can.of(svc, user_id, is_superuser, snap), frozen=snap.status == AuditStatus.SIGNED,

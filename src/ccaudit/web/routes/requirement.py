@@ -21,6 +21,7 @@ from ccaudit.audit.workflow.runs import RowQuery
 from ccaudit.errors import CcauditError
 from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser, lang_for
+from ccaudit.web.pages.cache import read_cache
 from ccaudit.web.pages.forms import date_field, done, int_field, requirement_url, status_of
 from ccaudit.web.pages.views import PAGE_ROWS, cell, change_text, day, instant, offending_rows, requirement_page
 from ccaudit.web.render import render
@@ -40,7 +41,8 @@ def _render(
     check: str | None = None, query: RowQuery | None = None, error: str | None = None, status: int = 200,
     done_key: str | None = None,
 ) -> Response:
-    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang_for(request), query, check)
+    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang_for(request), query, check,
+                            read_cache(request))
     context = {"p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
                "instant": instant, "cell": cell, "change_text": change_text,
                "base": requirement_url(audit_id, requirement_id)}
@@ -55,7 +57,7 @@ def _refused(request: Request, svc: Service, user: WebUser, audit_id: int, requi
 @router.get("/audits/{audit_id}/requirements")
 def requirements(request: Request, audit_id: int, user: CurrentUser, svc: Service) -> Response:
     """Every requirement of the audit with its result, each linking to its page."""
-    snap = svc.snapshot(audit_id, user.id)
+    snap = read_cache(request).snapshot(user.id, audit_id)
     return render(request, "pages/requirements.html", {"snap": snap, "day": day, "instant": instant})
 
 

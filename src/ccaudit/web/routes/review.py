@@ -31,7 +31,7 @@ from ccaudit.web.pages.views import Can, day, instant
 from ccaudit.web.render import render
 
 router = APIRouter(include_in_schema=False)
-DONE = frozenset({"submitted", "returned", "signed", "anchored", "key"})
+DONE = frozenset({"submitted", "returned", "signed", "anchored", "key", "confirmed"})
 Secret = Annotated[str, Form(max_length=1000)]
 NOT_TEXT = "the signature file is not text: upload what `ccaudit audit sign-digest` wrote"
 MAX_SIGNATURE = 200  # base64 of a 64-byte Ed25519 signature is 88 characters
@@ -83,6 +83,16 @@ def submit(request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx
     return _back(audit_id, "submitted")
 
 
+@router.post("/audits/{audit_id}/review/confirm-derived")
+def confirm_derived(request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx: Web) -> Response:
+    """Confirm every derived result still unassessed, one trail entry each (`audit assess --all-derived`)."""
+    try:
+        svc.confirm_derived(user.id, audit_id)
+    except CcauditError as exc:
+        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+    return _back(audit_id, "confirmed")
+
+
 @router.post("/audits/{audit_id}/review/return")
 def return_to_draft(
     request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx: Web,
@@ -111,6 +121,7 @@ def signoff_sealed(
     code: Annotated[str, Form(max_length=20)], passphrase: Secret,
 ) -> Response:
     try:
+        svc.check_signoff(user.id, audit_id)
         _second_factor(ctx, user, code)
         svc.signoff_sealed(user.id, audit_id, passphrase)
     except CcauditError as exc:
@@ -149,6 +160,7 @@ async def signoff_signed(request: Request, audit_id: int, user: CurrentUser, svc
 
     form = await request.form(max_files=1, max_fields=10)
     try:
+        await run_in_threadpool(svc.check_signoff, user.id, audit_id)
         signature = await _signature(request)
         _second_factor(ctx, user, str(form.get("code") or "")[:20])
         signed_at = _when(str(form.get("signed_at") or "")[:40], "prepared")
