@@ -3,6 +3,7 @@ clients, over loopback only, bounded in requests AND time (whichever comes first
 
     .venv/bin/python bench/web_load.py                                  # seeds the demo firm on SQLite, serves it
     .venv/bin/python bench/web_load.py --postgres "$(scripts/start-postgres.sh)"   # the same on PostgreSQL
+    .venv/bin/python bench/web_load.py --keep /tmp/ws-load        # seed once into a folder, reuse it after
     .venv/bin/python bench/web_load.py --url http://127.0.0.1:8000 --workspace ws.json   # a running server
 
 Without --url it seeds a fresh workspace (ccaudit.demo.workspace: last year's audit signed off and
@@ -180,8 +181,8 @@ def report(tally: Tally, elapsed: float, concurrency: int, cpu: float) -> bool:
 
 
 @contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the server for this run, dropped at the end."""
+def postgres_database(server_url: str, drop: bool = True) -> Iterator[str]:
+    """A fresh database on the server for this run, dropped at the end (unless `drop` is false)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -194,8 +195,9 @@ def postgres_database(server_url: str) -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if drop:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -247,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="and at most this many seconds (default 30)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once (default 8)")
     parser.add_argument("--warmup", type=int, default=100, help="requests sent first, not counted (default 100)")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="seed into DIR and keep it; a later run with the "
+                        "same DIR serves that workspace again instead of seeding")
     parser.add_argument("--user", default="vic", help="workspace member to log in as (default vic, the viewer)")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.duration <= 0 or not 1 <= args.concurrency <= 256:
@@ -256,25 +260,34 @@ def main(argv: list[str] | None = None) -> int:
         if not args.workspace:
             parser.error("--url needs --workspace (the workspace.json of that server's database)")
         return 0 if run(args, args.url.rstrip("/"), args.workspace) else 1
+    if args.keep and (args.keep / "workspace.json").is_file():  # seeded by an earlier run: serve it again
+        from ccaudit.demo.workspace import Workspace
+
+        return 0 if serve_and_run(args, args.keep, Workspace.read(args.keep / "workspace.json").db_url, False) else 1
     with tempfile.TemporaryDirectory(prefix="ccaudit-web-load-") as tmp, contextlib.ExitStack() as stack:
-        db = stack.enter_context(postgres_database(args.postgres)) if args.postgres else f"sqlite:///{tmp}/audit.db"
-        return 0 if serve_and_run(args, Path(tmp), db) else 1
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        if args.postgres:
+            db = stack.enter_context(postgres_database(args.postgres, drop=args.keep is None))
+        else:
+            db = f"sqlite:///{root}/audit.db"
+        return 0 if serve_and_run(args, root, db, True) else 1
 
 
-def serve_and_run(args: argparse.Namespace, root: Path, db: str) -> bool:
+def serve_and_run(args: argparse.Namespace, root: Path, db: str, seed: bool) -> bool:
     from ccaudit.demo.server import serving
     from ccaudit.demo.workspace import seed_workspace
     from ccaudit.settings import Settings
 
     env = {"CCAUDIT_DATA_DIR": str(root / "data"), "CCAUDIT_ANCHOR_DIR": str(root / "anchors"), "CCAUDIT_DB": db}
-    settings = Settings(data_dir=root / "data", anchor_dir=root / "anchors", db=db)
-    began = time.monotonic()
-    workspace = seed_workspace(settings, root / "demo", scale=args.scale)
-    workspace.write(root / "workspace.json")
-    print(f"seeded the demo firm (scale {args.scale}) in {time.monotonic() - began:.0f} s", file=sys.stderr)
+    if seed:
+        settings = Settings(data_dir=root / "data", anchor_dir=root / "anchors", db=db)
+        began = time.monotonic()
+        workspace = seed_workspace(settings, root / "demo", scale=args.scale)
+        workspace.write(root / "workspace.json")
+        print(f"seeded the demo firm (scale {args.scale}) in {time.monotonic() - began:.0f} s", file=sys.stderr)
     with serving(db, env, root / "server.log", extra_args=("--insecure-cookies",)) as served:
         return run(args, served.url, root / "workspace.json", served)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -43,8 +43,12 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     # 1. The auditor logs in: password, then the code of her authenticator app.
     log_in(page, ws.members["alice"], authenticator, shots)
     expect(page.locator(".who")).to_contain_text("alice")
+    page.get_by_role("link", name="Dashboard").first.click()  # the audit list's link to this year's audit
+    expect(page).to_have_url(re.compile(rf"{audit}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{ws.firm_name} {ws.firm_id} · audit 2026")
+    expect(page.get_by_role("heading", name="Status by area")).to_be_visible()
+    shoot(page, shots, "02-dashboard")
     page.goto(f"{audit}/requirements")
-    expect(page.get_by_test_id("audit-nav")).to_contain_text(ws.firm_name)
     expect(page.get_by_test_id("requirement-row")).to_have_count(30)
 
     # 2. The rest of the evidence was uploaded before; the cloud-service register is the last. First a
@@ -144,14 +148,15 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     cells = {str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c}
     assert {OVERRIDDEN, ATTESTED, requirement_id} <= cells, sorted(cells)[:50]
 
-    # 10. The language switch turns the page to Traditional Chinese, and it stays so.
-    page.goto(f"{audit}/requirements")
+    # 10. The language switch turns the pages to Traditional Chinese, and they stay so.
+    page.goto(audit)
     page.get_by_role("button", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", re.compile("zh"))
-    expect(page.get_by_test_id("audit-status").first).to_contain_text("已簽核")
-    page.reload()
-    expect(page.locator("html")).to_have_attribute("lang", re.compile("zh"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{ws.firm_name} {ws.firm_id} · 2026 年度查核")
+    expect(page.get_by_role("heading", name="各領域查核結果")).to_be_visible()
     shoot(page, shots, "06-dashboard-zh-TW")
+    page.goto(f"{audit}/requirements/{OVERRIDDEN}")
+    expect(page.get_by_test_id("audit-status")).to_have_text("已簽核")
     reviewer_ctx.close()
 
 
