@@ -217,8 +217,8 @@ def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Serve
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30.0) as client:
         login(client, base, viewer.user_id, viewer.password)
         cookies = client.cookies
-        paths = page_paths(workspace.audit_id, requirement_ids())
-        for kind, path in paths[:2]:
+        paths = [p for p in page_paths(workspace.audit_id, requirement_ids()) if p[0] in args.pages]
+        for kind, path in paths[: len(args.pages)]:
             reply = client.get(path)
             if reply.status_code != 200:
                 raise SystemExit(f"GET {path} ({kind}) answered {reply.status_code}: check the page paths")
@@ -249,12 +249,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="and at most this many seconds (default 30)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once (default 8)")
     parser.add_argument("--warmup", type=int, default=100, help="requests sent first, not counted (default 100)")
+    parser.add_argument("--pages", default="dashboard,requirement", type=lambda v: tuple(v.split(",")),
+                        help="page kinds to request, comma-separated (default dashboard,requirement)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="seed into DIR and keep it; a later run with the "
                         "same DIR serves that workspace again instead of seeding")
     parser.add_argument("--user", default="vic", help="workspace member to log in as (default vic, the viewer)")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.duration <= 0 or not 1 <= args.concurrency <= 256:
         parser.error("--requests >= 1, --duration > 0 and --concurrency 1..256")
+    if not args.pages or set(args.pages) - {"dashboard", "requirement"}:
+        parser.error("--pages: dashboard, requirement or both")
     if args.url:
         require_loopback(args.url)
         if not args.workspace:
