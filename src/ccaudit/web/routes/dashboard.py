@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
-from ccaudit.audit.workflow.diff import diff
 from ccaudit.errors import CcauditError
 from ccaudit.reports import charts
 from ccaudit.reports.from_audit import from_snapshot
@@ -20,7 +19,6 @@ from ccaudit.reports.model import ReportData, Result
 from ccaudit.web import dashboard
 from ccaudit.web.context import WebContext
 from ccaudit.web.deps import CurrentUser, Service, Web, lang_for
-from ccaudit.web.pages.cache import ReadCache, read_cache
 from ccaudit.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,12 +32,12 @@ def labels_for(ctx: WebContext, snap: AuditSnapshot) -> Labels:
     return labels
 
 
-def previous_audit(svc: AuditService, cache: ReadCache, actor: str, snap: AuditSnapshot) -> AuditSnapshot | None:
+def previous_audit(svc: AuditService, actor: str, snap: AuditSnapshot) -> AuditSnapshot | None:
     """Last year's audit of the firm: the one this audit was carried over from, else the year before's."""
     if snap.carried_from is not None:
-        return cache.snapshot(actor, snap.carried_from)
+        return svc.snapshot(snap.carried_from, actor)
     earlier = [a for a in svc.list_audits(actor, snap.firm_id) if a.year == snap.year - 1]
-    return cache.snapshot(actor, earlier[-1].id) if earlier else None
+    return svc.snapshot(earlier[-1].id, actor) if earlier else None
 
 
 def ageing_day(ctx: WebContext, snap: AuditSnapshot) -> dt.date:
@@ -49,18 +47,14 @@ def ageing_day(ctx: WebContext, snap: AuditSnapshot) -> dt.date:
     return ctx.clock().astimezone(ZoneInfo(ctx.settings.firm_timezone)).date()
 
 
-def audit_view(
-    ctx: WebContext, svc: AuditService, cache: ReadCache, actor: str, audit_id: int, lang: str
-) -> dict[str, object]:
-    """Everything one audit's dashboard (or its column in the inspector view) shows. The snapshots come
-    from the pages' read cache (rebuilt when the trail moves; the read right is asked every time), and
-    the trend compares the two already built: 4 snapshot builds a request were most of its time."""
-    snap = cache.snapshot(actor, audit_id)
-    previous = previous_audit(svc, cache, actor, snap)
+def audit_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
+    """Everything one audit's dashboard (or its column in the inspector view) shows."""
+    snap = svc.snapshot(audit_id, actor)
+    previous = previous_audit(svc, actor, snap)
     labels = labels_for(ctx, snap)
     data: ReportData = from_snapshot(snap, labels, previous)
     frequencies = {r.id: r.frequency_months for r in labels.catalog.requirements} if labels.catalog else {}
-    difference = diff(previous, snap) if previous is not None else None
+    difference = svc.diff(actor, previous.audit_id, snap.audit_id) if previous is not None else None
     on = ageing_day(ctx, snap)
     board = dashboard.build(snap, data, frequencies, on, lang, difference)
     return {
@@ -78,7 +72,7 @@ def audit_view(
 
 @router.get("/audits/{audit_id}")
 def audit_dashboard(request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx: Web) -> Response:
-    view = audit_view(ctx, svc, read_cache(request), user.id, audit_id, lang_for(request))
+    view = audit_view(ctx, svc, user.id, audit_id, lang_for(request))
     return render(request, "dashboard.html", view)
 
 
@@ -95,7 +89,7 @@ def inspector(request: Request, user: CurrentUser, svc: Service, ctx: Web, year:
     lang = lang_for(request)
     for audit in (a for a in audits if a.year == chosen):
         try:
-            view = audit_view(ctx, svc, read_cache(request), user.id, audit.id, lang)
+            view = audit_view(ctx, svc, user.id, audit.id, lang)
         except CcauditError:  # pragma: no cover - listed audits are readable
             continue
         columns.append({"audit": audit, "name": names.get(audit.firm_id, audit.firm_id),
