@@ -156,6 +156,10 @@ def test_intune_exports_to_device_datasets(intune: list[Path], tmp_path: Path) -
     assert {a["account"] for a in report["identities"]["accounts_unresolved"]} == {"dave@corp.example.com.tw"}
     assert (report["resets"]["retire_or_remove_not_a_reset"], report["resets"]["not_completed"]) == (1, 1)
     assert report["time_zone"]["assumed_zone"] == "Asia/Taipei"
+    # the admin center's CSV states no zone: every time read in the assumed one is counted and said
+    assumed = report["time_zone"]["times_read_in_assumed_zone"]
+    assert set(assumed) == {str(p) for p in intune if "AppInv" not in p.name} and all(n > 0 for n in assumed.values())
+    assert f"{sum(assumed.values())} times without a zone read as Asia/Taipei" in result.text
     assert "request_ref" in report["not_in_an_mdm_export"][0]
 
 
@@ -184,6 +188,7 @@ def test_graph_managed_devices_json(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = ccaudit("sources", "parse", "auto", path, "--out", out, "--identity-map", idmap)
     assert result.code == 0, result.text
+    assert "without a zone" not in result.text  # Graph states UTC
     assert [(d["device_id"], d["holder_id"]) for d in _rows(out / "company_mobile_devices.csv")] == [
         ("F2LXK0AAHG7F", "E003")]
     assert [(r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [

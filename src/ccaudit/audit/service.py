@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
 
 from ccaudit.audit.context import AuditContext, Clock, utcnow
 from ccaudit.audit.integrity import anchors
@@ -31,7 +32,7 @@ from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import ChainHead
+from ccaudit.audit.storage.models import ChainHead, TrailEntry
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
@@ -128,6 +129,14 @@ class AuditService:
 
     def snapshot(self, audit_id: int, actor: str | None = None) -> AuditSnapshot:
         return self.audits.snapshot(audit_id, actor)
+
+    def readable_version(self, actor: str | None, audit_id: int) -> int:
+        """Raise unless the actor may read the audit; else the trail's head (its last sequence number), which
+        moves with every recorded change anywhere: a cheap key for caching what is shown of an audit."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+            return int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))

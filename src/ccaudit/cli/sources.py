@@ -48,6 +48,9 @@ def parse_cmd(
                                                                               "e-mail or UPN -> person_id")] = None,
     gateway: Annotated[str | None, typer.Option("--gateway", help="gateway_id (as in remote_gateways) for "
                                                 "sources whose lines do not name it, e.g. OpenVPN")] = None,
+    gateway_tz: Annotated[list[str] | None, typer.Option(
+        "--gateway-tz", help="GATEWAY=ZONE: the zone of one gateway's times without an offset (repeatable; "
+                             "--tz, if given, wins)")] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
@@ -61,9 +64,17 @@ def parse_cmd(
     settings = Settings()
     zone = tz or settings.firm_timezone
     origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (the firm's zone; give --tz if the device logs in another)"
+    zones = []
+    for given in gateway_tz or []:
+        name, sep, gateway_zone = given.partition("=")
+        if not sep or not name.strip() or not gateway_zone.strip():
+            raise typer.BadParameter(f"--gateway-tz {visible(given)!r}: expected GATEWAY=ZONE, "
+                                     "e.g. FGT-HQ-01=Asia/Taipei")
+        zones.append((name.strip(), gateway_zone.strip(), f"--gateway-tz {name.strip()}"))
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
-                                threads=settings.duckdb_threads))
+                                threads=settings.duckdb_threads, gateway_zones=tuple(zones),
+                                zone_given=tz is not None))
     for f in report["files"]:
         print_line(
             f"{visible(f['file'])} ({f['source']}): {f['lines_read']} lines, {f['recognised']} events, "
@@ -73,9 +84,9 @@ def parse_cmd(
                f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "
                f"not placed); {s['failed_logins']} failed logins; {report['duplicates']['count']} duplicate "
                "lines")
-    if tzr["events_with_assumed_zone"]:
-        print_line(f"{tzr['events_with_assumed_zone']} events had no zone: read as {visible(tzr['assumed_zone'])} "
-                   f"({tzr['assumed_zone_from']})")
+    for g in tzr["by_gateway"]:
+        print_line(f"{g['events_with_assumed_zone']} events of gateway {visible(g['gateway_id'] or '(none named)')} "
+                   f"had no zone: read as {visible(g['zone'])} ({visible(g['zone_from'])})")
     if ids["accounts_unresolved"]:
         print_line(f"{len(ids['accounts_unresolved'])} accounts not resolved to a person (listed in "
                    "parse_report.json)")

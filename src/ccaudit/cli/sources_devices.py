@@ -36,6 +36,10 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
         r = report["resets"]
         print_line(f"{r['resets']} completed resets ({r['retire_or_remove_not_a_reset']} retires not counted, "
                    f"{r['not_completed']} not completed)")
+    assumed = sum(report["time_zone"]["times_read_in_assumed_zone"].values())
+    if assumed:
+        print_line(f"{assumed} times without a zone read as {visible(zone)} ({origin}); the export does not say "
+                   "its zone: check one device's Last check-in against the admin center (docs/sources.md)")
     unresolved = report["identities"]["accounts_unresolved"]
     if unresolved:
         print_line(f"{len(unresolved)} primary users not resolved to a person (listed in the report)")

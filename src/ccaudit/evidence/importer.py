@@ -44,7 +44,7 @@ from ccaudit.evidence.readers import (
     quote_literal,
     read_raw,
 )
-from ccaudit.evidence.sources import EvidenceFile, discover
+from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover
 from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.evidence.untrusted import WorkbookLimits
@@ -67,6 +67,10 @@ class _Staged:
     encoding: str | None
     ignored_columns: list[str]
     dropped: int = 0
+    row_file: str = ""  # the SHA-256 its rows cite in `_file`: its own, or the raw export's it came from
+
+    def __post_init__(self) -> None:
+        self.row_file = self.row_file or self.sha256
 
 
 @dataclass
@@ -110,7 +114,7 @@ def import_folder(
         try:
             nz.install_macros(con, nz.firm_zone(con, settings.firm_timezone))
             run = _Run(con, registry, settings, scratch)
-            staged, duplicates = _stage_all(run, files, progress)
+            staged, duplicates, raws = _stage_all(run, files, progress)
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
             con.execute("BEGIN TRANSACTION")  # dozens of small statements: one commit, not one each
@@ -126,6 +130,9 @@ def import_folder(
             con.close()
         for item in staged:
             store.put(item.file.path, item.sha256)
+        for raw_export, sha in raws.values():  # the gateway's own file, as handed in, beside what it became
+            store.put(raw_export.path, sha)
+            store.put_report(f"{sha}.parse_report.json", raw_export.report)
         os.replace(tmp_db, workspace)
         # A write-ahead log left beside an older workspace must not be replayed onto this one.
         with contextlib.suppress(FileNotFoundError):
@@ -138,24 +145,39 @@ def import_folder(
 
 def _stage_all(
     run: _Run, files: list[EvidenceFile], progress: Progress | None
-) -> tuple[list[_Staged], list[str]]:
+) -> tuple[list[_Staged], list[str], dict[Path, tuple[RawExport, str]]]:
+    """Stage every file; also returns the raw exports the derived files came from, with their SHA-256."""
     staged: list[_Staged] = []
     seen: dict[str, str] = {}
     duplicates: list[str] = []
+    raws: dict[Path, tuple[RawExport, str]] = {}
+    raw_seen: dict[str, str] = {}
     # Hashing runs ahead in a thread (hashlib releases the GIL) while DuckDB parses earlier files.
     with ThreadPoolExecutor(max_workers=1) as pool:
         scans: list[Future[enc.FileScan]] = [pool.submit(enc.scan, f.path) for f in files]
+        origins = {f.derived_from.path: f.derived_from for f in files if f.derived_from}
+        raw_scans = {path: pool.submit(enc.scan, path, True) for path in origins}
         for index, item in enumerate(files):
             if progress:
                 progress(item.path.name, index, len(files))
             scanned = scans[index].result()
             sha = scanned.sha256
+            origin = item.derived_from
+            row_file = sha
+            if origin is not None:
+                row_file = raw_scans[origin.path].result().sha256
+                first = raw_seen.setdefault(row_file, origin.rel)
+                if first != origin.rel:  # the same log twice (copied under another name): read once
+                    note = f"{origin.rel} is the same file as {first}; imported once"
+                    duplicates += [] if note in duplicates else [note]
+                    continue
+                raws[origin.path] = (origin, row_file)
             if sha in seen:
                 duplicates.append(f"{item.path.name} is the same file as {seen[sha]}; imported once")
                 continue
             seen[sha] = item.path.name
             try:
-                result = _stage_file(run, item, scanned, f"f{index}")
+                result = _stage_file(run, item, scanned, f"f{index}", row_file)
             except _AlreadyReported:
                 continue
             except EvidenceError as exc:
@@ -166,7 +188,7 @@ def _stage_all(
                 staged.append(result)
     if progress:
         progress("", len(files), len(files))
-    return staged, duplicates
+    return staged, duplicates, raws
 
 
 def _strip_name(message: str, path: Path) -> str:
@@ -271,12 +293,12 @@ class _Plan:
         return " AND ".join(terms) or "true"
 
 
-def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str) -> _Staged | None:
+def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str, row_file: str) -> _Staged | None:
     try:
-        return _stage_file_as(run, item, scanned, tag, item.options.encoding)
+        return _stage_file_as(run, item, scanned, tag, item.options.encoding, row_file)
     except _Reencode as retry:
         # The first megabyte was plain ASCII, so it passed for UTF-8: read it again as what it is.
-        return _stage_file_as(run, item, scanned, tag, retry.encoding)
+        return _stage_file_as(run, item, scanned, tag, retry.encoding, row_file)
 
 
 class _Reencode(Exception):  # a signal to read the file again, not an error
@@ -285,7 +307,7 @@ class _Reencode(Exception):  # a signal to read the file again, not an error
 
 
 def _stage_file_as(
-    run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str, encoding: str | None
+    run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str, encoding: str | None, row_file: str
 ) -> _Staged | None:
     template = run.registry[item.dataset]
     raw = read_raw(
@@ -306,16 +328,16 @@ def _stage_file_as(
         if plan is None:
             return None
         lines = scanned.lines if raw.read_path == item.path else None
-        done = _parallel_pass(run, item, plan, scanned.sha256, stage, lines, general=False)
+        done = _parallel_pass(run, item, plan, row_file, stage, lines, general=False)
         if not done and plan.fast != plan.parses:
-            done = _parallel_pass(run, item, plan, scanned.sha256, stage, lines, general=True)
-        if not done and not _explain_pass(run, item, plan, scanned.sha256, stage, lines):
+            done = _parallel_pass(run, item, plan, row_file, stage, lines, general=True)
+        if not done and not _explain_pass(run, item, plan, row_file, stage, lines):
             return None
         if not _normalise_identifiers(run, item, plan, stage):
             run.con.execute(f"DROP TABLE {stage}")
             return None
         rows = _count(run.con, stage)
-        return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan))
+        return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan), row_file=row_file)
     except _Reencode:
         run.con.execute(f"DROP TABLE IF EXISTS {stage}")
         raise
@@ -341,7 +363,7 @@ def _normalise_identifiers(run: _Run, item: EvidenceFile, plan: _Plan, stage: st
     for row, index, value in empty[:limit]:
         name = columns[index]
         run.issues.append(ValidationIssue(
-            file=item.path.name, row=int(row), column=plan.headers[name], value=value,
+            file=_shown(item), row=int(row), column=plan.headers[name], value=value,
             message="identifier has nothing visible once invisible characters are removed",
             expected="an identifier with visible characters (zero-width spaces, BOM, NUL and direction "
                      "marks are removed)",
@@ -432,14 +454,15 @@ def _parallel_pass(
     The first pass (not `general`) knows only the common spellings, the second every rule; both stop
     at the first row they cannot take, which for a file written in other spellings is its first."""
     raw = plan.raw
-    numbered = raw.numbered is not None
+    line = _raw_line_sql(item, plan)
+    numbered = raw.numbered is not None or line is not None
     body = plan.levels_sql(raw.numbered if raw.numbered else raw.relation, general)
     guard = plan.problem_sql(general)
     if not any(f.required for f in plan.template.fields):  # otherwise a blank row lacks a required value
         guard = f"({guard}) OR ({plan.blank_sql()})"
     # The guard rides on `_row`: a filter could be pushed below the projections (computing every
     # value twice), and on `_file` it would turn a constant column into a million copies of the hash.
-    row = "_row" if numbered else "CAST(NULL AS BIGINT)"
+    row = line or ("_row" if raw.numbered else "CAST(NULL AS BIGINT)")
     row_col = f"CASE WHEN {guard} THEN error({quote_literal(_RECHECK)}) ELSE {row} END"
     sql = (f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, {row_col} AS _row, "
            f"{', '.join(plan.outputs())} FROM ({body})")
@@ -452,6 +475,22 @@ def _parallel_pass(
     if not numbered:
         _number_rows(run, raw, stage, lines)
     return True
+
+
+def _raw_line_sql(item: EvidenceFile, plan: _Plan) -> str | None:
+    """For a file derived from a raw export: the SQL of each row's raw line (its `_row`), else None."""
+    if item.derived_from is None:
+        return None
+    wanted = item.derived_from.line_column
+    for header, column in zip(plan.raw.headers, plan.raw.columns, strict=True):
+        if header == wanted:
+            return f"TRY_CAST({column} AS BIGINT)"
+    raise EvidenceError(f"{item.path.name}: derived from {item.derived_from.rel} without its {wanted} column")
+
+
+def _shown(item: EvidenceFile) -> str:
+    """The file a problem is reported against: a derived file's rows are its raw export's lines."""
+    return item.derived_from.rel if item.derived_from else item.path.name
 
 
 def _read_error(run: _Run, item: EvidenceFile, raw: RawSource, exc: duckdb.Error) -> EvidenceError:
@@ -545,6 +584,7 @@ def _explain_pass(
 ) -> bool:
     """Read the file numbered row by row: report its problems, or import it without blank rows."""
     raw = plan.raw
+    line = _raw_line_sql(item, plan) or "_row"
     try:
         body = plan.levels_sql(_numbered_source(run, raw, lines))
         view = f"explain_{stage}"
@@ -558,7 +598,7 @@ def _explain_pass(
         )
         where = " OR ".join(f"({pred})" for _, pred, _ in terms) or "false"
         rows = run.con.execute(
-            f"SELECT _row, {flags}, {texts} FROM {view} WHERE NOT __blank AND ({where}) "
+            f"SELECT {line} AS __line, {flags}, {texts} FROM {view} WHERE NOT __blank AND ({where}) "
             f"ORDER BY _row LIMIT {limit + 1}"
         ).fetchall() if terms else []
     except duckdb.Error as exc:
@@ -581,7 +621,7 @@ def _explain_pass(
                 elif message == _OUT_OF_RANGE:
                     expected = f"a value {spec.range_text()}"
                 run.issues.append(ValidationIssue(
-                    file=item.path.name, row=int(row[0]), column=plan.headers[name],
+                    file=_shown(item), row=int(row[0]) if row[0] is not None else None, column=plan.headers[name],
                     value=value if message != "required value is empty" else None,
                     message=message, expected=expected,
                 ))
@@ -592,8 +632,8 @@ def _explain_pass(
         run.con.execute(f"DROP VIEW {view}")
         return False
     run.con.execute(
-        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, _row, {', '.join(plan.outputs())} "
-        f"FROM {view} WHERE NOT __blank"
+        f"CREATE TABLE {stage} AS SELECT {quote_literal(sha)} AS _file, {line} AS _row, "
+        f"{', '.join(plan.outputs())} FROM {view} WHERE NOT __blank"
     )
     run.con.execute(f"DROP VIEW {view}")
     return True
@@ -624,11 +664,11 @@ def _assemble(run: _Run, staged: list[_Staged]) -> None:
 def _single_row(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> None:
     """A dataset that describes one thing (the firm) has exactly one record, wherever it comes from."""
     table = quote_ident(template.id)
-    rank = "CASE _file " + " ".join(f"WHEN {quote_literal(p.sha256)} THEN {i}" for i, p in enumerate(parts)) + " END"
+    rank = "CASE _file " + " ".join(f"WHEN {quote_literal(p.row_file)} THEN {i}" for i, p in enumerate(parts)) + " END"
     rows = run.con.execute(f"SELECT _file, _row FROM {table} ORDER BY {rank}, _row LIMIT 2").fetchall()
     if len(rows) == 1:
         return
-    names = {p.sha256: p.file.path.name for p in parts}
+    names = {p.row_file: _shown(p.file) for p in parts}
     if rows:  # the second record is the one too many
         file, row, found = names[rows[1][0]], int(rows[1][1]), _count(run.con, table)
     else:
@@ -688,7 +728,7 @@ def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> 
     content += [f"t.{quote_ident(_LIST_PREFIX + f.name)}" for f in template.list_fields()]
     match = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM d.{quote_ident(k)}" for k in template.key)
     rank = "CASE t._file " + " ".join(
-        f"WHEN {quote_literal(p.sha256)} THEN {i}" for i, p in enumerate(parts)) + " END"
+        f"WHEN {quote_literal(p.row_file)} THEN {i}" for i, p in enumerate(parts)) + " END"
     groups = run.con.execute(
         f"WITH d AS (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1) "
         f"SELECT {', '.join('t.' + quote_ident(k) for k in template.key)}, count(*) AS n, "
@@ -696,7 +736,7 @@ def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> 
         f"list(t._file ORDER BY {rank}, t._row)[1:3], list(t._row ORDER BY {rank}, t._row)[1:3], "
         f"min(({rank}, t._row)) AS first FROM {table} t SEMI JOIN d ON {match} GROUP BY ALL ORDER BY first"
     ).fetchall()
-    names = {p.sha256: p.file.path.name for p in parts}
+    names = {p.row_file: _shown(p.file) for p in parts}
     nkeys = len(template.key)
     conflicts = [g for g in groups if g[nkeys + 1] > 1]
     limit = run.settings.max_issues_per_file
@@ -717,7 +757,7 @@ def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> 
     run.truncated = run.truncated or len(conflicts) > limit
     if conflicts or not groups:
         return
-    before = {p.sha256: p.rows for p in parts}
+    before = {p.row_file: p.rows for p in parts}
     run.con.execute(
         f"CREATE TABLE __dedup AS SELECT * FROM {table} t "
         f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {rank}, _row) = 1 ORDER BY {rank}, _row"
@@ -726,7 +766,7 @@ def _deduplicate(run: _Run, template: DatasetTemplate, parts: list[_Staged]) -> 
     run.con.execute(f"ALTER TABLE __dedup RENAME TO {table}")
     after = dict(run.con.execute(f"SELECT _file, count(*) FROM {table} GROUP BY _file").fetchall())
     for part in parts:
-        part.dropped = before[part.sha256] - int(after.get(part.sha256, 0))
+        part.dropped = before[part.row_file] - int(after.get(part.row_file, 0))
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -736,8 +776,17 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[str]) -> Manifest:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    entries = [
-        ManifestEntry(
+    entries: list[ManifestEntry] = []
+    listed: set[str] = set()
+    for s in staged:
+        origin = s.file.derived_from
+        if origin is not None and s.row_file not in listed:  # the raw export first, then what it became
+            listed.add(s.row_file)
+            entries.append(ManifestEntry(
+                dataset=RAW_EXPORT, original_name=origin.path.name, sha256=s.row_file,
+                size_bytes=origin.path.stat().st_size, rows=origin.lines, format="text lines",
+                encoding="utf-8", effective_date=origin.effective_date, imported_at=now, source=origin.source))
+        entries.append(ManifestEntry(
             dataset=s.file.dataset,
             original_name=s.file.path.name,
             sha256=s.sha256,
@@ -749,15 +798,16 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
             imported_at=now,
             ignored_columns=s.ignored_columns,
             duplicate_rows_dropped=s.dropped,
-        )
-        for s in staged
-    ]
+            derived_from=s.row_file if origin is not None else None,
+        ))
     dropped: dict[str, int] = {}
     for s in staged:
         dropped[s.file.dataset] = dropped.get(s.file.dataset, 0) + s.dropped
     warnings = [f"{d}: {n} exact duplicate record(s) dropped" for d, n in dropped.items() if n]
+    origins = {s.file.derived_from.rel: s.file.derived_from for s in staged if s.file.derived_from}
+    warnings += [note for origin in origins.values() for note in origin.notes]  # how each raw export was read
     warnings += [f"{e.original_name}: column(s) not in the template, ignored: {', '.join(e.ignored_columns)}"
-                 for e in entries if e.ignored_columns]
+                 for e in entries if e.ignored_columns and not e.derived_from]  # ccaudit wrote those columns
     return Manifest(files=entries, ignored_files=list(ignored), ignored_reasons=ignored,
                     skipped_duplicates=duplicates, warnings=warnings)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -13,6 +14,9 @@ from ccaudit.evidence.readers import file_format
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.evidence.untrusted import check_inside, load_yaml
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.rawsources.evidence import Derived
 
 SOURCE_FILE = "evidence.yaml"
 
@@ -32,11 +36,38 @@ class FileOptions(BaseModel):
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
 
 
+class GatewayOptions(BaseModel):
+    """What evidence.yaml may state about a gateway whose raw logs are in the folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tz: str  # zone of the times its logs write without an offset
+
+
 class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     effective_date: dt.date | None = None  # default for every file
     files: dict[str, FileOptions] = {}
+    gateways: dict[str, GatewayOptions] = {}  # gateway_id -> its zone, for raw exports
+
+
+RAW_EXPORT = "raw_export"  # the manifest's dataset for a raw export (the file its derived datasets come from)
+
+
+class RawExport(BaseModel):
+    """A system's own file in the folder (a gateway log, ccaudit.rawsources), parsed into derived files.
+
+    It is stored and listed like any evidence file; each derived row cites its `line_column` as `_row`."""
+
+    path: Path
+    rel: str  # its path inside the folder, as derived rows name it
+    source: str  # the raw source that read it (fortigate, openvpn-log, ...)
+    lines: int  # lines read
+    effective_date: dt.date | None
+    line_column: str = "source_line"
+    notes: list[str] = []  # what the parse found that an inspector must know (warnings of the inspection)
+    report: dict[str, Any] = {}  # the parse report (parse_report.json), stored with the evidence
 
 
 class EvidenceFile(BaseModel):
@@ -46,6 +77,7 @@ class EvidenceFile(BaseModel):
     dataset: str
     options: FileOptions
     effective_date: dt.date | None
+    derived_from: RawExport | None = None  # a file ccaudit derived from a raw export, not the firm's own
 
 
 def load_config(folder: Path) -> SourceConfig:
@@ -165,14 +197,18 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             f"hidden file(s) named like evidence: {'; '.join(refused)}. Hidden files (a name or folder "
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
+    zones = _gateway_zones(config, found, registry) if raw else []
     for path, rel, opts, source in raw:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
-        derived = _derive(path, rel, opts, source, found)
-        for derived_id, derived_path in derived:
+        derived = _derive(path, rel, opts, source, found, zones)
+        if not derived.files:
+            ignored[rel] = f"looks like a {source} export but holds no session event"
+            continue
+        origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
+                           notes=derived.notes(rel), report=derived.report)
+        for derived_id, derived_path in derived.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
-                                      effective_date=effective))
-        ignored[rel] = (f"raw {source} export, parsed into remote_access_events and remote_sessions (named after it)"
-                        if derived else f"looks like a {source} export but holds no session event")
+                                      effective_date=effective, derived_from=origin))
     return found, dict(sorted(ignored.items()))
 
 
@@ -182,8 +218,27 @@ def _recognise(path: Path) -> str | None:
     return recognise(path)
 
 
-def _derive(path: Path, rel: str, opts: FileOptions, source: str,
-            found: list[EvidenceFile]) -> list[tuple[str, Path]]:
+def _gateway_zones(config: SourceConfig, found: list[EvidenceFile],
+                   registry: TemplateRegistry) -> list[tuple[str, str, str]]:
+    """(gateway_id, zone, where stated) from evidence.yaml's gateways and the remote_gateways register."""
+    from ccaudit.rawsources.evidence import register_zones
+
+    stated = [(gw, opts.tz, f"evidence.yaml (gateways: {gw})") for gw, opts in config.gateways.items()]
+    registers = [f.path for f in found if f.dataset == "remote_gateways"]
+    if "remote_gateways" in registry and registers:
+        stated += register_zones(registers, registry["remote_gateways"])
+    seen: dict[str, tuple[str, str]] = {}
+    for gateway, zone, origin in stated:
+        key = gateway.strip().lower()
+        if key in seen and seen[key][0] != zone:
+            raise EvidenceError(f"gateway {visible(gateway)} has two time zones: {visible(seen[key][0])} in "
+                                f"{visible(seen[key][1])} and {visible(zone)} in {visible(origin)}; state one")
+        seen.setdefault(key, (zone, origin))
+    return [(gw, zone, origin) for gw, zone, origin in stated if seen[gw.strip().lower()][1] == origin]
+
+
+def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[EvidenceFile],
+            zones: list[tuple[str, str, str]]) -> Derived:
     """A raw export's derived files (ccaudit.rawsources.evidence), resolved through the folder's identity
     map when it has one as CSV."""
     from ccaudit.rawsources.evidence import derive
@@ -192,4 +247,5 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str,
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
     zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
                     else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
-    return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None)
+    return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
+                  gateway_zones=tuple(zones), zone_given=opts.tz is not None)

@@ -28,6 +28,8 @@ class ManifestEntry(BaseModel):
     imported_at: dt.datetime
     ignored_columns: list[str] = []
     duplicate_rows_dropped: int = 0
+    source: str | None = None  # a raw export (dataset raw_export): the source that read it, e.g. fortigate
+    derived_from: str | None = None  # a file derived from a raw export: that export's SHA-256
 
 
 class Manifest(BaseModel):
@@ -43,6 +45,11 @@ class Manifest(BaseModel):
 
     def datasets(self) -> set[str]:
         return {entry.dataset for entry in self.files}
+
+    def raw_exports_of(self, entries: list[ManifestEntry]) -> list[ManifestEntry]:
+        """The raw exports (gateway logs) these entries were derived from, each once."""
+        wanted = {e.derived_from for e in entries if e.derived_from}
+        return [e for e in self.files if e.sha256 in wanted and e.source is not None]
 
     def records(self) -> dict[str, int]:
         """Records per supplied dataset, exact duplicates dropped."""
@@ -82,6 +89,16 @@ class EvidenceStore:
             os.replace(tmp, target)
             target.chmod(0o444)
         return target
+
+    def put_report(self, name: str, report: dict[str, object]) -> Path:
+        """A report on how a file was read (a raw export's parse_report.json), beside the blobs."""
+        folder = self.root / "parse_reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
 
     def write_manifest(self, manifest: Manifest) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)

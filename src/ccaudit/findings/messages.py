@@ -89,6 +89,8 @@ class Messages:
     def _add(self, doc: Mapping[str, Any], where: str) -> None:
         for code, texts in (doc.get("reasons") or {}).items():
             self.reasons[code] = _pair(texts, f"{where}: reasons.{code}")
+        for dataset, texts in (doc.get("datasets") or {}).items():  # evidence that has no template
+            self.datasets[dataset] = _pair(texts, f"{where}: datasets.{dataset}")
         for column, texts in (doc.get("columns") or {}).items():
             self.columns[column] = _pair(texts, f"{where}: columns.{column}")
         for column, labels in (doc.get("values") or {}).items():

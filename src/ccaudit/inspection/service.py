@@ -274,5 +274,11 @@ def _check_finding(result: CheckResult, req: Requirement, manifest: Manifest, fi
         sample_sentences=[render(meta.sentence.en, row) for row in result.sample],
         compensating_measures=result.measures,
         expired_measures=[jsonable(m) for m in result.expired_measures],
-        evidence=[_ref(e) for d in datasets for e in manifest.for_dataset(d)],
+        evidence=[_ref(e) for e in _evidence_of(manifest, datasets)],
     )
+
+
+def _evidence_of(manifest: Manifest, datasets: list[str]) -> list[Any]:
+    """The files a check read, and the raw exports (gateway logs) any of them was derived from."""
+    files = [e for d in datasets for e in manifest.for_dataset(d)]
+    return [*manifest.raw_exports_of(files), *files]

@@ -11,15 +11,53 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.models import DatasetTemplate
+from ccaudit.evidence.readers import read_raw
+from ccaudit.evidence.templates import header_map, header_score
 from ccaudit.rawsources.parse import EVENTS_FILE, REPORT_FILE, SESSIONS_FILE, ParseRequest, detect, parse
 from ccaudit.rawsources.sqlkit import connect
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
+LINE_COLUMN = "source_line"  # the raw line each derived row comes from
+
+
+@dataclass
+class Derived:
+    """What one raw export became: (dataset, file) per derived dataset, and the parse report."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> int:
+        return sum(int(f["lines_read"]) for f in self.report.get("files", []))
+
+    def notes(self, rel: str) -> list[str]:
+        """What an inspector must know about the parse, for the inspection's warnings (the full report is
+        stored beside the evidence): malformed lines, the zone assumed per gateway, incomplete sessions."""
+        notes = []
+        for f in self.report.get("files", []):
+            if f["malformed"]:
+                first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
+                notes.append(f"{rel}: {f['malformed']} malformed {f['source']} line(s), not read (lines "
+                             f"{', '.join(map(str, first))}{', ...' if f['malformed'] > len(first) else ''})")
+        for g in self.report.get("time_zone", {}).get("by_gateway", []):
+            gateway = g["gateway_id"] or "(none named)"
+            notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
+                         f"read as {g['zone']} ({g['zone_from']})")
+        s = self.report.get("sessions", {})
+        if s.get("without_end") or s.get("not_placed"):
+            notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
+                         "end(s) without a start or duration (not placed)")
+        return notes
+
 _WORK: list[Path] = []
 
 
@@ -43,23 +81,55 @@ def recognise(path: Path) -> str | None:
 
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
-           identity_map: Path | None, named: bool) -> list[tuple[str, Path]]:
-    """Parse one raw export; (dataset, derived file) for each dataset it yields. Refusals name the file.
-    A file only recognised by its first lines (not `named` in evidence.yaml) that holds no session event
-    at all yields nothing: a timestamped text file is no gateway log."""
+           identity_map: Path | None, named: bool, gateway_zones: tuple[tuple[str, str, str], ...] = (),
+           zone_given: bool = False) -> Derived:
+    """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
+    recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
+    yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
     flat = rel.replace("/", "__")
     out = _workdir() / flat
     try:
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
-                           identity_map=identity_map, gateway=gateway))
+                                    identity_map=identity_map, gateway=gateway, names=(rel,),
+                                    gateway_zones=gateway_zones, zone_given=zone_given))
     except EvidenceError as exc:
         raise EvidenceError(f"{rel} (raw export): {exc}") from None
+    derived = Derived(report=report)
     if not named and not sum(f["recognised"] + f["malformed"] for f in report["files"]):
-        return []
-    derived = []
+        return derived
     for dataset, name in DERIVED.items():
         target = out / f"{flat}.{name}"
         (out / name).replace(target)
-        derived.append((dataset, target))
+        derived.files.append((dataset, target))
     (out / REPORT_FILE).replace(out / f"{flat}.{REPORT_FILE}")
     return derived
+
+
+def register_zones(paths: list[Path], template: DatasetTemplate) -> list[tuple[str, str, str]]:
+    """(gateway_id, time_zone, file and row) of each gateway in the remote_gateways register that states a
+    zone, read as the importer reads the register (any format, encoding and header language)."""
+    out: list[tuple[str, str, str]] = []
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-gateways-"))
+    con = duckdb.connect()
+    try:
+        for path in paths:
+            raw = read_raw(con, path, "gateways", scratch=scratch, header_score=header_score(template),
+                           sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw))
+            found = header_map(template, raw.headers).fields
+            if "gateway_id" not in found or "time_zone" not in found:
+                continue
+            gw, tz = (raw.columns[found[f]] for f in ("gateway_id", "time_zone"))
+            rows = con.execute(
+                f"SELECT _row, trim(CAST({gw} AS VARCHAR)), trim(CAST({tz} AS VARCHAR)) "
+                f"FROM {raw.numbered_relation()} WHERE nullif(trim(CAST({tz} AS VARCHAR)), '') IS NOT NULL "
+                f"AND nullif(trim(CAST({gw} AS VARCHAR)), '') IS NOT NULL ORDER BY _row"
+            ).fetchall()
+            out += [(g, z, f"{path.name} row {r} (remote_gateways time_zone)") for r, g, z in rows]
+            for table in raw.tables:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error as exc:
+        raise EvidenceError(f"cannot read the gateways' time zones: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out

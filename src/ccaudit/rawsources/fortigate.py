@@ -30,50 +30,76 @@ def _case(column: str, mapping: dict[str, str]) -> str:
     return f"CASE {column} {whens} END"
 
 
+# CEF (config log syslogd setting: set format cef; FortiAnalyzer log forwarding in CEF): FortiOS fields without
+# a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
+CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
+
+
+def _pairs(line: str) -> str:
+    """A line as ' key="value"' pairs, whichever form FortiOS or FortiAnalyzer wrote it in."""
+    cef = f"regexp_replace(cef_kv({line}), ' (?:FTNTFGT|ad\\.)', ' ', 'g')"
+    for name, fortios in CEF_NAMES.items():
+        cef = f"replace({cef}, ' {name}=\"', ' {fortios}=\"')"
+    # FortiOS writes its host name before 'CEF:'; it names the device where no dvchost= does (FortiAnalyzer)
+    cef += f" || ' devname=\"' || regexp_extract({line}, '([^\\s>]+)\\s+CEF:', 1) || '\"'"
+    return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
+            f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
+            f"ELSE kv_spaced({line}) END")
+
+
 def query(lines: str) -> str:
     # One pass, no join. Only VPN lines, lines that are not FortiGate's and the last line go on (the rest
-    # is counted as not relevant by the framework), so traffic lines cost one regular expression and three
-    # substring tests, and the key=value extraction runs on the few lines that need it. Macros (epoch_ts,
-    # tz_minutes) take plain columns: DuckDB repeats a macro's argument wherever the macro uses it.
+    # is counted as not relevant by the framework), so traffic lines cost three substring tests, and the
+    # key=value extraction runs on the few lines that need it. Each value is extracted once, in its own CTE
+    # column: DuckDB repeats a macro's argument wherever the macro uses it, and a CASE x WHEN ... over an
+    # extraction ran it once per WHEN (the action's CASE was a third of the parse). Values that never hold
+    # a space (numbers, addresses, keywords) take the cheaper kvw; names and reasons take kvs.
     return f"""
 WITH f AS (
-    -- cheap substring tests first: only lines that may be VPN events, lines that are not FortiGate's
-    -- and the last line go on; the precise test and the extraction run on those
-    SELECT line_no, is_last, kv_spaced(line) AS p, contains(line, 'logid=') AS fortinet, line
+    SELECT line_no, is_last, {_pairs('line')} AS p, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
     WHERE contains(line, 'vpn') OR NOT contains(line, 'logid=') OR is_last
-), m AS (
+), a AS (
     SELECT line_no, is_last, line, p, fortinet,
-           CASE WHEN contains(p, ' subtype="vpn"') OR contains(p, ' subtype=vpn ')
-                THEN {_case("nullif(kvs(p, 'action'), 'N/A')", ACTIONS)}
-           END AS kind
+           CASE WHEN contains(p, ' subtype="vpn"') OR contains(p, ' subtype=vpn ') THEN kvw(p, 'action') END AS action
     FROM f
+), m AS (
+    SELECT line_no, is_last, line, p, fortinet, {_case("action", ACTIONS)} AS kind FROM a
 ), raw AS (
+    -- the keys every VPN event has (the lines here are nearly all VPN events: no CASE guard, measured cheaper)
     SELECT line_no, is_last, line, p, fortinet, kind,
-           TRY_CAST(kvs(p, 'eventtime') AS BIGINT) AS eventtime,
-           nullif(kvs(p, 'devname'), 'N/A') AS devname, kvs(p, 'devid') AS devid, kvs(p, 'vd') AS vd,
-           lower(COALESCE(kvs(p, 'tunneltype'), '')) AS tunneltype,
-           nullif(kvs(p, 'tunnelid'), 'N/A') AS tunnelid,
-           nullif(kvs(p, 'remip'), 'N/A') AS remip,
-           nullif(kvs(p, 'tunnelip'), 'N/A') AS tunnelip,
-           nullif(kvs(p, 'user'), 'N/A') AS fgt_user
+           TRY_CAST(kvw(p, 'eventtime') AS BIGINT) AS eventtime,
+           nullif(kvs(p, 'devname'), 'N/A') AS devname,
+           kvw(p, 'devid') AS devid,
+           kvw(p, 'vd') AS vd,
+           lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
+           nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
+           nullif(kvw(p, 'remip'), 'N/A') AS remip,
+           nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
+           nullif(kvs(p, 'user'), 'N/A') AS fgt_user,
+           TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any, nullif(kvs(p, 'reason'), 'N/A') AS reason_any
     FROM m
 ), e AS (
-    -- keys read only where they can matter: wall time and zone without an epoch, XAuth and the assigned
-    -- address on IPsec, duration on ends and statistics, reason on ends and failures
+    -- keys that matter only on some lines: wall time and zone without an epoch, XAuth and the assigned
+    -- address on IPsec (the CASE guards skip the extraction; they pay where most lines skip it)
     SELECT *,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL
-                THEN TRY_CAST(replace(kvs(p, 'date'), '/', '-') || ' ' || kvs(p, 'time') AS TIMESTAMP)
+                THEN COALESCE(TRY_CAST(replace(kvw(p, 'date'), '/', '-') || ' ' || kvw(p, 'time') AS TIMESTAMP),
+                              try_strptime(kvs(p, 'start'), '%b %d %Y %H:%M:%S'))
            END AS ts_wall,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,
            COALESCE(devname, devid) AS gateway,
-           CASE WHEN tunneltype NOT LIKE 'ssl%' THEN nullif(kvs(p, 'xauthuser'), 'N/A') END AS xauthuser,
-           COALESCE(CASE WHEN tunneltype NOT LIKE 'ssl%' THEN nullif(kvs(p, 'assignip'), 'N/A') END,
-                    tunnelip) AS vip,
-           CASE WHEN kind IN ('session_end', 'session_stats') THEN TRY_CAST(kvs(p, 'duration') AS BIGINT)
-           END AS duration_s,
-           CASE WHEN kind IN ('session_end', 'login_failed') THEN nullif(kvs(p, 'reason'), 'N/A') END AS reason
+           CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
+                THEN nullif(kvs(p, 'xauthuser'), 'N/A') END AS xauthuser,
+           CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
+                THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
+           -- duration on ends and statistics, reason on ends and failures
+           CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
     FROM raw
+), t AS (
+    SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch
+    FROM e
 )
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
@@ -83,17 +109,18 @@ SELECT line_no, is_last,
                 THEN 'no user= or xauthuser='
             WHEN tunnelid IS NULL AND kind <> 'login_failed' THEN 'no tunnelid='
        END AS problem,
-       NOT fortinet AND trim(line) <> '' AS not_source,
-       kind, epoch_ts(eventtime) AS ts_utc, ts_wall AS ts_local, tz_minutes(tz) AS tz_offset_min, tz AS tz_text,
+       CASE WHEN fortinet THEN FALSE ELSE trim(line) <> '' END AS not_source,
+       kind, ts_epoch AS ts_utc, ts_wall AS ts_local, tz_min AS tz_offset_min, tz AS tz_text,
        COALESCE(xauthuser, fgt_user) AS account, remip AS source_ip, vip AS assigned_ip,
        CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid) END AS session_key,
        CASE WHEN kind IS NULL THEN NULL
+            WHEN tunneltype = 'ssl-tunnel' AND xauthuser IS NULL THEN 'ssl_vpn'  -- the usual case, no pattern
             WHEN regexp_matches(tunneltype, 'ipsec|ike|dial') OR xauthuser IS NOT NULL THEN 'ipsec_vpn'
-            ELSE COALESCE({_case('tunneltype', CHANNELS)}, CASE WHEN tunneltype LIKE 'ssl%' THEN 'ssl_vpn' END)
+            ELSE COALESCE({_case('tunneltype', CHANNELS)}, CASE WHEN starts_with(tunneltype, 'ssl') THEN 'ssl_vpn' END)
        END AS channel,
        CAST(NULL AS VARCHAR) AS mfa_method,
        gateway AS gateway_id, duration_s, reason
-FROM e
+FROM t
 """
 
 
@@ -110,6 +137,6 @@ SOURCE = RawSource(
             'level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
             'tunneltype="ssl-tunnel" tunnelid=1436452612 remip=203.0.113.7 tunnelip=10.212.134.200 '
             'user="alice" group="VPN-Users" dst_host="N/A" reason="N/A" msg="SSL tunnel established"'),
-    detect=r'(?:^|[\s,])logid="?\d{10}"?(?:[\s,]|$)',
+    detect=r'(?:^|[\s,"])logid="{0,2}\d{10}"{0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
     query=query,
 )

@@ -322,9 +322,17 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
     # Without a device-action export, no reset file at all: an empty one would read as "never reset".
     if "actions" in kinds or (has_actions and has_actions[0]):
         report["resets"] = _write_resets(con, request.out, outputs, zone)
+    assumed = con.execute("""
+        SELECT f.file_name, count(*) FROM (
+            SELECT file_no, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
+            UNION ALL SELECT file_no, at_text FROM act) x JOIN file_names f USING (file_no)
+        WHERE nullif(trim(t), '') IS NOT NULL AND NOT mdm_has_zone(trim(t)) GROUP BY ALL ORDER BY 1""").fetchall()
     report["time_zone"] = {"assumed_zone": request.zone, "assumed_zone_from": request.zone_origin,
-                           "note": "times an export writes without Z or an offset (the admin center's CSV) are "
-                                   "read in this zone"}
+                           "times_read_in_assumed_zone": {name: int(n) for name, n in assumed},
+                           "note": "times an export writes without Z or an offset (the Intune admin center's and "
+                                   "Jamf Pro's CSV) are read in this zone; Microsoft does not state the zone of the "
+                                   "admin center's CSV, so compare one device's Last check-in with its page in the "
+                                   "admin center and give --tz UTC if they differ by the zone's offset"}
     report["not_in_an_mdm_export"] = [
         "company_mobile_devices.request_ref (the request that issued the device): fill it from the request "
         "system, or company_device_issued_on_request lists every device",

@@ -22,7 +22,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.registry import SOURCES, get
-from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
+from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.textsafe import visible
 
 DETECT_LINES = 200  # first lines read to recognise a format
@@ -44,6 +44,24 @@ class ParseRequest:
     gateway: str | None = None  # gateway_id for sources whose lines do not name the gateway
     threads: int | None = None
     memory_limit: str = "512MB"  # DuckDB spills beyond it: peak RSS stays under 1 GiB on a 4 GiB log
+    names: tuple[str, ...] | None = None  # each file's name in source_file (default: its path as given)
+    # A gateway's own zone (gateway_id -> (zone, where it was stated)) for its times without an offset;
+    # `zone` wins over it only when `zone_given` (--tz, or tz: for the file in evidence.yaml).
+    gateway_zones: tuple[tuple[str, str, str], ...] = ()
+    zone_given: bool = False
+
+
+DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
+
+
+def lines_sql(path: Path, max_lines: int | None = None) -> str:
+    """The file as (line_no, line, is_last) for a source's query: its lines, or, for a JSON document that is
+    not one object per line (pretty-printed, an array, Graph's {"value": [...]}), one row per record,
+    numbered by the line it starts on."""
+    depth = json_document(path)
+    if depth is None:
+        return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")
+    return json_records_sql(path, depth, max_lines)
 
 
 def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
@@ -52,7 +70,7 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource
     rows = con.execute(
         f"SELECT {fits},"
         f" count(*) FILTER (WHERE trim(line) <> '') "
-        f"FROM (SELECT line FROM ({read_lines_sql(path)}) LIMIT {DETECT_LINES})").fetchone()
+        f"FROM (SELECT line FROM ({lines_sql(path, DETECT_JSON_LINES)}) LIMIT {DETECT_LINES})").fetchone()
     assert rows is not None
     *hits, nonblank = rows
     scores = {sid: (h / nonblank if nonblank else 0.0) for sid, h in zip(SOURCES, hits, strict=True)}
@@ -91,6 +109,11 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
         _check_zone(con, request.zone)
+        for gateway_id, zone, origin in request.gateway_zones:
+            try:
+                _check_zone(con, zone)
+            except EvidenceError as exc:
+                raise EvidenceError(f"gateway {visible(gateway_id)} ({visible(origin)}): {exc}") from None
         columns = ", ".join(f"{n} {t}" for n, t in SOURCE_COLUMNS)
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
@@ -125,7 +148,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
 
 
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource) -> dict[str, Any]:
-    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {read_lines_sql(path)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
     # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
@@ -180,33 +203,50 @@ CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
 def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any]) -> None:
     """The events table: times settled, accounts split, duplicates removed (and reported)."""
     con.execute(_ACCOUNT_SQL)
-    zone = sql_str(request.zone)
     gateway = sql_str(request.gateway) if request.gateway else "CAST(NULL AS VARCHAR)"
+    default_origin = request.zone_origin
+    con.execute("CREATE TEMP TABLE gateway_zones (gw VARCHAR, zone VARCHAR, origin VARCHAR)")
+    if request.gateway_zones:
+        con.executemany("INSERT INTO gateway_zones VALUES (lower(trim(?)), ?, ?)", list(request.gateway_zones))
+    # The zone of a time without an offset: the file's when stated for it, else its gateway's, else the default.
+    zone, origin = (("f.zone", "f.origin") if request.zone_given else
+                    ("COALESCE(g.zone, f.zone)", "COALESCE(g.origin, f.origin)"))
     con.execute(f"""
         CREATE TEMP TABLE all_events AS
-        SELECT p.file_no, p.line_no, p.source, p.kind,
-               COALESCE(p.ts_utc, p.ts_local - to_minutes(p.tz_offset_min),
-                        CAST(timezone({zone}, p.ts_local) AS TIMESTAMP)) AS time_utc,
-               p.ts_utc IS NULL AND p.tz_offset_min IS NULL AS zone_assumed,
-               p.tz_text, p.account, acct_user(p.account) AS account_normalised,
-               acct_domain(p.account) AS account_domain,
-               ip_only(p.source_ip) AS source_ip, ip_only(p.assigned_ip) AS assigned_ip,
-               p.session_key, p.channel, p.mfa_method, COALESCE(p.gateway_id, {gateway}) AS gateway_id,
-               p.duration_s, p.reason
-        FROM parsed p WHERE p.relevant AND p.problem IS NULL""")
-    con.execute("""
-        CREATE TEMP TABLE ranked AS
-        SELECT *, row_number() OVER (
-            PARTITION BY source, kind, time_utc, account, session_key, source_ip, assigned_ip, gateway_id,
-                         duration_s, reason ORDER BY file_no, line_no) AS copy_no
-        FROM all_events""")
-    dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
+        WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
+                   FROM parsed WHERE relevant AND problem IS NULL),
+        z AS (SELECT p.*, {zone} AS zone, {origin} AS zone_from
+              FROM p CROSS JOIN (SELECT {sql_str(request.zone)} AS zone, {sql_str(default_origin)} AS origin) f
+              LEFT JOIN (SELECT DISTINCT ON (gw) * FROM gateway_zones) g ON g.gw = lower(trim(p.gateway_id)))
+        SELECT file_no, line_no, source, kind,
+               COALESCE(ts_utc, ts_local - to_minutes(tz_offset_min),
+                        CAST(timezone(zone, ts_local) AS TIMESTAMP)) AS time_utc,
+               ts_utc IS NULL AND tz_offset_min IS NULL AS zone_assumed,
+               CASE WHEN ts_utc IS NULL AND tz_offset_min IS NULL THEN zone END AS zone_used,
+               CASE WHEN ts_utc IS NULL AND tz_offset_min IS NULL THEN zone_from END AS zone_from,
+               tz_text, account, acct_user(account) AS account_normalised,
+               acct_domain(account) AS account_domain,
+               ip_only(source_ip) AS source_ip, ip_only(assigned_ip) AS assigned_ip,
+               session_key, channel, mfa_method, gateway_id, duration_s, reason
+        FROM z""")
+    identity = "source, kind, time_utc, account, session_key, source_ip, assigned_ip, gateway_id, duration_s, reason"
+    # Most files hold no copy of an event: a grouping finds out at a fraction of ranking every event.
+    has_copies = con.execute(f"SELECT 1 FROM all_events GROUP BY {identity} HAVING count(*) > 1 LIMIT 1").fetchall()
     files = [f["file"] for f in report["files"]]
-    dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
-                           f"LIMIT {MAX_LISTED}").fetchall()
-    con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1")
-    con.execute("DROP TABLE ranked")
-    con.execute("DROP TABLE all_events")
+    if has_copies:
+        con.execute(f"""
+            CREATE TEMP TABLE ranked AS
+            SELECT *, row_number() OVER (PARTITION BY {identity} ORDER BY file_no, line_no) AS copy_no
+            FROM all_events""")
+        dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
+        dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
+                               f"LIMIT {MAX_LISTED}").fetchall()
+        con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1")
+        con.execute("DROP TABLE ranked")
+        con.execute("DROP TABLE all_events")
+    else:
+        dup, dup_rows = (0,), []
+        con.execute("ALTER TABLE all_events RENAME TO events")
     con.execute("DROP TABLE parsed")  # counted already; its memory goes back to the pool
     assumed = con.execute("SELECT count(*) FROM events WHERE zone_assumed").fetchone()
     stated = con.execute("SELECT list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL) FROM events").fetchone()
@@ -215,14 +255,21 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         "note": "exact copies of an event already read (overlapping exports); each counted once",
         "lines": [f"{files[f]}:{n}" for f, n in dup_rows],
     }
+    by_gateway = con.execute("""
+        SELECT gateway_id, zone_used, zone_from, count(*) FROM events WHERE zone_assumed
+        GROUP BY ALL ORDER BY gateway_id NULLS LAST, zone_used""").fetchall()
     report["time_zone"] = {
         "events_with_assumed_zone": int(assumed[0]) if assumed else 0,
         "assumed_zone": request.zone,
         "assumed_zone_from": request.zone_origin,
+        "by_gateway": [{"gateway_id": g, "zone": z, "zone_from": o, "events_with_assumed_zone": n}
+                       for g, z, o, n in by_gateway],
+        "gateway_zones_given": [{"gateway_id": g, "zone": z, "zone_from": o} for g, z, o in request.gateway_zones],
         "zones_stated_in_lines": sorted(stated[0] or []) if stated else [],
     }
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+    names = request.names or tuple(str(p) for p in request.files)
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(names)))
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[str, Any]:
@@ -402,7 +449,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
         hh, mm = (f"lpad(CAST(abs({minutes}) {op} AS VARCHAR), 2, '0')" for op in ("// 60", "% 60"))
         stamp = f"strftime({local}, '%Y-%m-%dT%H:%M:%S')"
-        return f"CASE WHEN {col} IS NOT NULL THEN {stamp} || {sign} || {hh} || ':' || {mm} END"
+        return f"{stamp} || {sign} || {hh} || ':' || {mm}"  # NULL for NULL (no CASE: measured slower)
 
     def utc(col: str) -> str:
         return f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
@@ -418,12 +465,17 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
             FROM events e JOIN file_names f USING (file_no) LEFT JOIN ids i ON i.account = e.account
             ORDER BY e.time_utc, f.name, e.line_no
         ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
-    # The session ID is stable across overlapping exports: the gateway's key and the start instant.
+    # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
+    # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
+    clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
+                        "HAVING count(*) > 1 LIMIT 1").fetchall()
+    number = ("row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line)"
+              if clash else "1")
     con.execute(f"""
         COPY (
             WITH s AS (
                 SELECT s.*, s.session_key || '@' || strftime(s.s_utc, '%Y-%m-%dT%H:%M:%SZ') AS base_id,
-                       row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line) AS n
+                       {number} AS n
                 FROM sessions s WHERE s.s_utc IS NOT NULL
             )
             SELECT CASE WHEN n = 1 THEN base_id ELSE base_id || '#' || CAST(n AS VARCHAR) END AS session_id,

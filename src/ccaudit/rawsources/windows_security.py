@@ -24,16 +24,22 @@ from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
 _SECTIONS = {
     # event id -> the message section naming the account (CSV forms)
     "4624": "New Logon:", "4625": "Account For Which Logon Failed:", "4634": "Subject:", "4647": "Subject:",
+    "4778": "Subject:", "4779": "Subject:",
 }
+# 4778/4779 (Audit Other Logon/Logoff Events): a Remote Desktop session reconnected to / disconnected from its
+# window station; Fast User Switching at the console logs them too (session name Console, no client address).
+_WINDOW_STATION = ("4778", "4779")
 
 
 def _j(*paths: str) -> str:
     return "COALESCE(" + ", ".join(f"nullif(json_extract_string(js, '{p}'), '')" for p in paths) + ")"
 
 
-def _data(name: str) -> str:
-    """An EventData field in any of the JSON shapes (evtx_dump, Winlogbeat, flat NXLog)."""
-    return _j(f"$.Event.EventData.{name}", f"$.winlog.event_data.{name}", f"$.EventData.{name}", f"$.{name}")
+def _data(*names: str) -> str:
+    """An EventData field in any of the JSON shapes (evtx_dump, Winlogbeat, flat NXLog), under the first of
+    its names the event carries (4778/4779 name the account AccountName, not TargetUserName)."""
+    return _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}", f"$.EventData.{n}",
+                                             f"$.{n}")))
 
 
 def _msg(label: str, after: str | None = None) -> str:
@@ -106,19 +112,25 @@ WITH q AS (
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer'))} END AS computer,
         -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
         CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message'))}, {csv_at('f', 'len(names) + 1')})
+             WHEN js IS NOT NULL THEN nullif(json_extract_string(js, '$.Message'), '')  -- ConvertTo-Json
         END AS msg
     FROM x
 ), z AS (
     SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, event_id, t,
            computer,
-        CASE WHEN js IS NOT NULL THEN {_data('TargetUserName')} ELSE {_section_value('Account Name:')} END AS usr,
-        CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName')} ELSE {_section_value('Account Domain:')} END AS dom,
-        lower(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId')} ELSE {_section_value('Logon ID:')} END)
-            AS logon_id,
-        CASE WHEN js IS NOT NULL THEN {_data('LogonType')} ELSE {_msg('Logon Type:')} END AS logon_type,
-        CASE WHEN js IS NOT NULL THEN {_data('IpAddress')} ELSE {_msg('Source Network Address:')} END AS ip,
-        CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
-             ELSE COALESCE({_msg('Failure Reason:')}, {_msg('Status:')}) END AS failure
+        -- JSON fields where the shape has them; else the rendered message (CSV, PowerShell's ConvertTo-Json)
+        COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetUserName', 'AccountName')} END,
+                 {_section_value('Account Name:')}) AS usr,
+        COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName', 'AccountDomain')} END,
+                 {_section_value('Account Domain:')}) AS dom,
+        lower(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')} END,
+                       {_section_value('Logon ID:')})) AS logon_id,
+        COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')} END, {_msg('Logon Type:')}) AS logon_type,
+        COALESCE(CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')} END,
+                 {_msg('Source Network Address:')}, {_msg('Client Address:')}) AS ip,
+        COALESCE(CASE WHEN js IS NOT NULL THEN {_data('SessionName')} END, {_msg('Session Name:')}) AS ws_session,
+        COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')}) END,
+                 {_msg('Failure Reason:')}, {_msg('Status:')}) AS failure
     FROM y
 ), starts AS (
     SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type = '10'
@@ -127,8 +139,16 @@ WITH q AS (
         CASE WHEN z.event_id = '4624' AND z.logon_type = '10' THEN 'session_start'
              WHEN z.event_id = '4634' AND z.logon_type = '10' THEN 'session_end'
              WHEN z.event_id = '4647' AND s.logon_id IS NOT NULL THEN 'session_end'
-             WHEN z.event_id = '4625' THEN 'login_failed' END AS kind,
-        regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned
+             WHEN z.event_id = '4625' THEN 'login_failed'
+             -- a Remote Desktop session's window station: reconnected (a new connection, perhaps from another
+             -- address, to the same logon) or disconnected (the connection ends; the logon may stay)
+             WHEN z.event_id IN {_WINDOW_STATION} AND (upper(COALESCE(z.ws_session, '')) LIKE 'RDP%'
+                  OR COALESCE(z.ip, 'LOCAL') NOT IN ('LOCAL', 'Unknown', '-', ''))
+                 THEN CASE z.event_id WHEN '4778' THEN 'session_start' ELSE 'session_end' END
+        END AS kind,
+        regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
+        -- Windows PowerShell 5.1's ConvertTo-Json writes times as /Date(milliseconds since 1970)/
+        TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms
     FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
                              AND s.computer IS NOT DISTINCT FROM z.computer
 )
@@ -136,25 +156,28 @@ SELECT line_no, FALSE AS is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL) OR (NOT t_zoned AND {_wall('t')} IS NULL)
-                THEN 'no readable time'
+            WHEN t_ms IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
+                                   OR (NOT t_zoned AND {_wall('t')} IS NULL)) THEN 'no readable time'
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
        END AS problem,
        NOT is_json AND NOT is_csv AND NOT bad_json AND NOT is_header AND trim(text) <> '' AS not_source,
        kind,
-       CASE WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned THEN {_wall('t')} END AS ts_local,
+       CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
+            WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {_wall('t')} END AS ts_local,
        CAST(NULL AS INTEGER) AS tz_offset_min, CAST(NULL AS VARCHAR) AS tz_text,
        CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
            AS account,
-       CASE WHEN ip IN ('-', '::1', '127.0.0.1') THEN NULL ELSE ip END AS source_ip,
+       CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown') THEN NULL ELSE ip END AS source_ip,
        CAST(NULL AS VARCHAR) AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
            AS session_key,
        'rdp_direct' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, computer AS gateway_id,
        CAST(NULL AS BIGINT) AS duration_s,
-       CASE WHEN kind = 'login_failed' THEN concat_ws('; ', failure, 'logon type ' || logon_type) END AS reason
+       CASE WHEN kind = 'login_failed' THEN concat_ws('; ', failure, 'logon type ' || logon_type)
+            WHEN event_id = '4778' THEN 'reconnected (4778)' WHEN event_id = '4779' THEN 'disconnected (4779)'
+            WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header)
 UNION ALL

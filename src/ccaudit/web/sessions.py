@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from ccaudit.audit.context import Clock
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import User, WebMfa, WebSession
+from ccaudit.audit.storage.models import User, WebMfa, WebPreferences, WebSession
 from ccaudit.settings import Settings
 from ccaudit.web.mfa import mfa_required
 
@@ -96,7 +96,8 @@ class Sessions:
             if expired or user is None:
                 info = None
             else:
-                mfa = s.get(WebMfa, user.id)
+                done = row.mfa_at is not None  # then whether it was needed does not matter: no more queries
+                mfa = None if done else s.get(WebMfa, user.id)
                 info = SessionInfo(
                     id_hash=id_hash,
                     user_id=user.id,
@@ -105,9 +106,9 @@ class Sessions:
                     csrf_secret=row.csrf_secret,
                     lang=row.lang,
                     date_style=row.date_style,
-                    mfa_done=row.mfa_at is not None,
-                    mfa_needed=mfa_required(s, user),
-                    mfa_enrolled=mfa is not None and mfa.confirmed_at is not None,
+                    mfa_done=done,
+                    mfa_needed=done or mfa_required(s, user),
+                    mfa_enrolled=done or (mfa is not None and mfa.confirmed_at is not None),
                 )
             touch = info is not None and now - row.last_seen_at >= TOUCH_EVERY
         if info is None:
@@ -158,6 +159,27 @@ class Sessions:
             if row is not None:
                 row.lang = lang or row.lang
                 row.date_style = date_style or row.date_style
+
+    def preferences(self, user_id: str) -> tuple[str | None, str | None]:
+        """The user's saved (language, date style), each None when never chosen."""
+        with self.db.read() as s:
+            row = s.get(WebPreferences, user_id)
+            return (row.lang, row.date_style) if row else (None, None)
+
+    def save_preferences(self, user_id: str, id_hash: str, lang: str | None, date_style: str | None) -> None:
+        """Keep the choice for the user's later sessions too, and apply it to this one."""
+        with self.db.transaction() as s:
+            row = s.get(WebPreferences, user_id)
+            if row is None:
+                row = WebPreferences(user_id=user_id)
+                s.add(row)
+            row.lang = lang or row.lang
+            row.date_style = date_style or row.date_style
+            row.updated_at = self.clock()
+            live = s.get(WebSession, id_hash)
+            if live is not None:
+                live.lang = lang or live.lang
+                live.date_style = date_style or live.date_style
 
     def count(self, user_id: str) -> int:
         with self.db.read() as s:

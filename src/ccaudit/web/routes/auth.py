@@ -69,7 +69,8 @@ def login(
         return render(request, "login.html", {"next": safe_next(next), "failed": True, "user_id": typed}, 401)
     ctx.throttle.succeeded(typed)
     ctx.sessions.end(request.cookies.get(cookie_name(ctx.settings)))
-    value = ctx.sessions.create(typed, lang_for(request), date_style_for(request))
+    saved_lang, saved_style = ctx.sessions.preferences(typed)  # the user's own choice wins over this browser's
+    value = ctx.sessions.create(typed, saved_lang or lang_for(request), saved_style or date_style_for(request))
     session = ctx.sessions.lookup(value)
     if session is None:  # pragma: no cover - the session was just written
         raise LoginRequired()

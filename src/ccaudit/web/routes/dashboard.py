@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -47,7 +49,30 @@ def ageing_day(ctx: WebContext, snap: AuditSnapshot) -> dt.date:
     return ctx.clock().astimezone(ZoneInfo(ctx.settings.firm_timezone)).date()
 
 
+VIEW_CACHE_SIZE = 256
+_cache_lock = threading.Lock()
+
+
 def audit_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
+    """What one audit's dashboard shows, from the cache while nothing recorded has changed (the trail's head)
+    and the day is the same; the actor's right to read it is checked every time, before the cache."""
+    version = svc.readable_version(actor, audit_id)
+    today = ctx.clock().astimezone(ZoneInfo(ctx.settings.firm_timezone)).date()
+    key = ("view", audit_id, version, lang, today)
+    cache: OrderedDict[object, dict[str, object]] = ctx.cache.setdefault("views", OrderedDict())
+    with _cache_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    view = build_view(ctx, svc, actor, audit_id, lang)
+    with _cache_lock:
+        cache[key] = view
+        while len(cache) > VIEW_CACHE_SIZE:
+            cache.popitem(last=False)
+    return view
+
+
+def build_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
     """Everything one audit's dashboard (or its column in the inspector view) shows."""
     snap = svc.snapshot(audit_id, actor)
     previous = previous_audit(svc, actor, snap)

@@ -35,7 +35,9 @@ def switch_language(
     """The language switch in every page's header; works before log-in too (a cookie)."""
     chosen = lang_of(lang, ctx.settings.lang)
     session = session_of(request)
-    if session is not None:
+    if session is not None and session.complete:
+        ctx.sessions.save_preferences(session.user_id, session.id_hash, chosen, None)
+    elif session is not None:
         ctx.sessions.set_preferences(session.id_hash, chosen, None)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
@@ -59,7 +61,7 @@ def save_preferences(
 ) -> Response:
     chosen_lang = lang_of(lang, user.lang)
     style = date_style if date_style in DATE_STYLES else user.date_style
-    ctx.sessions.set_preferences(user.session_hash, chosen_lang, style)
+    ctx.sessions.save_preferences(user.id, user.session_hash, chosen_lang, style)
     response = RedirectResponse("/prefs?saved=1", status_code=303)
     for name, value in ((LANG_COOKIE, chosen_lang), (DATE_COOKIE, style)):
         response.set_cookie(
