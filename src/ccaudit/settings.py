@@ -131,6 +131,18 @@ class Settings(BaseSettings):
     web_lockout_minutes: int = Field(15, ge=1, description="How long a user name stays locked after too many failures.")
     web_max_upload_mb: int = Field(64, ge=1, le=4096, description="Largest evidence upload accepted, in MiB.")
 
+    # probe site / probe pages (area: site)
+    probe_chromium_path: Path = Field(
+        Path("/usr/bin/chromium"), description="Live probes: the Chromium that `probe site` and `probe pages` drive "
+        "(Debian's; nothing is ever downloaded)."
+    )
+    probe_site_max_pages: int = Field(
+        50, ge=1, le=2000, description="`probe site`: most pages read per registered website (same host only)."
+    )
+    probe_site_max_depth: int = Field(
+        2, ge=0, le=10, description="`probe site`: most links followed from a registered start page."
+    )
+
     @field_validator("lang", mode="before")
     @classmethod
     def _known_lang(cls, value: object) -> str:

@@ -29,7 +29,7 @@ def _rows(out: Path) -> dict[tuple[str, str], dict[str, str]]:
 
 
 def _raw(out: Path) -> dict[str, Any]:
-    return json.loads((out / "iot_port_observations.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((out / "port_observations.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def test_open_ports_against_the_firms_baseline(tmp_path: Path) -> None:

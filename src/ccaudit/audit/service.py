@@ -32,12 +32,12 @@ from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import ChainHead, TrailEntry
+from ccaudit.audit.storage.models import TrailEntry
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
-from ccaudit.audit.workflow.evidence_folder import EvidenceFolders, StoredFile, UploadOutcome
+from ccaudit.audit.workflow.evidence_folder import EvidenceFolders, StoredFile, UploadBatch, UploadOutcome
 from ccaudit.audit.workflow.guard import load_audit
 from ccaudit.audit.workflow.measures import Measures
 from ccaudit.audit.workflow.readiness import Open, open_requirements
@@ -141,13 +141,6 @@ class AuditService:
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
 
-    def change_marker(self) -> int:
-        """The trail's head sequence number: it grows with every change recorded anywhere in the database,
-        so a read model built after reading it may be reused until it changes."""
-        with self.db.read() as s:
-            head = s.get(ChainHead, 1)
-            return head.seq if head is not None else 0
-
     def require_read(self, actor: str | None, audit_id: int) -> None:
         """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""
         with self.db.read() as s:
@@ -183,13 +176,22 @@ class AuditService:
             raise EvidenceError(f"audit {audit_id} has no uploaded evidence: upload the firm's files first")
         return self.runs.run_inspection(actor, audit_id, folder, progress)
 
+    def upload_evidence_files(
+        self, actor: str | None, audit_id: int, files: list[tuple[str, BinaryIO]], max_bytes: int | None = None
+    ) -> UploadBatch:
+        """Keep the evidence files (name, content) in the audit's folder if the folder still imports with
+        all of them; else none is kept and the outcome lists every problem (name, type, size, or the
+        importer's file, row, column, value and expected). One import for the whole batch."""
+        limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
+        return self.evidence_folders.upload(actor, audit_id, files, limit)
+
     def upload_evidence(
         self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int | None = None
     ) -> UploadOutcome:
-        """Keep one evidence file in the audit's folder if the folder still imports with it (else its
-        problems, located; nothing kept). UploadRefused for a bad name, type or size."""
+        """One evidence file, as `upload_evidence_files` checks a batch: kept if the folder still imports
+        with it (else its problems, located; nothing kept). UploadRefused for a bad name, type or size."""
         limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
-        return self.evidence_folders.upload(actor, audit_id, name, data, limit)
+        return self.evidence_folders.upload_one(actor, audit_id, name, data, limit)
 
     def uploaded_evidence(self, actor: str | None, audit_id: int) -> list[StoredFile]:
         return self.evidence_folders.list_files(actor, audit_id)

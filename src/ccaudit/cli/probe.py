@@ -11,7 +11,8 @@ from ccaudit.cli.console import print_line
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
-probe_app = typer.Typer(help="Live probes of registered targets only (TLS endpoints, IoT ports).",
+probe_app = typer.Typer(help="Live probes of registered targets only (TLS endpoints, IoT ports, the website's "
+                             "social-media links, official social-media pages).",
                         no_args_is_help=True)
 
 TargetsOpt = Annotated[Path, typer.Option("--targets", help="the firm's register (any form `ccaudit inspect` "
@@ -21,8 +22,12 @@ OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="probe only th
                                                    "repeat for several; anything not registered is refused")]
 
 
-def _also(doc: dict[str, Any], out: Path) -> None:
+def _also(doc: dict[str, Any], out: Path, zh: bool = False) -> None:
     for name in doc["also_in_out"]:
+        if zh:
+            print_line(visible(f"警告：{out / name} 與探測結果檔屬同一資料集，證據資料夾中請僅保留其一"
+                               "（inspect 不接受同一鍵值而內容不同之資料）"))
+            continue
         print_line(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
                      "evidence folder (inspect refuses the same key with different content)"))
 
@@ -115,4 +120,6 @@ def ports_cmd(
 
 
 def register(app: typer.Typer) -> None:
+    from ccaudit.cli import probe_web  # noqa: F401 (registers `probe site` and `probe pages` on probe_app)
+
     app.add_typer(probe_app, name="probe")

@@ -113,6 +113,23 @@ _SYSTEM_FILES = {".ds_store": "macOS folder settings", "thumbs.db": "Windows thu
                  ".localized": "macOS folder name"}
 
 
+# What `ccaudit probe` writes beside its dataset file (raw observations, screenshots, pages as rendered):
+# evidence the dataset file cites by SHA-256, kept with the result by hash (manifest `attachments`), never
+# read as data. Named exactly so (at the top of the folder); anything else goes through the usual rules.
+PROBE_EVIDENCE_FILES = {"tls_observations.json": "tls", "port_observations.json": "ports",
+                        "site_observations.json": "site", "page_observations.json": "pages"}
+PROBE_EVIDENCE_FOLDERS = {"website_screenshots": "site", "social_pages": "pages"}
+PROBE_EVIDENCE = "probe evidence (ccaudit probe {}): stored with the result by its SHA-256, not read as data"
+
+
+def probe_evidence(rel: str) -> str | None:
+    """The probe that wrote the file at `rel` (a path relative to the evidence folder), or None."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return PROBE_EVIDENCE_FILES.get(parts[0])
+    return PROBE_EVIDENCE_FOLDERS.get(parts[0]) if len(parts) == 2 else None
+
+
 def _system_file(parts: tuple[str, ...]) -> str | None:
     """Why a file is operating-system or editor litter, or None."""
     name = parts[-1]
@@ -177,6 +194,10 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             continue  # a link to a folder inside: its files are found where they are
         if path.name == SOURCE_FILE:
             ignored[rel] = "an evidence.yaml is read only at the top of the folder"
+            continue
+        probe = probe_evidence(rel) if named is None else None
+        if probe:
+            ignored[rel] = PROBE_EVIDENCE.format(probe)
             continue
         opts = named or FileOptions()
         source = opts.source or (_recognise(path) if file_format(path) is None else None)

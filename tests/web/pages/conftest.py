@@ -93,13 +93,6 @@ def token(html: str) -> str:
     return found.group(1)
 
 
-def post(client: TestClient, path: str, data: dict[str, object] | None = None, page: str | None = None,
-         **kwargs: object) -> object:
-    """POST a form with the CSRF token of `page` (default: the path itself, without its last part)."""
-    source = client.get(page or path.rsplit("/", 1)[0])
-    return client.post(path, data={**(data or {}), "csrf_token": token(source.text)}, **kwargs)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def demo_evidence(demo: Demo) -> Path:
     return demo.evidence

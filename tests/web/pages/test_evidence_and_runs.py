@@ -54,6 +54,16 @@ def test_a_good_file_is_kept_and_a_bad_row_is_shown_with_nothing_kept(env: Env) 
     assert sorted(p.name for p in folder(env).iterdir()) == ["firm_profile.csv"]  # nothing half-written
     assert not any(p.name.startswith(".") for p in folder(env).parent.iterdir() if p.name != "lock")
 
+    good = (HEADER + GOOD_ROW).encode("utf-8")
+    status, html = upload(env, alice, ("remote_sessions_2025-11.csv", good), ("遠端連線紀錄_2025-12.csv", bad))
+    assert status == 422 and "遠端連線紀錄_2025-12.csv" in html  # one upload: all kept, or none
+    assert sorted(p.name for p in folder(env).iterdir()) == ["firm_profile.csv"]
+    fixed = (HEADER + GOOD_ROW.replace("S1,", "S3,")).encode("big5")
+    status, html = upload(env, alice, ("remote_sessions_2025-11.csv", good), ("遠端連線紀錄_2025-12.csv", fixed))
+    assert status == 200 and html.count('data-testid="upload-kept"') == 2
+    assert sorted(p.name for p in folder(env).iterdir()) == [
+        "firm_profile.csv", "remote_sessions_2025-11.csv", "遠端連線紀錄_2025-12.csv"]
+
 
 def test_type_name_and_size_are_checked_before_anything_is_stored(env: Env) -> None:
     alice = env.login("alice")
@@ -122,3 +132,14 @@ def test_a_run_started_from_the_page_is_attached_with_its_progress_shown(env: En
     names = {e.original_name for e in snap.runs[-1].evidence}
     assert "人員清冊.csv" in names  # the uploaded folder, imported by the same importer
     assert "run-done" in fragment.text
+
+
+def test_a_kept_file_is_removed_by_name_only_inside_the_folder(env: Env) -> None:
+    alice = env.login("alice")
+    status, html = upload(env, alice, ("firm_profile.csv", PROFILE.encode("utf-8")))
+    assert status == 200
+    path = f"/audits/{env.audit_id}/evidence/remove"
+    outside = alice.post(path, data={"name": "../audit.db", "csrf_token": token(html)})
+    assert outside.status_code == 404 and (env.settings.data_dir.parent / "audit.db").exists()
+    removed = alice.post(path, data={"name": "firm_profile.csv", "csrf_token": token(html)})
+    assert removed.status_code == 303 and not any(folder(env).iterdir())

@@ -2,12 +2,14 @@
 from the web application or the API, and inspected by `run_inspection` as `ccaudit audit run` inspects
 a folder on disk.
 
-An upload is checked before anything is kept: its name (upload_check.safe_name), size, extension and
-content (upload_check.check_type), then the whole folder as it would be with the file in it goes
-through the same importer as `ccaudit inspect` (into a scratch workspace). Only a folder that imports
-cleanly takes the file, by one rename; on any problem the folder is left exactly as it was and the
-problems come back located (file, row, column, value, expected). Uploads to one audit take turns (an
-flock on the folder's lock file), so two of them never validate against a folder the other changes."""
+An upload (one or more files, checked together) is checked before anything is kept: each file's name
+(upload_check.safe_name), size, extension and content (upload_check.check_type), then the whole folder
+as it would be with the files in it goes through the same importer as `ccaudit inspect` (into a scratch
+workspace; one import for the whole upload, so a firm's first upload of every file costs one import).
+Only a folder that imports cleanly takes the files, each by one rename; on any problem the folder is
+left exactly as it was and the problems come back located (file, row, column, value, expected).
+Uploads to one audit take turns (an flock on the folder's lock file), so two of them never validate
+against a folder the other changes."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,6 +41,7 @@ from ccaudit.textsafe import visible
 EVIDENCE = "evidence"
 FILES = "files"
 CHUNK = 1024 * 1024
+REFUSED = "refused before import: "  # an issue about the file itself (name, type, size), not its rows
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,41 @@ class StoredFile:
     dataset: str | None = None  # as the last successful import recognised it
 
 
+@dataclass(frozen=True)
+class KeptFile:
+    name: str
+    dataset: str | None  # as the importer recognised it (None: evidence.yaml)
+    rows: int | None
+    replaced: bool  # a file of that name was there before and is replaced
+
+
+@dataclass
+class UploadBatch:
+    """What one upload (one or more files, checked together) came to: every file kept, or none (`issues`)."""
+
+    names: list[str]
+    kept: list[KeptFile] = field(default_factory=list)
+    issues: list[ValidationIssue] = field(default_factory=list)
+    truncated: bool = False  # the importer stopped collecting problems
+    warnings: list[str] = field(default_factory=list)  # from the import of the folder with the files in it
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
 @dataclass
 class UploadOutcome:
-    """What an upload came to: `stored` (the file kept) or `issues` (nothing kept)."""
+    """One file's upload (`EvidenceFolders.upload_one`): `stored` (the file kept) or `issues` (nothing kept)."""
 
     name: str
     stored: StoredFile | None = None
     issues: list[ValidationIssue] = field(default_factory=list)
-    truncated: bool = False  # the importer stopped collecting problems
-    warnings: list[str] = field(default_factory=list)  # from the import of the folder with the file in it
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
     rows: int | None = None
     dataset: str | None = None
-    replaced: bool = False  # a file of that name was there before and is replaced
+    replaced: bool = False
 
 
 class EvidenceFolders:
@@ -89,24 +115,54 @@ class EvidenceFolders:
                                   dt.datetime.fromtimestamp(info.st_mtime, dt.UTC).replace(microsecond=0)))
         return out
 
-    def upload(self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int) -> UploadOutcome:
-        """Check and keep one file (see the module docstring); UploadRefused for name, type or size."""
+    def upload_one(self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int) -> UploadOutcome:
+        """One file, as `upload` checks a batch; UploadRefused for a name, type or size refused."""
+        batch = self.upload(actor, audit_id, [(name, data)], max_bytes)
+        shown = batch.names[0]
+        if not batch.ok and all(i.row is None and i.column is None and i.message.startswith(REFUSED)
+                                for i in batch.issues):
+            raise upload_check.UploadRefused(batch.issues[0].message.removeprefix(REFUSED))
+        if not batch.ok:
+            return UploadOutcome(shown, issues=batch.issues, truncated=batch.truncated)
+        [kept] = batch.kept
+        stored = next(f for f in self.list_files(actor, audit_id) if f.name == kept.name)
+        return UploadOutcome(kept.name, replace(stored, dataset=kept.dataset), warnings=batch.warnings, rows=kept.rows,
+                             dataset=kept.dataset, replaced=kept.replaced)  # fmt: skip
+
+    def upload(
+        self, actor: str | None, audit_id: int, files: list[tuple[str, BinaryIO]], max_bytes: int
+    ) -> UploadBatch:
+        """Check and keep the files together (see the module docstring): every one kept, or none. A name,
+        type or size refused is an issue of the outcome, like a row the importer refuses."""
         with self.ctx.db.transaction() as s:  # the preparer's right, on a draft audit; nothing is written
             open_for_work(s, actor, audit_id, "upload evidence")
-        safe = upload_check.safe_name(name)
         root = self.root(audit_id)
         folder = self.folder(audit_id)
         folder.mkdir(parents=True, exist_ok=True)
-        incoming = root / f".incoming-{uuid.uuid4().hex}"
+        outcome = UploadBatch(names=[visible(name) for name, _ in files])
+        received: dict[str, Path] = {}
         try:
-            size, head, tail = _receive(data, incoming, max_bytes, safe)
-            upload_check.check_type(safe, head, tail, size)
-            if Path(safe).suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-                upload_check.check_zip_workbook(safe, incoming)
+            for name, data in files:
+                try:
+                    safe = upload_check.safe_name(name)
+                    if safe in received:
+                        raise upload_check.UploadRefused(f"{visible(safe)} is given twice in one upload")
+                    incoming = root / f".incoming-{uuid.uuid4().hex}"
+                    received[safe] = incoming
+                    size, head, tail = _receive(data, incoming, max_bytes, safe)
+                    upload_check.check_type(safe, head, tail, size)
+                    if Path(safe).suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+                        upload_check.check_zip_workbook(safe, incoming)
+                except upload_check.UploadRefused as exc:
+                    outcome.issues.append(ValidationIssue(file=visible(name) or "?", message=REFUSED + str(exc)))
+            if outcome.issues or not received:
+                return outcome
             with _turn(root):
-                return self._validate_and_keep(safe, incoming, folder, root)
+                self._validate_and_keep(received, folder, root, outcome)
+            return outcome
         finally:
-            incoming.unlink(missing_ok=True)
+            for path in received.values():
+                path.unlink(missing_ok=True)
 
     def remove(self, actor: str | None, audit_id: int, name: str) -> None:
         with self.ctx.db.transaction() as s:
@@ -117,41 +173,41 @@ class EvidenceFolders:
                 raise NotFoundError(f"audit {audit_id} has no uploaded file {visible(name)!r}")
             path.unlink()
 
-    def _validate_and_keep(self, name: str, incoming: Path, folder: Path, root: Path) -> UploadOutcome:
-        outcome = UploadOutcome(name=name, replaced=(folder / name).exists())
+    def _validate_and_keep(self, received: dict[str, Path], folder: Path, root: Path, outcome: UploadBatch) -> None:
         scratch = Path(tempfile.mkdtemp(prefix=".check-", dir=root))
         try:
             staged = scratch / FILES
             staged.mkdir()
             for path in folder.iterdir():
-                if path.name != name and path.is_file() and not path.is_symlink():
+                if path.name not in received and path.is_file() and not path.is_symlink():
                     _link_or_copy(path, staged / path.name)
-            _link_or_copy(incoming, staged / name)
+            for name, incoming in received.items():
+                _link_or_copy(incoming, staged / name)
             registry = TemplateRegistry.load(self.ctx.settings.content_paths)
             try:
                 manifest = import_folder(staged, scratch / "workspace.duckdb", EvidenceStore(scratch / EVIDENCE),
                                          registry, self.ctx.settings)
             except EvidenceValidationError as exc:
                 outcome.issues, outcome.truncated = list(exc.issues), exc.truncated
-                return outcome
+                return
             except EvidenceError as exc:
-                outcome.issues = [ValidationIssue(file=name, message=str(exc))]
-                return outcome
-            entries = [e for e in manifest.files if e.original_name == name]
-            if not entries and name != SOURCE_FILE:
-                reason = manifest.ignored_reasons.get(name) or "the importer passed over it"
-                outcome.issues = [ValidationIssue(file=name, message=f"not imported: {reason}")]
-                return outcome
-            outcome.warnings = list(manifest.warnings)
-            outcome.rows = sum(e.rows for e in entries) if entries else None
-            outcome.dataset = ", ".join(sorted({e.dataset for e in entries})) or None
-            os.replace(incoming, folder / name)
+                outcome.issues = [ValidationIssue(file=", ".join(received), message=str(exc))]
+                return
+            kept = []
+            for name in received:
+                entries = [e for e in manifest.files if e.original_name == name]
+                if not entries and name != SOURCE_FILE:
+                    reason = manifest.ignored_reasons.get(name) or "the importer passed over it"
+                    outcome.issues.append(ValidationIssue(file=name, message=f"not imported: {reason}"))
+                    continue
+                kept.append(KeptFile(name, ", ".join(sorted({e.dataset for e in entries})) or None,
+                                     sum(e.rows for e in entries) if entries else None, (folder / name).exists()))
+            if outcome.issues:
+                return
+            for name, incoming in received.items():
+                os.replace(incoming, folder / name)
             _fsync_dir(folder)
-            info = (folder / name).stat()
-            outcome.stored = StoredFile(name, info.st_size, _sha256(folder / name),
-                                        dt.datetime.fromtimestamp(info.st_mtime, dt.UTC).replace(microsecond=0),
-                                        outcome.dataset)
-            return outcome
+            outcome.kept, outcome.warnings = kept, list(manifest.warnings)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 

@@ -1,6 +1,6 @@
 """Read models reused between requests while nothing changed: an audit's snapshot and a requirement's
-history, keyed by the trail's head (AuditService.change_marker), which every recorded change moves.
-The cache never decides who may read: each request still asks the service (require_read) first.
+history, keyed by the trail's head (AuditService.readable_version), which every recorded change moves.
+The cache never decides who may read: each request still asks the service first (the same call).
 
 A value is built after the marker was read, so it is at least as new as its key; once the marker has
 moved, the old keys are never asked for again and age out."""
@@ -30,13 +30,11 @@ class ReadCache:
         self._lock = threading.Lock()
 
     def snapshot(self, actor: str, audit_id: int) -> AuditSnapshot:
-        self.service.require_read(actor, audit_id)
-        marker = self.service.change_marker()
+        marker = self.service.readable_version(actor, audit_id)
         return self._get(("snapshot", audit_id, marker), lambda: self.service.snapshot(audit_id))
 
     def history(self, actor: str, audit_id: int, requirement_id: str) -> list[TrailStep]:
-        self.service.require_read(actor, audit_id)
-        marker = self.service.change_marker()
+        marker = self.service.readable_version(actor, audit_id)
         return self._get(("history", audit_id, requirement_id, marker),
                          lambda: self.service.history(actor, audit_id, requirement_id))
 

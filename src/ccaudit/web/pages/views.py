@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ccaudit.audit.integrity.changes import TrailStep
-from ccaudit.audit.people.access import ACCEPT_RISK, PREPARE, REVIEW, Role
+from ccaudit.audit.people.access import matrix
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.snapshot import (
     AttestationSnap,
@@ -38,8 +38,8 @@ PAGE_ROWS = 50
 
 @dataclass(frozen=True)
 class Can:
-    """What the user's roles on the audit's firm allow, to decide which forms to render (the service
-    enforces the same sets: access.PREPARE, REVIEW, ACCEPT_RISK); nothing may change a signed-off audit."""
+    """What the user's roles on the audit's firm allow, to decide which forms to render: the access matrix
+    the service enforces (content/access/matrix.yaml); nothing may change a signed-off audit."""
 
     prepare: bool
     review: bool
@@ -52,16 +52,17 @@ class Can:
         roles = svc.roles(user_id, snap.firm_id)
         open_ = snap.status != AuditStatus.SIGNED
         draft = snap.status == AuditStatus.DRAFT
+        rules = matrix()
 
-        def holds(allowed: frozenset[Role]) -> bool:
-            return bool(roles & allowed) or (is_superuser and Role.REVIEWER not in allowed)
+        def may(action: str) -> bool:
+            return rules.may(roles, action, is_superuser)
 
         own = frozenset(str(i.item_id) for i in snap.remediation if i.owner == user_id)
         return cls(
-            prepare=draft and holds(PREPARE),
-            review=open_ and holds(REVIEW),
-            accept_risk=draft and holds(ACCEPT_RISK),
-            owner_of=own if draft and Role.CONTROL_OWNER in roles else frozenset(),
+            prepare=draft and may("prepare"),
+            review=open_ and may("review"),
+            accept_risk=draft and may("accept_risk"),
+            owner_of=own if draft and may("update_own_remediation") else frozenset(),
             user_id=user_id,
         )
 

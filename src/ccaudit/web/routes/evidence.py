@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ccaudit.audit.workflow.evidence_folder import UploadOutcome
-from ccaudit.errors import CcauditError, ValidationIssue
+from ccaudit.audit.workflow.evidence_folder import UploadBatch
+from ccaudit.errors import CcauditError
 from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser
 from ccaudit.web.pages.forms import status_of
@@ -37,22 +37,18 @@ def run_jobs(request: Request) -> RunJobs:
 
 
 def _page(
-    request: Request, svc: Service, user: WebUser, audit_id: int, *, outcomes: list[UploadOutcome] | None = None,
+    request: Request, svc: Service, user: WebUser, audit_id: int, *, outcome: UploadBatch | None = None,
     error: str | None = None, status: int = 200, done: str | None = None,
 ) -> Response:
     snap = svc.snapshot(audit_id, user.id)
     context = {
-        "snap": snap, "files": svc.uploaded_evidence(user.id, audit_id), "outcomes": outcomes or [],
+        "snap": snap, "files": svc.uploaded_evidence(user.id, audit_id), "outcome": outcome,
         "error": error, "done": done if done in ("removed",) else None,
         "can": Can.of(svc, user.id, user.is_superuser, snap),
         "jobs": run_jobs(request).of_audit(audit_id), "day": day, "instant": instant,
-        "max_mb": svc.settings.web_max_upload_mb, "issue_text": issue_text,
+        "max_mb": svc.settings.web_max_upload_mb,
     }  # fmt: skip
     return render(request, "pages/evidence.html", context, status_code=status)
-
-
-def issue_text(issue: ValidationIssue) -> str:
-    return str(issue)
 
 
 @router.get("/audits/{audit_id}/evidence")
@@ -62,34 +58,24 @@ def evidence(request: Request, audit_id: int, user: CurrentUser, svc: Service, d
 
 @router.post("/audits/{audit_id}/evidence")
 async def upload(request: Request, audit_id: int, user: CurrentUser, svc: Service) -> Response:
-    """One or more files (field `files`); each is kept or refused on its own, in the order given."""
-    form = await request.form(max_files=MAX_FILES, max_fields=10)
-    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-    if not files:
-        return _page(request, svc, user, audit_id, error=_say(request, "pg_upload_none"), status=400)
-    outcomes: list[UploadOutcome] = []
-    for item in files:
-        name = item.filename or ""
-        try:
-            outcome = await _in_thread(svc, user.id, audit_id, name, item)
-        except CcauditError as exc:
-            status = status_of(exc)
-            if status in (403, 404, 409):  # the user or the audit, not the file: stop here
-                return _page(request, svc, user, audit_id, outcomes=outcomes, error=visible(str(exc)), status=status)
-            outcome = UploadOutcome(name=visible(name), issues=[ValidationIssue(file=visible(name), message=str(exc))])
-        finally:
-            await item.close()
-        outcomes.append(outcome)
-    refused = any(o.stored is None for o in outcomes)
-    return _page(request, svc, user, audit_id, outcomes=outcomes, status=422 if refused else 200)
-
-
-async def _in_thread(svc: Service, actor: str, audit_id: int, name: str, item: UploadFile) -> UploadOutcome:
-    """The import takes seconds: run it off the event loop."""
+    """One or more files (field `files`), checked together: every one kept, or none."""
     from starlette.concurrency import run_in_threadpool
 
-    item.file.seek(0)
-    return await run_in_threadpool(svc.upload_evidence, actor, audit_id, name, item.file)
+    form = await request.form(max_files=MAX_FILES, max_fields=10)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    if not files:
+        return _page(request, svc, user, audit_id, error=_say(request, "pg_upload_none"), status=400)
+    try:
+        for item in files:
+            item.file.seek(0)
+        outcome = await run_in_threadpool(  # the import takes seconds: off the event loop
+            svc.upload_evidence_files, user.id, audit_id, [(item.filename or "", item.file) for item in files])
+    except CcauditError as exc:
+        return _page(request, svc, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+    finally:
+        for item in files:
+            await item.close()
+    return _page(request, svc, user, audit_id, outcome=outcome, status=200 if outcome.ok else 422)
 
 
 def _say(request: Request, key: str) -> str:
