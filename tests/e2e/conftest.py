@@ -19,7 +19,6 @@ from ccaudit.demo.workspace import Workspace, seed_workspace
 from ccaudit.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-HELD_BACK = "雲端服務清冊_1151130.csv"  # the cloud-service register (Big5, ROC dates): uploaded in the browser
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,9 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
         "CCAUDIT_DB": f"sqlite:///{root / 'audit.db'}",
     }
     settings = Settings(data_dir=root / "data", anchor_dir=root / "anchors", db=env["CCAUDIT_DB"])
-    workspace = seed_workspace(
-        settings, root / "demo", scale=0.1, previous_year=False, run=False, uploaded=True, hold_back=(HELD_BACK,)
-    )
+    workspace = seed_workspace(settings, root / "demo", scale=0.1, previous_year=False, run=False)
     with serving(env["CCAUDIT_DB"], env, artifacts / "server.log", extra_args=("--insecure-cookies",)) as served:
         yield Site(served.url, workspace, artifacts, root / "anchors")
 

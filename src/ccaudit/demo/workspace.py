@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import shutil
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -86,8 +85,6 @@ def seed_workspace(
     scale: float = 1.0,
     previous_year: bool = True,
     run: bool = True,
-    uploaded: bool = False,
-    hold_back: tuple[str, ...] = (),
     passwords: dict[str, str] | None = None,
     clock: Clock = utcnow,
 ) -> Workspace:
@@ -95,10 +92,7 @@ def seed_workspace(
 
     `previous_year`: last year's audit inspected, settled, submitted and signed off, then carried over
     into this year's (so that the dashboard has a trend); otherwise this year's audit is opened fresh.
-    `run`: this year's demo evidence inspected and attached to this year's audit.
-    `uploaded`: this year's demo evidence placed in the audit's evidence folder (the one the web upload
-    fills and its runs read), but for the files named in `hold_back`, as if uploaded in earlier sessions
-    (copied in place: the upload checks each file with the whole folder, once per file)."""
+    `run`: this year's demo evidence inspected and attached to this year's audit."""
     out.mkdir(parents=True, exist_ok=True)
     service = AuditService.open(settings, clock)
     try:
@@ -118,12 +112,7 @@ def seed_workspace(
         generate(out / "current", scale=scale, as_of=AS_OF, firm=FIRM, evidence_dir=evidence)
         if run:
             service.run_inspection("alice", audit_id, evidence)
-        if uploaded:
-            folder = service.evidence_folders.folder(audit_id)
-            folder.mkdir(parents=True, exist_ok=True)
-            for path in sorted(evidence.iterdir()):
-                if path.name not in hold_back:
-                    shutil.copyfile(path, folder / path.name)
+
     finally:
         service.close()
     return Workspace(
