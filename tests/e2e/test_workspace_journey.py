@@ -1,7 +1,7 @@
 """The audit team's year in the browser, as one journey (each step needs the one before): the auditor
 logs in with TOTP, uploads evidence (first a file with a bad date: the row-level message), runs the
 inspection, attests, overrides a result with a justification and submits; the reviewer logs in, signs
-off (TOTP again and the passphrase of the key the server keeps sealed for them); the audit is then
+off on his own machine (`ccaudit audit sign-digest`, TOTP again) and anchors the sign-off; the audit is then
 read-only; the workbook downloads as a real XLSX; the language switch turns the pages to zh-TW.
 
 One test on purpose: the steps share one server and one audit whose state moves forward, and CI runs
@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +24,7 @@ from tests.e2e.conftest import Site
 from tests.e2e.people import Authenticator, log_in, shoot
 
 from ccaudit.audit.service import AuditService
-from ccaudit.demo.workspace import Workspace
+from ccaudit.demo.workspace import Member, Workspace
 from ccaudit.settings import Settings
 
 REGISTER = "雲端服務清冊_1151130.csv"  # the cloud-service register: Big5, ROC dates, as the demo writes it
@@ -112,22 +115,35 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     expect(page.get_by_test_id("review-status")).to_contain_text("Submitted")
     auditor_ctx.close()
 
-    # 7. The reviewer (who did none of the work) signs off: TOTP again, and the passphrase of his key.
+    # 7. The reviewer (who did none of the work) signs off the default way, on his own machine: the page
+    #    shows the digest, he signs it with `ccaudit audit sign-digest` and pastes the signature with a
+    #    fresh TOTP code; then the sign-off's trail anchor is signed the same way and uploaded.
     reviewer_ctx = _context(browser, site)
     page = reviewer_ctx.new_page()
     bob = ws.members["bob"]
     log_in(page, bob, authenticator)
     page.goto(f"{audit}/review")
-    sealed = page.get_by_test_id("sealed-form")
-    assert bob.key_passphrase is not None
-    page.get_by_test_id("sealed-passphrase").fill(bob.key_passphrase)
-    page.get_by_test_id("sealed-code").fill(authenticator.code(bob))
-    sealed.get_by_test_id("sealed-submit").click()
+    page.get_by_test_id("prepare-link").click()
+    digest = page.get_by_test_id("prepared-digest").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", digest), digest
+    page.get_by_test_id("signature-input").fill(_sign_digest(bob, [digest], tmp_path / "signature.txt"))
+    page.get_by_test_id("signed-code").fill(authenticator.code(bob))
+    page.get_by_test_id("signed-submit").click()
     expect(page.get_by_test_id("review-status")).to_contain_text("Signed")
     expect(page.get_by_test_id("frozen-banner")).to_be_visible()
+    expect(page.get_by_test_id("signoff-digest")).to_have_text(digest)
+    expect(page.get_by_test_id("anchor-state")).to_have_text("not written yet")
+    with page.expect_download() as anchor_download:
+        page.get_by_test_id("anchor-request").click()
+    request_file = tmp_path / anchor_download.value.suggested_filename
+    anchor_download.value.save_as(request_file)
+    anchor_form = page.get_by_test_id("anchor-form")
+    anchor_form.locator("textarea[name=signature]").fill(
+        _sign_digest(bob, ["--anchor", str(request_file)], tmp_path / "anchor-signature.txt")
+    )
+    anchor_form.locator("button").click()
     expect(page.get_by_test_id("anchor-state")).to_have_text("written")  # the trail anchor, as on the CLI
     assert any(site.anchor_dir.rglob("*")), f"no trail anchor in {site.anchor_dir}"
-    expect(page.get_by_test_id("signoff-digest")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     shoot(page, shots, "05-signoff")
 
     # 8. Signed off, the audit is visibly read-only: the banner, and no form on the requirement page.
@@ -170,6 +186,18 @@ def _context(browser: Browser, site: Site) -> BrowserContext:
 
 def _accept_dialogs(page: Page) -> None:
     page.on("dialog", lambda dialog: dialog.accept())
+
+
+def _sign_digest(member: Member, what: list[str], out: Path) -> str:
+    """What the reviewer runs on his own machine: `ccaudit audit sign-digest ... --key bob.pem`."""
+    assert member.key_path and member.key_passphrase
+    done = subprocess.run(
+        [sys.executable, "-m", "ccaudit", "audit", "sign-digest", *what, "--key", member.key_path, "--out", str(out)],
+        env={**os.environ, "CCAUDIT_KEY_PASSPHRASE": member.key_passphrase},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out.read_text(encoding="ascii").strip()
 
 
 def _upload(page: Page, files: list[Path]) -> None:
