@@ -25,7 +25,6 @@ import ipaddress
 import json
 import os
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -59,17 +58,19 @@ class Tally:
 
 
 def require_loopback(url: str) -> None:
-    """Refuse any target but this machine's loopback (127.0.0.0/8, ::1), by every address it resolves to."""
+    """Refuse any target but this machine's loopback: an address in 127.0.0.0/8 or ::1, or `localhost`
+    (no other name is looked up: a DNS query is already traffic this script must not cause)."""
     host = urlsplit(url).hostname
     if not host:
         raise SystemExit(f"--url {url!r} names no host")
+    if host == "localhost":
+        return
     try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror as exc:
-        raise SystemExit(f"--url {url!r}: cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_loopback:
-            raise SystemExit(f"--url {url!r}: {host} is {info[4][0]}, not loopback (this script targets loopback only)")
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(f"--url {url!r}: {host} is not a loopback address (127.0.0.0/8, ::1 or localhost)")
 
 
 class _Forms(HTMLParser):
@@ -215,7 +216,10 @@ def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Serve
     workspace = Workspace.read(workspace_file)
     viewer = workspace.members[args.user]
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30.0) as client:
-        login(client, base, viewer.user_id, viewer.password)
+        try:
+            login(client, base, viewer.user_id, viewer.password)
+        except httpx.HTTPError as exc:
+            raise SystemExit(f"cannot log in at {base}: {exc}") from None
         cookies = client.cookies
         paths = [p for p in page_paths(workspace.audit_id, requirement_ids()) if p[0] in args.pages]
         for kind, path in paths[: len(args.pages)]:
