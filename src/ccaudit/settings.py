@@ -130,6 +130,14 @@ class Settings(BaseSettings):
     web_login_window_minutes: int = Field(15, ge=1, description="Window in which failed log-ins are counted.")
     web_lockout_minutes: int = Field(15, ge=1, description="How long a user name stays locked after too many failures.")
     web_max_upload_mb: int = Field(64, ge=1, le=4096, description="Largest evidence upload accepted, in MiB.")
+    # --- policy documents (ccaudit policies scan) ---
+    policy_max_file_bytes: int = Field(
+        64 << 20, gt=0, description="Policy documents: a file larger than this many bytes is refused."
+    )
+    policy_max_pages: int = Field(2_000, gt=0, description="Policy documents: most pages read from one PDF.")
+    policy_max_chars: int = Field(
+        5_000_000, gt=0, description="Policy documents: most characters of text taken from one document."
+    )
 
     # probe site / probe pages (area: site)
     probe_chromium_path: Path = Field(

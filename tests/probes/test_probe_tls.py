@@ -109,8 +109,9 @@ def test_file_transfer_sftp_offered_ftp_answers_telnet_refused(tmp_path: Path) -
         register = tmp_path / "endpoints.csv"
         register.write_text(HEADER + f"EP-SFTP,{LOOPBACK},{ssh.port},sftp,,,{ftp.port},{closed_port()}\n",
                             encoding="utf-8")
-        result = ccaudit("probe", "tls", "--targets", register, "--out", tmp_path / "ev")
+        result = ccaudit("probe", "tls", "--targets", register, "--out", tmp_path / "ev", "--lang", "zh-TW")
     assert result.code == 0, result.text
+    assert "提供SFTP：是，拒絕明文FTP：否，拒絕Telnet：是" in result.text
     row = _rows(tmp_path / "ev" / "sensitive_endpoints.csv")["EP-SFTP"]
     assert (row["sftp_offered"], row["plain_ftp_refused"], row["telnet_refused"]) == ("true", "false", "true")
     assert row["tls_version"] == ""  # SFTP is not TLS: nothing claimed

@@ -200,7 +200,11 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             ignored[rel] = PROBE_EVIDENCE.format(probe)
             continue
         opts = named or FileOptions()
-        source = opts.source or (_recognise(path) if file_format(path) is None else None)
+        fmt = file_format(path)
+        # a system's own export: text in no table format (.log), or a CSV/JSON named after no dataset (an
+        # Event Viewer CSV, Entra's InteractiveSignIns_*.csv, a FortiAnalyzer download) that a source recognises
+        unnamed = fmt in ("csv", "json") and not opts.dataset and registry.match_file(path) is None
+        source = opts.source or (_recognise(path) if fmt is None or unnamed else None)
         if source:
             raw.append((path, rel, opts, source))
             continue
@@ -219,12 +223,19 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
     zones = _gateway_zones(config, found, registry) if raw else []
+    parsed = []
     for path, rel, opts, source in raw:
-        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         derived = _derive(path, rel, opts, source, found, zones)
         if not derived.files:
             ignored[rel] = f"looks like a {source} export but holds no session event"
             continue
+        parsed.append((path, rel, opts, source, derived))
+    if len(parsed) > 1:  # an identity provider's sign-ins give MFA to the gateways' sessions that log none
+        from ccaudit.rawsources.evidence import share_sign_ins
+
+        share_sign_ins([(rel, derived) for _, rel, _, _, derived in parsed])
+    for path, rel, opts, source, derived in parsed:
+        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
                            notes=derived.notes(rel), report=derived.report)
         for derived_id, derived_path in derived.files:
