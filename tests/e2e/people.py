@@ -33,10 +33,6 @@ class Authenticator:
                 return str(totp.generate_otp(step))
             time.sleep(1)
 
-    def mark_used(self, member: Member, step: int) -> None:
-        """A step the seeding already used (enrolment confirmed with its code)."""
-        self._used[member.user_id] = max(step, self._used.get(member.user_id, step))
-
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
