@@ -2,14 +2,16 @@
 port, driven by Debian's Chromium (headless, through Playwright; no browser is ever downloaded).
 
 One server and one browser per test session. Screenshots go to CCAUDIT_E2E_ARTIFACTS (default: a
-folder under pytest's tmp), with the server's log. Skipped only when /usr/bin/chromium is absent."""
+folder under pytest's tmp), with the server's log, and on a failure every page still open. Skipped
+only when /usr/bin/chromium is absent."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -65,6 +67,28 @@ def site(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[
     workspace = seed_workspace(settings, root / "demo", scale=0.1, previous_year=False, run=False)
     with serving(env["CCAUDIT_DB"], env, artifacts / "server.log", extra_args=("--insecure-cookies",)) as served:
         yield Site(served.url, workspace, artifacts, root / "anchors")
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+
+
+@pytest.fixture(autouse=True)
+def shots_on_failure(request: pytest.FixtureRequest, browser: Browser, artifacts: Path) -> Iterator[None]:
+    """When a test fails, every page still open is saved as it was (failure-<test>-<n>.png), then closed."""
+    yield
+    for n, ctx in enumerate(list(browser.contexts)):
+        if request.node.stash.get(FAILED, False):
+            for m, page in enumerate(ctx.pages):
+                page.screenshot(path=str(artifacts / f"failure-{request.node.name}-{n}-{m}.png"), full_page=True)
+        ctx.close()
 
 
 @pytest.fixture(scope="session")
