@@ -100,6 +100,26 @@ class Settings(BaseSettings):
     probe_banner_bytes: int = Field(
         1024, ge=64, le=65536, description="Live probes: most bytes read from a service's greeting or reply."
     )
+    # --- policy documents (ccaudit policies scan) ---
+    policy_max_file_bytes: int = Field(
+        64 << 20, gt=0, description="Policy documents: a file larger than this many bytes is refused."
+    )
+    policy_max_pages: int = Field(2_000, gt=0, description="Policy documents: most pages read from one PDF.")
+    policy_max_chars: int = Field(
+        5_000_000, gt=0, description="Policy documents: most characters of text taken from one document."
+    )
+
+    # probe site / probe pages (area: site)
+    probe_chromium_path: Path = Field(
+        Path("/usr/bin/chromium"), description="Live probes: the Chromium that `probe site` and `probe pages` drive "
+        "(Debian's; nothing is ever downloaded)."
+    )
+    probe_site_max_pages: int = Field(
+        50, ge=1, le=2000, description="`probe site`: most pages read per registered website (same host only)."
+    )
+    probe_site_max_depth: int = Field(
+        2, ge=0, le=10, description="`probe site`: most links followed from a registered start page."
+    )
 
     # --- web workspace (ccaudit serve; src/ccaudit/web) ---
     web_secure_cookies: bool = Field(

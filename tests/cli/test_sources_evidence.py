@@ -141,3 +141,44 @@ def test_inspect_takes_a_gateways_zone_from_the_register_or_evidence_yaml(tmp_pa
     (evidence / "evidence.yaml").write_text("gateways:\n  fgt-tyo: {tz: UTC}\n", encoding="utf-8")
     refused = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "again")
     assert refused.code == 2 and "two time zones" in refused.text and "remote_gateways.csv row 2" in refused.text
+
+
+def test_exports_named_after_no_dataset_are_recognised(tmp_path: Path) -> None:
+    from tests.cli.test_sources_variants import FORTIGATE_CEF
+    from tests.cli.test_sources_vendors import GET_WINEVENT_CSV
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "Security.csv").write_text(GET_WINEVENT_CSV, encoding="utf-8")  # Get-WinEvent | Export-Csv
+    (evidence / "faz-download.csv").write_text(FORTIGATE_CEF, encoding="utf-8")
+    (evidence / "assets.csv").write_text("name,owner\nNB-01,alice\n", encoding="utf-8")  # no dataset, no source
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    raw = {f["original_name"]: f["source"] for f in manifest["files"] if f["dataset"] == "raw_export"}
+    assert raw == {"Security.csv": "windows-security", "faz-download.csv": "fortigate"}
+    assert "matches no dataset" in manifest["ignored_reasons"]["assets.csv"]
+
+
+def test_entra_sign_ins_in_the_folder_give_vpn_sessions_their_mfa(tmp_path: Path) -> None:
+    from tests.cli.test_sources_vendors import _signin
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "fgt.log").write_text(FORTIGATE, encoding="utf-8")  # alice's tunnel-up at 00:15:02Z, no MFA logged
+    page = {"value": [json.loads(_signin("2026-11-02T00:14:40Z", "alice@corp.example.com", 0,
+                                         "multiFactorAuthentication",
+                                         [("Password", True), ("Mobile app notification", True)]))]}
+    (evidence / "InteractiveSignIns.json").write_text(json.dumps(page, indent=2), encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    assert "fgt.log: 1 session(s) without MFA in the gateway's log took it from identity-provider sign-ins in " \
+           "InteractiveSignIns.json" in result.text
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    mfa = dict(con.execute("SELECT person_id, mfa_method FROM remote_sessions").fetchall())
+    con.close()
+    assert mfa["alice"] == "push" and mfa["dave"] is None  # dave signed in nowhere

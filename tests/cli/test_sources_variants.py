@@ -60,6 +60,10 @@ FORTIGATE_CEF = "\n".join([
     '"type=""event""","subtype=""vpn""","action=""tunnel-down""","devname=""FGT-HQ-01""","duration=3600",'
     '"logid=""0101037138""","remip=""198.51.100.20""","tunnelid=88001","tunneltype=""ipsec""",'
     '"xauthuser=""bob@corp.example.com"""',
+    # traffic through a site-to-site IPsec tunnel names it (vpn=, vpntype=): not a session event
+    'date=2026-11-02 time=13:05:00 devname="FGT-HQ-01" devid="FG100FTK20000001" eventtime=1793595900 tz="+0800" '
+    'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" srcip=10.1.1.5 dstip=10.9.0.7 '
+    'action="accept" vpn="HQ-to-DC" vpntype="ipsec-static" duration=30',
 ]) + "\n"
 
 
@@ -67,7 +71,7 @@ def test_fortigate_cef_and_fortianalyzer_exports(tmp_path: Path) -> None:
     events, sessions, report = _run(tmp_path, "fgt-cef.log", FORTIGATE_CEF)
     assert report["sources"] == ["fortigate"]
     f = report["files"][0]
-    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"]) == (6, 5, 1, 0)
+    assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"]) == (7, 5, 2, 0)
     alice = next(s for s in sessions if s["account"] == "CORP\\alice")  # CEF start (FortiOS), CEF end (FortiAnalyzer)
     assert (alice["start_time"], alice["end_time"], alice["source_ip"]) == (
         "2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00", "2001:db8::7")
@@ -146,3 +150,26 @@ def test_entra_sign_ins_as_graph_returns_them(tmp_path: Path) -> None:
             assert [text.splitlines()[n - 1].strip() for n in cited] == ["{", "{"]
         else:
             assert cited == [1, 1]
+
+
+def test_rdp_disconnect_and_reconnect_in_get_winevent_csv(tmp_path: Path) -> None:
+    from tests.cli.test_sources_vendors import GET_WINEVENT_HEADER, _logon_message, _winevent_row
+
+    def station(verb: str, address: str) -> str:
+        return (f"A session was {verb} a Window Station.\n\nSubject:\n\tAccount Name:\t\t李大華\n\tAccount Domain:\t\t"
+                "CORP\n\tLogon ID:\t\t0x5566\n\nSession:\n\tSession Name:\t\tRDP-Tcp#7\n\nAdditional Information:\n"
+                f"\tClient Name:\t\tHOME-PC\n\tClient Address:\t\t{address}\n\nThis event is generated when a user "
+                "reconnects to an existing Terminal Services session, or when a user switches to an existing desktop "
+                "using Fast User Switching.")
+
+    text = "\n".join([
+        GET_WINEVENT_HEADER,
+        _winevent_row(_logon_message("李大華", "CORP", "0x5566", "10", "203.0.113.40"), "4624", "11/2/2026 9:00:00 AM"),
+        _winevent_row(station("disconnected from", "203.0.113.40"), "4779", "11/2/2026 12:00:00 PM"),
+        _winevent_row(station("reconnected to", "2001:db8::40"), "4778", "11/2/2026 1:00:00 PM"),
+        _winevent_row(station("disconnected from", "2001:db8::40"), "4779", "11/2/2026 6:00:00 PM"),
+    ]) + "\n"
+    _, sessions, _ = _run(tmp_path, "rdp.csv", text, "--tz", "Asia/Taipei")
+    assert [(s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("2026-11-02T09:00:00+08:00", "2026-11-02T12:00:00+08:00", "203.0.113.40"),
+        ("2026-11-02T13:00:00+08:00", "2026-11-02T18:00:00+08:00", "2001:db8::40")]

@@ -154,6 +154,35 @@ def reply(data: bytes, read_request: bool = False) -> Callable[[socket.socket], 
     return handle
 
 
+def smtp_handler(crt: Path | None, key: Path | None) -> Callable[[socket.socket], None]:
+    """An SMTP server that offers STARTTLS (with this certificate) or, without one, does not."""
+    ctx = None
+    if crt is not None and key is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+
+    def handle(conn: socket.socket) -> None:
+        conn.sendall(b"220 mail.test ESMTP ready\r\n")
+        reader = conn.makefile("rb")
+        for line in reader:
+            verb = line.strip().upper()
+            if verb.startswith(b"EHLO"):
+                conn.sendall(b"250-mail.test\r\n" + (b"250-STARTTLS\r\n" if ctx else b"") + b"250 SIZE 10240000\r\n")
+            elif verb == b"STARTTLS" and ctx is not None:
+                conn.sendall(b"220 2.0.0 ready to start TLS\r\n")
+                try:
+                    with ctx.wrap_socket(conn, server_side=True) as tls:
+                        tls.recv(1)
+                except (ssl.SSLError, OSError):
+                    pass
+                return
+            else:
+                conn.sendall(b"221 bye\r\n")
+                return
+
+    return handle
+
+
 @contextmanager
 def listening(*handlers: Callable[[socket.socket], None] | None) -> Iterator[list[Listener]]:
     listeners = [Listener(h) for h in handlers]

@@ -29,7 +29,7 @@ def _rows(out: Path) -> dict[tuple[str, str], dict[str, str]]:
 
 
 def _raw(out: Path) -> dict[str, Any]:
-    return json.loads((out / "iot_port_observations.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((out / "port_observations.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def test_open_ports_against_the_firms_baseline(tmp_path: Path) -> None:
@@ -76,9 +76,12 @@ def test_only_outside_the_register_is_refused_before_any_connection(tmp_path: Pa
         assert ssh.accepted == 0
         assert not (tmp_path / "ev").exists()
         ok = ccaudit("probe", "ports", "--targets", register, "--out", tmp_path / "ev", "--only",
-                     f"{LOOPBACK}:{ssh.port}")
+                     f"{LOOPBACK}:{ssh.port}", "--lang", "zh-TW")
     assert ok.code == 0, ok.text
     assert _rows(tmp_path / "ev")[("CAM-01", str(ssh.port))]["service"] == "ssh"
+    assert (f"CAM-01 {LOOPBACK}（ip_camera）：開啟 {ssh.port}（共試 1 個）；曝露：{ssh.port}/ssh（不在其類型基準內）"
+            in ok.text)
+    assert "已探測登錄之 1 台設備中之 1 台" in ok.text
 
 
 def test_a_register_that_is_not_an_iot_inventory_is_refused(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.cli.inprocess import FIRM_HEADER, ccaudit
-from tests.probes.servers import LOOPBACK, NOW, Pki, closed_port, listening, reply, tls_handler
+from tests.probes.servers import LOOPBACK, NOW, Pki, closed_port, listening, reply, smtp_handler, tls_handler
 
 HEADER = "endpoint_id,host,port,protocol,http_port,ssh_port,ftp_port,telnet_port\n"
 REDIRECT = b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://127.0.0.1/\r\nContent-Length: 0\r\n\r\n"
@@ -109,8 +109,9 @@ def test_file_transfer_sftp_offered_ftp_answers_telnet_refused(tmp_path: Path) -
         register = tmp_path / "endpoints.csv"
         register.write_text(HEADER + f"EP-SFTP,{LOOPBACK},{ssh.port},sftp,,,{ftp.port},{closed_port()}\n",
                             encoding="utf-8")
-        result = ccaudit("probe", "tls", "--targets", register, "--out", tmp_path / "ev")
+        result = ccaudit("probe", "tls", "--targets", register, "--out", tmp_path / "ev", "--lang", "zh-TW")
     assert result.code == 0, result.text
+    assert "提供SFTP：是，拒絕明文FTP：否，拒絕Telnet：是" in result.text
     row = _rows(tmp_path / "ev" / "sensitive_endpoints.csv")["EP-SFTP"]
     assert (row["sftp_offered"], row["plain_ftp_refused"], row["telnet_refused"]) == ("true", "false", "true")
     assert row["tls_version"] == ""  # SFTP is not TLS: nothing claimed
@@ -181,3 +182,18 @@ def test_a_register_left_beside_the_probe_file_is_pointed_out(tmp_path: Path) ->
     assert "敏感資料端點.csv is the same dataset as the probe's file: keep one" in result.text
     row = _rows(evidence / "sensitive_endpoints.csv")["EP-1"]
     assert (row["sftp_offered"], row["plain_ftp_refused"], row["telnet_refused"]) == ("false", "true", "true")
+
+
+def test_smtp_starttls_is_found_and_its_tls_tested_through_it(tmp_path: Path, pki: Pki) -> None:
+    with listening(smtp_handler(*pki.leaf("mail", ip=LOOPBACK)), smtp_handler(None, None)) as (tls_mail, plain_mail):
+        register = tmp_path / "endpoints.csv"
+        register.write_text(HEADER + f"MX-TLS,{LOOPBACK},{tls_mail.port},smtp,,,,\n"
+                            f"MX-PLAIN,{LOOPBACK},{plain_mail.port},smtp,,,,\n", encoding="utf-8")
+        result = ccaudit("probe", "tls", "--targets", register, "--out", tmp_path / "ev", "--ca", pki.ca_pem)
+    assert result.code == 0, result.text
+    rows = _rows(tmp_path / "ev" / "sensitive_endpoints.csv")
+    assert rows["MX-TLS"]["starttls_offered"] == "true"
+    assert rows["MX-TLS"]["tls_version"] == "TLSv1.2, TLSv1.3"  # each version offered after EHLO and STARTTLS
+    assert (rows["MX-TLS"]["host_name_matches"], rows["MX-TLS"]["chain_verified"]) == ("true", "true")
+    assert rows["MX-PLAIN"]["starttls_offered"] == "false" and rows["MX-PLAIN"]["tls_version"] == ""
+    assert "250-mail.test" in _observations(tmp_path / "ev", "MX-PLAIN", "starttls")[0]["detail"]

@@ -38,6 +38,7 @@ from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
 from ccaudit.audit.workflow.guard import load_audit
 from ccaudit.audit.workflow.measures import Measures
+from ccaudit.audit.workflow.policies import Attached, Decision, PolicyProposals, PolicyView
 from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.audit.workflow.review import Review
@@ -68,6 +69,7 @@ class AuditService:
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
         self.keys = Keys(db, clock, self.recorder)
+        self.policies = PolicyProposals(self.ctx, self.recorder, self.assessments)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = utcnow, read_only: bool = False) -> AuditService:
@@ -274,6 +276,22 @@ class AuditService:
 
     def assessment_versions(self, audit_id: int) -> dict[str, int]:
         return self.assessments.assessment_versions(audit_id)
+
+    # --- policy documents (ccaudit policies scan -> proposals the auditor decides) ---------------------
+
+    def attach_policies(self, actor: str | None, audit_id: int, folder: Path) -> Attached:
+        """Attach a policy scan's proposals (stored under their SHA-256, logged in the trail); no result changes."""
+        return self.policies.attach(actor, audit_id, folder)
+
+    def decide_policy(
+        self, actor: str | None, audit_id: int, requirement_id: str, confirm: bool, note: str, lang: str | None = None
+    ) -> Decision:
+        """Confirm a clause's proposal (an attestation quoting the passages) or reject it (the trail only)."""
+        return self.policies.decide(actor, audit_id, requirement_id, confirm, note, lang or self.settings.lang)
+
+    def policy_proposals(self, actor: str | None, audit_id: int) -> PolicyView | None:
+        """The audit's latest policy proposals with the decisions on them; None before any was attached."""
+        return self.policies.view(actor, audit_id)
 
     # --- review -------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from ccaudit.cli.console import (
     progress_bar,
 )
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_firms, with_engine
+from ccaudit.cli.policies import register as register_policies
 from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
@@ -225,6 +226,7 @@ register_report(app)  # report, compare (src/ccaudit/cli/report.py)
 register_sources(app)  # sources, sources parse (src/ccaudit/cli/sources.py)
 register_probe(app)  # probe tls, probe ports (src/ccaudit/cli/probe.py)
 register_serve(app)  # serve: the web workspace (src/ccaudit/web)
+register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 
 
 def main() -> None:

@@ -79,6 +79,10 @@ def generate(
     for area in AREAS:
         area(ctx)
     _write_shared(ctx)
+    if evidence_dir is None and ctx.policies:  # one firm: its policy documents too (ccaudit policies scan)
+        from ccaudit.demo.policy_docs import write_policy_documents
+
+        write_policy_documents(out / "policies", ctx.policies)
     planted_file = planted_file or out / PLANTED_FILE
     planted_file.parent.mkdir(parents=True, exist_ok=True)
     planted_file.write_text(json.dumps(ctx.planted.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")

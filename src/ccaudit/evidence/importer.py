@@ -44,8 +44,8 @@ from ccaudit.evidence.readers import (
     quote_literal,
     read_raw,
 )
-from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover
-from ccaudit.evidence.store import EvidenceStore, Manifest, ManifestEntry
+from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover, probe_evidence
+from ccaudit.evidence.store import Attachment, EvidenceStore, Manifest, ManifestEntry, sha256_of
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.settings import Settings
@@ -106,6 +106,9 @@ def import_folder(
     Nothing is written outside a scratch folder until every file has passed: on any problem no blob
     is stored, no manifest written, and an existing workspace is left as it was."""
     files, ignored = discover(folder, registry)
+    attached = {rel: probe for rel in list(ignored) if (probe := probe_evidence(rel))}
+    for rel in attached:
+        del ignored[rel]
     workspace.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".ccaudit-import-", dir=workspace.parent))
     tmp_db = scratch / "workspace.duckdb"
@@ -122,6 +125,9 @@ def import_folder(
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
             manifest = _manifest(staged, ignored, duplicates)
+            manifest.attachments = [Attachment(name=rel, sha256=sha256_of(folder / rel),
+                                               size_bytes=(folder / rel).stat().st_size, probe=probe)
+                                    for rel, probe in attached.items()]
             manifest.warnings += _empty_register_warnings(con, registry, manifest)
             _write_files_table(con, manifest)
             con.execute("COMMIT")
@@ -133,6 +139,8 @@ def import_folder(
         for raw_export, sha in raws.values():  # the gateway's own file, as handed in, beside what it became
             store.put(raw_export.path, sha)
             store.put_report(f"{sha}.parse_report.json", raw_export.report)
+        for attachment in manifest.attachments:
+            store.put(folder / attachment.name, attachment.sha256)
         os.replace(tmp_db, workspace)
         # A write-ahead log left beside an older workspace must not be replayed onto this one.
         with contextlib.suppress(FileNotFoundError):

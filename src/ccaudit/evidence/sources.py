@@ -113,6 +113,23 @@ _SYSTEM_FILES = {".ds_store": "macOS folder settings", "thumbs.db": "Windows thu
                  ".localized": "macOS folder name"}
 
 
+# What `ccaudit probe` writes beside its dataset file (raw observations, screenshots, pages as rendered):
+# evidence the dataset file cites by SHA-256, kept with the result by hash (manifest `attachments`), never
+# read as data. Named exactly so (at the top of the folder); anything else goes through the usual rules.
+PROBE_EVIDENCE_FILES = {"tls_observations.json": "tls", "port_observations.json": "ports",
+                        "site_observations.json": "site", "page_observations.json": "pages"}
+PROBE_EVIDENCE_FOLDERS = {"website_screenshots": "site", "social_pages": "pages"}
+PROBE_EVIDENCE = "probe evidence (ccaudit probe {}): stored with the result by its SHA-256, not read as data"
+
+
+def probe_evidence(rel: str) -> str | None:
+    """The probe that wrote the file at `rel` (a path relative to the evidence folder), or None."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return PROBE_EVIDENCE_FILES.get(parts[0])
+    return PROBE_EVIDENCE_FOLDERS.get(parts[0]) if len(parts) == 2 else None
+
+
 def _system_file(parts: tuple[str, ...]) -> str | None:
     """Why a file is operating-system or editor litter, or None."""
     name = parts[-1]
@@ -178,8 +195,16 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         if path.name == SOURCE_FILE:
             ignored[rel] = "an evidence.yaml is read only at the top of the folder"
             continue
+        probe = probe_evidence(rel) if named is None else None
+        if probe:
+            ignored[rel] = PROBE_EVIDENCE.format(probe)
+            continue
         opts = named or FileOptions()
-        source = opts.source or (_recognise(path) if file_format(path) is None else None)
+        fmt = file_format(path)
+        # a system's own export: text in no table format (.log), or a CSV/JSON named after no dataset (an
+        # Event Viewer CSV, Entra's InteractiveSignIns_*.csv, a FortiAnalyzer download) that a source recognises
+        unnamed = fmt in ("csv", "json") and not opts.dataset and registry.match_file(path) is None
+        source = opts.source or (_recognise(path) if fmt is None or unnamed else None)
         if source:
             raw.append((path, rel, opts, source))
             continue
@@ -198,12 +223,19 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
     zones = _gateway_zones(config, found, registry) if raw else []
+    parsed = []
     for path, rel, opts, source in raw:
-        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         derived = _derive(path, rel, opts, source, found, zones)
         if not derived.files:
             ignored[rel] = f"looks like a {source} export but holds no session event"
             continue
+        parsed.append((path, rel, opts, source, derived))
+    if len(parsed) > 1:  # an identity provider's sign-ins give MFA to the gateways' sessions that log none
+        from ccaudit.rawsources.evidence import share_sign_ins
+
+        share_sign_ins([(rel, derived) for _, rel, _, _, derived in parsed])
+    for path, rel, opts, source, derived in parsed:
+        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
                            notes=derived.notes(rel), report=derived.report)
         for derived_id, derived_path in derived.files:

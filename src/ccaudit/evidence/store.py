@@ -32,6 +32,16 @@ class ManifestEntry(BaseModel):
     derived_from: str | None = None  # a file derived from a raw export: that export's SHA-256
 
 
+class Attachment(BaseModel):
+    """A file kept with the evidence but not read as data (a probe's observations or screenshots), cited by
+    its hash from a dataset file."""
+
+    name: str  # relative to the evidence folder
+    sha256: str
+    size_bytes: int
+    probe: str
+
+
 class Manifest(BaseModel):
     """What one import took in, and what it passed over."""
 
@@ -42,6 +52,7 @@ class Manifest(BaseModel):
     ignored_reasons: dict[str, str] = {}  # every file of the folder not imported -> why
     skipped_duplicates: list[str] = []
     warnings: list[str] = []
+    attachments: list[Attachment] = []  # probe evidence stored by hash beside the imported files
 
     def datasets(self) -> set[str]:
         return {entry.dataset for entry in self.files}

@@ -7,7 +7,7 @@ ever) to read an admin page's title and server. Each open port is compared with 
 device's type (content/probes/ports.yaml, or the firm's iot_type_baselines register with --baselines).
 
 Outputs in DIR: iot_port_observations.csv (one row per device and port tried) and
-iot_port_observations.json (the baseline used and every observation with its greeting, escaped)."""
+port_observations.json (the baseline used and every observation with its greeting, escaped)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 DATASET = "iot_port_observations"
-OBSERVATIONS_FILE = "iot_port_observations.json"
+OBSERVATIONS_FILE = "port_observations.json"  # not named after a dataset: inspect lists it, never imports it
 STATES = {"refused": "closed", "timed_out": "filtered", "unreachable": "unreachable"}
 
 

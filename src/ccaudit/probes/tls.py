@@ -12,6 +12,7 @@ target, test, result, detail)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import re
@@ -64,6 +65,7 @@ class Endpoint:
     row: dict[str, Any]
     host: str
     port: int | None
+    starttls: bool = False  # SMTP: every handshake follows EHLO and STARTTLS
 
     @property
     def label(self) -> str:
@@ -139,7 +141,12 @@ def _probe(endpoint: Endpoint, net: Net, request: TlsRequest) -> tuple[dict[str,
     if endpoint.port is None:
         note(endpoint.host, "port", "not_tested", f"no port in the register and no standard port for {protocol}")
         return filled, obs
-    if protocol in TLS_PROTOCOLS:
+    if protocol == "smtp":
+        offered = _starttls_offered(endpoint, net, note)
+        filled["starttls_offered"] = offered
+        if offered:
+            endpoint.starttls = True
+    if protocol in TLS_PROTOCOLS or endpoint.starttls:
         accepted = []
         for name, version in VERSIONS:
             result, detail = _offer(endpoint, version, net)
@@ -184,6 +191,9 @@ def _offer(endpoint: Endpoint, version: ssl.TLSVersion, net: Net) -> tuple[str, 
     sock = net.connect(endpoint.host, endpoint.port)
     if isinstance(sock, str):
         return sock, "no TCP connection"
+    if endpoint.starttls and (why := _smtp_starttls(sock, net)):
+        sock.close()
+        return "timed_out" if why == "timed_out" else "refused", f"STARTTLS: {why}"
     try:
         with ctx.wrap_socket(sock, server_hostname=_sni(endpoint.host)) as tls:
             return "accepted", f"negotiated {tls.version()} {(tls.cipher() or ('',))[0]}"
@@ -240,6 +250,9 @@ def _handshake(endpoint: Endpoint, ctx: ssl.SSLContext, net: Net) -> bytes | str
     sock = net.connect(endpoint.host, endpoint.port)
     if isinstance(sock, str):
         return sock
+    if endpoint.starttls and (why := _smtp_starttls(sock, net)):
+        sock.close()
+        return f"STARTTLS: {why}"
     try:
         with ctx.wrap_socket(sock, server_hostname=_sni(endpoint.host)) as tls:
             der = tls.getpeercert(binary_form=True)
@@ -336,3 +349,74 @@ def _refused(host: str, port: int, net: Net, test: str, note: Callable[..., None
     if seen == "timed_out":
         return None
     return seen in ("refused", "unreachable")
+
+
+_SMTP_LINE = re.compile(rb"^(\d{3})([ -])(.*)$")
+
+
+def _smtp_reply(sock: Any, net: Net, send: bytes = b"") -> tuple[int | None, list[str], bool]:
+    """One SMTP reply (its code, its lines, whether the peer stayed silent), after sending `send`; bounded by
+    the probe's byte limit and timeout."""
+    data = b""
+    try:
+        if send:
+            sock.sendall(send)
+        while len(data) < net.banner_bytes * 4:
+            chunk = sock.recv(1024)
+            if not chunk:
+                break
+            data += chunk
+            lines = data.split(b"\r\n")
+            last = next((line for line in reversed(lines) if line), b"")
+            match = _SMTP_LINE.match(last)
+            if data.endswith(b"\n") and match and match.group(2) == b" ":
+                break
+    except TimeoutError:
+        return None, [], not data
+    except OSError:
+        pass
+    lines = [line.decode("latin-1") for line in data.split(b"\r\n") if line]
+    first = _SMTP_LINE.match(data.split(b"\r\n", 1)[0])
+    return (int(first.group(1)) if first else None), lines, False
+
+
+def _smtp_starttls(sock: Any, net: Net) -> str:
+    """Greeting, EHLO, STARTTLS: '' when the socket is ready for the TLS handshake, else what went wrong."""
+    code, _, silent = _smtp_reply(sock, net)
+    if code != 220:
+        return "timed_out" if silent else f"no SMTP greeting (code {code})"
+    code, lines, silent = _smtp_reply(sock, net, b"EHLO ccaudit-probe.invalid\r\n")
+    if code != 250:
+        return "timed_out" if silent else f"EHLO answered {code}"
+    if not any(line[4:].strip().upper().startswith("STARTTLS") for line in lines):
+        return "STARTTLS not offered"
+    code, lines, silent = _smtp_reply(sock, net, b"STARTTLS\r\n")
+    if code != 220:
+        return "timed_out" if silent else f"STARTTLS answered {code}: {visible(' '.join(lines)[:120])}"
+    return ""
+
+
+def _starttls_offered(endpoint: Endpoint, net: Net, note: Callable[..., None]) -> bool | None:
+    """Whether the SMTP server offers STARTTLS after EHLO (None: no answer to conclude from). QUIT follows; no
+    mail is sent and no log-in tried."""
+    assert endpoint.port is not None
+    sock = net.connect(endpoint.host, endpoint.port)
+    if isinstance(sock, str):
+        note(endpoint.label, "starttls", sock)
+        return None
+    try:
+        code, greeting, silent = _smtp_reply(sock, net)
+        if code != 220:
+            note(endpoint.label, "starttls", "timed_out" if silent else "not_smtp", visible(" ".join(greeting)[:200]))
+            return None
+        code, lines, silent = _smtp_reply(sock, net, b"EHLO ccaudit-probe.invalid\r\n")
+        with contextlib.suppress(OSError):
+            sock.sendall(b"QUIT\r\n")
+    finally:
+        sock.close()
+    if code != 250:
+        note(endpoint.label, "starttls", "timed_out" if silent else "no_ehlo", visible(" ".join(lines)[:200]))
+        return None
+    offered = any(line[4:].strip().upper().startswith("STARTTLS") for line in lines)
+    note(endpoint.label, "starttls", "offered" if offered else "not_offered", visible(" | ".join(lines)[:300]))
+    return offered

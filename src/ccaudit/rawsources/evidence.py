@@ -21,8 +21,17 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
-from ccaudit.rawsources.parse import EVENTS_FILE, REPORT_FILE, SESSIONS_FILE, ParseRequest, detect, parse
-from ccaudit.rawsources.sqlkit import connect
+from ccaudit.rawsources.parse import (
+    EVENTS_FILE,
+    MFA_SKEW_MINUTES,
+    MFA_WINDOW_MINUTES,
+    REPORT_FILE,
+    SESSIONS_FILE,
+    ParseRequest,
+    detect,
+    parse,
+)
+from ccaudit.rawsources.sqlkit import connect, sql_str
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
 LINE_COLUMN = "source_line"  # the raw line each derived row comes from
@@ -53,6 +62,10 @@ class Derived:
             notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
                          f"read as {g['zone']} ({g['zone_from']})")
         s = self.report.get("sessions", {})
+        shared = s.get("mfa_from_other_files", {})
+        if shared.get("sessions"):
+            notes.append(f"{rel}: {shared['sessions']} session(s) without MFA in the gateway's log took it from "
+                         f"identity-provider sign-ins in {', '.join(shared['files'])}")
         if s.get("without_end") or s.get("not_placed"):
             notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
                          "end(s) without a start or duration (not placed)")
@@ -133,3 +146,51 @@ def register_zones(paths: list[Path], template: DatasetTemplate) -> list[tuple[s
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return out
+
+
+def share_sign_ins(derived: list[tuple[str, Derived]]) -> None:
+    """MFA for the sessions of each raw export whose gateway logs none, from the identity-provider sign-ins
+    (Entra ID) of the folder's other raw exports: each file is parsed alone, so its own parse could not see
+    them. The rule is parse.py's (the same person signed in at most MFA_WINDOW_MINUTES before the session
+    start, MFA_SKEW_MINUTES after it; the latest such sign-in decides). The derived sessions file is rewritten
+    with the method filled in; the parse report counts the sessions and names the files."""
+    files = {rel: dict(d.files) for rel, d in derived}
+    with_sign_ins = [rel for rel, d in derived if any(f.get("recognised") for f in d.report.get("files", []))
+                     and d.report.get("sources") == ["entra-signins"]]
+    if not with_sign_ins:
+        return
+    con = connect()
+    try:
+        events = ", ".join(sql_str(str(files[rel]["remote_access_events"])) for rel in with_sign_ins)
+        con.execute(f"""
+            CREATE TEMP TABLE sign_ins AS
+            SELECT CAST(utc_time AS TIMESTAMPTZ) AS t, mfa_method AS mfa, source_file,
+                   COALESCE(nullif(person_id, ''), account_normalised) AS who
+            FROM read_csv([{events}], header = true, all_varchar = true)
+            WHERE kind = 'sign_in' AND nullif(mfa_method, '') IS NOT NULL""")
+        for rel, d in derived:
+            if rel in with_sign_ins:
+                continue
+            path = files[rel]["remote_sessions"]
+            src = f"read_csv({sql_str(str(path))}, header = true, all_varchar = true)"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT row_number() OVER () AS n, * FROM {src}")
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE m AS
+                SELECT s.n, arg_max(i.mfa, i.t) AS mfa, list(DISTINCT i.source_file) AS files
+                FROM s JOIN sign_ins i ON i.who = s.person_id
+                 AND i.t BETWEEN CAST(s.start_time AS TIMESTAMPTZ) - INTERVAL {MFA_WINDOW_MINUTES} MINUTE
+                             AND CAST(s.start_time AS TIMESTAMPTZ) + INTERVAL {MFA_SKEW_MINUTES} MINUTE
+                WHERE nullif(s.mfa_method, '') IS NULL GROUP BY s.n""")
+            filled = con.execute("SELECT count(*), list(DISTINCT f) FROM m, unnest(m.files) AS u(f)").fetchone()
+            if not filled or not filled[0]:
+                continue
+            con.execute(f"""
+                COPY (SELECT s.* EXCLUDE (n) REPLACE (COALESCE(m.mfa, s.mfa_method) AS mfa_method)
+                      FROM s LEFT JOIN m ON m.n = s.n ORDER BY s.n)
+                TO {sql_str(str(path) + ".part")} (HEADER, DELIMITER ',')""")
+            Path(str(path) + ".part").replace(path)
+            count = con.execute("SELECT count(*) FROM m").fetchone()
+            d.report.setdefault("sessions", {})["mfa_from_other_files"] = {
+                "sessions": int(count[0]) if count else 0, "files": sorted(filled[1] or [])}
+    finally:
+        con.close()

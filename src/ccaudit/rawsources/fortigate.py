@@ -58,7 +58,10 @@ def query(lines: str) -> str:
 WITH f AS (
     SELECT line_no, is_last, {_pairs('line')} AS p, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
-    WHERE contains(line, 'vpn') OR NOT contains(line, 'logid=') OR is_last
+    -- a VPN event's subtype, in any of the forms (quoted, CEF, FortiAnalyzer's CSV), tested only on lines
+    -- naming vpn at all: traffic through an IPsec tunnel (vpn="...") stops here, not after the extraction
+    WHERE (contains(line, 'vpn') AND regexp_matches(line, 'subtype=["'']{{0,2}}vpn'))
+          OR NOT contains(line, 'logid=') OR is_last
 ), a AS (
     SELECT line_no, is_last, line, p, fortinet,
            CASE WHEN contains(p, ' subtype="vpn"') OR contains(p, ' subtype=vpn ') THEN kvw(p, 'action') END AS action

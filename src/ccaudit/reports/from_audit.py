@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -25,6 +25,7 @@ from ccaudit.reports.model import (
     CheckSummary,
     EvidenceItem,
     OffendingSet,
+    PolicyProposalNote,
     PreviousSummary,
     Remediation,
     ReportData,
@@ -37,6 +38,9 @@ from ccaudit.reports.model import (
     Texts,
 )
 from ccaudit.reports.texts import L
+
+if TYPE_CHECKING:
+    from ccaudit.audit.workflow.policies import PolicyView
 from ccaudit.settings import Settings
 
 CHUNK = 2_000
@@ -252,6 +256,22 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def add_policy_notes(data: ReportData, view: PolicyView) -> None:
+    """Each clause's policy-scan proposal and the auditor's decision on it (from the trail: workflow/policies)."""
+    for row in data.requirements:
+        clause = view.coverage.clause(row.id)
+        if clause is None:
+            continue
+        d = view.decisions.get(row.id)
+        row.policy_proposal = PolicyProposalNote(
+            proposal=clause.proposal.value, covered=sum(t.status == "covered" for t in clause.topics),
+            topics=len(clause.topics), sha256=view.sha256,
+            missing=[Texts(en=t.title.en, zh=t.title.zh_tw) for t in clause.topics if t.status == "not_found"],
+            decision=d.decision if d else "undecided", by=d.by if d else None, at=d.at if d else None,
+            note=d.note if d else None,
+        )  # fmt: skip
+
+
 @contextmanager
 def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) -> Iterator[ReportInput]:
     """The audit as report input, read with the acting user's rights (settings.user)."""
@@ -266,6 +286,9 @@ def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) ->
         labels, warnings = load_labels(settings, snap.catalog_id, snap.catalog_version)
         data = from_snapshot(snap, labels, previous)
         data.warnings.extend(warnings)
+        view = service.policy_proposals(settings.user, audit_id)
+        if view is not None:
+            add_policy_notes(data, view)
         # each attached run keeps its evidence files under <data_dir>/runs/<uid>/evidence/blobs
         blobs = tuple(service.runs_dir / run.uid / "evidence" / "blobs" for run in snap.runs)
         yield ReportInput(data, AuditRows(service.db, run_of_checks(snap)), evidence_dirs=blobs)

@@ -20,7 +20,7 @@ from ccaudit.errors import CcauditError
 from ccaudit.findings.models import STATUS_LABELS, CheckCounts, Reason, Status
 
 # 1.1: requirements[].reason_codes (the reasons as codes with parameters, in any language)
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 class ReportError(CcauditError):
@@ -137,6 +137,20 @@ class AttestationNote(BaseModel):
     carried_over: bool = Field(default=False, description="carried over from last year, not yet re-confirmed")
 
 
+class PolicyProposalNote(BaseModel):
+    """What `ccaudit policies scan` proposed for the clause and what the auditor decided (audits only)."""
+
+    proposal: str  # covered | partly_covered | not_found
+    covered: int
+    topics: int
+    missing: list[Texts] = Field(default_factory=list, description="the topics no passage was found for")
+    sha256: str = Field(description="SHA-256 of the policy_coverage.json the proposal is in")
+    decision: str = "undecided"  # confirmed | rejected | undecided
+    by: str | None = None
+    at: str | None = None
+    note: str | None = None
+
+
 class RequirementRow(BaseModel):
     """One assessable requirement of the catalog, in catalog order."""
 
@@ -159,6 +173,7 @@ class RequirementRow(BaseModel):
     reviewer: str | None = None
     comment: str | None = None
     attestation: AttestationNote | None = None
+    policy_proposal: PolicyProposalNote | None = Field(default=None, description="since 1.2")
     previous_result: Result | None = None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccaudit.findings.messages import messages
-from ccaudit.reports.model import DEFICIENT, ReportData, RequirementRow, Result, is_zh
+from ccaudit.reports.model import DEFICIENT, PolicyProposalNote, ReportData, RequirementRow, Result, is_zh
 
 L: dict[str, tuple[str, str]] = {
     "no": ("No.", "項次"),
@@ -72,6 +72,11 @@ L: dict[str, tuple[str, str]] = {
     "check_offending": ("{count:,} offending row(s), {compensated:,} compensated",
                         "{count:,} 筆不符合，其中 {compensated:,} 筆已有補償性措施"),
     "attestation_by": ("Attestation: {result} — {by}", "人工確認：{result} — {by}"),
+    "policy_proposal": ("Policy documents: proposal {proposal} ({covered} of {topics} topics{missing}); auditor's "
+                        "decision: {decision}",
+                        "規範文件比對建議：{proposal}（{topics} 項主題中 {covered} 項{missing}）；"
+                        "查核人員決定：{decision}"),
+    "policy_missing": ("; not found: {topics}", "；未找到：{topics}"),
     "due_on": ("due {due}", "預定 {due} 完成"),
     "carried_over": (" (carried over; not yet re-confirmed)", "（自前一年度延續，尚待重新確認）"),
     "no_deficiencies": ("No deficiencies", "無缺失事項"),
@@ -204,9 +209,25 @@ def note_lines(row: RequirementRow, lang: str) -> list[str]:
         text += f": {att.note}" if att.note else ""
         text += t("carried_over", lang) if att.carried_over else ""
         lines.append(("人工確認：" if is_zh(lang) else "Attestation: ") + text)
+    if row.policy_proposal:
+        lines.append(policy_line(row.policy_proposal, lang))
     if row.comment:
         lines.append(row.comment)
     return lines + reason_lines(row, lang)
+
+
+def policy_line(p: PolicyProposalNote, lang: str) -> str:
+    """The policy scan's proposal for the clause and the auditor's decision on it, in the report's language."""
+    from ccaudit.policies.texts import DECISION, PROPOSAL
+
+    sep = "、" if is_zh(lang) else ", "
+    missing = t("policy_missing", lang, topics=sep.join(m.get(lang) for m in p.missing)) if p.missing else ""
+    decision = pick(DECISION, p.decision, lang)
+    if p.decision != "undecided":
+        comma, colon = ("，", "：") if is_zh(lang) else (", ", ": ")
+        decision += f" — {p.by}{comma}{(p.at or '')[:10]}" + (f"{colon}{p.note}" if p.note else "")
+    return t("policy_proposal", lang, proposal=pick(PROPOSAL, p.proposal, lang), covered=p.covered,
+             topics=p.topics, missing=missing, decision=decision)
 
 
 def measure_lines(row: RequirementRow, lang: str) -> list[str]:

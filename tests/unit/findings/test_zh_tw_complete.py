@@ -30,7 +30,7 @@ from ccaudit.settings import Settings
 # Names written in Latin letters in Taiwanese documents too; anything else in Latin letters is a miss.
 ALLOWED = {
     "VPN", "IPsec", "SSL", "ZTNA", "VDI", "RDP", "SSH", "Telnet", "HTTP", "HTTPS", "SFTP", "FTPS", "FTP",
-    "TLS", "SMTP", "OTP", "TOTP", "SMS", "IoT", "IP", "VLAN", "SHA", "ID", "UPS", "CISO", "RTO", "DLP",
+    "TLS", "SMTP", "STARTTLS", "OTP", "TOTP", "SMS", "IoT", "IP", "VLAN", "SHA", "ID", "UPS", "CISO", "RTO", "DLP",
     "MFA", "BYOD", "App", "ISO", "SOC", "UTC", "ccaudit", "findings.json",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")

@@ -164,8 +164,13 @@ def export_archive(
                 lines = _offending_lines(s, run.run_id, check_id)
                 if lines:
                     writer.add_bytes(f"runs/{run.uid}/offending/{check_id}.jsonl", lines)
-        entries = "".join(canonical(e) + "\n" for e in trail.iter_entries(s, audit.id))
+        listed = list(trail.iter_entries(s, audit.id))
+        entries = "".join(canonical(e) + "\n" for e in listed)
         writer.add_bytes("trail.jsonl", entries.encode("utf-8"))
+        from ccaudit.audit.workflow.policies import archived_files, stored_path
+
+        for name in archived_files(listed):  # policy proposals and the documents they quote
+            writer.add_file(name, stored_path(runs_dir.parent, name))
         for name, data in sorted(anchors.items()):
             writer.add_bytes(f"anchors/{name}", data)
     except BaseException:

@@ -127,6 +127,7 @@ def _verify(reader: ArchiveReader, trusted: TrustedKeys | None, report: VerifyRe
     _runs(m, snap)
     _papers(m, snap, index, signed_index)
     heads = _trail(m, snap)
+    _policies(m)
     _anchors(m, snap, heads, trusted)
     for name in sorted(m.names - m.covered - {INDEX, INDEX_SIGNATURE}):
         report.problems.append(f"{name}: not part of the signed audit (neither hashed in it nor derived from it)")
@@ -313,6 +314,25 @@ def _trail(m: _Members, snap: AuditSnapshot) -> dict[int, str]:
     if signoff is None or json.loads(signoff["after"]).get("digest") != snap.signoff.digest:
         r.problems.append("trail.jsonl: no sign-off entry recording the signed digest")
     return {e["seq"]: e["hash"] for e in entries}
+
+
+def _policies(m: _Members) -> None:
+    """Policy proposals (and the documents they quote) against the SHA-256 their trail entries record."""
+    from ccaudit.audit.workflow.policies import archived_files
+
+    data = m.read("trail.jsonl")
+    try:
+        expected = archived_files(json.loads(line) for line in (data or b"").decode("utf-8").splitlines())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return  # _trail has said what is wrong with trail.jsonl
+    for name, sha in sorted(expected.items()):
+        m.covered.add(name)
+        digest = m.sha256(name)
+        if digest is None and name not in m.damaged:
+            m.report.problems.append(f"{name}: recorded in the trail but missing")
+        elif digest is not None and digest != sha:
+            m.report.problems.append(f"{name}: does not match the SHA-256 its trail entry records (altered)")
+    m.report.checked["policy proposal files"] = len(expected)
 
 
 def _anchors(m: _Members, snap: AuditSnapshot, heads: dict[int, str], trusted: TrustedKeys | None) -> None:

@@ -91,11 +91,17 @@ def requirement_history(session: Session, audit_id: int, requirement_id: str) ->
             found = _run_finding(after, requirement_id)
             if found is not None:
                 steps.append(_step(e, [FieldChange("automated_status", None, found)]))
-        elif e["entity"] in ("assessment", "attestation", "measure", "remediation") and (
-            _concerns(e["entity"], before, requirement_id) or _concerns(e["entity"], after, requirement_id)
-        ):
+        elif _about(e["entity"], before, after, requirement_id):
             steps.append(_step(e, field_changes(before, after)))
     return steps
+
+
+def _about(entity: str, before: dict[str, Any] | None, after: dict[str, Any] | None, requirement_id: str) -> bool:
+    if entity == "policy_decision":  # the auditor's decision on a policy proposal (workflow/policies.py)
+        return (after or {}).get("requirement_id") == requirement_id
+    return entity in ("assessment", "attestation", "measure", "remediation") and (
+        _concerns(entity, before, requirement_id) or _concerns(entity, after, requirement_id)
+    )
 
 
 def _run_finding(run: dict[str, Any] | None, requirement_id: str) -> str | None:

@@ -49,3 +49,13 @@ class Recorder:
     ) -> TrailEntry:
         """A change to something inside an audit: filed under the audit and its firm."""
         return self.log(s, actor, action, obj, before, audit.firm_id, audit.id)
+
+    def log_event(
+        self, s: Session, actor: str, action: str, entity: str, entity_id: str, after: dict[str, Any], audit: Audit
+    ) -> TrailEntry:
+        """Something the audit keeps outside its tables (a file it references by SHA-256, a decision on
+        it): the trail entry is its only record, so `after` carries all of it."""
+        return trail.append(
+            s, at=self.clock(), actor=actor, action=action, entity=entity, entity_id=entity_id,
+            firm_id=audit.firm_id, audit_id=audit.id, before=None, after=after,
+        )  # fmt: skip

@@ -167,6 +167,12 @@ def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
                     f"run {run.id}: evidence file {e.original_name} ({e.sha256[:12]}…) missing or altered"
                 )
     report.checked["evidence files"] = files
+    from ccaudit.audit.workflow.policies import stored_problems
+
+    count, problems, warnings = stored_problems(s, runs_dir.parent)
+    report.checked["policy proposal files"] = count
+    report.problems += problems
+    report.warnings += warnings
     if runs_dir.is_dir():
         for child in sorted(runs_dir.iterdir()):
             if child.name not in known:

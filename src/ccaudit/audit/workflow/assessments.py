@@ -180,22 +180,39 @@ class Assessments:
         """Record a manual attestation: who attested, when, and the document it rests on."""
         with self.db.transaction() as s:
             user, audit = open_for_work(s, actor, audit_id, "record attestations")
-            assessment_of(s, audit, requirement_id)
-            if not attested_by.strip():
-                raise AuditError("an attestation needs the name of who attested")
-            if attested_on > audit.as_of + dt.timedelta(days=366):
-                raise AuditError(f"attested on {attested_on}: more than a year after the as-of date {audit.as_of}")
-            att = Attestation(
-                audit_id=audit.id, requirement_id=requirement_id,
-                result=_enum(AttestationResult, result, "attestation result").value,
-                attested_by=attested_by.strip(), attested_on=attested_on, document_ref=document_ref,
-                note=note,
-                recorded_by=user.id, recorded_at=self.clock(), needs_reconfirmation=False,
-            )  # fmt: skip
-            s.add(att)
-            self.recorder.log_audit(s, user.id, "attestation.add", att, None, audit)
-            self.results.refresh(s, audit, user.id, {requirement_id})
-            return att.id
+            return self.record_attestation(
+                s, user, audit, requirement_id, result, attested_by, attested_on, document_ref, note
+            ).id
+
+    def record_attestation(
+        self,
+        s: Session,
+        user: User,
+        audit: Audit,
+        requirement_id: str,
+        result: str,
+        attested_by: str,
+        attested_on: dt.date,
+        document_ref: str | None = None,
+        note: str | None = None,
+    ) -> Attestation:
+        """An attestation in the caller's transaction (the audit already locked and open for work)."""
+        assessment_of(s, audit, requirement_id)
+        if not attested_by.strip():
+            raise AuditError("an attestation needs the name of who attested")
+        if attested_on > audit.as_of + dt.timedelta(days=366):
+            raise AuditError(f"attested on {attested_on}: more than a year after the as-of date {audit.as_of}")
+        att = Attestation(
+            audit_id=audit.id, requirement_id=requirement_id,
+            result=_enum(AttestationResult, result, "attestation result").value,
+            attested_by=attested_by.strip(), attested_on=attested_on, document_ref=document_ref,
+            note=note,
+            recorded_by=user.id, recorded_at=self.clock(), needs_reconfirmation=False,
+        )  # fmt: skip
+        s.add(att)
+        self.recorder.log_audit(s, user.id, "attestation.add", att, None, audit)
+        self.results.refresh(s, audit, user.id, {requirement_id})
+        return att
 
     def reconfirm_attestation(
         self,

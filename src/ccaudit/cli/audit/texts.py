@@ -127,11 +127,13 @@ SAY: dict[str, tuple[str, str]] = {
 CHECKED: dict[str, str] = {
     "trail entries": "軌跡紀錄", "offending rows": L["offending_rows"][1], "frozen audits": "已簽核之查核",
     "evidence files": "證據檔案", "files": L["file"][1], "anchors": "軌跡錨定",
+    "policy proposal files": "規範文件比對檔案",
 }
 ENTITY: dict[str, str] = {
     "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
     "assessment": "評估", "attestation": "人工確認", "measure": L["compensating"][1], "remediation": "改善事項",
     "inspector_grant": "檢查人員授權",
+    "policy_proposal": "規範文件比對建議", "policy_decision": "規範文件比對決定",
 }
 
 WORK_STATUS: dict[str, tuple[str, str]] = {

@@ -1,0 +1,1 @@
+"""Policy documents: text extraction, topic rules, coverage proposals (ccaudit policies scan)."""
