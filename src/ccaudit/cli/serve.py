@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +21,8 @@ def serve(
     forwarded_allow_ips: Annotated[str, typer.Option(
         "--forwarded-allow-ips", help="proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or "
         "networks; '*' trusts anyone who can reach the port)")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=32, help="server processes (each Python process uses one core)")] = 1,
 ) -> None:
     """Start the web workspace (default http://127.0.0.1:8000) on the audit database (--db or CCAUDIT_DB)."""
     import uvicorn
@@ -32,19 +35,24 @@ def serve(
     if not settings.web_secure_cookies and host not in ("127.0.0.1", "::1", "localhost"):
         print_line(f"warning: session cookies are sent over plain HTTP while listening on {host}; "
                    "use HTTPS (a reverse proxy) and keep CCAUDIT_WEB_SECURE_COOKIES on")
-    app = create_app(settings)
     scheme = "https (via a proxy)" if settings.web_secure_cookies else "http"
-    print_line(f"ccaudit web on {host}:{port} ({scheme}); database {_where(settings.database_url())}")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        server_header=False,
-        date_header=True,
-        log_level="info",
-    )
+    common: dict[str, Any] = {
+        "host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
+        "server_header": False, "date_header": True, "log_level": "info",
+    }
+    if workers == 1:
+        app = create_app(settings)
+        print_line(f"ccaudit web on {host}:{port} ({scheme}); database {_where(settings.database_url())}")
+        uvicorn.run(app, **common)
+        return
+    # Several processes: migrate the database and create the server key once, here, then let each worker
+    # build its app from the same settings, passed down as the CCAUDIT_* environment.
+    create_app(settings).state.web.service.close()
+    os.environ["CCAUDIT_DB"] = settings.database_url()
+    os.environ["CCAUDIT_WEB_SECURE_COOKIES"] = "true" if settings.web_secure_cookies else "false"
+    print_line(f"ccaudit web on {host}:{port} ({scheme}, {workers} workers); "
+               f"database {_where(settings.database_url())}")
+    uvicorn.run("ccaudit.web.app:app_from_environment", factory=True, workers=workers, **common)
 
 
 def _where(url: str) -> str:

@@ -82,6 +82,7 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
         docs_url=None,  # Swagger UI needs inline scripts the CSP refuses; the OpenAPI document is served
         redoc_url=None,
         dependencies=[Depends(csrf_guard)],
+        max_body_size=settings.web_max_upload_mb << 20,  # any larger request body: 413 before it is read whole
         lifespan=lifespan,
     )
     app.state.web = ctx
@@ -92,6 +93,11 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
         app.include_router(router)
     _error_handlers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on the settings of the environment (CCAUDIT_*): what each `ccaudit serve --workers N` process runs."""
+    return create_app(Settings())
 
 
 def discover_routers() -> list[APIRouter]:

@@ -66,6 +66,15 @@ def get_service(request: Request) -> AuditService:
     return web(request).service
 
 
+# Dependencies that do no I/O are async, so FastAPI does not hand each to a worker thread.
+async def _web_dependency(request: Request) -> WebContext:
+    return web(request)
+
+
+async def _service_dependency(request: Request) -> AuditService:
+    return web(request).service
+
+
 def session_of(request: Request) -> SessionInfo | None:
     """The request's session, complete or not (looked up once per request)."""
     if not hasattr(request.state, "session"):
@@ -150,5 +159,5 @@ async def csrf_guard(request: Request) -> None:
 
 CurrentUser = Annotated[WebUser, Depends(current_user)]
 OptionalUser = Annotated[WebUser | None, Depends(optional_user)]
-Service = Annotated[AuditService, Depends(get_service)]
-Web = Annotated[WebContext, Depends(web)]
+Service = Annotated[AuditService, Depends(_service_dependency)]
+Web = Annotated[WebContext, Depends(_web_dependency)]

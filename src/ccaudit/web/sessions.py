@@ -88,12 +88,14 @@ class Sessions:
         now = self.clock()
         idle = dt.timedelta(minutes=self.settings.web_session_idle_minutes)
         with self.db.read() as s:
-            row = s.get(WebSession, id_hash)
-            if row is None:
+            found = s.execute(
+                select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id_hash == id_hash)
+            ).first()
+            if found is None:
                 return None
+            row, user = found.tuple()
             expired = now >= row.expires_at or now >= row.last_seen_at + idle
-            user = s.get(User, row.user_id)
-            if expired or user is None:
+            if expired:
                 info = None
             else:
                 done = row.mfa_at is not None  # then whether it was needed does not matter: no more queries

@@ -157,7 +157,12 @@ def require(session: Session, user: User, firm_id: str, allowed: frozenset[Role]
     superuser_may = all(allowed != spec.roles for spec in MATRIX.actions.values() if not spec.superuser)
     if user.is_superuser and superuser_may:
         return
-    if roles_of(session, user.id, firm_id) & allowed:
+    granted = session.scalars(
+        select(UserRole.role).where(UserRole.user_id == user.id, UserRole.firm_id == firm_id)
+    )
+    if {Role(r) for r in granted} & allowed:
+        return
+    if Role.INSPECTOR in allowed and inspector_grant(session, user.id, firm_id) is not None:
         return
     names = " or ".join(sorted(r.value for r in allowed))
     raise PermissionDeniedError(f"{user.id} may not {action} for firm {firm_id}: needs the {names} role")
