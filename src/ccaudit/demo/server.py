@@ -26,9 +26,17 @@ class Served:
     pid: int  # the server process (leader of its own process group)
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server process has used so far, from /proc (Linux)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) the server has used so far, all its processes (its process group:
+        `--workers` children too), from /proc (Linux)."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that ended meanwhile
+                continue
+            if int(fields[2]) == self.pid:  # the process group (the server leads its own)
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
 
 class ServerError(RuntimeError):
