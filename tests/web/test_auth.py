@@ -8,9 +8,11 @@ import os
 import stat
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ccaudit.audit.storage.models import WebMfa, WebSession
+from ccaudit.web.app import create_app
 from ccaudit.web.sessions import cookie_name
 
 from .conftest import PASSWORD, WebEnv, csrf
@@ -183,3 +185,13 @@ def test_cookies_without_secure_only_when_configured(web_env: WebEnv) -> None:
     insecure = web_env.settings.model_copy(update={"web_secure_cookies": False})
     assert cookie_name(insecure) == "ccaudit_session"
     assert cookie_name(web_env.settings) == SESSION
+
+
+def test_a_request_body_over_the_upload_limit_is_refused(web_env: WebEnv) -> None:
+    app = create_app(web_env.settings.model_copy(update={"web_max_upload_mb": 1}), web_env.service, web_env.clock)
+    c = TestClient(app, base_url="https://testserver")
+    token = csrf(c.get("/login").text)
+    big = {"user": "vera", "password": "x" * (1 << 20), "csrf_token": token}
+    r = c.post("/login", data=big)
+    assert r.status_code == 413
+    assert c.post("/login", data={**big, "password": "short"}).status_code == 401  # under the limit: read

@@ -63,6 +63,7 @@ def make_templates(extra: tuple[Path, ...] = ()) -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are package files: no stat() of each one on every render
     )
     env.filters["todate"] = to_date
     env.filters["totime"] = to_time
