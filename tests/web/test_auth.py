@@ -195,3 +195,11 @@ def test_a_request_body_over_the_upload_limit_is_refused(web_env: WebEnv) -> Non
     r = c.post("/login", data=big)
     assert r.status_code == 413
     assert c.post("/login", data={**big, "password": "short"}).status_code == 401  # under the limit: read
+
+
+def test_a_new_password_ends_the_users_web_sessions(web_env: WebEnv) -> None:
+    vera = web_env.login("vera")
+    assert vera.get("/").status_code == 200
+    web_env.service.set_password("ada", "vera", "another long password")
+    assert vera.get("/").status_code == 303
+    assert web_env.password_only("vera", "another long password")[1] == "/"

@@ -93,7 +93,7 @@ class Sessions:
             ).first()
             if found is None:
                 return None
-            row, user = found.tuple()
+            row, user = found[0], found[1]
             expired = now >= row.expires_at or now >= row.last_seen_at + idle
             if expired:
                 info = None

@@ -104,6 +104,7 @@ class Users:
                 raise PermissionDeniedError("only the user or a superuser may set a password")
             before = state(s, user)
             user.password_hash = _hasher.hash(password)
+            s.execute(delete(WebSession).where(WebSession.user_id == user.id))  # logged out everywhere
             self.recorder.log(s, acting.id, "user.password", user, before)
 
     def authenticate(self, user_id: str, password: str) -> bool:
