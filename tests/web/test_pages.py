@@ -31,6 +31,9 @@ def test_the_dashboard_shows_results_deficiencies_ageing_and_freshness(shared_en
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page  # status by area, ageing, trend
     assert "Evidence freshness" in page and "No audit of last year to compare with." in page
     assert "<form" not in page  # reading is all a dashboard does
+    audit = shared_env.audit_id
+    for where in ("requirements", "evidence", "reports", "review"):  # the audit's work is one click away
+        assert f'href="/audits/{audit}/{where}"' in page, where
 
 
 def test_a_signed_off_audit_is_visibly_read_only(web_env: WebEnv) -> None:
