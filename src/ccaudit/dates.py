@@ -41,3 +41,17 @@ def parse_user_date(value: str) -> dt.date:
         return dt.date(year, int(month), int(day))
     except ValueError as exc:
         raise DateInputError(f"{value!r} is not a date ({exc}): write {DATE_HELP}") from None
+
+
+DATE_STYLES = ("iso", "roc")
+
+
+def format_date(day: dt.date | None, style: str = "iso") -> str:
+    """A date as a person prefers to read it: ISO (`2026-11-30`) or ROC (`115/11/30`, the Minguo year
+    Taiwanese forms use); the reverse of parse_user_date. An empty string for no date. A date before
+    the ROC era (1912) is shown in ISO whatever the style, since it has no ROC year."""
+    if day is None:
+        return ""
+    if style == "roc" and day.year > ROC_OFFSET:
+        return f"{day.year - ROC_OFFSET:03d}/{day.month:02d}/{day.day:02d}"
+    return day.isoformat()

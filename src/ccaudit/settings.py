@@ -101,6 +101,36 @@ class Settings(BaseSettings):
     probe_banner_bytes: int = Field(
         1024, ge=64, le=65536, description="Live probes: most bytes read from a service's greeting or reply."
     )
+    # web pages (requirement page, evidence upload, runs, downloads, sign-off)
+    web_signoff_default: Literal["own_machine", "sealed"] = Field(
+        "own_machine",
+        description="Web sign-off offered first: sign the digest on the reviewer's own machine, or with the key "
+        "the server keeps sealed under their passphrase (both stay available).",
+    )
+
+    # --- web workspace (ccaudit serve; src/ccaudit/web) ---
+    web_secure_cookies: bool = Field(
+        True,
+        description="Session cookies carry Secure (sent over HTTPS only); turn off only for plain-HTTP loopback "
+        "development.",
+    )
+    web_session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A web session unused this long ends (idle expiry)."
+    )
+    web_session_hours: int = Field(
+        12, ge=1, le=24 * 7, description="A web session ends this many hours after log-in, used or not."
+    )
+    web_secret_key: SecretStr | None = Field(
+        None,
+        description="The server key (base64 of 32 bytes) that encrypts TOTP secrets at rest and signs log-in "
+        "forms; default: data_dir/web-secret.key, created with mode 0600 on first start.",
+    )
+    web_login_max_failures: int = Field(
+        5, ge=1, le=100, description="Failed log-ins for one user name within the window before it is locked."
+    )
+    web_login_window_minutes: int = Field(15, ge=1, description="Window in which failed log-ins are counted.")
+    web_lockout_minutes: int = Field(15, ge=1, description="How long a user name stays locked after too many failures.")
+    web_max_upload_mb: int = Field(64, ge=1, le=4096, description="Largest evidence upload accepted, in MiB.")
     # --- policy documents (ccaudit policies scan) ---
     policy_max_file_bytes: int = Field(
         64 << 20, gt=0, description="Policy documents: a file larger than this many bytes is refused."
@@ -122,6 +152,13 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="`probe site`: most links followed from a registered start page."
     )
 
+    # -- scale (issue 12): many firms in one command
+    firm_workers: int = Field(
+        1, ge=1, le=32,
+        description="inspect --firms: firms inspected at the same time (each imports with its own DuckDB, "
+        "whose memory limit applies per firm).",
+    )
+
     @field_validator("lang", mode="before")
     @classmethod
     def _known_lang(cls, value: object) -> str:
@@ -135,6 +172,9 @@ class Settings(BaseSettings):
 
     def anchor_path(self) -> Path:
         return self.anchor_dir or self.data_dir / "anchors"
+
+    def web_key_path(self) -> Path:
+        return self.data_dir / "web-secret.key"
 
 
 def settings_problem(exc: ValidationError) -> str:

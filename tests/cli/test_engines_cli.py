@@ -208,6 +208,8 @@ def test_audit_run_on_postgres_records_the_engine(demo: Path, tmp_path: Path, mo
     (run,) = [p for p in (tmp_path / "data" / "runs").iterdir() if (p / "findings.json").exists()]
     assert engine_of(run)["name"] == "postgres"
     assert statuses(run) == statuses(demo / "duckdb")
+    shown = ccaudit("audit", "show", "1")
+    assert shown.code == 0 and "checks ran on postgres" in shown.text, "runs.engine, as audit show says it"
     shown = ccaudit("audit", "rows", "1", "remote_login_used_mfa")
     assert shown.code == 0, shown.text
 

@@ -92,6 +92,9 @@ def test_the_default_demo_is_a_credible_firm(credible: tuple[Path, InspectionRes
     assert status["12.1.2"] is Status.NOT_APPLICABLE  # the firm is not a cloud provider
     review = next(f for f in result.report.findings if f.requirement_id == "12.5.7")
     assert review.status is Status.NEEDS_REVIEW and "remote_gateways" in review.summary
+    # the register `ccaudit probe site` reads is handed in too: the folder is what a firm would give
+    websites = [(e.original_name, e.rows) for e in result.report.evidence if e.dataset == "official_websites"]
+    assert websites == [("官方網站清冊.xlsx", 3)]
 
 
 def test_planted_compensations_are_counted(all_in_scope: tuple[Path, InspectionResult]) -> None:

@@ -8,11 +8,12 @@ dependencies are visible in its constructor rather than shared through one `self
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
 
 from ccaudit.audit.context import AuditContext, Clock, utcnow
 from ccaudit.audit.integrity import anchors
@@ -26,23 +27,28 @@ from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
 from ccaudit.audit.people.access import READ, Role, get_user, require
 from ccaudit.audit.people.keys import KeyChange, Keys
-from ccaudit.audit.people.users import UserInfo, Users
+from ccaudit.audit.people.sealed import SealedKeys
+from ccaudit.audit.people.tokens import ApiTokens
+from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
+from ccaudit.audit.storage.models import TrailEntry
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
 from ccaudit.audit.workflow.diff import AuditDiff, diff
+from ccaudit.audit.workflow.evidence_folder import EvidenceFolders, StoredFile, UploadBatch, UploadOutcome
 from ccaudit.audit.workflow.guard import load_audit
 from ccaudit.audit.workflow.measures import Measures
 from ccaudit.audit.workflow.policies import Attached, Decision, PolicyProposals, PolicyView
 from ccaudit.audit.workflow.readiness import Open, open_requirements
 from ccaudit.audit.workflow.refresh import Results
-from ccaudit.audit.workflow.review import Review
-from ccaudit.audit.workflow.runs import RunInfo, Runs
+from ccaudit.audit.workflow.review import Review, SignoffRequest
+from ccaudit.audit.workflow.runs import OffendingPage, RowQuery, RunInfo, Runs
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog
+from ccaudit.errors import EvidenceError
 from ccaudit.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,16 +62,20 @@ class AuditService:
 
     def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
         self.ctx = AuditContext(db, settings, clock)
+        db.clock = clock  # rules that depend on the time (an inspector's grant) read the service's clock
         self.recorder = Recorder(clock)
         results = Results(self.recorder, clock)
         self.audits = Audits(self.ctx, self.recorder, results)
         self.assessments = Assessments(db, clock, self.recorder, results)
         self.measures = Measures(db, clock, self.recorder, results, self.ctx.catalog_version)
         self.runs = Runs(self.ctx, self.recorder, results)
+        self.evidence_folders = EvidenceFolders(self.ctx)
         self.review = Review(db, clock, self.recorder)
         self.users = Users(db, clock, self.recorder)
         self.anchoring = Anchoring(db, clock, settings.anchor_path())
         self.keys = Keys(db, clock, self.recorder)
+        self.tokens = ApiTokens(db, clock, self.recorder)  # API tokens (web/api)
+        self.sealed_keys = SealedKeys(db, clock, self.keys)
         self.policies = PolicyProposals(self.ctx, self.recorder, self.assessments)
 
     @classmethod
@@ -124,8 +134,22 @@ class AuditService:
     def snapshot(self, audit_id: int, actor: str | None = None) -> AuditSnapshot:
         return self.audits.snapshot(audit_id, actor)
 
+    def readable_version(self, actor: str | None, audit_id: int) -> int:
+        """Raise unless the actor may read the audit; else the trail's head (its last sequence number), which
+        moves with every recorded change anywhere: a cheap key for caching what is shown of an audit."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+            return int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
+
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+
+    def require_read(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
 
     def trail(self, actor: str | None, audit_id: int) -> list[TrailStep]:
         """The audit's trail entries, oldest first, each with the fields it changed (old -> new)."""
@@ -148,6 +172,37 @@ class AuditService:
     ) -> RunInfo:
         return self.runs.run_inspection(actor, audit_id, evidence_dir, progress)
 
+    def run_uploaded(self, actor: str | None, audit_id: int, progress: Progress | None = None) -> RunInfo:
+        """Inspect the audit's uploaded evidence folder (`upload_evidence`) and attach the run."""
+        folder = self.evidence_folders.folder(audit_id)
+        self.runs.require_run_allowed(actor, audit_id)
+        if not folder.is_dir() or not any(folder.iterdir()):
+            raise EvidenceError(f"audit {audit_id} has no uploaded evidence: upload the firm's files first")
+        return self.runs.run_inspection(actor, audit_id, folder, progress)
+
+    def upload_evidence_files(
+        self, actor: str | None, audit_id: int, files: list[tuple[str, BinaryIO]], max_bytes: int | None = None
+    ) -> UploadBatch:
+        """Keep the evidence files (name, content) in the audit's folder if the folder still imports with
+        all of them; else none is kept and the outcome lists every problem (name, type, size, or the
+        importer's file, row, column, value and expected). One import for the whole batch."""
+        limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
+        return self.evidence_folders.upload(actor, audit_id, files, limit)
+
+    def upload_evidence(
+        self, actor: str | None, audit_id: int, name: str, data: BinaryIO, max_bytes: int | None = None
+    ) -> UploadOutcome:
+        """One evidence file, as `upload_evidence_files` checks a batch: kept if the folder still imports
+        with it (else its problems, located; nothing kept). UploadRefused for a bad name, type or size."""
+        limit = self.settings.web_max_upload_mb * 1024 * 1024 if max_bytes is None else max_bytes
+        return self.evidence_folders.upload_one(actor, audit_id, name, data, limit)
+
+    def uploaded_evidence(self, actor: str | None, audit_id: int) -> list[StoredFile]:
+        return self.evidence_folders.list_files(actor, audit_id)
+
+    def remove_evidence(self, actor: str | None, audit_id: int, name: str) -> None:
+        self.evidence_folders.remove(actor, audit_id, name)
+
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         return self.runs.attach_run(actor, audit_id, result_dir)
 
@@ -155,6 +210,16 @@ class AuditService:
         self, actor: str | None, audit_id: int, check_id: str, run_id: int | None = None, limit: int = 100
     ) -> tuple[int, int, list[dict[str, Any]]]:
         return self.runs.offending_rows(actor, audit_id, check_id, run_id, limit)
+
+    def offending_page(self, actor: str | None, audit_id: int, check_id: str, query: RowQuery) -> OffendingPage:
+        """A page of a check's offending rows, filtered and counted in the database."""
+        return self.runs.offending_page(actor, audit_id, check_id, query)
+
+    def offending_export(
+        self, actor: str | None, audit_id: int, check_id: str, query: RowQuery
+    ) -> Iterator[dict[str, Any]]:
+        """Every offending row the query matches (for a CSV download), streamed in chunks."""
+        return self.runs.offending_export(actor, audit_id, check_id, query)
 
     # --- the auditor's work -------------------------------------------------------------------------
 
@@ -302,6 +367,55 @@ class AuditService:
     def require_preparer(self, actor: str | None, audit_id: int) -> None:
         self.review.require_preparer(actor, audit_id)
 
+    def prepare_signoff(self, actor: str | None, audit_id: int) -> SignoffRequest:
+        """The digest a reviewer signs on their own machine (`ccaudit audit sign-digest`); nothing changes."""
+        self.anchoring.prepare()
+        return self.review.prepare_signoff(actor, audit_id)
+
+    def signoff_signed(
+        self, actor: str | None, audit_id: int, signed_at: dt.datetime, digest: str, signature: str
+    ) -> str:
+        """Sign off with the signature of a prepared digest made elsewhere. The trail anchor needs the
+        reviewer's key too: `signoff_anchor_request`, signed the same way, then `anchor_signoff_signed`."""
+        self.anchoring.prepare()
+        return self.review.signoff_signed(actor, audit_id, signed_at, digest, signature)
+
+    def signoff_anchor_request(
+        self, actor: str | None, audit_id: int, at: dt.datetime | None = None
+    ) -> anchors.Anchor:
+        """The sign-off's anchor, unsigned, made `at` (default now), for its reviewer to sign elsewhere."""
+        return self.anchoring.signoff_anchor_request(actor, audit_id, at)
+
+    def anchor_signoff_signed(self, actor: str | None, audit_id: int, at: dt.datetime, signature: str) -> Path:
+        return self.anchoring.anchor_signoff_signed(actor, audit_id, at, signature)
+
+    def signoff_anchored(self, audit_id: int) -> bool:
+        """Whether the audit's sign-off entry has an anchor made with the key that signed it off."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            return bool(self.anchoring.signoff_anchors(s, audit.id, audit.key_fingerprint))
+
+    def check_signoff(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may sign the audit off now: every rule of sign-off but the key."""
+        self.review.check_signoff(actor, audit_id)
+
+    def signoff_sealed(self, actor: str | None, audit_id: int, passphrase: str) -> str:
+        """Sign off with the reviewer's key the server keeps sealed under their passphrase (as `signoff`)."""
+        self.review.check_signoff(actor, audit_id)  # the rules first: a passphrase is never tried for nothing
+        return self.signoff(actor, audit_id, self.sealed_keys.unseal(actor, passphrase))
+
+    def sealed_key_status(self, actor: str | None) -> tuple[str | None, str | None]:
+        """(registered, sealed) key fingerprints of the acting user."""
+        return self.sealed_keys.status(actor)
+
+    def create_sealed_key(self, actor: str | None, passphrase: str) -> str:
+        """A first signing key made by the server, registered and kept sealed under the passphrase."""
+        return self.sealed_keys.create(actor, passphrase)
+
+    def seal_key(self, actor: str | None, private_pem: bytes, file_passphrase: str | None, passphrase: str) -> str:
+        """Keep the acting user's registered key (from its PEM file) sealed under a passphrase."""
+        return self.sealed_keys.seal(actor, private_pem, file_passphrase, passphrase)
+
     # --- firms and users ----------------------------------------------------------------------------
 
     def add_user(self, actor: str | None, user_id: str, name: str, password: str | None = None) -> UserInfo:
@@ -337,6 +451,25 @@ class AuditService:
 
     def revoke(self, actor: str | None, user_id: str, firm_id: str, role: str) -> None:
         self.users.revoke(actor, user_id, firm_id, role)
+
+    def grant_inspector(self, actor: str | None, user_id: str, firm_id: str, until: dt.datetime) -> int:
+        """Read-only access to one firm until `until` (an admin of the firm grants it; in the trail)."""
+        return self.users.grant_inspector(actor, user_id, firm_id, until)
+
+    def revoke_inspector(self, actor: str | None, user_id: str, firm_id: str) -> int:
+        return self.users.revoke_inspector(actor, user_id, firm_id)
+
+    def inspector_grants(self, actor: str | None, firm_id: str) -> list[InspectorGrantInfo]:
+        """The firm's inspector grants, live or ended (its admins may see them)."""
+        return self.users.inspector_grants(actor, firm_id)
+
+    def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
+        """The firms `user_id` may inspect now, with the end of each grant."""
+        return self.users.inspector_firms(user_id)
+
+    def reset_mfa(self, actor: str | None, user_id: str) -> bool:
+        """Forget a user's web second factor and end their sessions (they enrol again); False if none."""
+        return self.users.reset_mfa(actor, user_id)
 
     def list_users(self) -> list[UserInfo]:
         return self.users.list_users()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from ccaudit.findings.models import CheckCounts, Reason, Status
 
@@ -70,6 +70,23 @@ class EvidenceFileSnap(_Model):
     effective_date: str | None = None
 
 
+# What a run keeps beside its evidence files, recorded with them (run_evidence rows with these datasets,
+# which no dataset template can be named: ids are snake_case) and signed in RunSnap.attachments.
+KEPT_PROBE_FILE = "<probe_file>"  # a probe's observations, screenshot or page (manifest `attachments`)
+KEPT_PARSE_REPORT = "<parse_report>"  # how a raw export was read: evidence/parse_reports/<its sha256>.parse_report.json
+KEPT_KINDS = {KEPT_PROBE_FILE: "probe_file", KEPT_PARSE_REPORT: "parse_report"}
+
+
+class AttachmentSnap(_Model):
+    """A file a run keeps beside its evidence files and does not read as data: a probe's side file (its
+    observations, a screenshot, a page as rendered) or the parse report of a raw export."""
+
+    kind: str  # probe_file | parse_report
+    name: str  # probe_file: its path in the evidence folder; parse_report: <raw export sha256>.parse_report.json
+    sha256: str
+    size_bytes: int
+
+
 class CheckSnap(CheckCounts):
     """One check's outcome in a run, for one requirement (the fields of findings.models.CheckCounts)."""
 
@@ -94,6 +111,19 @@ class RunSnap(_Model):
     findings_sha256: str  # SHA-256 of the run's findings.json
     evidence: list[EvidenceFileSnap]
     warnings: list[str] = Field(default_factory=list)
+    # Left out when empty, so runs recorded before ccaudit kept these keep the digest they were signed with.
+    attachments: list[AttachmentSnap] = Field(default_factory=list, exclude_if=lambda v: not v)
+    # duckdb | postgres | spark; None for runs recorded before the database kept it (shown as unknown).
+    engine: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_engine(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No `engine` key when it is unknown: snapshots (and the digests and archives made of them)
+        from before the engine was recorded stay byte for byte what was signed."""
+        data: dict[str, Any] = handler(self)
+        if data.get("engine") is None:
+            data.pop("engine", None)
+        return data
 
 
 class AttestationSnap(_Model):

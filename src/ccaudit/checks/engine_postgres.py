@@ -197,6 +197,17 @@ class PostgresEngine:
             # params table is estimated at a thousand rows, and such estimates pass the JIT threshold.
             cur.execute(pgsql.SQL("ANALYZE {}").format(ident))
 
+    def create_shared(self, name: str, sql: str) -> None:
+        """A shared relation as a view of the run's schema, inlined into each check's plan (as the
+        checks' own joins were; materialising it has not been measured on PostgreSQL)."""
+        ident = pgsql.Identifier(_checked_name(name))
+        with self.conn.cursor() as cur:
+            cur.execute(pgsql.SQL("CREATE OR REPLACE VIEW {} AS ").format(ident) + pgsql.SQL(sql))
+
+    def drop_shared(self, name: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(pgsql.SQL("DROP VIEW IF EXISTS {}").format(pgsql.Identifier(_checked_name(name))))
+
     def query(self, sql: str) -> list[dict[str, Any]]:
         """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""
         with self.conn.cursor(row_factory=dict_row) as cur:

@@ -146,6 +146,19 @@ class SparkEngine:
         self._cached[name] = frame
         self._views.add(name)
 
+    def create_shared(self, name: str, sql: str) -> None:
+        """A shared relation computed once and kept (memory, spilling to disk): each check then reads
+        it instead of reading the Parquet evidence and joining it again."""
+        self.create_table(name, sql)
+
+    def drop_shared(self, name: str) -> None:
+        frame = self._cached.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        if name in self._views:
+            self.spark.catalog.dropTempView(name)
+            self._views.discard(name)
+
     def query(self, sql: str) -> list[dict[str, Any]]:
         """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""
         return [row.asDict() for row in self.spark.sql(transpile(sql, self.dialect)).collect()]

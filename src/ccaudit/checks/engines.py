@@ -89,6 +89,8 @@ class CheckEngine(Protocol):
 
     def set_params(self, params: InspectionParams) -> None: ...
     def create_table(self, name: str, sql: str) -> None: ...
+    def create_shared(self, name: str, sql: str) -> None: ...
+    def drop_shared(self, name: str) -> None: ...
     def query(self, sql: str) -> list[dict[str, Any]]: ...
     def columns(self, table: str) -> list[str]: ...
     def export_csv(self, sql: str, path: Path) -> None: ...
@@ -116,6 +118,16 @@ class DuckDBEngine:
     def create_table(self, name: str, sql: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
         self.con.execute(f"CREATE TABLE {quote_ident(name)} AS {sql}")
+
+    def create_shared(self, name: str, sql: str) -> None:
+        """A shared relation as a temporary view: DuckDB inlines it into each check and reads only the
+        columns that check uses from its native columnar tables, which costs less than writing the
+        relation's rows once (measured: 0.45 CPU-s to materialise 857k sessions, 0.01-0.05 per check
+        to scan them again; bench/README.md)."""
+        self.con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {quote_ident(name)} AS {sql}")
+
+    def drop_shared(self, name: str) -> None:
+        self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql)

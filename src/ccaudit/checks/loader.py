@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,14 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
-from ccaudit.checks.models import Check, CheckMetadata
+from ccaudit.checks.models import Check, CheckMetadata, SharedRelation
 from ccaudit.content import BUILTIN
 from ccaudit.errors import CatalogError
 from ccaudit.evidence.readers import quote_literal
 
 TEMPLATES = "_templates"
+SHARED = "_shared"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _sql_list(values: Iterable[Any]) -> str:
@@ -56,8 +59,14 @@ class CheckLibrary:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> CheckLibrary:
-        roots = [BUILTIN / "checks", *(Path(p) / "checks" for p in extra_paths)]
-        return cls(check for root in roots if root.is_dir() for check in load_pack(root))
+        roots = [r for r in (BUILTIN / "checks", *(Path(p) / "checks" for p in extra_paths)) if r.is_dir()]
+        shared: dict[str, SharedRelation] = {}
+        for root in roots:  # a pack may read the shared relations of the packs loaded before it, or its own
+            for relation in load_shared(root):
+                if relation.name in shared:
+                    raise CatalogError(f"shared relation {relation.name} is defined twice ({relation.path})")
+                shared[relation.name] = relation
+        return cls(check for root in roots for check in load_pack(root, shared))
 
     def __iter__(self) -> Iterator[Check]:
         return iter(self._by_id.values())
@@ -75,16 +84,27 @@ class CheckLibrary:
         return self._by_id[key]
 
 
-def load_pack(root: Path) -> Iterator[Check]:
+def load_shared(root: Path) -> Iterator[SharedRelation]:
+    """The pack's shared relations: checks/_shared/<name>.sql, each one SELECT."""
+    for path in sorted((root / SHARED).glob("*.sql")):
+        name = path.stem
+        if not _NAME.match(name):
+            raise CatalogError(f"shared relation {path}: its name must be snake_case")
+        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        yield SharedRelation(name=name, sql=sql, path=path)
+
+
+def load_pack(root: Path, shared: Mapping[str, SharedRelation] | None = None) -> Iterator[Check]:
     env = _environment(root)
+    known = dict(shared) if shared is not None else {r.name: r for r in load_shared(root)}
     for meta_path in sorted(root.glob("*/*/check.yaml")):
         folder = meta_path.parent
-        if folder.parent.name == TEMPLATES:
+        if folder.parent.name in (TEMPLATES, SHARED):
             continue
-        yield load_check(folder, env)
+        yield load_check(folder, env, known)
 
 
-def load_check(folder: Path, env: jinja2.Environment) -> Check:
+def load_check(folder: Path, env: jinja2.Environment, shared: Mapping[str, SharedRelation] | None = None) -> Check:
     try:
         meta = CheckMetadata.model_validate(yaml.safe_load((folder / "check.yaml").read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
@@ -99,4 +119,8 @@ def load_check(folder: Path, env: jinja2.Environment) -> Check:
         sql = template.render(**meta.vars).strip().rstrip(";")
     except (OSError, jinja2.TemplateError) as exc:
         raise CatalogError(f"check {meta.id}: its query cannot be rendered: {exc}") from exc
-    return Check(meta=meta, sql=sql, folder=folder, area=folder.parent.name)
+    unknown = [n for n in meta.shared if n not in (shared or {})]
+    if unknown:
+        raise CatalogError(f"check {meta.id}: names unknown shared relation(s) {', '.join(unknown)} (checks/{SHARED}/)")
+    relations = tuple((shared or {})[n] for n in meta.shared)
+    return Check(meta=meta, sql=sql, folder=folder, area=folder.parent.name, shared=relations)

@@ -40,6 +40,7 @@ class CheckMetadata(BaseModel):
     query_template: str | None = Field(None, description="a shared query in checks/_templates instead of query.sql")
     vars: dict[str, Any] = Field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    shared: tuple[str, ...] = Field((), description="shared relations (checks/_shared/<name>.sql) the query reads")
 
     @model_validator(mode="after")
     def _check(self) -> CheckMetadata:
@@ -52,6 +53,19 @@ class CheckMetadata(BaseModel):
         return self
 
 
+class SharedRelation(BaseModel):
+    """checks/_shared/<name>.sql: per-row facts several checks read (one pass over an evidence table,
+    its joins and derived columns written once). The runner creates it under <name> before the first
+    check that names it in `shared`, and drops it after the checks: each engine holds it as suits it
+    (DuckDB and PostgreSQL a view, Spark a cached relation; CheckEngine.create_shared)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    sql: str
+    path: Path
+
+
 class Check(BaseModel):
     """A loaded check: metadata plus its SQL (rendered with its vars) and where it came from."""
 
@@ -61,6 +75,7 @@ class Check(BaseModel):
     sql: str
     folder: Path
     area: str
+    shared: tuple[SharedRelation, ...] = ()  # meta.shared, resolved
 
     @property
     def id(self) -> str:

@@ -4,11 +4,12 @@ that covers each row (if any) and the file it came from."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from ccaudit.checks.engines import CheckEngine, transpile
-from ccaudit.checks.models import Check, CheckOutcome
+from ccaudit.checks.models import Check, CheckOutcome, SharedRelation
 from ccaudit.errors import CatalogError
 from ccaudit.evidence.readers import quote_ident, quote_literal
 
@@ -91,16 +92,39 @@ def run_checks(
     evidence, so an empty register never makes a check pass."""
     empty = empty or {}
     results: dict[str, CheckResult] = {}
-    for check in checks:
-        if progress:
-            progress(check.id)
-        missing = [d for d in check.meta.datasets if d not in supplied or d in empty]
-        if missing:
-            results[check.id] = CheckResult(check, CheckOutcome.MISSING_EVIDENCE, missing=missing,
-                                             empty={d: empty[d] for d in missing if d in empty})
-            continue
-        results[check.id] = _run_one(engine, check, requirements_of.get(check.id, []), sample_rows)
+    created: list[str] = []  # shared relations, each made before the first check that reads it
+    try:
+        for check in checks:
+            if progress:
+                progress(check.id)
+            missing = [d for d in check.meta.datasets if d not in supplied or d in empty]
+            if missing:
+                results[check.id] = CheckResult(check, CheckOutcome.MISSING_EVIDENCE, missing=missing,
+                                                 empty={d: empty[d] for d in missing if d in empty})
+                continue
+            for relation in check.shared:
+                if relation.name not in created:
+                    _create_shared(engine, relation)
+                    created.append(relation.name)
+            results[check.id] = _run_one(engine, check, requirements_of.get(check.id, []), sample_rows)
+    except BaseException:
+        with suppress(Exception):  # the first error is the one to report
+            _drop(engine, created)
+        raise
+    _drop(engine, created)
     return results
+
+
+def _create_shared(engine: CheckEngine, relation: SharedRelation) -> None:
+    try:
+        engine.create_shared(relation.name, transpile(relation.sql, engine.dialect))
+    except Exception as exc:  # as for a check: a defect in the content, not in the evidence
+        raise CatalogError(f"shared relation {relation.name} failed to build: {str(exc).splitlines()[0]}") from exc
+
+
+def _drop(engine: CheckEngine, names: list[str]) -> None:
+    for name in names:
+        engine.drop_shared(name)
 
 
 def _run_one(engine: CheckEngine, check: Check, requirements: list[str], sample_rows: int) -> CheckResult:

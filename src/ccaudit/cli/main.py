@@ -27,6 +27,7 @@ from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_fi
 from ccaudit.cli.policies import register as register_policies
 from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
+from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError
@@ -106,6 +107,9 @@ def inspect_cmd(
     results_parquet: Annotated[Path | None, typer.Option(
         "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
         "firm, requirement and check")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=32, help="with --firms: firms inspected at the same time (CCAUDIT_FIRM_WORKERS, "
+        "default 1)")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
     from ccaudit.inspection.engine_choice import Engines
@@ -115,6 +119,8 @@ def inspect_cmd(
     if (evidence_dir is None) == (firms is None):
         raise typer.BadParameter("give either EVIDENCE_DIR or --firms DIR")
     settings = with_engine(Settings(), engine, engine_url, keep_schema)
+    if workers is not None:
+        settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
     with Engines(settings) as engines:
         if firms is not None:
@@ -123,6 +129,9 @@ def inspect_cmd(
             with progress_bar() as progress:
                 runs = inspect_firms(firms, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                                      results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
+            for path in runs.cleaned:
+                print_line(f"removed {visible(str(path))}, left by an inspect --firms into {visible(str(out))} "
+                           "that was killed")
             print_firms(runs, out)
             if any(r.error for r in runs):
                 raise typer.Exit(2)
@@ -225,6 +234,7 @@ register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
 register_report(app)  # report, compare (src/ccaudit/cli/report.py)
 register_sources(app)  # sources, sources parse (src/ccaudit/cli/sources.py)
 register_probe(app)  # probe tls, probe ports (src/ccaudit/cli/probe.py)
+register_serve(app)  # serve: the web workspace (src/ccaudit/web)
 register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 
 from ccaudit.findings.models import EngineRef
 
+PARSE_REPORT_SUFFIX = ".parse_report.json"  # parse_reports/<raw export sha256>.parse_report.json
+
 
 class ManifestEntry(BaseModel):
     """One imported file: enough to find it again and to prove it is the same file."""
@@ -101,6 +103,10 @@ class EvidenceStore:
             target.chmod(0o444)
         return target
 
+    def parse_report_path(self, sha256: str) -> Path:
+        """Where the parse report of the raw export with this SHA-256 is kept."""
+        return self.root / "parse_reports" / f"{sha256}{PARSE_REPORT_SUFFIX}"
+
     def put_report(self, name: str, report: dict[str, object]) -> Path:
         """A report on how a file was read (a raw export's parse_report.json), beside the blobs."""
         folder = self.root / "parse_reports"
@@ -124,10 +130,13 @@ class EvidenceStore:
         return Manifest.model_validate_json((self.root / "manifest.json").read_text(encoding="utf-8"))
 
     def verify(self) -> list[str]:
-        """Files whose bytes no longer match their name: empty when the store is intact."""
+        """Files (evidence files and probe attachments) whose bytes no longer match their name: empty when the
+        store is intact."""
+        manifest = self.read_manifest()
+        kept = [(e.original_name, e.sha256) for e in manifest.files]
+        kept += [(a.name, a.sha256) for a in manifest.attachments]
         return [
-            entry.original_name
-            for entry in self.read_manifest().files
-            if not self.blob_path(entry.sha256).exists()
-            or sha256_of(self.blob_path(entry.sha256)) != entry.sha256
+            name
+            for name, sha256 in kept
+            if not self.blob_path(sha256).exists() or sha256_of(self.blob_path(sha256)) != sha256
         ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,7 @@ class Engines:
         self.conf = settings.engine_conf
         self.scratch = settings.engine_scratch
         self._spark: SparkSession | None = None
+        self._starting = threading.Lock()  # inspect --firms with workers: one session for every thread
 
     def close(self) -> None:
         if self._spark is not None:
@@ -120,8 +122,9 @@ class Engines:
         else:
             scratch = Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
         try:
-            if self._spark is None:
-                self._spark = session(master, self.conf)
+            with self._starting:
+                if self._spark is None:
+                    self._spark = session(master, self.conf)
             with SparkEngine(self._spark, scratch) as engine:
                 yield engine
         except (Py4JError, PySparkException) as exc:  # the JVM or the cluster, not the evidence

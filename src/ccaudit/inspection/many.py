@@ -4,15 +4,28 @@ of every firm that could be inspected is written to OUT/comparison/ and a summar
 
 A firm's result folder is named by firm_profile.firm_id, else by its evidence subfolder. A firm whose
 evidence is refused is reported with its error and the others go on; an engine that cannot be reached
-stops the run (every firm would fail the same way)."""
+stops the run (every firm would fail the same way).
+
+Firms are inspected by up to `settings.firm_workers` threads at once (DuckDB and the engines release the
+GIL; one Spark session serves them all), each into a staging folder `OUT/.firm-<token>` guarded by a
+writer lock (ccaudit.writerlock). The staged results are then put in place one after another in folder
+order, so which of two folders naming the same firm wins does not depend on timing. A run killed at any
+point leaves staging folders whose locks are free: the next `inspect --firms` into OUT removes them (and
+puts back a previous result moved aside), never those of a run still at work.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import re
 import shutil
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +36,10 @@ from ccaudit.inspection.engine_choice import EngineError, Engines, result_name
 from ccaudit.inspection.service import InspectionResult, Progress, inspect
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
+from ccaudit.writerlock import WriterLock, abandoned, locks, remove, token
+
+STAGING = ".firm-"  # OUT/.firm-<token>: a firm's result until it is put in place
+SAFE_NAME = re.compile(r"^[^./\\][^/\\]*$")  # a firm folder's name: one path part, not hidden
 
 COMPARISON = "comparison"
 SUMMARY = "firms.json"
@@ -42,6 +59,24 @@ class FirmRun:
             "result": self.firm if self.result else None, "counts": report.counts if report else None,
             "error": self.error,
         }
+
+
+class FirmRuns(list[FirmRun]):
+    """The firms in folder order, and what killed runs into the same OUT had left and this one removed."""
+
+    cleaned: list[Path]
+
+    def __init__(self, runs: list[FirmRun], cleaned: list[Path]) -> None:
+        super().__init__(runs)
+        self.cleaned = cleaned
+
+
+@dataclass
+class _Staged:
+    folder: Path
+    staging: Path
+    result: InspectionResult | None = None
+    error: str | None = None
 
 
 def firm_folders(firms_dir: Path) -> list[Path]:
@@ -64,21 +99,40 @@ def inspect_firms(
     engines: Engines | None = None,
     results_parquet: Path | None = None,
     lang: str = "zh-TW",
-) -> list[FirmRun]:
+) -> FirmRuns:
     folders = firm_folders(firms_dir)
     if out.exists() and not out.is_dir():
         raise CcauditError(f"{visible(str(out))}: exists and is not a folder; choose another --out")
     if out.resolve().is_relative_to(firms_dir.resolve()):  # the results would be read as firms next time
         raise CcauditError(f"{visible(str(out))}: is inside the firms folder; choose an --out outside it")
     out.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_staging(out)
     runs: list[FirmRun] = []
-    with Engines(settings) if engines is None else _borrowed(engines) as chosen:
-        for i, folder in enumerate(folders):
-            if progress:
-                progress("firms", folder.name, i, len(folders))
-            runs.append(_one(folder, as_of, out, settings, catalog_id, progress, chosen, results_parquet, runs))
-        if progress:
-            progress("firms", "", len(folders), len(folders))
+    with ExitStack() as held, (Engines(settings) if engines is None else _borrowed(engines)) as chosen:
+        staged = []
+        for folder in folders:  # each staging folder's lock is held until its result is in place
+            tok = uuid.uuid4().hex[:12]
+            held.enter_context(WriterLock(out / f"{STAGING}{tok}.lock"))
+            staged.append(_Staged(folder, out / f"{STAGING}{tok}"))
+
+        def inspect_one(item: _Staged) -> None:
+            one = progress if settings.firm_workers == 1 else None  # interleaved stages would only confuse
+            try:
+                item.result = inspect(item.folder, as_of, item.staging, settings, catalog_id, one, chosen,
+                                      results_parquet)
+            except EngineError:
+                raise
+            except (CcauditError, OSError) as exc:
+                # kept as said (firms.json is JSON); the terminal shows it through textsafe
+                item.error = str(exc) if isinstance(exc, CcauditError) else f"{exc.strerror or exc}"
+
+        try:
+            _run_all(staged, inspect_one, settings.firm_workers, progress)
+            for item in staged:  # in folder order: the same firm twice is decided by the order, not by timing
+                runs.append(_place(item, out, runs))
+        finally:
+            for item in staged:  # a refused firm's or an interrupted run's staging folder
+                remove(item.staging)
     done = [r for r in runs if r.result is not None and r.firm is not None]
     if done:
         _compare([out / r.firm for r in done if r.firm], out / COMPARISON, lang, settings)
@@ -86,7 +140,84 @@ def inspect_firms(
     tmp = out / f"{SUMMARY}.part"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out / SUMMARY)
-    return runs
+    return FirmRuns(runs, cleaned)
+
+
+def _run_all(
+    staged: list[_Staged], work: Callable[[_Staged], None], workers: int, progress: Progress | None
+) -> None:
+    """`work` on every firm, `workers` at a time; the first engine error stops the rest (not started)."""
+    total, finished = len(staged), 0
+    lock = threading.Lock()
+
+    def tick(item: _Staged) -> None:
+        nonlocal finished
+        if progress and workers == 1:  # the firm at work (its import and checks follow)
+            progress("firms", item.folder.name, finished, total)
+        work(item)
+        with lock:
+            finished += 1
+            if progress and workers > 1:  # the firm just finished
+                progress("firms", item.folder.name, finished, total)
+
+    if workers == 1:
+        for item in staged:
+            tick(item)
+    else:
+        _in_pool(staged, tick, workers)
+    if progress:
+        progress("firms", "", total, total)
+
+
+def _in_pool(staged: list[_Staged], tick: Callable[[_Staged], None], workers: int) -> None:
+    """`workers` threads; the first error (an engine that cannot be used) cancels what has not started."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ccaudit-firm") as pool:
+        futures: list[Future[None]] = [pool.submit(tick, item) for item in staged]
+        finished_all, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in finished_all if f.exception() is not None]
+        if failed:
+            for future in futures:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise failed[0].exception()  # type: ignore[misc]
+
+
+def _place(item: _Staged, out: Path, earlier: list[FirmRun]) -> FirmRun:
+    run = FirmRun(item.folder.name, error=item.error)
+    if item.result is None:
+        return run
+    try:
+        firm = result_name(item.result.report, item.folder.name)
+        if firm in (COMPARISON, SUMMARY):
+            raise CcauditError(f"a firm named {firm} would overwrite the run's {firm}; rename its folder")
+        if any(r.firm == firm for r in earlier):
+            raise CcauditError(f"firm {visible(firm)} again: its result is already in {visible(str(out / firm))}")
+        _move_into_place(item.staging, out / firm)
+        item.result.out_dir = out / firm
+        run.firm, run.result = firm, item.result
+    except (CcauditError, OSError) as exc:
+        run.error = str(exc) if isinstance(exc, CcauditError) else f"{exc.strerror or exc}"
+    return run
+
+
+def clean_staging(out: Path) -> list[Path]:
+    """Remove what `inspect --firms` runs into `out` that were killed left (their staging locks are free):
+    each staging folder, its inspection's temporary folders, and a previous result it had moved aside,
+    which goes back into place if the kill came between the two renames. Returns what went."""
+    removed: list[Path] = []
+    for lock in abandoned(locks(out, STAGING)):
+        tok = token(lock, STAGING)
+        aside = out / f"{STAGING}{tok}.previous"
+        if (aside / "firm").is_file():  # killed between moving a result aside and putting the new one in
+            name = (aside / "firm").read_text(encoding="utf-8").strip()
+            final = out / name
+            if SAFE_NAME.match(name) and not final.exists() and (aside / "result").is_dir():
+                os.rename(aside / "result", final)
+        for path in sorted(out.glob(f"{STAGING}{tok}*")) + sorted(out.glob(f".{STAGING}{tok}.ccaudit-*")):
+            if path != lock:
+                remove(path)
+                removed.append(path)
+    return removed
 
 
 class _borrowed:
@@ -102,31 +233,6 @@ class _borrowed:
         return None
 
 
-def _one(
-    folder: Path, as_of: dt.date, out: Path, settings: Settings, catalog_id: str, progress: Progress | None,
-    engines: Engines, results_parquet: Path | None, earlier: list[FirmRun],
-) -> FirmRun:
-    run = FirmRun(folder.name)
-    staging = out / f".firm-{uuid.uuid4().hex[:12]}"
-    try:
-        result = inspect(folder, as_of, staging, settings, catalog_id, progress, engines, results_parquet)
-        firm = result_name(result.report, folder.name)
-        if firm in (COMPARISON, SUMMARY):
-            raise CcauditError(f"a firm named {firm} would overwrite the run's {firm}; rename its folder")
-        if any(r.firm == firm for r in earlier):
-            raise CcauditError(f"firm {visible(firm)} again: its result is already in {visible(str(out / firm))}")
-        _move_into_place(staging, out / firm)
-        result.out_dir = out / firm
-        run.firm, run.result = firm, result
-    except EngineError:
-        raise
-    except (CcauditError, OSError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        # kept as said (firms.json is JSON); the terminal shows it through textsafe
-        run.error = str(exc) if isinstance(exc, CcauditError) else f"{exc.strerror or exc}"
-    return run
-
-
 def _move_into_place(staging: Path, final: Path) -> None:
     """As result_folder.replacing does: a previous result folder is replaced, any other folder kept."""
     if final.exists() or final.is_symlink():
@@ -134,10 +240,14 @@ def _move_into_place(staging: Path, final: Path) -> None:
             any(final.iterdir()) and not any((final / m).exists() for m in result_folder.MARKERS)
         ):
             raise CcauditError(f"{visible(str(final))}: exists and is not a ccaudit result folder; not replaced")
-        old = final.parent / f".{final.name}.ccaudit-old-{uuid.uuid4().hex[:12]}"
-        os.rename(final, old)
+        # Moved aside next to the staging folder, with the firm's name: a run killed between the two
+        # renames leaves it for clean_staging to put back.
+        aside = staging.with_name(staging.name + ".previous")
+        aside.mkdir()
+        (aside / "firm").write_text(final.name, encoding="utf-8")
+        os.rename(final, aside / "result")
         os.rename(staging, final)
-        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)
     else:
         os.rename(staging, final)
 

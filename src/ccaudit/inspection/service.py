@@ -69,6 +69,9 @@ class Content:
             for dataset in (*check.meta.datasets, *check.meta.optional_datasets):
                 if dataset not in self.templates:
                     raise CatalogError(f"check {check.id} names unknown dataset {dataset}")
+            for relation in check.shared:  # materialised under its name: it must not hide an evidence table
+                if relation.name in self.templates:
+                    raise CatalogError(f"shared relation {relation.name} has a dataset's name ({relation.path})")
 
 
 @dataclass

@@ -112,9 +112,10 @@ class _Budget:
         return text
 
 
-def extract(path: Path, name: str, limits: Limits) -> Extracted:
-    """The passages of one document; EvidenceError (naming `name`) for anything that cannot be read."""
-    kind = format_of(path)
+def extract(path: Path, name: str, limits: Limits, kind: str | None = None) -> Extracted:
+    """The passages of one document; EvidenceError (naming `name`) for anything that cannot be read.
+    `kind` (pdf, docx, odt, markdown, text) when the path has no telling suffix (a stored blob)."""
+    kind = kind or format_of(path)
     shown = visible(name)
     if kind is None:
         hint = LEGACY.get(path.suffix.lower())

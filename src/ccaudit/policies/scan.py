@@ -223,15 +223,40 @@ def passages_csv(result: PolicyCoverage) -> str:
     return buffer.getvalue()
 
 
-def read(folder: Path) -> PolicyCoverage:
-    """A scan's policy_coverage.json, validated (for `ccaudit audit policies`)."""
-    from pydantic import ValidationError
-
+def read(folder: Path) -> tuple[PolicyCoverage, bytes]:
+    """A scan's policy_coverage.json, validated, and its bytes (for `ccaudit audit policies`)."""
     path = folder / FILE if folder.is_dir() else folder
     if not path.is_file():
         raise EvidenceError(f"{visible(str(folder))}: no {FILE} (write one with `ccaudit policies scan --out DIR`)")
+    raw = path.read_bytes()
+    return parse(raw, str(path)), raw
+
+
+def parse(raw: bytes, name: str) -> PolicyCoverage:
+    from pydantic import ValidationError
+
     try:
-        return PolicyCoverage.model_validate_json(path.read_bytes())
+        return PolicyCoverage.model_validate_json(raw)
     except ValidationError as exc:
-        raise EvidenceError(f"{visible(str(path))}: not a policy_coverage.json ccaudit wrote ({exc.error_count()} "
+        raise EvidenceError(f"{visible(name)}: not a policy_coverage.json ccaudit wrote ({exc.error_count()} "
                             "problems)") from None
+
+
+def reproduce(coverage: PolicyCoverage, blobs: Path, settings: Settings) -> None:
+    """Refuse proposals that the documents under `blobs` (by SHA-256) and the topic rules in force do not
+    give: a policy_coverage.json edited by hand, or made by other rules, is not attached."""
+    catalog = next((c for c in CatalogLibrary.load(settings.content_paths).versions(coverage.catalog)
+                    if c.version == coverage.catalog_version), None)
+    if catalog is None:
+        raise EvidenceError(f"{FILE}: catalog {coverage.catalog} v{coverage.catalog_version} is not installed")
+    rules = load_rules(None, catalog)
+    if rules.sha256 != coverage.rules_sha256:
+        raise EvidenceError(f"{FILE} was made with other topic rules ({coverage.rules_sha256[:12]}…, these are "
+                            f"{rules.sha256[:12]}…): scan the documents again")
+    limits = Limits.of(settings)
+    texts = [extract(blobs / d.sha256, d.name, limits, d.format) for d in coverage.documents]
+    clauses = propose(catalog, rules, coverage.documents, match([t.passages for t in texts], rules,
+                                                               phrase_rows(rules)).hits)
+    if [c.model_dump() for c in clauses] != [c.model_dump() for c in coverage.clauses]:
+        raise EvidenceError(f"{FILE}: its proposals are not what its documents give under the topic rules "
+                            "(edited after the scan?); scan the documents again")

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from ccaudit.audit.workflow.policies import PolicyView
 from ccaudit.settings import Settings
 
+if TYPE_CHECKING:
+    from ccaudit.audit.service import AuditService
+
 CHUNK = 2_000
 _NOTE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})\b")
 FIXED = ("subject",)
@@ -160,6 +163,7 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
         source=Source(kind=SourceKind.AUDIT, ref=str(snap.audit_id)),
         generated_at=_generated_at(snap),
         ccaudit_version=latest.ccaudit_version if latest else ccaudit.__version__,
+        engine=latest.engine if latest else None,
         sign_off=SignOff(state=snap.status.value, signed_by=snap.signoff.reviewer,
                          signed_at=snap.signoff.signed_at, key_fingerprint=snap.signoff.key_fingerprint),
         digest=snap.signoff.digest,
@@ -273,11 +277,15 @@ def add_policy_notes(data: ReportData, view: PolicyView) -> None:
 
 
 @contextmanager
-def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) -> Iterator[ReportInput]:
-    """The audit as report input, read with the acting user's rights (settings.user)."""
+def open_audit(
+    audit_id: int, settings: Settings, with_previous: bool = True, service: AuditService | None = None
+) -> Iterator[ReportInput]:
+    """The audit as report input, read with the acting user's rights (settings.user); on `service` (the
+    web app's, left open) or on a service of its own."""
     from ccaudit.audit.service import AuditService
 
-    service = AuditService.open(settings)
+    own = service is None
+    service = service or AuditService.open(settings)
     try:
         snap = service.snapshot(audit_id, settings.user)
         previous = None
@@ -293,4 +301,5 @@ def open_audit(audit_id: int, settings: Settings, with_previous: bool = True) ->
         blobs = tuple(service.runs_dir / run.uid / "evidence" / "blobs" for run in snap.runs)
         yield ReportInput(data, AuditRows(service.db, run_of_checks(snap)), evidence_dirs=blobs)
     finally:
-        service.close()
+        if own:
+            service.close()

@@ -237,6 +237,7 @@ def build(report: InspectionReport, findings_sha256: str, ref: str, labels: Labe
         source=Source(kind=SourceKind.RESULT_DIR, ref=ref, findings_sha256=findings_sha256),
         generated_at=report.generated_at,
         ccaudit_version=report.ccaudit_version,
+        engine=report.engine.name if report.engine else None,
         areas=catalog_areas(cat),
         requirements=rows,
         evidence=[_evidence(e) for e in report.evidence],

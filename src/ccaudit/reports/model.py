@@ -20,7 +20,9 @@ from ccaudit.errors import CcauditError
 from ccaudit.findings.models import STATUS_LABELS, CheckCounts, Reason, Status
 
 # 1.1: requirements[].reason_codes (the reasons as codes with parameters, in any language)
-REPORT_SCHEMA_VERSION = "1.2"
+# 1.2: requirements[].policy_proposal
+# 1.3: engine (duckdb, postgres or spark: where the checks ran; null when not recorded)
+REPORT_SCHEMA_VERSION = "1.3"
 
 
 class ReportError(CcauditError):
@@ -209,6 +211,7 @@ class ReportData(BaseModel):
     source: Source
     generated_at: str = Field(description="when the stored result was produced (never the report's own time)")
     ccaudit_version: str
+    engine: str | None = Field(default=None, description="where the checks ran: duckdb, postgres, spark; None: unknown")
     sign_off: SignOff | None = None
     digest: str | None = Field(default=None, description="the signed audit's digest (None: plain inspection)")
     areas: list[Area] = Field(default_factory=list)

@@ -41,6 +41,7 @@ def info_rows(data: ReportData) -> list[tuple[str, str]]:
         ("source_ref", data.source.ref), ("findings_sha256", data.source.findings_sha256 or ""),
         ("sign_off", data.sign_off.state if data.sign_off else ""), ("digest", data.digest or ""),
         ("generated_at", data.generated_at), ("ccaudit_version", data.ccaudit_version),
+        ("engine", data.engine or "unknown"),
     ]
 
 

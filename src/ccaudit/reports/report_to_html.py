@@ -112,6 +112,7 @@ def context(inp: ReportInput, lang: str, max_rows: int | None, on: dt.date | Non
         (digest_label, digest or "—", "mono digest-value"),
         (t("generated_at", lang), data.generated_at, ""),
         (t("ccaudit_version", lang), data.ccaudit_version, ""),
+        (t("engine", lang), data.engine or t("engine_unknown", lang), ""),
     ]
     results = [r for r in Result if any(row.result is r for row in data.requirements)]
     areas = []

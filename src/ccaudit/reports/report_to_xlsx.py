@@ -85,6 +85,7 @@ def _write_about(book: Book, data: ReportData, lang: str) -> None:
         [t("findings_sha", lang), data.source.findings_sha256 or "—"],
         [t("generated_at", lang), data.generated_at],
         [t("ccaudit_version", lang), data.ccaudit_version],
+        [t("engine", lang), data.engine or t("engine_unknown", lang)],
         *([r.label(lang), str(n)] for r, n in data.counts().items()),
         *([t("warnings", lang), w] for w in data.warnings),
     ]

@@ -43,6 +43,8 @@ L: dict[str, tuple[str, str]] = {
     "findings_sha": ("findings.json SHA-256", "findings.json SHA-256"),
     "generated_at": ("Results produced at", "結果產生時間"),
     "ccaudit_version": ("ccaudit version", "ccaudit 版本"),
+    "engine": ("Checks run on", "檢查執行引擎"),
+    "engine_unknown": ("unknown (not recorded)", "不明（未記錄）"),
     "warnings": ("Warnings", "警示"),
     "not_signed": ("Not an audit: inspection results, not signed off", "非年度查核：檢查結果，未經簽核"),
     "title_checklist": ("Information security checklist", "資通安全查核清單"),

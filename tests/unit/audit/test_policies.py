@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from ccaudit.audit.errors import AuditError, PermissionDeniedError
 from ccaudit.audit.snapshot import AttestationSnap
 from ccaudit.audit.storage.models import TrailEntry
+from ccaudit.errors import EvidenceError
 from ccaudit.findings.models import Status
 from ccaudit.policies.scan import scan
 from ccaudit.settings import Settings
@@ -34,13 +36,25 @@ Staff may share on social media only business information that Corporate Communi
 """
 
 
-@pytest.fixture
-def proposals(tmp_path: Path) -> Path:
-    doc = tmp_path / "docs" / "mobile_policy.md"
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("policy-scan")
+    doc = root / "docs" / "mobile_policy.md"
     doc.parent.mkdir()
     doc.write_text(POLICY, encoding="utf-8")
-    scan([doc], tmp_path / "scan", Settings(), as_of=AS_OF)
-    return tmp_path / "scan"
+    scan([doc], root / "scan", Settings(), as_of=AS_OF)
+    return root / "scan"
+
+
+@pytest.fixture
+def proposals(scanned: Path, tmp_path: Path) -> Path:
+    """The scan's folder, a copy per test (tests edit it)."""
+    return Path(shutil.copytree(scanned, tmp_path / "scan"))
+
+
+# what depends on the database (the trail, attestations, locks) runs on SQLite and PostgreSQL; reports,
+# archives and refusals before any write read the same records either way and run on SQLite only
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -140,6 +154,7 @@ def test_rejecting_changes_nothing_but_the_trail_and_a_clause_is_decided_once(
     assert _results(team, audit_id) == before
 
 
+@sqlite_only
 def test_deciding_before_attaching_and_a_scan_of_another_catalog_version_are_refused(
     team: Team, audit_id: int, proposals: Path
 ) -> None:
@@ -154,6 +169,7 @@ def test_deciding_before_attaching_and_a_scan_of_another_catalog_version_are_ref
     assert _entries(team, "policy_proposal") == []
 
 
+@sqlite_only
 def test_verify_finds_an_altered_proposal_file(team: Team, audit_id: int, proposals: Path) -> None:
     svc = team.service
     attached = svc.attach_policies("alice", audit_id, proposals)
@@ -169,6 +185,7 @@ def test_verify_finds_an_altered_proposal_file(team: Team, audit_id: int, propos
         svc.decide_policy("alice", audit_id, "12.3.1.1", True, "x")
 
 
+@sqlite_only
 def test_reports_show_the_proposal_and_the_decision_in_both_languages(
     team: Team, audit_id: int, proposals: Path, tmp_path: Path
 ) -> None:
@@ -197,6 +214,7 @@ def test_reports_show_the_proposal_and_the_decision_in_both_languages(
         {"en": "returning a company mobile device", "zh": "行動裝置之繳回"}]
 
 
+@sqlite_only
 def test_a_signed_audit_with_policy_decisions_exports_and_verifies(
     team: Team, audit_id: int, proposals: Path, tmp_path: Path
 ) -> None:
@@ -228,3 +246,16 @@ def test_a_signed_audit_with_policy_decisions_exports_and_verifies(
             z.writestr(name, data)
     problems = verify_archive(tmp_path / "tampered.zip").problems
     assert f"{json_name}: does not match the SHA-256 its trail entry records (altered)" in problems
+
+
+@sqlite_only
+def test_a_hand_edited_proposal_is_not_attached(team: Team, audit_id: int, proposals: Path) -> None:
+    path = proposals / "policy_coverage.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    mobile = next(c for c in doc["clauses"] if c["requirement_id"] == "12.3.1.1")
+    mobile["proposal"], mobile["proposed_attestation"] = "covered", "met"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(EvidenceError, match="not what its documents give under the topic rules"):
+        team.service.attach_policies("alice", audit_id, proposals)
+    assert _entries(team, "policy_proposal") == []
+    assert [p.name for p in (team.service.settings.data_dir / "policies").iterdir()] == []  # nothing left behind

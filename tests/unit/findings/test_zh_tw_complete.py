@@ -106,6 +106,8 @@ def _output_columns(checks: CheckLibrary) -> Iterator[tuple[str, list[str]]]:
             engine = DuckDBEngine(con)
             engine.set_params(InspectionParams(dt.date(2026, 11, 30), 12))
             for check in checks:
+                for relation in check.shared:  # what the runner builds before the check
+                    engine.create_shared(relation.name, transpile(relation.sql, engine.dialect))
                 engine.create_table(f"cols__{check.id}", transpile(wrap(check, ["12.0"]), engine.dialect))
                 yield check.id, engine.columns(f"cols__{check.id}")
         finally:

@@ -169,3 +169,17 @@ def test_a_passage_counts_only_in_a_document_about_the_clause_s_area(tmp_path: P
     status = {t.topic: t.status for t in cloud_clause.topics}
     assert status["backup"] == "covered" and status["compensating_measures"] == "not_found"
     assert {t.topic: t.status for t in iot_clause.topics}["unfixable_defects"] == "covered"
+
+
+def test_every_english_rule_is_a_valid_re2_expression_with_its_anchor_inside() -> None:
+    import duckdb
+
+    from ccaudit.policies.topics import context_rows, phrase_rows
+
+    rules = load_rules()
+    rows = [(r.pattern, r.anchor, r.phrase) for r in phrase_rows(rules) if r.lang == "en"]
+    rows += [(c.pattern, c.anchor, c.pattern) for c in context_rows(rules) if c.lang == "en"]
+    con = duckdb.connect()
+    for pattern, anchor, phrase in rows:
+        con.execute("SELECT regexp_matches('x', ?)", [pattern]).fetchall()  # RE2 refuses what it cannot compile
+        assert anchor and anchor in phrase.lower().replace("*", ""), phrase

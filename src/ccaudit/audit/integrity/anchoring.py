@@ -4,6 +4,7 @@ of anchors against the database. The anchor format and checks are in anchors.py.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from ccaudit.audit.errors import AuditError, SigningError
+from ccaudit.audit.errors import AuditError, PermissionDeniedError, SigningError
 from ccaudit.audit.integrity import anchors
 from ccaudit.audit.integrity.signing import fingerprint
+from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.people.access import get_user
+from ccaudit.audit.snapshot import AuditStatus
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import User
+from ccaudit.audit.storage.models import Audit, User
 
 if TYPE_CHECKING:
     from ccaudit.audit.context import Clock
@@ -103,6 +106,44 @@ class Anchoring:
                 f"audit {audit_id} is signed off, but its trail anchor could not be written to {self.directory}: "
                 f"{getattr(exc, 'strerror', None) or exc}; run `ccaudit audit anchor` once it can be"
             ) from None
+
+    def signoff_anchor_request(self, actor: str | None, audit_id: int, at: dt.datetime | None = None) -> anchors.Anchor:
+        """The anchor of the audit's sign-off entry, unsigned, for its reviewer to sign on their own machine
+        (`ccaudit audit sign-digest --anchor`): the same anchor `anchor_signoff` writes after a sign-off
+        made with a key the server holds."""
+        with self.db.read() as s:
+            user = get_user(s, actor)
+            audit = s.get(Audit, audit_id)
+            if audit is None or audit.status != AuditStatus.SIGNED:
+                raise AuditError(f"audit {audit_id} is not signed off: there is no sign-off to anchor")
+            if audit.reviewer != user.id:
+                raise PermissionDeniedError(
+                    f"{user.id} did not sign off audit {audit_id}: only its reviewer ({audit.reviewer}) anchors it"
+                )
+            entry = anchors.signoff_entry(s, audit_id)
+            identity = anchors.database_identity(s)
+            if entry is None or identity is None or not audit.public_key_pem or not audit.key_fingerprint:
+                raise AuditError(f"audit {audit_id} has no sign-off entry in the trail to anchor")
+            return anchors.Anchor(
+                database=identity, seq=entry[0], hash=entry[1], at=iso(at or self.clock()) or "", by=user.id,
+                reason=f"sign-off of audit {audit_id}", audit_id=audit_id, fingerprint=audit.key_fingerprint,
+                public_key=audit.public_key_pem,
+            )
+
+    def anchor_signoff_signed(self, actor: str | None, audit_id: int, at: dt.datetime, signature: str) -> Path:
+        """Write the sign-off's anchor (made at `at` by `signoff_anchor_request`) with the reviewer's signature
+        made elsewhere; refused unless the signature verifies with the key that signed the audit off."""
+        anchors.prepare(self.directory)
+        now = self.clock()
+        if at > now:
+            raise AuditError("the anchor request is dated in the future: prepare it again")
+        anchor = self.signoff_anchor_request(actor, audit_id, at).model_copy(update={"signature": signature.strip()})
+        if not anchor.signature_ok():
+            raise SigningError(
+                f"the signature does not verify over the anchor of audit {audit_id}'s sign-off with key "
+                f"{anchor.fingerprint}: sign that anchor request with the key you signed off with"
+            )
+        return self._write(anchor)
 
     def signoff_anchors(self, s: Session, audit_id: int, key_fingerprint: str | None) -> dict[str, bytes]:
         """The anchor files of the audit's sign-off entry made with the reviewer's key (for its archive)."""

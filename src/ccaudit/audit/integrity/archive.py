@@ -1,5 +1,7 @@
 """The audit archive: a read-only zip (or folder) holding everything needed to check a signed audit
-offline: snapshot, evidence files, each run's findings and offending rows, working papers, a report,
+offline: snapshot, evidence files (raw exports among them), what each run keeps beside them (probe
+observations, screenshots and pages; the parse report of each raw export), each run's findings and
+offending rows, policy proposals, working papers, a report,
 the audit's trail entries, the sign-off's trail anchor, and the reviewer's signature and public key.
 
 ARCHIVE.json lists every other file with its SHA-256 and names the exporter's public key;
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
 import zlib
@@ -32,9 +35,10 @@ from ccaudit.audit.integrity import trail
 from ccaudit.audit.integrity.digest import canonical, sha256_hex
 from ccaudit.audit.integrity.papers import working_papers
 from ccaudit.audit.integrity.signing import fingerprint, public_pem
-from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus
+from ccaudit.audit.snapshot import KEPT_KINDS, KEPT_PARSE_REPORT, AttachmentSnap, AuditSnapshot, AuditStatus
 from ccaudit.audit.storage.models import Audit
 from ccaudit.audit.storage.offending import stored_lines
+from ccaudit.evidence.store import PARSE_REPORT_SUFFIX
 
 FORMAT = "ccaudit-audit-archive"
 VERSION = 2  # 2: the index is signed by the exporter (ARCHIVE.sig) and the sign-off anchor is included
@@ -159,6 +163,10 @@ def export_archive(
                 if e.sha256 not in written:
                     writer.add_file(f"evidence/{e.sha256}", folder / "evidence" / "blobs" / e.sha256)
                     written.add(e.sha256)
+            for a in run.attachments:  # what the run keeps beside its evidence, signed with it
+                name = attachment_member(run.uid, a)
+                if name not in writer.files:
+                    writer.add_file(name, attachment_source(folder, a))
             checks = {c.check_id for r in snap.requirements if r.run_id == run.run_id for c in r.checks}
             for check_id in sorted(checks):
                 lines = _offending_lines(s, run.run_id, check_id)
@@ -192,6 +200,25 @@ def export_archive(
         },
         exporter.key,
     )
+
+
+_PARSE_REPORT_NAME = re.compile(r"[0-9a-f]{64}" + re.escape(PARSE_REPORT_SUFFIX))
+
+
+def attachment_member(uid: str, a: AttachmentSnap) -> str:
+    """A kept file's name in the archive: a probe file by its SHA-256 beside the evidence files, a parse report
+    under its run as `<raw export sha256>.parse_report.json` (names a zip tool can extract anywhere safely)."""
+    if a.kind == KEPT_KINDS[KEPT_PARSE_REPORT]:
+        if not _PARSE_REPORT_NAME.fullmatch(a.name):
+            raise AuditError(f"run {uid}: the parse report name {a.name!r} is not <sha256>{PARSE_REPORT_SUFFIX}")
+        return f"runs/{uid}/parse_reports/{a.name}"
+    return f"evidence/{a.sha256}"
+
+
+def attachment_source(run_folder: Path, a: AttachmentSnap) -> Path:
+    if a.kind == KEPT_KINDS[KEPT_PARSE_REPORT]:
+        return run_folder / "evidence" / "parse_reports" / a.name
+    return run_folder / "evidence" / "blobs" / a.sha256
 
 
 def manifest_bytes(path: Path) -> bytes:

@@ -27,6 +27,7 @@ from ccaudit.audit.integrity.archive import (
     INDEX_SIGNATURE,
     ArchiveReader,
     DamagedArchiveError,
+    attachment_member,
     canonical_text,
     index_message,
 )
@@ -34,8 +35,9 @@ from ccaudit.audit.integrity.digest import audit_digest, canonical, sha256_hex
 from ccaudit.audit.integrity.papers import working_papers
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, public_pem, verify_digest
 from ccaudit.audit.integrity.trusted import TrustedKeys, pin
-from ccaudit.audit.integrity.verify import SignatureInfo, VerifyReport
-from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, EvidenceFileSnap
+from ccaudit.audit.integrity.verify import SignatureInfo, VerifyReport, Worded
+from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, RunSnap
+from ccaudit.evidence.sources import RAW_EXPORT
 
 
 def verify_archive(path: Path, trusted: TrustedKeys | None = None) -> VerifyReport:
@@ -201,18 +203,30 @@ def _signature(m: _Members, snap: AuditSnapshot, index: dict[str, Any], trusted:
 def _runs(m: _Members, snap: AuditSnapshot) -> None:
     r = m.report
     evidence = 0
+    kept: dict[str, int] = {}
     for run in snap.runs:
         findings = f"runs/{run.uid}/findings.json"
         m.covered.add(findings)
         if m.sha256(findings) != run.findings_sha256 and findings not in m.damaged:
             r.problems.append(f"{findings}: missing or not the run's findings")
-        _manifest(m, run.uid, run.evidence)
+        _manifest(m, run)
         for e in run.evidence:
             evidence += 1
             blob = f"evidence/{e.sha256}"
             m.covered.add(blob)
             if m.sha256(blob) != e.sha256 and blob not in m.damaged:
-                r.problems.append(f"{blob} ({e.original_name}): missing or altered")
+                what = "raw export" if e.dataset == RAW_EXPORT else "evidence file"
+                r.problems.append(_altered(blob, e.original_name, what, e.sha256))
+        for a in run.attachments:
+            kept[a.kind] = kept.get(a.kind, 0) + 1
+            try:
+                name = attachment_member(run.uid, a)
+            except AuditError as exc:  # only a snapshot that is not the signed one names such a file
+                r.problems.append(f"snapshot.json: {exc}")
+                continue
+            m.covered.add(name)
+            if m.sha256(name) != a.sha256 and name not in m.damaged:
+                r.problems.append(_altered(name, a.name, a.kind, a.sha256))
     seen: set[tuple[int | None, str]] = set()
     rows = 0
     for req in snap.requirements:
@@ -233,28 +247,57 @@ def _runs(m: _Members, snap: AuditSnapshot) -> None:
             if sha256_hex(data) != c.offending_sha256 or count != c.offending_count:
                 r.problems.append(f"{name}: the offending rows do not match the signed record")
     r.checked["evidence files"] = evidence
+    if kept:  # archives of runs recorded before ccaudit kept them have none
+        r.checked["probe files"] = kept.get("probe_file", 0)
+        r.checked["parse reports"] = kept.get("parse_report", 0)
     r.checked["offending rows"] = rows
 
 
-def _manifest(m: _Members, uid: str, signed: list[EvidenceFileSnap]) -> None:
-    """The run's evidence manifest, in canonical form, must list exactly the evidence files the snapshot
-    signs (how each was read, e.g. its encoding and import time, is vouched for by the exporter alone)."""
-    name = f"runs/{uid}/manifest.json"
+_KIND_ZH = {"evidence file": "證據檔案", "raw export": "原始匯出檔", "probe_file": "探測附件",
+            "parse_report": "解析報告"}
+
+
+def _altered(member: str, original: str, kind: str, sha256: str) -> Worded:
+    """A member that is not the file the audit signs, named with the file it stands for."""
+    what = kind.replace("_", " ")
+    return Worded(
+        f"{member} ({what} {original}): missing, or not the file the audit signs (SHA-256 {sha256[:16]}…; altered)",
+        f"{member}（{_KIND_ZH[kind]} {original}）：遺失，或非查核簽核之檔案（SHA-256 {sha256[:16]}…；遭竄改）",
+    )
+
+
+def _manifest(m: _Members, run: RunSnap) -> None:
+    """The run's evidence manifest, in canonical form, must list exactly the evidence files and probe files the
+    snapshot signs (how each was read, e.g. its encoding and import time, is vouched for by the exporter alone).
+    A run recorded before ccaudit kept its probe files signs none: those the manifest lists are not in the
+    archive, which is said as a warning."""
+    name = f"runs/{run.uid}/manifest.json"
     m.covered.add(name)
     data = m.read(name)
     fields = ("dataset", "sha256", "original_name", "size_bytes", "rows", "effective_date")
-    expected = sorted(json.dumps([getattr(e, f) for f in fields]) for e in signed)
+    expected = sorted(json.dumps([getattr(e, f) for f in fields]) for e in run.evidence)
+    probe_files = sorted(json.dumps([a.name, a.sha256, a.size_bytes])
+                         for a in run.attachments if a.kind == "probe_file")
     try:
         manifest = json.loads(data or b"")
         listed = sorted(json.dumps([f.get(k) for k in fields]) for f in manifest["files"])
+        attached = sorted(json.dumps([a.get("name"), a.get("sha256"), a.get("size_bytes")])
+                          for a in manifest.get("attachments") or [])
     except (ValueError, KeyError, TypeError, AttributeError):
-        listed, manifest = None, None
+        listed, attached, manifest = None, [], None
     if name in m.damaged:
         return
     if listed != expected:
         m.report.problems.append(f"{name}: missing, or does not list the evidence files the audit signs")
+    elif run.attachments and attached != probe_files:
+        m.report.problems.append(f"{name}: does not list the probe files the audit signs (altered)")
     elif canonical_text(manifest) != data:
         m.report.problems.append(f"{name}: not in the canonical form it was exported in (altered)")
+    elif attached and not run.attachments:
+        m.report.warnings.append(
+            f"{name}: lists {len(attached)} probe file(s) the audit does not sign (the run was recorded before "
+            "ccaudit kept them): they are not in the archive"
+        )
 
 
 def _papers(m: _Members, snap: AuditSnapshot, index: dict[str, Any], signed_index: bool) -> None:
@@ -329,9 +372,11 @@ def _policies(m: _Members) -> None:
         m.covered.add(name)
         digest = m.sha256(name)
         if digest is None and name not in m.damaged:
-            m.report.problems.append(f"{name}: recorded in the trail but missing")
+            m.report.problems.append(Worded(f"{name}: recorded in the trail but missing",
+                                            f"{name}：軌跡已記錄，但檔案遺失"))
         elif digest is not None and digest != sha:
-            m.report.problems.append(f"{name}: does not match the SHA-256 its trail entry records (altered)")
+            m.report.problems.append(Worded(f"{name}: does not match the SHA-256 its trail entry records (altered)",
+                                            f"{name}：與其軌跡紀錄之 SHA-256 不符（遭竄改）"))
     m.report.checked["policy proposal files"] = len(expected)
 
 

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from ccaudit.audit.integrity.digest import plain, sha256_hex
 from ccaudit.audit.storage.models import (
+    ApiToken,
     Assessment,
     Attestation,
     Audit,
     Base,
     Firm,
+    InspectorGrant,
     Measure,
     RemediationItem,
     Run,
@@ -33,14 +35,18 @@ ENTITIES: dict[str, type[Base]] = {
     "user": User,
     "role": UserRole,
     "user_key": UserKey,
+    "inspector_grant": InspectorGrant,
     "audit": Audit,
     "run": Run,
     "assessment": Assessment,
     "attestation": Attestation,
     "measure": Measure,
     "remediation": RemediationItem,
+    "api_token": ApiToken,
 }
-NOT_STATE = {"version"}  # optimistic-locking counter: bumped on flush, not part of what changed
+# version: the optimistic-locking counter, bumped on flush, not part of what changed; last_used_at (API
+# tokens): written on use, not a change anyone makes
+NOT_STATE = {"version", "last_used_at"}
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -80,6 +86,8 @@ def state(session: Session, obj: Base) -> dict[str, Any]:
     out = _columns(obj)
     if isinstance(obj, User) and obj.password_hash:
         out["password_hash"] = sha256_hex(obj.password_hash)  # the trail proves it changed, never holds it
+    if isinstance(obj, ApiToken):
+        out["token_hash"] = sha256_hex(obj.token_hash)  # never the value a token is looked up by
     if isinstance(obj, Measure):
         out["requirement_ids"] = obj.requirement_ids
         if obj.whole_requirement is None:  # recorded before measures named a scope: its state as recorded then

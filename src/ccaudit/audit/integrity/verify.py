@@ -15,7 +15,7 @@ from ccaudit.audit.integrity.digest import LineHasher, audit_digest, canonical
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, verify_digest
 from ccaudit.audit.integrity.state import ENTITIES, entity_id, iso, state
 from ccaudit.audit.people.keys import key_at, registered_key
-from ccaudit.audit.snapshot import AuditStatus
+from ccaudit.audit.snapshot import KEPT_PARSE_REPORT, KEPT_PROBE_FILE, AuditStatus
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry, User
 from ccaudit.audit.storage.offending import stored_lines
@@ -31,6 +31,18 @@ class SignatureInfo:
     signer: str
     fingerprint: str
     digest: str
+
+
+class Worded(str):
+    """A verify problem or warning that also has a zh-TW wording (`ccaudit verify --lang zh-TW` prints it);
+    the others are printed as worded. It is the English text wherever a string is expected."""
+
+    zh_tw: str
+
+    def __new__(cls, en: str, zh_tw: str) -> Worded:
+        text = super().__new__(cls, en)
+        text.zh_tw = zh_tw
+        return text
 
 
 @dataclass
@@ -160,11 +172,16 @@ def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
         if not findings.is_file() or sha256_of(findings) != run.findings_sha256:
             report.problems.append(f"run {run.id}: {findings} is missing or altered")
         for e in run.evidence:
-            blob = folder / "evidence" / "blobs" / e.sha256
+            if e.dataset == KEPT_PARSE_REPORT:  # named after its raw export, not after its own hash
+                stored = folder / "evidence" / "parse_reports" / Path(e.original_name).name
+                what = "parse report"
+            else:
+                stored = folder / "evidence" / "blobs" / e.sha256
+                what = "probe file" if e.dataset == KEPT_PROBE_FILE else "evidence file"
             files += 1
-            if not blob.is_file() or sha256_of(blob) != e.sha256:
+            if not stored.is_file() or sha256_of(stored) != e.sha256:
                 report.problems.append(
-                    f"run {run.id}: evidence file {e.original_name} ({e.sha256[:12]}…) missing or altered"
+                    f"run {run.id}: {what} {e.original_name} ({e.sha256[:12]}…) missing or altered"
                 )
     report.checked["evidence files"] = files
     from ccaudit.audit.workflow.policies import stored_problems

@@ -1,14 +1,31 @@
-"""Users' roles per firm, and what each role may do."""
+"""Users' roles per firm, and what each role may do: the matrix in content/access/matrix.yaml, loaded here
+and enforced by the service's guards (`require`). The web layer and the API ask this module too (to show
+or hide a button), never a copy of their own.
+
+An inspector holds no row in user_roles: their role comes from a live grant in inspector_grants (per
+firm, until a time, not revoked), judged at the service's clock."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import NotFoundError, PermissionDeniedError
-from ccaudit.audit.storage.models import User, UserRole
+from ccaudit.audit.storage.db import CLOCK
+from ccaudit.audit.storage.models import InspectorGrant, User, UserRole
+from ccaudit.content import BUILTIN
+from ccaudit.errors import CatalogError
+
+MATRIX_FILE = BUILTIN / "access" / "matrix.yaml"
 
 
 class Role(StrEnum):
@@ -17,20 +34,83 @@ class Role(StrEnum):
     REVIEWER = "reviewer"  # reviews and signs off (never an audit they prepared)
     CONTROL_OWNER = "control_owner"  # updates the remediation items they own
     VIEWER = "viewer"  # reads
+    INSPECTOR = "inspector"  # reads, per firm, until a date (inspector_grants), never granted as a role row
 
 
-READ = frozenset(Role)
-PREPARE = frozenset({Role.ADMIN, Role.AUDITOR})
-REVIEW = frozenset({Role.REVIEWER})
-MANAGE = frozenset({Role.ADMIN})
-ACCEPT_RISK = frozenset({Role.REVIEWER, Role.ADMIN})  # close a remediation item as accepted, without a fix
+GRANTABLE = frozenset(Role) - {Role.INSPECTOR}  # what `user grant` gives; inspectors have their own grant
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    roles: frozenset[Role]
+    superuser: bool  # the superuser may take it whatever their roles
+    what: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    actions: dict[str, Action]
+    mfa: frozenset[Role]
+
+    def allowed(self, action: str) -> frozenset[Role]:
+        return self.actions[action].roles
+
+    def may(self, roles: set[Role], action: str, is_superuser: bool = False) -> bool:
+        """What the role check of `require` answers (the rules beyond roles are the service's to check)."""
+        spec = self.actions[action]
+        return (is_superuser and spec.superuser) or bool(roles & spec.roles)
+
+
+def load_matrix(path: Path = MATRIX_FILE) -> Matrix:
+    doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        known = {Role(r) for r in doc["roles"]}
+        if known != set(Role):
+            raise CatalogError(f"{path.name}: roles must be exactly {', '.join(Role)}")
+        actions = {
+            name: Action(
+                name=name,
+                roles=frozenset(Role(r) for r in spec["roles"]),
+                superuser=bool(spec.get("superuser", True)),
+                what=str(spec.get("what", "")),
+                rules=tuple(str(r) for r in spec.get("rules") or ()),
+            )
+            for name, spec in doc["actions"].items()
+        }
+        return Matrix(actions, frozenset(Role(r) for r in doc["mfa"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{path.name}: not a valid access matrix ({exc})") from exc
+
+
+@cache
+def matrix() -> Matrix:
+    return load_matrix()
+
+
+MATRIX = matrix()
+READ = MATRIX.allowed("read")
+PREPARE = MATRIX.allowed("prepare")
+REVIEW = MATRIX.allowed("review")
+MANAGE = MATRIX.allowed("manage")
+ACCEPT_RISK = MATRIX.allowed("accept_risk")  # close a remediation item as accepted, without a fix
+OWN_REMEDIATION = MATRIX.allowed("update_own_remediation")
+MFA_ROLES = MATRIX.mfa  # web log-in needs a second factor
 
 
 def parse_role(value: str) -> Role:
     try:
-        return Role(value)
+        role = Role(value)
     except ValueError:
-        raise NotFoundError(f"unknown role {value!r}; roles: {', '.join(r.value for r in Role)}") from None
+        raise NotFoundError(
+            f"unknown role {value!r}; roles: {', '.join(r.value for r in GRANTABLE)}"
+        ) from None
+    if role not in GRANTABLE:
+        raise NotFoundError(
+            f"{value} is granted per firm until a date: `ccaudit user inspector USER --firm FIRM --until DATE`"
+        )
+    return role
 
 
 def get_user(session: Session, user_id: str | None) -> User:
@@ -42,16 +122,47 @@ def get_user(session: Session, user_id: str | None) -> User:
     return user
 
 
+def now_of(session: Session) -> dt.datetime:
+    """The service's clock for this session (real time where none was set)."""
+    clock: Callable[[], dt.datetime] | None = session.info.get(CLOCK)
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+def inspector_grant(session: Session, user_id: str, firm_id: str) -> InspectorGrant | None:
+    """The user's live inspector grant for the firm: not revoked and not yet expired."""
+    return session.scalar(
+        select(InspectorGrant)
+        .where(
+            InspectorGrant.user_id == user_id,
+            InspectorGrant.firm_id == firm_id,
+            InspectorGrant.revoked_at.is_(None),
+            InspectorGrant.expires_at > now_of(session),
+        )
+        .order_by(InspectorGrant.expires_at.desc())
+        .limit(1)
+    )
+
+
 def roles_of(session: Session, user_id: str, firm_id: str) -> set[Role]:
     rows = session.scalars(select(UserRole.role).where(UserRole.user_id == user_id, UserRole.firm_id == firm_id))
-    return {Role(r) for r in rows}
+    roles = {Role(r) for r in rows}
+    if inspector_grant(session, user_id, firm_id) is not None:
+        roles.add(Role.INSPECTOR)
+    return roles
 
 
 def require(session: Session, user: User, firm_id: str, allowed: frozenset[Role], action: str) -> None:
-    """Raise unless the user holds one of `allowed` in the firm (a superuser: any but reviewer)."""
-    if user.is_superuser and Role.REVIEWER not in allowed:
+    """Raise unless the user holds one of `allowed` in the firm (a superuser: unless the matrix's action for
+    `allowed` says `superuser: false`, i.e. review)."""
+    superuser_may = all(allowed != spec.roles for spec in MATRIX.actions.values() if not spec.superuser)
+    if user.is_superuser and superuser_may:
         return
-    if roles_of(session, user.id, firm_id) & allowed:
+    granted = session.scalars(
+        select(UserRole.role).where(UserRole.user_id == user.id, UserRole.firm_id == firm_id)
+    )
+    if {Role(r) for r in granted} & allowed:
+        return
+    if Role.INSPECTOR in allowed and inspector_grant(session, user.id, firm_id) is not None:
         return
     names = " or ".join(sorted(r.value for r in allowed))
     raise PermissionDeniedError(f"{user.id} may not {action} for firm {firm_id}: needs the {names} role")

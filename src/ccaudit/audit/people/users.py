@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedError
@@ -15,12 +16,14 @@ from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import MANAGE, Role, get_user, parse_role, require, roles_of
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import Firm, User, UserRole
+from ccaudit.audit.storage.models import Firm, InspectorGrant, User, UserRole, WebMfa, WebSession
 
 if TYPE_CHECKING:
     from ccaudit.audit.context import Clock
 
 _hasher = PasswordHasher()
+# Verified against when the user is unknown or has no password, so the answer takes as long either way.
+_NO_USER_HASH = _hasher.hash("ccaudit: no such user")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,18 @@ class UserInfo:
     has_password: bool
     key_fingerprint: str | None
     roles: dict[str, list[str]]  # firm -> roles
+
+
+@dataclass(frozen=True)
+class InspectorGrantInfo:
+    id: int
+    user_id: str
+    firm_id: str
+    granted_by: str
+    granted_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    live: bool
 
 
 def _id(value: str, what: str) -> str:
@@ -89,17 +104,19 @@ class Users:
                 raise PermissionDeniedError("only the user or a superuser may set a password")
             before = state(s, user)
             user.password_hash = _hasher.hash(password)
+            s.execute(delete(WebSession).where(WebSession.user_id == user.id))  # logged out everywhere
             self.recorder.log(s, acting.id, "user.password", user, before)
 
     def authenticate(self, user_id: str, password: str) -> bool:
         with self.db.read() as s:
             user = s.get(User, user_id)
-            if user is None or not user.password_hash:
-                return False
+            stored = user.password_hash if user is not None else None
+            known = bool(stored)
             try:
-                return _hasher.verify(user.password_hash, password)
+                ok: bool = _hasher.verify(stored or _NO_USER_HASH, password)
             except (VerificationError, InvalidHashError):
-                return False
+                ok = False
+            return ok and known
 
     def add_firm(self, actor: str | None, firm_id: str, name: str) -> None:
         firm_id = _id(firm_id, "firm")
@@ -137,6 +154,101 @@ class Users:
             before = state(s, grant)
             s.delete(grant)
             self.recorder.log(s, acting.id, "role.revoke", grant, before, firm_id, deleted=True)
+
+    def grant_inspector(self, actor: str | None, user_id: str, firm_id: str, until: dt.datetime) -> int:
+        """Read-only access to one firm for `user_id` until `until` (an admin of the firm grants it)."""
+        with self.db.transaction() as s:
+            acting = get_user(s, actor)
+            self._firm(s, firm_id)
+            require(s, acting, firm_id, MANAGE, "grant inspector access")
+            get_user(s, user_id)
+            now = self.clock()
+            if until <= now:
+                raise AuditError(f"an inspector grant must end in the future, not {until:%Y-%m-%d %H:%M} UTC")
+            grant = InspectorGrant(
+                user_id=user_id, firm_id=firm_id, granted_by=acting.id, granted_at=now, expires_at=until
+            )
+            s.add(grant)
+            self.recorder.log(s, acting.id, "inspector.grant", grant, None, firm_id)
+            return grant.id
+
+    def revoke_inspector(self, actor: str | None, user_id: str, firm_id: str) -> int:
+        """End every live inspector grant of `user_id` for the firm now; returns how many ended."""
+        with self.db.transaction() as s:
+            acting = get_user(s, actor)
+            require(s, acting, firm_id, MANAGE, "revoke inspector access")
+            now = self.clock()
+            live = s.scalars(
+                select(InspectorGrant).where(
+                    InspectorGrant.user_id == user_id,
+                    InspectorGrant.firm_id == firm_id,
+                    InspectorGrant.revoked_at.is_(None),
+                    InspectorGrant.expires_at > now,
+                )
+            ).all()
+            if not live:
+                raise NotFoundError(f"{user_id} has no live inspector grant for firm {firm_id}")
+            for grant in live:
+                before = state(s, grant)
+                grant.revoked_at = now
+                self.recorder.log(s, acting.id, "inspector.revoke", grant, before, firm_id)
+            return len(live)
+
+    def inspector_grants(self, actor: str | None, firm_id: str) -> list[InspectorGrantInfo]:
+        """Every inspector grant of the firm, live or not, newest first (for the firm's admins)."""
+        with self.db.read() as s:
+            acting = get_user(s, actor)
+            self._firm(s, firm_id)
+            require(s, acting, firm_id, MANAGE, "see inspector grants")
+            now = self.clock()
+            rows = s.scalars(
+                select(InspectorGrant).where(InspectorGrant.firm_id == firm_id).order_by(InspectorGrant.id.desc())
+            )
+            return [
+                InspectorGrantInfo(
+                    g.id, g.user_id, g.firm_id, g.granted_by, g.granted_at, g.expires_at, g.revoked_at,
+                    g.revoked_at is None and g.expires_at > now,
+                )
+                for g in rows
+            ]
+
+    def inspector_firms(self, user_id: str) -> list[tuple[str, dt.datetime]]:
+        """The firms the user may inspect now, with the end of each grant."""
+        with self.db.read() as s:
+            now = self.clock()
+            rows = s.execute(
+                select(InspectorGrant.firm_id, func.max(InspectorGrant.expires_at))
+                .where(
+                    InspectorGrant.user_id == user_id,
+                    InspectorGrant.revoked_at.is_(None),
+                    InspectorGrant.expires_at > now,
+                )
+                .group_by(InspectorGrant.firm_id)
+                .order_by(InspectorGrant.firm_id)
+            ).all()
+            return [(firm, until) for firm, until in rows]
+
+    def reset_mfa(self, actor: str | None, user_id: str) -> bool:
+        """Forget a user's second factor (a lost phone) and end their web sessions; they enrol again at their
+        next log-in. The superuser, or an admin of every firm the user holds a role in; in the trail."""
+        with self.db.transaction() as s:
+            acting = get_user(s, actor)
+            user = get_user(s, user_id)
+            firms = sorted(set(s.scalars(select(UserRole.firm_id).where(UserRole.user_id == user.id))))
+            if not acting.is_superuser and (
+                not firms or any(Role.ADMIN not in roles_of(s, acting.id, f) for f in firms)
+            ):
+                raise PermissionDeniedError(
+                    f"{acting.id} may not reset {user.id}'s second factor: needs the admin role in every firm "
+                    f"{user.id} holds a role in, or the superuser"
+                )
+            row = s.get(WebMfa, user.id)
+            s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+            if row is None:
+                return False
+            s.delete(row)
+            self.recorder.log(s, acting.id, "user.mfa_reset", user, state(s, user), firms[0] if firms else None)
+            return True
 
     def list_users(self) -> list[UserInfo]:
         with self.db.read() as s:

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from ccaudit.audit.integrity.state import day, iso
 from ccaudit.audit.snapshot import (
+    KEPT_KINDS,
     AssessmentStatus,
+    AttachmentSnap,
     AttestationResult,
     AttestationSnap,
     AuditSnapshot,
@@ -194,6 +196,7 @@ def _run(r: Run) -> RunSnap:
         ccaudit_version=r.ccaudit_version,
         counts=json.loads(r.counts),
         findings_sha256=r.findings_sha256,
+        engine=r.engine,
         evidence=[
             EvidenceFileSnap(
                 dataset=e.dataset,
@@ -204,8 +207,18 @@ def _run(r: Run) -> RunSnap:
                 effective_date=day(e.effective_date),
             )
             for e in r.evidence
+            if e.dataset not in KEPT_KINDS
         ],
         warnings=json.loads(r.warnings),
+        attachments=sorted(
+            (
+                AttachmentSnap(kind=KEPT_KINDS[e.dataset], name=e.original_name, sha256=e.sha256,
+                               size_bytes=e.size_bytes)
+                for e in r.evidence
+                if e.dataset in KEPT_KINDS
+            ),
+            key=lambda a: (a.kind, a.name),
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ MIGRATIONS = "ccaudit.audit.storage:migrations"
 MIGRATION_LOCK = 0x63636175  # pg advisory lock key ("ccau")
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "ccaudit_read_only"
+CLOCK = "ccaudit_clock"  # Session.info: the service's clock, for rules that depend on the time (inspector grants)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -173,6 +174,7 @@ class Database:
         except AuditError:
             self.engine.dispose()
             raise
+        self.clock: Callable[[], Any] | None = None  # set by the AuditService that owns this database
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         reads = {READ_ONLY: True} | ({"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {})
         self._readers = sessionmaker(self.engine.execution_options(**reads), expire_on_commit=False)
@@ -186,6 +188,7 @@ class Database:
         """One unit of work: committed when the block ends, rolled back on any error."""
         try:
             with self._sessions() as session, session.begin():
+                session.info[CLOCK] = self.clock
                 yield session
         except StaleDataError as exc:
             raise ConflictError("someone else changed this record at the same moment; try again") from exc
@@ -199,6 +202,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A consistent read that does not queue behind (or hold up) writers; rolled back at the end."""
         with self._readers() as session:
+            session.info[CLOCK] = self.clock
             yield session  # closing the session rolls the read back
 
     def close(self) -> None:

@@ -405,6 +405,16 @@ class WebSession(Base):
     date_style: Mapped[str | None] = mapped_column(String(8))  # iso | roc
 
 
+class WebPreferences(Base):
+    """A web user's language and date style, kept across sessions (migration 0006)."""
+
+    __tablename__ = "web_preferences"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    date_style: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class ApiToken(Base):
     """A token acts as its user, with that user's roles, never more; optionally one firm, read-only."""
 

@@ -15,7 +15,7 @@ from ccaudit.audit.errors import AuditError, NotFoundError, PermissionDeniedErro
 from ccaudit.audit.integrity.digest import canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
-from ccaudit.audit.people.access import ACCEPT_RISK, PREPARE, READ, Role, get_user, roles_of
+from ccaudit.audit.people.access import ACCEPT_RISK, OWN_REMEDIATION, PREPARE, READ, get_user, roles_of
 from ccaudit.audit.snapshot import (
     OPEN_REMEDIATION,
     AssessmentStatus,
@@ -299,7 +299,7 @@ class Assessments:
             return
         if user.is_superuser or roles & PREPARE:
             return
-        if Role.CONTROL_OWNER in roles and item.owner == user.id:
+        if roles & OWN_REMEDIATION and item.owner == user.id:
             if owner is not None or due is not None:
                 raise PermissionDeniedError("a control owner updates status and notes; the auditor sets owner and date")
             return

@@ -15,6 +15,7 @@ proposals: the trail entries are their record (a table would make them queryable
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +39,7 @@ from ccaudit.audit.workflow.guard import assessment_of, load_audit, open_for_wor
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.store import sha256_of
 from ccaudit.policies.models import FILE, ClauseProposal, PolicyCoverage
-from ccaudit.policies.scan import read
+from ccaudit.policies.scan import parse, read, reproduce
 from ccaudit.policies.texts import DECISION, NOTE, PROPOSAL, say
 from ccaudit.textsafe import visible
 
@@ -130,8 +131,9 @@ class PolicyProposals:
         return self.ctx.settings.data_dir / FOLDER
 
     def attach(self, actor: str | None, audit_id: int, folder: Path) -> Attached:
-        coverage = read(folder)
+        coverage, raw = read(folder)
         source = folder / FILE if folder.is_dir() else folder
+        sha = hashlib.sha256(raw).hexdigest()
         with self.ctx.db.read() as s:
             audit = load_audit(s, audit_id)
             if (coverage.catalog, coverage.catalog_version) != (audit.catalog_id, audit.catalog_version):
@@ -141,30 +143,31 @@ class PolicyProposals:
                 )
         with self.ctx.db.transaction() as s:
             open_for_work(s, actor, audit_id, "attach policy proposals")
-        sha = sha256_of(source)
-        target = self._store(source, sha, coverage)
+        target = self._store(source.parent, raw, sha, coverage)
         with self.ctx.db.transaction() as s:
             user, audit = open_for_work(s, actor, audit_id, "attach policy proposals")
             self.recorder.log_event(s, user.id, "policy.attach", PROPOSAL_ENTITY, sha, _summary(coverage, sha), audit)
         return Attached(sha, target, coverage)
 
-    def _store(self, source: Path, sha: str, coverage: PolicyCoverage) -> Path:
-        """Copy the json and the documents it quotes under <data_dir>/policies/<sha>/, each checked."""
+    def _store(self, scan_dir: Path, raw: bytes, sha: str, coverage: PolicyCoverage) -> Path:
+        """Copy the json and the documents it quotes under <data_dir>/policies/<sha>/, each checked, and
+        the proposals reproduced from those documents (a hand-edited json is refused)."""
         target = self.root / sha
         if target.is_dir():
             self._check_folder(target, sha, coverage)
             return target
-        blobs = source.parent / "documents" / "blobs"
+        blobs = scan_dir / "documents" / "blobs"
         partial = self.root / f".partial-{uuid.uuid4().hex}"
         try:
             (partial / "documents" / "blobs").mkdir(parents=True)
-            shutil.copyfile(source, partial / FILE)
+            (partial / FILE).write_bytes(raw)
             for d in coverage.documents:
                 blob = blobs / d.sha256
                 if not blob.is_file():
                     raise EvidenceError(f"{visible(str(blob))}: the scan's copy of {visible(d.name)} is missing")
                 shutil.copyfile(blob, partial / "documents" / "blobs" / d.sha256)
             self._check_folder(partial, sha, coverage)
+            reproduce(coverage, partial / "documents" / "blobs", self.ctx.settings)
             os.replace(partial, target)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -225,9 +228,10 @@ class PolicyProposals:
 
     def _load(self, sha: str) -> PolicyCoverage:
         path = self.root / sha / FILE
-        if not path.is_file() or sha256_of(path) != sha:
+        raw = path.read_bytes() if path.is_file() else b""
+        if hashlib.sha256(raw).hexdigest() != sha:
             raise EvidenceError(f"{visible(str(path))} is missing or altered (its SHA-256 is recorded in the trail)")
-        return read(path)
+        return parse(raw, str(path))
 
     def view(self, actor: str | None, audit_id: int) -> PolicyView | None:
         with self.ctx.db.read() as s:

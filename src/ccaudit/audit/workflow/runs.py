@@ -9,11 +9,12 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.context import AuditContext
@@ -22,16 +23,18 @@ from ccaudit.audit.integrity.digest import LineHasher, canonical
 from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import state
 from ccaudit.audit.people.access import PREPARE, READ, get_user, require
-from ccaudit.audit.snapshot import storable
+from ccaudit.audit.snapshot import KEPT_PARSE_REPORT, KEPT_PROBE_FILE, storable
 from ccaudit.audit.storage.models import Assessment, Audit, OffendingRow, Run, RunCheck, RunEvidence, RunFinding, User
 from ccaudit.audit.storage.offending import OffendingReader, as_columns, line, stored_record, write_rows
 from ccaudit.audit.workflow.guard import load_audit, open_for_work
 from ccaudit.audit.workflow.leftovers import PARTIAL, RunLock, clean_leftovers
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.sources import RAW_EXPORT
 from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
 from ccaudit.inspection import result_folder
+from ccaudit.inspection.engine_choice import ENGINES
 
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
@@ -82,6 +85,11 @@ class Runs:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
             return replace(self._commit_folder(actor, audit_id, partial, uid), cleaned=cleaned)
+
+    def require_run_allowed(self, actor: str | None, audit_id: int) -> None:
+        """Raise unless the actor may attach a run to the audit now (checked before long work starts)."""
+        with self.ctx.db.transaction() as s:
+            open_for_work(s, actor, audit_id, "attach inspection runs")
 
     def attach_run(self, actor: str | None, audit_id: int, result_dir: Path) -> RunInfo:
         """Attach the result folder of an inspection made elsewhere (`ccaudit inspect --out DIR`)."""
@@ -134,6 +142,56 @@ class Runs:
             rows = s.scalars(select(OffendingRow).where(*where).order_by(OffendingRow.row_no).limit(limit))
             return run.id, total, [stored_record(r) for r in rows]
 
+    def offending_page(
+        self, actor: str | None, audit_id: int, check_id: str, query: RowQuery
+    ) -> OffendingPage:
+        """One page of a check's offending rows, filtered in the database: `query.text` (case-insensitive)
+        in the subject, the source file or any value; `query.open_only`: rows no measure compensates."""
+        with self.ctx.db.read() as s:
+            run = self._run_of_check(s, actor, audit_id, check_id, query.run_id)
+            base = (OffendingRow.run_id == run.id, OffendingRow.check_id == check_id)
+            where = (*base, *_row_filter(query))
+            total = s.scalar(select(func.count()).select_from(OffendingRow).where(*base)) or 0
+            matched = total if where == base else s.scalar(
+                select(func.count()).select_from(OffendingRow).where(*where)) or 0  # fmt: skip
+            rows = s.scalars(
+                select(OffendingRow).where(*where).order_by(OffendingRow.row_no)
+                .offset(max(query.offset, 0)).limit(max(min(query.limit, 1000), 1))
+            )  # fmt: skip
+            return OffendingPage(run.id, total, matched, [stored_record(r) for r in rows])
+
+    def offending_export(
+        self, actor: str | None, audit_id: int, check_id: str, query: RowQuery, chunk: int = 2_000
+    ) -> Iterator[dict[str, Any]]:
+        """Every offending row the query matches, read in keyset-paged chunks (one short read each)."""
+        with self.ctx.db.read() as s:
+            run_id = self._run_of_check(s, actor, audit_id, check_id, query.run_id).id
+        after = -1
+        while True:
+            with self.ctx.db.read() as s:
+                batch = [stored_record(r) for r in s.scalars(
+                    select(OffendingRow)
+                    .where(OffendingRow.run_id == run_id, OffendingRow.check_id == check_id,
+                           OffendingRow.row_no > after, *_row_filter(query))
+                    .order_by(OffendingRow.row_no).limit(chunk))]  # fmt: skip
+            yield from batch
+            if len(batch) < chunk:
+                return
+            after = batch[-1]["row_no"]
+
+    def _run_of_check(self, s: Session, actor: str | None, audit_id: int, check_id: str, run_id: int | None) -> Run:
+        audit = load_audit(s, audit_id)
+        require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
+        if run_id is None:
+            run_id = s.scalar(select(func.max(Run.id)).where(Run.audit_id == audit.id))
+        run = s.get(Run, run_id) if run_id is not None else None
+        if run is None or run.audit_id != audit.id:
+            raise NotFoundError(f"audit {audit.id} has no run {run_id or ''}".strip())
+        if s.scalar(select(RunCheck.check_id).where(RunCheck.run_id == run.id, RunCheck.check_id == check_id)
+                    .limit(1)) is None:  # fmt: skip
+            raise NotFoundError(f"run {run.id} of audit {audit.id} has no check {check_id!r}")
+        return run
+
     def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
         final = self.ctx.runs_dir / uid
         committed = False
@@ -167,7 +225,8 @@ class Runs:
             as_of=audit.as_of, catalog_version=report.catalog_version, ccaudit_version=report.ccaudit_version,
             counts=canonical(report.counts), warnings=canonical(report.warnings),
             findings_sha256=sha256_of(folder / "findings.json"),
-            evidence=_evidence(manifest),
+            engine=_engine(report, manifest),
+            evidence=_evidence(manifest, EvidenceStore(folder / "evidence")),
         )  # fmt: skip
         s.add(run)
         s.flush()
@@ -234,6 +293,45 @@ class Runs:
             raise AuditError("this run does not belong to audit " + f"{audit.id}: " + "; ".join(problems))
 
 
+@dataclass(frozen=True)
+class RowQuery:
+    """Which offending rows to show: a run (default the latest), a text to look for, only uncompensated."""
+
+    run_id: int | None = None
+    text: str = ""
+    open_only: bool = False
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class OffendingPage:
+    run_id: int
+    total: int  # the check's offending rows in the run
+    matched: int  # of those, the rows the filter matches
+    rows: list[dict[str, Any]]
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _row_filter(query: RowQuery) -> tuple[Any, ...]:
+    where: list[Any] = []
+    text = query.text.strip()
+    if text:
+        pattern = _like(text)
+        where.append(or_(
+            func.lower(OffendingRow.subject).like(pattern, escape="\\"),
+            func.lower(OffendingRow.source_file).like(pattern, escape="\\"),
+            func.lower(OffendingRow.data).like(pattern, escape="\\"),
+        ))  # fmt: skip
+    if query.open_only:
+        where.append(OffendingRow.compensated_by.is_(None))
+    return tuple(where)
+
+
 def _one_run(folder: Path, shown: Path) -> None:
     """findings.json and evidence/manifest.json must name the same inspection run: a folder mixed from two
     runs would record one run's findings against another's evidence."""
@@ -247,8 +345,21 @@ def _one_run(folder: Path, shown: Path) -> None:
         raise EvidenceError(f"{mixed}; nothing attached: inspect the evidence again into a new folder")
 
 
-def _evidence(manifest: Manifest) -> list[RunEvidence]:
-    return [
+def _engine(report: InspectionReport, manifest: Manifest) -> str | None:
+    """The engine that ran the checks (findings.json 1.2 and the manifest name it; a folder written
+    before either did records NULL, shown as unknown, never guessed)."""
+    ref = report.engine or manifest.engine
+    if ref is None:
+        return None
+    if ref.name not in ENGINES:
+        raise EvidenceError(f"findings.json names the engine {ref.name!r}, not one of {', '.join(ENGINES)}")
+    return ref.name
+
+
+def _evidence(manifest: Manifest, store: EvidenceStore) -> list[RunEvidence]:
+    """The run's evidence files, then what it keeps beside them (probe side files, parse reports), so the
+    trail and the sign-off vouch for every file of the run."""
+    files = [
         RunEvidence(
             dataset=e.dataset,
             sha256=e.sha256,
@@ -259,6 +370,16 @@ def _evidence(manifest: Manifest) -> list[RunEvidence]:
         )
         for e in manifest.files
     ]
+    files += [
+        RunEvidence(dataset=KEPT_PROBE_FILE, sha256=a.sha256, original_name=a.name, size_bytes=a.size_bytes, rows=0)
+        for a in manifest.attachments
+    ]
+    for e in manifest.files:
+        report = store.parse_report_path(e.sha256)
+        if e.dataset == RAW_EXPORT and report.is_file():  # a result folder from before parse reports has none
+            files.append(RunEvidence(dataset=KEPT_PARSE_REPORT, sha256=sha256_of(report), original_name=report.name,
+                                     size_bytes=report.stat().st_size, rows=0))
+    return files
 
 
 def _fsync_dir(path: Path) -> None:

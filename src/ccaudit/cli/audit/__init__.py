@@ -12,7 +12,9 @@ import typer
 from ccaudit.cli.audit.audits import audit_app
 from ccaudit.cli.audit.people import firm_app, user_app
 from ccaudit.cli.audit.policies import register as register_policies
+from ccaudit.cli.audit.sign import sign_digest
 from ccaudit.cli.audit.story import audit_history, audit_trail
+from ccaudit.cli.audit.tokens import token_app
 from ccaudit.cli.audit.verify import verify
 
 
@@ -22,6 +24,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
     audit_app.command("trail")(audit_trail)
     audit_app.command("history")(audit_history)
+    audit_app.command("sign-digest")(sign_digest)
     register_policies(audit_app)
     app.add_typer(audit_app, name="audit")
     app.command("verify")(verify)
+    app.add_typer(token_app, name="token")

@@ -118,6 +118,10 @@ def audit_show(
             (tx.audit_status(snap.status.value, lang), "bold"),
         )
     )
+    if snap.runs:
+        run = snap.runs[-1]
+        when = tx.local_time(run.attached_at, zone)
+        print_line(tx.say("run_line", lang, run=run.run_id, when=when, engine=tx.engine(run.engine, lang)))
     if s.preparer:
         console.print(f"prepared by {s.preparer} {tx.local_time(s.submitted_at, zone)}")
     if s.reviewer:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
 from ccaudit.cli.audit import texts as tx
-from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
+from ccaudit.cli.audit.common import DbOpt, LangOpt, day, service, settings_of
 from ccaudit.cli.console import console
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
@@ -89,6 +91,45 @@ def user_revoke(
         svc.revoke(actor, user_id, firm_id, role)
     lang = settings_of(ctx).lang
     console.print(tx.say("role_revoked", lang, user=user_id, role=tx.role(role, lang), firm=firm_id))
+
+
+@user_app.command("inspector")
+def user_inspector(
+    ctx: typer.Context,
+    user_id: str,
+    firm_id: Annotated[str, typer.Option("--firm", help="the firm to inspect (you are its admin)")],
+    until: Annotated[str | None, typer.Option(
+        "--until", help="last day of access, 2027-03-31 or ROC 116/03/31 (through that day)")] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="end the user's access to the firm now")] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Give a user read-only access to a firm until a date (an inspector), or take it back; in the trail."""
+    settings = settings_of(ctx)
+    if revoke == (until is not None):
+        raise typer.BadParameter("give --until DATE to grant, or --revoke to end the access")
+    with service(ctx) as (svc, actor):
+        if revoke:
+            svc.revoke_inspector(actor, user_id, firm_id)
+            console.print(tx.say("inspector_revoked", settings.lang, user=user_id, firm=firm_id))
+            return
+        last = day(until or "")
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), ZoneInfo(settings.firm_timezone))
+        svc.grant_inspector(actor, user_id, firm_id, end.astimezone(dt.UTC))
+    console.print(tx.say("inspector_granted", settings.lang, user=user_id, firm=firm_id, until=last.isoformat()))
+
+
+@user_app.command("mfa-reset")
+def user_mfa_reset(
+    ctx: typer.Context,
+    user_id: str,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Forget a user's web second factor (a lost phone) and end their web sessions; they enrol again."""
+    with service(ctx) as (svc, actor):
+        had = svc.reset_mfa(actor, user_id)
+    console.print(tx.say("mfa_reset" if had else "mfa_none", settings_of(ctx).lang, user=user_id))
 
 
 @user_app.command("list")

@@ -66,6 +66,7 @@ ROLE: dict[str, tuple[str, str]] = {
     "reviewer": ("reviewer", L["reviewer"][1]),
     "control_owner": ("control_owner", "控制負責人"),
     "viewer": ("viewer", "檢視者"),
+    "inspector": ("inspector", "檢查人員"),
 }
 
 # What the commands say that neither the reports nor the tables have words for: (en, zh-TW) templates.
@@ -114,17 +115,26 @@ SAY: dict[str, tuple[str, str]] = {
     "remediation_line": ("remediation #{id}: {status}, {owner}, due {due}",
                          "改善事項 #{id}：{status}，{owner}，" + L["due"][1] + " {due}"),
     "no_owner": ("no owner", "未指定" + L["owner"][1]),
+    "inspector_granted": ("{user} may inspect {firm} (read-only) until {until}",
+                          "{user} 得檢視 {firm}（唯讀）至 {until}"),
+    "inspector_revoked": ("{user} may no longer inspect {firm}", "{user} 已不得再檢視 {firm}"),
+    "mfa_reset": ("{user}'s second factor is reset: they enrol again at their next log-in",
+                  "{user} 之第二道驗證已重設，下次登入時須重新設定"),
+    "mfa_none": ("{user} had no second factor enrolled", "{user} 尚未設定第二道驗證"),
+    "run_line": ("latest run {run}, attached {when}: checks ran on {engine}",
+                 "最近一次檢查執行 {run}（{when} 附加）：" + L["engine"][1] + " {engine}"),
 }
 
 # what `verify` counts, by the report's English key; "<entity> records" by the entity's name
 CHECKED: dict[str, str] = {
     "trail entries": "軌跡紀錄", "offending rows": L["offending_rows"][1], "frozen audits": "已簽核之查核",
     "evidence files": "證據檔案", "files": L["file"][1], "anchors": "軌跡錨定",
-    "policy proposal files": "規範文件比對檔案",
+    "policy proposal files": "規範文件比對檔案", "probe files": "探測附件", "parse reports": "解析報告",
 }
 ENTITY: dict[str, str] = {
     "firm": L["firm"][1], "user": "使用者", "role": "角色", "user_key": "簽章金鑰", "audit": "查核", "run": "檢查執行",
     "assessment": "評估", "attestation": "人工確認", "measure": L["compensating"][1], "remediation": "改善事項",
+    "api_token": "API 權杖", "inspector_grant": "檢查人員授權",
     "policy_proposal": "規範文件比對建議", "policy_decision": "規範文件比對決定",
 }
 
@@ -153,8 +163,20 @@ def header(key: str, lang: str) -> str:
     return _pick(HEADERS[key], lang)
 
 
+def worded(text: str, lang: str) -> str:
+    """A verify problem or warning in `lang` where it has a zh-TW wording (verify.Worded), else as worded."""
+    from ccaudit.audit.integrity.verify import Worded
+
+    return text.zh_tw if is_zh(lang) and isinstance(text, Worded) else text
+
+
 def say(key: str, lang: str, **values: object) -> str:
     return _pick(SAY[key], lang).format(**values)
+
+
+def engine(value: str | None, lang: str) -> str:
+    """The engine a run's checks ran on; a run recorded before the engine was kept says so."""
+    return value if value else _pick(L["engine_unknown"], lang)
 
 
 def role(value: str, lang: str) -> str:

@@ -70,7 +70,8 @@ def _print_verify(what: str, report: VerifyReport, lang: str) -> None:
     """The frame in --lang; each problem and warning as verify worded it (it names files and commands)."""
     checked = tx.checked(report.checked, lang)
     for warning in report.warnings:
-        err_console.print(styled(tx.say("warning", lang), "yellow", warning), highlight=False)
+        err_console.print(styled(tx.say("warning", lang), "yellow", tx.worded(warning, lang)), highlight=False,
+                          soft_wrap=True)
     for sig in report.signatures:
         console.print(tx.say("signed_with", lang, audit=sig.audit, signer=sig.signer, fingerprint=sig.fingerprint,
                              digest=sig.digest))
@@ -79,7 +80,8 @@ def _print_verify(what: str, report: VerifyReport, lang: str) -> None:
         console.print(styled(tx.say("verified", lang), "green", done))
         return
     err_console.print(styled(tx.say("verify_failed", lang), "bold red",
-                             tx.say("failed_what", lang, what=what, problem=report.problems[0])))
+                             tx.say("failed_what", lang, what=what, problem=tx.worded(report.problems[0], lang))),
+                      soft_wrap=True)  # problems name files: printed whole, to be copied
     for problem in report.problems[1:]:
-        err_console.print(f"  - {problem}")
+        err_console.print(f"  - {tx.worded(problem, lang)}", soft_wrap=True)
     err_console.print(tx.say("problems", lang, count=len(report.problems), checked=checked))

@@ -3,7 +3,8 @@
 The firm runs six official accounts and a closed one. Each dataset arrives the way such data usually
 does: the account register as Excel with Chinese headers and V/X ticks, the platform's admin export as
 CSV, the approved-poster list as Parquet, the moderation log as NDJSON with UTC timestamps, the
-website link scan as a UTF-8-BOM CSV with Chinese headers and 是/否, and the risk assessments as a CSV
+website link scan as a UTF-8-BOM CSV with Chinese headers and 是/否, the official websites register
+as Excel with Chinese headers and statuses, and the risk assessments as a CSV
 with ROC dates.
 
 Planted gaps sit on fixed rows; the noise is clean by construction, including rows on the
@@ -44,6 +45,7 @@ MAX_HOURS = 72
 def generate(ctx: FirmContext) -> None:
     _social_media_policies(ctx)
     _risk_assessments(ctx)
+    _websites(ctx)
     if not ctx.in_scope("has_official_social_pages"):
         return
     ctx.policies.append({
@@ -282,6 +284,17 @@ def _incidents(ctx: FirmContext) -> None:
 def _local(ctx: FirmContext, days_before: int, hour: int, minute: int) -> dt.datetime:
     """A local (Asia/Taipei) wall time `days_before` days before the as-of date."""
     return dt.datetime.combine(ctx.as_of - dt.timedelta(days=days_before), dt.time(hour, minute))
+
+
+def _websites(ctx: FirmContext) -> None:
+    """The official_websites register (what `ccaudit probe site` crawls) as the web team keeps it: Excel,
+    Chinese headers and statuses; the retired campaign site is listed, never crawled. No check reads it."""
+    ctx.writer.write("official_websites", {
+        "site_id": ["WEB-01", "WEB-02", "WEB-03"],
+        "url": [f"{SITE}/", "https://academy.example-sec.com.tw/", "https://etf2024.example-sec.com.tw/"],
+        "name": ["公司官網", "投資學院", "2024 ETF 活動網站"],
+        "status": ["使用中", "使用中", "已停用"],
+    }, Style(fmt="xlsx", zh_headers=True), name="官方網站清冊")
 
 
 def _links(ctx: FirmContext) -> None:

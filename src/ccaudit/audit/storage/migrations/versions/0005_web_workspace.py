@@ -5,7 +5,7 @@ None of the web state is audit evidence: changes that matter (grants, tokens, ke
 written to the trail by the application.
 
 Secrets are never stored in the clear: session IDs and API tokens as SHA-256 hashes, TOTP secrets
-and sealed keys encrypted (see ccaudit.web.auth).
+and sealed keys encrypted (see ccaudit.web.serverkey and ccaudit.web.mfa).
 
 Revision ID: 0005
 Revises: 0004

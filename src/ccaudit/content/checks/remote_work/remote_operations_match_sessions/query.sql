@@ -14,13 +14,20 @@ WITH open_ended AS (
     WHERE COALESCE(s.end_time_utc >= s.start_time_utc, FALSE) = FALSE
     GROUP BY s.session_id
 ),
-sessions AS (
+spans AS (
     SELECT s.session_id, s.person_id, s.start_time_utc,
            CASE WHEN s.end_time_utc >= s.start_time_utc THEN s.end_time_utc
                 ELSE COALESCE(o.next_start, p.as_of_end_utc) END AS until_utc
     FROM remote_sessions s
     LEFT JOIN open_ended o ON o.session_id = s.session_id
     CROSS JOIN params p
+),
+sessions AS (
+    -- short_span: the session ends by the end of the (UTC) day after the one it starts on, so every
+    -- operation inside it falls on its start day or the next.
+    SELECT s.*, CAST(s.start_time_utc AS DATE) AS start_day,
+           CAST(s.until_utc - INTERVAL '1' DAY AS DATE) <= CAST(s.start_time_utc AS DATE) AS short_span
+    FROM spans s
 ),
 named AS (
     -- Operations that name a session, judged against what the session export says about it.
@@ -33,46 +40,47 @@ named AS (
     FROM remote_operation_log l LEFT JOIN sessions s ON s.session_id = l.session_id
     WHERE l.session_id IS NOT NULL
 ),
-timeline AS (
-    -- One time line per person: session starts, and the operations that name no session. Windows over
-    -- it link them in one sort instead of joining every session to every operation of its person.
-    -- Sessions sort before operations at the same instant, so an operation at a start is inside.
-    -- Only people with such operations need a time line: where every operation names its session
-    -- (most logs), this skips sorting the whole session export.
-    SELECT e.kind, e.id, e.at_utc, e.until_utc,
-           max(e.until_utc) OVER (PARTITION BY e.person_id ORDER BY e.at_utc, e.kind
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS covered_until,
-           min(CASE WHEN e.kind = 1 THEN e.at_utc END) OVER (PARTITION BY e.person_id ORDER BY e.at_utc, e.kind
-                                  ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_operation
-    FROM (
-        SELECT 0 AS kind, s.session_id AS id, s.person_id, s.start_time_utc AS at_utc, s.until_utc
-        FROM sessions s
-        WHERE s.person_id IN (SELECT l.person_id FROM remote_operation_log l WHERE l.session_id IS NULL)
-        UNION ALL
-        SELECT 1, l.log_id, l.person_id, l.occurred_at_utc, CAST(NULL AS TIMESTAMP)
-        FROM remote_operation_log l
-        WHERE l.session_id IS NULL
-    ) e
+unnamed AS (
+    -- Operations that name no session, once under their own (UTC) day and once under the day before:
+    -- a short session covering one starts on one of the two.
+    SELECT l.log_id, l.person_id, l.occurred_at_utc AS at_utc, CAST(l.occurred_at_utc AS DATE) AS day
+    FROM remote_operation_log l WHERE l.session_id IS NULL
+    UNION ALL
+    SELECT l.log_id, l.person_id, l.occurred_at_utc, CAST(l.occurred_at_utc - INTERVAL '1' DAY AS DATE)
+    FROM remote_operation_log l WHERE l.session_id IS NULL
 ),
-unlogged AS (
-    SELECT s.session_id FROM sessions s
-    WHERE NOT EXISTS (SELECT 1 FROM timeline t
-                      WHERE t.kind = 0 AND t.id = s.session_id AND t.next_operation <= t.until_utc)
-      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.session_id = s.session_id AND n.problem IS NULL)
+covering AS (
+    -- Each unnamed operation with the sessions of its person that cover it: short sessions by an
+    -- equi-join on person and day (no sort, no person-wide comparison), the few longer ones (overnight,
+    -- open-ended) by person and time alone.
+    SELECT u.log_id, s.session_id
+    FROM unnamed u JOIN sessions s ON s.person_id = u.person_id AND s.start_day = u.day
+    WHERE s.short_span AND u.at_utc >= s.start_time_utc AND u.at_utc <= s.until_utc
+    UNION ALL
+    SELECT u.log_id, s.session_id
+    FROM unnamed u JOIN sessions s ON s.person_id = u.person_id
+    WHERE NOT s.short_span AND u.day = CAST(u.at_utc AS DATE)
+      AND u.at_utc >= s.start_time_utc AND u.at_utc <= s.until_utc
+),
+logged AS (
+    SELECT c.session_id FROM covering c
+    UNION ALL
+    SELECT n.session_id FROM named n WHERE n.problem IS NULL
 ),
 stray AS (
-    SELECT t.id AS log_id, 'no session of this person at that time' AS problem FROM timeline t
-    WHERE t.kind = 1 AND COALESCE(t.covered_until >= t.at_utc, FALSE) = FALSE
+    SELECT DISTINCT u.log_id, 'no session of this person at that time' AS problem FROM unnamed u
+    WHERE NOT EXISTS (SELECT 1 FROM covering c WHERE c.log_id = u.log_id)
     UNION ALL
     SELECT n.log_id, n.problem FROM named n WHERE n.problem IS NOT NULL
 )
 SELECT s.person_id AS subject, s.session_id, CAST(NULL AS VARCHAR) AS log_id, s.person_id,
        s.start_time AS event_time, s.start_time, s.end_time, CAST(NULL AS VARCHAR) AS system,
        CAST(NULL AS VARCHAR) AS operation, 'no operation logged during the session' AS problem, s._file, s._row
-FROM unlogged u
-JOIN remote_sessions s ON s.session_id = u.session_id
+FROM remote_sessions s
 CROSS JOIN params p
+LEFT JOIN (SELECT DISTINCT g.session_id FROM logged g) g ON g.session_id = s.session_id
 WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
+  AND g.session_id IS NULL
 UNION ALL
 SELECT l.person_id, l.session_id, l.log_id, l.person_id, l.occurred_at, CAST(NULL AS TIMESTAMP),
        CAST(NULL AS TIMESTAMP), l.system, l.operation, x.problem, l._file, l._row

@@ -4,19 +4,10 @@
 -- day (00:00-23:59, or start = end) allows any time. A session must also end by the window's end:
 -- the end minute itself still counts (18:00:30 ends within 08:00-18:00; 18:01 does not).
 WITH sessions AS (
-    SELECT s.*, pe.role_id, r.remote_start, r.remote_end,
-           EXTRACT(HOUR FROM s.start_time) * 60 + EXTRACT(MINUTE FROM s.start_time) AS start_min,
-           EXTRACT(HOUR FROM s.end_time) * 60 + EXTRACT(MINUTE FROM s.end_time) AS end_min,
-           CAST(s.start_time AS DATE) AS start_day,
-           CAST(s.end_time AS DATE) AS end_day,
-           CAST(s.start_time + INTERVAL '1' DAY AS DATE) AS next_day
-    FROM remote_sessions s
-    CROSS JOIN params p
-    JOIN people pe ON pe.person_id = s.person_id
-    JOIN roles r ON r.role_id = pe.role_id
-    WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
-      AND r.remote_start IS NOT NULL AND r.remote_end IS NOT NULL
-      AND NOT (r.remote_start = r.remote_end OR (r.remote_start = 0 AND r.remote_end >= 1439))
+    -- start_min/end_min, start_day/end_day/next_day: computed once in the shared relation
+    SELECT s.* FROM remote_sessions_in_window s
+    WHERE s.in_roles_register AND s.remote_start IS NOT NULL AND s.remote_end IS NOT NULL
+      AND NOT (s.remote_start = s.remote_end OR (s.remote_start = 0 AND s.remote_end >= 1439))
 ),
 judged AS (
     SELECT s.*,

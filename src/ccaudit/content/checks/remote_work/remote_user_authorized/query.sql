@@ -3,20 +3,17 @@
 -- or before the as-of date) it was switched off on leaving, so their sessions are judged by the date
 -- alone: up to and including the termination day (Asia/Taipei) they were staff, after it they were not.
 SELECT s.person_id AS subject, s.session_id, s.person_id, s.start_time,
-       pe.employment_status, pe.terminated_on, pe.remote_allowed,
-       CASE WHEN pe.person_id IS NULL THEN 'not in the people register'
-            WHEN pe.terminated_on IS NOT NULL AND CAST(s.start_time AS DATE) > pe.terminated_on
+       s.employment_status, s.terminated_on, s.remote_allowed,
+       CASE WHEN NOT s.in_people_register THEN 'not in the people register'
+            WHEN s.terminated_on IS NOT NULL AND s.start_day > s.terminated_on
                 THEN 'connected after leaving the firm'
-            WHEN pe.terminated_on IS NULL AND pe.employment_status = 'terminated'
+            WHEN s.terminated_on IS NULL AND s.employment_status = 'terminated'
                 THEN 'holder has left the firm (no termination date recorded)'
             ELSE 'not authorized for remote work' END AS problem,
        s._file, s._row
-FROM remote_sessions s
+FROM remote_sessions_in_window s
 CROSS JOIN params p
-LEFT JOIN people pe ON pe.person_id = s.person_id
-WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
-  AND (pe.person_id IS NULL
-       OR (pe.terminated_on IS NOT NULL AND CAST(s.start_time AS DATE) > pe.terminated_on)
-       OR (pe.terminated_on IS NULL AND pe.employment_status = 'terminated')
-       OR ((pe.terminated_on IS NULL OR pe.terminated_on > p.as_of)
-           AND COALESCE(pe.remote_allowed, FALSE) = FALSE))
+WHERE NOT s.in_people_register
+   OR (s.terminated_on IS NOT NULL AND s.start_day > s.terminated_on)
+   OR (s.terminated_on IS NULL AND s.employment_status = 'terminated')
+   OR ((s.terminated_on IS NULL OR s.terminated_on > p.as_of) AND COALESCE(s.remote_allowed, FALSE) = FALSE)
