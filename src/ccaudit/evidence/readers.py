@@ -22,15 +22,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
-from python_calamine import CalamineWorkbook
+from typing import TYPE_CHECKING
 
 from ccaudit.errors import EvidenceError, ValidationIssue
 from ccaudit.evidence import encoding as enc
 from ccaudit.evidence.templates import normalise_name
 from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
+
+if TYPE_CHECKING:  # DuckDB, Arrow and Calamine load in the functions that read: upload checks and the
+    import duckdb  # audit service use this module's names without reading a file
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -259,6 +259,8 @@ def csv_error(path: Path, exc: duckdb.Error) -> str:
 
 
 def _describe(con: duckdb.DuckDBPyConnection, path: Path, source_sql: str) -> list[tuple[str, str]]:
+    import duckdb
+
     try:
         return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()]
     except duckdb.Error as exc:
@@ -326,6 +328,9 @@ def _read_excel(
     score: HeaderScore,
     limits: WorkbookLimits,
 ) -> RawSource:
+    import pyarrow as pa
+    from python_calamine import CalamineWorkbook
+
     check_workbook(path, limits)  # before the library expands anything into memory
     try:
         book = CalamineWorkbook.from_path(str(path))

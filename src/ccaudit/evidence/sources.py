@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.readers import file_format
+from ccaudit.evidence.store import RAW_EXPORT as RAW_EXPORT  # defined with the manifest, which the audit reads
 from ccaudit.evidence.templates import TemplateRegistry
 from ccaudit.evidence.untrusted import check_inside, load_yaml
 from ccaudit.textsafe import visible
@@ -52,7 +53,6 @@ class SourceConfig(BaseModel):
     gateways: dict[str, GatewayOptions] = {}  # gateway_id -> its zone, for raw exports
 
 
-RAW_EXPORT = "raw_export"  # the manifest's dataset for a raw export (the file its derived datasets come from)
 
 
 class RawExport(BaseModel):

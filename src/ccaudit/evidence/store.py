@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ccaudit.findings.models import EngineRef
 
+RAW_EXPORT = "raw_export"  # the manifest's dataset for a raw export (the file its derived datasets come from)
 PARSE_REPORT_SUFFIX = ".parse_report.json"  # parse_reports/<raw export sha256>.parse_report.json
 
 

@@ -37,7 +37,7 @@ from ccaudit.audit.integrity.signing import fingerprint, load_public_key, public
 from ccaudit.audit.integrity.trusted import TrustedKeys, pin
 from ccaudit.audit.integrity.verify import SignatureInfo, VerifyReport, Worded
 from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, RunSnap
-from ccaudit.evidence.sources import RAW_EXPORT
+from ccaudit.evidence.store import RAW_EXPORT
 
 
 def verify_archive(path: Path, trusted: TrustedKeys | None = None) -> VerifyReport:

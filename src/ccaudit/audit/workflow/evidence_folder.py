@@ -32,7 +32,6 @@ from ccaudit.audit.people.access import READ, get_user, require
 from ccaudit.audit.workflow.guard import load_audit, open_for_work
 from ccaudit.errors import EvidenceError, EvidenceValidationError, ValidationIssue
 from ccaudit.evidence import upload_check
-from ccaudit.evidence.importer import import_folder
 from ccaudit.evidence.sources import SOURCE_FILE
 from ccaudit.evidence.store import EvidenceStore
 from ccaudit.evidence.templates import TemplateRegistry
@@ -183,6 +182,8 @@ class EvidenceFolders:
                     _link_or_copy(path, staged / path.name)
             for name, incoming in received.items():
                 _link_or_copy(incoming, staged / name)
+            from ccaudit.evidence.importer import import_folder  # DuckDB and SQLGlot: only when a folder is checked
+
             registry = TemplateRegistry.load(self.ctx.settings.content_paths)
             try:
                 manifest = import_folder(staged, scratch / "workspace.duckdb", EvidenceStore(scratch / EVIDENCE),

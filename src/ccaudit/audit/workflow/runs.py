@@ -30,11 +30,10 @@ from ccaudit.audit.workflow.guard import load_audit, open_for_work
 from ccaudit.audit.workflow.leftovers import PARTIAL, RunLock, clean_leftovers
 from ccaudit.audit.workflow.refresh import Results
 from ccaudit.errors import EvidenceError
-from ccaudit.evidence.sources import RAW_EXPORT
-from ccaudit.evidence.store import EvidenceStore, Manifest, sha256_of
+from ccaudit.evidence.store import RAW_EXPORT, EvidenceStore, Manifest, sha256_of
 from ccaudit.findings.models import InspectionReport
 from ccaudit.inspection import result_folder
-from ccaudit.inspection.engine_choice import ENGINES
+from ccaudit.settings import ENGINES
 
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress

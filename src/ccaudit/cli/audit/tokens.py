@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from ccaudit.audit.people.tokens import TokenInfo
 from ccaudit.cli.audit.common import DbOpt, LangOpt, day, service, settings_of
 from ccaudit.cli.audit.texts import local_time
 from ccaudit.cli.console import console, print_line
 from ccaudit.findings.messages import is_zh
+
+if TYPE_CHECKING:  # the token store brings SQLAlchemy; only the commands' bodies open it
+    from ccaudit.audit.people.tokens import TokenInfo
 
 token_app = typer.Typer(
     help="API tokens for the REST API (e.g. a pipeline uploading logs nightly): each acts as you, never more.",
