@@ -107,7 +107,7 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     expect(page.get_by_test_id("assessed")).to_contain_text("Non-compliant")
     expect(page.get_by_test_id("justification")).to_have_text(justification)
 
-    # 6. The rest is settled as the CLI does it (`ccaudit audit confirm`, remediation owners), then
+    # 6. The rest is settled as the CLI does it (`ccaudit audit assess --all-derived`, remediation owners), then
     #    the auditor submits in the browser.
     _settle_the_rest(ws)
     page.goto(f"{audit}/review")
