@@ -61,6 +61,21 @@ def test_signoff_writes_a_signed_anchor_of_its_trail_entry(signed: AuditService,
     assert report.ok and report.checked["anchors"] == 1, report.problems
 
 
+def test_two_anchors_of_one_entry_in_the_same_second_are_both_kept(signed: AuditService, team: Team) -> None:
+    svc = signed
+    [first] = anchor_files(svc.settings)
+    signoff = anchors.parse(first.read_bytes())
+    key = load_private_key(team.bob_key_path)
+    at = dt.datetime.fromisoformat(signoff.at.replace("Z", "+00:00"))
+    with svc.db.read() as s:  # the same entry, signer and second; another reason
+        again = anchors.make(s, key, "bob", at, "on demand", (signoff.seq, signoff.hash))
+    second = anchors.write(svc.settings.anchor_path(), again)
+    assert second != first and anchor_files(svc.settings) == sorted([first, second])
+    assert anchors.write(svc.settings.anchor_path(), again) == second  # the same anchor twice: one file
+    report = svc.verify(anchor_dir=svc.settings.anchor_path())
+    assert report.ok and report.checked["anchors"] == 2, report.problems
+
+
 def _value(column: Any, value: Any) -> Any:
     """A trail "before" value back into the column's own type."""
     kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -76,8 +77,12 @@ class Anchor(BaseModel):
         return (json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
     def file_name(self) -> str:
+        """Entry, time, signer and a digest of the content: two different anchors of one entry by one
+        user within the same second (a sign-off, then `audit anchor`) get two names, never a clash;
+        the same anchor written twice gets the same name."""
         stamp = self.at.replace("-", "").replace(":", "")
-        return f"{self.seq:012d}-{self.hash[:12]}-{stamp}-{self.by}.json"
+        content = hashlib.sha256(self.to_bytes()).hexdigest()[:8]
+        return f"{self.seq:012d}-{self.hash[:12]}-{stamp}-{self.by}-{content}.json"
 
 
 def parse(data: bytes) -> Anchor:
