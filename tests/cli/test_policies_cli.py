@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ccaudit.cli.console import console, err_console
+
 from .inprocess import ccaudit
 
 CLOUD = """雲端運算服務作業安全規範
@@ -23,6 +25,8 @@ CLOUD = """雲端運算服務作業安全規範
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "250")
+    for shared in (console, err_console):  # made at import, before COLUMNS was set: a width of our own
+        monkeypatch.setattr(shared, "_width", 250)
     monkeypatch.setenv("CCAUDIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CCAUDIT_DB", raising=False)
     monkeypatch.delenv("CCAUDIT_LANG", raising=False)

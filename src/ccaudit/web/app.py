@@ -82,7 +82,6 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
         docs_url=None,  # Swagger UI needs inline scripts the CSP refuses; the OpenAPI document is served
         redoc_url=None,
         dependencies=[Depends(csrf_guard)],
-        max_body_size=settings.web_max_upload_mb << 20,  # any larger request body: 413 before it is read whole
         lifespan=lifespan,
     )
     app.state.web = ctx

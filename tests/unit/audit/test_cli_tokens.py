@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ccaudit.audit.people.tokens import token_hash
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.storage.models import ApiToken, TrailEntry
+from ccaudit.cli.console import console, err_console
 from ccaudit.cli.main import main
 from ccaudit.settings import Settings
 
@@ -40,6 +41,8 @@ class Cli:
     def __call__(self, *args: str, user: str = "ada", code: int = 0) -> str:
         for name, value in {**self.env, "CCAUDIT_USER": user, "COLUMNS": "200"}.items():
             self.monkeypatch.setenv(name, value)
+        for shared in (console, err_console):  # made at import, before COLUMNS was set: a width of our own
+            self.monkeypatch.setattr(shared, "_width", 200)
         self.monkeypatch.setattr(sys, "argv", ["ccaudit", *args])
         with pytest.raises(SystemExit) as exited:
             main()

@@ -21,9 +21,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(send, self.max_bytes, scope)
+        headers = scope.get("headers", [])
+        declared = next((v for k, v in headers if k == b"content-length"), None)
+        kind = next((v for k, v in headers if k == b"content-type"), b"")
+        # an upload may carry one file of the largest size plus its framing; any other body no more than that size
+        cap = self.max_bytes if kind.lower().startswith(b"multipart/form-data") else self.max_bytes - OVERHEAD
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            await _too_large(send, cap, scope)
             return
         seen = 0
         started = False
@@ -33,8 +37,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:  # answered by the app's handler for HTTP errors (a page), else below
-                    raise _TooLarge(413, f"request body larger than {self.max_bytes} bytes")
+                if seen > cap:  # answered by the app's handler for HTTP errors (a page), else below
+                    raise _TooLarge(413, f"request body larger than {cap} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,7 +51,7 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _too_large(send, self.max_bytes, scope)
+                await _too_large(send, cap, scope)
 
 
 class _TooLarge(HTTPException):
