@@ -91,13 +91,15 @@ def shots_on_failure(request: pytest.FixtureRequest, browser: Browser, artifacts
         ctx.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync driver is open its event loop counts as running in this
+# thread, and any other Playwright user later in the same worker (the site and page probes) would be refused.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     yield chromium
