@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ccaudit.audit.errors import PermissionDeniedError
 from ccaudit.audit.integrity.changes import TrailStep
 from ccaudit.audit.people.access import Role, matrix
 from ccaudit.audit.service import AuditService
@@ -188,6 +189,8 @@ def offending_rows(
     try:
         page = (cache.offending_page(user_id, audit_id, check_id, query) if cache
                 else svc.offending_page(user_id, audit_id, check_id, query))
+    except PermissionDeniedError:
+        raise  # 403, never a table saying so
     except CcauditError as exc:  # no run yet, or a run without this check
         return RowsView(check_id, query, None, [], str(exc))
     columns: list[str] = []
