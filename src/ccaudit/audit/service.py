@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -25,7 +26,7 @@ from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
-from ccaudit.audit.people.access import READ, Role, get_user, require
+from ccaudit.audit.people.access import READ, Role, get_user, require, roles_of
 from ccaudit.audit.people.keys import KeyChange, Keys
 from ccaudit.audit.people.sealed import SealedKeys
 from ccaudit.audit.people.tokens import ApiTokens
@@ -54,7 +55,17 @@ from ccaudit.settings import Settings
 if TYPE_CHECKING:
     from ccaudit.inspection.service import Progress
 
-__all__ = ["AuditService", "verify_archive"]
+__all__ = ["AuditService", "ReadAccess", "verify_archive"]
+
+
+@dataclass(frozen=True)
+class ReadAccess:
+    """The actor may read the audit (checked when this was made): the trail's head then, the audit's firm,
+    and the actor's roles on that firm (to choose which forms to show; the service still enforces them)."""
+
+    version: int
+    firm_id: str
+    roles: frozenset[Role]
 
 
 class AuditService:
@@ -141,6 +152,17 @@ class AuditService:
             audit = load_audit(s, audit_id)
             require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
             return int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
+
+    def read_access(self, actor: str | None, audit_id: int) -> ReadAccess:
+        """Raise unless the actor may read the audit; else, from the same read (one database session): the
+        trail's head (as `readable_version`), the audit's firm and the actor's roles on it. What a page needs
+        to know once per request, checked against the database as it is now."""
+        with self.db.read() as s:
+            audit = load_audit(s, audit_id)
+            user = get_user(s, actor)
+            require(s, user, audit.firm_id, READ, "read audits")
+            head = int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
+            return ReadAccess(head, audit.firm_id, frozenset(roles_of(s, user.id, audit.firm_id)))
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))

@@ -22,7 +22,8 @@ def serve(
         "--forwarded-allow-ips", help="proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or "
         "networks; '*' trusts anyone who can reach the port)")] = "127.0.0.1",
     workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=32, help="server processes (each Python process uses one core)")] = 1,
+        "--workers", min=1, max=32, help="server processes, one per free core (default 1: browser-started runs are "
+        "tracked in the process that started them; see docs/web.md)")] = 1,
 ) -> None:
     """Start the web workspace (default http://127.0.0.1:8000) on the audit database (--db or CCAUDIT_DB)."""
     import uvicorn

@@ -1,6 +1,9 @@
-"""Read models reused between requests while nothing changed: an audit's snapshot and a requirement's
-history, keyed by the trail's head (AuditService.readable_version), which every recorded change moves.
-The cache never decides who may read: each request still asks the service first (the same call).
+"""Read models reused between requests while nothing changed: an audit's snapshot, a requirement's
+history, the assessments' versions and a check's page of offending rows, keyed by the trail's head
+(AuditService.read_access), which every recorded change moves (a run, an assessment, a measure, a role
+granted or revoked...). The cache never decides who may read: every request asks the service once, in one
+database session, against the database as it is now (`RequestReads.access`), before anything cached is
+returned; the answer is kept for that request only.
 
 A value is built after the marker was read, so it is at least as new as its key; once the marker has
 moved, the old keys are never asked for again and age out."""
@@ -15,30 +18,24 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from ccaudit.audit.integrity.changes import TrailStep
-from ccaudit.audit.service import AuditService
+from ccaudit.audit.service import AuditService, ReadAccess
 from ccaudit.audit.snapshot import AuditSnapshot
+from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
 
 T = TypeVar("T")
-SIZE = 64
+SIZE = 256
 
 
 class ReadCache:
+    """The app's cache (shared by the requests of one server process)."""
+
     def __init__(self, service: AuditService, size: int = SIZE) -> None:
         self.service = service
         self.size = size
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def snapshot(self, actor: str, audit_id: int) -> AuditSnapshot:
-        marker = self.service.readable_version(actor, audit_id)
-        return self._get(("snapshot", audit_id, marker), lambda: self.service.snapshot(audit_id))
-
-    def history(self, actor: str, audit_id: int, requirement_id: str) -> list[TrailStep]:
-        marker = self.service.readable_version(actor, audit_id)
-        return self._get(("history", audit_id, requirement_id, marker),
-                         lambda: self.service.history(actor, audit_id, requirement_id))
-
-    def _get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    def get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -52,14 +49,55 @@ class ReadCache:
         return value
 
 
+class RequestReads:
+    """One request's view of the cache: the read right is checked once per (actor, audit) for the request,
+    then every read model is looked up under the trail head that check saw."""
+
+    def __init__(self, cache: ReadCache) -> None:
+        self.cache = cache
+        self.service = cache.service
+        self._access: dict[tuple[str, int], ReadAccess] = {}
+
+    def access(self, actor: str, audit_id: int) -> ReadAccess:
+        """Raise unless the actor may read the audit now (asked once per request)."""
+        key = (actor, audit_id)
+        if key not in self._access:
+            self._access[key] = self.service.read_access(actor, audit_id)
+        return self._access[key]
+
+    def snapshot(self, actor: str, audit_id: int) -> AuditSnapshot:
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("snapshot", audit_id, marker), lambda: self.service.snapshot(audit_id))
+
+    def history(self, actor: str, audit_id: int, requirement_id: str) -> list[TrailStep]:
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("history", audit_id, requirement_id, marker),
+                              lambda: self.service.history(actor, audit_id, requirement_id))
+
+    def assessment_versions(self, actor: str, audit_id: int) -> dict[str, int]:
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("versions", audit_id, marker), lambda: self.service.assessment_versions(audit_id))
+
+    def offending_page(self, actor: str, audit_id: int, check_id: str, query: RowQuery) -> OffendingPage:
+        """A page of offending rows (the service's refusals and errors are raised, never kept)."""
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("rows", audit_id, marker, check_id, query),
+                              lambda: self.service.offending_page(actor, audit_id, check_id, query))
+
+
 _made = threading.Lock()
 
 
-def read_cache(request: Request) -> ReadCache:
-    """The app's cache, made on first use."""
+def read_cache(request: Request) -> RequestReads:
+    """This request's reads through the app's cache (the cache made on first use)."""
+    reads: RequestReads | None = getattr(request.state, "pages_reads", None)
+    if reads is not None:
+        return reads
     with _made:
         cache: ReadCache | None = getattr(request.app.state, "pages_cache", None)
         if cache is None:
             cache = ReadCache(request.app.state.web.service)
             request.app.state.pages_cache = cache
-        return cache
+    reads = RequestReads(cache)
+    request.state.pages_reads = reads
+    return reads

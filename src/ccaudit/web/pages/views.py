@@ -10,8 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ccaudit.audit.errors import PermissionDeniedError
 from ccaudit.audit.integrity.changes import TrailStep
-from ccaudit.audit.people.access import matrix
+from ccaudit.audit.people.access import Role, matrix
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.snapshot import (
     AttestationSnap,
@@ -31,7 +32,7 @@ from ccaudit.cli.audit import texts as tx
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.models import Text
 from ccaudit.reports.texts import L
-from ccaudit.web.pages.cache import ReadCache
+from ccaudit.web.pages.cache import RequestReads
 
 PAGE_ROWS = 50
 
@@ -48,8 +49,13 @@ class Can:
     user_id: str
 
     @classmethod
-    def of(cls, svc: AuditService, user_id: str, is_superuser: bool, snap: AuditSnapshot) -> Can:
-        roles = svc.roles(user_id, snap.firm_id)
+    def of(
+        cls, svc: AuditService, user_id: str, is_superuser: bool, snap: AuditSnapshot,
+        roles: set[Role] | None = None,
+    ) -> Can:
+        """`roles`: the user's roles on the audit's firm when already read in this request (else asked)."""
+        if roles is None:
+            roles = svc.roles(user_id, snap.firm_id)
         open_ = snap.status != AuditStatus.SIGNED
         draft = snap.status == AuditStatus.DRAFT
         rules = matrix()
@@ -136,7 +142,7 @@ def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
 
 def requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
-    query: RowQuery | None, check_id: str | None, cache: ReadCache | None = None,
+    query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
 ) -> RequirementPage:
     snap = cache.snapshot(user_id, audit_id) if cache else svc.snapshot(audit_id, user_id)
     try:
@@ -155,7 +161,8 @@ def requirement_page(
     evidence = [e for e in (run.evidence if run else []) if e.sha256 in used]
     failing = [c.check_id for c in req.checks if c.offending_count]
     chosen = check_id if check_id in {c.check_id for c in req.checks} else (failing[0] if failing else None)
-    rows = offending_rows(svc, user_id, audit_id, chosen, query or RowQuery(run_id=req.run_id)) if chosen else None
+    rows = (offending_rows(svc, user_id, audit_id, chosen, query or RowQuery(run_id=req.run_id), cache)
+            if chosen else None)
     return RequirementPage(
         snap=snap, req=req, catalog_req=creq,
         title=req.title_zh if zh else req.title, other_title=req.title if zh else req.title_zh,
@@ -167,16 +174,23 @@ def requirement_page(
         remediation=[i for i in snap.remediation if i.requirement_id == requirement_id],
         history=list(reversed(cache.history(user_id, audit_id, requirement_id) if cache
                               else svc.history(user_id, audit_id, requirement_id))),
-        version=svc.assessment_versions(audit_id).get(requirement_id),
+        version=(cache.assessment_versions(user_id, audit_id) if cache
+                 else svc.assessment_versions(audit_id)).get(requirement_id),
         reasons=req.reason_texts(lang), rows=rows,
-        can=Can.of(svc, user_id, is_superuser, snap), frozen=snap.status == AuditStatus.SIGNED,
+        can=Can.of(svc, user_id, is_superuser, snap, set(cache.access(user_id, audit_id).roles) if cache else None),
+        frozen=snap.status == AuditStatus.SIGNED,
         check_ids=[c.check_id for c in req.checks],
     )  # fmt: skip
 
 
-def offending_rows(svc: AuditService, user_id: str, audit_id: int, check_id: str, query: RowQuery) -> RowsView:
+def offending_rows(
+    svc: AuditService, user_id: str, audit_id: int, check_id: str, query: RowQuery, cache: RequestReads | None = None,
+) -> RowsView:
     try:
-        page = svc.offending_page(user_id, audit_id, check_id, query)
+        page = (cache.offending_page(user_id, audit_id, check_id, query) if cache
+                else svc.offending_page(user_id, audit_id, check_id, query))
+    except PermissionDeniedError:
+        raise  # 403, never a table saying so
     except CcauditError as exc:  # no run yet, or a run without this check
         return RowsView(check_id, query, None, [], str(exc))
     columns: list[str] = []

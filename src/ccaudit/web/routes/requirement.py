@@ -79,7 +79,7 @@ def rows_fragment(
     open: bool = False, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, run: int | None = None,
 ) -> Response:
     """The offending-rows table alone (htmx swaps it in when the filter or the page changes)."""
-    rows = offending_rows(svc, user.id, audit_id, check, _query(run, q, open, page))
+    rows = offending_rows(svc, user.id, audit_id, check, _query(run, q, open, page), read_cache(request))
     context = {"rows": rows, "cell": cell, "base": requirement_url(audit_id, requirement_id)}
     return render(request, "pages/_rows.html", context)
 
