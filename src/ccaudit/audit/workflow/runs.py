@@ -123,19 +123,7 @@ class Runs:
     ) -> tuple[int, int, list[dict[str, Any]]]:
         """(run ID, total, first `limit` rows) of a check's offending rows, with source file and row."""
         with self.ctx.db.read() as s:
-            audit = load_audit(s, audit_id)
-            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
-            if run_id is None:
-                run_id = s.scalar(select(func.max(Run.id)).where(Run.audit_id == audit.id))
-            run = s.get(Run, run_id) if run_id is not None else None
-            if run is None or run.audit_id != audit.id:
-                raise NotFoundError(f"audit {audit.id} has no run {run_id or ''}".strip())
-            checks = set(s.scalars(select(RunCheck.check_id).where(RunCheck.run_id == run.id)))
-            if check_id not in checks:  # a typo would otherwise read as "no offending rows"
-                raise NotFoundError(
-                    f"run {run.id} of audit {audit.id} has no check {check_id!r}; "
-                    f"its checks: {', '.join(sorted(checks))}"
-                )
+            run = self._run_of_check(s, actor, audit_id, check_id, run_id)
             where = (OffendingRow.run_id == run.id, OffendingRow.check_id == check_id)
             total = s.scalar(select(func.count()).select_from(OffendingRow).where(*where)) or 0
             rows = s.scalars(select(OffendingRow).where(*where).order_by(OffendingRow.row_no).limit(limit))
@@ -188,7 +176,11 @@ class Runs:
             raise NotFoundError(f"audit {audit.id} has no run {run_id or ''}".strip())
         if s.scalar(select(RunCheck.check_id).where(RunCheck.run_id == run.id, RunCheck.check_id == check_id)
                     .limit(1)) is None:  # fmt: skip
-            raise NotFoundError(f"run {run.id} of audit {audit.id} has no check {check_id!r}")
+            # a typo would otherwise read as "no offending rows"
+            checks = sorted(s.scalars(select(RunCheck.check_id).where(RunCheck.run_id == run.id)))
+            raise NotFoundError(
+                f"run {run.id} of audit {audit.id} has no check {check_id!r}; its checks: {', '.join(checks)}"
+            )
         return run
 
     def _commit_folder(self, actor: str | None, audit_id: int, partial: Path, uid: str) -> RunInfo:
