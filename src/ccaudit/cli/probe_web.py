@@ -9,9 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from ccaudit.cli.console import print_line
-from ccaudit.cli.probe import OutOpt, _also, probe_app
-from ccaudit.findings.messages import is_zh
-from ccaudit.settings import Settings, normalise_lang
+from ccaudit.cli.probe import OutOpt, _also, is_zh_lang, probe_app
+from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 # (en, zh-TW), filled with str.format
@@ -62,10 +61,6 @@ def _pick(pair: tuple[str, str], zh: bool) -> str:
     return pair[1] if zh else pair[0]
 
 
-def _zh(lang: str | None, settings: Settings) -> bool:
-    return is_zh(normalise_lang(lang) if lang else settings.lang)
-
-
 @probe_app.command("site")
 def site_cmd(
     targets: Annotated[Path, typer.Option("--targets", help="the firm's official_websites register; only these "
@@ -83,7 +78,7 @@ def site_cmd(
     from ccaudit.probes.site import DATASET, OBSERVATIONS_FILE, SCREENSHOTS, SiteRequest, run
 
     settings = Settings()
-    zh = _zh(lang, settings)
+    zh = is_zh_lang(lang, settings)
     doc = run(SiteRequest(targets=targets, out=out, settings=settings, only=tuple(only or ()),
                           allow_third_party=allow_third_party))
     for site in doc["sites"]:
@@ -129,7 +124,7 @@ def pages_cmd(
     from ccaudit.probes.pages import DATASET, OBSERVATIONS_FILE, PagesRequest, run
 
     settings = Settings()
-    zh = _zh(lang, settings)
+    zh = is_zh_lang(lang, settings)
     doc = run(PagesRequest(targets=targets, out=out, settings=settings, firm=firm, names=tuple(name or ()),
                            saved=saved, fetch=fetch, sites=sites, only=tuple(only or ()),
                            allow_third_party=allow_third_party))
