@@ -11,13 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.routing import Route
 
 from ccaudit import __version__
 from ccaudit.audit.errors import NotFoundError
 from ccaudit.web.api import evidence, reading, review, tokens, work
 from ccaudit.web.api.problems import problem
 from ccaudit.web.api.routing import api_router as _router
+from ccaudit.web.methods import METHODS, allowed_methods, route_path
 
 API_PREFIX = "/api/v1"
 TITLE = "ccaudit API"
@@ -31,7 +31,8 @@ DESCRIPTION = (
 def api_router() -> APIRouter:
     """Every API route, under API_PREFIX."""
     router = APIRouter(prefix=API_PREFIX)
-    for part in (reading.router, work.router, evidence.router, review.router, tokens.router):
+    parts = (reading.router, work.router, evidence.router, review.router, tokens.router)
+    for part in parts:
         router.include_router(part)
     meta = _router([])
 
@@ -39,9 +40,11 @@ def api_router() -> APIRouter:
     def openapi(request: Request) -> JSONResponse:
         return JSONResponse(openapi_document(request.app))
 
-    @meta.api_route("/{rest:path}", methods=[*ANY_METHOD], include_in_schema=False)
+    @meta.api_route("/{rest:path}", methods=list(METHODS), include_in_schema=False)
     def unknown(request: Request, rest: str) -> JSONResponse:
-        allowed = allowed_methods(request)
+        # the API's own routes, without this catch-all (which takes every method on every path)
+        allowed = allowed_methods((r for part in parts for r in part.routes), request.scope,
+                                  route_path(request.scope).removeprefix(API_PREFIX))
         if allowed:  # a known path asked with a method it does not take: 405 (RFC 9110 15.5.6), not 404
             shown = ", ".join(allowed)
             detail = f"{request.method} is not allowed on this path; it takes {shown}"
@@ -52,21 +55,6 @@ def api_router() -> APIRouter:
 
     router.include_router(meta)
     return router
-
-
-ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """The methods the app's other routes take on this request's path (empty: the path is unknown)."""
-    here = request.scope.get("route")
-    path, root = request.scope["path"], request.scope.get("root_path", "")
-    path = path[len(root):] if root and path.startswith(root) else path  # as the routes match it (behind a proxy)
-    found: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route is not here and route.methods and route.path_regex.match(path):
-            found |= route.methods
-    return sorted(found, key=lambda m: (ANY_METHOD.index(m) if m in ANY_METHOD else len(ANY_METHOD), m))
 
 
 def build_openapi() -> dict[str, Any]:
