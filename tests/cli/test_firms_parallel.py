@@ -83,3 +83,25 @@ def test_an_engine_it_cannot_reach_stops_every_worker_and_leaves_nothing(tmp_pat
     assert done.code == 2 and "cannot use PostgreSQL at postgresql://ada:***@127.0.0.1:1/none" in done.text
     assert "s3cret" not in done.text
     assert sorted(p.name for p in out.iterdir()) == [], "no firm result, no staging folder, no lock"
+
+
+def test_progress_shows_the_firms_and_every_firms_checks_added_up(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from ccaudit.inspection.many import inspect_firms
+    from ccaudit.settings import Settings
+
+    folder = firms(tmp_path / "firms")
+    seen: list[tuple[str, str, int, int]] = []
+    runs = inspect_firms(folder, dt.date(2026, 11, 30), tmp_path / "out", Settings(firm_workers=2),
+                         progress=lambda *event: seen.append(event))  # type: ignore[arg-type]
+    assert [r.folder for r in runs if r.result] == ["a-first", "b-second", "d-third", "f-fourth"]
+    ok = ["a-first", "b-second", "d-third", "e-again", "f-fourth"]  # checked (e-again refused after, as a duplicate)
+    assert seen[-1][0] == "firms" and seen[-1][2:] == (6, 6), "every firm, the refused one too, is counted"
+    firm_ticks = [e for e in seen if e[0] == "firms" and e[1]]
+    assert sorted(e[1] for e in firm_ticks) == sorted(p.name for p in folder.iterdir())
+    checks = [e for e in seen if e[0] == "checks"]
+    per_firm = max(e[3] for e in checks if e[1].startswith("a-first"))
+    done, total = checks[-1][2:]
+    assert per_firm > 0 and done == total == per_firm * len(ok), "each inspected firm's checks, added up"
+    assert {e[1].split(":")[0] for e in checks} == set(ok), "each check named with its firm"
