@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.cli.inprocess import FIRM_HEADER, ccaudit
 
 from ccaudit.writerlock import WriterLock
@@ -105,3 +106,43 @@ def test_progress_shows_the_firms_and_every_firms_checks_added_up(tmp_path: Path
     done, total = checks[-1][2:]
     assert per_firm > 0 and done == total == per_firm * len(ok), "each inspected firm's checks, added up"
     assert {e[1].split(":")[0] for e in checks} == set(ok), "each check named with its firm"
+
+
+def test_evidence_the_engine_refuses_fails_that_firm_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that works but refuses one firm's data (PostgreSQL: text holding a NUL byte) fails that firm
+    alone; the others are inspected on the same engine and the command exits 2. (A stand-in for the server:
+    the real one is test_engines_cli's.)"""
+    import psycopg
+
+    from ccaudit.checks.engine_postgres import PostgresEngine
+    from ccaudit.checks.engines import DuckDBEngine
+    from ccaudit.findings.models import EngineRef
+
+    class Refusing(DuckDBEngine):
+        def __init__(self) -> None:
+            pass
+
+        def load_workspace(self, con: object) -> None:
+            self.con = con  # type: ignore[assignment]
+            if self.con.execute("SELECT firm_id FROM firm_profile").fetchone() == ("9A03",):
+                raise psycopg.errors.CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8": 0x00')
+
+        def info(self) -> EngineRef:
+            return EngineRef(name="postgres", version="17", url="postgresql://ada:***@db/audit")
+
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(PostgresEngine, "connect", classmethod(lambda cls, *a, **k: Refusing()))
+    folder = firms(tmp_path / "firms")
+    out = tmp_path / "out"
+    done = ccaudit("inspect", "--firms", folder, "--as-of", "2026-11-30", "--out", out, "--workers", "2",
+                   "--engine", "postgres", "--engine-url", "postgresql://ada:s3cret@db/audit")
+    assert done.code == 2, done.text
+    by_folder = {f["evidence_folder"]: f for f in summary(out)}
+    assert "PostgreSQL at postgresql://ada:***@db/audit refused this evidence" in str(by_folder["d-third"]["error"])
+    assert [f for f, v in by_folder.items() if v["result"]] == ["a-first", "b-second", "f-fourth"]
+    assert "s3cret" not in done.text and "3 of 6 firms inspected" in done.text

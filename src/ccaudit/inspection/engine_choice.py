@@ -44,7 +44,12 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
 class EngineError(CcauditError):
-    """The chosen engine cannot be reached or used."""
+    """The chosen engine cannot be reached or used: every firm would fail the same way."""
+
+
+class EngineRunError(CcauditError):
+    """The engine, reached and working, refused one run's evidence (a value it cannot hold, a query its
+    data makes fail): that firm is reported and `inspect --firms` goes on with the others."""
 
 
 class Engines:
@@ -98,19 +103,25 @@ class Engines:
 
         if not self.url:
             raise EngineError("--engine postgres needs --engine-url postgresql://user@host/db (or CCAUDIT_ENGINE_URL)")
+        where = redacted(self.url)
         try:
             engine = PostgresEngine.connect(self.url, f"ccaudit_run_{run_id}", drop_schema_on_close=not self.keep)
             with engine:
-                yield engine
-        except psycopg.Error as exc:  # the server, not the evidence: refused, gone, out of space
-            raise EngineError(f"cannot use PostgreSQL at {redacted(self.url)}: {_first_line(exc)}") from None
+                try:
+                    yield engine
+                except psycopg.OperationalError:
+                    raise  # the connection or the server: refused, gone, out of space
+                except psycopg.Error as exc:  # this run's data: a value or a query the server refused
+                    raise EngineRunError(f"PostgreSQL at {where} refused this evidence: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise EngineError(f"cannot use PostgreSQL at {where}: {_first_line(exc)}") from None
 
     @contextmanager
     def _spark_engine(self, run_id: str) -> Iterator[Any]:
         if shutil.which("java") is None:  # the driver's JVM runs here, even for a cluster
             raise EngineError("--engine spark needs Java on this machine (apt-get install default-jre-headless)")
         try:
-            from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+            from py4j.protocol import Py4JError, Py4JJavaError  # type: ignore[import-untyped]
             from pyspark.errors import PySparkException
 
             from ccaudit.checks.engine_spark import SparkEngine, session
@@ -127,8 +138,12 @@ class Engines:
                 if self._spark is None:
                     self._spark = session(master, self.conf)
             with SparkEngine(self._spark, scratch) as engine:
-                yield engine
-        except (Py4JError, PySparkException) as exc:  # the JVM or the cluster, not the evidence
+                try:
+                    yield engine
+                except (Py4JJavaError, PySparkException) as exc:  # a query over this run's data failed
+                    raise EngineRunError(f"Spark at {redacted(master)} failed on this evidence: "
+                                         f"{_first_line(exc)}") from None
+        except (Py4JError, PySparkException) as exc:  # the JVM or the cluster (gone, unreachable), not the evidence
             raise EngineError(f"cannot use Spark at {redacted(master)}: {_first_line(exc)}") from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
