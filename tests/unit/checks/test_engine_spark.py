@@ -122,6 +122,6 @@ def test_a_firm_partition_is_removed_through_the_executors_file_system(spark: An
         engine.export_partitioned("SELECT 'F1' AS firm_id, 1 AS x UNION ALL SELECT 'F2', 2", tmp_path / "out",
                                   ["firm_id"])
         assert sorted(p.name for p in (tmp_path / "out").glob("firm_id=*")) == ["firm_id=F1", "firm_id=F2"]
-        engine.delete_path((tmp_path / "out" / "firm_id=F1").as_uri())
-        engine.delete_path((tmp_path / "out" / "firm_id=F9").as_uri())  # nothing there: no error
+        engine.delete_path(f"file://{tmp_path}/out/firm_id=F1")  # as given: s3a://bucket/prefix/firm_id=…
+        engine.delete_path(f"file://{tmp_path}/out/firm_id=F9")  # nothing there: no error
     assert sorted(p.name for p in (tmp_path / "out").glob("firm_id=*")) == ["firm_id=F2"]
