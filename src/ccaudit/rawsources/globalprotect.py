@@ -40,6 +40,8 @@ _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICA
 # A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
 _PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
+_ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
 _SYSTEM_TEXT = r"GlobalProtect (?:gateway|portal) (?:user|client configuration)"
 
 
@@ -229,7 +231,7 @@ WITH l AS (
         -- Strata Logging Service forwards (its times are UTC)
         CASE WHEN form IN ('cef', 'leef') THEN COALESCE(
                 {_kv('dtz')},
-                nullif(regexp_extract(COALESCE({_kv('rt', 'devTime')}, ''), '\\d{{2}}:\\d{{2}}(?:\\.\\d+)? ([A-Z]{{3,4}}|[+-]\\d{{2}}:?\\d{{2}})$', 1), ''),
+                nullif(regexp_extract(COALESCE({_kv('rt', 'devTime')}, ''), '{_ZONE_AFTER_TIME}', 1), ''),
                 CASE WHEN contains(line, 'logforwarder') OR contains(line, 'panwlogs') THEN 'UTC' END)
         END AS tz
     FROM v
