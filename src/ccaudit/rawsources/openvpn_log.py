@@ -5,8 +5,9 @@ Each line starts with its time: `2026-11-02 08:15:02` (2.5 and later), `Mon Nov 
 an RFC 3339 time with its offset, the host and `openvpn[pid]:` (or the unit's tag, `openvpn-server@x[pid]:`);
 a server started by systemd with its own timestamps and logged by syslog keeps them after the syslog header,
 and that inner time (with its year) is the one read. Messages about one client start with its address
-(`203.0.113.7:51642`; 2.6 may write `udp4:203.0.113.7:51642`, IPv6 `2001:db8::9:51642`, `[2001:db8::9]:51642`
-or `::ffff:203.0.113.7:51642` on a dual-stack socket) and, once its certificate is verified, `CN/ADDR`.
+(`203.0.113.7:51642`; IPv6 without its port, `2001:db8::9`; an IPv4-mapped peer of a dual-stack socket as IPv4 or
+`::ffff:203.0.113.7:51642`; a protocol before it in 2.6, `udp4:203.0.113.7:51642`, `udp6:[2001:db8::9]:51642`) and,
+once its certificate is verified, `CN/ADDR`.
 
 Facts used (OpenVPN 2.4-2.6 server messages):
 - `[CN] Peer Connection Initiated with [AF_INET]ADDR` (or `[AF_INET6]`) -> session_start, unless that client
@@ -50,19 +51,21 @@ _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+
             r"\S+ " + _TAG + r"(.*)$")
 _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
-_ADDR = r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*[0-9A-Fa-f]):\d+"
+_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
+         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
 
 
 def peer_ip(a: str) -> str:
-    """The IP address of an OpenVPN peer as OpenVPN prints it, port always appended: 'udp4:203.0.113.7:51642',
-    '[AF_INET6]2001:db8::9:51642', '[2001:db8::9]:51642', '::ffff:203.0.113.7:51642' -> the bare address."""
+    """The IP address of an OpenVPN peer as OpenVPN prints it: an IPv4 address with its port ('203.0.113.7:51642',
+    also for an IPv4-mapped peer on a dual-stack socket), an IPv6 address without one ('2001:db8::9': 'v6addr:port
+    is too ambiguous', says OpenVPN's mroute.c), a protocol before it in 2.6 ('udp4:', 'udp6:[2001:db8::9]:51642')
+    or '[AF_INET6]' -> the bare address."""
     prefix = "^(?:\\[AF_INET6?\\])?(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?"
-    bare = (f"regexp_replace(regexp_replace(trim({a}), '{prefix}', ''), "
-            "'^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)', '\\1')")
+    bare = f"regexp_replace(trim({a}), '{prefix}', '')"
     return (f"nullif(CASE WHEN regexp_matches({bare}, '^\\[') THEN regexp_extract({bare}, '^\\[([^\\]]*)\\]', 1) "
-            f"WHEN regexp_matches({bare}, '^\\d+\\.\\d+\\.\\d+\\.\\d+') "
-            f"THEN regexp_extract({bare}, '^(\\d+\\.\\d+\\.\\d+\\.\\d+)', 1) "
-            f"ELSE regexp_replace({bare}, ':\\d+$', '') END, '')")
+            f"WHEN regexp_matches({bare}, '^(?:::ffff:)?\\d+\\.\\d+\\.\\d+\\.\\d+') "
+            f"THEN regexp_extract({bare}, '(\\d+\\.\\d+\\.\\d+\\.\\d+)', 1) "
+            f"ELSE {bare} END, '')")
 
 
 def _kinds() -> str:
