@@ -19,7 +19,7 @@ batch) are not relevant."""
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
 # A label is followed by ':' (or a full-width '：') and tabs; each is a regular-expression alternation.
@@ -83,16 +83,6 @@ def _section_value(key: str) -> str:
 
 def _col(*names: str) -> str:
     return "COALESCE(" + ", ".join(f"list_position(names, '{n}')" for n in names) + ")"
-
-
-def _wall(text: str) -> str:
-    """A culture-formatted local time: en-US '11/2/2026 8:15:02 AM', ISO, zh-TW '2026/11/2 上午 08:15:02', or the
-    Log Analytics portal's '11/2/2026, 12:15:02.123 AM'."""
-    t = (f"regexp_replace(replace(replace(replace(trim({text}), '上午', 'AM'), '下午', 'PM'), ',', ''), '\\s+', ' ',"
-         " 'g')")
-    return (f"COALESCE(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', "
-            "'%m/%d/%Y %I:%M:%S.%f %p', '%Y/%m/%d %p %I:%M:%S', '%Y/%m/%d %H:%M:%S', '%m/%d/%Y %H:%M:%S', "
-            "'%m/%d/%Y %I:%M %p', '%Y/%m/%d %p %I:%M']))")
 
 
 # python-evtx through xmltodict (and similar XML-to-JSON tools) keep EventData as a list of named Data elements:
@@ -217,7 +207,7 @@ SELECT line_no, FALSE AS is_last,
        CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
             WHEN kind IS NULL THEN NULL
             WHEN t_ms IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
-                                   OR (NOT t_zoned AND {_wall('t')} IS NULL)) THEN 'no readable time'
+                                   OR (NOT t_zoned AND {culture_time('t')} IS NULL)) THEN 'no readable time'
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
        END AS problem,
@@ -225,7 +215,7 @@ SELECT line_no, FALSE AS is_last,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {_wall('t')} END AS ts_local,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {culture_time('t')} END AS ts_local,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 0 END AS tz_offset_min,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 'UTC (the record''s SystemTime or TimeGenerated)'
        END AS tz_text,
@@ -263,7 +253,7 @@ SOURCE = RawSource(
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
             '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '
             '"LogonType": 10, "IpAddress": "203.0.113.7", "IpPort": "51234"}}}'),
-    detect=(r"(?:\"EventID\"\s*:\s*[{\"\d]|\"event_id\"\s*:|\"Id\"\s*:\s*\d|Microsoft-Windows-Security-Auditing|"
+    detect=(r"(?:\"EventID\"\s*:\s*[{\"\d]|\"event_id\"\s*:|\"Id\"\s*:\s*\d+\s*[,}]|Microsoft-Windows-Security-Auditing|"
             r"\"EventData\"\s*:|"
             # Event Viewer's CSV header in English or Traditional Chinese; Get-WinEvent | Export-Csv (with
             # Windows PowerShell's '#TYPE' line); a Log Analytics / Sentinel SecurityEvent export
