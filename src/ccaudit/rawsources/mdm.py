@@ -99,7 +99,8 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
                 "ismanaged", "裝置狀態"),
     # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be
     "ade": ("enrolledviaautomateddeviceenrollment", "general.enrolledviaautomateddeviceenrollment",
-            "enrolledviadep", "general.enrolledviadep", "general.managementstatus.enrolledviadep", "deviceenrollmentprogram", "general.deviceenrollmentprogram"),
+            "enrolledviadep", "general.enrolledviadep", "general.managementstatus.enrolledviadep",
+            "deviceenrollmentprogram", "general.deviceenrollmentprogram"),
     "actions": ("deviceactionresults",),
 }
 APP_FIELDS: dict[str, tuple[str, ...]] = {
