@@ -171,13 +171,15 @@ def looks_like_mdm(path: Path) -> bool:
     # device-action columns are what only an MDM export has.
     if {"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names:
         return True
-    keys = {"serialnumber", "serial_number", "mobiledevicename", "applicationname", "appidentifier", "序號",
-            "mobile_device", "mobile_devices", "computer", "computers"}
-    return bool(names & {_norm(k) for k in keys}) and bool(names & {_norm(k) for k in (
+    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
+    if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
+        return True
+    keys = {"serialnumber", "mobiledevicename", "applicationname", "appidentifier", "序號"}
+    return bool(names & keys) and bool(names & {_norm(k) for k in (
         "ownership", "manageddeviceownertype", "deviceownershiplevel", "deviceownershiptype", "ownershiptype",
         "applicationname", "appname", "command", "enrolleddatetime", "enrollmentdate", "lastinventoryupdate",
         "primaryuserupn", "lastcheckin", "lastsyncdatetime", "deviceid", "擁有權", "上次簽入", "general", "udid",
-        "computername", "mobiledevicename", "mobile_device", "computer")})
+        "computername", "mobiledevicename")})
 
 
 def _zip_member(path: Path) -> str | None:
