@@ -85,8 +85,9 @@ def test_zh_tw_event_viewer_csv_in_each_encoding_windows_saves(tmp_path: Path, e
 
 def _en_logon(user: str, logon_id: str, address: str) -> str:
     return ("An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n"
-            "\tAccount Name:\t\tTS06$\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x3E7\r\n\r\nLogon Information:\r\n"
-            "\tLogon Type:\t\t10\r\n\r\nNew Logon:\r\n\tSecurity ID:\t\tCORP\\" + user + "\r\n\tAccount Name:\t\t" + user
+            "\tAccount Name:\t\tTS06$\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x3E7\r\n\r\n"
+            "Logon Information:\r\n\tLogon Type:\t\t10\r\n\r\nNew Logon:\r\n\tSecurity ID:\t\tCORP\\" + user
+            + "\r\n\tAccount Name:\t\t" + user
             + "\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t" + logon_id + "\r\n\r\nNetwork Information:\r\n"
             "\tWorkstation Name:\tNB-1\r\n\tSource Network Address:\t" + address + "\r\n\tSource Port:\t\t0")
 
@@ -231,8 +232,9 @@ def test_entra_portal_csv_download(tmp_path: Path) -> None:
 
 def test_entra_zh_tw_portal_csv_resaved_by_excel_in_big5(tmp_path: Path) -> None:
     text = "\r\n".join([
-        "日期 (UTC),要求識別碼,使用者代理程式,相互關聯識別碼,使用者識別碼,使用者,使用者名稱,使用者類型,應用程式,"
-        "IP 位址,位置,狀態,登入錯誤碼,失敗原因,用戶端應用程式,多重要素驗證結果,多重要素驗證驗證方法,驗證需求,條件式存取",
+        "日期 (UTC),要求識別碼,使用者代理程式,相互關聯識別碼,使用者識別碼,使用者,使用者名稱,使用者類型,"
+        "應用程式,IP 位址,位置,狀態,登入錯誤碼,失敗原因,用戶端應用程式,多重要素驗證結果,多重要素驗證驗證方法,"
+        "驗證需求,條件式存取",
         "2026/11/2 上午 12:14:40,0a3e1b2c-0f6d-4a9b-8c7e-1d2f3a4b5c6d,Mozilla/5.0,c0ffee00-0001,d7cc485d-0001,王小明,"
         'wang.xm@corp.example.com,Member,GlobalProtect VPN,203.0.113.8,"台北市, 台北, TW",成功,0,,瀏覽器,'
         "已成功完成 MFA,行動應用程式通知,多重要素驗證,成功",
