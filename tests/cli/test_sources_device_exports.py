@@ -177,3 +177,12 @@ def test_jamf_classic_and_pro_api_records(tmp_path: Path) -> None:
     assert [(a["device_id"], a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
         ("C02ZK1CCMD6T", "com.tinyspeck.slackmacgap", "4.41.0"), ("C02ZK1DDMD6T", "us.zoom.xos", "6.2.0"),
         ("DMPXK2BBQ1GC", "com.example.trade", "5.2.1")]
+
+
+def test_an_app_list_that_names_no_device_is_refused_with_what_to_export(tmp_path: Path) -> None:
+    path = tmp_path / "DiscoveredApps.csv"
+    path.write_text("Application,Version,Device count,Platform,Publisher\nLINE,14.1.0,35,iOS,LINE Corporation\n",
+                    encoding="utf-8")
+    result = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out")
+    assert result.code == 2
+    assert "DiscoveredApps.csv" in result.text and "AppInvRawData" in result.text

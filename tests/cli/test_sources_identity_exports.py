@@ -307,3 +307,28 @@ def test_an_export_of_another_kind_is_refused(tmp_path: Path, source: str, name:
     assert result.code == 2
     assert expected in result.text and name in result.text
     assert not (tmp_path / "out").exists()
+
+
+def test_an_evidence_folder_recognises_exports_in_utf16_and_big5(tmp_path: Path) -> None:
+    from ccaudit.rawsources.evidence import recognise
+
+    utf16, big5 = tmp_path / "安全性.csv", tmp_path / "登入.csv"
+    utf16.write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    big5.write_bytes(("\r\n".join([",".join(ENTRA_HEADER), _entra_row(
+        1, **{"Date (UTC)": "2026-11-02T00:14:40Z", "Username": "王小明@corp.example.com"})]) + "\r\n").encode("cp950"))
+    assert (recognise(utf16), recognise(big5)) == ("windows-security", "entra-signins")
+
+
+def test_evtx_dump_json_with_record_lines(tmp_path: Path) -> None:
+    # evtx_dump -o json: each event pretty-printed after a 'Record N' line
+    def event(event_id: int, when: str) -> dict[str, Any]:
+        return {"Event": {"System": {"EventID": event_id, "TimeCreated": {"#attributes": {"SystemTime": when}},
+                                     "Channel": "Security", "Computer": "TS09"},
+                          "EventData": {"TargetUserName": "kim", "TargetDomainName": "CORP", "TargetLogonId": "0xabc",
+                                        "LogonType": 10, "IpAddress": "203.0.113.70"}}}
+    text = "".join(f"Record {n}\n{json.dumps(e, indent=2)}\n" for n, e in enumerate(
+        [event(4624, "2026-11-02T00:15:02.123456Z"), event(4634, "2026-11-02T01:15:02.123456Z")], start=1))
+    _, sessions, report = _parse(tmp_path, "security.json", text.encode())
+    assert report["sources"] == ["windows-security"]
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_line"]) for s in sessions] == [
+        ("CORP\\kim", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "2")]

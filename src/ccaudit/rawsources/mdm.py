@@ -367,6 +367,10 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         t = _Table(con, no, path, scratch)
         kind = t.kind()
         name = visible(str(path))
+        if kind is None and t.has(("application", "applicationname", "appname", "application name", "應用程式")):
+            raise EvidenceError(f"{name}: an app list without a device column (Intune's Discovered apps export counts "
+                                "devices per app, a device's own list does not name it): export the per-device app "
+                                "inventory instead (Graph exportJobs reportName AppInvRawData, docs/sources.md)")
         if kind is None:
             raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
                                 "ownership, serial number, application or action column found)")
