@@ -332,3 +332,37 @@ def test_evtx_dump_json_with_record_lines(tmp_path: Path) -> None:
     assert report["sources"] == ["windows-security"]
     assert [(s["account"], s["start_time"], s["end_time"], s["source_line"]) for s in sessions] == [
         ("CORP\\kim", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "2")]
+
+
+def test_a_windows_event_log_file_is_read_as_it_is(tmp_path: Path) -> None:
+    # Event Viewer > Save All Events As... > .evtx, or the Security.evtx file itself
+    from tests.cli.evtxfile import event, write_evtx
+
+    path = tmp_path / "Security.evtx"
+    write_evtx(path, [
+        event(4625, "2026-11-02T00:14:00.0000000Z", "TS01.corp.example.com", {
+            "TargetUserName": "mallory", "TargetDomainName": "CORP", "LogonType": "3", "IpAddress": "198.51.100.66",
+            "Status": "0xc000006d", "FailureReason": "%%2313"}),
+        event(4624, "2026-11-02T00:15:02.1234567Z", "TS01.corp.example.com", {
+            "TargetUserName": "王小明", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", "LogonType": "10",
+            "IpAddress": "203.0.113.7"}),
+        event(4634, "2026-11-02T09:00:00.0000000Z", "TS01.corp.example.com", {
+            "TargetUserName": "王小明", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", "LogonType": "10"})])
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", path, "--out", out)
+    assert result.code == 0, result.text
+    report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+    assert (report["sources"], report["files"][0]["encoding"], report["files"][0]["recognised"]) == (
+        ["windows-security"], "evtx", 3)
+    (s,) = _rows(out / "remote_sessions.csv")
+    assert (s["account"], s["gateway_id"], s["start_time"], s["end_time"], s["source_line"]) == (
+        "CORP\\王小明", "TS01.corp.example.com", "2026-11-02T08:15:02+08:00", "2026-11-02T17:00:00+08:00", "2")
+    failed = [e for e in _rows(out / "remote_access_events.csv") if e["kind"] == "login_failed"]
+    assert [(e["account"], e["source_ip"], e["source_line"]) for e in failed] == [("CORP\\mallory", "198.51.100.66",
+                                                                                   "1")]
+
+    # a file cut short is refused, naming it
+    cut = tmp_path / "cut.evtx"
+    cut.write_bytes(path.read_bytes()[:4200])
+    result = ccaudit("sources", "parse", "auto", cut, "--out", tmp_path / "cut")
+    assert result.code == 2 and "cut.evtx" in result.text and ".evtx" in result.text

@@ -7,7 +7,10 @@ was read:
   Excel's "Unicode Text"; UTF-16 LE without one is recognised by its NUL bytes;
 - Big5 (cp950, Microsoft's Big5, then Big5-HKSCS): Excel's "CSV (comma delimited)" and Notepad's ANSI on a
   Traditional Chinese Windows.
-A file that is none of these is refused, naming the file, the line and the byte."""
+A file that is none of these is refused, naming the file, the line and the byte.
+
+A Windows event log file (.evtx, binary) is read with the `evtx` library (the Rust evtx crate, as evtx_dump) into
+one JSON event per line, streamed: line n of what the sources read is the file's n-th event record."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from pathlib import Path
 from ccaudit.errors import EvidenceError
 from ccaudit.textsafe import visible
 
+EVTX_MAGIC = b"ElfFile\x00"
 _CHUNK = 1 << 22
 _HEAD = 1 << 16
 LEGACY = ("cp950", "big5hkscs")
@@ -55,6 +59,8 @@ def as_utf8(path: Path, scratch: Path, limit: int | None = None) -> tuple[Path, 
     that many bytes (to recognise a file from its start)."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD)
+    if head.startswith(EVTX_MAGIC):
+        return _evtx_lines(path, scratch, None if limit is None else 200), "evtx"
     encoding = sniff(head)
     if encoding == "utf-8":
         return path, encoding
@@ -98,3 +104,34 @@ def _transcode(source: Path, target: Path, encoding: str, limit: int | None) -> 
             line = src.read(at).count(b"\n" if not encoding.startswith("utf-16") else b"\n\x00") + 1
         raise EvidenceError(f"{visible(source.name)}: line {line} (byte {at:,}) is not valid {encoding}, the "
                             "encoding its start is in; save the file as UTF-8") from None
+
+
+def _evtx_lines(path: Path, scratch: Path, max_records: int | None) -> Path:
+    """The events of an .evtx file as JSON lines ({"Event": {"System": ..., "EventData": ...}}, the shape
+    evtx_dump writes), streamed record by record. A record the library cannot read becomes a line that is not
+    JSON, so the report counts it as malformed with its position."""
+    import warnings
+
+    from evtx import PyEvtxParser
+
+    handle_out = tempfile.NamedTemporaryFile(dir=scratch, suffix=".jsonl", delete=False)  # noqa: SIM115
+    handle_out.close()
+    target = Path(handle_out.name)
+    try:
+        parser = PyEvtxParser(str(path), number_of_threads=1, indent=False, skip_errors=True)
+        n = -1
+        with target.open("w", encoding="utf-8") as dst, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for n, record in enumerate(parser.records_json()):
+                if max_records is not None and n >= max_records:
+                    break
+                while caught:  # a record skipped by the library: a malformed line in its place
+                    dst.write("{ unreadable event record: " + " ".join(str(caught.pop(0).message).split()) + "\n")
+                if record is not None:
+                    dst.write(" ".join(str(record["data"]).split("\n")) + "\n")
+        if n < 0:
+            raise RuntimeError("no event record in it could be read")
+    except (OSError, RuntimeError) as exc:
+        raise EvidenceError(f"{visible(path.name)}: not a readable Windows event log (.evtx): "
+                            f"{visible(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}") from None
+    return target
