@@ -366,3 +366,26 @@ def test_a_windows_event_log_file_is_read_as_it_is(tmp_path: Path) -> None:
     cut.write_bytes(path.read_bytes()[:4200])
     result = ccaudit("sources", "parse", "auto", cut, "--out", tmp_path / "cut")
     assert result.code == 2 and "cut.evtx" in result.text and ".evtx" in result.text
+
+
+def test_an_inspection_reads_evtx_utf16_and_big5_exports_in_the_evidence_folder(tmp_path: Path) -> None:
+    from tests.cli.evtxfile import event, write_evtx
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    write_evtx(evidence / "TS01-Security.evtx", [event(4624, "2026-11-02T00:15:02.1234567Z", "TS01", {
+        "TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x77", "LogonType": "10",
+        "IpAddress": "203.0.113.7"})])
+    (evidence / "安全性.csv").write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    (evidence / "InteractiveSignIns.csv").write_bytes(("\r\n".join([",".join(ENTRA_HEADER), _entra_row(
+        1, **{"Date (UTC)": "2026-11-02T00:14:40Z", "Username": "王小明@corp.example.com", "Status": "Success",
+              "Authentication requirement": "Multifactor authentication",
+              "Multifactor authentication auth method": "Mobile app notification"})]) + "\r\n").encode("cp950"))
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    raw = {f["original_name"]: (f["source"], f["rows"]) for f in manifest["files"] if f["dataset"] == "raw_export"}
+    assert raw == {"TS01-Security.evtx": ("windows-security", 1),
+                   "安全性.csv": ("windows-security", ZH_EVENT_VIEWER.count("\n")),
+                   "InteractiveSignIns.csv": ("entra-signins", 2)}
