@@ -49,7 +49,8 @@ class MdmSource:
 
 INTUNE = MdmSource(
     id="intune", vendor="Microsoft", product="Intune device, discovered-app and device-action exports",
-    expects=("Intune admin center > Devices > All devices > Export (CSV, all columns) or Graph "
+    expects=("Intune admin center > Devices > All devices > Export (the zip or its DevicesWithInventory CSV, all "
+             "columns, English or Chinese headers) or Graph "
              "GET /deviceManagement/managedDevices (JSON); the per-device app inventory (Graph exportJobs "
              "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV) or "
              "Graph GET /deviceManagement/auditEvents (JSON)"),
@@ -61,7 +62,9 @@ JAMF = MdmSource(
     expects=("Jamf Pro > Devices > Search Inventory (Advanced Mobile Device Search) exported as CSV with Mobile "
              "Device Name, Serial Number, Username/Email Address, Last Inventory Update, Last Enrollment, "
              "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
-             "applications), or JSON from GET /api/v2/mobile-devices/detail"),
+             "applications); Computers > Search Inventory with Computer Name, Serial Number, Last Check-in, "
+             "Enrolled via Automated Device Enrollment; or JSON from GET /api/v2/mobile-devices/detail, "
+             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N)"),
     sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
            "Managed,Supervised,Device Ownership Level",
 )

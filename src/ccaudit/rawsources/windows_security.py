@@ -245,10 +245,11 @@ SOURCE = RawSource(
     vendor="Microsoft",
     product="Windows Security log: Remote Desktop logons 4624 (type 10), log-offs 4634/4647, failures 4625",
     expects=("The Security log of each Remote Desktop host (audit policy Logon/Logoff: Audit Logon and Audit "
-             "Logoff, success and failure), exported as CSV from Event Viewer (Save All Events As... CSV) or "
-             "with Get-WinEvent -FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv, in "
-             "English; or as JSON, one event per line, from the .evtx file (evtx_dump -o jsonl) or a shipper "
-             "(Winlogbeat, NXLog to_json)."),
+             "Logoff, success and failure): the .evtx file itself (Event Viewer > Save All Events As... .evtx); "
+             "Event Viewer's CSV (Save All Events As... CSV) in English or Traditional Chinese; Get-WinEvent "
+             "-FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv or ConvertTo-Json; JSON "
+             "from the .evtx (evtx_dump -o jsonl or -o json, python-evtx) or a shipper (Winlogbeat, NXLog to_json); "
+             "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
             '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '
