@@ -116,8 +116,8 @@ class DuckDBEngine:
         self.con.execute(f"CREATE TABLE {PARAMS_TABLE} AS SELECT {cols}", list(row.values()))
 
     def create_table(self, name: str, sql: str) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-        self.con.execute(f"CREATE TABLE {quote_ident(name)} AS {sql}")
+        # one statement, so one commit (a DROP before it was a second one: ~10 ms of wall time per check)
+        self.con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {sql}")
 
     def create_shared(self, name: str, sql: str) -> None:
         """A shared relation as a temporary view: DuckDB inlines it into each check and reads only the

@@ -165,9 +165,12 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     total, recognised, malformed, alien = (int(v) for v in row)
     name = visible(str(path))
     if total and (malformed + alien) * 2 > total:
+        top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
+                          "GROUP BY problem ORDER BY count(*) DESC, problem LIMIT 1").fetchone()
+        why = f" Most are: {top[0]}." if top and malformed * 2 > malformed + alien else ""
         raise EvidenceError(
             f"{name}: {malformed + alien} of {total} lines are not readable {source.id} lines "
-            f"({source.product}); the file is refused. First ones: "
+            f"({source.product}); the file is refused.{why} First ones: "
             f"{_lines(con, no, 'not_source OR problem IS NOT NULL')}")
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
