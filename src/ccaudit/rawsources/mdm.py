@@ -489,7 +489,10 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     con.execute(f"""
         CREATE TEMP TABLE devices AS
         WITH d AS (
-            SELECT *, upper(COALESCE(nullif(serial, 'Unknown'), mdm_id)) AS device_id,
+            -- the serial number; else the MDM's device ID; else (an export without either column, such as the
+            -- admin center's list without inventory data) the device name, counted in the report
+            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+                   serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
@@ -586,7 +589,8 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
                count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
                count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
-               count(*) FILTER (WHERE owner_by_ade)
+               count(*) FILTER (WHERE owner_by_ade),
+               count(*) FILTER (WHERE named_by_name)
         FROM latest""").fetchone()
     assert counts is not None
     unknown = con.execute(f"""
@@ -607,7 +611,8 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
             "the organisation owns (assigned to it in Apple Business Manager) can be"),
         "ownership_unknown_records": [r[0] for r in unknown],
         "ownership_unknown_note": "written to neither register: the export does not say whose device it is",
-        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4],
+        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4] - counts[7],
+        "without_serial_number_or_device_id_named_by_device_name": counts[7],
         "personal_without_user_not_registered": counts[5],
         "records_without_last_check_in": int(unseen[0]) if unseen else 0,
         "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],
