@@ -389,3 +389,41 @@ def test_an_inspection_reads_evtx_utf16_and_big5_exports_in_the_evidence_folder(
     assert raw == {"TS01-Security.evtx": ("windows-security", 1),
                    "安全性.csv": ("windows-security", ZH_EVENT_VIEWER.count("\n")),
                    "InteractiveSignIns.csv": ("entra-signins", 2)}
+
+
+def _xml_event(event_id: int, when: str, data: dict[str, str]) -> str:
+    fields = "".join(f"<Data Name='{k}'>{v}</Data>" for k, v in data.items())
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider "
+            "Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-a5ba-3e3b0328c30d}'/>"
+            f"<EventID>{event_id}</EventID><Version>2</Version><Level>0</Level><Task>12544</Task>"
+            f"<TimeCreated SystemTime='{when}'/><EventRecordID>1</EventRecordID><Channel>Security</Channel>"
+            f"<Computer>TS07.corp.example.com</Computer><Security/></System><EventData>{fields}</EventData></Event>")
+
+
+XML_EVENTS = [
+    _xml_event(4624, "2026-11-02T00:15:02.1234567Z", {"TargetUserName": "R&amp;D-admin", "TargetDomainName": "CORP",
+                                                      "TargetLogonId": "0x77", "LogonType": "10",
+                                                      "IpAddress": "203.0.113.77"}),
+    _xml_event(4634, "2026-11-02T02:15:02.0000000Z", {"TargetUserName": "R&amp;D-admin", "TargetDomainName": "CORP",
+                                                      "TargetLogonId": "0x77", "LogonType": "10"}),
+    _xml_event(4625, "2026-11-02T02:20:00.0000000Z", {"TargetUserName": "mallory", "TargetDomainName": "CORP",
+                                                      "LogonType": "3", "IpAddress": "198.51.100.66",
+                                                      "Status": "0xc000006d"})]
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    # wevtutil qe Security /f:xml: the events back to back on one line
+    ("wevtutil.xml", "".join(XML_EVENTS).encode()),
+    # Event Viewer > Save All Events As... > XML: UTF-16, inside <Events>
+    ("eventviewer.xml", ('<?xml version="1.0" encoding="utf-16"?>\r\n<Events>' + "\r\n".join(XML_EVENTS)
+                         + "</Events>\r\n").encode("utf-16")),
+    # a collector writing one event per line (Splunk's XmlWinEventLog)
+    ("XmlWinEventLog.log", ("\n".join(XML_EVENTS) + "\n").encode()),
+])
+def test_windows_events_as_xml(tmp_path: Path, name: str, data: bytes) -> None:
+    events, sessions, report = _parse(tmp_path, name, data)
+    assert report["sources"] == ["windows-security"] and report["files"][0]["not_relevant"] >= 0
+    assert [(s["account"], s["start_time"], s["end_time"], s["gateway_id"]) for s in sessions] == [
+        ("CORP\\R&D-admin", "2026-11-02T08:15:02+08:00", "2026-11-02T10:15:02+08:00", "TS07.corp.example.com")]
+    assert [(e["account"], e["source_ip"]) for e in events if e["kind"] == "login_failed"] == [
+        ("CORP\\mallory", "198.51.100.66")]

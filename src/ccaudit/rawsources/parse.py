@@ -177,7 +177,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": total - recognised - malformed - alien,
+        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
         "not_this_source": alien,
