@@ -126,7 +126,7 @@ def test_python_evtx_json_reads_named_data_and_systemtime_as_utc(tmp_path: Path)
     text = "\n".join([
         _pyevtx(4624, "2026-11-02 00:15:02.123456", {"TargetUserName": "alice", "TargetDomainName": "CORP",
                                                      "TargetLogonId": "0x2b3c4d", "LogonType": "10",
-                                                     "IpAddress": "203.0.113.7"}),
+                                                     "IpAddress": "::ffff:203.0.113.7"}),
         _pyevtx(4634, "2026-11-02 09:00:00.000001", {"TargetUserName": "alice", "TargetDomainName": "CORP",
                                                      "TargetLogonId": "0x2b3c4d", "LogonType": "10"}),
     ]) + "\n"
@@ -135,6 +135,7 @@ def test_python_evtx_json_reads_named_data_and_systemtime_as_utc(tmp_path: Path)
     (s,) = sessions
     assert (s["account"], s["start_time"], s["end_time"]) == (
         "CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:00:00+08:00")
+    assert s["source_ip"] == "203.0.113.7"  # Windows' IPv4-mapped IPv6 form is the IPv4 address
     assert {e["time_zone"] for e in events} == {"stated"}
 
 

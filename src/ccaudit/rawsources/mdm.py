@@ -89,7 +89,7 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
                  "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate",
                  "general.lastenrollmentutc", "general.lastenrolleddateutc", "general.lastenrollment",
-                 "註冊日期", "註冊時間"),
+                 "註冊日期", "註冊時間", "createddate"),
     "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
                   "lastcontact", "general.lastinventoryupdatedate", "general.lastcontacttimeutc",
                   "general.lastinventoryupdateutc", "general.lastcontacttime", "general.lastinventoryupdate",
@@ -97,7 +97,7 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
-             "使用者主體名稱"),
+             "使用者主體名稱", "upn", "useremail"),
     "managed": ("managed", "managementstate", "devicestate", "general.managed", "general.remotemanagement.managed",
                 "ismanaged", "裝置狀態"),
     # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be

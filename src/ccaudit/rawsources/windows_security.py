@@ -255,7 +255,9 @@ SELECT line_no, FALSE AS is_last,
        END AS tz_text,
        CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
            AS account,
-       CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown') THEN NULL ELSE ip END AS source_ip,
+       -- an IPv4 address as Windows often logs it, mapped into IPv6 ('::ffff:203.0.113.7'), is the IPv4 address
+       CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown', '::ffff:127.0.0.1') THEN NULL
+            ELSE regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1') END AS source_ip,
        CAST(NULL AS VARCHAR) AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
            AS session_key,
