@@ -210,6 +210,6 @@ def test_intune_reports_api_export_column_names(tmp_path: Path) -> None:
             "UserEmail\r\n"
             "d-0001,TPE-IPHONE-010,Corporate,2025-04-01 02:00:00.0000000,2026-11-30 01:00:00.0000000,Managed,"
             "F2LXK0ZZHG7F,iPhone 15,iOS,carol@corp.example.com.tw,carol@corp.example.com.tw\r\n")
-    out, report = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
+    out, _ = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
     assert [(d["device_id"], d["holder_id"], d["issued_on"], d["status"]) for d in
             _rows(out / "company_mobile_devices.csv")] == [("F2LXK0ZZHG7F", "E003", "2025-04-01", "in_use")]
