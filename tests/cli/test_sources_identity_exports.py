@@ -428,3 +428,29 @@ def test_windows_events_as_xml(tmp_path: Path, name: str, data: bytes) -> None:
         ("CORP\\R&D-admin", "2026-11-02T08:15:02+08:00", "2026-11-02T10:15:02+08:00", "TS07.corp.example.com")]
     assert [(e["account"], e["source_ip"]) for e in events if e["kind"] == "login_failed"] == [
         ("CORP\\mallory", "198.51.100.66")]
+
+
+def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_path: Path) -> None:
+    # detection reads the first 200 lines: a month of sign-ins re-saved by Excel (culture dates) or exported from
+    # Log Analytics must be recognised by its rows, and a Sentinel SecurityEvent export of the same shape is Windows
+    zh_rows = [f"2026/11/2 上午 01:{n // 60:02d}:{n % 60:02d},{n:08x}-0f6d-4a9b-8c7e-1d2f3a4b5c6d,Mozilla/5.0,"
+               f"u{n}@corp.example.com,203.0.113.8,成功,0,多重要素驗證,行動應用程式通知" for n in range(250)]
+    zh = "\r\n".join(["日期 (UTC),要求識別碼,使用者代理程式,使用者名稱,IP 位址,狀態,登入錯誤碼,驗證需求,"
+                      "多重要素驗證驗證方法", *zh_rows]) + "\r\n"
+    la_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",0,u{n}@corp.example.com,GlobalProtect VPN,'
+               "203.0.113.41,singleFactorAuthentication" for n in range(250)]
+    la = "\r\n".join(['"TimeGenerated [UTC]",ResultType,UserPrincipalName,AppDisplayName,IPAddress,'
+                      "AuthenticationRequirement", *la_rows]) + "\r\n"
+    se_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",CORP\\u{n},TS05,Microsoft-Windows-Security-Auditing,'
+               f"4624,10,u{n},CORP,0x{n:x},203.0.113.50" for n in range(250)]
+    se = "\r\n".join(['"TimeGenerated [UTC]",Account,Computer,EventSourceName,EventID,LogonType,TargetUserName,'
+                      "TargetDomainName,TargetLogonId,IpAddress", *se_rows]) + "\r\n"
+    for name, data, source, recognised in (("zh.csv", zh.encode("cp950"), "entra-signins", 250),
+                                           ("la.csv", la.encode(), "entra-signins", 250),
+                                           ("se.csv", se.encode(), "windows-security", 250)):
+        out = tmp_path / name
+        (tmp_path / f"in-{name}").write_bytes(data)
+        result = ccaudit("sources", "parse", "auto", tmp_path / f"in-{name}", "--out", out)
+        assert result.code == 0, result.text
+        report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+        assert (report["sources"], report["files"][0]["recognised"]) == ([source], recognised), name

@@ -220,6 +220,8 @@ SOURCE = RawSource(
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
             r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
             r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
-            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-)"),
+            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|"
+            # a sign-in row in any CSV form carries its authentication requirement
+            r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),
     query=query,
 )
