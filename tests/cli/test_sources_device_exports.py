@@ -186,3 +186,30 @@ def test_an_app_list_that_names_no_device_is_refused_with_what_to_export(tmp_pat
     result = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out")
     assert result.code == 2
     assert "DiscoveredApps.csv" in result.text and "AppInvRawData" in result.text
+
+
+def test_the_device_list_without_inventory_data_and_a_big5_identity_map(tmp_path: Path) -> None:
+    # All devices > Export without "include all inventory data": no serial number, no device ID
+    listing = tmp_path / "devices.csv"
+    listing.write_text("Device name,Managed by,Ownership,Compliance,OS,OS version,Last check-in,Primary user UPN\r\n"
+                       "TPE-IPHONE-009,Intune,Corporate,Compliant,iOS/iPadOS,18.1,2026-11-30 09:00:00.0000000,"
+                       "wang.xm@corp.example.com.tw\r\n", encoding="utf-8")
+    idmap = tmp_path / "身分對照.csv"  # typed in Excel on a Chinese Windows: Big5, Chinese headers
+    idmap.write_bytes("帳號,員工編號\r\nwang.xm@corp.example.com.tw,E005\r\n".encode("cp950"))
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "intune", listing, "--out", out, "--identity-map", idmap)
+    assert result.code == 0, result.text
+    assert "1 devices named by their device name" in result.text
+    assert [(d["device_id"], d["holder_id"], d["status"]) for d in _rows(out / "company_mobile_devices.csv")] == [
+        ("TPE-IPHONE-009", "E005", "in_use")]
+
+
+def test_intune_reports_api_export_column_names(tmp_path: Path) -> None:
+    # Graph deviceManagement/reports/exportJobs reportName DevicesWithInventory: the API's own column names
+    text = ("DeviceId,DeviceName,OwnerType,CreatedDate,LastContact,ManagementState,SerialNumber,Model,OS,UPN,"
+            "UserEmail\r\n"
+            "d-0001,TPE-IPHONE-010,Corporate,2025-04-01 02:00:00.0000000,2026-11-30 01:00:00.0000000,Managed,"
+            "F2LXK0ZZHG7F,iPhone 15,iOS,carol@corp.example.com.tw,carol@corp.example.com.tw\r\n")
+    out, _ = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
+    assert [(d["device_id"], d["holder_id"], d["issued_on"], d["status"]) for d in
+            _rows(out / "company_mobile_devices.csv")] == [("F2LXK0ZZHG7F", "E003", "2025-04-01", "in_use")]

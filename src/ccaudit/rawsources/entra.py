@@ -206,10 +206,11 @@ SOURCE = RawSource(
     id="entra-signins",
     vendor="Microsoft",
     product="Entra ID sign-in logs (portal CSV download; Graph signIns or diagnostic-setting JSON, one per line)",
-    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV (user sign-ins, interactive), "
-             "or JSON with one sign-in per line: Microsoft Graph GET /auditLogs/signIns written as JSON lines, "
-             "or a diagnostic setting's SignInLogs to a storage account. Gives MFA for VPN sessions whose "
-             "gateway does not log it: parse it together with the gateway's files."),
+    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV or JSON (interactive and "
+             "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
+             "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
+             "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
+             "together with the gateway's files."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '
@@ -219,6 +220,8 @@ SOURCE = RawSource(
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
             r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
             r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
-            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-)"),
+            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|"
+            # a sign-in row in any CSV form carries its authentication requirement
+            r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),
     query=query,
 )

@@ -177,7 +177,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": total - recognised - malformed - alien,
+        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
         "not_this_source": alien,
@@ -315,11 +315,20 @@ _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email")
 
 
 def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """The identity_map dataset (CSV, UTF-8): account (name, e-mail or UPN) and person_id, English or zh-TW
-    headers as in its template."""
+    """The identity_map dataset (CSV in UTF-8, UTF-16 or Big5): account (name, e-mail or UPN) and person_id,
+    English or zh-TW headers as in its template."""
     if not path.is_file():
         raise EvidenceError(f"{visible(str(path))}: identity map not found")
-    rel = f"read_csv({sql_str(str(path))}, header=true, all_varchar=true)"
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-idmap-"))
+    try:
+        text, _ = as_utf8(path, scratch)
+        _insert_identity_map(con, path, text)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _insert_identity_map(con: duckdb.DuckDBPyConnection, path: Path, text: Path) -> None:
+    rel = f"read_csv({sql_str(str(text))}, header=true, all_varchar=true)"
     try:
         headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
     except duckdb.Error as exc:

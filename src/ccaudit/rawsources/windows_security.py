@@ -66,6 +66,18 @@ def _csv(*names: str) -> str:
     return "COALESCE(" + ", ".join(csv_at("f", f"list_position(names, '{n.lower()}')") for n in names) + ")"
 
 
+def _unxml(text: str) -> str:
+    """An XML text with its five predefined entities resolved (&amp; last)."""
+    return (f"nullif(replace(replace(replace(replace(replace({text}, '&lt;', '<'), '&gt;', '>'), '&quot;', '\"'), "
+            f"'&apos;', ''''), '&amp;', '&'), '')")
+
+
+def _xml(*names: str) -> str:
+    """An EventData field of an event in XML: <Data Name='TargetUserName'>alice</Data> (either quote)."""
+    return "COALESCE(" + ", ".join(
+        _unxml(f"regexp_extract(xml, '<Data Name=[''\"]{n}[''\"]\\s*>([^<]*)</Data>', 1)") for n in names) + ")"
+
+
 def _label(key: str) -> str:
     return f"(?:{_LABELS[key]})[ \\t]*[:：]"
 
@@ -96,36 +108,44 @@ _DATA_LIST = """CASE WHEN json_type(js, '$.Event.EventData.Data') = 'ARRAY' THEN
 
 def query(lines: str) -> str:
     return f"""
-WITH q AS (
+WITH q0 AS (
     SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
-           CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 0
-                ELSE length(line) - length(replace(line, '"', '')) END AS nq
+           -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
+           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
     FROM {lines}
+), q AS (
+    SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq
+    FROM q0
 ), g AS (
     -- a CSV record starts where the quotes before the line are balanced. The windows have no ORDER BY: lines
     -- arrive in file order and DuckDB streams a running sum over them (an ORDER BY would hold the whole file).
     SELECT *, sum(CASE WHEN (running - nq) % 2 = 0 THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS rec
     FROM (SELECT *, sum(nq) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM q)
 ), rec AS (
-    -- JSON lines are records by themselves; only CSV lines are grouped into records
-    SELECT line_no, line_no AS end_no, is_last AS has_last, line AS text, TRUE AS json_line FROM g WHERE json_line
+    -- JSON lines are records by themselves, each <Event> of an XML line one (several may share a line); only
+    -- CSV lines are grouped into records
+    SELECT line_no, line_no AS end_no, is_last AS has_last, line AS text, 'json' AS shape FROM g WHERE json_line
     UNION ALL
-    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), FALSE
-    FROM g WHERE NOT json_line GROUP BY rec
+    SELECT line_no, line_no, is_last, unnest(CASE WHEN len(ev) = 0 THEN [''] ELSE ev END), 'xml'
+    FROM (SELECT *, regexp_extract_all(line, '<Event[\\s>].*?</Event>') AS ev FROM g WHERE xml_line)
+    UNION ALL
+    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), 'csv'
+    FROM g WHERE NOT json_line AND NOT xml_line GROUP BY rec
 ), hdr AS (
     SELECT {header_names('text')} AS names, line_no AS hdr_line FROM rec
-    WHERE NOT json_line AND line_no <= 50
+    WHERE shape = 'csv' AND line_no <= 50
       AND regexp_matches(lower(text), '(?:^|,)"?(?:event id|id|eventid|事件識別碼)"?(?:,|$)')
     ORDER BY line_no LIMIT 1
 ), r AS (
     SELECT rec.line_no, rec.text,
-           CASE WHEN rec.json_line THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
-           CASE WHEN NOT rec.json_line AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
+           CASE WHEN rec.shape = 'json' THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
+           CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
+           CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
            h.names, rec.line_no = h.hdr_line AS is_header
     FROM rec LEFT JOIN hdr h ON TRUE
 ), x AS (
     SELECT line_no, text, names,
-           CASE WHEN json_valid(o) THEN o END AS js, o IS NOT NULL AND NOT json_valid(o) AS bad_json, f,
+           CASE WHEN json_valid(o) THEN o END AS js, o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
@@ -136,6 +156,7 @@ WITH q AS (
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
                                           '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
+             WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
         END AS event_id,
         -- times that are UTC by definition even when written without a zone: the record's SystemTime
         -- (python-evtx writes '2026-11-02 00:15:02.123456'), a shipper's @timestamp, Log Analytics' TimeGenerated
@@ -143,43 +164,55 @@ WITH q AS (
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
                                           '$.TimeGenerated')}
-             WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))} END AS t_sys,
+             WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
+             WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
+        END AS t_sys,
         CASE WHEN js IS NOT NULL THEN {_j('$.TimeCreated', '$.EventTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('date and time', '日期和時間', 'timecreated', 'time created',
                                                         'timegenerated'))} END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
                                           '$.Hostname', '$.Computer', '$.MachineName')}
-             WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))} END AS computer,
+             WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
+             WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '<Computer>([^<]*)</Computer>', 1)")}
+        END AS computer,
         -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
         CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message', '訊息'))},
                                               {csv_at('f', 'len(names) + 1')})
              WHEN js IS NOT NULL THEN nullif(json_extract_string(js, '$.Message'), '')  -- ConvertTo-Json
+             WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '(?s)<Message>(.*?)</Message>', 1)")}
         END AS msg
     FROM xd
 ), z AS (
-    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, event_id,
+    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
         -- JSON fields where the shape has them, CSV columns named as them (Sentinel); else the rendered message
         -- (Event Viewer's CSV, Export-Csv, PowerShell's ConvertTo-Json)
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetUserName', 'AccountName')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')}
+                      WHEN xml IS NOT NULL THEN {_xml('TargetUserName', 'AccountName')} END,
                  {_section_value('account_name')}) AS usr,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName', 'AccountDomain')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')}
+                      WHEN xml IS NOT NULL THEN {_xml('TargetDomainName', 'AccountDomain')} END,
                  {_section_value('account_domain')}) AS dom,
         lower(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')}
-                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
+                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')}
+                      WHEN xml IS NOT NULL THEN {_xml('TargetLogonId', 'LogonID')} END,
                        {_section_value('logon_id')})) AS logon_id,
         nullif(regexp_extract(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')}
-                                     WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
+                                     WHEN f IS NOT NULL THEN {_csv('LogonType')}
+                                     WHEN xml IS NOT NULL THEN {_xml('LogonType')} END,
                                 {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
-                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')} END,
+                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')}
+                      WHEN xml IS NOT NULL THEN {_xml('IpAddress', 'ClientAddress')} END,
                  {_msg('source_address')}, {_msg('client_address')}) AS ip,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('SessionName')}
-                      WHEN f IS NOT NULL THEN {_csv('SessionName')} END, {_msg('session_name')}) AS ws_session,
+                      WHEN f IS NOT NULL THEN {_csv('SessionName')}
+                      WHEN xml IS NOT NULL THEN {_xml('SessionName')} END, {_msg('session_name')}) AS ws_session,
         COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
-                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')} END,
+                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')}
+                      WHEN xml IS NOT NULL THEN {_xml('FailureReason', 'Status')} END,
                  {_msg('failure_reason')}, {_msg('status')}) AS failure
     FROM y
 ), starts AS (
@@ -211,7 +244,8 @@ SELECT line_no, FALSE AS is_last,
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
        END AS problem,
-       NOT is_json AND NOT is_csv AND NOT bad_json AND NOT is_header AND trim(text) <> '' AS not_source,
+       NOT is_json AND NOT is_csv AND NOT is_xml AND NOT bad_json AND NOT is_header AND trim(text) <> ''
+           AS not_source,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
@@ -221,7 +255,9 @@ SELECT line_no, FALSE AS is_last,
        END AS tz_text,
        CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
            AS account,
-       CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown') THEN NULL ELSE ip END AS source_ip,
+       -- an IPv4 address as Windows often logs it, mapped into IPv6 ('::ffff:203.0.113.7'), is the IPv4 address
+       CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown', '::ffff:127.0.0.1') THEN NULL
+            ELSE regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1') END AS source_ip,
        CAST(NULL AS VARCHAR) AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
            AS session_key,
@@ -231,7 +267,7 @@ SELECT line_no, FALSE AS is_last,
             WHEN event_id = '4778' THEN 'reconnected (4778)' WHEN event_id = '4779' THEN 'disconnected (4779)'
             WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason
 FROM k
-WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header)
+WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_xml OR is_header)
 UNION ALL
 -- the file's last line, for the line count (a record's row carries its first line)
 SELECT end_no, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -245,10 +281,12 @@ SOURCE = RawSource(
     vendor="Microsoft",
     product="Windows Security log: Remote Desktop logons 4624 (type 10), log-offs 4634/4647, failures 4625",
     expects=("The Security log of each Remote Desktop host (audit policy Logon/Logoff: Audit Logon and Audit "
-             "Logoff, success and failure), exported as CSV from Event Viewer (Save All Events As... CSV) or "
-             "with Get-WinEvent -FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv, in "
-             "English; or as JSON, one event per line, from the .evtx file (evtx_dump -o jsonl) or a shipper "
-             "(Winlogbeat, NXLog to_json)."),
+             "Logoff, success and failure): the .evtx file itself (Event Viewer > Save All Events As... .evtx); "
+             "Event Viewer's CSV or XML (Save All Events As...) in English or Traditional Chinese; wevtutil qe /f:xml; "
+             "Get-WinEvent "
+             "-FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv or ConvertTo-Json; JSON "
+             "from the .evtx (evtx_dump -o jsonl or -o json, python-evtx) or a shipper (Winlogbeat, NXLog to_json); "
+             "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
             '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '
