@@ -37,8 +37,9 @@ AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin", "g
 # PAN-OS log types (the Type field of a CSV log line).
 _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|"
           "CORRELATION")
-# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
-_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header; some relays
+# and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
+_PAN_CSV = r"(?:^|[\s,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
 _ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
@@ -78,7 +79,7 @@ def _text(label: str) -> str:
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
 
 
-_FIELDS = csv_fields(f"regexp_extract(line, '{_PAN_CSV}', 1)")
+_FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
 def _in(values: tuple[str, ...]) -> str:
