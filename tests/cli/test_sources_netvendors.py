@@ -92,8 +92,9 @@ def test_globalprotect_cef_from_panos_and_strata(tmp_path: Path) -> None:
     bob = sessions["corp\\bob"]  # PAN-OS CEF profile: GP* keys, rt in GMT
     assert _span(bob) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:15:00+08:00")
     assert (bob["source_ip"], bob["assigned_ip"]) == ("198.51.100.20", "10.31.0.30")
-    carol = sessions["corp\\carol"]  # Strata: PanOS* keys, High Res Timestamp in UTC, IPsec
+    carol = sessions["corp\\carol"]  # Strata: PanOS* keys, the backslash escaped twice, UTC, IPsec
     assert _span(carol) == ("2026-11-02T09:00:02+08:00", "2026-11-02T13:00:02+08:00")
+    assert carol["person_id"] == "carol"
     assert carol["channel"] == "ipsec_vpn"
     eve = next(e for e in events if e["kind"] == "login_failed")
     assert (eve["account"], eve["utc_time"], eve["time_zone"]) == ("eve", "2026-11-02T00:40:00Z", "stated")
@@ -101,11 +102,14 @@ def test_globalprotect_cef_from_panos_and_strata(tmp_path: Path) -> None:
 
 def test_globalprotect_leef_from_panos_and_strata(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "globalprotect-leef.log")
-    assert _counts(report) == (4, 4, 0, 0, 0)
+    assert _counts(report) == (5, 5, 0, 0, 0)
     assert _span(sessions["corp\\dave"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T12:15:02+08:00")
     erin = sessions["erin@corp.example.com"]  # Strata LEEF 2.0, tab-delimited, UTC
     assert (erin["start_time"], erin["source_ip"], erin["assigned_ip"]) == ("2026-11-02T13:00:01+08:00",
                                                                             "203.0.113.50", "10.31.0.50")
+    frank = sessions["corp\\frank"]  # LEEF 2.0 with a space as its delimiter: values with spaces still whole
+    assert (frank["start_time"], frank["channel"], frank["assigned_ip"]) == ("2026-11-02T14:30:01+08:00",
+                                                                             "ipsec_vpn", "10.31.0.51")
     root = next(e for e in events if e["kind"] == "login_failed")  # a SYSTEM description in LEEF
     assert (root["account"], root["source_ip"], root["utc_time"]) == ("root", "198.51.100.66", "2026-11-02T04:20:00Z")
 

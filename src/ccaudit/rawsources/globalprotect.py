@@ -145,12 +145,13 @@ WITH l AS (
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
-        CASE WHEN sys_text THEN {_text('User name')}
+        -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
+        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
              WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
              WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')})
-        END AS account,
+        END, '\\\\+', '\\\\') AS account,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
              WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPublicIPv4', 'GPClientPublicIPv4', 'ClientPublicIPv4'))},
