@@ -37,8 +37,9 @@ AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin", "g
 # PAN-OS log types (the Type field of a CSV log line).
 _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|"
           "CORRELATION")
-# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
-_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header; some relays
+# and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
+_PAN_CSV = r"(?:^|[\s,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
 _ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
@@ -50,15 +51,18 @@ def _f(i: int) -> str:
 
 
 def _kv(*keys: str) -> str:
-    """The first of `keys` a CEF or LEEF line has. A CEF value runs to the next ' key=' (values hold spaces; \\=
-    and \\\\ are its escapes); a LEEF value also ends at its delimiter ('|' in LEEF 1.0, a tab in Strata's 2.0)."""
-    out = []
-    for k in keys:
-        cef = (f"replace(replace(trim(regexp_extract(line, '(?:^|[\\s|]){k}=((?:[^\\\\]|\\\\.)*?)"
-               f"(?:\\s+[A-Za-z0-9_.]+=|$)', 1)), '\\=', '='), '\\\\', '\\')")
-        leef = f"trim(regexp_extract(line, '(?:^|[\\s|]){k}=([^|\\t]*?)(?:\\s+[A-Za-z0-9_]+=|[|\\t]|$)', 1))"
-        out.append(f"nullif(CASE form WHEN 'cef' THEN {cef} ELSE {leef} END, '')")
-    return "COALESCE(" + ", ".join(out) + ")" if len(out) > 1 else out[0]
+    """The first of `keys` a CEF or LEEF line has, from its extension rewritten as ' k="v"' pairs (`p`): a CEF
+    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv)."""
+    return "COALESCE(" + ", ".join(f"kvs(p, '{k}')" for k in keys) + ")" if len(keys) > 1 else f"kvs(p, '{keys[0]}')"
+
+
+# A LEEF extension as ' k="v"' pairs: a value ends at the delimiter ('|' in PAN-OS's LEEF 1.0 format, a tab in
+# Strata's 2.0) or at the next ' key=' (values hold spaces); each key's start is marked with chr(30) first.
+_LEEF_EXT = r"LEEF:[\d.]+\|(?:[^|]*\|){4}(.*)$"
+_LEEF_KEY = r"(?:^|[|\t]|\s+)([A-Za-z0-9_]+)="
+_LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, '{_LEEF_EXT}', 1), '{_LEEF_KEY}', "
+            "chr(30) || '\\1=', 'g'), '\"', ''''), chr(30) || '([A-Za-z0-9_]+)=([^|\t' || chr(30) || ']*)[^' "
+            "|| chr(30) || ']*', ' \\1=\"\\2\" ', 'g')")
 
 
 def _js(k: str) -> str:
@@ -75,7 +79,7 @@ def _text(label: str) -> str:
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
 
 
-_FIELDS = csv_fields(f"regexp_extract(line, '{_PAN_CSV}', 1)")
+_FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -116,12 +120,13 @@ WITH l AS (
                                  'GLOBALPROTECT')) = 'GLOBALPROTECT'
               AS gp_json_ok,
            CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} END AS f,
+           CASE form WHEN 'cef' THEN cef_kv(line) WHEN 'leef' THEN {_LEEF_KV} END AS p,
            -- a SYSTEM globalprotect description, in whichever form it came
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
 ), x AS (
-    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text,
+    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         CASE form
             WHEN 'csv' THEN lower({_f(9)})
             WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
@@ -140,12 +145,13 @@ WITH l AS (
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
-        CASE WHEN sys_text THEN {_text('User name')}
+        -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
+        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
              WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
              WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')})
-        END AS account,
+        END, '\\\\+', '\\\\') AS account,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
              WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPublicIPv4', 'GPClientPublicIPv4', 'ClientPublicIPv4'))},
