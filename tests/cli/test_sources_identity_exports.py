@@ -454,3 +454,19 @@ def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_pat
         assert result.code == 0, result.text
         report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
         assert (report["sources"], report["files"][0]["recognised"]) == ([source], recognised), name
+
+
+def test_event_viewer_text_export_is_the_csv_with_tabs(tmp_path: Path) -> None:
+    # Save All Events As... > Text (Tab delimited), on a Chinese Windows, UTF-16
+    header = "關鍵字,日期和時間,來源,事件識別碼,工作類別"
+    text = ZH_EVENT_VIEWER.replace(header, header.replace(",", "\t"))
+    for action in ("4624,登入,", "4625,登入,", "4634,登出,"):
+        event_id, category, _ = action.split(",")
+        text = text.replace(f",Microsoft-Windows-Security-Auditing,{action}",
+                            f"\tMicrosoft-Windows-Security-Auditing\t{event_id}\t{category}\t")
+    text = text.replace("稽核成功,", "稽核成功\t").replace("稽核失敗,", "稽核失敗\t")
+    _, sessions, report = _parse(tmp_path, "安全性.txt", b"\xff\xfe" + text.encode("utf-16-le"), "auto",
+                                 "--gateway", "TS01")
+    assert report["sources"] == ["windows-security"]
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-03-05T14:03:04+08:00", "2026-03-05T17:30:00+08:00")]

@@ -106,6 +106,9 @@ _DATA_LIST = """CASE WHEN json_type(js, '$.Event.EventData.Data') = 'ARRAY' THEN
     lambda d: {'n': COALESCE(d."@Name", d.Name, d."#attributes".Name), 'v': COALESCE(d."#text", d.text)}) END"""
 
 
+TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
+
+
 def query(lines: str) -> str:
     return f"""
 WITH q0 AS (
@@ -132,14 +135,18 @@ WITH q0 AS (
     SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), 'csv'
     FROM g WHERE NOT json_line AND NOT xml_line GROUP BY rec
 ), hdr AS (
-    SELECT {header_names('text')} AS names, line_no AS hdr_line FROM rec
-    WHERE shape = 'csv' AND line_no <= 50
-      AND regexp_matches(lower(text), '(?:^|,)"?(?:event id|id|eventid|事件識別碼)"?(?:,|$)')
+    -- Event Viewer's "Save All Events As... Text (Tab delimited)" is the CSV with tabs
+    SELECT CASE WHEN tab THEN {header_names('text', TAB)} ELSE {header_names('text')} END AS names,
+           line_no AS hdr_line, tab
+    FROM (SELECT *, contains(text, chr(9)) AND NOT contains(text, ',') AS tab FROM rec
+          WHERE shape = 'csv' AND line_no <= 50
+            AND regexp_matches(lower(text), '(?:^|[,\\t])"?(?:event id|id|eventid|事件識別碼)"?(?:[,\\t]|$)'))
     ORDER BY line_no LIMIT 1
 ), r AS (
     SELECT rec.line_no, rec.text,
            CASE WHEN rec.shape = 'json' THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
-           CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
+           CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
+                WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
            h.names, rec.line_no = h.hdr_line AS is_header
     FROM rec LEFT JOIN hdr h ON TRUE
@@ -295,9 +302,9 @@ SOURCE = RawSource(
             r"\"EventData\"\s*:|"
             # Event Viewer's CSV header in English or Traditional Chinese; Get-WinEvent | Export-Csv (with
             # Windows PowerShell's '#TYPE' line); a Log Analytics / Sentinel SecurityEvent export
-            r"^\x{FEFF}?\"?(?:Keywords|Level|關鍵字|層級)\"?,\"?(?:Date and Time|日期和時間)|^\"Message\",\"Id\",|"
+            r"^\x{FEFF}?\"?(?:Keywords|Level|關鍵字|層級)\"?[,\t]\"?(?:Date and Time|日期和時間)|^\"Message\",\"Id\",|"
             r"^#TYPE System\.Diagnostics\.Eventing|^\"?TimeGenerated \[UTC\]\"?,.*EventID|"
-            r"^(?:Audit Success|Audit Failure|稽核成功|稽核失敗|Information|資訊),|"
+            r"^(?:Audit Success|Audit Failure|稽核成功|稽核失敗|Information|資訊)[,\t]|"
             r"An account (?:was successfully logged on|was logged off|failed to log on)|User initiated logoff|"
             r"帳戶成功登入|帳戶已登出|帳戶無法登入|使用者起始登出|使用者起始的登出|"
             # the rendered message's lines in the CSV forms: '\tAccount Name:\t\talice', 'New Logon:', '\t帳戶名稱:'
