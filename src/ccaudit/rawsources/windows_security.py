@@ -156,7 +156,13 @@ WITH q0 AS (
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
-    SELECT *, {_DATA_LIST} AS data_list
+    -- Sentinel's SecurityEvent keeps the event's EventData as XML text too (a CSV column or a JSON string): a
+    -- field the row has no column for is read from it
+    SELECT * REPLACE (COALESCE(xml, CASE WHEN f IS NOT NULL THEN {csv_at('f', "list_position(names, 'eventdata')")}
+                                    END,
+                               CASE WHEN json_type(js, '$.EventData') = 'VARCHAR'
+                                    THEN json_extract_string(js, '$.EventData') END) AS xml),
+           {_DATA_LIST} AS data_list
     FROM x
 ), y AS (
     SELECT *,
@@ -192,34 +198,32 @@ WITH q0 AS (
 ), z AS (
     SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
-        -- JSON fields where the shape has them, CSV columns named as them (Sentinel); else the rendered message
-        -- (Event Viewer's CSV, Export-Csv, PowerShell's ConvertTo-Json)
+        -- JSON fields where the shape has them, CSV columns named as them (Sentinel), the EventData of XML; else
+        -- the rendered message (Event Viewer's CSV, Export-Csv, PowerShell's ConvertTo-Json)
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetUserName', 'AccountName')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetUserName', 'AccountName')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')} END,
+                 {_xml('TargetUserName', 'AccountName')},
                  {_section_value('account_name')}) AS usr,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName', 'AccountDomain')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetDomainName', 'AccountDomain')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')} END,
+                 {_xml('TargetDomainName', 'AccountDomain')},
                  {_section_value('account_domain')}) AS dom,
         lower(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')}
-                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetLogonId', 'LogonID')} END,
-                       {_section_value('logon_id')})) AS logon_id,
+                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
+                       {_xml('TargetLogonId', 'LogonID')}, {_section_value('logon_id')})) AS logon_id,
         nullif(regexp_extract(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')}
-                                     WHEN f IS NOT NULL THEN {_csv('LogonType')}
-                                     WHEN xml IS NOT NULL THEN {_xml('LogonType')} END,
-                                {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
+                                     WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
+                                {_xml('LogonType')}, {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
-                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')}
-                      WHEN xml IS NOT NULL THEN {_xml('IpAddress', 'ClientAddress')} END,
+                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')} END,
+                 {_xml('IpAddress', 'ClientAddress')},
                  {_msg('source_address')}, {_msg('client_address')}) AS ip,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('SessionName')}
-                      WHEN f IS NOT NULL THEN {_csv('SessionName')}
-                      WHEN xml IS NOT NULL THEN {_xml('SessionName')} END, {_msg('session_name')}) AS ws_session,
+                      WHEN f IS NOT NULL THEN {_csv('SessionName')} END,
+                 {_xml('SessionName')}, {_msg('session_name')}) AS ws_session,
         COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
-                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')}
-                      WHEN xml IS NOT NULL THEN {_xml('FailureReason', 'Status')} END,
+                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')} END,
+                 {_xml('FailureReason', 'Status')},
                  {_msg('failure_reason')}, {_msg('status')}) AS failure
     FROM y
 ), starts AS (
