@@ -213,3 +213,18 @@ def test_intune_reports_api_export_column_names(tmp_path: Path) -> None:
     out, _ = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
     assert [(d["device_id"], d["holder_id"], d["issued_on"], d["status"]) for d in
             _rows(out / "company_mobile_devices.csv")] == [("F2LXK0ZZHG7F", "E003", "2025-04-01", "in_use")]
+
+
+def test_device_actions_from_a_chinese_admin_center(tmp_path: Path) -> None:
+    # Devices > Monitor > Device actions > Export, the admin center in Traditional Chinese, re-saved in Big5
+    devices = ("裝置名稱,擁有權,上次簽入,主要使用者 UPN,序號,註冊日期\r\n"
+               "業務部-iPhone-01,公司,2026/11/30 上午 09:12:44,wang.xm@corp.example.com.tw,G6TZ2BBBN72J,"
+               "2025/6/2 下午 02:00:00\r\n")
+    actions = ("裝置名稱,動作,狀態,日期/時間,起始者\r\n"
+               "業務部-iPhone-01,抹除,完成,2026/11/9 下午 03:30:00,admin@corp.example.com.tw\r\n"
+               "業務部-iPhone-01,淘汰,完成,2026/11/15 上午 11:00:00,admin@corp.example.com.tw\r\n")
+    out, report = _parse(tmp_path, {"裝置.csv": devices.encode("cp950"), "裝置動作.csv": actions.encode("cp950")})
+    assert [f["kind"] for f in report["files"]] == ["devices", "actions"]
+    assert [(r["device_id"], r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
+        ("G6TZ2BBBN72J", "2026-11-09T15:30:00+08:00", "wipe")]
+    assert report["resets"]["retire_or_remove_not_a_reset"] == 1

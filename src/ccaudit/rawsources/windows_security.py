@@ -106,6 +106,9 @@ _DATA_LIST = """CASE WHEN json_type(js, '$.Event.EventData.Data') = 'ARRAY' THEN
     lambda d: {'n': COALESCE(d."@Name", d.Name, d."#attributes".Name), 'v': COALESCE(d."#text", d.text)}) END"""
 
 
+TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
+
+
 def query(lines: str) -> str:
     return f"""
 WITH q0 AS (
@@ -132,14 +135,18 @@ WITH q0 AS (
     SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), 'csv'
     FROM g WHERE NOT json_line AND NOT xml_line GROUP BY rec
 ), hdr AS (
-    SELECT {header_names('text')} AS names, line_no AS hdr_line FROM rec
-    WHERE shape = 'csv' AND line_no <= 50
-      AND regexp_matches(lower(text), '(?:^|,)"?(?:event id|id|eventid|事件識別碼)"?(?:,|$)')
+    -- Event Viewer's "Save All Events As... Text (Tab delimited)" is the CSV with tabs
+    SELECT CASE WHEN tab THEN {header_names('text', TAB)} ELSE {header_names('text')} END AS names,
+           line_no AS hdr_line, tab
+    FROM (SELECT *, contains(text, chr(9)) AND NOT contains(text, ',') AS tab FROM rec
+          WHERE shape = 'csv' AND line_no <= 50
+            AND regexp_matches(lower(text), '(?:^|[,\\t])"?(?:event id|id|eventid|事件識別碼)"?(?:[,\\t]|$)'))
     ORDER BY line_no LIMIT 1
 ), r AS (
     SELECT rec.line_no, rec.text,
            CASE WHEN rec.shape = 'json' THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
-           CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
+           CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
+                WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
            h.names, rec.line_no = h.hdr_line AS is_header
     FROM rec LEFT JOIN hdr h ON TRUE
@@ -149,7 +156,13 @@ WITH q0 AS (
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
-    SELECT *, {_DATA_LIST} AS data_list
+    -- Sentinel's SecurityEvent keeps the event's EventData as XML text too (a CSV column or a JSON string): a
+    -- field the row has no column for is read from it
+    SELECT * REPLACE (COALESCE(xml, CASE WHEN f IS NOT NULL THEN {csv_at('f', "list_position(names, 'eventdata')")}
+                                    END,
+                               CASE WHEN json_type(js, '$.EventData') = 'VARCHAR'
+                                    THEN json_extract_string(js, '$.EventData') END) AS xml),
+           {_DATA_LIST} AS data_list
     FROM x
 ), y AS (
     SELECT *,
@@ -185,34 +198,32 @@ WITH q0 AS (
 ), z AS (
     SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
-        -- JSON fields where the shape has them, CSV columns named as them (Sentinel); else the rendered message
-        -- (Event Viewer's CSV, Export-Csv, PowerShell's ConvertTo-Json)
+        -- JSON fields where the shape has them, CSV columns named as them (Sentinel), the EventData of XML; else
+        -- the rendered message (Event Viewer's CSV, Export-Csv, PowerShell's ConvertTo-Json)
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetUserName', 'AccountName')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetUserName', 'AccountName')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetUserName', 'AccountName')} END,
+                 {_xml('TargetUserName', 'AccountName')},
                  {_section_value('account_name')}) AS usr,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetDomainName', 'AccountDomain')}
-                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetDomainName', 'AccountDomain')} END,
+                      WHEN f IS NOT NULL THEN {_csv('TargetDomainName', 'AccountDomain')} END,
+                 {_xml('TargetDomainName', 'AccountDomain')},
                  {_section_value('account_domain')}) AS dom,
         lower(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')}
-                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')}
-                      WHEN xml IS NOT NULL THEN {_xml('TargetLogonId', 'LogonID')} END,
-                       {_section_value('logon_id')})) AS logon_id,
+                            WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
+                       {_xml('TargetLogonId', 'LogonID')}, {_section_value('logon_id')})) AS logon_id,
         nullif(regexp_extract(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')}
-                                     WHEN f IS NOT NULL THEN {_csv('LogonType')}
-                                     WHEN xml IS NOT NULL THEN {_xml('LogonType')} END,
-                                {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
+                                     WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
+                                {_xml('LogonType')}, {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
-                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')}
-                      WHEN xml IS NOT NULL THEN {_xml('IpAddress', 'ClientAddress')} END,
+                      WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')} END,
+                 {_xml('IpAddress', 'ClientAddress')},
                  {_msg('source_address')}, {_msg('client_address')}) AS ip,
         COALESCE(CASE WHEN js IS NOT NULL THEN {_data('SessionName')}
-                      WHEN f IS NOT NULL THEN {_csv('SessionName')}
-                      WHEN xml IS NOT NULL THEN {_xml('SessionName')} END, {_msg('session_name')}) AS ws_session,
+                      WHEN f IS NOT NULL THEN {_csv('SessionName')} END,
+                 {_xml('SessionName')}, {_msg('session_name')}) AS ws_session,
         COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
-                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')}
-                      WHEN xml IS NOT NULL THEN {_xml('FailureReason', 'Status')} END,
+                      WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')} END,
+                 {_xml('FailureReason', 'Status')},
                  {_msg('failure_reason')}, {_msg('status')}) AS failure
     FROM y
 ), starts AS (
@@ -295,9 +306,9 @@ SOURCE = RawSource(
             r"\"EventData\"\s*:|"
             # Event Viewer's CSV header in English or Traditional Chinese; Get-WinEvent | Export-Csv (with
             # Windows PowerShell's '#TYPE' line); a Log Analytics / Sentinel SecurityEvent export
-            r"^\x{FEFF}?\"?(?:Keywords|Level|關鍵字|層級)\"?,\"?(?:Date and Time|日期和時間)|^\"Message\",\"Id\",|"
+            r"^\x{FEFF}?\"?(?:Keywords|Level|關鍵字|層級)\"?[,\t]\"?(?:Date and Time|日期和時間)|^\"Message\",\"Id\",|"
             r"^#TYPE System\.Diagnostics\.Eventing|^\"?TimeGenerated \[UTC\]\"?,.*EventID|"
-            r"^(?:Audit Success|Audit Failure|稽核成功|稽核失敗|Information|資訊),|"
+            r"^(?:Audit Success|Audit Failure|稽核成功|稽核失敗|Information|資訊)[,\t]|"
             r"An account (?:was successfully logged on|was logged off|failed to log on)|User initiated logoff|"
             r"帳戶成功登入|帳戶已登出|帳戶無法登入|使用者起始登出|使用者起始的登出|"
             # the rendered message's lines in the CSV forms: '\tAccount Name:\t\talice', 'New Logon:', '\t帳戶名稱:'
