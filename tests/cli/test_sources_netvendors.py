@@ -118,7 +118,7 @@ def test_globalprotect_leef_from_panos_and_strata(tmp_path: Path) -> None:
 
 def test_cisco_asa_session_its_connections_and_failures(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "cisco-asa-legacy-timestamp.log")
-    assert _counts(report) == (22, 16, 6, 0, 0)  # 113004, 734001, 722055, 302013, 611101, 611103 skipped
+    assert _counts(report) == (25, 19, 6, 0, 0)  # 113004, 734001, 722055, 302013, 611101, 611103 skipped
     kinds = _kinds(events)
     assert [kinds.get(str(n)) for n in (1, 2, 9, 10, 11)] == [None] * 5
     alice = sessions["CORP\\alice"]
@@ -133,6 +133,11 @@ def test_cisco_asa_session_its_connections_and_failures(tmp_path: Path) -> None:
     wang = sessions["王小明"]  # clientless: 716002 then 113019 end it once
     assert _span(wang) == ("2026-11-02T10:00:00+08:00", "2026-11-02T12:30:00+08:00")
     assert wang["note"] == "" and kinds["20"] == "session_stats"
+    frank = sessions["frank"]  # roamed to another network: his session ends from its new address
+    assert (_span(frank), frank["source_ip"], frank["note"]) == (
+        ("2026-11-02T13:00:00+08:00", "2026-11-02T18:00:00+08:00"), "203.0.113.70", "")
+    end = next(e for e in events if e["account"] == "frank" and e["kind"] == "session_end")
+    assert (end["source_ip"], end["duration_s"]) == ("198.51.100.71", "18000")
     bob = sessions["bob@corp.example.com"]  # IKEv2, 1d 2h: start from the duration
     assert (bob["start_time"], bob["channel"]) == ("2026-11-02T07:00:00+08:00", "ipsec_vpn")
 
