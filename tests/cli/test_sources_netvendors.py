@@ -114,6 +114,14 @@ def test_globalprotect_leef_from_panos_and_strata(tmp_path: Path) -> None:
     assert (root["account"], root["source_ip"], root["utc_time"]) == ("root", "198.51.100.66", "2026-11-02T04:20:00Z")
 
 
+def test_globalprotect_https_payload_json(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, "globalprotect-https-payload.json")
+    assert _counts(report) == (2, 2, 0, 0, 0)
+    gina = sessions["corp\\gina"]  # PAN-OS HTTP server profile: $eventid, $srcuser, $public_ip, $time_generated
+    assert _span(gina) == ("2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00")
+    assert [e["time_zone"] for e in events] == ["stated", "assumed"]  # high_res_timestamp, then time_generated
+
+
 # --- Cisco ASA / FTD -----------------------------------------------------------------------------------------------
 
 def test_cisco_asa_session_its_connections_and_failures(tmp_path: Path) -> None:
@@ -225,6 +233,7 @@ def test_openvpn_status_versions(tmp_path: Path, name: str, expected: dict[str, 
 # --- detection and refusal -----------------------------------------------------------------------------------------
 
 OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-legacy.log": "globalprotect",
+       "globalprotect-https-payload.json": "globalprotect",
        "globalprotect-cef.log": "globalprotect", "globalprotect-leef.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
