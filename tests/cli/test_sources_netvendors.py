@@ -203,14 +203,17 @@ def test_openvpn_26_log_addresses_and_deferred_failures(tmp_path: Path) -> None:
 
 def test_openvpn_log_through_syslog_and_the_journal(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "openvpn-syslog-wrapped.log")
-    assert _counts(report) == (9, 4, 4, 0, 1)
+    assert _counts(report) == (12, 6, 5, 0, 1)
     assert report["files"][0]["not_this_source_lines"] == [4]
+    hank = sessions["hank"]  # journalctl -o short-full: 'CST' is reported and assumed, 'UTC' is an instant
+    assert _span(hank) == ("2026-11-02T08:15:02+08:00", "2026-11-02T09:30:00+08:00")
+    assert set(report["time_zone"]["zones_stated_in_lines"]) >= {"CST", "UTC"}
     assert _span(sessions["alice"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
     erin = sessions["erin"]
     assert (_span(erin), erin["assigned_ip"]) == (("2026-11-02T09:00:00+08:00", "2026-11-02T12:00:00+08:00"),
                                                   "10.9.0.6")
     zones = {e["account"]: e["time_zone"] for e in events if e["kind"] == "session_start"}
-    assert zones == {"alice": "assumed", "erin": "stated"}  # OpenVPN's own time vs the journal's RFC 3339
+    assert zones == {"alice": "assumed", "erin": "stated", "hank": "assumed"}  # OpenVPN's time vs RFC 3339
 
 
 @pytest.mark.parametrize(("name", "expected"), [
