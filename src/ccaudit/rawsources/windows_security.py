@@ -1,6 +1,7 @@
 """Windows Security log: Remote Desktop logons (4624 with LogonType 10), log-offs (4634, 4647) and failed logons
-(4625) (and the TerminalServices-LocalSessionManager log's session events 21/23/24/25), exported as CSV (Event Viewer "Save All Events As... CSV", `Get-WinEvent | Export-Csv`) or as JSON
-derived from the EVTX file, one event per line (evtx_dump -o jsonl, Winlogbeat/Elastic, NXLog to_json).
+(4625), and the TerminalServices-LocalSessionManager log's session events (21/23/24/25): the .evtx file itself,
+exported as CSV or text (Event Viewer "Save All Events As...", `Get-WinEvent | Export-Csv`), as XML, or as JSON
+derived from the EVTX file (evtx_dump, python-evtx, Winlogbeat/Elastic, NXLog to_json, Sentinel SecurityEvent).
 
 Facts from Microsoft's audit event documentation: 4624 "An account was successfully logged on" carries
 TargetUserName, TargetDomainName, TargetLogonId, LogonType (10 = RemoteInteractive: Remote Desktop), IpAddress;
