@@ -78,6 +78,12 @@ class RequestReads:
         marker = self.access(actor, audit_id).version
         return self.cache.get(("versions", audit_id, marker), lambda: self.service.assessment_versions(audit_id))
 
+    def fragment(self, actor: str, audit_id: int, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """A rendered part of a page that is the same for every reader of the audit (no form, no user data),
+        keyed by `key` (what it shows: requirement, language, date style, rows query...) under the marker."""
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("fragment", audit_id, marker, *key), build)
+
     def offending_page(self, actor: str, audit_id: int, check_id: str, query: RowQuery) -> OffendingPage:
         """A page of offending rows (the service's refusals and errors are raised, never kept)."""
         marker = self.access(actor, audit_id).version

@@ -20,11 +20,11 @@ from ccaudit import csvsafe
 from ccaudit.audit.workflow.runs import RowQuery
 from ccaudit.errors import CcauditError
 from ccaudit.textsafe import visible
-from ccaudit.web.deps import CurrentUser, Service, WebUser, lang_for
+from ccaudit.web.deps import CurrentUser, Service, WebUser, date_style_for, lang_for
 from ccaudit.web.pages.cache import read_cache
 from ccaudit.web.pages.forms import date_field, done, int_field, requirement_url, status_of
 from ccaudit.web.pages.views import PAGE_ROWS, cell, change_text, day, instant, offending_rows, requirement_page
-from ccaudit.web.render import render
+from ccaudit.web.render import fragment, render
 
 router = APIRouter(include_in_schema=False)
 DONE = frozenset({"assessed", "deferred", "attested", "measure", "remediation"})
@@ -41,11 +41,19 @@ def _render(
     check: str | None = None, query: RowQuery | None = None, error: str | None = None, status: int = 200,
     done_key: str | None = None,
 ) -> Response:
-    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang_for(request), query, check,
-                            read_cache(request))
-    context = {"p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
-               "instant": instant, "cell": cell, "change_text": change_text,
-               "base": requirement_url(audit_id, requirement_id)}
+    reads = read_cache(request)
+    lang, style = lang_for(request), date_style_for(request)
+    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang, query, check, reads)
+    context: dict[str, object] = {
+        "p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day, "instant": instant,
+        "cell": cell, "change_text": change_text, "base": requirement_url(audit_id, requirement_id),
+    }  # fmt: skip
+    # What every reader sees alike is rendered once per trail head (the forms around it follow the user's roles)
+    rows = (page.rows.check_id, page.rows.query) if page.rows else None
+    context["head"] = reads.fragment(user.id, audit_id, ("requirement-head", requirement_id, lang, style, rows),
+                                     lambda: fragment(request, "pages/_requirement_head.html", context))
+    context["history"] = reads.fragment(user.id, audit_id, ("requirement-history", requirement_id, lang, style),
+                                        lambda: fragment(request, "pages/_requirement_history.html", context))
     return render(request, "pages/requirement.html", context, status_code=status)
 
 
