@@ -350,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="load client: wrk when installed (auto), or the Python client")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="sample the server with py-spy during the "
                         "load and write its collapsed stacks to FILE")
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false",
+                        help="start the server with --no-access-log (default: it logs each request, as by default)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server needs the cores)")
     parser.add_argument("--user", default="vic", help="workspace member to log in as (default vic, the viewer)")
     args = parser.parse_args(argv)
@@ -388,7 +390,7 @@ def serve_and_run(args: argparse.Namespace, root: Path, db: str, seed: bool) -> 
         workspace = seed_workspace(settings, root / "demo", scale=args.scale)
         workspace.write(root / "workspace.json")
         print(f"seeded the demo firm (scale {args.scale}) in {time.monotonic() - began:.0f} s", file=sys.stderr)
-    extra = ("--insecure-cookies", "--workers", str(args.workers))
+    extra = ("--insecure-cookies", "--workers", str(args.workers), *(() if args.access_log else ("--no-access-log",)))
     with serving(db, env, root / "server.log", extra_args=extra) as served:
         return run(args, served.url, root / "workspace.json", served)
 

@@ -103,3 +103,28 @@ def test_a_shared_read_is_one_session_until_a_write_which_later_reads_see(db_url
             assert outside is not after
     finally:
         db.close()
+
+
+def test_a_shared_read_forgets_what_a_read_changed_in_memory(db_url: str) -> None:
+    """A read may change objects it never writes (it is rolled back); in a shared read, the next read must
+    not see those changes."""
+    from ccaudit.audit.storage.models import Firm
+
+    db = Database(db_url)
+    try:
+        with db.transaction() as s:
+            s.add(Firm(id="9Z00", name="As stored", created_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)))
+        with db.shared_read():
+            with db.read() as s:
+                firm = s.get(Firm, "9Z00")
+                assert firm is not None
+                firm.name = "Changed in memory only"
+            with db.read() as s:
+                again = s.get(Firm, "9Z00")
+                assert again is not None and again.name == "As stored"
+            again.name = "Changed after the read"  # an object a read returned, changed by its caller
+            with db.read() as s:
+                third = s.get(Firm, "9Z00")
+                assert third is not None and third.name == "As stored"
+    finally:
+        db.close()

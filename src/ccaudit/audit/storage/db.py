@@ -181,6 +181,11 @@ class SharedRead:
             self.opened += 1
         return self.session
 
+    def changed(self) -> bool:
+        """Whether anything in the session was changed in memory (reads never write it)."""
+        s = self.session
+        return s is not None and bool(s.dirty or s.new or s.deleted)
+
     def close(self) -> None:
         session, self.session = self.session, None
         if session is not None:
@@ -246,11 +251,19 @@ class Database:
         `shared_read()`, every read of the unit of work shares one session (closed when it ends)."""
         shared = _SHARED.get()
         if shared is not None and shared.db is self:
+            if shared.changed():  # an object a read returned was changed after it: read afresh
+                shared.close()
+            session = shared.get()
             try:
-                yield shared.get()
+                yield session
             except DBAPIError:  # a failed statement spoils the transaction: later reads start a new one
                 shared.close()
                 raise
+            finally:
+                # A read that changed objects in memory (e.g. working out a digest it never writes) relies on
+                # the rollback that ends it: end the shared session too, so later reads see none of it.
+                if shared.session is session and shared.changed():
+                    shared.close()
             return
         with self._readers() as session:
             session.info[CLOCK] = self.clock
