@@ -134,3 +134,19 @@ def test_what_cannot_be_evidence_is_refused_before_anything_is_written(
     too_big = inspect("s3://firm-evidence/refused/9A01/", out)  # type: ignore[arg-type]
     assert too_big.code == 2 and "more than the 1,000 allowed" in too_big.text
     assert not out.exists(), "a refused run writes no result folder"
+
+
+def test_results_in_an_object_store_are_refused_where_the_engine_cannot_write_them(
+    firms: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before any work: DuckDB writes on this machine, and this Spark has no hadoop-aws."""
+    import ccaudit.inspection.engine_choice as choice
+
+    monkeypatch.setattr(choice, "has_hadoop_aws", lambda conf: "hadoop-aws" in conf.get("spark.jars.packages", ""))
+    out = tmp_path / "r"
+    duck = inspect(firms / "9A00", out, "--results-parquet", "s3://firm-evidence/results/")
+    assert duck.code == 2 and "write to a local folder and copy it" in duck.text
+    spark = inspect(firms / "9A00", out, "--results-parquet", "s3://firm-evidence/results/",
+                    "--engine", "spark", "--engine-url", "local[1]")
+    assert spark.code == 2 and "org.apache.hadoop:hadoop-aws:<version>" in spark.text
+    assert not out.exists() and "Traceback" not in spark.text

@@ -109,16 +109,16 @@ def inspect_cmd(
     engine: EngineOpt = None,
     engine_url: EngineUrlOpt = None,
     keep_schema: KeepSchemaOpt = False,
-    results_parquet: Annotated[Path | None, typer.Option(
+    results_parquet: Annotated[str | None, typer.Option(
         "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
-        "firm, requirement and check")] = None,
+        "firm, requirement and check (Spark with hadoop-aws: also s3://bucket/prefix)")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=32, help="with --firms: firms inspected at the same time (CCAUDIT_FIRM_WORKERS, "
         "default 1)")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
     from ccaudit.evidence.object_store import is_remote
-    from ccaudit.inspection.engine_choice import Engines
+    from ccaudit.inspection.engine_choice import Engines, results_location
 
     gate = _status_option(fail_on)
     if (evidence_dir is None) == (firms is None):
@@ -127,6 +127,7 @@ def inspect_cmd(
     if workers is not None:
         settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
+    parquet_root = results_location(results_parquet, settings)  # refused here, before any work
     with Engines(settings) as engines:
         if firms is not None:
             from ccaudit.inspection.many import inspect_firms
@@ -134,7 +135,7 @@ def inspect_cmd(
             with progress_bar() as progress:
                 runs = inspect_firms(firms if is_remote(firms) else Path(firms), day, out, settings, catalog_id,
                                      progress, engines,  # type: ignore[arg-type]
-                                     results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
+                                     parquet_root, "zh-TW" if lang.lower().startswith("zh") else "en")
             for path in runs.cleaned:
                 print_line(f"removed {visible(str(path))}, left by an inspect --firms into {visible(str(out))} "
                            "that was killed")
@@ -145,7 +146,7 @@ def inspect_cmd(
                 raise typer.Exit(1)
             return
         assert evidence_dir is not None
-        result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, results_parquet)
+        result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
     for path in result.cleaned:
         print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
     _print_result(result.report, out, lang)
@@ -217,7 +218,7 @@ def _demo_firms(
 
 def _inspect_one(
     evidence: str, day: dt.date, out: Path, settings: Settings, catalog_id: str, engines: object,
-    results_parquet: Path | None,
+    results_parquet: Path | str | None,
 ) -> InspectionResult:
     """One firm's folder, on disk or (s3://…) copied from an object store for the run."""
     import tempfile

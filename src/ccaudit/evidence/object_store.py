@@ -128,12 +128,17 @@ def fetch(url: str, target: Path, max_bytes: int) -> list[str]:
             f"{max_bytes:,} allowed (CCAUDIT_OBJECT_STORE_MAX_BYTES)")
     names = [_relative(prefix, i.path) for i in files]
     target.mkdir(parents=True, exist_ok=True)
+    copied = 0
     for info, name in zip(files, names, strict=True):
         dest = target.joinpath(*name.split("/"))
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             with fs.open_input_stream(info.path) as src, dest.open("wb") as out:
                 while chunk := src.read(CHUNK):
+                    copied += len(chunk)
+                    if copied > max_bytes:  # an object that grew after the listing
+                        raise ObjectStoreError(f"{visible(prefix.url())}: more than the {max_bytes:,} bytes allowed "
+                                               "(CCAUDIT_OBJECT_STORE_MAX_BYTES); objects changed while copied")
                     out.write(chunk)
         except OSError as exc:
             raise ObjectStoreError(f"{visible(prefix.url() + name)}: cannot be read: {_first_line(exc)}") from None

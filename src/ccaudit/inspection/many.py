@@ -131,7 +131,7 @@ def inspect_firms(
     catalog_id: str = DEFAULT_CATALOG,
     progress: Progress | None = None,
     engines: Engines | None = None,
-    results_parquet: Path | None = None,
+    results_parquet: Path | str | None = None,
     lang: str = "zh-TW",
 ) -> FirmRuns:
     if isinstance(firms_dir, str) and is_remote(firms_dir):

@@ -90,7 +90,7 @@ def inspect(
     catalog_id: str = DEFAULT_CATALOG,
     progress: Progress | None = None,
     engines: Engines | None = None,
-    results_parquet: Path | None = None,
+    results_parquet: Path | str | None = None,
     origin: str | None = None,
 ) -> InspectionResult:
     """`engines`: the engine chosen for this command (default: settings.engine, for this run only);

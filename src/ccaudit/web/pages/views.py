@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from ccaudit.audit.errors import PermissionDeniedError
@@ -29,14 +27,12 @@ from ccaudit.audit.snapshot import (
 )
 from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
 from ccaudit.catalog.models import Catalog, Requirement
-from ccaudit.checks.loader import CheckLibrary
 from ccaudit.cli.audit import texts as tx
 from ccaudit.errors import CcauditError
-from ccaudit.evidence.models import Text
 from ccaudit.findings.models import Status
 from ccaudit.reports.texts import L
 from ccaudit.web.pages.cache import RequestReads
-from ccaudit.web.pages.rowsview import Column, RowShaper, ShownRow
+from ccaudit.web.pages.rowsview import Column, RowShaper, ShownRow, check_texts
 
 PAGE_ROWS = 50
 # The forms of the requirement page (templates/pages/_work.html), one <details> each.
@@ -152,17 +148,9 @@ class RequirementPage:
     next_action: str | None = None  # the one shown open: what the user's role and the audit's state call for
 
 
-@lru_cache(maxsize=4)
-def _check_titles(paths: tuple[Path, ...]) -> dict[str, Text]:
-    try:
-        return {c.meta.id: c.meta.title for c in CheckLibrary.load(list(paths))}
-    except CcauditError:
-        return {}
-
-
 def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
-    text = _check_titles(tuple(svc.settings.content_paths)).get(check.check_id)
-    return text.get(lang) if text else check.title
+    texts = check_texts(tuple(svc.settings.content_paths)).get(check.check_id)
+    return texts[0].get(lang) if texts else check.title
 
 
 def requirement_page(

@@ -77,7 +77,7 @@ def _render(
                "instant": instant, "cell": cell, "change_text": _changes(request),
                "dataset_title": lambda name: messages().dataset_title(name, lang_for(request)),
                "entity": lambda name: ENTITY.get(name, name) if lang_for(request) == "zh-TW" else name,
-               "base": requirement_url(audit_id, requirement_id)}
+               "base": requirement_url(audit_id, requirement_id), "zone": web(request).settings.firm_timezone}
     return render(request, "pages/requirement.html", context, status_code=status)
 
 
