@@ -126,6 +126,9 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 files.append(_parse_file(con, no, path, source, text) | {"encoding": encoding})
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if isinstance(exc, duckdb.OutOfMemoryException):
+                    raise EvidenceError(f"{visible(str(path))}: the parse ran out of its memory "
+                                        f"({request.memory_limit}): {visible(first)}") from None
                 line = re.search(r"Line: (\d+)", str(exc))
                 where = f" (line {line.group(1)})" if line else ""
                 raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.sqlkit import sql_str
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
 # A label is followed by ':' (or a full-width '：') and tabs; each is a regular-expression alternation.
@@ -51,8 +52,17 @@ _SECTIONS = {
 _WINDOW_STATION = ("4778", "4779")
 
 
+# Every JSON path the query reads, extracted in one parse of each record (json_extract_string with a list of paths):
+# one json_extract_string per path parsed each record some eighty times, and held that much memory.
+_PATHS: list[str] = []
+
+
 def _j(*paths: str) -> str:
-    return "COALESCE(" + ", ".join(f"nullif(json_extract_string(js, '{p}'), '')" for p in paths) + ")"
+    """The first of `paths` present (and not empty) in a JSON record: an element of `jv`."""
+    for p in paths:
+        if p not in _PATHS:
+            _PATHS.append(p)
+    return "COALESCE(" + ", ".join(f"nullif(jv[{_PATHS.index(p) + 1}], '')" for p in paths) + ")"
 
 
 def _data(*names: str) -> str:
@@ -123,7 +133,8 @@ TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-express
 
 
 def query(lines: str) -> str:
-    return f"""
+    _PATHS.clear()
+    sql = f"""
 WITH q0 AS (
     SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
            -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
@@ -175,7 +186,7 @@ WITH q0 AS (
                                     END,
                                CASE WHEN json_type(js, '$.EventData') = 'VARCHAR'
                                     THEN json_extract_string(js, '$.EventData') END) AS xml),
-           {_DATA_LIST} AS data_list
+           {_DATA_LIST} AS data_list, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv
     FROM x
 ), y AS (
     SELECT *,
@@ -206,7 +217,7 @@ WITH q0 AS (
         -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
         CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message', '訊息'))},
                                               {csv_at('f', 'len(names) + 1')})
-             WHEN js IS NOT NULL THEN nullif(json_extract_string(js, '$.Message'), '')  -- ConvertTo-Json
+             WHEN js IS NOT NULL THEN {_j('$.Message')}  -- ConvertTo-Json
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '(?s)<Message>(.*?)</Message>', 1)")}
         END AS msg
     FROM xd
@@ -318,6 +329,7 @@ SELECT end_no, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NUL
        NULL, NULL
 FROM rec WHERE has_last
 """
+    return sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
 
 
 SOURCE = RawSource(
