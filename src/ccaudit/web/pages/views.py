@@ -5,7 +5,7 @@ service's snapshot already holds every verdict, reason and coverage the page sho
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,22 @@ def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
 
 
 def requirement_page(
+    svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
+    query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
+) -> RequirementPage:
+    """The page's read model. With the request's cache, what every reader sees alike is built once per trail
+    head (keyed by requirement, language, chosen check and rows query) and only `can`, the forms the user's
+    roles allow, is worked out for each request."""
+    if cache is None:
+        return _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang, query, check_id)
+    shared = cache.fragment(user_id, audit_id, ("requirement-page", requirement_id, lang, query, check_id),
+                            lambda: _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang,
+                                                      query, check_id, cache))  # fmt: skip
+    roles = set(cache.access(user_id, audit_id).roles)
+    return replace(shared, can=Can.of(svc, user_id, is_superuser, shared.snap, roles))
+
+
+def _requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
     query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
 ) -> RequirementPage:
