@@ -73,7 +73,7 @@ def _render(
     reads = read_cache(request)
     lang, style = lang_for(request), date_style_for(request)
     page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang, query, check, reads,
-                            _shaper(request))
+                            _shaper(request), style)
     if failed_action in page.actions:  # a refused change: its form stays open, the message above it
         page.next_action = failed_action
     context: dict[str, object] = {
