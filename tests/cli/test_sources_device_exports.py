@@ -228,3 +228,19 @@ def test_device_actions_from_a_chinese_admin_center(tmp_path: Path) -> None:
     assert [(r["device_id"], r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
         ("G6TZ2BBBN72J", "2026-11-09T15:30:00+08:00", "wipe")]
     assert report["resets"]["retire_or_remove_not_a_reset"] == 1
+
+
+def test_auto_parses_device_exports_and_logs_given_together(tmp_path: Path) -> None:
+    from tests.cli.test_sources_identity_exports import ZH_EVENT_VIEWER
+
+    devices, security = tmp_path / "devices.csv", tmp_path / "安全性.csv"
+    devices.write_text("Device ID,Device name,Ownership,Serial number,Last check-in,Primary user UPN\r\n"
+                       "d-1,TPE-IPHONE-011,Corporate,F2LXK0YYHG7F,2026-11-30 01:00:00,alice@corp.example.com.tw\r\n",
+                       encoding="utf-8")
+    security.write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", devices, security, "--out", out, "--gateway", "TS01")
+    assert result.code == 0, result.text
+    assert "(windows-security, utf-16)" in result.text
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0YYHG7F"]
+    assert [s["account"] for s in _rows(out / "remote_sessions.csv")] == ["CORP\\王小明"]

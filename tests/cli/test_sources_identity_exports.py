@@ -495,3 +495,40 @@ def test_sentinel_event_data_xml_gives_the_fields_the_row_lacks(tmp_path: Path) 
     _, sessions, _ = _parse(tmp_path, "SecurityEvent.csv", text.encode())
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("CORP\\judy", "2026-11-02T11:00:00+08:00", "2026-11-02T12:00:00+08:00")]
+
+
+def test_remote_desktop_session_events_of_the_local_session_manager(tmp_path: Path) -> None:
+    # Applications and Services Logs > Microsoft > Windows > TerminalServices-LocalSessionManager > Operational
+    from tests.cli.evtxfile import write_evtx
+
+    def lsm(event_id: int, when: str, user: str, session: str, address: str | None) -> Any:
+        system = [("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
+                  ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
+                  ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
+                  ("Computer", {}, "TS02.corp.example.com")]
+        fields = [("User", {}, user), ("SessionID", {}, session)] + ([("Address", {}, address)] if address else [])
+        return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
+
+    path = tmp_path / "LocalSessionManager.evtx"
+    write_evtx(path, [lsm(21, "2026-11-02T00:15:02.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+                      lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),  # disconnected
+                      lsm(25, "2026-11-02T02:00:00.0000000Z", "CORP\\alice", "3", "198.51.100.4"),  # reconnected
+                      lsm(23, "2026-11-02T03:00:00.0000000Z", "CORP\\alice", "3", None),
+                      lsm(21, "2026-11-02T04:00:00.0000000Z", "CORP\\bob", "1", "LOCAL"),  # at the console
+                      lsm(23, "2026-11-02T05:00:00.0000000Z", "CORP\\bob", "1", None)])
+    _, sessions, _ = _parse(tmp_path, path.name, path.read_bytes())
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T09:00:00+08:00", "203.0.113.7"),
+        ("CORP\\alice", "2026-11-02T10:00:00+08:00", "2026-11-02T11:00:00+08:00", "198.51.100.4")]
+
+    who = "\r\n\r\n使用者: CORP\\王小明\r\n工作階段識別碼: 5\r\n來源網路位址: 203.0.113.10"
+    rows = ["層級,日期和時間,來源,事件識別碼,工作類別",
+            "資訊,2026/11/2 上午 08:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,21,無,"
+            + _q("遠端桌面服務: 工作階段登入成功:" + who),
+            "資訊,2026/11/2 上午 09:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,24,無,"
+            + _q("遠端桌面服務: 工作階段已中斷連線:" + who)]
+    (tmp_path / "out").rename(tmp_path / "evtx-out")
+    _, sessions, _ = _parse(tmp_path, "工作階段.csv", ("\r\n".join(rows) + "\r\n").encode("cp950"), "auto",
+                            "--gateway", "TS02")
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "203.0.113.10")]

@@ -114,11 +114,19 @@ def test_globalprotect_leef_from_panos_and_strata(tmp_path: Path) -> None:
     assert (root["account"], root["source_ip"], root["utc_time"]) == ("root", "198.51.100.66", "2026-11-02T04:20:00Z")
 
 
+def test_globalprotect_https_payload_json(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, "globalprotect-https-payload.json")
+    assert _counts(report) == (2, 2, 0, 0, 0)
+    gina = sessions["corp\\gina"]  # PAN-OS HTTP server profile: $eventid, $srcuser, $public_ip, $time_generated
+    assert _span(gina) == ("2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00")
+    assert [e["time_zone"] for e in events] == ["stated", "assumed"]  # high_res_timestamp, then time_generated
+
+
 # --- Cisco ASA / FTD -----------------------------------------------------------------------------------------------
 
 def test_cisco_asa_session_its_connections_and_failures(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "cisco-asa-legacy-timestamp.log")
-    assert _counts(report) == (22, 16, 6, 0, 0)  # 113004, 734001, 722055, 302013, 611101, 611103 skipped
+    assert _counts(report) == (25, 19, 6, 0, 0)  # 113004, 734001, 722055, 302013, 611101, 611103 skipped
     kinds = _kinds(events)
     assert [kinds.get(str(n)) for n in (1, 2, 9, 10, 11)] == [None] * 5
     alice = sessions["CORP\\alice"]
@@ -133,6 +141,11 @@ def test_cisco_asa_session_its_connections_and_failures(tmp_path: Path) -> None:
     wang = sessions["王小明"]  # clientless: 716002 then 113019 end it once
     assert _span(wang) == ("2026-11-02T10:00:00+08:00", "2026-11-02T12:30:00+08:00")
     assert wang["note"] == "" and kinds["20"] == "session_stats"
+    frank = sessions["frank"]  # roamed to another network: his session ends from its new address
+    assert (_span(frank), frank["source_ip"], frank["note"]) == (
+        ("2026-11-02T13:00:00+08:00", "2026-11-02T18:00:00+08:00"), "203.0.113.70", "")
+    end = next(e for e in events if e["account"] == "frank" and e["kind"] == "session_end")
+    assert (end["source_ip"], end["duration_s"]) == ("198.51.100.71", "18000")
     bob = sessions["bob@corp.example.com"]  # IKEv2, 1d 2h: start from the duration
     assert (bob["start_time"], bob["channel"]) == ("2026-11-02T07:00:00+08:00", "ipsec_vpn")
 
@@ -190,14 +203,17 @@ def test_openvpn_26_log_addresses_and_deferred_failures(tmp_path: Path) -> None:
 
 def test_openvpn_log_through_syslog_and_the_journal(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "openvpn-syslog-wrapped.log")
-    assert _counts(report) == (9, 4, 4, 0, 1)
+    assert _counts(report) == (12, 6, 5, 0, 1)
     assert report["files"][0]["not_this_source_lines"] == [4]
+    hank = sessions["hank"]  # journalctl -o short-full: 'CST' is reported and assumed, 'UTC' is an instant
+    assert _span(hank) == ("2026-11-02T08:15:02+08:00", "2026-11-02T09:30:00+08:00")
+    assert set(report["time_zone"]["zones_stated_in_lines"]) >= {"CST", "UTC"}
     assert _span(sessions["alice"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
     erin = sessions["erin"]
     assert (_span(erin), erin["assigned_ip"]) == (("2026-11-02T09:00:00+08:00", "2026-11-02T12:00:00+08:00"),
                                                   "10.9.0.6")
     zones = {e["account"]: e["time_zone"] for e in events if e["kind"] == "session_start"}
-    assert zones == {"alice": "assumed", "erin": "stated"}  # OpenVPN's own time vs the journal's RFC 3339
+    assert zones == {"alice": "assumed", "erin": "stated", "hank": "assumed"}  # OpenVPN's time vs RFC 3339
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -220,6 +236,7 @@ def test_openvpn_status_versions(tmp_path: Path, name: str, expected: dict[str, 
 # --- detection and refusal -----------------------------------------------------------------------------------------
 
 OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-legacy.log": "globalprotect",
+       "globalprotect-https-payload.json": "globalprotect",
        "globalprotect-cef.log": "globalprotect", "globalprotect-leef.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",

@@ -79,6 +79,9 @@ def _text(label: str) -> str:
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
 
 
+# a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
+_JS_TIME = ("COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp",
+                                                     "TimeGenerated", "time_generated")) + ")")
 _FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
@@ -150,7 +153,8 @@ WITH l AS (
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
              WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
-             WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')})
+             WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')},
+                                              {_js('user')})
         END, '\\\\+', '\\\\') AS account,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
@@ -181,7 +185,7 @@ WITH l AS (
             WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
             WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
             WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
-            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')})
+            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
         CASE form
             WHEN 'csv' THEN {_f(12)}
@@ -199,7 +203,8 @@ WITH l AS (
              WHEN form = 'csv' THEN COALESCE({_f(27)}, {_f(26)})
              WHEN form = 'cef' THEN {_kv('PanOSConnectionError', 'GPError', 'GPReason', 'reason')}
              WHEN form = 'leef' THEN {_kv('ConnectionError', 'Error', 'Reason')}
-             WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')})
+             WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
+                                              {_js('reason')})
         END AS reason,
         CASE WHEN sys_text THEN CASE
                 WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
@@ -215,10 +220,9 @@ WITH l AS (
             WHEN 'system' THEN CASE WHEN regexp_matches(COALESCE({_f(26)}, ''), '^\\d{{4}}-.*{_OFFSET}')
                                     THEN CAST(TRY_CAST({_f(26)} AS TIMESTAMPTZ) AS TIMESTAMP) END
             WHEN 'json' THEN COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}, ''), '{_OFFSET}')
-                     THEN CAST(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')})
-                                        AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}) AS BIGINT)))
+                CASE WHEN regexp_matches(COALESCE({_JS_TIME}, ''), '{_OFFSET}')
+                     THEN CAST(TRY_CAST({_JS_TIME} AS TIMESTAMPTZ) AS TIMESTAMP) END,
+                epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
             ELSE COALESCE(
                 CASE WHEN regexp_matches(COALESCE({_kv('PanOSTimeGeneratedHighResolution',
                                                        'TimeGeneratedHighResolution')}, ''), '{_OFFSET}')
@@ -229,7 +233,8 @@ WITH l AS (
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
             WHEN 'system' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
-            WHEN 'json' THEN TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}) AS TIMESTAMP)
+            WHEN 'json' THEN TRY_CAST(replace(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}), '/', '-')
+                                      AS TIMESTAMP)
             ELSE COALESCE({_wall(_kv('rt', 'devTime'))}, {_wall(_kv('TimeGeneratedHighResolution'))},
                           {_wall(_kv('ReceiveTime', 'TimeReceived'))})
         END AS ts_wall,
@@ -321,6 +326,7 @@ SOURCE = RawSource(
             ",,,,,,0,0,0,0,,PA-3220,1,"),
     detect=(r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|"
             r"USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
-            r"\"EventIDValue\"\s*:|GlobalProtect (?:gateway|portal) user)"),
+            r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
+            r"GlobalProtect (?:gateway|portal) user)"),
     query=query,
 )
