@@ -1,14 +1,15 @@
 """Throughput of the GlobalProtect, Cisco ASA and OpenVPN parsers against DuckDB's own time to read the lines.
 
-    .venv/bin/python bench/netsources_bench.py [--lines 1000000] [--only globalprotect,cisco-asa,openvpn-log]
+    .venv/bin/python bench/netsources_bench.py [--lines 1000000] [--traffic 0.9] [--only globalprotect,cisco-asa,...]
 
 For each source, writes a log of about --lines lines by repeating its fixture (tests/cli/fixtures/netsources)
 with the users renamed per copy (so sessions stay distinct and nothing is a duplicate), then, each in a fresh
 subprocess that reports its own peak RSS:
   floor   DuckDB reading the file's lines (ccaudit.rawsources.sqlkit.read_lines_floor_sql)
   parse   ccaudit.rawsources.parse.parse on the file: events, sessions, report written
-Prints lines/s, the ratio parse / floor and peak RSS. The fixtures are mostly session events (a worst case:
-a real firewall log is mostly traffic lines, which the parsers skip after a substring test).
+--traffic F makes that share of the lines the source's everyday noise (a TRAFFIC log, an ASA connection
+message 302013, an OpenVPN 'peer info' line), as in a real firewall's file; 0 leaves the fixtures alone, nearly
+all session events (the worst case). Prints lines/s, the ratio parse / floor and peak RSS.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SOURCES = {
     "cisco-asa": ["cisco-asa-legacy-timestamp.log"],
     "openvpn-log": ["openvpn-2.6-server.log", "openvpn-2.4-server.log"],
 }
+# a line of each source that is no session event, repeated for --traffic
+NOISE = {"globalprotect": ",TRAFFIC,", "cisco-asa": "%ASA-6-302013", "openvpn-log": " peer info: "}
 # the user, CN and machine names of the fixtures: renamed per copy
 NAMES = re.compile(r"\b(alice|bob|carol|dave|erin|frank|mallory|chen|wang)(?=[-@\s'>,.|\\\"]|$)", re.IGNORECASE)
 
@@ -49,8 +52,11 @@ print(json.dumps({"seconds": seconds, "rss": rss}))
 """
 
 
-def write_log(path: Path, source: str, lines: int) -> int:
+def write_log(path: Path, source: str, lines: int, traffic: float = 0.0) -> int:
     text = [line for name in SOURCES[source] for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines()]
+    if traffic:
+        noise = next(line for line in text if NOISE[source] in line)
+        text = [x for line in text for x in [line] + [noise] * round(traffic / (1 - traffic))]
     written = 0
     with path.open("w", encoding="utf-8") as out:
         copy = 0
@@ -71,13 +77,14 @@ def run(step: str, *args: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--traffic", type=float, default=0.0)
     parser.add_argument("--only", default=",".join(SOURCES))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ccaudit-netsources-bench-"))
     print(f"{'source':15} {'lines':>10} {'floor s':>8} {'parse s':>8} {'lines/s':>10} {'ratio':>6} {'peak RSS':>9}")
     for source in args.only.split(","):
         log = work / f"{source}.log"
-        n = write_log(log, source, args.lines)
+        n = write_log(log, source, args.lines, args.traffic)
         floor = run("floor", str(log))
         parsed = run(source, str(log), str(work / f"out-{source}"))
         print(f"{source:15} {n:>10} {floor['seconds']:>8.2f} {parsed['seconds']:>8.2f} "

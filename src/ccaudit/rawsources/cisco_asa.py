@@ -128,7 +128,7 @@ WITH l AS (
         last_value(CASE WHEN kind0 = 'session_start' THEN own_key END IGNORE NULLS) OVER w_user AS user_start_key,
         max(CASE WHEN kind0 = 'session_start' THEN line_no END) OVER w_user AS user_start,
         max(CASE WHEN kind0 = 'session_end' THEN line_no END) OVER w_user AS user_end
-    FROM s0
+    FROM s0 WHERE kind0 IS NOT NULL  -- windows over the session lines alone: connection logs are most lines
     WINDOW w_user AS (PARTITION BY user_key ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), s AS (
     -- a client that roamed (Wi-Fi to mobile data) is logged with its new address: a line of a session that never
@@ -147,6 +147,13 @@ WITH l AS (
                      = 'session_end'
              THEN 'session_stats' ELSE kind0 END AS kind
     FROM s
+), u AS (
+    SELECT line_no, is_last, line, asa, head, kind0, kind, ts_utc, ts_wall, t_legacy, t_zone, t_iso, account, peer,
+           vip4, vip6, session_key, ipsec, device, duration_s, reason, hidden_user FROM r
+    UNION ALL
+    SELECT line_no, is_last, line, asa, head, kind0, CAST(NULL AS VARCHAR), ts_utc, ts_wall, t_legacy, t_zone, t_iso,
+           account, peer, vip4, vip6, CAST(NULL AS VARCHAR), ipsec, device, duration_s, reason, hidden_user
+    FROM s0 WHERE kind0 IS NULL AND (NOT asa OR is_last)
 )
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
@@ -166,7 +173,7 @@ SELECT line_no, is_last,
        CASE WHEN kind = 'session_stats' AND kind0 = 'session_end' THEN 'end already logged: ' || COALESCE(reason, '')
             WHEN hidden_user THEN concat_ws('; ', reason, 'user name hidden by the ASA (logging hide username)')
             ELSE reason END AS reason
-FROM r
+FROM u
 WHERE kind IS NOT NULL OR NOT asa OR is_last
 """
 
