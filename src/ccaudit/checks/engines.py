@@ -95,7 +95,7 @@ class CheckEngine(Protocol):
     def columns(self, table: str) -> list[str]: ...
     def export_csv(self, sql: str, path: Path) -> None: ...
     def export_parquet(self, sql: str, path: Path) -> None: ...
-    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None: ...
+    def export_partitioned(self, sql: str, path: Path | str, partition_by: list[str]) -> None: ...
 
 
 class DuckDBEngine:
@@ -153,7 +153,7 @@ class DuckDBEngine:
     def export_parquet(self, sql: str, path: Path) -> None:
         self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (FORMAT parquet)")
 
-    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+    def export_partitioned(self, sql: str, path: Path | str, partition_by: list[str]) -> None:
         """Parquet under `path`, one folder per partition value (`firm_id=9A00/requirement_id=12.1.1/`)."""
         cols = ", ".join(quote_ident(c) for c in partition_by)
         self.con.execute(
