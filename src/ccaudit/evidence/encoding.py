@@ -100,6 +100,15 @@ def detect(path: Path) -> str:
             "(exports pasted together?); save it once in one encoding, preferably UTF-8",
             zh=f"第 {utf8_line} 行為 Big5、第 {big5_line} 行為 UTF-8，檔案混用兩種編碼；請統一另存為 UTF-8",
         )
+    pair = _eudc_pair(lines.get(big5_line, b""))
+    if pair:
+        raise EvidenceError(
+            f"{path.name}: line {big5_line} holds a user-defined character (造字, Big5 bytes {pair}) that no "
+            "standard encoding defines; export the file as UTF-8 from the system that keeps the character, "
+            "or replace it",
+            zh=f"第 {big5_line} 行含自行造字（Big5 碼 {pair}），無標準編碼可對應；"
+               "請由原系統以 UTF-8 匯出，或改用標準字",
+        )
     where = (f"line {utf8_line} is neither" if utf8_line == big5_line else
              f"line {utf8_line} is not valid UTF-8 and line {big5_line} is not valid Big5")
     where_zh = (f"第 {utf8_line} 行既非 UTF-8 亦非 Big5" if utf8_line == big5_line else
@@ -109,6 +118,19 @@ def detect(path: Path) -> str:
         "encoding in evidence.yaml",
         zh=f"檔案既非 UTF-8 亦非 Big5（{where_zh}）；請另存為 UTF-8，或於 evidence.yaml 指定其編碼",
     )
+
+
+def _eudc_pair(line: bytes) -> str | None:
+    """The first byte pair of a line that cp950 cannot read, when it lies in Big5's user-defined
+    areas (lead bytes 81-A0, FA-FE): a firm's own 造字."""
+    try:
+        line.decode("cp950")
+    except UnicodeDecodeError as exc:
+        pair = line[exc.start : exc.start + 2]
+        if len(pair) == 2 and (0x81 <= pair[0] <= 0xA0 or 0xFA <= pair[0] <= 0xFE) and (
+                0x40 <= pair[1] <= 0x7E or 0xA1 <= pair[1] <= 0xFE):
+            return f"{pair[0]:02X} {pair[1]:02X}"
+    return None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -292,3 +292,14 @@ def test_semicolons_bom_trailing_empty_columns_and_full_width_numbers(folder: Fo
     assert imported.rows("firm_profile", "firm_id, uses_cloud, is_cloud_provider, has_official_social_pages, "
                          "allows_byod, has_iot, allows_remote_work, review_interval_months") == [
         ("9A00", True, False, False, False, True, True, 12)]
+
+
+def test_a_user_defined_character_no_encoding_has_is_refused_naming_the_line(folder: Folder) -> None:
+    folder.write("people.csv", (",".join(HEADER) + "\nE1,IT,在職,,Y\nE2,").encode("cp950") + b"\x81\x40"
+                 + ",在職,,Y\n".encode("cp950"))
+    error = folder.fail()
+    assert one_issue(error) == (
+        "people.csv: line 3 holds a user-defined character (造字, Big5 bytes 81 40) that no standard encoding "
+        "defines; export the file as UTF-8 from the system that keeps the character, or replace it")
+    assert error.render("zh-TW").endswith("people.csv：第 3 行含自行造字（Big5 碼 81 40），無標準編碼可對應；"
+                                          "請由原系統以 UTF-8 匯出，或改用標準字")
