@@ -213,3 +213,34 @@ def test_intune_reports_api_export_column_names(tmp_path: Path) -> None:
     out, _ = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
     assert [(d["device_id"], d["holder_id"], d["issued_on"], d["status"]) for d in
             _rows(out / "company_mobile_devices.csv")] == [("F2LXK0ZZHG7F", "E003", "2025-04-01", "in_use")]
+
+
+def test_device_actions_from_a_chinese_admin_center(tmp_path: Path) -> None:
+    # Devices > Monitor > Device actions > Export, the admin center in Traditional Chinese, re-saved in Big5
+    devices = ("裝置名稱,擁有權,上次簽入,主要使用者 UPN,序號,註冊日期\r\n"
+               "業務部-iPhone-01,公司,2026/11/30 上午 09:12:44,wang.xm@corp.example.com.tw,G6TZ2BBBN72J,"
+               "2025/6/2 下午 02:00:00\r\n")
+    actions = ("裝置名稱,動作,狀態,日期/時間,起始者\r\n"
+               "業務部-iPhone-01,抹除,完成,2026/11/9 下午 03:30:00,admin@corp.example.com.tw\r\n"
+               "業務部-iPhone-01,淘汰,完成,2026/11/15 上午 11:00:00,admin@corp.example.com.tw\r\n")
+    out, report = _parse(tmp_path, {"裝置.csv": devices.encode("cp950"), "裝置動作.csv": actions.encode("cp950")})
+    assert [f["kind"] for f in report["files"]] == ["devices", "actions"]
+    assert [(r["device_id"], r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
+        ("G6TZ2BBBN72J", "2026-11-09T15:30:00+08:00", "wipe")]
+    assert report["resets"]["retire_or_remove_not_a_reset"] == 1
+
+
+def test_auto_parses_device_exports_and_logs_given_together(tmp_path: Path) -> None:
+    from tests.cli.test_sources_identity_exports import ZH_EVENT_VIEWER
+
+    devices, security = tmp_path / "devices.csv", tmp_path / "安全性.csv"
+    devices.write_text("Device ID,Device name,Ownership,Serial number,Last check-in,Primary user UPN\r\n"
+                       "d-1,TPE-IPHONE-011,Corporate,F2LXK0YYHG7F,2026-11-30 01:00:00,alice@corp.example.com.tw\r\n",
+                       encoding="utf-8")
+    security.write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", devices, security, "--out", out, "--gateway", "TS01")
+    assert result.code == 0, result.text
+    assert "(windows-security, utf-16)" in result.text
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0YYHG7F"]
+    assert [s["account"] for s in _rows(out / "remote_sessions.csv")] == ["CORP\\王小明"]

@@ -454,3 +454,81 @@ def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_pat
         assert result.code == 0, result.text
         report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
         assert (report["sources"], report["files"][0]["recognised"]) == ([source], recognised), name
+
+
+def test_event_viewer_text_export_is_the_csv_with_tabs(tmp_path: Path) -> None:
+    # Save All Events As... > Text (Tab delimited), on a Chinese Windows, UTF-16
+    header = "關鍵字,日期和時間,來源,事件識別碼,工作類別"
+    text = ZH_EVENT_VIEWER.replace(header, header.replace(",", "\t"))
+    for action in ("4624,登入,", "4625,登入,", "4634,登出,"):
+        event_id, category, _ = action.split(",")
+        text = text.replace(f",Microsoft-Windows-Security-Auditing,{action}",
+                            f"\tMicrosoft-Windows-Security-Auditing\t{event_id}\t{category}\t")
+    text = text.replace("稽核成功,", "稽核成功\t").replace("稽核失敗,", "稽核失敗\t")
+    _, sessions, report = _parse(tmp_path, "安全性.txt", b"\xff\xfe" + text.encode("utf-16-le"), "auto",
+                                 "--gateway", "TS01")
+    assert report["sources"] == ["windows-security"]
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-03-05T14:03:04+08:00", "2026-03-05T17:30:00+08:00")]
+
+
+def test_sentinel_event_data_xml_gives_the_fields_the_row_lacks(tmp_path: Path) -> None:
+    # 4778/4779 name the account in EventData only: SecurityEvent keeps it as XML text
+    def event_data(account: str, session: str, address: str) -> str:
+        return ('<EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">'
+                f'<Data Name="AccountName">{account}</Data><Data Name="AccountDomain">CORP</Data>'
+                f'<Data Name="LogonID">0x9a9a</Data><Data Name="SessionName">{session}</Data>'
+                f'<Data Name="ClientName">NB-0042</Data><Data Name="ClientAddress">{address}</Data></EventData>')
+    rows = [{"TimeGenerated": "2026-11-02T01:00:00Z", "Computer": "TS04", "EventID": 4778,
+             "Activity": "4778 - A session was reconnected to a Window Station.",
+             "EventData": event_data("judy", "RDP-Tcp#5", "203.0.113.21")},
+            {"TimeGenerated": "2026-11-02T01:30:00Z", "Computer": "TS04", "EventID": 4779,
+             "Activity": "4779 - A session was disconnected from a Window Station.",
+             "EventData": event_data("judy", "RDP-Tcp#5", "203.0.113.21")}]
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.json", json.dumps(rows).encode())
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\judy", "2026-11-02T09:00:00+08:00", "2026-11-02T09:30:00+08:00", "203.0.113.21")]
+    text = '"TimeGenerated [UTC]",Computer,EventID,Activity,EventData\r\n' + "".join(
+        f'"11/2/2026, {h}:00:00.000 AM",TS04,{e},"{e} - session",{_q(event_data("judy", "RDP-Tcp#5", "203.0.113.21"))}'
+        "\r\n" for h, e in ((3, 4778), (4, 4779)))
+    (tmp_path / "out").rename(tmp_path / "json-out")
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.csv", text.encode())
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\judy", "2026-11-02T11:00:00+08:00", "2026-11-02T12:00:00+08:00")]
+
+
+def test_remote_desktop_session_events_of_the_local_session_manager(tmp_path: Path) -> None:
+    # Applications and Services Logs > Microsoft > Windows > TerminalServices-LocalSessionManager > Operational
+    from tests.cli.evtxfile import write_evtx
+
+    def lsm(event_id: int, when: str, user: str, session: str, address: str | None) -> Any:
+        system = [("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
+                  ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
+                  ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
+                  ("Computer", {}, "TS02.corp.example.com")]
+        fields = [("User", {}, user), ("SessionID", {}, session)] + ([("Address", {}, address)] if address else [])
+        return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
+
+    path = tmp_path / "LocalSessionManager.evtx"
+    write_evtx(path, [lsm(21, "2026-11-02T00:15:02.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+                      lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),  # disconnected
+                      lsm(25, "2026-11-02T02:00:00.0000000Z", "CORP\\alice", "3", "198.51.100.4"),  # reconnected
+                      lsm(23, "2026-11-02T03:00:00.0000000Z", "CORP\\alice", "3", None),
+                      lsm(21, "2026-11-02T04:00:00.0000000Z", "CORP\\bob", "1", "LOCAL"),  # at the console
+                      lsm(23, "2026-11-02T05:00:00.0000000Z", "CORP\\bob", "1", None)])
+    _, sessions, _ = _parse(tmp_path, path.name, path.read_bytes())
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T09:00:00+08:00", "203.0.113.7"),
+        ("CORP\\alice", "2026-11-02T10:00:00+08:00", "2026-11-02T11:00:00+08:00", "198.51.100.4")]
+
+    who = "\r\n\r\n使用者: CORP\\王小明\r\n工作階段識別碼: 5\r\n來源網路位址: 203.0.113.10"
+    rows = ["層級,日期和時間,來源,事件識別碼,工作類別",
+            "資訊,2026/11/2 上午 08:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,21,無,"
+            + _q("遠端桌面服務: 工作階段登入成功:" + who),
+            "資訊,2026/11/2 上午 09:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,24,無,"
+            + _q("遠端桌面服務: 工作階段已中斷連線:" + who)]
+    (tmp_path / "out").rename(tmp_path / "evtx-out")
+    _, sessions, _ = _parse(tmp_path, "工作階段.csv", ("\r\n".join(rows) + "\r\n").encode("cp950"), "auto",
+                            "--gateway", "TS02")
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "203.0.113.10")]

@@ -114,12 +114,13 @@ APP_FIELDS: dict[str, tuple[str, ...]] = {
     "version": ("applicationshortversion", "appversion", "applicationversion", "shortversion", "version"),
 }
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename"),
-    "action": ("action", "actionname", "command", "activity"),
-    "state": ("status", "actionstate", "state", "commandstatus", "activityresult"),
+    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename",
+                   "序號", "裝置識別碼", "裝置名稱"),
+    "action": ("action", "actionname", "command", "activity", "動作", "命令"),
+    "state": ("status", "actionstate", "state", "commandstatus", "activityresult", "狀態"),
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
-           "startdatetime", "dateissued", "activitydatetime", "date"),
-    "initiated_by": ("initiatedby", "username", "issuedby"),
+           "startdatetime", "dateissued", "activitydatetime", "date", "日期時間", "日期", "完成日期"),
+    "initiated_by": ("initiatedby", "username", "issuedby", "起始者", "啟動者", "發起者"),
 }
 
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
@@ -128,9 +129,11 @@ RESET_ACTIONS = {
     "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe",
     "freshstart": "fresh_start", "cleanwindowsdevice": "fresh_start", "autopilotreset": "autopilot_reset",
     "windowsautopilotreset": "autopilot_reset",
+    # the admin center in Traditional Chinese
+    "抹除": "wipe", "抹除裝置": "wipe", "清除": "wipe", "全新開始": "fresh_start", "autopilot重設": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete")
-DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged")
+NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
+DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged", "完成", "已完成", "成功")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
@@ -172,7 +175,8 @@ def looks_like_mdm(path: Path) -> bool:
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
     # Sign-in logs also carry a device ID and a managed flag; a serial number, an app inventory or the
     # device-action columns are what only an MDM export has.
-    if {"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names:
+    if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
+            or {"動作", "裝置名稱"} <= names):
         return True
     # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
@@ -299,7 +303,7 @@ class _Table:
         if c & {"applicationname", "appname", "appidentifier", "bundleid", "applicationid"} and self.has(
                 APP_FIELDS["device_ref"]):
             return "apps"
-        if (c & {"action", "actionname", "command"} or {"activity", "activitydatetime"} <= c) and self.has(
+        if (c & {"action", "actionname", "command", "動作"} or {"activity", "activitydatetime"} <= c) and self.has(
                 ACTION_FIELDS["device_ref"]):
             return "actions"
         if self.has(DEVICE_FIELDS["ownership"]) or (self.has(DEVICE_FIELDS["serial"]) and self.has(
