@@ -50,6 +50,7 @@ class Manifest(BaseModel):
 
     run_id: str | None = None  # the inspection run that wrote it; findings.json names the same run
     engine: EngineRef | None = None  # where the run's checks ran (findings.json records it too)
+    origin: str | None = None  # the object-store folder the evidence was copied from (s3://bucket/prefix/)
     files: list[ManifestEntry]
     ignored_files: list[str] = []
     ignored_reasons: dict[str, str] = {}  # every file of the folder not imported -> why

@@ -23,6 +23,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
+from ccaudit.rawsources.textfile import as_utf8
 from ccaudit.textsafe import visible
 
 DETECT_LINES = 200  # first lines read to recognise a format
@@ -64,13 +65,14 @@ def lines_sql(path: Path, max_lines: int | None = None) -> str:
     return json_records_sql(path, depth, max_lines)
 
 
-def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str) -> RawSource:
-    """The source of a file, from its first lines; a named source that does not fit is refused."""
+def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path | None = None) -> RawSource:
+    """The source of a file, from its first lines; a named source that does not fit is refused. `text`: the
+    file's text as UTF-8 when it is in another encoding (textfile.as_utf8)."""
     fits = ", ".join(f"count(*) FILTER (WHERE regexp_matches(line, {sql_str(s.detect)}))" for s in SOURCES.values())
     rows = con.execute(
         f"SELECT {fits},"
         f" count(*) FILTER (WHERE trim(line) <> '') "
-        f"FROM (SELECT line FROM ({lines_sql(path, DETECT_JSON_LINES)}) LIMIT {DETECT_LINES})").fetchone()
+        f"FROM (SELECT line FROM ({lines_sql(text or path, DETECT_JSON_LINES)}) LIMIT {DETECT_LINES})").fetchone()
     assert rows is not None
     *hits, nonblank = rows
     scores = {sid: (h / nonblank if nonblank else 0.0) for sid, h in zip(SOURCES, hits, strict=True)}
@@ -119,10 +121,14 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         files = []
         for no, path in enumerate(request.files):
             try:
-                source = detect(con, path, request.source)
-                files.append(_parse_file(con, no, path, source))
+                text, encoding = as_utf8(path, tmp)
+                source = detect(con, path, request.source, text)
+                files.append(_parse_file(con, no, path, source, text) | {"encoding": encoding})
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if isinstance(exc, duckdb.OutOfMemoryException):
+                    raise EvidenceError(f"{visible(str(path))}: the parse ran out of its memory "
+                                        f"({request.memory_limit}): {visible(first)}") from None
                 line = re.search(r"Line: (\d+)", str(exc))
                 where = f" (line {line.group(1)})" if line else ""
                 raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "
@@ -147,8 +153,9 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource) -> dict[str, Any]:
-    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(path)}")
+def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource,
+                text: Path | None = None) -> dict[str, Any]:
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
     # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
@@ -161,16 +168,19 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     total, recognised, malformed, alien = (int(v) for v in row)
     name = visible(str(path))
     if total and (malformed + alien) * 2 > total:
+        top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
+                          "GROUP BY problem ORDER BY count(*) DESC, problem LIMIT 1").fetchone()
+        why = f" Most are: {top[0]}." if top and malformed * 2 > malformed + alien else ""
         raise EvidenceError(
             f"{name}: {malformed + alien} of {total} lines are not readable {source.id} lines "
-            f"({source.product}); the file is refused. First ones: "
+            f"({source.product}); the file is refused.{why} First ones: "
             f"{_lines(con, no, 'not_source OR problem IS NOT NULL')}")
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": total - recognised - malformed - alien,
+        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
         "not_this_source": alien,
@@ -311,11 +321,20 @@ _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email")
 
 
 def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """The identity_map dataset (CSV, UTF-8): account (name, e-mail or UPN) and person_id, English or zh-TW
-    headers as in its template."""
+    """The identity_map dataset (CSV in UTF-8, UTF-16 or Big5): account (name, e-mail or UPN) and person_id,
+    English or zh-TW headers as in its template."""
     if not path.is_file():
         raise EvidenceError(f"{visible(str(path))}: identity map not found")
-    rel = f"read_csv({sql_str(str(path))}, header=true, all_varchar=true)"
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-idmap-"))
+    try:
+        text, _ = as_utf8(path, scratch)
+        _insert_identity_map(con, path, text)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _insert_identity_map(con: duckdb.DuckDBPyConnection, path: Path, text: Path) -> None:
+    rel = f"read_csv({sql_str(str(text))}, header=true, all_varchar=true)"
     try:
         headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
     except duckdb.Error as exc:

@@ -130,6 +130,8 @@ def json_document(path: Path) -> int | None:
     start is read."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if re.match(r"Record \d+\s*\n\s*\{", head):
+        return 0  # evtx_dump -o json: 'Record N' lines between pretty-printed events (outside any record)
     if not head.startswith(("[", "{")):
         return None
     first = head.split("\n", 1)[0].strip().rstrip(",")
