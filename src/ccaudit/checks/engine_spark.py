@@ -148,7 +148,9 @@ class SparkEngine:
 
     def create_shared(self, name: str, sql: str) -> None:
         """A shared relation computed once and kept (memory, spilling to disk): each check then reads
-        it instead of reading the Parquet evidence and joining it again."""
+        it instead of reading the Parquet evidence and joining it again. On `local[2]` at 200k sessions
+        this cost ~10% more CPU than recomputing it per check (bench/spark_shared_bench.py); kept for
+        clusters, where recomputing re-reads the evidence over the network (not measured)."""
         self.create_table(name, sql)
 
     def drop_shared(self, name: str) -> None:

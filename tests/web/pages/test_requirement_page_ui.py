@@ -150,3 +150,11 @@ def test_a_large_table_is_paged_with_counts_a_person_reads(env: Env, tmp_path: P
     roc = xavier.get(f"{base}/rows", params={"check": CHECK, "page": "2"}).text
     table = roc.split("<tbody>")[1]
     assert re.search(r"\b115/0\d/1\d 08:00:00\b", table) and not ISO_DAY.search(table)  # a computed column too
+
+
+def test_missing_evidence_points_to_the_upload_with_the_assessment_open(env: Env) -> None:
+    alice = env.login("alice")
+    html = alice.get(f"/audits/{env.audit_id}/requirements/12.5.7").text  # the gateway register not handed in
+    assert [a for a, opened in forms(html).items() if opened] == ["assess"]
+    step = html.split('data-testid="next-step">')[1].split("</p>")[0]
+    assert "was not handed in" in step and f'href="/audits/{env.audit_id}/evidence"' in step

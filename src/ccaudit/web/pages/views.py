@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ccaudit.audit.errors import PermissionDeniedError
@@ -154,6 +154,26 @@ def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
 
 
 def requirement_page(
+    svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
+    query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
+    shaper: Callable[[str], RowShaper] | None = None, style: str = "iso",
+) -> RequirementPage:
+    """The page's read model. With the request's cache, what every reader sees alike is built once per trail
+    head (keyed by requirement, language, date style, chosen check and rows query) and only what the user's
+    roles allow (`can`, the forms and the one shown open) is worked out for each request. `style` names the
+    date style `shaper` shows the rows in."""
+    if cache is None:
+        return _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang, query, check_id,
+                                 None, shaper)
+    shared = cache.fragment(user_id, audit_id, ("requirement-page", requirement_id, lang, style, query, check_id),
+                            lambda: _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang,
+                                                      query, check_id, cache, shaper))  # fmt: skip
+    can = Can.of(svc, user_id, is_superuser, shared.snap, set(cache.access(user_id, audit_id).roles))
+    actions, next_action = plan_work(can, shared.req, shared.attestations, shared.remediation, shared.frozen)
+    return replace(shared, can=can, actions=actions, next_action=next_action)
+
+
+def _requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
     query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
     shaper: Callable[[str], RowShaper] | None = None,
