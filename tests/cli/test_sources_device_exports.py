@@ -186,3 +186,61 @@ def test_an_app_list_that_names_no_device_is_refused_with_what_to_export(tmp_pat
     result = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out")
     assert result.code == 2
     assert "DiscoveredApps.csv" in result.text and "AppInvRawData" in result.text
+
+
+def test_the_device_list_without_inventory_data_and_a_big5_identity_map(tmp_path: Path) -> None:
+    # All devices > Export without "include all inventory data": no serial number, no device ID
+    listing = tmp_path / "devices.csv"
+    listing.write_text("Device name,Managed by,Ownership,Compliance,OS,OS version,Last check-in,Primary user UPN\r\n"
+                       "TPE-IPHONE-009,Intune,Corporate,Compliant,iOS/iPadOS,18.1,2026-11-30 09:00:00.0000000,"
+                       "wang.xm@corp.example.com.tw\r\n", encoding="utf-8")
+    idmap = tmp_path / "身分對照.csv"  # typed in Excel on a Chinese Windows: Big5, Chinese headers
+    idmap.write_bytes("帳號,員工編號\r\nwang.xm@corp.example.com.tw,E005\r\n".encode("cp950"))
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "intune", listing, "--out", out, "--identity-map", idmap)
+    assert result.code == 0, result.text
+    assert "1 devices named by their device name" in result.text
+    assert [(d["device_id"], d["holder_id"], d["status"]) for d in _rows(out / "company_mobile_devices.csv")] == [
+        ("TPE-IPHONE-009", "E005", "in_use")]
+
+
+def test_intune_reports_api_export_column_names(tmp_path: Path) -> None:
+    # Graph deviceManagement/reports/exportJobs reportName DevicesWithInventory: the API's own column names
+    text = ("DeviceId,DeviceName,OwnerType,CreatedDate,LastContact,ManagementState,SerialNumber,Model,OS,UPN,"
+            "UserEmail\r\n"
+            "d-0001,TPE-IPHONE-010,Corporate,2025-04-01 02:00:00.0000000,2026-11-30 01:00:00.0000000,Managed,"
+            "F2LXK0ZZHG7F,iPhone 15,iOS,carol@corp.example.com.tw,carol@corp.example.com.tw\r\n")
+    out, _ = _parse(tmp_path, {"DevicesWithInventory_api.csv": text.encode()}, "intune")
+    assert [(d["device_id"], d["holder_id"], d["issued_on"], d["status"]) for d in
+            _rows(out / "company_mobile_devices.csv")] == [("F2LXK0ZZHG7F", "E003", "2025-04-01", "in_use")]
+
+
+def test_device_actions_from_a_chinese_admin_center(tmp_path: Path) -> None:
+    # Devices > Monitor > Device actions > Export, the admin center in Traditional Chinese, re-saved in Big5
+    devices = ("裝置名稱,擁有權,上次簽入,主要使用者 UPN,序號,註冊日期\r\n"
+               "業務部-iPhone-01,公司,2026/11/30 上午 09:12:44,wang.xm@corp.example.com.tw,G6TZ2BBBN72J,"
+               "2025/6/2 下午 02:00:00\r\n")
+    actions = ("裝置名稱,動作,狀態,日期/時間,起始者\r\n"
+               "業務部-iPhone-01,抹除,完成,2026/11/9 下午 03:30:00,admin@corp.example.com.tw\r\n"
+               "業務部-iPhone-01,淘汰,完成,2026/11/15 上午 11:00:00,admin@corp.example.com.tw\r\n")
+    out, report = _parse(tmp_path, {"裝置.csv": devices.encode("cp950"), "裝置動作.csv": actions.encode("cp950")})
+    assert [f["kind"] for f in report["files"]] == ["devices", "actions"]
+    assert [(r["device_id"], r["reset_at"], r["method"]) for r in _rows(out / "device_resets.csv")] == [
+        ("G6TZ2BBBN72J", "2026-11-09T15:30:00+08:00", "wipe")]
+    assert report["resets"]["retire_or_remove_not_a_reset"] == 1
+
+
+def test_auto_parses_device_exports_and_logs_given_together(tmp_path: Path) -> None:
+    from tests.cli.test_sources_identity_exports import ZH_EVENT_VIEWER
+
+    devices, security = tmp_path / "devices.csv", tmp_path / "安全性.csv"
+    devices.write_text("Device ID,Device name,Ownership,Serial number,Last check-in,Primary user UPN\r\n"
+                       "d-1,TPE-IPHONE-011,Corporate,F2LXK0YYHG7F,2026-11-30 01:00:00,alice@corp.example.com.tw\r\n",
+                       encoding="utf-8")
+    security.write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", devices, security, "--out", out, "--gateway", "TS01")
+    assert result.code == 0, result.text
+    assert "(windows-security, utf-16)" in result.text
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0YYHG7F"]
+    assert [s["account"] for s in _rows(out / "remote_sessions.csv")] == ["CORP\\王小明"]

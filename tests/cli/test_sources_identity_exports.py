@@ -126,7 +126,7 @@ def test_python_evtx_json_reads_named_data_and_systemtime_as_utc(tmp_path: Path)
     text = "\n".join([
         _pyevtx(4624, "2026-11-02 00:15:02.123456", {"TargetUserName": "alice", "TargetDomainName": "CORP",
                                                      "TargetLogonId": "0x2b3c4d", "LogonType": "10",
-                                                     "IpAddress": "203.0.113.7"}),
+                                                     "IpAddress": "::ffff:203.0.113.7"}),
         _pyevtx(4634, "2026-11-02 09:00:00.000001", {"TargetUserName": "alice", "TargetDomainName": "CORP",
                                                      "TargetLogonId": "0x2b3c4d", "LogonType": "10"}),
     ]) + "\n"
@@ -135,6 +135,7 @@ def test_python_evtx_json_reads_named_data_and_systemtime_as_utc(tmp_path: Path)
     (s,) = sessions
     assert (s["account"], s["start_time"], s["end_time"]) == (
         "CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:00:00+08:00")
+    assert s["source_ip"] == "203.0.113.7"  # Windows' IPv4-mapped IPv6 form is the IPv4 address
     assert {e["time_zone"] for e in events} == {"stated"}
 
 
@@ -366,3 +367,168 @@ def test_a_windows_event_log_file_is_read_as_it_is(tmp_path: Path) -> None:
     cut.write_bytes(path.read_bytes()[:4200])
     result = ccaudit("sources", "parse", "auto", cut, "--out", tmp_path / "cut")
     assert result.code == 2 and "cut.evtx" in result.text and ".evtx" in result.text
+
+
+def test_an_inspection_reads_evtx_utf16_and_big5_exports_in_the_evidence_folder(tmp_path: Path) -> None:
+    from tests.cli.evtxfile import event, write_evtx
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    write_evtx(evidence / "TS01-Security.evtx", [event(4624, "2026-11-02T00:15:02.1234567Z", "TS01", {
+        "TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x77", "LogonType": "10",
+        "IpAddress": "203.0.113.7"})])
+    (evidence / "安全性.csv").write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
+    (evidence / "InteractiveSignIns.csv").write_bytes(("\r\n".join([",".join(ENTRA_HEADER), _entra_row(
+        1, **{"Date (UTC)": "2026-11-02T00:14:40Z", "Username": "王小明@corp.example.com", "Status": "Success",
+              "Authentication requirement": "Multifactor authentication",
+              "Multifactor authentication auth method": "Mobile app notification"})]) + "\r\n").encode("cp950"))
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    raw = {f["original_name"]: (f["source"], f["rows"]) for f in manifest["files"] if f["dataset"] == "raw_export"}
+    assert raw == {"TS01-Security.evtx": ("windows-security", 1),
+                   "安全性.csv": ("windows-security", ZH_EVENT_VIEWER.count("\n")),
+                   "InteractiveSignIns.csv": ("entra-signins", 2)}
+
+
+def _xml_event(event_id: int, when: str, data: dict[str, str]) -> str:
+    fields = "".join(f"<Data Name='{k}'>{v}</Data>" for k, v in data.items())
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider "
+            "Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-a5ba-3e3b0328c30d}'/>"
+            f"<EventID>{event_id}</EventID><Version>2</Version><Level>0</Level><Task>12544</Task>"
+            f"<TimeCreated SystemTime='{when}'/><EventRecordID>1</EventRecordID><Channel>Security</Channel>"
+            f"<Computer>TS07.corp.example.com</Computer><Security/></System><EventData>{fields}</EventData></Event>")
+
+
+XML_EVENTS = [
+    _xml_event(4624, "2026-11-02T00:15:02.1234567Z", {"TargetUserName": "R&amp;D-admin", "TargetDomainName": "CORP",
+                                                      "TargetLogonId": "0x77", "LogonType": "10",
+                                                      "IpAddress": "203.0.113.77"}),
+    _xml_event(4634, "2026-11-02T02:15:02.0000000Z", {"TargetUserName": "R&amp;D-admin", "TargetDomainName": "CORP",
+                                                      "TargetLogonId": "0x77", "LogonType": "10"}),
+    _xml_event(4625, "2026-11-02T02:20:00.0000000Z", {"TargetUserName": "mallory", "TargetDomainName": "CORP",
+                                                      "LogonType": "3", "IpAddress": "198.51.100.66",
+                                                      "Status": "0xc000006d"})]
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    # wevtutil qe Security /f:xml: the events back to back on one line
+    ("wevtutil.xml", "".join(XML_EVENTS).encode()),
+    # Event Viewer > Save All Events As... > XML: UTF-16, inside <Events>
+    ("eventviewer.xml", ('<?xml version="1.0" encoding="utf-16"?>\r\n<Events>' + "\r\n".join(XML_EVENTS)
+                         + "</Events>\r\n").encode("utf-16")),
+    # a collector writing one event per line (Splunk's XmlWinEventLog)
+    ("XmlWinEventLog.log", ("\n".join(XML_EVENTS) + "\n").encode()),
+])
+def test_windows_events_as_xml(tmp_path: Path, name: str, data: bytes) -> None:
+    events, sessions, report = _parse(tmp_path, name, data)
+    assert report["sources"] == ["windows-security"] and report["files"][0]["not_relevant"] >= 0
+    assert [(s["account"], s["start_time"], s["end_time"], s["gateway_id"]) for s in sessions] == [
+        ("CORP\\R&D-admin", "2026-11-02T08:15:02+08:00", "2026-11-02T10:15:02+08:00", "TS07.corp.example.com")]
+    assert [(e["account"], e["source_ip"]) for e in events if e["kind"] == "login_failed"] == [
+        ("CORP\\mallory", "198.51.100.66")]
+
+
+def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_path: Path) -> None:
+    # detection reads the first 200 lines: a month of sign-ins re-saved by Excel (culture dates) or exported from
+    # Log Analytics must be recognised by its rows, and a Sentinel SecurityEvent export of the same shape is Windows
+    zh_rows = [f"2026/11/2 上午 01:{n // 60:02d}:{n % 60:02d},{n:08x}-0f6d-4a9b-8c7e-1d2f3a4b5c6d,Mozilla/5.0,"
+               f"u{n}@corp.example.com,203.0.113.8,成功,0,多重要素驗證,行動應用程式通知" for n in range(250)]
+    zh = "\r\n".join(["日期 (UTC),要求識別碼,使用者代理程式,使用者名稱,IP 位址,狀態,登入錯誤碼,驗證需求,"
+                      "多重要素驗證驗證方法", *zh_rows]) + "\r\n"
+    la_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",0,u{n}@corp.example.com,GlobalProtect VPN,'
+               "203.0.113.41,singleFactorAuthentication" for n in range(250)]
+    la = "\r\n".join(['"TimeGenerated [UTC]",ResultType,UserPrincipalName,AppDisplayName,IPAddress,'
+                      "AuthenticationRequirement", *la_rows]) + "\r\n"
+    se_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",CORP\\u{n},TS05,Microsoft-Windows-Security-Auditing,'
+               f"4624,10,u{n},CORP,0x{n:x},203.0.113.50" for n in range(250)]
+    se = "\r\n".join(['"TimeGenerated [UTC]",Account,Computer,EventSourceName,EventID,LogonType,TargetUserName,'
+                      "TargetDomainName,TargetLogonId,IpAddress", *se_rows]) + "\r\n"
+    for name, data, source, recognised in (("zh.csv", zh.encode("cp950"), "entra-signins", 250),
+                                           ("la.csv", la.encode(), "entra-signins", 250),
+                                           ("se.csv", se.encode(), "windows-security", 250)):
+        out = tmp_path / name
+        (tmp_path / f"in-{name}").write_bytes(data)
+        result = ccaudit("sources", "parse", "auto", tmp_path / f"in-{name}", "--out", out)
+        assert result.code == 0, result.text
+        report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+        assert (report["sources"], report["files"][0]["recognised"]) == ([source], recognised), name
+
+
+def test_event_viewer_text_export_is_the_csv_with_tabs(tmp_path: Path) -> None:
+    # Save All Events As... > Text (Tab delimited), on a Chinese Windows, UTF-16
+    header = "關鍵字,日期和時間,來源,事件識別碼,工作類別"
+    text = ZH_EVENT_VIEWER.replace(header, header.replace(",", "\t"))
+    for action in ("4624,登入,", "4625,登入,", "4634,登出,"):
+        event_id, category, _ = action.split(",")
+        text = text.replace(f",Microsoft-Windows-Security-Auditing,{action}",
+                            f"\tMicrosoft-Windows-Security-Auditing\t{event_id}\t{category}\t")
+    text = text.replace("稽核成功,", "稽核成功\t").replace("稽核失敗,", "稽核失敗\t")
+    _, sessions, report = _parse(tmp_path, "安全性.txt", b"\xff\xfe" + text.encode("utf-16-le"), "auto",
+                                 "--gateway", "TS01")
+    assert report["sources"] == ["windows-security"]
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-03-05T14:03:04+08:00", "2026-03-05T17:30:00+08:00")]
+
+
+def test_sentinel_event_data_xml_gives_the_fields_the_row_lacks(tmp_path: Path) -> None:
+    # 4778/4779 name the account in EventData only: SecurityEvent keeps it as XML text
+    def event_data(account: str, session: str, address: str) -> str:
+        return ('<EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">'
+                f'<Data Name="AccountName">{account}</Data><Data Name="AccountDomain">CORP</Data>'
+                f'<Data Name="LogonID">0x9a9a</Data><Data Name="SessionName">{session}</Data>'
+                f'<Data Name="ClientName">NB-0042</Data><Data Name="ClientAddress">{address}</Data></EventData>')
+    rows = [{"TimeGenerated": "2026-11-02T01:00:00Z", "Computer": "TS04", "EventID": 4778,
+             "Activity": "4778 - A session was reconnected to a Window Station.",
+             "EventData": event_data("judy", "RDP-Tcp#5", "203.0.113.21")},
+            {"TimeGenerated": "2026-11-02T01:30:00Z", "Computer": "TS04", "EventID": 4779,
+             "Activity": "4779 - A session was disconnected from a Window Station.",
+             "EventData": event_data("judy", "RDP-Tcp#5", "203.0.113.21")}]
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.json", json.dumps(rows).encode())
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\judy", "2026-11-02T09:00:00+08:00", "2026-11-02T09:30:00+08:00", "203.0.113.21")]
+    text = '"TimeGenerated [UTC]",Computer,EventID,Activity,EventData\r\n' + "".join(
+        f'"11/2/2026, {h}:00:00.000 AM",TS04,{e},"{e} - session",{_q(event_data("judy", "RDP-Tcp#5", "203.0.113.21"))}'
+        "\r\n" for h, e in ((3, 4778), (4, 4779)))
+    (tmp_path / "out").rename(tmp_path / "json-out")
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.csv", text.encode())
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\judy", "2026-11-02T11:00:00+08:00", "2026-11-02T12:00:00+08:00")]
+
+
+def test_remote_desktop_session_events_of_the_local_session_manager(tmp_path: Path) -> None:
+    # Applications and Services Logs > Microsoft > Windows > TerminalServices-LocalSessionManager > Operational
+    from tests.cli.evtxfile import write_evtx
+
+    def lsm(event_id: int, when: str, user: str, session: str, address: str | None) -> Any:
+        system = [("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
+                  ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
+                  ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
+                  ("Computer", {}, "TS02.corp.example.com")]
+        fields = [("User", {}, user), ("SessionID", {}, session)] + ([("Address", {}, address)] if address else [])
+        return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
+
+    path = tmp_path / "LocalSessionManager.evtx"
+    write_evtx(path, [lsm(21, "2026-11-02T00:15:02.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+                      lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),  # disconnected
+                      lsm(25, "2026-11-02T02:00:00.0000000Z", "CORP\\alice", "3", "198.51.100.4"),  # reconnected
+                      lsm(23, "2026-11-02T03:00:00.0000000Z", "CORP\\alice", "3", None),
+                      lsm(21, "2026-11-02T04:00:00.0000000Z", "CORP\\bob", "1", "LOCAL"),  # at the console
+                      lsm(23, "2026-11-02T05:00:00.0000000Z", "CORP\\bob", "1", None)])
+    _, sessions, _ = _parse(tmp_path, path.name, path.read_bytes())
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T09:00:00+08:00", "203.0.113.7"),
+        ("CORP\\alice", "2026-11-02T10:00:00+08:00", "2026-11-02T11:00:00+08:00", "198.51.100.4")]
+
+    who = "\r\n\r\n使用者: CORP\\王小明\r\n工作階段識別碼: 5\r\n來源網路位址: 203.0.113.10"
+    rows = ["層級,日期和時間,來源,事件識別碼,工作類別",
+            "資訊,2026/11/2 上午 08:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,21,無,"
+            + _q("遠端桌面服務: 工作階段登入成功:" + who),
+            "資訊,2026/11/2 上午 09:15:02,Microsoft-Windows-TerminalServices-LocalSessionManager,24,無,"
+            + _q("遠端桌面服務: 工作階段已中斷連線:" + who)]
+    (tmp_path / "out").rename(tmp_path / "evtx-out")
+    _, sessions, _ = _parse(tmp_path, "工作階段.csv", ("\r\n".join(rows) + "\r\n").encode("cp950"), "auto",
+                            "--gateway", "TS02")
+    assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\王小明", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "203.0.113.10")]

@@ -30,7 +30,7 @@ from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
-from ccaudit.errors import CcauditError
+from ccaudit.errors import CcauditError, EvidenceValidationError
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
@@ -146,7 +146,12 @@ def inspect_cmd(
                 raise typer.Exit(1)
             return
         assert evidence_dir is not None
-        result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
+        try:
+            result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
+        except EvidenceValidationError as exc:
+            if lang.lower().startswith("zh"):  # the problems in Traditional Chinese (evidence/issue_texts.py)
+                raise CcauditError(exc.render("zh-TW")) from None
+            raise
     for path in result.cleaned:
         print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
     _print_result(result.report, out, lang)

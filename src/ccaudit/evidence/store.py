@@ -36,13 +36,13 @@ class ManifestEntry(BaseModel):
 
 
 class Attachment(BaseModel):
-    """A file kept with the evidence but not read as data (a probe's observations or screenshots), cited by
-    its hash from a dataset file."""
+    """A file kept with the evidence but not read as data (a probe's observations or screenshots, or the
+    parse_report.json `ccaudit sources parse` wrote beside its dataset files), cited by its hash."""
 
     name: str  # relative to the evidence folder
     sha256: str
     size_bytes: int
-    probe: str
+    probe: str  # the command that wrote it: tls, ports, site, pages or "sources parse"
 
 
 class Manifest(BaseModel):

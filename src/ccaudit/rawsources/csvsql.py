@@ -4,9 +4,11 @@ the header's column names, quoted fields with commas and doubled quotes handled,
 from __future__ import annotations
 
 
-def csv_fields(expr: str) -> str:
-    """The fields of the CSV record `expr` as a list, still quoted: read them with `csv_at`."""
-    return f"regexp_extract_all({expr}, '(?:^|,)(\"(?:[^\"]|\"\")*\"|[^,]*)', 1)"
+def csv_fields(expr: str, delimiter: str = ",") -> str:
+    """The fields of the CSV record `expr` as a list, still quoted: read them with `csv_at`. `delimiter`: ',' or
+    '\\t' (a tab-delimited export, as a regular-expression escape)."""
+    d = delimiter
+    return f"regexp_extract_all({expr}, '(?:^|{d})(\"(?:[^\"]|\"\")*\"|[^{d}]*)', 1)"
 
 
 def csv_at(fields: str, index: str) -> str:
@@ -14,9 +16,10 @@ def csv_at(fields: str, index: str) -> str:
     return f"nullif(trim(replace(regexp_replace({fields}[{index}], '^\"|\"$', '', 'g'), '\"\"', '\"')), '')"
 
 
-def header_names(expr: str) -> str:
+def header_names(expr: str, delimiter: str = ",") -> str:
     """The column names of a header line: unquoted, a UTF-8 byte-order mark dropped, lower case."""
-    return (f"list_transform({csv_fields(f'regexp_replace({expr}, chr(65279), {chr(39)}{chr(39)})')}, "
+    bare = f"regexp_replace({expr}, chr(65279), {chr(39)}{chr(39)})"
+    return (f"list_transform({csv_fields(bare, delimiter)}, "
             "lambda x: lower(trim(replace(regexp_replace(x, '^\"|\"$', '', 'g'), '\"\"', '\"'))))")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.sqlkit import sql_str
 
 # Error codes of an interrupted sign-in (Entra's own "Interrupted" status): the flow continues elsewhere.
 INTERRUPTS = (50074, 50076, 50079, 50125, 50140, 50158, 16000, 16001)
@@ -43,11 +44,28 @@ def _c(*names: str) -> str:
     return csv_at("f", _col(*names))
 
 
+# Every JSON path the query reads, extracted in one parse of each record (json_extract_string / json_extract with a
+# list of paths): one call per path parsed each record some forty times, and ran out of memory on 100k sign-ins.
+_PATHS: list[str] = []
+_RAW_PATHS: list[str] = []
+
+
+def _at(paths: list[str], path: str) -> int:
+    if path not in paths:
+        paths.append(path)
+    return paths.index(path) + 1
+
+
 def _j(*paths: str) -> str:
     """A field of a Graph signIn (camelCase), of a diagnostic record's properties, or of a Log Analytics
     SigninLogs row (PascalCase: UserPrincipalName, IPAddress, Status.errorCode): the first present."""
-    return "COALESCE(" + ", ".join(f"nullif(json_extract_string(js, '$.{pre}{p}'), '')"
+    return "COALESCE(" + ", ".join(f"nullif(jv[{_at(_PATHS, f'$.{pre}{p}')}], '')"
                                    for p in paths for pre in ("properties.", "")) + ")"
+
+
+def _raw(path: str) -> str:
+    """The JSON value at `path` of a JSON record (an element of `jx`)."""
+    return f"jx[{_at(_RAW_PATHS, path)}]"
 
 
 def _method(text: str) -> str:
@@ -80,7 +98,9 @@ _HEADER_TIME = "(?:date|日期|timegenerated|createddatetime)"
 def query(lines: str) -> str:
     interrupts = ", ".join(str(c) for c in INTERRUPTS)
     time_cols = ", ".join(f"'{c}'" for c in _TIME_COLS)
-    return f"""
+    _PATHS.clear()
+    _RAW_PATHS.clear()
+    sql = f"""
 WITH l AS (
     SELECT line_no, is_last, line,
            CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim(line),
@@ -107,7 +127,7 @@ WITH l AS (
         js IS NOT NULL AS is_json,
         f IS NOT NULL AND NOT is_header AND trim(line) <> '' AS is_csv,
         CASE WHEN js IS NOT NULL THEN COALESCE({_j('createdDateTime', 'CreatedDateTime', 'TimeGenerated')},
-                                               nullif(json_extract_string(js, '$.time'), ''))
+                                               {_j('time')})
              WHEN f IS NOT NULL THEN {csv_at('f', 'list_position(names, time_col)')} END AS t,
         CASE WHEN js IS NOT NULL THEN {_j('userPrincipalName', 'UserPrincipalName', 'userDisplayName',
                                           'UserDisplayName')}
@@ -135,9 +155,9 @@ WITH l AS (
                                          '驗證要求')} END, ' ', ''))
              AS requirement,
         CASE WHEN js IS NOT NULL THEN COALESCE(
-                 {_details_method("json_extract(js, '$.properties.authenticationDetails')")},
-                 {_details_method("json_extract(js, '$.authenticationDetails')")},
-                 {_details_method("json_extract(js, '$.AuthenticationDetails')")},
+                 {_details_method(_raw('$.properties.authenticationDetails'))},
+                 {_details_method(_raw('$.authenticationDetails'))},
+                 {_details_method(_raw('$.AuthenticationDetails'))},
                  {_j('mfaDetail.authMethod', 'MfaDetail.authMethod')})
              WHEN f IS NOT NULL THEN COALESCE(
                  {_c('multifactor authentication auth method', 'mfa auth method', '多重要素驗證驗證方法',
@@ -157,8 +177,9 @@ WITH l AS (
         csv_utc AND f IS NOT NULL AS utc_by_header, time_col,
         js IS NOT NULL AND {_j('userPrincipalName', 'UserPrincipalName')} IS NULL
             AND {_j('createdDateTime', 'CreatedDateTime', 'TimeGenerated')} IS NULL
-            AND json_extract_string(js, '$.time') IS NULL AS json_other
-    FROM r
+            AND {_j('time')} IS NULL AS json_other
+    FROM (SELECT *, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv, CASE WHEN js IS NOT NULL THEN __JX__ END AS jx
+          FROM r)
 ), k AS (
     SELECT *,
         CASE WHEN (NOT is_json AND NOT is_csv) OR json_other THEN NULL
@@ -200,16 +221,19 @@ SELECT line_no, is_last,
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header) OR is_last
 """
+    return (sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
+               .replace("__JX__", "json_extract(js, [" + ", ".join(sql_str(p) for p in _RAW_PATHS) + "])"))
 
 
 SOURCE = RawSource(
     id="entra-signins",
     vendor="Microsoft",
     product="Entra ID sign-in logs (portal CSV download; Graph signIns or diagnostic-setting JSON, one per line)",
-    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV (user sign-ins, interactive), "
-             "or JSON with one sign-in per line: Microsoft Graph GET /auditLogs/signIns written as JSON lines, "
-             "or a diagnostic setting's SignInLogs to a storage account. Gives MFA for VPN sessions whose "
-             "gateway does not log it: parse it together with the gateway's files."),
+    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV or JSON (interactive and "
+             "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
+             "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
+             "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
+             "together with the gateway's files."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '
@@ -219,6 +243,8 @@ SOURCE = RawSource(
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
             r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
             r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
-            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-)"),
+            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|"
+            # a sign-in row in any CSV form carries its authentication requirement
+            r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),
     query=query,
 )

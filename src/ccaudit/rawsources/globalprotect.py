@@ -37,8 +37,9 @@ AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin", "g
 # PAN-OS log types (the Type field of a CSV log line).
 _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|"
           "CORRELATION")
-# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
-_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header; some relays
+# and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
+_PAN_CSV = r"(?:^|[\s,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
 _ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
@@ -50,15 +51,18 @@ def _f(i: int) -> str:
 
 
 def _kv(*keys: str) -> str:
-    """The first of `keys` a CEF or LEEF line has. A CEF value runs to the next ' key=' (values hold spaces; \\=
-    and \\\\ are its escapes); a LEEF value also ends at its delimiter ('|' in LEEF 1.0, a tab in Strata's 2.0)."""
-    out = []
-    for k in keys:
-        cef = (f"replace(replace(trim(regexp_extract(line, '(?:^|[\\s|]){k}=((?:[^\\\\]|\\\\.)*?)"
-               f"(?:\\s+[A-Za-z0-9_.]+=|$)', 1)), '\\=', '='), '\\\\', '\\')")
-        leef = f"trim(regexp_extract(line, '(?:^|[\\s|]){k}=([^|\\t]*?)(?:\\s+[A-Za-z0-9_]+=|[|\\t]|$)', 1))"
-        out.append(f"nullif(CASE form WHEN 'cef' THEN {cef} ELSE {leef} END, '')")
-    return "COALESCE(" + ", ".join(out) + ")" if len(out) > 1 else out[0]
+    """The first of `keys` a CEF or LEEF line has, from its extension rewritten as ' k="v"' pairs (`p`): a CEF
+    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv)."""
+    return "COALESCE(" + ", ".join(f"kvs(p, '{k}')" for k in keys) + ")" if len(keys) > 1 else f"kvs(p, '{keys[0]}')"
+
+
+# A LEEF extension as ' k="v"' pairs: a value ends at the delimiter ('|' in PAN-OS's LEEF 1.0 format, a tab in
+# Strata's 2.0) or at the next ' key=' (values hold spaces); each key's start is marked with chr(30) first.
+_LEEF_EXT = r"LEEF:[\d.]+\|(?:[^|]*\|){4}(.*)$"
+_LEEF_KEY = r"(?:^|[|\t]|\s+)([A-Za-z0-9_]+)="
+_LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, '{_LEEF_EXT}', 1), '{_LEEF_KEY}', "
+            "chr(30) || '\\1=', 'g'), '\"', ''''), chr(30) || '([A-Za-z0-9_]+)=([^|\t' || chr(30) || ']*)[^' "
+            "|| chr(30) || ']*', ' \\1=\"\\2\" ', 'g')")
 
 
 def _js(k: str) -> str:
@@ -75,7 +79,10 @@ def _text(label: str) -> str:
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
 
 
-_FIELDS = csv_fields(f"regexp_extract(line, '{_PAN_CSV}', 1)")
+# a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
+_JS_TIME = ("COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp",
+                                                     "TimeGenerated", "time_generated")) + ")")
+_FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -116,12 +123,13 @@ WITH l AS (
                                  'GLOBALPROTECT')) = 'GLOBALPROTECT'
               AS gp_json_ok,
            CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} END AS f,
+           CASE form WHEN 'cef' THEN cef_kv(line) WHEN 'leef' THEN {_LEEF_KV} END AS p,
            -- a SYSTEM globalprotect description, in whichever form it came
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
 ), x AS (
-    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text,
+    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         CASE form
             WHEN 'csv' THEN lower({_f(9)})
             WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
@@ -140,12 +148,14 @@ WITH l AS (
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
-        CASE WHEN sys_text THEN {_text('User name')}
+        -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
+        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
              WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
-             WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')})
-        END AS account,
+             WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')},
+                                              {_js('user')})
+        END, '\\\\+', '\\\\') AS account,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
              WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPublicIPv4', 'GPClientPublicIPv4', 'ClientPublicIPv4'))},
@@ -175,7 +185,7 @@ WITH l AS (
             WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
             WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
             WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
-            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')})
+            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
         CASE form
             WHEN 'csv' THEN {_f(12)}
@@ -193,7 +203,8 @@ WITH l AS (
              WHEN form = 'csv' THEN COALESCE({_f(27)}, {_f(26)})
              WHEN form = 'cef' THEN {_kv('PanOSConnectionError', 'GPError', 'GPReason', 'reason')}
              WHEN form = 'leef' THEN {_kv('ConnectionError', 'Error', 'Reason')}
-             WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')})
+             WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
+                                              {_js('reason')})
         END AS reason,
         CASE WHEN sys_text THEN CASE
                 WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
@@ -209,10 +220,9 @@ WITH l AS (
             WHEN 'system' THEN CASE WHEN regexp_matches(COALESCE({_f(26)}, ''), '^\\d{{4}}-.*{_OFFSET}')
                                     THEN CAST(TRY_CAST({_f(26)} AS TIMESTAMPTZ) AS TIMESTAMP) END
             WHEN 'json' THEN COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}, ''), '{_OFFSET}')
-                     THEN CAST(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')})
-                                        AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}) AS BIGINT)))
+                CASE WHEN regexp_matches(COALESCE({_JS_TIME}, ''), '{_OFFSET}')
+                     THEN CAST(TRY_CAST({_JS_TIME} AS TIMESTAMPTZ) AS TIMESTAMP) END,
+                epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
             ELSE COALESCE(
                 CASE WHEN regexp_matches(COALESCE({_kv('PanOSTimeGeneratedHighResolution',
                                                        'TimeGeneratedHighResolution')}, ''), '{_OFFSET}')
@@ -223,7 +233,8 @@ WITH l AS (
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
             WHEN 'system' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
-            WHEN 'json' THEN TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}) AS TIMESTAMP)
+            WHEN 'json' THEN TRY_CAST(replace(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}), '/', '-')
+                                      AS TIMESTAMP)
             ELSE COALESCE({_wall(_kv('rt', 'devTime'))}, {_wall(_kv('TimeGeneratedHighResolution'))},
                           {_wall(_kv('ReceiveTime', 'TimeReceived'))})
         END AS ts_wall,
@@ -315,6 +326,7 @@ SOURCE = RawSource(
             ",,,,,,0,0,0,0,,PA-3220,1,"),
     detect=(r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|"
             r"USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
-            r"\"EventIDValue\"\s*:|GlobalProtect (?:gateway|portal) user)"),
+            r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
+            r"GlobalProtect (?:gateway|portal) user)"),
     query=query,
 )

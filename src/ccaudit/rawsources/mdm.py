@@ -49,7 +49,8 @@ class MdmSource:
 
 INTUNE = MdmSource(
     id="intune", vendor="Microsoft", product="Intune device, discovered-app and device-action exports",
-    expects=("Intune admin center > Devices > All devices > Export (CSV, all columns) or Graph "
+    expects=("Intune admin center > Devices > All devices > Export (the zip or its DevicesWithInventory CSV, all "
+             "columns, English or Chinese headers) or Graph "
              "GET /deviceManagement/managedDevices (JSON); the per-device app inventory (Graph exportJobs "
              "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV) or "
              "Graph GET /deviceManagement/auditEvents (JSON)"),
@@ -61,7 +62,9 @@ JAMF = MdmSource(
     expects=("Jamf Pro > Devices > Search Inventory (Advanced Mobile Device Search) exported as CSV with Mobile "
              "Device Name, Serial Number, Username/Email Address, Last Inventory Update, Last Enrollment, "
              "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
-             "applications), or JSON from GET /api/v2/mobile-devices/detail"),
+             "applications); Computers > Search Inventory with Computer Name, Serial Number, Last Check-in, "
+             "Enrolled via Automated Device Enrollment; or JSON from GET /api/v2/mobile-devices/detail, "
+             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N)"),
     sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
            "Managed,Supervised,Device Ownership Level",
 )
@@ -86,7 +89,7 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
                  "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate",
                  "general.lastenrollmentutc", "general.lastenrolleddateutc", "general.lastenrollment",
-                 "註冊日期", "註冊時間"),
+                 "註冊日期", "註冊時間", "createddate"),
     "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
                   "lastcontact", "general.lastinventoryupdatedate", "general.lastcontacttimeutc",
                   "general.lastinventoryupdateutc", "general.lastcontacttime", "general.lastinventoryupdate",
@@ -94,7 +97,7 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
-             "使用者主體名稱"),
+             "使用者主體名稱", "upn", "useremail"),
     "managed": ("managed", "managementstate", "devicestate", "general.managed", "general.remotemanagement.managed",
                 "ismanaged", "裝置狀態"),
     # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be
@@ -111,12 +114,13 @@ APP_FIELDS: dict[str, tuple[str, ...]] = {
     "version": ("applicationshortversion", "appversion", "applicationversion", "shortversion", "version"),
 }
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename"),
-    "action": ("action", "actionname", "command", "activity"),
-    "state": ("status", "actionstate", "state", "commandstatus", "activityresult"),
+    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename",
+                   "序號", "裝置識別碼", "裝置名稱"),
+    "action": ("action", "actionname", "command", "activity", "動作", "命令"),
+    "state": ("status", "actionstate", "state", "commandstatus", "activityresult", "狀態"),
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
-           "startdatetime", "dateissued", "activitydatetime", "date"),
-    "initiated_by": ("initiatedby", "username", "issuedby"),
+           "startdatetime", "dateissued", "activitydatetime", "date", "日期時間", "日期", "完成日期"),
+    "initiated_by": ("initiatedby", "username", "issuedby", "起始者", "啟動者", "發起者"),
 }
 
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
@@ -125,9 +129,11 @@ RESET_ACTIONS = {
     "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe",
     "freshstart": "fresh_start", "cleanwindowsdevice": "fresh_start", "autopilotreset": "autopilot_reset",
     "windowsautopilotreset": "autopilot_reset",
+    # the admin center in Traditional Chinese
+    "抹除": "wipe", "抹除裝置": "wipe", "清除": "wipe", "全新開始": "fresh_start", "autopilot重設": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete")
-DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged")
+NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
+DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged", "完成", "已完成", "成功")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
@@ -169,7 +175,8 @@ def looks_like_mdm(path: Path) -> bool:
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
     # Sign-in logs also carry a device ID and a managed flag; a serial number, an app inventory or the
     # device-action columns are what only an MDM export has.
-    if {"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names:
+    if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
+            or {"動作", "裝置名稱"} <= names):
         return True
     # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
@@ -296,7 +303,7 @@ class _Table:
         if c & {"applicationname", "appname", "appidentifier", "bundleid", "applicationid"} and self.has(
                 APP_FIELDS["device_ref"]):
             return "apps"
-        if (c & {"action", "actionname", "command"} or {"activity", "activitydatetime"} <= c) and self.has(
+        if (c & {"action", "actionname", "command", "動作"} or {"activity", "activitydatetime"} <= c) and self.has(
                 ACTION_FIELDS["device_ref"]):
             return "actions"
         if self.has(DEVICE_FIELDS["ownership"]) or (self.has(DEVICE_FIELDS["serial"]) and self.has(
@@ -486,7 +493,10 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     con.execute(f"""
         CREATE TEMP TABLE devices AS
         WITH d AS (
-            SELECT *, upper(COALESCE(nullif(serial, 'Unknown'), mdm_id)) AS device_id,
+            -- the serial number; else the MDM's device ID; else (an export without either column, such as the
+            -- admin center's list without inventory data) the device name, counted in the report
+            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+                   serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
@@ -583,7 +593,8 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
                count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
                count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
-               count(*) FILTER (WHERE owner_by_ade)
+               count(*) FILTER (WHERE owner_by_ade),
+               count(*) FILTER (WHERE named_by_name)
         FROM latest""").fetchone()
     assert counts is not None
     unknown = con.execute(f"""
@@ -604,7 +615,8 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
             "the organisation owns (assigned to it in Apple Business Manager) can be"),
         "ownership_unknown_records": [r[0] for r in unknown],
         "ownership_unknown_note": "written to neither register: the export does not say whose device it is",
-        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4],
+        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4] - counts[7],
+        "without_serial_number_or_device_id_named_by_device_name": counts[7],
         "personal_without_user_not_registered": counts[5],
         "records_without_last_check_in": int(unseen[0]) if unseen else 0,
         "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],

@@ -3,6 +3,8 @@
 Each line starts with its time: `2026-11-02 08:15:02` (2.5 and later), `Mon Nov  2 08:15:02 2026` (before
 2.5), optionally followed by ` us=123456`; through rsyslog's RSYSLOG_FileFormat or `journalctl -o short-iso`,
 an RFC 3339 time with its offset, the host and `openvpn[pid]:` (or the unit's tag, `openvpn-server@x[pid]:`);
+through `journalctl -o short-full`, `Mon 2026-11-02 08:15:02 CST host tag:` (a zone abbreviation other than
+UTC/GMT is reported, and the time read in the zone assumed);
 a server started by systemd with its own timestamps and logged by syslog keeps them after the syslog header,
 and that inner time (with its year) is the one read. Messages about one client start with its address
 (`203.0.113.7:51642`; IPv6 without its port, `2001:db8::9`; an IPv4-mapped peer of a dual-stack socket as IPv4 or
@@ -49,6 +51,9 @@ _CTIME = r"^([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})(?: us
 _TAG = r"\S*?(?:openvpn|ovpn)[\w@.-]*(?:\[\d+\])?: "
 _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
             r"\S+ " + _TAG + r"(.*)$")
+# journalctl -o short-full: 'Mon 2026-11-02 08:15:02 CST host unit[pid]: ...' (the zone as an abbreviation)
+_JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
+            + _TAG + r"(.*)$")
 _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
 _ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
@@ -85,6 +90,7 @@ WITH l AS (
            CASE WHEN regexp_matches(line, '{_RFC3339}') THEN 'rfc3339'
                 WHEN regexp_matches(line, '{_ISO}') THEN 'iso'
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
+                WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164' END AS form
     FROM {lines}
 ), m0 AS (
@@ -92,13 +98,16 @@ WITH l AS (
            CASE form WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
                      WHEN 'iso' THEN regexp_extract(line, '{_ISO}', 2)
                      WHEN 'ctime' THEN regexp_extract(line, '{_CTIME}', 2)
-                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1) END AS msg0
+                     WHEN 'journal' THEN regexp_extract(line, '{_JOURNAL}', 3)
+                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1) END AS msg0,
+           CASE WHEN form = 'journal' THEN nullif(regexp_extract(line, '{_JOURNAL}', 2), '') END AS jzone
     FROM l
 ), m AS (
     -- OpenVPN's own time after a syslog header (its output captured by the journal or syslog) wins
     SELECT *,
-           CASE WHEN form IN ('rfc3164', 'rfc3339') AND regexp_matches(msg0, '{_ISO}') THEN 'iso'
-                WHEN form IN ('rfc3164', 'rfc3339') AND regexp_matches(msg0, '{_CTIME}') THEN 'ctime' END AS inner_form
+           CASE WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_ISO}') THEN 'iso'
+                WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_CTIME}') THEN 'ctime'
+           END AS inner_form
     FROM m0
 ), t AS (
     SELECT *,
@@ -109,7 +118,9 @@ WITH l AS (
                                                        '{_ISO}', 1) AS TIMESTAMP)
                WHEN 'ctime' THEN try_strptime(regexp_replace(regexp_extract(
                    COALESCE(CASE WHEN inner_form IS NOT NULL THEN msg0 END, line), '{_CTIME}', 1), '\\s+', ' ', 'g'),
-                   '%a %b %d %H:%M:%S %Y') END AS wall,
+                   '%a %b %d %H:%M:%S %Y')
+               WHEN 'journal' THEN TRY_CAST(regexp_extract(line, '{_JOURNAL}', 1) AS TIMESTAMP) END AS wall,
+           CASE WHEN inner_form IS NULL THEN jzone END AS zone,
            CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1) END AS stamp
     FROM m
 ), typed AS (
@@ -120,7 +131,7 @@ WITH l AS (
     FROM t WHERE form IS NOT NULL
 ), client AS (
     -- the client a message is about: 'CN/ADDR' or 'ADDR' at its start, and the CN in '[CN]' if any
-    SELECT line_no, form, inner_form, msg, raw_kind, line, wall, stamp,
+    SELECT line_no, form, inner_form, msg, raw_kind, line, wall, stamp, zone,
            regexp_extract(msg, '^(?:[^/\\s]+/)?({_ADDR}) ', 1) AS addr,
            COALESCE(nullif(regexp_extract(msg, '^([^/\\s]+)/{_ADDR} ', 1), ''),
                     nullif(nullif(regexp_extract(msg, '^\\S+ (?:SENT CONTROL )?\\[([^\\]]+)\\][ :]', 1), ''), 'UNDEF'),
@@ -179,8 +190,8 @@ SELECT l.line_no, l.is_last,
        j.kind,
        CAST(TRY_CAST(j.stamp AS TIMESTAMPTZ) AS TIMESTAMP) AS ts_utc,
        j.wall AS ts_local,
-       CAST(NULL AS INTEGER) AS tz_offset_min,
-       j.stamp AS tz_text,
+       tz_minutes(j.zone) AS tz_offset_min,
+       COALESCE(j.stamp, j.zone) AS tz_text,
        COALESCE(j.auth_user, j.known_cn) AS account,
        {peer_ip('j.addr')} AS source_ip,
        CASE WHEN j.kind = 'session_start' THEN j.next_vip END AS assigned_ip,

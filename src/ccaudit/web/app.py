@@ -43,6 +43,7 @@ from ccaudit.web.i18n import Texts
 from ccaudit.web.methods import allowed_methods
 from ccaudit.web.mfa import Mfa
 from ccaudit.web.pages.bodylimit import BodyLimit
+from ccaudit.web.reads import SharedReads
 from ccaudit.web.render import make_templates, render
 from ccaudit.web.security import SecurityHeaders
 from ccaudit.web.serverkey import ServerKey
@@ -86,6 +87,7 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
         lifespan=lifespan,
     )
     app.state.web = ctx
+    app.add_middleware(SharedReads, db=svc.db)  # innermost: one read session per GET (web/reads.py)
     app.add_middleware(BodyLimit, max_bytes=settings.web_max_upload_mb * 1024 * 1024)  # before any body is read
     app.add_middleware(SecurityHeaders, settings=settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

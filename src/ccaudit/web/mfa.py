@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from typing import Any
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.context import Clock
@@ -23,12 +24,15 @@ from ccaudit.web.serverkey import ServerKey
 ISSUER = "ccaudit"
 
 
+def mfa_role_held(user_id: Any) -> Exists:
+    """SQL: the user (a column or a value) holds a role that needs a second factor, in any firm."""
+    return exists().where(UserRole.user_id == user_id, UserRole.role.in_([r.value for r in MFA_ROLES]))
+
+
 def mfa_required(s: Session, user: User) -> bool:
     if user.is_superuser:
         return True
-    roles = [r.value for r in MFA_ROLES]
-    found = s.scalar(select(UserRole.role).where(UserRole.user_id == user.id, UserRole.role.in_(roles)).limit(1))
-    return found is not None
+    return bool(s.scalar(select(mfa_role_held(user.id))))
 
 
 def _normalise(code: str) -> str | None:

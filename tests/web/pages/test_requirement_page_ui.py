@@ -6,10 +6,12 @@ open."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from tests.unit.audit.audit_fakes import make_result_dir
 
-from .conftest import Env, token
+from .conftest import AS_OF, Env, token
 
 REQ = "12.5.5"  # remote_login_used_mfa (5 rows) and remote_channel_encrypted (3 rows) fail
 CHECK = "remote_login_used_mfa"
@@ -128,3 +130,31 @@ def test_a_refused_change_keeps_its_form_open_with_the_message(env: Env) -> None
         "result": "met", "attested_by": "Lin", "attested_on": "15/11/15", "csrf_token": token(html)})
     assert refused.status_code == 400 and 'data-testid="error"' in refused.text
     assert [a for a, opened in forms(refused.text).items() if opened] == ["attest"]
+
+
+def test_a_large_table_is_paged_with_counts_a_person_reads(env: Env, tmp_path: Path) -> None:
+    result = make_result_dir(tmp_path / "large", offending={CHECK: 1050}, firm_id="9B00")
+    audit_id = env.service.open_audit("xavier", "9B00", 2026, AS_OF)
+    env.service.attach_run("xavier", audit_id, result)
+    xavier = env.login("xavier")
+    base = f"/audits/{audit_id}/requirements/{REQ}"
+    first = xavier.get(base, params={"check": CHECK}).text
+    assert "Rows 1–50 of 1,050 matching" in first and "page 1 of 21" in first
+    assert first.count('data-testid="offending-row"') == 50
+    assert 'data-testid="rows-prev"' not in first and 'data-testid="rows-last"' in first
+    assert 'data-testid="rows-goto"' in first  # a page number to go to, without JavaScript
+    last = xavier.get(f"{base}/rows", params={"check": CHECK, "page": "21"}).text
+    assert "Rows 1,001–1,050 of 1,050 matching" in last and last.count('data-testid="offending-row"') == 50
+    assert 'data-testid="rows-next"' not in last and 'data-testid="rows-first"' in last
+    choose(xavier, first, "en", "roc")
+    roc = xavier.get(f"{base}/rows", params={"check": CHECK, "page": "2"}).text
+    table = roc.split("<tbody>")[1]
+    assert re.search(r"\b115/0\d/1\d 08:00:00\b", table) and not ISO_DAY.search(table)  # a computed column too
+
+
+def test_missing_evidence_points_to_the_upload_with_the_assessment_open(env: Env) -> None:
+    alice = env.login("alice")
+    html = alice.get(f"/audits/{env.audit_id}/requirements/12.5.7").text  # the gateway register not handed in
+    assert [a for a, opened in forms(html).items() if opened] == ["assess"]
+    step = html.split('data-testid="next-step">')[1].split("</p>")[0]
+    assert "was not handed in" in step and f'href="/audits/{env.audit_id}/evidence"' in step

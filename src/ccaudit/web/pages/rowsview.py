@@ -18,7 +18,7 @@ from typing import Any
 from ccaudit.checks.loader import CheckLibrary
 from ccaudit.dates import format_date
 from ccaudit.errors import CcauditError
-from ccaudit.evidence.models import FieldType
+from ccaudit.evidence.models import FieldType, Text
 from ccaudit.findings.messages import is_zh, messages
 from ccaudit.findings.sentence import render as render_sentence
 
@@ -93,10 +93,10 @@ def _field_types(paths: tuple[Path, ...]) -> dict[str, FieldType | None]:
 
 
 @lru_cache(maxsize=4)
-def _sentences(paths: tuple[Path, ...]) -> dict[str, tuple[str, str]]:
-    """Each check's sentence for one failing row (en, zh-TW)."""
+def check_texts(paths: tuple[Path, ...]) -> dict[str, tuple[Text, Text]]:
+    """Each check's title and its sentence for one failing row (the check library is loaded once)."""
     try:
-        return {c.meta.id: (c.meta.sentence.en, c.meta.sentence.zh_tw) for c in CheckLibrary.load(list(paths))}
+        return {c.meta.id: (c.meta.title, c.meta.sentence) for c in CheckLibrary.load(list(paths))}
     except CcauditError:
         return {}
 
@@ -111,8 +111,8 @@ class RowShaper:
         self.lang = lang
         self.style = date_style
         self.types = _field_types(paths)
-        pair = _sentences(paths).get(check_id)
-        self.sentence = (pair[1] if is_zh(lang) else pair[0]) if pair else ""
+        texts = check_texts(paths).get(check_id)
+        self.sentence = texts[1].get(lang) if texts else ""
         self.yes_no = yes_no
         self.blank = blank
         self.words = messages()

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ccaudit.audit.errors import PermissionDeniedError
@@ -29,14 +27,12 @@ from ccaudit.audit.snapshot import (
 )
 from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
 from ccaudit.catalog.models import Catalog, Requirement
-from ccaudit.checks.loader import CheckLibrary
 from ccaudit.cli.audit import texts as tx
 from ccaudit.errors import CcauditError
-from ccaudit.evidence.models import Text
 from ccaudit.findings.models import Status
 from ccaudit.reports.texts import L
 from ccaudit.web.pages.cache import RequestReads
-from ccaudit.web.pages.rowsview import Column, RowShaper, ShownRow
+from ccaudit.web.pages.rowsview import Column, RowShaper, ShownRow, check_texts
 
 PAGE_ROWS = 50
 # The forms of the requirement page (templates/pages/_work.html), one <details> each.
@@ -152,20 +148,32 @@ class RequirementPage:
     next_action: str | None = None  # the one shown open: what the user's role and the audit's state call for
 
 
-@lru_cache(maxsize=4)
-def _check_titles(paths: tuple[Path, ...]) -> dict[str, Text]:
-    try:
-        return {c.meta.id: c.meta.title for c in CheckLibrary.load(list(paths))}
-    except CcauditError:
-        return {}
-
-
 def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
-    text = _check_titles(tuple(svc.settings.content_paths)).get(check.check_id)
-    return text.get(lang) if text else check.title
+    texts = check_texts(tuple(svc.settings.content_paths)).get(check.check_id)
+    return texts[0].get(lang) if texts else check.title
 
 
 def requirement_page(
+    svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
+    query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
+    shaper: Callable[[str], RowShaper] | None = None, style: str = "iso",
+) -> RequirementPage:
+    """The page's read model. With the request's cache, what every reader sees alike is built once per trail
+    head (keyed by requirement, language, date style, chosen check and rows query) and only what the user's
+    roles allow (`can`, the forms and the one shown open) is worked out for each request. `style` names the
+    date style `shaper` shows the rows in."""
+    if cache is None:
+        return _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang, query, check_id,
+                                 None, shaper)
+    shared = cache.fragment(user_id, audit_id, ("requirement-page", requirement_id, lang, style, query, check_id),
+                            lambda: _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang,
+                                                      query, check_id, cache, shaper))  # fmt: skip
+    can = Can.of(svc, user_id, is_superuser, shared.snap, set(cache.access(user_id, audit_id).roles))
+    actions, next_action = plan_work(can, shared.req, shared.attestations, shared.remediation, shared.frozen)
+    return replace(shared, can=can, actions=actions, next_action=next_action)
+
+
+def _requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
     query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
     shaper: Callable[[str], RowShaper] | None = None,

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ from ccaudit.web.pages.views import (
     offending_rows,
     requirement_page,
 )
-from ccaudit.web.render import render
+from ccaudit.web.render import fragment, render
 
 router = APIRouter(include_in_schema=False)
 DONE = frozenset({"assessed", "deferred", "attested", "measure", "remediation"})
@@ -69,15 +70,26 @@ def _render(
     check: str | None = None, query: RowQuery | None = None, error: str | None = None, status: int = 200,
     done_key: str | None = None, failed_action: str | None = None,
 ) -> Response:
-    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang_for(request), query, check,
-                            read_cache(request), _shaper(request))
+    reads = read_cache(request)
+    lang, style = lang_for(request), date_style_for(request)
+    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang, query, check, reads,
+                            _shaper(request), style)
     if failed_action in page.actions:  # a refused change: its form stays open, the message above it
         page.next_action = failed_action
-    context = {"p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
-               "instant": instant, "cell": cell, "change_text": _changes(request),
-               "dataset_title": lambda name: messages().dataset_title(name, lang_for(request)),
-               "entity": lambda name: ENTITY.get(name, name) if lang_for(request) == "zh-TW" else name,
-               "base": requirement_url(audit_id, requirement_id)}
+    context: dict[str, object] = {
+        "p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
+        "instant": instant, "cell": cell, "change_text": _changes(request),
+        "dataset_title": lambda name: messages().dataset_title(name, lang),
+        "entity": lambda name: ENTITY.get(name, name) if lang == "zh-TW" else name,
+        "base": requirement_url(audit_id, requirement_id), "zone": web(request).settings.firm_timezone,
+    }  # fmt: skip
+    # What every reader sees alike is rendered once per trail head; the forms between the parts follow the user's
+    # roles and are rendered for each request (pages/_work.html)
+    rows = (page.rows.check_id, page.rows.query) if page.rows else None
+    for part, key in (("intro", ()), ("result", ()), ("body", (rows,)), ("history", ())):
+        context[part] = reads.fragment(
+            user.id, audit_id, (f"requirement-{part}", requirement_id, lang, style, *key),
+            partial(fragment, request, f"pages/_requirement_{part}.html", context))
     return render(request, "pages/requirement.html", context, status_code=status)
 
 
