@@ -26,11 +26,14 @@ from typing import TYPE_CHECKING
 
 from ccaudit.errors import EvidenceError, ValidationIssue
 from ccaudit.evidence import encoding as enc
+from ccaudit.evidence.layout import first_cell, footer_start
 from ccaudit.evidence.templates import normalise_name
 from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
+from ccaudit.evidence.xlsx_facts import sheet_facts
 
 if TYPE_CHECKING:  # DuckDB, Arrow and Calamine load in the functions that read: upload checks and the
     import duckdb  # audit service use this module's names without reading a file
+    from python_calamine import CalamineWorkbook
 
 FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -63,6 +66,15 @@ class CsvDialect:
     header_lines: int  # physical lines the header itself takes (more than 1 with a quoted line break)
 
 
+@dataclass(frozen=True)
+class CellProblem:
+    """A workbook cell that shows an Excel error (`error` '#REF!') or a formula never calculated (None)."""
+
+    row: int  # spreadsheet row
+    column: int  # position in the header
+    error: str | None
+
+
 @dataclass
 class RawSource:
     """One file, ready for the parse pass.
@@ -83,6 +95,8 @@ class RawSource:
     read_path: Path | None = None  # the UTF-8 file DuckDB reads (CSV; a transcoded copy if needed)
     dialect: CsvDialect | None = None
     tables: list[str] = field(default_factory=list)  # materialised here; dropped by the importer
+    notes: list[str] = field(default_factory=list)  # how the file was read, for the manifest's warnings
+    cell_problems: list[CellProblem] = field(default_factory=list)  # cells whose value cannot be trusted
 
     def numbered_relation(self) -> str:
         """A relation with `_row`; positional numbering makes this one a serial scan (slow path)."""
@@ -125,9 +139,14 @@ def read_raw(
 def open_csv(path: Path, encoding: str | None, scratch: Path, score: HeaderScore) -> RawSource:
     """Decide encoding, delimiter and header row from the start of the file."""
     used = enc.canonical(encoding) if encoding else (enc.sniff(path) or enc.detect(path))
+    notes: list[str] = []
+    if used == "big5hkscs" and (note := enc.hkscs_note(path)):
+        notes.append(note)
     source = path
     if used != "utf-8":
         source = transcoded(path, used, scratch)
+    if encoding:  # named in evidence.yaml: a UTF-8 line would have been read as other characters
+        enc.refuse_mixed(path, used)
     with source.open("rb") as handle:
         head_bytes = handle.read(enc.HEAD_BYTES)
     complete = len(head_bytes) < enc.HEAD_BYTES
@@ -140,17 +159,75 @@ def open_csv(path: Path, encoding: str | None, scratch: Path, score: HeaderScore
         raise EvidenceError(f"{path.name}: the file is empty (no header row)")
     columns = [f"c{i}" for i in range(len(header))]
     dialect = CsvDialect(delimiter, skip, header_lines)
+    footer = _csv_footer(source, dialect, len(header))
+    if footer is not None:
+        offset, first, last, cell = footer
+        source = _truncated(source, offset, scratch)
+        notes.append(_footer_note(path, first, last, cell))
     return RawSource(
         kind="csv",
         headers=[h.strip() for h in header],
         columns=columns,
         types=["VARCHAR"] * len(columns),
         relation=csv_scan(source, columns, dialect),
-        first_row=skip + header_lines + 1,
+        first_row=skip + 2,  # a header wrapped over lines (員工\\n編號) is one spreadsheet row
         encoding=used,
         read_path=source,
         dialect=dialect,
+        notes=notes,
     )
+
+
+_TAIL_BYTES = 1 << 16
+
+
+def _csv_footer(source: Path, dialect: CsvDialect, width: int) -> tuple[int, int, int, str] | None:
+    """(byte offset, first line, last line, first cell) of the total/notes lines ending a CSV file.
+
+    Only the end of the file is read: a footer is a few lines (see layout.py)."""
+    size = source.stat().st_size
+    with source.open("rb") as handle:
+        handle.seek(max(0, size - _TAIL_BYTES))
+        tail = handle.read()
+    base = max(0, size - _TAIL_BYTES)
+    pieces = tail.split(b"\n")
+    start = 0 if base == 0 else 1  # a cut first line is not parsed
+    if base == 0:
+        start = dialect.skip + dialect.header_lines  # the header is not a record
+    records: list[list[str | None]] = []
+    for piece in reversed(pieces[start:]):  # from the end, up to the first line that is a record
+        text = piece.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r")
+        try:
+            cells: list[str | None] = list(next(csv.reader([text], delimiter=dialect.delimiter, quotechar='"'), []))
+        except csv.Error:
+            cells = [text]
+        records.append(cells)
+        if footer_start([cells], width) is None and sum(1 for c in cells if c and c.strip()) > 1:
+            break
+    records.reverse()
+    start = len(pieces) - len(records)
+    found = footer_start(records, width)
+    if found is None:
+        return None
+    offset = base + sum(len(piece) + 1 for piece in pieces[: start + found])
+    filled = [i for i in range(found, len(records)) if any(c and c.strip() for c in records[i])]
+    if base == 0:
+        first_line = start + found + 1
+    else:
+        with source.open("rb") as handle:
+            first_line = handle.read(offset).count(b"\n") + 1
+    return offset, first_line, first_line + filled[-1] - found, first_cell(records[found])
+
+
+def _truncated(source: Path, offset: int, scratch: Path) -> Path:
+    """A copy of the file's first `offset` bytes, for DuckDB to read without the footer."""
+    handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False)  # noqa: SIM115
+    with handle, source.open("rb") as src:
+        remaining = offset
+        while remaining > 0 and (chunk := src.read(min(remaining, 1 << 22))):
+            handle.write(chunk)
+            remaining -= len(chunk)
+    return Path(handle.name)
 
 
 def transcoded(path: Path, encoding: str, scratch: Path) -> Path:
@@ -227,7 +304,7 @@ def csv_row_numbers(source: Path, dialect: CsvDialect) -> list[int]:
         reader = csv.reader(handle, delimiter=dialect.delimiter, quotechar='"', doublequote=True)
         for _ in range(dialect.skip + dialect.header_lines):
             handle.readline()
-        row = dialect.skip + dialect.header_lines
+        row = dialect.skip + 1  # the header is one row however many lines it wraps over
         for record in reader:
             row += 1
             if record:
@@ -329,35 +406,35 @@ def _read_excel(
     limits: WorkbookLimits,
 ) -> RawSource:
     import pyarrow as pa
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, PasswordError
 
     check_workbook(path, limits)  # before the library expands anything into memory
+    refuse_encrypted(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        name = _pick_sheet(book.sheet_names, sheet, hints, path)
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        name, rows, header_index = _pick_sheet(book, sheet, hints, score, path)
     except EvidenceError:
         raise
+    except PasswordError:
+        raise EvidenceError(ENCRYPTED.format(name=path.name), zh=ENCRYPTED_ZH) from None
     except Exception as exc:  # calamine raises its own types for broken or encrypted files
         raise EvidenceError(f"{path.name}: not a readable workbook: {exc}") from None
-    candidates = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)][:_HEADER_SEARCH]
-    if not candidates:
-        raise EvidenceError(f"{path.name}: sheet '{name}' is empty")
-    header_index = candidates[0]
-    best = score([_cell_text(c) or "" for c in rows[header_index]])
-    for index in candidates[1:]:
-        value = score([_cell_text(c) or "" for c in rows[index]])
-        if value > best:
-            header_index, best = index, value
     raw_headers = [_cell_text(c) or "" for c in rows[header_index]]
     while raw_headers and not raw_headers[-1]:
         raw_headers.pop()  # formatted but empty cells to the right of the table
     width = len(raw_headers)
+    body = [[_cell_text(c) for c in record[:width]] for record in rows[header_index + 1 :]]
+    notes: list[str] = []
+    end = footer_start(body, width)
+    if end is not None:
+        filled = [i for i in range(end, len(body)) if any(c and c.strip() for c in body[i])]
+        notes.append(_footer_note(path, header_index + 2 + end, header_index + 2 + filled[-1], first_cell(body[end])))
+        body = body[:end]
+    facts = sheet_facts(path, name)
     columns = [f"c{i}" for i in range(width)]
     values: list[list[str | None]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
-    for offset, record in enumerate(rows[header_index + 1 :]):
-        cells = [_cell_text(c) for c in record[:width]]
+    for offset, cells in enumerate(body):
         if not any(c is not None and c.strip() for c in cells):
             continue  # blank spacer rows are common in hand-kept registers
         cells += [None] * (width - len(cells))
@@ -370,6 +447,20 @@ def _read_excel(
             )
         for i, cell in enumerate(cells):
             values[i].append(cell)
+    data_rows = set(row_numbers)
+    problems = [CellProblem(r + 1, c, f"{text}") for (r, c), text in sorted(facts.errors.items())
+                if r + 1 in data_rows and c < width]
+    problems += [CellProblem(r + 1, c, None) for r, c in sorted(facts.uncalculated)
+                 if r + 1 in data_rows and c < width]
+    hidden = sorted(r + 1 for r in facts.hidden_rows if r + 1 in data_rows)
+    if hidden:
+        shown = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
+        notes.append(f"{path.name}: {len(hidden)} row(s) hidden in Excel were imported (row {shown}) / "
+                     f"Excel 中隱藏之 {len(hidden)} 列已一併匯入（第 {shown} 列）")
+    hidden_cols = [raw_headers[c] for c in sorted(facts.hidden_columns) if c < width and raw_headers[c]]
+    if hidden_cols:
+        notes.append(f"{path.name}: column(s) hidden in Excel were read: {', '.join(hidden_cols)} / "
+                     f"Excel 中隱藏之欄位已一併讀取：{'、'.join(hidden_cols)}")
     arrow = pa.table(
         {"_row": pa.array(row_numbers, pa.int64()),
          **{c: pa.array(v, pa.string()) for c, v in zip(columns, values, strict=True)}}
@@ -387,19 +478,95 @@ def _read_excel(
         first_row=header_index + 2,
         numbered=f"(SELECT _row, {cols} FROM {table})",
         tables=[table],
+        notes=notes,
+        cell_problems=problems,
     )
 
 
-def _pick_sheet(names: list[str], wanted: str | None, hints: tuple[str, ...], path: Path) -> str:
+ENCRYPTED = ("{name}: the workbook is password-protected (encrypted), so it cannot be read; save a copy "
+             "without a password (File > Info > Protect Workbook > Encrypt with Password: clear it)")
+ENCRYPTED_ZH = "活頁簿設有開啟密碼（已加密），無法讀取；請另存一份未設密碼之檔案"
+_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def refuse_encrypted(path: Path) -> None:
+    """An encrypted .xlsx is an OLE container holding an EncryptedPackage stream: refused by name."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    if head.startswith(_CFB) and "EncryptedPackage".encode("utf-16-le") in head:
+        raise EvidenceError(ENCRYPTED.format(name=path.name), zh=ENCRYPTED_ZH)
+
+
+def _footer_note(path: Path, first: int, last: int, cell: str) -> str:
+    span = f"row {first}" if first == last else f"rows {first}-{last}"
+    zh = f"第 {first} 列" if first == last else f"第 {first} 至 {last} 列"
+    return (f"{path.name}: {span} below the table (starting {cell!r}: a total, notes or end marker) not imported / "
+            f"{zh}為表格下方之合計、備註或結束標記（{cell}），未匯入")
+
+
+def _fill_merged(rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """A cell merged down over several rows (one department for five people) holds its value in its
+    first row only; each row it spans gets it, as the sheet shows it."""
+    for (top, left), (bottom, _right) in merged:
+        if bottom <= top or top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            if left < len(rows[r]) and rows[r][left] in (None, ""):
+                rows[r][left] = value
+
+
+def _best_header(rows: list[list[object]], score: HeaderScore) -> tuple[int, int] | None:
+    """(index, score) of the row that looks most like the header, among the first non-empty rows."""
+    candidates = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)][:_HEADER_SEARCH]
+    best: tuple[int, int] | None = None
+    for index in candidates:
+        value = score([_cell_text(c) or "" for c in rows[index]])
+        if best is None or value > best[1]:
+            best = (index, value)
+    return best
+
+
+def _pick_sheet(
+    book: CalamineWorkbook, wanted: str | None, hints: tuple[str, ...], score: HeaderScore, path: Path
+) -> tuple[str, list[list[object]], int]:
+    """The sheet to read, its rows and its header row: the one named in evidence.yaml, else the one
+    named after the dataset, else the visible worksheet whose header names the most fields. Two
+    sheets that look alike are not guessed between."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    names = book.sheet_names
     if wanted:
         if wanted not in names:
             raise EvidenceError(f"{path.name}: no sheet named '{wanted}' (sheets: {', '.join(names)})")
-        return wanted
-    folded = {normalise_name(h) for h in hints}
-    for name in names:
-        if normalise_name(name) in folded:
-            return name
-    return names[0]
+        order = [wanted]
+    else:
+        shown = [m.name for m in book.sheets_metadata
+                 if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet] or names
+        folded = {normalise_name(h) for h in hints}
+        named = [n for n in shown if normalise_name(n) in folded]
+        order = named[:1] or shown
+    scored: list[tuple[int, str, list[list[object]], int]] = []
+    for name in order:
+        sheet_obj = book.get_sheet_by_name(name)
+        rows: list[list[object]] = [list(r) for r in sheet_obj.to_python(skip_empty_area=False)]
+        _fill_merged(rows, list(sheet_obj.merged_cell_ranges or []))
+        best = _best_header(rows, score)
+        if best is not None:
+            scored.append((best[1], name, rows, best[0]))
+    if not scored:
+        raise EvidenceError(f"{path.name}: sheet '{order[0]}' is empty")
+    top = max(s[0] for s in scored)
+    leaders = [s for s in scored if s[0] == top]
+    if len(leaders) > 1 and top > 0:
+        sheets = ", ".join(f"'{s[1]}'" for s in leaders)
+        raise EvidenceError(
+            f"{path.name}: sheets {sheets} all look like this dataset; name the one to read in evidence.yaml "
+            f"(files: {{{path.name}: {{sheet: NAME}}}})",
+            zh=f"工作表 {sheets} 皆似本資料集；請於 evidence.yaml 指定要讀取之工作表"
+               f"（files: {{{path.name}: {{sheet: 名稱}}}}）")
+    chosen = leaders[0] if top > 0 else scored[0]
+    return chosen[1], chosen[2], chosen[3]
 
 
 def missing_columns_issue(path: Path, column: str, zh: str, found: list[str]) -> ValidationIssue:

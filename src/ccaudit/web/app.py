@@ -40,6 +40,7 @@ from ccaudit.web import routes
 from ccaudit.web.context import WebContext
 from ccaudit.web.deps import LoginRequired, csrf_guard
 from ccaudit.web.i18n import Texts
+from ccaudit.web.methods import allowed_methods
 from ccaudit.web.mfa import Mfa
 from ccaudit.web.pages.bodylimit import BodyLimit
 from ccaudit.web.reads import SharedReads
@@ -165,6 +166,8 @@ def _error_handlers(app: FastAPI) -> None:
         response = error_response(request, exc.status_code, message)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:  # every method the path takes (Starlette names only its first route's)
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
         return response
 
     @app.exception_handler(RequestValidationError)
