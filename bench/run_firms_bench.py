@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -138,6 +139,18 @@ def generate(data: Path, firms: int, scale: float) -> Path:
     return data / "firms"
 
 
+def subset(firms: Path, target: Path, k: int) -> Path:
+    """The first k firm folders, as hard links to the same files (inspect --firms skips symbolic links)."""
+    if not target.exists():
+        for folder in sorted(p for p in firms.iterdir() if p.is_dir())[:k]:
+            shutil.copytree(folder, target / folder.name, copy_function=os.link)
+    return target
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
 def evidence_rows(results: Path) -> tuple[int, int]:
     """(every evidence row imported, remote sessions) over the firms' manifests."""
     total = sessions = 0
@@ -152,7 +165,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=10)
     parser.add_argument("--scale", type=float, default=0.1, help="demo scale per firm (1: 1M sessions)")
-    parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument("--engines", default="duckdb,spark",
+                        help="engines in order; duckdb:2 runs `inspect --firms --workers 2`")
+    parser.add_argument("--spark-firms", type=int, default=None,
+                        help="Spark inspects only the first K firms (hard links to the same files)")
     parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between memory samples")
     parser.add_argument("--data", type=Path, default=Path("/tmp/ccaudit-firms-bench"))
@@ -163,36 +179,42 @@ def main() -> None:
     cores = os.cpu_count() or 1
     rows_out: list[str] = []
     print(f"before: {machine()}", flush=True)
-    for engine in args.engines.split(","):
-        out = data / f"results-{engine}"
-        cmd = [sys.executable, "-m", "ccaudit", "inspect", "--firms", str(firms), "--as-of", AS_OF,
-               "--out", str(out), "--engine", engine]
+    for spec in args.engines.split(","):
+        engine, _, workers = spec.partition(":")
+        out = data / f"results-{spec.replace(':', '-w')}"
+        folder, count = firms, args.firms
+        if engine == "spark" and args.spark_firms:
+            folder, count = subset(firms, data / f"firms-first{args.spark_firms}", args.spark_firms), args.spark_firms
+        cmd = [sys.executable, "-m", "ccaudit", "inspect", "--firms", str(folder), "--as-of", AS_OF,
+               "--out", str(out), "--engine", engine, "--workers", workers or "1"]
         given = int(os.environ.get("CCAUDIT_DUCKDB_THREADS", cores))
         if engine == "spark":
             cmd += ["--engine-url", args.spark_master]
             inside = args.spark_master.removeprefix("local[").rstrip("]")
             given = cores if inside == "*" else int(inside)
         env = {**os.environ, "COLUMNS": "200"}
-        result = run_monitored(cmd, env, args.interval, data / f"{engine}.log")
+        print(f"{spec} ({count} firms) starting: {uptime()}", flush=True)
+        result = run_monitored(cmd, env, args.interval, data / f"{spec}.log")
         if result["exit"] not in (0, 1):
-            raise SystemExit(f"{engine}: exit {result['exit']}; see {data / f'{engine}.log'}")
+            raise SystemExit(f"{spec}: exit {result['exit']}; see {data / f'{spec}.log'}")
         total, sessions = evidence_rows(out)
         rate = total / result["wall"]
         cpu = max(result["cpu_waited"], result["cpu_sampled"])
-        print(f"{engine}: {result['wall']:.1f} s, {machine()}", flush=True)
+        print(f"{spec}: {result['wall']:.1f} s, {result['cpu_sampled']:.1f} CPU s; {machine()}; {uptime()}", flush=True)
+        label = f"spark {args.spark_master}" if engine == "spark" else f"duckdb, workers {workers or 1}"
         rows_out.append(
-            f"| {engine}{' ' + args.spark_master if engine == 'spark' else ''} | {result['wall']:.1f} | "
+            f"| {label} | {count} | {result['wall']:.1f} | "
             f"{cpu:.1f} | {result['peak_sum_rss'] / GIB:.2f} | "
             f"{result['largest_process']} {result['largest_rss'] / GIB:.2f} | {total:,} | {sessions:,} | "
             f"{rate:,.0f} | {given} | {rate / given:,.0f} | {total / max(cpu, 1e-9):,.0f} |"
         )
-        (data / f"{engine}.json").write_text(json.dumps({**result, "rows": total, "sessions": sessions}, indent=2))
+        (data / f"{spec}.json").write_text(json.dumps({**result, "rows": total, "sessions": sessions}, indent=2))
     print(f"after: {machine()}")
     print()
     print(f"{args.firms} demo firms, scale {args.scale}, Parquet; `ccaudit inspect --firms`, whole command")
-    print("| engine | wall s | CPU s | peak RSS of the process tree GiB | largest process, its peak GiB | "
+    print("| engine | firms | wall s | CPU s | peak RSS of the process tree GiB | largest process, its peak GiB | "
           "evidence rows | of which sessions | rows/s | cores given | rows/s per core | rows per CPU s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows_out))
 
 

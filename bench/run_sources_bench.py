@@ -1,6 +1,7 @@
 """Throughput of `ccaudit sources parse fortigate` against DuckDB's own time to read the file's lines.
 
-    .venv/bin/python bench/run_sources_bench.py [--lines 10000000] [--log FILE] [--repeat 1]
+    .venv/bin/python bench/run_sources_bench.py [--lines 10000000] [--vpn-share 0.2] [--log FILE] [--repeat 1]
+                                                [--steps floor,floor*,parse,parser]
 
 Generates a FortiGate log (bench/fortigate_log.py: a syslog relay's file, 20% SSL-VPN events among traffic
 lines) unless --log names one, then runs, each in a fresh process whose peak RSS is read from the kernel
@@ -12,7 +13,7 @@ lines) unless --log names one, then runs, each in a fresh process whose peak RSS
   parser  the same parse called in Python (ccaudit.rawsources.parse.parse), without the CLI's start (its
           imports, about 1.3 s of CPU on this machine, weigh on a 1M-line log and not on a 10M-line one)
 Prints wall and CPU seconds, lines/s, the ratios to the floor and peak RSS; targets: parse <= 2x the
-floor, peak RSS < 1 GiB.
+floor, peak RSS < 1 GiB. The load average is printed before and after: on a shared machine read the CPU seconds.
 """
 
 from __future__ import annotations
@@ -71,17 +72,26 @@ def timed(cmd: list[str]) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024 / GIB  # ru_maxrss: KiB on Linux
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages and the number of cores (the machine is shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=10_000_000)
     ap.add_argument("--log", type=Path)
+    ap.add_argument("--vpn-share", type=float, default=0.2, help="share of VPN event lines in a generated log")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--steps", default="floor,floor*,parse,parser", help="which steps to run (floor always runs)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ccaudit-sources-bench-"))
     log = args.log or work / "fortigate.log"
     if args.log is None:
         print(f"generating {args.lines:,} lines into {log} ...", flush=True)
-        subprocess.run([PY, str(HERE / "fortigate_log.py"), str(log), "--lines", str(args.lines)], check=True)
+        subprocess.run([PY, str(HERE / "fortigate_log.py"), str(log), "--lines", str(args.lines),
+                        "--vpn-share", str(args.vpn_share)], check=True)
     lines = sum(1 for _ in log.open("rb"))
     size = log.stat().st_size / GIB
     print(f"{log}: {lines:,} lines, {size:.2f} GiB")
@@ -92,17 +102,23 @@ def main() -> None:
         "parse": [ccaudit, "sources", "parse", "fortigate", str(log), "--out", str(work / "out")],
         "parser": [PY, "-c", PARSER, str(log), str(work / "out2")],
     }
+    wanted = {"floor", *args.steps.split(",")}
+    steps = {name: cmd for name, cmd in steps.items() if name in wanted}
+    print(f"load average before: {_load()}", flush=True)
     results: dict[str, tuple[float, float, float]] = {}
     for name, cmd in steps.items():
         runs = [timed(cmd) for _ in range(args.repeat)]
         results[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                          max(r[2] for r in runs))
+    print(f"load average after: {_load()}")
     floor, floor_cpu, _ = results["floor"]
     print(f"{'step':8} {'wall s':>8} {'lines/s':>12} {'x floor':>8} {'CPU s':>8} {'x floor':>8} {'peak RSS GiB':>13}")
     for name, (secs, cpu, rss) in results.items():
         print(f"{name:8} {secs:8.2f} {lines / secs:12,.0f} {secs / floor:8.2f} {cpu:8.2f} {cpu / floor_cpu:8.2f} "
               f"{rss:13.2f}")
     for name in ("parse", "parser"):
+        if name not in results:
+            continue
         secs, cpu, rss = results[name]
         print(f"{name}: {secs / floor:.2f}x the floor in wall time, {cpu / floor_cpu:.2f}x in CPU time (target <= 2), "
               f"peak RSS {rss:.2f} GiB (target < 1)")

@@ -14,6 +14,12 @@ sends --requests requests (at most --duration seconds) from --concurrency client
 dashboard and the 30 requirement pages. Prints requests/s, p50/p95/p99 latency and errors (any
 status other than 200, or no answer), per page kind and in all, against the target: 200 requests/s
 with p99 < 300 ms. The client shares the machine with the server: its own CPU time is printed too.
+
+The load comes from `wrk` (Debian package wrk; a C client using a fraction of the CPU the Python client
+needs, so the measure is the server's) when it is installed, driven by bench/web_load.lua: the same
+session cookie, the same rotation of page paths, bounded by --requests and --duration, every answer but
+200 counted as an error. Without wrk (or with --client python) the Python client (httpx, asyncio) does
+it and also splits the figures by page kind; wrk's figures are for all pages together.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ import ipaddress
 import json
 import os
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -210,6 +218,70 @@ def requirement_ids() -> list[str]:
     return [r.id for r in catalog.requirements if r.assessable]
 
 
+LUA = Path(__file__).with_name("web_load.lua")
+
+
+def wrk_load(
+    base: str, cookies: httpx.Cookies, paths: list[tuple[str, str]], requests: int, duration: float, concurrency: int,
+    threads: int = 1,
+) -> tuple[dict[str, object], float]:  # fmt: skip
+    """Run wrk against `base` (loopback, checked by the caller) and return its WEBLOAD figures and its CPU."""
+    require_loopback(base)
+    header = "; ".join(f"{c.name}={c.value}" for c in cookies.jar)
+    threads = max(1, min(threads, concurrency))
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
+        listing.write("".join(f"{path}\n" for _, path in paths))
+    try:
+        command = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "30s",
+                   "-s", str(LUA), "-H", f"Cookie: {header}", base + "/", "--", listing.name, str(requests),
+                   str(threads)]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        os.unlink(listing.name)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WEBLOAD ")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed (exit {done.returncode}): {(done.stderr or done.stdout)[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    figures: dict[str, object] = json.loads(line.removeprefix("WEBLOAD "))
+    return figures, cpu
+
+
+def report_wrk(figures: dict[str, object], concurrency: int, cpu: float) -> bool:
+    requests = int(str(figures["requests"]))
+    elapsed = int(str(figures["duration_us"])) / 1e6
+    errors = int(str(figures["errors"])) + sum(int(v) for v in dict(figures["socket_errors"]).values())  # type: ignore[call-overload]
+    rps = requests / elapsed if elapsed else 0.0
+    ms = {k: int(str(figures[f"{k}_us"])) / 1000 for k in ("p50", "p95", "p99", "max")}
+    print(f"\n{requests} requests in {elapsed:.1f} s from {concurrency} connections (wrk, CPU {cpu:.1f} s); "
+          f"statuses: {json.dumps(figures['statuses'], sort_keys=True)}, socket errors: "
+          f"{json.dumps(figures['socket_errors'], sort_keys=True)}")  # fmt: skip
+    heads = ("requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
+    print(f"{'pages':<12} " + " ".join(f"{h:>8}" for h in heads) + f" {'errors':>7}")
+    print(f"{'all':<12} {requests:>8} {rps:>8.1f} {ms['p50']:>8.1f} {ms['p95']:>8.1f} {ms['p99']:>8.1f} "
+          f"{ms['max']:>8.1f} {errors:>7}")  # fmt: skip
+    met = rps >= TARGET_RPS and ms["p99"] < TARGET_P99_MS and errors == 0
+    verdict = "met" if met else "NOT met"
+    print(f"target {TARGET_RPS:.0f} req/s with p99 < {TARGET_P99_MS:.0f} ms and no errors: {verdict}")
+    return met
+
+
+def use_wrk(choice: str) -> bool:
+    if choice == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("--client wrk: wrk is not installed (apt-get install wrk)")
+    return choice == "wrk" or (choice == "auto" and shutil.which("wrk") is not None)
+
+
+def profile(out: Path, pid: int, duration: float) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server process (its --workers children too) while the load runs: only threads
+    holding the GIL (`--gil`), so the samples are where the interpreter spends its CPU, not where it waits."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--pid", str(pid), "--subprocesses", "--duration", str(max(1, round(duration) - 2)),
+               "--format", "raw", "--output", str(out), "--nonblocking", "--gil"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Served | None = None) -> bool:
     from ccaudit.demo.workspace import Workspace
 
@@ -226,18 +298,34 @@ def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Serve
             reply = client.get(path)
             if reply.status_code != 200:
                 raise SystemExit(f"GET {path} ({kind}) answered {reply.status_code}: check the page paths")
+    wrk = use_wrk(args.client)
     if args.warmup:
-        asyncio.run(load(base, cookies, paths, args.warmup, args.duration, args.concurrency))
+        if wrk:
+            wrk_load(base, cookies, paths, args.warmup, args.duration, args.concurrency, args.threads)
+        else:
+            asyncio.run(load(base, cookies, paths, args.warmup, args.duration, args.concurrency))
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     server0 = served.cpu_seconds() if served else 0.0
-    tally, elapsed = asyncio.run(load(base, cookies, paths, args.requests, args.duration, args.concurrency))
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    spy = profile(args.profile, served.pid, args.duration) if args.profile and served else None
+    if wrk:
+        figures, cpu = wrk_load(base, cookies, paths, args.requests, args.duration, args.concurrency, args.threads)
+        count = int(str(figures["requests"]))
+    else:
+        tally, elapsed = asyncio.run(load(base, cookies, paths, args.requests, args.duration, args.concurrency))
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        count = len(tally.samples)
+    server_cpu = (served.cpu_seconds() - server0) if served else 0.0
+    if spy is not None:
+        spy.wait(timeout=args.duration + 60)
+        print(f"py-spy samples of the server: {args.profile} (collapsed stacks)")
     print(f"server {base}, database {workspace.db_url.split('://', 1)[0]}, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")  # fmt: skip
-    met = report(tally, elapsed, args.concurrency, cpu)
-    if served and tally.samples:
-        per_request = (served.cpu_seconds() - server0) / len(tally.samples)
+    met = report_wrk(figures, args.concurrency, cpu) if wrk else report(tally, elapsed, args.concurrency, cpu)
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
+    if served and count:
+        per_request = server_cpu / count
         print(f"server CPU {per_request * 1000:.1f} ms per request ({args.workers} process(es)): at most "
               f"{1 / per_request:.0f} requests/s for each core it has to itself")  # fmt: skip
     return met
@@ -258,6 +346,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="page kinds to request, comma-separated (default dashboard,requirement)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="seed into DIR and keep it; a later run with the "
                         "same DIR serves that workspace again instead of seeding")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load client: wrk when installed (auto), or the Python client")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="sample the server with py-spy during the "
+                        "load and write its collapsed stacks to FILE")
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false",
+                        help="start the server with --no-access-log (default: it logs each request, as by default)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the server needs the cores)")
     parser.add_argument("--user", default="vic", help="workspace member to log in as (default vic, the viewer)")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.duration <= 0 or not 1 <= args.concurrency <= 256:
@@ -295,7 +390,7 @@ def serve_and_run(args: argparse.Namespace, root: Path, db: str, seed: bool) -> 
         workspace = seed_workspace(settings, root / "demo", scale=args.scale)
         workspace.write(root / "workspace.json")
         print(f"seeded the demo firm (scale {args.scale}) in {time.monotonic() - began:.0f} s", file=sys.stderr)
-    extra = ("--insecure-cookies", "--workers", str(args.workers))
+    extra = ("--insecure-cookies", "--workers", str(args.workers), *(() if args.access_log else ("--no-access-log",)))
     with serving(db, env, root / "server.log", extra_args=extra) as served:
         return run(args, served.url, root / "workspace.json", served)
 

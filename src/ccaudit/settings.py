@@ -159,6 +159,13 @@ class Settings(BaseSettings):
         "whose memory limit applies per firm).",
     )
 
+    # -- object stores (issue 12): evidence folders at s3://bucket/prefix/
+    object_store_max_bytes: int = Field(
+        50 << 30, gt=0,
+        description="inspect s3://…: most bytes copied from one evidence folder in an object store (refused "
+        "before any copy when the listing is larger).",
+    )
+
     @field_validator("lang", mode="before")
     @classmethod
     def _known_lang(cls, value: object) -> str:

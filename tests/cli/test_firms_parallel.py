@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.cli.inprocess import FIRM_HEADER, ccaudit
 
 from ccaudit.writerlock import WriterLock
@@ -83,3 +84,65 @@ def test_an_engine_it_cannot_reach_stops_every_worker_and_leaves_nothing(tmp_pat
     assert done.code == 2 and "cannot use PostgreSQL at postgresql://ada:***@127.0.0.1:1/none" in done.text
     assert "s3cret" not in done.text
     assert sorted(p.name for p in out.iterdir()) == [], "no firm result, no staging folder, no lock"
+
+
+def test_progress_shows_the_firms_and_every_firms_checks_added_up(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from ccaudit.inspection.many import inspect_firms
+    from ccaudit.settings import Settings
+
+    folder = firms(tmp_path / "firms")
+    seen: list[tuple[str, str, int, int]] = []
+    runs = inspect_firms(folder, dt.date(2026, 11, 30), tmp_path / "out", Settings(firm_workers=2),
+                         progress=lambda *event: seen.append(event))  # type: ignore[arg-type]
+    assert [r.folder for r in runs if r.result] == ["a-first", "b-second", "d-third", "f-fourth"]
+    ok = ["a-first", "b-second", "d-third", "e-again", "f-fourth"]  # checked (e-again refused after, as a duplicate)
+    assert seen[-1][0] == "firms" and seen[-1][2:] == (6, 6), "every firm, the refused one too, is counted"
+    firm_ticks = [e for e in seen if e[0] == "firms" and e[1]]
+    assert sorted(e[1] for e in firm_ticks) == sorted(p.name for p in folder.iterdir())
+    checks = [e for e in seen if e[0] == "checks"]
+    per_firm = len({e[1] for e in checks if e[1].startswith("a-first: ")})  # its checks, each named once
+    done, total = checks[-1][2:]
+    assert per_firm > 0 and done == total == per_firm * len(ok), "each inspected firm's checks, added up"
+    assert {e[1].split(":")[0] for e in checks} == set(ok), "each check named with its firm"
+
+
+def test_evidence_the_engine_refuses_fails_that_firm_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that works but refuses one firm's data (PostgreSQL: text holding a NUL byte) fails that firm
+    alone; the others are inspected on the same engine and the command exits 2. (A stand-in for the server:
+    the real one is test_engines_cli's.)"""
+    import psycopg
+
+    from ccaudit.checks.engine_postgres import PostgresEngine
+    from ccaudit.checks.engines import DuckDBEngine
+    from ccaudit.findings.models import EngineRef
+
+    class Refusing(DuckDBEngine):
+        def __init__(self) -> None:
+            pass
+
+        def load_workspace(self, con: object) -> None:
+            self.con = con  # type: ignore[assignment]
+            if self.con.execute("SELECT firm_id FROM firm_profile").fetchone() == ("9A03",):
+                raise psycopg.errors.CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8": 0x00')
+
+        def info(self) -> EngineRef:
+            return EngineRef(name="postgres", version="17", url="postgresql://ada:***@db/audit")
+
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(PostgresEngine, "connect", classmethod(lambda cls, *a, **k: Refusing()))
+    folder = firms(tmp_path / "firms")
+    out = tmp_path / "out"
+    done = ccaudit("inspect", "--firms", folder, "--as-of", "2026-11-30", "--out", out, "--workers", "2",
+                   "--engine", "postgres", "--engine-url", "postgresql://ada:s3cret@db/audit")
+    assert done.code == 2, done.text
+    by_folder = {f["evidence_folder"]: f for f in summary(out)}
+    assert "PostgreSQL at postgresql://ada:***@db/audit refused this evidence" in str(by_folder["d-third"]["error"])
+    assert [f for f, v in by_folder.items() if v["result"]] == ["a-first", "b-second", "f-fourth"]
+    assert "s3cret" not in done.text and "3 of 6 firms inspected" in done.text

@@ -264,12 +264,12 @@ def test_outputs_do_not_depend_on_the_machines_time_zone(fortigate: Path, tmp_pa
     assert outputs[0] == outputs[1] == outputs[2]
 
 
-def test_a_file_that_is_not_utf8_is_refused_naming_file_and_line(tmp_path: Path) -> None:
-    path = tmp_path / "big5.log"
-    path.write_bytes(FORTIGATE.splitlines()[0].encode() + b"\n" + 'user="王小明"'.encode("big5") + b"\n")
+def test_a_file_in_no_known_encoding_is_refused_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.log"
+    path.write_bytes(FORTIGATE.splitlines()[0].encode() + b"\n" + 'user="José"'.encode("latin-1") + b"\n")
     result = ccaudit("sources", "parse", "fortigate", path, "--out", tmp_path / "out")
     assert result.code == 2
-    assert "big5.log" in result.text and "UTF-8" in result.text and "line 2" in result.text
+    assert "latin1.log" in result.text and "UTF-8" in result.text and "line 2" in result.text
 
 
 def test_inspect_reads_raw_exports_in_the_evidence_folder(fortigate: Path, tmp_path: Path) -> None:

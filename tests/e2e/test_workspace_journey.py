@@ -83,6 +83,12 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     page.goto(f"{audit}/requirements/{requirement_id}?check={check_id}")
     expect(page.get_by_test_id("result")).to_contain_text("Non-compliant")
     expect(page.locator("#offending")).to_be_visible()
+    expect(page.get_by_test_id("rows-header").filter(has_text="MFA method")).to_be_visible()  # the template's label
+    expect(page.get_by_test_id("row-why").first).to_contain_text("logged in remotely without a second factor")
+    expect(page.get_by_test_id("assess-form")).to_be_visible()  # a deficiency: the assessment is the next step...
+    expect(page.get_by_test_id("measure-form")).to_be_hidden()  # ... the other forms folded until asked for
+    page.get_by_test_id("work-measure").locator("summary").click()
+    expect(page.get_by_test_id("measure-form")).to_be_visible()
     shoot(page, shots, "04-requirement")
 
     page.goto(f"{audit}/requirements/{ATTESTED}")
@@ -170,6 +176,11 @@ def test_audit_team_journey(site: Site, browser: Browser, tmp_path: Path) -> Non
     shoot(page, shots, "06-dashboard-zh-TW")
     page.goto(f"{audit}/requirements/{OVERRIDDEN}")
     expect(page.get_by_test_id("audit-status")).to_have_text("已簽核")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"{audit}/requirements/{requirement_id}?check={check_id}")
+    expect(page.get_by_test_id("rows-header").filter(has_text="多因子驗證方式")).to_be_visible()
+    expect(page.get_by_test_id("row-why").first).to_contain_text("遠端登入未使用多因子驗證")
+    shoot(page, shots, "07-requirement-zh-TW-phone")
     reviewer_ctx.close()
 
 

@@ -16,7 +16,7 @@ from ccaudit.web.render import TEMPLATES
 # written in Latin letters in Taiwanese screens too (beyond the findings' list)
 # formats' and units' own names, and a dataset's file name, are written so in Chinese too
 ALSO_ALLOWED = {"URI", "otpauth", "ISO", "CSV", "Excel", "HTML", "JSON", "MiB", "OSCAL", "PDF", "PEM", "Parquet",
-                "XLSX", "remote_sessions.csv", "csv"}
+                "XLSX", "remote_sessions.csv", "csv", "QR"}  # QR: Taiwan writes "QR 碼" so
 _COMMAND = re.compile(r"`[^`]*`")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ccaudit.audit.context import AuditContext, Clock, utcnow
 from ccaudit.audit.integrity import anchors
@@ -26,7 +26,7 @@ from ccaudit.audit.integrity.recorder import Recorder
 from ccaudit.audit.integrity.state import iso
 from ccaudit.audit.integrity.trusted import TrustedKeys
 from ccaudit.audit.integrity.verify import VerifyReport, verify_database
-from ccaudit.audit.people.access import READ, Role, get_user, require, roles_of
+from ccaudit.audit.people.access import READ, Role, get_user, require, require_held, roles_of
 from ccaudit.audit.people.keys import KeyChange, Keys
 from ccaudit.audit.people.sealed import SealedKeys
 from ccaudit.audit.people.tokens import ApiTokens
@@ -34,7 +34,7 @@ from ccaudit.audit.people.users import InspectorGrantInfo, UserInfo, Users
 from ccaudit.audit.snapshot import AuditSnapshot, RemediationSnap
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.db import Database
-from ccaudit.audit.storage.models import TrailEntry
+from ccaudit.audit.storage.models import Audit, TrailEntry
 from ccaudit.audit.workflow.assessments import Assessments
 from ccaudit.audit.workflow.audits import Audits, AuditSummary
 from ccaudit.audit.workflow.carryover import CarryOver
@@ -60,12 +60,20 @@ __all__ = ["AuditService", "ReadAccess", "verify_archive"]
 
 @dataclass(frozen=True)
 class ReadAccess:
-    """The actor may read the audit (checked when this was made): the trail's head then, the audit's firm,
-    and the actor's roles on that firm (to choose which forms to show; the service still enforces them)."""
+    """The actor may read the audit (checked when this was made): the audit's own trail head then, the head
+    over all the firm's audits, the audit's firm, and the actor's roles on that firm (to choose which forms
+    to show; the service still enforces them)."""
 
-    version: int
+    version: int  # the audit's trail head: moves with every recorded change to this audit
     firm_id: str
     roles: frozenset[Role]
+    firm_version: int = 0  # the highest head of the firm's audits: also moves when last year's changes
+
+
+# Each audit of a firm with its own trail head (one index probe each: trail (audit_id, seq), migration 0007).
+_FIRM_AUDIT_HEADS = select(
+    Audit.id, select(func.max(TrailEntry.seq)).where(TrailEntry.audit_id == Audit.id).scalar_subquery()
+).where(Audit.firm_id == bindparam("firm_id"))
 
 
 class AuditService:
@@ -146,23 +154,26 @@ class AuditService:
         return self.audits.snapshot(audit_id, actor)
 
     def readable_version(self, actor: str | None, audit_id: int) -> int:
-        """Raise unless the actor may read the audit; else the trail's head (its last sequence number), which
-        moves with every recorded change anywhere: a cheap key for caching what is shown of an audit."""
-        with self.db.read() as s:
-            audit = load_audit(s, audit_id)
-            require(s, get_user(s, actor), audit.firm_id, READ, "read audits")
-            return int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
+        """Raise unless the actor may read the audit; else the audit's trail head (the last sequence number
+        of its entries), which every recorded change to the audit moves: a key for caching what is shown of
+        it that a change to another audit or firm leaves alone."""
+        return self.read_access(actor, audit_id).version
 
     def read_access(self, actor: str | None, audit_id: int) -> ReadAccess:
         """Raise unless the actor may read the audit; else, from the same read (one database session): the
-        trail's head (as `readable_version`), the audit's firm and the actor's roles on it. What a page needs
-        to know once per request, checked against the database as it is now."""
+        trail heads of the audit and of the firm's audits, the audit's firm and the actor's roles on it. What
+        a page needs to know once per request, checked against the database as it is now.
+
+        Everything an audit's snapshot shows is its own rows, and every change to them is a trail entry
+        filed under the audit (Recorder.log_audit), so its head moves with each; roles and grants are not
+        part of what is cached (they are checked here, on every request)."""
         with self.db.read() as s:
             audit = load_audit(s, audit_id)
             user = get_user(s, actor)
-            require(s, user, audit.firm_id, READ, "read audits")
-            head = int(s.scalar(select(func.max(TrailEntry.seq))) or 0)
-            return ReadAccess(head, audit.firm_id, frozenset(roles_of(s, user.id, audit.firm_id)))
+            roles = roles_of(s, user.id, audit.firm_id)
+            require_held(user, roles, audit.firm_id, READ, "read audits")
+            heads = {int(a): int(h or 0) for a, h in s.execute(_FIRM_AUDIT_HEADS, {"firm_id": audit.firm_id})}
+            return ReadAccess(heads.get(audit.id, 0), audit.firm_id, frozenset(roles), max(heads.values(), default=0))
 
     def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
         return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))

@@ -227,7 +227,7 @@ class PostgresEngine:
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_parquet(relation, path)
 
-    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+    def export_partitioned(self, sql: str, path: Path | str, partition_by: list[str]) -> None:
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_partitioned(relation, path, partition_by)
 

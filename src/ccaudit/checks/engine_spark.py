@@ -148,7 +148,9 @@ class SparkEngine:
 
     def create_shared(self, name: str, sql: str) -> None:
         """A shared relation computed once and kept (memory, spilling to disk): each check then reads
-        it instead of reading the Parquet evidence and joining it again."""
+        it instead of reading the Parquet evidence and joining it again. On `local[2]` at 200k sessions
+        this cost ~10% more CPU than recomputing it per check (bench/spark_shared_bench.py); kept for
+        clusters, where recomputing re-reads the evidence over the network (not measured)."""
         self.create_table(name, sql)
 
     def drop_shared(self, name: str) -> None:
@@ -174,11 +176,20 @@ class SparkEngine:
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_parquet(relation, path)
 
-    def export_partitioned(self, sql: str, path: Path, partition_by: list[str]) -> None:
+    def export_partitioned(self, sql: str, path: Path | str, partition_by: list[str]) -> None:
         """Parquet under `path`, one folder per partition value (Hive style), written by the executors:
-        on a cluster `path` must be storage every node reaches. Appends: the caller clears old runs."""
+        on a cluster `path` must be storage every node reaches (a shared folder, or s3a://bucket/prefix
+        with hadoop-aws). Appends: the caller clears old runs."""
         frame = self.spark.sql(transpile(sql, self.dialect))
         frame.write.mode("append").partitionBy(*partition_by).parquet(str(path))
+
+    def delete_path(self, url: str) -> None:
+        """Remove a folder where the executors write (any Hadoop file system: file://, s3a://)."""
+        context = self.spark.sparkContext
+        jvm, jsc = context._jvm, context._jsc
+        assert jvm is not None and jsc is not None, "a live session"
+        target = jvm.org.apache.hadoop.fs.Path(url)
+        target.getFileSystem(jsc.hadoopConfiguration()).delete(target, True)
 
     @contextmanager
     def _exported(self, sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:

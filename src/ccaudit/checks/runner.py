@@ -137,33 +137,42 @@ def _run_one(engine: CheckEngine, check: Check, requirements: list[str], sample_
     absent = [c for c in REQUIRED_COLUMNS if c not in columns]
     if absent:
         raise CatalogError(f"check {check.id}: its query must return column(s) {', '.join(absent)}")
-    stats = engine.query(
-        "SELECT count(*) AS n, "
-        "sum(CASE WHEN compensated_by IS NOT NULL THEN 1 ELSE 0 END) AS covered, "
-        "sum(CASE WHEN compensated_by IS NULL AND expired_measure IS NOT NULL THEN 1 ELSE 0 END) AS expired "
-        f"FROM {quote_ident(table)}"
-    )[0]
-    offending = int(stats["n"] or 0)
-    result = CheckResult(
-        check,
-        CheckOutcome.FAILED if offending else CheckOutcome.PASSED,
-        offending=offending,
-        compensated=int(stats["covered"] or 0),
-        expired_only=int(stats["expired"] or 0),
-        table=table,
-    )
+    groups = engine.query(_tally_sql(table))
+    offending = sum(int(g["n"]) for g in groups)
+    result = CheckResult(check, CheckOutcome.FAILED if offending else CheckOutcome.PASSED, offending=offending,
+                         table=table)
+    _tally(result, groups)
     if offending:
         order = ", ".join(quote_ident(k) for k in (*check.meta.key, "_row") if k in columns)
         result.sample = engine.query(f"SELECT * FROM {quote_ident(table)} ORDER BY {order} LIMIT {sample_rows}")
-        result.measures = [
-            r["m"] for r in engine.query(
-                f"SELECT DISTINCT compensated_by AS m FROM {quote_ident(table)} "
-                "WHERE compensated_by IS NOT NULL ORDER BY 1"
-            )
-        ]
-        result.expired_measures = engine.query(
-            f"SELECT m.measure_id, m.review_by, count(*) AS rows FROM {quote_ident(table)} o "
-            f"JOIN {MEASURES} m ON m.measure_id = o.expired_measure WHERE o.compensated_by IS NULL "
-            "GROUP BY m.measure_id, m.review_by ORDER BY m.measure_id"
-        )
     return result
+
+
+def _tally_sql(table: str) -> str:
+    """One pass over a check's failing rows for everything the finding counts: the rows per pair of
+    (measure covering it, expired measure that would have), with the expired measure's review date.
+    A handful of groups whatever the number of rows; measure_id is the register's key, so the join
+    adds no rows."""
+    return (
+        "SELECT o.compensated_by, o.expired_measure, m.review_by, count(*) AS n "
+        f"FROM {quote_ident(table)} o LEFT JOIN {MEASURES} m ON m.measure_id = o.expired_measure "
+        "GROUP BY o.compensated_by, o.expired_measure, m.review_by"
+    )
+
+
+def _tally(result: CheckResult, groups: list[dict[str, Any]]) -> None:
+    """Counts, measures and expired measures of a check from its _tally_sql groups."""
+    expired: dict[tuple[Any, Any], int] = {}
+    for g in groups:
+        n = int(g["n"])
+        if g["compensated_by"] is not None:
+            result.compensated += n
+        elif g["expired_measure"] is not None:
+            result.expired_only += n
+            key = (g["expired_measure"], g["review_by"])
+            expired[key] = expired.get(key, 0) + n
+    result.measures = sorted({g["compensated_by"] for g in groups if g["compensated_by"] is not None})
+    result.expired_measures = [
+        {"measure_id": m, "review_by": review_by, "rows": n}
+        for (m, review_by), n in sorted(expired.items(), key=lambda kv: str(kv[0][0]))
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -34,6 +34,9 @@ from ccaudit.errors import CcauditError, EvidenceValidationError
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.inspection.service import InspectionResult
 
 app = typer.Typer(
     help="ccaudit: inspection of TWSE Article 12 (CC-21100) for securities firms.",
@@ -95,25 +98,27 @@ def templates(
 def inspect_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="inspection date: 2026-11-30 or ROC 115/11/30")],
     out: Annotated[Path, typer.Option("--out", help="result folder (with --firms: one folder per firm in it)")],
-    evidence_dir: Annotated[Path | None, typer.Argument(help="folder of the firm's evidence files")] = None,
-    firms: Annotated[Path | None, typer.Option(
-        "--firms", help="a folder holding one evidence folder per firm, instead of EVIDENCE_DIR")] = None,
+    evidence_dir: Annotated[str | None, typer.Argument(
+        help="folder of the firm's evidence files, or an object-store folder s3://bucket/prefix/")] = None,
+    firms: Annotated[str | None, typer.Option(
+        "--firms", help="a folder (or s3://bucket/prefix/) holding one evidence folder per firm, instead of "
+        "EVIDENCE_DIR")] = None,
     lang: LangOpt = "en",
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if any finding has this status")] = None,
     engine: EngineOpt = None,
     engine_url: EngineUrlOpt = None,
     keep_schema: KeepSchemaOpt = False,
-    results_parquet: Annotated[Path | None, typer.Option(
+    results_parquet: Annotated[str | None, typer.Option(
         "--results-parquet", help="also write every offending row as Parquet under this folder, partitioned by "
-        "firm, requirement and check")] = None,
+        "firm, requirement and check (Spark with hadoop-aws: also s3://bucket/prefix)")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=32, help="with --firms: firms inspected at the same time (CCAUDIT_FIRM_WORKERS, "
         "default 1)")] = None,
 ) -> None:
     """Import an evidence folder, run every check and write findings.json, findings.csv, offending/."""
-    from ccaudit.inspection.engine_choice import Engines
-    from ccaudit.inspection.service import inspect
+    from ccaudit.evidence.object_store import is_remote
+    from ccaudit.inspection.engine_choice import Engines, results_location
 
     gate = _status_option(fail_on)
     if (evidence_dir is None) == (firms is None):
@@ -122,13 +127,15 @@ def inspect_cmd(
     if workers is not None:
         settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
+    parquet_root = results_location(results_parquet, settings)  # refused here, before any work
     with Engines(settings) as engines:
         if firms is not None:
             from ccaudit.inspection.many import inspect_firms
 
             with progress_bar() as progress:
-                runs = inspect_firms(firms, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
-                                     results_parquet, "zh-TW" if lang.lower().startswith("zh") else "en")
+                runs = inspect_firms(firms if is_remote(firms) else Path(firms), day, out, settings, catalog_id,
+                                     progress, engines,  # type: ignore[arg-type]
+                                     parquet_root, "zh-TW" if lang.lower().startswith("zh") else "en")
             for path in runs.cleaned:
                 print_line(f"removed {visible(str(path))}, left by an inspect --firms into {visible(str(out))} "
                            "that was killed")
@@ -140,9 +147,7 @@ def inspect_cmd(
             return
         assert evidence_dir is not None
         try:
-            with progress_bar() as progress:
-                result = inspect(evidence_dir, day, out, settings, catalog_id, progress,  # type: ignore[arg-type]
-                                 engines, results_parquet)
+            result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
         except EvidenceValidationError as exc:
             if lang.lower().startswith("zh"):  # the problems in Traditional Chinese (evidence/issue_texts.py)
                 raise CcauditError(exc.render("zh-TW")) from None
@@ -214,6 +219,29 @@ def _demo_firms(
     print_firms(runs, out / "results")
     if any(r.error for r in runs):
         raise typer.Exit(2)
+
+
+def _inspect_one(
+    evidence: str, day: dt.date, out: Path, settings: Settings, catalog_id: str, engines: object,
+    results_parquet: Path | str | None,
+) -> InspectionResult:
+    """One firm's folder, on disk or (s3://…) copied from an object store for the run."""
+    import tempfile
+
+    from ccaudit.evidence.object_store import Prefix, fetch, is_remote
+    from ccaudit.inspection.service import inspect
+
+    if not is_remote(evidence):
+        with progress_bar() as progress:
+            return inspect(Path(evidence), day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
+                           results_parquet)
+    with tempfile.TemporaryDirectory(prefix="ccaudit-fetch-") as scratch:
+        folder = Path(scratch) / Prefix.parse(evidence).name  # named like the prefix: the firm's fallback name
+        with console.status(f"copying {visible(evidence)}…"):
+            fetch(evidence, folder, settings.object_store_max_bytes)
+        with progress_bar() as progress:
+            return inspect(folder, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
+                           results_parquet, evidence)
 
 
 def _status_option(value: str | None) -> Status | None:

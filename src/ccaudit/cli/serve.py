@@ -22,8 +22,11 @@ def serve(
         "--forwarded-allow-ips", help="proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or "
         "networks; '*' trusts anyone who can reach the port)")] = "127.0.0.1",
     workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=32, help="server processes, one per free core (default 1: browser-started runs are "
-        "tracked in the process that started them; see docs/web.md)")] = 1,
+        "--workers", min=1, max=32, help="server processes, one per free core (sessions, caches' keys and "
+        "browser-started runs are in the database, so any worker answers; see docs/web.md)")] = 1,
+    access_log: Annotated[bool, typer.Option(
+        "--access-log/--no-access-log", help="log each request (method, path, status, client address); off "
+        "behind a reverse proxy that logs them already (a few percent of the CPU a request)")] = True,
 ) -> None:
     """Start the web workspace (default http://127.0.0.1:8000) on the audit database (--db or CCAUDIT_DB)."""
     import uvicorn
@@ -39,7 +42,7 @@ def serve(
     scheme = "https (via a proxy)" if settings.web_secure_cookies else "http"
     common: dict[str, Any] = {
         "host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
-        "server_header": False, "date_header": True, "log_level": "info",
+        "server_header": False, "date_header": True, "log_level": "info", "access_log": access_log,
     }
     if workers == 1:
         app = create_app(settings)

@@ -59,6 +59,11 @@ def parse_cmd(
     if is_mdm(source, files):
         parse_devices(source, files, out, tz, identity_map)
         return
+    if source == "auto":  # device exports among logs: each set to its own outputs in the same folder
+        devices = [f for f in files if is_mdm("auto", [f])]
+        if devices:
+            parse_devices("auto", devices, out, tz, identity_map)
+            files = [f for f in files if f not in devices]
     from ccaudit.rawsources.parse import ParseRequest, parse
 
     settings = Settings()
@@ -76,8 +81,9 @@ def parse_cmd(
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
                                 zone_given=tz is not None))
     for f in report["files"]:
+        encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
         print_line(
-            f"{visible(f['file'])} ({f['source']}): {f['lines_read']} lines, {f['recognised']} events, "
+            f"{visible(f['file'])} ({f['source']}{encoding}): {f['lines_read']} lines, {f['recognised']} events, "
             f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}")
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
     print_line(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "

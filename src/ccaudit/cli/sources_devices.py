@@ -30,6 +30,9 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
         d = report["devices"]
         print_line(f"{d['corporate']} company devices, {d['personal']} personal devices, {d['ownership_unknown']} "
                    "of unknown ownership (in neither register)")
+        if d.get("without_serial_number_or_device_id_named_by_device_name"):
+            print_line(f"{d['without_serial_number_or_device_id_named_by_device_name']} devices named by their device "
+                       "name: the export has no serial number or device ID (export with all inventory data)")
     if "apps" in report:
         print_line(f"{report['apps']['apps']} installed apps on {report['apps']['devices']} devices")
     if "resets" in report:

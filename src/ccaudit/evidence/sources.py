@@ -122,9 +122,22 @@ PROBE_EVIDENCE_FOLDERS = {"website_screenshots": "site", "social_pages": "pages"
 PROBE_EVIDENCE = "probe evidence (ccaudit probe {}): stored with the result by its SHA-256, not read as data"
 
 
+# What `ccaudit sources parse ... --out DIR` writes beside the derived dataset files: how the raw exports were read
+# (lines read, recognised, malformed with their numbers, zones assumed). When DIR is (part of) an evidence folder
+# the report is kept with the result like a probe's side file, by its SHA-256, at any depth (one folder per
+# gateway is usual), and never read as data.
+SOURCES_REPORTS = ("parse_report.json", "device_parse_report.json")
+SOURCES_PROBE = "sources parse"  # Attachment.probe of a kept parse report: the command that wrote it
+SOURCES_REPORT = ("parse report (ccaudit sources parse): stored with the result by its SHA-256, not read as "
+                  "data; the rows it describes cite the raw file and line")
+
+
 def probe_evidence(rel: str) -> str | None:
-    """The probe that wrote the file at `rel` (a path relative to the evidence folder), or None."""
+    """The probe that wrote the file at `rel` (a path relative to the evidence folder), `SOURCES_PROBE` for the
+    parse report of `ccaudit sources parse`, or None."""
     parts = rel.split("/")
+    if parts[-1] in SOURCES_REPORTS:
+        return SOURCES_PROBE
     if len(parts) == 1:
         return PROBE_EVIDENCE_FILES.get(parts[0])
     return PROBE_EVIDENCE_FOLDERS.get(parts[0]) if len(parts) == 2 else None
@@ -197,7 +210,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             continue
         probe = probe_evidence(rel) if named is None else None
         if probe:
-            ignored[rel] = PROBE_EVIDENCE.format(probe)
+            ignored[rel] = SOURCES_REPORT if probe == SOURCES_PROBE else PROBE_EVIDENCE.format(probe)
             continue
         opts = named or FileOptions()
         fmt = file_format(path)

@@ -36,13 +36,13 @@ class ManifestEntry(BaseModel):
 
 
 class Attachment(BaseModel):
-    """A file kept with the evidence but not read as data (a probe's observations or screenshots), cited by
-    its hash from a dataset file."""
+    """A file kept with the evidence but not read as data (a probe's observations or screenshots, or the
+    parse_report.json `ccaudit sources parse` wrote beside its dataset files), cited by its hash."""
 
     name: str  # relative to the evidence folder
     sha256: str
     size_bytes: int
-    probe: str
+    probe: str  # the command that wrote it: tls, ports, site, pages or "sources parse"
 
 
 class Manifest(BaseModel):
@@ -50,6 +50,7 @@ class Manifest(BaseModel):
 
     run_id: str | None = None  # the inspection run that wrote it; findings.json names the same run
     engine: EngineRef | None = None  # where the run's checks ran (findings.json records it too)
+    origin: str | None = None  # the object-store folder the evidence was copied from (s3://bucket/prefix/)
     files: list[ManifestEntry]
     ignored_files: list[str] = []
     ignored_reasons: dict[str, str] = {}  # every file of the folder not imported -> why

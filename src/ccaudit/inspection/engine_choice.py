@@ -27,6 +27,7 @@ import duckdb
 
 from ccaudit.checks.engines import CheckEngine, DuckDBEngine, redacted
 from ccaudit.errors import CcauditError
+from ccaudit.evidence.object_store import Prefix, is_remote
 from ccaudit.evidence.readers import quote_ident, quote_literal
 from ccaudit.findings.models import InspectionReport
 from ccaudit.settings import ENGINES, Settings
@@ -43,7 +44,12 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
 class EngineError(CcauditError):
-    """The chosen engine cannot be reached or used."""
+    """The chosen engine cannot be reached or used: every firm would fail the same way."""
+
+
+class EngineRunError(CcauditError):
+    """The engine, reached and working, refused one run's evidence (a value it cannot hold, a query its
+    data makes fail): that firm is reported and `inspect --firms` goes on with the others."""
 
 
 class Engines:
@@ -97,19 +103,25 @@ class Engines:
 
         if not self.url:
             raise EngineError("--engine postgres needs --engine-url postgresql://user@host/db (or CCAUDIT_ENGINE_URL)")
+        where = redacted(self.url)
         try:
             engine = PostgresEngine.connect(self.url, f"ccaudit_run_{run_id}", drop_schema_on_close=not self.keep)
             with engine:
-                yield engine
-        except psycopg.Error as exc:  # the server, not the evidence: refused, gone, out of space
-            raise EngineError(f"cannot use PostgreSQL at {redacted(self.url)}: {_first_line(exc)}") from None
+                try:
+                    yield engine
+                except psycopg.OperationalError:
+                    raise  # the connection or the server: refused, gone, out of space
+                except psycopg.Error as exc:  # this run's data: a value or a query the server refused
+                    raise EngineRunError(f"PostgreSQL at {where} refused this evidence: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise EngineError(f"cannot use PostgreSQL at {where}: {_first_line(exc)}") from None
 
     @contextmanager
     def _spark_engine(self, run_id: str) -> Iterator[Any]:
         if shutil.which("java") is None:  # the driver's JVM runs here, even for a cluster
             raise EngineError("--engine spark needs Java on this machine (apt-get install default-jre-headless)")
         try:
-            from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+            from py4j.protocol import Py4JError, Py4JJavaError  # type: ignore[import-untyped]
             from pyspark.errors import PySparkException
 
             from ccaudit.checks.engine_spark import SparkEngine, session
@@ -126,8 +138,12 @@ class Engines:
                 if self._spark is None:
                     self._spark = session(master, self.conf)
             with SparkEngine(self._spark, scratch) as engine:
-                yield engine
-        except (Py4JError, PySparkException) as exc:  # the JVM or the cluster, not the evidence
+                try:
+                    yield engine
+                except (Py4JJavaError, PySparkException) as exc:  # a query over this run's data failed
+                    raise EngineRunError(f"Spark at {redacted(master)} failed on this evidence: "
+                                         f"{_first_line(exc)}") from None
+        except (Py4JError, PySparkException) as exc:  # the JVM or the cluster (gone, unreachable), not the evidence
             raise EngineError(f"cannot use Spark at {redacted(master)}: {_first_line(exc)}") from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -156,6 +172,44 @@ def copy_back(engine: CheckEngine, con: duckdb.DuckDBPyConnection, results: dict
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+HADOOP_AWS = (
+    "--results-parquet s3://… is written by Spark's executors through Hadoop's S3A connector, which this "
+    "Spark does not have (no hadoop-aws jar in pyspark/jars, spark.jars or spark.jars.packages). Give it "
+    "the hadoop-aws jar of Spark's own Hadoop version (pyspark/jars/hadoop-client-api-<version>.jar) with "
+    "the AWS SDK v2 bundle it names, e.g. CCAUDIT_ENGINE_CONF='{\"spark.jars.packages\": "
+    "\"org.apache.hadoop:hadoop-aws:<version>\"}' where Maven Central is reachable, or write to a local "
+    "folder and copy it (aws s3 sync)"
+)
+
+
+def results_location(given: str | None, settings: Settings) -> Path | str | None:
+    """--results-parquet as the engine will write it: a local folder, or on Spark with the S3A connector
+    an s3a:// URL. Refused before any work: an object store with DuckDB or PostgreSQL (the rows are
+    written on this machine: write locally and copy), or with a Spark that has no S3A connector."""
+    if given is None or not is_remote(given):
+        return Path(given) if given is not None else None
+    prefix = Prefix.parse(given)
+    if settings.engine != "spark":
+        raise CcauditError(f"--results-parquet {visible(prefix.url())}: only Spark's executors write to an object "
+                           f"store; with --engine {settings.engine} write to a local folder and copy it (aws s3 sync)")
+    master = settings.engine_url.get_secret_value() if settings.engine_url else "local[*]"
+    if master.startswith("local") and not has_hadoop_aws(settings.engine_conf):
+        raise CcauditError(HADOOP_AWS)
+    # On a cluster the executors' classpath is the cluster's: its hadoop-aws cannot be seen from here.
+    return f"s3a://{prefix.path}"
+
+
+def has_hadoop_aws(conf: dict[str, str]) -> bool:
+    """Whether a local Spark would load hadoop-aws: a jar beside pyspark's own, or named in the settings."""
+    if any("hadoop-aws" in conf.get(k, "") for k in ("spark.jars", "spark.jars.packages")):
+        return True
+    try:
+        import pyspark
+    except ImportError:
+        return False
+    return any((Path(pyspark.__file__).parent / "jars").glob("hadoop-aws-*.jar"))
+
+
 def result_name(report: InspectionReport, folder: str) -> str:
     """The firm's name for its result folder and partition: firm_profile.firm_id, checked because it
     is data (it must be a plain folder name), else the evidence folder's own name."""
@@ -170,18 +224,25 @@ def result_name(report: InspectionReport, folder: str) -> str:
 
 
 def write_partitioned(
-    engine: CheckEngine, report: InspectionReport, results: dict[str, CheckResult], firm: str, root: Path
+    engine: CheckEngine, report: InspectionReport, results: dict[str, CheckResult], firm: str, root: Path | str
 ) -> int:
     """Every offending row under root/firm_id=<firm>/requirement_id=<req>/check_id=<check>/ as Parquet,
     written by the engine (a row serves each requirement its check belongs to). The firm's earlier
-    partition is replaced. Returns the number of check-requirement pairs written."""
+    partition is replaced. `root` is a local folder, or an s3a:// URL that only Spark is given
+    (results_location). Returns the number of check-requirement pairs written."""
     requirements: dict[str, list[str]] = {}
     for finding in report.findings:
         for check in finding.checks:
             if check.offending_count:
                 requirements.setdefault(check.check_id, []).append(finding.requirement_id)
-    shutil.rmtree(root / f"firm_id={firm}", ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
+    if isinstance(root, str):
+        from ccaudit.checks.engine_spark import SparkEngine
+
+        assert isinstance(engine, SparkEngine), "an object-store URL is given to Spark only"
+        engine.delete_path(f"{root}/firm_id={firm}")
+    else:
+        shutil.rmtree(root / f"firm_id={firm}", ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
     written = 0
     for check_id, reqs in sorted(requirements.items()):
         table = results[check_id].table

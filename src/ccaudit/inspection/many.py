@@ -6,6 +6,9 @@ A firm's result folder is named by firm_profile.firm_id, else by its evidence su
 evidence is refused is reported with its error and the others go on; an engine that cannot be reached
 stops the run (every firm would fail the same way).
 
+DIR may also be an object-store folder (s3://bucket/firms/): each folder under it is one firm, copied
+into OUT/.firm-<token>.fetch just before it is inspected and removed after (ccaudit.evidence.object_store).
+
 Firms are inspected by up to `settings.firm_workers` threads at once (DuckDB and the engines release the
 GIL; one Spark session serves them all), each into a staging folder `OUT/.firm-<token>` guarded by a
 writer lock (ccaudit.writerlock). The staged results are then put in place one after another in folder
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.errors import CcauditError
+from ccaudit.evidence.object_store import Prefix, is_remote, local_copy, subfolders
 from ccaudit.inspection import result_folder
 from ccaudit.inspection.engine_choice import EngineError, Engines, result_name
 from ccaudit.inspection.service import InspectionResult, Progress, inspect
@@ -73,10 +77,31 @@ class FirmRuns(list[FirmRun]):
 
 @dataclass
 class _Staged:
-    folder: Path
+    folder: Path  # the firm's evidence folder (for an object store: its name only)
     staging: Path
+    source: str | None = None  # the object-store folder it is copied from
     result: InspectionResult | None = None
     error: str | None = None
+
+
+class _Progress:
+    """Every firm's import and checks added up into one bar per stage (firms at work at the same time
+    each report their own counts): done and total over the firms started so far."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.counts: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def of(self, firm: str) -> Progress:
+        def update(stage: str, label: str, done: int, total: int) -> None:
+            with self.lock:
+                self.counts[(stage, firm)] = (done, total)
+                done_all = sum(d for (s, _), (d, _t) in self.counts.items() if s == stage)
+                total_all = sum(t for (s, _), (_d, t) in self.counts.items() if s == stage)
+                self.progress(stage, f"{firm}: {label}" if label else firm, done_all, total_all)
+
+        return update
 
 
 def firm_folders(firms_dir: Path) -> list[Path]:
@@ -89,37 +114,57 @@ def firm_folders(firms_dir: Path) -> list[Path]:
     return folders
 
 
+def remote_firms(url: str) -> list[tuple[str, str]]:
+    """The firm folders of an object-store folder: (name, s3://…/name/) by name."""
+    names = subfolders(url)
+    if not names:
+        raise CcauditError(f"{visible(url)}: holds no firm folders (one evidence folder per firm)")
+    root = Prefix.parse(url)
+    return [(name, root.child(name).url()) for name in names]
+
+
 def inspect_firms(
-    firms_dir: Path,
+    firms_dir: Path | str,
     as_of: dt.date,
     out: Path,
     settings: Settings,
     catalog_id: str = DEFAULT_CATALOG,
     progress: Progress | None = None,
     engines: Engines | None = None,
-    results_parquet: Path | None = None,
+    results_parquet: Path | str | None = None,
     lang: str = "zh-TW",
 ) -> FirmRuns:
-    folders = firm_folders(firms_dir)
+    if isinstance(firms_dir, str) and is_remote(firms_dir):
+        sources: list[tuple[Path, str | None]] = [(Path(n), url) for n, url in remote_firms(firms_dir)]
+    else:
+        firms_dir = Path(firms_dir)
+        sources = [(folder, None) for folder in firm_folders(firms_dir)]
+        if out.resolve().is_relative_to(firms_dir.resolve()):  # the results would be read as firms next time
+            raise CcauditError(f"{visible(str(out))}: is inside the firms folder; choose an --out outside it")
     if out.exists() and not out.is_dir():
         raise CcauditError(f"{visible(str(out))}: exists and is not a folder; choose another --out")
-    if out.resolve().is_relative_to(firms_dir.resolve()):  # the results would be read as firms next time
-        raise CcauditError(f"{visible(str(out))}: is inside the firms folder; choose an --out outside it")
     out.mkdir(parents=True, exist_ok=True)
     cleaned = clean_staging(out)
     runs: list[FirmRun] = []
     with ExitStack() as held, (Engines(settings) if engines is None else _borrowed(engines)) as chosen:
         staged = []
-        for folder in folders:  # each staging folder's lock is held until its result is in place
+        for folder, source in sources:  # each staging folder's lock is held until its result is in place
             tok = uuid.uuid4().hex[:12]
             held.enter_context(WriterLock(out / f"{STAGING}{tok}.lock"))
-            staged.append(_Staged(folder, out / f"{STAGING}{tok}"))
+            staged.append(_Staged(folder, out / f"{STAGING}{tok}", source))
+        added = _Progress(progress) if progress else None
 
         def inspect_one(item: _Staged) -> None:
-            one = progress if settings.firm_workers == 1 else None  # interleaved stages would only confuse
+            one = added.of(item.folder.name) if added else None
             try:
-                item.result = inspect(item.folder, as_of, item.staging, settings, catalog_id, one, chosen,
-                                      results_parquet)
+                if item.source is None:
+                    item.result = inspect(item.folder, as_of, item.staging, settings, catalog_id, one, chosen,
+                                          results_parquet)
+                    return
+                fetched = item.staging.with_name(item.staging.name + ".fetch")  # removed by clean_staging if killed
+                with local_copy(item.source, fetched, settings.object_store_max_bytes) as local:
+                    item.result = inspect(local, as_of, item.staging, settings, catalog_id, one, chosen,
+                                          results_parquet, item.source)
             except EngineError:
                 raise
             except (CcauditError, OSError) as exc:
@@ -133,6 +178,7 @@ def inspect_firms(
         finally:
             for item in staged:  # a refused firm's or an interrupted run's staging folder
                 remove(item.staging)
+                remove(item.staging.with_name(item.staging.name + ".fetch"))
     done = [r for r in runs if r.result is not None and r.firm is not None]
     if done:
         _compare([out / r.firm for r in done if r.firm], out / COMPARISON, lang, settings)

@@ -90,13 +90,16 @@ def inspect(
     catalog_id: str = DEFAULT_CATALOG,
     progress: Progress | None = None,
     engines: Engines | None = None,
-    results_parquet: Path | None = None,
+    results_parquet: Path | str | None = None,
+    origin: str | None = None,
 ) -> InspectionResult:
     """`engines`: the engine chosen for this command (default: settings.engine, for this run only);
-    `results_parquet`: also write the offending rows there, partitioned by firm and requirement."""
+    `results_parquet`: also write the offending rows there, partitioned by firm and requirement;
+    `origin`: the object-store folder `evidence_dir` is a copy of (recorded in the manifest)."""
     if engines is None:
         with Engines(settings) as own:
-            return inspect(evidence_dir, as_of, out_dir, settings, catalog_id, progress, own, results_parquet)
+            return inspect(evidence_dir, as_of, out_dir, settings, catalog_id, progress, own, results_parquet,
+                           origin)
     content = Content.load(settings)
     catalog = content.catalogs.in_force(catalog_id, as_of)
     with result_folder.replacing(out_dir, evidence_dir) as target:  # whole or not at all
@@ -107,6 +110,7 @@ def inspect(
             progress=(lambda label, done, total: progress("import", label, done, total)) if progress else None,
         )
         manifest.run_id = result_folder.new_run_id()
+        manifest.origin = origin
         con = open_workspace(work / WORKSPACE, settings)
         try:
             with engines.open(con, manifest.run_id) as engine:

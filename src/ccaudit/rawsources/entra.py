@@ -19,18 +19,19 @@ sessions: the framework uses their MFA for VPN sessions whose gateway does not l
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.sqlkit import sql_str
 
 # Error codes of an interrupted sign-in (Entra's own "Interrupted" status): the flow continues elsewhere.
 INTERRUPTS = (50074, 50076, 50079, 50125, 50140, 50158, 16000, 16001)
 
 # Entra authentication method text -> remote_sessions.mfa_method; first match wins, unknown methods stay empty.
 METHODS = (
-    (r"(?i)notification|passwordless phone|authenticator app", "push"),
-    (r"(?i)text message|sms", "sms"),
-    (r"(?i)verification code|oath|totp|software token", "totp"),
-    (r"(?i)fido|security key|hardware token", "hardware_token"),
-    (r"(?i)certificate|x\.509|smart ?card", "certificate"),
+    (r"(?i)notification|passwordless phone|authenticator app|通知|無密碼電話", "push"),
+    (r"(?i)text message|sms|簡訊", "sms"),
+    (r"(?i)verification code|oath|totp|software token|驗證碼", "totp"),
+    (r"(?i)fido|security key|hardware token|安全性金鑰|硬體權杖", "hardware_token"),
+    (r"(?i)certificate|x\.509|smart ?card|憑證|智慧卡", "certificate"),
 )
 
 
@@ -43,10 +44,28 @@ def _c(*names: str) -> str:
     return csv_at("f", _col(*names))
 
 
-def _j(path: str) -> str:
-    """A field of a Graph signIn, or of a diagnostic record's properties."""
-    return (f"COALESCE(nullif(json_extract_string(js, '$.properties.{path}'), ''), "
-            f"nullif(json_extract_string(js, '$.{path}'), ''))")
+# Every JSON path the query reads, extracted in one parse of each record (json_extract_string / json_extract with a
+# list of paths): one call per path parsed each record some forty times, and ran out of memory on 100k sign-ins.
+_PATHS: list[str] = []
+_RAW_PATHS: list[str] = []
+
+
+def _at(paths: list[str], path: str) -> int:
+    if path not in paths:
+        paths.append(path)
+    return paths.index(path) + 1
+
+
+def _j(*paths: str) -> str:
+    """A field of a Graph signIn (camelCase), of a diagnostic record's properties, or of a Log Analytics
+    SigninLogs row (PascalCase: UserPrincipalName, IPAddress, Status.errorCode): the first present."""
+    return "COALESCE(" + ", ".join(f"nullif(jv[{_at(_PATHS, f'$.{pre}{p}')}], '')"
+                                   for p in paths for pre in ("properties.", "")) + ")"
+
+
+def _raw(path: str) -> str:
+    """The JSON value at `path` of a JSON record (an element of `jx`)."""
+    return f"jx[{_at(_RAW_PATHS, path)}]"
 
 
 def _method(text: str) -> str:
@@ -54,14 +73,34 @@ def _method(text: str) -> str:
     return f"CASE {whens} END"
 
 
-_DETAILS = ("from_json(COALESCE(json_extract(js, '$.properties.authenticationDetails'), "
-            "json_extract(js, '$.authenticationDetails')), "
-            "'[{\"authenticationMethod\": \"VARCHAR\", \"succeeded\": \"BOOLEAN\"}]')")
+# authenticationDetails: an array (Graph, diagnostic records) or the same array as a JSON string (Log Analytics'
+# SigninLogs.AuthenticationDetails, and its cell in a Log Analytics CSV export).
+_DETAILS_TYPE = "'[{\"authenticationMethod\": \"VARCHAR\", \"succeeded\": \"BOOLEAN\"}]'"
+_SKIP_METHODS = "('Password', 'Previously satisfied', 'Claim in the token', '密碼', '先前已滿足')"
+
+
+def _details_method(raw: str) -> str:
+    """The first MFA method that succeeded in an authenticationDetails value `raw` (JSON)."""
+    doc = (f"CASE WHEN json_type({raw}) = 'VARCHAR' AND json_valid(json_extract_string({raw}, '$')) "
+           f"THEN json(json_extract_string({raw}, '$')) WHEN json_type({raw}) = 'ARRAY' THEN {raw} END")
+    return (f"list_filter(from_json({doc}, {_DETAILS_TYPE}), lambda d: d.succeeded AND d.authenticationMethod NOT IN "
+            f"{_SKIP_METHODS})[1].authenticationMethod")
+
+
+# CSV header spellings (lower case): the portal's download in English or Traditional Chinese over the years, and a
+# Log Analytics export of SigninLogs. A time column whose name says UTC holds UTC times.
+_TIME_COLS = ("date (utc)", "日期 (utc)", "timegenerated [utc]", "createddatetime [utc]", "date", "日期",
+              "created date time", "createddatetime", "timegenerated")
+_HEADER_ID = "(?:request id|要求識別碼|correlation ?id|相互關聯識別碼|resulttype|userprincipalname)"
+_HEADER_TIME = "(?:date|日期|timegenerated|createddatetime)"
 
 
 def query(lines: str) -> str:
     interrupts = ", ".join(str(c) for c in INTERRUPTS)
-    return f"""
+    time_cols = ", ".join(f"'{c}'" for c in _TIME_COLS)
+    _PATHS.clear()
+    _RAW_PATHS.clear()
+    sql = f"""
 WITH l AS (
     SELECT line_no, is_last, line,
            CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim(line),
@@ -69,84 +108,110 @@ WITH l AS (
     FROM {lines}
 ), hdr AS (
     SELECT {header_names('line')} AS names FROM l
-    WHERE o IS NULL AND regexp_matches(lower(line), 'request id') AND regexp_matches(lower(line), 'date')
+    WHERE o IS NULL AND line_no <= 50 AND regexp_matches(lower(line), '{_HEADER_ID}')
+      AND regexp_matches(lower(line), '{_HEADER_TIME}')
     ORDER BY line_no LIMIT 1
+), hdr2 AS (
+    SELECT names, list_filter([{time_cols}], lambda c: list_contains(names, c))[1] AS time_col FROM hdr
 ), r AS (
     SELECT l.line_no, l.is_last, l.line,
            CASE WHEN l.o IS NOT NULL AND json_valid(l.o) THEN l.o END AS js,
            l.o IS NOT NULL AND NOT json_valid(l.o) AS bad_json,
            CASE WHEN l.o IS NULL AND h.names IS NOT NULL THEN {csv_fields('l.line')} END AS f,
-           h.names IS NOT NULL AND l.o IS NULL AND regexp_matches(lower(l.line), 'request id')
-               AND regexp_matches(lower(l.line), 'date') AS is_header,
-           COALESCE(list_contains(h.names, 'date (utc)'), FALSE) AS csv_utc, h.names
-    FROM l LEFT JOIN hdr h ON TRUE
+           h.names IS NOT NULL AND l.o IS NULL AND l.line_no <= 50 AND regexp_matches(lower(l.line), '{_HEADER_ID}')
+               AND regexp_matches(lower(l.line), '{_HEADER_TIME}') AS is_header,
+           COALESCE(contains(h.time_col, 'utc'), FALSE) AS csv_utc, h.names, h.time_col
+    FROM l LEFT JOIN hdr2 h ON TRUE
 ), x AS (
     SELECT line_no, is_last, line, bad_json, is_header, names,
         js IS NOT NULL AS is_json,
         f IS NOT NULL AND NOT is_header AND trim(line) <> '' AS is_csv,
-        CASE WHEN js IS NOT NULL THEN COALESCE({_j('createdDateTime')}, nullif(json_extract_string(js, '$.time'), ''))
-             WHEN f IS NOT NULL THEN {_c('date (utc)', 'date', 'created date time', 'createddatetime')} END AS t,
-        CASE WHEN js IS NOT NULL THEN COALESCE({_j('userPrincipalName')}, {_j('userDisplayName')})
-             WHEN f IS NOT NULL THEN {_c('username', 'user principal name', 'userprincipalname', 'user')} END
+        CASE WHEN js IS NOT NULL THEN COALESCE({_j('createdDateTime', 'CreatedDateTime', 'TimeGenerated')},
+                                               {_j('time')})
+             WHEN f IS NOT NULL THEN {csv_at('f', 'list_position(names, time_col)')} END AS t,
+        CASE WHEN js IS NOT NULL THEN {_j('userPrincipalName', 'UserPrincipalName', 'userDisplayName',
+                                          'UserDisplayName')}
+             WHEN f IS NOT NULL THEN {_c('username', 'user principal name', 'userprincipalname', '使用者名稱',
+                                         '使用者主體名稱', 'user', '使用者')} END
              AS account,
-        CASE WHEN js IS NOT NULL THEN {_j('ipAddress')}
-             WHEN f IS NOT NULL THEN {_c('ip address', 'ipaddress')} END AS ip,
-        CASE WHEN js IS NOT NULL THEN TRY_CAST({_j('status.errorCode')} AS BIGINT)
-             WHEN f IS NOT NULL THEN TRY_CAST({_c('sign-in error code', 'error code', 'errorcode')} AS BIGINT)
+        CASE WHEN js IS NOT NULL THEN {_j('ipAddress', 'IPAddress', 'IpAddress')}
+             WHEN f IS NOT NULL THEN {_c('ip address', 'ipaddress', 'ip 位址', 'ip位址')} END AS ip,
+        CASE WHEN js IS NOT NULL THEN TRY_CAST({_j('status.errorCode', 'Status.errorCode', 'ResultType',
+                                                   'resultType')} AS BIGINT)
+             WHEN f IS NOT NULL THEN TRY_CAST({_c('sign-in error code', 'error code', 'errorcode', 'resulttype',
+                                                  '登入錯誤碼', '登入錯誤代碼', '錯誤碼')} AS BIGINT)
              END AS error_code,
-        CASE WHEN f IS NOT NULL THEN lower({_c('status')}) END AS csv_status,
-        CASE WHEN js IS NOT NULL THEN {_j('status.failureReason')}
-             WHEN f IS NOT NULL THEN {_c('failure reason', 'failurereason')} END AS failure,
-        CASE WHEN js IS NOT NULL THEN {_j('appDisplayName')}
-             WHEN f IS NOT NULL THEN {_c('application', 'appdisplayname')} END AS app,
-        CASE WHEN js IS NOT NULL THEN {_j('clientAppUsed')}
-             WHEN f IS NOT NULL THEN {_c('client app', 'clientappused')} END AS client,
-        lower(replace(CASE WHEN js IS NOT NULL THEN {_j('authenticationRequirement')}
-             WHEN f IS NOT NULL THEN {_c('authentication requirement', 'authenticationrequirement')} END, ' ', ''))
+        CASE WHEN f IS NOT NULL THEN lower({_c('status', '狀態')}) END AS csv_status,
+        CASE WHEN js IS NOT NULL THEN {_j('status.failureReason', 'Status.failureReason', 'ResultDescription',
+                                          'resultDescription')}
+             WHEN f IS NOT NULL THEN {_c('failure reason', 'failurereason', 'resultdescription', '失敗原因')}
+             END AS failure,
+        CASE WHEN js IS NOT NULL THEN {_j('appDisplayName', 'AppDisplayName')}
+             WHEN f IS NOT NULL THEN {_c('application', 'appdisplayname', '應用程式')} END AS app,
+        CASE WHEN js IS NOT NULL THEN {_j('clientAppUsed', 'ClientAppUsed')}
+             WHEN f IS NOT NULL THEN {_c('client app', 'clientappused', '用戶端應用程式')} END AS client,
+        lower(replace(CASE WHEN js IS NOT NULL THEN {_j('authenticationRequirement', 'AuthenticationRequirement')}
+             WHEN f IS NOT NULL THEN {_c('authentication requirement', 'authenticationrequirement', '驗證需求',
+                                         '驗證要求')} END, ' ', ''))
              AS requirement,
         CASE WHEN js IS NOT NULL THEN COALESCE(
-                 list_filter({_DETAILS}, lambda d: d.succeeded AND d.authenticationMethod NOT IN
-                             ('Password', 'Previously satisfied', 'Claim in the token'))[1].authenticationMethod,
-                 {_j('mfaDetail.authMethod')})
-             WHEN f IS NOT NULL THEN {_c('multifactor authentication auth method', 'mfa auth method')} END
+                 {_details_method(_raw('$.properties.authenticationDetails'))},
+                 {_details_method(_raw('$.authenticationDetails'))},
+                 {_details_method(_raw('$.AuthenticationDetails'))},
+                 {_j('mfaDetail.authMethod', 'MfaDetail.authMethod')})
+             WHEN f IS NOT NULL THEN COALESCE(
+                 {_c('multifactor authentication auth method', 'mfa auth method', '多重要素驗證驗證方法',
+                     '多重要素驗證方法', 'mfa 驗證方法')},
+                 CASE WHEN json_valid({_c('authenticationdetails')})
+                      THEN {_details_method(f"to_json({_c('authenticationdetails')})")} END,
+                 CASE WHEN json_valid({_c('mfadetail')})
+                      THEN json_extract_string({_c('mfadetail')}, '$.authMethod') END) END
              AS method_text,
-        CASE WHEN f IS NOT NULL THEN lower({_c('multifactor authentication result', 'mfa result')}) END AS mfa_result,
-        CASE WHEN js IS NOT NULL THEN {_j('conditionalAccessStatus')}
-             WHEN f IS NOT NULL THEN {_c('conditional access', 'conditionalaccessstatus')} END AS ca,
-        CASE WHEN js IS NOT NULL THEN concat_ws(', ', {_j('location.city')}, {_j('location.countryOrRegion')})
-             WHEN f IS NOT NULL THEN {_c('location')} END AS place,
-        csv_utc AND f IS NOT NULL AS utc_by_header,
-        js IS NOT NULL AND {_j('userPrincipalName')} IS NULL AND {_j('createdDateTime')} IS NULL
-            AND json_extract_string(js, '$.time') IS NULL AS json_other
-    FROM r
+        CASE WHEN f IS NOT NULL THEN lower({_c('multifactor authentication result', 'mfa result', '多重要素驗證結果',
+                                               'mfa 結果')}) END AS mfa_result,
+        CASE WHEN js IS NOT NULL THEN {_j('conditionalAccessStatus', 'ConditionalAccessStatus')}
+             WHEN f IS NOT NULL THEN {_c('conditional access', 'conditionalaccessstatus', '條件式存取')} END AS ca,
+        CASE WHEN js IS NOT NULL THEN concat_ws(', ', {_j('location.city', 'LocationDetails.city')},
+                                                {_j('location.countryOrRegion', 'LocationDetails.countryOrRegion')})
+             WHEN f IS NOT NULL THEN {_c('location', '位置')} END AS place,
+        csv_utc AND f IS NOT NULL AS utc_by_header, time_col,
+        js IS NOT NULL AND {_j('userPrincipalName', 'UserPrincipalName')} IS NULL
+            AND {_j('createdDateTime', 'CreatedDateTime', 'TimeGenerated')} IS NULL
+            AND {_j('time')} IS NULL AS json_other
+    FROM (SELECT *, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv, CASE WHEN js IS NOT NULL THEN __JX__ END AS jx
+          FROM r)
 ), k AS (
     SELECT *,
         CASE WHEN (NOT is_json AND NOT is_csv) OR json_other THEN NULL
-             WHEN error_code IN ({interrupts}) OR csv_status = 'interrupted' THEN NULL
-             WHEN COALESCE(error_code, 0) <> 0 OR csv_status IN ('failure', 'failed') THEN 'login_failed'
+             WHEN error_code IN ({interrupts}) OR csv_status IN ('interrupted', '已中斷', '中斷') THEN NULL
+             WHEN COALESCE(error_code, 0) <> 0 OR csv_status IN ('failure', 'failed', '失敗') THEN 'login_failed'
              ELSE 'sign_in' END AS kind,
-        regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned
+        regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
+        CASE WHEN requirement LIKE '%single%' OR requirement LIKE '%單一%' THEN 'single'
+             WHEN requirement LIKE '%multi%' OR requirement LIKE '%多重%' THEN 'multi' END AS factors
     FROM x
 )
 SELECT line_no, is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one sign-in per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN TRY_CAST(t AS TIMESTAMP) IS NULL AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL THEN 'no readable date'
+            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL) OR (NOT t_zoned AND {culture_time('t')} IS NULL)
+                THEN 'no readable date'
             WHEN account IS NULL THEN 'no user principal name'
        END AS problem,
        NOT is_json AND NOT is_csv AND NOT is_header AND NOT bad_json AND trim(line) <> '' AS not_source,
        kind,
        CASE WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned THEN TRY_CAST(t AS TIMESTAMP) END AS ts_local,
-       CASE WHEN NOT t_zoned AND utc_by_header THEN 0 END AS tz_offset_min,
-       CASE WHEN NOT t_zoned AND utc_by_header THEN 'Date (UTC)' END AS tz_text,
+       CASE WHEN NOT t_zoned THEN {culture_time('t')} END AS ts_local,
+       CASE WHEN NOT t_zoned AND (utc_by_header OR (is_json AND t IS NOT NULL)) THEN 0 END AS tz_offset_min,
+       CASE WHEN NOT t_zoned AND utc_by_header THEN time_col
+            WHEN NOT t_zoned AND is_json AND t IS NOT NULL THEN 'UTC (Graph and Log Analytics times)' END AS tz_text,
        account, ip AS source_ip, CAST(NULL AS VARCHAR) AS assigned_ip, CAST(NULL AS VARCHAR) AS session_key,
        CAST(NULL AS VARCHAR) AS channel,
        CASE WHEN kind <> 'sign_in' THEN NULL
-            WHEN requirement = 'singlefactorauthentication' THEN 'none'
-            WHEN requirement = 'multifactorauthentication' OR mfa_result LIKE '%succe%'
-                 OR mfa_result LIKE '%satisfied%' THEN {_method("COALESCE(method_text, '')")}
+            WHEN factors = 'single' THEN 'none'
+            WHEN factors = 'multi' OR mfa_result LIKE '%succe%' OR mfa_result LIKE '%satisfied%'
+                 OR mfa_result LIKE '%成功%' OR mfa_result LIKE '%滿足%' THEN {_method("COALESCE(method_text, '')")}
        END AS mfa_method,
        CAST(NULL AS VARCHAR) AS gateway_id, CAST(NULL AS BIGINT) AS duration_s,
        concat_ws('; ', CASE WHEN failure IS NOT NULL AND kind = 'login_failed' THEN failure END,
@@ -156,23 +221,30 @@ SELECT line_no, is_last,
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header) OR is_last
 """
+    return (sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
+               .replace("__JX__", "json_extract(js, [" + ", ".join(sql_str(p) for p in _RAW_PATHS) + "])"))
 
 
 SOURCE = RawSource(
     id="entra-signins",
     vendor="Microsoft",
     product="Entra ID sign-in logs (portal CSV download; Graph signIns or diagnostic-setting JSON, one per line)",
-    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV (user sign-ins, interactive), "
-             "or JSON with one sign-in per line: Microsoft Graph GET /auditLogs/signIns written as JSON lines, "
-             "or a diagnostic setting's SignInLogs to a storage account. Gives MFA for VPN sessions whose "
-             "gateway does not log it: parse it together with the gateway's files."),
+    expects=("Entra admin center > Monitoring & health > Sign-in logs > Download > CSV or JSON (interactive and "
+             "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
+             "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
+             "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
+             "together with the gateway's files."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '
             '"multiFactorAuthentication", "authenticationDetails": [{"authenticationMethod": "Password", '
             '"succeeded": true}, {"authenticationMethod": "Mobile app notification", "succeeded": true}]}'),
     detect=(r"(?:\"createdDateTime\"\s*:|\"category\"\s*:\s*\"(?:NonInteractiveUser)?SignInLogs\"|"
-            r"^\x{FEFF}?\"?Date(?: \(UTC\))?\"?,.*Request ID|"
-            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-)"),
+            r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
+            r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
+            r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
+            r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|"
+            # a sign-in row in any CSV form carries its authentication requirement
+            r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),
     query=query,
 )

@@ -32,6 +32,7 @@ from ccaudit.rawsources.parse import (
     parse,
 )
 from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.rawsources.textfile import as_utf8
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
 LINE_COLUMN = "source_line"  # the raw line each derived row comes from
@@ -85,12 +86,15 @@ def _workdir() -> Path:
 def recognise(path: Path) -> str | None:
     """The source a file's first lines belong to, or None (binary, empty or unknown text)."""
     con = connect()
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
-        return detect(con, path, "auto").id
+        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export: its start, as UTF-8
+        return detect(con, path, "auto", text).id
     except (duckdb.Error, EvidenceError, OSError):  # unreadable as text lines: not a raw export
         return None
     finally:
         con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,

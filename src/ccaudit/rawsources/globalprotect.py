@@ -1,22 +1,27 @@
-"""Palo Alto Networks GlobalProtect (PAN-OS 9.1 and later): the GLOBALPROTECT log in PAN-OS's CSV syslog
-format, in CEF, and as JSON (HTTPS log forwarding, Strata Logging Service / Cortex); and the older SYSTEM
-log lines of subtype `globalprotect`.
+"""Palo Alto Networks GlobalProtect (PAN-OS 8.1 to 11.x): the GLOBALPROTECT log (PAN-OS 9.1 and later) in PAN-OS's
+CSV syslog format, in CEF and LEEF (a syslog server profile's custom format, or Strata Logging Service / Cortex
+forwarding) and as JSON (HTTPS log forwarding); and, before 9.1, the SYSTEM log lines of subtype `globalprotect`
+(in CSV, LEEF or CEF).
 
-Facts from the PAN-OS syslog field descriptions (GlobalProtect Log Fields): FUTURE_USE, Receive Time,
-Serial Number, Type (GLOBALPROTECT), Threat/Content Type, FUTURE_USE, Generated Time, Virtual System,
-Event ID, Stage, Authentication Method, Tunnel Type, Source User, Source Region, Machine Name, Public IP,
-Public IPv6, Private IP, Private IPv6, Host ID, Serial Number, Client Version, Client OS, Client OS
-Version, Repeat Count, Reason, Error, Description, Status, Location, Login Duration, Connect Method,
-Error Code, Portal, Sequence Number, Action Flags, High Res Timestamp, Selection Type, Response Time,
-Priority, Attempted Gateways, Gateway, DG levels 1-4, Virtual System Name, Device Name, ...
-Generated Time is the firewall's wall time (no zone); High Res Timestamp is ISO 8601 with its offset.
-CEF and JSON carry the same fields under the Strata names (PanOSEventIDValue / EventIDValue,
-PanOSSourceUserName / SourceUserName, PanOSPublicIPv4, PanOSPrivateIPv4, PanOSEventStatus,
-PanOSLoginDuration, ...). Event IDs: gateway-connected (the tunnel is up), gateway-logout /
-gateway-disconnected (it is down), gateway-auth and portal-auth (status failure: a failed login); the
-others (prelogin, getconfig, hip-report, ...) are steps, not session events. The SYSTEM log says
-'GlobalProtect gateway user login succeeded. Login from: IP, Source region: XX, User name: NAME, ...',
-'... logout succeeded ...' and '... authentication failed ...'."""
+Facts from the PAN-OS syslog field descriptions (GlobalProtect Log Fields, 9.1-11.x): FUTURE_USE, Receive Time,
+Serial Number, Type (GLOBALPROTECT), Threat/Content Type, FUTURE_USE, Generated Time, Virtual System, Event ID,
+Stage, Authentication Method, Tunnel Type, Source User, Source Region, Machine Name, Public IP, Public IPv6,
+Private IP, Private IPv6, Host ID, Serial Number, Client Version, Client OS, Client OS Version, Repeat Count,
+Reason, Error, Description, Status, Location, Login Duration, Connect Method, Error Code, Portal, Sequence
+Number, Action Flags (the end of the line on 9.1.0-9.1.2), High Res Timestamp, Selection Type, Response Time,
+Priority, Attempted Gateways (quoted, with commas), Gateway, DG levels 1-4, Virtual System Name, Device Name,
+Virtual System ID, Cluster Name (11.x). Generated Time is the firewall's wall time (no zone); High Res Timestamp
+is ISO 8601 with its offset. Strata's CEF uses the same fields as PanOS* keys (PanOSEventIDValue,
+PanOSSourceUserName, PanOSPublicIPv4, ...), its LEEF and JSON the bare names (EventIDValue / EventID,
+usrName / SourceUserName, PublicIPv4, ...); a PAN-OS CEF profile for GlobalProtect puts the event ID in the
+header and GP* keys (GPSourceUser, GPClientPublicIPv4, GPClientPrivateIPv4, GPStatus) in the extension.
+Event IDs: gateway-connected (the tunnel is up), gateway-logout / gateway-disconnected (down), gateway-config-release
+(the tunnel and IP-user mapping removed: the end when no logout came first), gateway-auth and portal-auth with
+status failure (a failed login); prelogin, getconfig, hip-report, tunnel-latency and the rest are steps.
+The SYSTEM log says 'GlobalProtect gateway user login succeeded. Login from: IP, Source region: XX, User name: NAME,
+...' (globalprotectgateway-regist-succ), '... client configuration generated. User name: NAME, Private IP: IP, ...',
+'... user logout succeeded. User name: NAME, Client OS version: ..., Reason: R.' (no address: the session is the
+user's latest login on that firewall), '... client configuration released ...' and '... authentication failed ...'."""
 
 from __future__ import annotations
 
@@ -26,23 +31,38 @@ from ccaudit.rawsources.csvsql import csv_at, csv_fields
 # Event ID -> kind when the status is success (failure of a connect or an authentication: login_failed).
 CONNECT = ("gateway-connected",)
 DISCONNECT = ("gateway-logout", "gateway-disconnected", "gateway-disconnect")
-AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin")
+RELEASE = ("gateway-config-release",)
+AUTH = ("gateway-auth", "portal-auth", "gateway-prelogin", "portal-prelogin", "gateway-register")
 
 # PAN-OS log types (the Type field of a CSV log line).
 _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL|IPTAG|GTP|SCTP|"
           "CORRELATION")
-# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header).
-_PAN_CSV = r"([^,\s]*,\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+# A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header; some relays
+# and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
+_PAN_CSV = r"(?:^|[\s,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
+_ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
+_SYSTEM_TEXT = r"GlobalProtect (?:gateway|portal) (?:user|client configuration)"
 
 
 def _f(i: int) -> str:
     return csv_at("f", str(i))
 
 
-def _cef(k: str) -> str:
-    """A CEF extension value: it runs to the next ' key=' (values hold spaces); \\= and \\\\ unescaped."""
-    return (f"nullif(replace(replace(trim(regexp_extract(line, '(?:^|[\\s|]){k}=((?:[^\\\\]|\\\\.)*?)"
-            f"(?:\\s+[A-Za-z0-9_.]+=|$)', 1)), '\\=', '='), '\\\\', '\\'), '')")
+def _kv(*keys: str) -> str:
+    """The first of `keys` a CEF or LEEF line has, from its extension rewritten as ' k="v"' pairs (`p`): a CEF
+    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv)."""
+    return "COALESCE(" + ", ".join(f"kvs(p, '{k}')" for k in keys) + ")" if len(keys) > 1 else f"kvs(p, '{keys[0]}')"
+
+
+# A LEEF extension as ' k="v"' pairs: a value ends at the delimiter ('|' in PAN-OS's LEEF 1.0 format, a tab in
+# Strata's 2.0) or at the next ' key=' (values hold spaces); each key's start is marked with chr(30) first.
+_LEEF_EXT = r"LEEF:[\d.]+\|(?:[^|]*\|){4}(.*)$"
+_LEEF_KEY = r"(?:^|[|\t]|\s+)([A-Za-z0-9_]+)="
+_LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, '{_LEEF_EXT}', 1), '{_LEEF_KEY}', "
+            "chr(30) || '\\1=', 'g'), '\"', ''''), chr(30) || '([A-Za-z0-9_]+)=([^|\t' || chr(30) || ']*)[^' "
+            "|| chr(30) || ']*', ' \\1=\"\\2\" ', 'g')")
 
 
 def _js(k: str) -> str:
@@ -54,11 +74,26 @@ def _ip(a: str) -> str:
     return f"nullif(nullif(nullif({a}, '0.0.0.0'), '::'), 'N/A')"
 
 
-_FIELDS = csv_fields(f"regexp_extract(line, '{_PAN_CSV}', 1)")
+def _text(label: str) -> str:
+    """A 'Label: value' of a SYSTEM description (the value ends at a comma or the closing period)."""
+    return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
+
+
+# a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
+_JS_TIME = ("COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp",
+                                                     "TimeGenerated", "time_generated")) + ")")
+_FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
 
 
 def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _wall(x: str) -> str:
+    """'Nov 02 2026 08:15:02[.123]' (CEF rt, LEEF devTime), '2026/11/02 08:15:02' or ISO without an offset."""
+    return (f"COALESCE(try_strptime(regexp_extract({x}, '^([A-Z][a-z]{{2}} +\\d+ \\d{{4}} [\\d:]+)', 1), "
+            f"'%b %d %Y %H:%M:%S'), TRY_CAST(replace(regexp_extract({x}, '^([\\d/-]+[ T][\\d:.]+)', 1), '/', '-') "
+            "AS TIMESTAMP))")
 
 
 def query(lines: str) -> str:
@@ -67,9 +102,10 @@ WITH l AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line,
            CASE WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
+                WHEN contains(line, 'LEEF:') AND contains(line, '|Palo Alto Networks|') THEN 'leef'
                 WHEN contains(line, ',GLOBALPROTECT,') AND regexp_matches(line, '{_PAN_CSV}') THEN 'csv'
-                WHEN contains(line, 'GlobalProtect ') AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user')
-                    THEN 'system'
+                WHEN contains(line, 'GlobalProtect ') AND regexp_matches(line, '{_SYSTEM_TEXT}')
+                     AND regexp_matches(line, '{_PAN_CSV}') THEN 'system'
                 WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 'json'
                 WHEN regexp_matches(line, ',(?:{_TYPES}),') THEN 'other'
            END AS form
@@ -86,116 +122,172 @@ WITH l AS (
                                  json_extract_string(js, '$.type'), json_extract_string(js, '$.Type'),
                                  'GLOBALPROTECT')) = 'GLOBALPROTECT'
               AS gp_json_ok,
-           CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} END AS f
+           CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} END AS f,
+           CASE form WHEN 'cef' THEN cef_kv(line) WHEN 'leef' THEN {_LEEF_KV} END AS p,
+           -- a SYSTEM globalprotect description, in whichever form it came
+           form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
+               AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
 ), x AS (
-    SELECT line_no, is_last, line, form, gp_json_ok, bad_json,
+    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         CASE form
             WHEN 'csv' THEN lower({_f(9)})
-            WHEN 'cef' THEN lower(COALESCE({_cef('PanOSEventIDValue')}, {_cef('EventIDValue')},
-                                           {_cef('eventid')},
+            WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
                                            nullif(regexp_extract(
                                                line, '[|=]((?:gateway|portal)-[a-z0-9-]+)(?:[|\\s]|$)', 1), '')))
+            WHEN 'leef' THEN lower(COALESCE({_kv('EventID', 'EventIDValue')},
+                                            nullif(regexp_extract(line, 'LEEF:[\\d.]+\\|(?:[^|]*\\|){{3}}'
+                                                                        || '((?:gateway|portal)-[a-z0-9-]+?)'
+                                                                        || '(?:-success|-failure)?\\|', 1), '')))
             WHEN 'json' THEN CASE WHEN gp_json_ok THEN lower(COALESCE({_js('EventIDValue')},
                                  {_js('eventid')}, {_js('event_id')})) END
         END AS event_id,
         CASE form
             WHEN 'csv' THEN lower({_f(29)})
-            WHEN 'cef' THEN lower(COALESCE({_cef('PanOSEventStatus')}, {_cef('outcome')}))
+            WHEN 'cef' THEN lower({_kv('PanOSEventStatus', 'GPStatus', 'outcome')})
+            WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
-        CASE form
-            WHEN 'csv' THEN {_f(13)}
-            WHEN 'system' THEN rtrim(nullif(trim(regexp_extract(line, 'User name: ([^,"]+)', 1)), ''), '.')
-            WHEN 'cef' THEN COALESCE({_cef('PanOSSourceUserName')}, {_cef('suser')})
-            WHEN 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')},
-                                      {_js('source_user')})
-        END AS account,
-        CASE form
-            WHEN 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
-            WHEN 'system' THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
-            WHEN 'cef' THEN COALESCE({_ip(_cef('PanOSPublicIPv4'))}, {_ip(_cef('PanOSPublicIPv6'))},
-                                     {_ip(_cef('src'))}, {_ip(_cef('c6a2'))})
-            WHEN 'json' THEN COALESCE({_ip(_js('PublicIPv4'))}, {_ip(_js('PublicIPv6'))},
-                                      {_ip(_js('public_ip'))}, {_ip(_js('public_ipv6'))})
+        -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
+        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
+             WHEN form = 'csv' THEN {_f(13)}
+             WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
+             WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
+             WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')},
+                                              {_js('user')})
+        END, '\\\\+', '\\\\') AS account,
+        CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
+             WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
+             WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPublicIPv4', 'GPClientPublicIPv4', 'ClientPublicIPv4'))},
+                                             {_ip(_kv('PanOSPublicIPv6', 'GPClientPublicIPv6'))},
+                                             {_ip(_kv('src'))}, {_ip(_kv('c6a2'))})
+             WHEN form = 'leef' THEN COALESCE({_ip(_kv('PublicIPv4', 'PublicIP'))}, {_ip(_kv('PublicIPv6'))})
+             WHEN form = 'json' THEN COALESCE({_ip(_js('PublicIPv4'))}, {_ip(_js('PublicIPv6'))},
+                                              {_ip(_js('public_ip'))}, {_ip(_js('public_ipv6'))})
         END AS public_ip,
-        CASE form
-            WHEN 'csv' THEN COALESCE({_ip(_f(18))}, {_ip(_f(19))})
-            WHEN 'system' THEN nullif(regexp_extract(line, 'Private IP: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
-            WHEN 'cef' THEN COALESCE({_ip(_cef('PanOSPrivateIPv4'))}, {_ip(_cef('PanOSPrivateIPv6'))})
-            WHEN 'json' THEN COALESCE({_ip(_js('PrivateIPv4'))}, {_ip(_js('PrivateIPv6'))},
-                                      {_ip(_js('private_ip'))}, {_ip(_js('private_ipv6'))})
+        CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Private IP: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
+             WHEN form = 'csv' THEN COALESCE({_ip(_f(18))}, {_ip(_f(19))})
+             WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPrivateIPv4', 'GPClientPrivateIPv4'))},
+                                             {_ip(_kv('PanOSPrivateIPv6', 'GPClientPrivateIPv6'))})
+             WHEN form = 'leef' THEN COALESCE({_ip(_kv('PrivateIPv4', 'PrivateIP'))}, {_ip(_kv('PrivateIPv6'))})
+             WHEN form = 'json' THEN COALESCE({_ip(_js('PrivateIPv4'))}, {_ip(_js('PrivateIPv6'))},
+                                              {_ip(_js('private_ip'))}, {_ip(_js('private_ipv6'))})
         END AS private_ip,
         CASE form
             WHEN 'csv' THEN {_f(3)}
             WHEN 'system' THEN {_f(3)}
-            WHEN 'cef' THEN COALESCE({_cef('PanOSDeviceSN')}, {_cef('deviceExternalId')})
+            WHEN 'cef' THEN {_kv('PanOSDeviceSN', 'deviceExternalId')}
+            WHEN 'leef' THEN {_kv('DeviceSN', 'SerialNumber')}
             WHEN 'json' THEN COALESCE({_js('DeviceSN')}, {_js('serial')})
         END AS serial,
         CASE form
             WHEN 'csv' THEN COALESCE({_f(48)}, {_f(3)})
-            WHEN 'system' THEN {_f(3)}
-            WHEN 'cef' THEN COALESCE({_cef('PanOSDeviceName')}, {_cef('DeviceName')},
-                                     {_cef('dvchost')}, {_cef('PanOSDeviceSN')})
-            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')})
+            WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
+            WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
+            WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
+            WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
         CASE form
-            WHEN 'csv' THEN {_f(8)} WHEN 'system' THEN {_f(8)}
-            WHEN 'cef' THEN COALESCE({_cef('PanOSVirtualSystem')}, {_cef('cs3')})
-            WHEN 'json' THEN COALESCE({_js('VirtualSystem')}, {_js('vsys')})
-        END AS vsys,
+            WHEN 'csv' THEN {_f(12)}
+            WHEN 'cef' THEN {_kv('PanOSTunnelType', 'GPTunnelType')}
+            WHEN 'leef' THEN {_kv('TunnelType')}
+            WHEN 'json' THEN COALESCE({_js('TunnelType')}, {_js('tunnel_type')})
+        END AS tunnel,
         CASE form
             WHEN 'csv' THEN TRY_CAST({_f(31)} AS BIGINT)
-            WHEN 'cef' THEN TRY_CAST({_cef('PanOSLoginDuration')} AS BIGINT)
+            WHEN 'cef' THEN TRY_CAST({_kv('PanOSLoginDuration', 'GPLoginDuration')} AS BIGINT)
+            WHEN 'leef' THEN TRY_CAST({_kv('LoginDuration')} AS BIGINT)
             WHEN 'json' THEN TRY_CAST(COALESCE({_js('LoginDuration')}, {_js('login_duration')}) AS BIGINT)
         END AS duration_s,
-        CASE form
-            WHEN 'csv' THEN COALESCE({_f(27)}, {_f(26)})
-            WHEN 'system' THEN nullif(rtrim(trim(regexp_extract(line, 'Reason: ([^,"]+)', 1)), '.'), '')
-            WHEN 'cef' THEN COALESCE({_cef('PanOSConnectionError')}, {_cef('reason')})
-            WHEN 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')})
+        CASE WHEN sys_text THEN nullif(rtrim(trim(regexp_extract(line, 'Reason: ([^,"|\\t]+)', 1)), '.'), '')
+             WHEN form = 'csv' THEN COALESCE({_f(27)}, {_f(26)})
+             WHEN form = 'cef' THEN {_kv('PanOSConnectionError', 'GPError', 'GPReason', 'reason')}
+             WHEN form = 'leef' THEN {_kv('ConnectionError', 'Error', 'Reason')}
+             WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
+                                              {_js('reason')})
         END AS reason,
-        CASE form
-            WHEN 'system' THEN CASE
+        CASE WHEN sys_text THEN CASE
                 WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
                 WHEN regexp_matches(line, 'GlobalProtect gateway user logout succeeded') THEN 'session_end'
+                WHEN regexp_matches(line, 'GlobalProtect gateway client configuration released') THEN 'release'
                 WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user (?:authentication|login) failed')
                     THEN 'login_failed' END
         END AS system_kind,
-        -- an instant with its offset (High Res Timestamp, ISO JSON times), else the firewall's wall time
+        -- an instant with its offset (High Res Timestamp, ISO JSON times, a GMT rt), else the firewall's wall time
         CASE form
-            WHEN 'csv' THEN CAST(TRY_CAST({_f(37)} AS TIMESTAMPTZ) AS TIMESTAMP)
-            WHEN 'cef' THEN COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_cef('PanOSTimeGeneratedHighResolution')}, ''),
-                                         '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
-                     THEN CAST(TRY_CAST({_cef('PanOSTimeGeneratedHighResolution')} AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST({_cef('rt')} AS BIGINT)))
+            WHEN 'csv' THEN CASE WHEN regexp_matches(COALESCE({_f(37)}, ''), '{_OFFSET}')
+                                 THEN CAST(TRY_CAST({_f(37)} AS TIMESTAMPTZ) AS TIMESTAMP) END
+            WHEN 'system' THEN CASE WHEN regexp_matches(COALESCE({_f(26)}, ''), '^\\d{{4}}-.*{_OFFSET}')
+                                    THEN CAST(TRY_CAST({_f(26)} AS TIMESTAMPTZ) AS TIMESTAMP) END
             WHEN 'json' THEN COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}, ''),
-                                         '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
-                     THEN CAST(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')})
+                CASE WHEN regexp_matches(COALESCE({_JS_TIME}, ''), '{_OFFSET}')
+                     THEN CAST(TRY_CAST({_JS_TIME} AS TIMESTAMPTZ) AS TIMESTAMP) END,
+                epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
+            ELSE COALESCE(
+                CASE WHEN regexp_matches(COALESCE({_kv('PanOSTimeGeneratedHighResolution',
+                                                       'TimeGeneratedHighResolution')}, ''), '{_OFFSET}')
+                     THEN CAST(TRY_CAST({_kv('PanOSTimeGeneratedHighResolution', 'TimeGeneratedHighResolution')}
                                         AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}) AS BIGINT)))
+                epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)))
         END AS ts_utc,
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
             WHEN 'system' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
-            WHEN 'cef' THEN COALESCE(try_strptime({_cef('rt')}, '%b %d %Y %H:%M:%S'),
-                                     try_strptime({_cef('rt')}, '%b %d %Y %H:%M:%S.%g'))
-            WHEN 'json' THEN TRY_CAST(COALESCE({_js('TimeGenerated')}, {_js('time_generated')})
+            WHEN 'json' THEN TRY_CAST(replace(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}), '/', '-')
                                       AS TIMESTAMP)
+            ELSE COALESCE({_wall(_kv('rt', 'devTime'))}, {_wall(_kv('TimeGeneratedHighResolution'))},
+                          {_wall(_kv('ReceiveTime', 'TimeReceived'))})
         END AS ts_wall,
-        CASE WHEN form = 'cef' THEN {_cef('dtz')} END AS tz
+        -- the zone of a wall time: CEF dtz, a zone after rt/devTime ('Nov 02 2026 00:15:02 GMT'), or UTC for what
+        -- Strata Logging Service forwards (its times are UTC)
+        CASE WHEN form IN ('cef', 'leef') THEN COALESCE(
+                {_kv('dtz')},
+                nullif(regexp_extract(COALESCE({_kv('rt', 'devTime')}, ''), '{_ZONE_AFTER_TIME}', 1), ''),
+                CASE WHEN contains(line, 'logforwarder') OR contains(line, 'panwlogs') THEN 'UTC' END)
+        END AS tz
     FROM v
 ), k AS (
     SELECT *,
-        CASE WHEN form = 'system' THEN system_kind
+        CASE WHEN system_kind IS NOT NULL THEN system_kind
              WHEN event_id IN {_in(CONNECT)} THEN
                  CASE WHEN status IN ('failure', 'failed', 'fail') THEN 'login_failed' ELSE 'session_start' END
              WHEN event_id IN {_in(DISCONNECT)} THEN 'session_end'
+             WHEN event_id IN {_in(RELEASE)} THEN 'release'
              WHEN event_id IN {_in(AUTH)} AND status IN ('failure', 'failed', 'fail') THEN 'login_failed'
-        END AS kind
+        END AS kind0,
+        -- the client config a SYSTEM line generated: its private IP, for the login just before it
+        CASE WHEN sys_text AND regexp_matches(line, 'gateway client configuration generated') THEN private_ip
+        END AS config_ip,
+        COALESCE(serial, gateway) AS device
     FROM x
+), c AS (
+    -- a logout (SYSTEM) or a release may not carry the address: the user's latest one on that firewall
+    SELECT *,
+        COALESCE(public_ip, CASE WHEN kind0 IN ('session_end', 'release') THEN
+            last_value(CASE WHEN kind0 = 'session_start' THEN public_ip END IGNORE NULLS) OVER (
+                PARTITION BY device, lower(account) ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+            END) AS peer,
+        first_value(config_ip IGNORE NULLS) OVER (PARTITION BY device, lower(account) ORDER BY line_no
+            ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING) AS next_config_ip
+    FROM k WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL
+), r AS (
+    -- a release right after the logout it follows is not a second end
+    SELECT *,
+        CASE WHEN kind0 <> 'release' THEN kind0
+             WHEN last_value(CASE WHEN kind0 IN ('session_start', 'session_end', 'release') THEN kind0 END
+                             IGNORE NULLS) OVER (PARTITION BY device, lower(account), peer ORDER BY line_no
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IN ('session_end', 'release')
+                 THEN 'session_stats'
+             ELSE 'session_end' END AS kind
+    FROM c WHERE kind0 IS NOT NULL
+), e AS (
+    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account, r.peer,
+           COALESCE(r.private_ip, r.next_config_ip) AS private_ip, r.device, r.gateway, r.tunnel, r.duration_s,
+           CASE WHEN r.kind0 = 'release' AND r.kind = 'session_stats' THEN 'configuration released after the logout'
+                WHEN r.kind0 = 'release' THEN COALESCE(r.reason, 'client configuration released')
+                ELSE r.reason END AS reason
+    FROM x l LEFT JOIN r ON r.line_no = l.line_no
+    WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last
 )
 SELECT line_no, is_last,
        kind IS NOT NULL OR bad_json AS relevant,
@@ -203,29 +295,29 @@ SELECT line_no, is_last,
             WHEN kind IS NULL THEN NULL
             WHEN ts_utc IS NULL AND ts_wall IS NULL THEN 'no readable time'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no source user'
-            WHEN public_ip IS NULL AND kind <> 'login_failed' THEN 'no public IP'
+            WHEN peer IS NULL AND kind = 'session_start' THEN 'no public IP'
        END AS problem,
        form IS NULL AND trim(line) <> '' AS not_source,
        kind, ts_utc, ts_wall AS ts_local, tz_minutes(tz) AS tz_offset_min, tz AS tz_text,
-       account, public_ip AS source_ip,
-       CASE WHEN kind = 'session_start' THEN private_ip END AS assigned_ip,
-       CASE WHEN kind IN ('session_start', 'session_end') THEN
-           concat_ws('|', 'gp', COALESCE(serial, gateway), lower(account), public_ip) END AS session_key,
-       'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, gateway AS gateway_id,
+       account, peer AS source_ip,
+       CASE WHEN kind IN ('session_start', 'session_stats') THEN private_ip END AS assigned_ip,
+       CASE WHEN kind IN ('session_start', 'session_end', 'session_stats') THEN
+           concat_ws('|', 'gp', device, lower(account), peer) END AS session_key,
+       CASE WHEN regexp_matches(COALESCE(tunnel, ''), '(?i)ipsec') THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
+       CAST(NULL AS VARCHAR) AS mfa_method, gateway AS gateway_id,
        duration_s, reason
-FROM k
-WHERE kind IS NOT NULL OR form IS NULL OR form = 'json' OR is_last
+FROM e
 """
 
 
 SOURCE = RawSource(
     id="globalprotect",
     vendor="Palo Alto Networks",
-    product="GlobalProtect log (PAN-OS 9.1+: CSV syslog, CEF, JSON; SYSTEM globalprotect lines)",
+    product="GlobalProtect log (PAN-OS 9.1-11.x: CSV syslog, CEF, LEEF, JSON; SYSTEM globalprotect lines)",
     expects=("Objects > Log Forwarding (or Device > Log Settings) forwarding the GlobalProtect log to a syslog "
-             "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload or CEF custom "
-             "format) or to an HTTP server / Strata Logging Service as JSON (one object per line); before "
-             "PAN-OS 9.1, the System log of subtype globalprotect. Other log types in the file are counted "
+             "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload, or a CEF/LEEF "
+             "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
+             "before PAN-OS 9.1, the System log of subtype globalprotect. Other log types in the file are counted "
              "and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
@@ -233,7 +325,8 @@ SOURCE = RawSource(
             ",success,Taipei,0,user-logon,0,GP-Portal,7290471224,0x8000000000000000,2026-11-02T08:15:02.374+08:00"
             ",,,,,,0,0,0,0,,PA-3220,1,"),
     detect=(r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|"
-            r"USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|CEF:\d+\|Palo Alto Networks\||\"EventIDValue\"\s*:|"
+            r"USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
+            r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
             r"GlobalProtect (?:gateway|portal) user)"),
     query=query,
 )

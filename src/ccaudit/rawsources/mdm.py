@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,16 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
 from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.rawsources.textfile import as_utf8, sniff
 from ccaudit.textsafe import visible
 
 REPORT_FILE = "device_parse_report.json"
 MAX_LISTED = 200
 MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
+MAX_UNZIPPED = 2 * 1024 * 1024 * 1024  # an export zip's member, expanded
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class MdmSource:
 
 INTUNE = MdmSource(
     id="intune", vendor="Microsoft", product="Intune device, discovered-app and device-action exports",
-    expects=("Intune admin center > Devices > All devices > Export (CSV, all columns) or Graph "
+    expects=("Intune admin center > Devices > All devices > Export (the zip or its DevicesWithInventory CSV, all "
+             "columns, English or Chinese headers) or Graph "
              "GET /deviceManagement/managedDevices (JSON); the per-device app inventory (Graph exportJobs "
              "reportName AppInvRawData, CSV or JSON); Devices > Monitor > Device actions > Export (CSV) or "
              "Graph GET /deviceManagement/auditEvents (JSON)"),
@@ -57,7 +62,9 @@ JAMF = MdmSource(
     expects=("Jamf Pro > Devices > Search Inventory (Advanced Mobile Device Search) exported as CSV with Mobile "
              "Device Name, Serial Number, Username/Email Address, Last Inventory Update, Last Enrollment, "
              "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
-             "applications), or JSON from GET /api/v2/mobile-devices/detail"),
+             "applications); Computers > Search Inventory with Computer Name, Serial Number, Last Check-in, "
+             "Enrolled via Automated Device Enrollment; or JSON from GET /api/v2/mobile-devices/detail, "
+             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N)"),
     sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
            "Managed,Supervised,Device Ownership Level",
 )
@@ -65,22 +72,38 @@ MDM_SOURCES: dict[str, MdmSource] = {s.id: s for s in (INTUNE, JAMF)}
 
 # Canonical field -> spellings (compared lower case without spaces, '_', '-', '.', '/'), CSV headers and
 # JSON paths alike (a JSON path 'location.emailAddress' is written with dots and compared the same way).
+# Nested JSON fields are named by their path: Jamf Classic API `general.serial_number`, Jamf Pro API
+# `general.remoteManagement.managed`. Traditional Chinese headers are the admin center's in zh-TW.
 DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
-    "mdm_id": ("deviceid", "id", "manageddeviceid", "jamfid", "mobiledeviceid", "udid"),
-    "serial": ("serialnumber", "serial", "hardware.serialnumber"),
-    "name": ("devicename", "mobiledevicename", "name", "displayname", "general.displayname"),
-    "model": ("model", "ios.model", "hardware.model", "modelidentifier"),
-    "os": ("os", "operatingsystem", "platform", "devicetype", "type", "ostype"),
+    "mdm_id": ("deviceid", "id", "manageddeviceid", "jamfid", "mobiledeviceid", "udid", "general.id", "裝置識別碼",
+               "jamfprocomputerid", "jamfpromobiledeviceid"),
+    "serial": ("serialnumber", "serial", "hardware.serialnumber", "general.serialnumber", "序號"),
+    "name": ("devicename", "mobiledevicename", "computername", "name", "displayname", "general.displayname",
+             "general.name", "general.devicename", "裝置名稱", "電腦名稱"),
+    "model": ("model", "ios.model", "hardware.model", "general.model", "modelidentifier", "型號", "機型"),
+    "os": ("os", "operatingsystem", "platform", "devicetype", "type", "ostype", "general.ostype",
+           "operatingsystem.name", "hardware.osname", "作業系統"),
     "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
-                  "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel"),
+                  "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel",
+                  "擁有權", "擁有者", "所有權", "擁有者類型"),
     "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
-                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate"),
+                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate",
+                 "general.lastenrollmentutc", "general.lastenrolleddateutc", "general.lastenrollment",
+                 "註冊日期", "註冊時間", "createddate"),
     "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
-                  "lastcontact", "general.lastinventoryupdatedate"),
+                  "lastcontact", "general.lastinventoryupdatedate", "general.lastcontacttimeutc",
+                  "general.lastinventoryupdateutc", "general.lastcontacttime", "general.lastinventoryupdate",
+                  "general.reportdate", "lastcontacttime", "上次簽入", "上次簽入時間", "上次同步"),
     "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
-             "location.emailaddress", "userandlocation.emailaddress", "username", "location.username",
-             "userandlocation.username", "user"),
-    "managed": ("managed", "managementstate", "devicestate", "general.managed"),
+             "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
+             "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
+             "使用者主體名稱", "upn", "useremail"),
+    "managed": ("managed", "managementstate", "devicestate", "general.managed", "general.remotemanagement.managed",
+                "ismanaged", "裝置狀態"),
+    # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be
+    "ade": ("enrolledviaautomateddeviceenrollment", "general.enrolledviaautomateddeviceenrollment",
+            "enrolledviadep", "general.enrolledviadep", "general.managementstatus.enrolledviadep",
+            "deviceenrollmentprogram", "general.deviceenrollmentprogram"),
     "actions": ("deviceactionresults",),
 }
 APP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -91,12 +114,13 @@ APP_FIELDS: dict[str, tuple[str, ...]] = {
     "version": ("applicationshortversion", "appversion", "applicationversion", "shortversion", "version"),
 }
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename"),
-    "action": ("action", "actionname", "command", "activity"),
-    "state": ("status", "actionstate", "state", "commandstatus", "activityresult"),
+    "device_ref": ("serialnumber", "deviceid", "manageddeviceid", "resourceid", "devicename", "mobiledevicename",
+                   "序號", "裝置識別碼", "裝置名稱"),
+    "action": ("action", "actionname", "command", "activity", "動作", "命令"),
+    "state": ("status", "actionstate", "state", "commandstatus", "activityresult", "狀態"),
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
-           "startdatetime", "dateissued", "activitydatetime", "date"),
-    "initiated_by": ("initiatedby", "username", "issuedby"),
+           "startdatetime", "dateissued", "activitydatetime", "date", "日期時間", "日期", "完成日期"),
+    "initiated_by": ("initiatedby", "username", "issuedby", "起始者", "啟動者", "發起者"),
 }
 
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
@@ -105,13 +129,18 @@ RESET_ACTIONS = {
     "wipe": "wipe", "factoryreset": "wipe", "erasedevice": "wipe", "wipedevice": "wipe",
     "freshstart": "fresh_start", "cleanwindowsdevice": "fresh_start", "autopilotreset": "autopilot_reset",
     "windowsautopilotreset": "autopilot_reset",
+    # the admin center in Traditional Chinese
+    "抹除": "wipe", "抹除裝置": "wipe", "清除": "wipe", "全新開始": "fresh_start", "autopilot重設": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete")
-DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged")
+NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
+DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged", "完成", "已完成", "成功")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
-             "accountdrivendeviceenrollment")
+             "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
-            "personalowned", "employee")
+            "personalowned", "employee", "個人", "個人擁有", "個人所有")
+# managementState / Device state / Managed values of a device the MDM no longer manages (or is letting go)
+UNMANAGED = ("false", "no", "unmanaged", "retired", "wiped", "retirepending", "retireissued", "wipepending",
+             "wipeissued", "deletepending", "否", "未受管理")
 
 
 def _norm(name: str) -> str:
@@ -130,57 +159,119 @@ class MdmRequest:
 
 
 def looks_like_mdm(path: Path) -> bool:
-    """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`)."""
+    """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`), in any
+    encoding the exports come in (UTF-8, UTF-16, Big5)."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(65536).decode("utf-8", "replace")
+            raw = fh.read(65536)
     except OSError:
         return False
-    names = {_norm(n) for n in re.findall(r'"?([A-Za-z][A-Za-z ./()_-]{1,40})"?\s*[,:]', head)}
+    encoding = sniff(raw)
+    head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
+    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
+        return _zip_member(path) is not None
+    first = head.split("\n", 1)[0]
+    names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
+    names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
     # Sign-in logs also carry a device ID and a managed flag; a serial number, an app inventory or the
     # device-action columns are what only an MDM export has.
-    if {"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names:
+    if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
+            or {"動作", "裝置名稱"} <= names):
         return True
-    return bool(names & {"serialnumber", "mobiledevicename", "applicationname", "appidentifier"}) and bool(
-        names & {"ownership", "manageddeviceownertype", "deviceownershiplevel", "deviceownershiptype", "ownershiptype",
-                 "applicationname", "appname", "command", "enrolleddatetime", "enrollmentdate", "lastinventoryupdate",
-                 "primaryuserupn", "lastcheckin", "lastsyncdatetime", "deviceid"})
+    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
+    if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
+        return True
+    keys = {"serialnumber", "mobiledevicename", "applicationname", "appidentifier", "序號"}
+    return bool(names & keys) and bool(names & {_norm(k) for k in (
+        "ownership", "manageddeviceownertype", "deviceownershiplevel", "deviceownershiptype", "ownershiptype",
+        "applicationname", "appname", "command", "enrolleddatetime", "enrollmentdate", "lastinventoryupdate",
+        "primaryuserupn", "lastcheckin", "lastsyncdatetime", "deviceid", "擁有權", "上次簽入", "general", "udid",
+        "computername", "mobiledevicename")})
+
+
+def _zip_member(path: Path) -> str | None:
+    """The one CSV or JSON inside an export the admin center downloads as a zip (Intune's DevicesWithInventory_*.zip),
+    or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if not i.is_dir()
+                       and i.filename.lower().endswith((".csv", ".json", ".txt"))]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    return members[0].filename if len(members) == 1 else None
+
+
+def _unzip(path: Path, scratch: Path) -> Path:
+    name = visible(str(path))
+    member = _zip_member(path)
+    if member is None:
+        raise EvidenceError(f"{name}: a zip file must hold exactly one CSV or JSON export")
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        if info.file_size > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > 200):
+            raise EvidenceError(f"{name}: {visible(member)} would expand to {info.file_size:,} bytes; unzip it "
+                                "yourself if it is genuine")
+        target = Path(tempfile.mkstemp(dir=scratch, suffix=Path(member).suffix)[1])
+        with archive.open(info) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    return target
+
+
+def _leaf_paths(structure: Any, prefix: tuple[str, ...] = (), depth: int = 4) -> list[tuple[str, ...]]:
+    """The paths of a JSON structure (json_group_structure of the records) down to `depth` levels: objects are
+    walked into, everything else (values, arrays) is a leaf."""
+    if not isinstance(structure, dict) or depth == 0:
+        return [prefix] if prefix else []
+    out: list[tuple[str, ...]] = []
+    for key, value in structure.items():
+        out += _leaf_paths(value, (*prefix, key), depth - 1) if isinstance(value, dict) else [(*prefix, key)]
+    return out
+
+
+def _json_path(parts: tuple[str, ...]) -> str:
+    return "$" + "".join('."' + p.replace('"', '\\"') + '"' for p in parts)
 
 
 class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path) -> None:
         self.path, self.no = path, no
         name = visible(str(path))
-        with path.open("rb") as fh:
+        # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
+        # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
+        text = _unzip(path, scratch) if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) else path
+        text, self.encoding = as_utf8(text, scratch)
+        with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or first in (b"[", b"{")
         view = f"mdm_file_{no}"
+        wrappers = " ".join(f"WHEN json_type(json, '$.{w}') = 'ARRAY' THEN CAST(json_extract(json, '$.{w}[*]') "
+                            "AS JSON[])" for w in ("value", "results", "mobile_devices", "computers"))
         try:
             if is_json:
-                # Graph wraps a page in {"value": [...]}; Jamf's detail endpoint in {"results": [...]}; a
-                # plain array or NDJSON is records already. Each record stays JSON, read by path.
+                # Graph wraps a page in {"value": [...]}; Jamf Pro API's detail endpoints in {"results": [...]};
+                # Jamf Classic API lists in {"computers": [...]} and a record in {"computer": {...}}; a plain
+                # array or NDJSON is records already. Each record stays JSON, read by path.
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
-                    SELECT CAST(row_number() OVER () AS BIGINT) AS _row, r AS j FROM (
-                        SELECT unnest(CASE
-                            WHEN json_type(json, '$.value') = 'ARRAY'
-                                THEN CAST(json_extract(json, '$.value[*]') AS JSON[])
-                            WHEN json_type(json, '$.results') = 'ARRAY'
-                                THEN CAST(json_extract(json, '$.results[*]') AS JSON[])
-                            ELSE [json] END) AS r
-                        FROM read_json_objects({sql_str(str(path))}, format='auto',
+                    SELECT CAST(row_number() OVER () AS BIGINT) AS _row,
+                           COALESCE(CASE WHEN json_type(r, '$.mobile_device') = 'OBJECT' THEN r -> '$.mobile_device'
+                                         END,
+                                    CASE WHEN json_type(r, '$.computer') = 'OBJECT' THEN r -> '$.computer' END,
+                                    r) AS j
+                    FROM (
+                        SELECT unnest(CASE {wrappers} ELSE [json] END) AS r
+                        FROM read_json_objects({sql_str(str(text))}, format='auto',
                                                maximum_object_size={MAX_JSON_OBJECT}))""")
-                keys = con.execute(f"SELECT DISTINCT unnest(json_keys(j)) FROM (SELECT j FROM {view} LIMIT 50)"
-                                   ).fetchall()
-                nested = con.execute(
-                    f"SELECT DISTINCT k || '.' || unnest(json_keys(json_extract(j, '$.' || k))) FROM "
-                    f"(SELECT j, unnest(json_keys(j)) AS k FROM {view} LIMIT 500) "
-                    f"WHERE json_type(json_extract(j, '$.' || k)) = 'OBJECT'").fetchall()
-                self.columns = {_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in nested}
-                self.columns.update({_norm(k): f"json_extract_string(j, {sql_str('$.' + k)})" for (k,) in keys})
-                self.raw = {_norm(k): f"json_extract(j, {sql_str('$.' + k)})" for (k,) in keys}
+                row = con.execute(f"SELECT json_group_structure(j) FROM (SELECT j FROM {view} LIMIT 500)").fetchone()
+                top = json.loads(row[0]) if row and row[0] else {}
+                paths = _leaf_paths(top)
+                # a top-level field wins over a nested one of the same name
+                self.columns = {_norm(".".join(p)): f"json_extract_string(j, {sql_str(_json_path(p))})"
+                                for p in sorted(paths, key=len, reverse=True)}
+                self.raw = {_norm(k): f"json_extract(j, {sql_str(_json_path((k,)))})"
+                            for k in (top if isinstance(top, dict) else {})}
                 if "resources" in self.raw:
                     # Graph auditEvents name the device in resources[0] (resourceId = the Intune device ID).
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
@@ -188,7 +279,7 @@ class _Table:
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + 1 AS _row, *
-                    FROM read_csv({sql_str(str(path))}, header=true, all_varchar=true, auto_detect=true,
+                    FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
                                   parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
@@ -212,7 +303,7 @@ class _Table:
         if c & {"applicationname", "appname", "appidentifier", "bundleid", "applicationid"} and self.has(
                 APP_FIELDS["device_ref"]):
             return "apps"
-        if (c & {"action", "actionname", "command"} or {"activity", "activitydatetime"} <= c) and self.has(
+        if (c & {"action", "actionname", "command", "動作"} or {"activity", "activitydatetime"} <= c) and self.has(
                 ACTION_FIELDS["device_ref"]):
             return "actions"
         if self.has(DEVICE_FIELDS["ownership"]) or (self.has(DEVICE_FIELDS["serial"]) and self.has(
@@ -231,15 +322,18 @@ CREATE OR REPLACE TEMP MACRO mdm_wall(t) AS COALESCE(
              AS TIMESTAMP),
     try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
                  '%m/%d/%Y %H:%M', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%m/%d/%Y',
-                 '%Y/%m/%d']));
+                 '%Y/%m/%d']),
+    """ + culture_time("t") + """);
 """
 
 
 def _time(col: str, zone: str) -> str:
-    """SQL for the UTC instant of an MDM time text."""
-    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
-            f"'(\\.\\d{{1,6}})\\d*', '\\1') AS TIMESTAMPTZ) AS TIMESTAMP) "
-            f"ELSE CAST(timezone({zone}, mdm_wall({col})) AS TIMESTAMP) END")
+    """SQL for the UTC instant of an MDM time text. Graph writes '0001-01-01T00:00:00Z' for a time it does not
+    have (a device never synced): such a placeholder is no time."""
+    t = (f"CASE WHEN {col} IS NULL THEN NULL WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
+         f"'(\\.\\d{{1,6}})\\d*', '\\1') AS TIMESTAMPTZ) AS TIMESTAMP) "
+         f"ELSE CAST(timezone({zone}, mdm_wall({col})) AS TIMESTAMP) END")
+    return f"CASE WHEN {col} LIKE '0001-01-01%' OR {col} LIKE '1970-01-01%' THEN NULL ELSE {t} END"
 
 
 def parse_mdm(request: MdmRequest) -> dict[str, Any]:
@@ -258,7 +352,7 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
             raise EvidenceError(f"unknown time zone {visible(request.zone)!r}") from None
         con.execute(_TIME_SQL)
         con.execute(_ACCOUNT_SQL)
-        return _run(con, request)
+        return _run(con, request, tmp)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EvidenceError(f"cannot read the exports: {visible(first)}") from None
@@ -266,20 +360,24 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
+def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> dict[str, Any]:
     zone = sql_str(request.zone)
     con.execute("""CREATE TEMP TABLE dev (file_no INTEGER, _row BIGINT, source VARCHAR, mdm_id VARCHAR,
         serial VARCHAR, name VARCHAR, model VARCHAR, os VARCHAR, ownership VARCHAR, enrolled VARCHAR,
-        last_seen VARCHAR, account VARCHAR, managed VARCHAR)""")
+        last_seen VARCHAR, account VARCHAR, managed VARCHAR, ade VARCHAR)""")
     con.execute("""CREATE TEMP TABLE app (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
         app_id VARCHAR, app_name VARCHAR, version VARCHAR)""")
     con.execute("""CREATE TEMP TABLE act (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
         action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
     files: list[dict[str, Any]] = []
     for no, path in enumerate(request.files):
-        t = _Table(con, no, path)
+        t = _Table(con, no, path, scratch)
         kind = t.kind()
         name = visible(str(path))
+        if kind is None and t.has(("application", "applicationname", "appname", "application name", "應用程式")):
+            raise EvidenceError(f"{name}: an app list without a device column (Intune's Discovered apps export counts "
+                                "devices per app, a device's own list does not name it): export the per-device app "
+                                "inventory instead (Graph exportJobs reportName AppInvRawData, docs/sources.md)")
         if kind is None:
             raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
                                 "ownership, serial number, application or action column found)")
@@ -288,7 +386,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
         if kind == "devices":
             cols = ", ".join(t.field(DEVICE_FIELDS[f]) for f in ("mdm_id", "serial", "name", "model", "os",
                                                                  "ownership", "enrolled", "last_seen", "user",
-                                                                 "managed"))
+                                                                 "managed", "ade"))
             con.execute(f"INSERT INTO dev SELECT {no}, _row, {src}, {cols} FROM {t.view}")
             _nested(con, t, no, src)
         elif kind == "apps":
@@ -299,7 +397,8 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
                                                                  "initiated_by"))
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
-        files.append({"file": str(path), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0})
+        files.append({"file": str(path), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
+                      "encoding": t.encoding})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
     report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
@@ -349,8 +448,14 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest) -> dict[str, Any]:
 def _vendor(t: _Table) -> str:
     jamf = {"mobiledevicename", "deviceownershiplevel", "lastinventoryupdate", "lastinventoryupdatetimestamp",
             "udid", "appidentifier", "managed", "supervised", "mobiledeviceid", "generaldeviceownershiptype",
-            "userandlocationusername", "generallastinventoryupdatedate"}
-    return "jamf" if set(t.columns) & jamf else "intune"
+            "userandlocationusername", "generallastinventoryupdatedate", "computername", "generalserialnumber",
+            "generalremotemanagementmanaged", "jamfprocomputerid", "jamfpromobiledeviceid", "locationemailaddress",
+            "enrolledviaautomateddeviceenrollment", "generalenrolledviaautomateddeviceenrollment"}
+    # columns only Intune writes (DevicesWithInventory also has Supervised, as Jamf does)
+    intune = {"primaryuserupn", "manageddeviceownertype", "managedby", "azureaddeviceid", "entradeviceid",
+              "intuneregistered", "devicestate", "managementstate", "deviceactionresults", "applicationkey",
+              "applicationshortversion", "主要使用者upn", "擁有權"}
+    return "jamf" if set(t.columns) & jamf and not set(t.columns) & intune else "intune"
 
 
 def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> None:
@@ -367,13 +472,18 @@ def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> Non
                    NULL
             FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '$.deviceActionResults[*]') AS JSON[])) AS a
                   FROM {t.view})""")
-    for path in ("$.ios.applications", "$.applications"):
+    # Jamf Pro API (identifier/bundleId, name, shortVersion), Jamf Classic API mobile devices (identifier,
+    # application_name, application_short_version) and computers (software.applications: bundle_id, name, version)
+    for path in ("$.ios.applications", "$.applications", "$.software.applications"):
         con.execute(f"""
             INSERT INTO app
             SELECT {no}, _row, {src}, ref,
-                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId')),
-                   json_extract_string(a, '$.name'),
-                   COALESCE(json_extract_string(a, '$.shortVersion'), json_extract_string(a, '$.version'))
+                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId'),
+                            json_extract_string(a, '$.bundle_id')),
+                   COALESCE(json_extract_string(a, '$.name'), json_extract_string(a, '$.application_name')),
+                   COALESCE(json_extract_string(a, '$.shortVersion'),
+                            json_extract_string(a, '$.application_short_version'),
+                            json_extract_string(a, '$.version'), json_extract_string(a, '$.application_version'))
             FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '{path}[*]') AS JSON[])) AS a
                   FROM {t.view} WHERE json_type(json_extract(j, '{path}')) = 'ARRAY')""")
 
@@ -383,16 +493,23 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     con.execute(f"""
         CREATE TEMP TABLE devices AS
         WITH d AS (
-            SELECT *, upper(COALESCE(nullif(serial, 'Unknown'), mdm_id)) AS device_id,
+            -- the serial number; else the MDM's device ID; else (an export without either column, such as the
+            -- admin center's list without inventory data) the device name, counted in the report
+            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+                   serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
-                   lower(COALESCE(managed, '')) AS mgd
+                   lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
+                   lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
             FROM dev
         )
         SELECT d.*,
                CASE WHEN own IN {_tuple(CORPORATE)} THEN 'corporate' WHEN own IN {_tuple(PERSONAL)} THEN 'personal'
+                    -- no ownership stated (Jamf Pro computers): enrolled through Automated Device Enrollment
+                    WHEN own IN ('', 'unknown', '未知') AND by_ade THEN 'corporate'
                     ELSE 'unknown' END AS owner,
-               mgd IN ('false', 'no', 'unmanaged', 'retired', 'wiped') AS unmanaged,
+               own IN ('', 'unknown', '未知') AND by_ade AS owner_by_ade,
+               mgd IN {_tuple(UNMANAGED)} AS unmanaged,
                max(seen_utc) OVER (PARTITION BY file_no) AS snapshot_utc
         FROM d WHERE device_id IS NOT NULL""")
 
@@ -475,7 +592,9 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                count(*) FILTER (WHERE owner = 'unknown'),
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
                count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
-               count(*) FILTER (WHERE owner = 'personal' AND person IS NULL)
+               count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
+               count(*) FILTER (WHERE owner_by_ade),
+               count(*) FILTER (WHERE named_by_name)
         FROM latest""").fetchone()
     assert counts is not None
     unknown = con.execute(f"""
@@ -490,9 +609,14 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
     unseen = con.execute("SELECT count(*) FROM devices WHERE seen_utc IS NULL").fetchone()
     return {
         "corporate": counts[0], "personal": counts[1], "ownership_unknown": counts[2],
+        "corporate_by_automated_device_enrollment": counts[6],
+        "corporate_by_automated_device_enrollment_note": (
+            "no ownership in the export; enrolled through Apple's Automated Device Enrollment, which only a device "
+            "the organisation owns (assigned to it in Apple Business Manager) can be"),
         "ownership_unknown_records": [r[0] for r in unknown],
         "ownership_unknown_note": "written to neither register: the export does not say whose device it is",
-        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4],
+        "corporate_without_primary_user": counts[3], "without_serial_number_named_by_mdm_id": counts[4] - counts[7],
+        "without_serial_number_or_device_id_named_by_device_name": counts[7],
         "personal_without_user_not_registered": counts[5],
         "records_without_last_check_in": int(unseen[0]) if unseen else 0,
         "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],

@@ -1,18 +1,33 @@
-"""OpenVPN server log (`log`/`log-append FILE`, or syslog written with RFC 3339 timestamps).
+"""OpenVPN server log (`log`/`log-append FILE`, the journal, or syslog written with RFC 3339 timestamps).
 
 Each line starts with its time: `2026-11-02 08:15:02` (2.5 and later), `Mon Nov  2 08:15:02 2026` (before
-2.5), optionally followed by ` us=123456`; or, through rsyslog's RSYSLOG_FileFormat, an RFC 3339 time
-with its offset, the host and `openvpn[pid]:`. Messages about one client start with its address
-(`203.0.113.7:51642`) and, once its certificate is verified, `CN/203.0.113.7:51642`.
+2.5), optionally followed by ` us=123456`; through rsyslog's RSYSLOG_FileFormat or `journalctl -o short-iso`,
+an RFC 3339 time with its offset, the host and `openvpn[pid]:` (or the unit's tag, `openvpn-server@x[pid]:`);
+through `journalctl -o short-full`, `Mon 2026-11-02 08:15:02 CST host tag:` (a zone abbreviation other than
+UTC/GMT is reported, and the time read in the zone assumed);
+a server started by systemd with its own timestamps and logged by syslog keeps them after the syslog header,
+and that inner time (with its year) is the one read. Messages about one client start with its address
+(`203.0.113.7:51642`; IPv6 without its port, `2001:db8::9`; an IPv4-mapped peer of a dual-stack socket as IPv4 or
+`::ffff:203.0.113.7:51642`; a protocol before it in 2.6, `udp4:203.0.113.7:51642`, `udp6:[2001:db8::9]:51642`) and,
+once its certificate is verified, `CN/ADDR`.
 
 Facts used (OpenVPN 2.4-2.6 server messages):
-- `[CN] Peer Connection Initiated with [AF_INET]ADDR` -> session_start;
-- `TLS: Username/Password authentication succeeded for username 'NAME'` -> the session's account;
+- `[CN] Peer Connection Initiated with [AF_INET]ADDR` (or `[AF_INET6]`) -> session_start, unless that client
+  instance fails its authentication before it ends (2.4-2.6 log the line after a failed password check, and
+  before a deferred one, then send AUTH_FAILED);
+- `TLS: Username/Password authentication succeeded|deferred for username 'NAME'` -> the session's account;
+  `VERIFY OK|ERROR: depth=0, ..., CN=NAME` -> its certificate's name;
 - `MULTI_sva: pool returned IPv4=A, IPv6=B` or `MULTI: Learn: A -> CN/ADDR` -> the assigned address;
 - `SIGTERM[soft,remote-exit] received, client-instance exiting`, `client-instance restarting`,
-  `Inactivity timeout (--ping-restart)`, `Connection reset` -> session_end (reason: the message);
-- `TLS Auth Error: Auth Username/Password verification failed for peer`, `AUTH_FAILED` -> login_failed.
-Other lines (`peer info: IV_...`, `VERIFY OK`, routing, data channel) are not session events."""
+  `Inactivity timeout (--ping-restart)`, `Connection reset` -> session_end (reason: the message). An end right
+  after another end of the same client (an inactivity timeout, then its restart) is kept as session_stats; the
+  end of an instance that never connected (`SIGUSR1[soft,tls-error]` after `TLS handshake failed`, a port
+  scan) or that failed its authentication (`SIGTERM[soft,delayed-exit]`) is not a session event;
+- `TLS Auth Error: Auth Username/Password verification failed for peer`, `SENT CONTROL [CN]: 'AUTH_FAILED'`,
+  `TLS Auth Error: --client-config-dir authentication failed`, `VERIFY ERROR: depth=0` -> login_failed, once per
+  client instance (AUTH_FAILED after the verification failure is the same failure).
+Other lines (`peer info: IV_...`, `VERIFY OK`, routing, data channel, `TLS handshake failed`) are not session
+events."""
 
 from __future__ import annotations
 
@@ -25,16 +40,37 @@ MESSAGES = (
     (r"client-instance restarting", "session_end", "client restarted"),
     (r"Inactivity timeout", "session_end", "inactivity timeout"),
     (r"Connection reset, restarting", "session_end", "connection reset"),
-    (r"(?:Auth Username/Password verification failed|AUTH_FAILED|authentication failed for username)",
+    (r"(?:Auth Username/Password verification failed|SENT CONTROL \[[^\]]*\]: .AUTH_FAILED|"
+     r"authentication failed for (?:username|common name)|VERIFY ERROR: depth=0)",
      "login_failed", "authentication failed"),
 )
 
 # The time at the start of a line, and what follows it.
 _ISO = r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: us=\d+)? (.*)$"
 _CTIME = r"^([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})(?: us=\d+)? (.*)$"
+_TAG = r"\S*?(?:openvpn|ovpn)[\w@.-]*(?:\[\d+\])?: "
 _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
-            r"\S+ openvpn(?:\[\d+\])?: (.*)$")
-_RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ openvpn(?:\[\d+\])?: (.*)$"
+            r"\S+ " + _TAG + r"(.*)$")
+# journalctl -o short-full: 'Mon 2026-11-02 08:15:02 CST host unit[pid]: ...' (the zone as an abbreviation)
+_JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
+            + _TAG + r"(.*)$")
+_RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
+# a client's address at the start of a message: [CN/][proto:]ADDR:PORT
+_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
+         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
+
+
+def peer_ip(a: str) -> str:
+    """The IP address of an OpenVPN peer as OpenVPN prints it: an IPv4 address with its port ('203.0.113.7:51642',
+    also for an IPv4-mapped peer on a dual-stack socket), an IPv6 address without one ('2001:db8::9': 'v6addr:port
+    is too ambiguous', says OpenVPN's mroute.c), a protocol before it in 2.6 ('udp4:', 'udp6:[2001:db8::9]:51642')
+    or '[AF_INET6]' -> the bare address."""
+    prefix = "^(?:\\[AF_INET6?\\])?(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?"
+    bare = f"regexp_replace(trim({a}), '{prefix}', '')"
+    return (f"nullif(CASE WHEN regexp_matches({bare}, '^\\[') THEN regexp_extract({bare}, '^\\[([^\\]]*)\\]', 1) "
+            f"WHEN regexp_matches({bare}, '^(?:::ffff:)?\\d+\\.\\d+\\.\\d+\\.\\d+') "
+            f"THEN regexp_extract({bare}, '(\\d+\\.\\d+\\.\\d+\\.\\d+)', 1) "
+            f"ELSE {bare} END, '')")
 
 
 def _kinds() -> str:
@@ -54,68 +90,118 @@ WITH l AS (
            CASE WHEN regexp_matches(line, '{_RFC3339}') THEN 'rfc3339'
                 WHEN regexp_matches(line, '{_ISO}') THEN 'iso'
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
+                WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164' END AS form
     FROM {lines}
-), m AS (
+), m0 AS (
     SELECT *,
            CASE form WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
                      WHEN 'iso' THEN regexp_extract(line, '{_ISO}', 2)
                      WHEN 'ctime' THEN regexp_extract(line, '{_CTIME}', 2)
-                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1) END AS msg
+                     WHEN 'journal' THEN regexp_extract(line, '{_JOURNAL}', 3)
+                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1) END AS msg0,
+           CASE WHEN form = 'journal' THEN nullif(regexp_extract(line, '{_JOURNAL}', 2), '') END AS jzone
     FROM l
+), m AS (
+    -- OpenVPN's own time after a syslog header (its output captured by the journal or syslog) wins
+    SELECT *,
+           CASE WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_ISO}') THEN 'iso'
+                WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_CTIME}') THEN 'ctime'
+           END AS inner_form
+    FROM m0
+), t AS (
+    SELECT *,
+           CASE inner_form WHEN 'iso' THEN regexp_extract(msg0, '{_ISO}', 2)
+                           WHEN 'ctime' THEN regexp_extract(msg0, '{_CTIME}', 2) ELSE msg0 END AS msg,
+           CASE COALESCE(inner_form, form)
+               WHEN 'iso' THEN TRY_CAST(regexp_extract(COALESCE(CASE WHEN inner_form IS NOT NULL THEN msg0 END, line),
+                                                       '{_ISO}', 1) AS TIMESTAMP)
+               WHEN 'ctime' THEN try_strptime(regexp_replace(regexp_extract(
+                   COALESCE(CASE WHEN inner_form IS NOT NULL THEN msg0 END, line), '{_CTIME}', 1), '\\s+', ' ', 'g'),
+                   '%a %b %d %H:%M:%S %Y')
+               WHEN 'journal' THEN TRY_CAST(regexp_extract(line, '{_JOURNAL}', 1) AS TIMESTAMP) END AS wall,
+           CASE WHEN inner_form IS NULL THEN jzone END AS zone,
+           CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1) END AS stamp
+    FROM m
 ), typed AS (
     SELECT *,
-           {_kinds()} AS kind,
-           regexp_matches(msg, 'for username ''[^'']*''|MULTI_sva: pool returned|MULTI: Learn: ') AS context
-    FROM m WHERE form IS NOT NULL
+           {_kinds()} AS raw_kind,
+           regexp_matches(msg, 'for username ''[^'']*''|MULTI_sva: pool returned|MULTI: Learn: |VERIFY OK: depth=0')
+               AS context
+    FROM t WHERE form IS NOT NULL
 ), client AS (
     -- the client a message is about: 'CN/ADDR' or 'ADDR' at its start, and the CN in '[CN]' if any
-    SELECT line_no, form, msg, kind, line,
-           regexp_extract(msg, '^(?:[^/\\s]+/)?((?:\\[?[0-9A-Fa-f:.]+\\]?|[0-9.]+):\\d+) ', 1) AS addr,
-           COALESCE(nullif(regexp_extract(msg, '^([^/\\s]+)/\\S+ ', 1), ''),
-                    nullif(regexp_extract(msg, '^\\S+ \\[([^\\]]+)\\] ', 1), '')) AS cn,
+    SELECT line_no, form, inner_form, msg, raw_kind, line, wall, stamp, zone,
+           regexp_extract(msg, '^(?:[^/\\s]+/)?({_ADDR}) ', 1) AS addr,
+           COALESCE(nullif(regexp_extract(msg, '^([^/\\s]+)/{_ADDR} ', 1), ''),
+                    nullif(nullif(regexp_extract(msg, '^\\S+ (?:SENT CONTROL )?\\[([^\\]]+)\\][ :]', 1), ''), 'UNDEF'),
+                    nullif(regexp_extract(msg, 'VERIFY (?:OK|ERROR): depth=0, .*CN=([^,/]+)', 1), '')) AS cn,
            nullif(regexp_extract(msg, 'for username ''([^'']*)''', 1), '') AS username,
            COALESCE(nullif(regexp_extract(msg, 'pool returned IPv4=([0-9.]+)', 1), ''),
                     nullif(regexp_extract(msg, 'pool returned IPv4=[^,]*, IPv6=([0-9A-Fa-f:]+)', 1), ''),
-                    nullif(regexp_extract(msg, 'MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip
-    FROM typed WHERE kind IS NOT NULL OR context
+                    nullif(regexp_extract(msg, 'MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip,
+           regexp_matches(msg, '\\[soft,(?:tls-error|auth-failure|delayed-exit)\\]') AS never_connected
+    FROM typed WHERE raw_kind IS NOT NULL OR context
 ), joined AS (
-    -- the account a client authenticated with and the address it was given, carried to its events
+    -- the account a client authenticated with and the address it was given, carried to its events; the
+    -- client instance's earlier start, end and failure (by line) decide what an event is
     SELECT *,
-           last_value(username IGNORE NULLS) OVER (PARTITION BY addr ORDER BY line_no
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS auth_user,
+           last_value(username IGNORE NULLS) OVER w_before AS auth_user,
            first_value(vip IGNORE NULLS) OVER (PARTITION BY addr ORDER BY line_no
                ROWS BETWEEN CURRENT ROW AND 50 FOLLOWING) AS next_vip,
-           last_value(cn IGNORE NULLS) OVER (PARTITION BY addr ORDER BY line_no
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS known_cn
+           last_value(cn IGNORE NULLS) OVER w_before AS known_cn,
+           max(CASE WHEN raw_kind = 'session_start' THEN line_no END) OVER w_prior AS last_start,
+           max(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_prior AS last_end,
+           max(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_prior AS last_fail,
+           min(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_after AS next_fail,
+           min(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_after AS next_end
     FROM client
+    WINDOW w_before AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           w_prior AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           w_after AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+), decided AS (
+    SELECT *,
+        CASE
+            WHEN raw_kind = 'login_failed' THEN
+                CASE WHEN last_fail > COALESCE(last_end, 0) THEN NULL ELSE 'login_failed' END
+            WHEN raw_kind = 'session_start' THEN
+                -- failed before (2.4-2.6 log the line, then AUTH_FAILED) or after (deferred authentication)
+                CASE WHEN last_fail > COALESCE(last_end, 0) OR next_fail < COALESCE(next_end, next_fail + 1) THEN NULL
+                     ELSE 'session_start' END
+            WHEN raw_kind = 'session_end' THEN CASE
+                WHEN last_fail > COALESCE(last_end, 0) THEN NULL
+                WHEN last_end > COALESCE(last_start, 0) THEN 'session_stats'
+                WHEN last_start IS NOT NULL THEN 'session_end'
+                WHEN never_connected THEN NULL
+                ELSE 'session_end' END
+        END AS kind
+    FROM joined
 )
 SELECT l.line_no, l.is_last,
        j.kind IS NOT NULL AS relevant,
        CASE WHEN j.kind IS NULL THEN NULL
-            WHEN j.form = 'rfc3164' THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
+            WHEN j.form = 'rfc3164' AND j.inner_form IS NULL
+                THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
+            WHEN j.wall IS NULL AND j.stamp IS NULL THEN 'no readable time'
             WHEN j.addr IS NULL OR j.addr = '' THEN 'no client address'
             WHEN j.kind = 'session_start' AND COALESCE(j.auth_user, j.known_cn) IS NULL THEN 'no client name'
        END AS problem,
        l.form IS NULL AND trim(l.line) <> '' AS not_source,
        j.kind,
-       CASE WHEN l.form = 'rfc3339' THEN CAST(TRY_CAST(regexp_extract(l.line, '{_RFC3339}', 1) AS TIMESTAMPTZ)
-                                              AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN l.form = 'iso' THEN TRY_CAST(regexp_extract(l.line, '{_ISO}', 1) AS TIMESTAMP)
-            WHEN l.form = 'ctime' THEN try_strptime(regexp_replace(regexp_extract(l.line, '{_CTIME}', 1),
-                                                                   '\\s+', ' ', 'g'), '%a %b %d %H:%M:%S %Y')
-       END AS ts_local,
-       CAST(NULL AS INTEGER) AS tz_offset_min,
-       CASE WHEN l.form = 'rfc3339' THEN regexp_extract(l.line, '{_RFC3339}', 1) END AS tz_text,
+       CAST(TRY_CAST(j.stamp AS TIMESTAMPTZ) AS TIMESTAMP) AS ts_utc,
+       j.wall AS ts_local,
+       tz_minutes(j.zone) AS tz_offset_min,
+       COALESCE(j.stamp, j.zone) AS tz_text,
        COALESCE(j.auth_user, j.known_cn) AS account,
-       j.addr AS source_ip,
+       {peer_ip('j.addr')} AS source_ip,
        CASE WHEN j.kind = 'session_start' THEN j.next_vip END AS assigned_ip,
-       CASE WHEN j.kind IN ('session_start', 'session_end') THEN 'openvpn|' || COALESCE(j.known_cn, '') || '/' || j.addr
-       END AS session_key,
+       CASE WHEN j.kind IN ('session_start', 'session_end', 'session_stats')
+            THEN 'openvpn|' || COALESCE(j.known_cn, '') || '/' || j.addr END AS session_key,
        'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, CAST(NULL AS VARCHAR) AS gateway_id,
        CAST(NULL AS BIGINT) AS duration_s,
-       {_reasons().replace('msg', 'j.msg')} AS reason
-FROM l LEFT JOIN joined j ON j.line_no = l.line_no AND j.kind IS NOT NULL
+       CASE WHEN j.kind = 'session_stats' THEN 'end already logged: ' ELSE '' END
+           || {_reasons().replace('msg', 'j.msg')} AS reason
+FROM l LEFT JOIN decided j ON j.line_no = l.line_no AND j.kind IS NOT NULL
 WHERE j.kind IS NOT NULL OR l.is_last OR (l.form IS NULL AND trim(l.line) <> '')
 """
 
@@ -124,9 +210,10 @@ SOURCE = RawSource(
     id="openvpn-log",
     vendor="OpenVPN",
     product="OpenVPN server log (2.4-2.6)",
-    expects=("The server's own log: `log-append /var/log/openvpn/server.log` with `verb 3` (the default), or "
-             "syslog kept by rsyslog with RFC 3339 times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); "
-             "classic syslog times carry no year and are refused."),
+    expects=("The server's own log: `log-append /var/log/openvpn/server.log` with `verb 3` (the default), the "
+             "journal (`journalctl -u openvpn-server@server -o short-iso`), or syslog kept by rsyslog with RFC 3339 "
+             "times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); classic syslog times carry no year and are "
+             "refused unless OpenVPN's own time follows the header."),
     sample=("2026-11-02 08:15:02 203.0.113.7:51642 TLS: Username/Password authentication succeeded for username "
             "'alice'\n2026-11-02 08:15:02 203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with "
             "[AF_INET]203.0.113.7:51642\n2026-11-02 08:15:02 alice-laptop/203.0.113.7:51642 MULTI_sva: pool "
@@ -134,6 +221,7 @@ SOURCE = RawSource(
             "SIGTERM[soft,remote-exit] received, client-instance exiting"),
     detect=(r"(?:openvpn(?:\[\d+\])?: |Peer Connection Initiated|MULTI(?:_sva)?: |TLS: |client-instance|"
             r"peer info: |Initialization Sequence Completed|VERIFY (?:OK|KU|EKU)|TLS Auth Error|"
-            r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:us=\d+ )?\S)"),
+            r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:us=\d+ )?\S|"
+            r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4} )"),
     query=query,
 )

@@ -3,14 +3,18 @@
 A snapshot: one CLIENT_LIST row per connected client with its real address, virtual address, bytes and
 `Connected Since` (versions 2 and 3 also as `Connected Since (time_t)`, an epoch; and `Username`).
 Version 1 is a plain CSV section under 'OpenVPN CLIENT LIST' and 'Updated,<time>', the virtual address
-in the ROUTING TABLE section; version 2 prefixes rows with HEADER/CLIENT_LIST/TIME, comma-separated;
-version 3 is version 2 separated by tabs. Columns are found by their names in the HEADER row, since
-2.4 added 'Virtual IPv6 Address' and 2.5 'Data Channel Cipher'. Each client is a session_start at its
-Connected Since time and a session_stats at the snapshot time; a status file shows no session end."""
+in the ROUTING TABLE section (the client's IPv4 address there, not a subnet it routes); version 2
+prefixes rows with HEADER/CLIENT_LIST/TIME, comma-separated; version 3 is version 2 separated by tabs.
+Columns are found by their names in the HEADER row, since 2.4 added 'Virtual IPv6 Address', 'Client ID'
+and 'Peer ID', and 2.5 'Data Channel Cipher' (2.3 has none of them). Real Address is IPv4 with its port,
+IPv6 without one. Times are ctime before 2.5 ('Mon Nov  2 08:15:02 2026'), ISO after; the time_t columns
+are read first. Each client is a session_start at its Connected Since time and a session_stats at the
+snapshot time; a status file shows no session end."""
 
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.openvpn_log import peer_ip
 
 # 'Thu Jun 18 08:07:43 2015' (ctime, before 2.5; day padded with a space or not) or '2026-11-02 08:15:02'
 _CTIME = ("COALESCE(TRY_CAST(trim({x}) AS TIMESTAMP), "
@@ -40,11 +44,16 @@ WITH l AS (
     LIMIT 1
 ), snap AS (
     SELECT max(CASE WHEN starts_with(line, 'TIME' || sep) THEN
-                   COALESCE(epoch_ts(TRY_CAST(f[3] AS BIGINT)), {_ctime('f[2]')}) END) AS v2_time,
+                   COALESCE(epoch_ts(TRY_CAST(f[3] AS BIGINT)), epoch_ts(TRY_CAST(f[2] AS BIGINT)), {_ctime('f[2]')},
+                            {_ctime('f[3]')}) END) AS v2_time,
            max(CASE WHEN starts_with(line, 'Updated,') THEN {_ctime('f[2]')} END) AS v1_time
     FROM marks
 ), v1_route AS (
-    SELECT f[2] AS cn, f[3] AS real_addr, min(f[1]) AS vip FROM marks
+    -- a client's own address: IPv4 first, never a subnet it routes (iroute: '10.20.0.0/24') or a cached 'C' entry
+    SELECT f[2] AS cn, f[3] AS real_addr,
+           COALESCE(min(f[1]) FILTER (WHERE regexp_matches(f[1], '^\\d+\\.\\d+\\.\\d+\\.\\d+$')),
+                    min(f[1]) FILTER (WHERE regexp_matches(f[1], '^[0-9A-Fa-f:]+$') AND contains(f[1], ':'))) AS vip
+    FROM marks
     WHERE regexp_matches(line, '^[^,]+,[^,]+,[^,]+,[^,]+$') AND v1_end IS NOT NULL AND line_no > v1_end
       AND NOT starts_with(line, 'Virtual Address,')
     GROUP BY ALL
@@ -92,7 +101,7 @@ SELECT r.line_no, r.is_last,
             WHEN e.kind = 'session_stats' AND s.v2_time IS NULL THEN s.v1_time END AS ts_local,
        CAST(NULL AS INTEGER) AS tz_offset_min, CAST(NULL AS VARCHAR) AS tz_text,
        COALESCE(e.username, e.cn) AS account,
-       e.real_addr AS source_ip,
+       {peer_ip('e.real_addr')} AS source_ip,
        COALESCE(nullif(e.vip4, ''), nullif(e.vip6, ''), v.vip) AS assigned_ip,
        'openvpn|' || e.cn || '|' || e.real_addr || '|'
            || COALESCE(CAST(e.since_epoch AS VARCHAR), CAST(e.since_wall AS VARCHAR)) AS session_key,

@@ -50,7 +50,8 @@ CREATE OR REPLACE TEMP MACRO kv(p, k) AS nullif(trim(
 -- alternative less (measured 1.5-2x faster than kv on FortiGate lines).
 CREATE OR REPLACE TEMP MACRO kv_commas(line) AS CASE WHEN contains(line, ',logid=') OR contains(line, ',type=')
     THEN regexp_replace(line, ',(\w+)=', ' \1=', 'g') ELSE line END;
-CREATE OR REPLACE TEMP MACRO kv_spaced(line) AS ' ' || CASE WHEN contains(line, '=''')
+-- (a single quote looked for first: a search for =' stops at every '=' of the line, one for ' at none)
+CREATE OR REPLACE TEMP MACRO kv_spaced(line) AS ' ' || CASE WHEN contains(line, '''') AND contains(line, '=''')
     THEN regexp_replace(kv_commas(line), '=''([^'']*)''', '="\1"', 'g') ELSE kv_commas(line) END;
 -- A CEF line's extension in the same form (' k="v"' pairs, for kvs): a CEF value runs to the next ' key='
 -- and may hold spaces; '\=' and '\\' are its escapes. Marking each key's start with chr(30) lets one
@@ -129,6 +130,8 @@ def json_document(path: Path) -> int | None:
     start is read."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if re.match(r"Record \d+\s*\n\s*\{", head):
+        return 0  # evtx_dump -o json: 'Record N' lines between pretty-printed events (outside any record)
     if not head.startswith(("[", "{")):
         return None
     first = head.split("\n", 1)[0].strip().rstrip(",")

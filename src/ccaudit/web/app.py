@@ -40,8 +40,10 @@ from ccaudit.web import routes
 from ccaudit.web.context import WebContext
 from ccaudit.web.deps import LoginRequired, csrf_guard
 from ccaudit.web.i18n import Texts
+from ccaudit.web.methods import allowed_methods
 from ccaudit.web.mfa import Mfa
 from ccaudit.web.pages.bodylimit import BodyLimit
+from ccaudit.web.reads import SharedReads
 from ccaudit.web.render import make_templates, render
 from ccaudit.web.security import SecurityHeaders
 from ccaudit.web.serverkey import ServerKey
@@ -85,6 +87,7 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
         lifespan=lifespan,
     )
     app.state.web = ctx
+    app.add_middleware(SharedReads, db=svc.db)  # innermost: one read session per GET (web/reads.py)
     app.add_middleware(BodyLimit, max_bytes=settings.web_max_upload_mb * 1024 * 1024)  # before any body is read
     app.add_middleware(SecurityHeaders, settings=settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -163,6 +166,8 @@ def _error_handlers(app: FastAPI) -> None:
         response = error_response(request, exc.status_code, message)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:  # every method the path takes (Starlette names only its first route's)
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from typing import Any
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.context import Clock
@@ -23,12 +24,15 @@ from ccaudit.web.serverkey import ServerKey
 ISSUER = "ccaudit"
 
 
+def mfa_role_held(user_id: Any) -> Exists:
+    """SQL: the user (a column or a value) holds a role that needs a second factor, in any firm."""
+    return exists().where(UserRole.user_id == user_id, UserRole.role.in_([r.value for r in MFA_ROLES]))
+
+
 def mfa_required(s: Session, user: User) -> bool:
     if user.is_superuser:
         return True
-    roles = [r.value for r in MFA_ROLES]
-    found = s.scalar(select(UserRole.role).where(UserRole.user_id == user.id, UserRole.role.in_(roles)).limit(1))
-    return found is not None
+    return bool(s.scalar(select(mfa_role_held(user.id))))
 
 
 def _normalise(code: str) -> str | None:
@@ -110,5 +114,14 @@ class Mfa:
 
 
 def otpauth_uri(secret: str, user_id: str) -> str:
-    """The URI an authenticator app reads (typed or pasted; shown as text, no QR image needed)."""
+    """The URI an authenticator app reads: scanned as a QR code (qr_data_uri), or typed or pasted."""
     return pyotp.TOTP(secret).provisioning_uri(name=user_id, issuer_name=ISSUER)
+
+
+def qr_data_uri(uri: str) -> str:
+    """`uri` as a QR code (segno; error correction M, a quiet zone of 4 modules), as an SVG `data:` URI for
+    an <img>: the CSP allows images from data: (img-src), so no inline script or style is needed, and the
+    secret is never written to a file or served at a URL of its own."""
+    import segno
+
+    return str(segno.make(uri, error="m", micro=False).svg_data_uri(scale=5, border=4, dark="#000", light="#fff"))

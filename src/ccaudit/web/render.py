@@ -95,9 +95,8 @@ def label(kind: str, value: object, lang: str) -> str:
     return pair[1] if is_zh(lang) else pair[0].replace("_", " ")
 
 
-def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
-) -> Response:
+def _values(request: Request) -> dict[str, Any]:
+    """What every template gets (see the module's docstring)."""
     ctx = web(request)
     lang = lang_for(request)
     style = date_style_for(request)
@@ -113,7 +112,7 @@ def render(
         local = value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=dt.UTC).astimezone(zone)
         return f"{format_date(local.date(), style)} {local:%H:%M}"
 
-    values: dict[str, Any] = {
+    return {
         "t": t,
         "label": lambda kind, value: label(kind, value, lang),
         "d": lambda day: format_date(day, style),
@@ -125,6 +124,21 @@ def render(
         "csrf_field": lambda: Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token)),
         "next_path": request.url.path,
     }
+
+
+def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
+    """A template rendered to markup with what every page gets (escaped as any page), for a part of a page
+    that a route caches and hands to its page's template (e.g. the dashboard's main block)."""
+    values = _values(request)
+    values.update(context)
+    return Markup(web(request).templates.get_template(name).render(values))
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    ctx = web(request)
+    values = _values(request)
     values.update(context or {})
     response = ctx.templates.TemplateResponse(request, name, values, status_code=status_code)
     new_anon = getattr(request.state, "new_anon_csrf", None)

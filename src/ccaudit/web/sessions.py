@@ -10,15 +10,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ccaudit.audit.context import Clock
 from ccaudit.audit.storage.db import Database
 from ccaudit.audit.storage.models import User, WebMfa, WebPreferences, WebSession
 from ccaudit.settings import Settings
-from ccaudit.web.mfa import mfa_required
+from ccaudit.web.mfa import mfa_role_held
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most once a minute per session
+
+
+# Built once (every request runs it): the session, its user, their confirmed second factor if any, and
+# whether their roles need one (mfa.mfa_required's rule, in SQL).
+_LOOKUP = (
+    select(WebSession, User, WebMfa.confirmed_at, mfa_role_held(User.id))
+    .join(User, User.id == WebSession.user_id)
+    .outerjoin(WebMfa, WebMfa.user_id == User.id)
+    .where(WebSession.id_hash == bindparam("id_hash"))
+)
 
 
 def cookie_name(settings: Settings) -> str:
@@ -87,19 +97,16 @@ class Sessions:
         id_hash = digest(value)
         now = self.clock()
         idle = dt.timedelta(minutes=self.settings.web_session_idle_minutes)
-        with self.db.read() as s:
-            found = s.execute(
-                select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id_hash == id_hash)
-            ).first()
+        with self.db.read() as s:  # one statement: the session, its user, their second factor and its need
+            found = s.execute(_LOOKUP, {"id_hash": id_hash}).first()
             if found is None:
                 return None
-            row, user = found[0], found[1]
+            row, user, confirmed_at, role_needs_mfa = found
             expired = now >= row.expires_at or now >= row.last_seen_at + idle
             if expired:
                 info = None
             else:
-                done = row.mfa_at is not None  # then whether it was needed does not matter: no more queries
-                mfa = None if done else s.get(WebMfa, user.id)
+                done = row.mfa_at is not None  # then whether it was needed does not matter
                 info = SessionInfo(
                     id_hash=id_hash,
                     user_id=user.id,
@@ -109,8 +116,8 @@ class Sessions:
                     lang=row.lang,
                     date_style=row.date_style,
                     mfa_done=done,
-                    mfa_needed=done or mfa_required(s, user),
-                    mfa_enrolled=done or (mfa is not None and mfa.confirmed_at is not None),
+                    mfa_needed=done or user.is_superuser or bool(role_needs_mfa),  # as mfa.mfa_required
+                    mfa_enrolled=done or confirmed_at is not None,
                 )
             touch = info is not None and now - row.last_seen_at >= TOUCH_EVERY
         if info is None:

@@ -114,3 +114,14 @@ def test_engines_sharing_a_session_do_not_collide(spark: Any, workspace: duckdb.
         assert two.columns("things") == ["x"]
         two.create_table("things", "SELECT 2 AS y")  # replaced, the earlier result released
         assert two.query("SELECT * FROM things") == [{"y": 2}]
+
+
+def test_a_firm_partition_is_removed_through_the_executors_file_system(spark: Any, tmp_path: Path) -> None:
+    """How a run replaces its firm's earlier partition where Spark writes (s3a:// on a cluster; here file://)."""
+    with SparkEngine(spark, tmp_path / "scratch") as engine:
+        engine.export_partitioned("SELECT 'F1' AS firm_id, 1 AS x UNION ALL SELECT 'F2', 2", tmp_path / "out",
+                                  ["firm_id"])
+        assert sorted(p.name for p in (tmp_path / "out").glob("firm_id=*")) == ["firm_id=F1", "firm_id=F2"]
+        engine.delete_path(f"file://{tmp_path}/out/firm_id=F1")  # as given: s3a://bucket/prefix/firm_id=…
+        engine.delete_path(f"file://{tmp_path}/out/firm_id=F9")  # nothing there: no error
+    assert sorted(p.name for p in (tmp_path / "out").glob("firm_id=*")) == ["firm_id=F2"]

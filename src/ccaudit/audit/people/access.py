@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import NotFoundError, PermissionDeniedError
@@ -143,19 +143,43 @@ def inspector_grant(session: Session, user_id: str, firm_id: str) -> InspectorGr
     )
 
 
+# The user's roles in a firm and, as `inspector`, a live inspector grant (as `inspector_grant` judges it),
+# in one statement built once: a web request asks this on every page, and building the statement anew
+# (and its cache key) cost more than running it.
+_ROLES_IN_FIRM = union_all(
+    select(UserRole.role.label("role")).where(
+        UserRole.user_id == bindparam("user_id"), UserRole.firm_id == bindparam("firm_id")
+    ),
+    select(literal("inspector", String(32)).label("role")).where(
+        exists().where(
+            InspectorGrant.user_id == bindparam("user_id"),
+            InspectorGrant.firm_id == bindparam("firm_id"),
+            InspectorGrant.revoked_at.is_(None),
+            InspectorGrant.expires_at > bindparam("now"),
+        )
+    ),
+)
+
+
 def roles_of(session: Session, user_id: str, firm_id: str) -> set[Role]:
-    rows = session.scalars(select(UserRole.role).where(UserRole.user_id == user_id, UserRole.firm_id == firm_id))
-    roles = {Role(r) for r in rows}
-    if inspector_grant(session, user_id, firm_id) is not None:
-        roles.add(Role.INSPECTOR)
-    return roles
+    """The user's roles in the firm, with `inspector` while they hold a live inspector grant for it."""
+    rows = session.scalars(_ROLES_IN_FIRM, {"user_id": user_id, "firm_id": firm_id, "now": now_of(session)})
+    return {Role(r) for r in rows}
+
+
+def _superuser_may(allowed: frozenset[Role]) -> bool:
+    return all(allowed != spec.roles for spec in MATRIX.actions.values() if not spec.superuser)
+
+
+def _refuse(user: User, firm_id: str, allowed: frozenset[Role], action: str) -> PermissionDeniedError:
+    names = " or ".join(sorted(r.value for r in allowed))
+    return PermissionDeniedError(f"{user.id} may not {action} for firm {firm_id}: needs the {names} role")
 
 
 def require(session: Session, user: User, firm_id: str, allowed: frozenset[Role], action: str) -> None:
     """Raise unless the user holds one of `allowed` in the firm (a superuser: unless the matrix's action for
     `allowed` says `superuser: false`, i.e. review)."""
-    superuser_may = all(allowed != spec.roles for spec in MATRIX.actions.values() if not spec.superuser)
-    if user.is_superuser and superuser_may:
+    if user.is_superuser and _superuser_may(allowed):
         return
     granted = session.scalars(
         select(UserRole.role).where(UserRole.user_id == user.id, UserRole.firm_id == firm_id)
@@ -164,5 +188,14 @@ def require(session: Session, user: User, firm_id: str, allowed: frozenset[Role]
         return
     if Role.INSPECTOR in allowed and inspector_grant(session, user.id, firm_id) is not None:
         return
-    names = " or ".join(sorted(r.value for r in allowed))
-    raise PermissionDeniedError(f"{user.id} may not {action} for firm {firm_id}: needs the {names} role")
+    raise _refuse(user, firm_id, allowed, action)
+
+
+def require_held(user: User, roles: set[Role], firm_id: str, allowed: frozenset[Role], action: str) -> None:
+    """`require` on the roles `roles_of` just read for the user in the firm (its roles and a live inspector
+    grant), for a caller that needs those roles anyway: the same rule, without reading them twice."""
+    if user.is_superuser and _superuser_may(allowed):
+        return
+    if roles & allowed:
+        return
+    raise _refuse(user, firm_id, allowed, action)

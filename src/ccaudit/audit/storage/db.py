@@ -15,6 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +36,9 @@ MIGRATIONS = "ccaudit.audit.storage:migrations"
 MIGRATION_LOCK = 0x63636175  # pg advisory lock key ("ccau")
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "ccaudit_read_only"
+# Connections kept open per process: a web request holds one for all its reads (web/reads.py), so as many
+# as requests in flight; fewer would open and close overflow connections under load.
+POOL = {"pool_size": 16, "max_overflow": 16}
 CLOCK = "ccaudit_clock"  # Session.info: the service's clock, for rules that depend on the time (inspector grants)
 
 
@@ -69,7 +73,7 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
                     f"cannot create the folder of the audit database {path}: {cause} "
                     "(check --db, CCAUDIT_DB and CCAUDIT_DATA_DIR)"
                 ) from exc
-            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **POOL)
             event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -77,9 +81,9 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
         args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
         # pre-ping: a pooled connection the server dropped (restart, failover, idle timeout) is replaced
         # before use instead of failing a request. It costs one round trip per database session; a web
-        # page now reads in two sessions, and the load benchmark (bench/README.md) measured no difference
-        # without it (99.5 vs 95.7 req/s, 8.2 vs 8.4 ms CPU a request), so it stays.
-        return create_engine(parsed, pool_pre_ping=True, connect_args=args)
+        # page reads in one (web/reads.py), and the load benchmark (bench/README.md) measured no difference
+        # without it (99.5 vs 95.7 req/s, 8.2 vs 8.4 ms CPU a request, when a page took two), so it stays.
+        return create_engine(parsed, pool_pre_ping=True, connect_args=args, **POOL)
     raise AuditError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
 
 
@@ -159,6 +163,38 @@ def require_current(engine: Engine) -> None:
         )
 
 
+class SharedRead:
+    """One read session for a unit of work (a web request): opened by its first `Database.read()`, reused by
+    every later one, closed by `close()`. One consistent view of the database (one BEGIN, one pooled
+    connection) instead of one per read; a write (`Database.transaction()`) ends it, so what the unit of
+    work reads after its own write is read afresh."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.session: Session | None = None
+        self.opened = 0  # read sessions opened (tests count them)
+
+    def get(self) -> Session:
+        if self.session is None:
+            self.session = self.db._readers()
+            self.session.info[CLOCK] = self.db.clock
+            self.opened += 1
+        return self.session
+
+    def changed(self) -> bool:
+        """Whether anything in the session was changed in memory (reads never write it)."""
+        s = self.session
+        return s is not None and bool(s.dirty or s.new or s.deleted)
+
+    def close(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()  # rolls the read back
+
+
+_SHARED: ContextVar[SharedRead | None] = ContextVar("ccaudit_shared_read", default=None)
+
+
 class Database:
     """Engine plus session factory for one database URL. `read_only`: open what exists, as it is (no
     file created, no migration, a schema at another revision refused); for `ccaudit verify`."""
@@ -190,10 +226,17 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error."""
+        shared = _SHARED.get()
+        if shared is not None and shared.db is not self:
+            shared = None
+        if shared is not None:
+            shared.close()  # reads after this write see it (and none holds a snapshot older than it)
         try:
             with self._sessions() as session, session.begin():
                 session.info[CLOCK] = self.clock
                 yield session
+            if shared is not None:
+                shared.close()
         except StaleDataError as exc:
             raise ConflictError("someone else changed this record at the same moment; try again") from exc
         except OperationalError as exc:
@@ -204,10 +247,40 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A consistent read that does not queue behind (or hold up) writers; rolled back at the end."""
+        """A consistent read that does not queue behind (or hold up) writers; rolled back at the end. Inside
+        `shared_read()`, every read of the unit of work shares one session (closed when it ends)."""
+        shared = _SHARED.get()
+        if shared is not None and shared.db is self:
+            if shared.changed():  # an object a read returned was changed after it: read afresh
+                shared.close()
+            session = shared.get()
+            try:
+                yield session
+            except DBAPIError:  # a failed statement spoils the transaction: later reads start a new one
+                shared.close()
+                raise
+            finally:
+                # A read that changed objects in memory (e.g. working out a digest it never writes) relies on
+                # the rollback that ends it: end the shared session too, so later reads see none of it.
+                if shared.session is session and shared.changed():
+                    shared.close()
+            return
         with self._readers() as session:
             session.info[CLOCK] = self.clock
             yield session  # closing the session rolls the read back
+
+    @contextmanager
+    def shared_read(self) -> Iterator[SharedRead]:
+        """Every `read()` inside the block (in this context, and in threads it hands work to with the
+        context copied, as Starlette does) shares one read session: a web request's session lookup,
+        permission check and page reads in one database session and one transaction."""
+        shared = SharedRead(self)
+        token = _SHARED.set(shared)
+        try:
+            yield shared
+        finally:
+            _SHARED.reset(token)
+            shared.close()
 
     def close(self) -> None:
         self.engine.dispose()

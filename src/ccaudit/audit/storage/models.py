@@ -371,6 +371,7 @@ class ChainHead(Base):
 
 
 Index("ix_trail_entity", TrailEntry.entity, TrailEntry.entity_id)
+Index("ix_trail_audit_seq", TrailEntry.audit_id, TrailEntry.seq)  # an audit's own head (migration 0007)
 
 
 # The web workspace's own state (migration 0005). Secrets are stored hashed or encrypted.
@@ -453,3 +454,31 @@ class SealedKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     encrypted_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class WebRunJob(Base):
+    """An inspection run started from the browser (migration 0007): its state and progress, kept here so
+    any server process answers for it; the process that started it runs it (`worker`) and says it is alive
+    (`updated_at`). At most one unfinished job per audit."""
+
+    __tablename__ = "web_run_jobs"
+    __table_args__ = (
+        Index("ix_web_run_jobs_audit_id", "audit_id", "started_at"),
+        Index("uq_web_run_jobs_unfinished", "audit_id", unique=True, sqlite_where=text("finished_at IS NULL"),
+              postgresql_where=text("finished_at IS NULL")),
+    )  # fmt: skip
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
+    actor: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    label: Mapped[str] = mapped_column(Text, default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

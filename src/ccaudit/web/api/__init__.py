@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse
 from ccaudit import __version__
 from ccaudit.audit.errors import NotFoundError
 from ccaudit.web.api import evidence, reading, review, tokens, work
+from ccaudit.web.api.problems import problem
 from ccaudit.web.api.routing import api_router as _router
+from ccaudit.web.methods import METHODS, allowed_methods, route_path
 
 API_PREFIX = "/api/v1"
 TITLE = "ccaudit API"
@@ -29,7 +31,8 @@ DESCRIPTION = (
 def api_router() -> APIRouter:
     """Every API route, under API_PREFIX."""
     router = APIRouter(prefix=API_PREFIX)
-    for part in (reading.router, work.router, evidence.router, review.router, tokens.router):
+    parts = (reading.router, work.router, evidence.router, review.router, tokens.router)
+    for part in parts:
         router.include_router(part)
     meta = _router([])
 
@@ -37,8 +40,17 @@ def api_router() -> APIRouter:
     def openapi(request: Request) -> JSONResponse:
         return JSONResponse(openapi_document(request.app))
 
-    @meta.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(rest: str) -> None:
+    @meta.api_route("/{rest:path}", methods=list(METHODS), include_in_schema=False)
+    def unknown(request: Request, rest: str) -> JSONResponse:
+        # the API's own routes, without this catch-all (which takes every method on every path)
+        allowed = allowed_methods((r for part in parts for r in part.routes), request.scope,
+                                  route_path(request.scope).removeprefix(API_PREFIX))
+        if allowed:  # a known path asked with a method it does not take: 405 (RFC 9110 15.5.6), not 404
+            shown = ", ".join(allowed)
+            detail = f"{request.method} is not allowed on this path; it takes {shown}"
+            answer = problem(405, detail, "method-not-allowed")
+            answer.headers["Allow"] = shown
+            return answer
         raise NotFoundError("no such API path; the API's paths are listed in /api/v1/openapi.json")
 
     router.include_router(meta)

@@ -209,7 +209,8 @@ def start_run(request: Request, audit: Audit) -> RunJobOut:
     return _job(run_jobs(request).start(audit.actor, audit.id))
 
 
-@router.get("/audits/{audit_id}/runs/jobs", response_model=list[RunJobOut], summary="Run jobs since the server started")
+@router.get("/audits/{audit_id}/runs/jobs", response_model=list[RunJobOut],
+            summary="The audit's run jobs, newest first")
 def list_jobs(request: Request, audit: Audit, svc: Service) -> list[RunJobOut]:
     svc.require_read(audit.actor, audit.id)
     return [_job(j) for j in run_jobs(request).of_audit(audit.id)]

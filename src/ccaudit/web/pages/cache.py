@@ -1,9 +1,11 @@
 """Read models reused between requests while nothing changed: an audit's snapshot, a requirement's
-history, the assessments' versions and a check's page of offending rows, keyed by the trail's head
-(AuditService.read_access), which every recorded change moves (a run, an assessment, a measure, a role
-granted or revoked...). The cache never decides who may read: every request asks the service once, in one
-database session, against the database as it is now (`RequestReads.access`), before anything cached is
-returned; the answer is kept for that request only.
+history, the assessments' versions, a check's page of offending rows and rendered parts of pages that are
+the same for every reader, keyed by the audit's own trail head (AuditService.read_access), which every
+recorded change to the audit moves (a run, an assessment, a measure, an attestation, a remediation item...);
+a change to another audit or firm does not. The cache never decides who may read: every request asks the
+service once, against the database as it is now (`RequestReads.access`: the user's roles and grants, read
+in the request's one read session, web/reads.py), before anything cached is returned; the answer is kept
+for that request only, and what depends on the user's roles (the forms) is never cached.
 
 A value is built after the marker was read, so it is at least as new as its key; once the marker has
 moved, the old keys are never asked for again and age out."""
@@ -77,6 +79,12 @@ class RequestReads:
     def assessment_versions(self, actor: str, audit_id: int) -> dict[str, int]:
         marker = self.access(actor, audit_id).version
         return self.cache.get(("versions", audit_id, marker), lambda: self.service.assessment_versions(audit_id))
+
+    def fragment(self, actor: str, audit_id: int, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """A rendered part of a page that is the same for every reader of the audit (no form, no user data),
+        keyed by `key` (what it shows: requirement, language, date style, rows query...) under the marker."""
+        marker = self.access(actor, audit_id).version
+        return self.cache.get(("fragment", audit_id, marker, *key), build)
 
     def offending_page(self, actor: str, audit_id: int, check_id: str, query: RowQuery) -> OffendingPage:
         """A page of offending rows (the service's refusals and errors are raised, never kept)."""

@@ -5,9 +5,8 @@ service's snapshot already holds every verdict, reason and coverage the page sho
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ccaudit.audit.errors import PermissionDeniedError
@@ -15,6 +14,7 @@ from ccaudit.audit.integrity.changes import TrailStep
 from ccaudit.audit.people.access import Role, matrix
 from ccaudit.audit.service import AuditService
 from ccaudit.audit.snapshot import (
+    AssessmentStatus,
     AttestationSnap,
     AuditSnapshot,
     AuditStatus,
@@ -26,15 +26,18 @@ from ccaudit.audit.snapshot import (
     RunSnap,
 )
 from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
-from ccaudit.catalog.models import Requirement
-from ccaudit.checks.loader import CheckLibrary
+from ccaudit.catalog.models import Catalog, Requirement
 from ccaudit.cli.audit import texts as tx
 from ccaudit.errors import CcauditError
-from ccaudit.evidence.models import Text
+from ccaudit.findings.models import Status
 from ccaudit.reports.texts import L
 from ccaudit.web.pages.cache import RequestReads
+from ccaudit.web.pages.rowsview import Column, RowShaper, ShownRow, check_texts
 
 PAGE_ROWS = 50
+# The forms of the requirement page (templates/pages/_work.html), one <details> each.
+ASSESS, ATTEST, MEASURE, REMEDIATION = "assess", "attest", "measure", "remediation"
+DEFICIENT = frozenset({Status.NON_COMPLIANT, Status.OBSERVATION})
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,9 @@ class RowsView:
     check_id: str
     query: RowQuery
     page: OffendingPage | None
-    columns: list[str]  # the data columns of the rows shown, in first-seen order
+    columns: list[Column]  # the data columns of the rows shown, in first-seen order, under their labels
+    rows: list[ShownRow] = field(default_factory=list)  # the page's rows as shown (labels, dates, reasons)
+    compensated: bool = False  # a measure covers some of the check's rows: the column is worth its width
     error: str | None = None
 
     @property
@@ -100,6 +105,19 @@ class RowsView:
     @property
     def number(self) -> int:
         return self.query.offset // self.query.limit + 1
+
+    @property
+    def first(self) -> int:
+        """The position (1-based) of the first row shown among the matching rows."""
+        return self.query.offset + 1 if self.page and self.page.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.query.offset + len(self.page.rows) if self.page else 0
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.query.text.strip()) or self.query.open_only
 
 
 @dataclass
@@ -125,24 +143,40 @@ class RequirementPage:
     can: Can
     frozen: bool
     check_ids: list[str] = field(default_factory=list)
-
-
-@lru_cache(maxsize=4)
-def _check_titles(paths: tuple[Path, ...]) -> dict[str, Text]:
-    try:
-        return {c.meta.id: c.meta.title for c in CheckLibrary.load(list(paths))}
-    except CcauditError:
-        return {}
+    area_title: str = ""
+    actions: list[str] = field(default_factory=list)  # the forms the user may use here, most called-for first
+    next_action: str | None = None  # the one shown open: what the user's role and the audit's state call for
 
 
 def check_title(svc: AuditService, check: CheckSnap, lang: str) -> str:
-    text = _check_titles(tuple(svc.settings.content_paths)).get(check.check_id)
-    return text.get(lang) if text else check.title
+    texts = check_texts(tuple(svc.settings.content_paths)).get(check.check_id)
+    return texts[0].get(lang) if texts else check.title
 
 
 def requirement_page(
     svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
     query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
+    shaper: Callable[[str], RowShaper] | None = None, style: str = "iso",
+) -> RequirementPage:
+    """The page's read model. With the request's cache, what every reader sees alike is built once per trail
+    head (keyed by requirement, language, date style, chosen check and rows query) and only what the user's
+    roles allow (`can`, the forms and the one shown open) is worked out for each request. `style` names the
+    date style `shaper` shows the rows in."""
+    if cache is None:
+        return _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang, query, check_id,
+                                 None, shaper)
+    shared = cache.fragment(user_id, audit_id, ("requirement-page", requirement_id, lang, style, query, check_id),
+                            lambda: _requirement_page(svc, user_id, is_superuser, audit_id, requirement_id, lang,
+                                                      query, check_id, cache, shaper))  # fmt: skip
+    can = Can.of(svc, user_id, is_superuser, shared.snap, set(cache.access(user_id, audit_id).roles))
+    actions, next_action = plan_work(can, shared.req, shared.attestations, shared.remediation, shared.frozen)
+    return replace(shared, can=can, actions=actions, next_action=next_action)
+
+
+def _requirement_page(
+    svc: AuditService, user_id: str, is_superuser: bool, audit_id: int, requirement_id: str, lang: str,
+    query: RowQuery | None, check_id: str | None, cache: RequestReads | None = None,
+    shaper: Callable[[str], RowShaper] | None = None,
 ) -> RequirementPage:
     snap = cache.snapshot(user_id, audit_id) if cache else svc.snapshot(audit_id, user_id)
     try:
@@ -161,30 +195,84 @@ def requirement_page(
     evidence = [e for e in (run.evidence if run else []) if e.sha256 in used]
     failing = [c.check_id for c in req.checks if c.offending_count]
     chosen = check_id if check_id in {c.check_id for c in req.checks} else (failing[0] if failing else None)
-    rows = (offending_rows(svc, user_id, audit_id, chosen, query or RowQuery(run_id=req.run_id), cache)
+    rows = (offending_rows(svc, user_id, audit_id, chosen, query or RowQuery(run_id=req.run_id), cache,
+                           shaper(chosen) if shaper else None, _compensated(req, chosen))
             if chosen else None)
+    can = Can.of(svc, user_id, is_superuser, snap, set(cache.access(user_id, audit_id).roles) if cache else None)
+    frozen = snap.status == AuditStatus.SIGNED
+    attestations = [a for a in snap.attestations if a.requirement_id == requirement_id]
+    remediation = [i for i in snap.remediation if i.requirement_id == requirement_id]
+    actions, next_action = plan_work(can, req, attestations, remediation, frozen)
     return RequirementPage(
         snap=snap, req=req, catalog_req=creq,
         title=req.title_zh if zh else req.title, other_title=req.title if zh else req.title_zh,
         text=creq.text.get(lang) if creq else "", other_text=creq.text.get("en" if zh else "zh-TW") if creq else "",
         guidance=creq.guidance.get(lang) if creq and creq.guidance else None,
         checks=checks, evidence=evidence, run=run,
-        attestations=[a for a in snap.attestations if a.requirement_id == requirement_id],
-        measures=measures,
-        remediation=[i for i in snap.remediation if i.requirement_id == requirement_id],
+        attestations=attestations, measures=measures, remediation=remediation,
         history=list(reversed(cache.history(user_id, audit_id, requirement_id) if cache
                               else svc.history(user_id, audit_id, requirement_id))),
         version=(cache.assessment_versions(user_id, audit_id) if cache
                  else svc.assessment_versions(audit_id)).get(requirement_id),
-        reasons=req.reason_texts(lang), rows=rows,
-        can=Can.of(svc, user_id, is_superuser, snap, set(cache.access(user_id, audit_id).roles) if cache else None),
-        frozen=snap.status == AuditStatus.SIGNED,
-        check_ids=[c.check_id for c in req.checks],
+        reasons=req.reason_texts(lang), rows=rows, can=can, frozen=frozen,
+        check_ids=[c.check_id for c in req.checks], area_title=area_title(catalog, req.area, lang),
+        actions=actions, next_action=next_action,
     )  # fmt: skip
+
+
+def _compensated(req: RequirementSnap, check_id: str) -> bool:
+    return any(c.compensated_count for c in req.checks if c.check_id == check_id)
+
+
+def area_title(catalog: Catalog, area: str | None, lang: str) -> str:
+    """An area by its heading in the catalog (12.5 遠距辦公 -> 遠距辦公), as the reports name it."""
+    from ccaudit.reports.from_result_dir import catalog_areas
+
+    if not area:
+        return ""
+    found = next((a for a in catalog_areas(catalog) if a.id == area), None)
+    return (found.title.zh if lang == "zh-TW" else found.title.en) if found else area
+
+
+def plan_work(
+    can: Can, req: RequirementSnap, attestations: list[AttestationSnap], remediation: list[RemediationSnap],
+    frozen: bool,
+) -> tuple[list[str], str | None]:
+    """The forms this user may use on this requirement, the most called-for first, and the one to show open.
+
+    The rights are the access matrix's (Can); which step comes next is read from the requirement's state:
+    not yet assessed, an attestation the catalog asks for (or the only evidence) comes first, else the
+    assessment (confirm, override or defer); once assessed, a deficiency's remediation. A control owner
+    is shown the remediation items they own, a reviewer the items whose risk they may accept. A signed-off
+    audit has no forms."""
+    if frozen:
+        return [], None
+    items = [i for i in remediation if can.edit_item(i)]
+    deficient = req.result in DEFICIENT or req.automated_status in DEFICIENT
+    if not can.prepare:
+        return ([REMEDIATION], REMEDIATION) if items else ([], None)
+    open_ = req.status in (AssessmentStatus.TO_DO, AssessmentStatus.IN_PROGRESS)
+    attest_first = req.attestation_mode == "only" or not req.checks or (
+        req.attestation_mode == "required" and not attestations)
+    if deficient:  # a deficiency: confirm or override it, a compensating measure, its remediation
+        order = [ASSESS, MEASURE, REMEDIATION, ATTEST]
+    elif attest_first:
+        order = [ATTEST, ASSESS, MEASURE, REMEDIATION]
+    else:
+        order = [ASSESS, ATTEST, MEASURE, REMEDIATION]
+    actions = [a for a in order if a != REMEDIATION or items]
+    if open_:
+        chosen: str | None = actions[0]
+    elif deficient and items and any(i.owner is None or i.due_date is None for i in items):
+        chosen = REMEDIATION  # assessed: the item still needs its owner and due date
+    else:
+        chosen = None
+    return actions, chosen
 
 
 def offending_rows(
     svc: AuditService, user_id: str, audit_id: int, check_id: str, query: RowQuery, cache: RequestReads | None = None,
+    shaper: RowShaper | None = None, compensated: bool = False,
 ) -> RowsView:
     try:
         page = (cache.offending_page(user_id, audit_id, check_id, query) if cache
@@ -192,13 +280,13 @@ def offending_rows(
     except PermissionDeniedError:
         raise  # 403, never a table saying so
     except CcauditError as exc:  # no run yet, or a run without this check
-        return RowsView(check_id, query, None, [], str(exc))
-    columns: list[str] = []
-    for row in page.rows:
-        for key in row["data"]:
-            if key not in columns:
-                columns.append(key)
-    return RowsView(check_id, query, page, columns)
+        return RowsView(check_id, query, None, [], error=str(exc))
+    if shaper is None:
+        shaper = RowShaper(check_id, "en", "iso", svc.settings.content_paths, ("yes", "no"), "")
+    columns = shaper.columns(page.rows)
+    shown = [shaper.row(r, columns) for r in page.rows]
+    compensated = compensated or any(r.compensated_by or r.expired_measure for r in shown)
+    return RowsView(check_id, query, page, columns, shown, compensated)
 
 
 def _coverage(check: CheckSnap, measures: list[MeasureSnap], lang: str) -> list[str]:
@@ -234,18 +322,36 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def change_text(value: Any) -> str:
-    """A field's old or new value in the history, on one line and short (as `ccaudit audit history`)."""
+def change_text(value: Any, lang: str = "en", when: Callable[[str], str | None] | None = None) -> str:
+    """A field's old or new value in the history, on one line and short (as `ccaudit audit history`):
+    reasons in the user's words, times through `when` (the firm's zone, the user's date style)."""
     if value is None or value == "":
         return "-"
     if isinstance(value, list):
-        if all(isinstance(v, str | int | bool) for v in value):
+        if value and all(isinstance(v, dict) and "code" in v for v in value):
+            text = "; ".join(_reason_texts(value, lang))
+        elif all(isinstance(v, str | int | bool) for v in value):
             text = ", ".join(map(str, value)) or "[]"
         else:
             return f"[{len(value)}]"
     elif isinstance(value, dict):
         return f"{{{len(value)}}}"
+    elif isinstance(value, str) and when is not None and (shown := when(value)) is not None:
+        text = shown
     else:
         text = str(value)
     text = " ".join(text.split())
-    return text if len(text) <= 120 else text[:119] + "…"
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def _reason_texts(values: list[dict[str, Any]], lang: str) -> list[str]:
+    from ccaudit.findings.messages import messages
+    from ccaudit.findings.models import Reason
+
+    out = []
+    for v in values:
+        try:
+            out.append(messages().reason(Reason.model_validate(v), lang))
+        except ValueError:
+            out.append(str(v.get("code")))
+    return out

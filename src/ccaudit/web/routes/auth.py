@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from ccaudit.settings import Settings
+from ccaudit.web.context import WebContext
 from ccaudit.web.deps import LoginRequired, Web, date_style_for, lang_for, session_of
-from ccaudit.web.mfa import otpauth_uri
+from ccaudit.web.mfa import otpauth_uri, qr_data_uri
 from ccaudit.web.render import render
 from ccaudit.web.sessions import cookie_name
 
@@ -121,10 +122,16 @@ def enrol_page(request: Request, ctx: Web, next: str = "/") -> Response:
     _, user_id = _partial(request)
     if ctx.mfa.enrolled(user_id):
         return RedirectResponse("/mfa", status_code=303)
+    return render(request, "mfa_enrol.html", _enrol_context(ctx, user_id, next, failed=False))
+
+
+def _enrol_context(ctx: WebContext, user_id: str, next: str, failed: bool) -> dict[str, object]:
+    """The pending secret as a QR code to scan, and as text (in groups of four) and a URI to type or paste."""
     secret = ctx.mfa.pending_secret(user_id)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    context = {"secret": grouped, "uri": otpauth_uri(secret, user_id), "next": safe_next(next), "failed": False}
-    return render(request, "mfa_enrol.html", context)
+    uri = otpauth_uri(secret, user_id)
+    return {"secret": grouped, "uri": uri, "qr": qr_data_uri(uri), "user_id": user_id, "next": safe_next(next),
+            "failed": failed}
 
 
 @router.post("/mfa/enrol")
@@ -134,10 +141,7 @@ def enrol(request: Request, ctx: Web, code: Annotated[str, Form(max_length=20)],
         return RedirectResponse("/mfa", status_code=303)
     if ctx.throttle.locked(user_id) or not ctx.mfa.confirm(user_id, code):
         ctx.throttle.failed(user_id)
-        secret = ctx.mfa.pending_secret(user_id)
-        grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-        context = {"secret": grouped, "uri": otpauth_uri(secret, user_id), "next": safe_next(next), "failed": True}
-        return render(request, "mfa_enrol.html", context, 401)
+        return render(request, "mfa_enrol.html", _enrol_context(ctx, user_id, next, failed=True), 401)
     ctx.throttle.succeeded(user_id)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, ctx.settings, ctx.sessions.mfa_given(value))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -20,8 +22,8 @@ from ccaudit.reports.from_result_dir import Labels, load_labels
 from ccaudit.reports.model import ReportData, Result
 from ccaudit.web import dashboard
 from ccaudit.web.context import WebContext
-from ccaudit.web.deps import CurrentUser, Service, Web, lang_for
-from ccaudit.web.render import render
+from ccaudit.web.deps import CurrentUser, Service, Web, date_style_for, lang_for
+from ccaudit.web.render import fragment, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,25 +53,38 @@ def ageing_day(ctx: WebContext, snap: AuditSnapshot) -> dt.date:
 
 VIEW_CACHE_SIZE = 256
 _cache_lock = threading.Lock()
+T = TypeVar("T")
 
 
-def audit_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
-    """What one audit's dashboard shows, from the cache while nothing recorded has changed (the trail's head)
-    and the day is the same; the actor's right to read it is checked every time, before the cache."""
-    version = svc.readable_version(actor, audit_id)
+def view_key(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> tuple[object, ...]:
+    """Raise unless the actor may read the audit now (every request, against the database); else the key of
+    what its dashboard shows: the audit, its trail head and the head of the firm's audits (last year's,
+    which the trend compares, included), the language and the day. A change in another firm moves none."""
+    access = svc.read_access(actor, audit_id)
     today = ctx.clock().astimezone(ZoneInfo(ctx.settings.firm_timezone)).date()
-    key = ("view", audit_id, version, lang, today)
-    cache: OrderedDict[object, dict[str, object]] = ctx.cache.setdefault("views", OrderedDict())
+    return ("view", audit_id, access.version, access.firm_version, lang, today)
+
+
+def cached(ctx: WebContext, key: tuple[object, ...], build: Callable[[], T]) -> T:
+    """The process's dashboard cache (least recently used out first); `build` runs outside the lock."""
+    cache: OrderedDict[object, Any] = ctx.cache.setdefault("views", OrderedDict())
     with _cache_lock:
         if key in cache:
             cache.move_to_end(key)
-            return cache[key]
-    view = build_view(ctx, svc, actor, audit_id, lang)
+            found: T = cache[key]
+            return found
+    value = build()
     with _cache_lock:
-        cache[key] = view
+        cache[key] = value
         while len(cache) > VIEW_CACHE_SIZE:
             cache.popitem(last=False)
-    return view
+    return value
+
+
+def audit_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
+    """What one audit's dashboard shows, from the cache while nothing recorded in the firm's audits has
+    changed and the day is the same; the actor's right to read it is checked every time, before the cache."""
+    return cached(ctx, view_key(ctx, svc, actor, audit_id, lang), lambda: build_view(ctx, svc, actor, audit_id, lang))
 
 
 def build_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, lang: str) -> dict[str, object]:
@@ -97,8 +112,14 @@ def build_view(ctx: WebContext, svc: AuditService, actor: str, audit_id: int, la
 
 @router.get("/audits/{audit_id}")
 def audit_dashboard(request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx: Web) -> Response:
-    view = audit_view(ctx, svc, user.id, audit_id, lang_for(request))
-    return render(request, "dashboard.html", view)
+    """The page around its main block, which is the same for every reader (no form, no user data): rendered
+    once per view key and date style, then reused."""
+    lang = lang_for(request)
+    key = view_key(ctx, svc, user.id, audit_id, lang)
+    view = cached(ctx, key, lambda: build_view(ctx, svc, user.id, audit_id, lang))
+    main = cached(ctx, (*key, "main", date_style_for(request)),
+                  lambda: fragment(request, "_dashboard_main.html", view))
+    return render(request, "dashboard.html", {"snap": view["snap"], "main": main})
 
 
 @router.get("/inspector")

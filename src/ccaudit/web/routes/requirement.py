@@ -8,9 +8,12 @@ someone else changed, a missing justification) is shown on the page with the ser
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,13 +21,29 @@ from starlette.responses import Response
 
 from ccaudit import csvsafe
 from ccaudit.audit.workflow.runs import RowQuery
+from ccaudit.cli.audit.texts import ENTITY
+from ccaudit.dates import format_date
 from ccaudit.errors import CcauditError
+from ccaudit.findings.messages import messages
 from ccaudit.textsafe import visible
-from ccaudit.web.deps import CurrentUser, Service, WebUser, lang_for
+from ccaudit.web.deps import CurrentUser, Service, WebUser, date_style_for, lang_for, web
 from ccaudit.web.pages.cache import read_cache
 from ccaudit.web.pages.forms import date_field, done, int_field, requirement_url, status_of
-from ccaudit.web.pages.views import PAGE_ROWS, cell, change_text, day, instant, offending_rows, requirement_page
-from ccaudit.web.render import render
+from ccaudit.web.pages.rowsview import RowShaper
+from ccaudit.web.pages.views import (
+    ASSESS,
+    ATTEST,
+    MEASURE,
+    PAGE_ROWS,
+    REMEDIATION,
+    cell,
+    change_text,
+    day,
+    instant,
+    offending_rows,
+    requirement_page,
+)
+from ccaudit.web.render import fragment, render
 
 router = APIRouter(include_in_schema=False)
 DONE = frozenset({"assessed", "deferred", "attested", "measure", "remediation"})
@@ -36,22 +55,72 @@ def _query(run: int | None, q: str, open_only: bool, page: int) -> RowQuery:
     return RowQuery(run_id=run, text=q[:200], open_only=open_only, offset=max(page - 1, 0) * PAGE_ROWS, limit=PAGE_ROWS)
 
 
+def _shaper(request: Request) -> Callable[[str], RowShaper]:
+    """How a check's offending rows are shown to this user: their language and date style."""
+    ctx = web(request)
+    lang = lang_for(request)
+    style = date_style_for(request)
+    yes_no = (ctx.texts.say("pg_yes", lang), ctx.texts.say("pg_no", lang))
+    blank = ctx.texts.say("pg_blank", lang)
+    return lambda check_id: RowShaper(check_id, lang, style, ctx.settings.content_paths, yes_no, blank)
+
+
 def _render(
     request: Request, svc: Service, user: WebUser, audit_id: int, requirement_id: str, *,
     check: str | None = None, query: RowQuery | None = None, error: str | None = None, status: int = 200,
-    done_key: str | None = None,
+    done_key: str | None = None, failed_action: str | None = None,
 ) -> Response:
-    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang_for(request), query, check,
-                            read_cache(request))
-    context = {"p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
-               "instant": instant, "cell": cell, "change_text": change_text,
-               "base": requirement_url(audit_id, requirement_id)}
+    reads = read_cache(request)
+    lang, style = lang_for(request), date_style_for(request)
+    page = requirement_page(svc, user.id, user.is_superuser, audit_id, requirement_id, lang, query, check, reads,
+                            _shaper(request), style)
+    if failed_action in page.actions:  # a refused change: its form stays open, the message above it
+        page.next_action = failed_action
+    context: dict[str, object] = {
+        "p": page, "error": error, "done": done_key if done_key in DONE else None, "day": day,
+        "instant": instant, "cell": cell, "change_text": _changes(request),
+        "dataset_title": lambda name: messages().dataset_title(name, lang),
+        "entity": lambda name: ENTITY.get(name, name) if lang == "zh-TW" else name,
+        "base": requirement_url(audit_id, requirement_id), "zone": web(request).settings.firm_timezone,
+    }  # fmt: skip
+    # What every reader sees alike is rendered once per trail head; the forms between the parts follow the user's
+    # roles and are rendered for each request (pages/_work.html)
+    rows = (page.rows.check_id, page.rows.query) if page.rows else None
+    for part, key in (("intro", ()), ("result", ()), ("body", (rows,)), ("history", ())):
+        context[part] = reads.fragment(
+            user.id, audit_id, (f"requirement-{part}", requirement_id, lang, style, *key),
+            partial(fragment, request, f"pages/_requirement_{part}.html", context))
     return render(request, "pages/requirement.html", context, status_code=status)
 
 
+def _changes(request: Request) -> Callable[[object], str]:
+    """The history's old and new values for this user: UTC times in the firm's zone and the user's date style."""
+    ctx = web(request)
+    lang = lang_for(request)
+    style = date_style_for(request)
+    zone = ZoneInfo(ctx.settings.firm_timezone)
+
+    def when(text: str) -> str | None:
+        if len(text) < 10 or not text[:4].isdigit() or text[4:5] != "-":
+            return None
+        try:
+            if len(text) == 10:
+                return format_date(dt.date.fromisoformat(text), style)
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return None
+        local = moment.astimezone(zone)
+        return f"{format_date(local.date(), style)} {local:%H:%M}"
+
+    return lambda value: change_text(value, lang, when)
+
+
 def _refused(request: Request, svc: Service, user: WebUser, audit_id: int, requirement_id: str,
-             exc: CcauditError) -> Response:
-    return _render(request, svc, user, audit_id, requirement_id, error=visible(str(exc)), status=status_of(exc))
+             exc: CcauditError, action: str) -> Response:
+    return _render(request, svc, user, audit_id, requirement_id, error=visible(str(exc)), status=status_of(exc),
+                   failed_action=action)
 
 
 @router.get("/audits/{audit_id}/requirements")
@@ -79,7 +148,11 @@ def rows_fragment(
     open: bool = False, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, run: int | None = None,
 ) -> Response:
     """The offending-rows table alone (htmx swaps it in when the filter or the page changes)."""
-    rows = offending_rows(svc, user.id, audit_id, check, _query(run, q, open, page), read_cache(request))
+    snap = read_cache(request).snapshot(user.id, audit_id)
+    req = next((r for r in snap.requirements if r.requirement_id == requirement_id), None)
+    compensated = req is not None and any(c.compensated_count for c in req.checks if c.check_id == check)
+    rows = offending_rows(svc, user.id, audit_id, check, _query(run, q, open, page), read_cache(request),
+                          _shaper(request)(check), compensated)
     context = {"rows": rows, "cell": cell, "base": requirement_url(audit_id, requirement_id)}
     return render(request, "pages/_rows.html", context)
 
@@ -141,8 +214,8 @@ def assess(
         else:
             svc.assess(user.id, audit_id, requirement_id, None, None, expected)
     except CcauditError as exc:
-        return _refused(request, svc, user, audit_id, requirement_id, exc)
-    return done(requirement_url(audit_id, requirement_id), "deferred" if action == "defer" else "assessed", "assess")
+        return _refused(request, svc, user, audit_id, requirement_id, exc, ASSESS)
+    return done(requirement_url(audit_id, requirement_id), "deferred" if action == "defer" else "assessed", "result")
 
 
 @router.post("/audits/{audit_id}/requirements/{requirement_id}/attest")
@@ -155,7 +228,7 @@ def attest(
         assert on is not None
         svc.attest(user.id, audit_id, requirement_id, result, attested_by, on, document_ref or None, note or None)
     except CcauditError as exc:
-        return _refused(request, svc, user, audit_id, requirement_id, exc)
+        return _refused(request, svc, user, audit_id, requirement_id, exc, ATTEST)
     return done(requirement_url(audit_id, requirement_id), "attested", "attestations")
 
 
@@ -177,7 +250,7 @@ def add_measure(
                         checks=[] if whole else (checks or []), subjects=[] if whole else names,
                         whole_requirement=whole)  # fmt: skip
     except CcauditError as exc:
-        return _refused(request, svc, user, audit_id, requirement_id, exc)
+        return _refused(request, svc, user, audit_id, requirement_id, exc, MEASURE)
     return done(requirement_url(audit_id, requirement_id), "measure", "measures")
 
 
@@ -201,5 +274,5 @@ def update_remediation(
             note=note.strip() or None,
         )  # fmt: skip
     except CcauditError as exc:
-        return _refused(request, svc, user, audit_id, requirement_id, exc)
+        return _refused(request, svc, user, audit_id, requirement_id, exc, REMEDIATION)
     return done(requirement_url(audit_id, requirement_id), "remediation", "remediation")

@@ -23,55 +23,44 @@ spans AS (
     CROSS JOIN params p
 ),
 sessions AS (
-    -- short_span: the session ends by the end of the (UTC) day after the one it starts on, so every
-    -- operation inside it falls on its start day or the next.
     SELECT s.*, CAST(s.start_time_utc AS DATE) AS start_day,
-           CAST(s.until_utc - INTERVAL '1' DAY AS DATE) <= CAST(s.start_time_utc AS DATE) AS short_span
+           CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE) AS next_day, CAST(s.until_utc AS DATE) AS until_day
     FROM spans s
 ),
-named AS (
-    -- Operations that name a session, judged against what the session export says about it.
-    SELECT l.log_id, l.session_id,
-           CASE WHEN s.session_id IS NULL THEN 'its session is not in the session export'
-                WHEN s.person_id <> l.person_id THEN 'its session belongs to another person'
-                WHEN l.occurred_at_utc < s.start_time_utc OR l.occurred_at_utc > s.until_utc
-                    THEN 'outside the time of its session'
-           END AS problem
-    FROM remote_operation_log l LEFT JOIN sessions s ON s.session_id = l.session_id
-    WHERE l.session_id IS NOT NULL
-),
-unnamed AS (
-    -- Operations that name no session, once under their own (UTC) day and once under the day before:
-    -- a short session covering one starts on one of the two.
-    SELECT l.log_id, l.person_id, l.occurred_at_utc AS at_utc, CAST(l.occurred_at_utc AS DATE) AS day
-    FROM remote_operation_log l WHERE l.session_id IS NULL
+session_days AS (
+    -- The sessions that end by the end of the (UTC) day after their start (all but the overnight and
+    -- open-ended ones), under each UTC day they cover: their start day, and the next one for those
+    -- that run past midnight. An operation then finds its sessions by person and its own day.
+    SELECT s.session_id, s.person_id, s.start_time_utc, s.until_utc, s.start_day AS day
+    FROM sessions s WHERE s.until_day <= s.next_day
     UNION ALL
-    SELECT l.log_id, l.person_id, l.occurred_at_utc, CAST(l.occurred_at_utc - INTERVAL '1' DAY AS DATE)
-    FROM remote_operation_log l WHERE l.session_id IS NULL
+    SELECT s.session_id, s.person_id, s.start_time_utc, s.until_utc, s.next_day
+    FROM sessions s WHERE s.until_day = s.next_day
 ),
-covering AS (
-    -- Each unnamed operation with the sessions of its person that cover it: short sessions by an
-    -- equi-join on person and day (no sort, no person-wide comparison), the few longer ones (overnight,
-    -- open-ended) by person and time alone.
-    SELECT u.log_id, s.session_id
-    FROM unnamed u JOIN sessions s ON s.person_id = u.person_id AND s.start_day = u.day
-    WHERE s.short_span AND u.at_utc >= s.start_time_utc AND u.at_utc <= s.until_utc
-    UNION ALL
-    SELECT u.log_id, s.session_id
-    FROM unnamed u JOIN sessions s ON s.person_id = u.person_id
-    WHERE NOT s.short_span AND u.day = CAST(u.at_utc AS DATE)
-      AND u.at_utc >= s.start_time_utc AND u.at_utc <= s.until_utc
+linked AS (
+    -- Every operation with the sessions it is linked to, in one join: the session it names, or, naming
+    -- none, each session of its person covering it; session_id NULL where there is none among these.
+    SELECT l.log_id, l.session_id AS named, d.session_id
+    FROM remote_operation_log l
+    LEFT JOIN session_days d ON d.person_id = l.person_id AND d.day = CAST(l.occurred_at_utc AS DATE)
+        AND l.occurred_at_utc >= d.start_time_utc AND l.occurred_at_utc <= d.until_utc
+        AND (l.session_id IS NULL OR l.session_id = d.session_id)
+),
+long_linked AS (
+    -- The same for the few longer sessions, by person and time alone.
+    SELECT l.log_id, s.session_id
+    FROM remote_operation_log l JOIN sessions s ON s.person_id = l.person_id
+    WHERE s.until_day > s.next_day AND l.occurred_at_utc >= s.start_time_utc AND l.occurred_at_utc <= s.until_utc
+      AND (l.session_id IS NULL OR l.session_id = s.session_id)
 ),
 logged AS (
-    SELECT c.session_id FROM covering c
+    SELECT k.session_id FROM linked k WHERE k.session_id IS NOT NULL
     UNION ALL
-    SELECT n.session_id FROM named n WHERE n.problem IS NULL
+    SELECT g.session_id FROM long_linked g
 ),
 stray AS (
-    SELECT DISTINCT u.log_id, 'no session of this person at that time' AS problem FROM unnamed u
-    WHERE NOT EXISTS (SELECT 1 FROM covering c WHERE c.log_id = u.log_id)
-    UNION ALL
-    SELECT n.log_id, n.problem FROM named n WHERE n.problem IS NOT NULL
+    SELECT k.log_id, k.named FROM linked k
+    WHERE k.session_id IS NULL AND NOT EXISTS (SELECT 1 FROM long_linked g WHERE g.log_id = k.log_id)
 )
 SELECT s.person_id AS subject, s.session_id, CAST(NULL AS VARCHAR) AS log_id, s.person_id,
        s.start_time AS event_time, s.start_time, s.end_time, CAST(NULL AS VARCHAR) AS system,
@@ -82,9 +71,16 @@ LEFT JOIN (SELECT DISTINCT g.session_id FROM logged g) g ON g.session_id = s.ses
 WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
   AND g.session_id IS NULL
 UNION ALL
+-- An operation linked to no session: why, for one that names a session.
 SELECT l.person_id, l.session_id, l.log_id, l.person_id, l.occurred_at, CAST(NULL AS TIMESTAMP),
-       CAST(NULL AS TIMESTAMP), l.system, l.operation, x.problem, l._file, l._row
+       CAST(NULL AS TIMESTAMP), l.system, l.operation,
+       CASE WHEN l.session_id IS NULL THEN 'no session of this person at that time'
+            WHEN s.session_id IS NULL THEN 'its session is not in the session export'
+            WHEN s.person_id <> l.person_id THEN 'its session belongs to another person'
+            ELSE 'outside the time of its session' END,
+       l._file, l._row
 FROM stray x
 JOIN remote_operation_log l ON l.log_id = x.log_id
+LEFT JOIN remote_sessions s ON s.session_id = x.named
 CROSS JOIN params p
 WHERE l.occurred_at >= p.window_start_ts AND l.occurred_at < p.as_of_end
