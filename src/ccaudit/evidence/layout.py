@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
 # A cell starting with one of these words and then nothing, a separator, a digit or a bracket; an
 # English word not followed by a space and more words ("Total Security Gateway" is a name).
@@ -70,3 +71,10 @@ def footer_start(rows: Sequence[Sequence[str | None]], width: int) -> int | None
 def first_cell(cells: Sequence[str | None]) -> str:
     """The first non-empty cell, for the note naming the rows left out."""
     return next((c for c in (_fold(x) for x in cells) if c), "")[:40]
+
+
+def footer_note(path: Path, first: int, last: int, cell: str) -> str:
+    span = f"row {first}" if first == last else f"rows {first}-{last}"
+    zh = f"第 {first} 列" if first == last else f"第 {first} 至 {last} 列"
+    return (f"{path.name}: {span} below the table (starting {cell!r}: a total, notes or end marker) not imported / "
+            f"{zh}為表格下方之合計、備註或結束標記（{cell}），未匯入")
