@@ -130,14 +130,15 @@ def read_excel(
 ENCRYPTED = ("{name}: the workbook is password-protected (encrypted), so it cannot be read; save a copy "
              "without a password (File > Info > Protect Workbook > Encrypt with Password: clear it)")
 ENCRYPTED_ZH = "活頁簿設有開啟密碼（已加密），無法讀取；請另存一份未設密碼之檔案"
-_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .xls, or an encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 def refuse_encrypted(path: Path) -> None:
     """An encrypted .xlsx is an OLE container holding an EncryptedPackage stream: refused by name."""
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
-    if head.startswith(_CFB) and "EncryptedPackage".encode("utf-16-le") in head:
+    if head.startswith(CFB) and ENCRYPTED_STREAM in head:
         raise EvidenceError(ENCRYPTED.format(name=path.name), zh=ENCRYPTED_ZH)
 
 
