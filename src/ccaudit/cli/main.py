@@ -271,13 +271,26 @@ register_serve(app)  # serve: the web workspace (src/ccaudit/web)
 register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 
 
+def _in_language(exc: CcauditError) -> str:
+    """Evidence problems in Traditional Chinese when CCAUDIT_LANG says so (audit run, inspect without
+    --lang); every other error as written."""
+    if isinstance(exc, EvidenceValidationError):
+        try:
+            zh = Settings().lang == "zh-TW"
+        except ValidationError:
+            zh = False
+        if zh:
+            return exc.render("zh-TW")
+    return str(exc)
+
+
 def main() -> None:
     """Entry point: user errors print one clear message and exit 2, never a traceback."""
     try:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except CcauditError as exc:
-        print_error(str(exc))
+        print_error(_in_language(exc))
         sys.exit(exc.exit_code)
     except ValidationError as exc:  # a CCAUDIT_* setting that does not parse
         print_error(settings_problem(exc))

@@ -13,16 +13,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
-# A cell starting with one of these words, followed by nothing, a separator, a digit or a space.
-_MARKERS = (
+# A cell starting with one of these words and then nothing, a separator, a digit or a bracket; an
+# English word not followed by a space and more words ("Total Security Gateway" is a name).
+_MARKERS_ZH = (
     "合計", "總計", "小計", "共計", "總筆數", "筆數", "總數", "備註", "備考", "附註", "註", "說明", "以下空白",
     "以下無資料", "以下無", "資料結束", "本頁結束", "製表人", "製表", "承辦人",
-    "total", "grand total", "subtotal", "sum", "note", "notes", "remark", "remarks",
-    "end of report", "prepared by", "reviewed by", "approved by",
 )
-_ALTERNATIVES = "|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True))
-_MARKER_RE = re.compile(rf"^(?:{_ALTERNATIVES})(?:$|[\s:：,，、.。()（）\d*＊-])", re.IGNORECASE)
+_MARKERS_EN = ("total", "grand total", "subtotal", "sum", "note", "notes", "remark", "remarks", "end of report",
+               "prepared by", "reviewed by", "approved by")
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(m) for m in sorted(words, key=len, reverse=True))
+
+
+_MARKER_RE = re.compile(
+    rf"^(?:(?:{_alternatives(_MARKERS_ZH)})(?:$|[\s:：,，、.。()（）\d*＊-])"
+    rf"|(?:{_alternatives(_MARKERS_EN)})\s*(?:$|[:：(（\d]))",
+    re.IGNORECASE,
+)
 
 
 def _fold(cell: str | None) -> str:
@@ -60,3 +71,10 @@ def footer_start(rows: Sequence[Sequence[str | None]], width: int) -> int | None
 def first_cell(cells: Sequence[str | None]) -> str:
     """The first non-empty cell, for the note naming the rows left out."""
     return next((c for c in (_fold(x) for x in cells) if c), "")[:40]
+
+
+def footer_note(path: Path, first: int, last: int, cell: str) -> str:
+    span = f"row {first}" if first == last else f"rows {first}-{last}"
+    zh = f"第 {first} 列" if first == last else f"第 {first} 至 {last} 列"
+    return (f"{path.name}: {span} below the table (starting {cell!r}: a total, notes or end marker) not imported / "
+            f"{zh}為表格下方之合計、備註或結束標記（{cell}），未匯入")

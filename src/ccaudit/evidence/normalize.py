@@ -36,7 +36,7 @@ NULL_WORDS = ("", "null", "n/a", "#n/a", "nan", "nat")
 # What officers type for "nothing here": empty for every type. An enum or boolean spelling comes
 # first (無 is false for a boolean, iot_role's 無 is 'none'); a string placeholder is never a value,
 # so an approval reference of '-' or '無' is no approval.
-PLACEHOLDERS = ("-", "--", "---", "—", "——", "－", "─", "–", "n/a", "n.a.", "na", "無", "不適用", "#n/a", "null")
+PLACEHOLDERS = ("-", "--", "---", "—", "——", "－", "─", "–", "n/a", "n.a.", "無", "不適用", "#n/a", "null")
 _WS = " \t\r\n\u3000\u00a0"
 WS = _WS
 # Full-width ASCII (what a Chinese input method types: １１５／３／５, Ｙ) folded to ASCII for parsing.

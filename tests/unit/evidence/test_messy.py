@@ -66,6 +66,7 @@ def test_a_marker_followed_by_data_is_not_a_footer(folder: Folder) -> None:
 def test_footer_start_needs_a_marker_word_not_a_prefix() -> None:
     rows: list[list[str | None]] = [["S1", "說明文件系統", "Y"], ["S2", "總計畫平台", "N"]]
     assert footer_start(rows, 3) is None
+    assert footer_start([*rows, ["Total Security Gateway", "x", "Y"]], 3) is None  # a name, not a total
     assert footer_start([*rows, ["總計：2", None, None], ["資料來源：ERP", None, None], [None, None, None]], 3) == 2
     assert footer_start([*rows, ["Total", "2", ""]], 3) == 2
 

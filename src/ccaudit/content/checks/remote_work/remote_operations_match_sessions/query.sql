@@ -62,14 +62,15 @@ stray AS (
     SELECT k.log_id, k.named FROM linked k
     WHERE k.session_id IS NULL AND NOT EXISTS (SELECT 1 FROM long_linked g WHERE g.log_id = k.log_id)
 )
+-- The sessions of the window no operation links to: their IDs less the linked ones (a set difference
+-- costs less here than an anti-join against the distinct linked IDs), with their details.
 SELECT s.person_id AS subject, s.session_id, CAST(NULL AS VARCHAR) AS log_id, s.person_id,
        s.start_time AS event_time, s.start_time, s.end_time, CAST(NULL AS VARCHAR) AS system,
        CAST(NULL AS VARCHAR) AS operation, 'no operation logged during the session' AS problem, s._file, s._row
 FROM remote_sessions s
-CROSS JOIN params p
-LEFT JOIN (SELECT DISTINCT g.session_id FROM logged g) g ON g.session_id = s.session_id
-WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
-  AND g.session_id IS NULL
+JOIN (SELECT w.session_id FROM remote_sessions w CROSS JOIN params p
+      WHERE w.start_time >= p.window_start_ts AND w.start_time < p.as_of_end
+      EXCEPT SELECT g.session_id FROM logged g) u ON u.session_id = s.session_id
 UNION ALL
 -- An operation linked to no session: why, for one that names a session.
 SELECT l.person_id, l.session_id, l.log_id, l.person_id, l.occurred_at, CAST(NULL AS TIMESTAMP),
