@@ -299,6 +299,8 @@ def run(args: argparse.Namespace, base: str, workspace_file: Path, served: Serve
             if reply.status_code != 200:
                 raise SystemExit(f"GET {path} ({kind}) answered {reply.status_code}: check the page paths")
     wrk = use_wrk(args.client)
+    if args.warmup is None:
+        args.warmup = 4 * len(paths) * args.workers
     if args.warmup:
         if wrk:
             wrk_load(base, cookies, paths, args.warmup, args.duration, args.concurrency, args.threads)
@@ -340,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=6000, help="at most this many requests (default 6000)")
     parser.add_argument("--duration", type=float, default=30.0, help="and at most this many seconds (default 30)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once (default 8)")
-    parser.add_argument("--warmup", type=int, default=100, help="requests sent first, not counted (default 100)")
+    parser.add_argument("--warmup", type=int, default=None, help="requests sent first, not counted (default: 4 per "
+                        "page path and worker, so that every worker's caches are warm)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (ccaudit serve --workers)")
     parser.add_argument("--pages", default="dashboard,requirement", type=lambda v: tuple(v.split(",")),
                         help="page kinds to request, comma-separated (default dashboard,requirement)")

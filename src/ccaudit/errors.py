@@ -18,7 +18,11 @@ class CatalogError(CcauditError):
 
 
 class EvidenceError(CcauditError):
-    """Evidence that cannot be imported as given."""
+    """Evidence that cannot be imported as given; `zh` is the message in Traditional Chinese, where written."""
+
+    def __init__(self, message: str = "", zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,16 @@ class ValidationIssue:
     column: str | None = None
     value: str | None = None
     expected: str | None = None
+    message_zh: str | None = None  # the message and what was expected in Traditional Chinese, where
+    expected_zh: str | None = None  # written; stock phrases are translated by evidence/issue_texts.py
+
+    def render(self, lang: str = "en") -> str:
+        """The issue in English, or in Traditional Chinese for `zh-TW`."""
+        if not lang.lower().startswith("zh"):
+            return str(self)
+        from ccaudit.evidence.issue_texts import issue_zh
+
+        return issue_zh(self)
 
     def __str__(self) -> str:
         where = visible(self.file)  # names and headers are firm data: no line breaks or escapes shown raw
@@ -56,6 +70,16 @@ class EvidenceValidationError(EvidenceError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str = "en") -> str:
+        """Every issue, in English or (`zh-TW`) Traditional Chinese."""
+        if lang.lower().startswith("zh"):
+            lines = [f"證據檔案有 {len(self.issues)} 項問題，未匯入任何資料："]
+            lines += [f"  - {issue.render(lang)}" for issue in self.issues]
+            if self.truncated:
+                lines.append("  （尚有其他問題；請修正上列問題後重新執行）")
+            return "\n".join(lines)
         lines = [f"{len(self.issues)} evidence problem(s); nothing was imported:"]
         lines += [f"  - {issue}" for issue in self.issues]
         if self.truncated:

@@ -106,16 +106,17 @@ def test_inspect_on_postgres_finds_what_duckdb_finds(demo: Path, tmp_path: Path)
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def remote_work_evidence(source: Path, target: Path) -> Path:
-    """The firm profile, people, roles, measures and the remote-work registers and logs of `source`."""
+def remote_work_evidence(source: Path, target: Path, only: set[str] | None = None) -> Path:
+    """The firm profile, people, roles, measures and the remote-work registers and logs of `source`
+    (or only the datasets named)."""
     from ccaudit.evidence.sources import discover
     from ccaudit.evidence.templates import TemplateRegistry
 
     files, _ = discover(source, TemplateRegistry.load())
-    keep = {"firm_profile", "people", "roles", "compensating_measures", "attestations"}
+    keep = only or {"firm_profile", "people", "roles", "compensating_measures", "attestations"}
     target.mkdir()
     for item in files:
-        if item.dataset in keep or item.dataset.startswith("remote_"):
+        if item.dataset in keep or (only is None and item.dataset.startswith("remote_")):
             shutil.copy2(item.path, target / item.path.name)
     return target
 
@@ -223,3 +224,37 @@ def test_many_firms_refuses_a_result_folder_inside_the_firms_folder(tmp_path: Pa
     assert empty.code == 2 and "holds no firm folders" in empty.text
     both = ccaudit("inspect", tmp_path, "--firms", tmp_path / "firms", "--as-of", "2026-11-30", "--out", tmp_path / "r")
     assert both.code == 2 and "either EVIDENCE_DIR or --firms" in both.text
+
+
+@pytest.mark.slow
+def test_many_firms_on_spark_find_per_firm_what_duckdb_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`inspect --firms --engine spark --workers 2`: one Spark session for every firm, each firm's findings
+    and offending rows those of DuckDB, a broken firm reported while the others complete."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (apt-get install default-jre-headless)")
+    pytest.importorskip("pyspark", reason="pip install pyspark")
+    from ccaudit.demo.generator import generate_firms
+
+    generate_firms(tmp_path / "demo", 2, scale=0.005, fmt="parquet")
+    folder = tmp_path / "firms"
+    folder.mkdir()
+    for firm in ("9A00", "9A01"):  # the sessions and who may open them: the session checks, planted gaps
+        remote_work_evidence(tmp_path / "demo" / "firms" / firm, folder / firm,
+                             {"firm_profile", "people", "roles", "remote_sessions"})
+    (folder / "9A02").mkdir()
+    (folder / "9A02" / "firm_profile.csv").write_text("firm_id,firm_name\n9A02,Broken\n", encoding="utf-8")
+    monkeypatch.setenv("CCAUDIT_ENGINE_CONF",
+                       '{"spark.sql.shuffle.partitions": "1", "spark.sql.codegen.wholeStage": "false"}')
+    runs = {}
+    for engine in ("duckdb", "spark"):
+        url = ("--engine-url", "local[1]") if engine == "spark" else ()
+        done = ccaudit("inspect", "--firms", folder, "--as-of", "2026-11-30", "--out", tmp_path / engine,
+                       "--engine", engine, *url, "--workers", "2")
+        assert done.code == 2 and "2 of 3 firms inspected" in done.text and "firm_profile.csv" in done.text, done.text
+        runs[engine] = tmp_path / engine
+    for firm in ("9A00", "9A01"):
+        assert engine_of(runs["spark"] / firm)["name"] == "spark"
+        assert statuses(runs["spark"] / firm) == statuses(runs["duckdb"] / firm)
+        assert offending(runs["spark"] / firm) == offending(runs["duckdb"] / firm)
+    assert offending(runs["duckdb"] / "9A00"), "the firms have planted gaps"
+    assert offending(runs["duckdb"] / "9A00") != offending(runs["duckdb"] / "9A01"), "two firms, two sets of rows"

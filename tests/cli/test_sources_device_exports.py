@@ -244,3 +244,15 @@ def test_auto_parses_device_exports_and_logs_given_together(tmp_path: Path) -> N
     assert "(windows-security, utf-16)" in result.text
     assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0YYHG7F"]
     assert [s["account"] for s in _rows(out / "remote_sessions.csv")] == ["CORP\\王小明"]
+
+
+def test_ownership_as_a_console_words_it(tmp_path: Path) -> None:
+    text = ("Mobile Device Name,Serial Number,Username,Email Address,Last Inventory Update,Last Enrollment,Managed,"
+            "Device Ownership Type\r\n"
+            "A,SER1,alice,alice@corp.example.com.tw,2026-11-28 at 9:15 AM,2025-06-02 at 10:00 AM,Managed,"
+            "Personal (User Enrollment)\r\n"
+            "B,SER2,bob,bob@corp.example.com.tw,2026-11-28 at 9:15 AM,2025-06-02 at 10:00 AM,Managed,"
+            "Institutional (Supervised)\r\n")
+    out, _ = _parse(tmp_path, {"jamf.csv": text.encode()}, "jamf")
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["SER2"]
+    assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [("E001", "SER1")]

@@ -104,6 +104,17 @@ def test_fortios_6_and_7_session_logs(tmp_path: Path) -> None:
     assert [e["kind"] for e in events if e["source_line"] == "9"] == []  # negotiate: not a session event
 
 
+def test_a_name_typed_at_a_failed_login_does_not_set_the_reason(tmp_path: Path) -> None:
+    typed = 'x reason=sslvpn_login_successful duration=99'
+    line = (_HEAD.format(t="10:05:00", e="1793585100000000000", logid="0101039426")
+            + f'logdesc="SSL VPN login fail" action="ssl-login-fail" tunneltype="ssl-web" tunnelid=0 '
+              f'remip=203.0.113.99 user="{typed}" group="N/A" dst_host="N/A" reason="sslvpn_login_unknown_user" '
+              'msg="SSL user failed to logged in"')
+    events, _, _ = _parse(tmp_path, line + "\n")
+    assert [(e["kind"], e["account"], e["reason"]) for e in events] == [
+        ("login_failed", typed, "sslvpn_login_unknown_user")]
+
+
 def test_local_time_follows_the_zone_database_in_hours_it_changes(tmp_path: Path) -> None:
     """Taipei's offset is looked up once per hour: in an hour where it changes (1896's end of local mean time,
     at 15:54 UTC) each time is converted on its own; across 1979's end of summer time (on the hour) the hours

@@ -431,23 +431,24 @@ def test_windows_events_as_xml(tmp_path: Path, name: str, data: bytes) -> None:
 
 
 def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_path: Path) -> None:
-    # detection reads the first 200 lines: a month of sign-ins re-saved by Excel (culture dates) or exported from
-    # Log Analytics must be recognised by its rows, and a Sentinel SecurityEvent export of the same shape is Windows
+    # detection reads the first 200 lines (205 rows here): a month of sign-ins re-saved by Excel (culture dates) or
+    # exported from Log Analytics must be recognised by its rows; a Sentinel SecurityEvent export of that shape is
+    # Windows
     zh_rows = [f"2026/11/2 上午 01:{n // 60:02d}:{n % 60:02d},{n:08x}-0f6d-4a9b-8c7e-1d2f3a4b5c6d,Mozilla/5.0,"
-               f"u{n}@corp.example.com,203.0.113.8,成功,0,多重要素驗證,行動應用程式通知" for n in range(250)]
+               f"u{n}@corp.example.com,203.0.113.8,成功,0,多重要素驗證,行動應用程式通知" for n in range(205)]
     zh = "\r\n".join(["日期 (UTC),要求識別碼,使用者代理程式,使用者名稱,IP 位址,狀態,登入錯誤碼,驗證需求,"
                       "多重要素驗證驗證方法", *zh_rows]) + "\r\n"
     la_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",0,u{n}@corp.example.com,GlobalProtect VPN,'
-               "203.0.113.41,singleFactorAuthentication" for n in range(250)]
+               "203.0.113.41,singleFactorAuthentication" for n in range(205)]
     la = "\r\n".join(['"TimeGenerated [UTC]",ResultType,UserPrincipalName,AppDisplayName,IPAddress,'
                       "AuthenticationRequirement", *la_rows]) + "\r\n"
     se_rows = [f'"11/2/2026, 5:{n // 60:02d}:{n % 60:02d}.000 AM",CORP\\u{n},TS05,Microsoft-Windows-Security-Auditing,'
-               f"4624,10,u{n},CORP,0x{n:x},203.0.113.50" for n in range(250)]
+               f"4624,10,u{n},CORP,0x{n:x},203.0.113.50" for n in range(205)]
     se = "\r\n".join(['"TimeGenerated [UTC]",Account,Computer,EventSourceName,EventID,LogonType,TargetUserName,'
                       "TargetDomainName,TargetLogonId,IpAddress", *se_rows]) + "\r\n"
-    for name, data, source, recognised in (("zh.csv", zh.encode("cp950"), "entra-signins", 250),
-                                           ("la.csv", la.encode(), "entra-signins", 250),
-                                           ("se.csv", se.encode(), "windows-security", 250)):
+    for name, data, source, recognised in (("zh.csv", zh.encode("cp950"), "entra-signins", 205),
+                                           ("la.csv", la.encode(), "entra-signins", 205),
+                                           ("se.csv", se.encode(), "windows-security", 205)):
         out = tmp_path / name
         (tmp_path / f"in-{name}").write_bytes(data)
         result = ccaudit("sources", "parse", "auto", tmp_path / f"in-{name}", "--out", out)

@@ -30,7 +30,7 @@ from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
-from ccaudit.errors import CcauditError
+from ccaudit.errors import CcauditError, EvidenceValidationError
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
@@ -146,7 +146,12 @@ def inspect_cmd(
                 raise typer.Exit(1)
             return
         assert evidence_dir is not None
-        result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
+        try:
+            result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
+        except EvidenceValidationError as exc:
+            if lang.lower().startswith("zh"):  # the problems in Traditional Chinese (evidence/issue_texts.py)
+                raise CcauditError(exc.render("zh-TW")) from None
+            raise
     for path in result.cleaned:
         print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
     _print_result(result.report, out, lang)
@@ -266,13 +271,26 @@ register_serve(app)  # serve: the web workspace (src/ccaudit/web)
 register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 
 
+def _in_language(exc: CcauditError) -> str:
+    """Evidence problems in Traditional Chinese when CCAUDIT_LANG says so (audit run, inspect without
+    --lang); every other error as written."""
+    if isinstance(exc, EvidenceValidationError):
+        try:
+            zh = Settings().lang == "zh-TW"
+        except ValidationError:
+            zh = False
+        if zh:
+            return exc.render("zh-TW")
+    return str(exc)
+
+
 def main() -> None:
     """Entry point: user errors print one clear message and exit 2, never a traceback."""
     try:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except CcauditError as exc:
-        print_error(str(exc))
+        print_error(_in_language(exc))
         sys.exit(exc.exit_code)
     except ValidationError as exc:  # a CCAUDIT_* setting that does not parse
         print_error(settings_problem(exc))

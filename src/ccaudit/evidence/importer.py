@@ -68,6 +68,7 @@ class _Staged:
     ignored_columns: list[str]
     dropped: int = 0
     row_file: str = ""  # the SHA-256 its rows cite in `_file`: its own, or the raw export's it came from
+    notes: list[str] = field(default_factory=list)  # how it was read (a footer left out, hidden rows)
 
     def __post_init__(self) -> None:
         self.row_file = self.row_file or self.sha256
@@ -188,9 +189,12 @@ def _stage_all(
                 result = _stage_file(run, item, scanned, f"f{index}", row_file)
             except _AlreadyReported:
                 continue
+            except EvidenceValidationError as exc:  # located problems a reader found (workbook cells)
+                run.issues.extend(exc.issues)
+                continue
             except EvidenceError as exc:
                 message = _strip_name(str(exc), item.path)
-                run.issues.append(ValidationIssue(file=item.path.name, message=message))
+                run.issues.append(ValidationIssue(file=item.path.name, message=message, message_zh=exc.zh))
                 continue
             if result is not None:
                 staged.append(result)
@@ -260,9 +264,11 @@ class _Plan:
                               "required value is empty"))
             if spec.type in (FieldType.DATE, FieldType.TIMESTAMP):
                 short = nz.short_year_sql(parse.text)
+                day_month = nz.day_month_sql(parse.text)
                 terms.append((spec.name, f"{parse.check} IS NULL AND {short}", _SHORT_YEAR))
-                terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL AND NOT {short}",
-                              "value not understood"))
+                terms.append((spec.name, f"{parse.check} IS NULL AND {day_month}", nz.DAY_MONTH))
+                terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL AND NOT {short} "
+                              f"AND NOT {day_month}", "value not understood"))
             elif spec.type is not FieldType.STRING:
                 terms.append((spec.name, f"{parse.check} IS NULL AND {parse.text} IS NOT NULL",
                               "value not understood"))
@@ -293,12 +299,27 @@ class _Plan:
         return " OR ".join(ors) or "false"
 
     def blank_sql(self) -> str:
-        """True for a record with nothing in any cell: skipped, as a spreadsheet's empty row."""
+        """True for a record with nothing in any cell: skipped, as a spreadsheet's empty row; and for
+        the header row repeated (blocks pasted one under another, each with its header)."""
         terms = [
             f"{nz.text_of(c, t)} IS NULL" if t in nz.TEXT_TYPES else f"{c} IS NULL"
             for c, t in zip(self.raw.columns, self.raw.types, strict=True)
         ]
-        return " AND ".join(terms) or "true"
+        blank = " AND ".join(terms) or "true"
+        repeat = self.repeated_header_sql()
+        return f"({blank}) OR ({repeat})" if repeat else blank
+
+    def repeated_header_sql(self) -> str | None:
+        """True for a CSV or sheet row that repeats the header in every mapped column."""
+        if self.raw.kind not in ("csv", "excel") or not self.positions:
+            return None
+        ws = quote_literal(nz.WS)
+        positions = sorted(self.positions.values())
+        first = self.raw.headers[positions[0]].strip(nz.WS)
+        # contains() first: a cheap test that nearly every row fails, so the trims run on few rows
+        return f"contains({self.raw.columns[positions[0]]}, {quote_literal(first)}) AND " + " AND ".join(
+            f"trim({self.raw.columns[p]}, {ws}) = {quote_literal(self.raw.headers[p].strip(nz.WS))}"
+            for p in positions)
 
 
 def _stage_file(run: _Run, item: EvidenceFile, scanned: enc.FileScan, tag: str, row_file: str) -> _Staged | None:
@@ -345,7 +366,8 @@ def _stage_file_as(
             run.con.execute(f"DROP TABLE {stage}")
             return None
         rows = _count(run.con, stage)
-        return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan), row_file=row_file)
+        return _Staged(item, scanned.sha256, stage, rows, raw.encoding, _ignored(raw.headers, plan), row_file=row_file,
+                       notes=raw.notes)
     except _Reencode:
         run.con.execute(f"DROP TABLE IF EXISTS {stage}")
         raise
@@ -428,6 +450,23 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
             issue = missing_columns_issue(item.path, spec.name, spec.zh, raw.headers)
             run.issues.append(ValidationIssue(
                 file=issue.file, message=issue.message, row=header_row, expected=issue.expected))
+    mapped = {p: name for name, p in mapping.fields.items()}
+    for cell in raw.cell_problems:
+        if cell.column not in mapped:
+            continue  # a column the template does not use
+        problems = True
+        run.issues.append(ValidationIssue(
+            file=item.path.name, row=cell.row, column=raw.headers[cell.column], value=cell.error,
+            message=(f"the cell shows the Excel error {cell.error}, not a value" if cell.error else
+                     "a formula Excel never calculated: the workbook was written by a program and not "
+                     "opened and saved in Excel, so the value it shows is unknown"),
+            expected=("a value: correct the formula or type the value in" if cell.error else
+                      "the workbook opened and saved in Excel (or values instead of formulas)"),
+            message_zh=(f"儲存格顯示 Excel 錯誤值 {cell.error}，而非資料" if cell.error else
+                        "公式未經 Excel 計算（活頁簿由程式產生，未曾以 Excel 開啟存檔），其值不明"),
+            expected_zh=("資料值：請修正公式或直接填入數值" if cell.error else
+                         "以 Excel 開啟並存檔後之活頁簿（或以數值取代公式）"),
+        ))
     if problems:
         return None
     naive = item.options.naive_timestamps or template.naive_timestamps
@@ -446,11 +485,12 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
         column, source_type = raw.columns[position], raw.types[position]
         headers[spec.name] = raw.headers[position]
         if spec.type is FieldType.LIST:
-            lists[spec.name] = nz.text_of(column, source_type)
+            lists[spec.name] = nz.text_of(column, source_type, placeholders=True)
         else:
             flag = nz.DIRTY if dirty else None
-            parses[spec.name] = nz.field_parse(spec, column, source_type, naive, flag)
-            fast[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, general=False)
+            excel = raw.kind == "excel"
+            parses[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, excel=excel)
+            fast[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, general=False, excel=excel)
     return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty, fast)
 
 
@@ -468,6 +508,8 @@ def _parallel_pass(
     guard = plan.problem_sql(general)
     if not any(f.required for f in plan.template.fields):  # otherwise a blank row lacks a required value
         guard = f"({guard}) OR ({plan.blank_sql()})"
+    elif repeat := plan.repeated_header_sql():
+        guard = f"({guard}) OR ({repeat})"
     # The guard rides on `_row`: a filter could be pushed below the projections (computing every
     # value twice), and on `_file` it would turn a constant column into a million copies of the hash.
     row = line or ("_row" if raw.numbered else "CAST(NULL AS BIGINT)")
@@ -547,7 +589,8 @@ def _data_lines(raw: RawSource, lines: int | None) -> int:
     """Physical lines after the header (lines known from the hashing pass when it read this file)."""
     assert raw.read_path is not None
     total = lines if lines is not None else enc.scan(raw.read_path, hash_bytes=False).lines
-    return total - raw.first_row + 1
+    header_lines = raw.dialect.header_lines if raw.dialect else 1
+    return total - raw.first_row + 1 - (header_lines - 1)
 
 
 def _number_rows(run: _Run, raw: RawSource, stage: str, lines: int | None) -> None:
@@ -624,14 +667,18 @@ def _explain_pass(
                 spec = plan.template.field(name)
                 value = row[1 + len(terms) + i]
                 expected = spec.expected()
+                zh: tuple[str | None, str | None] = (None, None)
                 if message == _SHORT_YEAR:
                     message, expected = nz.short_year_message(str(value)), nz.SHORT_YEAR_EXPECTED
+                elif message == nz.DAY_MONTH:
+                    message, expected = nz.day_month_message(str(value)), nz.DAY_MONTH_EXPECTED
+                    zh = (f"月日順序不明（{str(value).strip()}），不予推測", nz.DAY_MONTH_EXPECTED_ZH)
                 elif message == _OUT_OF_RANGE:
                     expected = f"a value {spec.range_text()}"
                 run.issues.append(ValidationIssue(
                     file=_shown(item), row=int(row[0]) if row[0] is not None else None, column=plan.headers[name],
                     value=value if message != "required value is empty" else None,
-                    message=message, expected=expected,
+                    message=message, expected=expected, message_zh=zh[0], expected_zh=zh[1],
                 ))
             if found == limit and run.truncated:
                 break
@@ -814,6 +861,7 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
     warnings = [f"{d}: {n} exact duplicate record(s) dropped" for d, n in dropped.items() if n]
     origins = {s.file.derived_from.rel: s.file.derived_from for s in staged if s.file.derived_from}
     warnings += [note for origin in origins.values() for note in origin.notes]  # how each raw export was read
+    warnings += [note for s in staged for note in s.notes]  # footers left out, hidden rows read
     warnings += [f"{e.original_name}: column(s) not in the template, ignored: {', '.join(e.ignored_columns)}"
                  for e in entries if e.ignored_columns and not e.derived_from]  # ccaudit wrote those columns
     return Manifest(files=entries, ignored_files=list(ignored), ignored_reasons=ignored,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -28,10 +29,22 @@ from ccaudit.evidence.datetext import short_year_message as short_year_message
 from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.evidence.readers import quote_literal
 
-TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "v", "✓", "✔", "o", "有", "ok", "已完成", "on", "enabled")
-FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "x", "✗", "✘", "無", "未完成", "off", "disabled")
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "v", "✓", "✔", "√", "o", "○", "◯", "有", "ok", "已完成", "on",
+              "enabled")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "x", "✗", "✘", "×", "✕", "╳", "無", "未完成", "off", "disabled")
 NULL_WORDS = ("", "null", "n/a", "#n/a", "nan", "nat")
+# What officers type for "nothing here": empty for every type. An enum or boolean spelling comes
+# first (無 is false for a boolean, iot_role's 無 is 'none'); a string placeholder is never a value,
+# so an approval reference of '-' or '無' is no approval.
+PLACEHOLDERS = ("-", "--", "---", "—", "——", "－", "─", "–", "n/a", "n.a.", "無", "不適用", "#n/a", "null")
 _WS = " \t\r\n\u3000\u00a0"
+WS = _WS
+# Full-width ASCII (what a Chinese input method types: １１５／３／５, Ｙ) folded to ASCII for parsing.
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+# 3/5/2026: month first (US) or day first; neither is guessed.
+DAY_MONTH_RE = r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:\D|$)"
+DAY_MONTH = "day and month order unknown"
 _AMPM = r"(上午|下午|(?i:am|pm|a\.m\.|p\.m\.))"
 # date, then optionally: am/pm, hour, minute, optional seconds and fraction, am/pm, offset.
 _TS_RE = (
@@ -144,11 +157,22 @@ def install_macros(con: duckdb.DuckDBPyConnection, zone: Zone) -> None:
     edges = " OR ".join(f"s LIKE {quote_literal(c + '%')} OR s LIKE {quote_literal('%' + c)}" for c in _WS)
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP MACRO cc_unguard(t) AS
+            CASE WHEN t LIKE '="%"' THEN regexp_replace(t, '^="(.*)"$', '\\1', 's') ELSE t END;
         CREATE OR REPLACE TEMP MACRO cc_trimmed(s) AS
-            CASE WHEN lower(trim(s, {ws})) IN ({_words(NULL_WORDS)}) THEN NULL ELSE trim(s, {ws}) END;
+            CASE WHEN lower(cc_unguard(trim(s, {ws}))) IN ({_words(NULL_WORDS)}) THEN NULL
+                 ELSE cc_unguard(trim(s, {ws})) END;
         CREATE OR REPLACE TEMP MACRO cc_clean(s) AS
-            CASE WHEN NOT ({edges}) AND (strlen(s) > 4 OR lower(s) NOT IN ({_words(NULL_WORDS)}))
+            CASE WHEN NOT ({edges} OR s LIKE '=%') AND (strlen(s) > 4 OR lower(s) NOT IN ({_words(NULL_WORDS)}))
                  THEN s ELSE cc_trimmed(s) END;
+        CREATE OR REPLACE TEMP MACRO cc_trimmed_text(s) AS
+            CASE WHEN lower(cc_unguard(trim(s, {ws}))) IN ({_words((*NULL_WORDS, *PLACEHOLDERS))}) THEN NULL
+                 ELSE cc_unguard(trim(s, {ws})) END;
+        CREATE OR REPLACE TEMP MACRO cc_clean_text(s) AS
+            CASE WHEN NOT ({edges} OR s LIKE '=%')
+                      AND (strlen(s) > 9 OR lower(s) NOT IN ({_words((*NULL_WORDS, *PLACEHOLDERS))}))
+                 THEN s ELSE cc_trimmed_text(s) END;
+        CREATE OR REPLACE TEMP MACRO cc_fold(s) AS translate(s, {quote_literal(_FULL)}, {quote_literal(_HALF)});
         CREATE OR REPLACE TEMP MACRO cc_token(s) AS regexp_replace(lower(s), '[\\s\\-]+', '_', 'g');
         CREATE OR REPLACE TEMP MACRO cc_local_to_utc(x) AS {zone.local_to_utc_sql()};
         CREATE OR REPLACE TEMP MACRO cc_utc_to_local(x) AS {zone.utc_to_local_sql()};
@@ -230,6 +254,11 @@ def _map(mapping: dict[str, str], quote: bool = True) -> str:
     return f"MAP {{{entries}}}"
 
 
+def _full_width(text: str) -> str:
+    """ASCII letters and digits as a Chinese input method types them (y -> ｙ), for lookups."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
 def _token(text: str) -> str:
     return "_".join(text.lower().replace("-", " ").split())
 
@@ -238,11 +267,13 @@ def _tmp(kind: str, name: str) -> str:
     return f'"__{kind}__{name}"'
 
 
-def text_of(raw: str, source_type: str) -> str:
-    """The cleaned text of a raw column: trimmed, and NULL for empty or null-like cells."""
+def text_of(raw: str, source_type: str, placeholders: bool = False) -> str:
+    """The cleaned text of a raw column: trimmed, and NULL for empty or null-like cells; with
+    `placeholders`, NULL for PLACEHOLDERS too ('-', 'N/A', '無')."""
+    macro = "cc_clean_text" if placeholders else "cc_clean"
     if source_type in TEXT_TYPES:
-        return f"cc_clean({raw})"
-    return f"cc_clean(CAST({raw} AS VARCHAR))"
+        return f"{macro}({raw})"
+    return f"{macro}(CAST({raw} AS VARCHAR))"
 
 
 DIRTY = "__dirty"
@@ -254,14 +285,15 @@ def dirty_sql(columns: list[str]) -> str:
     cell, or a cell that is a null word. One regular expression over the joined cells costs far
     less than testing each cell's ends; clean rows (nearly all) then keep their cells untouched."""
     blank = r"[\s\x{3000}\x{a0}]"
-    words = "|".join(w.replace("/", "\\/") for w in NULL_WORDS if w)
-    pattern = rf"(^|\x1f){blank}|{blank}($|\x1f)|(^|\x1f)(?i:{words})($|\x1f)"
+    words = "|".join(re.escape(w) for w in (*NULL_WORDS, *PLACEHOLDERS) if w)
+    pattern = rf"(^|\x1f){blank}|{blank}($|\x1f)|(^|\x1f)(?i:{words})($|\x1f)|(^|\x1f)=\""
     joined = f"concat_ws(chr(31), {', '.join(columns)})"
     return f"regexp_matches({joined}, {quote_literal(pattern)})"
 
 
 def field_parse(
-    spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: str | None = None, general: bool = True
+    spec: FieldSpec, raw: str, source_type: str, naive: str, dirty: str | None = None, general: bool = True,
+    excel: bool = False,
 ) -> FieldParse:
     """The SQL computing one mapped field from its raw column `raw` (an identifier). With `dirty`,
     the name of a row flag from dirty_sql() over this column, text cells are cleaned only in the
@@ -270,21 +302,29 @@ def field_parse(
     Without `general`, only the spellings exports use most are understood (ISO dates and times,
     plain numbers) and anything else comes out NULL, which the importer's guard catches before
     trying again with every rule. The general rules are costly even where a CASE never reaches
-    them: DuckDB hoists their repeated parts out of the CASE, or runs lambdas over whole vectors."""
+    them: DuckDB hoists their repeated parts out of the CASE, or runs lambdas over whole vectors.
+
+    With `excel`, a five-digit number in a date or timestamp column is an Excel serial date (a date
+    cell whose format was lost: 46086 is 2026-03-05). Placeholders (PLACEHOLDERS: '-', 'N/A', '無')
+    are empty; full-width digits and letters are read as their ASCII forms."""
     name = spec.name
     out = f'"{name}"'
-    text = text_of(raw, source_type)
+    # Parsing reads `cleaned`; a placeholder fails to parse and `text`, NULL for it, makes that no
+    # problem. Keeping the placeholder test out of the parse keeps the expressions small to plan.
+    cleaned = text_of(raw, source_type)
+    text = text_of(raw, source_type, placeholders=True)
     kind = spec.type
     typed = source_type not in TEXT_TYPES
     if kind is FieldType.TIMESTAMP:
-        return _timestamp(name, raw, text, source_type, naive, general)
+        return _timestamp(name, raw, cleaned, source_type, naive, general, excel, text)
     if kind is FieldType.STRING:
         expr = f"CASE WHEN {dirty} THEN {text} ELSE {raw} END" if dirty and not typed else text
         return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.ENUM:
         mapping: dict[str, str] = {_token(v): v for v in spec.values}
         mapping.update({_token(k): v for k, v in spec.value_aliases.items()})
-        slow = f"map_extract_value({_map(mapping)}, cc_token({text}))"
+        mapping.update({_full_width(k): v for k, v in list(mapping.items()) if _full_width(k) != k})
+        slow = f"map_extract_value({_map(mapping)}, cc_token({cleaned}))"
         # Canonical spellings pass through a CASE on the raw column. A CASE over an expression (or a
         # long IN list) would be expanded per branch, or turned into a join, by DuckDB's planner.
         fast = " ".join(f"WHEN {quote_literal(v)} THEN {quote_literal(v)}" for v in spec.values)
@@ -293,15 +333,18 @@ def field_parse(
     if kind is FieldType.BOOLEAN:
         if source_type == "BOOLEAN":
             return FieldParse([[(name, raw)]], out, text)
-        words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
-        return FieldParse([[(name, f"map_extract_value({_map(words, quote=False)}, lower({text}))")]], out, text)
+        spelled = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
+        spelled |= {_full_width(w): v for w, v in spelled.items()}  # Ｙ, ｔｒｕｅ: one lookup still
+        expr = f"map_extract_value({_map(spelled, quote=False)}, lower({cleaned}))"
+        return FieldParse([[(name, expr)]], out, text)
+    folded = f"cc_fold({cleaned})"
     if kind is FieldType.INTEGER:
         if source_type in _INTEGER_TYPES:
             return FieldParse([[(name, f"TRY_CAST({raw} AS BIGINT)")]], out, text)
         if not general and not typed:
             expr = f"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,18}}') THEN CAST({raw} AS BIGINT) END"
             return FieldParse([[(name, expr)]], out, text)
-        return FieldParse([[(name, f"cc_integer({text})")]], out, text)
+        return FieldParse([[(name, f"cc_integer({folded})")]], out, text)
     if kind is FieldType.NUMBER:
         if source_type in _NUMBER_TYPES or source_type.startswith("DECIMAL"):
             return FieldParse([[(name, f"CAST({raw} AS DOUBLE)")]], out, text)
@@ -309,7 +352,7 @@ def field_parse(
             expr = (f"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,15}}([.][0-9]{{1,15}})?') "
                     f"THEN CAST({raw} AS DOUBLE) END")
             return FieldParse([[(name, expr)]], out, text)
-        return FieldParse([[(name, f"cc_number({text})")]], out, text)
+        return FieldParse([[(name, f"cc_number({folded})")]], out, text)
     if kind is FieldType.DATE:
         if source_type == "DATE":
             return FieldParse([[(name, raw)]], out, text)
@@ -317,28 +360,39 @@ def field_parse(
             expr = f"CASE WHEN {raw} = date_trunc('day', {raw}) THEN CAST({raw} AS DATE) END"
             return FieldParse([[(name, expr)]], out, text)
         if typed:
-            return FieldParse([[(name, f"cc_date({text})")]], out, text)
+            return FieldParse([[(name, f"cc_date({folded})")]], out, text)
         fast = f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE)"
-        expr = f"{fast} ELSE cc_date({text}) END" if general else f"{fast} END"
+        if excel:
+            fast += f" WHEN {EXCEL_SERIAL.format(raw)} THEN DATE '1899-12-30' + CAST({raw} AS INTEGER)"
+        expr = f"{fast} ELSE cc_date({folded}) END" if general else f"{fast} END"
         return FieldParse([[(name, expr)]], out, text)
     if kind is FieldType.TIME:
         if source_type == "TIME":
             expr = f"CAST(extract(hour FROM {raw}) * 60 + extract(minute FROM {raw}) AS INTEGER)"
             return FieldParse([[(name, expr)]], out, text)
-        return FieldParse([[(name, f"cc_time({text})")]], out, text)
+        return FieldParse([[(name, f"cc_time({folded})")]], out, text)
     raise ValueError(f"no single-column parse for {kind}")
 
 
-def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str, general: bool) -> FieldParse:
+EXCEL_SERIAL = "regexp_full_match({}, '[1-9][0-9]{{4}}')"  # a date cell read as its number (1927 to 2173)
+_EXCEL_SERIAL_TS = "regexp_full_match({}, '[1-9][0-9]{{4}}([.][0-9]+)?')"
+
+
+def _timestamp(
+    name: str, raw: str, text: str, source_type: str, naive: str, general: bool, excel: bool = False,
+    shown: str | None = None,
+) -> FieldParse:
+    """`text` is parsed; `shown` (default `text`) is the FieldParse's text."""
+    shown = shown or text
     utc_col = f"{name}_utc"
     utc = f'"{utc_col}"'
     to_utc = "{}" if naive == "utc" else "cc_local_to_utc({})"
     local = f"cc_utc_to_local({utc})"
     if source_type == "TIMESTAMP WITH TIME ZONE":
-        return FieldParse([[(utc_col, f"timezone('UTC', {raw})")], [(name, local)]], utc, text)
+        return FieldParse([[(utc_col, f"timezone('UTC', {raw})")], [(name, local)]], utc, shown)
     if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
         wall = f"CAST({raw} AS TIMESTAMP)"
-        return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, text)
+        return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, shown)
     iso = _tmp("iso", name)
     if source_type in TEXT_TYPES:
         shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
@@ -351,17 +405,20 @@ def _timestamp(name: str, raw: str, text: str, source_type: str, naive: str, gen
     # expression and each wall time is computed once per value, and only for values that need it.
     wall_to_utc = "__w" if naive == "utc" else "cc_local_to_utc(__w)"
     general_sql = (
-        f"list_transform([cc_ts_parts({text})], lambda __p: CASE "
+        f"list_transform([cc_ts_parts(cc_fold({text}))], lambda __p: CASE "
         f"WHEN __p.tz <> '' THEN cc_wall(__p) - to_minutes(cc_offset_minutes(__p.tz)) "
         f"ELSE list_transform([cc_wall(__p)], lambda __w: {wall_to_utc})[1] END)[1]"
     )
     rest = f" ELSE {general_sql}" if general else ""
+    if excel and general:
+        wall = f"TIMESTAMP '1899-12-30' + to_seconds(CAST(round(CAST({text} AS DOUBLE) * 86400) AS BIGINT))"
+        rest = f" WHEN {_EXCEL_SERIAL_TS.format(text)} THEN {to_utc.format(wall)}{rest}"
     levels: list[Level] = [
         [(f"__iso__{name}", fast)],
         [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)}{rest} END")],
         [(name, local)],
     ]
-    return FieldParse(levels, utc, text)
+    return FieldParse(levels, utc, shown)
 
 
 def list_split_expr(clean: str) -> str:
@@ -389,6 +446,36 @@ def out_of_range_sql(spec: FieldSpec) -> str | None:
     terms = [f"{column} {op} {_bound_sql(b, spec.type)}" for op, b in zip(("<", ">"), bounds, strict=True)
              if b not in (float("-inf"), float("inf"))]
     return f"({' OR '.join(terms)})" if terms else None
+
+
+def day_month_sql(text: str) -> str:
+    """True for a date text written day and month first (3/5/2026): the order is not guessed."""
+    return f"regexp_matches({text}, {quote_literal(DAY_MONTH_RE)})"
+
+
+def day_month_message(text: str) -> str:
+    """Both readings of 3/5/2026 (or the one a day past 12 allows), for the message refusing it."""
+    match = re.search(DAY_MONTH_RE, text)
+    if match is None:
+        return DAY_MONTH
+    a, b, year = (int(g) for g in match.group(1, 2, 3))
+    readings = []
+    if a <= 12 and b <= 31:
+        readings.append(f"{year:04d}-{a:02d}-{b:02d} read month first (US)")
+    if b <= 12 and a <= 31:
+        readings.append(f"{year:04d}-{b:02d}-{a:02d} read day first")
+    shown = text.strip()
+    if len(readings) == 2:
+        said = f"{DAY_MONTH}: {shown} is {readings[0]} or {readings[1]}; ccaudit does not guess which"
+    elif readings:
+        said = f"{DAY_MONTH}: {shown} is {readings[0]} only; ccaudit reads dates written year first"
+    else:
+        said = f"{DAY_MONTH}: {shown} is no valid date read either way"
+    return said
+
+
+DAY_MONTH_EXPECTED = "the year first: 2026-03-05, 2026/3/5 or ROC 115/03/05"
+DAY_MONTH_EXPECTED_ZH = "年份在前之日期：2026-03-05、2026/3/5 或民國 115/03/05"
 
 
 def short_year_sql(text: str) -> str:

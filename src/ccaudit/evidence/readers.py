@@ -14,7 +14,6 @@ explicitly, so DuckDB never guesses a delimiter or skips a line on its own.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import tempfile
@@ -26,8 +25,8 @@ from typing import TYPE_CHECKING
 
 from ccaudit.errors import EvidenceError, ValidationIssue
 from ccaudit.evidence import encoding as enc
-from ccaudit.evidence.templates import normalise_name
-from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
+from ccaudit.evidence.layout import first_cell, footer_note, footer_start
+from ccaudit.evidence.untrusted import WorkbookLimits
 
 if TYPE_CHECKING:  # DuckDB, Arrow and Calamine load in the functions that read: upload checks and the
     import duckdb  # audit service use this module's names without reading a file
@@ -63,6 +62,15 @@ class CsvDialect:
     header_lines: int  # physical lines the header itself takes (more than 1 with a quoted line break)
 
 
+@dataclass(frozen=True)
+class CellProblem:
+    """A workbook cell that shows an Excel error (`error` '#REF!') or a formula never calculated (None)."""
+
+    row: int  # spreadsheet row
+    column: int  # position in the header
+    error: str | None
+
+
 @dataclass
 class RawSource:
     """One file, ready for the parse pass.
@@ -83,6 +91,8 @@ class RawSource:
     read_path: Path | None = None  # the UTF-8 file DuckDB reads (CSV; a transcoded copy if needed)
     dialect: CsvDialect | None = None
     tables: list[str] = field(default_factory=list)  # materialised here; dropped by the importer
+    notes: list[str] = field(default_factory=list)  # how the file was read, for the manifest's warnings
+    cell_problems: list[CellProblem] = field(default_factory=list)  # cells whose value cannot be trusted
 
     def numbered_relation(self) -> str:
         """A relation with `_row`; positional numbering makes this one a serial scan (slow path)."""
@@ -109,7 +119,9 @@ def read_raw(
     if kind == "csv":
         return open_csv(path, encoding, scratch, score)
     if kind == "excel":
-        return _read_excel(con, path, table, sheet, sheet_hints, score, limits or WorkbookLimits())
+        from ccaudit.evidence.workbook import read_excel
+
+        return read_excel(con, path, table, sheet, sheet_hints, score, limits or WorkbookLimits())
     if kind == "json":
         return _open_json(con, path)
     if kind == "parquet":
@@ -125,9 +137,14 @@ def read_raw(
 def open_csv(path: Path, encoding: str | None, scratch: Path, score: HeaderScore) -> RawSource:
     """Decide encoding, delimiter and header row from the start of the file."""
     used = enc.canonical(encoding) if encoding else (enc.sniff(path) or enc.detect(path))
+    notes: list[str] = []
+    if used == "big5hkscs" and (note := enc.hkscs_note(path)):
+        notes.append(note)
     source = path
     if used != "utf-8":
         source = transcoded(path, used, scratch)
+    if encoding:  # named in evidence.yaml: a UTF-8 line would have been read as other characters
+        enc.refuse_mixed(path, used)
     with source.open("rb") as handle:
         head_bytes = handle.read(enc.HEAD_BYTES)
     complete = len(head_bytes) < enc.HEAD_BYTES
@@ -140,17 +157,75 @@ def open_csv(path: Path, encoding: str | None, scratch: Path, score: HeaderScore
         raise EvidenceError(f"{path.name}: the file is empty (no header row)")
     columns = [f"c{i}" for i in range(len(header))]
     dialect = CsvDialect(delimiter, skip, header_lines)
+    footer = _csv_footer(source, dialect, len(header))
+    if footer is not None:
+        offset, first, last, cell = footer
+        source = _truncated(source, offset, scratch)
+        notes.append(footer_note(path, first, last, cell))
     return RawSource(
         kind="csv",
         headers=[h.strip() for h in header],
         columns=columns,
         types=["VARCHAR"] * len(columns),
         relation=csv_scan(source, columns, dialect),
-        first_row=skip + header_lines + 1,
+        first_row=skip + 2,  # a header wrapped over lines (員工\\n編號) is one spreadsheet row
         encoding=used,
         read_path=source,
         dialect=dialect,
+        notes=notes,
     )
+
+
+_TAIL_BYTES = 1 << 16
+
+
+def _csv_footer(source: Path, dialect: CsvDialect, width: int) -> tuple[int, int, int, str] | None:
+    """(byte offset, first line, last line, first cell) of the total/notes lines ending a CSV file.
+
+    Only the end of the file is read: a footer is a few lines (see layout.py)."""
+    size = source.stat().st_size
+    with source.open("rb") as handle:
+        handle.seek(max(0, size - _TAIL_BYTES))
+        tail = handle.read()
+    base = max(0, size - _TAIL_BYTES)
+    pieces = tail.split(b"\n")
+    start = 0 if base == 0 else 1  # a cut first line is not parsed
+    if base == 0:
+        start = dialect.skip + dialect.header_lines  # the header is not a record
+    records: list[list[str | None]] = []
+    for piece in reversed(pieces[start:]):  # from the end, up to the first line that is a record
+        text = piece.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r")
+        try:
+            cells: list[str | None] = list(next(csv.reader([text], delimiter=dialect.delimiter, quotechar='"'), []))
+        except csv.Error:
+            cells = [text]
+        records.append(cells)
+        if footer_start([cells], width) is None and sum(1 for c in cells if c and c.strip()) > 1:
+            break
+    records.reverse()
+    start = len(pieces) - len(records)
+    found = footer_start(records, width)
+    if found is None:
+        return None
+    offset = base + sum(len(piece) + 1 for piece in pieces[: start + found])
+    filled = [i for i in range(found, len(records)) if any(c and c.strip() for c in records[i])]
+    if base == 0:
+        first_line = start + found + 1
+    else:
+        with source.open("rb") as handle:
+            first_line = handle.read(offset).count(b"\n") + 1
+    return offset, first_line, first_line + filled[-1] - found, first_cell(records[found])
+
+
+def _truncated(source: Path, offset: int, scratch: Path) -> Path:
+    """A copy of the file's first `offset` bytes, for DuckDB to read without the footer."""
+    handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv", delete=False)  # noqa: SIM115
+    with handle, source.open("rb") as src:
+        remaining = offset
+        while remaining > 0 and (chunk := src.read(min(remaining, 1 << 22))):
+            handle.write(chunk)
+            remaining -= len(chunk)
+    return Path(handle.name)
 
 
 def transcoded(path: Path, encoding: str, scratch: Path) -> Path:
@@ -227,7 +302,7 @@ def csv_row_numbers(source: Path, dialect: CsvDialect) -> list[int]:
         reader = csv.reader(handle, delimiter=dialect.delimiter, quotechar='"', doublequote=True)
         for _ in range(dialect.skip + dialect.header_lines):
             handle.readline()
-        row = dialect.skip + dialect.header_lines
+        row = dialect.skip + 1  # the header is one row however many lines it wraps over
         for record in reader:
             row += 1
             if record:
@@ -296,110 +371,6 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         first_row=1,
         numbered=f"(SELECT file_row_number + 1 AS _row, {select} FROM {scan})",
     )
-
-
-# --- Excel -----------------------------------------------------------------------------------------
-
-
-def _cell_text(value: object) -> str | None:
-    """Excel cells as the text a person reads: 443.0 -> '443', dates in ISO."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):  # a time of day typed into Excel
-        minutes = int(value.total_seconds() // 60)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return str(value)
-
-
-def _read_excel(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    table: str,
-    sheet: str | None,
-    hints: tuple[str, ...],
-    score: HeaderScore,
-    limits: WorkbookLimits,
-) -> RawSource:
-    import pyarrow as pa
-    from python_calamine import CalamineWorkbook
-
-    check_workbook(path, limits)  # before the library expands anything into memory
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        name = _pick_sheet(book.sheet_names, sheet, hints, path)
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except EvidenceError:
-        raise
-    except Exception as exc:  # calamine raises its own types for broken or encrypted files
-        raise EvidenceError(f"{path.name}: not a readable workbook: {exc}") from None
-    candidates = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)][:_HEADER_SEARCH]
-    if not candidates:
-        raise EvidenceError(f"{path.name}: sheet '{name}' is empty")
-    header_index = candidates[0]
-    best = score([_cell_text(c) or "" for c in rows[header_index]])
-    for index in candidates[1:]:
-        value = score([_cell_text(c) or "" for c in rows[index]])
-        if value > best:
-            header_index, best = index, value
-    raw_headers = [_cell_text(c) or "" for c in rows[header_index]]
-    while raw_headers and not raw_headers[-1]:
-        raw_headers.pop()  # formatted but empty cells to the right of the table
-    width = len(raw_headers)
-    columns = [f"c{i}" for i in range(width)]
-    values: list[list[str | None]] = [[] for _ in range(width)]
-    row_numbers: list[int] = []
-    for offset, record in enumerate(rows[header_index + 1 :]):
-        cells = [_cell_text(c) for c in record[:width]]
-        if not any(c is not None and c.strip() for c in cells):
-            continue  # blank spacer rows are common in hand-kept registers
-        cells += [None] * (width - len(cells))
-        row_numbers.append(header_index + 2 + offset)
-        if any(c is not None and len(c) > limits.cell_chars for c in cells):
-            column = next(i for i, c in enumerate(cells) if c is not None and len(c) > limits.cell_chars)
-            raise EvidenceError(
-                f"{path.name}: row {row_numbers[-1]}, column '{raw_headers[column]}': a cell of "
-                f"{len(cells[column] or ''):,} characters; the limit is CCAUDIT_MAX_CELL_CHARS={limits.cell_chars}"
-            )
-        for i, cell in enumerate(cells):
-            values[i].append(cell)
-    arrow = pa.table(
-        {"_row": pa.array(row_numbers, pa.int64()),
-         **{c: pa.array(v, pa.string()) for c, v in zip(columns, values, strict=True)}}
-    )
-    con.register(f"{table}__arrow", arrow)
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}__arrow")
-    con.unregister(f"{table}__arrow")
-    cols = ", ".join(columns)
-    return RawSource(
-        kind="excel",
-        headers=[h.strip() for h in raw_headers],
-        columns=columns,
-        types=["VARCHAR"] * width,
-        relation=f"(SELECT {cols} FROM {table})",
-        first_row=header_index + 2,
-        numbered=f"(SELECT _row, {cols} FROM {table})",
-        tables=[table],
-    )
-
-
-def _pick_sheet(names: list[str], wanted: str | None, hints: tuple[str, ...], path: Path) -> str:
-    if wanted:
-        if wanted not in names:
-            raise EvidenceError(f"{path.name}: no sheet named '{wanted}' (sheets: {', '.join(names)})")
-        return wanted
-    folded = {normalise_name(h) for h in hints}
-    for name in names:
-        if normalise_name(name) in folded:
-            return name
-    return names[0]
 
 
 def missing_columns_issue(path: Path, column: str, zh: str, found: list[str]) -> ValidationIssue:

@@ -108,6 +108,53 @@ def _lookup(template: DatasetTemplate) -> dict[str, FieldSpec]:
     return lookup
 
 
+_NOTE = re.compile(r"\s*[(\[【〔<][^)\]】〕>]*[)\]】〕>]\s*$")  # a trailing note: (Y/N), (民國年), 【必填】
+_MARK = re.compile(r"^[\s*＊※#]+|[\s*＊※]+$")  # required-field marks: *員工編號, 員工編號※
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _variants(header: str) -> list[str]:
+    """Spellings of a header cell to look up, most literal first: as written; without the line
+    breaks Excel wraps a header with (員工\n編號); without required-field marks; without a trailing
+    note in brackets."""
+    text = unicodedata.normalize("NFKC", header)
+    out = [header]
+    joined = re.sub(r"(?<=[\u3400-\u9fff])\s*\n\s*|\s*\n\s*(?=[\u3400-\u9fff])", "", text)
+    out.append(joined)
+    unmarked = _MARK.sub("", joined)
+    out.append(unmarked)
+    while (bare := _NOTE.sub("", unmarked)) != unmarked and bare:
+        unmarked = bare
+        out.append(bare)
+    return out
+
+
+_DECORATED = re.compile(r"[\n(\[【〔<（*＊※#/]|[\u3400-\u9fff]\s*[A-Za-z]|[\u3400-\u9fff]\s+[\u3400-\u9fff]")
+
+
+def _resolve(lookup: dict[str, FieldSpec], header: str) -> FieldSpec | None:
+    """The field a header names. Besides the variants above, a bilingual header (員工編號 Person ID,
+    姓名\nName, 在職狀態（Status）) names a field when its Chinese part does and its other part
+    names the same field or nothing."""
+    spec = lookup.get(normalise_name(header))
+    if spec is not None or not _DECORATED.search(header):
+        return spec  # most cells: a header as the template spells it, or a value (header search)
+    for variant in _variants(header):
+        spec = lookup.get(normalise_name(variant))
+        if spec is not None:
+            return spec
+    text = _MARK.sub("", unicodedata.normalize("NFKC", header))
+    parts = [p for p in re.split(r"\s*\n\s*|\s*/\s*|\s*[()]\s*|(?<=[\u3400-\u9fff])\s*(?=[A-Za-z])", text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    found = {lookup[n].name: lookup[n] for p in parts if (n := normalise_name(p)) in lookup}
+    zh = [p for p in parts if _CJK.search(p)]
+    if len(found) != 1 or len(zh) != 1:
+        return None
+    spec = next(iter(found.values()))
+    return spec if lookup.get(normalise_name(zh[0])) is spec else None
+
+
 def header_map(template: DatasetTemplate, headers: list[str]) -> HeaderMap:
     """Map a file's headers (English, Chinese or an alias, any case or spacing) to template fields."""
     lookup = _lookup(template)
@@ -115,7 +162,7 @@ def header_map(template: DatasetTemplate, headers: list[str]) -> HeaderMap:
     named: dict[str, list[str]] = {}
     unknown: list[str] = []
     for position, header in enumerate(headers):
-        spec = lookup.get(normalise_name(header))
+        spec = _resolve(lookup, header)
         if spec is None:
             if header.strip():
                 unknown.append(header)
@@ -131,7 +178,7 @@ def header_score(template: DatasetTemplate) -> Callable[[list[str]], int]:
     lookup = _lookup(template)
 
     def score(cells: list[str]) -> int:
-        return len({lookup[n].name for c in cells if (n := normalise_name(c)) in lookup})
+        return len({spec.name for c in cells if c and (spec := _resolve(lookup, c)) is not None})
 
     return score
 

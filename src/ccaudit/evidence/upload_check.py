@@ -14,6 +14,7 @@ import puremagic
 from ccaudit.errors import EvidenceError
 from ccaudit.evidence.readers import FORMATS
 from ccaudit.evidence.sources import SOURCE_FILE
+from ccaudit.evidence.workbook import CFB, ENCRYPTED, ENCRYPTED_STREAM, ENCRYPTED_ZH
 from ccaudit.textsafe import visible
 
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl", ".log", ".yaml"})
@@ -68,6 +69,8 @@ def check_type(name: str, head: bytes, tail: bytes, size: int) -> str:
 
 
 def _zip_workbook(name: str, suffix: str, head: bytes, size: int) -> str:
+    if head.startswith(CFB) and ENCRYPTED_STREAM in head:  # an encrypted .xlsx is an OLE container
+        raise UploadRefused(ENCRYPTED.format(name=visible(name)), zh=ENCRYPTED_ZH)
     if not head.startswith(b"PK\x03\x04"):
         raise UploadRefused(f"{visible(name)} is not a {suffix[1:].upper()} workbook{_looks_like(head)}")
     return "excel"  # which parts it holds is checked once whole (check_zip_workbook), before it is kept

@@ -100,7 +100,11 @@ WITH f AS (
                 THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
-           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
+           CASE WHEN kind = 'session_end' THEN reason_any
+                -- the name typed at a failed login is anyone's: a second ' reason=' may be inside it
+                WHEN kind = 'login_failed' AND length(p) - length(replace(p, ' reason=', '')) > 8
+                    THEN kvs_outside(p, 'reason')
+                WHEN kind = 'login_failed' THEN reason_any END AS reason
     FROM raw
 ), t AS (
     SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch

@@ -504,7 +504,11 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
             FROM dev
         )
         SELECT d.*,
-               CASE WHEN own IN {_tuple(CORPORATE)} THEN 'corporate' WHEN own IN {_tuple(PERSONAL)} THEN 'personal'
+               -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
+               CASE WHEN own IN {_tuple(CORPORATE)} OR regexp_matches(own, '^(?:corporate|company|institution|公司)')
+                        THEN 'corporate'
+                    WHEN own IN {_tuple(PERSONAL)} OR regexp_matches(own, '^(?:personal|個人)|userenrollment')
+                        THEN 'personal'
                     -- no ownership stated (Jamf Pro computers): enrolled through Automated Device Enrollment
                     WHEN own IN ('', 'unknown', '未知') AND by_ade THEN 'corporate'
                     ELSE 'unknown' END AS owner,

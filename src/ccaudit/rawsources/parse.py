@@ -131,8 +131,11 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                                         f"({request.memory_limit}): {visible(first)}") from None
                 line = re.search(r"Line: (\d+)", str(exc))
                 where = f" (line {line.group(1)})" if line else ""
-                raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "
-                                    f"{visible(first)}") from None
+                if re.search(r"unicode|utf-?8|encoding", str(exc), re.IGNORECASE):
+                    raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "
+                                        f"{visible(first)}") from None
+                # Any other engine error is not the file's encoding: say so, not a misleading "not UTF-8"
+                raise EvidenceError(f"{visible(str(path))}: could not be parsed{where}: {visible(first)}") from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
         identity = _resolve(con, request.identity_map)

@@ -71,7 +71,7 @@ def test_transcode_streams_and_drops_a_bom(tmp_path: Path) -> None:
 def test_transcode_reports_the_bad_byte(tmp_path: Path) -> None:
     source = tmp_path / "s.csv"
     source.write_bytes("王小明\n".encode("cp950") + b"\xff\xff")
-    with pytest.raises(EvidenceError, match=r"s\.csv: byte 7 is not valid cp950"):
+    with pytest.raises(EvidenceError, match=r"s\.csv: line 2 \(byte 7\) is not valid cp950"):
         enc.transcode_to_utf8(source, tmp_path / "t.csv", "cp950")
 
 

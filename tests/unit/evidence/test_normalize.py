@@ -78,7 +78,7 @@ def test_dates(folder: Folder, text: str, expected: dt.date) -> None:
     assert folder.run().column("people", "terminated_on") == [expected]
 
 
-@pytest.mark.parametrize("text", ["2024-02-30", "2023-02-29", "112/02/29", "2024-13-01", "1131315", "15/05/2024",
+@pytest.mark.parametrize("text", ["2024-02-30", "2023-02-29", "112/02/29", "2024-13-01", "1131315",
                                   "2024-05-15 08:30", "yesterday", "113/05"])
 def test_invalid_dates_are_errors_naming_file_row_column_value_and_expected(folder: Folder, text: str) -> None:
     _people(folder, "terminated_on", ["2024-01-01", text])

@@ -180,14 +180,15 @@ def test_big5_hkscs_characters(folder: Folder) -> None:
 def test_file_neither_utf8_nor_big5_is_an_error(folder: Folder) -> None:
     folder.write("people.csv", b"person_id,employment_status,name\nE1,active,caf\xe9\xff\n")
     assert one_issue(folder.fail()) == (
-        "people.csv: the file is neither UTF-8 nor Big5 (cp950); save it as UTF-8 or name its encoding "
-        "in evidence.yaml")
+        "people.csv: the file is neither UTF-8 nor Big5 (cp950) (line 2 is neither); save it as UTF-8 or name its "
+        "encoding in evidence.yaml")
 
 
 def test_wrong_encoding_named_in_evidence_yaml(folder: Folder) -> None:
     folder.csv("people.csv", ["person_id", "employment_status", "name"], [["E1", "active", "王小明"]])
     folder.config({"files": {"people.csv": {"encoding": "big5"}}})
-    assert "is not valid cp950" in one_issue(folder.fail())
+    assert one_issue(folder.fail()) == (
+        "people.csv: the file is UTF-8, not cp950 as evidence.yaml names it; remove the encoding from evidence.yaml")
 
 
 def test_unknown_encoding_named_in_evidence_yaml(folder: Folder) -> None:

@@ -64,3 +64,15 @@ def test_content_must_match_the_extension(tmp_path: Path) -> None:
     for name, head, message in refused:
         with pytest.raises(UploadRefused, match=message):
             check_type(name, head, head[-8:], len(head))
+
+
+def test_a_password_protected_workbook_is_refused_as_such(tmp_path: Path) -> None:
+    import msoffcrypto.format.ooxml
+
+    plain, locked = tmp_path / "plain.xlsx", io.BytesIO()
+    plain.write_bytes(_xlsx())
+    with plain.open("rb") as source:
+        msoffcrypto.format.ooxml.OOXMLFile(source).encrypt("secret", locked)
+    data = locked.getvalue()
+    with pytest.raises(UploadRefused, match=r"^people\.xlsx: the workbook is password-protected \(encrypted\)"):
+        check_type("people.xlsx", data[:65536], data[-8:], len(data))

@@ -40,7 +40,7 @@ log = logging.getLogger("ccaudit.web.jobs")
 State = Literal["queued", "running", "done", "failed"]
 KEEP = 200  # jobs listed per audit (newest first)
 HEARTBEAT = 15.0  # seconds between a running job's signs of life
-STALE = 120.0  # seconds without one: the process running it is gone
+STALE = 600.0  # seconds without one: the process running it is gone (SQLite: a long attach holds the write lock)
 PROGRESS_EVERY = 1.0  # seconds between progress writes within a stage
 GONE = "the server process running this job stopped before it finished; the run was not attached"
 
