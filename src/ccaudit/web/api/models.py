@@ -55,7 +55,7 @@ class _In(BaseModel):
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)  # built from the service's snapshot objects
 
 
 # --- who, firms, audits ------------------------------------------------------------------------------

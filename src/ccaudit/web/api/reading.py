@@ -19,7 +19,6 @@ from ccaudit.web.api.models import (
     CarriedOut,
     CarryOverIn,
     CheckId,
-    FieldChangeOut,
     FirmId,
     FirmOut,
     Me,
@@ -121,7 +120,7 @@ def _status_rows(snap: AuditSnapshot, versions: dict[str, int]) -> list[Requirem
 def show_audit(audit: Audit, svc: Service) -> AuditOut:
     snap = svc.snapshot(audit.id, audit.actor)
     versions = svc.assessment_versions(audit.id)
-    open_ = [OpenOut(requirement_id=o.requirement_id, why=o.why) for o in svc.open_requirements(audit.actor, audit.id)]
+    open_ = [OpenOut.model_validate(o) for o in svc.open_requirements(audit.actor, audit.id)]
     return AuditOut(
         audit_id=snap.audit_id, firm_id=snap.firm_id, firm_name=snap.firm_name, year=snap.year,
         as_of=snap.as_of, catalog_id=snap.catalog_id, catalog_version=snap.catalog_version,
@@ -185,22 +184,11 @@ def offending_rows(
 
 @router.get("/audits/{audit_id}/open", response_model=list[OpenOut], summary="Requirements not yet settled")
 def open_requirements(audit: Audit, svc: Service) -> list[OpenOut]:
-    return [OpenOut(requirement_id=o.requirement_id, why=o.why) for o in svc.open_requirements(audit.actor, audit.id)]
+    return [OpenOut.model_validate(o) for o in svc.open_requirements(audit.actor, audit.id)]
 
 
 def _steps(steps: list[TrailStep]) -> list[TrailStepOut]:
-    return [
-        TrailStepOut(
-            seq=t.seq,
-            at=t.at,
-            actor=t.actor,
-            action=t.action,
-            entity=t.entity,
-            entity_id=t.entity_id,
-            changes=[FieldChangeOut(field=c.field, old=c.old, new=c.new) for c in t.changes],
-        )
-        for t in steps
-    ]
+    return [TrailStepOut.model_validate(t) for t in steps]
 
 
 @router.get("/audits/{audit_id}/trail", response_model=list[TrailStepOut], summary="The audit's trail, oldest first")
