@@ -25,6 +25,7 @@ import duckdb
 
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.csvsql import culture_time
+from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
@@ -156,6 +157,14 @@ class MdmRequest:
     zone_origin: str
     identity_map: Path | None = None
     threads: int | None = None
+    # one entry per file, or none: the name rows cite as source_file (an evidence folder's relative path), the
+    # source named for it (intune, jamf; 'auto' = detected) and the zone of its times without an offset
+    names: tuple[str, ...] = ()
+    file_sources: tuple[str, ...] = ()
+    file_zones: tuple[str, ...] = ()
+
+    def name(self, no: int) -> str:
+        return self.names[no] if self.names else str(self.files[no])
 
 
 def looks_like_mdm(path: Path) -> bool:
@@ -346,10 +355,11 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
         con = connect(request.threads)
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
-        try:
-            con.execute(f"SELECT timezone({sql_str(request.zone)}, TIMESTAMP '2000-01-01')")
-        except duckdb.Error:
-            raise EvidenceError(f"unknown time zone {visible(request.zone)!r}") from None
+        for zone in {request.zone, *request.file_zones}:
+            try:
+                con.execute(f"SELECT timezone({sql_str(zone)}, TIMESTAMP '2000-01-01')")
+            except duckdb.Error:
+                raise EvidenceError(f"unknown time zone {visible(zone)!r}") from None
         con.execute(_TIME_SQL)
         con.execute(_ACCOUNT_SQL)
         return _run(con, request, tmp)
@@ -361,7 +371,7 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
 
 
 def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> dict[str, Any]:
-    zone = sql_str(request.zone)
+    zone = "fzone"  # each file's zone for times without an offset (file_zone, joined where times are read)
     con.execute("""CREATE TEMP TABLE dev (file_no INTEGER, _row BIGINT, source VARCHAR, mdm_id VARCHAR,
         serial VARCHAR, name VARCHAR, model VARCHAR, os VARCHAR, ownership VARCHAR, enrolled VARCHAR,
         last_seen VARCHAR, account VARCHAR, managed VARCHAR, ade VARCHAR)""")
@@ -381,7 +391,8 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         if kind is None:
             raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
                                 "ownership, serial number, application or action column found)")
-        source = request.source if request.source != "auto" else _vendor(t)
+        named = request.file_sources[no] if request.file_sources else request.source
+        source = named if named in MDM_SOURCES else _vendor(t)
         src = sql_str(source)
         if kind == "devices":
             cols = ", ".join(t.field(DEVICE_FIELDS[f]) for f in ("mdm_id", "serial", "name", "model", "os",
@@ -397,10 +408,14 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                                  "initiated_by"))
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
-        files.append({"file": str(path), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
+        files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
                       "encoding": t.encoding})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
+    con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR)")
+    con.executemany("INSERT INTO file_zone VALUES (?, ?)",
+                    [(i, request.file_zones[i] if request.file_zones else request.zone)
+                     for i in range(len(request.files))])
     report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
     _devices(con, zone)
     # The identity map resolves primary users exactly as it resolves VPN accounts (parse._resolve reads `events`).
@@ -411,12 +426,13 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                     "primary user, otherwise the normalised account, listed here")
     request.out.mkdir(parents=True, exist_ok=True)
     outputs: list[str] = []
+    not_written: dict[str, str] = {}
     kinds = {f["kind"] for f in files}
     if "devices" in kinds:
-        report["devices"] = _write_devices(con, request.out, outputs)
+        report["devices"] = _write_devices(con, request.out, outputs, not_written)
     has_apps = con.execute("SELECT count(*) FROM app").fetchone()
     if "apps" in kinds or (has_apps and has_apps[0]):
-        report["apps"] = _write_apps(con, request.out, outputs)
+        report["apps"] = _write_apps(con, request.out, outputs, not_written)
     has_actions = con.execute("SELECT count(*) FROM act").fetchone()
     # Without a device-action export, no reset file at all: an empty one would read as "never reset".
     if "actions" in kinds or (has_actions and has_actions[0]):
@@ -439,6 +455,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         "agreements, or byod_user_signed_agreement lists every device",
     ]
     report["outputs"] = [*outputs, REPORT_FILE]
+    report["not_written"] = not_written
     (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     con.close()
@@ -501,9 +518,9 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
                    lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
-            FROM dev
+            FROM dev JOIN file_zone ON zfile = file_no
         )
-        SELECT d.*,
+        SELECT d.* EXCLUDE (zfile, fzone),
                -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
                CASE WHEN own IN {_tuple(CORPORATE)} OR regexp_matches(own, '^(?:corporate|company|institution|公司)')
                         THEN 'corporate'
@@ -530,25 +547,43 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     con.execute(f"COPY ({sql}) TO {sql_str(str(path))} (HEADER, DELIMITER ',')")
 
 
-def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+# Why a dataset the exports could give is not written when they give no record of it: an empty file would be
+# evidence that there is nothing to find (no personal device, no app), which an MDM export does not prove.
+EMPTY_REASON = {
+    "company_mobile_devices.csv": "no company-owned device in the exports",
+    "byod_register.csv": "no personally owned device with a user in the exports",
+    "device_apps.csv": "no app of a device in the exports",
+    "device_assignments.csv": ("no device is in two exports: a hand-over between holders shows only between two "
+                               "exports of the same devices (a month apart, say), or in the firm's own register"),
+}
+
+
+def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, outputs: list[str],
+               not_written: dict[str, str]) -> None:
+    """Write the rows to out/name, or (none) name the file in not_written with why."""
+    count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+    if not count or not count[0]:
+        not_written[name] = EMPTY_REASON[name]
+        return
+    _copy(con, sql, out / name)
+    outputs.append(name)
+
+
+def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
+                   not_written: dict[str, str]) -> dict[str, Any]:
     """company_mobile_devices (latest record of each corporate device), device_assignments (primary users
     across snapshots) and byod_register (personal devices)."""
-    con.execute("""
-        CREATE TEMP TABLE latest AS
-        SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
-               max(snapshot_utc) OVER () AS last_snapshot
-        FROM devices d LEFT JOIN ids i ON i.account = d.account
-        QUALIFY row_number() OVER (PARTITION BY device_id ORDER BY snapshot_utc DESC NULLS LAST, seen_utc DESC
-                                   NULLS LAST, file_no DESC, _row DESC) = 1""")
-    _copy(con, f"""
-        SELECT device_id, model, CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'returned'
+    merged = settle(con)
+    _copy_rows(con, f"""
+        SELECT device_id, model, CASE WHEN unmanaged OR gone_to IS NOT NULL THEN 'returned'
                                       ELSE 'in_use' END AS status,
                person AS holder_id, CAST(NULL AS VARCHAR) AS request_ref, {_taipei_date('enrolled_utc')} AS issued_on,
                name AS device_name, os, account AS primary_user, source, f.file_name AS source_file, _row AS source_row,
                CASE WHEN unmanaged THEN 'no longer managed in the MDM'
-                    WHEN snapshot_utc < last_snapshot THEN 'not in the latest export' END AS note
-        FROM latest JOIN file_names f USING (file_no) WHERE owner = 'corporate' ORDER BY device_id""",
-          out / "company_mobile_devices.csv")
+                    WHEN gone_to IS NOT NULL THEN 'not in ' || g.file_name || ', a later export of the same devices'
+                    END AS note
+        FROM latest JOIN file_names f USING (file_no) LEFT JOIN file_names g ON g.file_no = gone_to
+        WHERE owner = 'corporate' ORDER BY device_id""", out, "company_mobile_devices.csv", outputs, not_written)
     # Holder periods: consecutive snapshots showing the same primary user are one assignment. It starts at
     # the enrolment when that falls after the previous snapshot (a re-enrolment at hand-over), else on the
     # snapshot that first shows the holder; it ends on the last snapshot that still shows them, so a reset
@@ -560,7 +595,7 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                    lag(snapshot_utc) OVER w AS prev_snapshot,
                    lag(COALESCE(i.person_id, acct_user(d.account))) OVER w AS prev_person
             FROM devices d LEFT JOIN ids i ON i.account = d.account
-            WHERE owner = 'corporate'
+            WHERE owner = 'corporate' AND device_id NOT IN (SELECT device_id FROM conflicts)
             WINDOW w AS (PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row)
         ), g AS (
             SELECT *, sum(CASE WHEN prev_person IS NOT DISTINCT FROM person THEN 0 ELSE 1 END) OVER (
@@ -573,24 +608,26 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                max(snapshot_utc) AS last_seen_utc, arg_min(file_no, snapshot_utc) AS file_no,
                arg_min(_row, snapshot_utc) AS _row, count(*) AS snapshots
         FROM g WHERE person IS NOT NULL GROUP BY device_id, person, run""")
-    _copy(con, f"""
+    in_two = con.execute("SELECT count(*) FROM (SELECT device_id FROM devices GROUP BY device_id "
+                         "HAVING count(DISTINCT file_no) > 1)").fetchone()
+    _copy_rows(con, f"""
         SELECT r.device_id, r.person AS holder_id, {_taipei_date('r.start_utc')} AS assigned_on,
-               CASE WHEN r.last_seen_utc < (SELECT max(snapshot_utc) FROM devices) OR lead(r.run) OVER w IS NOT NULL
+               CASE WHEN l.gone_to IS NOT NULL OR lead(r.run) OVER w IS NOT NULL
                     THEN {_taipei_date('r.last_seen_utc')} END AS returned_on,
                f.file_name AS source_file, r._row AS source_row, r.snapshots
-        FROM runs r JOIN file_names f USING (file_no)
+        FROM runs r JOIN file_names f USING (file_no) JOIN latest l USING (device_id)
+        WHERE {int(bool(in_two and in_two[0]))} = 1
         WINDOW w AS (PARTITION BY r.device_id ORDER BY r.run)
-        ORDER BY r.device_id, assigned_on""", out / "device_assignments.csv")
-    _copy(con, f"""
+        ORDER BY r.device_id, assigned_on""", out, "device_assignments.csv", outputs, not_written)
+    _copy_rows(con, f"""
         SELECT person AS person_id, device_id, {_taipei_date('enrolled_utc')} AS registered_on,
                CAST(NULL AS VARCHAR) AS purpose, CAST(NULL AS VARCHAR) AS agreement_ref,
                CAST(NULL AS DATE) AS agreement_signed_on,
-               CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'deregistered' ELSE 'active' END AS status,
+               CASE WHEN unmanaged OR gone_to IS NOT NULL THEN 'deregistered' ELSE 'active' END AS status,
                name AS device_name, model, os, account AS primary_user, source, f.file_name AS source_file,
                _row AS source_row
         FROM latest JOIN file_names f USING (file_no) WHERE owner = 'personal' AND person IS NOT NULL
-        ORDER BY person_id, device_id""", out / "byod_register.csv")
-    outputs += ["company_mobile_devices.csv", "device_assignments.csv", "byod_register.csv"]
+        ORDER BY person_id, device_id""", out, "byod_register.csv", outputs, not_written)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE owner = 'corporate'), count(*) FILTER (WHERE owner = 'personal'),
                count(*) FILTER (WHERE owner = 'unknown'),
@@ -624,13 +661,15 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
         "personal_without_user_not_registered": counts[5],
         "records_without_last_check_in": int(unseen[0]) if unseen else 0,
         "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],
+        **merged,
         "assignments_note": ("primary users as the exports show them: a change between two exports is dated by "
                              "the export that first shows it (or a re-enrolment after the earlier one); with one "
                              "export, earlier holders are not known"),
     }
 
 
-def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
+                not_written: dict[str, str]) -> dict[str, Any]:
     """device_apps: each app each device reports, the device named as in the device inventory."""
     con.execute("""
         CREATE TEMP TABLE apps AS
@@ -643,11 +682,11 @@ def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -
         WHERE a.device_ref IS NOT NULL AND COALESCE(a.app_id, a.app_name) IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY COALESCE(m.device_id, upper(a.device_ref)),
                                    lower(COALESCE(a.app_id, a.app_name)) ORDER BY a.file_no DESC, a._row) = 1""")
-    _copy(con, """
+    _copy_rows(con, """
         SELECT device_id, COALESCE(app_id, app_name) AS app_id, app_name, version, source, f.file_name AS source_file,
                _row AS source_row
-        FROM apps JOIN file_names f USING (file_no) ORDER BY device_id, app_id""", out / "device_apps.csv")
-    outputs.append("device_apps.csv")
+        FROM apps JOIN file_names f USING (file_no) ORDER BY device_id, app_id""", out, "device_apps.csv", outputs,
+               not_written)
     c = con.execute("SELECT count(*), count(*) FILTER (WHERE unmatched), count(DISTINCT device_id) FROM apps"
                     ).fetchone()
     skipped = con.execute("SELECT count(*) FROM app WHERE device_ref IS NULL OR COALESCE(app_id, app_name) IS NULL"
@@ -671,7 +710,7 @@ def _write_resets(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
                                        'manageddevice$', '') AS act_norm,
                    lower(regexp_replace(COALESCE(state, 'done'), '[\\s_-]', '', 'g')) AS state_norm,
                    {_time("at_text", zone)} AS at_utc
-            FROM act a)
+            FROM act a JOIN file_zone ON zfile = a.file_no)
         SELECT a.*, COALESCE(m.device_id, upper(a.device_ref)) AS device_id,
                {_case('act_norm', RESET_ACTIONS)} AS method
         FROM a LEFT JOIN (SELECT ref, min(device_id) AS device_id FROM ids GROUP BY ref) m
