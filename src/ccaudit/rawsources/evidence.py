@@ -84,7 +84,12 @@ def _workdir() -> Path:
 
 
 def recognise(path: Path) -> str | None:
-    """The source a file's first lines belong to, or None (binary, empty or unknown text)."""
+    """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
+
+    if is_device_export(path):
+        return AUTO
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:

@@ -175,10 +175,23 @@ def looks_like_mdm(path: Path) -> bool:
             raw = fh.read(65536)
     except OSError:
         return False
+    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
+        # the admin center's download: the export inside must itself look like one (not any zipped CSV)
+        member = _zip_member(path)
+        if member is None:
+            return False
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+                raw = fh.read(65536)
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+            return False
+    return _mdm_head(raw)
+
+
+def _mdm_head(raw: bytes) -> bool:
+    """The start of a file names MDM columns (see looks_like_mdm)."""
     encoding = sniff(raw)
     head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
-    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
-        return _zip_member(path) is not None
     first = head.split("\n", 1)[0]
     names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}

@@ -82,7 +82,12 @@ def settle(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "superseded_note": ("a device in several exports: the record with its latest own check-in or inventory "
                             "time stands, the others are superseded"),
         "exact_duplicates": counts[1], "exact_duplicate_records": [r[0] for r in duplicates],
-        "ownership_conflicts": len(conflicting), "ownership_conflict_records": [r[0] for r in conflicting],
+        "ownership_conflicts": _count(con, "conflicts"), "ownership_conflict_records": [r[0] for r in conflicting],
         "ownership_conflict_note": ("two sources state different ownership for the device: written to neither "
                                     "register; settle it in the MDMs"),
     }
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
