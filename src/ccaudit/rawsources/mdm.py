@@ -87,14 +87,19 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
                   "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel",
                   "擁有權", "擁有者", "所有權", "擁有者類型"),
+    # Jamf Classic API records carry each time three ways: local text without a zone, `_utc` and `_epoch` (ms):
+    # the instants come first
     "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
-                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate",
-                 "general.lastenrollmentutc", "general.lastenrolleddateutc", "general.lastenrollment",
+                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrollmentutc",
+                 "general.lastenrolleddateutc", "general.lastenrollmentepoch", "general.lastenrolleddateepoch",
+                 "general.lastenrolleddate", "general.lastenrollment", "general.lastenrollmentdate",
                  "註冊日期", "註冊時間", "createddate"),
     "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
                   "lastcontact", "general.lastinventoryupdatedate", "general.lastcontacttimeutc",
-                  "general.lastinventoryupdateutc", "general.lastcontacttime", "general.lastinventoryupdate",
-                  "general.reportdate", "lastcontacttime", "上次簽入", "上次簽入時間", "上次同步"),
+                  "general.lastinventoryupdateutc", "general.reportdateutc", "general.lastcontacttimeepoch",
+                  "general.lastinventoryupdateepoch", "general.reportdateepoch", "general.lastcontacttime",
+                  "general.lastinventoryupdate", "general.reportdate", "lastcontacttime", "上次簽入", "上次簽入時間",
+                  "上次同步"),
     "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
@@ -334,28 +339,60 @@ class _Table:
         return None
 
 
-# A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API) is that instant; the admin center's
-# '2026-11-02 08:15:02.0000000', '11/2/2026 8:15:02 AM' or Jamf's '2026-11-02 at 8:15 AM' carry no zone and
-# are read in the zone assumed (the report counts them).
+# A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API; Jamf Classic's '-0500') is that instant;
+# Jamf Classic's `*_epoch` fields are milliseconds since 1970 (some tools write seconds); the admin center's
+# '2026-11-02 08:15:02.0000000', '11/2/2026 8:15:02 AM' (or '2/11/2026 8:15:02' from a day-first locale: see
+# _date_order) or Jamf's '2026-11-02 at 8:15 AM' carry no zone and are read in the zone assumed (the report counts
+# them). Placeholders for "never": Graph's 0001-01-01T00:00:00Z, .NET's 1/1/0001 12:00:00 AM, epoch 0.
 _TIME_SQL = """
 CREATE OR REPLACE TEMP MACRO mdm_has_zone(t) AS regexp_matches(t, '(Z|[+-]\\d{2}:?\\d{2})$');
-CREATE OR REPLACE TEMP MACRO mdm_wall(t) AS COALESCE(
+CREATE OR REPLACE TEMP MACRO mdm_never(t) AS
+    t LIKE '1970-01-01%' OR t = '0' OR regexp_matches(t, '^0001-|/0001(\\s|$)');
+CREATE OR REPLACE TEMP MACRO mdm_wall(t, dayfirst) AS COALESCE(
     TRY_CAST(regexp_replace(regexp_replace(t, '(\\.\\d{1,6})\\d*', '\\1'), '(Z|[+-]\\d{2}:?\\d{2})$', '')
              AS TIMESTAMP),
-    try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
-                 '%m/%d/%Y %H:%M', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%m/%d/%Y',
-                 '%Y/%m/%d']),
-    """ + culture_time("t") + """);
+    CASE WHEN dayfirst THEN try_strptime(replace(t, ' at ', ' '), ['%d/%m/%Y %I:%M:%S %p', '%d/%m/%Y %I:%M %p',
+             '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y'])
+         ELSE try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
+             '%m/%d/%Y %H:%M', '%m/%d/%Y']) END,
+    try_strptime(replace(t, ' at ', ' '), ['%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d']),
+    CASE WHEN NOT dayfirst OR regexp_matches(t, '^\\d{4}') THEN """ + culture_time("t") + """ END);
 """
 
 
-def _time(col: str, zone: str) -> str:
-    """SQL for the UTC instant of an MDM time text. Graph writes '0001-01-01T00:00:00Z' for a time it does not
-    have (a device never synced): such a placeholder is no time."""
-    t = (f"CASE WHEN {col} IS NULL THEN NULL WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
+def _time(col: str, zone: str, dayfirst: str = "dayfirst") -> str:
+    """SQL for the UTC instant of an MDM time text (NULL for a placeholder meaning "never", or text no form fits)."""
+    t = (f"CASE WHEN {col} IS NULL OR mdm_never({col}) THEN NULL "
+         f"WHEN regexp_matches({col}, '^\\d{{12,13}}$') THEN make_timestamp(CAST({col} AS BIGINT) * 1000) "
+         f"WHEN regexp_matches({col}, '^\\d{{9,10}}$') THEN make_timestamp(CAST({col} AS BIGINT) * 1000000) "
+         f"WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
          f"'(\\.\\d{{1,6}})\\d*', '\\1') AS TIMESTAMPTZ) AS TIMESTAMP) "
-         f"ELSE CAST(timezone({zone}, mdm_wall({col})) AS TIMESTAMP) END")
-    return f"CASE WHEN {col} LIKE '0001-01-01%' OR {col} LIKE '1970-01-01%' THEN NULL ELSE {t} END"
+         f"ELSE CAST(timezone({zone}, mdm_wall({col}, {dayfirst})) AS TIMESTAMP) END")
+    return t
+
+
+def _date_order(con: duckdb.DuckDBPyConnection) -> dict[int, bool]:
+    """Per file, whether its slash dates are day first ('30/11/2026', an admin center in a day-first locale): a
+    value whose first number is above 12 shows it; month first (the admin center's en-US '11/30/2026') otherwise.
+    A file showing both orders is refused."""
+    rows = con.execute("""
+        WITH t AS (SELECT file_no, _row, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
+                   UNION ALL SELECT file_no, _row, at_text FROM act),
+        n AS (SELECT file_no, _row, t, TRY_CAST(regexp_extract(t, '^(\\d{1,2})/\\d{1,2}/\\d{4}', 1) AS INTEGER) AS a,
+                     TRY_CAST(regexp_extract(t, '^\\d{1,2}/(\\d{1,2})/\\d{4}', 1) AS INTEGER) AS b FROM t)
+        SELECT f.file_name, file_no, arg_min(t, _row) FILTER (WHERE a > 12), min(_row) FILTER (WHERE a > 12),
+               arg_min(t, _row) FILTER (WHERE b > 12), min(_row) FILTER (WHERE b > 12)
+        FROM n JOIN file_names f USING (file_no) GROUP BY ALL""").fetchall()
+    order: dict[int, bool] = {}
+    for name, no, day_value, day_row, month_value, month_row in rows:
+        if day_value is not None and month_value is not None:
+            raise EvidenceError(
+                f"{visible(name)}: dates written day first ({visible(day_value)!r}, row {day_row}) and month first "
+                f"({visible(month_value)!r}, row {month_row}); export it again in one format",
+                zh=f"{visible(name)}：日期格式不一致，第 {day_row} 列為日在前（{visible(day_value)!r}），"
+                   f"第 {month_row} 列為月在前（{visible(month_value)!r}）；請以單一格式重新匯出")
+        order[no] = day_value is not None
+    return order
 
 
 def parse_mdm(request: MdmRequest) -> dict[str, Any]:
@@ -425,9 +462,10 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                       "encoding": t.encoding})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
-    con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR)")
-    con.executemany("INSERT INTO file_zone VALUES (?, ?)",
-                    [(i, request.file_zones[i] if request.file_zones else request.zone)
+    day_first = _date_order(con)
+    con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR, dayfirst BOOLEAN)")
+    con.executemany("INSERT INTO file_zone VALUES (?, ?, ?)",
+                    [(i, request.file_zones[i] if request.file_zones else request.zone, day_first.get(i, False))
                      for i in range(len(request.files))])
     report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
     _devices(con, zone)
@@ -454,9 +492,21 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         SELECT f.file_name, count(*) FROM (
             SELECT file_no, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
             UNION ALL SELECT file_no, at_text FROM act) x JOIN file_names f USING (file_no)
-        WHERE nullif(trim(t), '') IS NOT NULL AND NOT mdm_has_zone(trim(t)) GROUP BY ALL ORDER BY 1""").fetchall()
+        WHERE nullif(trim(t), '') IS NOT NULL AND NOT mdm_has_zone(trim(t)) AND NOT mdm_never(trim(t))
+          AND NOT regexp_matches(trim(t), '^\\d+$') GROUP BY ALL ORDER BY 1""").fetchall()
+    # a time no form fits is no time: the device then has no check-in or enrolment date, and the report says so
+    unread = con.execute(f"""
+        SELECT f.file_name, count(*), min(_row), arg_min(t, _row) FROM (
+            SELECT file_no, _row, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
+            UNION ALL SELECT file_no, _row, at_text FROM act) x JOIN file_names f USING (file_no)
+            JOIN file_zone ON zfile = file_no
+        WHERE nullif(trim(t), '') IS NOT NULL AND ({_time('t', 'fzone')}) IS NULL AND NOT mdm_never(t)
+        GROUP BY ALL ORDER BY 1""").fetchall()
     report["time_zone"] = {"assumed_zone": request.zone, "assumed_zone_from": request.zone_origin,
                            "times_read_in_assumed_zone": {name: int(n) for name, n in assumed},
+                           "times_not_understood": {name: {"count": int(n), "first_row": int(r), "first_value": v}
+                                                    for name, n, r, v in unread},
+                           "day_first_files": [request.name(no) for no, first in sorted(day_first.items()) if first],
                            "note": "times an export writes without Z or an offset (the Intune admin center's and "
                                    "Jamf Pro's CSV) are read in this zone; Microsoft does not state the zone of the "
                                    "admin center's CSV, so compare one device's Last check-in with its page in the "
@@ -533,7 +583,7 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
                    lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
             FROM dev JOIN file_zone ON zfile = file_no
         )
-        SELECT d.* EXCLUDE (zfile, fzone),
+        SELECT d.* EXCLUDE (zfile, fzone, dayfirst),
                -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
                CASE WHEN own IN {_tuple(CORPORATE)} OR regexp_matches(own, '^(?:corporate|company|institution|公司)')
                         THEN 'corporate'

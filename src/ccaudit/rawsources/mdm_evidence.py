@@ -138,6 +138,9 @@ def device_notes(report: dict[str, Any], rels: list[str], same_as: dict[str, str
     for file, n in report.get("time_zone", {}).get("times_read_in_assumed_zone", {}).items():
         zone, origin = zones[file]
         notes.append(f"{file}: {n} time(s) without a zone read as {zone} ({origin})")
+    for file, u in report.get("time_zone", {}).get("times_not_understood", {}).items():
+        notes.append(f"{file}: {u['count']} time(s) no form fits, read as no time (first: row {u['first_row']}, "
+                     f"{u['first_value']!r})")
     unresolved = report.get("identities", {}).get("accounts_unresolved", [])
     if unresolved:
         notes.append(f"device exports {names}: {len(unresolved)} primary user(s) not resolved to a person by the "
