@@ -110,7 +110,8 @@ def test_each_export_is_kept_and_listed_with_what_it_became(inspected: Inspected
     report = json.loads(kept.read_text(encoding="utf-8"))
     # October's three devices, and the Jamf record of the iPad Intune saw later
     assert report["devices"]["superseded"] == 4
-    assert any(r.startswith("mdm/trading-floor.csv:3 DMPZZ9CONFL1") for r in report["devices"]["superseded_records"])
+    assert {"record": "mdm/trading-floor.csv:3 DMPZZ9CONFL1", "by": "DevicesWithInventory_2026-11-30.csv:5"} in (
+        report["devices"]["superseded_records"])
     # the second download of November is the same file: read once, and said so
     assert "read once" in manifest["ignored_reasons"]["mdm/DevicesWithInventory_2026-11-30 (1).csv"]
     assert report["devices"]["exact_duplicates"] == 0
@@ -130,7 +131,8 @@ def test_a_device_two_mdms_disagree_on_is_reported_not_guessed(inspected: Inspec
     assert "DMPZZ9CONFL1" not in inspected.text.split("warning:", 1)[0]
     byod = _rows(inspected.results / "offending" / "byod_user_signed_agreement.csv")
     assert "DMPZZ9CONFL1" not in {r["device_id"] for r in byod}
-    assert "device DMPZZ9CONFL1: intune corporate, jamf personal" in inspected.text
+    assert ("device DMPZZ9CONFL1: the sources disagree on ownership (intune corporate, jamf personal "
+            "(DevicesWithInventory_2026-11-30.csv:5, mdm/trading-floor.csv:3)); in neither register") in inspected.text
     assert "superseded" in inspected.text
 
 
@@ -170,3 +172,31 @@ def test_an_empty_or_single_export_never_makes_a_requirement_compliant(tmp_path:
     status = {c["check_id"]: (f["status"], c["outcome"]) for f in findings["findings"] for c in f["checks"]}
     assert status["company_device_reset_between_holders"] == ("needs_review", "missing_evidence")
     assert "no device_assignments derived" in result.text
+
+
+def test_the_warnings_about_the_exports_say_themselves_in_zh_tw(inspected: Inspected) -> None:
+    from ccaudit.rawsources.notes import translate
+
+    about = [w for w in inspected.findings["warnings"] if "device" in w or "time(s)" in w or "read once" in w]
+    assert len(about) >= 4
+    for warning in about:
+        zh = translate(warning, "zh-TW")
+        assert zh != warning and "：" in zh, warning
+    assert any(translate(w, "zh-TW").startswith("裝置 DMPZZ9CONFL1：各來源所載擁有權不一") for w in about)
+
+
+def test_sources_parse_and_a_refusal_in_zh_tw(tmp_path: Path) -> None:
+    (tmp_path / "nov.csv").write_text(INTUNE_NOV, encoding="utf-8")
+    result = ccaudit("sources", "parse", "intune", tmp_path / "nov.csv", "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    assert "公司所有裝置 2 台、個人裝置 1 台、擁有權不明 0 台" in result.text
+    assert "未轉出公務裝置保管紀錄" in result.text  # one export: no hand-over can show
+
+    (tmp_path / "refused").mkdir()
+    evidence = _folder(tmp_path / "refused")
+    (evidence / "company_mobile_devices.csv").write_text(
+        "device_id,model,status,holder_id,request_ref,issued_on\nF2LXK0AAHG7F,iPhone 15,in_use,E003,REQ-1,2025-02-01\n",
+        encoding="utf-8")
+    refused = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results", "--lang", "zh-TW")
+    assert refused.code == 2
+    assert "company_mobile_devices 重複提供：company_mobile_devices.csv 與行動裝置管理匯出檔" in refused.text

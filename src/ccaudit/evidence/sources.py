@@ -244,7 +244,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     for path, rel, opts, source in raw:
         derived = _derive(path, rel, opts, source, found, zones)
         if not derived.files:
-            ignored[rel] = f"looks like a {source} export but holds no session event"
+            ignored[rel] = _say("no_session_event", source=source)
             continue
         parsed.append((path, rel, opts, source, derived))
     if len(parsed) > 1:  # an identity provider's sign-ins give MFA to the gateways' sessions that log none
@@ -282,14 +282,14 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     for f in found:
         registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
     refuse_overlap(derived.files, registers)
-    ignored.update({rel: f"the same file as {first}; read once" for rel, first in derived.same_as.items()})
+    ignored.update({rel: _say("same_file_read_once", first=first) for rel, first in derived.same_as.items()})
     out: list[EvidenceFile] = []
     notes = derived.notes
     for path, rel, opts, _ in devices:
         if rel in derived.same_as:
             continue
         if not derived.files.get(rel):
-            ignored[rel] = f"a {derived.vendor.get(rel, 'device')} export from which no record was derived"
+            ignored[rel] = _say("no_record_derived", source=derived.vendor.get(rel, "device"))
             continue
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         origin = RawExport(path=path, rel=rel, source=derived.vendor[rel], lines=derived.records[rel],
@@ -298,6 +298,12 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
         out += [EvidenceFile(path=p, dataset=d, options=FileOptions(), effective_date=effective, derived_from=origin)
                 for d, p in derived.files[rel]]
     return out
+
+
+def _say(code: str, **params: str) -> str:
+    from ccaudit.rawsources.notes import say
+
+    return say(code, **params)
 
 
 def _recognise(path: Path) -> str | None:

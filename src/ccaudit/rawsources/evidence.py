@@ -21,6 +21,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
     MFA_SKEW_MINUTES,
@@ -56,20 +57,18 @@ class Derived:
         for f in self.report.get("files", []):
             if f["malformed"]:
                 first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
-                notes.append(f"{rel}: {f['malformed']} malformed {f['source']} line(s), not read (lines "
-                             f"{', '.join(map(str, first))}{', ...' if f['malformed'] > len(first) else ''})")
+                lines = ", ".join(map(str, first)) + (", ..." if f["malformed"] > len(first) else "")
+                notes.append(say("malformed_lines", file=rel, count=f["malformed"], source=f["source"], lines=lines))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
-            gateway = g["gateway_id"] or "(none named)"
-            notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
-                         f"read as {g['zone']} ({g['zone_from']})")
+            notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
+                             gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
         s = self.report.get("sessions", {})
         shared = s.get("mfa_from_other_files", {})
         if shared.get("sessions"):
-            notes.append(f"{rel}: {shared['sessions']} session(s) without MFA in the gateway's log took it from "
-                         f"identity-provider sign-ins in {', '.join(shared['files'])}")
+            notes.append(say("mfa_from_sign_ins", file=rel, count=shared["sessions"], files=", ".join(shared["files"])))
         if s.get("without_end") or s.get("not_placed"):
-            notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
-                         "end(s) without a start or duration (not placed)")
+            notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
+                             not_placed=s.get("not_placed", 0)))
         return notes
 
 _WORK: list[Path] = []

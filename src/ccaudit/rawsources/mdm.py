@@ -26,6 +26,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.mdm_snapshots import settle
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
@@ -518,7 +519,8 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         "agreements, or byod_user_signed_agreement lists every device",
     ]
     report["outputs"] = [*outputs, REPORT_FILE]
-    report["not_written"] = not_written
+    report["not_written"] = {name: say(code) for name, code in not_written.items()}
+    report["not_written_codes"] = not_written
     (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     con.close()
@@ -612,13 +614,8 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
 
 # Why a dataset the exports could give is not written when they give no record of it: an empty file would be
 # evidence that there is nothing to find (no personal device, no app), which an MDM export does not prove.
-EMPTY_REASON = {
-    "company_mobile_devices.csv": "no company-owned device in the exports",
-    "byod_register.csv": "no personally owned device with a user in the exports",
-    "device_apps.csv": "no app of a device in the exports",
-    "device_assignments.csv": ("no device is in two exports: a hand-over between holders shows only between two "
-                               "exports of the same devices (a month apart, say), or in the firm's own register"),
-}
+EMPTY_REASON = {"company_mobile_devices.csv": "no_company_devices", "byod_register.csv": "no_personal_devices",
+                "device_apps.csv": "no_apps", "device_assignments.csv": "no_assignments"}  # notes in sources.yaml
 
 
 def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, outputs: list[str],
@@ -626,7 +623,7 @@ def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, o
     """Write the rows to out/name, or (none) name the file in not_written with why."""
     count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
     if not count or not count[0]:
-        not_written[name] = EMPTY_REASON[name]
+        not_written[name] = EMPTY_REASON[name]  # the note's code: rendered when the report is written
         return
     _copy(con, sql, out / name)
     outputs.append(name)
