@@ -80,3 +80,36 @@ def test_globalprotect_strata_syslog_csv_and_the_1970_high_res_timestamp(tmp_pat
     dave = by["dave"]
     assert (dave["start_time"], dave["end_time"]) == ("2026-11-02T09:55:39+08:00", "2026-11-02T11:55:40+08:00")
     assert {e["time_zone"] for e in events if e["account"] == "dave"} == {"assumed"}
+
+
+# --- OpenVPN -----------------------------------------------------------------------------------------------------
+
+def test_openvpn_server_stop_restart_and_crash_end_the_open_sessions(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, FIXTURES / "openvpn-2.6-server-stop.log", "auto",
+                                      "--gateway", "VPN-01")
+    assert report["sessions"]["without_end"] == 0  # nothing left open forever
+    spans = [(s["account"], s["start_time"], s["end_time"]) for s in sessions]
+    assert spans == [
+        ("alice", "2026-11-02T08:15:02+08:00", "2026-11-02T12:00:00+08:00"),   # SIGTERM[hard,] ... process exiting
+        ("bob-pc", "2026-11-02T08:20:00+08:00", "2026-11-02T09:00:00+08:00"),  # its own end, before the stop
+        ("eve' for username 'alice", "2026-11-02T09:10:00+08:00", "2026-11-02T12:00:00+08:00"),
+        ("alice", "2026-11-02T12:06:00+08:00", "2026-11-02T14:00:00+08:00"),   # SIGHUP[hard,] ... restarting
+        ("bob-pc", "2026-11-02T14:10:00+08:00", "2026-11-02T16:00:00+08:00"),  # start-up banner, no stop logged
+    ]
+    ends = {(e["account"], e["source_line"]): e["reason"] for e in events if e["kind"] == "session_end"}
+    assert ends[("alice", "16")] == "ended by the server's stop: SIGTERM[hard,] received, process exiting"
+    assert ends[("eve' for username 'alice", "16")].startswith("ended by the server's stop")
+    assert ends[("bob-pc", "9")] == "client exited"
+    assert "server started again without a logged stop" in ends[("bob-pc", "24")]
+
+
+def test_openvpn_text_a_client_sends_makes_no_event(tmp_path: Path) -> None:
+    events, sessions, _ = _parse(tmp_path, FIXTURES / "openvpn-2.6-server-stop.log", "openvpn-log")
+    # 'peer info:' values a client chooses, holding an exit and a connection line: neither is an event
+    assert not {"6", "8"} & {e["source_line"] for e in events}
+    assert "mallory-pc" not in {s["account"] for s in sessions}
+    assert all(e["source_ip"] != "192.0.2.99" for e in events)
+    # a user name with quotes in it is kept whole, not cut at its first quote into another user's name
+    eve = next(s for s in sessions if s["source_ip"] == "192.0.2.30")
+    assert (eve["account"], eve["person_id"], eve["assigned_ip"]) == ("eve' for username 'alice",
+                                                                     "eve' for username 'alice", "10.8.0.9")
