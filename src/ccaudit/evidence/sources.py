@@ -35,6 +35,7 @@ class FileOptions(BaseModel):
     source: str | None = None  # a raw export (ccaudit sources): parsed into derived datasets
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
+    date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
 
 
 class GatewayOptions(BaseModel):
@@ -342,4 +343,4 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[Ev
     zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
                     else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
     return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
-                  gateway_zones=tuple(zones), zone_given=opts.tz is not None)
+                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)
