@@ -69,6 +69,8 @@ class RawExport(BaseModel):
     line_column: str = "source_line"
     notes: list[str] = []  # what the parse found that an inspector must know (warnings of the inspection)
     report: dict[str, Any] = {}  # the parse report (parse_report.json), stored with the evidence
+    format: str = "text lines"  # as the manifest lists it (a device export: csv, json or zip)
+    encoding: str = "utf-8"
 
 
 class EvidenceFile(BaseModel):
@@ -294,7 +296,8 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
             continue
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         origin = RawExport(path=path, rel=rel, source=derived.vendor[rel], lines=derived.records[rel],
-                           effective_date=effective, line_column=LINE_COLUMN, notes=notes, report=derived.report)
+                           effective_date=effective, line_column=LINE_COLUMN, notes=notes, report=derived.report,
+                           format=derived.formats[rel], encoding=derived.encodings[rel])
         notes = []  # said once, with the first export
         out += [EvidenceFile(path=p, dataset=d, options=FileOptions(), effective_date=effective, derived_from=origin)
                 for d, p in derived.files[rel]]

@@ -268,7 +268,8 @@ class _Table:
         name = visible(str(path))
         # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
         # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
-        text = _unzip(path, scratch) if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) else path
+        text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
+        text = _unzip(path, scratch) if text_is_zip else path
         text, self.encoding = as_utf8(text, scratch)
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -315,6 +316,7 @@ class _Table:
         except duckdb.Error as exc:
             raise EvidenceError(f"{name}: cannot read the export: {visible(str(exc).splitlines()[0])}") from None
         self.view, self.is_json = view, is_json
+        self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
 
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
@@ -460,7 +462,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
         files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
-                      "encoding": t.encoding})
+                      "encoding": t.encoding, "format": t.format})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
     day_first = _date_order(con)
@@ -752,8 +754,12 @@ def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
     skipped = con.execute("SELECT count(*) FROM app WHERE device_ref IS NULL OR COALESCE(app_id, app_name) IS NULL"
                           ).fetchone()
     assert c is not None and skipped is not None
+    several = con.execute("SELECT count(*) FROM (SELECT upper(device_ref) FROM app WHERE device_ref IS NOT NULL "
+                          "GROUP BY 1 HAVING count(DISTINCT file_no) > 1)").fetchone()
     return {"apps": c[0], "devices": c[2], "device_not_in_inventory": c[1],
             "records_without_device_or_app": skipped[0],
+            # an app inventory states no time: of two, neither can be told the later, so their apps are combined
+            "devices_in_several_app_inventories": int(several[0]) if several else 0,
             "note": "an app whose device is not in the device exports given keeps the export's device reference"}
 
 

@@ -49,6 +49,8 @@ class DevicesDerived:
     records: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)
     same_as: dict[str, str] = field(default_factory=dict)  # a file identical to another: read once
+    formats: dict[str, str] = field(default_factory=dict)  # csv, json or zip (the admin center's download)
+    encodings: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -92,6 +94,8 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
     for f in report["files"]:
         derived.vendor[f["file"]] = f["source"]
         derived.records[f["file"]] = int(f["records"])
+        derived.formats[f["file"]] = f.get("format", "csv")
+        derived.encodings[f["file"]] = f.get("encoding", "utf-8")
         kinds[f["file"]] = f["kind"]
     con = connect()
     try:
@@ -138,6 +142,8 @@ def device_notes(report: dict[str, Any], rels: list[str], same_as: dict[str, str
         notes.append(say("ownership_unknown", files=files, count=d["ownership_unknown"],
                          first=d["ownership_unknown_records"][0].split(" (ownership ")[0]))
     notes += [say(code) for code in report.get("not_written_codes", {}).values()]
+    if report.get("apps", {}).get("devices_in_several_app_inventories"):
+        notes.append(say("apps_combined", files=files, count=report["apps"]["devices_in_several_app_inventories"]))
     for file, n in report.get("time_zone", {}).get("times_read_in_assumed_zone", {}).items():
         zone, origin = zones[file]
         notes.append(say("times_assumed", file=file, count=n, zone=zone, zone_from=origin))
