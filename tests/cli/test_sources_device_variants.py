@@ -112,3 +112,16 @@ def test_a_time_no_form_fits_is_counted_and_said(tmp_path: Path) -> None:
     assert (unread["count"], unread["first_row"], unread["first_value"]) == (1, 2, "yesterday")
     assert "1 time(s) no form fits" in text
     assert report["devices"]["records_without_last_check_in"] == 1
+
+
+def test_a_serial_number_the_export_does_not_know_names_no_device(tmp_path: Path) -> None:
+    # Intune writes 'Unknown' (or 'unknown', '0') for a personally owned Android's serial number: two such phones
+    # are two devices, each named by its Intune device ID, never one device 'UNKNOWN'
+    listing = ("Device ID,Device name,Ownership,Serial number,Last check-in,Primary user UPN\r\n"
+               "a-1,Pixel,Personal,unknown,2026-11-30 01:00:00,alice@corp.example.com.tw\r\n"
+               "a-2,Galaxy,Personal,Unknown,2026-11-30 02:00:00,bob@corp.example.com.tw\r\n"
+               "a-3,Moto,Personal,0,2026-11-30 03:00:00,carol\r\n")
+    out, report, _ = _parse(tmp_path, "intune", ("devices.csv", listing))
+    assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [
+        ("E001", "A-1"), ("E002", "A-2"), ("E003", "A-3")]
+    assert report["devices"]["without_serial_number_named_by_mdm_id"] == 3

@@ -145,6 +145,7 @@ CORPORATE = ("corporate", "company", "institutional", "corporateowned", "company
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
             "personalowned", "employee", "個人", "個人擁有", "個人所有")
+NO_SERIAL = ("unknown", "0", "n/a", "na", "none", "null", "-", "not available", "notavailable", "未知")
 # managementState / Device state / Managed values of a device the MDM no longer manages (or is letting go)
 UNMANAGED = ("false", "no", "unmanaged", "retired", "wiped", "retirepending", "retireissued", "wipepending",
              "wipeissued", "deletepending", "否", "未受管理")
@@ -579,13 +580,15 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
         WITH d AS (
             -- the serial number; else the MDM's device ID; else (an export without either column, such as the
             -- admin center's list without inventory data) the device name, counted in the report
-            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+            SELECT *, COALESCE(upper(COALESCE(serial, mdm_id)), name) AS device_id,
                    serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
                    lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
-            FROM dev JOIN file_zone ON zfile = file_no
+            -- a serial number an export has no value for: Intune's 'Unknown' (personal Android), '0', Jamf's blanks
+            FROM (SELECT * REPLACE (CASE WHEN lower(serial) IN {_tuple(NO_SERIAL)} THEN NULL ELSE serial END AS serial)
+                  FROM dev) JOIN file_zone ON zfile = file_no
         )
         SELECT d.* EXCLUDE (zfile, fzone, dayfirst),
                -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
@@ -694,7 +697,7 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
         SELECT count(*) FILTER (WHERE owner = 'corporate'), count(*) FILTER (WHERE owner = 'personal'),
                count(*) FILTER (WHERE owner = 'unknown'),
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
-               count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
+               count(*) FILTER (WHERE serial IS NULL),
                count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
                count(*) FILTER (WHERE owner_by_ade),
                count(*) FILTER (WHERE named_by_name)
