@@ -125,3 +125,20 @@ def test_a_serial_number_the_export_does_not_know_names_no_device(tmp_path: Path
     assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [
         ("E001", "A-1"), ("E002", "A-2"), ("E003", "A-3")]
     assert report["devices"]["without_serial_number_named_by_mdm_id"] == 3
+
+
+def test_overlapping_exports_exact_duplicates_and_superseded_records_are_listed(tmp_path: Path) -> None:
+    header = "Device ID,Device name,Ownership,Serial number,Last check-in,Enrollment date,Primary user UPN\r\n"
+    phone = ("d-1,TPE-IPHONE-030,Corporate,F2LXK030HG7F,2026-11-20 01:00:00,2025-01-02 03:00:00,"
+             "alice@corp.example.com.tw\r\n")
+    # the morning's export, and the afternoon's: the phone had not checked in since (the same record twice); the
+    # tablet had, and its later record stands
+    morning = header + phone + "d-2,TPE-IPAD-031,Corporate,DMPQ031,2026-11-30 01:00:00,2025-01-02 03:00:00,bob\r\n"
+    afternoon = header + phone + "d-2,TPE-IPAD-031,Corporate,DMPQ031,2026-11-30 06:00:00,2025-01-02 03:00:00,bob\r\n"
+    out, report, _ = _parse(tmp_path, "intune", ("am.csv", morning), ("pm.csv", afternoon))
+    am, pm = str(tmp_path / "am.csv"), str(tmp_path / "pm.csv")
+    d = report["devices"]
+    assert d["exact_duplicates"] == 1 and d["exact_duplicate_records"] == [{"record": f"{am}:2", "same_as": f"{pm}:2"}]
+    assert d["superseded"] == 1 and d["superseded_records"] == [{"record": f"{am}:3 DMPQ031", "by": f"{pm}:3"}]
+    assert [(r["device_id"], r["source_file"], r["source_row"]) for r in _rows(out / "company_mobile_devices.csv")] == [
+        ("DMPQ031", pm, "3"), ("F2LXK030HG7F", pm, "2")]
