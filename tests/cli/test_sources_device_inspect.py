@@ -202,3 +202,11 @@ def test_sources_parse_and_a_refusal_in_zh_tw(tmp_path: Path) -> None:
     refused = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results", "--lang", "zh-TW")
     assert refused.code == 2
     assert "company_mobile_devices 重複提供：company_mobile_devices.csv 與行動裝置管理匯出檔" in refused.text
+
+
+def test_the_report_says_the_parse_notes_in_its_language(inspected: Inspected, tmp_path: Path) -> None:
+    result = ccaudit("report", inspected.results, "--format", "html", "--lang", "zh-TW", "--out", tmp_path / "rep")
+    assert result.code == 0, result.text
+    html = next((tmp_path / "rep").glob("*.html")).read_text(encoding="utf-8")
+    assert "裝置 DMPZZ9CONFL1：各來源所載擁有權不一" in html
+    assert "the sources disagree on ownership" not in html
