@@ -185,6 +185,9 @@ def test_the_warnings_about_the_exports_say_themselves_in_zh_tw(inspected: Inspe
         zh = translate(warning, "zh-TW")
         assert zh != warning and "：" in zh, warning
     assert any(translate(w, "zh-TW").startswith("裝置 DMPZZ9CONFL1：各來源所載擁有權不一") for w in about)
+    # where the zone came from is said in Chinese too
+    assert ("mdm/trading-floor.csv：4 個時間未載明時區，依 Asia/Taipei 解讀"
+            "（evidence.yaml（mdm/trading-floor.csv 之時區設定））") in [translate(w, "zh-TW") for w in about]
 
 
 def test_sources_parse_and_a_refusal_in_zh_tw(tmp_path: Path) -> None:

@@ -278,8 +278,7 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
     firm_zone = Settings().firm_timezone
     exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
-                            f"evidence.yaml (tz of {rel})" if opts.tz else "CCAUDIT_FIRM_TIMEZONE (no tz for this "
-                            "file in evidence.yaml)") for path, rel, opts, source in devices]
+                            _zone_origin(rel, opts)) for path, rel, opts, source in devices]
     derived = derive_devices(exports, ids, _workdir())
     registers: dict[str, list[str]] = {}
     for f in found:
@@ -302,6 +301,13 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
         out += [EvidenceFile(path=p, dataset=d, options=FileOptions(), effective_date=effective, derived_from=origin)
                 for d, p in derived.files[rel]]
     return out
+
+
+def _zone_origin(rel: str, opts: FileOptions) -> str:
+    """Where the zone of a raw export's times without an offset comes from, as its parse report says it."""
+    if opts.tz:
+        return _say("zone_from_file", config=SOURCE_FILE, file=rel)
+    return _say("zone_from_setting", setting="CCAUDIT_FIRM_TIMEZONE", config=SOURCE_FILE)
 
 
 def _say(code: str, **params: str) -> str:
@@ -343,7 +349,6 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[Ev
     from ccaudit.settings import Settings
 
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
-    zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
-                    else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
+    zone, origin = opts.tz or Settings().firm_timezone, _zone_origin(rel, opts)
     return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
                   gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)

@@ -55,14 +55,12 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
 
 
 def translate(text: str, lang: str) -> str:
-    """A note stored in English, in the language (a `reason` inside a note is translated too); other text as is."""
+    """A note stored in English, in the language (a note inside a note, such as the `reason` a file was not imported
+    or where a zone came from, is translated too); other text as is."""
     if not is_zh(lang):
         return text
     for regex, zh in _patterns():
         match = regex.match(text)
         if match:
-            params = match.groupdict()
-            if "reason" in params:
-                params["reason"] = translate(params["reason"], lang)
-            return zh.format(**params)
+            return zh.format(**{k: translate(v, lang) for k, v in match.groupdict().items()})
     return text
