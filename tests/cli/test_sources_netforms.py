@@ -82,6 +82,40 @@ def test_globalprotect_strata_syslog_csv_and_the_1970_high_res_timestamp(tmp_pat
     assert {e["time_zone"] for e in events if e["account"] == "dave"} == {"assumed"}
 
 
+# --- Cisco ASA / FTD ----------------------------------------------------------------------------------------------
+
+def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log")
+    assert _counts(report) == (16, 14, 1, 1, 0)  # 751026 (client type) is not an event
+    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16]}]
+    by = _by_account(sessions)
+    grace = by["grace"]  # a relay's 'host CiscoASA[999]:' tag, Group/User/IP without angle brackets
+    assert (grace["gateway_id"], grace["source_ip"], grace["assigned_ip"]) == ("relay01", "203.0.113.60", "10.60.0.5")
+    heidi = by["heidi@corp.example.com"]  # IKEv2 (751025 gives the address), 'Group=g, Username=u' without spaces
+    assert (heidi["start_time"], heidi["end_time"], heidi["assigned_ip"]) == (
+        "2026-11-02T08:10:00+08:00", "2026-11-02T15:00:00+08:00", "172.16.58.30")
+    kinds = {e["source_line"]: e["kind"] for e in events}
+    assert [kinds[n] for n in ("6", "7", "8")] == ["session_stats"] * 3  # lost, resumed, replaced: not ends
+    ivan = by["ivan"]  # IKEv1: 713228's assigned address, the start from 113019's duration
+    assert (ivan["start_time"], ivan["channel"], ivan["assigned_ip"]) == ("2026-11-02T10:00:00+08:00", "ipsec_vpn",
+                                                                          "172.30.223.157")
+    judy = [e for e in events if e["account"] == "judy"]  # authorization rejected; 'user IP = None'; no user IP
+    assert [(e["kind"], e["source_ip"], e["reason"]) for e in judy] == [("login_failed", "", "Unspecified"),
+                                                                          ("login_failed", "", "AAA failure")]
+
+
+def test_cisco_asa_a_name_typed_at_a_failed_login_sets_no_address(tmp_path: Path) -> None:
+    events, _, _ = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log", "cisco-asa")
+    failed = {e["source_line"]: e for e in events if e["kind"] == "login_failed"}
+    # 113005: the name holds ' : user IP = 192.0.2.250'; the ASA's own user IP is the last one on the line
+    assert (failed["13"]["account"], failed["13"]["source_ip"]) == ("x : user IP = 192.0.2.250", "198.51.100.77")
+    # 716039 (WebVPN): the name holds '> IP <192.0.2.250> ...'; the address is the last '> IP <...>'
+    assert failed["14"]["account"].startswith("mallory> IP <192.0.2.250>")
+    assert (failed["14"]["source_ip"], failed["14"]["reason"]) == ("198.51.100.78",
+                                                                   "Authentication: rejected, Session Type: WebVPN")
+    assert all("192.0.2.250" not in (e["source_ip"], e["assigned_ip"]) for e in events)
+
+
 # --- OpenVPN -----------------------------------------------------------------------------------------------------
 
 def test_openvpn_server_stop_restart_and_crash_end_the_open_sessions(tmp_path: Path) -> None:
