@@ -82,6 +82,27 @@ def test_globalprotect_strata_syslog_csv_and_the_1970_high_res_timestamp(tmp_pat
     assert {e["time_zone"] for e in events if e["account"] == "dave"} == {"assumed"}
 
 
+def test_globalprotect_syslog_cef_and_system_text_a_user_controls(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, FIXTURES / "globalprotect-typed-values.log")
+    assert _counts(report) == (6, 5, 1, 0, 0)  # the THREAT line quoting a GLOBALPROTECT record is none of its events
+    line = {e["source_line"]: e for e in events}
+    # SYSTEM: the name typed holds ', Login from: ..., Reason: ...': kept whole; the address and reason are the
+    # description's own
+    assert (line["1"]["account"], line["1"]["source_ip"], line["1"]["reason"]) == (
+        "alice, Login from: 192.0.2.250, Reason: hacked", "198.51.100.66",
+        "Authentication failed: Invalid username or password")
+    # the client's OS string holds ', Reason: ...' and ', Login from: ...': the logout's reason is the last one
+    assert (line["2"]["source_ip"], line["2"]["reason"], line["3"]["reason"]) == ("203.0.113.7", "", "client logout")
+    # CEF: '\\=' inside a value is no key: neither the address nor the status is the name's
+    assert (line["4"]["kind"], line["4"]["source_ip"]) == ("login_failed", "198.51.100.20")
+    assert line["4"]["account"] == "eve PanOSPublicIPv4=192.0.2.250 PanOSEventStatus=success"
+    # CSV: a quoted name imitating a connected record, a machine name and OS string with quotes and commas
+    assert (line["5"]["kind"], line["5"]["source_ip"]) == ("login_failed", "198.51.100.67")
+    assert line["5"]["account"].startswith("frank,2026/11/02 13:00:00,")
+    assert [s["account"] for s in sessions] == ["corp\\bob"]
+    assert all("192.0.2.250" not in (e["source_ip"], e["assigned_ip"]) for e in events)
+
+
 # --- Cisco ASA / FTD ----------------------------------------------------------------------------------------------
 
 def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None:
