@@ -168,3 +168,16 @@ def test_openvpn_text_a_client_sends_makes_no_event(tmp_path: Path) -> None:
     eve = next(s for s in sessions if s["source_ip"] == "192.0.2.30")
     assert (eve["account"], eve["person_id"], eve["assigned_ip"]) == ("eve' for username 'alice",
                                                                      "eve' for username 'alice", "10.8.0.9")
+
+
+def test_openvpn_status_a_user_name_holding_the_separator_is_read_whole(tmp_path: Path) -> None:
+    # OpenVPN 2.5+ keeps a typed user name's commas and writes the status file unquoted: the row has more fields
+    # than its header, and the extra ones are the name's, not another user's name followed by other columns
+    _, sessions, report = _parse(tmp_path, FIXTURES / "openvpn-status-v2-typed-username.log")
+    assert report["files"][0]["malformed"] == 0
+    by = {s["source_ip"]: s for s in sessions}
+    kiosk = by["198.51.100.9"]
+    assert (kiosk["account"], kiosk["person_id"], kiosk["assigned_ip"]) == ("alice,192.0.2.250", "alice,192.0.2.250",
+                                                                            "10.8.0.9")
+    assert kiosk["start_time"] == "2026-11-02T08:30:00+08:00"
+    assert by["203.0.113.7"]["account"] == "alice"
