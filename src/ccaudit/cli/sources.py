@@ -51,6 +51,10 @@ def parse_cmd(
     gateway_tz: Annotated[list[str] | None, typer.Option(
         "--gateway-tz", help="GATEWAY=ZONE: the zone of one gateway's times without an offset (repeatable; "
                              "--tz, if given, wins)")] = None,
+    date_order: Annotated[str | None, typer.Option(
+        "--date-order", help="dmy or mdy: how a date with the year last (05/03/2026) is read where the file's "
+                             "own dates do not settle it (Event Viewer on an en-GB or de Windows writes day first)"
+    )] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
@@ -64,7 +68,7 @@ def parse_cmd(
         if devices:
             parse_devices("auto", devices, out, tz, identity_map)
             files = [f for f in files if f not in devices]
-    from ccaudit.rawsources.parse import ParseRequest, parse
+    from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
 
     settings = Settings()
     zone = tz or settings.firm_timezone
@@ -79,12 +83,17 @@ def parse_cmd(
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
-                                zone_given=tz is not None))
+                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order")))
     for f in report["files"]:
         encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
         print_line(
             f"{visible(f['file'])} ({f['source']}{encoding}): {f['lines_read']} lines, {f['recognised']} events, "
             f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}")
+        for skipped in f.get("not_relevant_by_reason", []):
+            print_line(f"  {skipped['count']} not relevant: {skipped['reason']}")
+        if f.get("date_order"):
+            d = f["date_order"]
+            print_line(f"  {d['times']} dates with the year last read {d['read_as']} ({visible(d['from'])})")
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
     print_line(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "
                f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "

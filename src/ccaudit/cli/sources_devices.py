@@ -43,6 +43,18 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
     if assumed:
         print_line(f"{assumed} times without a zone read as {visible(zone)} ({origin}); the export does not say "
                    "its zone: check one device's Last check-in against the admin center (docs/sources.md)")
+    for name, u in report["time_zone"].get("times_not_understood", {}).items():
+        print_line(f"{visible(name)}: {u['count']} time(s) no form fits, read as no time (first: row {u['first_row']}, "
+                   f"{visible(str(u['first_value']))!r})")
+    if "devices" in report:
+        d = report["devices"]
+        if d.get("superseded") or d.get("exact_duplicates"):
+            print_line(f"{d['superseded']} device records superseded by a later record of the same device, "
+                       f"{d['exact_duplicates']} exact duplicates (listed in the report)")
+        for conflict in d.get("ownership_conflict_records", []):
+            print_line(f"device {visible(conflict)}: the sources disagree on ownership; in neither register")
+    for name, why in report.get("not_written", {}).items():
+        print_line(f"no {name}: {why}")
     unresolved = report["identities"]["accounts_unresolved"]
     if unresolved:
         print_line(f"{len(unresolved)} primary users not resolved to a person (listed in the report)")

@@ -35,6 +35,7 @@ class FileOptions(BaseModel):
     source: str | None = None  # a raw export (ccaudit sources): parsed into derived datasets
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
+    date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
 
 
 class GatewayOptions(BaseModel):
@@ -235,6 +236,10 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             f"hidden file(s) named like evidence: {'; '.join(refused)}. Hidden files (a name or folder "
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
+    devices = [r for r in raw if r[3] in _DEVICE_SOURCES]  # MDM exports: read together (rawsources/mdm_evidence.py)
+    if devices:
+        raw = [r for r in raw if r[3] not in _DEVICE_SOURCES]
+        found += _derive_devices(devices, found, config, ignored)
     zones = _gateway_zones(config, found, registry) if raw else []
     parsed = []
     for path, rel, opts, source in raw:
@@ -255,6 +260,45 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))
     return found, dict(sorted(ignored.items()))
+
+
+_DEVICE_SOURCES = ("mdm", "intune", "jamf")  # = rawsources.mdm_evidence.DEVICE_SOURCES (not imported: startup)
+
+
+def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceFile],
+                    config: SourceConfig, ignored: dict[str, str]) -> list[EvidenceFile]:
+    """The folder's device-management exports, parsed together into the mobile-device datasets, one derived
+    file per raw file and dataset (refused when the firm also hands in one of those datasets itself)."""
+    from ccaudit.rawsources.evidence import _workdir
+    from ccaudit.rawsources.mdm_evidence import LINE_COLUMN, DeviceExport, derive_devices, refuse_overlap
+    from ccaudit.settings import Settings
+
+    ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
+    firm_zone = Settings().firm_timezone
+    exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
+                            f"evidence.yaml (tz of {rel})" if opts.tz else "CCAUDIT_FIRM_TIMEZONE (no tz for this "
+                            "file in evidence.yaml)") for path, rel, opts, source in devices]
+    derived = derive_devices(exports, ids, _workdir())
+    registers: dict[str, list[str]] = {}
+    for f in found:
+        registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
+    refuse_overlap(derived.files, registers)
+    ignored.update({rel: f"the same file as {first}; read once" for rel, first in derived.same_as.items()})
+    out: list[EvidenceFile] = []
+    notes = derived.notes
+    for path, rel, opts, _ in devices:
+        if rel in derived.same_as:
+            continue
+        if not derived.files.get(rel):
+            ignored[rel] = f"a {derived.vendor.get(rel, 'device')} export from which no record was derived"
+            continue
+        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
+        origin = RawExport(path=path, rel=rel, source=derived.vendor[rel], lines=derived.records[rel],
+                           effective_date=effective, line_column=LINE_COLUMN, notes=notes, report=derived.report)
+        notes = []  # said once, with the first export
+        out += [EvidenceFile(path=p, dataset=d, options=FileOptions(), effective_date=effective, derived_from=origin)
+                for d, p in derived.files[rel]]
+    return out
 
 
 def _recognise(path: Path) -> str | None:
@@ -293,4 +337,4 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[Ev
     zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
                     else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
     return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
-                  gateway_zones=tuple(zones), zone_given=opts.tz is not None)
+                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)

@@ -28,6 +28,7 @@ from ccaudit.rawsources.parse import (
     REPORT_FILE,
     SESSIONS_FILE,
     ParseRequest,
+    date_order_value,
     detect,
     parse,
 )
@@ -84,7 +85,12 @@ def _workdir() -> Path:
 
 
 def recognise(path: Path) -> str | None:
-    """The source a file's first lines belong to, or None (binary, empty or unknown text)."""
+    """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
+
+    if is_device_export(path):
+        return AUTO
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
@@ -99,18 +105,21 @@ def recognise(path: Path) -> str | None:
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
            identity_map: Path | None, named: bool, gateway_zones: tuple[tuple[str, str, str], ...] = (),
-           zone_given: bool = False) -> Derived:
+           zone_given: bool = False, date_order: str | None = None) -> Derived:
     """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
     recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
     yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
     flat = rel.replace("/", "__")
     out = _workdir() / flat
     try:
+        where = f"evidence.yaml (date_order of {rel})"
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
                                     identity_map=identity_map, gateway=gateway, names=(rel,),
-                                    gateway_zones=gateway_zones, zone_given=zone_given))
+                                    gateway_zones=gateway_zones, zone_given=zone_given,
+                                    date_order=date_order_value(date_order, where), date_order_origin=where))
     except EvidenceError as exc:
-        raise EvidenceError(f"{rel} (raw export): {exc}") from None
+        raise EvidenceError(f"{rel} (raw export): {exc}",
+                            zh=f"{rel}（原始匯出檔）：{exc.zh}" if exc.zh else None) from None
     derived = Derived(report=report)
     if not named and not sum(f["recognised"] + f["malformed"] for f in report["files"]):
         return derived

@@ -20,7 +20,7 @@ batch) are not relevant."""
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
 from ccaudit.rawsources.sqlkit import sql_str
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
@@ -293,7 +293,7 @@ SELECT line_no, FALSE AS is_last,
        CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
             WHEN kind IS NULL THEN NULL
             WHEN t_ms IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
-                                   OR (NOT t_zoned AND {culture_time('t')} IS NULL)) THEN 'no readable time'
+                                   OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL)) THEN 'no readable time'
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
        END AS problem,
@@ -302,7 +302,7 @@ SELECT line_no, FALSE AS is_last,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {culture_time('t')} END AS ts_local,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {culture_time('t', 'auto')} END AS ts_local,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 0 END AS tz_offset_min,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 'UTC (the record''s SystemTime or TimeGenerated)'
        END AS tz_text,
@@ -320,13 +320,14 @@ SELECT line_no, FALSE AS is_last,
             WHEN lsm AND event_id = '21' THEN 'session logon (21)' WHEN lsm AND event_id = '25' THEN 'reconnected (25)'
             WHEN lsm AND event_id = '24' THEN 'disconnected (24)' WHEN lsm AND event_id = '23' THEN 'logged off (23)'
             WHEN event_id = '4778' THEN 'reconnected (4778)' WHEN event_id = '4779' THEN 'disconnected (4779)'
-            WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason
+            WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND {date_shape('t')} IS NOT NULL THEN t END AS date_text
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_xml OR is_header)
 UNION ALL
 -- the file's last line, for the line count (a record's row carries its first line)
 SELECT end_no, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL
+       NULL, NULL, NULL
 FROM rec WHERE has_last
 """
     return sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
@@ -362,4 +363,5 @@ SOURCE = RawSource(
             r"^\t[A-Za-z][A-Za-z ()-]*:|^[A-Z][A-Za-z ]*:\s*$|"
             r"^\t?[^\t:：,\x{22}]{2,20}[:：]\t|^[^\t:：,\x{22}]{2,10}[:：]\s*$)"),
     query=query,
+    local_dates=True,
 )
