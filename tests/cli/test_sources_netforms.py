@@ -82,6 +82,61 @@ def test_globalprotect_strata_syslog_csv_and_the_1970_high_res_timestamp(tmp_pat
     assert {e["time_zone"] for e in events if e["account"] == "dave"} == {"assumed"}
 
 
+def test_globalprotect_syslog_cef_and_system_text_a_user_controls(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, FIXTURES / "globalprotect-typed-values.log")
+    assert _counts(report) == (6, 5, 1, 0, 0)  # the THREAT line quoting a GLOBALPROTECT record is none of its events
+    line = {e["source_line"]: e for e in events}
+    # SYSTEM: the name typed holds ', Login from: ..., Reason: ...': kept whole; the address and reason are the
+    # description's own
+    assert (line["1"]["account"], line["1"]["source_ip"], line["1"]["reason"]) == (
+        "alice, Login from: 192.0.2.250, Reason: hacked", "198.51.100.66",
+        "Authentication failed: Invalid username or password")
+    # the client's OS string holds ', Reason: ...' and ', Login from: ...': the logout's reason is the last one
+    assert (line["2"]["source_ip"], line["2"]["reason"], line["3"]["reason"]) == ("203.0.113.7", "", "client logout")
+    # CEF: '\\=' inside a value is no key: neither the address nor the status is the name's
+    assert (line["4"]["kind"], line["4"]["source_ip"]) == ("login_failed", "198.51.100.20")
+    assert line["4"]["account"] == "eve PanOSPublicIPv4=192.0.2.250 PanOSEventStatus=success"
+    # CSV: a quoted name imitating a connected record, a machine name and OS string with quotes and commas
+    assert (line["5"]["kind"], line["5"]["source_ip"]) == ("login_failed", "198.51.100.67")
+    assert line["5"]["account"].startswith("frank,2026/11/02 13:00:00,")
+    assert [s["account"] for s in sessions] == ["corp\\bob"]
+    assert all("192.0.2.250" not in (e["source_ip"], e["assigned_ip"]) for e in events)
+
+
+# --- Cisco ASA / FTD ----------------------------------------------------------------------------------------------
+
+def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None:
+    events, sessions, report = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log")
+    assert _counts(report) == (16, 14, 1, 1, 0)  # 751026 (client type) is not an event
+    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16]}]
+    by = _by_account(sessions)
+    grace = by["grace"]  # a relay's 'host CiscoASA[999]:' tag, Group/User/IP without angle brackets
+    assert (grace["gateway_id"], grace["source_ip"], grace["assigned_ip"]) == ("relay01", "203.0.113.60", "10.60.0.5")
+    heidi = by["heidi@corp.example.com"]  # IKEv2 (751025 gives the address), 'Group=g, Username=u' without spaces
+    assert (heidi["start_time"], heidi["end_time"], heidi["assigned_ip"]) == (
+        "2026-11-02T08:10:00+08:00", "2026-11-02T15:00:00+08:00", "172.16.58.30")
+    kinds = {e["source_line"]: e["kind"] for e in events}
+    assert [kinds[n] for n in ("6", "7", "8")] == ["session_stats"] * 3  # lost, resumed, replaced: not ends
+    ivan = by["ivan"]  # IKEv1: 713228's assigned address, the start from 113019's duration
+    assert (ivan["start_time"], ivan["channel"], ivan["assigned_ip"]) == ("2026-11-02T10:00:00+08:00", "ipsec_vpn",
+                                                                          "172.30.223.157")
+    judy = [e for e in events if e["account"] == "judy"]  # authorization rejected; 'user IP = None'; no user IP
+    assert [(e["kind"], e["source_ip"], e["reason"]) for e in judy] == [("login_failed", "", "Unspecified"),
+                                                                          ("login_failed", "", "AAA failure")]
+
+
+def test_cisco_asa_a_name_typed_at_a_failed_login_sets_no_address(tmp_path: Path) -> None:
+    events, _, _ = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log", "cisco-asa")
+    failed = {e["source_line"]: e for e in events if e["kind"] == "login_failed"}
+    # 113005: the name holds ' : user IP = 192.0.2.250'; the ASA's own user IP is the last one on the line
+    assert (failed["13"]["account"], failed["13"]["source_ip"]) == ("x : user IP = 192.0.2.250", "198.51.100.77")
+    # 716039 (WebVPN): the name holds '> IP <192.0.2.250> ...'; the address is the last '> IP <...>'
+    assert failed["14"]["account"].startswith("mallory> IP <192.0.2.250>")
+    assert (failed["14"]["source_ip"], failed["14"]["reason"]) == ("198.51.100.78",
+                                                                   "Authentication: rejected, Session Type: WebVPN")
+    assert all("192.0.2.250" not in (e["source_ip"], e["assigned_ip"]) for e in events)
+
+
 # --- OpenVPN -----------------------------------------------------------------------------------------------------
 
 def test_openvpn_server_stop_restart_and_crash_end_the_open_sessions(tmp_path: Path) -> None:
@@ -113,3 +168,16 @@ def test_openvpn_text_a_client_sends_makes_no_event(tmp_path: Path) -> None:
     eve = next(s for s in sessions if s["source_ip"] == "192.0.2.30")
     assert (eve["account"], eve["person_id"], eve["assigned_ip"]) == ("eve' for username 'alice",
                                                                      "eve' for username 'alice", "10.8.0.9")
+
+
+def test_openvpn_status_a_user_name_holding_the_separator_is_read_whole(tmp_path: Path) -> None:
+    # OpenVPN 2.5+ keeps a typed user name's commas and writes the status file unquoted: the row has more fields
+    # than its header, and the extra ones are the name's, not another user's name followed by other columns
+    _, sessions, report = _parse(tmp_path, FIXTURES / "openvpn-status-v2-typed-username.log")
+    assert report["files"][0]["malformed"] == 0
+    by = {s["source_ip"]: s for s in sessions}
+    kiosk = by["198.51.100.9"]
+    assert (kiosk["account"], kiosk["person_id"], kiosk["assigned_ip"]) == ("alice,192.0.2.250", "alice,192.0.2.250",
+                                                                            "10.8.0.9")
+    assert kiosk["start_time"] == "2026-11-02T08:30:00+08:00"
+    assert by["203.0.113.7"]["account"] == "alice"

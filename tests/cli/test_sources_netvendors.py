@@ -239,10 +239,13 @@ OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-l
        "globalprotect-https-payload.json": "globalprotect",
        "globalprotect-cef.log": "globalprotect", "globalprotect-leef.log": "globalprotect",
        "globalprotect-webui-export.csv": "globalprotect", "globalprotect-strata-syslog-csv.log": "globalprotect",
+       "globalprotect-typed-values.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
+       "cisco-asa-published-forms.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
        "openvpn-syslog-wrapped.log": "openvpn-log",
-       "openvpn-2.6-server-stop.log": "openvpn-log", "openvpn-status-v1-2.6.log": "openvpn-status",
+       "openvpn-2.6-server-stop.log": "openvpn-log",
+       "openvpn-status-v2-typed-username.log": "openvpn-status", "openvpn-status-v1-2.6.log": "openvpn-status",
        "openvpn-status-v2-2.3.log": "openvpn-status", "openvpn-status-v2-2.5.log": "openvpn-status",
        "openvpn-status-v3-2.6.log": "openvpn-status"}
 OTHERS = ("globalprotect", "cisco-asa", "openvpn-log", "openvpn-status", "fortigate")

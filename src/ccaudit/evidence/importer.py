@@ -46,6 +46,7 @@ from ccaudit.evidence.readers import (
 )
 from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover, probe_evidence
 from ccaudit.evidence.store import Attachment, EvidenceStore, Manifest, ManifestEntry, sha256_of
+from ccaudit.evidence.surrogate import assign_keys
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.settings import Settings
@@ -125,6 +126,7 @@ def import_folder(
             _assemble(run, staged)
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
+            assign_keys(con, list(registry))  # integer keys for the IDs the checks join on
             manifest = _manifest(staged, ignored, duplicates)
             manifest.attachments = [Attachment(name=rel, sha256=sha256_of(folder / rel),
                                                size_bytes=(folder / rel).stat().st_size, probe=probe)

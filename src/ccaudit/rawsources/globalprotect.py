@@ -56,8 +56,11 @@ def _f(i: int) -> str:
 
 def _kv(*keys: str) -> str:
     """The first of `keys` a CEF or LEEF line has, from its extension rewritten as ' k="v"' pairs (`p`): a CEF
-    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv)."""
-    return "COALESCE(" + ", ".join(f"kvs(p, '{k}')" for k in keys) + ")" if len(keys) > 1 else f"kvs(p, '{keys[0]}')"
+    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv). An escaped
+    '=' is kept as chr(29) until the value is read: unescaped before, a value holding ' PanOSPublicIPv4\\=...' (a name
+    typed at a login) would have been found as that key."""
+    one = [f"replace(kvs(p, '{k}'), chr(29), '=')" for k in keys]
+    return "COALESCE(" + ", ".join(one) + ")" if len(one) > 1 else one[0]
 
 
 # A LEEF extension as ' k="v"' pairs: a value ends at the delimiter ('|' in PAN-OS's LEEF 1.0 format, a tab in
@@ -81,6 +84,13 @@ def _ip(a: str) -> str:
 def _text(label: str) -> str:
     """A 'Label: value' of a SYSTEM description (the value ends at a comma or the closing period)."""
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
+
+
+# The name typed at a failed login (a SYSTEM description 'User name: NAME[, Client OS version: OS], Reason: R, Auth
+# type: ...'): up to the LAST occurrence of the label that follows it, so a name holding a comma (or the label itself)
+# comes out whole or longer, never cut into another user's name.
+_FAILED_NAME = ("COALESCE(" + ", ".join(f"nullif(trim(regexp_extract(line, 'User name: (.*), {label}: ', 1)), '')"
+                                        for label in ("Client OS version", "Reason", "Auth type")) + ")")
 
 
 # a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
@@ -157,7 +167,7 @@ WITH h AS (
                                  'GLOBALPROTECT')) = 'GLOBALPROTECT'
               AS gp_json_ok,
            CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} WHEN form = 'ui' THEN {csv_fields('line')} END AS f,
-           CASE form WHEN 'cef' THEN cef_kv(line) WHEN 'leef' THEN {_LEEF_KV} END AS p,
+           CASE form WHEN 'cef' THEN cef_kv(replace(line, '\\=', chr(29))) WHEN 'leef' THEN {_LEEF_KV} END AS p,
            -- a SYSTEM globalprotect description, in whichever form it came
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
@@ -165,7 +175,7 @@ WITH h AS (
 ), x AS (
     SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         CASE form
-            WHEN 'csv' THEN lower({_f(9)})
+            WHEN 'csv' THEN CASE WHEN {_f(4)} = 'GLOBALPROTECT' THEN lower({_f(9)}) END
             WHEN 'ui' THEN CASE WHEN upper(COALESCE({_u('type')}, 'GLOBALPROTECT')) = 'GLOBALPROTECT'
                                 THEN lower({_u('event id', 'eventid')}) END
             WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
@@ -186,7 +196,10 @@ WITH h AS (
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
         -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
-        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
+        regexp_replace(CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user '
+                                                                   || '(?:authentication|login) failed')
+                                THEN COALESCE({_FAILED_NAME}, {_text('User name')})
+             WHEN sys_text THEN {_text('User name')}
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'ui' THEN {_u('source user', 'user')}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
@@ -243,7 +256,10 @@ WITH h AS (
             WHEN 'leef' THEN TRY_CAST({_kv('LoginDuration')} AS BIGINT)
             WHEN 'json' THEN TRY_CAST(COALESCE({_js('LoginDuration')}, {_js('login_duration')}) AS BIGINT)
         END AS duration_s,
-        CASE WHEN sys_text THEN nullif(rtrim(trim(regexp_extract(line, 'Reason: ([^,"|\\t]+)', 1)), '.'), '')
+        -- the last 'Reason:' of the description: the client's own OS string and a name typed come before it
+        CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect [a-z ]+ (?:logout succeeded|failed)')
+                 THEN nullif(rtrim(trim(regexp_extract(line, '.*Reason: ([^,"|\\t]+)', 1)), '.'), '')
+             WHEN sys_text THEN NULL
              WHEN form = 'csv' THEN COALESCE({_f(27)}, {_f(26)})
              WHEN form = 'ui' THEN COALESCE({_u('error')}, {_u('reason')})
              WHEN form = 'cef' THEN {_kv('PanOSConnectionError', 'GPError', 'GPReason', 'reason')}
