@@ -84,7 +84,11 @@ def test_globalprotect_strata_syslog_csv_and_the_1970_high_res_timestamp(tmp_pat
 
 def test_globalprotect_syslog_cef_and_system_text_a_user_controls(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, FIXTURES / "globalprotect-typed-values.log")
-    assert _counts(report) == (6, 5, 1, 0, 0)  # the THREAT line quoting a GLOBALPROTECT record is none of its events
+    assert _counts(report) == (7, 5, 1, 1, 0)  # the THREAT line quoting a GLOBALPROTECT record is none of its events
+    # LEEF does not escape its delimiter: a line with a key twice (a name holding '|PublicIP=...|Status=...') is
+    # reported, not read
+    (dup,) = report["files"][0]["malformed_lines"]
+    assert (dup["lines"], dup["problem"].startswith("a key appears twice")) == ([7], True)
     line = {e["source_line"]: e for e in events}
     # SYSTEM: the name typed holds ', Login from: ..., Reason: ...': kept whole; the address and reason are the
     # description's own

@@ -72,6 +72,15 @@ _LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, 
             "|| chr(30) || ']*', ' \\1=\"\\2\" ', 'g')")
 
 
+# the CEF and LEEF keys whose value decides an event: each must appear once on a line
+_READ_KEYS = "[" + ", ".join(f"'{k}'" for k in (
+    "PanOSEventIDValue", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
+    "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName", "PanOSPublicIPv4",
+    "GPClientPublicIPv4", "ClientPublicIPv4", "PublicIPv4", "PublicIP", "src", "PanOSPublicIPv6", "PublicIPv6",
+    "PanOSPrivateIPv4", "GPClientPrivateIPv4", "PrivateIPv4", "PrivateIP", "PanOSLoginDuration", "LoginDuration",
+    "rt", "devTime", "dtz", "PanOSDeviceSN", "DeviceSN", "SerialNumber", "deviceExternalId")) + "]"
+
+
 def _js(k: str) -> str:
     return f"nullif(trim(json_extract_string(js, '$.{k}')), '')"
 
@@ -174,6 +183,11 @@ WITH h AS (
     FROM j
 ), x AS (
     SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
+        -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
+        -- does not escape its delimiter), so the line is not read but reported
+        CASE WHEN form IN ('cef', 'leef') THEN list_filter({_READ_KEYS}, lambda k: contains(p, ' ' || k || '=')
+                                                          AND len(string_split(p, ' ' || k || '=')) > 2)[1]
+        END AS dup_key,
         CASE form
             WHEN 'csv' THEN CASE WHEN {_f(4)} = 'GLOBALPROTECT' THEN lower({_f(9)}) END
             WHEN 'ui' THEN CASE WHEN upper(COALESCE({_u('type')}, 'GLOBALPROTECT')) = 'GLOBALPROTECT'
@@ -338,17 +352,19 @@ WITH h AS (
              ELSE 'session_end' END AS kind
     FROM c WHERE kind0 IS NOT NULL
 ), e AS (
-    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account, r.peer,
+    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, l.dup_key, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account,
+           r.peer,
            COALESCE(r.private_ip, r.next_config_ip) AS private_ip, r.device, r.gateway, r.tunnel, r.duration_s,
            CASE WHEN r.kind0 = 'release' AND r.kind = 'session_stats' THEN 'configuration released after the logout'
                 WHEN r.kind0 = 'release' THEN COALESCE(r.reason, 'client configuration released')
                 ELSE r.reason END AS reason
     FROM x l LEFT JOIN r ON r.line_no = l.line_no
-    WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last
+    WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last OR l.dup_key IS NOT NULL
 )
 SELECT line_no, is_last,
-       kind IS NOT NULL OR bad_json AS relevant,
+       kind IS NOT NULL OR bad_json OR dup_key IS NOT NULL AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one object per line expected)'
+            WHEN dup_key IS NOT NULL THEN 'a key appears twice (' || dup_key || '): a value may hold it; not read'
             WHEN kind IS NULL THEN NULL
             WHEN ts_utc IS NULL AND ts_wall IS NULL THEN 'no readable time'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no source user'
