@@ -266,3 +266,28 @@ def test_interrupted_sign_ins_are_counted_with_their_reason(tmp_path: Path, stat
     assert events == []
     assert [r["reason"] for r in report["files"][0]["not_relevant_by_reason"]] == [
         "interrupted sign-in (Entra asked for more; the flow goes on in the next)"]
+
+
+def test_an_inspection_pairs_the_two_logs_of_a_host_handed_in_as_separate_files(tmp_path: Path) -> None:
+    from tests.cli.evtxfile import write_evtx
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    write_evtx(evidence / "TS02-LocalSessionManager.evtx", [
+        _lsm(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        _lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        _lsm(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
+    (evidence / "TS02-Security.json").write_text("\n".join([
+        _security(4624, "2026-11-02T00:15:02.1Z", "alice", "0x1a2b", "203.0.113.7"),
+        _security(4634, "2026-11-02T05:00:00Z", "alice", "0x1a2b")]) + "\n", encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    assert "1 Remote Desktop connection(s) also in a TerminalServices-LocalSessionManager log" in result.text
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = con.execute("SELECT person_id, CAST(start_time AS VARCHAR), CAST(end_time AS VARCHAR) FROM remote_sessions "
+                       "ORDER BY start_time").fetchall()
+    con.close()
+    assert rows == [("carol", "2026-11-02 06:00:00", None), ("alice", "2026-11-02 08:15:02", "2026-11-02 09:00:00")]

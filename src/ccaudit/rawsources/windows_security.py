@@ -70,7 +70,7 @@ def _data(*names: str) -> str:
     python-evtx/xmltodict's `Data: [{"@Name": ..., "#text": ...}]`), under the first of its names the event
     carries (4778/4779 name the account AccountName, not TargetUserName)."""
     paths = _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}",
-                                             f"$.EventData.{n}", f"$.{n}")))
+                                             f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}")))
     named = ", ".join(f"list_filter(data_list, lambda d: d.n = '{n}')[1].v" for n in names)
     return f"COALESCE({paths}, {named})"
 
@@ -129,6 +129,19 @@ _DATA_LIST = """CASE WHEN json_type(js, '$.Event.EventData.Data') = 'ARRAY' THEN
     lambda d: {'n': COALESCE(d."@Name", d.Name, d."#attributes".Name), 'v': COALESCE(d."#text", d.text)}) END"""
 
 
+# Logon types of a Remote Desktop logon: 10 RemoteInteractive and 12 CachedRemoteInteractive ("same as
+# RemoteInteractive", Microsoft's logon-type table: RDP with cached credentials, e.g. a Microsoft account).
+_REMOTE = "('10', '12')"
+
+
+def _logon_type(text: str) -> str:
+    """The logon type number of a field or message value: '10', or a name as tools spell it out."""
+    return (f"CASE WHEN regexp_matches({text}, '(?i)^\\s*cached\\s*remote\\s*interactive') THEN '12' "
+            f"WHEN regexp_matches({text}, '(?i)^\\s*remote\\s*interactive') THEN '10' "
+            f"WHEN regexp_matches({text}, '(?i)^\\s*network\\b') THEN '3' "
+            f"ELSE nullif(regexp_extract({text}, '^\\s*(\\d+)', 1), '') END")
+
+
 TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
 
 
@@ -176,7 +189,11 @@ WITH q0 AS (
     FROM rec LEFT JOIN hdr h ON TRUE
 ), x AS (
     SELECT line_no, text, names,
-           CASE WHEN json_valid(o) THEN o END AS js, o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml,
+           -- a document exported from Elasticsearch/OpenSearch (Winlogbeat's events as searched) holds the event in
+           -- _source
+           CASE WHEN json_valid(o) THEN CASE WHEN contains(o, '"_source"') AND json_type(o, '$._source') = 'OBJECT'
+                                             THEN CAST(json_extract(o, '$._source') AS VARCHAR) ELSE o END END AS js,
+           o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
@@ -192,8 +209,10 @@ WITH q0 AS (
     SELECT *,
         -- Remote Desktop session events of the TerminalServices-LocalSessionManager/Operational log
         contains(text, 'TerminalServices-LocalSessionManager') AS lsm,
+        -- (Velociraptor's parse_evtx: System at the top, EventID.Value; Winlogbeat 6: event_id at the top)
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
-                                          '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id')}
+                                          '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id',
+                                          '$.System.EventID.Value', '$.System.EventID', '$.event_id')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
         END AS event_id,
@@ -202,7 +221,7 @@ WITH q0 AS (
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.TimeCreated."#attributes".SystemTime',
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
-                                          '$.TimeGenerated')}
+                                          '$.TimeGenerated', '$.System.TimeCreated.SystemTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
         END AS t_sys,
@@ -210,7 +229,8 @@ WITH q0 AS (
              WHEN f IS NOT NULL THEN {csv_at('f', _col('date and time', '日期和時間', 'timecreated', 'time created',
                                                         'timegenerated'))} END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
-                                          '$.Hostname', '$.Computer', '$.MachineName')}
+                                          '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
+                                          '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '<Computer>([^<]*)</Computer>', 1)")}
         END AS computer,
@@ -221,7 +241,7 @@ WITH q0 AS (
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '(?s)<Message>(.*?)</Message>', 1)")}
         END AS msg
     FROM xd
-), z AS (
+), z0 AS (
     SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, lsm,
            event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
@@ -241,9 +261,10 @@ WITH q0 AS (
                        CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')}
                             WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
                        {_xml('TargetLogonId', 'LogonID')}, {_section_value('logon_id')})) AS logon_id,
-        nullif(regexp_extract(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')}
-                                     WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
-                                {_xml('LogonType')}, {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
+        -- the number (10), or its name where a tool spells it out (Winlogbeat's winlog.logon.type RemoteInteractive)
+        COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('LogonType')}, {_j('$.winlog.logon.type')})
+                      WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
+                 {_xml('LogonType')}, {_msg('logon_type')}, '') AS logon_type_text,
         COALESCE(CASE WHEN lsm THEN COALESCE({_user_data('Address')}, {_msg('source_address')}) END,
                  CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
                       WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')} END,
@@ -257,8 +278,10 @@ WITH q0 AS (
                  {_xml('FailureReason', 'Status')},
                  {_msg('failure_reason')}, {_msg('status')}) AS failure
     FROM y
+), z AS (
+    SELECT * EXCLUDE (logon_type_text), {_logon_type('logon_type_text')} AS logon_type FROM z0
 ), starts AS (
-    SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type = '10'
+    SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type IN {_REMOTE}
 ), lsm_starts AS (
     SELECT DISTINCT computer, logon_id FROM z
     WHERE lsm AND event_id IN ('21', '25') AND COALESCE(ip, 'LOCAL') NOT IN ('LOCAL', '')
@@ -270,8 +293,8 @@ WITH q0 AS (
                  THEN 'session_start'
              WHEN z.lsm AND z.event_id IN ('23', '24') AND ls.logon_id IS NOT NULL THEN 'session_end'
              WHEN z.lsm THEN NULL
-             WHEN z.event_id = '4624' AND z.logon_type = '10' THEN 'session_start'
-             WHEN z.event_id = '4634' AND z.logon_type = '10' THEN 'session_end'
+             WHEN z.event_id = '4624' AND z.logon_type IN {_REMOTE} THEN 'session_start'
+             WHEN z.event_id = '4634' AND z.logon_type IN {_REMOTE} THEN 'session_end'
              WHEN z.event_id = '4647' AND s.logon_id IS NOT NULL THEN 'session_end'
              WHEN z.event_id = '4625' THEN 'login_failed'
              -- a Remote Desktop session's window station: reconnected (a new connection, perhaps from another
@@ -282,7 +305,10 @@ WITH q0 AS (
         END AS kind,
         regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
         -- Windows PowerShell 5.1's ConvertTo-Json writes times as /Date(milliseconds since 1970)/
-        TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms
+        TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms,
+        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction
+        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}(?:\\.\\d+)?$') THEN TRY_CAST(z.t AS DOUBLE) END
+            AS t_epoch
     FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
                              AND s.computer IS NOT DISTINCT FROM z.computer
            LEFT JOIN lsm_starts ls ON z.lsm AND z.event_id IN ('23', '24') AND ls.logon_id = z.logon_id
@@ -292,7 +318,7 @@ SELECT line_no, FALSE AS is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN t_ms IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
+            WHEN t_ms IS NULL AND t_epoch IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
                                    OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL)) THEN 'no readable time'
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
@@ -301,16 +327,22 @@ SELECT line_no, FALSE AS is_last,
            AS not_source,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
+            WHEN t_epoch IS NOT NULL THEN make_timestamp(CAST(round(t_epoch * 1000000) AS BIGINT))
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {culture_time('t', 'auto')} END AS ts_local,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 0 END AS tz_offset_min,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 'UTC (the record''s SystemTime or TimeGenerated)'
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL THEN {culture_time('t', 'auto')} END
+           AS ts_local,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND t_utc THEN 0 END AS tz_offset_min,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND t_utc
+            THEN 'UTC (the record''s SystemTime or TimeGenerated)'
        END AS tz_text,
        CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
            AS account,
        -- an IPv4 address as Windows often logs it, mapped into IPv6 ('::ffff:203.0.113.7'), is the IPv4 address
        CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown', '::ffff:127.0.0.1') THEN NULL
-            ELSE regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1') END AS source_ip,
+            -- a link-local IPv6 address with its zone index (fe80::1%12): the address
+            ELSE regexp_replace(regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1'),
+                                '%[0-9A-Za-z]+$', '')
+       END AS source_ip,
        CAST(NULL AS VARCHAR) AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
            AS session_key,
@@ -321,7 +353,8 @@ SELECT line_no, FALSE AS is_last,
             WHEN lsm AND event_id = '24' THEN 'disconnected (24)' WHEN lsm AND event_id = '23' THEN 'logged off (23)'
             WHEN event_id = '4778' THEN 'reconnected (4778)' WHEN event_id = '4779' THEN 'disconnected (4779)'
             WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL AND {date_shape('t')} IS NOT NULL THEN t END AS date_text
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND {date_shape('t')} IS NOT NULL THEN t END
+           AS date_text
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_xml OR is_header)
 UNION ALL
