@@ -124,6 +124,10 @@ def test_entra_diagnostic_records_as_event_hubs_deliver_them(tmp_path: Path) -> 
             "userPrincipalName": "ben@corp.example.com", "ipAddress": "198.51.100.30", "conditionalAccessStatus":
                 "failure", "status": {"errorCode": 53003, "failureReason": "Access has been blocked by Conditional "
                                                                             "Access policies."}}),
+        # AD FS sign-ins reported by Connect Health: a user's sign-in like the others
+        record("ADFSSignInLogs", "2026-11-02T01:02:00Z", {
+            "userPrincipalName": "cho@corp.example.com", "ipAddress": "198.51.100.31", "status": {"errorCode": 0},
+            "authenticationRequirement": "singleFactorAuthentication"}),
         # Microsoft's own service principals sign in under a category of their own, with a UPN-looking GUID
         record("MicrosoftServicePrincipalSignInLogs", "2026-11-02T01:05:00Z", {
             "userPrincipalName": "c3813493-bf92-4a2b-8a8b-2979c38b0000", "servicePrincipalId": "",
@@ -132,6 +136,55 @@ def test_entra_diagnostic_records_as_event_hubs_deliver_them(tmp_path: Path) -> 
     assert [(e["kind"], e["account"], e["utc_time"], e["mfa_method"], e["source_ip"]) for e in events] == [
         ("sign_in", "amy@corp.example.com", "2026-11-02T00:14:40Z", "push", "2001:db8::7"),
         ("sign_in", "amy@corp.example.com", "2026-11-02T00:20:00Z", "none", ""),
-        ("login_failed", "ben@corp.example.com", "2026-11-02T01:00:00Z", "", "198.51.100.30")]
+        ("login_failed", "ben@corp.example.com", "2026-11-02T01:00:00Z", "", "198.51.100.30"),
+        ("sign_in", "cho@corp.example.com", "2026-11-02T01:02:00Z", "none", "198.51.100.31")]
     assert "conditional access failure" in events[2]["reason"] and "error 53003" in events[2]["reason"]
     assert report["files"][0]["not_relevant_by_reason"][0]["count"] == 1
+
+
+def _copied(when: str, event_id: int, message: str, log: str = "Security") -> str:
+    """Event Viewer > an event > Copy > Copy details as text (the header's fields, then the message)."""
+    return "\r\n".join([f"Log Name:      {log}", "Source:        Microsoft-Windows-Security-Auditing",
+                        f"Date:          {when}", f"Event ID:      {event_id}", "Task Category: Logon",
+                        "Level:         Information", "Keywords:      Audit Success", "User:          N/A",
+                        "Computer:      TS14.corp.example.com", "Description:", message, ""])
+
+
+LOGON = "\r\n".join([
+    "An account was successfully logged on.", "", "Subject:", "\tSecurity ID:\t\tSYSTEM", "\tAccount Name:\t\tTS14$",
+    "\tAccount Domain:\t\tCORP", "\tLogon ID:\t\t0x3E7", "", "Logon Information:", "\tLogon Type:\t\t10",
+    "\tRestricted Admin Mode:\tNo", "", "New Logon:", "\tSecurity ID:\t\tCORP\\nora", "\tAccount Name:\t\tnora",
+    "\tAccount Domain:\t\tCORP", "\tLogon ID:\t\t0x6A11", "", "Network Information:", "\tWorkstation Name:\tNB-7",
+    "\tSource Network Address:\t203.0.113.44", "\tSource Port:\t\t0"])
+LOGOFF = ("An account was logged off.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tCORP\\nora\r\n\tAccount Name:\t\tnora\r\n"
+          "\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x6A11\r\n\r\nLogon Type:\t\t\t10")
+
+
+def test_event_viewer_copy_details_as_text(tmp_path: Path) -> None:
+    text = "\r\n".join([_copied("11/20/2026 8:15:02 AM", 4624, LOGON), _copied("11/20/2026 9:00:00 AM", 4634, LOGOFF)])
+    _, sessions, report = _parse(tmp_path, "copied.txt", text)
+    assert report["sources"] == ["windows-security"] and report["files"][0]["recognised"] == 2
+    assert [(s["account"], s["gateway_id"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
+        ("CORP\\nora", "TS14.corp.example.com", "2026-11-20T08:15:02+08:00", "2026-11-20T09:00:00+08:00",
+         "203.0.113.44")]
+
+
+def test_splunk_classic_win_event_log(tmp_path: Path) -> None:
+    # Splunk's WinEventLog://Security in its classic (non-XML) format: a date line, key=value lines, the message
+    def record(when: str, code: int, message: str) -> str:
+        first, rest = message.split("\r\n", 1)
+        return "\n".join([when, "LogName=Security", "SourceName=Microsoft Windows security auditing.",
+                          f"EventCode={code}", "EventType=0", "Type=Information", "ComputerName=TS15.corp.example.com",
+                          "TaskCategory=Logon", "OpCode=Info", f"RecordNumber={code}77", "Keywords=Audit Success",
+                          f"Message={first}", rest.replace("\r\n", "\n")])
+    text = "\n".join([record("11/20/2026 08:15:02 AM", 4624, LOGON), record("11/20/2026 09:00:00 AM", 4634, LOGOFF),
+                      record("11/20/2026 09:05:00 AM", 4624, LOGON.replace("Logon Type:\t\t10", "Logon Type:\t\t3")
+                             .replace("0x6A11", "0x7B22"))]) + "\n"
+    _, sessions, report = _parse(tmp_path, "WinEventLog-Security.log", text)
+    assert report["sources"] == ["windows-security"]
+    f = report["files"][0]
+    # the network logon (type 3) and every line but the records' first are not relevant; nothing is malformed
+    assert (f["recognised"], f["malformed"], f["not_this_source"]) == (2, 0, 0)
+    assert f["not_relevant"] == f["lines_read"] - 2 == text.count("\n") - 2
+    assert [(s["gateway_id"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("TS15.corp.example.com", "2026-11-20T08:15:02+08:00", "2026-11-20T09:00:00+08:00")]

@@ -266,7 +266,8 @@ SOURCE = RawSource(
             '"multiFactorAuthentication", "authenticationDetails": [{"authenticationMethod": "Password", '
             '"succeeded": true}, {"authenticationMethod": "Mobile app notification", "succeeded": true}]}'),
     detect=(r"(?:\"createdDateTime\"\s*:|"
-            r"\"[Cc]ategory\"\s*:\s*\"(?:NonInteractiveUser|ServicePrincipal|ManagedIdentity)?SignInLogs\"|"
+            r"\"[Cc]ategory\"\s*:\s*\"(?:NonInteractiveUser|(?:Microsoft)?ServicePrincipal|ManagedIdentity|ADFS)?"
+            r"SignInLogs\"|"
             r"\"Type\"\s*:\s*\"(?:SigninLogs|AAD(?:NonInteractiveUser|ServicePrincipal|ManagedIdentity)SignInLogs)\"|"
             r"\"(?:servicePrincipalName|ServicePrincipalName|signInEventTypes)\"\s*:|"
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"

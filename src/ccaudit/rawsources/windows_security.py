@@ -142,6 +142,11 @@ def _logon_type(text: str) -> str:
             f"ELSE nullif(regexp_extract({text}, '^\\s*(\\d+)', 1), '') END")
 
 
+# The first line of a record in the text forms: Event Viewer's "Copy details as text" ('Log Name:      Security'),
+# Splunk's classic WinEventLog (its date line, or 'LogName=' where there is none before it)
+_SPLUNK_DATE = "^(?:Date=)?(\\d{1,2}/\\d{1,2}/\\d{4} \\d{1,2}:\\d{2}:\\d{2}(?: ?[AaPp][Mm])?)\\s*$"
+_TEXT_START = "^(?:Log Name:\\s|LogName=|" + _SPLUNK_DATE.removeprefix("^") + ")"
+
 TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
 
 
@@ -154,13 +159,24 @@ WITH q0 AS (
            regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
     FROM {lines}
 ), q AS (
-    SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq
+    SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq,
+           -- the text forms, one field per line and the message after them: Event Viewer's "Copy details as text"
+           -- ('Log Name:      Security' ... 'Description:') and Splunk's classic WinEventLog (a date line, then
+           -- 'LogName=Security' ... 'Message='); a record starts at its first line
+           regexp_matches(line, '{_TEXT_START}') AND NOT regexp_matches(COALESCE(lag(line) OVER (), ''),
+                                                                     '{_SPLUNK_DATE}') AS text_start
     FROM q0
-), g AS (
+), g0 AS (
     -- a CSV record starts where the quotes before the line are balanced. The windows have no ORDER BY: lines
     -- arrive in file order and DuckDB streams a running sum over them (an ORDER BY would hold the whole file).
     SELECT *, sum(CASE WHEN (running - nq) % 2 = 0 THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS rec
     FROM (SELECT *, sum(nq) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM q)
+), g AS (
+    -- a file in a text form (told by its first lines) is grouped at its records' first lines instead
+    SELECT * REPLACE (CASE WHEN text_form THEN trec ELSE rec END AS rec)
+    FROM (SELECT *, sum(CASE WHEN text_start THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS trec FROM g0)
+         CROSS JOIN (SELECT COALESCE(bool_or(regexp_matches(line, '{_TEXT_START}')), FALSE) AS text_form
+                     FROM (SELECT line FROM {lines} LIMIT 50))
 ), rec AS (
     -- JSON lines are records by themselves, each <Event> of an XML line one (several may share a line); only
     -- CSV lines are grouped into records
@@ -169,7 +185,8 @@ WITH q0 AS (
     SELECT line_no, line_no, is_last, unnest(CASE WHEN len(ev) = 0 THEN [''] ELSE ev END), 'xml'
     FROM (SELECT *, regexp_extract_all(line, '<Event[\\s>].*?</Event>') AS ev FROM g WHERE xml_line)
     UNION ALL
-    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), 'csv'
+    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no),
+           CASE WHEN any_value(text_form) THEN 'text' ELSE 'csv' END
     FROM g WHERE NOT json_line AND NOT xml_line GROUP BY rec
 ), hdr AS (
     -- Event Viewer's "Save All Events As... Text (Tab delimited)" is the CSV with tabs
@@ -185,6 +202,7 @@ WITH q0 AS (
            CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
                 WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
+           CASE WHEN rec.shape = 'text' AND regexp_matches(rec.text, '(?m){_TEXT_START}') THEN rec.text END AS tx,
            h.names, rec.line_no = h.hdr_line AS is_header
     FROM rec LEFT JOIN hdr h ON TRUE
 ), x AS (
@@ -193,7 +211,7 @@ WITH q0 AS (
            -- _source
            CASE WHEN json_valid(o) THEN CASE WHEN contains(o, '"_source"') AND json_type(o, '$._source') = 'OBJECT'
                                              THEN CAST(json_extract(o, '$._source') AS VARCHAR) ELSE o END END AS js,
-           o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml,
+           o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml, tx,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
@@ -215,6 +233,7 @@ WITH q0 AS (
                                           '$.System.EventID.Value', '$.System.EventID', '$.event_id')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
+             WHEN tx IS NOT NULL THEN nullif(regexp_extract(tx, '(?m)^(?:Event ID:[ \\t]*|EventCode=)(\\d+)', 1), '')
         END AS event_id,
         -- times that are UTC by definition even when written without a zone: the record's SystemTime
         -- (python-evtx writes '2026-11-02 00:15:02.123456'), a shipper's @timestamp, Log Analytics' TimeGenerated
@@ -227,22 +246,29 @@ WITH q0 AS (
         END AS t_sys,
         CASE WHEN js IS NOT NULL THEN {_j('$.TimeCreated', '$.EventTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('date and time', '日期和時間', 'timecreated', 'time created',
-                                                        'timegenerated'))} END AS t_wall,
+                                                        'timegenerated'))}
+             WHEN tx IS NOT NULL THEN COALESCE(nullif(trim(regexp_extract(tx, '(?m)^Date:[ \\t]*([^\\r\\n]+)', 1)), ''),
+                                               nullif(regexp_extract(tx, '(?m){_SPLUNK_DATE}', 1), '')) END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
                                           '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
                                           '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '<Computer>([^<]*)</Computer>', 1)")}
+             WHEN tx IS NOT NULL
+                 THEN nullif(regexp_extract(tx, '(?m)^(?:Computer:[ \\t]*|ComputerName=)([^\\s]+)', 1), '')
         END AS computer,
         -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
         CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message', '訊息'))},
                                               {csv_at('f', 'len(names) + 1')})
              WHEN js IS NOT NULL THEN {_j('$.Message')}  -- ConvertTo-Json
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '(?s)<Message>(.*?)</Message>', 1)")}
+             -- the message after the fields (the header's 'User: N/A' is not the session's user)
+             WHEN tx IS NOT NULL THEN regexp_extract(tx, '(?s)(?:^|\\n)(?:Description:|Message=)(.*)$', 1)
         END AS msg
     FROM xd
 ), z0 AS (
-    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, lsm,
+    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json,
+           f IS NOT NULL OR tx IS NOT NULL AS is_csv, is_xml, lsm,
            event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
         -- JSON fields where the shape has them, CSV columns named as them (Sentinel), the EventData of XML; else
@@ -392,6 +418,11 @@ SOURCE = RawSource(
             r"An account (?:was successfully logged on|was logged off|failed to log on)|User initiated logoff|"
             r"帳戶成功登入|帳戶已登出|帳戶無法登入|使用者起始登出|使用者起始的登出|"
             r"TerminalServices-LocalSessionManager|^(?:User|Session ID|使用者|工作階段識別碼)\s*[:：]|"
+            # Event Viewer's "Copy details as text" and Splunk's classic WinEventLog: one field per line
+            r"^(?:Log Name|Source|Date|Event ID|Task Category|Level|Keywords|User|Computer|Description|OpCode)"
+            r":(?:\s|$)|"
+            r"^(?:LogName|SourceName|EventCode|EventType|Type|ComputerName|TaskCategory|OpCode|RecordNumber|Keywords|"
+            r"Message|Sid|SidType)=|^(?:Date=)?\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}(?: ?[AaPp][Mm])?\s*$|"
             # the rendered message's lines in the CSV forms: '\tAccount Name:\t\talice', 'New Logon:', '\t帳戶名稱:'
             r"^\t[A-Za-z][A-Za-z ()-]*:|^[A-Z][A-Za-z ]*:\s*$|"
             r"^\t?[^\t:：,\x{22}]{2,20}[:：]\t|^[^\t:：,\x{22}]{2,10}[:：]\s*$)"),
