@@ -291,3 +291,22 @@ def test_an_inspection_pairs_the_two_logs_of_a_host_handed_in_as_separate_files(
                        "ORDER BY start_time").fetchall()
     con.close()
     assert rows == [("carol", "2026-11-02 06:00:00", None), ("alice", "2026-11-02 08:15:02", "2026-11-02 09:00:00")]
+
+
+def test_sign_ins_without_a_result_are_malformed_not_successes(tmp_path: Path) -> None:
+    # Get-MgAuditLogSignIn | Export-Csv: createdDateTime (UTC) in the culture's format, the nested status written as
+    # its type name; what the file does not say is not taken as a success
+    header = "Id,CreatedDateTime,UserPrincipalName,AppDisplayName,IPAddress,Status,AuthenticationRequirement"
+    rows = [f"{n:08x}-aaaa-4bbb-8ccc-000000000000,11/20/2026 12:14:40 AM,u{n}@corp.example.com,GlobalProtect VPN,"
+            "203.0.113.7,Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus,multiFactorAuthentication"
+            for n in range(3)]
+    (tmp_path / "MgSignIns.csv").write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
+    refused = ccaudit("sources", "parse", "entra-signins", tmp_path / "MgSignIns.csv", "--out", tmp_path / "x")
+    assert refused.code == 2 and "no sign-in result" in refused.text
+
+    # with the error code selected into a column of its own, the same export is read, its times as UTC
+    header = header.replace("Status", "ErrorCode")
+    rows = [r.replace("Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus", "0") for r in rows]
+    events, _, _ = _parse(tmp_path, {"MgSignIns2.csv": ("\r\n".join([header, *rows]) + "\r\n").encode()})
+    assert {(e["kind"], e["utc_time"], e["time_zone"]) for e in events} == {
+        ("sign_in", "2026-11-20T00:14:40Z", "stated")}

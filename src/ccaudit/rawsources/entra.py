@@ -120,7 +120,9 @@ WITH l AS (
            CASE WHEN l.o IS NULL AND h.names IS NOT NULL THEN {csv_fields('l.line')} END AS f,
            h.names IS NOT NULL AND l.o IS NULL AND l.line_no <= 50 AND regexp_matches(lower(l.line), '{_HEADER_ID}')
                AND regexp_matches(lower(l.line), '{_HEADER_TIME}') AS is_header,
-           COALESCE(contains(h.time_col, 'utc'), FALSE) AS csv_utc, h.names, h.time_col
+           -- Graph's createdDateTime is UTC (Get-MgAuditLogSignIn | Export-Csv writes it in the culture's format)
+           COALESCE(contains(h.time_col, 'utc') OR h.time_col = 'createddatetime', FALSE) AS csv_utc, h.names,
+           h.time_col
     FROM l LEFT JOIN hdr2 h ON TRUE
 ), x AS (
     SELECT line_no, is_last, line, bad_json, is_header, names,
@@ -217,6 +219,11 @@ SELECT line_no, is_last,
             WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
                  OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL) THEN 'no readable date'
             WHEN account IS NULL THEN 'no user principal name'
+            -- a sign-in whose result the file does not give is neither a success nor a failure (Export-Csv of Graph
+            -- objects writes the status as its type name)
+            WHEN error_code IS NULL AND COALESCE(csv_status, '') NOT IN ('success', 'succeeded', '成功', 'failure',
+                                                                           'failed', '失敗')
+                THEN 'no sign-in result (neither an error code nor a status Success or Failure)'
        END AS problem,
        NOT is_json AND NOT is_csv AND NOT is_header AND NOT bad_json AND trim(line) <> '' AS not_source,
        kind,
