@@ -188,3 +188,18 @@ def test_splunk_classic_win_event_log(tmp_path: Path) -> None:
     assert f["not_relevant"] == f["lines_read"] - 2 == text.count("\n") - 2
     assert [(s["gateway_id"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("TS15.corp.example.com", "2026-11-20T08:15:02+08:00", "2026-11-20T09:00:00+08:00")]
+
+
+def test_sentinel_security_event_with_only_the_logon_type_name(tmp_path: Path) -> None:
+    # SecurityEvent | project TimeGenerated, Computer, EventID, TargetUserName, TargetDomainName, TargetLogonId,
+    # LogonTypeName, IpAddress: the type as '10 - RemoteInteractive'
+    rows = [{"TimeGenerated": "2026-11-20T00:15:02Z", "Computer": "TS16", "EventID": 4624, "TargetUserName": "pat",
+             "TargetDomainName": "CORP", "TargetLogonId": "0x88", "LogonTypeName": "10 - RemoteInteractive",
+             "IpAddress": "203.0.113.60"},
+            {"TimeGenerated": "2026-11-20T01:15:02Z", "Computer": "TS16", "EventID": 4634, "TargetUserName": "pat",
+             "TargetDomainName": "CORP", "TargetLogonId": "0x88", "LogonTypeName": "10 - RemoteInteractive"},
+            {"TimeGenerated": "2026-11-20T01:20:00Z", "Computer": "TS16", "EventID": 4624, "TargetUserName": "svc",
+             "TargetDomainName": "CORP", "TargetLogonId": "0x99", "LogonTypeName": "3 - Network"}]
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.json", json.dumps(rows))
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\pat", "2026-11-20T08:15:02+08:00", "2026-11-20T09:15:02+08:00")]

@@ -288,8 +288,10 @@ WITH q0 AS (
                             WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
                        {_xml('TargetLogonId', 'LogonID')}, {_section_value('logon_id')})) AS logon_id,
         -- the number (10), or its name where a tool spells it out (Winlogbeat's winlog.logon.type RemoteInteractive)
-        COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('LogonType')}, {_j('$.winlog.logon.type')})
-                      WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
+        -- (Sentinel's SecurityEvent also has LogonTypeName, '10 - RemoteInteractive')
+        COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('LogonType', 'LogonTypeName')},
+                                                        {_j('$.winlog.logon.type')})
+                      WHEN f IS NOT NULL THEN {_csv('LogonType', 'LogonTypeName')} END,
                  {_xml('LogonType')}, {_msg('logon_type')}, '') AS logon_type_text,
         COALESCE(CASE WHEN lsm THEN COALESCE({_user_data('Address')}, {_msg('source_address')}) END,
                  CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
