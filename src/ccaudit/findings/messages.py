@@ -47,6 +47,12 @@ class _Pattern:
     zh: str
 
 
+@functools.lru_cache(maxsize=256)
+def template_regex(template: str) -> re.Pattern[str]:
+    """A regular expression matching what `template` says, each placeholder a named group."""
+    return _compile(template)
+
+
 def _compile(template: str) -> re.Pattern[str]:
     parts = _PLACEHOLDER.split(template)
     regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))

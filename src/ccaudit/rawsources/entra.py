@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import NOT_RELEVANT, RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.sqlkit import sql_str
 
 # Error codes of an interrupted sign-in (Entra's own "Interrupted" status): the flow continues elsewhere.
@@ -241,9 +242,9 @@ SELECT line_no, is_last,
        END AS mfa_method,
        CAST(NULL AS VARCHAR) AS gateway_id, CAST(NULL AS BIGINT) AS duration_s,
        CASE WHEN kind IS NULL AND non_user
-                THEN '{NOT_RELEVANT}service principal or managed identity sign-in (not a person)'
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_principal'))}
             WHEN kind IS NULL AND (is_json OR is_csv) AND NOT json_other
-                THEN '{NOT_RELEVANT}interrupted sign-in (Entra asked for more; the flow goes on in the next)'
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_interrupted'))}
             ELSE
        concat_ws('; ', CASE WHEN failure IS NOT NULL AND kind = 'login_failed' THEN failure END,
                  CASE WHEN error_code IS NOT NULL AND error_code <> 0 THEN 'error ' || error_code END,

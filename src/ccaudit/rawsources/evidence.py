@@ -21,6 +21,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
     LSM_KEY,
@@ -59,28 +60,25 @@ class Derived:
         for f in self.report.get("files", []):
             if f["malformed"]:
                 first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
-                notes.append(f"{rel}: {f['malformed']} malformed {f['source']} line(s), not read (lines "
-                             f"{', '.join(map(str, first))}{', ...' if f['malformed'] > len(first) else ''})")
+                lines = ", ".join(map(str, first)) + (", ..." if f["malformed"] > len(first) else "")
+                notes.append(say("malformed_lines", file=rel, count=f["malformed"], source=f["source"], lines=lines))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
-            gateway = g["gateway_id"] or "(none named)"
-            notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
-                         f"read as {g['zone']} ({g['zone_from']})")
+            notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
+                             gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
         s = self.report.get("sessions", {})
         shared = s.get("mfa_from_other_files", {})
         if shared.get("sessions"):
-            notes.append(f"{rel}: {shared['sessions']} session(s) without MFA in the gateway's log took it from "
-                         f"identity-provider sign-ins in {', '.join(shared['files'])}")
+            notes.append(say("mfa_from_sign_ins", file=rel, count=shared["sessions"], files=", ".join(shared["files"])))
         for key in ("merged_windows_logs", "merged_windows_logs_across_files"):
             if s.get(key, {}).get("count"):
-                notes.append(f"{rel}: {s[key]['count']} Remote Desktop connection(s) also in a "
-                             "TerminalServices-LocalSessionManager log, counted once")
+                notes.append(say("windows_logs_merged", file=rel, count=s[key]["count"]))
         if s.get("sessions_in_security_logs", {}).get("count"):
             moved = s["sessions_in_security_logs"]
-            notes.append(f"{rel}: {moved['count']} session(s) counted once, with the Security log's "
-                         f"({', '.join(moved['files'])})")
+            notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
+                             files=", ".join(moved["files"])))
         if s.get("without_end") or s.get("not_placed"):
-            notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
-                         "end(s) without a start or duration (not placed)")
+            notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
+                             not_placed=s.get("not_placed", 0)))
         return notes
 
 _WORK: list[Path] = []
@@ -95,7 +93,12 @@ def _workdir() -> Path:
 
 
 def recognise(path: Path) -> str | None:
-    """The source a file's first lines belong to, or None (binary, empty or unknown text)."""
+    """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
+
+    if is_device_export(path):
+        return AUTO
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:

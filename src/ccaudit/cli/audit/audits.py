@@ -16,7 +16,7 @@ from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, print_line, progress_bar, styled
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt
-from ccaudit.textsafe import visible_lines
+from ccaudit.textsafe import visible, visible_lines
 
 if TYPE_CHECKING:
     from ccaudit.audit.snapshot import AuditSnapshot
@@ -231,15 +231,20 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
 def audit_run(
     ctx: typer.Context,
     audit_id: AuditArg,
-    evidence_dir: Path,
+    evidence_dir: Annotated[str, typer.Argument(
+        help="folder of the firm's evidence files, or an object-store folder s3://bucket/prefix/")],
     db: DbOpt = None,
     engine: EngineOpt = None,
     engine_url: EngineUrlOpt = None,
     keep_schema: KeepSchemaOpt = False,
 ) -> None:
-    """Inspect an evidence folder on the audit's as-of date and attach the run (checks on --engine)."""
+    """Inspect an evidence folder (or s3://bucket/prefix/) on the audit's as-of date and attach the run
+    (checks on --engine)."""
+    from ccaudit.evidence.object_store import is_remote
+
+    evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
     with service(ctx) as (svc, actor), progress_bar() as progress:
-        info = svc.run_inspection(actor, audit_id, evidence_dir, progress)  # type: ignore[arg-type]
+        info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
     _print_run(info)
 
 
@@ -474,7 +479,7 @@ def audit_remediation(
             Text(i.owner) if i.owner else Text("-", style="red"),
             due,
             tx.remediation_status(i.status.value, lang),
-            i.title,
+            Text(visible(i.say_title(lang))),
         )
     console.print(table)
 
@@ -493,10 +498,13 @@ def audit_remediate(
     due: Annotated[str | None, typer.Option(help=f"due date: {DATE}")] = None,
     status: Annotated[str | None, typer.Option(help="open, in_progress, done or accepted")] = None,
     note: Annotated[str | None, typer.Option(help="appended to the item's notes")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="the item's title in your own words (shown as typed in every language)")
+    ] = None,
     if_version: VersionOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Update a remediation item: owner, due date, status, notes."""
+    """Update a remediation item: owner, due date, status, notes, title."""
     with service(ctx) as (svc, actor):
         version = svc.update_remediation(
             actor,
@@ -506,6 +514,7 @@ def audit_remediate(
             status=status,
             note=note,
             expected_version=if_version,
+            title=title,
         )
     console.print(f"remediation item {item_id} updated (version {version})")
 
@@ -533,7 +542,7 @@ def audit_overdue(
             i.owner or "-",
             i.due_date or "",
             tx.remediation_status(i.status.value, lang),
-            i.title,
+            Text(visible(i.say_title(lang))),
         )
     console.print(table)
     console.print(f"{len(items)} overdue item(s) on {when}")
