@@ -60,7 +60,7 @@ def parse_cmd(
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
     from ccaudit.cli.sources_devices import is_mdm, parse_devices
-    from ccaudit.rawsources.notes import say
+    from ccaudit.rawsources.notes import say, translate
     from ccaudit.settings import normalise_lang
 
     settings = Settings()
@@ -100,7 +100,7 @@ def parse_cmd(
              events=f["recognised"], not_relevant=f["not_relevant"], malformed=f["malformed"],
              not_source=f["not_this_source"])
         for skipped in f.get("not_relevant_by_reason", []):
-            line("parsed_not_relevant", count=skipped["count"], reason=skipped["reason"])
+            line("parsed_not_relevant", count=skipped["count"], reason=translate(skipped["reason"], lang))
         if f.get("date_order"):
             d = f["date_order"]
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])
@@ -110,6 +110,8 @@ def parse_cmd(
     line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
          before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],
          duplicates=report["duplicates"]["count"])
+    if s.get("merged_windows_logs", {}).get("count"):
+        line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
     for g in tzr["by_gateway"]:
         line("parsed_zone_assumed", count=g["events_with_assumed_zone"], gateway=g["gateway_id"] or "(none named)",
              zone=g["zone"], zone_from=g["zone_from"])

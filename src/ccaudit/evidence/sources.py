@@ -254,6 +254,10 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         from ccaudit.rawsources.evidence import share_sign_ins
 
         share_sign_ins([(rel, derived) for _, rel, _, _, derived in parsed])
+        # the Security and LocalSessionManager logs of one host: each connection once
+        from ccaudit.rawsources.evidence import pair_windows_logs
+
+        pair_windows_logs([(rel, derived) for _, rel, _, _, derived in parsed])
     for path, rel, opts, source, derived in parsed:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,

@@ -539,7 +539,8 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's logon of one connection: this close
-_LSM_KEY = "'(?:^|\\|)session [^|]*$'"  # windows_security.py keys LocalSessionManager sessions 'win|host|session N'
+# windows_security.py keys LocalSessionManager sessions "win|host|session N"
+LSM_KEY = "'(?:^|\\|)session [^|]*$'"
 
 
 def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -552,7 +553,7 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute(f"""
         CREATE TEMP TABLE win_pairs AS
         WITH w AS (
-            SELECT *, regexp_matches(session_key, {_LSM_KEY}) AS lsm FROM sessions
+            SELECT *, regexp_matches(session_key, {LSM_KEY}) AS lsm FROM sessions
             WHERE source = 'windows-security' AND s_utc IS NOT NULL
         ), c AS (
             SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
