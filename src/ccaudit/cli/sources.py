@@ -79,10 +79,10 @@ def parse_cmd(
     from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
-        print_line(say(code, lang, **{k: visible(str(v)) for k, v in params.items()}))
+        print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
 
     zone = tz or settings.firm_timezone
-    origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (the firm's zone; give --tz if the device logs in another)"
+    origin = "--tz" if tz else say("zone_from_firm", setting="CCAUDIT_FIRM_TIMEZONE", option="--tz")
     zones = []
     for given in gateway_tz or []:
         name, sep, gateway_zone = given.partition("=")
