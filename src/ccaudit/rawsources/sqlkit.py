@@ -85,8 +85,8 @@ CREATE OR REPLACE TEMP MACRO kvs_outside(p, k) AS nullif(trim(regexp_extract(p,
 -- kv_unmasked(value) puts them back. Other lines, nearly all, are returned unchanged.
 CREATE OR REPLACE TEMP MACRO kv_masked(p) AS array_to_string(list_transform(
     regexp_extract_all(p, '"(?:[^"\\]|\\.)*(?:"|$)|[^"]+'),
-    lambda x: CASE WHEN starts_with(x, '"') THEN replace(replace(replace(x, '\\', chr(29)), '\"', chr(31)), '=', chr(30))
-                   ELSE x END), '');
+    lambda x: CASE WHEN starts_with(x, '"')
+                   THEN replace(replace(replace(x, '\\', chr(29)), '\"', chr(31)), '=', chr(30)) ELSE x END), '');
 CREATE OR REPLACE TEMP MACRO kv_guarded(p) AS CASE WHEN regexp_matches(p, '="(?:[^"\\]|\\.)*[\s,][\w.-]+=')
     THEN kv_masked(p) ELSE p END;
 CREATE OR REPLACE TEMP MACRO kv_unmasked(v) AS replace(replace(replace(v, chr(30), '='), chr(31), '\"'), chr(29), '\\');
