@@ -354,10 +354,12 @@ class AuditService:
         status: str | None = None,
         note: str | None = None,
         expected_version: int | None = None,
+        title: str | None = None,
     ) -> int:
         return self.assessments.update_remediation(
-            actor, item_id, owner=owner, due_date=due_date, status=status, note=note, expected_version=expected_version
-        )
+            actor, item_id, owner=owner, due_date=due_date, status=status, note=note,
+            expected_version=expected_version, title=title,
+        )  # fmt: skip
 
     def overdue(self, actor: str | None, on: dt.date, firm_id: str | None = None) -> list[tuple[int, RemediationSnap]]:
         return self.assessments.overdue(actor, on, firm_id)

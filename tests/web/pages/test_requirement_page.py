@@ -168,3 +168,27 @@ def test_control_owner_updates_only_their_own_item(env: Env) -> None:
                          data={"status": "done", "csrf_token": token(html)})
     assert refused.status_code == 403
     assert svc.snapshot(env.audit_id).status == AuditStatus.DRAFT
+
+
+def test_remediation_titles_in_the_readers_language_and_a_typed_one_as_typed(env: Env) -> None:
+    alice = env.login("alice")
+    base = f"/audits/{env.audit_id}/requirements/{REQ}"
+    csrf = token(page(env, alice))
+    alice.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": csrf})
+    [item] = [i for i in env.service.snapshot(env.audit_id).remediation if i.requirement_id == REQ]
+    zh = page(env, alice)
+    said = item.say_title("zh-TW")
+    assert said.startswith("12.5.5 不符合：") and said in zh and item.title not in zh  # never the English sentence
+    # saving the form with the title as shown keeps ccaudit's title (still said in each reader's language)
+    kept = alice.post(f"{base}/remediation/{item.item_id}", data={"title": said, "note": "已下單", "csrf_token": csrf})
+    assert kept.status_code == 303
+    [item] = [i for i in env.service.snapshot(env.audit_id).remediation if i.requirement_id == REQ]
+    assert item.title_source is not None and not item.title_source.typed
+    typed = alice.post(f"{base}/remediation/{item.item_id}",
+                       data={"title": "導入 OTP 權杖 <script>", "csrf_token": csrf})
+    assert typed.status_code == 303
+    alice.post("/prefs/lang", data={"lang": "en", "next": "/", "csrf_token": csrf})
+    en = page(env, alice)
+    assert "導入 OTP 權杖 &lt;script&gt;" in en and "<script>" not in en.split("</head>")[1]  # as typed, escaped
+    api = alice.get(f"/api/v1/audits/{env.audit_id}/requirements/{REQ}", params={"lang": "zh-TW"})
+    assert [i["title_text"] for i in api.json()["remediation"]] == ["導入 OTP 權杖 <script>"]

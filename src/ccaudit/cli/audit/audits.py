@@ -16,7 +16,7 @@ from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, print_line, progress_bar, styled
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt
-from ccaudit.textsafe import visible_lines
+from ccaudit.textsafe import visible, visible_lines
 
 if TYPE_CHECKING:
     from ccaudit.audit.snapshot import AuditSnapshot
@@ -479,7 +479,7 @@ def audit_remediation(
             Text(i.owner) if i.owner else Text("-", style="red"),
             due,
             tx.remediation_status(i.status.value, lang),
-            i.title,
+            Text(visible(i.say_title(lang))),
         )
     console.print(table)
 
@@ -498,10 +498,13 @@ def audit_remediate(
     due: Annotated[str | None, typer.Option(help=f"due date: {DATE}")] = None,
     status: Annotated[str | None, typer.Option(help="open, in_progress, done or accepted")] = None,
     note: Annotated[str | None, typer.Option(help="appended to the item's notes")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="the item's title in your own words (shown as typed in every language)")
+    ] = None,
     if_version: VersionOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Update a remediation item: owner, due date, status, notes."""
+    """Update a remediation item: owner, due date, status, notes, title."""
     with service(ctx) as (svc, actor):
         version = svc.update_remediation(
             actor,
@@ -511,6 +514,7 @@ def audit_remediate(
             status=status,
             note=note,
             expected_version=if_version,
+            title=title,
         )
     console.print(f"remediation item {item_id} updated (version {version})")
 
@@ -538,7 +542,7 @@ def audit_overdue(
             i.owner or "-",
             i.due_date or "",
             tx.remediation_status(i.status.value, lang),
-            i.title,
+            Text(visible(i.say_title(lang))),
         )
     console.print(table)
     console.print(f"{len(items)} overdue item(s) on {when}")

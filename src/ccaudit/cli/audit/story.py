@@ -59,12 +59,17 @@ def _print(steps: list[TrailStep], lang: str, zone: str, title: str) -> None:
             step.actor,
             step.action,
             f"{step.entity} {step.entity_id or ''}".strip(),
-            "\n".join(_change(c, zone) for c in step.changes),
+            "\n".join(_change(c, zone, lang) for c in step.changes),
         )
     console.print(table)
 
 
-def _change(change: FieldChange, zone: str) -> str:
+def _change(change: FieldChange, zone: str, lang: str = "en") -> str:
+    if change.field == "title":  # a remediation item's title: in the reader's language
+        from ccaudit.audit.titles import RecordedTitle
+
+        old, new = (v.say(lang) if isinstance(v, RecordedTitle) else v for v in (change.old, change.new))
+        return f"{change.field}: {_value(old)} -> {_value(new)}"
     if change.field.endswith("_at"):  # stored in UTC; read in the firm's zone like the `when` column
         old, new = (local_time(v, zone) if isinstance(v, str) else v for v in (change.old, change.new))
         return f"{change.field}: {_value(old)} -> {_value(new)}"

@@ -26,6 +26,7 @@ from ccaudit.web.api.models import (
     OffendingRowOut,
     OpenAuditIn,
     OpenOut,
+    RemediationItemOut,
     RequirementId,
     RequirementOut,
     RequirementStatusOut,
@@ -155,7 +156,7 @@ def show_requirement(audit: Audit, requirement_id: RequirementId, svc: Service, 
         text_en=text.en, text_zh=text.zh_tw, reasons_text=req.reason_texts(lang), evidence=evidence,
         attestations=[a for a in snap.attestations if a.requirement_id == requirement_id],
         measures=[m for m in snap.measures if requirement_id in m.requirement_ids],
-        remediation=[i for i in snap.remediation if i.requirement_id == requirement_id],
+        remediation=[RemediationItemOut.of(i, lang) for i in snap.remediation if i.requirement_id == requirement_id],
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from ccaudit.audit.snapshot import (
     RequirementSnap,
     RunSnap,
 )
+from ccaudit.audit.titles import RecordedTitle
 from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
 from ccaudit.catalog.models import Catalog, Requirement
 from ccaudit.cli.audit import texts as tx
@@ -327,7 +328,9 @@ def change_text(value: Any, lang: str = "en", when: Callable[[str], str | None] 
     reasons in the user's words, times through `when` (the firm's zone, the user's date style)."""
     if value is None or value == "":
         return "-"
-    if isinstance(value, list):
+    if isinstance(value, RecordedTitle):  # a remediation item's title: in the user's language
+        text = value.say(lang)
+    elif isinstance(value, list):
         if value and all(isinstance(v, dict) and "code" in v for v in value):
             text = "; ".join(_reason_texts(value, lang))
         elif all(isinstance(v, str | int | bool) for v in value):

@@ -257,7 +257,7 @@ def add_measure(
 @router.post("/audits/{audit_id}/requirements/{requirement_id}/remediation/{item_id}")
 def update_remediation(
     request: Request, audit_id: int, requirement_id: str, item_id: int, user: CurrentUser, svc: Service,
-    owner: Short = "", due_date: Short = "", status: Short = "", note: Text = "",
+    owner: Short = "", due_date: Short = "", status: Short = "", note: Text = "", title: Text = "",
 ) -> Response:
     try:
         item = next((i for i in svc.snapshot(audit_id, user.id).remediation if i.item_id == item_id), None)
@@ -272,6 +272,8 @@ def update_remediation(
             due_date=due if due is not None and due.isoformat() != item.due_date else None,
             status=status if status and status != item.status.value else None,
             note=note.strip() or None,
+            # the title as shown is left alone; another text is the auditor's own title
+            title=title if title.strip() and " ".join(title.split()) != item.say_title(lang_for(request)) else None,
         )  # fmt: skip
     except CcauditError as exc:
         return _refused(request, svc, user, audit_id, requirement_id, exc, REMEDIATION)
