@@ -136,7 +136,9 @@ def test_jamf_computer_search_in_utf16_owned_by_automated_enrollment(tmp_path: P
         ("C02ZK1AAMD6T", "E007", "2025-05-01")]
     devices = report["devices"]
     assert (devices["corporate_by_automated_device_enrollment"], devices["ownership_unknown"]) == (1, 1)
-    assert not _rows(out / "byod_register.csv")
+    # no personal device: no byod_register at all, since an empty one would say there is none to check
+    assert not (out / "byod_register.csv").exists()
+    assert "byod_register.csv" in report["not_written"]
 
 
 def test_jamf_classic_and_pro_api_records(tmp_path: Path) -> None:

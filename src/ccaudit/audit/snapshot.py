@@ -75,6 +75,15 @@ class EvidenceFileSnap(_Model):
 KEPT_PROBE_FILE = "<probe_file>"  # a probe's observations, screenshot or page (manifest `attachments`)
 KEPT_PARSE_REPORT = "<parse_report>"  # how a raw export was read: evidence/parse_reports/<its sha256>.parse_report.json
 KEPT_KINDS = {KEPT_PROBE_FILE: "probe_file", KEPT_PARSE_REPORT: "parse_report"}
+# The report `ccaudit sources parse --out DIR` writes beside its datasets (= evidence.sources.SOURCES_REPORTS): kept
+# like a probe's side file (manifest attachments, KEPT_PROBE_FILE) when DIR is handed in, but a parse report in
+# what verify says and counts.
+SOURCES_REPORT_NAMES = ("parse_report.json", "device_parse_report.json")
+
+
+def is_sources_report(name: str) -> bool:
+    """The kept file at `name` (a path in the evidence folder) is the parse report of `ccaudit sources parse`."""
+    return name.rsplit("/", 1)[-1] in SOURCES_REPORT_NAMES
 
 
 class AttachmentSnap(_Model):

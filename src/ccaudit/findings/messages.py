@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 from ccaudit.findings.models import Reason
 
@@ -89,7 +87,7 @@ class Messages:
             out.checks[check.id] = (check.meta.title.en, check.meta.title.zh_tw)
         for folder in [BUILTIN / "messages", *(p / "messages" for p in extra)]:
             for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-                out._add(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, path.name)
+                out._add(load_yaml(path.read_text(encoding="utf-8")) or {}, path.name)
         return out
 
     def _add(self, doc: Mapping[str, Any], where: str) -> None:

@@ -232,15 +232,20 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
 def audit_run(
     ctx: typer.Context,
     audit_id: AuditArg,
-    evidence_dir: Path,
+    evidence_dir: Annotated[str, typer.Argument(
+        help="folder of the firm's evidence files, or an object-store folder s3://bucket/prefix/")],
     db: DbOpt = None,
     engine: EngineOpt = None,
     engine_url: EngineUrlOpt = None,
     keep_schema: KeepSchemaOpt = False,
 ) -> None:
-    """Inspect an evidence folder on the audit's as-of date and attach the run (checks on --engine)."""
+    """Inspect an evidence folder (or s3://bucket/prefix/) on the audit's as-of date and attach the run
+    (checks on --engine)."""
+    from ccaudit.evidence.object_store import is_remote
+
+    evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
     with service(ctx) as (svc, actor), progress_bar() as progress:
-        info = svc.run_inspection(actor, audit_id, evidence_dir, progress)  # type: ignore[arg-type]
+        info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
     _print_run(info)
 
 
