@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ccaudit.cli.console import print_line
+from ccaudit.errors import CcauditError, EvidenceError
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
@@ -24,8 +25,13 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
     settings = Settings()
     zone = tz or settings.firm_timezone
     origin = "--tz" if tz else say("zone_from_firm_export", setting="CCAUDIT_FIRM_TIMEZONE", option="--tz")
-    report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
-                                  identity_map=identity_map, threads=settings.duckdb_threads))
+    try:
+        report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
+                                      identity_map=identity_map, threads=settings.duckdb_threads))
+    except EvidenceError as exc:  # a refusal in the language asked for, where it has its Chinese text
+        if lang == "zh-TW" and exc.zh:
+            raise CcauditError(exc.zh) from None
+        raise
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
         print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
