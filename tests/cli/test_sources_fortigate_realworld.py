@@ -3,7 +3,9 @@ copied): FortiOS 7.x's RFC 5424 syslog header, a CLI `execute log display` recor
 unquoted (5.x-style relays) or all quoted (eventtime="...", remip="..."), eventtime in seconds, microseconds and
 nanoseconds, tz= quoted or not and absent, FortiAnalyzer's raw download with itime= and devid= first and no
 devname, lines without devname or devid at all, user="N/A" on a statistics line, IPv6 remote addresses, several
-spaces between fields, CRLF line ends and a final line whose quote was never closed (a truncated syslog line)."""
+spaces between fields, CRLF line ends, a line whose quote was never closed (a truncated syslog line), FortiOS's
+own '<PRI>date=' without eventtime= (5.x/6.0) and a log shipper's JSON record holding the line (Filebeat, Elastic
+Agent, Logstash: "message")."""
 
 from __future__ import annotations
 
@@ -50,6 +52,16 @@ LINES = [
     'date=2026-11-02 time=12:00:02 logid="0101039424" type="event" subtype="vpn" vd="root" eventtime=1793592002 '
     'action="tunnel-up" tunneltype="ssl-tunnel" tunnelid=303 remip=203.0.113.5 user="eve" msg="SSL tunnel est '
     'user=mallory tunnelid=9',
+    # FortiOS's own syslog, the priority straight before date=, no eventtime= and no tz= (5.x, 6.0)
+    '<190>date=2026-11-02 time=13:00:00 devname="FGT-TPE-01" devid="FG200FTK22000002" logid="0101039424" '
+    'type="event" subtype="vpn" level="information" vd="root" action="tunnel-up" tunneltype="ssl-tunnel" '
+    'tunnelid=304 remip=192.0.2.44 tunnelip=10.212.134.44 user="frank"',
+    # a shipper's JSON record: the line in "message", its quotes escaped
+    json.dumps({"@timestamp": "2026-11-02T05:30:00.000Z", "host": {"name": "relay01"}, "message": (
+        '<190>date=2026-11-02 time=13:30:00 devname="FGT-TPE-01" devid="FG200FTK22000002" '
+        'eventtime=1793597400000000000 tz="+0800" logid="0101039948" type="event" subtype="vpn" vd="root" '
+        'action="tunnel-down" tunneltype="ssl-tunnel" tunnelid=304 remip=192.0.2.44 user="frank" duration=1800 '
+        'reason="user-logout"')}),
 ]
 
 
@@ -66,7 +78,7 @@ def test_published_line_forms_parse_into_the_same_sessions(tmp_path: Path) -> No
     assert result.code == 0, result.text
     report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
     f = report["files"][0]
-    assert (f["lines_read"], f["recognised"], f["malformed"], f["not_this_source"]) == (8, 7, 0, 0)
+    assert (f["lines_read"], f["recognised"], f["malformed"], f["not_this_source"]) == (10, 9, 0, 0)
     events = _read(out / "remote_access_events.csv")
     assert [(e["source_line"], e["kind"], e["utc_time"], e["account"], e["source_ip"], e["session_key"],
              e["time_zone"]) for e in events] == [
@@ -82,6 +94,9 @@ def test_published_line_forms_parse_into_the_same_sessions(tmp_path: Path) -> No
          "FG200FTK22000002|root|302", "assumed"),
         ("6", "login_failed", "2026-11-02T04:00:00Z", "CORP\\mallory", "2001:db8:66::1", "root|0", "stated"),
         ("8", "session_start", "2026-11-02T04:00:02Z", "eve", "203.0.113.5", "root|303", "stated"),
+        ("9", "session_start", "2026-11-02T05:00:00Z", "frank", "192.0.2.44", "FG200FTK22000002|root|304",
+         "assumed"),
+        ("10", "session_end", "2026-11-02T05:30:00Z", "frank", "192.0.2.44", "FG200FTK22000002|root|304", "stated"),
     ]
     sessions = _read(out / "remote_sessions.csv")
     assert [(s["account"], s["gateway_id"], s["start_time"], s["end_time"], s["assigned_ip"]) for s in sessions] == [
@@ -89,4 +104,17 @@ def test_published_line_forms_parse_into_the_same_sessions(tmp_path: Path) -> No
         ("bob@corp.example", "FGT-TPE-01", "2026-11-02T10:00:00+08:00", "2026-11-02T11:00:00+08:00",
          "10.212.134.32"),
         ("eve", "", "2026-11-02T12:00:02+08:00", "", ""),
+        ("frank", "FGT-TPE-01", "2026-11-02T13:00:00+08:00", "2026-11-02T13:30:00+08:00", "10.212.134.44"),
     ]
+
+
+def test_a_shippers_json_export_of_fortigate_lines(tmp_path: Path) -> None:
+    """A whole file of shipper records (one JSON object per line), recognised with --source auto."""
+    records = [{"message": line, "agent": {"type": "filebeat"}} for line in (LINES[3], LINES[4])]
+    log = tmp_path / "fortigate-filebeat.ndjson"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = ccaudit("sources", "parse", "auto", log, "--out", tmp_path / "out")
+    assert result.code == 0, result.text
+    sessions = _read(tmp_path / "out" / "remote_sessions.csv")
+    assert [(s["account"], s["start_time"], s["end_time"], s["source"]) for s in sessions] == [
+        ("bob@corp.example", "2026-11-02T10:00:00+08:00", "2026-11-02T11:00:00+08:00", "fortigate")]

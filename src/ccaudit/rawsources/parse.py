@@ -561,7 +561,7 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         ), c AS (
             SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
                    abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
-                   l.prov_file AS l_file, l.prov_line AS l_line, l.end_file AS l_end_file, l.end_line AS l_end_line
+                   l.prov_file AS l_file, l.prov_line AS l_line
             FROM w l JOIN w s ON l.lsm AND NOT s.lsm
              AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
              AND l.account_normalised = s.account_normalised
@@ -573,8 +573,13 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             FROM c
         )
         SELECT r.*, f.name || ' line ' || CAST(r.l_line AS VARCHAR) AS l_where,
-               fe.name || ' line ' || CAST(r.l_end_line AS VARCHAR) AS l_end_where
-        FROM r JOIN file_names f ON f.file_no = r.l_file LEFT JOIN file_names fe ON fe.file_no = r.l_end_file
+               fe.name || ' line ' || CAST(le.line_no AS VARCHAR) AS l_end_where
+        FROM r JOIN file_names f ON f.file_no = r.l_file
+        -- the line of the LocalSessionManager session's end: its key's first end event at that time
+        LEFT JOIN (SELECT session_key, time_utc, arg_min(file_no, line_no) AS file_no, min(line_no) AS line_no
+                   FROM events WHERE kind = 'session_end' AND source = 'windows-security' GROUP BY ALL) le
+               ON le.session_key = r.l_key AND le.time_utc = r.l_end
+        LEFT JOIN file_names fe ON fe.file_no = le.file_no
         WHERE by_l = 1 AND by_s = 1""")
     con.execute("""
         UPDATE sessions SET

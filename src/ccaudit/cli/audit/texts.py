@@ -72,6 +72,15 @@ ROLE: dict[str, tuple[str, str]] = {
 
 # What the commands say that neither the reports nor the tables have words for: (en, zh-TW) templates.
 SAY: dict[str, tuple[str, str]] = {
+    "assessed": ("{requirement} assessed (version {version})", "{requirement} 已評估（第 {version} 版）"),
+    "deferred": ("{requirement} deferred (version {version})", "{requirement} 已延後評估（第 {version} 版）"),
+    "attested": ("attestation {id} recorded for {requirement}", "已為 {requirement} 記錄人工確認 {id}"),
+    "reconfirmed": ("attestation {id} re-confirmed", "人工確認 {id} 已重新確認"),
+    "measure_review": ("measure {id}: review by {day}", "補償性措施 {id}：檢視期限 {day}"),
+    "remediated": ("remediation item {id} updated (version {version})", "改善事項 {id} 已更新（第 {version} 版）"),
+    "overdue_count": ("{n} overdue item(s) on {day}", "{day} 逾期之改善事項共 {n} 項"),
+    "submitted": ("audit {audit} submitted for review", "查核 {audit} 已送覆核"),
+    "returned": ("audit {audit} returned to draft", "查核 {audit} 已退回草稿"),
     "firm_added": ("firm {firm} added", "已新增" + L["firm"][1] + " {firm}"),
     "user_added": ("user {user} added", "已新增使用者 {user}"),
     "superuser": (" (superuser)", "（超級使用者）"),

@@ -120,6 +120,13 @@ def _changes(request: Request) -> Callable[[object], str]:
     return said
 
 
+def _typed_title(given: str, shown: str) -> str | None:
+    """The auditor's own title, or None when the form came back with the title as shown (spaces aside, and
+    as far as the field's 500 characters reach)."""
+    typed, said = " ".join(given.split()), " ".join(shown.split())
+    return typed if typed and typed not in (said, said[:500], said[:500].rstrip()) else None
+
+
 def _refused(request: Request, svc: Service, user: WebUser, audit_id: int, requirement_id: str,
              exc: CcauditError, action: str) -> Response:
     return _render(request, svc, user, audit_id, requirement_id, error=refusal(request, exc), status=status_of(exc),
@@ -275,8 +282,7 @@ def update_remediation(
             due_date=due if due is not None and due.isoformat() != item.due_date else None,
             status=status if status and status != item.status.value else None,
             note=note.strip() or None,
-            # the title as shown is left alone; another text is the auditor's own title
-            title=title if title.strip() and " ".join(title.split()) != item.say_title(lang_for(request)) else None,
+            title=_typed_title(title, item.say_title(lang_for(request))),
         )  # fmt: skip
     except CcauditError as exc:
         return _refused(request, svc, user, audit_id, requirement_id, exc, REMEDIATION)
