@@ -462,7 +462,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute(f"""
         CREATE TEMP TABLE sessions AS
         WITH n AS (
-            SELECT rid, time_utc, kind, duration_s, file_no, line_no, {", ".join(f"has_{a}" for a in attrs)},
+            SELECT rid, time_utc, kind, duration_s, {", ".join(f"has_{a}" for a in attrs)},
                    first_value(rid) OVER w AS key_rid,  -- the key as a number: its first event's row
                    sum(CASE WHEN kind = 'session_start' THEN 1 ELSE 0 END) OVER w AS seg,
                    row_number() OVER w = 1 AS key_first
@@ -478,9 +478,6 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                    any_value(rid) FILTER (WHERE kind = 'session_start' OR (seg = 0 AND key_first)) AS first_rid,
                    min(time_utc) FILTER (WHERE kind = 'session_end') AS end_utc,
                    count(*) FILTER (WHERE kind = 'session_end') AS ends,
-                   -- the first end's line: _merge_windows_logs names it when it fills a Security session's end
-                   arg_min(line_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_line,
-                   arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_file,
                    min(time_utc - to_seconds(duration_s)) FILTER (WHERE duration_s IS NOT NULL) AS start_by_duration,
                    {", ".join(f"bool_or(has_{a}) AS any_{a}" for a in attrs)}
             FROM n GROUP BY key_rid, seg
@@ -499,7 +496,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             SELECT r.source, r.session_key, r.seg, r.start_utc,
                    CASE WHEN r.seg > 0 THEN r.first_line END AS start_line,
                    CASE WHEN r.seg > 0 THEN r.first_file END AS start_file,
-                   r.end_utc, r.ends, r.end_line, r.end_file, r.start_by_duration, r.first_line, r.first_file,
+                   r.end_utc, r.ends, r.start_by_duration, r.first_line, r.first_file,
                    CASE WHEN r.account IS NULL THEN l.account_normalised ELSE r.account_normalised END
                        AS account_normalised,
                    {", ".join(f"COALESCE(r.{a}, l.{a}) AS {a}" for a in attrs)}
