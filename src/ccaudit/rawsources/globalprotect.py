@@ -152,8 +152,7 @@ WITH h AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line, h.hnames,
            CASE WHEN line_no = h.hdr_line THEN 'header'
-                WHEN h.hnames IS NOT NULL AND line_no > h.hdr_line AND contains(upper(line), 'GLOBALPROTECT')
-                    THEN 'ui'
+                WHEN h.hnames IS NOT NULL AND line_no > h.hdr_line AND trim(line) <> '' THEN 'ui'
                 WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
                 WHEN contains(line, 'LEEF:') AND contains(line, '|Palo Alto Networks|') THEN 'leef'
                 WHEN contains(line, ',GLOBALPROTECT,') AND regexp_matches(line, '{_PAN_CSV}') THEN 'csv'

@@ -183,10 +183,13 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
-        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source) "
+        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source), "
+        # lines with an event or a problem: several events may share a line (a JSON array on one line, a server's
+        # stop ending every open session), so the lines left are counted, not the events
+        "count(DISTINCT line_no) FILTER (WHERE relevant OR not_source) "
         f"FROM parsed WHERE file_no = {no}").fetchone()
     assert row is not None
-    total, recognised, malformed, alien = (int(v) for v in row)
+    total, recognised, malformed, alien, used = (int(v) for v in row)
     name = visible(str(path))
     if total and (malformed + alien) * 2 > total:
         top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
@@ -205,7 +208,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         f"{sql_str(NOT_RELEVANT)}) GROUP BY reason ORDER BY reason").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
+        "not_relevant": max(0, total - used),
         "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} for r, n, lines in skipped],
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
