@@ -103,6 +103,8 @@ def test_each_export_is_kept_and_listed_with_what_it_became(inspected: Inspected
         "DeviceActions.csv": "intune", "AppInvRawData.csv": "intune", "trading-floor.csv": "jamf"}
     zipped = inspected.evidence / "DevicesWithInventory_2026-10-31.zip"
     assert raw[zipped.name]["sha256"] == _sha(zipped)
+    assert (raw[zipped.name]["format"], raw["trading-floor.csv"]["format"], raw["trading-floor.csv"]["rows"]) == (
+        "zip", "csv", 2)
     assert (inspected.results / "evidence" / "blobs" / _sha(zipped)).read_bytes() == zipped.read_bytes()
     derived = {f["dataset"] for f in manifest["files"] if f.get("derived_from") == _sha(zipped)}
     assert derived == {"device_assignments"}  # October's records are all superseded by November's
@@ -110,10 +112,18 @@ def test_each_export_is_kept_and_listed_with_what_it_became(inspected: Inspected
     report = json.loads(kept.read_text(encoding="utf-8"))
     # October's three devices, and the Jamf record of the iPad Intune saw later
     assert report["devices"]["superseded"] == 4
-    assert any(r.startswith("mdm/trading-floor.csv:3 DMPZZ9CONFL1") for r in report["devices"]["superseded_records"])
+    assert {"record": "mdm/trading-floor.csv:3 DMPZZ9CONFL1", "by": "DevicesWithInventory_2026-11-30.csv:5"} in (
+        report["devices"]["superseded_records"])
     # the second download of November is the same file: read once, and said so
     assert "read once" in manifest["ignored_reasons"]["mdm/DevicesWithInventory_2026-11-30 (1).csv"]
     assert report["devices"]["exact_duplicates"] == 0
+    # the kept report says what the inspection warned, in both languages
+    assert {"en": "device exports AppInvRawData.csv, DeviceActions.csv, DevicesWithInventory_2026-10-31.zip, "
+                  "DevicesWithInventory_2026-11-30.csv, mdm/trading-floor.csv: 1 primary user(s) not resolved to a "
+                  "person by the identity map (the account is used)",
+            "zh-TW": "行動裝置管理匯出檔 AppInvRawData.csv, DeviceActions.csv, DevicesWithInventory_2026-10-31.zip, "
+                     "DevicesWithInventory_2026-11-30.csv, mdm/trading-floor.csv：1 位主要使用者無法經身分對照表"
+                     "對應至人員（以帳號代之）"} in report["notes"]
 
 
 def test_an_older_export_of_another_fleet_is_not_taken_as_returned(inspected: Inspected) -> None:
@@ -130,7 +140,8 @@ def test_a_device_two_mdms_disagree_on_is_reported_not_guessed(inspected: Inspec
     assert "DMPZZ9CONFL1" not in inspected.text.split("warning:", 1)[0]
     byod = _rows(inspected.results / "offending" / "byod_user_signed_agreement.csv")
     assert "DMPZZ9CONFL1" not in {r["device_id"] for r in byod}
-    assert "device DMPZZ9CONFL1: intune corporate, jamf personal" in inspected.text
+    assert ("device DMPZZ9CONFL1: the sources disagree on ownership (intune corporate, jamf personal "
+            "(DevicesWithInventory_2026-11-30.csv:5, mdm/trading-floor.csv:3)); in neither register") in inspected.text
     assert "superseded" in inspected.text
 
 
@@ -170,3 +181,42 @@ def test_an_empty_or_single_export_never_makes_a_requirement_compliant(tmp_path:
     status = {c["check_id"]: (f["status"], c["outcome"]) for f in findings["findings"] for c in f["checks"]}
     assert status["company_device_reset_between_holders"] == ("needs_review", "missing_evidence")
     assert "no device_assignments derived" in result.text
+
+
+def test_the_warnings_about_the_exports_say_themselves_in_zh_tw(inspected: Inspected) -> None:
+    from ccaudit.rawsources.notes import translate
+
+    about = [w for w in inspected.findings["warnings"] if "device" in w or "time(s)" in w or "read once" in w]
+    assert len(about) >= 4
+    for warning in about:
+        zh = translate(warning, "zh-TW")
+        assert zh != warning and "：" in zh, warning
+    assert any(translate(w, "zh-TW").startswith("裝置 DMPZZ9CONFL1：各來源所載擁有權不一") for w in about)
+    # where the zone came from is said in Chinese too
+    assert ("mdm/trading-floor.csv：4 個時間未載明時區，依 Asia/Taipei 解讀"
+            "（evidence.yaml（mdm/trading-floor.csv 之時區設定））") in [translate(w, "zh-TW") for w in about]
+
+
+def test_sources_parse_and_a_refusal_in_zh_tw(tmp_path: Path) -> None:
+    (tmp_path / "nov.csv").write_text(INTUNE_NOV, encoding="utf-8")
+    result = ccaudit("sources", "parse", "intune", tmp_path / "nov.csv", "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    assert "公司所有裝置 2 台、個人裝置 1 台、擁有權不明 0 台" in result.text
+    assert "未轉出公務裝置保管紀錄" in result.text  # one export: no hand-over can show
+
+    (tmp_path / "refused").mkdir()
+    evidence = _folder(tmp_path / "refused")
+    (evidence / "company_mobile_devices.csv").write_text(
+        "device_id,model,status,holder_id,request_ref,issued_on\nF2LXK0AAHG7F,iPhone 15,in_use,E003,REQ-1,2025-02-01\n",
+        encoding="utf-8")
+    refused = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results", "--lang", "zh-TW")
+    assert refused.code == 2
+    assert "company_mobile_devices 重複提供：company_mobile_devices.csv 與行動裝置管理匯出檔" in refused.text
+
+
+def test_the_report_says_the_parse_notes_in_its_language(inspected: Inspected, tmp_path: Path) -> None:
+    result = ccaudit("report", inspected.results, "--format", "html", "--lang", "zh-TW", "--out", tmp_path / "rep")
+    assert result.code == 0, result.text
+    html = next((tmp_path / "rep").glob("*.html")).read_text(encoding="utf-8")
+    assert "裝置 DMPZZ9CONFL1：各來源所載擁有權不一" in html
+    assert "the sources disagree on ownership" not in html

@@ -112,3 +112,47 @@ def test_a_time_no_form_fits_is_counted_and_said(tmp_path: Path) -> None:
     assert (unread["count"], unread["first_row"], unread["first_value"]) == (1, 2, "yesterday")
     assert "1 time(s) no form fits" in text
     assert report["devices"]["records_without_last_check_in"] == 1
+
+
+def test_a_serial_number_the_export_does_not_know_names_no_device(tmp_path: Path) -> None:
+    # Intune writes 'Unknown' (or 'unknown', '0') for a personally owned Android's serial number: two such phones
+    # are two devices, each named by its Intune device ID, never one device 'UNKNOWN'
+    listing = ("Device ID,Device name,Ownership,Serial number,Last check-in,Primary user UPN\r\n"
+               "a-1,Pixel,Personal,unknown,2026-11-30 01:00:00,alice@corp.example.com.tw\r\n"
+               "a-2,Galaxy,Personal,Unknown,2026-11-30 02:00:00,bob@corp.example.com.tw\r\n"
+               "a-3,Moto,Personal,0,2026-11-30 03:00:00,carol\r\n")
+    out, report, _ = _parse(tmp_path, "intune", ("devices.csv", listing))
+    assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [
+        ("E001", "A-1"), ("E002", "A-2"), ("E003", "A-3")]
+    assert report["devices"]["without_serial_number_named_by_mdm_id"] == 3
+
+
+def test_overlapping_exports_exact_duplicates_and_superseded_records_are_listed(tmp_path: Path) -> None:
+    header = "Device ID,Device name,Ownership,Serial number,Last check-in,Enrollment date,Primary user UPN\r\n"
+    phone = ("d-1,TPE-IPHONE-030,Corporate,F2LXK030HG7F,2026-11-20 01:00:00,2025-01-02 03:00:00,"
+             "alice@corp.example.com.tw\r\n")
+    # the morning's export, and the afternoon's: the phone had not checked in since (the same record twice); the
+    # tablet had, and its later record stands
+    morning = header + phone + "d-2,TPE-IPAD-031,Corporate,DMPQ031,2026-11-30 01:00:00,2025-01-02 03:00:00,bob\r\n"
+    afternoon = header + phone + "d-2,TPE-IPAD-031,Corporate,DMPQ031,2026-11-30 06:00:00,2025-01-02 03:00:00,bob\r\n"
+    out, report, _ = _parse(tmp_path, "intune", ("am.csv", morning), ("pm.csv", afternoon))
+    am, pm = str(tmp_path / "am.csv"), str(tmp_path / "pm.csv")
+    d = report["devices"]
+    assert d["exact_duplicates"] == 1 and d["exact_duplicate_records"] == [{"record": f"{am}:2", "same_as": f"{pm}:2"}]
+    assert d["superseded"] == 1 and d["superseded_records"] == [{"record": f"{am}:3 DMPQ031", "by": f"{pm}:3"}]
+    assert [(r["device_id"], r["source_file"], r["source_row"]) for r in _rows(out / "company_mobile_devices.csv")] == [
+        ("DMPQ031", pm, "3"), ("F2LXK030HG7F", pm, "2")]
+
+
+def test_a_device_missing_from_the_next_export_of_its_fleet_is_returned(tmp_path: Path) -> None:
+    header = "Device ID,Device name,Ownership,Serial number,Last check-in,Enrollment date,Primary user UPN\r\n"
+    kept = "d-1,TPE-IPHONE-040,Corporate,SER040,2026-{}-28 01:00:00,2025-01-02 03:00:00,alice@corp.example.com.tw\r\n"
+    gone = "d-2,TPE-IPHONE-041,Corporate,SER041,2026-10-27 01:00:00,2025-01-02 03:00:00,bob@corp.example.com.tw\r\n"
+    out, _, _ = _parse(tmp_path, "intune", ("oct.csv", header + kept.format("10") + gone),
+                       ("nov.csv", header + kept.format("11")))
+    devices = {d["device_id"]: d for d in _rows(out / "company_mobile_devices.csv")}
+    assert (devices["SER040"]["status"], devices["SER041"]["status"]) == ("in_use", "returned")
+    assert devices["SER041"]["note"] == f"not in {tmp_path / 'nov.csv'}, a later export of the same devices"
+    assignments = {a["device_id"]: a for a in _rows(out / "device_assignments.csv")}
+    # returned as of the last export that still shows it (its own check-in was a day earlier)
+    assert (assignments["SER041"]["returned_on"], assignments["SER040"]["returned_on"]) == ("2026-10-28", "")

@@ -86,6 +86,11 @@ def test_dates_that_do_not_settle_the_order_are_refused_until_the_user_says_it(t
     assert "Security.csv" in refused.text and "line 2: '05/03/2026 14:03:04'" in refused.text
     assert "--date-order dmy" in refused.text and "date_order: dmy" in refused.text
     assert "Traceback" not in refused.text
+    from tests.cli.inprocess import ccaudit_with_env
+
+    zh = ccaudit_with_env({"CCAUDIT_LANG": "zh-TW"}, "sources", "parse", "auto", tmp_path / "Security.csv", "--out",
+                          tmp_path / "refused")
+    assert zh.code == 2 and "日在前" in zh.text and "--date-order dmy" in zh.text
 
     for given, start in (("dmy", "2026-03-05T14:03:04+08:00"), ("mdy", "2026-05-03T14:03:04+08:00"),
                          ("day-first", "2026-03-05T14:03:04+08:00")):
@@ -266,3 +271,47 @@ def test_interrupted_sign_ins_are_counted_with_their_reason(tmp_path: Path, stat
     assert events == []
     assert [r["reason"] for r in report["files"][0]["not_relevant_by_reason"]] == [
         "interrupted sign-in (Entra asked for more; the flow goes on in the next)"]
+
+
+def test_an_inspection_pairs_the_two_logs_of_a_host_handed_in_as_separate_files(tmp_path: Path) -> None:
+    from tests.cli.evtxfile import write_evtx
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    write_evtx(evidence / "TS02-LocalSessionManager.evtx", [
+        _lsm(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        _lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        _lsm(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
+    (evidence / "TS02-Security.json").write_text("\n".join([
+        _security(4624, "2026-11-02T00:15:02.1Z", "alice", "0x1a2b", "203.0.113.7"),
+        _security(4634, "2026-11-02T05:00:00Z", "alice", "0x1a2b")]) + "\n", encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    assert "1 Remote Desktop connection(s) also in a TerminalServices-LocalSessionManager log" in result.text
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = con.execute("SELECT person_id, CAST(start_time AS VARCHAR), CAST(end_time AS VARCHAR) FROM remote_sessions "
+                       "ORDER BY start_time").fetchall()
+    con.close()
+    assert rows == [("carol", "2026-11-02 06:00:00", None), ("alice", "2026-11-02 08:15:02", "2026-11-02 09:00:00")]
+
+
+def test_sign_ins_without_a_result_are_malformed_not_successes(tmp_path: Path) -> None:
+    # Get-MgAuditLogSignIn | Export-Csv: createdDateTime (UTC) in the culture's format, the nested status written as
+    # its type name; what the file does not say is not taken as a success
+    header = "Id,CreatedDateTime,UserPrincipalName,AppDisplayName,IPAddress,Status,AuthenticationRequirement"
+    rows = [f"{n:08x}-aaaa-4bbb-8ccc-000000000000,11/20/2026 12:14:40 AM,u{n}@corp.example.com,GlobalProtect VPN,"
+            "203.0.113.7,Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus,multiFactorAuthentication"
+            for n in range(3)]
+    (tmp_path / "MgSignIns.csv").write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
+    refused = ccaudit("sources", "parse", "entra-signins", tmp_path / "MgSignIns.csv", "--out", tmp_path / "x")
+    assert refused.code == 2 and "no sign-in result" in refused.text
+
+    # with the error code selected into a column of its own, the same export is read, its times as UTC
+    header = header.replace("Status", "ErrorCode")
+    rows = [r.replace("Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus", "0") for r in rows]
+    events, _, _ = _parse(tmp_path, {"MgSignIns2.csv": ("\r\n".join([header, *rows]) + "\r\n").encode()})
+    assert {(e["kind"], e["utc_time"], e["time_zone"]) for e in events} == {
+        ("sign_in", "2026-11-20T00:14:40Z", "stated")}

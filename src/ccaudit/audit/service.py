@@ -201,8 +201,9 @@ class AuditService:
     # --- inspection runs ----------------------------------------------------------------------------
 
     def run_inspection(
-        self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
+        self, actor: str | None, audit_id: int, evidence_dir: Path | str, progress: Progress | None = None
     ) -> RunInfo:
+        """`evidence_dir`: a local folder, or an object-store folder s3://bucket/prefix/ (copied first)."""
         return self.runs.run_inspection(actor, audit_id, evidence_dir, progress)
 
     def run_uploaded(self, actor: str | None, audit_id: int, progress: Progress | None = None) -> RunInfo:

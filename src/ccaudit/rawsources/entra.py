@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import NOT_RELEVANT, RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.sqlkit import sql_str
 
 # Error codes of an interrupted sign-in (Entra's own "Interrupted" status): the flow continues elsewhere.
@@ -120,7 +121,9 @@ WITH l AS (
            CASE WHEN l.o IS NULL AND h.names IS NOT NULL THEN {csv_fields('l.line')} END AS f,
            h.names IS NOT NULL AND l.o IS NULL AND l.line_no <= 50 AND regexp_matches(lower(l.line), '{_HEADER_ID}')
                AND regexp_matches(lower(l.line), '{_HEADER_TIME}') AS is_header,
-           COALESCE(contains(h.time_col, 'utc'), FALSE) AS csv_utc, h.names, h.time_col
+           -- Graph's createdDateTime is UTC (Get-MgAuditLogSignIn | Export-Csv writes it in the culture's format)
+           COALESCE(contains(h.time_col, 'utc') OR h.time_col = 'createddatetime', FALSE) AS csv_utc, h.names,
+           h.time_col
     FROM l LEFT JOIN hdr2 h ON TRUE
 ), x AS (
     SELECT line_no, is_last, line, bad_json, is_header, names,
@@ -217,6 +220,11 @@ SELECT line_no, is_last,
             WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
                  OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL) THEN 'no readable date'
             WHEN account IS NULL THEN 'no user principal name'
+            -- a sign-in whose result the file does not give is neither a success nor a failure (Export-Csv of Graph
+            -- objects writes the status as its type name)
+            WHEN error_code IS NULL AND COALESCE(csv_status, '') NOT IN ('success', 'succeeded', '成功', 'failure',
+                                                                           'failed', '失敗')
+                THEN 'no sign-in result (neither an error code nor a status Success or Failure)'
        END AS problem,
        NOT is_json AND NOT is_csv AND NOT is_header AND NOT bad_json AND trim(line) <> '' AS not_source,
        kind,
@@ -234,9 +242,9 @@ SELECT line_no, is_last,
        END AS mfa_method,
        CAST(NULL AS VARCHAR) AS gateway_id, CAST(NULL AS BIGINT) AS duration_s,
        CASE WHEN kind IS NULL AND non_user
-                THEN '{NOT_RELEVANT}service principal or managed identity sign-in (not a person)'
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_principal'))}
             WHEN kind IS NULL AND (is_json OR is_csv) AND NOT json_other
-                THEN '{NOT_RELEVANT}interrupted sign-in (Entra asked for more; the flow goes on in the next)'
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_interrupted'))}
             ELSE
        concat_ws('; ', CASE WHEN failure IS NOT NULL AND kind = 'login_failed' THEN failure END,
                  CASE WHEN error_code IS NOT NULL AND error_code <> 0 THEN 'error ' || error_code END,
@@ -259,14 +267,16 @@ SOURCE = RawSource(
              "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
              "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
              "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
-             "together with the gateway's files."),
+             "together with the gateway's files. Service-principal and managed-identity sign-ins are counted as not "
+             "relevant; culture dates (05/03/2026) are read as the file's own dates settle, else --date-order."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '
             '"multiFactorAuthentication", "authenticationDetails": [{"authenticationMethod": "Password", '
             '"succeeded": true}, {"authenticationMethod": "Mobile app notification", "succeeded": true}]}'),
     detect=(r"(?:\"createdDateTime\"\s*:|"
-            r"\"[Cc]ategory\"\s*:\s*\"(?:NonInteractiveUser|ServicePrincipal|ManagedIdentity)?SignInLogs\"|"
+            r"\"[Cc]ategory\"\s*:\s*\"(?:NonInteractiveUser|(?:Microsoft)?ServicePrincipal|ManagedIdentity|ADFS)?"
+            r"SignInLogs\"|"
             r"\"Type\"\s*:\s*\"(?:SigninLogs|AAD(?:NonInteractiveUser|ServicePrincipal|ManagedIdentity)SignInLogs)\"|"
             r"\"(?:servicePrincipalName|ServicePrincipalName|signInEventTypes)\"\s*:|"
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"

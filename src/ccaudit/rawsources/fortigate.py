@@ -56,33 +56,37 @@ def query(lines: str) -> str:
     # a space (numbers, addresses, keywords) take the cheaper kvw; names and reasons take kvs.
     return f"""
 WITH f AS (
-    SELECT line_no, is_last, {_pairs('line')} AS p, contains(line, 'logid=') AS fortinet, line
+    SELECT line_no, is_last, {_pairs('line')} AS p0, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
     -- a VPN event's subtype, in any of the forms (quoted, CEF, FortiAnalyzer's CSV), tested only on lines
     -- naming vpn at all: traffic through an IPsec tunnel (vpn="...") stops here, not after the extraction
     WHERE (contains(line, 'vpn') AND regexp_matches(line, 'subtype=["'']{{0,2}}vpn'))
           OR NOT contains(line, 'logid=') OR is_last
+), g AS (
+    -- every key is read outside quoted values (sqlkit.kv_guarded): a user name typed at a log-in cannot set any
+    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet FROM f
 ), a AS (
     SELECT line_no, is_last, line, p, fortinet,
            -- one pattern, not contains(p, ' subtype="vpn"'): a substring search starting with a space stops at
            -- every space of the line (measured: two such searches cost more than this and one extraction)
            CASE WHEN regexp_matches(p, ' subtype=(?:"vpn"|vpn(?:\\s|$))') THEN kvw(p, 'action') END AS action
-    FROM f
+    FROM g
 ), m AS (
     SELECT line_no, is_last, line, p, fortinet, {_case("action", ACTIONS)} AS kind FROM a
 ), raw AS (
     -- the keys every VPN event has (the lines here are nearly all VPN events: no CASE guard, measured cheaper)
     SELECT line_no, is_last, line, p, fortinet, kind,
            TRY_CAST(kvw(p, 'eventtime') AS BIGINT) AS eventtime,
-           nullif(kvs(p, 'devname'), 'N/A') AS devname,
+           nullif(kv_unmasked(kvs(p, 'devname')), 'N/A') AS devname,
            kvw(p, 'devid') AS devid,
            kvw(p, 'vd') AS vd,
            lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
            nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
            nullif(kvw(p, 'remip'), 'N/A') AS remip,
            nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
-           nullif(kvs(p, 'user'), 'N/A') AS fgt_user,
-           TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any, nullif(kvs(p, 'reason'), 'N/A') AS reason_any
+           nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
+           TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
+           nullif(kv_unmasked(kvs(p, 'reason')), 'N/A') AS reason_any
     FROM m
 ), e AS (
     -- keys that matter only on some lines: wall time and zone without an epoch, XAuth and the assigned
@@ -95,16 +99,12 @@ WITH f AS (
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,
            COALESCE(devname, devid) AS gateway,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
-                THEN nullif(kvs(p, 'xauthuser'), 'N/A') END AS xauthuser,
+                THEN nullif(kv_unmasked(kvs(p, 'xauthuser')), 'N/A') END AS xauthuser,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
                 THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
-           CASE WHEN kind = 'session_end' THEN reason_any
-                -- the name typed at a failed login is anyone's: a second ' reason=' may be inside it
-                WHEN kind = 'login_failed' AND length(p) - length(replace(p, ' reason=', '')) > 8
-                    THEN kvs_outside(p, 'reason')
-                WHEN kind = 'login_failed' THEN reason_any END AS reason
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
     FROM raw
 ), t AS (
     SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch

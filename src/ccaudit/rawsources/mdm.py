@@ -26,6 +26,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.mdm_snapshots import settle
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
@@ -144,6 +145,7 @@ CORPORATE = ("corporate", "company", "institutional", "corporateowned", "company
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
             "personalowned", "employee", "個人", "個人擁有", "個人所有")
+NO_SERIAL = ("unknown", "0", "n/a", "na", "none", "null", "-", "not available", "notavailable", "未知")
 # managementState / Device state / Managed values of a device the MDM no longer manages (or is letting go)
 UNMANAGED = ("false", "no", "unmanaged", "retired", "wiped", "retirepending", "retireissued", "wipepending",
              "wipeissued", "deletepending", "否", "未受管理")
@@ -267,7 +269,8 @@ class _Table:
         name = visible(str(path))
         # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
         # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
-        text = _unzip(path, scratch) if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) else path
+        text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
+        text = _unzip(path, scratch) if text_is_zip else path
         text, self.encoding = as_utf8(text, scratch)
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -314,6 +317,7 @@ class _Table:
         except duckdb.Error as exc:
             raise EvidenceError(f"{name}: cannot read the export: {visible(str(exc).splitlines()[0])}") from None
         self.view, self.is_json = view, is_json
+        self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
 
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
@@ -459,7 +463,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
         files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
-                      "encoding": t.encoding})
+                      "encoding": t.encoding, "format": t.format})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
     day_first = _date_order(con)
@@ -518,7 +522,8 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         "agreements, or byod_user_signed_agreement lists every device",
     ]
     report["outputs"] = [*outputs, REPORT_FILE]
-    report["not_written"] = not_written
+    report["not_written"] = {name: say(code) for name, code in not_written.items()}
+    report["not_written_codes"] = not_written
     (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     con.close()
@@ -575,13 +580,15 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
         WITH d AS (
             -- the serial number; else the MDM's device ID; else (an export without either column, such as the
             -- admin center's list without inventory data) the device name, counted in the report
-            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+            SELECT *, COALESCE(upper(COALESCE(serial, mdm_id)), name) AS device_id,
                    serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
                    lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
-            FROM dev JOIN file_zone ON zfile = file_no
+            -- a serial number an export has no value for: Intune's 'Unknown' (personal Android), '0', Jamf's blanks
+            FROM (SELECT * REPLACE (CASE WHEN lower(serial) IN {_tuple(NO_SERIAL)} THEN NULL ELSE serial END AS serial)
+                  FROM dev) JOIN file_zone ON zfile = file_no
         )
         SELECT d.* EXCLUDE (zfile, fzone, dayfirst),
                -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
@@ -612,13 +619,8 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
 
 # Why a dataset the exports could give is not written when they give no record of it: an empty file would be
 # evidence that there is nothing to find (no personal device, no app), which an MDM export does not prove.
-EMPTY_REASON = {
-    "company_mobile_devices.csv": "no company-owned device in the exports",
-    "byod_register.csv": "no personally owned device with a user in the exports",
-    "device_apps.csv": "no app of a device in the exports",
-    "device_assignments.csv": ("no device is in two exports: a hand-over between holders shows only between two "
-                               "exports of the same devices (a month apart, say), or in the firm's own register"),
-}
+EMPTY_REASON = {"company_mobile_devices.csv": "no_company_devices", "byod_register.csv": "no_personal_devices",
+                "device_apps.csv": "no_apps", "device_assignments.csv": "no_assignments"}  # notes in sources.yaml
 
 
 def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, outputs: list[str],
@@ -626,7 +628,7 @@ def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, o
     """Write the rows to out/name, or (none) name the file in not_written with why."""
     count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
     if not count or not count[0]:
-        not_written[name] = EMPTY_REASON[name]
+        not_written[name] = EMPTY_REASON[name]  # the note's code: rendered when the report is written
         return
     _copy(con, sql, out / name)
     outputs.append(name)
@@ -695,7 +697,7 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
         SELECT count(*) FILTER (WHERE owner = 'corporate'), count(*) FILTER (WHERE owner = 'personal'),
                count(*) FILTER (WHERE owner = 'unknown'),
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
-               count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
+               count(*) FILTER (WHERE serial IS NULL),
                count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
                count(*) FILTER (WHERE owner_by_ade),
                count(*) FILTER (WHERE named_by_name)
@@ -755,8 +757,12 @@ def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
     skipped = con.execute("SELECT count(*) FROM app WHERE device_ref IS NULL OR COALESCE(app_id, app_name) IS NULL"
                           ).fetchone()
     assert c is not None and skipped is not None
+    several = con.execute("SELECT count(*) FROM (SELECT upper(device_ref) FROM app WHERE device_ref IS NOT NULL "
+                          "GROUP BY 1 HAVING count(DISTINCT file_no) > 1)").fetchone()
     return {"apps": c[0], "devices": c[2], "device_not_in_inventory": c[1],
             "records_without_device_or_app": skipped[0],
+            # an app inventory states no time: of two, neither can be told the later, so their apps are combined
+            "devices_in_several_app_inventories": int(several[0]) if several else 0,
             "note": "an app whose device is not in the device exports given keeps the export's device reference"}
 
 

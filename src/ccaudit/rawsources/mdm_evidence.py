@@ -17,6 +17,7 @@ from typing import Any
 
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.mdm import MDM_SOURCES, REPORT_FILE, MdmRequest, looks_like_mdm, parse_mdm
+from ccaudit.rawsources.notes import DOC, say
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.textsafe import visible
 
@@ -48,6 +49,8 @@ class DevicesDerived:
     records: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)
     same_as: dict[str, str] = field(default_factory=dict)  # a file identical to another: read once
+    formats: dict[str, str] = field(default_factory=dict)  # csv, json or zip (the admin center's download)
+    encodings: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -91,6 +94,8 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
     for f in report["files"]:
         derived.vendor[f["file"]] = f["source"]
         derived.records[f["file"]] = int(f["records"])
+        derived.formats[f["file"]] = f.get("format", "csv")
+        derived.encodings[f["file"]] = f.get("encoding", "utf-8")
         kinds[f["file"]] = f["kind"]
     con = connect()
     try:
@@ -119,32 +124,35 @@ def device_notes(report: dict[str, Any], rels: list[str], same_as: dict[str, str
                  zones: dict[str, tuple[str, str]]) -> list[str]:
     """What an inspector must know about how the device exports were read (the inspection's warnings; the full
     report is kept with the result)."""
-    names = ", ".join(rels)
-    notes = [f"{dup}: the same file as {first}; read once" for dup, first in same_as.items()]
+    files = ", ".join(rels)
+    notes = [say("same_file_note", file=dup, first=first) for dup, first in same_as.items()]
     d = report.get("devices", {})
-    if d.get("superseded") or d.get("exact_duplicates"):
-        first = (d.get("superseded_records") or d.get("exact_duplicate_records"))[0]
-        notes.append(f"device exports {names}: {d.get('superseded', 0)} device record(s) superseded by a later "
-                     f"record of the same device, {d.get('exact_duplicates', 0)} exact duplicate(s) (first: {first}; "
-                     f"all in {REPORT_FILE})")
+    if d.get("superseded"):
+        first = d["superseded_records"][0]
+        notes.append(say("records_superseded", files=files, count=d["superseded"], record=first["record"],
+                         winner=first["by"], report=REPORT_FILE))
+    if d.get("exact_duplicates"):
+        first = d["exact_duplicate_records"][0]
+        notes.append(say("records_duplicate", files=files, count=d["exact_duplicates"], record=first["record"],
+                         same=first["same_as"], report=REPORT_FILE))
     for conflict in d.get("ownership_conflict_records", []):
-        notes.append(f"device {conflict}: the sources disagree on ownership; in neither register")
+        device, _, owners = conflict.partition(": ")
+        notes.append(say("ownership_conflict", device=device, owners=owners))
     if d.get("ownership_unknown"):
-        notes.append(f"device exports {names}: {d['ownership_unknown']} device(s) of unknown ownership, in neither "
-                     f"register (first: {d['ownership_unknown_records'][0]})")
-    for name, why in report.get("not_written", {}).items():
-        notes.append(f"device exports {names}: no {name.removesuffix('.csv')} derived: {why}; the requirements "
-                     "that need it are needs_review unless the firm's register is handed in")
+        notes.append(say("ownership_unknown", files=files, count=d["ownership_unknown"],
+                         first=d["ownership_unknown_records"][0].split(" (ownership ")[0]))
+    notes += [say(code) for code in report.get("not_written_codes", {}).values()]
+    if report.get("apps", {}).get("devices_in_several_app_inventories"):
+        notes.append(say("apps_combined", files=files, count=report["apps"]["devices_in_several_app_inventories"]))
     for file, n in report.get("time_zone", {}).get("times_read_in_assumed_zone", {}).items():
         zone, origin = zones[file]
-        notes.append(f"{file}: {n} time(s) without a zone read as {zone} ({origin})")
+        notes.append(say("times_assumed", file=file, count=n, zone=zone, zone_from=origin))
     for file, u in report.get("time_zone", {}).get("times_not_understood", {}).items():
-        notes.append(f"{file}: {u['count']} time(s) no form fits, read as no time (first: row {u['first_row']}, "
-                     f"{u['first_value']!r})")
+        notes.append(say("times_not_understood", file=file, count=u["count"], row=u["first_row"],
+                         value=repr(u["first_value"])))
     unresolved = report.get("identities", {}).get("accounts_unresolved", [])
     if unresolved:
-        notes.append(f"device exports {names}: {len(unresolved)} primary user(s) not resolved to a person by the "
-                     "identity map (the account is used)")
+        notes.append(say("users_unresolved", files=files, count=len(unresolved)))
     return notes
 
 
@@ -161,12 +169,8 @@ def refuse_overlap(derived: dict[str, list[tuple[str, Path]]], registers: dict[s
     if not clashes:
         return
     dataset, own, exports = clashes[0]
-    mine, theirs = ", ".join(map(visible, own)), ", ".join(map(visible, exports))
-    names = " ".join(map(visible, exports))
-    raise EvidenceError(
-        f"{dataset} is given twice: by {mine} and by the device export(s) {theirs}. Hand in one: remove the "
-        f"register, or run `ccaudit sources parse auto {names} --out DIR`, complete DIR/{dataset}.csv from the "
-        "register and hand that in instead of the exports (docs/sources.md)",
-        zh=(f"{dataset} 重複提供：{mine} 與行動裝置管理匯出檔 {theirs}。請擇一提供：移除該登記表，或執行 "
-            f"`ccaudit sources parse auto {names} --out DIR`，依登記表補齊 DIR/{dataset}.csv 後以其取代匯出檔提交"
-            "（見 docs/sources.md）"))
+    params = {"dataset": dataset, "registers": ", ".join(map(visible, own)),
+              "exports": ", ".join(map(visible, exports)),
+              "command": f"ccaudit sources parse auto {' '.join(map(visible, exports))} --out DIR",
+              "target": f"DIR/{dataset}.csv", "doc": DOC}
+    raise EvidenceError(say("register_and_export", **params), zh=say("register_and_export", "zh-TW", **params))

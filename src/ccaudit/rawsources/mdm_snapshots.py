@@ -63,13 +63,12 @@ def settle(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM ranked""").fetchone()
     assert counts is not None
     superseded = con.execute(f"""
-        SELECT f.file_name || ':' || CAST(r._row AS VARCHAR) || ' ' || r.device_id || ' (the record at '
-               || w.file_name || ':' || CAST(r.win_row AS VARCHAR) || ' is later)'
+        SELECT f.file_name || ':' || CAST(r._row AS VARCHAR) || ' ' || r.device_id,
+               w.file_name || ':' || CAST(r.win_row AS VARCHAR)
         FROM ranked r JOIN file_names f ON f.file_no = r.file_no JOIN file_names w ON w.file_no = r.win_file
         WHERE r.rank > 1 AND NOT r.duplicate ORDER BY r.file_no, r._row LIMIT {MAX_LISTED}""").fetchall()
     duplicates = con.execute(f"""
-        SELECT f.file_name || ':' || CAST(r._row AS VARCHAR) || ' = ' || s.file_name || ':'
-               || CAST(r.same_row AS VARCHAR)
+        SELECT f.file_name || ':' || CAST(r._row AS VARCHAR), s.file_name || ':' || CAST(r.same_row AS VARCHAR)
         FROM ranked r JOIN file_names f ON f.file_no = r.file_no JOIN file_names s ON s.file_no = r.same_file
         WHERE r.duplicate ORDER BY r.file_no, r._row LIMIT {MAX_LISTED}""").fetchall()
     conflicting = con.execute(f"""
@@ -78,10 +77,11 @@ def settle(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM conflicts c JOIN devices d USING (device_id) JOIN file_names f ON f.file_no = d.file_no
         GROUP BY c.device_id, c.owners ORDER BY c.device_id LIMIT {MAX_LISTED}""").fetchall()
     return {
-        "superseded": counts[0], "superseded_records": [r[0] for r in superseded],
+        "superseded": counts[0], "superseded_records": [{"record": r[0], "by": r[1]} for r in superseded],
         "superseded_note": ("a device in several exports: the record with its latest own check-in or inventory "
                             "time stands, the others are superseded"),
-        "exact_duplicates": counts[1], "exact_duplicate_records": [r[0] for r in duplicates],
+        "exact_duplicates": counts[1],
+        "exact_duplicate_records": [{"record": r[0], "same_as": r[1]} for r in duplicates],
         "ownership_conflicts": _count(con, "conflicts"), "ownership_conflict_records": [r[0] for r in conflicting],
         "ownership_conflict_note": ("two sources state different ownership for the device: written to neither "
                                     "register; settle it in the MDMs"),

@@ -110,7 +110,7 @@ def audit_show(
     lang, zone = settings.lang, settings.firm_timezone
     console.print(
         Text.assemble(
-            (f"audit {snap.audit_id}", "bold"),
+            (f"{tx.ENTITY['audit'] if lang.startswith('zh') else 'audit'} {snap.audit_id}", "bold"),
             visible_lines(
                 f" {snap.firm_name} ({snap.firm_id}) {snap.year} · {tx.header('as_of', lang)} {snap.as_of}"
                 f" · {snap.catalog_id} v{snap.catalog_version} · "
@@ -172,7 +172,8 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
     except KeyError:
         raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
     zh = is_zh(lang)
-    console.print(styled(r.requirement_id, "bold", f" ({r.obligation}) {r.title}\n{r.title_zh}"))
+    obligation = tx.obligation(r.obligation, lang) if r.obligation else ""
+    console.print(styled(r.requirement_id, "bold", f" ({obligation}) {r.title}\n{r.title_zh}"))
     parts = [("result", r.result), ("automated", r.automated_status), ("derived", r.derived_result),
              ("assessed", r.assessed_result)]
     line = [f"{tx.header(k, lang)} {_result(v, lang)}" for k, v in parts]
@@ -231,15 +232,20 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
 def audit_run(
     ctx: typer.Context,
     audit_id: AuditArg,
-    evidence_dir: Path,
+    evidence_dir: Annotated[str, typer.Argument(
+        help="folder of the firm's evidence files, or an object-store folder s3://bucket/prefix/")],
     db: DbOpt = None,
     engine: EngineOpt = None,
     engine_url: EngineUrlOpt = None,
     keep_schema: KeepSchemaOpt = False,
 ) -> None:
-    """Inspect an evidence folder on the audit's as-of date and attach the run (checks on --engine)."""
+    """Inspect an evidence folder (or s3://bucket/prefix/) on the audit's as-of date and attach the run
+    (checks on --engine)."""
+    from ccaudit.evidence.object_store import is_remote
+
+    evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
     with service(ctx) as (svc, actor), progress_bar() as progress:
-        info = svc.run_inspection(actor, audit_id, evidence_dir, progress)  # type: ignore[arg-type]
+        info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
     _print_run(info)
 
 

@@ -21,14 +21,14 @@ from starlette.responses import Response
 
 from ccaudit import csvsafe
 from ccaudit.audit.workflow.runs import RowQuery
+from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.texts import ENTITY
 from ccaudit.dates import format_date
 from ccaudit.errors import CcauditError
 from ccaudit.findings.messages import messages
-from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser, date_style_for, lang_for, web
 from ccaudit.web.pages.cache import read_cache
-from ccaudit.web.pages.forms import date_field, done, int_field, requirement_url, status_of
+from ccaudit.web.pages.forms import date_field, done, int_field, refusal, requirement_url, status_of
 from ccaudit.web.pages.rowsview import RowShaper
 from ccaudit.web.pages.views import (
     ASSESS,
@@ -114,12 +114,15 @@ def _changes(request: Request) -> Callable[[object], str]:
         local = moment.astimezone(zone)
         return f"{format_date(local.date(), style)} {local:%H:%M}"
 
-    return lambda value: change_text(value, lang, when)
+    def said(value: object, entity: str = "", field: str = "") -> str:
+        return change_text(tx.code_value(entity, field, value, lang), lang, when)
+
+    return said
 
 
 def _refused(request: Request, svc: Service, user: WebUser, audit_id: int, requirement_id: str,
              exc: CcauditError, action: str) -> Response:
-    return _render(request, svc, user, audit_id, requirement_id, error=visible(str(exc)), status=status_of(exc),
+    return _render(request, svc, user, audit_id, requirement_id, error=refusal(request, exc), status=status_of(exc),
                    failed_action=action)
 
 
