@@ -147,6 +147,10 @@ def test_openvpn_server_stop_restart_and_crash_end_the_open_sessions(tmp_path: P
     events, sessions, report = _parse(tmp_path, FIXTURES / "openvpn-2.6-server-stop.log", "auto",
                                       "--gateway", "VPN-01")
     assert report["sessions"]["without_end"] == 0  # nothing left open forever
+    assert report["sessions"]["ended_by_server_stop"] == 4
+    notes = [s["note"] for s in sessions]
+    assert notes[0] == "ended by the server's stop: SIGTERM[hard,] received, process exiting" and notes[1] == ""
+    assert notes[4].startswith("server started again without a logged stop")
     spans = [(s["account"], s["start_time"], s["end_time"]) for s in sessions]
     assert spans == [
         ("alice", "2026-11-02T08:15:02+08:00", "2026-11-02T12:00:00+08:00"),   # SIGTERM[hard,] ... process exiting

@@ -31,7 +31,7 @@ events."""
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.base import SERVER_STOP_REASONS, RawSource
 
 # (regular expression on the message after the client's 'CN/ADDR ' and '[CN] ', kind, reason); the first that matches
 # decides. Anchored there: a client sends text of its own that the server logs after its address (`peer info:
@@ -211,8 +211,8 @@ WITH l AS (
     -- such session on the stop line, with the stop line's time
     SELECT st.line_no, 'session_end' AS kind, st.form, st.inner_form, st.wall, st.stamp, st.zone, s.addr, s.auth_user,
            s.known_cn, s.next_vip, st.msg,
-           CASE st.server WHEN 'stop' THEN 'ended by the server''s stop: ' || st.msg
-                ELSE 'server started again without a logged stop: the session ended before this line' END AS reason0
+           CASE st.server WHEN 'stop' THEN {_q(SERVER_STOP_REASONS[0] + ': ')} || st.msg
+                ELSE {_q(SERVER_STOP_REASONS[1] + ': the session ended before this line')} END AS reason0
     FROM decided s JOIN client st ON st.line_no = s.next_stop
     WHERE s.kind = 'session_start' AND (s.next_end IS NULL OR s.next_end > s.next_stop)
 ), j AS (

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.base import NOT_RELEVANT, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
@@ -183,10 +183,13 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
-        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source) "
+        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source), "
+        # lines with an event or a problem: several events may share a line (a JSON array on one line, a server's
+        # stop ending every open session), so the lines left are counted, not the events
+        "count(DISTINCT line_no) FILTER (WHERE relevant OR not_source) "
         f"FROM parsed WHERE file_no = {no}").fetchone()
     assert row is not None
-    total, recognised, malformed, alien = (int(v) for v in row)
+    total, recognised, malformed, alien, used = (int(v) for v in row)
     name = visible(str(path))
     if total and (malformed + alien) * 2 > total:
         top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
@@ -205,7 +208,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         f"{sql_str(NOT_RELEVANT)}) GROUP BY reason ORDER BY reason").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
+        "not_relevant": max(0, total - used),
         "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} for r, n, lines in skipped],
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
@@ -447,6 +450,11 @@ def _insert_identity_map(con: duckdb.DuckDBPyConnection, path: Path, text: Path)
                 f"WHERE nullif(trim({a}), '') IS NOT NULL AND nullif(trim({p}), '') IS NOT NULL")
 
 
+def _stopped(reason: str) -> str:
+    """SQL: the end `reason` says the gateway itself stopped (base.SERVER_STOP_REASONS), not the client."""
+    return "(" + " OR ".join(f"starts_with({reason}, {sql_str(r)})" for r in SERVER_STOP_REASONS) + ")"
+
+
 def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Pair start and end events per session key: each start opens a segment, and the segment's first end
     closes it. Events before a key's first start belong to a session cut by log rotation: its start is
@@ -462,11 +470,12 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute(f"""
         CREATE TEMP TABLE sessions AS
         WITH n AS (
-            SELECT rid, time_utc, kind, duration_s, {", ".join(f"has_{a}" for a in attrs)},
+            SELECT rid, time_utc, kind, duration_s, stop_end, file_no, line_no, {", ".join(f"has_{a}" for a in attrs)},
                    first_value(rid) OVER w AS key_rid,  -- the key as a number: its first event's row
                    sum(CASE WHEN kind = 'session_start' THEN 1 ELSE 0 END) OVER w AS seg,
                    row_number() OVER w = 1 AS key_first
             FROM (SELECT rowid AS rid, source, session_key, time_utc, kind, duration_s, file_no, line_no,
+                         kind = 'session_end' AND {_stopped('reason')} AS stop_end,
                          {", ".join(f"{a} IS NOT NULL AS has_{a}" for a in attrs)}
                   FROM events
                   WHERE session_key IS NOT NULL AND kind IN ('session_start', 'session_end', 'session_stats'))
@@ -478,6 +487,11 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                    any_value(rid) FILTER (WHERE kind = 'session_start' OR (seg = 0 AND key_first)) AS first_rid,
                    min(time_utc) FILTER (WHERE kind = 'session_end') AS end_utc,
                    count(*) FILTER (WHERE kind = 'session_end') AS ends,
+                   -- the first end, when the gateway's own stop (its reason is looked up for those only)
+                   arg_min(rid, time_utc) FILTER (WHERE kind = 'session_end') AS end_rid,
+                   arg_min(line_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_line,
+                   arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_file,
+                   arg_min(stop_end, time_utc) FILTER (WHERE kind = 'session_end') AS first_end_stop,
                    min(time_utc - to_seconds(duration_s)) FILTER (WHERE duration_s IS NOT NULL) AS start_by_duration,
                    {", ".join(f"bool_or(has_{a}) AS any_{a}" for a in attrs)}
             FROM n GROUP BY key_rid, seg
@@ -496,7 +510,8 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             SELECT r.source, r.session_key, r.seg, r.start_utc,
                    CASE WHEN r.seg > 0 THEN r.first_line END AS start_line,
                    CASE WHEN r.seg > 0 THEN r.first_file END AS start_file,
-                   r.end_utc, r.ends, r.start_by_duration, r.first_line, r.first_file,
+                   r.end_utc, r.ends, r.start_by_duration, r.first_line, r.first_file, r.end_line, r.end_file,
+                   r.end_rid, r.first_end_stop,
                    CASE WHEN r.account IS NULL THEN l.account_normalised ELSE r.account_normalised END
                        AS account_normalised,
                    {", ".join(f"COALESCE(r.{a}, l.{a}) AS {a}" for a in attrs)}
@@ -510,9 +525,11 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                     WHEN seg = 0 THEN 'no start line and no duration: the session cannot be placed'
                     WHEN ends = 0 THEN 'no end line in the files (still connected when the log ends, or cut '
                              || 'by log rotation)'
-                    WHEN ends > 1 THEN 'several end lines for one start; the first is used' END AS note,
+                    WHEN ends > 1 THEN 'several end lines for one start; the first is used'
+                    WHEN first_end_stop THEN stop.reason END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
-        FROM g""")
+        FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
+                          WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid""")
     merged = _merge_windows_logs(con)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
@@ -520,7 +537,8 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                count(*) FILTER (WHERE seg > 0 AND ends = 0),
                count(*) FILTER (WHERE seg = 0 AND start_by_duration IS NOT NULL),
                count(*) FILTER (WHERE ends > 1),
-               count(*) FILTER (WHERE s_utc IS NULL)
+               count(*) FILTER (WHERE s_utc IS NULL),
+               count(*) FILTER (WHERE ends = 1 AND first_end_stop)
         FROM sessions""").fetchone()
     assert counts is not None
     unplaced = con.execute(f"""
@@ -532,6 +550,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "sessions": counts[0], "paired_start_and_end": counts[1], "without_end": counts[2],
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
+        "ended_by_server_stop": counts[6],
         "failed_logins": int(failures[0]) if failures else 0,
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
