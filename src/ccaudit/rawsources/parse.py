@@ -20,7 +20,8 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.base import NOT_RELEVANT, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8
@@ -50,6 +51,10 @@ class ParseRequest:
     # `zone` wins over it only when `zone_given` (--tz, or tz: for the file in evidence.yaml).
     gateway_zones: tuple[tuple[str, str, str], ...] = ()
     zone_given: bool = False
+    # How dates with the year last ('05/03/2026') are read where the file's own values do not settle it: 'dmy' or
+    # 'mdy' (date_order_value), and where that was stated, for messages and the report.
+    date_order: str | None = None
+    date_order_origin: str = "--date-order"
 
 
 DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
@@ -123,7 +128,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 text, encoding = as_utf8(path, tmp)
                 source = detect(con, path, request.source, text)
-                files.append(_parse_file(con, no, path, source, text) | {"encoding": encoding})
+                files.append(_parse_file(con, no, path, source, text, request) | {"encoding": encoding})
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 if isinstance(exc, duckdb.OutOfMemoryException):
@@ -157,12 +162,25 @@ def parse(request: ParseRequest) -> dict[str, Any]:
 
 
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource,
-                text: Path | None = None) -> dict[str, Any]:
+                text: Path | None = None, request: ParseRequest | None = None) -> dict[str, Any]:
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
-    # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
-    # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
-    con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
+    dates: dict[str, Any] = {}
+    if source.local_dates:
+        # the rows that matter first (few), then the file's date order from their times, then the times read in it
+        con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
+        order, dates = _date_order(con, path, request)
+        reread = f"CASE WHEN date_text IS NOT NULL THEN {culture_time('date_text', order)} ELSE ts_local END"
+        again = {"ts_local": f"{reread} AS ts_local",
+                 "problem": f"COALESCE(problem, CASE WHEN relevant AND ts_utc IS NULL AND ({reread}) IS NULL "
+                            "THEN 'no readable time' END) AS problem"}
+        cols = ", ".join(again.get(n, n) for n, _ in SOURCE_COLUMNS) if order else names
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {cols} FROM q")
+        con.execute("DROP TABLE q")
+    else:
+        # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
+        # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
         "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source) "
@@ -181,14 +199,87 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    skipped = con.execute(
+        f"SELECT substr(reason, {len(NOT_RELEVANT) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
+        f"FROM parsed WHERE file_no = {no} AND NOT relevant AND NOT not_source AND starts_with(reason, "
+        f"{sql_str(NOT_RELEVANT)}) GROUP BY reason ORDER BY reason").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
         "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
+        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} for r, n, lines in skipped],
         "malformed": malformed,
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    }
+    } | ({"date_order": dates} if dates else {})
+
+
+DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
+_ORDER_WORDS = {"dmy": ("day first", "日在前"), "mdy": ("month first", "月在前")}
+
+
+def date_order_value(text: str | None, where: str) -> str | None:
+    """'dmy' or 'mdy' for a --date-order or evidence.yaml date_order value (dmy, day-first, mdy, month-first)."""
+    if text is None:
+        return None
+    value = DATE_ORDERS.get(text.strip().lower())
+    if value is None:
+        raise EvidenceError(f"{where} {visible(text)!r}: expected dmy (day first: 05/03/2026 is 5 March) or mdy "
+                            "(month first: 3 May)",
+                            zh=f"{where} {visible(text)!r}：應為 dmy（日在前：05/03/2026 即 3 月 5 日）或 mdy"
+                               "（月在前：5 月 3 日）")
+    return value
+
+
+def _date_order(con: duckdb.DuckDBPyConnection, path: Path,
+                request: ParseRequest | None) -> tuple[str | None, dict[str, Any]]:
+    """The order of the file's dates with the year last ('05/03/2026'): settled by its values where one has a
+    number over 12 in the first place (day first) or the second (month first), else the order stated; a file
+    whose values contradict each other or the order stated, or whose values do not settle it with none stated, is
+    refused, naming the line. (order or None when the file has no such date, what the report says about it.)"""
+    rows = con.execute(f"""
+        SELECT shape, count(*), min(line_no), arg_min(date_text, line_no)
+        FROM (SELECT line_no, date_text, {date_shape('date_text')} AS shape FROM q
+              WHERE date_text IS NOT NULL AND relevant)
+        WHERE shape IN ('dmy', 'mdy', 'either') GROUP BY shape""").fetchall()
+    if not rows:
+        return None, {}
+    seen = {shape: (int(n), int(line), str(value)) for shape, n, line, value in rows}
+    stated = request.date_order if request else None
+    origin = request.date_order_origin if request else "--date-order"
+    name = visible(str(path))
+    total = sum(n for n, _, _ in seen.values())
+
+    def example(order: str) -> str:
+        _, line, value = seen[order]
+        return f"line {line}: {visible(value)!r}"
+
+    if "dmy" in seen and "mdy" in seen:
+        raise EvidenceError(
+            f"{name}: its dates mix day first ({example('dmy')}) and month first ({example('mdy')}); export each "
+            "host's log from one culture, or as .evtx",
+            zh=f"{name}：日期混用日在前（{example('dmy')}）與月在前（{example('mdy')}）；"
+               "請以同一地區設定匯出，或匯出 .evtx")
+    decided = next((o for o in ("dmy", "mdy") if o in seen), None)
+    if stated and decided and decided != stated:
+        raise EvidenceError(
+            f"{name}: {origin} says {_ORDER_WORDS[stated][0]}, but {example(decided)} can only be "
+            f"{_ORDER_WORDS[decided][0]}",
+            zh=f"{name}：{origin} 指定{_ORDER_WORDS[stated][1]}，"
+               f"但 {example(decided)} 只能是{_ORDER_WORDS[decided][1]}")
+    if decided:
+        n, line, value = seen[decided]
+        return decided, {"order": decided, "read_as": _ORDER_WORDS[decided][0], "times": total,
+                         "from": f"the file's values ({n} like line {line}: {value!r})"}
+    if stated:
+        return stated, {"order": stated, "read_as": _ORDER_WORDS[stated][0], "times": total, "from": origin}
+    raise EvidenceError(
+        f"{name}: dates such as {example('either')} may be day first (en-GB, de, fr: 5 March) or month first (en-US: "
+        "3 May), and none of its dates settles which; give --date-order dmy or --date-order mdy to `ccaudit sources "
+        "parse`, or `date_order: dmy` (or mdy) for the file in evidence.yaml (`files:`)",
+        zh=f"{name}：{example('either')} 等日期可能是日在前（英國、德國、法國：3 月 5 日）或月在前（美國：5 月 3 日），"
+           "檔案中沒有可判定之日期；請於 `ccaudit sources parse` 加上 --date-order dmy 或 --date-order mdy，"
+           "或於 evidence.yaml 之 `files:` 為該檔案寫明 `date_order: dmy`（或 mdy）")
 
 
 def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]:
@@ -435,6 +526,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                     WHEN ends > 1 THEN 'several end lines for one start; the first is used' END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g""")
+    merged = _merge_windows_logs(con)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
                count(*) FILTER (WHERE s_utc IS NOT NULL AND end_utc IS NOT NULL AND seg > 0),
@@ -456,7 +548,72 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "failed_logins": int(failures[0]) if failures else 0,
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
-    }
+    } | ({"merged_windows_logs": merged} if merged["count"] else {})
+
+
+WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's logon of one connection: this close
+# windows_security.py keys LocalSessionManager sessions "win|host|session N"
+LSM_KEY = "'(?:^|\\|)session [^|]*$'"
+
+
+def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """One Remote Desktop connection is in both the Security log (4624 type 10 or 4778) and the
+    TerminalServices-LocalSessionManager log (21 or 25) of its host: where both are given, each LocalSessionManager
+    session is paired with the Security session of the same host and account that started nearest to it, within
+    WINDOWS_PAIR_SECONDS (each at most once), and counted once: the Security session is kept, its source address and
+    end filled from the other where it has none, the earlier end kept where both have one (a disconnection, 24,
+    ends the connection before the log-off, 4634, does), and the pair named in its note."""
+    con.execute(f"""
+        CREATE TEMP TABLE win_pairs AS
+        WITH w AS (
+            SELECT *, regexp_matches(session_key, {LSM_KEY}) AS lsm FROM sessions
+            WHERE source = 'windows-security' AND s_utc IS NOT NULL
+        ), c AS (
+            SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
+                   abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
+                   l.prov_file AS l_file, l.prov_line AS l_line
+            FROM w l JOIN w s ON l.lsm AND NOT s.lsm
+             AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
+             AND l.account_normalised = s.account_normalised
+             AND l.s_utc BETWEEN s.s_utc - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+                             AND s.s_utc + INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+        ), r AS (
+            SELECT *, row_number() OVER (PARTITION BY l_key, l_seg ORDER BY gap, s_key, s_seg) AS by_l,
+                      row_number() OVER (PARTITION BY s_key, s_seg ORDER BY gap, l_key, l_seg) AS by_s
+            FROM c
+        )
+        SELECT r.*, f.name || ' line ' || CAST(r.l_line AS VARCHAR) AS l_where,
+               fe.name || ' line ' || CAST(le.line_no AS VARCHAR) AS l_end_where
+        FROM r JOIN file_names f ON f.file_no = r.l_file
+        -- the line of the LocalSessionManager session's end: its key's first end event at that time
+        LEFT JOIN (SELECT session_key, time_utc, arg_min(file_no, line_no) AS file_no, min(line_no) AS line_no
+                   FROM events WHERE kind = 'session_end' AND source = 'windows-security' GROUP BY ALL) le
+               ON le.session_key = r.l_key AND le.time_utc = r.l_end
+        LEFT JOIN file_names fe ON fe.file_no = le.file_no
+        WHERE by_l = 1 AND by_s = 1""")
+    con.execute("""
+        UPDATE sessions SET
+            end_utc = CASE WHEN p.l_end < sessions.end_utc OR sessions.end_utc IS NULL THEN p.l_end
+                           ELSE sessions.end_utc END,
+            ends = CASE WHEN sessions.ends = 0 AND p.l_end IS NOT NULL THEN 1 ELSE sessions.ends END,
+            source_ip = COALESCE(sessions.source_ip, p.l_ip),
+            note = concat_ws('; ',
+                             CASE WHEN NOT (sessions.end_utc IS NULL AND p.l_end IS NOT NULL) THEN sessions.note END,
+                             'the same connection in the TerminalServices-LocalSessionManager log (' || p.l_where
+                             || ') counted once',
+                             CASE WHEN p.l_end < sessions.end_utc OR (sessions.end_utc IS NULL AND p.l_end IS NOT NULL)
+                                  THEN 'its end from that log (' || p.l_end_where || ')' END)
+        FROM win_pairs p WHERE sessions.session_key = p.s_key AND sessions.seg = p.s_seg
+          AND sessions.source = 'windows-security'""")
+    con.execute("""
+        DELETE FROM sessions WHERE source = 'windows-security'
+          AND (session_key, seg) IN (SELECT l_key, l_seg FROM win_pairs)""")
+    row = con.execute("SELECT count(*) FROM win_pairs").fetchone()
+    return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS,
+            "note": "Remote Desktop connections found in both the Security log and the TerminalServices-"
+                    "LocalSessionManager log of a host (same host and account, logons this close) are one session: "
+                    "the Security log's, with the other log named in its note; both logs' events stay in "
+                    "remote_access_events.csv"}
 
 
 MFA_WINDOW_MINUTES = 10  # an identity-provider sign-in this long before a session start gives the session its MFA
