@@ -312,19 +312,21 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     con.execute(_ACCOUNT_SQL)
     gateway = sql_str(request.gateway) if request.gateway else "CAST(NULL AS VARCHAR)"
     default_origin = request.zone_origin
-    con.execute("CREATE TEMP TABLE gateway_zones (gw VARCHAR, zone VARCHAR, origin VARCHAR)")
-    if request.gateway_zones:
-        con.executemany("INSERT INTO gateway_zones VALUES (lower(trim(?)), ?, ?)", list(request.gateway_zones))
-    # The zone of a time without an offset: the file's when stated for it, else its gateway's, else the default.
-    zone, origin = (("f.zone", "f.origin") if request.zone_given else
-                    ("COALESCE(g.zone, f.zone)", "COALESCE(g.origin, f.origin)"))
+    # The zone of a time without an offset: the file's when stated for it, else its gateway's (the first given for
+    # it), else the default. Written as expressions, not joined: the events keep the order of the lines, which the
+    # events CSV is written in without sorting them again.
+    zone, origin = sql_str(request.zone), sql_str(default_origin)
+    if request.gateway_zones and not request.zone_given:
+        gw = "lower(trim(gateway_id))"
+        zone = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
+                                         for g, z, _ in request.gateway_zones) + f" ELSE {zone} END"
+        origin = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
+                                           for g, _, o in request.gateway_zones) + f" ELSE {origin} END"
     con.execute(f"""
         CREATE TEMP TABLE all_events AS
         WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
                    FROM parsed WHERE relevant AND problem IS NULL),
-        z AS (SELECT p.*, {zone} AS zone, {origin} AS zone_from
-              FROM p CROSS JOIN (SELECT {sql_str(request.zone)} AS zone, {sql_str(default_origin)} AS origin) f
-              LEFT JOIN (SELECT DISTINCT ON (gw) * FROM gateway_zones) g ON g.gw = lower(trim(p.gateway_id)))
+        z AS (SELECT *, {zone} AS zone, {origin} AS zone_from FROM p)
         SELECT file_no, line_no, source, kind,
                COALESCE(ts_utc, ts_local - to_minutes(tz_offset_min),
                         CAST(timezone(zone, ts_local) AS TIMESTAMP)) AS time_utc,
@@ -351,12 +353,23 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
         dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
                                f"LIMIT {MAX_LISTED}").fetchall()
-        con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1")
+        con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1 "
+                    "ORDER BY file_no, line_no")  # the lines' order, as without copies
         con.execute("DROP TABLE ranked")
         con.execute("DROP TABLE all_events")
     else:
         dup, dup_rows = (0,), []
         con.execute("ALTER TABLE all_events RENAME TO events")
+    # The events CSV is written in the lines' order, which a line-by-line source's query keeps (a scan, filters and
+    # projections; DuckDB preserves insertion order through them). A source whose query joins may not: checked in
+    # one streaming pass, and only then sorted.
+    unordered = con.execute("""
+        SELECT count(*) FROM (SELECT file_no, line_no, lag(file_no) OVER () AS pf, lag(line_no) OVER () AS pl
+                              FROM events) WHERE file_no < pf OR (file_no = pf AND line_no < pl)""").fetchone()
+    if unordered and unordered[0]:
+        con.execute("CREATE TEMP TABLE sorted_events AS SELECT * FROM events ORDER BY file_no, line_no")
+        con.execute("DROP TABLE events")
+        con.execute("ALTER TABLE sorted_events RENAME TO events")
     con.execute("DROP TABLE parsed")  # counted already; its memory goes back to the pool
     assumed = con.execute("SELECT count(*) FROM events WHERE zone_assumed").fetchone()
     stated = con.execute("SELECT list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL) FROM events").fetchone()
@@ -686,12 +699,14 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                      {offset("hour + INTERVAL '59 minutes 59.999999 seconds'")} AS m1 FROM h)
         SELECT hour, CASE WHEN m0 = m1 THEN m0 END AS minutes, {offset_text('m0')} AS text FROM o""")
 
+    def exact(col: str) -> str:
+        local = f"timezone({_TAIPEI}, CAST({col} AS TIMESTAMPTZ))"
+        return f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset_text(offset(col))}"
+
     def taipei(col: str, hours: str) -> str:
         """The Taipei time of col, with the hour's offset in columns {hours}_minutes and {hours}_text."""
-        local = f"timezone({_TAIPEI}, CAST({col} AS TIMESTAMPTZ))"
-        exact = f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset_text(offset(col))}"
         return (f"CASE WHEN {hours}_minutes IS NOT NULL THEN strftime({col} + to_minutes({hours}_minutes), "
-                f"'%Y-%m-%dT%H:%M:%S') || {hours}_text ELSE {exact} END")  # NULL for NULL
+                f"'%Y-%m-%dT%H:%M:%S') || {hours}_text ELSE {exact(col)} END")  # NULL for NULL
 
     def hours(alias: str, col: str) -> str:
         return f"LEFT JOIN taipei_hours {alias} ON {alias}.hour = date_trunc('hour', {col})"
@@ -702,22 +717,37 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     def utc(col: str) -> str:
         return f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
 
-    # Each CSV is sorted before its times are formatted (a subquery's ORDER BY, the formatting a projection over
-    # it, which keeps the order): the sort then carries timestamps, not their text (at 10M lines, 20% VPN
-    # events: 8.6 -> 6.3 CPU s for the events; without any ORDER BY it took 3.2).
+    # The events CSV in the lines' order (file by file, as given), which the events table already has: read from
+    # that one table with no join and no ORDER BY, DuckDB keeps it (a sort of every formatted row cost half the
+    # statement). So the person, the file's name and the Taipei offset are no joins: the person is set in the
+    # table, the name is a CASE over the few files, and the offset is the latest hour's for every time from the
+    # hour after the zone database last changed it (among the hours the times fall in), exact per time before.
+    con.execute("ALTER TABLE events ADD COLUMN person_id VARCHAR")
+    if con.execute("SELECT 1 FROM ids WHERE person_id IS NOT NULL LIMIT 1").fetchall():
+        con.execute("UPDATE events SET person_id = i.person_id FROM ids i "
+                    "WHERE i.account = events.account AND i.person_id IS NOT NULL")
+    names = con.execute("SELECT file_no, name FROM file_names ORDER BY file_no").fetchall()
+    file_name = "CASE file_no " + " ".join(f"WHEN {n} THEN {sql_str(name)}" for n, name in names) + " END"
+    latest = con.execute("SELECT minutes, text FROM taipei_hours ORDER BY hour DESC LIMIT 1").fetchone()
+    local = exact("time_utc")
+    if latest and latest[0] is not None:
+        since = con.execute("SELECT max(hour) + INTERVAL 1 HOUR FROM taipei_hours WHERE minutes IS DISTINCT FROM ?",
+                            [latest[0]]).fetchone()
+        after = f"time_utc >= {sql_str(str(since[0]))}::TIMESTAMP" if since and since[0] is not None else "TRUE"
+        local = (f"CASE WHEN {after} THEN strftime(time_utc + INTERVAL {int(latest[0])} MINUTE, "
+                 f"'%Y-%m-%dT%H:%M:%S') || {sql_str(latest[1])} ELSE {local} END")
     events = out / EVENTS_FILE
     con.execute(f"""
         COPY (
-            SELECT kind, {taipei('time_utc', 'h')} AS event_time, {utc("time_utc")} AS utc_time,
+            SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
                    account, account_normalised, account_domain, person_id,
                    source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
-                   duration_s, reason, source, source_file, line_no AS source_line,
+                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
-            FROM (SELECT e.*, f.name AS source_file, i.person_id, {hour_cols('h')}
-                  FROM events e JOIN file_names f USING (file_no) LEFT JOIN ids i ON i.account = e.account
-                  {hours('h', 'e.time_utc')}
-                  ORDER BY e.time_utc, f.name, e.line_no)
+            FROM events
         ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
+    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
+    # formatting a projection over it), so the sort carries timestamps, not their text.
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
     clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
