@@ -46,6 +46,7 @@ from ccaudit.evidence.readers import (
 )
 from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover, probe_evidence
 from ccaudit.evidence.store import Attachment, EvidenceStore, Manifest, ManifestEntry, sha256_of
+from ccaudit.evidence.surrogate import assign_keys
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.settings import Settings
@@ -125,6 +126,7 @@ def import_folder(
             _assemble(run, staged)
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
+            assign_keys(con, list(registry))  # integer keys for the IDs the checks join on
             manifest = _manifest(staged, ignored, duplicates)
             manifest.attachments = [Attachment(name=rel, sha256=sha256_of(folder / rel),
                                                size_bytes=(folder / rel).stat().st_size, probe=probe)
@@ -839,8 +841,8 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
             listed.add(s.row_file)
             entries.append(ManifestEntry(
                 dataset=RAW_EXPORT, original_name=origin.path.name, sha256=s.row_file,
-                size_bytes=origin.path.stat().st_size, rows=origin.lines, format="text lines",
-                encoding="utf-8", effective_date=origin.effective_date, imported_at=now, source=origin.source))
+                size_bytes=origin.path.stat().st_size, rows=origin.lines, format=origin.format,
+                encoding=origin.encoding, effective_date=origin.effective_date, imported_at=now, source=origin.source))
         entries.append(ManifestEntry(
             dataset=s.file.dataset,
             original_name=s.file.path.name,

@@ -72,6 +72,9 @@ class FieldSpec(BaseModel):
     identifier: bool | None = Field(
         None, description="Normalised as an identifier (NFKC, invisible characters removed); "
                           "by default the key's text fields and text fields named *_id.")
+    surrogate: str | None = Field(
+        None, description="A key domain (person, session, device): the table also carries an integer column "
+                          "(key_column) equal for equal values of every field of the domain, for checks to join on.")
 
     @model_validator(mode="after")
     def _check(self) -> FieldSpec:
@@ -88,7 +91,14 @@ class FieldSpec(BaseModel):
                 raise ValueError(f"field {self.name!r}: min/max {bound!r} does not fit type {self.type}")
         if self.identifier and self.type is not FieldType.STRING:
             raise ValueError(f"field {self.name!r}: only text fields can be identifiers")
+        if self.surrogate is not None and (self.type is not FieldType.STRING or not _IDENT.match(self.surrogate)):
+            raise ValueError(f"field {self.name!r}: a surrogate key domain is a snake_case name on a text field")
         return self
+
+    @property
+    def key_column(self) -> str:
+        """The integer surrogate key column of a field with a key domain: person_id -> _person_key."""
+        return f"_{self.name.removesuffix('_id')}_key"
 
     def bounds(self) -> tuple[Bound, Bound] | None:
         """The range a value must lie in (both ends included), or None for a field without one."""
@@ -165,6 +175,9 @@ class DatasetTemplate(BaseModel):
         missing = set(self.key) - set(names)
         if missing:
             raise ValueError(f"dataset {self.id}: key names unknown fields {sorted(missing)}")
+        columns = [f.key_column for f in self.fields if f.surrogate is not None]
+        if len(set(columns)) != len(columns) or set(columns) & set(names):
+            raise ValueError(f"dataset {self.id}: surrogate key columns {columns} clash")
         if self.naive_timestamps not in ("local", "utc"):
             raise ValueError(f"dataset {self.id}: naive_timestamps must be 'local' or 'utc'")
         return self
@@ -185,6 +198,10 @@ class DatasetTemplate(BaseModel):
             if spec.type is FieldType.TIMESTAMP:
                 cols.append((f"{spec.name}_utc", "TIMESTAMP"))
         return cols
+
+    def surrogates(self) -> list[FieldSpec]:
+        """Fields with a key domain: the table carries each one's integer key column (evidence/surrogate.py)."""
+        return [f for f in self.fields if f.surrogate is not None]
 
     def list_fields(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.type is FieldType.LIST]

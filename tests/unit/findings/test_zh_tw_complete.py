@@ -167,3 +167,23 @@ def test_report_labels_are_chinese_in_zh_tw() -> None:
     for table in tables:
         for key, (_, zh) in table.items():
             assert not english(zh), f"{key}: {zh}"
+
+
+def test_every_parse_report_note_says_itself_in_zh_tw() -> None:
+    # what `sources parse` prints and `inspect` warns about raw exports (content/messages/sources.yaml): each note
+    # in Chinese with the same placeholders, and a stored English note turned back into it
+    from ccaudit.rawsources import notes
+
+    for code, (en, zh) in notes.catalog().items():
+        assert placeholders(en) == placeholders(zh), code
+        params = {p: _sample(p) for p in placeholders(en)}
+        rendered = notes.say(code, "zh-TW", **params)
+        assert not english(rendered), f"{code}: {rendered}"
+        assert notes.translate(notes.say(code, "en", **params), "zh-TW") == rendered, code
+    users = [path.read_text("utf-8") for path in SRC.rglob("*.py") if "rawsources.notes" in path.read_text("utf-8")]
+    emitted = {m for text in users for m in re.findall(r'\b(?:say|line|_say)\(\s*"([a-z_]+)"', text)}
+    emitted |= {f"device_file_{kind}" for kind in ("devices", "apps", "actions")}
+    from ccaudit.rawsources.mdm import EMPTY_REASON
+
+    emitted |= set(EMPTY_REASON.values())
+    assert emitted <= set(notes.catalog()), emitted - set(notes.catalog())

@@ -13,6 +13,6 @@ SELECT s.session_id, s.person_id, s.gateway_id, s.start_time, s.end_time, s.star
        CAST(s.start_time + INTERVAL '1' DAY AS DATE) AS next_day
 FROM remote_sessions s
 CROSS JOIN params p
-LEFT JOIN people pe ON pe.person_id = s.person_id
+LEFT JOIN people pe ON pe._person_key = s._person_key  -- integer keys given at import: equal IDs, equal keys
 LEFT JOIN roles r ON r.role_id = pe.role_id
 WHERE s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end
