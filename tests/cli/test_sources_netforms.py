@@ -112,7 +112,8 @@ def test_globalprotect_syslog_cef_and_system_text_a_user_controls(tmp_path: Path
 def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log")
     assert _counts(report) == (16, 14, 1, 1, 0)  # 751026 (client type) is not an event
-    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16]}]
+    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16],
+                                                      "code": "problem_no_ip", "params": {}}]
     by = _by_account(sessions)
     grace = by["grace"]  # a relay's 'host CiscoASA[999]:' tag, Group/User/IP without angle brackets
     assert (grace["gateway_id"], grace["source_ip"], grace["assigned_ip"]) == ("relay01", "203.0.113.60", "10.60.0.5")
@@ -127,6 +128,18 @@ def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None
     judy = [e for e in events if e["account"] == "judy"]  # authorization rejected; 'user IP = None'; no user IP
     assert [(e["kind"], e["source_ip"], e["reason"]) for e in judy] == [("login_failed", "", "Unspecified"),
                                                                           ("login_failed", "", "AAA failure")]
+
+
+def test_cisco_asa_malformed_lines_and_their_problem_in_zh_tw(tmp_path: Path) -> None:
+    # the problem's note says itself in the reader's language; the report keeps the English for machines
+    result = ccaudit("sources", "parse", "cisco-asa", FIXTURES / "cisco-asa-published-forms.log",
+                     "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    assert "1 行格式不符：無 IP 位址（第 16 行）" in result.text
+    assert "no IP" not in result.text
+    english = ccaudit("sources", "parse", "cisco-asa", FIXTURES / "cisco-asa-published-forms.log",
+                      "--out", tmp_path / "en", "--lang", "en")
+    assert "1 malformed: no IP (lines 16)" in english.text
 
 
 def test_cisco_asa_a_name_typed_at_a_failed_login_sets_no_address(tmp_path: Path) -> None:

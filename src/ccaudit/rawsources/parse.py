@@ -22,6 +22,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
+from ccaudit.rawsources.notes import code_of
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8
@@ -96,6 +97,13 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path |
         raise EvidenceError(f"{name}: does not look like a {wanted} export ({source.product}): "
                             f"{round(scores[wanted] * 100)}% of its first lines fit{hint}")
     return source
+
+
+def coded(text: str) -> dict[str, Any]:
+    """A parser's English text as the note it is (code and parameters, content/messages/sources.yaml), for
+    parse_report.json: a reader says it in its language from these; nothing for text of no note."""
+    found = code_of(text)
+    return {"code": found[0], "params": found[1]} if found else {}
 
 
 def _check_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
@@ -209,9 +217,9 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
         "not_relevant": max(0, total - used),
-        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} for r, n, lines in skipped],
+        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} | coded(r) for r, n, lines in skipped],
         "malformed": malformed,
-        "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
+        "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
     } | ({"date_order": dates} if dates else {})
@@ -420,7 +428,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
-        "accounts_unresolved": [{"account": a, "why": w} for a, w in rows],
+        "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
