@@ -67,7 +67,7 @@ def generate(folder: Path, n: int) -> dict[str, Path]:
         fh.write("Keywords,Date and Time,Source,Event ID,Task Category\r\n")
         for event_id, logon_type, user, lid, i in events:
             message = MESSAGE.format(type=logon_type, user=user, lid=lid, ip=i % 250).replace('"', '""')
-            fh.write(f'Audit Success,11/2/2026 {i // 3600 % 12 + 1}:{i // 60 % 60:02d}:{i % 60:02d} AM,'
+            fh.write(f'Audit Success,11/20/2026 {i // 3600 % 12 + 1}:{i // 60 % 60:02d}:{i % 60:02d} AM,'
                      f'Microsoft-Windows-Security-Auditing,{event_id},Logon,"{message}"\r\n')
     header = ["Date (UTC)", "Request ID", "User agent", "Correlation ID", "User ID", "User", "Username"] + [
         f"Column {k}" for k in range(35)] + ["IP address", "Location", "Status", "Sign-in error code",

@@ -122,6 +122,39 @@ def remote_work_evidence(source: Path, target: Path, only: set[str] | None = Non
 
 
 @pytest.mark.slow
+def test_results_parquet_holds_every_offending_row_and_every_finding(demo: Path, tmp_path: Path) -> None:
+    """`inspect --results-parquet DIR` (DuckDB): the offending rows partitioned by firm, requirement and
+    check, and one row per finding under DIR/_findings/ partitioned by firm and requirement, compliant
+    ones too, with the run and the engine; a second run of the firm replaces its partitions."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    lake = tmp_path / "lake"
+    for _ in range(2):
+        done = inspect(demo / "evidence", tmp_path / "r", "--results-parquet", lake)
+        assert done.code == 0, done.text
+    report = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
+    keys = ds.partitioning(pa.schema([("firm_id", pa.string()), ("requirement_id", pa.string())]), flavor="hive")
+    rows = ds.dataset(lake / "_findings", format="parquet", partitioning=keys).to_table().to_pylist()
+    assert len(rows) == len(report["findings"]), "one row per finding, the first run's replaced"
+    by_req = {r["requirement_id"]: r for r in rows}
+    for finding in report["findings"]:
+        row = by_req[finding["requirement_id"]]
+        assert row["firm_id"] == "9A00" and row["status"] == finding["status"]
+        assert row["offending_rows"] == sum(c["offending_count"] for c in finding["checks"])
+        assert row["run_id"] == report["run_id"] and row["engine"] == "duckdb"
+    assert {r["status"] for r in rows} >= {"compliant", "non_compliant"}
+    keys3 = ds.partitioning(pa.schema([("firm_id", pa.string()), ("requirement_id", pa.string()),
+                                        ("check_id", pa.string())]), flavor="hive")
+    offending_rows = ds.dataset(lake, format="parquet", partitioning=keys3).to_table(  # skips _findings
+        columns=["requirement_id", "check_id"]).to_pylist()
+    counted: dict[tuple[str, str], int] = {}
+    for r in offending_rows:
+        counted[(r["requirement_id"], r["check_id"])] = counted.get((r["requirement_id"], r["check_id"]), 0) + 1
+    assert counted == {(f["requirement_id"], c["check_id"]): c["offending_count"]
+                       for f in report["findings"] for c in f["checks"] if c["offending_count"]}
+
+
 def test_inspect_on_spark_local_finds_what_duckdb_finds(demo: Path, tmp_path: Path) -> None:
     """A real `ccaudit` process on `local[1]`, with the offending rows also written as Parquet
     partitioned by firm, requirement and check."""

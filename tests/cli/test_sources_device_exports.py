@@ -136,7 +136,9 @@ def test_jamf_computer_search_in_utf16_owned_by_automated_enrollment(tmp_path: P
         ("C02ZK1AAMD6T", "E007", "2025-05-01")]
     devices = report["devices"]
     assert (devices["corporate_by_automated_device_enrollment"], devices["ownership_unknown"]) == (1, 1)
-    assert not _rows(out / "byod_register.csv")
+    # no personal device: no byod_register at all, since an empty one would say there is none to check
+    assert not (out / "byod_register.csv").exists()
+    assert "byod_register.csv" in report["not_written"]
 
 
 def test_jamf_classic_and_pro_api_records(tmp_path: Path) -> None:
@@ -186,6 +188,8 @@ def test_an_app_list_that_names_no_device_is_refused_with_what_to_export(tmp_pat
     result = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out")
     assert result.code == 2
     assert "DiscoveredApps.csv" in result.text and "AppInvRawData" in result.text
+    zh = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert zh.code == 2 and "DiscoveredApps.csv：應用程式清單無裝置欄位" in zh.text
 
 
 def test_the_device_list_without_inventory_data_and_a_big5_identity_map(tmp_path: Path) -> None:

@@ -152,6 +152,8 @@ def test_exports_named_after_no_dataset_are_recognised(tmp_path: Path) -> None:
     (evidence / "Security.csv").write_text(GET_WINEVENT_CSV, encoding="utf-8")  # Get-WinEvent | Export-Csv
     (evidence / "faz-download.csv").write_text(FORTIGATE_CEF, encoding="utf-8")
     (evidence / "assets.csv").write_text("name,owner\nNB-01,alice\n", encoding="utf-8")  # no dataset, no source
+    # its times (11/2/2026 ...) do not say whether the month or the day comes first: the firm says so
+    (evidence / "evidence.yaml").write_text("files:\n  Security.csv: {date_order: mdy}\n", encoding="utf-8")
     results = tmp_path / "results"
     result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
     assert result.code == 0, result.text

@@ -105,7 +105,8 @@ def test_get_winevent_export_csv_from_windows_powershell_in_utf16(tmp_path: Path
         '"RelatedActivityId","ContainerLog","MatchedQueryIds","Bookmark","LevelDisplayName","OpcodeDisplayName",'
         '"TaskDisplayName","KeywordsDisplayNames","Properties"',
         ",".join(_q(c) for c in cells)]) + "\r\n"
-    _, sessions, report = _parse(tmp_path, "rdp.csv", b"\xff\xfe" + text.encode("utf-16-le"))
+    _, sessions, report = _parse(tmp_path, "rdp.csv", b"\xff\xfe" + text.encode("utf-16-le"), "auto",
+                                 "--date-order", "mdy")  # 3/5/2026 alone: March or May?
     assert (report["sources"], report["files"][0]["encoding"]) == (["windows-security"], "utf-16")
     (s,) = sessions
     assert (s["account"], s["gateway_id"], s["start_time"], s["end_time"]) == (
@@ -164,7 +165,8 @@ def test_sentinel_security_event_json_and_log_analytics_csv(tmp_path: Path) -> N
         '"11/2/2026, 1:25:00.000 AM",CORP\\eve,TS05.corp.example.com,4625,"4625 - An account failed to log on.",3,'
         'eve,CORP,,198.51.100.66,%%2313,0xc000006d']) + "\r\n"
     (tmp_path / "out").rename(tmp_path / "json-out")
-    events, sessions, report = _parse(tmp_path, "securityevent.csv", text.encode("utf-8-sig"))
+    events, sessions, report = _parse(tmp_path, "securityevent.csv", text.encode("utf-8-sig"), "auto",
+                                          "--date-order", "mdy")
     assert report["sources"] == ["windows-security"]
     assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
         ("CORP\\carol", "2026-11-02T08:20:00+08:00", "2026-11-02T09:20:00+08:00", "203.0.113.50")]
@@ -285,7 +287,7 @@ def test_entra_graph_page_and_log_analytics_exports(tmp_path: Path) -> None:
             'AuthenticationDetails,Status\r\n"11/2/2026, 5:00:00.000 AM",0,frank@corp.example.com,GlobalProtect VPN,'
             f'203.0.113.41,multiFactorAuthentication,{_q(details)},{_q(json.dumps({"errorCode": 0}))}\r\n')
     (tmp_path / "out").rename(tmp_path / "la-out")
-    events, _, report = _parse(tmp_path, "la-signins.csv", text.encode())
+    events, _, report = _parse(tmp_path, "la-signins.csv", text.encode(), "auto", "--date-order", "mdy")
     assert report["sources"] == ["entra-signins"]
     assert [(e["account"], e["utc_time"], e["mfa_method"]) for e in events] == [
         ("frank@corp.example.com", "2026-11-02T05:00:00Z", "push")]
@@ -451,7 +453,7 @@ def test_long_exports_are_recognised_by_their_rows_not_only_their_header(tmp_pat
                                            ("se.csv", se.encode(), "windows-security", 205)):
         out = tmp_path / name
         (tmp_path / f"in-{name}").write_bytes(data)
-        result = ccaudit("sources", "parse", "auto", tmp_path / f"in-{name}", "--out", out)
+        result = ccaudit("sources", "parse", "auto", tmp_path / f"in-{name}", "--out", out, "--date-order", "mdy")
         assert result.code == 0, result.text
         report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
         assert (report["sources"], report["files"][0]["recognised"]) == ([source], recognised), name
@@ -493,7 +495,7 @@ def test_sentinel_event_data_xml_gives_the_fields_the_row_lacks(tmp_path: Path) 
         f'"11/2/2026, {h}:00:00.000 AM",TS04,{e},"{e} - session",{_q(event_data("judy", "RDP-Tcp#5", "203.0.113.21"))}'
         "\r\n" for h, e in ((3, 4778), (4, 4779)))
     (tmp_path / "out").rename(tmp_path / "json-out")
-    _, sessions, _ = _parse(tmp_path, "SecurityEvent.csv", text.encode())
+    _, sessions, _ = _parse(tmp_path, "SecurityEvent.csv", text.encode(), "auto", "--date-order", "mdy")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("CORP\\judy", "2026-11-02T11:00:00+08:00", "2026-11-02T12:00:00+08:00")]
 

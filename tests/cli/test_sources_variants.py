@@ -169,7 +169,7 @@ def test_rdp_disconnect_and_reconnect_in_get_winevent_csv(tmp_path: Path) -> Non
         _winevent_row(station("reconnected to", "2001:db8::40"), "4778", "11/2/2026 1:00:00 PM"),
         _winevent_row(station("disconnected from", "2001:db8::40"), "4779", "11/2/2026 6:00:00 PM"),
     ]) + "\n"
-    _, sessions, _ = _run(tmp_path, "rdp.csv", text, "--tz", "Asia/Taipei")
+    _, sessions, _ = _run(tmp_path, "rdp.csv", text, "--tz", "Asia/Taipei", "--date-order", "mdy")
     assert [(s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
         ("2026-11-02T09:00:00+08:00", "2026-11-02T12:00:00+08:00", "203.0.113.40"),
         ("2026-11-02T13:00:00+08:00", "2026-11-02T18:00:00+08:00", "2001:db8::40")]

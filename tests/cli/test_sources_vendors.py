@@ -500,7 +500,8 @@ EVTX_JSONL = "\n".join([
 
 
 def test_windows_event_viewer_csv(tmp_path: Path) -> None:
-    events, sessions, report = _run(tmp_path, "Security.csv", EVENT_VIEWER_CSV, "auto", "--gateway", "TS01")
+    events, sessions, report = _run(tmp_path, "Security.csv", EVENT_VIEWER_CSV, "auto", "--gateway", "TS01",
+                                     "--date-order", "mdy")  # en-US, every day 12 or less
     assert report["sources"] == ["windows-security"]
     f = report["files"][0]
     assert (f["lines_read"], f["recognised"], f["malformed"], f["not_this_source"]) == (
@@ -517,7 +518,8 @@ def test_windows_event_viewer_csv(tmp_path: Path) -> None:
 
 
 def test_windows_get_winevent_export_csv(tmp_path: Path) -> None:
-    _, sessions, _ = _run(tmp_path, "rdp.csv", GET_WINEVENT_CSV, "windows-security", "--tz", "Asia/Taipei")
+    _, sessions, _ = _run(tmp_path, "rdp.csv", GET_WINEVENT_CSV, "windows-security", "--tz", "Asia/Taipei",
+                          "--date-order", "mdy")
     (s,) = sessions
     assert (s["account"], s["person_id"], s["source_ip"]) == ("CORP\\李大華", "李大華", "2001:db8::40")
     assert (s["start_time"], s["end_time"], s["gateway_id"]) == ("2026-11-02T13:00:00+08:00",

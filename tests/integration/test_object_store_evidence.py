@@ -150,3 +150,39 @@ def test_results_in_an_object_store_are_refused_where_the_engine_cannot_write_th
                     "--engine", "spark", "--engine-url", "local[1]")
     assert spark.code == 2 and "org.apache.hadoop:hadoop-aws:<version>" in spark.text
     assert not out.exists() and "Traceback" not in spark.text
+
+
+def test_audit_run_takes_a_firm_in_s3_as_inspect_does(
+    aws_env: str, firms: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ccaudit audit run 1 s3://…`: the run recorded is the one the same files on disk give, each file
+    kept under the SHA-256 of the bucket's bytes, the manifest naming the bucket; no copy left behind; a
+    prefix that holds nothing is refused (exit 2) and records no run."""
+    upload(aws_env, firms / "9A00", "audit/9A00")
+    data = tmp_path / "data"
+    monkeypatch.setenv("CCAUDIT_DATA_DIR", str(data))
+    monkeypatch.setenv("CCAUDIT_USER", "ada")
+    for args in (("user", "add", "ada", "--name", "Ada"), ("firm", "add", "9A00", "範例證券股份有限公司"),
+                 ("user", "grant", "ada", "9A00", "auditor"),
+                 ("audit", "open", "9A00", "2026", "--as-of", "2026-11-30")):
+        done = ccaudit(*args)
+        assert done.code == 0, done.text
+    done = ccaudit("audit", "run", "1", "s3://firm-evidence/audit/9A00/")
+    assert done.code == 0, done.text
+    (run,) = [p for p in (data / "runs").iterdir() if (p / "findings.json").exists()]
+    assert sorted(p.name for p in (data / "runs").iterdir() if not p.name.endswith(".lock")) == [run.name], \
+        "the copy from the bucket is removed"
+    local = inspect(firms / "9A00", tmp_path / "local")
+    assert local.code == 0, local.text
+    assert statuses(run) == statuses(tmp_path / "local")
+    on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (firms / "9A00").iterdir()}
+    kept = manifest(run)
+    files = {e["original_name"]: e["sha256"] for e in kept["files"]}  # type: ignore[attr-defined]
+    assert files and files == {n: h for n, h in on_disk.items() if n in files}, "the bucket's bytes, hashed"
+    assert all((run / "evidence" / "blobs" / sha).is_file() for sha in files.values())
+    assert kept["origin"] == "s3://firm-evidence/audit/9A00/"
+    shown = ccaudit("audit", "rows", "1", "remote_login_used_mfa")
+    assert shown.code == 0, shown.text
+    refused = ccaudit("audit", "run", "1", "s3://firm-evidence/nothing-here/")
+    assert refused.code == 2 and "holds no files" in refused.text and "Traceback" not in refused.text
+    assert [p for p in (data / "runs").iterdir() if (p / "findings.json").exists()] == [run], "no second run"

@@ -201,8 +201,9 @@ class AuditService:
     # --- inspection runs ----------------------------------------------------------------------------
 
     def run_inspection(
-        self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
+        self, actor: str | None, audit_id: int, evidence_dir: Path | str, progress: Progress | None = None
     ) -> RunInfo:
+        """`evidence_dir`: a local folder, or an object-store folder s3://bucket/prefix/ (copied first)."""
         return self.runs.run_inspection(actor, audit_id, evidence_dir, progress)
 
     def run_uploaded(self, actor: str | None, audit_id: int, progress: Progress | None = None) -> RunInfo:
@@ -353,10 +354,12 @@ class AuditService:
         status: str | None = None,
         note: str | None = None,
         expected_version: int | None = None,
+        title: str | None = None,
     ) -> int:
         return self.assessments.update_remediation(
-            actor, item_id, owner=owner, due_date=due_date, status=status, note=note, expected_version=expected_version
-        )
+            actor, item_id, owner=owner, due_date=due_date, status=status, note=note,
+            expected_version=expected_version, title=title,
+        )  # fmt: skip
 
     def overdue(self, actor: str | None, on: dt.date, firm_id: str | None = None) -> list[tuple[int, RemediationSnap]]:
         return self.assessments.overdue(actor, on, firm_id)

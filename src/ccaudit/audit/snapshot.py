@@ -75,6 +75,15 @@ class EvidenceFileSnap(_Model):
 KEPT_PROBE_FILE = "<probe_file>"  # a probe's observations, screenshot or page (manifest `attachments`)
 KEPT_PARSE_REPORT = "<parse_report>"  # how a raw export was read: evidence/parse_reports/<its sha256>.parse_report.json
 KEPT_KINDS = {KEPT_PROBE_FILE: "probe_file", KEPT_PARSE_REPORT: "parse_report"}
+# The report `ccaudit sources parse --out DIR` writes beside its datasets (= evidence.sources.SOURCES_REPORTS): kept
+# like a probe's side file (manifest attachments, KEPT_PROBE_FILE) when DIR is handed in, but a parse report in
+# what verify says and counts.
+SOURCES_REPORT_NAMES = ("parse_report.json", "device_parse_report.json")
+
+
+def is_sources_report(name: str) -> bool:
+    """The kept file at `name` (a path in the evidence folder) is the parse report of `ccaudit sources parse`."""
+    return name.rsplit("/", 1)[-1] in SOURCES_REPORT_NAMES
 
 
 class AttachmentSnap(_Model):
@@ -172,11 +181,24 @@ class MeasureCheckSnap(_Model):
         return f"{self.check_id} ({', '.join(self.subjects)})" if self.subjects else f"{self.check_id} (every row)"
 
 
+class RemediationTitle(_Model):
+    """What a remediation item's title is made of, so every reader gets it in their own language: the
+    requirement and the result (the item's own fields), the reason that opened it (a code with parameters,
+    as findings store them) and whether an earlier item had been closed; or a title a person typed, shown
+    as typed. Items recorded before this existed have none: their stored title is read (audit/titles.py)."""
+
+    typed: bool = Field(default=False, exclude_if=lambda v: not v)
+    again: bool = Field(default=False, exclude_if=lambda v: not v)  # still failing after an item was closed
+    reason: Reason | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
 class RemediationSnap(_Model):
     item_id: int
     requirement_id: str
     finding_result: Status  # the result that called for it: non_compliant or observation
-    title: str
+    title: str  # as stored: English for titles ccaudit made (see say_title), else as typed
+    # None for items recorded before titles were kept in parts (left out, so old digests stay the same)
+    title_source: RemediationTitle | None = Field(default=None, exclude_if=lambda v: v is None)
     owner: str | None
     due_date: str | None
     status: RemediationStatus
@@ -187,6 +209,12 @@ class RemediationSnap(_Model):
         return (
             self.status in OPEN_REMEDIATION and self.due_date is not None and dt.date.fromisoformat(self.due_date) < on
         )
+
+    def say_title(self, lang: str = "en") -> str:
+        """The title in `lang` (a typed title as typed)."""
+        from ccaudit.audit.titles import title_text
+
+        return title_text(self, lang)
 
 
 class RequirementSnap(_Model):

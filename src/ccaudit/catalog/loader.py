@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from ccaudit.catalog.models import Catalog
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 
 DEFAULT_CATALOG = "twse-sec-infosec-art12"
@@ -54,6 +54,6 @@ class CatalogLibrary:
 
 def load_catalog(path: Path) -> Catalog:
     try:
-        return Catalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Catalog.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise CatalogError(f"catalog {path} is invalid: {exc}") from exc

@@ -13,13 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from ccaudit.checks.engines import DuckDBEngine
 from ccaudit.checks.models import Check, CheckOutcome
 from ccaudit.checks.params import InspectionParams
 from ccaudit.checks.runner import CheckResult, offending_table, run_checks
+from ccaudit.content import load_yaml
 from ccaudit.evidence.importer import import_folder, open_workspace
 from ccaudit.evidence.readers import quote_ident
 from ccaudit.evidence.store import EvidenceStore
@@ -56,7 +56,7 @@ def load_cases(check: Check) -> CaseFile | None:
     path = check.folder / CASES_FILE
     if not path.exists():
         return None
-    return CaseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return CaseFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -11,10 +11,15 @@ loader also casts any naive column that Spark still reads as a zoned TIMESTAMP b
 
 Each engine works in its own `SparkSession.newSession()` (own temp views and SQL settings, shared
 SparkContext), so several inspections can share one JVM without seeing each other's tables.
+
+Jobs per firm: a check's failing rows are written once as Parquet by the executors, and the driver reads
+them from there (ccaudit.checks.spark_results); evidence tables are registered with the schema in their
+Parquet footer, so no job infers it.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -29,6 +34,7 @@ from pyspark.sql.types import TimestampType
 
 from ccaudit.checks.engines import DuckDBEngine, evidence_tables, params_sql, transpile
 from ccaudit.checks.params import PARAMS_TABLE, InspectionParams
+from ccaudit.checks.spark_results import DriverResults, parquet_schema
 from ccaudit.evidence.readers import quote_ident, quote_literal
 from ccaudit.findings.models import EngineRef
 
@@ -86,8 +92,11 @@ class SparkEngine:
         self.scratch = scratch if scratch is not None else Path(tempfile.mkdtemp(prefix="ccaudit-spark-"))
         self._cached: dict[str, DataFrame] = {}
         self._views: set[str] = set()
+        self._results = DriverResults(self.scratch / "driver-spill")
+        self._written = itertools.count()
 
     def close(self) -> None:
+        self._results.close()
         for frame in self._cached.values():
             frame.unpersist()
         for name in self._views:
@@ -118,7 +127,8 @@ class SparkEngine:
         naive = {
             str(r[0]) for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall() if str(r[1]) == "TIMESTAMP"
         }
-        frame = self.spark.read.parquet(str(path))
+        frame = self._read_staged(path)
+        self._results.add_evidence(table, path)
         shifted = [f.name for f in frame.schema.fields if f.name in naive and isinstance(f.dataType, TimestampType)]
         if shifted:  # read as an instant: in a UTC session the cast gives back the wall-clock value
             frame = frame.withColumns({c: frame[c].cast("timestamp_ntz") for c in shifted})
@@ -126,17 +136,45 @@ class SparkEngine:
         self._views.add(table)
         return int(con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0])  # type: ignore[index]
 
+    def _read_staged(self, path: Path) -> DataFrame:
+        """A staged file with the schema in its footer (naive timestamps as TIMESTAMP_NTZ): no job. A
+        type Arrow cannot hand to Spark falls back to Spark's own inference (a small job)."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        try:
+            schema = from_arrow_schema(parquet_schema(path), prefer_timestamp_ntz=True)
+        except (TypeError, ValueError, NotImplementedError):
+            return self.spark.read.parquet(str(path))
+        return self.spark.read.schema(schema).parquet(str(path))
+
     # -- CheckEngine -----------------------------------------------------------------------------
 
     def info(self) -> EngineRef:
         return EngineRef(name="spark", version=self.spark.version, url=self.spark.sparkContext.master)
 
     def set_params(self, params: InspectionParams) -> None:
-        self.create_table(PARAMS_TABLE, params_sql(params, self.dialect))
+        """A view of one row of literals: nothing to compute or keep."""
+        self.spark.sql(params_sql(params, self.dialect)).createOrReplaceTempView(PARAMS_TABLE)
+        self._views.add(PARAMS_TABLE)
 
     def create_table(self, name: str, sql: str) -> None:
-        """`sql` is in Spark's dialect (the runner transpiles a check before it gets here). The result
-        is computed once and kept (memory, spilling to disk), as a table would be."""
+        """`sql` is in Spark's dialect (the runner transpiles a check before it gets here). The rows
+        are written once as Parquet by the executors (one job) and read from there: by Spark through a
+        view with the frame's schema, by the driver (counts, samples, exports) with DuckDB."""
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        frame = self.spark.sql(sql)
+        folder = self.scratch / "results" / f"{name}-{next(self._written)}"
+        frame.write.parquet(str(folder))
+        self.spark.read.schema(frame.schema).parquet(str(folder)).createOrReplaceTempView(name)
+        self._views.add(name)
+        self._results.add_result(name, folder, to_arrow_schema(frame.schema))
+
+    def create_shared(self, name: str, sql: str) -> None:
+        """A shared relation computed once and kept (memory, spilling to disk): each check then reads
+        it instead of reading the Parquet evidence and joining it again. On `local[2]` at 200k sessions
+        this cost ~10% more CPU than recomputing it per check (bench/spark_shared_bench.py); kept for
+        clusters, where recomputing re-reads the evidence over the network (not measured)."""
         frame = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
         frame.count()
         previous = self._cached.pop(name, None)
@@ -145,13 +183,6 @@ class SparkEngine:
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
         self._views.add(name)
-
-    def create_shared(self, name: str, sql: str) -> None:
-        """A shared relation computed once and kept (memory, spilling to disk): each check then reads
-        it instead of reading the Parquet evidence and joining it again. On `local[2]` at 200k sessions
-        this cost ~10% more CPU than recomputing it per check (bench/spark_shared_bench.py); kept for
-        clusters, where recomputing re-reads the evidence over the network (not measured)."""
-        self.create_table(name, sql)
 
     def drop_shared(self, name: str) -> None:
         frame = self._cached.pop(name, None)
@@ -162,17 +193,28 @@ class SparkEngine:
             self._views.discard(name)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        """`sql` is in the source (DuckDB) dialect, as the runner and the service write it."""
+        """`sql` is in the source (DuckDB) dialect, as the runner and the service write it. Over the
+        checks' written rows it is read on the driver; over evidence alone it runs on Spark."""
+        if self._results.reads_results(sql):
+            return self._results.query(sql)
         return [row.asDict() for row in self.spark.sql(transpile(sql, self.dialect)).collect()]
 
     def columns(self, table: str) -> list[str]:
+        if self._results.holds(table):
+            return self._results.columns(table)
         return list(self.spark.table(table).columns)
 
     def export_csv(self, sql: str, path: Path) -> None:
+        if self._results.reads_results(sql):
+            self._results.engine().export_csv(sql, path)
+            return
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_csv(relation, path)
 
     def export_parquet(self, sql: str, path: Path) -> None:
+        if self._results.reads_results(sql):
+            self._results.engine().export_parquet(sql, path)
+            return
         with self._exported(sql) as (duck, relation):
             DuckDBEngine(duck).export_parquet(relation, path)
 

@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ccaudit.checks.models import Check, CheckMetadata, SharedRelation
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 from ccaudit.evidence.readers import quote_literal
 
@@ -106,7 +106,7 @@ def load_pack(root: Path, shared: Mapping[str, SharedRelation] | None = None) ->
 
 def load_check(folder: Path, env: jinja2.Environment, shared: Mapping[str, SharedRelation] | None = None) -> Check:
     try:
-        meta = CheckMetadata.model_validate(yaml.safe_load((folder / "check.yaml").read_text(encoding="utf-8")))
+        meta = CheckMetadata.model_validate(load_yaml((folder / "check.yaml").read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise CatalogError(f"check {folder}: check.yaml is invalid: {exc}") from exc
     if meta.id != folder.name:

@@ -30,7 +30,7 @@ from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
 from ccaudit.dates import DateInputError, parse_user_date
-from ccaudit.errors import CcauditError, EvidenceValidationError
+from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.findings.models import Status
 from ccaudit.settings import Settings, settings_problem
 from ccaudit.textsafe import visible
@@ -66,15 +66,22 @@ def catalog(
     day = _as_of(as_of) if as_of else dt.date.today()
     cat = CatalogLibrary.load(settings.content_paths).in_force(catalog_id, day)
     zh = lang.lower().startswith("zh")
-    table = Table(title=f"{cat.title.get(lang)} — v{cat.version}, in force from {cat.effective_from}")
-    for name in ("ID", "條文" if zh else "requirement", "obligation", "frequency", "applies if", "checks"):
+    since = cat.effective_from
+    force = f"第 {cat.version} 版，自 {since} 起適用" if zh else f"v{cat.version}, in force from {since}"
+    table = Table(title=f"{cat.title.get(lang)} — {force}")
+    names = ("ID", "條文", "義務", "頻率", "適用條件", "檢查數") if zh else (
+        "ID", "requirement", "obligation", "frequency", "applies if", "checks")
+    for name in names:
         table.add_column(name, overflow="fold")
+    obligations = {"shall": "應", "advisable": "宜"}
     for req in cat.requirements:
         text = req.text.get(lang)
+        obligation = req.obligation.value if req.obligation else ""
+        months = req.frequency_months
         table.add_row(
             req.id, text if req.assessable else Text(text, style="bold"),
-            req.obligation.value if req.obligation else "",
-            f"{req.frequency_months} months" if req.frequency_months else "",
+            obligations.get(obligation, obligation) if zh else obligation,
+            (f"每 {months} 個月" if zh else f"{months} months") if months else "",
             req.applies_if or "", str(len(req.checks)) if req.assessable else "",
         )
     console.print(table)
@@ -151,6 +158,10 @@ def inspect_cmd(
         except EvidenceValidationError as exc:
             if lang.lower().startswith("zh"):  # the problems in Traditional Chinese (evidence/issue_texts.py)
                 raise CcauditError(exc.render("zh-TW")) from None
+            raise
+        except EvidenceError as exc:  # one refusal with its Traditional Chinese text (e.g. a raw export's)
+            if lang.lower().startswith("zh") and exc.zh:
+                raise CcauditError(exc.zh) from None
             raise
     for path in result.cleaned:
         print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
@@ -256,8 +267,10 @@ def _status_option(value: str | None) -> Status | None:
 def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
     console.print(findings_table(report, lang))
     console.print(counts_line(report, lang))
-    for warning in report.warnings:
-        print_warning(visible(warning))  # one line each: a file name cannot break it
+    from ccaudit.rawsources.notes import translate
+
+    for warning in report.warnings:  # a raw export's parse notes in the language (content/messages/sources.yaml)
+        print_warning(visible(translate(warning, lang)))  # one line each: a file name cannot break it
     print_line(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
     if report.engine is not None and report.engine.name != "duckdb":
         console.print(f"checks ran on {report.engine.name} {report.engine.version} ({report.engine.url or ''})")
@@ -274,13 +287,15 @@ register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 def _in_language(exc: CcauditError) -> str:
     """Evidence problems in Traditional Chinese when CCAUDIT_LANG says so (audit run, inspect without
     --lang); every other error as written."""
-    if isinstance(exc, EvidenceValidationError):
+    if isinstance(exc, EvidenceError):
         try:
             zh = Settings().lang == "zh-TW"
         except ValidationError:
             zh = False
-        if zh:
+        if zh and isinstance(exc, EvidenceValidationError):
             return exc.render("zh-TW")
+        if zh and exc.zh:
+            return exc.zh
     return str(exc)
 
 

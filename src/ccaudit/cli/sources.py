@@ -51,24 +51,38 @@ def parse_cmd(
     gateway_tz: Annotated[list[str] | None, typer.Option(
         "--gateway-tz", help="GATEWAY=ZONE: the zone of one gateway's times without an offset (repeatable; "
                              "--tz, if given, wins)")] = None,
+    date_order: Annotated[str | None, typer.Option(
+        "--date-order", help="dmy or mdy: how a date with the year last (05/03/2026) is read where the file's "
+                             "own dates do not settle it (Event Viewer on an en-GB or de Windows writes day first)"
+    )] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh-TW or en (default: CCAUDIT_LANG)")] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
     from ccaudit.cli.sources_devices import is_mdm, parse_devices
+    from ccaudit.rawsources.notes import say, translate
+    from ccaudit.settings import normalise_lang
 
+    settings = Settings()
+    try:
+        lang = normalise_lang(lang) if lang else settings.lang
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if is_mdm(source, files):
-        parse_devices(source, files, out, tz, identity_map)
+        parse_devices(source, files, out, tz, identity_map, lang)
         return
     if source == "auto":  # device exports among logs: each set to its own outputs in the same folder
         devices = [f for f in files if is_mdm("auto", [f])]
         if devices:
-            parse_devices("auto", devices, out, tz, identity_map)
+            parse_devices("auto", devices, out, tz, identity_map, lang)
             files = [f for f in files if f not in devices]
-    from ccaudit.rawsources.parse import ParseRequest, parse
+    from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
 
-    settings = Settings()
+    def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
+        print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
+
     zone = tz or settings.firm_timezone
-    origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (the firm's zone; give --tz if the device logs in another)"
+    origin = "--tz" if tz else say("zone_from_firm", setting="CCAUDIT_FIRM_TIMEZONE", option="--tz")
     zones = []
     for given in gateway_tz or []:
         name, sep, gateway_zone = given.partition("=")
@@ -79,25 +93,37 @@ def parse_cmd(
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
-                                zone_given=tz is not None))
+                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order")))
     for f in report["files"]:
         encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
-        print_line(
-            f"{visible(f['file'])} ({f['source']}{encoding}): {f['lines_read']} lines, {f['recognised']} events, "
-            f"{f['not_relevant']} not relevant, {f['malformed']} malformed, {f['not_this_source']} not {f['source']}")
+        line("parsed_file", file=f["file"], source=f["source"], encoding=encoding, lines=f["lines_read"],
+             events=f["recognised"], not_relevant=f["not_relevant"], malformed=f["malformed"],
+             not_source=f["not_this_source"])
+        for skipped in f.get("not_relevant_by_reason", []):
+            line("parsed_not_relevant", count=skipped["count"], reason=translate(skipped["reason"], lang))
+        for bad in f.get("malformed_lines", []):  # why, in the language (the problem's note)
+            shown = ", ".join(map(str, bad["lines"][:10])) + (", ..." if bad["count"] > 10 else "")
+            line("parsed_malformed", count=bad["count"], problem=bad["problem"], lines=shown)
+        if f.get("date_order"):
+            d = f["date_order"]
+            read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])
+            line("parsed_date_order", times=d["times"], read_as=read_as if lang == "zh-TW" else d["read_as"],
+                 origin=d["from"])
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
-    print_line(f"{s['sessions']} sessions ({s['paired_start_and_end']} with start and end, {s['without_end']} "
-               f"without an end, {s['start_derived_from_duration']} started before the files, {s['not_placed']} "
-               f"not placed); {s['failed_logins']} failed logins; {report['duplicates']['count']} duplicate "
-               "lines")
+    line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
+         before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],
+         duplicates=report["duplicates"]["count"])
+    if s.get("ended_by_server_stop"):
+        line("parsed_server_stops", count=s["ended_by_server_stop"])
+    if s.get("merged_windows_logs", {}).get("count"):
+        line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
     for g in tzr["by_gateway"]:
-        print_line(f"{g['events_with_assumed_zone']} events of gateway {visible(g['gateway_id'] or '(none named)')} "
-                   f"had no zone: read as {visible(g['zone'])} ({visible(g['zone_from'])})")
+        line("parsed_zone_assumed", count=g["events_with_assumed_zone"], gateway=g["gateway_id"] or "(none named)",
+             zone=g["zone"], zone_from=g["zone_from"])
     if ids["accounts_unresolved"]:
-        print_line(f"{len(ids['accounts_unresolved'])} accounts not resolved to a person (listed in "
-                   "parse_report.json)")
-    print_line(f"wrote {out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
-               f"{out / 'parse_report.json'}")
+        line("parsed_accounts_unresolved", count=len(ids["accounts_unresolved"]), report="parse_report.json")
+    line("parsed_wrote", files=f"{out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
+                               f"{out / 'parse_report.json'}")
 
 
 def register(app: typer.Typer) -> None:

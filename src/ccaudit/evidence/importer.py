@@ -851,8 +851,8 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
             listed.add(s.row_file)
             entries.append(ManifestEntry(
                 dataset=RAW_EXPORT, original_name=origin.path.name, sha256=s.row_file,
-                size_bytes=origin.path.stat().st_size, rows=origin.lines, format="text lines",
-                encoding="utf-8", effective_date=origin.effective_date, imported_at=now, source=origin.source))
+                size_bytes=origin.path.stat().st_size, rows=origin.lines, format=origin.format,
+                encoding=origin.encoding, effective_date=origin.effective_date, imported_at=now, source=origin.source))
         entries.append(ManifestEntry(
             dataset=s.file.dataset,
             original_name=s.file.path.name,

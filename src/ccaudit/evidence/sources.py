@@ -35,6 +35,7 @@ class FileOptions(BaseModel):
     source: str | None = None  # a raw export (ccaudit sources): parsed into derived datasets
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
+    date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
 
 
 class GatewayOptions(BaseModel):
@@ -68,6 +69,8 @@ class RawExport(BaseModel):
     line_column: str = "source_line"
     notes: list[str] = []  # what the parse found that an inspector must know (warnings of the inspection)
     report: dict[str, Any] = {}  # the parse report (parse_report.json), stored with the evidence
+    format: str = "text lines"  # as the manifest lists it (a device export: csv, json or zip)
+    encoding: str = "utf-8"
 
 
 class EvidenceFile(BaseModel):
@@ -235,26 +238,95 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             f"hidden file(s) named like evidence: {'; '.join(refused)}. Hidden files (a name or folder "
             "starting with a dot) are not imported: rename without the dot to import, or move out of the folder")
     ignored.update({top: f"hidden folder ({n} file(s))" for top, n in hidden_folders.items()})
+    devices = [r for r in raw if r[3] in _DEVICE_SOURCES]  # MDM exports: read together (rawsources/mdm_evidence.py)
+    if devices:
+        raw = [r for r in raw if r[3] not in _DEVICE_SOURCES]
+        found += _derive_devices(devices, found, config, ignored)
     zones = _gateway_zones(config, found, registry) if raw else []
     parsed = []
     for path, rel, opts, source in raw:
         derived = _derive(path, rel, opts, source, found, zones)
         if not derived.files:
-            ignored[rel] = f"looks like a {source} export but holds no session event"
+            ignored[rel] = _say("no_session_event", source=source)
             continue
         parsed.append((path, rel, opts, source, derived))
     if len(parsed) > 1:  # an identity provider's sign-ins give MFA to the gateways' sessions that log none
         from ccaudit.rawsources.evidence import share_sign_ins
 
         share_sign_ins([(rel, derived) for _, rel, _, _, derived in parsed])
+        # the Security and LocalSessionManager logs of one host: each connection once
+        from ccaudit.rawsources.evidence import pair_windows_logs
+
+        pair_windows_logs([(rel, derived) for _, rel, _, _, derived in parsed])
     for path, rel, opts, source, derived in parsed:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
+        notes = derived.notes(rel)
         origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
-                           notes=derived.notes(rel), report=derived.report)
+                           notes=notes, report={**derived.report, "notes": _bilingual(notes)})
         for derived_id, derived_path in derived.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))
     return found, dict(sorted(ignored.items()))
+
+
+_DEVICE_SOURCES = ("mdm", "intune", "jamf")  # = rawsources.mdm_evidence.DEVICE_SOURCES (not imported: startup)
+
+
+def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceFile],
+                    config: SourceConfig, ignored: dict[str, str]) -> list[EvidenceFile]:
+    """The folder's device-management exports, parsed together into the mobile-device datasets, one derived
+    file per raw file and dataset (refused when the firm also hands in one of those datasets itself)."""
+    from ccaudit.rawsources.evidence import _workdir
+    from ccaudit.rawsources.mdm_evidence import LINE_COLUMN, DeviceExport, derive_devices, refuse_overlap
+    from ccaudit.settings import Settings
+
+    ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
+    firm_zone = Settings().firm_timezone
+    exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
+                            _zone_origin(rel, opts)) for path, rel, opts, source in devices]
+    derived = derive_devices(exports, ids, _workdir())
+    registers: dict[str, list[str]] = {}
+    for f in found:
+        registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
+    refuse_overlap(derived.files, registers)
+    ignored.update({rel: _say("same_file_read_once", first=first) for rel, first in derived.same_as.items()})
+    out: list[EvidenceFile] = []
+    notes = derived.notes
+    derived.report["notes"] = _bilingual(notes)  # the kept parse report says them too, in both languages
+    for path, rel, opts, _ in devices:
+        if rel in derived.same_as:
+            continue
+        if not derived.files.get(rel):
+            ignored[rel] = _say("no_record_derived", source=derived.vendor.get(rel, "device"))
+            continue
+        effective = opts.effective_date or date_in_name(path.name) or config.effective_date
+        origin = RawExport(path=path, rel=rel, source=derived.vendor[rel], lines=derived.records[rel],
+                           effective_date=effective, line_column=LINE_COLUMN, notes=notes, report=derived.report,
+                           format=derived.formats[rel], encoding=derived.encodings[rel])
+        notes = []  # said once, with the first export
+        out += [EvidenceFile(path=p, dataset=d, options=FileOptions(), effective_date=effective, derived_from=origin)
+                for d, p in derived.files[rel]]
+    return out
+
+
+def _zone_origin(rel: str, opts: FileOptions) -> str:
+    """Where the zone of a raw export's times without an offset comes from, as its parse report says it."""
+    if opts.tz:
+        return _say("zone_from_file", config=SOURCE_FILE, file=rel)
+    return _say("zone_from_setting", setting="CCAUDIT_FIRM_TIMEZONE", config=SOURCE_FILE)
+
+
+def _bilingual(notes: list[str]) -> list[dict[str, str]]:
+    """Notes as the kept parse report holds them: each in English and Traditional Chinese."""
+    from ccaudit.rawsources.notes import translate
+
+    return [{"en": n, "zh-TW": translate(n, "zh-TW")} for n in notes]
+
+
+def _say(code: str, **params: str) -> str:
+    from ccaudit.rawsources.notes import say
+
+    return say(code, **params)
 
 
 def _recognise(path: Path) -> str | None:
@@ -290,7 +362,6 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[Ev
     from ccaudit.settings import Settings
 
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
-    zone, origin = ((opts.tz, f"evidence.yaml (tz of {rel})") if opts.tz
-                    else (Settings().firm_timezone, "CCAUDIT_FIRM_TIMEZONE (no tz for this file in evidence.yaml)"))
+    zone, origin = opts.tz or Settings().firm_timezone, _zone_origin(rel, opts)
     return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
-                  gateway_zones=tuple(zones), zone_given=opts.tz is not None)
+                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)

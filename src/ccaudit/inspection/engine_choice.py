@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from ccaudit.checks.runner import CheckResult
 
 PARTITIONS = ["firm_id", "requirement_id", "check_id"]
+# Beside the offending rows, one row per finding: a folder a Hive-style reader of the root skips ('_').
+FINDINGS = "_findings"
 # A firm ID becomes a folder name (OUT/<firm>/, firm_id=<firm>/): letters, digits, '.', '_' and '-' only.
 SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
@@ -227,9 +229,10 @@ def write_partitioned(
     engine: CheckEngine, report: InspectionReport, results: dict[str, CheckResult], firm: str, root: Path | str
 ) -> int:
     """Every offending row under root/firm_id=<firm>/requirement_id=<req>/check_id=<check>/ as Parquet,
-    written by the engine (a row serves each requirement its check belongs to). The firm's earlier
-    partition is replaced. `root` is a local folder, or an s3a:// URL that only Spark is given
-    (results_location). Returns the number of check-requirement pairs written."""
+    written by the engine (a row serves each requirement its check belongs to), and every finding (one
+    row per requirement, compliant ones too) under root/_findings/firm_id=<firm>/requirement_id=<req>/.
+    The firm's earlier partitions are replaced. `root` is a local folder, or an s3a:// URL that only
+    Spark is given (results_location). Returns the number of check-requirement pairs written."""
     requirements: dict[str, list[str]] = {}
     for finding in report.findings:
         for check in finding.checks:
@@ -240,9 +243,14 @@ def write_partitioned(
 
         assert isinstance(engine, SparkEngine), "an object-store URL is given to Spark only"
         engine.delete_path(f"{root}/firm_id={firm}")
+        engine.delete_path(f"{root}/{FINDINGS}/firm_id={firm}")
     else:
         shutil.rmtree(root / f"firm_id={firm}", ignore_errors=True)
+        shutil.rmtree(root / FINDINGS / f"firm_id={firm}", ignore_errors=True)
         root.mkdir(parents=True, exist_ok=True)
+    if report.findings:
+        findings_root = f"{root}/{FINDINGS}" if isinstance(root, str) else root / FINDINGS
+        engine.export_partitioned(findings_sql(report, firm), findings_root, ["firm_id", "requirement_id"])
     written = 0
     for check_id, reqs in sorted(requirements.items()):
         table = results[check_id].table
@@ -260,3 +268,31 @@ def write_partitioned(
         )
         written += len(reqs)
     return written
+
+
+def findings_sql(report: InspectionReport, firm: str) -> str:
+    """The report's findings as one SELECT of literals (portable: every engine writes it), a row per
+    requirement: status, counts, the checks that failed, the reason codes, the run and the engine. What a
+    regulator's query across firms reads ("which firms are non_compliant on 12.5.4") without opening
+    each firm's findings.json; the offending rows say which rows, this says every status, compliant too."""
+
+    def text(value: str | None) -> str:
+        return "CAST(NULL AS VARCHAR)" if value is None else quote_literal(value)
+
+    engine = report.engine
+    rows = []
+    for f in report.findings:
+        values = [
+            text(firm), text(f.requirement_id), text(f.status.value), text(f.obligation),
+            f"CAST({sum(c.offending_count for c in f.checks)} AS BIGINT)",
+            f"CAST({sum(c.compensated_count for c in f.checks)} AS BIGINT)",
+            text(";".join(c.check_id for c in f.checks if c.outcome == "failed")),
+            text(";".join(r.code for r in f.reason_codes)),
+            text(report.run_id), f"CAST({quote_literal(report.as_of)} AS DATE)", text(report.catalog),
+            f"CAST({report.catalog_version} AS BIGINT)", text(engine.name if engine else None),
+            text(engine.version if engine else None), text(report.ccaudit_version),
+        ]
+        rows.append(f"({', '.join(values)})")
+    columns = ("firm_id, requirement_id, status, obligation, offending_rows, compensated_rows, checks_failed, "
+               "reason_codes, run_id, as_of, catalog, catalog_version, engine, engine_version, ccaudit_version")
+    return f"SELECT * FROM (VALUES {', '.join(rows)}) AS t({columns})"

@@ -9,6 +9,16 @@ from dataclasses import dataclass, field
 # sign-in at an identity provider (not a session): it carries the MFA that VPN sessions may take from it.
 EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed", "sign_in")
 
+# How a session_end's reason starts when the gateway itself stopped or restarted with the session still open (not the
+# client's doing): the session's note in remote_sessions.csv repeats it and parse_report.json counts those sessions.
+SERVER_STOP_REASONS = ("ended by the server's stop", "server started again without a logged stop")
+
+# The kind of a row (relevant FALSE: no event) a source returns for a line where the gateway itself stopped or started
+# again (reason: its message for a stop, NULL for a start without a logged stop). The source ends the sessions open
+# in its own file there; parse.py ends with it the sessions left open at the end of an earlier (rotated) file of the
+# same gateway parsed with it.
+SERVER_MARK = "server_stop"
+
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:
 #   line_no BIGINT, is_last BOOLEAN (passed through from lines),
@@ -19,6 +29,10 @@ EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed", 
 #   ts_local TIMESTAMP + tz_offset_min INTEGER (a wall time and the offset the line states, if any),
 #   tz_text (the zone as written, for the report), account, source_ip, assigned_ip, session_key,
 #   channel, mfa_method, gateway_id, duration_s BIGINT, reason.
+# A line that is of the source but not relevant may still be returned, with relevant FALSE and a reason starting
+# with NOT_RELEVANT: the report counts such lines by that reason (e.g. Entra's service-principal sign-ins).
+NOT_RELEVANT = "not relevant: "
+
 SOURCE_COLUMNS = (
     ("line_no", "BIGINT"), ("is_last", "BOOLEAN"), ("relevant", "BOOLEAN"), ("problem", "VARCHAR"),
     ("not_source", "BOOLEAN"),
@@ -46,3 +60,7 @@ class RawSource:
     detect: str
     query: Callable[[str], str] = field(compare=False)
     whole_file: bool = False  # a snapshot (status file): rows depend on header lines elsewhere in the file
+    # Wall times in the exporting user's culture, where a date with the year last may be day- or month-first: the
+    # query reads them with csvsql.culture_time(t, 'auto') and returns, beside SOURCE_COLUMNS, `date_text` (the time
+    # as written, for such a date); the framework settles the order per file (parse.py) and reads them again.
+    local_dates: bool = False

@@ -37,21 +37,37 @@ _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
 _LEGACY_ZONE = r"[A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2} ([A-Z]{2,5})\s*:?\s*(?:\S+\s*:?\s*)?$"
 _ISO = r".*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _NOYEAR = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
-_DEVICE = r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*)\s*:?(?:\s+-)*\s*%(?:ASA|FTD)-"
-_ANGLE = r"Group <([^>]*)> User <([^>]*)> IP <([^>]*)>"
-_BARE = r"^Group ([^<\s]\S*) User ([^<\s]\S*) IP ([^<\s]\S*) "
-_EQ = r"Group = ([^,]*), Username = ([^,]*), IP = ([^,]*),"
+# the device before '%ASA': 'asa-hq :', an address, or a relay's 'host tag[pid]:' (the host is the device)
+_DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*)(?:\s+[A-Za-z][\w.-]*\[\d+\])?"
+           r"\s*:?(?:\s+-)*\s*%(?:ASA|FTD)-")
+# The session messages' prefixes, each as (group, user, address, the rest of the message). The user name is what the
+# user typed (a failed WebVPN login logs it as typed): it is read up to the LAST ' IP <address>' / ', IP = address,'
+# of the prefix, so a name holding such text cannot set the address, and the rest (assigned address, reason,
+# duration, session type) is read after the address only.
+_ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
+_BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*=\s*(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+# 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
+_IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
+# 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
+# absent on old releases, 'None' when unknown); the name typed runs to the last ' : user IP = '
+_AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
+_PARTS = "['g', 'u', 'ip', 'tail']"
+# the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
+_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*=\s*([^,]*)"
 _DUR = r"Duration: (?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s"
 
 
 def _num(group: int) -> str:
-    return f"COALESCE(TRY_CAST(nullif(regexp_extract(msg, '{_DUR}', {group}), '') AS BIGINT), 0)"
+    return f"COALESCE(TRY_CAST(nullif(regexp_extract(px.tail, '{_DUR}', {group}), '') AS BIGINT), 0)"
 
 
 # message ID -> kind; the first group are the session's own events, the second its tunnel's connections
 KINDS = {"113039": "session_start", "716001": "session_start", "716002": "session_end", "113019": "session_end",
-         "113005": "login_failed", "113015": "login_failed", "722051": "session_stats"}
-CONNECTIONS = ("722022", "722023", "722028", "722033", "722034", "722037")
+         "113005": "login_failed", "113015": "login_failed", "716039": "login_failed", "722051": "session_stats",
+         "751025": "session_stats", "713228": "session_stats"}
+CONNECTIONS = ("722022", "722023", "722028", "722032", "722033", "722034", "722037", "716058", "716059")
+IPSEC_IDS = ("751025", "713228")  # IKEv2 and IKEv1 clients
 
 
 def _kind() -> str:
@@ -71,37 +87,47 @@ WITH l AS (
 ), k AS (
     SELECT *, {_kind()} AS kind0
     FROM m WHERE asa OR is_last OR trim(line) <> ''
+), pk AS (
+    -- a session message's prefix, read once by its form (only for session messages: most lines are traffic)
+    SELECT *,
+        CASE WHEN kind0 IS NULL THEN NULL
+             WHEN starts_with(msg, 'Group <') THEN regexp_extract(msg, '{_ANGLE}', {_PARTS})
+             WHEN regexp_matches(msg, '^Group\\s*=') THEN regexp_extract(msg, '{_EQ}', {_PARTS})
+             WHEN starts_with(msg, 'Group ') THEN regexp_extract(msg, '{_BARE}', {_PARTS})
+             WHEN starts_with(msg, 'Local:') THEN regexp_extract(msg, '{_IKE2}', ['ip', 'u', 'g', 'tail'])
+        END AS px,
+        CASE WHEN kind0 IS NOT NULL AND starts_with(msg, 'AAA ')
+             THEN regexp_extract(msg, '{_AAA}', ['reason', 'u', 'ip']) END AS pa
+    FROM k
 ), e AS (
     SELECT *,
         regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1) AS head,
-        nullif(nullif(COALESCE(nullif(trim(regexp_extract(msg, '{_ANGLE}', 2)), ''),
-                               nullif(trim(regexp_extract(msg, '{_EQ}', 2)), ''),
-                               nullif(trim(regexp_extract(msg, '{_BARE}', 2)), ''),
-                               nullif(trim(regexp_extract(msg, ': user = ([^:]+?)(?: :|$)', 1)), '')),
+        nullif(nullif(trim(COALESCE(nullif(px.u, ''), nullif(pa.u, ''),
+                                    nullif(regexp_extract(msg, '{_EQ_USER}', 1), ''))),
                       '*****'), '') AS account,
-        regexp_matches(msg, ': user = \\*+(?: :|$)') AS hidden_user,
-        COALESCE(nullif(trim(regexp_extract(msg, '{_ANGLE}', 3)), ''),
-                 nullif(trim(regexp_extract(msg, '{_EQ}', 3)), ''),
-                 nullif(trim(regexp_extract(msg, '{_BARE}', 3)), ''),
-                 nullif(trim(regexp_extract(msg, ': user IP = ([^\\s:][^\\s]*)', 1)), '')) AS peer,
-        nullif(regexp_extract(msg, 'Session Type: ([^,]+)', 1), '') AS session_type,
-        CASE WHEN regexp_matches(msg, '{_DUR}')
+        pa.u IS NOT NULL AND regexp_matches(pa.u, '^\\*+$') AS hidden_user,
+        nullif(nullif(COALESCE(nullif(px.ip, ''), nullif(pa.ip, '')), 'None'), '') AS peer,
+        -- what follows the prefix: a user name cannot reach it
+        COALESCE(nullif(px.tail, ''), CASE WHEN px IS NULL AND pa IS NULL THEN msg END, '') AS tail,
+        nullif(regexp_extract(COALESCE(nullif(px.tail, ''), ''), 'Session Type: ([^,]+)', 1), '') AS session_type,
+        CASE WHEN regexp_matches(COALESCE(px.tail, ''), '{_DUR}')
              THEN {_num(1)} * 86400 + {_num(2)} * 3600 + {_num(3)} * 60 + {_num(4)} END AS duration_s,
-        nullif(nullif(COALESCE(nullif(regexp_extract(msg, 'IPv4 Address <?([0-9.]+)>?', 1), ''),
-                               nullif(regexp_extract(msg, ' Address <?([0-9A-Fa-f:.]+)>? assigned', 1), '')),
+        nullif(nullif(COALESCE(nullif(regexp_extract(px.tail, '^IPv4 Address[ =]<?([0-9.]+)>?', 1), ''),
+                               nullif(regexp_extract(px.tail, '^Address <?([0-9A-Fa-f:.]+)>? assigned', 1), ''),
+                               nullif(regexp_extract(px.tail, '^Assigned private IP address ([0-9.]+)', 1), '')),
                       '0.0.0.0'), '') AS vip4,
-        nullif(nullif(regexp_extract(msg, 'IPv6 address <?([0-9A-Fa-f:.]+)>?', 1), '::'), '') AS vip6,
-        nullif(rtrim(trim(COALESCE(nullif(regexp_extract(msg, 'Reason: (.*)$', 1), ''),
-                                  nullif(regexp_extract(msg, 'WebVPN session terminated: (.*)$', 1), ''),
-                                  nullif(regexp_extract(msg, 'Rejected : reason = ([^:]+)', 1), ''),
-                                  CASE WHEN msg_id IN {_conn_ids()} THEN
-                                      nullif(regexp_extract(msg, '(?:{_ANGLE}|{_BARE})\\s*(.*)$', 7), '') END)),
+        nullif(nullif(regexp_extract(px.tail, '^IPv4 Address[ =]<?[0-9.]*>? IPv6 address[ =]<?([0-9A-Fa-f:.]+)>?', 1),
+                      '::'), '') AS vip6,
+        nullif(rtrim(trim(COALESCE(nullif(regexp_extract(px.tail, 'Reason: (.*)$', 1), ''),
+                                  nullif(regexp_extract(px.tail, '^WebVPN session terminated: (.*)$', 1), ''),
+                                  nullif(pa.reason, ''),
+                                  CASE WHEN msg_id IN {_conn_ids()} OR msg_id = '716039' THEN nullif(px.tail, '') END)),
                    '.'), '') AS reason,
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY}', 1), '') AS t_legacy,
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY_ZONE}', 1), '') AS t_zone,
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_ISO}', 1), '') AS t_iso,
         nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device_or_zone
-    FROM k
+    FROM pk
 ), t AS (
     SELECT *,
         CASE WHEN device_or_zone IS DISTINCT FROM t_zone THEN device_or_zone END AS device,
@@ -110,9 +136,9 @@ WITH l AS (
         COALESCE(try_strptime(regexp_replace(t_legacy, ' +', ' ', 'g'), '%b %d %Y %H:%M:%S'),
                  CASE WHEN NOT regexp_matches(t_iso, '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
                       THEN TRY_CAST(t_iso AS TIMESTAMP) END) AS ts_wall,
-        regexp_matches(msg, 'WebVPN') OR regexp_matches(COALESCE(session_type, ''), '(?i)webvpn|clientless')
+        regexp_matches(tail, '^WebVPN') OR regexp_matches(COALESCE(session_type, ''), '(?i)webvpn|clientless')
             AS webvpn,
-        regexp_matches(COALESCE(session_type, ''), '(?i)ipsec|ikev|l2tp') AS ipsec
+        regexp_matches(COALESCE(session_type, ''), '(?i)ipsec|ikev|l2tp') OR msg_id IN {_ids(IPSEC_IDS)} AS ipsec
     FROM e
 ), s0 AS (
     SELECT *,
@@ -178,8 +204,12 @@ WHERE kind IS NOT NULL OR NOT asa OR is_last
 """
 
 
+def _ids(ids: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{m}'" for m in ids) + ")"
+
+
 def _conn_ids() -> str:
-    return "(" + ", ".join(f"'{m}'" for m in CONNECTIONS) + ")"
+    return _ids(CONNECTIONS)
 
 
 SOURCE = RawSource(
@@ -188,7 +218,8 @@ SOURCE = RawSource(
     product="ASA / FTD syslog for Secure Client (AnyConnect) and WebVPN sessions",
     expects=("The syslog server's file for the ASA with `logging enable`, `logging timestamp` (or `logging "
              "timestamp rfc5424`), `logging trap informational` (or at least messages 113039, 113019, 113005, "
-             "716001, 716002, 722051 at their levels) and optionally `logging device-id hostname`; or the ASDM "
+             "716001, 716002, 716039, 722051, 751025 at their levels) and optionally `logging device-id hostname`; "
+             "or the ASDM "
              "log export. Other messages are counted and skipped."),
     sample=("<166>Nov 02 2026 08:15:02 asa-hq : %ASA-6-113039: Group <GP-AnyConnect> User <CORP\\alice> IP "
             "<203.0.113.7> AnyConnect parent session started.\n"

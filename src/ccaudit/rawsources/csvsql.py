@@ -23,12 +23,50 @@ def header_names(expr: str, delimiter: str = ",") -> str:
             "lambda x: lower(trim(replace(regexp_replace(x, '^\"|\"$', '', 'g'), '\"\"', '\"'))))")
 
 
-def culture_time(text: str) -> str:
+def culture_time(text: str, order: str | None = None) -> str:
     """SQL for a wall time as Windows and Microsoft portals write it in the user's culture: ISO, en-US
     '11/2/2026 8:15:02 AM', zh-TW '2026/11/2 上午 08:15:02', Log Analytics' '11/2/2026, 12:15:02.123 AM', or as
-    Excel re-saves it ('2026/11/2 08:15'). NULL when none fits. Pass a plain column (it is repeated)."""
+    Excel re-saves it ('2026/11/2 08:15'). NULL when none fits. Pass a plain column (it is repeated).
+
+    `order` says how a date with the year last (DAY_FIRST_SHAPE) is read: None month first with '/' only (en-US, as
+    before orders were told apart), 'mdy' month first, 'dmy' day first (en-GB '05/03/2026 14:03:04', de
+    '05.03.2026 14:03:04', fr, es, it, nl '5-3-2026'), or 'auto': day first where the first number is over 12, else
+    month first, else day first (a provisional reading, settled per file with `date_shape` by parse.py)."""
     t = (f"regexp_replace(replace(replace(replace(trim({text}), '上午', 'AM'), '下午', 'PM'), ',', ''), '\\s+', ' ',"
          " 'g')")
-    return (f"COALESCE(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', "
-            "'%m/%d/%Y %I:%M:%S.%f %p', '%Y/%m/%d %p %I:%M:%S', '%Y/%m/%d %H:%M:%S', '%m/%d/%Y %H:%M:%S', "
-            "'%m/%d/%Y %I:%M %p', '%Y/%m/%d %p %I:%M', '%Y/%m/%d %H:%M', '%m/%d/%Y %H:%M']))")
+    mdy = (f"COALESCE(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', "
+           "'%m/%d/%Y %I:%M:%S.%f %p', '%Y/%m/%d %p %I:%M:%S', '%Y/%m/%d %H:%M:%S', '%m/%d/%Y %H:%M:%S', "
+           "'%m/%d/%Y %I:%M %p', '%Y/%m/%d %p %I:%M', '%Y/%m/%d %H:%M', '%m/%d/%Y %H:%M']))")
+    if order is None:
+        return mdy
+    # the year moved first, then day and month in the order given; a time written with dots (fi '14.03.04') with
+    # colons
+    def year_first(groups: str) -> str:
+        ymd = (f"regexp_replace(regexp_replace({t}, '{DAY_FIRST_SHAPE}', '{groups}'), "
+               "' (\\d{1,2})\\.(\\d{2})\\.(\\d{2})', ' \\1:\\2:\\3')")
+        return (f"try_strptime({ymd}, ['%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M:%S.%f', '%Y/%m/%d %I:%M:%S %p', "
+                "'%Y/%m/%d %I:%M:%S.%f %p', '%Y/%m/%d %H:%M', '%Y/%m/%d %I:%M %p', '%Y/%m/%d %p %I:%M:%S', "
+                "'%Y/%m/%d'])")
+
+    day_first, month_first = year_first("\\3/\\2/\\1"), year_first("\\3/\\1/\\2")
+    if order in ("dmy", "mdy"):
+        year_last = day_first if order == "dmy" else month_first
+        return f"CASE WHEN regexp_matches({t}, '{DAY_FIRST_SHAPE}') THEN {year_last} ELSE {mdy} END"
+    if order != "auto":
+        raise ValueError(f"date order {order!r}: mdy, dmy or auto")
+    return f"CASE WHEN {date_shape(t)} = 'dmy' THEN {day_first} ELSE COALESCE({mdy}, {day_first}) END"
+
+
+# A date with the year last: day and month in the culture's order, separated by '/', '.' or '-'.
+DAY_FIRST_SHAPE = "^(\\d{1,2})[/.\\-](\\d{1,2})[/.\\-](\\d{4})"
+
+
+def date_shape(text: str) -> str:
+    """SQL: for a date with the year last, which order its numbers decide: 'dmy' (the first is over 12), 'mdy' (the
+    second is), 'either' (both 12 or less: the file's other values or the user must decide), 'neither' (both over
+    12); NULL for any other text. Pass a plain column."""
+    first = f"TRY_CAST(regexp_extract({text}, '{DAY_FIRST_SHAPE}', 1) AS INTEGER)"
+    second = f"TRY_CAST(regexp_extract({text}, '{DAY_FIRST_SHAPE}', 2) AS INTEGER)"
+    return (f"CASE WHEN NOT regexp_matches(COALESCE(trim({text}), ''), '{DAY_FIRST_SHAPE}') THEN NULL "
+            f"WHEN {first} > 12 AND {second} > 12 THEN 'neither' WHEN {first} > 12 THEN 'dmy' "
+            f"WHEN {second} > 12 THEN 'mdy' ELSE 'either' END")

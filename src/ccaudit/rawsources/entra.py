@@ -18,8 +18,9 @@ sessions: the framework uses their MFA for VPN sessions whose gateway does not l
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.base import NOT_RELEVANT, RawSource
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.sqlkit import sql_str
 
 # Error codes of an interrupted sign-in (Entra's own "Interrupted" status): the flow continues elsewhere.
@@ -120,7 +121,9 @@ WITH l AS (
            CASE WHEN l.o IS NULL AND h.names IS NOT NULL THEN {csv_fields('l.line')} END AS f,
            h.names IS NOT NULL AND l.o IS NULL AND l.line_no <= 50 AND regexp_matches(lower(l.line), '{_HEADER_ID}')
                AND regexp_matches(lower(l.line), '{_HEADER_TIME}') AS is_header,
-           COALESCE(contains(h.time_col, 'utc'), FALSE) AS csv_utc, h.names, h.time_col
+           -- Graph's createdDateTime is UTC (Get-MgAuditLogSignIn | Export-Csv writes it in the culture's format)
+           COALESCE(contains(h.time_col, 'utc') OR h.time_col = 'createddatetime', FALSE) AS csv_utc, h.names,
+           h.time_col
     FROM l LEFT JOIN hdr2 h ON TRUE
 ), x AS (
     SELECT line_no, is_last, line, bad_json, is_header, names,
@@ -175,34 +178,58 @@ WITH l AS (
                                                 {_j('location.countryOrRegion', 'LocationDetails.countryOrRegion')})
              WHEN f IS NOT NULL THEN {_c('location', '位置')} END AS place,
         csv_utc AND f IS NOT NULL AS utc_by_header, time_col,
+        -- who signed in when it was not a user: a service principal (an application with its own credential) or a
+        -- managed identity (Graph beta signInEventTypes, a diagnostic record's category, Log Analytics' Category or
+        -- Type: AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs; the portal's service-principal and
+        -- managed-identity tabs: Service principal ID / name, Managed Identity type)
+        CASE WHEN js IS NOT NULL THEN concat_ws(' ', {_j('signInEventTypes', 'category', 'Category', 'Type')},
+                                                {_raw('$.signInEventTypes')})
+             WHEN f IS NOT NULL THEN concat_ws(' ', {_c('category', 'type', 'sign-in event types', '登入事件類型')},
+                                               'managed identity ' || {_c('managed identity type', '受控識別類型')})
+             END AS principal_kind,
+        CASE WHEN js IS NOT NULL THEN {_j('servicePrincipalId', 'ServicePrincipalId', 'servicePrincipalName',
+                                          'ServicePrincipalName')}
+             WHEN f IS NOT NULL THEN {_c('service principal id', 'service principal name', 'serviceprincipalid',
+                                         'serviceprincipalname', '服務主體識別碼', '服務主體名稱')} END AS principal,
         js IS NOT NULL AND {_j('userPrincipalName', 'UserPrincipalName')} IS NULL
             AND {_j('createdDateTime', 'CreatedDateTime', 'TimeGenerated')} IS NULL
             AND {_j('time')} IS NULL AS json_other
     FROM (SELECT *, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv, CASE WHEN js IS NOT NULL THEN __JX__ END AS jx
           FROM r)
+), n AS (
+    SELECT *, (is_json OR is_csv) AND NOT json_other AND (
+                  regexp_matches(COALESCE(principal_kind, ''),
+                                 '(?i)service ?principal|managed ?identit|managedidentity|服務主體|受控識別')
+                  OR (account IS NULL AND principal IS NOT NULL)) AS non_user
+    FROM x
 ), k AS (
     SELECT *,
-        CASE WHEN (NOT is_json AND NOT is_csv) OR json_other THEN NULL
+        CASE WHEN (NOT is_json AND NOT is_csv) OR json_other OR non_user THEN NULL
              WHEN error_code IN ({interrupts}) OR csv_status IN ('interrupted', '已中斷', '中斷') THEN NULL
              WHEN COALESCE(error_code, 0) <> 0 OR csv_status IN ('failure', 'failed', '失敗') THEN 'login_failed'
              ELSE 'sign_in' END AS kind,
         regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
         CASE WHEN requirement LIKE '%single%' OR requirement LIKE '%單一%' THEN 'single'
              WHEN requirement LIKE '%multi%' OR requirement LIKE '%多重%' THEN 'multi' END AS factors
-    FROM x
+    FROM n
 )
 SELECT line_no, is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one sign-in per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL) OR (NOT t_zoned AND {culture_time('t')} IS NULL)
-                THEN 'no readable date'
+            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
+                 OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL) THEN 'no readable date'
             WHEN account IS NULL THEN 'no user principal name'
+            -- a sign-in whose result the file does not give is neither a success nor a failure (Export-Csv of Graph
+            -- objects writes the status as its type name)
+            WHEN error_code IS NULL AND COALESCE(csv_status, '') NOT IN ('success', 'succeeded', '成功', 'failure',
+                                                                           'failed', '失敗')
+                THEN 'no sign-in result (neither an error code nor a status Success or Failure)'
        END AS problem,
        NOT is_json AND NOT is_csv AND NOT is_header AND NOT bad_json AND trim(line) <> '' AS not_source,
        kind,
        CASE WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned THEN {culture_time('t')} END AS ts_local,
+       CASE WHEN NOT t_zoned THEN {culture_time('t', 'auto')} END AS ts_local,
        CASE WHEN NOT t_zoned AND (utc_by_header OR (is_json AND t IS NOT NULL)) THEN 0 END AS tz_offset_min,
        CASE WHEN NOT t_zoned AND utc_by_header THEN time_col
             WHEN NOT t_zoned AND is_json AND t IS NOT NULL THEN 'UTC (Graph and Log Analytics times)' END AS tz_text,
@@ -214,12 +241,19 @@ SELECT line_no, is_last,
                  OR mfa_result LIKE '%成功%' OR mfa_result LIKE '%滿足%' THEN {_method("COALESCE(method_text, '')")}
        END AS mfa_method,
        CAST(NULL AS VARCHAR) AS gateway_id, CAST(NULL AS BIGINT) AS duration_s,
+       CASE WHEN kind IS NULL AND non_user
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_principal'))}
+            WHEN kind IS NULL AND (is_json OR is_csv) AND NOT json_other
+                THEN {sql_str(NOT_RELEVANT + say('not_relevant_interrupted'))}
+            ELSE
        concat_ws('; ', CASE WHEN failure IS NOT NULL AND kind = 'login_failed' THEN failure END,
                  CASE WHEN error_code IS NOT NULL AND error_code <> 0 THEN 'error ' || error_code END,
                  'app ' || app, 'client ' || client, 'requirement ' || requirement, 'mfa ' || method_text,
-                 'conditional access ' || ca, 'location ' || nullif(place, '')) AS reason
+                 'conditional access ' || ca, 'location ' || nullif(place, '')) END AS reason,
+       CASE WHEN NOT t_zoned AND {date_shape('t')} IS NOT NULL THEN t END AS date_text
 FROM k
-WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header) OR is_last
+WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header) OR is_last OR non_user
+   OR ((is_json OR is_csv) AND NOT json_other)
 """
     return (sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
                .replace("__JX__", "json_extract(js, [" + ", ".join(sql_str(p) for p in _RAW_PATHS) + "])"))
@@ -233,13 +267,18 @@ SOURCE = RawSource(
              "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
              "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
              "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
-             "together with the gateway's files."),
+             "together with the gateway's files. Service-principal and managed-identity sign-ins are counted as not "
+             "relevant; culture dates (05/03/2026) are read as the file's own dates settle, else --date-order."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '
             '"multiFactorAuthentication", "authenticationDetails": [{"authenticationMethod": "Password", '
             '"succeeded": true}, {"authenticationMethod": "Mobile app notification", "succeeded": true}]}'),
-    detect=(r"(?:\"createdDateTime\"\s*:|\"category\"\s*:\s*\"(?:NonInteractiveUser)?SignInLogs\"|"
+    detect=(r"(?:\"createdDateTime\"\s*:|"
+            r"\"[Cc]ategory\"\s*:\s*\"(?:NonInteractiveUser|(?:Microsoft)?ServicePrincipal|ManagedIdentity|ADFS)?"
+            r"SignInLogs\"|"
+            r"\"Type\"\s*:\s*\"(?:SigninLogs|AAD(?:NonInteractiveUser|ServicePrincipal|ManagedIdentity)SignInLogs)\"|"
+            r"\"(?:servicePrincipalName|ServicePrincipalName|signInEventTypes)\"\s*:|"
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
             r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
             r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
@@ -247,4 +286,5 @@ SOURCE = RawSource(
             # a sign-in row in any CSV form carries its authentication requirement
             r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),
     query=query,
+    local_dates=True,
 )

@@ -21,13 +21,17 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
+    LSM_KEY,
     MFA_SKEW_MINUTES,
     MFA_WINDOW_MINUTES,
     REPORT_FILE,
     SESSIONS_FILE,
+    WINDOWS_PAIR_SECONDS,
     ParseRequest,
+    date_order_value,
     detect,
     parse,
 )
@@ -56,20 +60,31 @@ class Derived:
         for f in self.report.get("files", []):
             if f["malformed"]:
                 first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
-                notes.append(f"{rel}: {f['malformed']} malformed {f['source']} line(s), not read (lines "
-                             f"{', '.join(map(str, first))}{', ...' if f['malformed'] > len(first) else ''})")
+                lines = ", ".join(map(str, first)) + (", ..." if f["malformed"] > len(first) else "")
+                notes.append(say("malformed_lines", file=rel, count=f["malformed"], source=f["source"], lines=lines))
+                for bad in f["malformed_lines"]:  # why (its note: said in the reader's language)
+                    shown = ", ".join(map(str, bad["lines"][:5])) + (", ..." if bad["count"] > 5 else "")
+                    notes.append(say("malformed_problem", file=rel, count=bad["count"], problem=bad["problem"],
+                                     lines=shown))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
-            gateway = g["gateway_id"] or "(none named)"
-            notes.append(f"{rel}: {g['events_with_assumed_zone']} event(s) of gateway {gateway} give no zone: "
-                         f"read as {g['zone']} ({g['zone_from']})")
+            notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
+                             gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
         s = self.report.get("sessions", {})
         shared = s.get("mfa_from_other_files", {})
         if shared.get("sessions"):
-            notes.append(f"{rel}: {shared['sessions']} session(s) without MFA in the gateway's log took it from "
-                         f"identity-provider sign-ins in {', '.join(shared['files'])}")
+            notes.append(say("mfa_from_sign_ins", file=rel, count=shared["sessions"], files=", ".join(shared["files"])))
+        for key in ("merged_windows_logs", "merged_windows_logs_across_files"):
+            if s.get(key, {}).get("count"):
+                notes.append(say("windows_logs_merged", file=rel, count=s[key]["count"]))
+        if s.get("sessions_in_security_logs", {}).get("count"):
+            moved = s["sessions_in_security_logs"]
+            notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
+                             files=", ".join(moved["files"])))
+        if s.get("ended_by_server_stop"):
+            notes.append(say("server_stops", file=rel, count=s["ended_by_server_stop"]))
         if s.get("without_end") or s.get("not_placed"):
-            notes.append(f"{rel}: {s.get('without_end', 0)} session(s) without an end line, {s.get('not_placed', 0)} "
-                         "end(s) without a start or duration (not placed)")
+            notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
+                             not_placed=s.get("not_placed", 0)))
         return notes
 
 _WORK: list[Path] = []
@@ -84,7 +99,12 @@ def _workdir() -> Path:
 
 
 def recognise(path: Path) -> str | None:
-    """The source a file's first lines belong to, or None (binary, empty or unknown text)."""
+    """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
+
+    if is_device_export(path):
+        return AUTO
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
@@ -99,18 +119,21 @@ def recognise(path: Path) -> str | None:
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
            identity_map: Path | None, named: bool, gateway_zones: tuple[tuple[str, str, str], ...] = (),
-           zone_given: bool = False) -> Derived:
+           zone_given: bool = False, date_order: str | None = None) -> Derived:
     """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
     recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
     yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
     flat = rel.replace("/", "__")
     out = _workdir() / flat
     try:
+        where = f"evidence.yaml (date_order of {rel})"
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
                                     identity_map=identity_map, gateway=gateway, names=(rel,),
-                                    gateway_zones=gateway_zones, zone_given=zone_given))
+                                    gateway_zones=gateway_zones, zone_given=zone_given,
+                                    date_order=date_order_value(date_order, where), date_order_origin=where))
     except EvidenceError as exc:
-        raise EvidenceError(f"{rel} (raw export): {exc}") from None
+        raise EvidenceError(f"{rel} (raw export): {exc}",
+                            zh=f"{rel}（原始匯出檔）：{exc.zh}" if exc.zh else None) from None
     derived = Derived(report=report)
     if not named and not sum(f["recognised"] + f["malformed"] for f in report["files"]):
         return derived
@@ -196,5 +219,74 @@ def share_sign_ins(derived: list[tuple[str, Derived]]) -> None:
             count = con.execute("SELECT count(*) FROM m").fetchone()
             d.report.setdefault("sessions", {})["mfa_from_other_files"] = {
                 "sessions": int(count[0]) if count else 0, "files": sorted(filled[1] or [])}
+    finally:
+        con.close()
+
+
+def pair_windows_logs(derived: list[tuple[str, Derived]]) -> None:
+    """The Security log and the TerminalServices-LocalSessionManager log of a host handed in as separate files: each
+    is parsed alone, so parse.py could not pair their sessions. The rule is parse.py's (_merge_windows_logs): a
+    LocalSessionManager session and the Security session of the same host and person starting nearest to it, within
+    WINDOWS_PAIR_SECONDS, each at most once, are one session, the Security log's, with the source address and end
+    taken from the other where it has none and the earlier end where both have one; the LocalSessionManager file's
+    row is dropped. Both derived sessions files are rewritten and their reports count the pairs."""
+    files = [(rel, d, dict(d.files)["remote_sessions"]) for rel, d in derived
+             if d.report.get("sources") == ["windows-security"] and dict(d.files).get("remote_sessions")]
+    if len(files) < 2:
+        return
+    con = connect()
+    try:
+        parts = [f"SELECT {i} AS f, row_number() OVER () AS n, * FROM read_csv({sql_str(str(path))}, header = true, "
+                 "all_varchar = true)" for i, (_, _, path) in enumerate(files)]
+        con.execute("CREATE TEMP TABLE s AS SELECT *, CAST(start_time AS TIMESTAMPTZ) AS s_t, "
+                    "CAST(end_time AS TIMESTAMPTZ) AS e_t, regexp_matches(regexp_replace(session_id, '@[^@]*$', ''), "
+                    f"{LSM_KEY}) AS lsm FROM (" + " UNION ALL BY NAME ".join(parts) + ")")
+        con.execute(f"""
+            CREATE TEMP TABLE p AS
+            WITH c AS (
+                SELECT l.f AS l_f, l.n AS l_n, s.f AS s_f, s.n AS s_n,
+                       abs(date_diff('millisecond', l.s_t, s.s_t)) AS gap,
+                       l.e_t AS l_end, l.end_time AS l_end_text, l.source_ip AS l_ip,
+                       l.source_file || ' line ' || l.source_line AS l_where
+                FROM s l JOIN s s ON l.lsm AND NOT s.lsm AND l.f <> s.f
+                 AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id) AND l.person_id = s.person_id
+                 AND l.s_t BETWEEN s.s_t - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+                               AND s.s_t + INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+            )
+            SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY l_f, l_n ORDER BY gap, s_f, s_n) AS by_l,
+                                  row_number() OVER (PARTITION BY s_f, s_n ORDER BY gap, l_f, l_n) AS by_s FROM c)
+            WHERE by_l = 1 AND by_s = 1""")
+        for i, (_, d, path) in enumerate(files):
+            pairs = con.execute(f"SELECT count(*) FILTER (WHERE s_f = {i}), count(*) FILTER (WHERE l_f = {i}) "
+                                "FROM p").fetchone()
+            if not pairs or not (pairs[0] or pairs[1]):
+                continue
+            columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_csv({sql_str(str(path))}, "
+                                                 "header = true, all_varchar = true)").fetchall()]
+            taken = "(p.l_end < s.e_t OR (s.e_t IS NULL AND p.l_end IS NOT NULL))"
+            fixed = {
+                "end_time": f"CASE WHEN {taken} THEN p.l_end_text ELSE s.end_time END",
+                "source_ip": "COALESCE(s.source_ip, p.l_ip)",
+                "note": ("CASE WHEN p.s_n IS NULL THEN s.note ELSE concat_ws('; ', CASE WHEN NOT (s.e_t IS NULL AND "
+                         "p.l_end IS NOT NULL) THEN s.note END, 'the same connection in the "
+                         "TerminalServices-LocalSessionManager log (' || p.l_where || ') counted once', "
+                         f"CASE WHEN {taken} THEN 'its end from that log' END) END"),
+            }
+            select = ", ".join(f'{fixed.get(c, "s." + chr(34) + c + chr(34))} AS "{c}"' for c in columns)
+            con.execute(f"""
+                COPY (SELECT {select} FROM s LEFT JOIN p ON p.s_f = s.f AND p.s_n = s.n
+                      WHERE s.f = {i} AND (s.f, s.n) NOT IN (SELECT l_f, l_n FROM p) ORDER BY s.n)
+                TO {sql_str(str(path) + ".part")} (HEADER, DELIMITER ',')""")
+            Path(str(path) + ".part").replace(path)
+            sessions = d.report.setdefault("sessions", {})
+            if pairs[0]:
+                others = [files[int(r[0])][0] for r in con.execute(
+                    f"SELECT DISTINCT l_f FROM p WHERE s_f = {i} ORDER BY 1").fetchall()]
+                sessions["merged_windows_logs_across_files"] = {"count": int(pairs[0]), "files": others,
+                                                                "window_seconds": WINDOWS_PAIR_SECONDS}
+            if pairs[1]:
+                others = [files[int(r[0])][0] for r in con.execute(
+                    f"SELECT DISTINCT s_f FROM p WHERE l_f = {i} ORDER BY 1").fetchall()]
+                sessions["sessions_in_security_logs"] = {"count": int(pairs[1]), "files": others}
     finally:
         con.close()

@@ -26,7 +26,7 @@ user's latest login on that firewall), '... client configuration released ...' a
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
 
 # Event ID -> kind when the status is success (failure of a connect or an authentication: login_failed).
 CONNECT = ("gateway-connected",)
@@ -39,7 +39,11 @@ _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICA
           "CORRELATION")
 # A PAN-OS CSV log line: '<FUTURE_USE>,<receive time>,<serial>,<TYPE>,' (after any syslog header; some relays
 # and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
-_PAN_CSV = r"(?:^|[\s,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:" + _TYPES + r"),.*)$"
+# The receive time is PAN-OS's '2026/11/02 08:15:02', or ISO 8601 in UTC ('2026-11-02T00:15:02.000000Z') in the CSV that
+# Strata Logging Service / Cortex forwards over syslog (serial 'no-serial' there).
+_RECEIVED = (r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|"
+             r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
+_PAN_CSV = r"(?:^|[\s,])(" + _RECEIVED + r",[^,]*,(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
 _ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
@@ -52,8 +56,11 @@ def _f(i: int) -> str:
 
 def _kv(*keys: str) -> str:
     """The first of `keys` a CEF or LEEF line has, from its extension rewritten as ' k="v"' pairs (`p`): a CEF
-    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv)."""
-    return "COALESCE(" + ", ".join(f"kvs(p, '{k}')" for k in keys) + ")" if len(keys) > 1 else f"kvs(p, '{keys[0]}')"
+    value runs to the next ' key=' (values hold spaces; \\= and \\\\ are its escapes, see sqlkit's cef_kv). An escaped
+    '=' is kept as chr(29) until the value is read: unescaped before, a value holding ' PanOSPublicIPv4\\=...' (a name
+    typed at a login) would have been found as that key."""
+    one = [f"replace(kvs(p, '{k}'), chr(29), '=')" for k in keys]
+    return "COALESCE(" + ", ".join(one) + ")" if len(one) > 1 else one[0]
 
 
 # A LEEF extension as ' k="v"' pairs: a value ends at the delimiter ('|' in PAN-OS's LEEF 1.0 format, a tab in
@@ -63,6 +70,15 @@ _LEEF_KEY = r"(?:^|[|\t]|\s+)([A-Za-z0-9_]+)="
 _LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, '{_LEEF_EXT}', 1), '{_LEEF_KEY}', "
             "chr(30) || '\\1=', 'g'), '\"', ''''), chr(30) || '([A-Za-z0-9_]+)=([^|\t' || chr(30) || ']*)[^' "
             "|| chr(30) || ']*', ' \\1=\"\\2\" ', 'g')")
+
+
+# the CEF and LEEF keys whose value decides an event: each must appear once on a line
+_READ_KEYS = "[" + ", ".join(f"'{k}'" for k in (
+    "PanOSEventIDValue", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
+    "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName", "PanOSPublicIPv4",
+    "GPClientPublicIPv4", "ClientPublicIPv4", "PublicIPv4", "PublicIP", "src", "PanOSPublicIPv6", "PublicIPv6",
+    "PanOSPrivateIPv4", "GPClientPrivateIPv4", "PrivateIPv4", "PrivateIP", "PanOSLoginDuration", "LoginDuration",
+    "rt", "devTime", "dtz", "PanOSDeviceSN", "DeviceSN", "SerialNumber", "deviceExternalId")) + "]"
 
 
 def _js(k: str) -> str:
@@ -79,10 +95,40 @@ def _text(label: str) -> str:
     return f"nullif(rtrim(trim(regexp_extract(line, '{label}: ([^,\"|\\t]+)', 1)), '.'), '')"
 
 
+# The name typed at a failed login (a SYSTEM description 'User name: NAME[, Client OS version: OS], Reason: R, Auth
+# type: ...'): up to the LAST occurrence of the label that follows it, so a name holding a comma (or the label itself)
+# comes out whole or longer, never cut into another user's name.
+_FAILED_NAME = ("COALESCE(" + ", ".join(f"nullif(trim(regexp_extract(line, 'User name: (.*), {label}: ', 1)), '')"
+                                        for label in ("Client OS version", "Reason", "Auth type")) + ")")
+
+
 # a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
-_JS_TIME = ("COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp",
-                                                     "TimeGenerated", "time_generated")) + ")")
+_JS_HIRES = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp")) + ")"
+_JS_GENERATED = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGenerated", "time_generated")) + ")"
+_JS_TIME = f"COALESCE({_JS_HIRES}, {_JS_GENERATED})"
 _FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
+
+
+def _u(*names: str) -> str:
+    """A column of the web UI's CSV export (Monitor > Logs > GlobalProtect > Export to CSV), found by the first of
+    its display `names` (lower case) in the header row, whatever the order of the columns."""
+    return csv_at("f", "COALESCE(" + ", ".join(f"list_position(hnames, '{n}')" for n in names) + ")")
+
+
+# the header row of that export: the display names of the log's columns (Receive Time, Event ID, Source User, ...)
+_UI_HEADER = "contains(lower(line), 'event id') AND contains(lower(line), 'source user') AND " \
+             "regexp_matches(lower(line), 'receive time|generate time|generated time')"
+_UI_TIME = ("'generate time'", "'generated time'", "'time generated'", "'receive time'")
+# the time a row of the web UI's export was generated: Generate Time (the firewall's wall time, '2026/11/02 08:15:02')
+_UI_GENERATED = csv_at("f", "COALESCE(" + ", ".join(f"list_position(hnames, {n})" for n in _UI_TIME) + ")")
+
+
+def _instant(x: str) -> str:
+    """An ISO time with Z or an offset `x`, as UTC; NULL otherwise, and for the 1970-01-01 that PAN-OS 9.1-10.0
+    releases write in High Res Timestamp when they have none ('1970-01-01T01:00:00.000+01:00'): the time is then
+    another field's."""
+    return (f"CASE WHEN regexp_matches(COALESCE({x}, ''), '{_OFFSET}') AND TRY_CAST({x} AS TIMESTAMPTZ) >= "
+            f"TIMESTAMPTZ '2000-01-01 00:00:00+00' THEN CAST(TRY_CAST({x} AS TIMESTAMPTZ) AS TIMESTAMP) END")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -98,10 +144,16 @@ def _wall(x: str) -> str:
 
 def query(lines: str) -> str:
     return f"""
-WITH l AS (
+WITH h AS (
+    -- the web UI's CSV export starts with a header row of display names: its columns are found by name
+    SELECT {header_names('line')} AS hnames, line_no AS hdr_line FROM {lines}
+    WHERE line_no <= 50 AND {_UI_HEADER} ORDER BY line_no LIMIT 1
+), l AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
-    SELECT line_no, is_last, line,
-           CASE WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
+    SELECT line_no, is_last, line, h.hnames,
+           CASE WHEN line_no = h.hdr_line THEN 'header'
+                WHEN h.hnames IS NOT NULL AND line_no > h.hdr_line AND trim(line) <> '' THEN 'ui'
+                WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
                 WHEN contains(line, 'LEEF:') AND contains(line, '|Palo Alto Networks|') THEN 'leef'
                 WHEN contains(line, ',GLOBALPROTECT,') AND regexp_matches(line, '{_PAN_CSV}') THEN 'csv'
                 WHEN contains(line, 'GlobalProtect ') AND regexp_matches(line, '{_SYSTEM_TEXT}')
@@ -109,7 +161,7 @@ WITH l AS (
                 WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 'json'
                 WHEN regexp_matches(line, ',(?:{_TYPES}),') THEN 'other'
            END AS form
-    FROM {lines}
+    FROM {lines} LEFT JOIN h ON TRUE
 ), j AS (
     -- JSON: one object per line (NDJSON, or an array written one object per line)
     SELECT *, CASE WHEN form = 'json' AND json_valid(o) THEN o END AS js,
@@ -122,16 +174,23 @@ WITH l AS (
                                  json_extract_string(js, '$.type'), json_extract_string(js, '$.Type'),
                                  'GLOBALPROTECT')) = 'GLOBALPROTECT'
               AS gp_json_ok,
-           CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} END AS f,
-           CASE form WHEN 'cef' THEN cef_kv(line) WHEN 'leef' THEN {_LEEF_KV} END AS p,
+           CASE WHEN form IN ('csv', 'system') THEN {_FIELDS} WHEN form = 'ui' THEN {csv_fields('line')} END AS f,
+           CASE form WHEN 'cef' THEN cef_kv(replace(line, '\\=', chr(29))) WHEN 'leef' THEN {_LEEF_KV} END AS p,
            -- a SYSTEM globalprotect description, in whichever form it came
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
 ), x AS (
     SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
+        -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
+        -- does not escape its delimiter), so the line is not read but reported
+        CASE WHEN form IN ('cef', 'leef') THEN list_filter({_READ_KEYS}, lambda k: contains(p, ' ' || k || '=')
+                                                          AND len(string_split(p, ' ' || k || '=')) > 2)[1]
+        END AS dup_key,
         CASE form
-            WHEN 'csv' THEN lower({_f(9)})
+            WHEN 'csv' THEN CASE WHEN {_f(4)} = 'GLOBALPROTECT' THEN lower({_f(9)}) END
+            WHEN 'ui' THEN CASE WHEN upper(COALESCE({_u('type')}, 'GLOBALPROTECT')) = 'GLOBALPROTECT'
+                                THEN lower({_u('event id', 'eventid')}) END
             WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
                                            nullif(regexp_extract(
                                                line, '[|=]((?:gateway|portal)-[a-z0-9-]+)(?:[|\\s]|$)', 1), '')))
@@ -144,13 +203,18 @@ WITH l AS (
         END AS event_id,
         CASE form
             WHEN 'csv' THEN lower({_f(29)})
+            WHEN 'ui' THEN lower({_u('status')})
             WHEN 'cef' THEN lower({_kv('PanOSEventStatus', 'GPStatus', 'outcome')})
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
         -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
-        regexp_replace(CASE WHEN sys_text THEN {_text('User name')}
+        regexp_replace(CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user '
+                                                                   || '(?:authentication|login) failed')
+                                THEN COALESCE({_FAILED_NAME}, {_text('User name')})
+             WHEN sys_text THEN {_text('User name')}
              WHEN form = 'csv' THEN {_f(13)}
+             WHEN form = 'ui' THEN {_u('source user', 'user')}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
              WHEN form = 'leef' THEN {_kv('usrName', 'SourceUserName')}
              WHEN form = 'json' THEN COALESCE({_js('SourceUserName')}, {_js('srcuser')}, {_js('source_user')},
@@ -158,6 +222,7 @@ WITH l AS (
         END, '\\\\+', '\\\\') AS account,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Login from: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(16))}, {_ip(_f(17))})
+             WHEN form = 'ui' THEN COALESCE({_ip(_u('public ip'))}, {_ip(_u('public ipv6'))})
              WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPublicIPv4', 'GPClientPublicIPv4', 'ClientPublicIPv4'))},
                                              {_ip(_kv('PanOSPublicIPv6', 'GPClientPublicIPv6'))},
                                              {_ip(_kv('src'))}, {_ip(_kv('c6a2'))})
@@ -167,6 +232,7 @@ WITH l AS (
         END AS public_ip,
         CASE WHEN sys_text THEN nullif(regexp_extract(line, 'Private IP: ([0-9A-Fa-f:.]+[0-9A-Fa-f])', 1), '')
              WHEN form = 'csv' THEN COALESCE({_ip(_f(18))}, {_ip(_f(19))})
+             WHEN form = 'ui' THEN COALESCE({_ip(_u('private ip'))}, {_ip(_u('private ipv6'))})
              WHEN form = 'cef' THEN COALESCE({_ip(_kv('PanOSPrivateIPv4', 'GPClientPrivateIPv4'))},
                                              {_ip(_kv('PanOSPrivateIPv6', 'GPClientPrivateIPv6'))})
              WHEN form = 'leef' THEN COALESCE({_ip(_kv('PrivateIPv4', 'PrivateIP'))}, {_ip(_kv('PrivateIPv6'))})
@@ -176,6 +242,7 @@ WITH l AS (
         CASE form
             WHEN 'csv' THEN {_f(3)}
             WHEN 'system' THEN {_f(3)}
+            WHEN 'ui' THEN {_u('serial #', 'serial number', 'serial')}
             WHEN 'cef' THEN {_kv('PanOSDeviceSN', 'deviceExternalId')}
             WHEN 'leef' THEN {_kv('DeviceSN', 'SerialNumber')}
             WHEN 'json' THEN COALESCE({_js('DeviceSN')}, {_js('serial')})
@@ -183,24 +250,31 @@ WITH l AS (
         CASE form
             WHEN 'csv' THEN COALESCE({_f(48)}, {_f(3)})
             WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
+            WHEN 'ui' THEN COALESCE({_u('device name')}, {_u('serial #', 'serial number', 'serial')})
             WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
             WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
             WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
         CASE form
             WHEN 'csv' THEN {_f(12)}
+            WHEN 'ui' THEN {_u('tunnel type')}
             WHEN 'cef' THEN {_kv('PanOSTunnelType', 'GPTunnelType')}
             WHEN 'leef' THEN {_kv('TunnelType')}
             WHEN 'json' THEN COALESCE({_js('TunnelType')}, {_js('tunnel_type')})
         END AS tunnel,
         CASE form
             WHEN 'csv' THEN TRY_CAST({_f(31)} AS BIGINT)
+            WHEN 'ui' THEN TRY_CAST({_u('login duration')} AS BIGINT)
             WHEN 'cef' THEN TRY_CAST({_kv('PanOSLoginDuration', 'GPLoginDuration')} AS BIGINT)
             WHEN 'leef' THEN TRY_CAST({_kv('LoginDuration')} AS BIGINT)
             WHEN 'json' THEN TRY_CAST(COALESCE({_js('LoginDuration')}, {_js('login_duration')}) AS BIGINT)
         END AS duration_s,
-        CASE WHEN sys_text THEN nullif(rtrim(trim(regexp_extract(line, 'Reason: ([^,"|\\t]+)', 1)), '.'), '')
+        -- the last 'Reason:' of the description: the client's own OS string and a name typed come before it
+        CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect [a-z ]+ (?:logout succeeded|failed)')
+                 THEN nullif(rtrim(trim(regexp_extract(line, '.*Reason: ([^,"|\\t]+)', 1)), '.'), '')
+             WHEN sys_text THEN NULL
              WHEN form = 'csv' THEN COALESCE({_f(27)}, {_f(26)})
+             WHEN form = 'ui' THEN COALESCE({_u('error')}, {_u('reason')})
              WHEN form = 'cef' THEN {_kv('PanOSConnectionError', 'GPError', 'GPReason', 'reason')}
              WHEN form = 'leef' THEN {_kv('ConnectionError', 'Error', 'Reason')}
              WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
@@ -215,24 +289,20 @@ WITH l AS (
         END AS system_kind,
         -- an instant with its offset (High Res Timestamp, ISO JSON times, a GMT rt), else the firewall's wall time
         CASE form
-            WHEN 'csv' THEN CASE WHEN regexp_matches(COALESCE({_f(37)}, ''), '{_OFFSET}')
-                                 THEN CAST(TRY_CAST({_f(37)} AS TIMESTAMPTZ) AS TIMESTAMP) END
+            WHEN 'csv' THEN COALESCE({_instant(_f(37))}, {_instant(_f(7))})
+            WHEN 'ui' THEN COALESCE({_instant(_u('high res timestamp', 'high resolution timestamp'))},
+                                    {_instant(_UI_GENERATED)})
             WHEN 'system' THEN CASE WHEN regexp_matches(COALESCE({_f(26)}, ''), '^\\d{{4}}-.*{_OFFSET}')
                                     THEN CAST(TRY_CAST({_f(26)} AS TIMESTAMPTZ) AS TIMESTAMP) END
-            WHEN 'json' THEN COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_JS_TIME}, ''), '{_OFFSET}')
-                     THEN CAST(TRY_CAST({_JS_TIME} AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
-            ELSE COALESCE(
-                CASE WHEN regexp_matches(COALESCE({_kv('PanOSTimeGeneratedHighResolution',
-                                                       'TimeGeneratedHighResolution')}, ''), '{_OFFSET}')
-                     THEN CAST(TRY_CAST({_kv('PanOSTimeGeneratedHighResolution', 'TimeGeneratedHighResolution')}
-                                        AS TIMESTAMPTZ) AS TIMESTAMP) END,
-                epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)))
+            WHEN 'json' THEN COALESCE({_instant(_JS_HIRES)}, {_instant(_JS_GENERATED)},
+                                      epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
+            ELSE COALESCE({_instant(_kv('PanOSTimeGeneratedHighResolution', 'TimeGeneratedHighResolution'))},
+                          epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)))
         END AS ts_utc,
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
             WHEN 'system' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
+            WHEN 'ui' THEN TRY_CAST(replace({_UI_GENERATED}, '/', '-') AS TIMESTAMP)
             WHEN 'json' THEN TRY_CAST(replace(COALESCE({_js('TimeGenerated')}, {_js('time_generated')}), '/', '-')
                                       AS TIMESTAMP)
             ELSE COALESCE({_wall(_kv('rt', 'devTime'))}, {_wall(_kv('TimeGeneratedHighResolution'))},
@@ -281,17 +351,19 @@ WITH l AS (
              ELSE 'session_end' END AS kind
     FROM c WHERE kind0 IS NOT NULL
 ), e AS (
-    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account, r.peer,
+    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, l.dup_key, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account,
+           r.peer,
            COALESCE(r.private_ip, r.next_config_ip) AS private_ip, r.device, r.gateway, r.tunnel, r.duration_s,
            CASE WHEN r.kind0 = 'release' AND r.kind = 'session_stats' THEN 'configuration released after the logout'
                 WHEN r.kind0 = 'release' THEN COALESCE(r.reason, 'client configuration released')
                 ELSE r.reason END AS reason
     FROM x l LEFT JOIN r ON r.line_no = l.line_no
-    WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last
+    WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last OR l.dup_key IS NOT NULL
 )
 SELECT line_no, is_last,
-       kind IS NOT NULL OR bad_json AS relevant,
+       kind IS NOT NULL OR bad_json OR dup_key IS NOT NULL AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one object per line expected)'
+            WHEN dup_key IS NOT NULL THEN 'a key appears twice (' || dup_key || '): a value may hold it; not read'
             WHEN kind IS NULL THEN NULL
             WHEN ts_utc IS NULL AND ts_wall IS NULL THEN 'no readable time'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no source user'
@@ -313,19 +385,21 @@ FROM e
 SOURCE = RawSource(
     id="globalprotect",
     vendor="Palo Alto Networks",
-    product="GlobalProtect log (PAN-OS 9.1-11.x: CSV syslog, CEF, LEEF, JSON; SYSTEM globalprotect lines)",
+    product="GlobalProtect log (PAN-OS 9.1-11.x: CSV syslog, CEF, LEEF, JSON, web UI CSV export; SYSTEM lines)",
     expects=("Objects > Log Forwarding (or Device > Log Settings) forwarding the GlobalProtect log to a syslog "
              "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload, or a CEF/LEEF "
              "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
-             "before PAN-OS 9.1, the System log of subtype globalprotect. Other log types in the file are counted "
-             "and skipped."),
+             "before PAN-OS 9.1, the System log of subtype globalprotect; or Monitor > Logs > GlobalProtect > Export "
+             "to CSV from the web interface. Other log types in the file are counted and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"
             ",success,Taipei,0,user-logon,0,GP-Portal,7290471224,0x8000000000000000,2026-11-02T08:15:02.374+08:00"
             ",,,,,,0,0,0,0,,PA-3220,1,"),
-    detect=(r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2},[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|"
-            r"USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
+    detect=(r"(?:(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})),[^,]*,"
+            r"(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|"
+            r"\"?\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\"?,\"?[^,\"]*\"?,\"?GLOBALPROTECT\"?,|"
+            r"(?i:receive time\"?,.*event id\"?,.*source user)|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
             r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
             r"GlobalProtect (?:gateway|portal) user)"),
     query=query,

@@ -25,6 +25,8 @@ import duckdb
 
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.csvsql import culture_time
+from ccaudit.rawsources.mdm_snapshots import settle
+from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
@@ -86,14 +88,19 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
                   "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel",
                   "擁有權", "擁有者", "所有權", "擁有者類型"),
+    # Jamf Classic API records carry each time three ways: local text without a zone, `_utc` and `_epoch` (ms):
+    # the instants come first
     "enrolled": ("enrollmentdate", "enrolleddatetime", "lastenrollment", "lastenrollmentdate",
-                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrolleddate",
-                 "general.lastenrollmentutc", "general.lastenrolleddateutc", "general.lastenrollment",
+                 "lastenrollmenttimestamp", "enrollmentdatetime", "general.lastenrollmentutc",
+                 "general.lastenrolleddateutc", "general.lastenrollmentepoch", "general.lastenrolleddateepoch",
+                 "general.lastenrolleddate", "general.lastenrollment", "general.lastenrollmentdate",
                  "註冊日期", "註冊時間", "createddate"),
     "last_seen": ("lastcheckin", "lastsyncdatetime", "lastinventoryupdate", "lastinventoryupdatetimestamp",
                   "lastcontact", "general.lastinventoryupdatedate", "general.lastcontacttimeutc",
-                  "general.lastinventoryupdateutc", "general.lastcontacttime", "general.lastinventoryupdate",
-                  "general.reportdate", "lastcontacttime", "上次簽入", "上次簽入時間", "上次同步"),
+                  "general.lastinventoryupdateutc", "general.reportdateutc", "general.lastcontacttimeepoch",
+                  "general.lastinventoryupdateepoch", "general.reportdateepoch", "general.lastcontacttime",
+                  "general.lastinventoryupdate", "general.reportdate", "lastcontacttime", "上次簽入", "上次簽入時間",
+                  "上次同步"),
     "user": ("primaryuserupn", "userprincipalname", "primaryuseremailaddress", "emailaddress", "email",
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
@@ -138,6 +145,7 @@ CORPORATE = ("corporate", "company", "institutional", "corporateowned", "company
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
 PERSONAL = ("personal", "personaldeviceprofile", "userenrollment", "accountdrivenuserenrollment", "byod",
             "personalowned", "employee", "個人", "個人擁有", "個人所有")
+NO_SERIAL = ("unknown", "0", "n/a", "na", "none", "null", "-", "not available", "notavailable", "未知")
 # managementState / Device state / Managed values of a device the MDM no longer manages (or is letting go)
 UNMANAGED = ("false", "no", "unmanaged", "retired", "wiped", "retirepending", "retireissued", "wipepending",
              "wipeissued", "deletepending", "否", "未受管理")
@@ -156,6 +164,14 @@ class MdmRequest:
     zone_origin: str
     identity_map: Path | None = None
     threads: int | None = None
+    # one entry per file, or none: the name rows cite as source_file (an evidence folder's relative path), the
+    # source named for it (intune, jamf; 'auto' = detected) and the zone of its times without an offset
+    names: tuple[str, ...] = ()
+    file_sources: tuple[str, ...] = ()
+    file_zones: tuple[str, ...] = ()
+
+    def name(self, no: int) -> str:
+        return self.names[no] if self.names else str(self.files[no])
 
 
 def looks_like_mdm(path: Path) -> bool:
@@ -166,10 +182,23 @@ def looks_like_mdm(path: Path) -> bool:
             raw = fh.read(65536)
     except OSError:
         return False
+    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
+        # the admin center's download: the export inside must itself look like one (not any zipped CSV)
+        member = _zip_member(path)
+        if member is None:
+            return False
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+                raw = fh.read(65536)
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+            return False
+    return _mdm_head(raw)
+
+
+def _mdm_head(raw: bytes) -> bool:
+    """The start of a file names MDM columns (see looks_like_mdm)."""
     encoding = sniff(raw)
     head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
-    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
-        return _zip_member(path) is not None
     first = head.split("\n", 1)[0]
     names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
@@ -235,12 +264,12 @@ def _json_path(parts: tuple[str, ...]) -> str:
 class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str) -> None:
         self.path, self.no = path, no
-        name = visible(str(path))
         # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
         # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
-        text = _unzip(path, scratch) if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) else path
+        text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
+        text = _unzip(path, scratch) if text_is_zip else path
         text, self.encoding = as_utf8(text, scratch)
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -285,8 +314,11 @@ class _Table:
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}
         except duckdb.Error as exc:
-            raise EvidenceError(f"{name}: cannot read the export: {visible(str(exc).splitlines()[0])}") from None
+            why = visible(str(exc).splitlines()[0])
+            raise EvidenceError(say("mdm_unreadable", file=name, why=why),
+                                zh=say("mdm_unreadable", "zh-TW", file=name, why=why)) from None
         self.view, self.is_json = view, is_json
+        self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
 
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
@@ -312,28 +344,60 @@ class _Table:
         return None
 
 
-# A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API) is that instant; the admin center's
-# '2026-11-02 08:15:02.0000000', '11/2/2026 8:15:02 AM' or Jamf's '2026-11-02 at 8:15 AM' carry no zone and
-# are read in the zone assumed (the report counts them).
+# A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API; Jamf Classic's '-0500') is that instant;
+# Jamf Classic's `*_epoch` fields are milliseconds since 1970 (some tools write seconds); the admin center's
+# '2026-11-02 08:15:02.0000000', '11/2/2026 8:15:02 AM' (or '2/11/2026 8:15:02' from a day-first locale: see
+# _date_order) or Jamf's '2026-11-02 at 8:15 AM' carry no zone and are read in the zone assumed (the report counts
+# them). Placeholders for "never": Graph's 0001-01-01T00:00:00Z, .NET's 1/1/0001 12:00:00 AM, epoch 0.
 _TIME_SQL = """
 CREATE OR REPLACE TEMP MACRO mdm_has_zone(t) AS regexp_matches(t, '(Z|[+-]\\d{2}:?\\d{2})$');
-CREATE OR REPLACE TEMP MACRO mdm_wall(t) AS COALESCE(
+CREATE OR REPLACE TEMP MACRO mdm_never(t) AS
+    t LIKE '1970-01-01%' OR t = '0' OR regexp_matches(t, '^0001-|/0001(\\s|$)');
+CREATE OR REPLACE TEMP MACRO mdm_wall(t, dayfirst) AS COALESCE(
     TRY_CAST(regexp_replace(regexp_replace(t, '(\\.\\d{1,6})\\d*', '\\1'), '(Z|[+-]\\d{2}:?\\d{2})$', '')
              AS TIMESTAMP),
-    try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
-                 '%m/%d/%Y %H:%M', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%m/%d/%Y',
-                 '%Y/%m/%d']),
-    """ + culture_time("t") + """);
+    CASE WHEN dayfirst THEN try_strptime(replace(t, ' at ', ' '), ['%d/%m/%Y %I:%M:%S %p', '%d/%m/%Y %I:%M %p',
+             '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y'])
+         ELSE try_strptime(replace(t, ' at ', ' '), ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
+             '%m/%d/%Y %H:%M', '%m/%d/%Y']) END,
+    try_strptime(replace(t, ' at ', ' '), ['%Y-%m-%d %I:%M %p', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d']),
+    CASE WHEN NOT dayfirst OR regexp_matches(t, '^\\d{4}') THEN """ + culture_time("t") + """ END);
 """
 
 
-def _time(col: str, zone: str) -> str:
-    """SQL for the UTC instant of an MDM time text. Graph writes '0001-01-01T00:00:00Z' for a time it does not
-    have (a device never synced): such a placeholder is no time."""
-    t = (f"CASE WHEN {col} IS NULL THEN NULL WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
+def _time(col: str, zone: str, dayfirst: str = "dayfirst") -> str:
+    """SQL for the UTC instant of an MDM time text (NULL for a placeholder meaning "never", or text no form fits)."""
+    t = (f"CASE WHEN {col} IS NULL OR mdm_never({col}) THEN NULL "
+         f"WHEN regexp_matches({col}, '^\\d{{12,13}}$') THEN make_timestamp(CAST({col} AS BIGINT) * 1000) "
+         f"WHEN regexp_matches({col}, '^\\d{{9,10}}$') THEN make_timestamp(CAST({col} AS BIGINT) * 1000000) "
+         f"WHEN mdm_has_zone({col}) THEN CAST(TRY_CAST(regexp_replace({col}, "
          f"'(\\.\\d{{1,6}})\\d*', '\\1') AS TIMESTAMPTZ) AS TIMESTAMP) "
-         f"ELSE CAST(timezone({zone}, mdm_wall({col})) AS TIMESTAMP) END")
-    return f"CASE WHEN {col} LIKE '0001-01-01%' OR {col} LIKE '1970-01-01%' THEN NULL ELSE {t} END"
+         f"ELSE CAST(timezone({zone}, mdm_wall({col}, {dayfirst})) AS TIMESTAMP) END")
+    return t
+
+
+def _date_order(con: duckdb.DuckDBPyConnection) -> dict[int, bool]:
+    """Per file, whether its slash dates are day first ('30/11/2026', an admin center in a day-first locale): a
+    value whose first number is above 12 shows it; month first (the admin center's en-US '11/30/2026') otherwise.
+    A file showing both orders is refused."""
+    rows = con.execute("""
+        WITH t AS (SELECT file_no, _row, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
+                   UNION ALL SELECT file_no, _row, at_text FROM act),
+        n AS (SELECT file_no, _row, t, TRY_CAST(regexp_extract(t, '^(\\d{1,2})/\\d{1,2}/\\d{4}', 1) AS INTEGER) AS a,
+                     TRY_CAST(regexp_extract(t, '^\\d{1,2}/(\\d{1,2})/\\d{4}', 1) AS INTEGER) AS b FROM t)
+        SELECT f.file_name, file_no, arg_min(t, _row) FILTER (WHERE a > 12), min(_row) FILTER (WHERE a > 12),
+               arg_min(t, _row) FILTER (WHERE b > 12), min(_row) FILTER (WHERE b > 12)
+        FROM n JOIN file_names f USING (file_no) GROUP BY ALL""").fetchall()
+    order: dict[int, bool] = {}
+    for name, no, day_value, day_row, month_value, month_row in rows:
+        if day_value is not None and month_value is not None:
+            raise EvidenceError(
+                f"{visible(name)}: dates written day first ({visible(day_value)!r}, row {day_row}) and month first "
+                f"({visible(month_value)!r}, row {month_row}); export it again in one format",
+                zh=f"{visible(name)}：日期格式不一致，第 {day_row} 列為日在前（{visible(day_value)!r}），"
+                   f"第 {month_row} 列為月在前（{visible(month_value)!r}）；請以單一格式重新匯出")
+        order[no] = day_value is not None
+    return order
 
 
 def parse_mdm(request: MdmRequest) -> dict[str, Any]:
@@ -346,10 +410,11 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
         con = connect(request.threads)
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
-        try:
-            con.execute(f"SELECT timezone({sql_str(request.zone)}, TIMESTAMP '2000-01-01')")
-        except duckdb.Error:
-            raise EvidenceError(f"unknown time zone {visible(request.zone)!r}") from None
+        for zone in {request.zone, *request.file_zones}:
+            try:
+                con.execute(f"SELECT timezone({sql_str(zone)}, TIMESTAMP '2000-01-01')")
+            except duckdb.Error:
+                raise EvidenceError(f"unknown time zone {visible(zone)!r}") from None
         con.execute(_TIME_SQL)
         con.execute(_ACCOUNT_SQL)
         return _run(con, request, tmp)
@@ -361,7 +426,7 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
 
 
 def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> dict[str, Any]:
-    zone = sql_str(request.zone)
+    zone = "fzone"  # each file's zone for times without an offset (file_zone, joined where times are read)
     con.execute("""CREATE TEMP TABLE dev (file_no INTEGER, _row BIGINT, source VARCHAR, mdm_id VARCHAR,
         serial VARCHAR, name VARCHAR, model VARCHAR, os VARCHAR, ownership VARCHAR, enrolled VARCHAR,
         last_seen VARCHAR, account VARCHAR, managed VARCHAR, ade VARCHAR)""")
@@ -371,17 +436,17 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
     files: list[dict[str, Any]] = []
     for no, path in enumerate(request.files):
-        t = _Table(con, no, path, scratch)
+        name = visible(request.name(no))
+        t = _Table(con, no, path, scratch, name)
         kind = t.kind()
-        name = visible(str(path))
-        if kind is None and t.has(("application", "applicationname", "appname", "application name", "應用程式")):
-            raise EvidenceError(f"{name}: an app list without a device column (Intune's Discovered apps export counts "
-                                "devices per app, a device's own list does not name it): export the per-device app "
-                                "inventory instead (Graph exportJobs reportName AppInvRawData, docs/sources.md)")
         if kind is None:
-            raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
-                                "ownership, serial number, application or action column found)")
-        source = request.source if request.source != "auto" else _vendor(t)
+            code = ("mdm_app_list_without_device" if t.has(("application", "applicationname", "appname",
+                                                             "application name", "應用程式")) else "mdm_not_an_export")
+            words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
+                     "report": "AppInvRawData", "doc": "docs/sources.md"}
+            raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
+        named = request.file_sources[no] if request.file_sources else request.source
+        source = named if named in MDM_SOURCES else _vendor(t)
         src = sql_str(source)
         if kind == "devices":
             cols = ", ".join(t.field(DEVICE_FIELDS[f]) for f in ("mdm_id", "serial", "name", "model", "os",
@@ -397,10 +462,15 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                                  "initiated_by"))
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
-        files.append({"file": str(path), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
-                      "encoding": t.encoding})
+        files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
+                      "encoding": t.encoding, "format": t.format})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, str(p)) for i, p in enumerate(request.files)])
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
+    day_first = _date_order(con)
+    con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR, dayfirst BOOLEAN)")
+    con.executemany("INSERT INTO file_zone VALUES (?, ?, ?)",
+                    [(i, request.file_zones[i] if request.file_zones else request.zone, day_first.get(i, False))
+                     for i in range(len(request.files))])
     report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
     _devices(con, zone)
     # The identity map resolves primary users exactly as it resolves VPN accounts (parse._resolve reads `events`).
@@ -411,12 +481,13 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                     "primary user, otherwise the normalised account, listed here")
     request.out.mkdir(parents=True, exist_ok=True)
     outputs: list[str] = []
+    not_written: dict[str, str] = {}
     kinds = {f["kind"] for f in files}
     if "devices" in kinds:
-        report["devices"] = _write_devices(con, request.out, outputs)
+        report["devices"] = _write_devices(con, request.out, outputs, not_written)
     has_apps = con.execute("SELECT count(*) FROM app").fetchone()
     if "apps" in kinds or (has_apps and has_apps[0]):
-        report["apps"] = _write_apps(con, request.out, outputs)
+        report["apps"] = _write_apps(con, request.out, outputs, not_written)
     has_actions = con.execute("SELECT count(*) FROM act").fetchone()
     # Without a device-action export, no reset file at all: an empty one would read as "never reset".
     if "actions" in kinds or (has_actions and has_actions[0]):
@@ -425,9 +496,21 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         SELECT f.file_name, count(*) FROM (
             SELECT file_no, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
             UNION ALL SELECT file_no, at_text FROM act) x JOIN file_names f USING (file_no)
-        WHERE nullif(trim(t), '') IS NOT NULL AND NOT mdm_has_zone(trim(t)) GROUP BY ALL ORDER BY 1""").fetchall()
+        WHERE nullif(trim(t), '') IS NOT NULL AND NOT mdm_has_zone(trim(t)) AND NOT mdm_never(trim(t))
+          AND NOT regexp_matches(trim(t), '^\\d+$') GROUP BY ALL ORDER BY 1""").fetchall()
+    # a time no form fits is no time: the device then has no check-in or enrolment date, and the report says so
+    unread = con.execute(f"""
+        SELECT f.file_name, count(*), min(_row), arg_min(t, _row) FROM (
+            SELECT file_no, _row, t FROM dev, unnest([enrolled, last_seen]) AS u(t)
+            UNION ALL SELECT file_no, _row, at_text FROM act) x JOIN file_names f USING (file_no)
+            JOIN file_zone ON zfile = file_no
+        WHERE nullif(trim(t), '') IS NOT NULL AND ({_time('t', 'fzone')}) IS NULL AND NOT mdm_never(t)
+        GROUP BY ALL ORDER BY 1""").fetchall()
     report["time_zone"] = {"assumed_zone": request.zone, "assumed_zone_from": request.zone_origin,
                            "times_read_in_assumed_zone": {name: int(n) for name, n in assumed},
+                           "times_not_understood": {name: {"count": int(n), "first_row": int(r), "first_value": v}
+                                                    for name, n, r, v in unread},
+                           "day_first_files": [request.name(no) for no, first in sorted(day_first.items()) if first],
                            "note": "times an export writes without Z or an offset (the Intune admin center's and "
                                    "Jamf Pro's CSV) are read in this zone; Microsoft does not state the zone of the "
                                    "admin center's CSV, so compare one device's Last check-in with its page in the "
@@ -439,6 +522,8 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         "agreements, or byod_user_signed_agreement lists every device",
     ]
     report["outputs"] = [*outputs, REPORT_FILE]
+    report["not_written"] = {name: say(code) for name, code in not_written.items()}
+    report["not_written_codes"] = not_written
     (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     con.close()
@@ -495,15 +580,17 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
         WITH d AS (
             -- the serial number; else the MDM's device ID; else (an export without either column, such as the
             -- admin center's list without inventory data) the device name, counted in the report
-            SELECT *, COALESCE(upper(COALESCE(nullif(nullif(serial, 'Unknown'), '0'), mdm_id)), name) AS device_id,
+            SELECT *, COALESCE(upper(COALESCE(serial, mdm_id)), name) AS device_id,
                    serial IS NULL AND mdm_id IS NULL AS named_by_name,
                    lower(regexp_replace(COALESCE(ownership, ''), '[\\s_-]', '', 'g')) AS own,
                    {_time('enrolled', zone)} AS enrolled_utc, {_time('last_seen', zone)} AS seen_utc,
                    lower(regexp_replace(COALESCE(managed, ''), '[\\s_-]', '', 'g')) AS mgd,
                    lower(trim(COALESCE(ade, ''))) IN ('true', 'yes', '是', '1') AS by_ade
-            FROM dev
+            -- a serial number an export has no value for: Intune's 'Unknown' (personal Android), '0', Jamf's blanks
+            FROM (SELECT * REPLACE (CASE WHEN lower(serial) IN {_tuple(NO_SERIAL)} THEN NULL ELSE serial END AS serial)
+                  FROM dev) JOIN file_zone ON zfile = file_no
         )
-        SELECT d.*,
+        SELECT d.* EXCLUDE (zfile, fzone, dayfirst),
                -- a value as a console words it may carry more ('Personal (User Enrollment)', 'Institutional')
                CASE WHEN own IN {_tuple(CORPORATE)} OR regexp_matches(own, '^(?:corporate|company|institution|公司)')
                         THEN 'corporate'
@@ -530,25 +617,38 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     con.execute(f"COPY ({sql}) TO {sql_str(str(path))} (HEADER, DELIMITER ',')")
 
 
-def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+# Why a dataset the exports could give is not written when they give no record of it: an empty file would be
+# evidence that there is nothing to find (no personal device, no app), which an MDM export does not prove.
+EMPTY_REASON = {"company_mobile_devices.csv": "no_company_devices", "byod_register.csv": "no_personal_devices",
+                "device_apps.csv": "no_apps", "device_assignments.csv": "no_assignments"}  # notes in sources.yaml
+
+
+def _copy_rows(con: duckdb.DuckDBPyConnection, sql: str, out: Path, name: str, outputs: list[str],
+               not_written: dict[str, str]) -> None:
+    """Write the rows to out/name, or (none) name the file in not_written with why."""
+    count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+    if not count or not count[0]:
+        not_written[name] = EMPTY_REASON[name]  # the note's code: rendered when the report is written
+        return
+    _copy(con, sql, out / name)
+    outputs.append(name)
+
+
+def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
+                   not_written: dict[str, str]) -> dict[str, Any]:
     """company_mobile_devices (latest record of each corporate device), device_assignments (primary users
     across snapshots) and byod_register (personal devices)."""
-    con.execute("""
-        CREATE TEMP TABLE latest AS
-        SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
-               max(snapshot_utc) OVER () AS last_snapshot
-        FROM devices d LEFT JOIN ids i ON i.account = d.account
-        QUALIFY row_number() OVER (PARTITION BY device_id ORDER BY snapshot_utc DESC NULLS LAST, seen_utc DESC
-                                   NULLS LAST, file_no DESC, _row DESC) = 1""")
-    _copy(con, f"""
-        SELECT device_id, model, CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'returned'
+    merged = settle(con)
+    _copy_rows(con, f"""
+        SELECT device_id, model, CASE WHEN unmanaged OR gone_to IS NOT NULL THEN 'returned'
                                       ELSE 'in_use' END AS status,
                person AS holder_id, CAST(NULL AS VARCHAR) AS request_ref, {_taipei_date('enrolled_utc')} AS issued_on,
                name AS device_name, os, account AS primary_user, source, f.file_name AS source_file, _row AS source_row,
                CASE WHEN unmanaged THEN 'no longer managed in the MDM'
-                    WHEN snapshot_utc < last_snapshot THEN 'not in the latest export' END AS note
-        FROM latest JOIN file_names f USING (file_no) WHERE owner = 'corporate' ORDER BY device_id""",
-          out / "company_mobile_devices.csv")
+                    WHEN gone_to IS NOT NULL THEN 'not in ' || g.file_name || ', a later export of the same devices'
+                    END AS note
+        FROM latest JOIN file_names f USING (file_no) LEFT JOIN file_names g ON g.file_no = gone_to
+        WHERE owner = 'corporate' ORDER BY device_id""", out, "company_mobile_devices.csv", outputs, not_written)
     # Holder periods: consecutive snapshots showing the same primary user are one assignment. It starts at
     # the enrolment when that falls after the previous snapshot (a re-enrolment at hand-over), else on the
     # snapshot that first shows the holder; it ends on the last snapshot that still shows them, so a reset
@@ -560,7 +660,7 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                    lag(snapshot_utc) OVER w AS prev_snapshot,
                    lag(COALESCE(i.person_id, acct_user(d.account))) OVER w AS prev_person
             FROM devices d LEFT JOIN ids i ON i.account = d.account
-            WHERE owner = 'corporate'
+            WHERE owner = 'corporate' AND device_id NOT IN (SELECT device_id FROM conflicts)
             WINDOW w AS (PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row)
         ), g AS (
             SELECT *, sum(CASE WHEN prev_person IS NOT DISTINCT FROM person THEN 0 ELSE 1 END) OVER (
@@ -573,29 +673,31 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
                max(snapshot_utc) AS last_seen_utc, arg_min(file_no, snapshot_utc) AS file_no,
                arg_min(_row, snapshot_utc) AS _row, count(*) AS snapshots
         FROM g WHERE person IS NOT NULL GROUP BY device_id, person, run""")
-    _copy(con, f"""
+    in_two = con.execute("SELECT count(*) FROM (SELECT device_id FROM devices GROUP BY device_id "
+                         "HAVING count(DISTINCT file_no) > 1)").fetchone()
+    _copy_rows(con, f"""
         SELECT r.device_id, r.person AS holder_id, {_taipei_date('r.start_utc')} AS assigned_on,
-               CASE WHEN r.last_seen_utc < (SELECT max(snapshot_utc) FROM devices) OR lead(r.run) OVER w IS NOT NULL
+               CASE WHEN l.gone_to IS NOT NULL OR lead(r.run) OVER w IS NOT NULL
                     THEN {_taipei_date('r.last_seen_utc')} END AS returned_on,
                f.file_name AS source_file, r._row AS source_row, r.snapshots
-        FROM runs r JOIN file_names f USING (file_no)
+        FROM runs r JOIN file_names f USING (file_no) JOIN latest l USING (device_id)
+        WHERE {int(bool(in_two and in_two[0]))} = 1
         WINDOW w AS (PARTITION BY r.device_id ORDER BY r.run)
-        ORDER BY r.device_id, assigned_on""", out / "device_assignments.csv")
-    _copy(con, f"""
+        ORDER BY r.device_id, assigned_on""", out, "device_assignments.csv", outputs, not_written)
+    _copy_rows(con, f"""
         SELECT person AS person_id, device_id, {_taipei_date('enrolled_utc')} AS registered_on,
                CAST(NULL AS VARCHAR) AS purpose, CAST(NULL AS VARCHAR) AS agreement_ref,
                CAST(NULL AS DATE) AS agreement_signed_on,
-               CASE WHEN unmanaged OR snapshot_utc < last_snapshot THEN 'deregistered' ELSE 'active' END AS status,
+               CASE WHEN unmanaged OR gone_to IS NOT NULL THEN 'deregistered' ELSE 'active' END AS status,
                name AS device_name, model, os, account AS primary_user, source, f.file_name AS source_file,
                _row AS source_row
         FROM latest JOIN file_names f USING (file_no) WHERE owner = 'personal' AND person IS NOT NULL
-        ORDER BY person_id, device_id""", out / "byod_register.csv")
-    outputs += ["company_mobile_devices.csv", "device_assignments.csv", "byod_register.csv"]
+        ORDER BY person_id, device_id""", out, "byod_register.csv", outputs, not_written)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE owner = 'corporate'), count(*) FILTER (WHERE owner = 'personal'),
                count(*) FILTER (WHERE owner = 'unknown'),
                count(*) FILTER (WHERE owner = 'corporate' AND account IS NULL),
-               count(*) FILTER (WHERE serial IS NULL OR serial = 'Unknown'),
+               count(*) FILTER (WHERE serial IS NULL),
                count(*) FILTER (WHERE owner = 'personal' AND person IS NULL),
                count(*) FILTER (WHERE owner_by_ade),
                count(*) FILTER (WHERE named_by_name)
@@ -624,13 +726,15 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
         "personal_without_user_not_registered": counts[5],
         "records_without_last_check_in": int(unseen[0]) if unseen else 0,
         "snapshots": [{"file": n, "latest_check_in_utc": t} for n, t in snaps],
+        **merged,
         "assignments_note": ("primary users as the exports show them: a change between two exports is dated by "
                              "the export that first shows it (or a re-enrolment after the earlier one); with one "
                              "export, earlier holders are not known"),
     }
 
 
-def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -> dict[str, Any]:
+def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
+                not_written: dict[str, str]) -> dict[str, Any]:
     """device_apps: each app each device reports, the device named as in the device inventory."""
     con.execute("""
         CREATE TEMP TABLE apps AS
@@ -643,18 +747,22 @@ def _write_apps(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]) -
         WHERE a.device_ref IS NOT NULL AND COALESCE(a.app_id, a.app_name) IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY COALESCE(m.device_id, upper(a.device_ref)),
                                    lower(COALESCE(a.app_id, a.app_name)) ORDER BY a.file_no DESC, a._row) = 1""")
-    _copy(con, """
+    _copy_rows(con, """
         SELECT device_id, COALESCE(app_id, app_name) AS app_id, app_name, version, source, f.file_name AS source_file,
                _row AS source_row
-        FROM apps JOIN file_names f USING (file_no) ORDER BY device_id, app_id""", out / "device_apps.csv")
-    outputs.append("device_apps.csv")
+        FROM apps JOIN file_names f USING (file_no) ORDER BY device_id, app_id""", out, "device_apps.csv", outputs,
+               not_written)
     c = con.execute("SELECT count(*), count(*) FILTER (WHERE unmatched), count(DISTINCT device_id) FROM apps"
                     ).fetchone()
     skipped = con.execute("SELECT count(*) FROM app WHERE device_ref IS NULL OR COALESCE(app_id, app_name) IS NULL"
                           ).fetchone()
     assert c is not None and skipped is not None
+    several = con.execute("SELECT count(*) FROM (SELECT upper(device_ref) FROM app WHERE device_ref IS NOT NULL "
+                          "GROUP BY 1 HAVING count(DISTINCT file_no) > 1)").fetchone()
     return {"apps": c[0], "devices": c[2], "device_not_in_inventory": c[1],
             "records_without_device_or_app": skipped[0],
+            # an app inventory states no time: of two, neither can be told the later, so their apps are combined
+            "devices_in_several_app_inventories": int(several[0]) if several else 0,
             "note": "an app whose device is not in the device exports given keeps the export's device reference"}
 
 
@@ -671,7 +779,7 @@ def _write_resets(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str],
                                        'manageddevice$', '') AS act_norm,
                    lower(regexp_replace(COALESCE(state, 'done'), '[\\s_-]', '', 'g')) AS state_norm,
                    {_time("at_text", zone)} AS at_utc
-            FROM act a)
+            FROM act a JOIN file_zone ON zfile = a.file_no)
         SELECT a.*, COALESCE(m.device_id, upper(a.device_ref)) AS device_id,
                {_case('act_norm', RESET_ACTIONS)} AS method
         FROM a LEFT JOIN (SELECT ref, min(device_id) AS device_id FROM ids GROUP BY ref) m

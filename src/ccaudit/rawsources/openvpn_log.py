@@ -31,19 +31,35 @@ events."""
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.base import SERVER_MARK, SERVER_STOP_REASONS, RawSource
 
-# (regular expression on the message, kind, reason); the first that matches decides.
+# (regular expression on the message after the client's 'CN/ADDR ' and '[CN] ', kind, reason); the first that matches
+# decides. Anchored there: a client sends text of its own that the server logs after its address (`peer info:
+# IV_GUI_VER=...`, the user name it types), and a phrase inside that text must not make the line an event.
 MESSAGES = (
-    (r"Peer Connection Initiated with", "session_start", None),
-    (r"client-instance exiting", "session_end", "client exited"),
-    (r"client-instance restarting", "session_end", "client restarted"),
-    (r"Inactivity timeout", "session_end", "inactivity timeout"),
-    (r"Connection reset, restarting", "session_end", "connection reset"),
-    (r"(?:Auth Username/Password verification failed|SENT CONTROL \[[^\]]*\]: .AUTH_FAILED|"
-     r"authentication failed for (?:username|common name)|VERIFY ERROR: depth=0)",
+    (r"^Peer Connection Initiated with", "session_start", None),
+    (r"^SIG[A-Z0-9]+\[[^\]]*\] received, client-instance exiting", "session_end", "client exited"),
+    (r"^SIG[A-Z0-9]+\[[^\]]*\] received, client-instance restarting", "session_end", "client restarted"),
+    (r"^Inactivity timeout", "session_end", "inactivity timeout"),
+    (r"^Connection reset, restarting", "session_end", "connection reset"),
+    (r"^(?:TLS Auth Error: Auth Username/Password verification failed|SENT CONTROL \[[^\]]*\]: .AUTH_FAILED|"
+     r"(?:TLS Auth Error|TLS): [^']*authentication failed for (?:username|common name)|VERIFY ERROR: depth=0)",
      "login_failed", "authentication failed"),
 )
+# the lines that carry what a client's events need: its account, its certificate's name, its address
+CONTEXT = (r"^(?:TLS: Username/Password authentication \w+ for username '|MULTI_sva: pool returned|MULTI: Learn: |"
+           r"VERIFY OK: depth=0)")
+# the name as typed, up to the line's last quote (a quote inside the name does not end it early)
+USERNAME = r"^TLS: Username/Password authentication \w+ for username '(.*)'(?: \[[^\]]*\])?\s*$"
+
+# The server itself stopping or restarting (a message that names no client): every client instance goes with it.
+# `SIGTERM[hard,] received, process exiting` (systemctl stop), `SIGINT[hard,]`, `SIGHUP[hard,] ... process restarting`
+# (a reload re-creates every instance), `Exiting due to fatal error`; and the start-up banner `OpenVPN 2.6.8
+# x86_64-pc-linux-gnu [SSL ...` when no stop was logged before it (a crash, a power cut): the sessions still open
+# ended before it, at a time the log does not say.
+SERVER_STOP = (r"^(?:SIG[A-Z0-9]+\[(?:hard|soft)[^\]]*\] received, process (?:exiting|restarting)|"
+               r"Exiting due to fatal error)")
+SERVER_START = r"^OpenVPN \d+\.\d+\S* \S+ \["
 
 # The time at the start of a line, and what follows it.
 _ISO = r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: us=\d+)? (.*)$"
@@ -73,13 +89,18 @@ def peer_ip(a: str) -> str:
             f"ELSE {bare} END, '')")
 
 
+def _q(rx: str) -> str:
+    """A regular expression as an SQL string literal."""
+    return "'" + rx.replace("'", "''") + "'"
+
+
 def _kinds() -> str:
-    case = " ".join(f"WHEN regexp_matches(msg, '{rx}') THEN '{kind}'" for rx, kind, _ in MESSAGES)
+    case = " ".join(f"WHEN regexp_matches(rest, {_q(rx)}) THEN '{kind}'" for rx, kind, _ in MESSAGES)
     return f"CASE {case} END"
 
 
 def _reasons() -> str:
-    case = " ".join(f"WHEN regexp_matches(msg, '{rx}') THEN '{reason}'" for rx, _, reason in MESSAGES if reason)
+    case = " ".join(f"WHEN regexp_matches(rest, {_q(rx)}) THEN '{reason}'" for rx, _, reason in MESSAGES if reason)
     return f"CASE {case} END"
 
 
@@ -123,25 +144,30 @@ WITH l AS (
            CASE WHEN inner_form IS NULL THEN jzone END AS zone,
            CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1) END AS stamp
     FROM m
+), r AS (
+    -- the message after the client it is about ('CN/ADDR ' or 'ADDR ', then '[CN] ' if any)
+    SELECT *, regexp_replace(msg, '^(?:[^/\\s]+/)?{_ADDR} (?:\\[[^\\]]*\\] )?', '') AS rest
+    FROM t WHERE form IS NOT NULL
 ), typed AS (
     SELECT *,
            {_kinds()} AS raw_kind,
-           regexp_matches(msg, 'for username ''[^'']*''|MULTI_sva: pool returned|MULTI: Learn: |VERIFY OK: depth=0')
-               AS context
-    FROM t WHERE form IS NOT NULL
+           regexp_matches(rest, {_q(CONTEXT)}) AS context,
+           CASE WHEN regexp_matches(msg, '{SERVER_STOP}') THEN 'stop'
+                WHEN regexp_matches(msg, '{SERVER_START}') THEN 'start' END AS server
+    FROM r
 ), client AS (
     -- the client a message is about: 'CN/ADDR' or 'ADDR' at its start, and the CN in '[CN]' if any
-    SELECT line_no, form, inner_form, msg, raw_kind, line, wall, stamp, zone,
+    SELECT line_no, form, inner_form, msg, rest, raw_kind, line, wall, stamp, zone, server,
            regexp_extract(msg, '^(?:[^/\\s]+/)?({_ADDR}) ', 1) AS addr,
            COALESCE(nullif(regexp_extract(msg, '^([^/\\s]+)/{_ADDR} ', 1), ''),
                     nullif(nullif(regexp_extract(msg, '^\\S+ (?:SENT CONTROL )?\\[([^\\]]+)\\][ :]', 1), ''), 'UNDEF'),
-                    nullif(regexp_extract(msg, 'VERIFY (?:OK|ERROR): depth=0, .*CN=([^,/]+)', 1), '')) AS cn,
-           nullif(regexp_extract(msg, 'for username ''([^'']*)''', 1), '') AS username,
-           COALESCE(nullif(regexp_extract(msg, 'pool returned IPv4=([0-9.]+)', 1), ''),
-                    nullif(regexp_extract(msg, 'pool returned IPv4=[^,]*, IPv6=([0-9A-Fa-f:]+)', 1), ''),
-                    nullif(regexp_extract(msg, 'MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip,
-           regexp_matches(msg, '\\[soft,(?:tls-error|auth-failure|delayed-exit)\\]') AS never_connected
-    FROM typed WHERE raw_kind IS NOT NULL OR context
+                    nullif(regexp_extract(rest, '^VERIFY (?:OK|ERROR): depth=0, .*CN=([^,/]+)', 1), '')) AS cn,
+           nullif(regexp_extract(rest, {_q(USERNAME)}, 1), '') AS username,
+           COALESCE(nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=([0-9.]+)', 1), ''),
+                    nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=[^,]*, IPv6=([0-9A-Fa-f:]+)', 1), ''),
+                    nullif(regexp_extract(rest, '^MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip,
+           regexp_matches(rest, '^SIG[A-Z0-9]+\\[soft,(?:tls-error|auth-failure|delayed-exit)\\]') AS never_connected
+    FROM typed WHERE raw_kind IS NOT NULL OR context OR server IS NOT NULL
 ), joined AS (
     -- the account a client authenticated with and the address it was given, carried to its events; the
     -- client instance's earlier start, end and failure (by line) decide what an event is
@@ -154,7 +180,10 @@ WITH l AS (
            max(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_prior AS last_end,
            max(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_prior AS last_fail,
            min(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_after AS next_fail,
-           min(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_after AS next_end
+           min(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_after AS next_end,
+           -- the server's next stop or restart, whatever client a line is about (one window over the few lines here)
+           min(CASE WHEN server IS NOT NULL THEN line_no END) OVER (ORDER BY line_no
+               ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_stop
     FROM client
     WINDOW w_before AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
            w_prior AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
@@ -174,12 +203,33 @@ WITH l AS (
                 WHEN last_start IS NOT NULL THEN 'session_end'
                 WHEN never_connected THEN NULL
                 ELSE 'session_end' END
-        END AS kind
+        END AS kind,
+        {_reasons()} AS reason0
     FROM joined
+), stopped AS (
+    -- a session still open when the server stops (or starts again without a logged stop) ends there: one end per
+    -- such session on the stop line, with the stop line's time
+    SELECT st.line_no, 'session_end' AS kind, st.form, st.inner_form, st.wall, st.stamp, st.zone, s.addr, s.auth_user,
+           s.known_cn, s.next_vip, st.msg,
+           CASE st.server WHEN 'stop' THEN {_q(SERVER_STOP_REASONS[0] + ': ')} || st.msg
+                ELSE {_q(SERVER_STOP_REASONS[1] + ': the session ended before this line')} END AS reason0
+    FROM decided s JOIN client st ON st.line_no = s.next_stop
+    WHERE s.kind = 'session_start' AND (s.next_end IS NULL OR s.next_end > s.next_stop)
+), j AS (
+    SELECT line_no, kind, form, inner_form, wall, stamp, zone, addr, auth_user, known_cn, next_vip, msg, reason0
+    FROM decided WHERE kind IS NOT NULL
+    UNION ALL
+    SELECT * FROM stopped
+    UNION ALL
+    -- the stop or restart itself (base.SERVER_MARK, not an event): it also ends the sessions still open from the
+    -- server's previous (rotated) file when the files are parsed together (parse.py)
+    SELECT line_no, {_q(SERVER_MARK)}, form, inner_form, wall, stamp, zone, NULL, NULL, NULL, NULL, msg,
+           CASE server WHEN 'stop' THEN msg END
+    FROM client WHERE server IS NOT NULL
 )
 SELECT l.line_no, l.is_last,
-       j.kind IS NOT NULL AS relevant,
-       CASE WHEN j.kind IS NULL THEN NULL
+       j.kind IS NOT NULL AND j.kind <> {_q(SERVER_MARK)} AS relevant,
+       CASE WHEN j.kind IS NULL OR j.kind = {_q(SERVER_MARK)} THEN NULL
             WHEN j.form = 'rfc3164' AND j.inner_form IS NULL
                 THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
             WHEN j.wall IS NULL AND j.stamp IS NULL THEN 'no readable time'
@@ -199,9 +249,8 @@ SELECT l.line_no, l.is_last,
             THEN 'openvpn|' || COALESCE(j.known_cn, '') || '/' || j.addr END AS session_key,
        'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, CAST(NULL AS VARCHAR) AS gateway_id,
        CAST(NULL AS BIGINT) AS duration_s,
-       CASE WHEN j.kind = 'session_stats' THEN 'end already logged: ' ELSE '' END
-           || {_reasons().replace('msg', 'j.msg')} AS reason
-FROM l LEFT JOIN decided j ON j.line_no = l.line_no AND j.kind IS NOT NULL
+       CASE WHEN j.kind = 'session_stats' THEN 'end already logged: ' ELSE '' END || j.reason0 AS reason
+FROM l LEFT JOIN j ON j.line_no = l.line_no
 WHERE j.kind IS NOT NULL OR l.is_last OR (l.form IS NULL AND trim(l.line) <> '')
 """
 

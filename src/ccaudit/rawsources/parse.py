@@ -20,7 +20,9 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.base import SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.csvsql import culture_time, date_shape
+from ccaudit.rawsources.notes import code_of
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8
@@ -50,6 +52,10 @@ class ParseRequest:
     # `zone` wins over it only when `zone_given` (--tz, or tz: for the file in evidence.yaml).
     gateway_zones: tuple[tuple[str, str, str], ...] = ()
     zone_given: bool = False
+    # How dates with the year last ('05/03/2026') are read where the file's own values do not settle it: 'dmy' or
+    # 'mdy' (date_order_value), and where that was stated, for messages and the report.
+    date_order: str | None = None
+    date_order_origin: str = "--date-order"
 
 
 DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
@@ -93,6 +99,13 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path |
     return source
 
 
+def coded(text: str) -> dict[str, Any]:
+    """A parser's English text as the note it is (code and parameters, content/messages/sources.yaml), for
+    parse_report.json: a reader says it in its language from these; nothing for text of no note."""
+    found = code_of(text)
+    return {"code": found[0], "params": found[1]} if found else {}
+
+
 def _check_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     try:
         con.execute(f"SELECT timezone({sql_str(zone)}, TIMESTAMP '2000-01-01')").fetchone()
@@ -123,7 +136,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 text, encoding = as_utf8(path, tmp)
                 source = detect(con, path, request.source, text)
-                files.append(_parse_file(con, no, path, source, text) | {"encoding": encoding})
+                files.append(_parse_file(con, no, path, source, text, request) | {"encoding": encoding})
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 if isinstance(exc, duckdb.OutOfMemoryException):
@@ -157,18 +170,34 @@ def parse(request: ParseRequest) -> dict[str, Any]:
 
 
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource,
-                text: Path | None = None) -> dict[str, Any]:
+                text: Path | None = None, request: ParseRequest | None = None) -> dict[str, Any]:
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
-    # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
-    # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
-    con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
+    dates: dict[str, Any] = {}
+    if source.local_dates:
+        # the rows that matter first (few), then the file's date order from their times, then the times read in it
+        con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
+        order, dates = _date_order(con, path, request)
+        reread = f"CASE WHEN date_text IS NOT NULL THEN {culture_time('date_text', order)} ELSE ts_local END"
+        again = {"ts_local": f"{reread} AS ts_local",
+                 "problem": f"COALESCE(problem, CASE WHEN relevant AND ts_utc IS NULL AND ({reread}) IS NULL "
+                            "THEN 'no readable time' END) AS problem"}
+        cols = ", ".join(again.get(n, n) for n, _ in SOURCE_COLUMNS) if order else names
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {cols} FROM q")
+        con.execute("DROP TABLE q")
+    else:
+        # No filter here: the source returns only the lines that matter. A WHERE over its output is pushed
+        # into its projections and made the FortiGate parse 5x slower (the extraction ran twice).
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {names} FROM ({source.query('lines')}) q")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
-        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source) "
+        "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source), "
+        # lines with an event or a problem: several events may share a line (a JSON array on one line, a server's
+        # stop ending every open session), so the lines left are counted, not the events
+        "count(DISTINCT line_no) FILTER (WHERE relevant OR not_source) "
         f"FROM parsed WHERE file_no = {no}").fetchone()
     assert row is not None
-    total, recognised, malformed, alien = (int(v) for v in row)
+    total, recognised, malformed, alien, used = (int(v) for v in row)
     name = visible(str(path))
     if total and (malformed + alien) * 2 > total:
         top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
@@ -181,14 +210,87 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    skipped = con.execute(
+        f"SELECT substr(reason, {len(NOT_RELEVANT) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
+        f"FROM parsed WHERE file_no = {no} AND NOT relevant AND NOT not_source AND starts_with(reason, "
+        f"{sql_str(NOT_RELEVANT)}) GROUP BY reason ORDER BY reason").fetchall()
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
-        "not_relevant": max(0, total - recognised - malformed - alien),  # several records may share a line
+        "not_relevant": max(0, total - used),
+        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} | coded(r) for r, n, lines in skipped],
         "malformed": malformed,
-        "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
+        "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    }
+    } | ({"date_order": dates} if dates else {})
+
+
+DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
+_ORDER_WORDS = {"dmy": ("day first", "日在前"), "mdy": ("month first", "月在前")}
+
+
+def date_order_value(text: str | None, where: str) -> str | None:
+    """'dmy' or 'mdy' for a --date-order or evidence.yaml date_order value (dmy, day-first, mdy, month-first)."""
+    if text is None:
+        return None
+    value = DATE_ORDERS.get(text.strip().lower())
+    if value is None:
+        raise EvidenceError(f"{where} {visible(text)!r}: expected dmy (day first: 05/03/2026 is 5 March) or mdy "
+                            "(month first: 3 May)",
+                            zh=f"{where} {visible(text)!r}：應為 dmy（日在前：05/03/2026 即 3 月 5 日）或 mdy"
+                               "（月在前：5 月 3 日）")
+    return value
+
+
+def _date_order(con: duckdb.DuckDBPyConnection, path: Path,
+                request: ParseRequest | None) -> tuple[str | None, dict[str, Any]]:
+    """The order of the file's dates with the year last ('05/03/2026'): settled by its values where one has a
+    number over 12 in the first place (day first) or the second (month first), else the order stated; a file
+    whose values contradict each other or the order stated, or whose values do not settle it with none stated, is
+    refused, naming the line. (order or None when the file has no such date, what the report says about it.)"""
+    rows = con.execute(f"""
+        SELECT shape, count(*), min(line_no), arg_min(date_text, line_no)
+        FROM (SELECT line_no, date_text, {date_shape('date_text')} AS shape FROM q
+              WHERE date_text IS NOT NULL AND relevant)
+        WHERE shape IN ('dmy', 'mdy', 'either') GROUP BY shape""").fetchall()
+    if not rows:
+        return None, {}
+    seen = {shape: (int(n), int(line), str(value)) for shape, n, line, value in rows}
+    stated = request.date_order if request else None
+    origin = request.date_order_origin if request else "--date-order"
+    name = visible(str(path))
+    total = sum(n for n, _, _ in seen.values())
+
+    def example(order: str) -> str:
+        _, line, value = seen[order]
+        return f"line {line}: {visible(value)!r}"
+
+    if "dmy" in seen and "mdy" in seen:
+        raise EvidenceError(
+            f"{name}: its dates mix day first ({example('dmy')}) and month first ({example('mdy')}); export each "
+            "host's log from one culture, or as .evtx",
+            zh=f"{name}：日期混用日在前（{example('dmy')}）與月在前（{example('mdy')}）；"
+               "請以同一地區設定匯出，或匯出 .evtx")
+    decided = next((o for o in ("dmy", "mdy") if o in seen), None)
+    if stated and decided and decided != stated:
+        raise EvidenceError(
+            f"{name}: {origin} says {_ORDER_WORDS[stated][0]}, but {example(decided)} can only be "
+            f"{_ORDER_WORDS[decided][0]}",
+            zh=f"{name}：{origin} 指定{_ORDER_WORDS[stated][1]}，"
+               f"但 {example(decided)} 只能是{_ORDER_WORDS[decided][1]}")
+    if decided:
+        n, line, value = seen[decided]
+        return decided, {"order": decided, "read_as": _ORDER_WORDS[decided][0], "times": total,
+                         "from": f"the file's values ({n} like line {line}: {value!r})"}
+    if stated:
+        return stated, {"order": stated, "read_as": _ORDER_WORDS[stated][0], "times": total, "from": origin}
+    raise EvidenceError(
+        f"{name}: dates such as {example('either')} may be day first (en-GB, de, fr: 5 March) or month first (en-US: "
+        "3 May), and none of its dates settles which; give --date-order dmy or --date-order mdy to `ccaudit sources "
+        "parse`, or `date_order: dmy` (or mdy) for the file in evidence.yaml (`files:`)",
+        zh=f"{name}：{example('either')} 等日期可能是日在前（英國、德國、法國：3 月 5 日）或月在前（美國：5 月 3 日），"
+           "檔案中沒有可判定之日期；請於 `ccaudit sources parse` 加上 --date-order dmy 或 --date-order mdy，"
+           "或於 evidence.yaml 之 `files:` 為該檔案寫明 `date_order: dmy`（或 mdy）")
 
 
 def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]:
@@ -218,19 +320,20 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     con.execute(_ACCOUNT_SQL)
     gateway = sql_str(request.gateway) if request.gateway else "CAST(NULL AS VARCHAR)"
     default_origin = request.zone_origin
-    con.execute("CREATE TEMP TABLE gateway_zones (gw VARCHAR, zone VARCHAR, origin VARCHAR)")
-    if request.gateway_zones:
-        con.executemany("INSERT INTO gateway_zones VALUES (lower(trim(?)), ?, ?)", list(request.gateway_zones))
-    # The zone of a time without an offset: the file's when stated for it, else its gateway's, else the default.
-    zone, origin = (("f.zone", "f.origin") if request.zone_given else
-                    ("COALESCE(g.zone, f.zone)", "COALESCE(g.origin, f.origin)"))
-    con.execute(f"""
-        CREATE TEMP TABLE all_events AS
+    # The zone of a time without an offset: the file's when stated for it, else its gateway's (the first given for
+    # it), else the default. Written as expressions, not joined: the events keep the order of the lines, which the
+    # events CSV is written in without sorting them again.
+    zone, origin = sql_str(request.zone), sql_str(default_origin)
+    if request.gateway_zones and not request.zone_given:
+        gw = "lower(trim(gateway_id))"
+        zone = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
+                                         for g, z, _ in request.gateway_zones) + f" ELSE {zone} END"
+        origin = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
+                                           for g, _, o in request.gateway_zones) + f" ELSE {origin} END"
+    settled = f"""
         WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
-                   FROM parsed WHERE relevant AND problem IS NULL),
-        z AS (SELECT p.*, {zone} AS zone, {origin} AS zone_from
-              FROM p CROSS JOIN (SELECT {sql_str(request.zone)} AS zone, {sql_str(default_origin)} AS origin) f
-              LEFT JOIN (SELECT DISTINCT ON (gw) * FROM gateway_zones) g ON g.gw = lower(trim(p.gateway_id)))
+                   FROM parsed WHERE {{rows}}),
+        z AS (SELECT *, {zone} AS zone, {origin} AS zone_from FROM p)
         SELECT file_no, line_no, source, kind,
                COALESCE(ts_utc, ts_local - to_minutes(tz_offset_min),
                         CAST(timezone(zone, ts_local) AS TIMESTAMP)) AS time_utc,
@@ -241,7 +344,12 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
                acct_domain(account) AS account_domain,
                ip_only(source_ip) AS source_ip, ip_only(assigned_ip) AS assigned_ip,
                session_key, channel, mfa_method, gateway_id, duration_s, reason
-        FROM z""")
+        FROM z"""
+    con.execute("CREATE TEMP TABLE all_events AS " + settled.replace("{rows}", "relevant AND problem IS NULL"))
+    # the gateway's own stops and restarts (base.SERVER_MARK), their times settled as the events': _sessions ends
+    # with them the sessions an earlier (rotated) file of the same gateway left open
+    marks = settled.replace("{rows}", f"NOT relevant AND kind = {sql_str(SERVER_MARK)}")
+    con.execute(f"CREATE TEMP TABLE server_stops AS SELECT * FROM ({marks}) WHERE time_utc IS NOT NULL")
     identity = "source, kind, time_utc, account, session_key, source_ip, assigned_ip, gateway_id, duration_s, reason"
     # Most files hold no copy of an event: counting distinct hashes finds out at a fraction of ranking every
     # event (and of grouping by the ten columns). Copies hash alike, so none is missed; a hash collision only
@@ -257,12 +365,23 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
         dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
                                f"LIMIT {MAX_LISTED}").fetchall()
-        con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1")
+        con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1 "
+                    "ORDER BY file_no, line_no")  # the lines' order, as without copies
         con.execute("DROP TABLE ranked")
         con.execute("DROP TABLE all_events")
     else:
         dup, dup_rows = (0,), []
         con.execute("ALTER TABLE all_events RENAME TO events")
+    # The events CSV is written in the lines' order, which a line-by-line source's query keeps (a scan, filters and
+    # projections; DuckDB preserves insertion order through them). A source whose query joins may not: checked in
+    # one streaming pass, and only then sorted.
+    unordered = con.execute("""
+        SELECT count(*) FROM (SELECT file_no, line_no, lag(file_no) OVER () AS pf, lag(line_no) OVER () AS pl
+                              FROM events) WHERE file_no < pf OR (file_no = pf AND line_no < pl)""").fetchone()
+    if unordered and unordered[0]:
+        con.execute("CREATE TEMP TABLE sorted_events AS SELECT * FROM events ORDER BY file_no, line_no")
+        con.execute("DROP TABLE events")
+        con.execute("ALTER TABLE sorted_events RENAME TO events")
     con.execute("DROP TABLE parsed")  # counted already; its memory goes back to the pool
     assumed = con.execute("SELECT count(*) FROM events WHERE zone_assumed").fetchone()
     stated = con.execute("SELECT list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL) FROM events").fetchone()
@@ -313,7 +432,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
-        "accounts_unresolved": [{"account": a, "why": w} for a, w in rows],
+        "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
@@ -356,38 +475,72 @@ def _insert_identity_map(con: duckdb.DuckDBPyConnection, path: Path, text: Path)
                 f"WHERE nullif(trim({a}), '') IS NOT NULL AND nullif(trim({p}), '') IS NOT NULL")
 
 
+def _stopped(reason: str) -> str:
+    """SQL: the end `reason` says the gateway itself stopped (base.SERVER_STOP_REASONS), not the client."""
+    return "(" + " OR ".join(f"starts_with({reason}, {sql_str(r)})" for r in SERVER_STOP_REASONS) + ")"
+
+
 def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Pair start and end events per session key: each start opens a segment, and the segment's first end
     closes it. Events before a key's first start belong to a session cut by log rotation: its start is
     the end's time minus the duration the gateway logged, when it logged one."""
-    # One statement: the segments are not written as a table of their own (measured: a third less CPU).
-    con.execute("""
+    # The window runs over narrow rows (row id, key, time, kind): sorting every event's full row spilled past the
+    # memory limit and grew faster than the file. Each segment's first row (its start, or the key's first event in
+    # a segment before any start) carries the session's values; a value it lacks is looked up, as the first one
+    # in time, only for the few segments where a later event has it (measured at 10M lines, 20% VPN: 10.6 -> 6.0
+    # CPU s; aggregating each value with arg_min over all events, or joining each one back, cost more).
+    attrs = ("account", "gateway_id", "channel", "mfa_method", "source_ip", "assigned_ip")
+    later = " OR ".join(f"({a} IS NULL AND any_{a})" for a in attrs)
+    firsts = ", ".join(f"arg_min(e.{a}, e.time_utc) FILTER (WHERE e.{a} IS NOT NULL) AS {a}" for a in attrs)
+    con.execute(f"""
         CREATE TEMP TABLE sessions AS
-        WITH seg AS (
-            SELECT *, sum(CASE WHEN kind = 'session_start' THEN 1 ELSE 0 END) OVER (
-                      PARTITION BY source, session_key ORDER BY time_utc,
-                      CASE kind WHEN 'session_start' THEN 0 WHEN 'session_stats' THEN 1 ELSE 2 END, file_no, line_no
-                      ROWS UNBOUNDED PRECEDING) AS seg
-            FROM events WHERE session_key IS NOT NULL AND kind IN ('session_start', 'session_end', 'session_stats')
-        ), g AS (
-            SELECT source, session_key, seg,
-                   arg_min(time_utc, time_utc) FILTER (WHERE kind = 'session_start') AS start_utc,
-                   arg_min(file_no * 0 + line_no, time_utc) FILTER (WHERE kind = 'session_start') AS start_line,
-                   arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_start') AS start_file,
+        WITH n AS (
+            SELECT rid, time_utc, kind, duration_s, stop_end, file_no, line_no, {", ".join(f"has_{a}" for a in attrs)},
+                   first_value(rid) OVER w AS key_rid,  -- the key as a number: its first event's row
+                   sum(CASE WHEN kind = 'session_start' THEN 1 ELSE 0 END) OVER w AS seg,
+                   row_number() OVER w = 1 AS key_first
+            FROM (SELECT rowid AS rid, source, session_key, time_utc, kind, duration_s, file_no, line_no,
+                         kind = 'session_end' AND {_stopped('reason')} AS stop_end,
+                         {", ".join(f"{a} IS NOT NULL AS has_{a}" for a in attrs)}
+                  FROM events
+                  WHERE session_key IS NOT NULL AND kind IN ('session_start', 'session_end', 'session_stats'))
+            WINDOW w AS (PARTITION BY source, session_key ORDER BY time_utc,
+                         CASE kind WHEN 'session_start' THEN 0 WHEN 'session_stats' THEN 1 ELSE 2 END, file_no, line_no
+                         ROWS UNBOUNDED PRECEDING)
+        ), s AS (
+            SELECT key_rid, seg,
+                   any_value(rid) FILTER (WHERE kind = 'session_start' OR (seg = 0 AND key_first)) AS first_rid,
                    min(time_utc) FILTER (WHERE kind = 'session_end') AS end_utc,
+                   count(*) FILTER (WHERE kind = 'session_end') AS ends,
+                   -- the first end, when the gateway's own stop (its reason is looked up for those only)
+                   arg_min(rid, time_utc) FILTER (WHERE kind = 'session_end') AS end_rid,
                    arg_min(line_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_line,
                    arg_min(file_no, time_utc) FILTER (WHERE kind = 'session_end') AS end_file,
-                   count(*) FILTER (WHERE kind = 'session_end') AS ends,
+                   arg_min(stop_end, time_utc) FILTER (WHERE kind = 'session_end') AS first_end_stop,
                    min(time_utc - to_seconds(duration_s)) FILTER (WHERE duration_s IS NOT NULL) AS start_by_duration,
-                   arg_min(line_no, time_utc) AS first_line, arg_min(file_no, time_utc) AS first_file,
-                   arg_min(account, time_utc) FILTER (WHERE account IS NOT NULL) AS account,
-                   arg_min(account_normalised, time_utc) FILTER (WHERE account IS NOT NULL) AS account_normalised,
-                   arg_min(gateway_id, time_utc) FILTER (WHERE gateway_id IS NOT NULL) AS gateway_id,
-                   arg_min(channel, time_utc) FILTER (WHERE channel IS NOT NULL) AS channel,
-                   arg_min(mfa_method, time_utc) FILTER (WHERE mfa_method IS NOT NULL) AS mfa_method,
-                   arg_min(source_ip, time_utc) FILTER (WHERE source_ip IS NOT NULL) AS source_ip,
-                   arg_min(assigned_ip, time_utc) FILTER (WHERE assigned_ip IS NOT NULL) AS assigned_ip
-            FROM seg GROUP BY source, session_key, seg
+                   {", ".join(f"bool_or(has_{a}) AS any_{a}" for a in attrs)}
+            FROM n GROUP BY key_rid, seg
+        ), r AS (
+            SELECT s.*, e.source, e.session_key, e.file_no AS first_file, e.line_no AS first_line,
+                   CASE WHEN s.seg > 0 THEN e.time_utc END AS start_utc, e.account_normalised,
+                   {", ".join(f"e.{a}" for a in attrs)}
+            FROM s JOIN events e ON e.rowid = s.first_rid
+        ), later AS (
+            SELECT n.key_rid, n.seg, {firsts},
+                   arg_min(e.account_normalised, e.time_utc) FILTER (WHERE e.account IS NOT NULL) AS account_normalised
+            FROM n JOIN events e ON e.rowid = n.rid
+            WHERE (n.key_rid, n.seg) IN (SELECT (key_rid, seg) FROM r WHERE {later})
+            GROUP BY n.key_rid, n.seg
+        ), g AS (
+            SELECT r.source, r.session_key, r.seg, r.start_utc,
+                   CASE WHEN r.seg > 0 THEN r.first_line END AS start_line,
+                   CASE WHEN r.seg > 0 THEN r.first_file END AS start_file,
+                   r.end_utc, r.ends, r.start_by_duration, r.first_line, r.first_file, r.end_line, r.end_file,
+                   r.end_rid, r.first_end_stop,
+                   CASE WHEN r.account IS NULL THEN l.account_normalised ELSE r.account_normalised END
+                       AS account_normalised,
+                   {", ".join(f"COALESCE(r.{a}, l.{a}) AS {a}" for a in attrs)}
+            FROM r LEFT JOIN later l ON l.key_rid = r.key_rid AND l.seg = r.seg
         )
         SELECT g.*,
                COALESCE(start_utc, start_by_duration) AS s_utc,
@@ -397,16 +550,21 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                     WHEN seg = 0 THEN 'no start line and no duration: the session cannot be placed'
                     WHEN ends = 0 THEN 'no end line in the files (still connected when the log ends, or cut '
                              || 'by log rotation)'
-                    WHEN ends > 1 THEN 'several end lines for one start; the first is used' END AS note,
+                    WHEN ends > 1 THEN 'several end lines for one start; the first is used'
+                    WHEN first_end_stop THEN stop.reason END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
-        FROM g""")
+        FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
+                          WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid""")
+    _end_at_later_stops(con)
+    merged = _merge_windows_logs(con)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
                count(*) FILTER (WHERE s_utc IS NOT NULL AND end_utc IS NOT NULL AND seg > 0),
                count(*) FILTER (WHERE seg > 0 AND ends = 0),
                count(*) FILTER (WHERE seg = 0 AND start_by_duration IS NOT NULL),
                count(*) FILTER (WHERE ends > 1),
-               count(*) FILTER (WHERE s_utc IS NULL)
+               count(*) FILTER (WHERE s_utc IS NULL),
+               count(*) FILTER (WHERE ends = 1 AND first_end_stop)
         FROM sessions""").fetchone()
     assert counts is not None
     unplaced = con.execute(f"""
@@ -418,10 +576,140 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "sessions": counts[0], "paired_start_and_end": counts[1], "without_end": counts[2],
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
+        "ended_by_server_stop": counts[6],
         "failed_logins": int(failures[0]) if failures else 0,
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
-    }
+    } | ({"merged_windows_logs": merged} if merged["count"] else {})
+
+
+# a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
+_ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
+                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$', '')")
+
+
+def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
+    """A session left open at the end of its file ends at its gateway's next stop or restart (base.SERVER_MARK) in
+    another file parsed with it, after that file's last event (log rotation: server.log.1, then server.log, whose
+    first lines are the server's stop). The same gateway: the same gateway_id, and, where no file names it, the same
+    log's rotations (the same name without its rotation suffix). The end is added as the stop line's session_end
+    event, as a stop inside the session's own file gives it."""
+    if not con.execute("SELECT 1 FROM server_stops LIMIT 1").fetchall():
+        return
+    base = _ROTATION_BASE.format(name="name")
+    con.execute(f"""
+        CREATE TEMP TABLE later_stops AS
+        WITH fb AS (SELECT file_no, {base} AS base FROM file_names),
+        last AS (SELECT file_no, max(time_utc) AS last_utc FROM events GROUP BY file_no),
+        o AS (
+            SELECT s.source, s.session_key, s.seg, s.s_utc, s.prov_file, s.gateway_id, fb.base, last.last_utc
+            FROM sessions s JOIN fb ON fb.file_no = s.prov_file JOIN last ON last.file_no = s.prov_file
+            WHERE s.ends = 0 AND s.seg > 0 AND s.s_utc IS NOT NULL
+              AND s.source IN (SELECT DISTINCT source FROM server_stops)
+        )
+        SELECT o.source, o.session_key, o.seg,
+               arg_min(st.file_no, (st.time_utc, st.file_no, st.line_no)) AS file_no,
+               arg_min(st.line_no, (st.time_utc, st.file_no, st.line_no)) AS line_no,
+               min(st.time_utc) AS time_utc
+        FROM o JOIN server_stops st ON st.source = o.source AND st.file_no <> o.prov_file
+         AND st.time_utc >= o.last_utc AND st.time_utc >= o.s_utc
+         AND lower(o.gateway_id) IS NOT DISTINCT FROM lower(st.gateway_id)
+         AND (o.gateway_id IS NOT NULL OR o.base = (SELECT base FROM fb WHERE fb.file_no = st.file_no))
+        GROUP BY ALL""")
+    if not con.execute("SELECT 1 FROM later_stops LIMIT 1").fetchall():
+        return
+    stop, restart = (sql_str(r) for r in SERVER_STOP_REASONS)
+    con.execute(f"""
+        CREATE TEMP TABLE later_ends AS
+        SELECT l.source, l.session_key, l.seg, l.file_no, l.line_no, l.time_utc, st.zone_assumed, st.zone_used,
+               st.zone_from, st.tz_text,
+               CASE WHEN st.reason IS NOT NULL
+                    THEN {stop} || ' in ' || f.name || ' line ' || CAST(l.line_no AS VARCHAR) || ': ' || st.reason
+                    ELSE {restart} || ' in ' || f.name || ' line ' || CAST(l.line_no AS VARCHAR)
+                         || ': the session ended before that line' END AS reason
+        FROM later_stops l JOIN server_stops st ON st.file_no = l.file_no AND st.line_no = l.line_no
+        JOIN file_names f ON f.file_no = l.file_no""")
+    con.execute("""
+        UPDATE sessions SET end_utc = e.time_utc, ends = 1, first_end_stop = TRUE, end_file = e.file_no,
+                            end_line = e.line_no, note = e.reason
+        FROM later_ends e
+        WHERE sessions.source = e.source AND sessions.session_key = e.session_key AND sessions.seg = e.seg""")
+    # the end in remote_access_events.csv, on the stop line, as a stop in the session's own file writes it; the
+    # events stay in the lines' order, which the CSV is written in
+    con.execute("""
+        INSERT INTO events BY NAME
+        SELECT e.file_no, e.line_no, e.source, 'session_end' AS kind, e.time_utc, e.zone_assumed, e.zone_used,
+               e.zone_from, e.tz_text, s.account, s.account_normalised, acct_domain(s.account) AS account_domain,
+               s.source_ip, s.assigned_ip, e.session_key, s.channel, s.mfa_method, s.gateway_id, e.reason
+        FROM later_ends e JOIN sessions s ON s.source = e.source AND s.session_key = e.session_key AND s.seg = e.seg""")
+    con.execute("CREATE TEMP TABLE sorted_events AS SELECT * FROM events ORDER BY file_no, line_no")
+    con.execute("DROP TABLE events")
+    con.execute("ALTER TABLE sorted_events RENAME TO events")
+
+
+WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's logon of one connection: this close
+# windows_security.py keys LocalSessionManager sessions "win|host|session N"
+LSM_KEY = "'(?:^|\\|)session [^|]*$'"
+
+
+def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """One Remote Desktop connection is in both the Security log (4624 type 10 or 4778) and the
+    TerminalServices-LocalSessionManager log (21 or 25) of its host: where both are given, each LocalSessionManager
+    session is paired with the Security session of the same host and account that started nearest to it, within
+    WINDOWS_PAIR_SECONDS (each at most once), and counted once: the Security session is kept, its source address and
+    end filled from the other where it has none, the earlier end kept where both have one (a disconnection, 24,
+    ends the connection before the log-off, 4634, does), and the pair named in its note."""
+    con.execute(f"""
+        CREATE TEMP TABLE win_pairs AS
+        WITH w AS (
+            SELECT *, regexp_matches(session_key, {LSM_KEY}) AS lsm FROM sessions
+            WHERE source = 'windows-security' AND s_utc IS NOT NULL
+        ), c AS (
+            SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
+                   abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
+                   l.prov_file AS l_file, l.prov_line AS l_line
+            FROM w l JOIN w s ON l.lsm AND NOT s.lsm
+             AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
+             AND l.account_normalised = s.account_normalised
+             AND l.s_utc BETWEEN s.s_utc - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+                             AND s.s_utc + INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
+        ), r AS (
+            SELECT *, row_number() OVER (PARTITION BY l_key, l_seg ORDER BY gap, s_key, s_seg) AS by_l,
+                      row_number() OVER (PARTITION BY s_key, s_seg ORDER BY gap, l_key, l_seg) AS by_s
+            FROM c
+        )
+        SELECT r.*, f.name || ' line ' || CAST(r.l_line AS VARCHAR) AS l_where,
+               fe.name || ' line ' || CAST(le.line_no AS VARCHAR) AS l_end_where
+        FROM r JOIN file_names f ON f.file_no = r.l_file
+        -- the line of the LocalSessionManager session's end: its key's first end event at that time
+        LEFT JOIN (SELECT session_key, time_utc, arg_min(file_no, line_no) AS file_no, min(line_no) AS line_no
+                   FROM events WHERE kind = 'session_end' AND source = 'windows-security' GROUP BY ALL) le
+               ON le.session_key = r.l_key AND le.time_utc = r.l_end
+        LEFT JOIN file_names fe ON fe.file_no = le.file_no
+        WHERE by_l = 1 AND by_s = 1""")
+    con.execute("""
+        UPDATE sessions SET
+            end_utc = CASE WHEN p.l_end < sessions.end_utc OR sessions.end_utc IS NULL THEN p.l_end
+                           ELSE sessions.end_utc END,
+            ends = CASE WHEN sessions.ends = 0 AND p.l_end IS NOT NULL THEN 1 ELSE sessions.ends END,
+            source_ip = COALESCE(sessions.source_ip, p.l_ip),
+            note = concat_ws('; ',
+                             CASE WHEN NOT (sessions.end_utc IS NULL AND p.l_end IS NOT NULL) THEN sessions.note END,
+                             'the same connection in the TerminalServices-LocalSessionManager log (' || p.l_where
+                             || ') counted once',
+                             CASE WHEN p.l_end < sessions.end_utc OR (sessions.end_utc IS NULL AND p.l_end IS NOT NULL)
+                                  THEN 'its end from that log (' || p.l_end_where || ')' END)
+        FROM win_pairs p WHERE sessions.session_key = p.s_key AND sessions.seg = p.s_seg
+          AND sessions.source = 'windows-security'""")
+    con.execute("""
+        DELETE FROM sessions WHERE source = 'windows-security'
+          AND (session_key, seg) IN (SELECT l_key, l_seg FROM win_pairs)""")
+    row = con.execute("SELECT count(*) FROM win_pairs").fetchone()
+    return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS,
+            "note": "Remote Desktop connections found in both the Security log and the TerminalServices-"
+                    "LocalSessionManager log of a host (same host and account, logons this close) are one session: "
+                    "the Security log's, with the other log named in its note; both logs' events stay in "
+                    "remote_access_events.csv"}
 
 
 MFA_WINDOW_MINUTES = 10  # an identity-provider sign-in this long before a session start gives the session its MFA
@@ -488,29 +776,52 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                      {offset("hour + INTERVAL '59 minutes 59.999999 seconds'")} AS m1 FROM h)
         SELECT hour, CASE WHEN m0 = m1 THEN m0 END AS minutes, {offset_text('m0')} AS text FROM o""")
 
-    def taipei(col: str, hours: str) -> str:
+    def exact(col: str) -> str:
         local = f"timezone({_TAIPEI}, CAST({col} AS TIMESTAMPTZ))"
-        exact = f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset_text(offset(col))}"
-        return (f"CASE WHEN {hours}.minutes IS NOT NULL THEN strftime({col} + to_minutes({hours}.minutes), "
-                f"'%Y-%m-%dT%H:%M:%S') || {hours}.text ELSE {exact} END")  # NULL for NULL
+        return f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset_text(offset(col))}"
+
+    def taipei(col: str, hours: str) -> str:
+        """The Taipei time of col, with the hour's offset in columns {hours}_minutes and {hours}_text."""
+        return (f"CASE WHEN {hours}_minutes IS NOT NULL THEN strftime({col} + to_minutes({hours}_minutes), "
+                f"'%Y-%m-%dT%H:%M:%S') || {hours}_text ELSE {exact(col)} END")  # NULL for NULL
 
     def hours(alias: str, col: str) -> str:
         return f"LEFT JOIN taipei_hours {alias} ON {alias}.hour = date_trunc('hour', {col})"
 
+    def hour_cols(alias: str) -> str:
+        return f"{alias}.minutes AS {alias}_minutes, {alias}.text AS {alias}_text"
+
     def utc(col: str) -> str:
         return f"strftime({col}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
 
+    # The events CSV in the lines' order (file by file, as given), which the events table already has: read from
+    # that one table with no join and no ORDER BY, DuckDB keeps it (a sort of every formatted row cost half the
+    # statement). So the person, the file's name and the Taipei offset are no joins: the person is set in the
+    # table, the name is a CASE over the few files, and the offset is the latest hour's for every time from the
+    # hour after the zone database last changed it (among the hours the times fall in), exact per time before.
+    con.execute("ALTER TABLE events ADD COLUMN person_id VARCHAR")
+    if con.execute("SELECT 1 FROM ids WHERE person_id IS NOT NULL LIMIT 1").fetchall():
+        con.execute("UPDATE events SET person_id = i.person_id FROM ids i "
+                    "WHERE i.account = events.account AND i.person_id IS NOT NULL")
+    names = con.execute("SELECT file_no, name FROM file_names ORDER BY file_no").fetchall()
+    file_name = "CASE file_no " + " ".join(f"WHEN {n} THEN {sql_str(name)}" for n, name in names) + " END"
+    latest = con.execute("SELECT minutes, text FROM taipei_hours ORDER BY hour DESC LIMIT 1").fetchone()
+    local = exact("time_utc")
+    if latest and latest[0] is not None:
+        since = con.execute("SELECT max(hour) + INTERVAL 1 HOUR FROM taipei_hours WHERE minutes IS DISTINCT FROM ?",
+                            [latest[0]]).fetchone()
+        after = f"time_utc >= {sql_str(str(since[0]))}::TIMESTAMP" if since and since[0] is not None else "TRUE"
+        local = (f"CASE WHEN {after} THEN strftime(time_utc + INTERVAL {int(latest[0])} MINUTE, "
+                 f"'%Y-%m-%dT%H:%M:%S') || {sql_str(latest[1])} ELSE {local} END")
     events = out / EVENTS_FILE
     con.execute(f"""
         COPY (
-            SELECT e.kind, {taipei('e.time_utc', 'h')} AS event_time, {utc("e.time_utc")} AS utc_time,
-                   e.account, e.account_normalised, e.account_domain, i.person_id,
-                   e.source_ip, e.assigned_ip, e.session_key, e.channel, e.mfa_method, e.gateway_id,
-                   e.duration_s, e.reason, e.source, f.name AS source_file, e.line_no AS source_line,
-                   CASE WHEN e.zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
-            FROM events e JOIN file_names f USING (file_no) LEFT JOIN ids i ON i.account = e.account
-            {hours('h', 'e.time_utc')}
-            ORDER BY e.time_utc, f.name, e.line_no
+            SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
+                   account, account_normalised, account_domain, person_id,
+                   source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
+                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
+                   CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
+            FROM events
         ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
@@ -518,19 +829,24 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                         "HAVING count(*) > 1 LIMIT 1").fetchall()
     number = ("row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line)"
               if clash else "1")
+    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
+    # formatting a projection over it), so the sort carries timestamps, not their text.
     con.execute(f"""
         COPY (
             WITH s AS (
                 SELECT s.*, s.session_key || '@' || strftime(s.s_utc, '%Y-%m-%dT%H:%M:%SZ') AS base_id,
                        {number} AS n
                 FROM sessions s WHERE s.s_utc IS NOT NULL
+            ), o AS (
+                SELECT s.*, CASE WHEN n = 1 THEN base_id ELSE base_id || '#' || CAST(n AS VARCHAR) END AS session_id,
+                       i.person_id, f.name AS source_file, {hour_cols('hs')}, {hour_cols('he')}
+                FROM s JOIN file_names f ON f.file_no = s.prov_file LEFT JOIN ids i ON i.account = s.account
+                {hours('hs', 's.s_utc')} {hours('he', 's.end_utc')}
+                ORDER BY s.s_utc, session_id
             )
-            SELECT CASE WHEN n = 1 THEN base_id ELSE base_id || '#' || CAST(n AS VARCHAR) END AS session_id,
-                   COALESCE(i.person_id, s.account_normalised) AS person_id, s.gateway_id,
-                   {taipei('s.s_utc', 'hs')} AS start_time, {taipei('s.end_utc', 'he')} AS end_time,
-                   COALESCE(s.channel, 'other') AS channel, s.mfa_method, s.source_ip,
-                   s.account, s.assigned_ip, s.source, f.name AS source_file, s.prov_line AS source_line, s.note
-            FROM s JOIN file_names f ON f.file_no = s.prov_file LEFT JOIN ids i ON i.account = s.account
-            {hours('hs', 's.s_utc')} {hours('he', 's.end_utc')}
-            ORDER BY s.s_utc, session_id
+            SELECT session_id, COALESCE(person_id, account_normalised) AS person_id, gateway_id,
+                   {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
+                   COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
+                   account, assigned_ip, source, source_file, prov_line AS source_line, note
+            FROM o
         ) TO {sql_str(str(out / SESSIONS_FILE))} (HEADER, DELIMITER ',')""")

@@ -20,7 +20,7 @@ batch) are not relevant."""
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
 from ccaudit.rawsources.sqlkit import sql_str
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
@@ -70,7 +70,7 @@ def _data(*names: str) -> str:
     python-evtx/xmltodict's `Data: [{"@Name": ..., "#text": ...}]`), under the first of its names the event
     carries (4778/4779 name the account AccountName, not TargetUserName)."""
     paths = _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}",
-                                             f"$.EventData.{n}", f"$.{n}")))
+                                             f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}")))
     named = ", ".join(f"list_filter(data_list, lambda d: d.n = '{n}')[1].v" for n in names)
     return f"COALESCE({paths}, {named})"
 
@@ -129,6 +129,24 @@ _DATA_LIST = """CASE WHEN json_type(js, '$.Event.EventData.Data') = 'ARRAY' THEN
     lambda d: {'n': COALESCE(d."@Name", d.Name, d."#attributes".Name), 'v': COALESCE(d."#text", d.text)}) END"""
 
 
+# Logon types of a Remote Desktop logon: 10 RemoteInteractive and 12 CachedRemoteInteractive ("same as
+# RemoteInteractive", Microsoft's logon-type table: RDP with cached credentials, e.g. a Microsoft account).
+_REMOTE = "('10', '12')"
+
+
+def _logon_type(text: str) -> str:
+    """The logon type number of a field or message value: '10', or a name as tools spell it out."""
+    return (f"CASE WHEN regexp_matches({text}, '(?i)^\\s*cached\\s*remote\\s*interactive') THEN '12' "
+            f"WHEN regexp_matches({text}, '(?i)^\\s*remote\\s*interactive') THEN '10' "
+            f"WHEN regexp_matches({text}, '(?i)^\\s*network\\b') THEN '3' "
+            f"ELSE nullif(regexp_extract({text}, '^\\s*(\\d+)', 1), '') END")
+
+
+# The first line of a record in the text forms: Event Viewer's "Copy details as text" ('Log Name:      Security'),
+# Splunk's classic WinEventLog (its date line, or 'LogName=' where there is none before it)
+_SPLUNK_DATE = "^(?:Date=)?(\\d{1,2}/\\d{1,2}/\\d{4} \\d{1,2}:\\d{2}:\\d{2}(?: ?[AaPp][Mm])?)\\s*$"
+_TEXT_START = "^(?:Log Name:\\s|LogName=|" + _SPLUNK_DATE.removeprefix("^") + ")"
+
 TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
 
 
@@ -141,13 +159,24 @@ WITH q0 AS (
            regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
     FROM {lines}
 ), q AS (
-    SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq
+    SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq,
+           -- the text forms, one field per line and the message after them: Event Viewer's "Copy details as text"
+           -- ('Log Name:      Security' ... 'Description:') and Splunk's classic WinEventLog (a date line, then
+           -- 'LogName=Security' ... 'Message='); a record starts at its first line
+           regexp_matches(line, '{_TEXT_START}') AND NOT regexp_matches(COALESCE(lag(line) OVER (), ''),
+                                                                     '{_SPLUNK_DATE}') AS text_start
     FROM q0
-), g AS (
+), g0 AS (
     -- a CSV record starts where the quotes before the line are balanced. The windows have no ORDER BY: lines
     -- arrive in file order and DuckDB streams a running sum over them (an ORDER BY would hold the whole file).
     SELECT *, sum(CASE WHEN (running - nq) % 2 = 0 THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS rec
     FROM (SELECT *, sum(nq) OVER (ROWS UNBOUNDED PRECEDING) AS running FROM q)
+), g AS (
+    -- a file in a text form (told by its first lines) is grouped at its records' first lines instead
+    SELECT * REPLACE (CASE WHEN text_form THEN trec ELSE rec END AS rec)
+    FROM (SELECT *, sum(CASE WHEN text_start THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS trec FROM g0)
+         CROSS JOIN (SELECT COALESCE(bool_or(regexp_matches(line, '{_TEXT_START}')), FALSE) AS text_form
+                     FROM (SELECT line FROM {lines} LIMIT 50))
 ), rec AS (
     -- JSON lines are records by themselves, each <Event> of an XML line one (several may share a line); only
     -- CSV lines are grouped into records
@@ -156,7 +185,8 @@ WITH q0 AS (
     SELECT line_no, line_no, is_last, unnest(CASE WHEN len(ev) = 0 THEN [''] ELSE ev END), 'xml'
     FROM (SELECT *, regexp_extract_all(line, '<Event[\\s>].*?</Event>') AS ev FROM g WHERE xml_line)
     UNION ALL
-    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no), 'csv'
+    SELECT min(line_no), max(line_no), bool_or(is_last), string_agg(line, chr(10) ORDER BY line_no),
+           CASE WHEN any_value(text_form) THEN 'text' ELSE 'csv' END
     FROM g WHERE NOT json_line AND NOT xml_line GROUP BY rec
 ), hdr AS (
     -- Event Viewer's "Save All Events As... Text (Tab delimited)" is the CSV with tabs
@@ -172,11 +202,16 @@ WITH q0 AS (
            CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
                 WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
+           CASE WHEN rec.shape = 'text' AND regexp_matches(rec.text, '(?m){_TEXT_START}') THEN rec.text END AS tx,
            h.names, rec.line_no = h.hdr_line AS is_header
     FROM rec LEFT JOIN hdr h ON TRUE
 ), x AS (
     SELECT line_no, text, names,
-           CASE WHEN json_valid(o) THEN o END AS js, o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml,
+           -- a document exported from Elasticsearch/OpenSearch (Winlogbeat's events as searched) holds the event in
+           -- _source
+           CASE WHEN json_valid(o) THEN CASE WHEN contains(o, '"_source"') AND json_type(o, '$._source') = 'OBJECT'
+                                             THEN CAST(json_extract(o, '$._source') AS VARCHAR) ELSE o END END AS js,
+           o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml, tx,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
 ), xd AS (
@@ -192,37 +227,48 @@ WITH q0 AS (
     SELECT *,
         -- Remote Desktop session events of the TerminalServices-LocalSessionManager/Operational log
         contains(text, 'TerminalServices-LocalSessionManager') AS lsm,
+        -- (Velociraptor's parse_evtx: System at the top, EventID.Value; Winlogbeat 6: event_id at the top)
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
-                                          '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id')}
+                                          '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id',
+                                          '$.System.EventID.Value', '$.System.EventID', '$.event_id')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
+             WHEN tx IS NOT NULL THEN nullif(regexp_extract(tx, '(?m)^(?:Event ID:[ \\t]*|EventCode=)(\\d+)', 1), '')
         END AS event_id,
         -- times that are UTC by definition even when written without a zone: the record's SystemTime
         -- (python-evtx writes '2026-11-02 00:15:02.123456'), a shipper's @timestamp, Log Analytics' TimeGenerated
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.TimeCreated."#attributes".SystemTime',
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
-                                          '$.TimeGenerated')}
+                                          '$.TimeGenerated', '$.System.TimeCreated.SystemTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
         END AS t_sys,
         CASE WHEN js IS NOT NULL THEN {_j('$.TimeCreated', '$.EventTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('date and time', '日期和時間', 'timecreated', 'time created',
-                                                        'timegenerated'))} END AS t_wall,
+                                                        'timegenerated'))}
+             WHEN tx IS NOT NULL THEN COALESCE(nullif(trim(regexp_extract(tx, '(?m)^Date:[ \\t]*([^\\r\\n]+)', 1)), ''),
+                                               nullif(regexp_extract(tx, '(?m){_SPLUNK_DATE}', 1), '')) END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
-                                          '$.Hostname', '$.Computer', '$.MachineName')}
+                                          '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
+                                          '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '<Computer>([^<]*)</Computer>', 1)")}
+             WHEN tx IS NOT NULL
+                 THEN nullif(regexp_extract(tx, '(?m)^(?:Computer:[ \\t]*|ComputerName=)([^\\s]+)', 1), '')
         END AS computer,
         -- the rendered message: the Message column, or Event Viewer's unnamed column after the header's last
         CASE WHEN f IS NOT NULL THEN COALESCE({csv_at('f', _col('message', '訊息'))},
                                               {csv_at('f', 'len(names) + 1')})
              WHEN js IS NOT NULL THEN {_j('$.Message')}  -- ConvertTo-Json
              WHEN xml IS NOT NULL THEN {_unxml("regexp_extract(xml, '(?s)<Message>(.*?)</Message>', 1)")}
+             -- the message after the fields (the header's 'User: N/A' is not the session's user)
+             WHEN tx IS NOT NULL THEN regexp_extract(tx, '(?s)(?:^|\\n)(?:Description:|Message=)(.*)$', 1)
         END AS msg
     FROM xd
-), z AS (
-    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json, f IS NOT NULL AS is_csv, is_xml, lsm,
+), z0 AS (
+    SELECT line_no, text, bad_json, is_header, js IS NOT NULL AS is_json,
+           f IS NOT NULL OR tx IS NOT NULL AS is_csv, is_xml, lsm,
            event_id,
            COALESCE(t_sys, t_wall) AS t, t_sys IS NOT NULL AS t_utc, computer,
         -- JSON fields where the shape has them, CSV columns named as them (Sentinel), the EventData of XML; else
@@ -241,9 +287,12 @@ WITH q0 AS (
                        CASE WHEN js IS NOT NULL THEN {_data('TargetLogonId', 'LogonID')}
                             WHEN f IS NOT NULL THEN {_csv('TargetLogonId', 'LogonID')} END,
                        {_xml('TargetLogonId', 'LogonID')}, {_section_value('logon_id')})) AS logon_id,
-        nullif(regexp_extract(COALESCE(CASE WHEN js IS NOT NULL THEN {_data('LogonType')}
-                                     WHEN f IS NOT NULL THEN {_csv('LogonType')} END,
-                                {_xml('LogonType')}, {_msg('logon_type')}, ''), '^\\s*(\\d+)', 1), '') AS logon_type,
+        -- the number (10), or its name where a tool spells it out (Winlogbeat's winlog.logon.type RemoteInteractive)
+        -- (Sentinel's SecurityEvent also has LogonTypeName, '10 - RemoteInteractive')
+        COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('LogonType', 'LogonTypeName')},
+                                                        {_j('$.winlog.logon.type')})
+                      WHEN f IS NOT NULL THEN {_csv('LogonType', 'LogonTypeName')} END,
+                 {_xml('LogonType')}, {_msg('logon_type')}, '') AS logon_type_text,
         COALESCE(CASE WHEN lsm THEN COALESCE({_user_data('Address')}, {_msg('source_address')}) END,
                  CASE WHEN js IS NOT NULL THEN {_data('IpAddress', 'ClientAddress')}
                       WHEN f IS NOT NULL THEN {_csv('IpAddress', 'ClientAddress')} END,
@@ -257,8 +306,10 @@ WITH q0 AS (
                  {_xml('FailureReason', 'Status')},
                  {_msg('failure_reason')}, {_msg('status')}) AS failure
     FROM y
+), z AS (
+    SELECT * EXCLUDE (logon_type_text), {_logon_type('logon_type_text')} AS logon_type FROM z0
 ), starts AS (
-    SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type = '10'
+    SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type IN {_REMOTE}
 ), lsm_starts AS (
     SELECT DISTINCT computer, logon_id FROM z
     WHERE lsm AND event_id IN ('21', '25') AND COALESCE(ip, 'LOCAL') NOT IN ('LOCAL', '')
@@ -270,8 +321,8 @@ WITH q0 AS (
                  THEN 'session_start'
              WHEN z.lsm AND z.event_id IN ('23', '24') AND ls.logon_id IS NOT NULL THEN 'session_end'
              WHEN z.lsm THEN NULL
-             WHEN z.event_id = '4624' AND z.logon_type = '10' THEN 'session_start'
-             WHEN z.event_id = '4634' AND z.logon_type = '10' THEN 'session_end'
+             WHEN z.event_id = '4624' AND z.logon_type IN {_REMOTE} THEN 'session_start'
+             WHEN z.event_id = '4634' AND z.logon_type IN {_REMOTE} THEN 'session_end'
              WHEN z.event_id = '4647' AND s.logon_id IS NOT NULL THEN 'session_end'
              WHEN z.event_id = '4625' THEN 'login_failed'
              -- a Remote Desktop session's window station: reconnected (a new connection, perhaps from another
@@ -282,7 +333,10 @@ WITH q0 AS (
         END AS kind,
         regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
         -- Windows PowerShell 5.1's ConvertTo-Json writes times as /Date(milliseconds since 1970)/
-        TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms
+        TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms,
+        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction
+        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}(?:\\.\\d+)?$') THEN TRY_CAST(z.t AS DOUBLE) END
+            AS t_epoch
     FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
                              AND s.computer IS NOT DISTINCT FROM z.computer
            LEFT JOIN lsm_starts ls ON z.lsm AND z.event_id IN ('23', '24') AND ls.logon_id = z.logon_id
@@ -292,8 +346,8 @@ SELECT line_no, FALSE AS is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one event per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN t_ms IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
-                                   OR (NOT t_zoned AND {culture_time('t')} IS NULL)) THEN 'no readable time'
+            WHEN t_ms IS NULL AND t_epoch IS NULL AND ((t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
+                                   OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL)) THEN 'no readable time'
             WHEN nullif(usr, '-') IS NULL THEN 'no account name'
             WHEN kind <> 'login_failed' AND nullif(logon_id, '-') IS NULL THEN 'no logon ID'
        END AS problem,
@@ -301,16 +355,22 @@ SELECT line_no, FALSE AS is_last,
            AS not_source,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
+            WHEN t_epoch IS NOT NULL THEN make_timestamp(CAST(round(t_epoch * 1000000) AS BIGINT))
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL THEN {culture_time('t')} END AS ts_local,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 0 END AS tz_offset_min,
-       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_utc THEN 'UTC (the record''s SystemTime or TimeGenerated)'
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL THEN {culture_time('t', 'auto')} END
+           AS ts_local,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND t_utc THEN 0 END AS tz_offset_min,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND t_utc
+            THEN 'UTC (the record''s SystemTime or TimeGenerated)'
        END AS tz_text,
        CASE WHEN nullif(dom, '-') IS NOT NULL AND NOT contains(usr, '@') THEN dom || '\\' || usr ELSE usr END
            AS account,
        -- an IPv4 address as Windows often logs it, mapped into IPv6 ('::ffff:203.0.113.7'), is the IPv4 address
        CASE WHEN ip IN ('-', '::1', '127.0.0.1', 'LOCAL', 'Unknown', '::ffff:127.0.0.1') THEN NULL
-            ELSE regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1') END AS source_ip,
+            -- a link-local IPv6 address with its zone index (fe80::1%12): the address
+            ELSE regexp_replace(regexp_replace(ip, '^::ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$', '\\1'),
+                                '%[0-9A-Za-z]+$', '')
+       END AS source_ip,
        CAST(NULL AS VARCHAR) AS assigned_ip,
        CASE WHEN kind IN ('session_start', 'session_end') THEN concat_ws('|', 'win', lower(computer), logon_id) END
            AS session_key,
@@ -320,13 +380,15 @@ SELECT line_no, FALSE AS is_last,
             WHEN lsm AND event_id = '21' THEN 'session logon (21)' WHEN lsm AND event_id = '25' THEN 'reconnected (25)'
             WHEN lsm AND event_id = '24' THEN 'disconnected (24)' WHEN lsm AND event_id = '23' THEN 'logged off (23)'
             WHEN event_id = '4778' THEN 'reconnected (4778)' WHEN event_id = '4779' THEN 'disconnected (4779)'
-            WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason
+            WHEN kind = 'session_end' THEN 'logged off (' || event_id || ')' END AS reason,
+       CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL AND {date_shape('t')} IS NOT NULL THEN t END
+           AS date_text
 FROM k
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_xml OR is_header)
 UNION ALL
 -- the file's last line, for the line count (a record's row carries its first line)
 SELECT end_no, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL
+       NULL, NULL, NULL
 FROM rec WHERE has_last
 """
     return sql.replace("__JV__", "json_extract_string(js, [" + ", ".join(sql_str(p) for p in _PATHS) + "])")
@@ -343,7 +405,10 @@ SOURCE = RawSource(
              "-FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv or ConvertTo-Json; JSON "
              "from the .evtx (evtx_dump -o jsonl or -o json, python-evtx) or a shipper (Winlogbeat, NXLog to_json); "
              "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5. The "
-             "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms."),
+             "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms (given "
+             "with the Security log, each connection is counted once). Also Event Viewer's Copy details as text, "
+             "Splunk's classic WinEventLog, Velociraptor parse_evtx. Dates like 05/03/2026 are read in the order the "
+             "file's own dates settle, else --date-order dmy|mdy (evidence.yaml date_order)."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
             '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '
@@ -358,8 +423,14 @@ SOURCE = RawSource(
             r"An account (?:was successfully logged on|was logged off|failed to log on)|User initiated logoff|"
             r"帳戶成功登入|帳戶已登出|帳戶無法登入|使用者起始登出|使用者起始的登出|"
             r"TerminalServices-LocalSessionManager|^(?:User|Session ID|使用者|工作階段識別碼)\s*[:：]|"
+            # Event Viewer's "Copy details as text" and Splunk's classic WinEventLog: one field per line
+            r"^(?:Log Name|Source|Date|Event ID|Task Category|Level|Keywords|User|Computer|Description|OpCode)"
+            r":(?:\s|$)|"
+            r"^(?:LogName|SourceName|EventCode|EventType|Type|ComputerName|TaskCategory|OpCode|RecordNumber|Keywords|"
+            r"Message|Sid|SidType)=|^(?:Date=)?\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}(?: ?[AaPp][Mm])?\s*$|"
             # the rendered message's lines in the CSV forms: '\tAccount Name:\t\talice', 'New Logon:', '\t帳戶名稱:'
             r"^\t[A-Za-z][A-Za-z ()-]*:|^[A-Z][A-Za-z ]*:\s*$|"
             r"^\t?[^\t:：,\x{22}]{2,20}[:：]\t|^[^\t:：,\x{22}]{2,10}[:：]\s*$)"),
     query=query,
+    local_dates=True,
 )

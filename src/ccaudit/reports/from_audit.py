@@ -138,7 +138,8 @@ def from_snapshot(snap: AuditSnapshot, labels: Labels, previous: AuditSnapshot |
             compensating_measures=compensating,
             measure_details=details,
             remediation=[Remediation(
-                measure=r.title, owner=r.owner, due=r.due_date, status=r.status.value,
+                measure=r.title, title=Texts(en=r.say_title("en"), zh=r.say_title("zh-TW")),
+                owner=r.owner, due=r.due_date, status=r.status.value,
                 opened=_opened(r.notes),
             ) for r in remediation],
             reviewer=req.assessed_by or snap.signoff.reviewer,

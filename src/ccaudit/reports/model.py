@@ -22,7 +22,8 @@ from ccaudit.findings.models import STATUS_LABELS, CheckCounts, Reason, Status
 # 1.1: requirements[].reason_codes (the reasons as codes with parameters, in any language)
 # 1.2: requirements[].policy_proposal
 # 1.3: engine (duckdb, postgres or spark: where the checks ran; null when not recorded)
-REPORT_SCHEMA_VERSION = "1.3"
+# 1.4: requirements[].remediation[].title (the item's title in both languages)
+REPORT_SCHEMA_VERSION = "1.4"
 
 
 class ReportError(CcauditError):
@@ -120,7 +121,8 @@ class CheckSummary(CheckCounts):
 class Remediation(BaseModel):
     """One improvement measure the firm committed to."""
 
-    measure: str
+    measure: str  # the item's title as stored (English when ccaudit wrote it, else as typed)
+    title: Texts | None = Field(default=None, description="since 1.4: the item's title in both languages")
     owner: str | None = None
     due: str | None = None
     status: str = "open"  # open | in_progress | done | overdue (as stored)

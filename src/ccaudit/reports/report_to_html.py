@@ -124,8 +124,11 @@ def context(inp: ReportInput, lang: str, max_rows: int | None, on: dt.date | Non
                 "counts": {r: sum(1 for row in rows if row.result is r) for r in Result},
                 "rows": [_row_view(row, lang) for row in rows],
             })
+    from ccaudit.rawsources.notes import translate
+
     return {
         "data": data, "lang": lang, "html_lang": "zh-Hant-TW" if zh else "en",
+        "warnings": [translate(w, lang) for w in data.warnings],  # a raw export's parse notes in the language
         "t": lambda key, **kw: t(key, lang, **kw),
         "dataset": lambda name: texts.dataset(name, lang),
         "colon": "：" if zh else ": ", "title": title, "firm": data.firm or data.firm_id or "—",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
+from ccaudit.rawsources.notes import translate
 from ccaudit.reports import deficiencies, texts
 from ccaudit.reports.model import OffendingSet, ReportData, ReportInput, Result, SourceKind, is_zh
 from ccaudit.reports.texts import t
@@ -87,7 +88,7 @@ def _write_about(book: Book, data: ReportData, lang: str) -> None:
         [t("ccaudit_version", lang), data.ccaudit_version],
         [t("engine", lang), data.engine or t("engine_unknown", lang)],
         *([r.label(lang), str(n)] for r, n in data.counts().items()),
-        *([t("warnings", lang), w] for w in data.warnings),
+        *([t("warnings", lang), translate(w, lang)] for w in data.warnings),  # parse notes in the language
     ]
     table_sheet(book, t("about", lang), [t("about", lang)], ["", ""], [28, 100], rows)
 

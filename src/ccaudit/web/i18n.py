@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 from ccaudit.settings import LANGS, normalise_lang
 
@@ -29,7 +27,7 @@ class Texts:
         entries: dict[str, dict[str, str]] = {}
         for folder in folders:
             for path in sorted(folder.glob("*.yaml")):
-                doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                doc: Any = load_yaml(path.read_text(encoding="utf-8")) or {}
                 for key, pair in doc.items():
                     if not isinstance(pair, dict) or any(not isinstance(pair.get(lang), str) for lang in LANGS):
                         raise CatalogError(f"{path.name}: text {key!r} needs both en and zh-TW strings")

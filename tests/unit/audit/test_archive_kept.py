@@ -110,3 +110,32 @@ def test_the_archive_carries_and_checks_every_kept_file(
     kept.chmod(0o644)
     kept.write_bytes(b"not the screenshot")
     assert any("probe file website_screenshots/link-001.png" in p for p in svc.verify().problems)
+
+
+def test_a_sources_parse_report_handed_in_is_said_as_a_parse_report(team: Team, tmp_path: Path) -> None:
+    # `ccaudit sources parse intune ... --out DIR` handed in as the evidence: its device_parse_report.json is kept
+    # beside the datasets; verify names it as what it is, not as a probe's file
+    from tests.cli.test_sources_devices import INTUNE_NOV, INTUNE_OCT
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "oct.csv").write_text(INTUNE_OCT, encoding="utf-8")
+    (exports / "nov.csv").write_text(INTUNE_NOV, encoding="utf-8")
+    evidence = tmp_path / "evidence"
+    assert ccaudit("sources", "parse", "intune", exports / "oct.csv", exports / "nov.csv", "--out", evidence).code == 0
+    svc = team.service
+    audit_id = svc.open_audit("alice", FIRM, 2026, AS_OF)
+    info = svc.run_inspection("alice", audit_id, evidence)
+    report_sha = _sha((evidence / "device_parse_report.json").read_bytes())
+    sign(team, audit_id)
+    archive = svc.export("bob", audit_id, tmp_path / "audit-2026.zip", load_private_key(team.bob_key_path))
+    verified = verify_archive(archive)
+    assert verified.ok, verified.problems
+    assert (verified.checked["probe files"], verified.checked["parse reports"]) == (0, 1)
+    tampered = _rewrite(archive, tmp_path / "tampered.zip", {f"evidence/{report_sha}": b"{}"})
+    assert any("(parse report device_parse_report.json)" in p for p in verify_archive(tampered).problems)
+
+    kept = info.folder / "evidence" / "blobs" / report_sha
+    kept.chmod(0o644)
+    kept.write_bytes(b"{}")
+    assert any("parse report device_parse_report.json" in p for p in svc.verify().problems)

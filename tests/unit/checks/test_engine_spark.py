@@ -125,3 +125,40 @@ def test_a_firm_partition_is_removed_through_the_executors_file_system(spark: An
         engine.delete_path(f"file://{tmp_path}/out/firm_id=F1")  # as given: s3a://bucket/prefix/firm_id=…
         engine.delete_path(f"file://{tmp_path}/out/firm_id=F9")  # nothing there: no error
     assert sorted(p.name for p in (tmp_path / "out").glob("firm_id=*")) == ["firm_id=F2"]
+
+
+def _jobs(engine: SparkEngine) -> int:
+    """Spark jobs started so far in the session's context (their IDs count up from 0)."""
+    return max(engine.spark.sparkContext.statusTracker().getJobIdsForGroup(None), default=-1) + 1
+
+
+def test_a_checks_rows_are_computed_once_and_read_on_the_driver(
+    spark: Any, workspace: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """What made a firm cost ~200 small jobs: registering the evidence starts none (the schema is read
+    from the Parquet footer), a check's table is one job (its rows written once), and its counts,
+    sample, columns and exports are read from those rows on the driver without another job; a check
+    without rows still has its columns."""
+    with SparkEngine(spark) as engine:
+        started = _jobs(engine)
+        engine.load_workspace(workspace)
+        engine.set_params(InspectionParams(dt.date(2026, 2, 28)))
+        assert _jobs(engine) == started, "no job to register the evidence"
+        engine.create_table("offending__x", "SELECT * FROM things WHERE n IS NOT NULL")
+        engine.create_table("offending__none", "SELECT * FROM things WHERE n > 100")
+        assert _jobs(engine) == started + 2, "one job per check"
+        tally = engine.query(
+            "SELECT f.original_name, count(*) AS n FROM offending__x o "
+            "LEFT JOIN evidence_files f ON f.sha256 = o._file GROUP BY f.original_name ORDER BY 1"
+        )
+        assert tally == [{"original_name": "清冊.xlsx", "n": 2}, {"original_name": None, "n": 1}]
+        assert engine.columns("offending__none") == [c for c, *_ in workspace.execute("DESCRIBE things").fetchall()]
+        assert engine.query("SELECT count(*) AS n FROM offending__none") == [{"n": 0}]
+        sample = engine.query("SELECT * FROM offending__x ORDER BY _file, _row LIMIT 2")
+        assert [tuple(r.values()) for r in sample] == [ROWS[0], ROWS[2]], "the values as DuckDB holds them"
+        engine.export_csv("SELECT * FROM offending__x ORDER BY _file, _row", tmp_path / "spark.csv")
+        assert _jobs(engine) == started + 2, "no job to read a check's rows"
+        assert engine.query("SELECT count(*) AS n FROM things") == [{"n": 4}], "evidence alone: on Spark"
+    DuckDBEngine(workspace).export_csv("SELECT * FROM things WHERE n IS NOT NULL ORDER BY _file, _row",
+                                       tmp_path / "duckdb.csv")
+    assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "duckdb.csv").read_bytes()

@@ -67,6 +67,6 @@ def test_csv_rows_validate_against_the_schema(inp: ReportInput, tmp_path: Path) 
     assert [r["requirement_id"] for r in rows] == [r.id for r in inp.data.requirements]
     with written[0].open(encoding="utf-8-sig", newline="") as handle:
         info = {r["key"]: r["value"] for r in csv.DictReader(handle)}
-    assert info["catalog_version"] == str(inp.data.catalog.version) and info["schema_version"] == "1.3"
+    assert info["catalog_version"] == str(inp.data.catalog.version) and info["schema_version"] == "1.4"
     offending = tmp_path / "csv" / "offending" / f"{inp.data.offending[0].check_id}.csv"
     assert len(offending.read_text(encoding="utf-8-sig").splitlines()) == 11

@@ -168,3 +168,39 @@ def test_control_owner_updates_only_their_own_item(env: Env) -> None:
                          data={"status": "done", "csrf_token": token(html)})
     assert refused.status_code == 403
     assert svc.snapshot(env.audit_id).status == AuditStatus.DRAFT
+
+
+def test_remediation_titles_in_the_readers_language_and_a_typed_one_as_typed(env: Env) -> None:
+    alice = env.login("alice")
+    base = f"/audits/{env.audit_id}/requirements/{REQ}"
+    csrf = token(page(env, alice))
+    alice.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": csrf})
+    [item] = [i for i in env.service.snapshot(env.audit_id).remediation if i.requirement_id == REQ]
+    zh = page(env, alice)
+    said = item.say_title("zh-TW")
+    assert said.startswith("12.5.5 不符合：") and said in zh and item.title not in zh  # never the English sentence
+    # saving the form with the title as shown keeps ccaudit's title (still said in each reader's language)
+    kept = alice.post(f"{base}/remediation/{item.item_id}", data={"title": said, "note": "已下單", "csrf_token": csrf})
+    assert kept.status_code == 303
+    [item] = [i for i in env.service.snapshot(env.audit_id).remediation if i.requirement_id == REQ]
+    assert item.title_source is not None and not item.title_source.typed
+    typed = alice.post(f"{base}/remediation/{item.item_id}",
+                       data={"title": "導入 OTP 權杖 <script>", "csrf_token": csrf})
+    assert typed.status_code == 303
+    alice.post("/prefs/lang", data={"lang": "en", "next": "/", "csrf_token": csrf})
+    en = page(env, alice)
+    assert "導入 OTP 權杖 &lt;script&gt;" in en and "<script>" not in en.split("</head>")[1]  # as typed, escaped
+    api = alice.get(f"/api/v1/audits/{env.audit_id}/requirements/{REQ}", params={"lang": "zh-TW"})
+    assert [i["title_text"] for i in api.json()["remediation"]] == ["導入 OTP 權杖 <script>"]
+
+
+def test_a_control_owner_is_told_the_auditor_records_attestations_and_cannot_record_one(env: Env) -> None:
+    carol = env.login("carol")
+    html = page(env, carol, "12.2.1.1")  # the catalog asks for an attestation here
+    assert 'data-testid="attest-by-auditor"' in html and 'data-testid="attest-form"' not in html
+    refused = carol.post(f"/audits/{env.audit_id}/requirements/12.2.1.1/attest", data={
+        "result": "met", "attested_by": "carol", "attested_on": "2026-11-15", "csrf_token": token(html)})
+    assert refused.status_code == 403 and not [
+        a for a in env.service.snapshot(env.audit_id).attestations if a.requirement_id == "12.2.1.1"]
+    assert 'data-testid="attest-by-auditor"' not in page(env, carol)  # 12.5.5 asks for none
+    assert 'data-testid="attest-by-auditor"' not in page(env, env.login("alice"), "12.2.1.1")  # she records it

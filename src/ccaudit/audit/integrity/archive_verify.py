@@ -36,7 +36,7 @@ from ccaudit.audit.integrity.papers import working_papers
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, public_pem, verify_digest
 from ccaudit.audit.integrity.trusted import TrustedKeys, pin
 from ccaudit.audit.integrity.verify import SignatureInfo, VerifyReport, Worded
-from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, RunSnap
+from ccaudit.audit.snapshot import AuditSnapshot, AuditStatus, RunSnap, is_sources_report
 from ccaudit.evidence.store import RAW_EXPORT
 
 
@@ -218,7 +218,9 @@ def _runs(m: _Members, snap: AuditSnapshot) -> None:
                 what = "raw export" if e.dataset == RAW_EXPORT else "evidence file"
                 r.problems.append(_altered(blob, e.original_name, what, e.sha256))
         for a in run.attachments:
-            kept[a.kind] = kept.get(a.kind, 0) + 1
+            # a `sources parse` report handed in with its datasets is kept as a probe file, said as a parse report
+            kind = "parse_report" if a.kind == "probe_file" and is_sources_report(a.name) else a.kind
+            kept[kind] = kept.get(kind, 0) + 1
             try:
                 name = attachment_member(run.uid, a)
             except AuditError as exc:  # only a snapshot that is not the signed one names such a file
@@ -226,7 +228,7 @@ def _runs(m: _Members, snap: AuditSnapshot) -> None:
                 continue
             m.covered.add(name)
             if m.sha256(name) != a.sha256 and name not in m.damaged:
-                r.problems.append(_altered(name, a.name, a.kind, a.sha256))
+                r.problems.append(_altered(name, a.name, kind, a.sha256))
     seen: set[tuple[int | None, str]] = set()
     rows = 0
     for req in snap.requirements:

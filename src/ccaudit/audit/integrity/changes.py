@@ -57,9 +57,28 @@ def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -
 
 
 def _step(entry: dict[str, Any], changes: list[FieldChange]) -> TrailStep:
+    if entry["entity"] == "remediation":
+        changes = _titles(changes, _state(entry["before"]), _state(entry["after"]))
     return TrailStep(
         entry["seq"], entry["at"], entry["actor"], entry["action"], entry["entity"], entry["entity_id"], changes
     )
+
+
+def _titles(
+    changes: list[FieldChange], before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[FieldChange]:
+    """A remediation item's title and its parts are one change: the title, said in the reader's language."""
+    if not any(c.field in ("title", "title_source") for c in changes):
+        return changes
+    from ccaudit.audit.titles import recorded_title
+
+    out = [c for c in changes if c.field != "title_source"]
+    change = FieldChange("title", recorded_title(before), recorded_title(after))
+    at = next((i for i, c in enumerate(out) if c.field == "title"), None)
+    if at is None:
+        return [*out, change] if change.old is not None else out  # parts added to an unchanged title: no story
+    out[at] = change
+    return out
 
 
 def audit_trail(session: Session, audit_id: int) -> list[TrailStep]:

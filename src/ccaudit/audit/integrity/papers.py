@@ -40,7 +40,10 @@ def working_papers(snap: AuditSnapshot) -> dict[str, bytes]:
         ),
         "working-papers/attestations.csv": _csv(snap.attestations),
         "working-papers/measures.csv": _csv(snap.measures),
-        "working-papers/remediation.csv": _csv(snap.remediation),
+        "working-papers/remediation.csv": _csv(  # the title as read, in both languages, not its parts
+            snap.remediation, drop=("title_source",),
+            extra=[{"title_en": i.say_title("en"), "title_zh": i.say_title("zh-TW")} for i in snap.remediation],
+        ),
         "reports/summary.md": summary(snap).encode("utf-8"),
     }
 

@@ -94,6 +94,8 @@ def state(session: Session, obj: Base) -> dict[str, Any]:
             del out["whole_requirement"]
         if obj.checks:
             out["checks"] = [{"check_id": c.check_id, "subject": c.subject} for c in obj.checks]
+    if isinstance(obj, RemediationItem) and obj.title_source is None:  # recorded before migration 0008
+        del out["title_source"]
     if isinstance(obj, Run):
         out["evidence"] = [_columns(e) for e in obj.evidence]
         findings = select(RunFinding).where(RunFinding.run_id == obj.id).order_by(RunFinding.id)

@@ -15,7 +15,7 @@ from ccaudit.audit.integrity.digest import LineHasher, audit_digest, canonical
 from ccaudit.audit.integrity.signing import fingerprint, load_public_key, verify_digest
 from ccaudit.audit.integrity.state import ENTITIES, entity_id, iso, state
 from ccaudit.audit.people.keys import key_at, registered_key
-from ccaudit.audit.snapshot import KEPT_PARSE_REPORT, KEPT_PROBE_FILE, AuditStatus
+from ccaudit.audit.snapshot import KEPT_PARSE_REPORT, KEPT_PROBE_FILE, AuditStatus, is_sources_report
 from ccaudit.audit.storage.assemble import build_snapshot
 from ccaudit.audit.storage.models import Audit, Run, RunCheck, TrailEntry, User
 from ccaudit.audit.storage.offending import stored_lines
@@ -177,7 +177,8 @@ def _files(s: Session, runs_dir: Path, report: VerifyReport) -> None:
                 what = "parse report"
             else:
                 stored = folder / "evidence" / "blobs" / e.sha256
-                what = "probe file" if e.dataset == KEPT_PROBE_FILE else "evidence file"
+                what = ("evidence file" if e.dataset != KEPT_PROBE_FILE
+                        else "parse report" if is_sources_report(e.original_name) else "probe file")
             files += 1
             if not stored.is_file() or sha256_of(stored) != e.sha256:
                 report.problems.append(

@@ -15,14 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import String, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ccaudit.audit.errors import NotFoundError, PermissionDeniedError
 from ccaudit.audit.storage.db import CLOCK
 from ccaudit.audit.storage.models import InspectorGrant, User, UserRole
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 
 MATRIX_FILE = BUILTIN / "access" / "matrix.yaml"
@@ -64,7 +63,7 @@ class Matrix:
 
 
 def load_matrix(path: Path = MATRIX_FILE) -> Matrix:
-    doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc: Any = load_yaml(path.read_text(encoding="utf-8"))
     try:
         known = {Role(r) for r in doc["roles"]}
         if known != set(Role):

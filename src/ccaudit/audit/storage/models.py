@@ -331,6 +331,8 @@ class RemediationItem(Base):
     requirement_id: Mapped[str] = mapped_column(String(64))
     finding_result: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
+    # canonical JSON of snapshot.RemediationTitle (what the title is made of); NULL before migration 0008
+    title_source: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from ccaudit.audit.snapshot import (
     AttestationResult,
     RemediationSnap,
     RemediationStatus,
+    RemediationTitle,
 )
 from ccaudit.audit.storage.db import Database
 from ccaudit.audit.storage.models import (
@@ -248,8 +250,10 @@ class Assessments:
         status: str | None = None,
         note: str | None = None,
         expected_version: int | None = None,
+        title: str | None = None,
     ) -> int:
-        """Set owner, due date or status, or add a note (notes are appended, never replaced)."""
+        """Set owner, due date or status, add a note (notes are appended, never replaced), or retitle the
+        item in the auditor's own words (kept as typed, in every language)."""
         with self.db.transaction() as s:
             item = s.get(RemediationItem, item_id)
             if item is None:
@@ -257,7 +261,7 @@ class Assessments:
             user = get_user(s, actor)
             audit = load_audit(s, item.audit_id, lock=True)
             s.refresh(item)
-            self._may_update_item(s, user, audit, item, owner, due_date, status)
+            self._may_update_item(s, user, audit, item, owner, due_date, status, title)
             writable(audit)
             expect_version(item, expected_version, f"remediation item {item_id}")
             before = state(s, item)
@@ -267,10 +271,18 @@ class Assessments:
                 item.due_date = due_date
             if status is not None:
                 item.status = _enum(RemediationStatus, status, "status").value
+            if title is not None:
+                typed = " ".join(title.split())
+                if not typed or len(typed) > 500:
+                    raise AuditError("a remediation item's title is 1 to 500 characters")
+                if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in typed):
+                    raise AuditError("a remediation item's title may not hold control or invisible characters")
+                item.title = typed
+                item.title_source = canonical(RemediationTitle(typed=True).model_dump(mode="json"))
             if note:
                 item.notes = canonical([*json.loads(item.notes), f"{self.clock():%Y-%m-%d} {user.id}: {note.strip()}"])
             if state(s, item) == before:
-                raise AuditError("nothing to change: give an owner, a due date, a status or a note")
+                raise AuditError("nothing to change: give an owner, a due date, a status, a note or a title")
             self.recorder.log_audit(s, user.id, "remediation.update", item, before, audit)
             return item.version
 
@@ -283,6 +295,7 @@ class Assessments:
         owner: str | None,
         due: dt.date | None,
         status: str | None,
+        title: str | None = None,
     ) -> None:
         roles = roles_of(s, user.id, audit.firm_id)
         if status == RemediationStatus.ACCEPTED and item.status != RemediationStatus.ACCEPTED:
@@ -300,8 +313,10 @@ class Assessments:
         if user.is_superuser or roles & PREPARE:
             return
         if roles & OWN_REMEDIATION and item.owner == user.id:
-            if owner is not None or due is not None:
-                raise PermissionDeniedError("a control owner updates status and notes; the auditor sets owner and date")
+            if owner is not None or due is not None or title is not None:
+                raise PermissionDeniedError(
+                    "a control owner updates status and notes; the auditor sets owner, date and title"
+                )
             return
         raise PermissionDeniedError(
             f"{user.id} may not update remediation item {item.id}: needs the auditor role, or to own it"
@@ -342,6 +357,7 @@ class Assessments:
 def _item_snap(item: RemediationItem) -> RemediationSnap:
     return RemediationSnap(
         item_id=item.id, requirement_id=item.requirement_id, finding_result=Status(item.finding_result),
-        title=item.title, owner=item.owner, due_date=item.due_date.isoformat() if item.due_date else None,
+        title=item.title, title_source=RemediationTitle.model_validate_json(item.title_source) if item.title_source
+        else None, owner=item.owner, due_date=item.due_date.isoformat() if item.due_date else None,
         status=RemediationStatus(item.status), notes=json.loads(item.notes), carried_from=item.carried_from,
     )  # fmt: skip

@@ -50,7 +50,8 @@ def carry_over(s: Session, source: Audit, target: Audit, actor: str, now: dt.dat
         note = f"{now:%Y-%m-%d} {actor}: carried over from the {source.year} audit (item {item.id})"
         new = RemediationItem(
             audit_id=target.id, requirement_id=item.requirement_id, finding_result=item.finding_result,
-            title=item.title, owner=item.owner, due_date=item.due_date, status=item.status,
+            title=item.title, title_source=item.title_source, owner=item.owner, due_date=item.due_date,
+            status=item.status,
             notes=canonical([*json.loads(item.notes), note]), created_by=actor, created_at=now,
             carried_from=item.id,
         )  # fmt: skip

@@ -18,6 +18,7 @@ from ccaudit.audit.snapshot import (
     AssessmentStatus,
     AttestationResult,
     RemediationStatus,
+    RemediationTitle,
     as_reasons,
     storable,
 )
@@ -32,9 +33,9 @@ from ccaudit.audit.storage.models import (
     RunCheck,
     RunFinding,
 )
+from ccaudit.audit.titles import stored_title
 from ccaudit.audit.workflow.derive import GAPS, AttestationFacts, CheckFacts, MeasureFacts, derive
 from ccaudit.catalog.models import Attestation as Mode
-from ccaudit.findings.messages import messages
 from ccaudit.findings.models import Reason, Status
 
 if TYPE_CHECKING:
@@ -141,13 +142,13 @@ class Results:
         if any(i.status in OPEN_REMEDIATION or i.status == RemediationStatus.ACCEPTED for i in items):
             return
         reasons = as_reasons(json.loads(a.reasons))
-        first = messages().reason(reasons[0], "en") if reasons else result  # the item's title, stored once
-        prefix = "still failing after the earlier item was closed: " if items else ""
+        source = RemediationTitle(again=bool(items), reason=reasons[0] if reasons else None)
         item = RemediationItem(
             audit_id=audit.id,
             requirement_id=a.requirement_id,
             finding_result=result,
-            title=(prefix + f"{a.requirement_id} {result}: {first}")[:500],
+            title=stored_title(a.requirement_id, result, source),  # English, for older readers and the trail
+            title_source=canonical(source.model_dump(mode="json")),  # what every reader's language is said from
             owner=None,
             due_date=None,
             status=RemediationStatus.OPEN,

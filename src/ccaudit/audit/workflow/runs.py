@@ -60,9 +60,13 @@ class Runs:
         self.results = results
 
     def run_inspection(
-        self, actor: str | None, audit_id: int, evidence_dir: Path, progress: Progress | None = None
+        self, actor: str | None, audit_id: int, evidence_dir: Path | str, progress: Progress | None = None
     ) -> RunInfo:
-        """Inspect an evidence folder on the audit's as-of date and catalog, and attach the run."""
+        """Inspect an evidence folder on the audit's as-of date and catalog, and attach the run. An
+        object-store folder (s3://bucket/prefix/) is copied first, as `inspect` copies it (the same bytes
+        hashed, the manifest's `origin` naming it), into `.partial-<uid>.fetch` under the runs folder:
+        removed after the run, and by the next run if this one is killed."""
+        from ccaudit.evidence.object_store import Prefix, fetch, is_remote
         from ccaudit.inspection.service import inspect
 
         with self.ctx.db.transaction() as s:
@@ -78,11 +82,21 @@ class Runs:
         with RunLock(self.ctx.runs_dir, uid):
             cleaned = self._clean_leftovers()
             partial = self.ctx.runs_dir / f"{PARTIAL}{uid}"
+            fetched = self.ctx.runs_dir / f"{PARTIAL}{uid}.fetch"
             try:
-                inspect(evidence_dir, as_of, partial, self.ctx.settings, catalog_id, progress=progress)
+                if is_remote(evidence_dir):
+                    origin: str | None = str(evidence_dir)
+                    # named like the prefix's last part: the firm's name when firm_profile has none
+                    folder = fetched / Prefix.parse(str(evidence_dir)).name
+                    fetch(str(evidence_dir), folder, self.ctx.settings.object_store_max_bytes)
+                else:
+                    origin, folder = None, Path(evidence_dir)
+                inspect(folder, as_of, partial, self.ctx.settings, catalog_id, progress=progress, origin=origin)
             except BaseException:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
+            finally:
+                shutil.rmtree(fetched, ignore_errors=True)
             return replace(self._commit_folder(actor, audit_id, partial, uid), cleaned=cleaned)
 
     def require_run_allowed(self, actor: str | None, audit_id: int) -> None:

@@ -152,6 +152,16 @@ class AuditOut(_Out):
     signoff: SignOffSnap
 
 
+class RemediationItemOut(RemediationSnap):
+    """A remediation item as the audit holds it, with its title said in the language asked for."""
+
+    title_text: str = Field(description="the title in the language asked for (lang); a typed title as typed")
+
+    @classmethod
+    def of(cls, item: RemediationSnap, lang: str) -> RemediationItemOut:
+        return cls(**dict(item), title_text=item.say_title(lang))
+
+
 class RequirementOut(_Out):
     audit_id: int
     requirement: RequirementSnap
@@ -162,7 +172,7 @@ class RequirementOut(_Out):
     evidence: list[EvidenceFileSnap] = Field(description="the evidence files its checks read")
     attestations: list[AttestationSnap]
     measures: list[MeasureSnap]
-    remediation: list[RemediationSnap]
+    remediation: list[RemediationItemOut]
 
 
 class OffendingRowOut(_Out):
@@ -275,6 +285,8 @@ class RemediationUpdateIn(_In):
     due_date: Day | None = None
     status: RemediationStatus | None = None
     note: Note | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=ONE_LINE)] | None = Field(
+        default=None, description="the item's title in your own words, shown as typed in every language")
     if_version: Version | None = None
 
 

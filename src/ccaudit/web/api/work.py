@@ -134,6 +134,7 @@ def update_remediation(audit: Audit, item_id: ItemId, body: RemediationUpdateIn,
     version = svc.update_remediation(
         audit.actor, item_id, owner=body.owner, due_date=body.due_date,
         status=body.status.value if body.status else None, note=body.note, expected_version=body.if_version,
+        title=body.title,
     )  # fmt: skip
     return RemediationOut(audit_id=audit.id, item_id=item_id, version=version)
 

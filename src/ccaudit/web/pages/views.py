@@ -25,6 +25,7 @@ from ccaudit.audit.snapshot import (
     RequirementSnap,
     RunSnap,
 )
+from ccaudit.audit.titles import RecordedTitle
 from ccaudit.audit.workflow.runs import OffendingPage, RowQuery
 from ccaudit.catalog.models import Catalog, Requirement
 from ccaudit.cli.audit import texts as tx
@@ -50,6 +51,9 @@ class Can:
     accept_risk: bool
     owner_of: frozenset[str]  # the user's own remediation items, as a control owner (their ID as owner)
     user_id: str
+    # a control owner (and no preparer): attestations about their controls are recorded by the auditor
+    # naming them, never by themselves (docs/web.md, "Who may do what")
+    owns_controls: bool = False
 
     @classmethod
     def of(
@@ -73,6 +77,7 @@ class Can:
             accept_risk=draft and may("accept_risk"),
             owner_of=own if draft and may("update_own_remediation") else frozenset(),
             user_id=user_id,
+            owns_controls=draft and may("update_own_remediation") and not may("prepare"),
         )
 
     def edit_item(self, item: RemediationSnap) -> bool:
@@ -327,7 +332,9 @@ def change_text(value: Any, lang: str = "en", when: Callable[[str], str | None] 
     reasons in the user's words, times through `when` (the firm's zone, the user's date style)."""
     if value is None or value == "":
         return "-"
-    if isinstance(value, list):
+    if isinstance(value, RecordedTitle):  # a remediation item's title: in the user's language
+        text = value.say(lang)
+    elif isinstance(value, list):
         if value and all(isinstance(v, dict) and "code" in v for v in value):
             text = "; ".join(_reason_texts(value, lang))
         elif all(isinstance(v, str | int | bool) for v in value):

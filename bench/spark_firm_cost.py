@@ -1,0 +1,76 @@
+"""What one firm costs on Spark once the JVM is up: Spark jobs, CPU seconds (this process and the JVM)
+and wall time per `inspect` of an evidence folder, run --repeat times in one session after a warm-up.
+
+    .venv/bin/python bench/spark_firm_cost.py --evidence /tmp/ccaudit-firms-bench/f2_s0.05/firms/9A00
+    .venv/bin/python bench/spark_firm_cost.py --evidence DIR --master 'local[2]' --repeat 2
+
+`inspect --firms` starts one session for all firms, so the figure for many firms is the per-firm cost
+below times the firms, plus one JVM start (printed as the warm-up's excess). Jobs are counted by Spark's
+status tracker (job IDs of the default group, before and after a run); CPU is utime + stime of this
+process and of every process it started (the JVM), from /proc, before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from ccaudit.inspection.engine_choice import Engines
+from ccaudit.inspection.service import inspect
+from ccaudit.settings import Settings
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> float:
+    """utime + stime of `root` and its descendants now (the JVM is a child of this process)."""
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            after = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(after[11]) + int(after[12])) / TICKS
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def jobs(engines: Engines) -> int:
+    spark = engines._spark
+    if spark is None:
+        return 0
+    ids = spark.sparkContext.statusTracker().getJobIdsForGroup(None)
+    return max(ids, default=-1) + 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--evidence", type=Path, required=True)
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--as-of", default="2026-11-30")
+    args = parser.parse_args()
+    settings = Settings(engine="spark", engine_url=SecretStr(args.master))
+    as_of = dt.date.fromisoformat(args.as_of)
+    print(f"load average {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
+    with Engines(settings) as engines, tempfile.TemporaryDirectory(prefix="spark-firm-cost-") as tmp:
+        for i in range(args.repeat + 1):
+            jobs0, cpu0, wall0 = jobs(engines), tree_cpu(os.getpid()), time.perf_counter()
+            result = inspect(args.evidence, as_of, Path(tmp) / f"r{i}", settings, engines=engines)
+            wall, cpu, n = time.perf_counter() - wall0, tree_cpu(os.getpid()) - cpu0, jobs(engines) - jobs0
+            label = "warm-up (JVM start)" if i == 0 else f"run {i}"
+            failed = sum(1 for r in result.results.values() if r.offending)
+            print(f"{label}: {n} Spark jobs, {cpu:.1f} CPU s, {wall:.1f} s wall; {len(result.results)} checks, "
+                  f"{failed} with offending rows; load {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
