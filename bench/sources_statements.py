@@ -1,6 +1,6 @@
 """Where `ccaudit sources parse` spends its time: CPU seconds per SQL statement of one parse.
 
-    .venv/bin/python bench/sources_statements.py LOG [--source fortigate] [--top 12] [--out DIR]
+    .venv/bin/python bench/sources_statements.py LOG [--source fortigate] [--top 12] [--out DIR] [--identity-map CSV]
 
 Runs the parse in this process (ccaudit.rawsources.parse.parse) with every DuckDB statement timed by the process's
 CPU clock (all DuckDB threads included) and wall clock, then prints the statements that took longest, each by
@@ -55,12 +55,13 @@ def main() -> None:
     ap.add_argument("--source", default="fortigate")
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--identity-map", type=Path)
     args = ap.parse_args()
     parse_mod.connect = lambda *a, **k: TimedConnection(connect(*a, **k))  # type: ignore[assignment,return-value]
     out = args.out or Path(tempfile.mkdtemp(prefix="ccaudit-statements-"))
     cpu, wall = time.process_time(), time.perf_counter()
     parse_mod.parse(parse_mod.ParseRequest(source=args.source, files=(args.log,), out=out, zone="Asia/Taipei",
-                                           zone_origin="benchmark"))
+                                           zone_origin="benchmark", identity_map=args.identity_map))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores", file=sys.stderr)
     print(f"{'CPU s':>7} {'wall s':>7}  statement")

@@ -188,6 +188,8 @@ def test_an_app_list_that_names_no_device_is_refused_with_what_to_export(tmp_pat
     result = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out")
     assert result.code == 2
     assert "DiscoveredApps.csv" in result.text and "AppInvRawData" in result.text
+    zh = ccaudit("sources", "parse", "intune", path, "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert zh.code == 2 and "DiscoveredApps.csv：應用程式清單無裝置欄位" in zh.text
 
 
 def test_the_device_list_without_inventory_data_and_a_big5_identity_map(tmp_path: Path) -> None:

@@ -117,6 +117,13 @@ def test_each_export_is_kept_and_listed_with_what_it_became(inspected: Inspected
     # the second download of November is the same file: read once, and said so
     assert "read once" in manifest["ignored_reasons"]["mdm/DevicesWithInventory_2026-11-30 (1).csv"]
     assert report["devices"]["exact_duplicates"] == 0
+    # the kept report says what the inspection warned, in both languages
+    assert {"en": "device exports AppInvRawData.csv, DeviceActions.csv, DevicesWithInventory_2026-10-31.zip, "
+                  "DevicesWithInventory_2026-11-30.csv, mdm/trading-floor.csv: 1 primary user(s) not resolved to a "
+                  "person by the identity map (the account is used)",
+            "zh-TW": "行動裝置管理匯出檔 AppInvRawData.csv, DeviceActions.csv, DevicesWithInventory_2026-10-31.zip, "
+                     "DevicesWithInventory_2026-11-30.csv, mdm/trading-floor.csv：1 位主要使用者無法經身分對照表"
+                     "對應至人員（以帳號代之）"} in report["notes"]
 
 
 def test_an_older_export_of_another_fleet_is_not_taken_as_returned(inspected: Inspected) -> None:

@@ -142,3 +142,17 @@ def test_overlapping_exports_exact_duplicates_and_superseded_records_are_listed(
     assert d["superseded"] == 1 and d["superseded_records"] == [{"record": f"{am}:3 DMPQ031", "by": f"{pm}:3"}]
     assert [(r["device_id"], r["source_file"], r["source_row"]) for r in _rows(out / "company_mobile_devices.csv")] == [
         ("DMPQ031", pm, "3"), ("F2LXK030HG7F", pm, "2")]
+
+
+def test_a_device_missing_from_the_next_export_of_its_fleet_is_returned(tmp_path: Path) -> None:
+    header = "Device ID,Device name,Ownership,Serial number,Last check-in,Enrollment date,Primary user UPN\r\n"
+    kept = "d-1,TPE-IPHONE-040,Corporate,SER040,2026-{}-28 01:00:00,2025-01-02 03:00:00,alice@corp.example.com.tw\r\n"
+    gone = "d-2,TPE-IPHONE-041,Corporate,SER041,2026-10-27 01:00:00,2025-01-02 03:00:00,bob@corp.example.com.tw\r\n"
+    out, _, _ = _parse(tmp_path, "intune", ("oct.csv", header + kept.format("10") + gone),
+                       ("nov.csv", header + kept.format("11")))
+    devices = {d["device_id"]: d for d in _rows(out / "company_mobile_devices.csv")}
+    assert (devices["SER040"]["status"], devices["SER041"]["status"]) == ("in_use", "returned")
+    assert devices["SER041"]["note"] == f"not in {tmp_path / 'nov.csv'}, a later export of the same devices"
+    assignments = {a["device_id"]: a for a in _rows(out / "device_assignments.csv")}
+    # returned as of the last export that still shows it (its own check-in was a day earlier)
+    assert (assignments["SER041"]["returned_on"], assignments["SER040"]["returned_on"]) == ("2026-10-28", "")

@@ -86,6 +86,11 @@ def test_dates_that_do_not_settle_the_order_are_refused_until_the_user_says_it(t
     assert "Security.csv" in refused.text and "line 2: '05/03/2026 14:03:04'" in refused.text
     assert "--date-order dmy" in refused.text and "date_order: dmy" in refused.text
     assert "Traceback" not in refused.text
+    from tests.cli.inprocess import ccaudit_with_env
+
+    zh = ccaudit_with_env({"CCAUDIT_LANG": "zh-TW"}, "sources", "parse", "auto", tmp_path / "Security.csv", "--out",
+                          tmp_path / "refused")
+    assert zh.code == 2 and "日在前" in zh.text and "--date-order dmy" in zh.text
 
     for given, start in (("dmy", "2026-03-05T14:03:04+08:00"), ("mdy", "2026-05-03T14:03:04+08:00"),
                          ("day-first", "2026-03-05T14:03:04+08:00")):

@@ -1,6 +1,7 @@
 """The second factor's enrolment page shows a QR code an authenticator app scans (and the secret as text),
 and switches the factor on only with a first right code; a known path asked with a method it does not take
-answers 405 with Allow (an RFC 9457 problem under the API), not 404."""
+answers 405 with Allow (an RFC 9457 problem under the API), not 404; a page answers HEAD as GET, without
+the body."""
 
 from __future__ import annotations
 
@@ -62,4 +63,22 @@ def test_a_wrong_method_on_a_known_api_path_is_405_with_allow(web_env: WebEnv) -
 def test_a_wrong_method_on_a_page_is_405_with_allow(web_env: WebEnv) -> None:
     c = web_env.client()
     answer = c.put("/login", headers={"Authorization": "Bearer x"})
-    assert answer.status_code == 405 and answer.headers["allow"] == "GET, POST"  # Starlette alone says GET
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD, POST"  # Starlette alone says GET
+
+
+def test_head_on_a_page_answers_as_get_without_a_body(web_env: WebEnv) -> None:
+    anonymous = web_env.client()
+    for path in ("/login", "/static/app.js"):
+        get, head = anonymous.get(path), anonymous.head(path)
+        assert (head.status_code, get.status_code) == (200, 200) and head.content == b"" and get.content
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.headers["content-length"] == str(len(get.content))
+    alice = web_env.login("alice")
+    for path in (f"/audits/{web_env.audit_id}", f"/audits/{web_env.audit_id}/requirements/12.5.5"):
+        head = alice.head(path)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-security-policy"] == alice.get(path).headers["content-security-policy"]
+    assert anonymous.head(f"/audits/{web_env.audit_id}").status_code == 303  # logged out: sent to log in, as GET
+    # the REST API takes the methods its OpenAPI document names: HEAD is not one of them
+    api = anonymous.head("/api/v1/audits", headers={"Authorization": "Bearer x"})
+    assert api.status_code == 405 and api.headers["allow"] == "GET, POST"

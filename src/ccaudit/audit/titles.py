@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ccaudit.findings.models import STATUS_LABELS, Reason, ReasonParam, Status
+from ccaudit.findings.models import STATUS_LABELS, Status
 
 if TYPE_CHECKING:
     from ccaudit.audit.snapshot import RemediationSnap, RemediationTitle
@@ -30,7 +30,6 @@ _STORED = re.compile(
     re.DOTALL,
 )
 AGAIN = ("Still failing after the earlier item was closed: ", "前一改善事項結案後仍未改善：")
-_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 
 
 def stored_title(requirement_id: str, result: str, source: RemediationTitle) -> str:
@@ -91,10 +90,7 @@ def _say(requirement_id: str, result: Status, source: RemediationTitle, lang: st
     again = AGAIN[1 if zh else 0] if source.again else ""
     if source.reason is None:
         return f"{again}{requirement_id} {label}"
-    reason = source.reason
-    if reason.code == "legacy_text":  # a result recorded before reasons were codes: its wording read back
-        reason = _reason_of(str(reason.params.get("text", "")))
-    said = messages().reason(reason, lang)
+    said = messages().reason(source.reason, lang)  # (English stored before reason codes is read back there)
     return f"{again}{requirement_id} {label}{'：' if zh else ': '}{said}"
 
 
@@ -109,30 +105,6 @@ def legacy_source(title: str, requirement_id: str, result: str) -> RemediationTi
     again = match["again"] is not None
     if rest == result:  # opened without reasons
         return RemediationTitle(again=again)
-    return RemediationTitle(again=again, reason=_reason_of(rest))
+    from ccaudit.findings.messages import messages
 
-
-def _reason_of(text: str) -> Reason:
-    """The reason whose English message is `text`: its template matched and its values put back, checked by
-    saying it again; else the text itself (said as stored in every language)."""
-    from ccaudit.findings.messages import messages, template_regex
-
-    catalog = messages()
-    for code, (en, _zh) in catalog.reasons.items():
-        if code == "legacy_text":
-            continue
-        match = template_regex(en).match(text)
-        if match is None:
-            continue
-        reason = Reason(code=code, params={k: _value(v) for k, v in match.groupdict().items()})
-        if catalog.reason(reason, "en") == text:
-            return reason
-    return Reason(code="legacy_text", params={"text": text})
-
-
-def _value(text: str) -> ReasonParam:
-    if _COUNT.match(text):
-        return int(text.replace(",", ""))
-    if ", " in text:
-        return text.split(", ")
-    return text
+    return RemediationTitle(again=again, reason=messages().read_back(rest))

@@ -66,15 +66,22 @@ def catalog(
     day = _as_of(as_of) if as_of else dt.date.today()
     cat = CatalogLibrary.load(settings.content_paths).in_force(catalog_id, day)
     zh = lang.lower().startswith("zh")
-    table = Table(title=f"{cat.title.get(lang)} — v{cat.version}, in force from {cat.effective_from}")
-    for name in ("ID", "條文" if zh else "requirement", "obligation", "frequency", "applies if", "checks"):
+    since = cat.effective_from
+    force = f"第 {cat.version} 版，自 {since} 起適用" if zh else f"v{cat.version}, in force from {since}"
+    table = Table(title=f"{cat.title.get(lang)} — {force}")
+    names = ("ID", "條文", "義務", "頻率", "適用條件", "檢查數") if zh else (
+        "ID", "requirement", "obligation", "frequency", "applies if", "checks")
+    for name in names:
         table.add_column(name, overflow="fold")
+    obligations = {"shall": "應", "advisable": "宜"}
     for req in cat.requirements:
         text = req.text.get(lang)
+        obligation = req.obligation.value if req.obligation else ""
+        months = req.frequency_months
         table.add_row(
             req.id, text if req.assessable else Text(text, style="bold"),
-            req.obligation.value if req.obligation else "",
-            f"{req.frequency_months} months" if req.frequency_months else "",
+            obligations.get(obligation, obligation) if zh else obligation,
+            (f"每 {months} 個月" if zh else f"{months} months") if months else "",
             req.applies_if or "", str(len(req.checks)) if req.assessable else "",
         )
     console.print(table)

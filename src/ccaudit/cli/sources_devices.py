@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ccaudit.cli.console import print_line
+from ccaudit.errors import CcauditError, EvidenceError
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
@@ -19,16 +20,21 @@ def is_mdm(source: str, files: list[Path]) -> bool:
 def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, identity_map: Path | None,
                   lang: str = "en") -> None:
     from ccaudit.rawsources.mdm import MdmRequest, parse_mdm
-    from ccaudit.rawsources.notes import DOC, say
+    from ccaudit.rawsources.notes import DOC, say, translate
 
     settings = Settings()
     zone = tz or settings.firm_timezone
-    origin = "--tz" if tz else "CCAUDIT_FIRM_TIMEZONE (give --tz if the export was written in another zone)"
-    report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
-                                  identity_map=identity_map, threads=settings.duckdb_threads))
+    origin = "--tz" if tz else say("zone_from_firm_export", setting="CCAUDIT_FIRM_TIMEZONE", option="--tz")
+    try:
+        report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
+                                      identity_map=identity_map, threads=settings.duckdb_threads))
+    except EvidenceError as exc:  # a refusal in the language asked for, where it has its Chinese text
+        if lang == "zh-TW" and exc.zh:
+            raise CcauditError(exc.zh) from None
+        raise
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
-        print_line(say(code, lang, **{k: visible(str(v)) for k, v in params.items()}))
+        print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
 
     for f in report["files"]:
         line(f"device_file_{f['kind']}", file=f["file"], source=f["source"], records=f["records"])

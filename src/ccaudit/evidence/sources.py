@@ -260,8 +260,9 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         pair_windows_logs([(rel, derived) for _, rel, _, _, derived in parsed])
     for path, rel, opts, source, derived in parsed:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
+        notes = derived.notes(rel)
         origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
-                           notes=derived.notes(rel), report=derived.report)
+                           notes=notes, report={**derived.report, "notes": _bilingual(notes)})
         for derived_id, derived_path in derived.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))
@@ -291,6 +292,7 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     ignored.update({rel: _say("same_file_read_once", first=first) for rel, first in derived.same_as.items()})
     out: list[EvidenceFile] = []
     notes = derived.notes
+    derived.report["notes"] = _bilingual(notes)  # the kept parse report says them too, in both languages
     for path, rel, opts, _ in devices:
         if rel in derived.same_as:
             continue
@@ -312,6 +314,13 @@ def _zone_origin(rel: str, opts: FileOptions) -> str:
     if opts.tz:
         return _say("zone_from_file", config=SOURCE_FILE, file=rel)
     return _say("zone_from_setting", setting="CCAUDIT_FIRM_TIMEZONE", config=SOURCE_FILE)
+
+
+def _bilingual(notes: list[str]) -> list[dict[str, str]]:
+    """Notes as the kept parse report holds them: each in English and Traditional Chinese."""
+    from ccaudit.rawsources.notes import translate
+
+    return [{"en": n, "zh-TW": translate(n, "zh-TW")} for n in notes]
 
 
 def _say(code: str, **params: str) -> str:

@@ -158,6 +158,8 @@ class Messages:
     # --- reasons ------------------------------------------------------------------------------
 
     def reason(self, reason: Reason, lang: str) -> str:
+        if reason.code == "legacy_text" and is_zh(lang):  # English stored before codes: read back if we can
+            reason = self.read_back(str(reason.params.get("text", "")))
         pair = self.reasons.get(reason.code)
         if pair is None:  # a code this version does not know (newer results): say it plainly
             return reason.code + "".join(f" {k}={_plain(v, lang)}" for k, v in sorted(reason.params.items()))
@@ -176,8 +178,32 @@ class Messages:
             out["result_label"] = self.value("result", str(params["result"]), lang)
         return out
 
+    def read_back(self, text: str) -> Reason:
+        """The reason whose English message is `text` (a result or title stored in English before reasons
+        were codes): its template matched and its values put back, checked by saying it again; else the text
+        itself, said as stored in every language."""
+        for code, (en, _zh) in self.reasons.items():
+            if code == "legacy_text":
+                continue
+            match = template_regex(en).match(text)
+            if match is None:
+                continue
+            reason = Reason(code=code, params={k: _read_value(v) for k, v in match.groupdict().items()})
+            if self.reason(reason, "en") == text:
+                return reason
+        return Reason(code="legacy_text", params={"text": text})
+
     def reasons_text(self, reasons: Iterable[Reason], lang: str) -> list[str]:
         return [self.reason(r, lang) for r in reasons]
+
+
+def _read_value(text: str) -> str | int | list[str]:
+    """A parameter as `_plain` wrote it: 1,234 a count, "a, b" a list, else text."""
+    if re.fullmatch(r"\d{1,3}(,\d{3})*", text):
+        return int(text.replace(",", ""))
+    if ", " in text:
+        return text.split(", ")
+    return text
 
 
 class _Params(dict[str, str]):

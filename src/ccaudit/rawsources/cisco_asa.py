@@ -218,7 +218,8 @@ SOURCE = RawSource(
     product="ASA / FTD syslog for Secure Client (AnyConnect) and WebVPN sessions",
     expects=("The syslog server's file for the ASA with `logging enable`, `logging timestamp` (or `logging "
              "timestamp rfc5424`), `logging trap informational` (or at least messages 113039, 113019, 113005, "
-             "716001, 716002, 722051 at their levels) and optionally `logging device-id hostname`; or the ASDM "
+             "716001, 716002, 716039, 722051, 751025 at their levels) and optionally `logging device-id hostname`; "
+             "or the ASDM "
              "log export. Other messages are counted and skipped."),
     sample=("<166>Nov 02 2026 08:15:02 asa-hq : %ASA-6-113039: Group <GP-AnyConnect> User <CORP\\alice> IP "
             "<203.0.113.7> AnyConnect parent session started.\n"

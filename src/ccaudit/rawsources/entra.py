@@ -267,7 +267,8 @@ SOURCE = RawSource(
              "non-interactive user sign-ins; English or Traditional Chinese portal), Microsoft Graph GET "
              "/auditLogs/signIns pages as saved, a diagnostic setting's SignInLogs, or Log Analytics / Sentinel "
              "SigninLogs exported as JSON or CSV. Gives MFA for VPN sessions whose gateway does not log it: parse it "
-             "together with the gateway's files."),
+             "together with the gateway's files. Service-principal and managed-identity sign-ins are counted as not "
+             "relevant; culture dates (05/03/2026) are read as the file's own dates settle, else --date-order."),
     sample=('{"createdDateTime": "2026-11-02T00:14:40Z", "userPrincipalName": "alice@corp.example.com", '
             '"appDisplayName": "GlobalProtect VPN", "clientAppUsed": "Browser", "ipAddress": "203.0.113.7", '
             '"status": {"errorCode": 0}, "conditionalAccessStatus": "success", "authenticationRequirement": '

@@ -62,6 +62,10 @@ class Derived:
                 first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
                 lines = ", ".join(map(str, first)) + (", ..." if f["malformed"] > len(first) else "")
                 notes.append(say("malformed_lines", file=rel, count=f["malformed"], source=f["source"], lines=lines))
+                for bad in f["malformed_lines"]:  # why (its note: said in the reader's language)
+                    shown = ", ".join(map(str, bad["lines"][:5])) + (", ..." if bad["count"] > 5 else "")
+                    notes.append(say("malformed_problem", file=rel, count=bad["count"], problem=bad["problem"],
+                                     lines=shown))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
             notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
                              gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
@@ -76,6 +80,8 @@ class Derived:
             moved = s["sessions_in_security_logs"]
             notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
                              files=", ".join(moved["files"])))
+        if s.get("ended_by_server_stop"):
+            notes.append(say("server_stops", file=rel, count=s["ended_by_server_stop"]))
         if s.get("without_end") or s.get("not_placed"):
             notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
                              not_placed=s.get("not_placed", 0)))

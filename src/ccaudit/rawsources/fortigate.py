@@ -33,6 +33,7 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 # CEF (config log syslogd setting: set format cef; FortiAnalyzer log forwarding in CEF): FortiOS fields without
 # a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
 CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
+_SHIPPER_FIELDS = ("message", "full_message", "log")  # where shippers keep the line they received
 
 
 def _pairs(line: str) -> str:
@@ -42,7 +43,12 @@ def _pairs(line: str) -> str:
         cef = f"replace({cef}, ' {name}=\"', ' {fortios}=\"')"
     # FortiOS writes its host name before 'CEF:'; it names the device where no dvchost= does (FortiAnalyzer)
     cef += f" || ' devname=\"' || regexp_extract({line}, '([^\\s>]+)\\s+CEF:', 1) || '\"'"
+    # A log shipper's JSON record (Filebeat, Elastic Agent, Logstash, Graylog, Fluentd) holds the FortiOS line as a
+    # JSON string, its quotes escaped: the string itself is the line.
+    messages = (f"json_extract_string({line}, '$.{k}')" for k in _SHIPPER_FIELDS)
+    shipped = " ".join(f"WHEN {m} LIKE '%logid=%' THEN kv_spaced({m})" for m in messages)
     return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
+            f"WHEN starts_with(ltrim({line}), '{{') AND json_valid({line}) THEN CASE {shipped} END "
             f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
             f"ELSE kv_spaced({line}) END")
 
@@ -56,55 +62,57 @@ def query(lines: str) -> str:
     # a space (numbers, addresses, keywords) take the cheaper kvw; names and reasons take kvs.
     return f"""
 WITH f AS (
-    SELECT line_no, is_last, {_pairs('line')} AS p, contains(line, 'logid=') AS fortinet, line
+    SELECT line_no, is_last, {_pairs('line')} AS p0, contains(line, 'logid=') AS fortinet, line
     FROM {lines}
     -- a VPN event's subtype, in any of the forms (quoted, CEF, FortiAnalyzer's CSV), tested only on lines
     -- naming vpn at all: traffic through an IPsec tunnel (vpn="...") stops here, not after the extraction
-    WHERE (contains(line, 'vpn') AND regexp_matches(line, 'subtype=["'']{{0,2}}vpn'))
+    WHERE (contains(line, 'vpn') AND regexp_matches(line, 'subtype=(?:\\\\?["'']){{0,2}}vpn'))
           OR NOT contains(line, 'logid=') OR is_last
+), g AS (
+    -- every key is read outside quoted values (sqlkit.kv_guarded): a user name typed at a log-in cannot set any
+    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet FROM f
 ), a AS (
     SELECT line_no, is_last, line, p, fortinet,
            -- one pattern, not contains(p, ' subtype="vpn"'): a substring search starting with a space stops at
            -- every space of the line (measured: two such searches cost more than this and one extraction)
            CASE WHEN regexp_matches(p, ' subtype=(?:"vpn"|vpn(?:\\s|$))') THEN kvw(p, 'action') END AS action
-    FROM f
+    FROM g
 ), m AS (
     SELECT line_no, is_last, line, p, fortinet, {_case("action", ACTIONS)} AS kind FROM a
 ), raw AS (
     -- the keys every VPN event has (the lines here are nearly all VPN events: no CASE guard, measured cheaper)
     SELECT line_no, is_last, line, p, fortinet, kind,
            TRY_CAST(kvw(p, 'eventtime') AS BIGINT) AS eventtime,
-           nullif(kvs(p, 'devname'), 'N/A') AS devname,
+           nullif(kv_unmasked(kvs(p, 'devname')), 'N/A') AS devname,
            kvw(p, 'devid') AS devid,
            kvw(p, 'vd') AS vd,
            lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
            nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
            nullif(kvw(p, 'remip'), 'N/A') AS remip,
            nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
-           nullif(kvs(p, 'user'), 'N/A') AS fgt_user,
-           TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any, nullif(kvs(p, 'reason'), 'N/A') AS reason_any
+           nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
+           TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
+           nullif(kv_unmasked(kvs(p, 'reason')), 'N/A') AS reason_any
     FROM m
 ), e AS (
     -- keys that matter only on some lines: wall time and zone without an epoch, XAuth and the assigned
     -- address on IPsec (the CASE guards skip the extraction; they pay where most lines skip it)
     SELECT *,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL
-                THEN COALESCE(TRY_CAST(replace(kvw(p, 'date'), '/', '-') || ' ' || kvw(p, 'time') AS TIMESTAMP),
+                -- date= may follow the syslog priority with no space ('<189>date=', FortiOS's own syslog)
+                THEN COALESCE(TRY_CAST(replace(regexp_extract(p, '[\\s>]date="?([^\\s,"]*)', 1), '/', '-') || ' '
+                                       || kvw(p, 'time') AS TIMESTAMP),
                               try_strptime(kvs(p, 'start'), '%b %d %Y %H:%M:%S'))
            END AS ts_wall,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,
            COALESCE(devname, devid) AS gateway,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
-                THEN nullif(kvs(p, 'xauthuser'), 'N/A') END AS xauthuser,
+                THEN nullif(kv_unmasked(kvs(p, 'xauthuser')), 'N/A') END AS xauthuser,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
                 THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
-           CASE WHEN kind = 'session_end' THEN reason_any
-                -- the name typed at a failed login is anyone's: a second ' reason=' may be inside it
-                WHEN kind = 'login_failed' AND length(p) - length(replace(p, ' reason=', '')) > 8
-                    THEN kvs_outside(p, 'reason')
-                WHEN kind = 'login_failed' THEN reason_any END AS reason
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
     FROM raw
 ), t AS (
     SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch
@@ -138,14 +146,14 @@ SOURCE = RawSource(
     vendor="Fortinet",
     product="FortiGate SSL-VPN and IPsec event log",
     expects=("Log & Report > Log Settings: event logging with 'VPN activity event' on; the syslog server's "
-             "file (config log syslogd setting, format default or csv) or a raw-format download of "
-             "Log & Report > Events > VPN Events. One file per gateway or several combined; lines that "
-             "are not VPN events are counted and skipped."),
+             "file (config log syslogd setting, format default, csv, cef or rfc5424, or a log shipper's JSON "
+             "records of it) or a raw-format download of Log & Report > Events > VPN Events. One file per "
+             "gateway or several combined; lines that are not VPN events are counted and skipped."),
     sample=('<189>date=2026-11-02 time=08:15:02 devname="FGT-HQ-01" devid="FG100FTK20000001" '
             'eventtime=1793578502123456789 tz="+0800" logid="0101039424" type="event" subtype="vpn" '
             'level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
             'tunneltype="ssl-tunnel" tunnelid=1436452612 remip=203.0.113.7 tunnelip=10.212.134.200 '
             'user="alice" group="VPN-Users" dst_host="N/A" reason="N/A" msg="SSL tunnel established"'),
-    detect=r'(?:^|[\s,"])logid="{0,2}\d{10}"{0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
+    detect=r'(?:^|[\s,"])logid=(?:\\?"){0,2}\d{10}(?:\\?"){0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
     query=query,
 )

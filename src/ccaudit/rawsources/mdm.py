@@ -264,9 +264,8 @@ def _json_path(parts: tuple[str, ...]) -> str:
 class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str) -> None:
         self.path, self.no = path, no
-        name = visible(str(path))
         # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
         # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
         text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
@@ -315,7 +314,9 @@ class _Table:
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}
         except duckdb.Error as exc:
-            raise EvidenceError(f"{name}: cannot read the export: {visible(str(exc).splitlines()[0])}") from None
+            why = visible(str(exc).splitlines()[0])
+            raise EvidenceError(say("mdm_unreadable", file=name, why=why),
+                                zh=say("mdm_unreadable", "zh-TW", file=name, why=why)) from None
         self.view, self.is_json = view, is_json
         self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
 
@@ -435,16 +436,15 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
         action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
     files: list[dict[str, Any]] = []
     for no, path in enumerate(request.files):
-        t = _Table(con, no, path, scratch)
+        name = visible(request.name(no))
+        t = _Table(con, no, path, scratch, name)
         kind = t.kind()
-        name = visible(str(path))
-        if kind is None and t.has(("application", "applicationname", "appname", "application name", "應用程式")):
-            raise EvidenceError(f"{name}: an app list without a device column (Intune's Discovered apps export counts "
-                                "devices per app, a device's own list does not name it): export the per-device app "
-                                "inventory instead (Graph exportJobs reportName AppInvRawData, docs/sources.md)")
         if kind is None:
-            raise EvidenceError(f"{name}: not an Intune or Jamf Pro device, app or device-action export (no "
-                                "ownership, serial number, application or action column found)")
+            code = ("mdm_app_list_without_device" if t.has(("application", "applicationname", "appname",
+                                                             "application name", "應用程式")) else "mdm_not_an_export")
+            words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
+                     "report": "AppInvRawData", "doc": "docs/sources.md"}
+            raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
         named = request.file_sources[no] if request.file_sources else request.source
         source = named if named in MDM_SOURCES else _vendor(t)
         src = sql_str(source)

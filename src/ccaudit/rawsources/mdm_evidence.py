@@ -85,10 +85,9 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
                          file_zones=tuple(e.zone for e in unique))
     try:
         report = parse_mdm(request)
-    except EvidenceError as exc:
-        raise EvidenceError(f"device-management export(s) {', '.join(visible(e.rel) for e in unique)}: {exc}",
-                            zh=(f"行動裝置管理匯出檔 {', '.join(visible(e.rel) for e in unique)}：{exc.zh}"
-                                if exc.zh else None)) from None
+    except EvidenceError as exc:  # it names the file (by its path in the folder)
+        raise EvidenceError(f"device-management export: {exc}",
+                            zh=f"行動裝置管理匯出檔：{exc.zh}" if exc.zh else None) from None
     derived = DevicesDerived(report=report, same_as=same_as)
     kinds: dict[str, str] = {}
     for f in report["files"]:

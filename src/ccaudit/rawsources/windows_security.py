@@ -405,7 +405,10 @@ SOURCE = RawSource(
              "-FilterHashtable @{LogName='Security'; Id=4624,4625,4634,4647} | Export-Csv or ConvertTo-Json; JSON "
              "from the .evtx (evtx_dump -o jsonl or -o json, python-evtx) or a shipper (Winlogbeat, NXLog to_json); "
              "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5. The "
-             "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms."),
+             "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms (given "
+             "with the Security log, each connection is counted once). Also Event Viewer's Copy details as text, "
+             "Splunk's classic WinEventLog, Velociraptor parse_evtx. Dates like 05/03/2026 are read in the order the "
+             "file's own dates settle, else --date-order dmy|mdy (evidence.yaml date_order)."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
             '"EventData": {"TargetUserName": "alice", "TargetDomainName": "CORP", "TargetLogonId": "0x1a2b3c", '

@@ -32,6 +32,24 @@ AGEING_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def _luminance(colour: str) -> float:
+    """Relative luminance of #rrggbb (WCAG 2.x)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(colour: str) -> str:
+    """Black or white, whichever reads better on `colour`: at least 4.58:1 on any colour (WCAG AA asks 4.5)."""
+    return "#000000" if contrast("#000000", colour) >= contrast("#ffffff", colour) else "#ffffff"
+
+
 def _svg(height: int, body: list[str], label: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{escape(label)}" '
             f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-size="12" '
@@ -87,8 +105,7 @@ def status_by_area(data: ReportData, lang: str) -> str:
             w = bar_w * n / most
             body.append(_rect(x, y + 3, w, row_h - 8, COLOURS[r]))
             if w >= 16:
-                ink = "#222" if r is Result.OBSERVATION else "#fff"
-                body.append(_text(x + w / 2, y + 17, str(n), "middle", ink))
+                body.append(_text(x + w / 2, y + 17, str(n), "middle", ink_on(COLOURS[r])))
             x += w
         body.append(_text(x + 6, y + 17, str(len(rows)), fill="#666"))
         y += row_h

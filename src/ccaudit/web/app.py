@@ -35,14 +35,14 @@ from ccaudit.audit.errors import (
 from ccaudit.audit.service import AuditService
 from ccaudit.errors import CcauditError
 from ccaudit.settings import Settings
-from ccaudit.textsafe import visible
 from ccaudit.web import routes
 from ccaudit.web.context import WebContext
 from ccaudit.web.deps import LoginRequired, csrf_guard
 from ccaudit.web.i18n import Texts
-from ccaudit.web.methods import allowed_methods
+from ccaudit.web.methods import HeadWithoutBody, allowed_methods, pages_take_head
 from ccaudit.web.mfa import Mfa
 from ccaudit.web.pages.bodylimit import BodyLimit
+from ccaudit.web.pages.forms import refusal
 from ccaudit.web.reads import SharedReads
 from ccaudit.web.render import make_templates, render
 from ccaudit.web.security import SecurityHeaders
@@ -90,8 +90,10 @@ def create_app(settings: Settings, service: AuditService | None = None, clock: C
     app.add_middleware(SharedReads, db=svc.db)  # innermost: one read session per GET (web/reads.py)
     app.add_middleware(BodyLimit, max_bytes=settings.web_max_upload_mb * 1024 * 1024)  # before any body is read
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(HeadWithoutBody)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in discover_routers():
+        pages_take_head(router.routes)  # a page answers HEAD like GET, without a body (web/methods.py)
         app.include_router(router)
     _error_handlers(app)
     return app
@@ -158,7 +160,7 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CcauditError)
     async def ccaudit_error(request: Request, exc: CcauditError) -> Response:
         status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
-        return error_response(request, status, visible(str(exc)))
+        return error_response(request, status, refusal(request, exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -98,14 +98,18 @@ def build(
         ageing=ageing_counts(data, on),
         ageing_on=on,
         overdue=overdue,
-        expiring=expiring(snap, frequencies),
+        expiring=expiring(snap, frequencies, lang),
         trend=trend,
         changed=changed,
     )
 
 
-def expiring(snap: AuditSnapshot, frequencies: dict[str, int | None]) -> list[Expiring]:
-    """What is no longer current on the as-of date (or soon after it), most urgent first."""
+def expiring(snap: AuditSnapshot, frequencies: dict[str, int | None], lang: str = "en") -> list[Expiring]:
+    """What is no longer current on the as-of date (or soon after it), most urgent first; datasets and
+    attestation results said in `lang`."""
+    from ccaudit.findings.messages import messages
+    from ccaudit.reports.texts import ATTESTATION, pick
+
     as_of = dt.date.fromisoformat(snap.as_of)
     soon = as_of + dt.timedelta(days=SOON_DAYS)
     out: list[Expiring] = []
@@ -120,7 +124,7 @@ def expiring(snap: AuditSnapshot, frequencies: dict[str, int | None]) -> list[Ex
             reqs = tuple(sorted(used.get(e.sha256, ())))
             default = DEFAULT_FREQUENCY_MONTHS
             months = min((frequencies.get(r) or default for r in reqs), default=default)
-            what = f"{e.original_name} ({e.dataset})"
+            what = f"{e.original_name} ({messages().dataset_title(e.dataset, lang)})"
             if e.effective_date is None:
                 out.append(Expiring("evidence", what, reqs, None, None, "unknown"))
                 continue
@@ -140,8 +144,8 @@ def expiring(snap: AuditSnapshot, frequencies: dict[str, int | None]) -> list[Ex
         on = dt.date.fromisoformat(a.attested_on)
         until = _add_months(on, 12)
         if a.needs_reconfirmation or until < as_of:
-            out.append(Expiring("attestation", f"{a.attested_by}: {a.document_ref or a.result.value}",
-                                (a.requirement_id,), on, until, "expired"))
+            said = a.document_ref or pick(ATTESTATION, a.result.value, lang)
+            out.append(Expiring("attestation", f"{a.attested_by}: {said}", (a.requirement_id,), on, until, "expired"))
     order = {"expired": 0, "soon": 1, "unknown": 2}
     return sorted(out, key=lambda x: (order[x.state], x.valid_until or dt.date.max, x.what))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from starlette.routing import BaseRoute, Match
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -26,3 +26,33 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope, path: str | None 
     probe = {**scope, "path": route_path(scope) if path is None else path, "root_path": ""}
     found = list(routes)
     return [m for m in METHODS if any(r.matches({**probe, "method": m})[0] is Match.FULL for r in found)]
+
+
+def pages_take_head(routes: Iterable[BaseRoute]) -> None:
+    """Every page a GET reaches also answers HEAD (RFC 9110 9.3.2: the same status and headers, no body), as
+    monitors and link checkers ask it; the REST API keeps the methods its OpenAPI document declares."""
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        path = str(getattr(route, "path", ""))
+        if isinstance(methods, set) and "GET" in methods and not path.startswith(("/api", "/api/")):
+            methods.add("HEAD")
+
+
+class HeadWithoutBody:
+    """A HEAD request's answer goes out without the body the GET handler made (its headers, Content-Length
+    included, as GET's); servers drop it too, this makes it so whatever serves the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, headers_only)

@@ -62,6 +62,8 @@ def test_a_typed_title_is_kept_as_typed_signed_verified_and_carried_over(team: T
         svc.update_remediation("carol", item_id, title="mine")
     with pytest.raises(AuditError, match="1 to 500"):
         svc.update_remediation("alice", item_id, title="   ")
+    with pytest.raises(AuditError, match="control or invisible"):
+        svc.update_remediation("alice", item_id, title="MFA\x1b[31m\u202e")
     svc.update_remediation("alice", item_id, title="  導入 VPN 多因子驗證\n(MFA) <b>x</b>  ")
     item = next(i for i in svc.snapshot(audit).remediation if i.item_id == item_id)
     typed = "導入 VPN 多因子驗證 (MFA) <b>x</b>"  # one line, as typed: markup is text, escaped where shown

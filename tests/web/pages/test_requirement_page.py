@@ -192,3 +192,15 @@ def test_remediation_titles_in_the_readers_language_and_a_typed_one_as_typed(env
     assert "導入 OTP 權杖 &lt;script&gt;" in en and "<script>" not in en.split("</head>")[1]  # as typed, escaped
     api = alice.get(f"/api/v1/audits/{env.audit_id}/requirements/{REQ}", params={"lang": "zh-TW"})
     assert [i["title_text"] for i in api.json()["remediation"]] == ["導入 OTP 權杖 <script>"]
+
+
+def test_a_control_owner_is_told_the_auditor_records_attestations_and_cannot_record_one(env: Env) -> None:
+    carol = env.login("carol")
+    html = page(env, carol, "12.2.1.1")  # the catalog asks for an attestation here
+    assert 'data-testid="attest-by-auditor"' in html and 'data-testid="attest-form"' not in html
+    refused = carol.post(f"/audits/{env.audit_id}/requirements/12.2.1.1/attest", data={
+        "result": "met", "attested_by": "carol", "attested_on": "2026-11-15", "csrf_token": token(html)})
+    assert refused.status_code == 403 and not [
+        a for a in env.service.snapshot(env.audit_id).attestations if a.requirement_id == "12.2.1.1"]
+    assert 'data-testid="attest-by-auditor"' not in page(env, carol)  # 12.5.5 asks for none
+    assert 'data-testid="attest-by-auditor"' not in page(env, env.login("alice"), "12.2.1.1")  # she records it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
@@ -274,6 +275,8 @@ class Assessments:
                 typed = " ".join(title.split())
                 if not typed or len(typed) > 500:
                     raise AuditError("a remediation item's title is 1 to 500 characters")
+                if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in typed):
+                    raise AuditError("a remediation item's title may not hold control or invisible characters")
                 item.title = typed
                 item.title_source = canonical(RemediationTitle(typed=True).model_dump(mode="json"))
             if note:

@@ -110,7 +110,7 @@ def audit_show(
     lang, zone = settings.lang, settings.firm_timezone
     console.print(
         Text.assemble(
-            (f"audit {snap.audit_id}", "bold"),
+            (f"{tx.ENTITY['audit'] if lang.startswith('zh') else 'audit'} {snap.audit_id}", "bold"),
             visible_lines(
                 f" {snap.firm_name} ({snap.firm_id}) {snap.year} · {tx.header('as_of', lang)} {snap.as_of}"
                 f" · {snap.catalog_id} v{snap.catalog_version} · "
@@ -172,7 +172,8 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
     except KeyError:
         raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
     zh = is_zh(lang)
-    console.print(styled(r.requirement_id, "bold", f" ({r.obligation}) {r.title}\n{r.title_zh}"))
+    obligation = tx.obligation(r.obligation, lang) if r.obligation else ""
+    console.print(styled(r.requirement_id, "bold", f" ({obligation}) {r.title}\n{r.title_zh}"))
     parts = [("result", r.result), ("automated", r.automated_status), ("derived", r.derived_result),
              ("assessed", r.assessed_result)]
     line = [f"{tx.header(k, lang)} {_result(v, lang)}" for k, v in parts]
@@ -338,7 +339,7 @@ def audit_assess(
         raise typer.BadParameter("name the requirement to assess, or give --all-derived")
     with service(ctx) as (svc, actor):
         version = svc.assess(actor, audit_id, requirement_id, result, justification, if_version)
-    console.print(f"{requirement_id} assessed (version {version})")
+    console.print(tx.say("assessed", settings_of(ctx).lang, requirement=requirement_id, version=version))
 
 
 @audit_app.command("defer")
@@ -353,7 +354,7 @@ def audit_defer(
     """Defer a requirement's assessment with a written justification (it no longer blocks sign-off)."""
     with service(ctx) as (svc, actor):
         version = svc.defer(actor, audit_id, requirement_id, justification, if_version)
-    console.print(f"{requirement_id} deferred (version {version})")
+    console.print(tx.say("deferred", settings_of(ctx).lang, requirement=requirement_id, version=version))
 
 
 @audit_app.command("attest")
@@ -371,7 +372,7 @@ def audit_attest(
     """Record a manual attestation."""
     with service(ctx) as (svc, actor):
         att_id = svc.attest(actor, audit_id, requirement_id, result, by, day(on), doc, note)
-    console.print(f"attestation {att_id} recorded for {requirement_id}")
+    console.print(tx.say("attested", settings_of(ctx).lang, id=att_id, requirement=requirement_id))
 
 
 @audit_app.command("reconfirm")
@@ -392,7 +393,7 @@ def audit_reconfirm(
     """Re-confirm an attestation carried over from last year."""
     with service(ctx) as (svc, actor):
         svc.reconfirm_attestation(actor, attestation_id, by, day(on), doc)
-    console.print(f"attestation {attestation_id} re-confirmed")
+    console.print(tx.say("reconfirmed", settings_of(ctx).lang, id=attestation_id))
 
 
 @audit_app.command("measure")
@@ -446,7 +447,7 @@ def audit_measure_review(
     new_date = day(review_by)
     with service(ctx) as (svc, actor):
         svc.update_measure(actor, measure_id, new_date, if_version)
-    console.print(f"measure {measure_id}: review by {new_date}")
+    console.print(tx.say("measure_review", settings_of(ctx).lang, id=measure_id, day=new_date))
 
 
 @audit_app.command("remediation")
@@ -516,7 +517,7 @@ def audit_remediate(
             expected_version=if_version,
             title=title,
         )
-    console.print(f"remediation item {item_id} updated (version {version})")
+    console.print(tx.say("remediated", settings_of(ctx).lang, id=item_id, version=version))
 
 
 @audit_app.command("overdue")
@@ -545,7 +546,7 @@ def audit_overdue(
             Text(visible(i.say_title(lang))),
         )
     console.print(table)
-    console.print(f"{len(items)} overdue item(s) on {when}")
+    console.print(tx.say("overdue_count", settings_of(ctx).lang, n=len(items), day=when))
 
 
 @audit_app.command("submit")
@@ -557,7 +558,7 @@ def audit_submit(
     """Submit the audit for review (you become its preparer)."""
     with service(ctx) as (svc, actor):
         svc.submit(actor, audit_id)
-    console.print(f"audit {audit_id} submitted for review")
+    console.print(tx.say("submitted", settings_of(ctx).lang, audit=audit_id))
 
 
 @audit_app.command("return")
@@ -570,7 +571,7 @@ def audit_return(
     """Return a submitted audit to draft, saying why."""
     with service(ctx) as (svc, actor):
         svc.return_to_draft(actor, audit_id, note)
-    console.print(f"audit {audit_id} returned to draft")
+    console.print(tx.say("returned", settings_of(ctx).lang, audit=audit_id))
 
 
 @audit_app.command("signoff")

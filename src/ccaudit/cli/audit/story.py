@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
-from ccaudit.cli.audit.texts import header, local_time
+from ccaudit.cli.audit.texts import ENTITY, code_value, header, local_time
 from ccaudit.cli.console import console
 
 if TYPE_CHECKING:
@@ -58,33 +58,49 @@ def _print(steps: list[TrailStep], lang: str, zone: str, title: str) -> None:
             local_time(step.at, zone),
             step.actor,
             step.action,
-            f"{step.entity} {step.entity_id or ''}".strip(),
-            "\n".join(_change(c, zone, lang) for c in step.changes),
+            f"{ENTITY.get(step.entity, step.entity) if lang.startswith('zh') else step.entity} "
+            f"{step.entity_id or ''}".strip(),
+            "\n".join(_change(c, zone, lang, step.entity) for c in step.changes if not _other_language(step, c, lang)),
         )
     console.print(table)
 
 
-def _change(change: FieldChange, zone: str, lang: str = "en") -> str:
+def _other_language(step: TrailStep, change: FieldChange, lang: str) -> bool:
+    """A requirement's text recorded in both languages: the reader's one is shown."""
+    return step.entity == "assessment" and change.field == ("title" if lang.startswith("zh") else "title_zh")
+
+
+def _change(change: FieldChange, zone: str, lang: str = "en", entity: str = "") -> str:
     if change.field == "title":  # a remediation item's title: in the reader's language
         from ccaudit.audit.titles import RecordedTitle
 
         old, new = (v.say(lang) if isinstance(v, RecordedTitle) else v for v in (change.old, change.new))
-        return f"{change.field}: {_value(old)} -> {_value(new)}"
+        return f"{change.field}: {_value(old, lang)} -> {_value(new, lang)}"
     if change.field.endswith("_at"):  # stored in UTC; read in the firm's zone like the `when` column
         old, new = (local_time(v, zone) if isinstance(v, str) else v for v in (change.old, change.new))
-        return f"{change.field}: {_value(old)} -> {_value(new)}"
-    return f"{change.field}: {_value(change.old)} -> {_value(change.new)}"
+        return f"{change.field}: {_value(old, lang)} -> {_value(new, lang)}"
+    old, new = (code_value(entity, change.field, v, lang) for v in (change.old, change.new))
+    return f"{change.field}: {_value(old, lang)} -> {_value(new, lang)}"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, lang: str = "en") -> str:
+    zh = lang.startswith("zh")
     if value is None or value == "":
         return "-"
     if isinstance(value, list):
         if all(isinstance(v, str | int | float | bool) for v in value):
             return _short(", ".join(map(str, value)) or "[]")
-        return f"{len(value)} item(s)"
+        if all(isinstance(v, dict) and "code" in v for v in value):  # reasons: in the reader's words
+            from ccaudit.findings.messages import messages
+            from ccaudit.findings.models import Reason
+
+            try:
+                return _short("; ".join(messages().reasons_text([Reason.model_validate(v) for v in value], lang)))
+            except ValueError:
+                pass
+        return f"{len(value)} 項" if zh else f"{len(value)} item(s)"
     if isinstance(value, dict):
-        return f"{len(value)} field(s)"
+        return f"{len(value)} 個欄位" if zh else f"{len(value)} field(s)"
     return _short(str(value))
 
 

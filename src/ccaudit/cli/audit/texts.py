@@ -5,11 +5,12 @@ workbook say the same thing; only what the reports have no word for is added her
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from ccaudit.findings.messages import is_zh
 from ccaudit.findings.models import STATUS_LABELS, Status
-from ccaudit.reports.texts import ATTESTATION, OUTCOME, REMEDIATION_STATUS, SIGN_OFF, L
+from ccaudit.reports.texts import ATTESTATION, OBLIGATION, OUTCOME, REMEDIATION_STATUS, SIGN_OFF, L
 
 # table headers: (en, zh-TW); the Chinese is the reports' word where they have one
 HEADERS: dict[str, tuple[str, str]] = {
@@ -71,6 +72,15 @@ ROLE: dict[str, tuple[str, str]] = {
 
 # What the commands say that neither the reports nor the tables have words for: (en, zh-TW) templates.
 SAY: dict[str, tuple[str, str]] = {
+    "assessed": ("{requirement} assessed (version {version})", "{requirement} 已評估（第 {version} 版）"),
+    "deferred": ("{requirement} deferred (version {version})", "{requirement} 已延後評估（第 {version} 版）"),
+    "attested": ("attestation {id} recorded for {requirement}", "已為 {requirement} 記錄人工確認 {id}"),
+    "reconfirmed": ("attestation {id} re-confirmed", "人工確認 {id} 已重新確認"),
+    "measure_review": ("measure {id}: review by {day}", "補償性措施 {id}：檢視期限 {day}"),
+    "remediated": ("remediation item {id} updated (version {version})", "改善事項 {id} 已更新（第 {version} 版）"),
+    "overdue_count": ("{n} overdue item(s) on {day}", "{day} 逾期之改善事項共 {n} 項"),
+    "submitted": ("audit {audit} submitted for review", "查核 {audit} 已送覆核"),
+    "returned": ("audit {audit} returned to draft", "查核 {audit} 已退回草稿"),
     "firm_added": ("firm {firm} added", "已新增" + L["firm"][1] + " {firm}"),
     "user_added": ("user {user} added", "已新增使用者 {user}"),
     "superuser": (" (superuser)", "（超級使用者）"),
@@ -229,6 +239,10 @@ def attestation(value: str, lang: str) -> str:
     return _label(ATTESTATION, value, lang)
 
 
+def obligation(value: str, lang: str) -> str:
+    return _label(OBLIGATION, value, lang)
+
+
 def outcome(value: str, lang: str) -> str:
     return _label(OUTCOME, value, lang)
 
@@ -255,3 +269,38 @@ def local_time(value: str | None, zone: str) -> str:
     local = instant.astimezone(ZoneInfo(zone))
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+ATTESTATION_MODE: dict[str, tuple[str, str]] = {
+    "none": ("none", "不需人工確認"),
+    "required": ("required", "須人工確認"),
+    "only": ("only", "僅以人工確認"),
+}
+_RESULT_FIELDS = frozenset({"automated_status", "derived_result", "assessed_result", "finding_result", "result"})
+
+
+def code_value(entity: str, field: str, value: object, lang: str) -> object:
+    """A recorded field's value (the trail's history) in `lang` where it is one of ccaudit's codes: a result, a
+    workflow or remediation status, an obligation, an attestation's result or mode. Anything else as it is."""
+    if not isinstance(value, str) or not is_zh(lang):
+        return value
+    if entity == "attestation" and field == "result":
+        return _label(ATTESTATION, value, lang)
+    if field in _RESULT_FIELDS:
+        return result(value, lang) if value in {s.value for s in Status} else value
+    if field == "status":
+        kind = {"remediation": REMEDIATION_STATUS, "assessment": WORK_STATUS, "audit": SIGN_OFF}.get(entity)
+        return _label(kind, value, lang) if kind else value
+    if field == "obligation":
+        return _label(OBLIGATION, value, lang)
+    if field == "reasons" and value.startswith("["):  # stored as JSON text: the reasons in the reader's words
+        from ccaudit.audit.snapshot import as_reasons
+        from ccaudit.findings.messages import messages
+
+        try:
+            return "; ".join(messages().reasons_text(as_reasons(json.loads(value)), lang))
+        except ValueError:
+            return value
+    if field == "attestation_mode":
+        return _label(ATTESTATION_MODE, value, lang)
+    return value

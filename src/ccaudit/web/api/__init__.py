@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from ccaudit import __version__
 from ccaudit.audit.errors import NotFoundError
 from ccaudit.web.api import evidence, reading, review, tokens, work
+from ccaudit.web.api.lang import api_lang
 from ccaudit.web.api.problems import problem
 from ccaudit.web.api.routing import api_router as _router
 from ccaudit.web.methods import METHODS, allowed_methods, route_path
@@ -48,7 +49,7 @@ def api_router() -> APIRouter:
         if allowed:  # a known path asked with a method it does not take: 405 (RFC 9110 15.5.6), not 404
             shown = ", ".join(allowed)
             detail = f"{request.method} is not allowed on this path; it takes {shown}"
-            answer = problem(405, detail, "method-not-allowed")
+            answer = problem(405, detail, "method-not-allowed", api_lang(request))
             answer.headers["Allow"] = shown
             return answer
         raise NotFoundError("no such API path; the API's paths are listed in /api/v1/openapi.json")

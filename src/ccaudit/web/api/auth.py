@@ -61,6 +61,7 @@ def caller(request: Request, svc: Annotated[AuditService, Depends(get_service)])
         grant = svc.tokens.authenticate(value.strip())
         if grant is None:
             raise HTTPException(401, "this API token is unknown, expired or revoked")
+        request.state.api_user = grant.user_id  # whose language setting the answer follows (web/api/lang.py)
         if grant.read_only and request.method not in SAFE_METHODS:
             raise HTTPException(403, "this API token is read-only: it may not change anything")
         return Caller(grant.user_id, "token", grant.token_id, grant.firm_id, grant.read_only)

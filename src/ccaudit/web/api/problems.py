@@ -25,7 +25,9 @@ from starlette.exceptions import HTTPException
 
 from ccaudit.audit.errors import ConflictError, FrozenAuditError, NotFoundError, PermissionDeniedError, WorkflowError
 from ccaudit.errors import CcauditError, EvidenceValidationError
+from ccaudit.errortexts import error_texts, say_error
 from ccaudit.textsafe import visible
+from ccaudit.web.api.lang import api_lang
 
 log = logging.getLogger("ccaudit.web.api")
 
@@ -45,6 +47,24 @@ TITLES = {
     422: "Unprocessable input",
     500: "Internal error",
 }
+TITLES_ZH = {
+    400: "請求有誤",
+    401: "未經驗證",
+    403: "無權執行",
+    404: "查無資料",
+    405: "不接受此方法",
+    409: "狀態衝突",
+    413: "內容過大",
+    415: "不支援之媒體類型",
+    422: "無法處理之輸入",
+    500: "伺服器內部錯誤",
+}
+
+
+def title_of(status: int, lang: str = "en") -> str:
+    if lang == "zh-TW":
+        return TITLES_ZH.get(status, "錯誤")
+    return TITLES.get(status, "Error")
 
 
 class FieldProblem(BaseModel):
@@ -76,16 +96,18 @@ class Problem(BaseModel):
     issues: list[EvidenceIssue] | None = Field(None, description="422: each problem in uploaded evidence")
 
 
-def problem(status: int, detail: str, kind: str | None = None, **extra: Any) -> JSONResponse:
-    text = visible(detail)[:MAX_DETAIL]
+def problem(status: int, detail: str, kind: str | None = None, lang: str = "en", **extra: Any) -> JSONResponse:
+    """A problem document; `detail` is the service's English sentence, said in `lang` (errortexts.py)."""
+    text = visible(say_error(detail, lang))[:MAX_DETAIL]
     body = Problem(
         type=TYPE_BASE + (kind or TITLES.get(status, "error").lower().replace(" ", "-")),
-        title=TITLES.get(status, "Error"),
+        title=title_of(status, lang),
         status=status,
         detail=text,
         **extra,
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="ccaudit"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="ccaudit"'} if status == 401 else {}
+    headers["Content-Language"] = lang
     return JSONResponse(body.model_dump(exclude_none=True), status, headers=headers, media_type=PROBLEM_TYPE)
 
 
@@ -99,38 +121,40 @@ def status_of(exc: CcauditError) -> int:
     return 422
 
 
-def _field_problems(exc: RequestValidationError) -> list[FieldProblem]:
+def _field_problems(exc: RequestValidationError, lang: str) -> list[FieldProblem]:
     out = []
     for err in exc.errors()[:50]:
         loc = [p if isinstance(p, int) else visible(str(p))[:100] for p in err.get("loc", ())]
-        out.append(FieldProblem(location=loc, message=visible(str(err.get("msg", "invalid")))[:500]))
+        message = error_texts().field_message(str(err.get("type", "")), err.get("ctx"), str(err.get("msg", "")), lang)
+        out.append(FieldProblem(location=loc, message=visible(message or "invalid")[:500]))
     return out
 
 
-def to_problem(exc: Exception) -> JSONResponse:
-    """The problem response for an exception raised by a route or its dependencies."""
+def to_problem(exc: Exception, lang: str = "en") -> JSONResponse:
+    """The problem response for an exception raised by a route or its dependencies, in `lang`."""
     if isinstance(exc, RequestValidationError):
-        fields = _field_problems(exc)
+        fields = _field_problems(exc, lang)
         detail = "; ".join(f"{'.'.join(str(p) for p in f.location)}: {f.message}" for f in fields)
-        return problem(422, detail or "the request does not match the API's schema", "invalid-request", errors=fields)
+        return problem(422, detail or "the request does not match the API's schema", "invalid-request", lang,
+                       errors=fields)  # fmt: skip
     if isinstance(exc, EvidenceValidationError):
         issues = [EvidenceIssue(file=visible(i.file), message=visible(i.message), row=i.row,
                                 column=None if i.column is None else visible(i.column),
                                 value=None if i.value is None else visible(i.value)[:200],
                                 expected=i.expected) for i in exc.issues]  # fmt: skip
-        return problem(422, str(exc), "invalid-evidence", issues=issues)
+        return problem(422, str(exc), "invalid-evidence", lang, issues=issues)
     if isinstance(exc, CcauditError):
         status = status_of(exc)
-        return problem(status, str(exc) or type(exc).__name__)
+        return problem(status, str(exc) or type(exc).__name__, lang=lang)
     if isinstance(exc, HTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "error")
         if detail == "csrf":  # the web app's CSRF guard
             detail = "a session's change needs its CSRF token in the X-CSRF-Token header (or use an API token)"
-        return problem(exc.status_code, detail)
+        return problem(exc.status_code, detail, lang=lang)
     # where it failed, never what with: the message and the values may be evidence, a token or a password
     frames = "".join(traceback.format_tb(exc.__traceback__)[-8:])
     log.error("API request failed: %s\n%s", type(exc).__name__, frames)
-    return problem(500, "the server could not answer this request; it has been logged")
+    return problem(500, "the server could not answer this request; it has been logged", lang=lang)
 
 
 class ProblemRoute(APIRoute):
@@ -143,7 +167,7 @@ class ProblemRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:  # every error becomes a problem document; 500s carry no detail
-                return to_problem(exc)
+                return to_problem(exc, api_lang(request))
 
         return route_handler
 

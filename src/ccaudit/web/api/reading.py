@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from ccaudit.audit.integrity.changes import TrailStep
 from ccaudit.audit.snapshot import AuditSnapshot
@@ -12,6 +12,7 @@ from ccaudit.audit.workflow.audits import AuditSummary
 from ccaudit.audit.workflow.runs import RowQuery
 from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.web.api.auth import Audit, Service, Who
+from ccaudit.web.api.lang import api_lang
 from ccaudit.web.api.models import (
     ONE_LINE,
     AuditOut,
@@ -37,7 +38,10 @@ from ccaudit.web.api.routing import api_router
 
 router = api_router(["reading"])
 
-Lang = Annotated[Literal["en", "zh-TW"], Query(description="language of reasons_text")]
+Lang = Annotated[
+    Literal["en", "zh-TW"],
+    Query(description="language of reasons_text and title_text (default: Accept-Language, else your setting)"),
+]
 
 
 def summary_out(a: AuditSummary) -> AuditSummaryOut:
@@ -136,8 +140,12 @@ def show_audit(audit: Audit, svc: Service) -> AuditOut:
     response_model=RequirementOut,
     summary="One requirement: result, reasons, checks, evidence, attestations, measures, remediation",
 )
-def show_requirement(audit: Audit, requirement_id: RequirementId, svc: Service, lang: Lang = "en") -> RequirementOut:
+def show_requirement(
+    request: Request, audit: Audit, requirement_id: RequirementId, svc: Service, lang: Lang | None = None
+) -> RequirementOut:
     from ccaudit.audit.errors import NotFoundError
+
+    said = lang or api_lang(request)
 
     snap = svc.snapshot(audit.id, audit.actor)
     try:
@@ -153,10 +161,10 @@ def show_requirement(audit: Audit, requirement_id: RequirementId, svc: Service, 
     evidence = [e for e in run.evidence if e.sha256 in read] if run else []
     return RequirementOut(
         audit_id=audit.id, requirement=req, version=svc.assessment_versions(audit.id).get(requirement_id, 1),
-        text_en=text.en, text_zh=text.zh_tw, reasons_text=req.reason_texts(lang), evidence=evidence,
+        text_en=text.en, text_zh=text.zh_tw, reasons_text=req.reason_texts(said), evidence=evidence,
         attestations=[a for a in snap.attestations if a.requirement_id == requirement_id],
         measures=[m for m in snap.measures if requirement_id in m.requirement_ids],
-        remediation=[RemediationItemOut.of(i, lang) for i in snap.remediation if i.requirement_id == requirement_id],
+        remediation=[RemediationItemOut.of(i, said) for i in snap.remediation if i.requirement_id == requirement_id],
     )  # fmt: skip
 
 

@@ -63,8 +63,15 @@ async def _too_large(send: Send, limit: int, scope: Scope) -> None:
     media = b"text/plain; charset=utf-8"
     body = (text + "\n").encode()
     if str(scope.get("path", "")).startswith("/api/v1/"):  # the REST API answers problem documents
-        body = json.dumps({"type": "https://ccaudit.invalid/problems/too-large", "title": "Too large",
-                           "status": 413, "detail": text}).encode()  # fmt: skip
+        from ccaudit.web.api.lang import accepted
+        from ccaudit.web.api.problems import title_of
+
+        header = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"accept-language"), None)
+        lang = accepted(header) or "en"  # before the app: the request's own header only
+        if lang == "zh-TW":
+            text = f"請求內容大於 {limit} 位元組（CCAUDIT_WEB_MAX_UPLOAD_MB）"
+        body = json.dumps({"type": "https://ccaudit.invalid/problems/too-large", "title": title_of(413, lang),
+                           "status": 413, "detail": text}, ensure_ascii=False).encode()  # fmt: skip
         media = b"application/problem+json"
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", media),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote, urlencode
 
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from ccaudit.audit.errors import AuditError
@@ -53,3 +54,12 @@ def done(path: str, what: str, anchor: str = "", **params: str) -> RedirectRespo
     """303 back to the page, saying what was done (a text key the page shows)."""
     query = urlencode({"done": what, **params})
     return RedirectResponse(f"{path}?{query}{'#' + anchor if anchor else ''}", status_code=303)
+
+
+def refusal(request: Request, exc: Exception) -> str:
+    """The service's refusal as the page shows it: in the user's language (errortexts.py), escaped."""
+    from ccaudit.errortexts import say_error
+    from ccaudit.textsafe import visible
+    from ccaudit.web.deps import lang_for
+
+    return visible(say_error(str(exc), lang_for(request)))

@@ -51,6 +51,9 @@ class Can:
     accept_risk: bool
     owner_of: frozenset[str]  # the user's own remediation items, as a control owner (their ID as owner)
     user_id: str
+    # a control owner (and no preparer): attestations about their controls are recorded by the auditor
+    # naming them, never by themselves (docs/web.md, "Who may do what")
+    owns_controls: bool = False
 
     @classmethod
     def of(
@@ -74,6 +77,7 @@ class Can:
             accept_risk=draft and may("accept_risk"),
             owner_of=own if draft and may("update_own_remediation") else frozenset(),
             user_id=user_id,
+            owns_controls=draft and may("update_own_remediation") and not may("prepare"),
         )
 
     def edit_item(self, item: RemediationSnap) -> bool:

@@ -14,9 +14,8 @@ from starlette.responses import Response
 
 from ccaudit.audit.workflow.evidence_folder import UploadBatch
 from ccaudit.errors import CcauditError
-from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser
-from ccaudit.web.pages.forms import status_of
+from ccaudit.web.pages.forms import refusal, status_of
 from ccaudit.web.pages.jobs import RunJobs
 from ccaudit.web.pages.views import Can, day, instant
 from ccaudit.web.render import render
@@ -71,7 +70,7 @@ async def upload(request: Request, audit_id: int, user: CurrentUser, svc: Servic
         outcome = await run_in_threadpool(  # the import takes seconds: off the event loop
             svc.upload_evidence_files, user.id, audit_id, [(item.filename or "", item.file) for item in files])
     except CcauditError as exc:
-        return _page(request, svc, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     finally:
         for item in files:
             await item.close()
@@ -91,7 +90,7 @@ def remove(
     try:
         svc.remove_evidence(user.id, audit_id, name)
     except CcauditError as exc:
-        return _page(request, svc, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return RedirectResponse(f"/audits/{int(audit_id)}/evidence?done=removed", status_code=303)
 
 
@@ -100,7 +99,7 @@ def start_run(request: Request, audit_id: int, user: CurrentUser, svc: Service) 
     try:
         job = run_jobs(request).start(user.id, audit_id)
     except CcauditError as exc:
-        return _page(request, svc, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return RedirectResponse(f"/audits/{int(audit_id)}/runs/{job.id}", status_code=303)
 
 

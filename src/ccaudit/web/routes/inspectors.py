@@ -15,6 +15,7 @@ from ccaudit.audit.errors import PermissionDeniedError
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError
 from ccaudit.web.deps import CurrentUser, Service, Web
+from ccaudit.web.pages.forms import refusal
 from ccaudit.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,14 +47,14 @@ def grant(
     try:
         last = parse_user_date(until)
     except DateInputError as exc:
-        return _page(request, svc, user.id, firm_id, str(exc), 400)
+        return _page(request, svc, user.id, firm_id, refusal(request, exc), 400)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), ZoneInfo(ctx.settings.firm_timezone))
     try:
         svc.grant_inspector(user.id, inspector.strip(), firm_id, end.astimezone(dt.UTC))
     except PermissionDeniedError:
         raise
     except CcauditError as exc:  # an unknown user, a day already past: said on the form
-        return _page(request, svc, user.id, firm_id, str(exc), 400)
+        return _page(request, svc, user.id, firm_id, refusal(request, exc), 400)
     return RedirectResponse(f"/firms/{firm_id}/inspectors", status_code=303)
 
 

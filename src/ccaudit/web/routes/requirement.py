@@ -21,14 +21,14 @@ from starlette.responses import Response
 
 from ccaudit import csvsafe
 from ccaudit.audit.workflow.runs import RowQuery
+from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.texts import ENTITY
 from ccaudit.dates import format_date
 from ccaudit.errors import CcauditError
 from ccaudit.findings.messages import messages
-from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, WebUser, date_style_for, lang_for, web
 from ccaudit.web.pages.cache import read_cache
-from ccaudit.web.pages.forms import date_field, done, int_field, requirement_url, status_of
+from ccaudit.web.pages.forms import date_field, done, int_field, refusal, requirement_url, status_of
 from ccaudit.web.pages.rowsview import RowShaper
 from ccaudit.web.pages.views import (
     ASSESS,
@@ -114,12 +114,22 @@ def _changes(request: Request) -> Callable[[object], str]:
         local = moment.astimezone(zone)
         return f"{format_date(local.date(), style)} {local:%H:%M}"
 
-    return lambda value: change_text(value, lang, when)
+    def said(value: object, entity: str = "", field: str = "") -> str:
+        return change_text(tx.code_value(entity, field, value, lang), lang, when)
+
+    return said
+
+
+def _typed_title(given: str, shown: str) -> str | None:
+    """The auditor's own title, or None when the form came back with the title as shown (spaces aside, and
+    as far as the field's 500 characters reach)."""
+    typed, said = " ".join(given.split()), " ".join(shown.split())
+    return typed if typed and typed not in (said, said[:500], said[:500].rstrip()) else None
 
 
 def _refused(request: Request, svc: Service, user: WebUser, audit_id: int, requirement_id: str,
              exc: CcauditError, action: str) -> Response:
-    return _render(request, svc, user, audit_id, requirement_id, error=visible(str(exc)), status=status_of(exc),
+    return _render(request, svc, user, audit_id, requirement_id, error=refusal(request, exc), status=status_of(exc),
                    failed_action=action)
 
 
@@ -272,8 +282,7 @@ def update_remediation(
             due_date=due if due is not None and due.isoformat() != item.due_date else None,
             status=status if status and status != item.status.value else None,
             note=note.strip() or None,
-            # the title as shown is left alone; another text is the auditor's own title
-            title=title if title.strip() and " ".join(title.split()) != item.say_title(lang_for(request)) else None,
+            title=_typed_title(title, item.say_title(lang_for(request))),
         )  # fmt: skip
     except CcauditError as exc:
         return _refused(request, svc, user, audit_id, requirement_id, exc, REMEDIATION)

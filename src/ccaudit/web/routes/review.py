@@ -26,7 +26,7 @@ from ccaudit.audit.workflow.review import SignoffRequest
 from ccaudit.errors import CcauditError
 from ccaudit.textsafe import visible
 from ccaudit.web.deps import CurrentUser, Service, Web, WebUser
-from ccaudit.web.pages.forms import status_of
+from ccaudit.web.pages.forms import refusal, status_of
 from ccaudit.web.pages.views import Can, day, instant
 from ccaudit.web.render import render
 
@@ -70,7 +70,7 @@ def review(
     try:
         prepared = svc.prepare_signoff(user.id, audit_id)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _page(request, svc, ctx, user, audit_id, prepared=prepared)
 
 
@@ -79,7 +79,7 @@ def submit(request: Request, audit_id: int, user: CurrentUser, svc: Service, ctx
     try:
         svc.submit(user.id, audit_id)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "submitted")
 
 
@@ -89,7 +89,7 @@ def confirm_derived(request: Request, audit_id: int, user: CurrentUser, svc: Ser
     try:
         svc.confirm_derived(user.id, audit_id)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "confirmed")
 
 
@@ -101,7 +101,7 @@ def return_to_draft(
     try:
         svc.return_to_draft(user.id, audit_id, note)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "returned")
 
 
@@ -125,7 +125,7 @@ def signoff_sealed(
         _second_factor(ctx, user, code)
         svc.signoff_sealed(user.id, audit_id, passphrase)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "signed")
 
 
@@ -167,7 +167,7 @@ async def signoff_signed(request: Request, audit_id: int, user: CurrentUser, svc
         digest = str(form.get("digest") or "")[:64]
         await run_in_threadpool(svc.signoff_signed, user.id, audit_id, signed_at, digest, signature)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "signed")
 
 
@@ -190,7 +190,7 @@ async def anchor(request: Request, audit_id: int, user: CurrentUser, svc: Servic
         at = _when(str(form.get("at") or "")[:40], "anchor request")
         svc.anchor_signoff_signed(user.id, audit_id, at, signature)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "anchored")
 
 
@@ -204,7 +204,7 @@ def create_key(
             raise SigningError("the two passphrases differ: type the same passphrase twice")
         svc.create_sealed_key(user.id, passphrase)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "key")
 
 
@@ -222,5 +222,5 @@ async def seal_key(request: Request, audit_id: int, user: CurrentUser, svc: Serv
             raise SigningError("the two passphrases differ: type the same passphrase twice")
         svc.seal_key(user.id, pem, str(form.get("file_passphrase") or "") or None, passphrase)
     except CcauditError as exc:
-        return _page(request, svc, ctx, user, audit_id, error=visible(str(exc)), status=status_of(exc))
+        return _page(request, svc, ctx, user, audit_id, error=refusal(request, exc), status=status_of(exc))
     return _back(audit_id, "key")
