@@ -20,6 +20,7 @@ import pytest
 DURATIONS = Path(__file__).with_name("durations.json")
 # What one worker may hold at its peak: a Spark JVM (1 GiB heap), a Chromium, DuckDB and the Python process.
 WORKER_MEMORY_BYTES = 2 * 1024**3
+ABOUT = "seconds per test file (setup + call + teardown) in a recorded run; run longest first (tests/scheduling.py)"
 
 
 def file_of(nodeid: str) -> str:
@@ -80,6 +81,6 @@ class Recorder:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         merged = {**recorded_durations(self.path), **{f: round(s, 1) for f, s in self.seconds.items()}}
-        text = json.dumps({"about": "seconds per test file in a recorded run (tests/scheduling.py)",
+        text = json.dumps({"about": ABOUT,
                            "files": dict(sorted(merged.items()))}, indent=1, ensure_ascii=False)
         self.path.write_text(text + "\n", encoding="utf-8")
