@@ -121,6 +121,10 @@ def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None
     heidi = by["heidi@corp.example.com"]  # IKEv2 (751025 gives the address), 'Group=g, Username=u' without spaces
     assert (heidi["start_time"], heidi["end_time"], heidi["assigned_ip"]) == (
         "2026-11-02T08:10:00+08:00", "2026-11-02T15:00:00+08:00", "172.16.58.30")
+    # 113039 says 'AnyConnect parent session', but its tunnel is IKEv2 (751025): an IPsec session, on every line
+    assert heidi["channel"] == "ipsec_vpn"
+    assert {e["channel"] for e in events if e["account"] == "heidi@corp.example.com"} == {"ipsec_vpn"}
+    assert by["grace"]["channel"] == "ssl_vpn"  # an AnyConnect session with no IKEv2 line stays SSL
     kinds = {e["source_line"]: e["kind"] for e in events}
     assert [kinds[n] for n in ("6", "7", "8")] == ["session_stats"] * 3  # lost, resumed, replaced: not ends
     ivan = by["ivan"]  # IKEv1: 713228's assigned address, the start from 113019's duration
