@@ -256,6 +256,8 @@ def test_openvpn_rotations_in_an_evidence_folder_end_the_cut_session_at_the_next
     evidence.mkdir()
     for name in ("server.log.1", "server.log"):
         (evidence / name).write_text((ROTATION / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with (evidence / "server.log").open("a", encoding="utf-8") as fh:  # a start naming no client: malformed
+        fh.write("2026-11-03 08:00:00 203.0.113.50:1000 Peer Connection Initiated with [AF_INET]203.0.113.50:1000\n")
     results = tmp_path / "results"
     result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results, "--lang", "zh-TW")
     assert result.code == 0, result.text
@@ -269,3 +271,5 @@ def test_openvpn_rotations_in_an_evidence_folder_end_the_cut_session_at_the_next
     assert rows["dave-pc"] is None
     assert "server.log.1：2 筆因紀錄輪替而截斷之連線，其結束見於 server.log" in result.text
     assert "server.log.1：1 筆連線因伺服器本身停止或重新啟動而結束" in result.text
+    assert "server.log：1 行無用戶端名稱（第 7 行）" in result.text  # the problem in the reader's language
+    assert "閘道 （未指定）" in result.text and "none named" not in result.text
