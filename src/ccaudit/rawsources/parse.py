@@ -851,14 +851,14 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
             FROM events
         ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
-    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
-    # formatting a projection over it), so the sort carries timestamps, not their text.
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
     clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
                         "HAVING count(*) > 1 LIMIT 1").fetchall()
     number = ("row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line)"
               if clash else "1")
+    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
+    # formatting a projection over it), so the sort carries timestamps, not their text.
     con.execute(f"""
         COPY (
             WITH s AS (
