@@ -14,6 +14,7 @@ from typing import Any
 from tests.cli.inprocess import ccaudit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "netsources"
+ROTATION = Path(__file__).parent / "fixtures" / "openvpn-rotation"  # server.log.1, then server.log; other.log
 
 
 def _parse(tmp_path: Path, path: Path, source: str = "auto", *args: str) -> tuple[
@@ -120,6 +121,10 @@ def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None
     heidi = by["heidi@corp.example.com"]  # IKEv2 (751025 gives the address), 'Group=g, Username=u' without spaces
     assert (heidi["start_time"], heidi["end_time"], heidi["assigned_ip"]) == (
         "2026-11-02T08:10:00+08:00", "2026-11-02T15:00:00+08:00", "172.16.58.30")
+    # 113039 says 'AnyConnect parent session', but its tunnel is IKEv2 (751025): an IPsec session, on every line
+    assert heidi["channel"] == "ipsec_vpn"
+    assert {e["channel"] for e in events if e["account"] == "heidi@corp.example.com"} == {"ipsec_vpn"}
+    assert by["grace"]["channel"] == "ssl_vpn"  # an AnyConnect session with no IKEv2 line stays SSL
     kinds = {e["source_line"]: e["kind"] for e in events}
     assert [kinds[n] for n in ("6", "7", "8")] == ["session_stats"] * 3  # lost, resumed, replaced: not ends
     ivan = by["ivan"]  # IKEv1: 713228's assigned address, the start from 113019's duration
@@ -208,7 +213,7 @@ def test_openvpn_a_stop_in_the_next_rotated_file_ends_the_session_the_rotation_c
     # server.log.1 ends with alice (and carol) connected; server.log, the next rotation, holds carol's own end and then
     # the server's stop: alice ended at that stop, not "still connected". other.log is another server's log (another
     # name): its earlier stop ends nobody's session here.
-    rot = FIXTURES / "rotation"
+    rot = ROTATION
     out = tmp_path / "out"
     result = ccaudit("sources", "parse", "openvpn-log", rot / "server.log.1", rot / "server.log", rot / "other.log",
                      "--out", out, "--lang", "zh-TW")
@@ -233,7 +238,7 @@ def test_openvpn_a_stop_in_the_next_rotated_file_ends_the_session_the_rotation_c
 def test_openvpn_a_restart_without_a_logged_stop_ends_the_cut_session_whatever_the_files_order(tmp_path: Path) -> None:
     # a crash: the next file starts with the start-up banner; the files handed in newest first
     (tmp_path / "vpn.log.1").write_text(
-        (FIXTURES / "rotation" / "server.log.1").read_text(encoding="utf-8"), encoding="utf-8")
+        (ROTATION / "server.log.1").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "vpn.log").write_text(
         "2026-11-03 06:05:00 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [DCO]\n"
         "2026-11-03 06:05:01 Initialization Sequence Completed\n", encoding="utf-8")
@@ -243,3 +248,28 @@ def test_openvpn_a_restart_without_a_logged_stop_ends_the_cut_session_whatever_t
     assert by["alice"]["note"].startswith(f"server started again without a logged stop in {tmp_path / 'vpn.log'} "
                                           "line 1")
     assert report["sessions"]["without_end"] == 0
+
+
+def test_openvpn_rotations_in_an_evidence_folder_end_the_cut_session_at_the_next_files_stop(tmp_path: Path) -> None:
+    # each raw export of a folder is parsed alone: the rotation's stop still ends the session server.log.1 left open
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    for name in ("server.log.1", "server.log"):
+        (evidence / name).write_text((ROTATION / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with (evidence / "server.log").open("a", encoding="utf-8") as fh:  # a start naming no client: malformed
+        fh.write("2026-11-03 08:00:00 203.0.113.50:1000 Peer Connection Initiated with [AF_INET]203.0.113.50:1000\n")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results, "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = dict(con.execute("SELECT person_id, CAST(end_time AS VARCHAR) FROM remote_sessions").fetchall())
+    con.close()
+    assert rows["alice"] is not None and rows["alice"].startswith("2026-11-03 06:00:00")  # the stop
+    assert rows["carol-pc"] is not None and rows["carol-pc"].startswith("2026-11-03 00:00:05")  # her own end
+    assert rows["dave-pc"] is None
+    assert "server.log.1：2 筆因紀錄輪替而截斷之連線，其結束見於 server.log" in result.text
+    assert "server.log.1：1 筆連線因伺服器本身停止或重新啟動而結束" in result.text
+    assert "server.log：1 行無用戶端名稱（第 7 行）" in result.text  # the problem in the reader's language
+    assert "閘道 （未指定）" in result.text and "none named" not in result.text

@@ -155,6 +155,9 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
+        stops = _stops_listed(con)
+        if stops:
+            report["server_stops"] = stops
         request.out.mkdir(parents=True, exist_ok=True)
         _write(con, request.out)
         report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
@@ -584,7 +587,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 # a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
-_ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
+ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
                   r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$', '')")
 
 
@@ -596,7 +599,7 @@ def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
     event, as a stop inside the session's own file gives it."""
     if not con.execute("SELECT 1 FROM server_stops LIMIT 1").fetchall():
         return
-    base = _ROTATION_BASE.format(name="name")
+    base = ROTATION_BASE.format(name="name")
     con.execute(f"""
         CREATE TEMP TABLE later_stops AS
         WITH fb AS (SELECT file_no, {base} AS base FROM file_names),
@@ -645,6 +648,31 @@ def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TEMP TABLE sorted_events AS SELECT * FROM events ORDER BY file_no, line_no")
     con.execute("DROP TABLE events")
     con.execute("ALTER TABLE sorted_events RENAME TO events")
+
+
+def _stops_listed(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The gateway's own stops and restarts per file (the first MAX_LISTED) and each file's last event, for the
+    report: an evidence folder parses each file alone, and ends with them the sessions that an earlier rotated file
+    of the same gateway left open (evidence.end_at_later_stops)."""
+    local = "timezone('Asia/Taipei', CAST(st.time_utc AS TIMESTAMPTZ))"
+    minutes = f"date_diff('minute', st.time_utc, {local})"
+    offset = (f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') "
+              f"|| ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')")
+    rows = con.execute(f"""
+        SELECT f.name, st.line_no, strftime(st.time_utc, '%Y-%m-%dT%H:%M:%SZ'),
+               strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset}, st.gateway_id, st.reason
+        FROM (SELECT *, row_number() OVER (PARTITION BY file_no ORDER BY time_utc, line_no) AS n FROM server_stops) st
+        JOIN file_names f ON f.file_no = st.file_no WHERE st.n <= {MAX_LISTED} ORDER BY st.file_no, st.n""").fetchall()
+    if not rows:
+        return {}
+    last = con.execute("SELECT f.name, strftime(max(e.time_utc), '%Y-%m-%dT%H:%M:%SZ') FROM events e "
+                       "JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name ORDER BY f.name").fetchall()
+    return {"stops": [{"file": f, "line": n, "utc_time": u, "time": t, "gateway_id": g, "message": m}
+                      for f, n, u, t, g, m in rows],
+            "last_event_utc": dict(last),
+            "note": "the gateway's own stops and restarts (message empty: a start-up without a logged stop); the "
+                    "sessions still open in its file ended there, and those an earlier rotated file of the same "
+                    "gateway left open when the files are parsed together"}
 
 
 WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's logon of one connection: this close
