@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 DURATIONS = Path(__file__).with_name("durations.json")
 # What one worker may hold at its peak: a Spark JVM (1 GiB heap), a Chromium, DuckDB and the Python process.
 WORKER_MEMORY_BYTES = 2 * 1024**3
+ABOUT = "seconds per test file (setup + call + teardown) in a recorded run; run longest first (tests/scheduling.py)"
 
 
 def file_of(nodeid: str) -> str:
@@ -37,15 +39,13 @@ def recorded_durations(path: Path = DURATIONS) -> dict[str, float]:
 
 def longest_first(nodeids: list[str], seconds: dict[str, float]) -> list[int]:
     """Indexes of `nodeids` with the files ordered by their recorded time, longest first, each file's tests kept
-    together in their own order. A file with no recorded time is estimated from its number of tests at the
-    recorded mean time per test (a new file is not put last just for being new)."""
+    together in their own order. A file with no recorded time (a new one) is placed as the median recorded file:
+    not last, where a long new file would hold up the end of the run, and not first on a guess."""
     files: dict[str, list[int]] = defaultdict(list)
     for index, nodeid in enumerate(nodeids):
         files[file_of(nodeid)].append(index)
-    known = [f for f in files if f in seconds]
-    per_test = (sum(seconds[f] for f in known) / sum(len(files[f]) for f in known)) if known else 0.0
-    estimate = {f: seconds.get(f, per_test * len(tests)) for f, tests in files.items()}
-    order = sorted(files, key=lambda f: -estimate[f])  # sorted() is stable: equal files keep collection order
+    guess = statistics.median(seconds.values()) if seconds else 0.0
+    order = sorted(files, key=lambda f: -seconds.get(f, guess))  # stable: equal files keep collection order
     return [index for f in order for index in files[f]]
 
 
@@ -81,6 +81,6 @@ class Recorder:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         merged = {**recorded_durations(self.path), **{f: round(s, 1) for f, s in self.seconds.items()}}
-        text = json.dumps({"about": "seconds per test file in a recorded run (tests/scheduling.py)",
+        text = json.dumps({"about": ABOUT,
                            "files": dict(sorted(merged.items()))}, indent=1, ensure_ascii=False)
         self.path.write_text(text + "\n", encoding="utf-8")

@@ -18,13 +18,13 @@ def test_files_run_longest_first_each_file_whole_and_in_its_own_order() -> None:
     assert order == ["tests/b.py::t1", "tests/b.py::t2", "tests/c.py::t1", "tests/a.py::t1", "tests/a.py::t2"]
 
 
-def test_a_file_never_recorded_is_placed_by_its_number_of_tests() -> None:
-    """Known files average 20 s a test (100 s over 5 tests): a new file of 3 tests (about 60 s) goes after one
-    recorded at 80 s and before one recorded at 20 s, not last."""
-    nodeids = [f"tests/old.py::t{i}" for i in range(4)] + ["tests/new.py::t1", "tests/new.py::t2", "tests/new.py::t3",
-                                                          "tests/slow.py::t1"]
-    order = [nodeids[i] for i in longest_first(nodeids, {"tests/old.py": 20.0, "tests/slow.py": 80.0})]
-    assert [n.split("::")[0] for n in order] == ["tests/slow.py"] + ["tests/new.py"] * 3 + ["tests/old.py"] * 4
+def test_a_file_never_recorded_is_placed_as_the_median_recorded_file() -> None:
+    """Recorded: 80, 20 and 5 s (median 20 s). A new file goes after the 80 s one and before the 5 s one."""
+    nodeids = ["tests/new.py::t1", "tests/short.py::t1", "tests/new.py::t2", "tests/mid.py::t1", "tests/slow.py::t1"]
+    order = [nodeids[i] for i in longest_first(nodeids, {"tests/slow.py": 80.0, "tests/mid.py": 20.0,
+                                                         "tests/short.py": 5.0})]
+    assert order[0] == "tests/slow.py::t1" and order[-1] == "tests/short.py::t1"
+    assert order[1:4] == ["tests/new.py::t1", "tests/new.py::t2", "tests/mid.py::t1"], "new ties with the median"
 
 
 def test_without_recorded_times_the_collection_order_stays() -> None:

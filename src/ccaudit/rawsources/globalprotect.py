@@ -152,8 +152,7 @@ WITH h AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line, h.hnames,
            CASE WHEN line_no = h.hdr_line THEN 'header'
-                WHEN h.hnames IS NOT NULL AND line_no > h.hdr_line AND contains(upper(line), 'GLOBALPROTECT')
-                    THEN 'ui'
+                WHEN h.hnames IS NOT NULL AND line_no > h.hdr_line AND trim(line) <> '' THEN 'ui'
                 WHEN contains(line, 'CEF:') AND contains(line, '|Palo Alto Networks|') THEN 'cef'
                 WHEN contains(line, 'LEEF:') AND contains(line, '|Palo Alto Networks|') THEN 'leef'
                 WHEN contains(line, ',GLOBALPROTECT,') AND regexp_matches(line, '{_PAN_CSV}') THEN 'csv'
@@ -386,12 +385,12 @@ FROM e
 SOURCE = RawSource(
     id="globalprotect",
     vendor="Palo Alto Networks",
-    product="GlobalProtect log (PAN-OS 9.1-11.x: CSV syslog, CEF, LEEF, JSON; SYSTEM globalprotect lines)",
+    product="GlobalProtect log (PAN-OS 9.1-11.x: CSV syslog, CEF, LEEF, JSON, web UI CSV export; SYSTEM lines)",
     expects=("Objects > Log Forwarding (or Device > Log Settings) forwarding the GlobalProtect log to a syslog "
              "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload, or a CEF/LEEF "
              "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
-             "before PAN-OS 9.1, the System log of subtype globalprotect. Other log types in the file are counted "
-             "and skipped."),
+             "before PAN-OS 9.1, the System log of subtype globalprotect; or Monitor > Logs > GlobalProtect > Export "
+             "to CSV from the web interface. Other log types in the file are counted and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from trestle.oscal import OSCAL_VERSION
 
+from ccaudit.findings.messages import messages
+from ccaudit.reports import texts
 from ccaudit.reports.model import ReportData
 
 NS = "urn:ccaudit:ns:oscal"
@@ -59,14 +61,16 @@ def control_id(requirement_id: str) -> str:
     return f"art{requirement_id}"
 
 
-def metadata(title: str, last_modified: str, version: str, data: ReportData | None = None) -> dict[str, Any]:
+def metadata(
+    title: str, last_modified: str, version: str, data: ReportData | None = None, lang: str = "en"
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": title, "last-modified": stamp(last_modified), "version": version,
         "oscal-version": OSCAL_VERSION,
     }
     if data is not None:
         firm_uuid = stable_uuid("party", data.firm_id or data.firm or "firm")
-        meta["roles"] = [{"id": "assessed-organization", "title": "Assessed securities firm"}]
+        meta["roles"] = [{"id": "assessed-organization", "title": texts.t("oscal_assessed", lang)}]
         meta["parties"] = [{"uuid": firm_uuid, "type": "organization", "name": firm_name(data),
                             **({"short-name": data.firm_id} if data.firm_id else {})}]
         meta["responsible-parties"] = [{"role-id": "assessed-organization", "party-uuids": [firm_uuid]}]
@@ -87,14 +91,17 @@ def report_props(data: ReportData) -> list[dict[str, Any]]:
     return props
 
 
-def evidence_resources(data: ReportData, links: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def evidence_resources(
+    data: ReportData, links: Mapping[str, str] | None = None, lang: str = "en"
+) -> list[dict[str, Any]]:
     """One back-matter resource per evidence file, carrying its SHA-256; `links` (SHA-256 -> href relative
     to the OSCAL file) adds an rlink to the stored file. A file not stored where the report was made
     from gets no rlink rather than one that leads nowhere."""
     resources = []
     for e in data.evidence:
         resource: dict[str, Any] = {
-            "uuid": evidence_uuid(e.sha256), "title": e.name, "description": f"{e.dataset}: {e.rows} rows",
+            "uuid": evidence_uuid(e.sha256), "title": e.name,
+            "description": texts.t("oscal_rows", lang, dataset=messages().dataset_title(e.dataset, lang), rows=e.rows),
             "props": [prop("dataset", e.dataset), prop("rows", e.rows), prop("sha256", e.sha256)]
             + ([prop("effective-date", e.effective_date)] if e.effective_date else []),
         }

@@ -84,8 +84,8 @@ def remediation_to_poam(
             })
     doc: dict[str, Any] = {
         "uuid": stable_uuid(key, "poam"),
-        "metadata": metadata(f"Plan of action and milestones: {firm_name(data)}, {data.as_of}",
-                             data.generated_at, data.digest or data.as_of, data),
+        "metadata": metadata(texts.t("oscal_poam", lang, firm=firm_name(data), as_of=data.as_of),
+                             data.generated_at, data.digest or data.as_of, data, lang),
         "system-id": {"identifier-type": "https://ietf.org/rfc/rfc4122",
                       "id": stable_uuid("firm", data.firm_id)},
         "poam-items": items or [{
@@ -95,7 +95,7 @@ def remediation_to_poam(
     }
     if risks:
         doc["risks"] = risks
-    resources = evidence_resources(data, evidence_links)
+    resources = evidence_resources(data, evidence_links, lang)
     if resources:
         doc["back-matter"] = {"resources": resources}
     return PlanOfActionAndMilestones.model_validate(doc)

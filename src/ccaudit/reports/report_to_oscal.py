@@ -9,6 +9,7 @@ from typing import Any
 
 from trestle.oscal.assessment_results import AssessmentResults
 
+from ccaudit.findings.messages import messages
 from ccaudit.reports import texts
 from ccaudit.reports.model import ReportData, RequirementRow, Result, is_zh
 from ccaudit.reports.oscal_common import (
@@ -39,8 +40,9 @@ def _observations(data: ReportData, row: RequirementRow, key: str, lang: str) ->
     for check in row.checks:
         evidence = [{
             "href": f"#{evidence_uuid(sha)}",
-            "description": f"{known[sha].dataset}: {known[sha].name} ({known[sha].rows} rows)" if sha in known
-            else f"evidence file {sha}",
+            "description": texts.t("oscal_file_rows", lang, dataset=messages().dataset_title(known[sha].dataset, lang),
+                                   name=known[sha].name,
+                                   rows=known[sha].rows) if sha in known else texts.t("oscal_file", lang, sha=sha),
             "props": [prop("sha256", sha)],
         } for sha in check.evidence]
         parts = [texts.t("check_outcome", lang, title=check.title.get(lang),
@@ -155,13 +157,13 @@ def report_to_oscal(
         result["risks"] = risks
     doc: dict[str, Any] = {
         "uuid": stable_uuid(key, "assessment-results"),
-        "metadata": metadata(f"Assessment results: {firm_name(data)}, {data.as_of}",
-                             data.generated_at, data.digest or data.as_of, data),
+        "metadata": metadata(texts.t("oscal_results", lang, firm=firm_name(data), as_of=data.as_of),
+                             data.generated_at, data.digest or data.as_of, data, lang),
         "import-ap": {"href": f"urn:ccaudit:assessment-plan:{data.catalog.id}:v{data.catalog.version}",
-                      "remarks": "ccaudit assesses every control of the catalog named; no separate plan."},
+                      "remarks": texts.t("oscal_no_plan", lang)},
         "results": [result],
     }
-    resources = evidence_resources(data, evidence_links)
+    resources = evidence_resources(data, evidence_links, lang)
     if resources:
         doc["back-matter"] = {"resources": resources}
     return AssessmentResults.model_validate(doc)

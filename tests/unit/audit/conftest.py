@@ -1,10 +1,12 @@
 """Fixtures for the audit tests. Every persistence test runs on SQLite and on PostgreSQL: a fresh
-database per test on the server named by CCAUDIT_TEST_PG_URL (skipped only when it is unset)."""
+database per test on the server named by CCAUDIT_TEST_PG_URL (skipped only when it is unset), copied from
+one migrated once per worker when the test opens the service."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from ccaudit.audit.integrity.signing import generate_key, public_pem
 from ccaudit.audit.service import AuditService
+from ccaudit.audit.storage.db import Database
 from ccaudit.settings import Settings
 
 from .audit_fakes import make_result_dir
@@ -24,21 +27,44 @@ PG_URL = os.environ.get("CCAUDIT_TEST_PG_URL")
 FIRM = "9A00"
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the latest schema once per worker, copied for each test that opens one."""
+    path = tmp_path_factory.mktemp("migrated") / "audit.db"
+    Database(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per worker; each test's database is created as a copy of it."""
+    assert PG_URL
+    for url in _pg_database(PG_URL):
+        Database(url).close()  # no connection may stay open on a template
+        yield make_url(url).database or ""
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test. Empty, or, when the test opens the service (it uses `settings`), already at
+    the latest schema: a copy of a template migrated once per worker (what opening an empty one does first)."""
+    migrated = "settings" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.db'}"
+        path = tmp_path / "audit.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     if not PG_URL:
         pytest.skip("CCAUDIT_TEST_PG_URL is not set (scripts/start-postgres.sh starts a server)")
-    yield from _pg_database(PG_URL)
+    yield from _pg_database(PG_URL, request.getfixturevalue("pg_template") if migrated else None)
 
 
-def _pg_database(url: str) -> Iterator[str]:
+def _pg_database(url: str, template: str | None = None) -> Iterator[str]:
     name = f"ccaudit_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:

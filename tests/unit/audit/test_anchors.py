@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Date, DateTime, Table, TypeDecorator, delete, insert, text, update
 from sqlalchemy.engine import Connection
+from tests.cli.inprocess import ccaudit_with_env
 
 from ccaudit.audit.errors import AuditError
 from ccaudit.audit.integrity import anchors
@@ -153,6 +152,9 @@ def test_an_altered_anchor_or_another_databases_anchors_fail(signed: AuditServic
 
 
 class Cli:
+    """The real entry point in-process with exactly the environment a shell would give it (`python -m ccaudit`
+    itself: tests/cli/test_db_option.py); a traceback would fail the test."""
+
     def __init__(self, tmp: Path, db: str, key: Path) -> None:
         self.env = {
             "PATH": "/usr/bin:/bin",
@@ -164,15 +166,9 @@ class Cli:
         }
 
     def __call__(self, user: str, *args: str | Path, code: int = 0, **env: str) -> str:
-        out = subprocess.run(
-            [sys.executable, "-m", "ccaudit", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env={**self.env, "CCAUDIT_USER": user, **env},
-            timeout=300,
-        )
-        output = out.stdout + out.stderr
-        assert out.returncode == code, f"{args}: exit {out.returncode}\n{output}"
+        out = ccaudit_with_env({**self.env, "CCAUDIT_USER": user, **env}, *args)
+        output = out.out + out.err
+        assert out.code == code, f"{args}: exit {out.code}\n{output}"
         assert "Traceback" not in output
         return output
 

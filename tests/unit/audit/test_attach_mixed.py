@@ -4,9 +4,9 @@ two inspection runs (each names the run that wrote it): exit 2, nothing recorded
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli.inprocess import Outcome, ccaudit_with_env
 
 from .audit_fakes import AS_OF, make_result_dir
 from .conftest import FIRM
@@ -18,11 +18,11 @@ def _set_run_id(path: Path, run_id: str) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
 
 
-def _cli(tmp: Path, db: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def _cli(tmp: Path, db: str, *args: str | Path) -> Outcome:
+    """The real entry point in-process, with exactly this environment (a traceback fails the test)."""
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "250", "HOME": str(tmp), "CCAUDIT_DATA_DIR": str(tmp / "data"),
            "CCAUDIT_DB": db, "CCAUDIT_USER": "alice"}
-    return subprocess.run([sys.executable, "-m", "ccaudit", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return ccaudit_with_env(env, *args)
 
 
 def test_attach_refuses_a_folder_mixed_from_two_runs(tmp_path: Path, db_url: str) -> None:
@@ -42,15 +42,15 @@ def test_attach_refuses_a_folder_mixed_from_two_runs(tmp_path: Path, db_url: str
     _set_run_id(mixed / "findings.json", "a" * 32)  # the findings of one run ...
     _set_run_id(mixed / "evidence" / "manifest.json", "b" * 32)  # ... the evidence of another
     out = _cli(tmp_path, db_url, "audit", "attach", str(audit_id), mixed)
-    text = out.stdout + out.stderr
-    assert out.returncode == 2, text
+    text = out.out + out.err
+    assert out.code == 2, text
     assert "mixes two inspection runs: findings.json is run " + "a" * 32 in " ".join(text.split())
     assert "nothing attached" in text and "Traceback" not in text
-    shown = json.loads(_cli(tmp_path, db_url, "audit", "show", str(audit_id), "--json").stdout)
+    shown = json.loads(_cli(tmp_path, db_url, "audit", "show", str(audit_id), "--json").out)
     assert shown["runs"] == []
     runs = tmp_path / "data" / "runs"
     assert not runs.exists() or not [p for p in runs.iterdir() if not p.name.endswith(".lock")]
 
     _set_run_id(mixed / "evidence" / "manifest.json", "a" * 32)  # one run after all: attached
     out = _cli(tmp_path, db_url, "audit", "attach", str(audit_id), mixed)
-    assert out.returncode == 0 and "run 1 attached" in out.stdout, out.stdout + out.stderr
+    assert out.code == 0 and "run 1 attached" in out.out, out.out + out.err

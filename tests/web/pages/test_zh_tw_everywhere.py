@@ -1,7 +1,7 @@
 """A reader in Traditional Chinese meets no English UI text: the demo audit rendered once in zh-TW as every
 output they read (the workspace's pages, the checklist workbook, the deficiencies workbook, the HTML and
-PDF reports, the findings CSV export, the CLI with `--lang zh-TW`) and searched for English words outside an
-explicit allow-list:
+PDF reports, the findings CSV export, the OSCAL results and plan of action, the CLI with `--lang zh-TW`)
+and searched for English words outside an explicit allow-list:
 - identifiers (anything with a digit or an underscore), product, protocol and format names, commands the
   reader types, file names and URLs (tests/zh_text.py);
 - the data: words of the firm's own evidence files (brands, platform names), the users' IDs and names;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -95,7 +96,7 @@ def _catalog_english() -> list[str]:
     library = CatalogLibrary.load()
     texts: set[str] = set()
     for catalog in (c for catalog_id in library.ids() for c in library.versions(catalog_id)):
-        texts.add(catalog.title.en)
+        texts |= {catalog.title.en, catalog.source}  # the catalog's citation of its source (English) too
         for req in catalog.requirements:
             texts.add(req.text.en)
     return sorted((t for t in texts if t), key=len, reverse=True)
@@ -168,7 +169,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, template: Template, demo:
         carol = env.login("carol")
         carol.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": token(carol.get("/").text)})
         out["page (control owner) requirement"] = page_text(carol.get(f"{base}/requirements/{REQ}").text)
-        for fmt in ("xlsx", "deficiencies", "html", "pdf", "csv"):
+        for fmt in ("xlsx", "deficiencies", "html", "pdf", "csv", "oscal"):
             answer = alice.get(f"{base}/reports/{fmt}", params={"lang": "zh-TW"})
             assert answer.status_code == 200, (fmt, answer.text[:300])
             out[f"report {fmt}"] = _document_text(fmt, answer.content)
@@ -205,6 +206,9 @@ def _document_text(fmt: str, content: bytes) -> str:
         from pypdf import PdfReader
 
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    if fmt == "oscal":  # the assessment results and the plan of action (POA&M): their prose, not their codes
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(_prose(json.loads(archive.read(n))) for n in archive.namelist() if n.endswith(".json"))
     with zipfile.ZipFile(io.BytesIO(content)) as archive:  # csv: findings and offending rows, one file each
         texts = []
         for name in archive.namelist():
@@ -216,6 +220,16 @@ def _document_text(fmt: str, content: bytes) -> str:
             else:  # offending rows: every value (the header row: field names)
                 texts += [v for r in records for v in r.values() if v]
         return "\n".join(texts)
+
+
+def _prose(value: object) -> str:
+    """An OSCAL document's text written for people: titles, descriptions and remarks."""
+    if isinstance(value, dict):
+        return "\n".join(str(v) if k in ("title", "description", "remarks") and isinstance(v, str) else _prose(v)
+                         for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(_prose(v) for v in value)
+    return ""
 
 
 def _cli(env: Env, root: Path) -> dict[str, str]:
@@ -249,7 +263,7 @@ def _context(text: str, word: str) -> str:
 
 def test_the_outputs_are_in_chinese_at_all(rendered: Rendered) -> None:
     """The check above means something: every output was rendered and reads in Chinese."""
-    assert len(rendered.outputs) == 23
+    assert len(rendered.outputs) == 24
     for what, text in rendered.outputs.items():
         assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 5, what
 
