@@ -122,6 +122,15 @@ def remote_work_evidence(source: Path, target: Path, only: set[str] | None = Non
 
 
 @pytest.mark.slow
+def lake_findings(root: Path) -> list[dict[str, Any]]:
+    """The rows of ROOT/_findings/, partitioned by firm and requirement (`--results-parquet ROOT`)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    keys = ds.partitioning(pa.schema([("firm_id", pa.string()), ("requirement_id", pa.string())]), flavor="hive")
+    return list(ds.dataset(root / "_findings", format="parquet", partitioning=keys).to_table().to_pylist())
+
+
 def test_results_parquet_holds_every_offending_row_and_every_finding(demo: Path, tmp_path: Path) -> None:
     """`inspect --results-parquet DIR` (DuckDB): the offending rows partitioned by firm, requirement and
     check, and one row per finding under DIR/_findings/ partitioned by firm and requirement, compliant
@@ -134,8 +143,7 @@ def test_results_parquet_holds_every_offending_row_and_every_finding(demo: Path,
         done = inspect(demo / "evidence", tmp_path / "r", "--results-parquet", lake)
         assert done.code == 0, done.text
     report = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
-    keys = ds.partitioning(pa.schema([("firm_id", pa.string()), ("requirement_id", pa.string())]), flavor="hive")
-    rows = ds.dataset(lake / "_findings", format="parquet", partitioning=keys).to_table().to_pylist()
+    rows = lake_findings(lake)
     assert len(rows) == len(report["findings"]), "one row per finding, the first run's replaced"
     by_req = {r["requirement_id"]: r for r in rows}
     for finding in report["findings"]:
@@ -191,6 +199,9 @@ def test_inspect_on_spark_local_finds_what_duckdb_finds(demo: Path, tmp_path: Pa
                 import pyarrow.parquet as pq
 
                 assert pq.read_table(folder).num_rows == check["offending_count"], folder
+    written = {r["requirement_id"]: r for r in lake_findings(tmp_path / "parquet")}
+    assert {k: r["status"] for k, r in written.items()} == statuses(tmp_path / "spark"), "every finding, by Spark"
+    assert {r["engine"] for r in written.values()} == {"spark"}
 
 
 def test_many_firms_one_refused_the_others_inspected_and_compared(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from tests.cli.inprocess import ccaudit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "netsources"
+ROTATION = Path(__file__).parent / "fixtures" / "openvpn-rotation"  # server.log.1, then server.log; other.log
 
 
 def _parse(tmp_path: Path, path: Path, source: str = "auto", *args: str) -> tuple[
@@ -112,13 +113,18 @@ def test_globalprotect_syslog_cef_and_system_text_a_user_controls(tmp_path: Path
 def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, FIXTURES / "cisco-asa-published-forms.log")
     assert _counts(report) == (16, 14, 1, 1, 0)  # 751026 (client type) is not an event
-    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16]}]
+    assert report["files"][0]["malformed_lines"] == [{"problem": "no IP", "count": 1, "lines": [16],
+                                                      "code": "problem_no_ip", "params": {}}]
     by = _by_account(sessions)
     grace = by["grace"]  # a relay's 'host CiscoASA[999]:' tag, Group/User/IP without angle brackets
     assert (grace["gateway_id"], grace["source_ip"], grace["assigned_ip"]) == ("relay01", "203.0.113.60", "10.60.0.5")
     heidi = by["heidi@corp.example.com"]  # IKEv2 (751025 gives the address), 'Group=g, Username=u' without spaces
     assert (heidi["start_time"], heidi["end_time"], heidi["assigned_ip"]) == (
         "2026-11-02T08:10:00+08:00", "2026-11-02T15:00:00+08:00", "172.16.58.30")
+    # 113039 says 'AnyConnect parent session', but its tunnel is IKEv2 (751025): an IPsec session, on every line
+    assert heidi["channel"] == "ipsec_vpn"
+    assert {e["channel"] for e in events if e["account"] == "heidi@corp.example.com"} == {"ipsec_vpn"}
+    assert by["grace"]["channel"] == "ssl_vpn"  # an AnyConnect session with no IKEv2 line stays SSL
     kinds = {e["source_line"]: e["kind"] for e in events}
     assert [kinds[n] for n in ("6", "7", "8")] == ["session_stats"] * 3  # lost, resumed, replaced: not ends
     ivan = by["ivan"]  # IKEv1: 713228's assigned address, the start from 113019's duration
@@ -127,6 +133,18 @@ def test_cisco_asa_ikev2_ikev1_and_other_published_forms(tmp_path: Path) -> None
     judy = [e for e in events if e["account"] == "judy"]  # authorization rejected; 'user IP = None'; no user IP
     assert [(e["kind"], e["source_ip"], e["reason"]) for e in judy] == [("login_failed", "", "Unspecified"),
                                                                           ("login_failed", "", "AAA failure")]
+
+
+def test_cisco_asa_malformed_lines_and_their_problem_in_zh_tw(tmp_path: Path) -> None:
+    # the problem's note says itself in the reader's language; the report keeps the English for machines
+    result = ccaudit("sources", "parse", "cisco-asa", FIXTURES / "cisco-asa-published-forms.log",
+                     "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    assert "1 行格式不符：無 IP 位址（第 16 行）" in result.text
+    assert "no IP" not in result.text
+    english = ccaudit("sources", "parse", "cisco-asa", FIXTURES / "cisco-asa-published-forms.log",
+                      "--out", tmp_path / "en", "--lang", "en")
+    assert "1 malformed: no IP (lines 16)" in english.text
 
 
 def test_cisco_asa_a_name_typed_at_a_failed_login_sets_no_address(tmp_path: Path) -> None:
@@ -189,3 +207,69 @@ def test_openvpn_status_a_user_name_holding_the_separator_is_read_whole(tmp_path
                                                                             "10.8.0.9")
     assert kiosk["start_time"] == "2026-11-02T08:30:00+08:00"
     assert by["203.0.113.7"]["account"] == "alice"
+
+
+def test_openvpn_a_stop_in_the_next_rotated_file_ends_the_session_the_rotation_cut(tmp_path: Path) -> None:
+    # server.log.1 ends with alice (and carol) connected; server.log, the next rotation, holds carol's own end and then
+    # the server's stop: alice ended at that stop, not "still connected". other.log is another server's log (another
+    # name): its earlier stop ends nobody's session here.
+    rot = ROTATION
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "openvpn-log", rot / "server.log.1", rot / "server.log", rot / "other.log",
+                     "--out", out, "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    with (out / "remote_sessions.csv").open(encoding="utf-8", newline="") as fh:
+        sessions = {s["account"]: s for s in csv.DictReader(fh)}
+    alice = sessions["alice"]
+    assert (alice["start_time"], alice["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-03T06:00:00+08:00")
+    assert alice["note"] == (f"ended by the server's stop in {rot / 'server.log'} line 3: "
+                             "SIGTERM[hard,] received, process exiting")
+    assert sessions["carol-pc"]["end_time"] == "2026-11-03T00:00:05+08:00"  # its own end, across the rotation
+    assert sessions["dave-pc"]["end_time"] == ""  # still connected when the log ends
+    report = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
+    assert (report["sessions"]["ended_by_server_stop"], report["sessions"]["without_end"]) == (1, 1)
+    with (out / "remote_access_events.csv").open(encoding="utf-8", newline="") as fh:
+        ends = [(e["account"], e["source_file"], e["source_line"]) for e in csv.DictReader(fh)
+                if e["kind"] == "session_end"]
+    assert ("alice", str(rot / "server.log"), "3") in ends  # the end on the stop line, as in its own file
+    assert "1 筆連線因伺服器本身停止或重新啟動而結束" in result.text
+
+
+def test_openvpn_a_restart_without_a_logged_stop_ends_the_cut_session_whatever_the_files_order(tmp_path: Path) -> None:
+    # a crash: the next file starts with the start-up banner; the files handed in newest first
+    (tmp_path / "vpn.log.1").write_text(
+        (ROTATION / "server.log.1").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "vpn.log").write_text(
+        "2026-11-03 06:05:00 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [DCO]\n"
+        "2026-11-03 06:05:01 Initialization Sequence Completed\n", encoding="utf-8")
+    _, sessions, report = _parse(tmp_path, tmp_path / "vpn.log", "openvpn-log", tmp_path / "vpn.log.1")
+    by = _by_account(sessions)
+    assert by["alice"]["end_time"] == by["carol-pc"]["end_time"] == "2026-11-03T06:05:00+08:00"
+    assert by["alice"]["note"].startswith(f"server started again without a logged stop in {tmp_path / 'vpn.log'} "
+                                          "line 1")
+    assert report["sessions"]["without_end"] == 0
+
+
+def test_openvpn_rotations_in_an_evidence_folder_end_the_cut_session_at_the_next_files_stop(tmp_path: Path) -> None:
+    # each raw export of a folder is parsed alone: the rotation's stop still ends the session server.log.1 left open
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    for name in ("server.log.1", "server.log"):
+        (evidence / name).write_text((ROTATION / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with (evidence / "server.log").open("a", encoding="utf-8") as fh:  # a start naming no client: malformed
+        fh.write("2026-11-03 08:00:00 203.0.113.50:1000 Peer Connection Initiated with [AF_INET]203.0.113.50:1000\n")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results, "--lang", "zh-TW")
+    assert result.code == 0, result.text
+    import duckdb
+
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = dict(con.execute("SELECT person_id, CAST(end_time AS VARCHAR) FROM remote_sessions").fetchall())
+    con.close()
+    assert rows["alice"] is not None and rows["alice"].startswith("2026-11-03 06:00:00")  # the stop
+    assert rows["carol-pc"] is not None and rows["carol-pc"].startswith("2026-11-03 00:00:05")  # her own end
+    assert rows["dave-pc"] is None
+    assert "server.log.1：2 筆因紀錄輪替而截斷之連線，其結束見於 server.log" in result.text
+    assert "server.log.1：1 筆連線因伺服器本身停止或重新啟動而結束" in result.text
+    assert "server.log：1 行無用戶端名稱（第 7 行）" in result.text  # the problem in the reader's language
+    assert "閘道 （未指定）" in result.text and "none named" not in result.text

@@ -101,6 +101,9 @@ def parse_cmd(
              not_source=f["not_this_source"])
         for skipped in f.get("not_relevant_by_reason", []):
             line("parsed_not_relevant", count=skipped["count"], reason=translate(skipped["reason"], lang))
+        for bad in f.get("malformed_lines", []):  # why, in the language (the problem's note)
+            shown = ", ".join(map(str, bad["lines"][:10])) + (", ..." if bad["count"] > 10 else "")
+            line("parsed_malformed", count=bad["count"], problem=bad["problem"], lines=shown)
         if f.get("date_order"):
             d = f["date_order"]
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])
@@ -110,6 +113,8 @@ def parse_cmd(
     line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
          before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],
          duplicates=report["duplicates"]["count"])
+    if s.get("ended_by_server_stop"):
+        line("parsed_server_stops", count=s["ended_by_server_stop"])
     if s.get("merged_windows_logs", {}).get("count"):
         line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
     for g in tzr["by_gateway"]:

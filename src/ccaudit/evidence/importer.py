@@ -46,7 +46,7 @@ from ccaudit.evidence.readers import (
 )
 from ccaudit.evidence.sources import RAW_EXPORT, EvidenceFile, RawExport, discover, probe_evidence
 from ccaudit.evidence.store import Attachment, EvidenceStore, Manifest, ManifestEntry, sha256_of
-from ccaudit.evidence.surrogate import assign_keys
+from ccaudit.evidence.surrogate import key_sql, verify_keys
 from ccaudit.evidence.templates import TemplateRegistry, header_map, header_score
 from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.settings import Settings
@@ -126,7 +126,6 @@ def import_folder(
             _assemble(run, staged)
             if run.issues:
                 raise EvidenceValidationError(run.issues, run.truncated)
-            assign_keys(con, list(registry))  # integer keys for the IDs the checks join on
             manifest = _manifest(staged, ignored, duplicates)
             manifest.attachments = [Attachment(name=rel, sha256=sha256_of(folder / rel),
                                                size_bytes=(folder / rel).stat().st_size, probe=probe)
@@ -134,6 +133,10 @@ def import_folder(
             manifest.warnings += _empty_register_warnings(con, registry, manifest)
             _write_files_table(con, manifest)
             con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            # The integer keys of the IDs the checks join on made exact, over the tables as written (so the
+            # grouping does not add to the memory the import transaction held); nothing is published yet.
+            verify_keys(con, list(registry))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -252,6 +255,9 @@ class _Plan:
         for spec in self.template.list_fields():
             text = self.lists.get(spec.name, "CAST(NULL AS VARCHAR)")
             cols.append(f"{text} AS {quote_ident(_LIST_PREFIX + spec.name)}")
+        for spec in self.template.surrogates():  # integer keys last (evidence/surrogate.py)
+            key = key_sql(quote_ident(spec.name)) if spec.name in produced else "CAST(NULL AS BIGINT)"
+            cols.append(f"{key} AS {quote_ident(spec.key_column)}")
         return cols
 
     def problem_terms(self) -> list[tuple[str, str, str]]:
@@ -402,8 +408,11 @@ def _normalise_identifiers(run: _Run, item: EvidenceFile, plan: _Plan, stage: st
         ))
     run.truncated = run.truncated or len(empty) > limit
     if not empty:
-        for column in map(quote_ident, columns):
-            run.con.execute(f"UPDATE {stage} SET {column} = m.n FROM {idents} m WHERE {stage}.{column} = m.v")
+        keys = {s.name: s.key_column for s in plan.template.surrogates()}
+        for name in columns:
+            column = quote_ident(name)
+            key = f", {quote_ident(keys[name])} = {key_sql('m.n')}" if name in keys else ""
+            run.con.execute(f"UPDATE {stage} SET {column} = m.n{key} FROM {idents} m WHERE {stage}.{column} = m.v")
     run.con.execute(f"DROP TABLE {idents}")
     return not empty
 
@@ -740,7 +749,8 @@ def _empty_sql(template: DatasetTemplate) -> str:
     cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in template.table_columns())
     lists = "".join(f", CAST(NULL AS VARCHAR) AS {quote_ident(_LIST_PREFIX + f.name)}"
                     for f in template.list_fields())
-    return f"SELECT {cols}{lists} WHERE false"
+    keys = "".join(f", CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in template.surrogate_columns())
+    return f"SELECT {cols}{lists}{keys} WHERE false"
 
 
 def _children(run: _Run, template: DatasetTemplate, supplied: bool) -> None:

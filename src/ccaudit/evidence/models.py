@@ -203,6 +203,10 @@ class DatasetTemplate(BaseModel):
         """Fields with a key domain: the table carries each one's integer key column (evidence/surrogate.py)."""
         return [f for f in self.fields if f.surrogate is not None]
 
+    def surrogate_columns(self) -> list[tuple[str, str]]:
+        """(column, SQL type) of the integer key columns, which follow table_columns() and the list texts."""
+        return [(f.key_column, "BIGINT") for f in self.surrogates()]
+
     def list_fields(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.type is FieldType.LIST]
 

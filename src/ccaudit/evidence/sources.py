@@ -243,9 +243,10 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         raw = [r for r in raw if r[3] not in _DEVICE_SOURCES]
         found += _derive_devices(devices, found, config, ignored)
     zones = _gateway_zones(config, found, registry) if raw else []
-    parsed = []
+    parsed, stopped = [], []
     for path, rel, opts, source in raw:
         derived = _derive(path, rel, opts, source, found, zones)
+        stopped.append((rel, derived))  # a file holding only the server's stop yields no dataset, but ends sessions
         if not derived.files:
             ignored[rel] = _say("no_session_event", source=source)
             continue
@@ -258,6 +259,10 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         from ccaudit.rawsources.evidence import pair_windows_logs
 
         pair_windows_logs([(rel, derived) for _, rel, _, _, derived in parsed])
+    if parsed and len(stopped) > 1:  # a server log's rotations: a stop in the next ends the sessions the cut left open
+        from ccaudit.rawsources.evidence import end_at_later_stops
+
+        end_at_later_stops([(rel, derived) for _, rel, _, _, derived in parsed], stopped)
     for path, rel, opts, source, derived in parsed:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         notes = derived.notes(rel)

@@ -13,6 +13,12 @@ EVENT_KINDS = ("session_start", "session_end", "session_stats", "login_failed", 
 # client's doing): the session's note in remote_sessions.csv repeats it and parse_report.json counts those sessions.
 SERVER_STOP_REASONS = ("ended by the server's stop", "server started again without a logged stop")
 
+# The kind of a row (relevant FALSE: no event) a source returns for a line where the gateway itself stopped or started
+# again (reason: its message for a stop, NULL for a start without a logged stop). The source ends the sessions open
+# in its own file there; parse.py ends with it the sessions left open at the end of an earlier (rotated) file of the
+# same gateway parsed with it.
+SERVER_MARK = "server_stop"
+
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:
 #   line_no BIGINT, is_last BOOLEAN (passed through from lines),

@@ -17,6 +17,8 @@ Facts from the Cisco Secure Firewall ASA Series Syslog Messages guide:
   IP = ip` -> login_failed (`user = *****`: the ASA hides names of failed logins unless `no logging hide
   username`; the account is then left empty); 113004 (authentication successful), 734001 (DAP records selected)
   and 611101/611103 (management log-ins to the ASA itself, not remote access) are not session events.
+The channel is the session's: Secure Client's parent session (113039) whose tunnel is IKEv2 (751025 with the
+client's address, or an end whose Session Type says IKEv2 or IPsec) is ipsec_vpn on every line, not ssl_vpn.
 A clientless session logs both 716002 and 113019 (Session Type: WebVPN) as it ends: the second is kept as
 session_stats, not a second end. A client that roamed to another network ends from its new address: an end (or
 statistics line) whose address never started a session belongs to the user's session still open on that
@@ -171,11 +173,18 @@ WITH l AS (
                                                        END IGNORE NULLS) OVER (
                      PARTITION BY session_key ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                      = 'session_end'
-             THEN 'session_stats' ELSE kind0 END AS kind
+             THEN 'session_stats' ELSE kind0 END AS kind,
+        sum(CASE WHEN kind0 = 'session_start' THEN 1 ELSE 0 END) OVER (
+            PARTITION BY session_key ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS seg
     FROM s
+), v AS (
+    -- the channel is the session's: an AnyConnect parent session (113039) whose tunnel is IKEv2 (751025, or an end
+    -- whose Session Type says IKEv2/IPsec) is an IPsec VPN session, not SSL, on every one of its lines
+    SELECT *, bool_or(ipsec) OVER (PARTITION BY session_key, seg) AS session_ipsec FROM r
 ), u AS (
     SELECT line_no, is_last, line, asa, head, kind0, kind, ts_utc, ts_wall, t_legacy, t_zone, t_iso, account, peer,
-           vip4, vip6, session_key, ipsec, device, duration_s, reason, hidden_user FROM r
+           vip4, vip6, session_key, ipsec OR COALESCE(session_ipsec AND session_key IS NOT NULL, FALSE) AS ipsec,
+           device, duration_s, reason, hidden_user FROM v
     UNION ALL
     SELECT line_no, is_last, line, asa, head, kind0, CAST(NULL AS VARCHAR), ts_utc, ts_wall, t_legacy, t_zone, t_iso,
            account, peer, vip4, vip6, CAST(NULL AS VARCHAR), ipsec, device, duration_s, reason, hidden_user

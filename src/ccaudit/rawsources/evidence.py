@@ -21,6 +21,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.base import SERVER_STOP_REASONS
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
@@ -28,6 +29,7 @@ from ccaudit.rawsources.parse import (
     MFA_SKEW_MINUTES,
     MFA_WINDOW_MINUTES,
     REPORT_FILE,
+    ROTATION_BASE,
     SESSIONS_FILE,
     WINDOWS_PAIR_SECONDS,
     ParseRequest,
@@ -62,6 +64,10 @@ class Derived:
                 first = sorted(n for m in f["malformed_lines"] for n in m["lines"])[:5]
                 lines = ", ".join(map(str, first)) + (", ..." if f["malformed"] > len(first) else "")
                 notes.append(say("malformed_lines", file=rel, count=f["malformed"], source=f["source"], lines=lines))
+                for bad in f["malformed_lines"]:  # why (its note: said in the reader's language)
+                    shown = ", ".join(map(str, bad["lines"][:5])) + (", ..." if bad["count"] > 5 else "")
+                    notes.append(say("malformed_problem", file=rel, count=bad["count"], problem=bad["problem"],
+                                     lines=shown))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
             notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
                              gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
@@ -76,6 +82,12 @@ class Derived:
             moved = s["sessions_in_security_logs"]
             notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
                              files=", ".join(moved["files"])))
+        if s.get("ended_in_other_files", {}).get("count"):
+            elsewhere = s["ended_in_other_files"]
+            notes.append(say("sessions_ended_elsewhere", file=rel, count=elsewhere["count"],
+                             files=", ".join(elsewhere["files"])))
+        if s.get("ended_by_server_stop"):
+            notes.append(say("server_stops", file=rel, count=s["ended_by_server_stop"]))
         if s.get("without_end") or s.get("not_placed"):
             notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
                              not_placed=s.get("not_placed", 0)))
@@ -282,5 +294,87 @@ def pair_windows_logs(derived: list[tuple[str, Derived]]) -> None:
                 others = [files[int(r[0])][0] for r in con.execute(
                     f"SELECT DISTINCT s_f FROM p WHERE l_f = {i} ORDER BY 1").fetchall()]
                 sessions["sessions_in_security_logs"] = {"count": int(pairs[1]), "files": others}
+    finally:
+        con.close()
+
+
+def end_at_later_stops(derived: list[tuple[str, Derived]], stopped: list[tuple[str, Derived]]) -> None:
+    """A server log's rotations handed in as separate files: each is parsed alone, so a session left open at the end
+    of one (server.log.1) could see neither its own end nor the server's stop or restart in the next (server.log).
+    The rule is parse.py's: such a session ends at its own first end in another file of the same log after its start,
+    else at the first stop or restart of the same gateway in another file after its own file's last event
+    (_end_at_later_stops); the same gateway: the same gateway_id, and, where none is named, the same log name without
+    its rotation suffix. `stopped`: every parsed raw export, a file that holds only the stop too. The derived sessions
+    file is rewritten (end and note) and its report counts the sessions and names the files."""
+    stops = [(rel, s) for rel, d in stopped for s in d.report.get("server_stops", {}).get("stops", [])]
+    open_in = [(rel, d) for rel, d in derived if d.report.get("sessions", {}).get("without_end")
+               and "openvpn-log" in d.report.get("sources", []) and dict(d.files).get("remote_sessions")]
+    if not open_in:
+        return
+    con = connect()
+    try:
+        con.execute("CREATE TEMP TABLE stops (rel VARCHAR, line BIGINT, utc TIMESTAMPTZ, time VARCHAR, gateway_id "
+                    "VARCHAR, message VARCHAR)")
+        con.executemany("INSERT INTO stops VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?)",
+                        [(rel, s["line"], s["utc_time"], s["time"], s["gateway_id"], s["message"]) for rel, s in stops])
+        events = [(rel, path) for rel, d in derived if "openvpn-log" in d.report.get("sources", [])
+                  for dataset, path in d.files if dataset == "remote_access_events"]
+        con.execute("CREATE TEMP TABLE ends (rel VARCHAR, line BIGINT, utc TIMESTAMPTZ, time VARCHAR, gateway_id "
+                    "VARCHAR, session_key VARCHAR, reason VARCHAR)")
+        for rel, path in events:  # the session ends each file holds (its own pairing may have placed none of them)
+            con.execute(f"""
+                INSERT INTO ends SELECT {sql_str(rel)}, CAST(source_line AS BIGINT), CAST(utc_time AS TIMESTAMPTZ),
+                       event_time, nullif(gateway_id, ''), session_key, reason
+                FROM read_csv({sql_str(str(path))}, header = true, all_varchar = true)
+                WHERE kind = 'session_end' AND source = 'openvpn-log'""")
+        stop, restart = (sql_str(r) for r in SERVER_STOP_REASONS)
+        for rel, d in open_in:
+            path = dict(d.files)["remote_sessions"]
+            last = max((t for t in d.report.get("server_stops", {}).get("last_event_utc", {}).values()), default=None)
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE s AS
+                SELECT row_number() OVER () AS n, *, regexp_replace(session_id, '@[^@]*$', '') AS session_key
+                FROM read_csv({sql_str(str(path))}, header = true, all_varchar = true)""")
+            own_last = (f"CAST({sql_str(last)} AS TIMESTAMPTZ)" if last else
+                        "(SELECT max(CAST(COALESCE(nullif(end_time, ''), start_time) AS TIMESTAMPTZ)) FROM s)")
+            same_log = f"{ROTATION_BASE.format(name=sql_str(rel))} = {ROTATION_BASE.format(name='c.rel')}"
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE m AS
+                WITH c AS (
+                    SELECT rel, line, utc, time, gateway_id, NULL AS session_key, TRUE AS stop,
+                           CASE WHEN message IS NOT NULL
+                                THEN {stop} || ' in ' || rel || ' line ' || CAST(line AS VARCHAR) || ': ' || message
+                                ELSE {restart} || ' in ' || rel || ' line ' || CAST(line AS VARCHAR)
+                                     || ': the session ended before that line' END AS note
+                    FROM stops
+                    UNION ALL
+                    SELECT rel, line, utc, time, gateway_id, session_key, FALSE,
+                           'its end in ' || rel || ' line ' || CAST(line AS VARCHAR) || ': ' || COALESCE(reason, '')
+                    FROM ends
+                )
+                SELECT s.n, arg_min(c.time, (c.utc, c.rel, c.line)) AS end_time,
+                       arg_min(c.note, (c.utc, c.rel, c.line)) AS note, arg_min(c.rel, (c.utc, c.rel, c.line)) AS rel,
+                       arg_min(c.stop, (c.utc, c.rel, c.line)) AS stop
+                FROM s JOIN c ON c.rel <> {sql_str(rel)} AND c.utc >= CAST(s.start_time AS TIMESTAMPTZ)
+                 AND lower(nullif(s.gateway_id, '')) IS NOT DISTINCT FROM lower(c.gateway_id)
+                 AND (nullif(s.gateway_id, '') IS NOT NULL OR {same_log})
+                 AND (c.session_key = s.session_key OR (c.session_key IS NULL AND c.utc >= {own_last}))
+                WHERE nullif(s.end_time, '') IS NULL AND s.source = 'openvpn-log'
+                GROUP BY s.n""")
+            row = con.execute("SELECT count(*), count(*) FILTER (WHERE stop), list(DISTINCT rel ORDER BY rel) "
+                              "FROM m").fetchone()
+            if not row or not row[0]:
+                continue
+            con.execute(f"""
+                COPY (SELECT s.* EXCLUDE (n, session_key) REPLACE (COALESCE(m.end_time, s.end_time) AS end_time,
+                                                                   COALESCE(m.note, s.note) AS note)
+                      FROM s LEFT JOIN m ON m.n = s.n ORDER BY s.n)
+                TO {sql_str(str(path) + ".part")} (HEADER, DELIMITER ',')""")
+            Path(str(path) + ".part").replace(path)
+            sessions = d.report.setdefault("sessions", {})
+            sessions["without_end"] = int(sessions.get("without_end", 0)) - int(row[0])
+            sessions["ended_by_server_stop"] = int(sessions.get("ended_by_server_stop", 0)) + int(row[1])
+            sessions["ended_in_other_files"] = {"count": int(row[0]), "by_server_stop": int(row[1]),
+                                                "files": list(row[2] or [])}
     finally:
         con.close()

@@ -46,17 +46,11 @@ def _pairs(line: str) -> str:
     # A log shipper's JSON record (Filebeat, Elastic Agent, Logstash, Graylog, Fluentd) holds the FortiOS line as a
     # JSON string, its quotes escaped: the string itself is the line.
     messages = (f"json_extract_string({line}, '$.{k}')" for k in _SHIPPER_FIELDS)
-    shipped = " ".join(f"WHEN {m} LIKE '%logid=%' THEN {_spaced(m)}" for m in messages)
+    shipped = " ".join(f"WHEN {m} LIKE '%logid=%' THEN kv_spaced({m})" for m in messages)
     return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
             f"WHEN starts_with(ltrim({line}), '{{') AND json_valid({line}) THEN CASE {shipped} END "
             f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
-            f"ELSE {_spaced(line)} END")
-
-
-def _spaced(line: str) -> str:
-    # '<189>date=...': the syslog priority written straight before the first key (FortiOS's own syslog) is
-    # set apart, or date= would not be found (a line without eventtime= had no time)
-    return f"kv_spaced(regexp_replace({line}, '^(<\\d{{1,3}}>)', '\\1 '))"
+            f"ELSE kv_spaced({line}) END")
 
 
 def query(lines: str) -> str:
@@ -105,7 +99,9 @@ WITH f AS (
     -- address on IPsec (the CASE guards skip the extraction; they pay where most lines skip it)
     SELECT *,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL
-                THEN COALESCE(TRY_CAST(replace(kvw(p, 'date'), '/', '-') || ' ' || kvw(p, 'time') AS TIMESTAMP),
+                -- date= may follow the syslog priority with no space ('<189>date=', FortiOS's own syslog)
+                THEN COALESCE(TRY_CAST(replace(regexp_extract(p, '[\\s>]date="?([^\\s,"]*)', 1), '/', '-') || ' '
+                                       || kvw(p, 'time') AS TIMESTAMP),
                               try_strptime(kvs(p, 'start'), '%b %d %Y %H:%M:%S'))
            END AS ts_wall,
            CASE WHEN eventtime IS NULL AND kind IS NOT NULL THEN kvs(p, 'tz') END AS tz,

@@ -39,10 +39,11 @@ def say(code: str, lang: str = "en", **params: Any) -> str:
 
 
 @functools.cache
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
-    """Each note's English template as a regular expression, longest first (the most specific wins)."""
+def _patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    """Each note's English template as a regular expression with its code and zh-TW text, longest first (the most
+    specific wins)."""
     out = []
-    for en, zh in sorted(catalog().values(), key=lambda pair: -len(pair[0])):
+    for code, (en, zh) in sorted(catalog().items(), key=lambda item: -len(item[1][0])):
         regex, seen = "", set()
         for i, part in enumerate(_PLACEHOLDER.split(en)):
             if i % 2 == 0:
@@ -50,8 +51,18 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
             else:  # a placeholder said twice matches the same text twice
                 regex += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
                 seen.add(part)
-        out.append((re.compile(f"^{regex}$", re.DOTALL), zh))
+        out.append((re.compile(f"^{regex}$", re.DOTALL), code, zh))
     return out
+
+
+def code_of(text: str) -> tuple[str, dict[str, str]] | None:
+    """The note code and parameters of a text the parsers wrote in English (a line's problem, a session's note), for
+    parse_report.json beside the English; None for text of no note (a gateway's own words, say)."""
+    for regex, code, _ in _patterns():
+        match = regex.match(text)
+        if match:
+            return code, match.groupdict()
+    return None
 
 
 def translate(text: str, lang: str) -> str:
@@ -59,7 +70,7 @@ def translate(text: str, lang: str) -> str:
     or where a zone came from, is translated too); other text as is."""
     if not is_zh(lang):
         return text
-    for regex, zh in _patterns():
+    for regex, _, zh in _patterns():
         match = regex.match(text)
         if match:
             return zh.format(**{k: translate(v, lang) for k, v in match.groupdict().items()})

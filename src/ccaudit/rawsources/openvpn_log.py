@@ -31,7 +31,7 @@ events."""
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import SERVER_STOP_REASONS, RawSource
+from ccaudit.rawsources.base import SERVER_MARK, SERVER_STOP_REASONS, RawSource
 
 # (regular expression on the message after the client's 'CN/ADDR ' and '[CN] ', kind, reason); the first that matches
 # decides. Anchored there: a client sends text of its own that the server logs after its address (`peer info:
@@ -220,10 +220,16 @@ WITH l AS (
     FROM decided WHERE kind IS NOT NULL
     UNION ALL
     SELECT * FROM stopped
+    UNION ALL
+    -- the stop or restart itself (base.SERVER_MARK, not an event): it also ends the sessions still open from the
+    -- server's previous (rotated) file when the files are parsed together (parse.py)
+    SELECT line_no, {_q(SERVER_MARK)}, form, inner_form, wall, stamp, zone, NULL, NULL, NULL, NULL, msg,
+           CASE server WHEN 'stop' THEN msg END
+    FROM client WHERE server IS NOT NULL
 )
 SELECT l.line_no, l.is_last,
-       j.kind IS NOT NULL AS relevant,
-       CASE WHEN j.kind IS NULL THEN NULL
+       j.kind IS NOT NULL AND j.kind <> {_q(SERVER_MARK)} AS relevant,
+       CASE WHEN j.kind IS NULL OR j.kind = {_q(SERVER_MARK)} THEN NULL
             WHEN j.form = 'rfc3164' AND j.inner_form IS NULL
                 THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
             WHEN j.wall IS NULL AND j.stamp IS NULL THEN 'no readable time'

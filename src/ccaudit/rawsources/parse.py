@@ -20,8 +20,9 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
+from ccaudit.rawsources.notes import code_of
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8
@@ -98,6 +99,13 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path |
     return source
 
 
+def coded(text: str) -> dict[str, Any]:
+    """A parser's English text as the note it is (code and parameters, content/messages/sources.yaml), for
+    parse_report.json: a reader says it in its language from these; nothing for text of no note."""
+    found = code_of(text)
+    return {"code": found[0], "params": found[1]} if found else {}
+
+
 def _check_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
     try:
         con.execute(f"SELECT timezone({sql_str(zone)}, TIMESTAMP '2000-01-01')").fetchone()
@@ -147,6 +155,9 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
+        stops = _stops_listed(con)
+        if stops:
+            report["server_stops"] = stops
         request.out.mkdir(parents=True, exist_ok=True)
         _write(con, request.out)
         report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
@@ -209,9 +220,9 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     return {
         "file": str(path), "source": source.id, "lines_read": total, "recognised": recognised,
         "not_relevant": max(0, total - used),
-        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} for r, n, lines in skipped],
+        "not_relevant_by_reason": [{"reason": r, "count": n, "lines": lines} | coded(r) for r, n, lines in skipped],
         "malformed": malformed,
-        "malformed_lines": [{"problem": p, "count": n, "lines": lines} for p, n, lines in problems],
+        "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
     } | ({"date_order": dates} if dates else {})
@@ -322,10 +333,9 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
                                          for g, z, _ in request.gateway_zones) + f" ELSE {zone} END"
         origin = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
                                            for g, _, o in request.gateway_zones) + f" ELSE {origin} END"
-    con.execute(f"""
-        CREATE TEMP TABLE all_events AS
+    settled = f"""
         WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
-                   FROM parsed WHERE relevant AND problem IS NULL),
+                   FROM parsed WHERE {{rows}}),
         z AS (SELECT *, {zone} AS zone, {origin} AS zone_from FROM p)
         SELECT file_no, line_no, source, kind,
                COALESCE(ts_utc, ts_local - to_minutes(tz_offset_min),
@@ -337,7 +347,12 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
                acct_domain(account) AS account_domain,
                ip_only(source_ip) AS source_ip, ip_only(assigned_ip) AS assigned_ip,
                session_key, channel, mfa_method, gateway_id, duration_s, reason
-        FROM z""")
+        FROM z"""
+    con.execute("CREATE TEMP TABLE all_events AS " + settled.replace("{rows}", "relevant AND problem IS NULL"))
+    # the gateway's own stops and restarts (base.SERVER_MARK), their times settled as the events': _sessions ends
+    # with them the sessions an earlier (rotated) file of the same gateway left open
+    marks = settled.replace("{rows}", f"NOT relevant AND kind = {sql_str(SERVER_MARK)}")
+    con.execute(f"CREATE TEMP TABLE server_stops AS SELECT * FROM ({marks}) WHERE time_utc IS NOT NULL")
     identity = "source, kind, time_utc, account, session_key, source_ip, assigned_ip, gateway_id, duration_s, reason"
     # Most files hold no copy of an event: counting distinct hashes finds out at a fraction of ranking every
     # event (and of grouping by the ten columns). Copies hash alike, so none is missed; a hash collision only
@@ -420,7 +435,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
-        "accounts_unresolved": [{"account": a, "why": w} for a, w in rows],
+        "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
@@ -543,6 +558,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
                           WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid""")
+    _end_at_later_stops(con)
     merged = _merge_windows_logs(con)
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
@@ -568,6 +584,95 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
     } | ({"merged_windows_logs": merged} if merged["count"] else {})
+
+
+# a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
+ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
+                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$', '')")
+
+
+def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
+    """A session left open at the end of its file ends at its gateway's next stop or restart (base.SERVER_MARK) in
+    another file parsed with it, after that file's last event (log rotation: server.log.1, then server.log, whose
+    first lines are the server's stop). The same gateway: the same gateway_id, and, where no file names it, the same
+    log's rotations (the same name without its rotation suffix). The end is added as the stop line's session_end
+    event, as a stop inside the session's own file gives it."""
+    if not con.execute("SELECT 1 FROM server_stops LIMIT 1").fetchall():
+        return
+    base = ROTATION_BASE.format(name="name")
+    con.execute(f"""
+        CREATE TEMP TABLE later_stops AS
+        WITH fb AS (SELECT file_no, {base} AS base FROM file_names),
+        last AS (SELECT file_no, max(time_utc) AS last_utc FROM events GROUP BY file_no),
+        o AS (
+            SELECT s.source, s.session_key, s.seg, s.s_utc, s.prov_file, s.gateway_id, fb.base, last.last_utc
+            FROM sessions s JOIN fb ON fb.file_no = s.prov_file JOIN last ON last.file_no = s.prov_file
+            WHERE s.ends = 0 AND s.seg > 0 AND s.s_utc IS NOT NULL
+              AND s.source IN (SELECT DISTINCT source FROM server_stops)
+        )
+        SELECT o.source, o.session_key, o.seg,
+               arg_min(st.file_no, (st.time_utc, st.file_no, st.line_no)) AS file_no,
+               arg_min(st.line_no, (st.time_utc, st.file_no, st.line_no)) AS line_no,
+               min(st.time_utc) AS time_utc
+        FROM o JOIN server_stops st ON st.source = o.source AND st.file_no <> o.prov_file
+         AND st.time_utc >= o.last_utc AND st.time_utc >= o.s_utc
+         AND lower(o.gateway_id) IS NOT DISTINCT FROM lower(st.gateway_id)
+         AND (o.gateway_id IS NOT NULL OR o.base = (SELECT base FROM fb WHERE fb.file_no = st.file_no))
+        GROUP BY ALL""")
+    if not con.execute("SELECT 1 FROM later_stops LIMIT 1").fetchall():
+        return
+    stop, restart = (sql_str(r) for r in SERVER_STOP_REASONS)
+    con.execute(f"""
+        CREATE TEMP TABLE later_ends AS
+        SELECT l.source, l.session_key, l.seg, l.file_no, l.line_no, l.time_utc, st.zone_assumed, st.zone_used,
+               st.zone_from, st.tz_text,
+               CASE WHEN st.reason IS NOT NULL
+                    THEN {stop} || ' in ' || f.name || ' line ' || CAST(l.line_no AS VARCHAR) || ': ' || st.reason
+                    ELSE {restart} || ' in ' || f.name || ' line ' || CAST(l.line_no AS VARCHAR)
+                         || ': the session ended before that line' END AS reason
+        FROM later_stops l JOIN server_stops st ON st.file_no = l.file_no AND st.line_no = l.line_no
+        JOIN file_names f ON f.file_no = l.file_no""")
+    con.execute("""
+        UPDATE sessions SET end_utc = e.time_utc, ends = 1, first_end_stop = TRUE, end_file = e.file_no,
+                            end_line = e.line_no, note = e.reason
+        FROM later_ends e
+        WHERE sessions.source = e.source AND sessions.session_key = e.session_key AND sessions.seg = e.seg""")
+    # the end in remote_access_events.csv, on the stop line, as a stop in the session's own file writes it; the
+    # events stay in the lines' order, which the CSV is written in
+    con.execute("""
+        INSERT INTO events BY NAME
+        SELECT e.file_no, e.line_no, e.source, 'session_end' AS kind, e.time_utc, e.zone_assumed, e.zone_used,
+               e.zone_from, e.tz_text, s.account, s.account_normalised, acct_domain(s.account) AS account_domain,
+               s.source_ip, s.assigned_ip, e.session_key, s.channel, s.mfa_method, s.gateway_id, e.reason
+        FROM later_ends e JOIN sessions s ON s.source = e.source AND s.session_key = e.session_key AND s.seg = e.seg""")
+    con.execute("CREATE TEMP TABLE sorted_events AS SELECT * FROM events ORDER BY file_no, line_no")
+    con.execute("DROP TABLE events")
+    con.execute("ALTER TABLE sorted_events RENAME TO events")
+
+
+def _stops_listed(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The gateway's own stops and restarts per file (the first MAX_LISTED) and each file's last event, for the
+    report: an evidence folder parses each file alone, and ends with them the sessions that an earlier rotated file
+    of the same gateway left open (evidence.end_at_later_stops)."""
+    local = "timezone('Asia/Taipei', CAST(st.time_utc AS TIMESTAMPTZ))"
+    minutes = f"date_diff('minute', st.time_utc, {local})"
+    offset = (f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') "
+              f"|| ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')")
+    rows = con.execute(f"""
+        SELECT f.name, st.line_no, strftime(st.time_utc, '%Y-%m-%dT%H:%M:%SZ'),
+               strftime({local}, '%Y-%m-%dT%H:%M:%S') || {offset}, st.gateway_id, st.reason
+        FROM (SELECT *, row_number() OVER (PARTITION BY file_no ORDER BY time_utc, line_no) AS n FROM server_stops) st
+        JOIN file_names f ON f.file_no = st.file_no WHERE st.n <= {MAX_LISTED} ORDER BY st.file_no, st.n""").fetchall()
+    if not rows:
+        return {}
+    last = con.execute("SELECT f.name, strftime(max(e.time_utc), '%Y-%m-%dT%H:%M:%SZ') FROM events e "
+                       "JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name ORDER BY f.name").fetchall()
+    return {"stops": [{"file": f, "line": n, "utc_time": u, "time": t, "gateway_id": g, "message": m}
+                      for f, n, u, t, g, m in rows],
+            "last_event_utc": dict(last),
+            "note": "the gateway's own stops and restarts (message empty: a start-up without a logged stop); the "
+                    "sessions still open in its file ended there, and those an earlier rotated file of the same "
+                    "gateway left open when the files are parsed together"}
 
 
 WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's logon of one connection: this close
@@ -746,14 +851,14 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
             FROM events
         ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
-    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
-    # formatting a projection over it), so the sort carries timestamps, not their text.
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
     clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
                         "HAVING count(*) > 1 LIMIT 1").fetchall()
     number = ("row_number() OVER (PARTITION BY s.session_key, s.s_utc ORDER BY s.prov_file, s.prov_line)"
               if clash else "1")
+    # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
+    # formatting a projection over it), so the sort carries timestamps, not their text.
     con.execute(f"""
         COPY (
             WITH s AS (

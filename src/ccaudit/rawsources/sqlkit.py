@@ -79,7 +79,7 @@ CREATE OR REPLACE TEMP MACRO kvs_outside(p, k) AS nullif(trim(regexp_extract(p,
     '^(?:[^"]|"[^"]*")*? ' || k || '=("[^"]*"|[^\s,"]*)', 1), '"'), '');
 -- A line whose keys are read outside quoted values: a value is anyone's text (a user name typed at a log-in, an
 -- XAuth name, a URL), and user="x duration=99999 remip=1.2.3.4" must not set duration= or remip=. Where a quoted
--- value holds '[space or comma]word=' (a DFA test, one pass over the line), the line is cut into quoted values
+-- value holds '[space, comma or >]word=' (a DFA test, one pass over the line), the line is cut into quoted values
 -- (\" escapes kept inside them; an unterminated one runs to the line's end) and text between them, and inside
 -- the quoted values '=', '\"' and '\\' are replaced by chr(30), chr(31) and chr(29), so no key can start there;
 -- kv_unmasked(value) puts them back. Other lines, nearly all, are returned unchanged.
@@ -87,7 +87,7 @@ CREATE OR REPLACE TEMP MACRO kv_masked(p) AS array_to_string(list_transform(
     regexp_extract_all(p, '"(?:[^"\\]|\\.)*(?:"|$)|[^"]+'),
     lambda x: CASE WHEN starts_with(x, '"')
                    THEN replace(replace(replace(x, '\\', chr(29)), '\"', chr(31)), '=', chr(30)) ELSE x END), '');
-CREATE OR REPLACE TEMP MACRO kv_guarded(p) AS CASE WHEN regexp_matches(p, '="(?:[^"\\]|\\.)*[\s,][\w.-]+=')
+CREATE OR REPLACE TEMP MACRO kv_guarded(p) AS CASE WHEN regexp_matches(p, '="(?:[^"\\]|\\.)*[\s,>][\w.-]+=')
     THEN kv_masked(p) ELSE p END;
 CREATE OR REPLACE TEMP MACRO kv_unmasked(v) AS replace(replace(replace(v, chr(30), '='), chr(31), '\"'), chr(29), '\\');
 """

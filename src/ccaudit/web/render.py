@@ -1,6 +1,8 @@
 """Render a page: `render(request, "name.html", {...})`. Every template gets, besides what the route passes:
 
     t(key, **params)   a text of content/web/*.yaml in the user's language
+    note(text)         a raw export's parse note (a warning stored in English) in the user's language
+                       (content/messages/sources.yaml); other text as it is
     label(kind, value) a status, role, result... in the reports' words (kind: status, result, role, work,
                        remediation, audit_status, attestation, obligation, outcome, change)
     d(date)            a date in the user's style (ISO 2026-11-30 or ROC 115/11/30); ts(datetime): with the
@@ -29,6 +31,7 @@ from ccaudit.cli.audit.texts import CHANGE, ROLE, WORK_STATUS
 from ccaudit.dates import format_date
 from ccaudit.findings.messages import is_zh
 from ccaudit.findings.models import STATUS_LABELS
+from ccaudit.rawsources.notes import translate
 from ccaudit.reports.model import RESULT_LABELS
 from ccaudit.reports.texts import ATTESTATION, OBLIGATION, OUTCOME, REMEDIATION_STATUS, SIGN_OFF
 from ccaudit.web.deps import (
@@ -115,6 +118,7 @@ def _values(request: Request) -> dict[str, Any]:
     return {
         "t": t,
         "label": lambda kind, value: label(kind, value, lang),
+        "note": lambda text: translate(str(text), lang),
         "d": lambda day: format_date(day, style),
         "ts": ts,
         "lang": lang,

@@ -7,8 +7,9 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
+from ccaudit.evidence import surrogate
 from ccaudit.evidence.models import FieldSpec
-from ccaudit.evidence.surrogate import SurrogateKeyError, assign_keys, key_sql
+from ccaudit.evidence.surrogate import SurrogateKeyError, key_sql, verify_keys
 
 from .helpers import REGISTRY, Folder
 
@@ -35,22 +36,30 @@ def test_the_same_person_has_one_key_across_tables_after_normalisation(folder: F
     assert all(isinstance(k, int) and k >= 0 for k in (*people.values(), log[0][1], log[1][1]))
 
 
-def _tables(con: duckdb.DuckDBPyConnection, people: list[str], sessions: list[tuple[str, str]]) -> None:
+def _tables(con: duckdb.DuckDBPyConnection, people: list[str], sessions: list[tuple[str, str | None]]) -> None:
+    """people and remote_sessions with their keys as the importer writes them: one bit of key, first salt."""
     con.execute("CREATE TABLE people (person_id VARCHAR)")
     con.executemany("INSERT INTO people VALUES (?)", [[p] for p in people])
     con.execute("CREATE TABLE remote_sessions (session_id VARCHAR, person_id VARCHAR)")
     con.executemany("INSERT INTO remote_sessions VALUES (?, ?)", sessions)
+    person, session = key_sql("person_id", bits=1), key_sql("session_id", bits=1)
+    con.execute(f"CREATE OR REPLACE TABLE people AS SELECT *, {person} AS _person_key FROM people")
+    con.execute(f"CREATE OR REPLACE TABLE remote_sessions AS SELECT *, {session} AS _session_key, "
+                f"{person} AS _person_key FROM remote_sessions")
 
 
-def test_ids_whose_hashes_collide_still_get_different_keys() -> None:
+@pytest.mark.parametrize("rows_per_pass", [surrogate.ROWS_PER_PASS, 1])  # verified at once, or in slices
+def test_ids_whose_hashes_collide_still_get_different_keys(monkeypatch: pytest.MonkeyPatch, rows_per_pass: int) -> None:
+    monkeypatch.setattr(surrogate, "ROWS_PER_PASS", rows_per_pass)
     con = duckdb.connect()
     # With one bit of key two IDs collide half the time: find two that do under the first salt.
     ids = [f"E{i}" for i in range(20)]
-    first = {i: con.execute(f"SELECT {key_sql('v', 0, bits=1)} FROM (SELECT ? AS v)", [i]).fetchall()[0][0]
-             for i in ids}
+    first = {i: con.execute(f"SELECT {key_sql('v', bits=1)} FROM (SELECT ? AS v)", [i]).fetchall()[0][0] for i in ids}
     a, b = next((x, y) for x in ids for y in ids if x < y and first[x] == first[y])
-    _tables(con, [a, b], [("S1", b), ("S2", None)])  # type: ignore[list-item]
-    assign_keys(con, TEMPLATES, bits=1)
+    _tables(con, [a, b], [("S1", b), ("S2", None)])
+    people = dict(con.execute("SELECT person_id, _person_key FROM people").fetchall())
+    assert people[a] == people[b]  # as written at import
+    verify_keys(con, TEMPLATES, bits=1)
     people = dict(con.execute("SELECT person_id, _person_key FROM people").fetchall())
     assert people[a] != people[b]
     assert con.execute("SELECT session_id, _person_key FROM remote_sessions ORDER BY session_id").fetchall() == [
@@ -61,7 +70,7 @@ def test_more_ids_than_keys_is_refused_not_guessed() -> None:
     con = duckdb.connect()
     _tables(con, ["E1", "E2", "E3"], [("S1", "E1")])
     with pytest.raises(SurrogateKeyError, match="person IDs"):
-        assign_keys(con, TEMPLATES, bits=1)  # three IDs, two keys: every salt collides
+        verify_keys(con, TEMPLATES, bits=1)  # three IDs, two keys: every salt collides
 
 
 def test_a_key_domain_is_only_for_text_fields() -> None:

@@ -31,11 +31,12 @@ from ccaudit.settings import Settings
 ALLOWED = {
     "VPN", "IPsec", "SSL", "ZTNA", "VDI", "RDP", "SSH", "Telnet", "HTTP", "HTTPS", "SFTP", "FTPS", "FTP",
     "TLS", "SMTP", "STARTTLS", "OTP", "TOTP", "SMS", "IoT", "IP", "VLAN", "SHA", "ID", "UPS", "CISO", "RTO", "DLP",
-    "MFA", "BYOD", "App", "ISO", "SOC", "UTC", "ccaudit", "findings.json",
+    "MFA", "BYOD", "App", "ISO", "SOC", "UTC", "ccaudit", "findings.json", "ASA", "JSON", "RFC", "syslog",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
-# placeholders, and command-line options quoted with their value (--max-rows all)
-_NOT_PROSE = re.compile(r"\{[^}]*\}|--[a-z-]+(?: [a-z]+)?")
+# placeholders, command-line options quoted with their value (--max-rows all), and `code` (a device's setting or a
+# file's field name as the vendor spells it: `logging timestamp`, `eventtime=`)
+_NOT_PROSE = re.compile(r"\{[^}]*\}|--[a-z-]+(?: [a-z]+)?|`[^`]*`")
 SRC = Path(__file__).resolve().parents[3] / "src" / "ccaudit"
 
 
@@ -187,3 +188,42 @@ def test_every_parse_report_note_says_itself_in_zh_tw() -> None:
 
     emitted |= set(EMPTY_REASON.values())
     assert emitted <= set(notes.catalog()), emitted - set(notes.catalog())
+
+
+def _sql_texts(column: str, files: str = "*.py") -> Iterator[tuple[str, str]]:
+    """(file, text) for each string a parser's SQL writes into `column`: the literals after THEN/ELSE in the CASE
+    that ends `END AS column` (a literal continued with || gets a sample value, as the line would give)."""
+    for path in sorted((SRC / "rawsources").glob(files)):
+        code = re.sub(r"'\s*\|\|\s*'", "", path.read_text("utf-8"))  # 'a ' || 'b' is 'a b'
+        for case in re.findall(r"CASE\s+WHEN(?:(?!CASE\s+WHEN).)*?END AS " + column + r"\b", code, re.DOTALL):
+            for text, more in re.findall(r"(?:THEN|ELSE)\s+'((?:[^']|'')+)'(\s*\|\|\s*\w+\s*\|\|\s*'[^']*')?", case):
+                if more:  # 'a key appears twice (' || dup_key || '): ...'
+                    text += "王小明" + re.search(r"'([^']*)'$", more).group(1)  # type: ignore[union-attr]
+                yield path.name, text.replace("''", "'")
+
+
+def test_every_problem_a_parser_gives_a_line_is_a_note_in_zh_tw() -> None:
+    # what parse_report.json, `sources parse --lang zh-TW` and `inspect --lang zh-TW` say of a malformed line
+    from ccaudit.rawsources import notes
+
+    problems = list(_sql_texts("problem"))
+    assert {name for name, _ in problems} >= {"openvpn_log.py", "cisco_asa.py", "fortigate.py", "entra.py",
+                                                "globalprotect.py", "windows_security.py", "openvpn_status.py"}
+    for name, text in problems:
+        assert notes.code_of(text) is not None, f"{name}: {text!r} is no note in content/messages/sources.yaml"
+        zh = notes.translate(text, "zh-TW")
+        assert zh != text and not english(zh), f"{name}: {text!r} -> {zh!r}"
+
+
+def test_session_notes_and_server_stops_say_themselves_in_zh_tw() -> None:
+    from ccaudit.rawsources import notes
+    from ccaudit.rawsources.base import SERVER_STOP_REASONS
+
+    stop = f"{SERVER_STOP_REASONS[0]}: SIGTERM[hard,] received, process exiting"
+    assert notes.code_of(stop) == ("session_server_stop", {"message": "SIGTERM[hard,] received, process exiting"})
+    assert notes.translate(stop, "zh-TW") == "因伺服器停止而結束：SIGTERM[hard,] received, process exiting"
+    restart = f"{SERVER_STOP_REASONS[1]}: the session ended before this line"
+    assert notes.code_of(restart) == ("session_server_restart", {})
+    for _, text in _sql_texts("note", "parse.py"):  # remote_sessions.csv notes written by the pairing
+        assert notes.code_of(text) is not None, text
+        assert not english(notes.translate(text, "zh-TW")), text

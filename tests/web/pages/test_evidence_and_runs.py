@@ -143,3 +143,22 @@ def test_a_kept_file_is_removed_by_name_only_inside_the_folder(env: Env) -> None
     assert outside.status_code == 404 and (env.settings.data_dir.parent / "audit.db").exists()
     removed = alice.post(path, data={"name": "firm_profile.csv", "csrf_token": token(html)})
     assert removed.status_code == 303 and not any(folder(env).iterdir())
+
+
+OPENVPN_LOG = (
+    "2026-11-02 08:15:02 203.0.113.7:51642 TLS: Username/Password authentication succeeded for username 'alice'\n"
+    "2026-11-02 08:15:02 203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with [AF_INET]203.0.113.7:51642\n"
+    "2026-11-02 09:00:00 alice-laptop/203.0.113.7:51642 SIGTERM[soft,remote-exit] received, client-instance exiting\n"
+    "2026-11-02 10:00:00 203.0.113.50:1000 Peer Connection Initiated with [AF_INET]203.0.113.50:1000\n"
+)
+
+
+def test_a_raw_exports_warnings_are_shown_in_the_readers_language(env: Env) -> None:
+    alice = env.login("alice")
+    home = alice.get("/")
+    alice.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": token(home.text)})
+    status, html = upload(env, alice, ("vpn-01.log", OPENVPN_LOG.encode("utf-8")))
+    assert status == 200 and 'data-testid="upload-ok"' in html, html
+    warnings = html.split('class="warnings"')[1].split("</ul>")[0]
+    assert "vpn-01.log：1 行無用戶端名稱（第 4 行）" in warnings  # why the line was not read, in Chinese
+    assert "malformed" not in warnings and "no client name" not in warnings
