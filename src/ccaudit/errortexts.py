@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 from ccaudit.errors import CatalogError
 
 CATALOG = BUILTIN / "errors" / "messages.yaml"
@@ -49,7 +47,7 @@ class ErrorTexts:
 
     @classmethod
     def load(cls, path: Path = CATALOG) -> ErrorTexts:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc: Any = load_yaml(path.read_text(encoding="utf-8")) or {}
         messages, patterns, words = [], [], {}
         for n, item in enumerate(doc.get("messages") or []):
             en, zh = (item or {}).get("en"), (item or {}).get("zh-TW")

@@ -12,9 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ccaudit.content import BUILTIN
+from ccaudit.content import BUILTIN, load_yaml
 
 CATALOG = BUILTIN / "messages" / "sources.yaml"
 DOC = "docs/sources.md"
@@ -28,7 +26,7 @@ def is_zh(lang: str) -> bool:
 @functools.cache
 def catalog(path: Path = CATALOG) -> dict[str, tuple[str, str]]:
     """Note code -> (English, zh-TW)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = load_yaml(path.read_text(encoding="utf-8")) or {}
     return {code: (texts["en"], texts["zh-TW"]) for code, texts in (doc.get("notes") or {}).items()}
 
 
