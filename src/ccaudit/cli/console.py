@@ -35,8 +35,9 @@ def styled(label: str, style: str, rest: str = "") -> Text:
 
 # Messages name files: soft wrap leaves a long path whole for the terminal to fold, so it can be
 # copied and searched (Rich would otherwise break it at the console width, 80 off a terminal).
-def print_error(message: str) -> None:
-    err_console.print(styled("error: ", "bold red", message), highlight=False, soft_wrap=True)
+def print_error(message: str, lang: str = "en") -> None:
+    label = "錯誤：" if lang.startswith("zh") else "error: "
+    err_console.print(styled(label, "bold red", message), highlight=False, soft_wrap=True)
 
 
 def print_warning(message: str) -> None:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.cli.audit import register as register_audit
+from ccaudit.cli.audit.common import COMMAND_LANG, load_settings
 from ccaudit.cli.console import (
     console,
     counts_line,
@@ -57,12 +58,13 @@ def _as_of(value: str) -> dt.date:
 
 @app.command()
 def catalog(
-    lang: LangOpt = "en",
+    lang: Annotated[str | None, typer.Option("--lang", help="zh-TW or en (default: CCAUDIT_LANG, else en)")] = None,
     as_of: Annotated[str | None, typer.Option(help="show the version in force on this date")] = None,
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
 ) -> None:
     """List the requirements of the catalog in force."""
-    settings = Settings()
+    settings = load_settings(None, lang)  # --lang, else CCAUDIT_LANG as on every other command
+    lang = settings.lang
     day = _as_of(as_of) if as_of else dt.date.today()
     cat = CatalogLibrary.load(settings.content_paths).in_force(catalog_id, day)
     zh = lang.lower().startswith("zh")
@@ -284,28 +286,40 @@ register_serve(app)  # serve: the web workspace (src/ccaudit/web)
 register_policies(app)  # policies scan (src/ccaudit/cli/policies.py)
 
 
-def _in_language(exc: CcauditError) -> str:
-    """Evidence problems in Traditional Chinese when CCAUDIT_LANG says so (audit run, inspect without
-    --lang); every other error as written."""
-    if isinstance(exc, EvidenceError):
-        try:
-            zh = Settings().lang == "zh-TW"
-        except ValidationError:
-            zh = False
-        if zh and isinstance(exc, EvidenceValidationError):
-            return exc.render("zh-TW")
-        if zh and exc.zh:
-            return exc.zh
-    return str(exc)
+def _lang() -> str:
+    """The language of the command that failed: its --lang where it read its settings, else CCAUDIT_LANG."""
+    if COMMAND_LANG:
+        return COMMAND_LANG[-1]
+    try:
+        return Settings().lang
+    except ValidationError:
+        return "en"
+
+
+def _in_language(exc: CcauditError, lang: str) -> str:
+    """An error in Traditional Chinese when the command's language says so: evidence problems with their own
+    Chinese text (audit run, inspect without --lang), the service's refusals from the errors catalog
+    (errortexts.py); a sentence the catalog does not know as written."""
+    if lang != "zh-TW":
+        return str(exc)
+    if isinstance(exc, EvidenceValidationError):
+        return exc.render("zh-TW")
+    if isinstance(exc, EvidenceError) and exc.zh:
+        return exc.zh
+    from ccaudit.errortexts import say_error
+
+    return say_error(str(exc), lang)
 
 
 def main() -> None:
     """Entry point: user errors print one clear message and exit 2, never a traceback."""
+    COMMAND_LANG.clear()
     try:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except CcauditError as exc:
-        print_error(_in_language(exc))
+        lang = _lang()
+        print_error(_in_language(exc, lang), lang)
         sys.exit(exc.exit_code)
     except ValidationError as exc:  # a CCAUDIT_* setting that does not parse
         print_error(settings_problem(exc))

@@ -22,7 +22,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
-from ccaudit.rawsources.notes import code_of
+from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
 from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8
@@ -205,11 +205,14 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     if total and (malformed + alien) * 2 > total:
         top = con.execute(f"SELECT problem FROM parsed WHERE file_no = {no} AND relevant AND problem IS NOT NULL "
                           "GROUP BY problem ORDER BY count(*) DESC, problem LIMIT 1").fetchone()
-        why = f" Most are: {top[0]}." if top and malformed * 2 > malformed + alien else ""
-        raise EvidenceError(
-            f"{name}: {malformed + alien} of {total} lines are not readable {source.id} lines "
-            f"({source.product}); the file is refused.{why} First ones: "
-            f"{_lines(con, no, 'not_source OR problem IS NOT NULL')}")
+        most = top is not None and malformed * 2 > malformed + alien
+        first = [str(n) for n in _line_list(con, no, "not_source OR problem IS NOT NULL")[:10]]
+        said = {"file": name, "bad": malformed + alien, "total": total, "source": source.id, "product": source.product}
+        raise EvidenceError(  # in English and Traditional Chinese (content/messages/sources.yaml)
+            say("file_refused", "en", lines=", ".join(first), **said,
+                why=say("most_are", "en", problem=top[0]) if most and top else ""),
+            zh=say("file_refused", "zh-TW", lines="、".join(first), **said,
+                   why=say("most_are", "zh-TW", problem=translate(top[0], "zh-TW")) if most and top else ""))
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
@@ -300,10 +303,6 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
     row = con.execute(f"SELECT list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
                       f"WHERE file_no = {no} AND ({where})").fetchone()
     return list(row[0] or []) if row else []
-
-
-def _lines(con: duckdb.DuckDBPyConnection, no: int, where: str) -> str:
-    return "lines " + ", ".join(str(n) for n in _line_list(con, no, where)[:10])
 
 
 # Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'.

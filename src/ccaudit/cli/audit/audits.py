@@ -16,6 +16,8 @@ from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, KeyOpt, LangOpt, day, service, settings_of, signing_key
 from ccaudit.cli.console import STATUS_STYLE, console, print_line, progress_bar, styled
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt
+from ccaudit.errortexts import say_error
+from ccaudit.reports.texts import L
 from ccaudit.textsafe import visible, visible_lines
 
 if TYPE_CHECKING:
@@ -43,10 +45,8 @@ def audit_open(
     with service(ctx) as (svc, actor):
         audit_id = svc.open_audit(actor, firm_id, year, day(as_of), catalog_id, catalog_version)
         snap = svc.snapshot(audit_id)
-    console.print(
-        f"audit {audit_id} opened: {firm_id} {year}, as of {snap.as_of}, {snap.catalog_id} "
-        f"v{snap.catalog_version}, {len(snap.requirements)} requirements"
-    )
+    console.print(tx.say("opened", settings_of(ctx).lang, audit=audit_id, firm=firm_id, year=year, as_of=snap.as_of,
+                         catalog=snap.catalog_id, version=snap.catalog_version, count=len(snap.requirements)))
 
 
 @audit_app.command("list")
@@ -165,7 +165,7 @@ def _result(x: Any, lang: str) -> str:
 def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | None, lang: str) -> None:
     """One requirement in full; per check, what the audit's measures cover and what they leave."""
     from ccaudit.findings.messages import is_zh
-    from ccaudit.reports.texts import L, t
+    from ccaudit.reports.texts import t
 
     try:
         r = snap.requirement(requirement_id)
@@ -425,8 +425,14 @@ def audit_measure(
             checks=check or [], subjects=subject or [], whole_requirement=whole_requirement,
         )  # fmt: skip
         measure = next(m for m in svc.snapshot(audit_id, actor).measures if m.measure_id == measure_id)
-    covers = "the whole requirement" if whole_requirement else "; ".join(c.says() for c in measure.checks)
-    console.print(f"measure {ref} recorded (id {measure_id}), covering {covers}")
+    lang = settings_of(ctx).lang
+    if whole_requirement:
+        covers = tx.say("the_whole_requirement", lang)
+    elif lang.startswith("zh"):
+        covers = "；".join(f"{c.check_id}（{'、'.join(c.subjects) or L['every_row'][1]}）" for c in measure.checks)
+    else:
+        covers = "; ".join(c.says() for c in measure.checks)
+    console.print(tx.say("measure_recorded", lang, ref=ref, id=measure_id, covers=covers))
 
 
 @audit_app.command("measure-review")
@@ -589,8 +595,8 @@ def audit_signoff(
     private = load_private_key(key or settings.signing_key_path(), passphrase)
     with service(ctx) as (svc, actor):
         digest = svc.signoff(actor, audit_id, private)
-    console.print(f"audit {audit_id} signed off and frozen\ndigest (SHA-256): {digest}")
-    console.print(f"trail anchored in {settings.anchor_path()} (keep it apart from the database)")
+    console.print(tx.say("signed_off", settings.lang, audit=audit_id, digest=digest))
+    print_line(tx.say("anchored_in", settings.lang, path=settings.anchor_path()))
 
 
 @audit_app.command("export")
@@ -607,7 +613,7 @@ def audit_export(
     private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
         path = svc.export(actor, audit_id, out, private)
-    console.print(f"archive written to {path}")
+    print_line(tx.say("archive_written", settings_of(ctx).lang, path=path))
 
 
 @audit_app.command("anchor")
@@ -620,14 +626,12 @@ def audit_anchor(
     private = signing_key(ctx, key)
     with service(ctx) as (svc, actor):
         done = svc.anchor(actor, private)
+    lang = settings_of(ctx).lang
     for audit_id, path in done.signoffs:
-        console.print(f"audit {audit_id}: its sign-off had no anchor; anchored in {path}")
+        print_line(tx.say("anchor_signoff", lang, audit=audit_id, path=path))
     for audit_id, reviewer in done.others:
-        console.print(
-            f"audit {audit_id}: its sign-off has no anchor of its own (the head anchored now vouches for it); "
-            f"CCAUDIT_USER={reviewer} ccaudit audit anchor writes it"
-        )
-    console.print(f"trail anchored at entry #{done.head.seq} ({done.head.hash}) in {done.path}")
+        print_line(tx.say("anchor_other", lang, audit=audit_id, reviewer=reviewer))
+    print_line(tx.say("anchored_at", lang, seq=done.head.seq, hash=done.head.hash, path=done.path))
 
 
 @audit_app.command("carryover")
@@ -643,12 +647,11 @@ def audit_carryover(
     """Open next year's audit, carrying over open remediation, valid measures and attestations."""
     with service(ctx) as (svc, actor):
         new_id, carried = svc.carry_over(actor, audit_id, day(as_of) if as_of else None, year)
-    console.print(
-        f"audit {new_id} opened from audit {audit_id}: {len(carried.remediation)} remediation item(s), "
-        f"{len(carried.measures)} measure(s), {len(carried.attestations)} attestation(s) to re-confirm"
-    )
-    for line in carried.left_behind:
-        console.print(f"  not carried: {line}")
+    lang = settings_of(ctx).lang
+    console.print(tx.say("carried_over", lang, audit=new_id, source=audit_id, remediation=len(carried.remediation),
+                         measures=len(carried.measures), attestations=len(carried.attestations)))
+    for line in carried.left_behind:  # the service's English note, in the reader's words (errors catalog)
+        console.print(tx.say("not_carried", lang, line=say_error(line, lang)))
 
 
 @audit_app.command("diff")

@@ -36,7 +36,14 @@ def load_settings(db: str | None, lang: str | None = None) -> Settings:
             update["lang"] = normalise_lang(lang)
         except ValueError as exc:
             raise typer.BadParameter(f"--lang: {exc}") from None
-    return Settings().model_copy(update=update)
+    settings = Settings().model_copy(update=update)
+    COMMAND_LANG[:] = [settings.lang]
+    return settings
+
+
+# The language of the command running (its --lang, else CCAUDIT_LANG), once its settings are read: main() says
+# a refusal in it. Emptied by main() before each command (the tests run many in one process).
+COMMAND_LANG: list[str] = []
 
 
 def settings_of(ctx: typer.Context) -> Settings:

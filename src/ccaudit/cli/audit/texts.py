@@ -131,6 +131,30 @@ SAY: dict[str, tuple[str, str]] = {
     "mfa_reset": ("{user}'s second factor is reset: they enrol again at their next log-in",
                   "{user} 之第二道驗證已重設，下次登入時須重新設定"),
     "mfa_none": ("{user} had no second factor enrolled", "{user} 尚未設定第二道驗證"),
+    # the confirmations of open, measure, signoff, export, anchor and carryover
+    "opened": ("audit {audit} opened: {firm} {year}, as of {as_of}, {catalog} v{version}, {count} requirements",
+               "查核 {audit} 已開立：{firm} {year} 年度，" + L["as_of"][1] + " {as_of}，{catalog} 第 {version} 版，"
+               "共 {count} 項條文"),
+    "measure_recorded": ("measure {ref} recorded (id {id}), covering {covers}",
+                         L["compensating"][1] + " {ref} 已記錄（編號 {id}），涵蓋 {covers}"),
+    "signed_off": ("audit {audit} signed off and frozen\ndigest (SHA-256): {digest}",
+                   "查核 {audit} 已簽核並凍結\n摘要值（SHA-256）：{digest}"),
+    "anchored_in": ("trail anchored in {path} (keep it apart from the database)",
+                    "軌跡已錨定於 {path}（請與資料庫分開保存）"),
+    "archive_written": ("archive written to {path}", "封存檔已寫入 {path}"),
+    "anchor_signoff": ("audit {audit}: its sign-off had no anchor; anchored in {path}",
+                       "查核 {audit}：其簽核原無錨點；已錨定於 {path}"),
+    "anchor_other": ("audit {audit}: its sign-off has no anchor of its own (the head anchored now vouches for it); "
+                     "CCAUDIT_USER={reviewer} ccaudit audit anchor writes it",
+                     "查核 {audit}：其簽核無專屬錨點（本次錨定之軌跡末端可為其佐證）；"
+                     "由簽核者執行 `CCAUDIT_USER={reviewer} ccaudit audit anchor` 即可寫入"),
+    "anchored_at": ("trail anchored at entry #{seq} ({hash}) in {path}",
+                    "軌跡已錨定於第 {seq} 筆紀錄（{hash}），錨點檔 {path}"),
+    "carried_over": ("audit {audit} opened from audit {source}: {remediation} remediation item(s), "
+                     "{measures} measure(s), {attestations} attestation(s) to re-confirm",
+                     "查核 {audit} 已由查核 {source} 結轉開立：改善事項 {remediation} 項、"
+                     + L["compensating"][1] + " {measures} 項、待重新確認之人工確認 {attestations} 項"),
+    "not_carried": ("  not carried: {line}", "  未結轉：{line}"),
     "run_line": ("latest run {run}, attached {when}: checks ran on {engine}",
                  "最近一次檢查執行 {run}（{when} 附加）：" + L["engine"][1] + " {engine}"),
 }
