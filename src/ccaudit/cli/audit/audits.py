@@ -246,7 +246,7 @@ def audit_run(
     evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
     with service(ctx) as (svc, actor), progress_bar() as progress:
         info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
-    _print_run(info)
+    _print_run(info, settings_of(ctx).lang)
 
 
 @audit_app.command("attach")
@@ -259,17 +259,15 @@ def audit_attach(
     """Attach the result folder of `ccaudit inspect --out DIR` made elsewhere."""
     with service(ctx) as (svc, actor):
         info = svc.attach_run(actor, audit_id, result_dir)
-    _print_run(info)
+    _print_run(info, settings_of(ctx).lang)
 
 
-def _print_run(info: Any) -> None:
+def _print_run(info: Any, lang: str) -> None:
     for path in info.cleaned:
-        print_line(f"removed {path}, left by a run that was killed")
-    counts = " · ".join(f"{k}: {v}" for k, v in info.counts.items() if v)
-    console.print(
-        f"run {info.run_id} attached ({info.offending_rows} offending rows recorded in "
-        f"{info.record_seconds:.1f}s): {counts}\nfiles: {info.folder}"
-    )
+        print_line(tx.say("run_cleaned", lang, path=path))
+    counts = " · ".join(f"{tx.result(k, lang)}: {v}" for k, v in info.counts.items() if v)
+    print_line(tx.say("run_attached", lang, run=info.run_id, rows=info.offending_rows,
+                      seconds=f"{info.record_seconds:.1f}", counts=counts, folder=info.folder))
 
 
 @audit_app.command("rows")
@@ -327,13 +325,12 @@ def audit_assess(
             raise typer.BadParameter("--all-derived confirms derived results: give no requirement, --result or text")
         with service(ctx) as (svc, actor):
             confirmed, left = svc.confirm_derived(actor, audit_id)
-        listed = f": {', '.join(confirmed)}" if confirmed else ""
-        console.print(f"{len(confirmed)} derived result(s) confirmed{listed}")
+        lang = settings_of(ctx).lang
+        sep = "、" if lang.startswith("zh") else ", "
+        listed = f"{'：' if lang.startswith('zh') else ': '}{sep.join(confirmed)}" if confirmed else ""
+        console.print(tx.say("derived_confirmed", lang, count=len(confirmed), listed=listed))
         if left:
-            console.print(
-                f"left for you (needs_review or no result: assess with --result and --justification, or "
-                f"`ccaudit audit defer`): {', '.join(left)}"
-            )
+            console.print(tx.say("derived_left", lang, left=sep.join(left)))
         return
     if requirement_id is None:
         raise typer.BadParameter("name the requirement to assess, or give --all-derived")

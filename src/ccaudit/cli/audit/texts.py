@@ -131,6 +131,15 @@ SAY: dict[str, tuple[str, str]] = {
     "mfa_reset": ("{user}'s second factor is reset: they enrol again at their next log-in",
                   "{user} 之第二道驗證已重設，下次登入時須重新設定"),
     "mfa_none": ("{user} had no second factor enrolled", "{user} 尚未設定第二道驗證"),
+    "run_attached": ("run {run} attached ({rows} offending rows recorded in {seconds}s): {counts}\nfiles: {folder}",
+                     "檢查執行 {run} 已附加（記錄" + L["offending_rows"][1] + " {rows} 筆，"
+                     "費時 {seconds} 秒）：{counts}\n" + L["file"][1] + "：{folder}"),
+    "run_cleaned": ("removed {path}, left by a run that was killed", "已移除 {path}（中斷之檢查執行遺留）"),
+    "derived_confirmed": ("{count} derived result(s) confirmed{listed}", "已確認推導結果 {count} 項{listed}"),
+    "derived_left": ("left for you (needs_review or no result: assess with --result and --justification, or "
+                     "`ccaudit audit defer`): {left}",
+                     "留待您評估（需人工檢視或無結果：請以 --result 及 --justification 評估，或以 "
+                     "`ccaudit audit defer` 延後）：{left}"),
     # the confirmations of open, measure, signoff, export, anchor and carryover
     "opened": ("audit {audit} opened: {firm} {year}, as of {as_of}, {catalog} v{version}, {count} requirements",
                "查核 {audit} 已開立：{firm} {year} 年度，" + L["as_of"][1] + " {as_of}，{catalog} 第 {version} 版，"
