@@ -123,12 +123,10 @@ def audit_show(
         when = tx.local_time(run.attached_at, zone)
         print_line(tx.say("run_line", lang, run=run.run_id, when=when, engine=tx.engine(run.engine, lang)))
     if s.preparer:
-        console.print(f"prepared by {s.preparer} {tx.local_time(s.submitted_at, zone)}")
+        console.print(tx.say("prepared_by", lang, who=s.preparer, when=tx.local_time(s.submitted_at, zone)))
     if s.reviewer:
-        console.print(
-            f"signed off by {s.reviewer} {tx.local_time(s.signed_at, zone)} with key {s.key_fingerprint}\n"
-            f"digest {s.digest}"
-        )
+        console.print(tx.say("signed_off_by", lang, who=s.reviewer, when=tx.local_time(s.signed_at, zone),
+                             fingerprint=s.key_fingerprint, digest=s.digest))
     if requirement is not None:
         _show_requirement(snap, requirement, versions.get(requirement), lang)
         return
@@ -155,7 +153,7 @@ def audit_show(
     pending = [a for a in snap.attestations if a.needs_reconfirmation]
     if pending:
         ids = ", ".join(f"#{a.attestation_id} ({a.requirement_id})" for a in pending)
-        console.print(f"carried-over attestations to re-confirm: {ids}")
+        console.print(tx.say("to_reconfirm", lang, ids=ids))
 
 
 def _result(x: Any, lang: str) -> str:
@@ -290,9 +288,10 @@ def audit_rows(
         return
     lang = settings_of(ctx).lang
     keys = ("seq", "subject", "file", "row", "compensated_by", "details")
-    table = Table(*(tx.header(k, lang) for k in keys), title=f"{check_id}, run {run_id}")
+    table = Table(*(tx.header(k, lang) for k in keys), title=tx.say("rows_title", lang, check=check_id, run=run_id))
     for r in rows:
-        comp = r["compensated_by"] or (f"expired: {r['expired_measure']}" if r["expired_measure"] else "")
+        expired = tx.say("expired", lang, ref=r["expired_measure"]) if r["expired_measure"] else ""
+        comp = r["compensated_by"] or expired
         details = ", ".join(f"{k}={v}" for k, v in r["data"].items() if v is not None)
         table.add_row(
             str(r["row_no"]),
@@ -303,7 +302,7 @@ def audit_rows(
             details,
         )
     console.print(table)
-    console.print(f"{len(rows)} of {total} row(s); --json adds each source file's SHA-256")
+    console.print(tx.say("rows_shown", lang, shown=len(rows), total=total))
 
 
 @audit_app.command("assess")
@@ -680,6 +679,6 @@ def audit_diff(
             "; ".join(r.why),
         )
     console.print(table)
-    console.print(" · ".join(f"{c.value}: {result.count(c)}" for c in Change if result.count(c)))
+    console.print(" · ".join(f"{tx.change(c.value, lang)}: {result.count(c)}" for c in Change if result.count(c)))
 
 

@@ -140,6 +140,14 @@ SAY: dict[str, tuple[str, str]] = {
                      "`ccaudit audit defer`): {left}",
                      "留待您評估（需人工檢視或無結果：請以 --result 及 --justification 評估，或以 "
                      "`ccaudit audit defer` 延後）：{left}"),
+    "prepared_by": ("prepared by {who} {when}", "編製人員 {who}，{when} 送覆核"),
+    "signed_off_by": ("signed off by {who} {when} with key {fingerprint}\ndigest {digest}",
+                      "覆核人員 {who} 於 {when} 以金鑰 {fingerprint} 簽核\n摘要值 {digest}"),
+    "to_reconfirm": ("carried-over attestations to re-confirm: {ids}", "結轉之人工確認待重新確認：{ids}"),
+    "rows_title": ("{check}, run {run}", L["check"][1] + " {check}，檢查執行 {run}"),
+    "expired": ("expired: {ref}", "已失效：{ref}"),
+    "rows_shown": ("{shown} of {total} row(s); --json adds each source file's SHA-256",
+                   "顯示 {shown} 筆，共 {total} 筆；加上 --json 另列各來源檔之 SHA-256"),
     # the confirmations of open, measure, signoff, export, anchor and carryover
     "opened": ("audit {audit} opened: {firm} {year}, as of {as_of}, {catalog} v{version}, {count} requirements",
                "查核 {audit} 已開立：{firm} {year} 年度，" + L["as_of"][1] + " {as_of}，{catalog} 第 {version} 版，"
