@@ -241,7 +241,7 @@ def _cli(env: Env, root: Path) -> dict[str, str]:
     for args in (("audit", "show", audit), ("audit", "show", audit, "--requirement", REQ),
                  ("audit", "remediation", audit), ("audit", "history", audit, REQ), ("audit", "list"),
                  ("audit", "remediate", item, "--note", "已聯絡廠商"), ("audit", "overdue", "--on", "2028-01-01"),
-                 ("catalog", "--lang", "zh-TW")):
+                 ("catalog",)):  # CCAUDIT_LANG, as every command
         done = ccaudit_with_env(shell, *args)
         assert done.code == 0, (args, done.out, done.err)
         out["cli " + " ".join(args)] = done.out + done.err
