@@ -175,8 +175,8 @@ class AuditService:
             heads = {int(a): int(h or 0) for a, h in s.execute(_FIRM_AUDIT_HEADS, {"firm_id": audit.firm_id})}
             return ReadAccess(heads.get(audit.id, 0), audit.firm_id, frozenset(roles), max(heads.values(), default=0))
 
-    def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int) -> AuditDiff:
-        return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor))
+    def diff(self, actor: str | None, old_audit_id: int, new_audit_id: int, lang: str = "en") -> AuditDiff:
+        return diff(self.snapshot(old_audit_id, actor), self.snapshot(new_audit_id, actor), lang)
 
     def require_read(self, actor: str | None, audit_id: int) -> None:
         """Raise unless the actor may read the audit (for pages that poll, without building a snapshot)."""

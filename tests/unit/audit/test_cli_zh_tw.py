@@ -111,6 +111,9 @@ def test_the_audit_year_on_the_command_line_says_nothing_in_english(tmp_path: Pa
     assert carried.startswith("查核 2 已由查核 1 結轉開立：改善事項 ")
     assert "補償性措施 0 項" in carried
     assert "未結轉：補償性措施 CM-1：於 2027-11-30 已不具效力（檢視期限 2026-12-31）" in carried
+    diffed = cli("alice", "audit", "diff", "1", "2")
+    assert diffed.startswith("查核 1（9A00 2026 年度，查核基準日 2026-11-30） → 查核 2（9A00 2027 年度，")
+    assert "remote_login_used_mfa：本次未執行" in diffed and diffed.endswith("退步: 30")
     assert "遠距辦公" in cli("alice", "catalog")  # CCAUDIT_LANG, as on every other command; --lang en still wins
 
 

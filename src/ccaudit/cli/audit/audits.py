@@ -662,9 +662,9 @@ def audit_diff(
     """What improved or regressed between two audits, and why."""
     from ccaudit.audit.workflow.diff import Change
 
-    with service(ctx) as (svc, actor):
-        result = svc.diff(actor, old, new)
     lang = settings_of(ctx).lang
+    with service(ctx) as (svc, actor):
+        result = svc.diff(actor, old, new, lang)
     keys = ("requirement", "change", "before", "after", "reason")
     table = Table(*(tx.header(k, lang) for k in keys), title=f"{result.old} → {result.new}")
     for r in result.requirements:
