@@ -83,6 +83,19 @@ def event(event_id: int, when: str, computer: str, data: dict[str, str]) -> Elem
             [("System", {}, system), ("EventData", {}, fields)])
 
 
+def lsm_event(event_id: int, when: str, user: str, session: str, address: str | None) -> Element:
+    """A TerminalServices-LocalSessionManager/Operational event (21 logon, 23 logoff, 24 disconnect, 25 reconnect)
+    of host TS02."""
+    system: list[Element] = [
+        ("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
+        ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
+        ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
+        ("Computer", {}, "TS02.corp.example.com")]
+    fields: list[Element] = [("User", {}, user), ("SessionID", {}, session)] + (
+        [("Address", {}, address)] if address else [])
+    return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
+
+
 def write_evtx(path: Path, events: list[Element]) -> None:
     chunk = _Chunk()
     last = 0

@@ -502,15 +502,8 @@ def test_sentinel_event_data_xml_gives_the_fields_the_row_lacks(tmp_path: Path) 
 
 def test_remote_desktop_session_events_of_the_local_session_manager(tmp_path: Path) -> None:
     # Applications and Services Logs > Microsoft > Windows > TerminalServices-LocalSessionManager > Operational
+    from tests.cli.evtxfile import lsm_event as lsm
     from tests.cli.evtxfile import write_evtx
-
-    def lsm(event_id: int, when: str, user: str, session: str, address: str | None) -> Any:
-        system = [("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
-                  ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
-                  ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
-                  ("Computer", {}, "TS02.corp.example.com")]
-        fields = [("User", {}, user), ("SessionID", {}, session)] + ([("Address", {}, address)] if address else [])
-        return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
 
     path = tmp_path / "LocalSessionManager.evtx"
     write_evtx(path, [lsm(21, "2026-11-02T00:15:02.0000000Z", "CORP\\alice", "3", "203.0.113.7"),

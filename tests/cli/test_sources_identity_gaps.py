@@ -152,15 +152,6 @@ def test_log_analytics_csv_from_a_day_first_browser(tmp_path: Path) -> None:
 
 # --- Security and LocalSessionManager logs of one host --------------------------------------------------------------
 
-def _lsm(event_id: int, when: str, user: str, session: str, address: str | None) -> Any:
-    system = [("Provider", {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}, []),
-              ("EventID", {}, str(event_id)), ("TimeCreated", {"SystemTime": when}, []),
-              ("Channel", {}, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"),
-              ("Computer", {}, "TS02.corp.example.com")]
-    fields = [("User", {}, user), ("SessionID", {}, session)] + ([("Address", {}, address)] if address else [])
-    return ("Event", {}, [("System", {}, system), ("UserData", {}, [("EventXML", {"xmlns": "Event_NS"}, fields)])])
-
-
 def _security(event_id: int, when: str, user: str, logon_id: str, address: str | None = None) -> str:
     data = {"TargetUserName": user, "TargetDomainName": "CORP", "TargetLogonId": logon_id, "LogonType": 10}
     if address:
@@ -171,15 +162,15 @@ def _security(event_id: int, when: str, user: str, logon_id: str, address: str |
 
 
 def test_the_security_and_local_session_manager_logs_of_a_host_count_each_connection_once(tmp_path: Path) -> None:
-    from tests.cli.evtxfile import write_evtx
+    from tests.cli.evtxfile import lsm_event, write_evtx
 
     lsm = tmp_path / "LocalSessionManager.evtx"
-    write_evtx(lsm, [_lsm(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
-                     _lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),  # disconnected
-                     _lsm(21, "2026-11-02T02:00:01.0000000Z", "CORP\\bob", "4", "198.51.100.4"),
-                     _lsm(23, "2026-11-02T03:00:00.0000000Z", "CORP\\bob", "4", None),
+    write_evtx(lsm, [lsm_event(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+                     lsm_event(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),  # disconnected
+                     lsm_event(21, "2026-11-02T02:00:01.0000000Z", "CORP\\bob", "4", "198.51.100.4"),
+                     lsm_event(23, "2026-11-02T03:00:00.0000000Z", "CORP\\bob", "4", None),
                      # carol: only in this log (the Security log handed in does not reach back that far)
-                     _lsm(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
+                     lsm_event(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
     security = "\n".join([
         _security(4624, "2026-11-02T00:15:02.1Z", "alice", "0x1a2b", "203.0.113.7"),
         _security(4634, "2026-11-02T05:00:00Z", "alice", "0x1a2b"),  # logged off long after the disconnection
@@ -274,14 +265,14 @@ def test_interrupted_sign_ins_are_counted_with_their_reason(tmp_path: Path, stat
 
 
 def test_an_inspection_pairs_the_two_logs_of_a_host_handed_in_as_separate_files(tmp_path: Path) -> None:
-    from tests.cli.evtxfile import write_evtx
+    from tests.cli.evtxfile import lsm_event, write_evtx
 
     evidence = tmp_path / "evidence"
     evidence.mkdir()
     write_evtx(evidence / "TS02-LocalSessionManager.evtx", [
-        _lsm(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
-        _lsm(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
-        _lsm(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
+        lsm_event(21, "2026-11-02T00:15:04.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        lsm_event(24, "2026-11-02T01:00:00.0000000Z", "CORP\\alice", "3", "203.0.113.7"),
+        lsm_event(21, "2026-11-01T22:00:00.0000000Z", "CORP\\carol", "5", "203.0.113.9")])
     (evidence / "TS02-Security.json").write_text("\n".join([
         _security(4624, "2026-11-02T00:15:02.1Z", "alice", "0x1a2b", "203.0.113.7"),
         _security(4634, "2026-11-02T05:00:00Z", "alice", "0x1a2b")]) + "\n", encoding="utf-8")
