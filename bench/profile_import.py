@@ -82,13 +82,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("evidence", type=Path)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--memory-limit")
+    parser.add_argument("--memory-limit", help="the import's DuckDB memory limit (CCAUDIT_DUCKDB_IMPORT_MEMORY_LIMIT)")
     parser.add_argument("--threads", type=int)
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--dump", type=Path, help="write the full SQL of every statement, with its figures, here")
     args = parser.parse_args()
     if args.memory_limit:
-        os.environ["CCAUDIT_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+        os.environ["CCAUDIT_DUCKDB_IMPORT_MEMORY_LIMIT"] = args.memory_limit
     if args.threads:
         os.environ["CCAUDIT_DUCKDB_THREADS"] = str(args.threads)
 
@@ -100,8 +100,8 @@ def main() -> None:
     opened: list[TimedConnection] = []
     original = importer.open_workspace
 
-    def timed_open(path: Path, settings: Settings, read_only: bool = False) -> Any:
-        con = TimedConnection(original(path, settings, read_only))
+    def timed_open(path: Path, settings: Settings, read_only: bool = False, memory_limit: str | None = None) -> Any:
+        con = TimedConnection(original(path, settings, read_only, memory_limit))
         opened.append(con)
         return con
 

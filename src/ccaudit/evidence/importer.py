@@ -86,11 +86,13 @@ class _Run:
     unique_keys: set[tuple[str, str]] = field(default_factory=set)  # (table, field): no integer key twice
 
 
-def open_workspace(path: Path, settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def open_workspace(
+    path: Path, settings: Settings, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory_limit)}")
+    con.execute(f"SET memory_limit = {quote_literal(memory_limit or settings.duckdb_memory_limit)}")
     if settings.duckdb_threads:
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     return con
@@ -116,7 +118,8 @@ def import_folder(
     scratch = Path(tempfile.mkdtemp(prefix=".ccaudit-import-", dir=workspace.parent))
     tmp_db = scratch / "workspace.duckdb"
     try:
-        con = open_workspace(tmp_db, settings)
+        # Its own limit: what the import wrote stays in DuckDB's buffer pool up to the limit (bench/README.md)
+        con = open_workspace(tmp_db, settings, memory_limit=settings.duckdb_import_memory_limit)
         try:
             nz.install_macros(con, nz.firm_zone(con, settings.firm_timezone))
             run = _Run(con, registry, settings, scratch)

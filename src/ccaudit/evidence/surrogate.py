@@ -16,9 +16,9 @@ one column that is its table's whole record key needs no pass of its own: the im
 repeated records groups that table by the integer key, and finding no key twice proves the keys of
 that column distinct (`unique`). Where a key does stand for two values (about 1 in 200,000 for 10M
 distinct IDs), the domain's keys are written again with the next salt (prefixed to the value, so the
-colliding IDs are hashed afresh), and verified again in full, so the keys are exact whatever the data. The keys are columns of the evidence tables, so every engine
-carries them as loaded (PostgreSQL's COPY, Spark's Parquet); findings and offending rows show the
-firm's own IDs, never the keys.
+colliding IDs are hashed afresh), and verified again in full, so the keys are exact whatever the data.
+The keys are columns of the evidence tables, so every engine carries them as loaded (PostgreSQL's
+COPY, Spark's Parquet); findings and offending rows show the firm's own IDs, never the keys.
 """
 
 from __future__ import annotations

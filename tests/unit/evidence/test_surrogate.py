@@ -68,7 +68,9 @@ def test_ids_whose_hashes_collide_still_get_different_keys() -> None:
         ("S1", people[b]), ("S2", None)]
 
 
-def test_record_ids_whose_keys_collide_are_keyed_apart_at_import(folder: Folder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_ids_whose_keys_collide_are_keyed_apart_at_import(
+    folder: Folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The search for repeated records groups the log by its integer key: a key seen twice there (two
     log IDs, one key) must not pass for a repeated record nor leave the key as it is."""
     monkeypatch.setattr(surrogate, "KEY_BITS", 1)
