@@ -154,25 +154,43 @@ def _family(m: RawMember) -> tuple[str, ...]:
     return (m.source,)
 
 
-def group(members: list[RawMember]) -> list[list[RawMember]]:
+@dataclass(frozen=True)
+class Group:
+    """Raw exports parsed together: `own` are cut into their derived files; `sign_ins` (identity-provider sign-ins
+    owned by another group) are read only for the MFA they give the sessions of `own`."""
+
+    own: list[RawMember]
+    sign_ins: list[RawMember] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[RawMember]:
+        return [*self.own, *self.sign_ins]
+
+
+def group(members: list[RawMember]) -> list[Group]:
     """The folder's raw exports in the groups parsed together, each in the folder's order. Identity-provider
-    sign-ins join every group: any gateway session without MFA in its own log may take it from them."""
-    groups: dict[tuple[str, ...], list[RawMember]] = {}
+    sign-ins are read with every group (any gateway session without MFA in its own log may take it from them) and
+    cut from the first."""
+    families: dict[tuple[str, ...], list[RawMember]] = {}
     for m in members:
-        groups.setdefault(_family(m), []).append(m)
-    if any(m.source == _NEEDS_SIGN_INS for m in members):
-        return [list(members)]
-    return list(groups.values())
+        families.setdefault(_family(m), []).append(m)
+    sign_ins = families.pop((_NEEDS_SIGN_INS,), [])
+    if not families:
+        return [Group(sign_ins)] if sign_ins else []
+    groups = [Group(own, list(sign_ins)) for own in families.values()]
+    groups[0] = Group([*groups[0].own, *sign_ins])
+    return groups
 
 
-def derive_group(members: list[RawMember], identity_map: Path | None,
+def derive_group(together: Group, identity_map: Path | None,
                  gateway_zones: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Derived]:
     """Parse a group of raw exports at once, by the code `ccaudit sources parse` runs on several files (sessions
     paired across a log's rotations, a host's two Windows logs counted once, MFA from sign-ins, a server's stop in
-    the next file), then cut its outputs per raw file: `<raw name>.<dataset>.csv` holds the rows citing that file,
-    and its parse report says what concerns it. Refusals name the file. A file only recognised by its first lines
-    (not `named` in evidence.yaml) that holds no session event at all yields no file: a timestamped text file is no
-    gateway log."""
+    the next file), then cut its outputs per raw file of its own: `<raw name>.<dataset>.csv` holds the rows citing
+    that file, and its parse report says what concerns it. Refusals name the file. A file only recognised by its
+    first lines (not `named` in evidence.yaml) that holds no session event at all yields no file: a timestamped
+    text file is no gateway log."""
+    members = together.members
     per_file = []
     for m in members:
         where = f"evidence.yaml (date_order of {m.rel})"
@@ -193,17 +211,18 @@ def derive_group(members: list[RawMember], identity_map: Path | None,
         raise _refused(members[exc.file_no].rel, exc) from None
     except EvidenceError as exc:  # not one file's: the group's (a gateway's zone, the identity map)
         raise _refused(", ".join(m.rel for m in members), exc) from None
-    return _cut(members, report, out)
+    return _cut(together, report, out)
 
 
 def _refused(rel: str, exc: EvidenceError) -> EvidenceError:
     return EvidenceError(f"{rel} (raw export): {exc}", zh=f"{rel}（原始匯出檔）：{exc.zh}" if exc.zh else None)
 
 
-def _cut(members: list[RawMember], report: dict[str, Any], out: Path) -> dict[str, Derived]:
-    """Each member's rows of the group's outputs, in a file of its own, and its own parse report."""
-    kept = [m for m, f in zip(members, report["files"], strict=True)
-            if m.named or f["recognised"] + f["malformed"]]
+def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derived]:
+    """Each own member's rows of the group's outputs, in a file of its own, and its own parse report."""
+    members = together.members
+    own = together.own
+    kept = [m for m, f in zip(own, report["files"], strict=False) if m.named or f["recognised"] + f["malformed"]]
     if len(members) == 1:  # the usual case of a large log: the group's outputs are its own
         failed = {members[0].rel: int(report["sessions"]["failed_logins"])}
         for name in DERIVED.values():
@@ -223,7 +242,7 @@ def _cut(members: list[RawMember], report: dict[str, Any], out: Path) -> dict[st
         finally:
             con.close()
     derived: dict[str, Derived] = {}
-    for no, m in enumerate(members):
+    for no, m in enumerate(own):
         one = Derived(report=file_report(report, no, m, [x.rel for x in members], failed.get(m.rel, 0)))
         if m in kept:
             one.files = [(dataset, out / f"{_flat(m.rel)}.{name}") for dataset, name in DERIVED.items()]
