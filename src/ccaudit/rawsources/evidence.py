@@ -35,7 +35,7 @@ from ccaudit.rawsources.parse import (
     detect,
     parse,
 )
-from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.rawsources.sqlkit import connect
 from ccaudit.rawsources.textfile import as_utf8
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
@@ -202,11 +202,15 @@ def derive_group(together: Group, identity_map: Path | None,
                                     gateway=m.gateway, date_order=order, date_order_origin=where))
     first = members[0]
     out = Path(tempfile.mkdtemp(prefix="group-", dir=_workdir()))
+    for no in range(len(together.own)):  # a folder per file: its derived files keep its name, whatever the others'
+        (out / str(no)).mkdir()
     try:
         report = parse(ParseRequest(source=first.source, files=tuple(m.path for m in members), out=out,
                                     zone=first.zone, zone_origin=first.zone_origin, identity_map=identity_map,
                                     names=tuple(m.rel for m in members), gateway_zones=gateway_zones,
-                                    per_file=tuple(per_file)))
+                                    per_file=tuple(per_file),
+                                    split_outputs=tuple(_prefix(no, m) if no < len(together.own) else None
+                                                        for no, m in enumerate(members))))
     except FileRefused as exc:
         raise _refused(members[exc.file_no].rel, exc) from None
     except EvidenceError as exc:  # not one file's: the group's (a gateway's zone, the identity map)
@@ -219,41 +223,24 @@ def _refused(rel: str, exc: EvidenceError) -> EvidenceError:
 
 
 def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derived]:
-    """Each own member's rows of the group's outputs, in a file of its own, and its own parse report."""
-    members = together.members
+    """Each own member's derived files (parse wrote them: split_outputs) and its own parse report."""
     own = together.own
     kept = [m for m, f in zip(own, report["files"], strict=False) if m.named or f["recognised"] + f["malformed"]]
-    if len(members) == 1:  # the usual case of a large log: the group's outputs are its own
-        failed = {members[0].rel: int(report["sessions"]["failed_logins"])}
-        for name in DERIVED.values():
-            (out / name).replace(out / f"{_flat(members[0].rel)}.{name}")
-    else:
-        con = connect()
-        try:
-            for dataset, name in DERIVED.items():
-                src = f"read_csv({sql_str(str(out / name))}, header = true, all_varchar = true)"
-                con.execute(f"CREATE TEMP TABLE {dataset} AS SELECT * FROM {src}")
-                for m in kept:
-                    con.execute(f"COPY (SELECT * FROM {dataset} WHERE source_file = {sql_str(m.rel)}) "
-                                f"TO {sql_str(str(out / f'{_flat(m.rel)}.{name}'))} (HEADER, DELIMITER ',')")
-            failed = {str(f): int(n) for f, n in con.execute(
-                "SELECT source_file, count(*) FROM remote_access_events WHERE kind = 'login_failed' "
-                "GROUP BY ALL").fetchall()}
-        finally:
-            con.close()
+    failed = report["sessions"].get("failed_logins_by_file", {})
     derived: dict[str, Derived] = {}
     for no, m in enumerate(own):
-        one = Derived(report=file_report(report, no, m, [x.rel for x in members], failed.get(m.rel, 0)))
+        one = Derived(report=file_report(report, no, m, [x.rel for x in together.members], failed.get(m.rel, 0)))
         if m in kept:
-            one.files = [(dataset, out / f"{_flat(m.rel)}.{name}") for dataset, name in DERIVED.items()]
-            (out / f"{_flat(m.rel)}.{REPORT_FILE}").write_text(
+            one.files = [(dataset, out / f"{_prefix(no, m)}.{name}") for dataset, name in DERIVED.items()]
+            (out / f"{_prefix(no, m)}.{REPORT_FILE}").write_text(
                 json.dumps(one.report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         derived[m.rel] = one
     return derived
 
 
-def _flat(rel: str) -> str:
-    return rel.replace("/", "__")
+def _prefix(no: int, m: RawMember) -> str:
+    """Where the derived files of the group's file `no` go, named after it (`fgt.log.remote_sessions.csv`)."""
+    return f"{no}/{m.rel.replace('/', '__')}"
 
 
 def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[str],
@@ -298,7 +285,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
     own_stops = [s for s in stops.get("stops", []) if s["file"] == m.rel]
     if own_stops:
         out["server_stops"] = {"stops": own_stops, "note": stops["note"]}
-    out["outputs"] = report["outputs"]
+    out["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]  # as a file parsed alone names them
     return out
 
 

@@ -81,6 +81,10 @@ class ParseRequest:
     date_order_origin: str = "--date-order"
     # Per file, in the order of `files` (empty: the request's source, zone, gateway and date order for every file).
     per_file: tuple[FileOptions, ...] = ()
+    # Per file, the name its own outputs start with (`<prefix>.remote_access_events.csv`, `<prefix>.remote_sessions
+    # .csv`: the rows citing it), written instead of the two CSVs of all files (an evidence folder's group of raw
+    # exports, cut per raw file); a file given None gets none (read only for what it gives the others).
+    split_outputs: tuple[str | None, ...] = ()
 
     def options(self, no: int) -> FileOptions:
         """How file `no` is read."""
@@ -190,8 +194,10 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         if stops:
             report["server_stops"] = stops
         request.out.mkdir(parents=True, exist_ok=True)
-        _write(con, request.out)
-        report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
+        _write(con, request.out, request.split_outputs)
+        report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE] if not request.split_outputs else [
+            f"{prefix}.{name}" for prefix in request.split_outputs if prefix for name in (EVENTS_FILE, SESSIONS_FILE)
+        ] + [REPORT_FILE]
         (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                                encoding="utf-8")
         con.close()
@@ -681,13 +687,15 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         SELECT f.name || ':' || CAST(s.first_line AS VARCHAR) FROM sessions s JOIN file_names f
         ON f.file_no = s.first_file WHERE s.s_utc IS NULL ORDER BY f.name, s.first_line
         LIMIT {MAX_LISTED}""").fetchall()
-    failures = con.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()
+    failures = con.execute("SELECT f.name, count(*) FROM events e JOIN file_names f ON f.file_no = e.file_no "
+                           "WHERE e.kind = 'login_failed' GROUP BY ALL").fetchall()
     return {
         "sessions": counts[0], "paired_start_and_end": counts[1], "without_end": counts[2],
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
         "ended_by_server_stop": counts[6],
-        "failed_logins": int(failures[0]) if failures else 0,
+        "failed_logins": sum(int(n) for _, n in failures),
+        "failed_logins_by_file": {str(f): int(n) for f, n in sorted(failures)},
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv; by_file counts each file's sessions (those it holds "
                 "the start of), with those ended in another file (ended_in_other_files: log rotation)",
@@ -915,8 +923,10 @@ def _mfa_from_sign_ins(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 _TAIPEI = "'Asia/Taipei'"
 
 
-def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    """Both CSVs, written by DuckDB (UTF-8, header). Times: Taipei wall time with its offset, and UTC."""
+def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, ...] = ()) -> None:
+    """Both CSVs, written by DuckDB (UTF-8, header), or both per file where `split` names each file's (its rows
+    selected from the formatted rows, which are formatted once). Times: Taipei wall time with its offset, and
+    UTC."""
     # The offset comes from the zone database for that instant, never a fixed +08:00. It is looked up once per
     # hour the times fall in (a few thousand, not one per row: measured a third of the formatting's cost) where
     # the offset is the same at the hour's first and last microsecond; a time in an hour with a change of
@@ -975,16 +985,19 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         after = f"time_utc >= {sql_str(str(since[0]))}::TIMESTAMP" if since and since[0] is not None else "TRUE"
         local = (f"CASE WHEN {after} THEN strftime(time_utc + INTERVAL {int(latest[0])} MINUTE, "
                  f"'%Y-%m-%dT%H:%M:%S') || {sql_str(latest[1])} ELSE {local} END")
-    events = out / EVENTS_FILE
-    con.execute(f"""
-        COPY (
+    events = f"""
             SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
                    account, account_normalised, account_domain, person_id,
                    source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
                    duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
-            FROM events
-        ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
+            FROM events"""
+    if not split:
+        con.execute(f"COPY ({events}) TO {sql_str(str(out / EVENTS_FILE))} (HEADER, DELIMITER ',')")
+    for no, prefix in enumerate(split):  # a file's events: a scan of the table for its number, formatted alone
+        if prefix is not None:
+            con.execute(f"COPY ({events} WHERE file_no = {no}) TO {sql_str(str(out / f'{prefix}.{EVENTS_FILE}'))} "
+                        "(HEADER, DELIMITER ',')")
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
     clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
@@ -993,8 +1006,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
               if clash else "1")
     # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
     # formatting a projection over it), so the sort carries timestamps, not their text.
-    con.execute(f"""
-        COPY (
+    formatted = f"""
             WITH s AS (
                 SELECT s.*, s.session_key || '@' || strftime(s.s_utc, '%Y-%m-%dT%H:%M:%SZ') AS base_id,
                        {number} AS n
@@ -1009,6 +1021,16 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
             SELECT session_id, COALESCE(person_id, account_normalised) AS person_id, gateway_id,
                    {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
                    COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
-                   account, assigned_ip, source, source_file, prov_line AS source_line, note
-            FROM o
-        ) TO {sql_str(str(out / SESSIONS_FILE))} (HEADER, DELIMITER ',')""")
+                   account, assigned_ip, source, source_file, prov_line AS source_line, note{{file_no}}
+            FROM o"""
+    if not split:
+        con.execute(f"COPY ({formatted.replace('{file_no}', '')}) TO {sql_str(str(out / SESSIONS_FILE))} "
+                    "(HEADER, DELIMITER ',')")
+        return
+    # formatted once, in start-time order, which a scan for one file's rows keeps
+    con.execute(f"CREATE TEMP TABLE sessions_out AS {formatted.replace('{file_no}', ', prov_file AS file_no')}")
+    for no, prefix in enumerate(split):
+        if prefix is not None:
+            con.execute(f"COPY (SELECT * EXCLUDE (file_no) FROM sessions_out WHERE file_no = {no}) "
+                        f"TO {sql_str(str(out / f'{prefix}.{SESSIONS_FILE}'))} (HEADER, DELIMITER ',')")
+    con.execute("DROP TABLE sessions_out")
