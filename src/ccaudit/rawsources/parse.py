@@ -585,7 +585,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     elsewhere = elsewhere_join = ""
     if several:
         elsewhere = ("WHEN end_file <> COALESCE(start_file, first_file) THEN 'its end in ' || fe.name || ' line ' "
-                     "|| CAST(end_line AS VARCHAR) || ': ' || COALESCE(en.reason, '')")
+                     "|| CAST(end_line AS VARCHAR) || COALESCE(': ' || nullif(en.reason, ''), '')")
         elsewhere_join = ("LEFT JOIN file_names fe ON fe.file_no = g.end_file "
                           "LEFT JOIN (SELECT rowid AS rid, reason FROM events WHERE kind = 'session_end') en "
                           "ON en.rid = g.end_rid AND g.end_file <> COALESCE(g.start_file, g.first_file)")
