@@ -163,11 +163,14 @@ def test_cisco_ftd_rfc5424_and_relay_headers(tmp_path: Path) -> None:
     assert all(e["time_zone"] == "stated" for e in events)
 
 
-def test_cisco_asa_without_logging_timestamp_is_refused_saying_why(tmp_path: Path) -> None:
-    result = ccaudit("sources", "parse", "auto", FIXTURES / "cisco-asa-relay-no-year.log", "--out", tmp_path / "o")
-    assert result.code == 2
-    assert "without a year" in result.text and "logging timestamp" in result.text and "lines 1, 2" in result.text
-    assert not (tmp_path / "o").exists()
+def test_cisco_asa_without_logging_timestamp_takes_the_year_given(tmp_path: Path) -> None:
+    # the relay's classic time alone ('Nov  2 08:15:01 10.1.0.1 %ASA-...'): the year stated with --year
+    _, sessions, report = _parse(tmp_path, "cisco-asa-relay-no-year.log", "auto", "--year", "2026")
+    assert _counts(report) == (2, 2, 0, 0, 0)
+    assert _span(sessions["erin"]) == ("2026-11-02T08:15:01+08:00", "2026-11-02T17:15:01+08:00")
+    assert sessions["erin"]["gateway_id"] == "10.1.0.1"
+    year = report["files"][0]["year"]
+    assert (year["read_as"], year["times"], year["from"]) == ("2026", 2, "--year: 2026 for the file's first time")
 
 
 # --- OpenVPN -------------------------------------------------------------------------------------------------------
@@ -241,7 +244,7 @@ OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-l
        "globalprotect-webui-export.csv": "globalprotect", "globalprotect-strata-syslog-csv.log": "globalprotect",
        "globalprotect-typed-values.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
-       "cisco-asa-published-forms.log": "cisco-asa",
+       "cisco-asa-published-forms.log": "cisco-asa", "cisco-asa-relay-no-year.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
        "openvpn-syslog-wrapped.log": "openvpn-log",
        "openvpn-2.6-server-stop.log": "openvpn-log",
@@ -252,7 +255,7 @@ OTHERS = ("globalprotect", "cisco-asa", "openvpn-log", "openvpn-status", "fortig
 
 
 def test_every_fixture_is_detected_as_its_source() -> None:
-    assert set(OWN) | {"cisco-asa-relay-no-year.log"} == {p.name for p in FIXTURES.iterdir()}
+    assert set(OWN) == {p.name for p in FIXTURES.iterdir()}
     con = connect()
     assert {name: detect(con, FIXTURES / name, "auto").id for name in OWN} == OWN
 

@@ -26,8 +26,8 @@ device. Messages come with the facility's class in EMBLEM-like forms too (`%ASA-
 message level changed by `logging message N level L`, and angle brackets missing around Group/User/IP in some
 releases.
 The time is the ASA's own (`logging timestamp`: 'Nov 02 2026 08:15:02', or RFC 5424 '2026-11-02T08:15:02Z'),
-possibly behind a relay's header; `logging device-id` puts the device's name before '%ASA'. A classic syslog
-time without a year cannot be placed in time and is reported as malformed."""
+possibly behind a relay's header; `logging device-id` puts the device's name before '%ASA'. Without `logging
+timestamp` the relay's classic time (no year) is the only one: its year is settled per file (yearless.py)."""
 
 from __future__ import annotations
 
@@ -193,14 +193,16 @@ WITH l AS (
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
        CASE WHEN kind IS NULL THEN NULL
-            WHEN ts_utc IS NULL AND ts_wall IS NULL AND regexp_matches(head, '{_NOYEAR}')
-                THEN 'syslog time without a year: set logging timestamp on the ASA (docs/sources.md)'
-            WHEN ts_utc IS NULL AND ts_wall IS NULL THEN 'no time (logging timestamp off)'
+            WHEN ts_utc IS NULL AND ts_wall IS NULL AND NOT regexp_matches(head, '{_NOYEAR}')
+                THEN 'no time (logging timestamp off)'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no user'
             WHEN peer IS NULL AND kind <> 'login_failed' THEN 'no IP'
        END AS problem,
        NOT asa AND trim(line) <> '' AS not_source,
-       kind, ts_utc, ts_wall AS ts_local, CASE WHEN t_legacy IS NOT NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
+       kind, ts_utc, ts_wall AS ts_local,
+       -- a relay's classic time alone (the ASA without `logging timestamp`): its year is settled per file (yearless)
+       CASE WHEN ts_utc IS NULL AND ts_wall IS NULL THEN nullif(regexp_extract(head, '({_NOYEAR})', 1), '') END
+           AS noyear_text, CASE WHEN t_legacy IS NOT NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
        COALESCE(t_zone, t_iso) AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip, session_key,
        CASE WHEN ipsec THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
@@ -237,4 +239,5 @@ SOURCE = RawSource(
             "1048576, Bytes rcv: 524288, Reason: User Requested"),
     detect=r"%(?:ASA|FTD)-\d-\d{6}",
     query=query,
+    yearless=True,
 )

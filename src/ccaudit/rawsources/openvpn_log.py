@@ -71,6 +71,7 @@ _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+
 _JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
             + _TAG + r"(.*)$")
 _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
+_RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
 _ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
          r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
@@ -230,9 +231,8 @@ WITH l AS (
 SELECT l.line_no, l.is_last,
        j.kind IS NOT NULL AND j.kind <> {_q(SERVER_MARK)} AS relevant,
        CASE WHEN j.kind IS NULL OR j.kind = {_q(SERVER_MARK)} THEN NULL
-            WHEN j.form = 'rfc3164' AND j.inner_form IS NULL
-                THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
-            WHEN j.wall IS NULL AND j.stamp IS NULL THEN 'no readable time'
+            WHEN j.wall IS NULL AND j.stamp IS NULL AND NOT (j.form = 'rfc3164' AND j.inner_form IS NULL)
+                THEN 'no readable time'
             WHEN j.addr IS NULL OR j.addr = '' THEN 'no client address'
             WHEN j.kind = 'session_start' AND COALESCE(j.auth_user, j.known_cn) IS NULL THEN 'no client name'
        END AS problem,
@@ -240,6 +240,9 @@ SELECT l.line_no, l.is_last,
        j.kind,
        CAST(TRY_CAST(j.stamp AS TIMESTAMPTZ) AS TIMESTAMP) AS ts_utc,
        j.wall AS ts_local,
+       -- a classic syslog header's time alone (pfSense, OPNsense, rsyslog's default): its year settled per file
+       CASE WHEN j.form = 'rfc3164' AND j.inner_form IS NULL THEN regexp_extract(l.line, '{_RFC3164_TIME}', 1) END
+           AS noyear_text,
        tz_minutes(j.zone) AS tz_offset_min,
        COALESCE(j.stamp, j.zone) AS tz_text,
        COALESCE(j.auth_user, j.known_cn) AS account,
@@ -261,8 +264,8 @@ SOURCE = RawSource(
     product="OpenVPN server log (2.4-2.6)",
     expects=("The server's own log: `log-append /var/log/openvpn/server.log` with `verb 3` (the default), the "
              "journal (`journalctl -u openvpn-server@server -o short-iso`), or syslog kept by rsyslog with RFC 3339 "
-             "times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); classic syslog times carry no year and are "
-             "refused unless OpenVPN's own time follows the header."),
+             "times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); classic syslog times (pfSense, OPNsense) "
+             "carry no year: it is taken from --year, else the file's name or modification time (reported)."),
     sample=("2026-11-02 08:15:02 203.0.113.7:51642 TLS: Username/Password authentication succeeded for username "
             "'alice'\n2026-11-02 08:15:02 203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with "
             "[AF_INET]203.0.113.7:51642\n2026-11-02 08:15:02 alice-laptop/203.0.113.7:51642 MULTI_sva: pool "
@@ -273,4 +276,5 @@ SOURCE = RawSource(
             r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:us=\d+ )?\S|"
             r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4} )"),
     query=query,
+    yearless=True,
 )
