@@ -173,6 +173,26 @@ def test_cisco_asa_without_logging_timestamp_takes_the_year_given(tmp_path: Path
     assert (year["read_as"], year["times"], year["from"]) == ("2026", 2, "--year: 2026 for the file's first time")
 
 
+def test_cisco_asa_emblem_format_with_classes_sequence_numbers_and_zones(tmp_path: Path) -> None:
+    # `logging emblem`: '<PRI>seq: device-id: time ZONE: %ASA-class-level-id:' (also with no device-id or no time),
+    # a relay's header before the ASA's own time without a year, FTD-style fields without spaces after the commas
+    events, sessions, report = _parse(tmp_path, "cisco-asa-emblem.log")
+    assert _counts(report) == (7, 5, 1, 1, 0)
+    assert report["files"][0]["malformed_lines"][0]["lines"] == [6]  # no time at all: bob's start cannot be placed
+    alice = sessions["CORP\\alice"]
+    assert (_span(alice), alice["gateway_id"], alice["assigned_ip"]) == (
+        ("2026-11-02T16:15:02+08:00", "2026-11-03T01:30:00+08:00"), "asa-tpe", "10.50.0.12")
+    assert {e["source_line"]: e["time_zone"] for e in events if e["account"] == "CORP\\alice"} == {
+        "1": "stated", "2": "stated", "5": "stated"}
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["utc_time"], failed["gateway_id"]) == ("mallory", "2026-11-02T09:00:00Z", "")
+    # a zone abbreviation other than UTC/GMT is no device, and is listed as stated in the lines (time read as assumed)
+    assert (sessions["carol"]["gateway_id"], sessions["carol"]["start_time"]) == ("asa-tpe",
+                                                                                  "2026-11-02T18:00:00+08:00")
+    assert "MSD" in report["time_zone"]["zones_stated_in_lines"]
+    assert report["files"][0]["year"]["from"] == "the file's lines that state their year"
+
+
 # --- OpenVPN -------------------------------------------------------------------------------------------------------
 
 def test_openvpn_24_log_failures_scans_and_restarts(tmp_path: Path) -> None:
@@ -245,6 +265,7 @@ OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-l
        "globalprotect-typed-values.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
        "cisco-asa-published-forms.log": "cisco-asa", "cisco-asa-relay-no-year.log": "cisco-asa",
+       "cisco-asa-emblem.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
        "openvpn-syslog-wrapped.log": "openvpn-log",
        "openvpn-2.6-server-stop.log": "openvpn-log",
