@@ -224,6 +224,20 @@ def test_openvpn_26_log_addresses_and_deferred_failures(tmp_path: Path) -> None:
     assert (dave["account"], dave["source_ip"], dave["source_line"]) == ("dave", "198.51.100.33", "15")
 
 
+def test_openvpn_access_server_log(tmp_path: Path) -> None:
+    # openvpnas.log: the core's line quoted after the Access Server's own time with its offset (2.x+ and older forms),
+    # the server's own lines (services, web server) of the source but about no session; an auto-login profile
+    events, sessions, report = _parse(tmp_path, "openvpn-access-server.log", "auto", "--gateway", "AS01")
+    assert _counts(report) == (11, 4, 7, 0, 0)
+    alice = sessions["alice"]
+    assert (_span(alice), alice["assigned_ip"], alice["gateway_id"]) == (
+        ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00"), "172.27.232.2", "AS01")
+    assert sessions["bob"]["start_time"] == "2026-11-02T08:20:01+08:00"  # certificate bob_AUTOLOGIN
+    assert all(e["time_zone"] == "stated" for e in events)
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["source_ip"], failed["source_line"]) == ("mallory", "198.51.100.66", "9")
+
+
 def test_openvpn_log_through_syslog_and_the_journal(tmp_path: Path) -> None:
     events, sessions, report = _parse(tmp_path, "openvpn-syslog-wrapped.log")
     assert _counts(report) == (12, 6, 5, 0, 1)
@@ -267,7 +281,7 @@ OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-l
        "cisco-asa-published-forms.log": "cisco-asa", "cisco-asa-relay-no-year.log": "cisco-asa",
        "cisco-asa-emblem.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
-       "openvpn-syslog-wrapped.log": "openvpn-log",
+       "openvpn-syslog-wrapped.log": "openvpn-log", "openvpn-access-server.log": "openvpn-log",
        "openvpn-2.6-server-stop.log": "openvpn-log",
        "openvpn-status-v2-typed-username.log": "openvpn-status", "openvpn-status-v1-2.6.log": "openvpn-status",
        "openvpn-status-v2-2.3.log": "openvpn-status", "openvpn-status-v2-2.5.log": "openvpn-status",
