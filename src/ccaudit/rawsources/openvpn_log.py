@@ -77,7 +77,8 @@ _RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
 # "..." when it holds a single quote)
 _ACCESS_SERVER = (r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \[[^\]]*\] "
                   r"\[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
-_ACCESS_SERVER_OWN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) \[(?:-|std(?:out|err)#\w+)\] "
+_ACCESS_SERVER_OWN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
+                      r"\[(?:-|std(?:out|err)#\w+)\] ")
 _INNER_TIME = (r"^(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})"
                r"(?: us=\d+)? ")
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
