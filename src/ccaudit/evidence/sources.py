@@ -36,6 +36,7 @@ class FileOptions(BaseModel):
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
     date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
+    year: int | None = None  # raw export: the year of its first syslog time without one ('Nov  2 08:15:02')
 
 
 class GatewayOptions(BaseModel):
@@ -357,7 +358,7 @@ def _derive(raw: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceF
     firm_zone = Settings().firm_timezone
     members = [RawMember(path=path, rel=rel, source=source, zone=opts.tz or firm_zone,
                          zone_origin=_zone_origin(rel, opts), zone_given=opts.tz is not None, gateway=opts.gateway,
-                         date_order=opts.date_order, named=opts.source is not None)
+                         date_order=opts.date_order, year=opts.year, named=opts.source is not None)
                for path, rel, opts, source in raw]
     derived: dict[str, Derived] = {}
     for together in group(members):

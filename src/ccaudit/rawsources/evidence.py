@@ -37,6 +37,7 @@ from ccaudit.rawsources.parse import (
 )
 from ccaudit.rawsources.sqlkit import connect
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.rawsources.yearless import year_value
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
 LINE_COLUMN = "source_line"  # the raw line each derived row comes from
@@ -66,6 +67,9 @@ class Derived:
                     shown = ", ".join(map(str, bad["lines"][:5])) + (", ..." if bad["count"] > 5 else "")
                     notes.append(say("malformed_problem", file=rel, count=bad["count"], problem=bad["problem"],
                                      lines=shown))
+            if f.get("year"):  # syslog times without a year: the year read and where it came from
+                y = f["year"]
+                notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
             notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
                              gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
@@ -133,6 +137,7 @@ class RawMember:
     zone_given: bool = False  # tz: stated for the file (wins over its gateways' zones)
     gateway: str | None = None
     date_order: str | None = None
+    year: int | None = None  # of its first syslog time without one
     named: bool = False  # named in evidence.yaml: kept even when it holds no session event
 
 
@@ -193,13 +198,14 @@ def derive_group(together: Group, identity_map: Path | None,
     members = together.members
     per_file = []
     for m in members:
-        where = f"evidence.yaml (date_order of {m.rel})"
+        where, when = f"evidence.yaml (date_order of {m.rel})", f"evidence.yaml (year of {m.rel})"
         try:
-            order = date_order_value(m.date_order, where)
+            order, year = date_order_value(m.date_order, where), year_value(m.year, when)
         except EvidenceError as exc:
             raise _refused(m.rel, exc) from None
         per_file.append(FileOptions(source=m.source, zone=m.zone, zone_origin=m.zone_origin, zone_given=m.zone_given,
-                                    gateway=m.gateway, date_order=order, date_order_origin=where))
+                                    gateway=m.gateway, date_order=order, date_order_origin=where, year=year,
+                                    year_origin=when))
     first = members[0]
     out = Path(tempfile.mkdtemp(prefix="group-", dir=_workdir()))
     for no in range(len(together.own)):  # a folder per file: its derived files keep its name, whatever the others'

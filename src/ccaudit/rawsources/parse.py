@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import yearless
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
@@ -39,7 +40,7 @@ REPORT_FILE = "parse_report.json"
 @dataclass(frozen=True)
 class FileOptions:
     """How one file of a request is read, where files parsed together differ (an evidence folder's raw exports,
-    rawsources/evidence.py: each with its own source, zone, gateway and date order from evidence.yaml)."""
+    rawsources/evidence.py: each with its own source, zone, gateway, date order and year from evidence.yaml)."""
 
     source: str  # a source id or 'auto'
     zone: str
@@ -48,6 +49,8 @@ class FileOptions:
     gateway: str | None = None
     date_order: str | None = None
     date_order_origin: str = "--date-order"
+    year: int | None = None  # of its first syslog time without one (rawsources/yearless.py)
+    year_origin: str = "--year"
 
 
 class FileRefused(EvidenceError):
@@ -79,6 +82,10 @@ class ParseRequest:
     # 'mdy' (date_order_value), and where that was stated, for messages and the report.
     date_order: str | None = None
     date_order_origin: str = "--date-order"
+    # The year of a file's first syslog time without one (`Nov  2 08:15:02`), and where that was stated
+    # (rawsources/yearless.py; without it the year comes from the file's name or modification time).
+    year: int | None = None
+    year_origin: str = "--year"
     # Per file, in the order of `files` (empty: the request's source, zone, gateway and date order for every file).
     per_file: tuple[FileOptions, ...] = ()
     # Per file, the name its own outputs start with (`<prefix>.remote_access_events.csv`, `<prefix>.remote_sessions
@@ -92,7 +99,7 @@ class ParseRequest:
             return self.per_file[no]
         return FileOptions(source=self.source, zone=self.zone, zone_origin=self.zone_origin,
                            zone_given=self.zone_given, gateway=self.gateway, date_order=self.date_order,
-                           date_order_origin=self.date_order_origin)
+                           date_order_origin=self.date_order_origin, year=self.year, year_origin=self.year_origin)
 
 
 DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
@@ -177,7 +184,8 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                     _check_zone(con, opts.zone)
                 text, encoding = as_utf8(path, tmp)
                 source = detect(con, path, opts.source, text)
-                files.append(_parse_file(con, no, path, source, text, opts) | {"encoding": encoding})
+                name = request.names[no] if request.names else str(path)
+                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding})
             except FileRefused:
                 raise
             except EvidenceError as exc:
@@ -223,11 +231,26 @@ def _engine_error(path: Path, exc: duckdb.Error, memory_limit: str) -> str:
 
 
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource,
-                text: Path | None = None, opts: FileOptions | None = None) -> dict[str, Any]:
+                text: Path | None = None, opts: FileOptions | None = None, name: str | None = None) -> dict[str, Any]:
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     dates: dict[str, Any] = {}
-    if source.local_dates:
+    years: dict[str, Any] = {}
+    if source.yearless:
+        # the rows that matter first, then the year of their times without one (in line order), then those times
+        con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
+        found = yearless.anchor(path, name or str(path), opts.year if opts else None,
+                                opts.year_origin if opts else "--year")
+        reread, years = yearless.settle(con, found)
+        again = {"ts_local": f"{reread} AS ts_local",
+                 "problem": f"COALESCE(q.problem, CASE WHEN q.relevant AND q.ts_utc IS NULL AND ({reread}) IS NULL "
+                            "THEN 'no readable time' END) AS problem"}
+        cols = ", ".join(again.get(n, f"q.{n}") if reread else f"q.{n}" for n, _ in SOURCE_COLUMNS)
+        join = "LEFT JOIN yl ON yl.line_no = q.line_no" if reread else ""
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {cols} FROM q {join}")
+        con.execute("DROP TABLE q")
+        con.execute("DROP TABLE IF EXISTS yl")
+    elif source.local_dates:
         # the rows that matter first (few), then the file's date order from their times, then the times read in it
         con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
         order, dates = _date_order(con, path, opts)
@@ -278,7 +301,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
 
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
