@@ -110,7 +110,7 @@ def scan_cmd(
         print_line(visible(msg("document", shown, doc_id=d.doc_id, name=d.name, format=d.format, pages=pages,
                                passages=d.passages, language=d.language, sha=f"{d.sha256[:16]}…")))
         for w in d.warnings:
-            print_warning(visible(f"{d.name}: {w}"))
+            print_warning(visible(f"{d.name}: {w}"), shown)
     for s in result.skipped:
         print_line(visible(msg("not_read", shown, name=s.name, reason=s.reason)))
     console.print(coverage_table(result.clauses, shown))

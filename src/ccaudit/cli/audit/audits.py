@@ -242,7 +242,7 @@ def audit_run(
     from ccaudit.evidence.object_store import is_remote
 
     evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
-    with service(ctx) as (svc, actor), progress_bar() as progress:
+    with service(ctx) as (svc, actor), progress_bar(settings_of(ctx).lang) as progress:
         info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
     _print_run(info, settings_of(ctx).lang)
 
