@@ -71,6 +71,6 @@ def print_firms(runs: list[FirmRun], out: Path, lang: str = "en") -> None:
             from ccaudit.cli.texts import said_again
 
             error = (run.error_zh or said_again(run.error, lang)) if zh else run.error
-            print_error(f"{run.folder}: {error}", lang)
+            print_error(f"{run.folder}{'：' if zh else ': '}{error}", lang)
     print_line(say("firms_results", lang, out=visible(str(out)), comparison=visible(str(out / "comparison")),
                    summary=visible(str(out / "firms.json"))))

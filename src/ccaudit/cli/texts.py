@@ -167,7 +167,10 @@ def settings_problem(exc: Any, lang: str) -> str:
     lines = []
     for error in exc.errors():
         name = "CCAUDIT_" + "_".join(str(part) for part in error["loc"][:1]).upper()
-        problem = error_texts().field_message(error["type"], error.get("ctx"), str(error["msg"]), lang)
+        ctx = dict(error.get("ctx") or {})
+        if isinstance(ctx.get("expected"), str):  # 'duckdb', 'postgres' or 'spark'
+            ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
+        problem = error_texts().field_message(error["type"], ctx, str(error["msg"]), lang)
         if problem == error["msg"]:  # a validator's own sentence
             problem = said_again(str(error["msg"]).removeprefix("Value error, "), lang)
         lines.append(say("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))

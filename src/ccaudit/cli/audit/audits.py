@@ -168,10 +168,11 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
     try:
         r = snap.requirement(requirement_id)
     except KeyError:
-        raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
+        raise typer.BadParameter(tx.say("not_a_requirement", lang, requirement=requirement_id)) from None
     zh = is_zh(lang)
     obligation = tx.obligation(r.obligation, lang) if r.obligation else ""
-    console.print(styled(r.requirement_id, "bold", f" ({obligation}) {r.title}\n{r.title_zh}"))
+    title = f"（{obligation}）{r.title_zh}" if zh else f" ({obligation}) {r.title}\n{r.title_zh}"
+    console.print(styled(r.requirement_id, "bold", title))
     parts = [("result", r.result), ("automated", r.automated_status), ("derived", r.derived_result),
              ("assessed", r.assessed_result)]
     line = [f"{tx.header(k, lang)} {_result(v, lang)}" for k, v in parts]
