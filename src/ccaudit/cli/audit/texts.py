@@ -88,6 +88,7 @@ SAY: dict[str, tuple[str, str]] = {
     "role_revoked": ("{user} is no longer {role} for {firm}", "{user} 已不再為 {firm} 之{role}"),
     "password_set": ("password set", "密碼已設定"),
     "new_password": ("new password", "新密碼"),
+    "trail_title": ("audit {audit}", "查核 {audit}"),
     "repeat_password": ("Repeat for confirmation", "請再輸入一次以確認"),
     "not_a_requirement": ("{requirement} is not a requirement of this audit", "{requirement} 不是本查核之條文"),
     "set": ("set", "已設定"),
