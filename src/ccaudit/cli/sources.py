@@ -56,6 +56,10 @@ def parse_cmd(
         "--date-order", help="dmy or mdy: how a date with the year last (05/03/2026) is read where the file's "
                              "own dates do not settle it (Event Viewer on an en-GB or de Windows writes day first)"
     )] = None,
+    year: Annotated[str | None, typer.Option(
+        "--year", help="the year of each file's first syslog time without one ('Nov  2 08:15:02'; a Dec -> Jan "
+                       "change of year is followed); default: from the file's name, else its modification time")
+    ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh-TW or en (default: CCAUDIT_LANG)")] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
@@ -75,6 +79,7 @@ def parse_cmd(
             parse_devices("auto", devices, out, tz, identity_map, lang)
             files = [f for f in files if f not in devices]
     from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
+    from ccaudit.rawsources.yearless import year_value
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
         print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
@@ -92,7 +97,8 @@ def parse_cmd(
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
-                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order")))
+                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order"),
+                                year=year_value(year, "--year")))
     for f in report["files"]:
         encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
         line("parsed_file", file=f["file"], source=f["source"], encoding=encoding, lines=f["lines_read"],
@@ -108,6 +114,9 @@ def parse_cmd(
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])
             line("parsed_date_order", times=d["times"], read_as=read_as if lang == "zh-TW" else d["read_as"],
                  origin=d["from"])
+        if f.get("year"):
+            y = f["year"]
+            line("parsed_year", times=y["times"], years=y["read_as"], rollovers=y["rollovers"], origin=y["from"])
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
     line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
          before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],

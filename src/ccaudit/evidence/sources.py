@@ -36,6 +36,7 @@ class FileOptions(BaseModel):
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
     date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
+    year: int | None = None  # raw export: the year of its first syslog time without one ('Nov  2 08:15:02')
 
 
 class GatewayOptions(BaseModel):
@@ -369,4 +370,5 @@ def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[Ev
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
     zone, origin = opts.tz or Settings().firm_timezone, _zone_origin(rel, opts)
     return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
-                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)
+                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order,
+                  year=opts.year)

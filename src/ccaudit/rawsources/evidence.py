@@ -39,6 +39,7 @@ from ccaudit.rawsources.parse import (
 )
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.rawsources.yearless import year_value
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
 LINE_COLUMN = "source_line"  # the raw line each derived row comes from
@@ -68,6 +69,9 @@ class Derived:
                     shown = ", ".join(map(str, bad["lines"][:5])) + (", ..." if bad["count"] > 5 else "")
                     notes.append(say("malformed_problem", file=rel, count=bad["count"], problem=bad["problem"],
                                      lines=shown))
+            if f.get("year"):  # syslog times without a year: the year read and where it came from
+                y = f["year"]
+                notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
             notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
                              gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
@@ -125,7 +129,7 @@ def recognise(path: Path) -> str | None:
 
 def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gateway: str | None,
            identity_map: Path | None, named: bool, gateway_zones: tuple[tuple[str, str, str], ...] = (),
-           zone_given: bool = False, date_order: str | None = None) -> Derived:
+           zone_given: bool = False, date_order: str | None = None, year: int | None = None) -> Derived:
     """Parse one raw export into a dataset file per derived dataset. Refusals name the file. A file only
     recognised by its first lines (not `named` in evidence.yaml) that holds no session event at all
     yields no file: a timestamped text file is no gateway log. Rows name the file by `rel`."""
@@ -136,7 +140,9 @@ def derive(path: Path, rel: str, source: str, zone: str, zone_origin: str, gatew
         report = parse(ParseRequest(source=source, files=(path,), out=out, zone=zone, zone_origin=zone_origin,
                                     identity_map=identity_map, gateway=gateway, names=(rel,),
                                     gateway_zones=gateway_zones, zone_given=zone_given,
-                                    date_order=date_order_value(date_order, where), date_order_origin=where))
+                                    date_order=date_order_value(date_order, where), date_order_origin=where,
+                                    year=year_value(year, f"evidence.yaml (year of {rel})"),
+                                    year_origin=f"evidence.yaml (year of {rel})"))
     except EvidenceError as exc:
         raise EvidenceError(f"{rel} (raw export): {exc}",
                             zh=f"{rel}（原始匯出檔）：{exc.zh}" if exc.zh else None) from None

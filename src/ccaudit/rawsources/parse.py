@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import yearless
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
@@ -56,6 +57,10 @@ class ParseRequest:
     # 'mdy' (date_order_value), and where that was stated, for messages and the report.
     date_order: str | None = None
     date_order_origin: str = "--date-order"
+    # The year of a file's first syslog time without one (`Nov  2 08:15:02`), and where that was stated
+    # (rawsources/yearless.py; without it the year comes from the file's name or modification time).
+    year: int | None = None
+    year_origin: str = "--year"
 
 
 DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
@@ -181,7 +186,23 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     dates: dict[str, Any] = {}
-    if source.local_dates:
+    years: dict[str, Any] = {}
+    if source.yearless:
+        # the rows that matter first, then the year of their times without one (in line order), then those times
+        con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
+        name = request.names[no] if request and request.names else str(path)
+        found = yearless.anchor(path, name, request.year if request else None,
+                                request.year_origin if request else "--year")
+        reread, years = yearless.settle(con, found)
+        again = {"ts_local": f"{reread} AS ts_local",
+                 "problem": f"COALESCE(q.problem, CASE WHEN q.relevant AND q.ts_utc IS NULL AND ({reread}) IS NULL "
+                            "THEN 'no readable time' END) AS problem"}
+        cols = ", ".join(again.get(n, f"q.{n}") if reread else f"q.{n}" for n, _ in SOURCE_COLUMNS)
+        join = "LEFT JOIN yl ON yl.line_no = q.line_no" if reread else ""
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {cols} FROM q {join}")
+        con.execute("DROP TABLE q")
+        con.execute("DROP TABLE IF EXISTS yl")
+    elif source.local_dates:
         # the rows that matter first (few), then the file's date order from their times, then the times read in it
         con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
         order, dates = _date_order(con, path, request)
@@ -232,7 +253,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
 
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
