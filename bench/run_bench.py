@@ -127,18 +127,33 @@ def step_checks(data: Path, work: Path, fmt: str) -> dict[str, Any]:
     return {"seconds": end - start, "cpu_checks": end_cpu - start_cpu, "checks": per_check}
 
 
-def _columns_used(checks: list[Any], tables: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Per table, the columns the checks' SQL names (as the checks read them, joins included)."""
+def _columns_used(checks: list[Any], requirements: dict[str, list[str]],
+                  tables: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Per evidence table, exactly the columns the checks step reads: each check's query as the runner
+    runs it (wrapped with compensation and provenance, its shared relations as CTEs), every column
+    resolved to the base table it comes from (SQLGlot's qualify: stars expanded, aliases followed
+    through CTEs and subqueries) after projections no one reads are pruned. A column of the same name
+    in another table the query joins is not counted, a column read only by the wrapper is."""
     import sqlglot
     from sqlglot import exp
+    from sqlglot.optimizer.pushdown_projections import pushdown_projections
+    from sqlglot.optimizer.qualify import qualify
+    from sqlglot.optimizer.scope import traverse_scope
+
+    from ccaudit.checks.runner import wrap
 
     used: dict[str, set[str]] = defaultdict(set)
-    for sql in {s for check in checks for s in (check.sql, *(r.sql for r in check.shared))}:
-        tree = sqlglot.parse_one(sql, read="duckdb")  # a check, or a shared relation it reads
-        names = {c.name for c in tree.find_all(exp.Column)}
-        for table in {t.name for t in tree.find_all(exp.Table)}:
-            if table in tables:
-                used[table] |= names & set(tables[table])
+    for check in checks:
+        sql = wrap(check, requirements[check.id])
+        for relation in check.shared:  # read as a table by the check: here the relation itself
+            sql = f"WITH {relation.name} AS ({relation.sql}), {sql.removeprefix('WITH ')}"
+        tree = qualify(sqlglot.parse_one(sql, read="duckdb"), schema=tables, dialect="duckdb",
+                       validate_qualify_columns=False, quote_identifiers=False)
+        for scope in traverse_scope(pushdown_projections(tree)):
+            for column in scope.columns:
+                source = scope.sources.get(column.table)
+                if isinstance(source, exp.Table) and source.name in tables:
+                    used[source.name].add(column.name)
     return {t: sorted(cols) for t, cols in used.items() if cols}
 
 
@@ -154,11 +169,11 @@ def step_scan(data: Path, work: Path, fmt: str) -> dict[str, Any]:
     settings = _settings()
     con = open_workspace(work / f"ws_{fmt}" / "workspace.duckdb", settings)
     supplied = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM evidence_files").fetchall()}
-    checks, _ = _load_checks(supplied)
+    checks, requirements = _load_checks(supplied)
     tables = {}
     for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
-        tables[table] = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-    used = _columns_used(checks, tables)
+        tables[table] = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    used = _columns_used(checks, requirements, tables)
     start, start_cpu = time.perf_counter(), time.process_time()
     for table, cols in used.items():
         con.execute(f'SELECT count(*), {_read_all(cols)} FROM "{table}"').fetchall()
