@@ -160,3 +160,14 @@ def test_sign_digest_says_what_it_signed_in_zh_tw(tmp_path: Path) -> None:
     assert len(out.out.strip()) > 40  # the signature alone on stdout
     bad = _zh(tmp_path, "audit", "sign-digest", "xyz", code=2)
     assert "簽核摘要值須為 64 位十六進位數字，不接受 'xyz'" in bad.text
+
+
+def test_a_probe_refuses_an_unregistered_target_in_zh_tw_before_any_connection(demo: Path, tmp_path: Path) -> None:
+    register = demo / "d" / "evidence" / "物聯網設備清冊_1151031.xlsx"
+    out = _zh(tmp_path, "probe", "ports", "--targets", register, "--out", tmp_path / "p", "--only", "192.0.2.7",
+              code=2)
+    assert "錯誤：--only 192.0.2.7 不在清冊中：探測僅觸及已登錄之設備及其所列連接埠" in out.text
+    assert not (tmp_path / "p").exists()
+    wrong = _zh(tmp_path, "probe", "tls", "--targets", register, "--out", tmp_path / "p", code=2,
+                allowed=DATA | {"host", "protocol"})
+    assert f"目標清冊 {register} 無法作為 sensitive_endpoints 清冊讀取：證據檔案有 3 項問題" in wrong.text
