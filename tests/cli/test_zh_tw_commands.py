@@ -171,3 +171,12 @@ def test_a_probe_refuses_an_unregistered_target_in_zh_tw_before_any_connection(d
     wrong = _zh(tmp_path, "probe", "tls", "--targets", register, "--out", tmp_path / "p", code=2,
                 allowed=DATA | {"host", "protocol"})
     assert f"目標清冊 {register} 無法作為 sensitive_endpoints 清冊讀取：證據檔案有 3 項問題" in wrong.text
+
+
+def test_help_summaries_and_panels_in_zh_tw_and_english_again_after(tmp_path: Path) -> None:
+    zh = ccaudit_with_env(_env(tmp_path), "audit", "open", "--help")
+    assert zh.code == 0 and "開立某公司某年度之查核" in zh.text and "選項" in zh.text and "引數" in zh.text
+    listed = ccaudit_with_env(_env(tmp_path), "--help")
+    assert "年度查核：開立、執行、評估、覆核、簽核、匯出" in listed.text and "指令" in listed.text
+    en = ccaudit_with_env(_env(tmp_path, "en"), "audit", "open", "--help")
+    assert "Open a firm's audit for a year." in en.text and "Options" in en.text and "選項" not in en.text

@@ -30,7 +30,7 @@ from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
-from ccaudit.cli.texts import choices, os_problem, say, settings_problem, usage_message
+from ccaudit.cli.texts import choices, command_in, os_problem, say, settings_problem, usage_message
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.findings.models import Status
@@ -348,7 +348,7 @@ def main() -> None:
     COMMAND_LANG.clear()
     try:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
-        code = app(standalone_mode=False)
+        code = command_in(typer.main.get_command(app), _lang())(standalone_mode=False)
     except CcauditError as exc:
         lang = _lang()
         print_error(_in_language(exc, lang), lang)

@@ -30,6 +30,8 @@ class CliTexts:
     patterns: tuple[tuple[re.Pattern[str], str, str], ...]
     os_errors: dict[str, str]
     sources: dict[str, tuple[str, str]]  # a raw source's id -> (product, expects) in zh-TW
+    help: dict[str, str]  # a command's path ("audit open"; "" for ccaudit itself) -> its summary in zh-TW
+    help_panels: dict[str, str]  # Typer's help panel titles in zh-TW
 
     @classmethod
     def load(cls, path: Path = CATALOG) -> CliTexts:
@@ -45,7 +47,9 @@ class CliTexts:
             patterns.append((re.compile(f"^{body}$", re.DOTALL), item["en"], item["zh-TW"]))
         return cls(pairs("lines"), pairs("stages"), pairs("usage"), tuple(patterns),
                    {str(k): str(v) for k, v in (doc.get("os_errors") or {}).items()},
-                   {str(k): (v["product"], v["expects"]) for k, v in (doc.get("sources") or {}).items()})
+                   {str(k): (v["product"], v["expects"]) for k, v in (doc.get("sources") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help_panels") or {}).items()})
 
 
 @functools.cache
@@ -175,3 +179,33 @@ def settings_problem(exc: Any, lang: str) -> str:
             problem = said_again(str(error["msg"]).removeprefix("Value error, "), lang)
         lines.append(say("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
     return "；".join(lines) or in_english(exc)
+
+
+_PANELS = {"ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options", "COMMANDS_PANEL_TITLE": "Commands"}
+
+
+def command_in(command: Any, lang: str) -> Any:
+    """The Click command tree Typer built, with each command's help said in `lang`: in zh-TW the summary from the
+    catalog's `help` (the options' help stays English) and the help panels' titles. Typer's panel titles are
+    module settings of typer.rich_utils, set on every call so that an English command after a Chinese one (tests
+    run many in one process) is English again."""
+    import sys
+
+    rich_utils = sys.modules.get("typer.rich_utils")  # loaded only to print help: not imported to reset it
+    if is_zh(lang):
+        from typer import rich_utils
+    panels = texts().help_panels if is_zh(lang) else {}
+    for name, english in _PANELS.items():
+        if rich_utils is not None:
+            setattr(rich_utils, name, panels.get(english, english))
+    if is_zh(lang):
+        _relabel(command, "", texts().help)
+    return command
+
+
+def _relabel(command: Any, path: str, said: dict[str, str]) -> None:
+    if path in said:
+        command.help = said[path]
+        command.short_help = None
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        _relabel(sub, f"{path} {name}".strip(), said)

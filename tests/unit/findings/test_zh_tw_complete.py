@@ -253,3 +253,22 @@ def test_every_command_line_text_says_itself_in_zh_tw() -> None:
     for name, keys in said.items():
         known = set(cli.lines) | (set(notes.catalog()) if name.startswith("sources") else set())
         assert keys <= known, (name, keys - known)
+
+
+def test_every_command_has_a_zh_tw_summary_for_its_help() -> None:
+    # `ccaudit … --help` with CCAUDIT_LANG=zh-TW: each command's summary from content/messages/cli.yaml `help`
+    import typer
+    from tests.zh_text import english as english_prose
+
+    from ccaudit.cli.main import app
+    from ccaudit.cli.texts import CliTexts
+
+    said = CliTexts.load().help
+
+    def paths(command: object, path: str) -> list[str]:
+        subs = getattr(command, "commands", None) or {}
+        return [path] + [p for name, sub in subs.items() for p in paths(sub, f"{path} {name}".strip())]
+
+    commands = paths(typer.main.get_command(app), "")
+    assert set(commands) == set(said), (set(commands) ^ set(said))
+    assert not [text for text in said.values() if english_prose(text)]
