@@ -1,5 +1,5 @@
 """What the commands outside `audit` print, and the parser's refusals, in English or Traditional Chinese: the
-catalog content/messages/cli.yaml. `say` renders a line by key; `usage_message` says a Typer usage error (a
+catalog content/messages/cli.yaml. `tell` renders a line by key; `usage_message` says a Typer usage error (a
 missing or unknown option, an unknown command, a value that does not convert) in the command's language from
 the error's parts, with pydantic's reason said by the errors catalog (errortexts.py)."""
 
@@ -57,7 +57,7 @@ def texts() -> CliTexts:
     return CliTexts.load()
 
 
-def say(key: str, lang: str, **values: object) -> str:
+def tell(key: str, lang: str, **values: object) -> str:
     """The line `key` in `lang`, filled with `values` (a missing one is a programming error: KeyError)."""
     en, zh = texts().lines[key]
     return (zh if is_zh(lang) else en).format(**values)
@@ -177,7 +177,7 @@ def settings_problem(exc: Any, lang: str) -> str:
         problem = error_texts().field_message(error["type"], ctx, str(error["msg"]), lang)
         if problem == error["msg"]:  # a validator's own sentence
             problem = said_again(str(error["msg"]).removeprefix("Value error, "), lang)
-        lines.append(say("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
+        lines.append(tell("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
     return "；".join(lines) or in_english(exc)
 
 
