@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.cli.inprocess import Outcome, ccaudit_with_env
 from tests.cli.test_sources import FORTIGATE
-from tests.zh_text import english
+from tests.zh_text import english, english_lines
 
 # the data of these tests and the names a reader meets as the product spells them (ccaudit sources)
 DATA = frozenset({"twse-sec-infosec-art12", "fortigate", "bogus", "oracle", "fr", "abc", "xyz"})
@@ -32,7 +32,7 @@ def _env(tmp: Path, lang: str | None = "zh-TW") -> dict[str, str]:
 def _zh(tmp: Path, *args: str | Path, code: int = 0, allowed: frozenset[str] = DATA) -> Outcome:
     out = ccaudit_with_env(_env(tmp), *args)
     assert out.code == code, f"{args}: exit {out.code}\n{out.out}{out.err}"
-    assert not english(out.text, allowed), f"{args}: {english(out.text, allowed)}\n{out.text}"
+    assert not english(out.text, allowed), "\n".join([f"{args}:", *english_lines(out.out + out.err, allowed)])
     return out
 
 
