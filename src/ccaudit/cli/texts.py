@@ -106,13 +106,16 @@ def os_problem(exc: OSError, lang: str) -> str:
 
 
 def usage_message(exc: Exception, lang: str) -> str:
-    """A Typer usage error as Typer words it (English), or in Chinese from its parts."""
-    from typer._click import exceptions as click_errors
-
+    """A Typer usage error as Typer words it (English), or in Chinese from its parts (the error classes of the
+    Click that Typer 0.29 vendors; tests/cli/test_zh_tw_commands.py fails if a Typer release moves them)."""
     format_message = getattr(exc, "format_message", None)
     english = format_message() if callable(format_message) else str(exc)
     if not is_zh(lang):
         return english
+    try:
+        from typer._click import exceptions as click_errors
+    except ImportError:  # a Typer without its vendored Click: the sentence said again where the catalog knows it
+        return said_again(english, lang)
     usage = {key: zh for key, (_, zh) in texts().usage.items()}
     if isinstance(exc, click_errors.MissingParameter):
         hint = _hint(exc)
