@@ -2,9 +2,13 @@
 that the importer then reads like any other (hashed, stored, listed in the manifest).
 
 A file is a raw export when evidence.yaml names its source (`source: fortigate`) or when it is in no
-format ccaudit reads as a table (e.g. `.log`) and its first lines are recognised as one. Its derived
-files are named after it (`fgt.log.remote_sessions.csv`), so findings name the raw file, and each row
-keeps `source_file` and `source_line`."""
+format ccaudit reads as a table (e.g. `.log`) and its first lines are recognised as one. Related raw exports
+(`group`: a source's files, an OpenVPN server's rotations, Entra sign-ins with every group) are parsed together
+by parse.py, as `ccaudit sources parse A B C` parses them, so that what relates across files (a session cut by
+rotation, a host's Security and LocalSessionManager logs, MFA from sign-ins, a server's stop in the next file)
+is settled by the same SQL; the parse writes each file's own rows. Its derived files are named after it
+(`fgt.log.remote_sessions.csv`), so findings name the raw file, and each row keeps `source_file` and
+`source_line`."""
 
 from __future__ import annotations
 
