@@ -235,7 +235,12 @@ def _refused(rel: str, exc: EvidenceError) -> EvidenceError:
 def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derived]:
     """Each own member's derived files (parse wrote them: split_outputs) and its own parse report."""
     own = together.own
-    kept = [m for m, f in zip(own, report["files"], strict=False) if m.named or f["recognised"] + f["malformed"]]
+    # kept: a file named in evidence.yaml, one with events, and one that ended another file's sessions (a rotated
+    # log whose lines are only the server's stop: its session ends are evidence the sessions cite)
+    ended_in = {name for facts in report["sessions"]["by_file"].values()
+                for name in facts.get("ended_in_other_files", {}).get("files", [])}
+    kept = [m for m, f in zip(own, report["files"], strict=False)
+            if m.named or f["recognised"] + f["malformed"] or m.rel in ended_in]
     failed = report["sessions"].get("failed_logins_by_file", {})
     derived: dict[str, Derived] = {}
     for no, m in enumerate(own):
