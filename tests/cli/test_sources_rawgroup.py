@@ -116,6 +116,7 @@ def test_each_file_parsed_together_keeps_the_zone_stated_for_it(rotated: Rotated
     assert [z["zone"] for z in report["time_zone"]["by_gateway"]] == ["Asia/Tokyo"]
     assert report["files"][0]["lines_read"] == 1 and len(report["files"]) == 1  # its own lines, not the group's
     assert sorted(report["parsed_with"]) == ["fgt-2026-11-02.log", "fgt-2026-11-03.log", "taipei.log"]
+    assert [a["account"] for a in report["identities"]["accounts_unresolved"]] == ["frank"]  # no identity map
 
 
 def test_entra_sign_ins_give_a_fortigate_session_in_another_file_its_mfa(tmp_path: Path) -> None:

@@ -253,6 +253,16 @@ def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derive
     return derived
 
 
+def _identities(group: dict[str, Any], rel: str) -> dict[str, Any]:
+    """The group's identity resolution, its unresolved accounts those of the file (accounts_resolved: the group's)."""
+    by_file = group.get("accounts_unresolved_by_file") or {}
+    mine = set(by_file.get(rel, [])) if by_file else None
+    out = {k: v for k, v in group.items() if k != "accounts_unresolved_by_file"}
+    if mine is not None:
+        out["accounts_unresolved"] = [a for a in group["accounts_unresolved"] if a["account"] in mine]
+    return out
+
+
 def _prefix(no: int, m: RawMember) -> str:
     """Where the derived files of the group's file `no` go, named after it (`fgt.log.remote_sessions.csv`)."""
     return f"{no}/{m.rel.replace('/', '__')}"
@@ -294,7 +304,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
             "gateway_zones_given": report["time_zone"]["gateway_zones_given"],
             "zones_stated_in_lines": zones.get("zones_stated_in_lines", []),
         },
-        "identities": report["identities"],
+        "identities": _identities(report["identities"], m.rel),
         "sessions": sessions,
     }
     own_stops = [s for s in stops.get("stops", []) if s["file"] == m.rel]

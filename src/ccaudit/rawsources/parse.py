@@ -541,10 +541,18 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
+    by_file: dict[str, list[str]] = {}
+    if rows and (con.execute("SELECT count(*) > 1 FROM file_names").fetchone() or (False,))[0]:
+        by_file = {str(f): list(a) for f, a in con.execute("""
+            SELECT f.name, list(e.account ORDER BY e.account)
+            FROM (SELECT DISTINCT file_no, account FROM events
+                  WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
+            JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
         "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
+        "accounts_unresolved_by_file": by_file,  # several files: the accounts each file holds
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
