@@ -169,7 +169,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     named like a dataset (`.remote_sessions.csv`, or inside a hidden folder) is refused, since
     skipping it would silently drop records and importing it would take what someone hid."""
     if not folder.is_dir():
-        raise EvidenceError(f"{folder}: not a folder of evidence files")
+        raise EvidenceError(f"{folder}: not a folder of evidence files", f"{folder}：不是證據檔案資料夾")
     config = load_config(folder)
     for name, opts in config.files.items():
         if not (folder / name).exists():

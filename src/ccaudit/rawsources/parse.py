@@ -133,13 +133,17 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path |
     if wanted == "auto":
         if scores[best] < MIN_MATCH:
             raise EvidenceError(f"{name}: not recognised as any source ({', '.join(SOURCES)}); name one with "
-                                "--source if it is one of them")
+                                "--source if it is one of them",
+                                f"{name}：無法辨識為任何來源（{'、'.join(SOURCES)}）；如屬其一，請直接指定來源名稱")
         return SOURCES[best]
     source = get(wanted)
     if scores[wanted] < MIN_MATCH:
         hint = f"; it looks like {best}" if scores[best] >= MIN_MATCH else ""
+        hint_zh = f"；看來是 {best}" if scores[best] >= MIN_MATCH else ""
+        fit = round(scores[wanted] * 100)
         raise EvidenceError(f"{name}: does not look like a {wanted} export ({source.product}): "
-                            f"{round(scores[wanted] * 100)}% of its first lines fit{hint}")
+                            f"{fit}% of its first lines fit{hint}",
+                            f"{name}：看來不是 {wanted} 之匯出檔：開頭各行僅 {fit}% 符合{hint_zh}")
     return source
 
 
@@ -161,7 +165,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
     """Parse the files, write the three outputs into request.out and return the report."""
     for path in request.files:
         if not path.is_file():
-            raise EvidenceError(f"{visible(str(path))}: not a file")
+            raise EvidenceError(f"{visible(str(path))}: not a file", f"{visible(str(path))}：不是檔案")
     tmp = Path(tempfile.mkdtemp(prefix="ccaudit-sources-"))
     try:
         con = connect(request.threads, request.memory_limit)
