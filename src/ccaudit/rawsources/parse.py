@@ -198,7 +198,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
-        identity = _resolve(con, request.identity_map)
+        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1)
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
@@ -523,9 +523,10 @@ def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
     return (row["gateway_id"] is None, row["gateway_id"] or "", row["zone"] or "")
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[str, Any]:
+def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False) -> dict[str, Any]:
     """person_id for each account from the identity map: the account as logged (UPN, e-mail, DOMAIN\\user)
-    first, else its user part when that names exactly one person. Anything else stays unresolved."""
+    first, else its user part when that names exactly one person. Anything else stays unresolved. `per_file`: also
+    the unresolved accounts each file holds (`events` and `file_names` carry file_no; mdm.py's view does not)."""
     con.execute("CREATE TEMP TABLE idmap (account VARCHAR, person_id VARCHAR)")
     if identity_map is not None:
         _load_identity_map(con, identity_map)
@@ -545,10 +546,18 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
+    by_file: dict[str, list[str]] = {}
+    if rows and per_file:
+        by_file = {str(f): list(a) for f, a in con.execute("""
+            SELECT f.name, list(e.account ORDER BY e.account)
+            FROM (SELECT DISTINCT file_no, account FROM events
+                  WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
+            JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
         "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
+        "accounts_unresolved_by_file": by_file,  # several files: the accounts each file holds
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
