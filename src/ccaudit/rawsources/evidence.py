@@ -82,6 +82,8 @@ class Derived:
         for key in ("merged_windows_logs", "merged_windows_logs_across_files"):
             if s.get(key, {}).get("count"):
                 notes.append(say("windows_logs_merged", file=rel, count=s[key]["count"]))
+        if s.get("merged_defender_logons", {}).get("count"):
+            notes.append(say("defender_logons_merged", file=rel, count=s["merged_defender_logons"]["count"]))
         if s.get("sessions_in_security_logs", {}).get("count"):
             moved = s["sessions_in_security_logs"]
             notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
@@ -243,7 +245,8 @@ def pair_windows_logs(derived: list[tuple[str, Derived]]) -> None:
     taken from the other where it has none and the earlier end where both have one; the LocalSessionManager file's
     row is dropped. Both derived sessions files are rewritten and their reports count the pairs."""
     files = [(rel, d, dict(d.files)["remote_sessions"]) for rel, d in derived
-             if d.report.get("sources") == ["windows-security"] and dict(d.files).get("remote_sessions")]
+             if d.report.get("sources") in (["windows-security"], ["defender-logons"])
+             and dict(d.files).get("remote_sessions")]
     if len(files) < 2:
         return
     con = connect()
@@ -252,14 +255,17 @@ def pair_windows_logs(derived: list[tuple[str, Derived]]) -> None:
                  "all_varchar = true)" for i, (_, _, path) in enumerate(files)]
         con.execute("CREATE TEMP TABLE s AS SELECT *, CAST(start_time AS TIMESTAMPTZ) AS s_t, "
                     "CAST(end_time AS TIMESTAMPTZ) AS e_t, regexp_matches(regexp_replace(session_id, '@[^@]*$', ''), "
-                    f"{LSM_KEY}) AS lsm FROM (" + " UNION ALL BY NAME ".join(parts) + ")")
+                    f"{LSM_KEY}) OR starts_with(session_id, 'mde|') AS lsm, "
+                    "CASE WHEN starts_with(session_id, 'mde|') THEN 'Defender for Endpoint DeviceLogonEvents' "
+                    "ELSE 'TerminalServices-LocalSessionManager log' END AS label "
+                    "FROM (" + " UNION ALL BY NAME ".join(parts) + ")")
         con.execute(f"""
             CREATE TEMP TABLE p AS
             WITH c AS (
                 SELECT l.f AS l_f, l.n AS l_n, s.f AS s_f, s.n AS s_n,
                        abs(date_diff('millisecond', l.s_t, s.s_t)) AS gap,
                        l.e_t AS l_end, l.end_time AS l_end_text, l.source_ip AS l_ip,
-                       l.source_file || ' line ' || l.source_line AS l_where
+                       l.source_file || ' line ' || l.source_line AS l_where, l.label AS l_label
                 FROM s l JOIN s s ON l.lsm AND NOT s.lsm AND l.f <> s.f
                  AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id) AND l.person_id = s.person_id
                  AND l.s_t BETWEEN s.s_t - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
@@ -280,8 +286,8 @@ def pair_windows_logs(derived: list[tuple[str, Derived]]) -> None:
                 "end_time": f"CASE WHEN {taken} THEN p.l_end_text ELSE s.end_time END",
                 "source_ip": "COALESCE(s.source_ip, p.l_ip)",
                 "note": ("CASE WHEN p.s_n IS NULL THEN s.note ELSE concat_ws('; ', CASE WHEN NOT (s.e_t IS NULL AND "
-                         "p.l_end IS NOT NULL) THEN s.note END, 'the same connection in the "
-                         "TerminalServices-LocalSessionManager log (' || p.l_where || ') counted once', "
+                         "p.l_end IS NOT NULL) THEN s.note END, 'the same connection in the ' || p.l_label || ' (' "
+                         "|| p.l_where || ') counted once', "
                          f"CASE WHEN {taken} THEN 'its end from that log' END) END"),
             }
             select = ", ".join(f'{fixed.get(c, "s." + chr(34) + c + chr(34))} AS "{c}"' for c in columns)

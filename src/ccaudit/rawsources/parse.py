@@ -580,6 +580,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                           WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid""")
     _end_at_later_stops(con)
     merged = _merge_windows_logs(con)
+    merged_defender = _merge_windows_logs(con, "defender")
     counts = con.execute("""
         SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
                count(*) FILTER (WHERE s_utc IS NOT NULL AND end_utc IS NOT NULL AND seg > 0),
@@ -603,7 +604,8 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "failed_logins": int(failures[0]) if failures else 0,
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
                 "a session stay in remote_access_events.csv",
-    } | ({"merged_windows_logs": merged} if merged["count"] else {})
+    } | ({"merged_windows_logs": merged} if merged["count"] else {}) | (
+        {"merged_defender_logons": merged_defender} if merged_defender["count"] else {})
 
 
 # a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
@@ -700,23 +702,30 @@ WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's
 LSM_KEY = "'(?:^|\\|)session [^|]*$'"
 
 
-def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _merge_windows_logs(con: duckdb.DuckDBPyConnection, other: str = "lsm") -> dict[str, Any]:
     """One Remote Desktop connection is in both the Security log (4624 type 10 or 4778) and the
     TerminalServices-LocalSessionManager log (21 or 25) of its host: where both are given, each LocalSessionManager
     session is paired with the Security session of the same host and account that started nearest to it, within
     WINDOWS_PAIR_SECONDS (each at most once), and counted once: the Security session is kept, its source address and
     end filled from the other where it has none, the earlier end kept where both have one (a disconnection, 24,
-    ends the connection before the log-off, 4634, does), and the pair named in its note."""
+    ends the connection before the log-off, 4634, does), and the pair named in its note. `other` 'defender': the same
+    for Defender for Endpoint's DeviceLogonEvents sessions (the same logon seen by the host's sensor; no end)."""
+    lsm = other == "lsm"
+    label = "TerminalServices-LocalSessionManager log" if lsm else "Defender for Endpoint DeviceLogonEvents"
+    secondary = (f"(source = 'windows-security' AND regexp_matches(session_key, {LSM_KEY}))" if lsm
+                 else "source = 'defender-logons'")
+    con.execute("DROP TABLE IF EXISTS win_pairs")
     con.execute(f"""
         CREATE TEMP TABLE win_pairs AS
         WITH w AS (
-            SELECT *, regexp_matches(session_key, {LSM_KEY}) AS lsm FROM sessions
-            WHERE source = 'windows-security' AND s_utc IS NOT NULL
+            SELECT *, {secondary} AS lsm,
+                   source = 'windows-security' AND NOT regexp_matches(session_key, {LSM_KEY}) AS security
+            FROM sessions WHERE source IN ('windows-security', 'defender-logons') AND s_utc IS NOT NULL
         ), c AS (
             SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
                    abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
                    l.prov_file AS l_file, l.prov_line AS l_line
-            FROM w l JOIN w s ON l.lsm AND NOT s.lsm
+            FROM w l JOIN w s ON l.lsm AND s.security
              AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
              AND l.account_normalised = s.account_normalised
              AND l.s_utc BETWEEN s.s_utc - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
@@ -731,11 +740,12 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM r JOIN file_names f ON f.file_no = r.l_file
         -- the line of the LocalSessionManager session's end: its key's first end event at that time
         LEFT JOIN (SELECT session_key, time_utc, arg_min(file_no, line_no) AS file_no, min(line_no) AS line_no
-                   FROM events WHERE kind = 'session_end' AND source = 'windows-security' GROUP BY ALL) le
+                   FROM events WHERE kind = 'session_end' AND source IN ('windows-security', 'defender-logons')
+                   GROUP BY ALL) le
                ON le.session_key = r.l_key AND le.time_utc = r.l_end
         LEFT JOIN file_names fe ON fe.file_no = le.file_no
         WHERE by_l = 1 AND by_s = 1""")
-    con.execute("""
+    con.execute(f"""
         UPDATE sessions SET
             end_utc = CASE WHEN p.l_end < sessions.end_utc OR sessions.end_utc IS NULL THEN p.l_end
                            ELSE sessions.end_utc END,
@@ -743,21 +753,19 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             source_ip = COALESCE(sessions.source_ip, p.l_ip),
             note = concat_ws('; ',
                              CASE WHEN NOT (sessions.end_utc IS NULL AND p.l_end IS NOT NULL) THEN sessions.note END,
-                             'the same connection in the TerminalServices-LocalSessionManager log (' || p.l_where
-                             || ') counted once',
+                             'the same connection in the {label} (' || p.l_where || ') counted once',
                              CASE WHEN p.l_end < sessions.end_utc OR (sessions.end_utc IS NULL AND p.l_end IS NOT NULL)
                                   THEN 'its end from that log (' || p.l_end_where || ')' END)
         FROM win_pairs p WHERE sessions.session_key = p.s_key AND sessions.seg = p.s_seg
           AND sessions.source = 'windows-security'""")
-    con.execute("""
-        DELETE FROM sessions WHERE source = 'windows-security'
+    con.execute(f"""
+        DELETE FROM sessions WHERE {secondary}
           AND (session_key, seg) IN (SELECT l_key, l_seg FROM win_pairs)""")
     row = con.execute("SELECT count(*) FROM win_pairs").fetchone()
     return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS,
-            "note": "Remote Desktop connections found in both the Security log and the TerminalServices-"
-                    "LocalSessionManager log of a host (same host and account, logons this close) are one session: "
-                    "the Security log's, with the other log named in its note; both logs' events stay in "
-                    "remote_access_events.csv"}
+            "note": f"Remote Desktop connections found in both the Security log and the {label} of a host (same host "
+                    "and account, logons this close) are one session: the Security log's, with the other named in its "
+                    "note; both logs' events stay in remote_access_events.csv"}
 
 
 MFA_WINDOW_MINUTES = 10  # an identity-provider sign-in this long before a session start gives the session its MFA
