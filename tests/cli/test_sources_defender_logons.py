@@ -106,3 +106,25 @@ def test_the_same_logon_in_the_security_log_is_counted_once(tmp_path: Path) -> N
         "windows-security", "2026-11-02T08:15:03+08:00", "2026-11-02T17:00:00+08:00", "203.0.113.7")
     assert "Defender for Endpoint DeviceLogonEvents" in alice["note"] and "line 2" in alice["note"]
     assert report["sessions"]["merged_defender_logons"]["count"] == 1
+
+
+def test_a_stream_of_several_tables_reads_only_device_logons(tmp_path: Path) -> None:
+    # one Event Hub for every advanced hunting table: other tables' records are of the source but no logons, and
+    # Defender for Identity's IdentityLogonEvents failures are not this table's; null fields as the stream sends them
+    def record(category: str, **props: object) -> str:
+        return json.dumps({"category": category, "operationName": "Publish", "time": "2026-11-02T06:00:00Z",
+                           "properties": {"Timestamp": "2026-11-02T05:59:00.5Z", **props}})
+
+    stream = "\n".join([
+        record("AdvancedHunting-DeviceInfo", DeviceName="ts05", PublicIP="81.2.69.142"),
+        record("AdvancedHunting-DeviceLogonEvents", AccountDomain=None, AccountName="administrator",
+               ActionType="LogonFailed", DeviceName="ts05", FailureReason="InvalidUserNameOrPassword",
+               LogonId=None, LogonType="Network", Protocol="NTLM", RemoteIP="198.51.100.80", RemotePort=0),
+        record("AdvancedHunting-IdentityLogonEvents", AccountName="bob", ActionType="LogonFailed",
+               LogonType="Resource access", DeviceName="dc01"),
+        record("AdvancedHunting-DeviceEvents", ActionType="DpapiAccessed", DeviceName="ts05"),
+    ])
+    events, _, report = _parse(tmp_path, {"eventhub-all.json": stream + "\n"})
+    assert report["files"][0]["source"] == "defender-logons"
+    assert [(e["kind"], e["account"], e["source_ip"], e["gateway_id"]) for e in events] == [
+        ("login_failed", "administrator", "198.51.100.80", "ts05")]

@@ -86,11 +86,17 @@ WITH l AS (
            {_both('action')} AS action, lower(replace({_both('type')}, ' ', '')) AS logon_type,
            {_both('device')} AS device, {_both('domain')} AS domain, {_both('name')} AS name,
            {_both('logon_id')} AS logon_id, {_both('ip')} AS ip, {_both('failure')} AS failure,
-           {_both('protocol')} AS protocol
+           {_both('protocol')} AS protocol,
+           -- a streaming record's table, or Log Analytics' Type: another table's records are not logons of this one
+           -- (IdentityLogonEvents, Defender for Identity's, has LogonFailed too)
+           CASE WHEN js IS NOT NULL THEN COALESCE(nullif(json_extract_string(js, '$.category'), ''),
+                                                  nullif(json_extract_string(js, '$.Type'), ''))
+                WHEN f IS NOT NULL THEN {csv_at('f', "list_position(names, 'type')")} END AS table_name
     FROM r
 ), k AS (
     SELECT *,
-        CASE WHEN action = 'LogonSuccess' AND regexp_extract(COALESCE(logon_type, ''), '^(\\w+)', 1) IN ({remote})
+        CASE WHEN table_name IS NOT NULL AND NOT regexp_matches(table_name, '(?i)DeviceLogonEvents$') THEN NULL
+             WHEN action = 'LogonSuccess' AND regexp_extract(COALESCE(logon_type, ''), '^(\\w+)', 1) IN ({remote})
                  THEN 'session_start'
              WHEN action = 'LogonFailed' THEN 'login_failed' END AS kind,
         regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
@@ -146,7 +152,8 @@ SOURCE = RawSource(
             "FailureReason,IsLocalAdmin,LogonId,RemoteDeviceName,RemoteIP,RemoteIPType,RemotePort\n"
             "2026-11-02T00:15:02.1234567Z,5e2a...,ts01.corp.example.com,LogonSuccess,RemoteInteractive,corp,alice,"
             "S-1-5-21-...,Negotiate,,false,1715004,NB-0042,203.0.113.7,Public,51642"),
-    detect=(r"(?:AdvancedHunting-DeviceLogonEvents|\"ActionType\"\s*:\s*\"Logon(?:Success|Failed|Attempted)\"|"
+    # (a streaming export of several tables: every record of it is of the source, its logons read)
+    detect=(r"(?:AdvancedHunting-Device\w+|\"ActionType\"\s*:\s*\"Logon(?:Success|Failed|Attempted)\"|"
             r"^\x{FEFF}?\"?(?:Timestamp|TimeGenerated)(?: \[UTC\])?\"?[,\t].*\bActionType\b.*\bLogonType\b|"
             r"[,\t]\"?Logon(?:Success|Failed|Attempted)\"?[,\t]|"
             # the advanced hunting API's answer: its Schema entries name the table's columns
