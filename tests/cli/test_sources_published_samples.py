@@ -36,3 +36,23 @@ def test_entra_diagnostic_record_times_in_every_published_form(tmp_path: Path) -
     assert report["files"][0]["malformed"] == 0
     assert {e["utc_time"][:19] for e in events} == {"2026-01-09T09:41:00"}
     assert len(events) == len(times)
+
+
+def test_globalprotect_csv_with_milliseconds_and_the_first_91_layout(tmp_path: Path) -> None:
+    # receive and generated times with milliseconds ('2026/11/02 08:15:02.223'); PAN-OS 9.1.0's first layout with
+    # Sequence Number and Action Flags between the serial and the type ('...,012801096514,11,0x0,GLOBALPROTECT,...')
+    lines = [
+        "<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02.223,012801096514,GLOBALPROTECT,0,2561,"
+        "2026/11/02 08:15:02.223,vsys1,gateway-connected,connected,LDAP,SSL,CORP\\alice,TW,NB-0042,203.0.113.7,0.0.0.0,"
+        "10.31.0.12,0.0.0.0,1f2e3d4c-aa,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,,"
+        "success,Taipei,0,user-logon,0,GP-Portal,7290471224,0x8000000000000000",
+        "<14>Nov  2 09:00:00 PA-3220 1,2026/11/02 09:00:00,012801096514,12,0x0,GLOBALPROTECT,0,2305,"
+        "2026/11/02 09:00:00,vsys1,gateway-connected,connected,LDAP,SSL,bob,TW,NB-0043,198.51.100.20,0.0.0.0,"
+        "10.31.0.30,0.0.0.0,2a3b4c5d-bb,PF2XYZ,5.1.1,Windows,\"Microsoft Windows 10 Pro , 64-bit\",1,,,\"\","
+        "success,,0,,0,GP-GW",
+    ]
+    events, report = _parse(tmp_path, "pan-gp.log", lines)
+    assert (report["files"][0]["source"], report["files"][0]["recognised"]) == ("globalprotect", 2)
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["event_time"]) for e in events] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T08:15:02+08:00"),
+        ("session_start", "bob", "198.51.100.20", "10.31.0.30", "2026-11-02T09:00:00+08:00")]
