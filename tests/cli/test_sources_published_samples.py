@@ -56,3 +56,27 @@ def test_globalprotect_csv_with_milliseconds_and_the_first_91_layout(tmp_path: P
     assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["event_time"]) for e in events] == [
         ("session_start", "CORP\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T08:15:02+08:00"),
         ("session_start", "bob", "198.51.100.20", "10.31.0.30", "2026-11-02T09:00:00+08:00")]
+
+
+def test_windows_security_events_as_wazuh_alerts(tmp_path: Path) -> None:
+    # Wazuh's alerts.json / archives.json: the event under data.win, System fields and EventData names in camelCase
+    def alert(event_id: str, at: str, **eventdata: str) -> str:
+        return json.dumps({"timestamp": "2026-11-02T08:15:02.456+0800", "rule": {"level": 3, "id": "60106"},
+                           "agent": {"id": "003", "name": "TS01"}, "decoder": {"name": "windows_eventchannel"},
+                           "data": {"win": {"system": {"providerName": "Microsoft-Windows-Security-Auditing",
+                                                       "eventID": event_id, "systemTime": at, "channel": "Security",
+                                                       "computer": "TS01.corp.example.com"},
+                                            "eventdata": eventdata}}, "location": "EventChannel"})
+
+    lines = [alert("4624", "2026-11-02T00:15:02.1234567Z", targetUserName="alice", targetDomainName="CORP",
+                   targetLogonId="0x1a2b3c", logonType="10", ipAddress="203.0.113.7"),
+             alert("4634", "2026-11-02T09:00:00.0000000Z", targetUserName="alice", targetDomainName="CORP",
+                   targetLogonId="0x1a2b3c", logonType="10"),
+             alert("4625", "2026-11-02T01:30:00.0000000Z", targetUserName="mallory", targetDomainName="CORP",
+                   logonType="3", ipAddress="198.51.100.66", status="0xc000006d")]
+    events, report = _parse(tmp_path, "alerts.json", lines)
+    assert (report["files"][0]["source"], report["files"][0]["recognised"]) == ("windows-security", 3)
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in events] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "TS01.corp.example.com"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:00:00Z", "TS01.corp.example.com"),
+        ("login_failed", "CORP\\mallory", "198.51.100.66", "2026-11-02T01:30:00Z", "TS01.corp.example.com")]
