@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ccaudit.cli.console import print_line
-from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 sources_app = typer.Typer(help="Raw exports (VPN logs, status files) read as evidence.", no_args_is_help=False,
@@ -20,20 +19,22 @@ def sources_list(ctx: typer.Context) -> None:
     """List every source ccaudit reads, with the export or log setting it expects."""
     if ctx.invoked_subcommand is not None:
         return
+    # Plain lines rather than a table: the settings to look for are long and must stay searchable.
+    from ccaudit.cli.audit.common import load_settings
+    from ccaudit.cli.texts import say, source_words
+    from ccaudit.rawsources.mdm import MDM_SOURCES
     from ccaudit.rawsources.registry import SOURCES
 
-    # Plain lines rather than a table: the settings to look for are long and must stay searchable.
-    for source in SOURCES.values():
-        print_line(f"{source.id}: {source.vendor} {source.product}")
-        print_line(f"  expects: {source.expects}")
-    from ccaudit.rawsources.mdm import MDM_SOURCES
-
-    for mdm in MDM_SOURCES.values():
-        print_line(f"{mdm.id}: {mdm.vendor} {mdm.product}")
-        print_line(f"  expects: {mdm.expects}")
-    print_line("aws: Amazon Web Services, read live with `ccaudit sources aws --out DIR` (AWS Backup plans, S3 "
-               "encryption and public-access blocks, CloudTrail trails, load-balancer and CloudFront listeners)")
-    print_line("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)")
+    lang = load_settings(None).lang
+    colon = "：" if lang.startswith("zh") else ": "
+    described = [(s.id, s.vendor, s.product, s.expects) for s in SOURCES.values()]
+    described += [(m.id, m.vendor, m.product, m.expects) for m in MDM_SOURCES.values()]
+    for source_id, vendor, product_en, expects_en in described:
+        product, expects = source_words(source_id, product_en, expects_en, lang)
+        print_line(f"{source_id}{colon}{vendor} {product}")
+        print_line(say("source_expects", lang, expects=expects))
+    print_line(say("source_aws", lang))
+    print_line(say("source_parse_with", lang))
 
 
 @sources_app.command("parse")
@@ -63,15 +64,12 @@ def parse_cmd(
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
+    from ccaudit.cli.audit.common import load_settings
     from ccaudit.cli.sources_devices import is_mdm, parse_devices
     from ccaudit.rawsources.notes import say, translate
-    from ccaudit.settings import normalise_lang
 
-    settings = Settings()
-    try:
-        lang = normalise_lang(lang) if lang else settings.lang
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    settings = load_settings(None, lang)  # --lang, else CCAUDIT_LANG; the command's refusals in it too
+    lang = settings.lang
     if is_mdm(source, files):
         parse_devices(source, files, out, tz, identity_map, lang)
         return
@@ -92,8 +90,9 @@ def parse_cmd(
     for given in gateway_tz or []:
         name, sep, gateway_zone = given.partition("=")
         if not sep or not name.strip() or not gateway_zone.strip():
-            raise typer.BadParameter(f"--gateway-tz {visible(given)!r}: expected GATEWAY=ZONE, "
-                                     "e.g. FGT-HQ-01=Asia/Taipei")
+            from ccaudit.cli.texts import say as said
+
+            raise typer.BadParameter(said("gateway_tz", lang, value=repr(visible(given))))
         zones.append((name.strip(), gateway_zone.strip(), f"--gateway-tz {name.strip()}"))
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
