@@ -128,3 +128,26 @@ def test_a_stream_of_several_tables_reads_only_device_logons(tmp_path: Path) -> 
     assert report["files"][0]["source"] == "defender-logons"
     assert [(e["kind"], e["account"], e["source_ip"], e["gateway_id"]) for e in events] == [
         ("login_failed", "administrator", "198.51.100.80", "ts05")]
+
+
+def test_in_an_evidence_folder_the_host_s_security_log_and_defender_count_a_logon_once(tmp_path: Path) -> None:
+    import duckdb
+    from tests.cli.test_sources_identity_gaps import _security
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    security = "\n".join([_security(4624, "2026-11-02T00:15:03.1Z", "alice", "0x1a2b3c"),  # no address logged
+                          _security(4634, "2026-11-02T05:00:00Z", "alice", "0x1a2b3c")]) + "\n"
+    (evidence / "TS02-Security.json").write_text(security, encoding="utf-8")
+    defender = [HEADER, PORTAL[1].replace("ts01.", "ts02.")]
+    (evidence / "DeviceLogonEvents.csv").write_text("\n".join(defender) + "\n", encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    rows = con.execute("SELECT person_id, CAST(end_time AS VARCHAR), source_ip FROM remote_sessions").fetchall()
+    con.close()
+    # one session, the Security log's, with the address Defender saw
+    assert rows == [("alice", "2026-11-02 13:00:00", "203.0.113.7")]
+    assert ("TS02-Security.json: 1 Remote Desktop connection(s) also in Defender for Endpoint DeviceLogonEvents, "
+            "counted once") in result.text
