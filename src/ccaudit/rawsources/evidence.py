@@ -84,6 +84,9 @@ class Derived:
         for key in ("merged_windows_logs", "merged_windows_logs_across_files"):
             if s.get(key, {}).get("count"):
                 notes.append(say("windows_logs_merged", file=rel, count=s[key]["count"]))
+        for key in ("merged_defender_logons", "merged_defender_logons_across_files"):
+            if s.get(key, {}).get("count"):
+                notes.append(say("defender_logons_merged", file=rel, count=s[key]["count"]))
         if s.get("sessions_in_security_logs", {}).get("count"):
             moved = s["sessions_in_security_logs"]
             notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
@@ -155,6 +158,8 @@ def _family(m: RawMember) -> tuple[str, ...]:
     or host: FortiGate devid, GlobalProtect and ASA device, Windows computer; a host's Security and
     LocalSessionManager logs pair across them); an OpenVPN server log's rotations (its keys name no server: one
     server's files, by the gateway stated, else by folder and log name without the rotation suffix)."""
+    if m.source in ("windows-security", "defender-logons"):  # a host's Security log and Defender's view of it
+        return ("windows",)
     if m.source == "openvpn-log":
         if m.gateway:
             return (m.source, "gateway", m.gateway.strip().lower())

@@ -694,6 +694,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         {elsewhere_join}""")
     _end_at_later_stops(con)
     merged = _merge_windows_logs(con)
+    merged_defender = _merge_windows_logs(con, "defender")
     cut = "seg > 0 AND ends > 0 AND end_file <> prov_file"  # started in one file, ended in another (rotation)
     per_file = con.execute(f"""
         SELECT prov_file,
@@ -717,7 +718,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         if elsewhere:
             by_file[names[no]]["ended_in_other_files"] = {
                 "count": int(elsewhere), "by_server_stop": int(by_stop), "files": sorted(names[f] for f in ended_in)}
-    for name, facts in merged.pop("by_file").items():
+    for name, facts in [*merged.pop("by_file").items(), *merged_defender.pop("by_file").items()]:
         by_file.setdefault(name, dict.fromkeys(keys, 0)).update(facts)
     unplaced = con.execute(f"""
         SELECT f.name || ':' || CAST(s.first_line AS VARCHAR) FROM sessions s JOIN file_names f
@@ -736,7 +737,8 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 "a session stay in remote_access_events.csv; by_file counts each file's sessions (those it holds "
                 "the start of), with those ended in another file (ended_in_other_files: log rotation)",
         "by_file": by_file,
-    } | ({"merged_windows_logs": merged} if merged["count"] else {})
+    } | ({"merged_windows_logs": merged} if merged["count"] else {}) | (
+        {"merged_defender_logons": merged_defender} if merged_defender["count"] else {})
 
 
 # a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
@@ -833,23 +835,30 @@ WINDOWS_PAIR_SECONDS = 120  # a LocalSessionManager logon and the Security log's
 LSM_KEY = "'(?:^|\\|)session [^|]*$'"
 
 
-def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _merge_windows_logs(con: duckdb.DuckDBPyConnection, other: str = "lsm") -> dict[str, Any]:
     """One Remote Desktop connection is in both the Security log (4624 type 10 or 4778) and the
     TerminalServices-LocalSessionManager log (21 or 25) of its host: where both are given, each LocalSessionManager
     session is paired with the Security session of the same host and account that started nearest to it, within
     WINDOWS_PAIR_SECONDS (each at most once), and counted once: the Security session is kept, its source address and
     end filled from the other where it has none, the earlier end kept where both have one (a disconnection, 24,
-    ends the connection before the log-off, 4634, does), and the pair named in its note."""
+    ends the connection before the log-off, 4634, does), and the pair named in its note. `other` 'defender': the same
+    for Defender for Endpoint's DeviceLogonEvents sessions (the same logon seen by the host's sensor; no end)."""
+    lsm = other == "lsm"
+    label = "TerminalServices-LocalSessionManager log" if lsm else "Defender for Endpoint DeviceLogonEvents"
+    secondary = (f"(source = 'windows-security' AND regexp_matches(session_key, {LSM_KEY}))" if lsm
+                 else "source = 'defender-logons'")
+    con.execute("DROP TABLE IF EXISTS win_pairs")
     con.execute(f"""
         CREATE TEMP TABLE win_pairs AS
         WITH w AS (
-            SELECT *, regexp_matches(session_key, {LSM_KEY}) AS lsm FROM sessions
-            WHERE source = 'windows-security' AND s_utc IS NOT NULL
+            SELECT *, {secondary} AS lsm,
+                   source = 'windows-security' AND NOT regexp_matches(session_key, {LSM_KEY}) AS security
+            FROM sessions WHERE source IN ('windows-security', 'defender-logons') AND s_utc IS NOT NULL
         ), c AS (
             SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
                    abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
                    l.prov_file AS l_file, l.prov_line AS l_line, s.prov_file AS s_file
-            FROM w l JOIN w s ON l.lsm AND NOT s.lsm
+            FROM w l JOIN w s ON l.lsm AND s.security
              AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
              AND l.account_normalised = s.account_normalised
              AND l.s_utc BETWEEN s.s_utc - INTERVAL {WINDOWS_PAIR_SECONDS} SECOND
@@ -864,11 +873,12 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM r JOIN file_names f ON f.file_no = r.l_file
         -- the line of the LocalSessionManager session's end: its key's first end event at that time
         LEFT JOIN (SELECT session_key, time_utc, arg_min(file_no, line_no) AS file_no, min(line_no) AS line_no
-                   FROM events WHERE kind = 'session_end' AND source = 'windows-security' GROUP BY ALL) le
+                   FROM events WHERE kind = 'session_end' AND source IN ('windows-security', 'defender-logons')
+                   GROUP BY ALL) le
                ON le.session_key = r.l_key AND le.time_utc = r.l_end
         LEFT JOIN file_names fe ON fe.file_no = le.file_no
         WHERE by_l = 1 AND by_s = 1""")
-    con.execute("""
+    con.execute(f"""
         UPDATE sessions SET
             end_utc = CASE WHEN p.l_end < sessions.end_utc OR sessions.end_utc IS NULL THEN p.l_end
                            ELSE sessions.end_utc END,
@@ -876,18 +886,18 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             source_ip = COALESCE(sessions.source_ip, p.l_ip),
             note = concat_ws('; ',
                              CASE WHEN NOT (sessions.end_utc IS NULL AND p.l_end IS NOT NULL) THEN sessions.note END,
-                             'the same connection in the TerminalServices-LocalSessionManager log (' || p.l_where
-                             || ') counted once',
+                             'the same connection in the {label} (' || p.l_where || ') counted once',
                              CASE WHEN p.l_end < sessions.end_utc OR (sessions.end_utc IS NULL AND p.l_end IS NOT NULL)
                                   THEN 'its end from that log (' || p.l_end_where || ')' END)
         FROM win_pairs p WHERE sessions.session_key = p.s_key AND sessions.seg = p.s_seg
           AND sessions.source = 'windows-security'""")
-    con.execute("""
-        DELETE FROM sessions WHERE source = 'windows-security'
+    con.execute(f"""
+        DELETE FROM sessions WHERE {secondary}
           AND (session_key, seg) IN (SELECT l_key, l_seg FROM win_pairs)""")
     row = con.execute("SELECT count(*) FROM win_pairs").fetchone()
     # per file: the pairs whose Security session it holds (both logs in it, or the other in another file), and the
-    # LocalSessionManager sessions it held that were counted with another file's Security session
+    # LocalSessionManager (or Defender) sessions it held that were counted with another file's Security session
+    key = "merged_windows_logs" if lsm else "merged_defender_logons"
     by_file: dict[str, dict[str, Any]] = {}
     names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
     for s_file, same, across, others in con.execute("""
@@ -896,9 +906,9 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             FROM win_pairs GROUP BY s_file""").fetchall():
         facts = by_file.setdefault(names[s_file], {})
         if same:
-            facts["merged_windows_logs"] = {"count": int(same), "window_seconds": WINDOWS_PAIR_SECONDS}
+            facts[key] = {"count": int(same), "window_seconds": WINDOWS_PAIR_SECONDS}
         if across:
-            facts["merged_windows_logs_across_files"] = {
+            facts[f"{key}_across_files"] = {
                 "count": int(across), "files": sorted(names[f] for f in others), "window_seconds": WINDOWS_PAIR_SECONDS}
     for l_file, n, others in con.execute("""
             SELECT l_file, count(*), list(DISTINCT s_file) FROM win_pairs WHERE l_file <> s_file
@@ -906,10 +916,9 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         by_file.setdefault(names[l_file], {})["sessions_in_security_logs"] = {
             "count": int(n), "files": sorted(names[f] for f in others)}
     return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS, "by_file": by_file,
-            "note": "Remote Desktop connections found in both the Security log and the TerminalServices-"
-                    "LocalSessionManager log of a host (same host and account, logons this close) are one session: "
-                    "the Security log's, with the other log named in its note; both logs' events stay in "
-                    "remote_access_events.csv"}
+            "note": f"Remote Desktop connections found in both the Security log and the {label} of a host (same host "
+                    "and account, logons this close) are one session: the Security log's, with the other named in its "
+                    "note; both logs' events stay in remote_access_events.csv"}
 
 
 MFA_WINDOW_MINUTES = 10  # an identity-provider sign-in this long before a session start gives the session its MFA
