@@ -3,6 +3,12 @@
     .venv/bin/python bench/run_firms_bench.py --firms 10 --scale 0.1                 # DuckDB and Spark local[2]
     .venv/bin/python bench/run_firms_bench.py --firms 20 --scale 0.05 --engines duckdb
     .venv/bin/python bench/run_firms_bench.py --firms 10 --scale 0.1 --spark-master 'local[1]'
+    .venv/bin/python bench/run_firms_bench.py --evidence DIR/firms --first 25 --firms 25 --engines duckdb:1 --clean
+
+--evidence takes firms already written (`ccaudit demo --firms`), and --first/--firms a slice of them (hard
+links), so that 100 firms can be inspected in batches while the later ones are still being generated, on a
+disk that cannot hold every result folder at once: --clean removes each engine's result folder once its
+rows are counted (the figures of a batch are printed and kept in DATA/<engine>.json).
 
 The firms are written once as Parquet (`ccaudit demo --firms N --format parquet` without its inspection:
 the same generator, seeds 2026, 2027, ...; kept under --data and reused when the sizes match). Then each
@@ -143,10 +149,10 @@ def generate(data: Path, firms: int, scale: float) -> Path:
     return data / "firms"
 
 
-def subset(firms: Path, target: Path, k: int) -> Path:
-    """The first k firm folders, as hard links to the same files (inspect --firms skips symbolic links)."""
+def subset(firms: Path, target: Path, k: int, first: int = 0) -> Path:
+    """k firm folders from the first-th, as hard links to the same files (inspect --firms skips symbolic links)."""
     if not target.exists():
-        for folder in sorted(p for p in firms.iterdir() if p.is_dir())[:k]:
+        for folder in sorted(p for p in firms.iterdir() if p.is_dir())[first:first + k]:
             shutil.copytree(folder, target / folder.name, copy_function=os.link)
     return target
 
@@ -165,6 +171,25 @@ def evidence_rows(results: Path) -> tuple[int, int]:
     return total, sessions
 
 
+def against_planted(results: Path, planted: Path) -> str:
+    """Each firm's offending rows per check (findings.json) against the demo's answer key (planted/<firm>.json):
+    the same count for every check, and missing evidence where it was withheld."""
+    firms = mismatches = 0
+    for findings_file in sorted(results.glob("*/findings.json")):
+        key = planted / f"{findings_file.parent.name}.json"
+        if not key.exists():
+            continue
+        expected = json.loads(key.read_text(encoding="utf-8"))
+        counts = {c["check_id"]: c["offending_count"]
+                  for f in json.loads(findings_file.read_text(encoding="utf-8"))["findings"] for c in f["checks"]}
+        firms += 1
+        wrong = [c for c, keys in expected["failing"].items() if counts.get(c) != len(keys)]
+        if wrong:
+            mismatches += 1
+            print(f"  {findings_file.parent.name}: offending counts differ from the planted gaps: {wrong}", flush=True)
+    return f"{firms - mismatches} of {firms} firms: every check's offending count = its planted gaps"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=10)
@@ -176,10 +201,18 @@ def main() -> None:
     parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between memory samples")
     parser.add_argument("--data", type=Path, default=Path("/tmp/ccaudit-firms-bench"))
+    parser.add_argument("--evidence", type=Path, default=None, help="firms already generated (one folder each)")
+    parser.add_argument("--first", type=int, default=0, help="with --evidence: skip this many firm folders")
+    parser.add_argument("--clean", action="store_true", help="remove each result folder once counted")
     args = parser.parse_args()
-    data = args.data / f"f{args.firms}_s{args.scale}"
-    data.mkdir(parents=True, exist_ok=True)
-    firms = generate(data, args.firms, args.scale)
+    if args.evidence:
+        data = args.data / f"{args.evidence.parent.name}_from{args.first}_n{args.firms}"
+        data.mkdir(parents=True, exist_ok=True)
+        firms = subset(args.evidence, data / "firms", args.firms, args.first)
+    else:
+        data = args.data / f"f{args.firms}_s{args.scale}"
+        data.mkdir(parents=True, exist_ok=True)
+        firms = generate(data, args.firms, args.scale)
     cores = os.cpu_count() or 1
     rows_out: list[str] = []
     print(f"before: {machine()}", flush=True)
@@ -213,6 +246,10 @@ def main() -> None:
             f"{rate:,.0f} | {given} | {rate / given:,.0f} | {total / max(cpu, 1e-9):,.0f} |"
         )
         (data / f"{spec}.json").write_text(json.dumps({**result, "rows": total, "sessions": sessions}, indent=2))
+        if args.evidence and (args.evidence.parent / "planted").is_dir():
+            print(against_planted(out, args.evidence.parent / "planted"), flush=True)
+        if args.clean:
+            shutil.rmtree(out)
     print(f"after: {machine()}")
     print()
     print(f"{args.firms} demo firms, scale {args.scale}, Parquet; `ccaudit inspect --firms`, whole command")

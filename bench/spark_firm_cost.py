@@ -3,6 +3,10 @@ and wall time per `inspect` of an evidence folder, run --repeat times in one ses
 
     .venv/bin/python bench/spark_firm_cost.py --evidence /tmp/ccaudit-firms-bench/f2_s0.05/firms/9A00
     .venv/bin/python bench/spark_firm_cost.py --evidence DIR --master 'local[2]' --repeat 2
+    .venv/bin/python bench/spark_firm_cost.py --evidence F/9A00 --evidence F/9A01 --evidence F/9A02
+
+Several --evidence folders are inspected one after another in the one session (as `inspect --firms`
+does), the first being the warm-up; --repeat then repeats the whole list.
 
 `inspect --firms` starts one session for all firms, so the figure for many firms is the per-firm cost
 below times the firms, plus one JVM start (printed as the warm-up's excess). Jobs are counted by Spark's
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +48,21 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def peak_rss(root: int) -> str:
+    """VmHWM (peak resident set) of `root` and of each process it started, as 'python 0.4, java 1.5 GiB'."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+            found.append(f"{status['Name'].strip()} {int(status['VmHWM'].split()[0]) / (1 << 20):.2f}")
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(p) for p in (task / "children").read_text().split()]
+        except (OSError, KeyError):
+            continue
+    return ", ".join(found) + " GiB"
+
+
 def jobs(engines: Engines) -> int:
     spark = engines._spark
     if spark is None:
@@ -53,7 +73,7 @@ def jobs(engines: Engines) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--evidence", type=Path, required=True)
+    parser.add_argument("--evidence", type=Path, required=True, action="append")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--as-of", default="2026-11-30")
@@ -62,14 +82,19 @@ def main() -> None:
     as_of = dt.date.fromisoformat(args.as_of)
     print(f"load average {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
     with Engines(settings) as engines, tempfile.TemporaryDirectory(prefix="spark-firm-cost-") as tmp:
-        for i in range(args.repeat + 1):
+        runs = [(r, evidence) for r in range(args.repeat if len(args.evidence) > 1 else args.repeat + 1)
+                for evidence in args.evidence]
+        for i, (_, evidence) in enumerate(runs):
             jobs0, cpu0, wall0 = jobs(engines), tree_cpu(os.getpid()), time.perf_counter()
-            result = inspect(args.evidence, as_of, Path(tmp) / f"r{i}", settings, engines=engines)
+            result = inspect(evidence, as_of, Path(tmp) / f"r{i}", settings, engines=engines)
             wall, cpu, n = time.perf_counter() - wall0, tree_cpu(os.getpid()) - cpu0, jobs(engines) - jobs0
             label = "warm-up (JVM start)" if i == 0 else f"run {i}"
             failed = sum(1 for r in result.results.values() if r.offending)
-            print(f"{label}: {n} Spark jobs, {cpu:.1f} CPU s, {wall:.1f} s wall; {len(result.results)} checks, "
-                  f"{failed} with offending rows; load {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
+            print(f"{label}, {evidence.name}: {n} Spark jobs, {cpu:.1f} CPU s, {wall:.1f} s wall; "
+                  f"{len(result.results)} checks, {failed} with offending rows; "
+                  f"load {Path('/proc/loadavg').read_text().split()[0]}; peak RSS {peak_rss(os.getpid())}",
+                  flush=True)
+            shutil.rmtree(Path(tmp) / f"r{i}", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,8 @@ def parse_cmd(
         line("parsed_server_stops", count=s["ended_by_server_stop"])
     if s.get("merged_windows_logs", {}).get("count"):
         line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
+    if s.get("merged_defender_logons", {}).get("count"):
+        line("parsed_defender_merged", count=s["merged_defender_logons"]["count"])
     for g in tzr["by_gateway"]:
         line("parsed_zone_assumed", count=g["events_with_assumed_zone"], gateway=g["gateway_id"] or "(none named)",
              zone=g["zone"], zone_from=g["zone_from"])

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import xlsxwriter
 
 from ccaudit.evidence.models import FieldType
+from ccaudit.evidence.readers import quote_ident, quote_literal
 from ccaudit.evidence.templates import TemplateRegistry
 
 Column = np.ndarray | list[Any]
@@ -105,6 +106,52 @@ class EvidenceWriter:
         return path
 
 
+    def write_relation(
+        self, dataset: str, con: duckdb.DuckDBPyConnection, query: str, style: Style = Style(),
+        name: str | None = None, order_by: str | None = None,
+    ) -> Path:
+        """Write one file of `dataset` from a DuckDB query (columns named by template field), straight from
+        DuckDB with COPY: the large demo datasets never pass through Python rows. Columns named `_...` are
+        helpers, never written; `order_by` orders the file by any column of the query. Same styles as `write`."""
+        if self.fmt is not None:
+            style = replace(style, fmt=self.fmt)
+        template = self.registry[dataset]
+        columns = set(con.sql(query).columns)
+        select = []
+        for spec in template.fields:
+            if spec.name not in columns:
+                continue
+            col, header = quote_ident(spec.name), quote_ident(spec.zh if style.zh_headers else spec.name)
+            expr = col
+            if spec.type is FieldType.DATE and style.fmt != "parquet":
+                expr = (f"printf('%d/%02d/%02d', year({col}) - 1911, month({col}), day({col}))" if style.roc_dates
+                        else f"strftime({col}, '%Y-%m-%d')")
+            elif spec.type is FieldType.BOOLEAN and style.fmt in ("csv", "xlsx"):
+                yes, no = _BOOLS[style.bool_style]
+                expr = f"CASE WHEN {col} THEN {quote_literal(yes)} WHEN NOT {col} THEN {quote_literal(no)} END"
+            elif spec.type is FieldType.LIST:
+                expr = f"array_to_string({col}, ';')"
+            select.append(f"{expr} AS {header}")
+        unknown = {c for c in columns if not c.startswith("_")} - {f.name for f in template.fields}
+        if unknown:
+            raise ValueError(f"{dataset}: unknown columns {sorted(unknown)}")
+        sql = f"SELECT {', '.join(select)} FROM ({query}) AS q" + (f" ORDER BY {order_by}" if order_by else "")
+        path = self.folder / f"{name or dataset}.{style.fmt}"
+        target = quote_literal(str(path))
+        if style.fmt == "csv":
+            tmp = path.with_suffix(".tmp")
+            con.execute(f"COPY ({sql}) TO {quote_literal(str(tmp))} (FORMAT csv, HEADER, DELIMITER ',')")
+            _reencode(tmp, path, style.encoding)
+        elif style.fmt == "parquet":
+            con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+        elif style.fmt == "ndjson":
+            con.execute(f"COPY ({sql}) TO {target} (FORMAT json)")
+        else:
+            _write_xlsx(con.sql(sql).arrow(), path, dataset)
+        self.written.append(path)
+        return path
+
+
 def _py(values: Column) -> list[Any]:
     if isinstance(values, np.ndarray):
         return list(values.tolist())
@@ -117,6 +164,11 @@ def _write_csv(table: pa.Table, path: Path, encoding: str) -> None:
     tmp = path.with_suffix(".tmp")
     con.execute(f"COPY t TO '{tmp}' (HEADER, DELIMITER ',')")
     con.close()
+    _reencode(tmp, path, encoding)
+
+
+def _reencode(tmp: Path, path: Path, encoding: str) -> None:
+    """DuckDB writes UTF-8: the file as `encoding` (utf-8-sig, cp950) at `path`."""
     if encoding == "utf-8":
         tmp.replace(path)
         return

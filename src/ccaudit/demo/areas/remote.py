@@ -9,41 +9,50 @@ What a firm's IT department hands in for remote work:
   a quarter of them from a system that records no session ID);
 - the endpoint register (Excel, Chinese headers, V/X), the remote permissions (UTF-8 with BOM), the
   gateway register (Excel, ROC dates), the advisory feed (NDJSON) and the remote-work training
-  records (CSV with ROC dates and Chinese topic names).
+  records (CSV with ROC dates and Chinese topic names): remote_registers.py.
 
-Sessions are drawn vectorised for the active remote-allowed people, inside their role's connection
-hours (Asia/Taipei), mostly on weekdays. Everything that is not a planted gap is clean by
-construction: sessions end within their role's window, every remote user has a session in the last
-60 days, every session has a logged operation, leavers connect only until their last day. Around it
-sit clean boundary rows: a session exactly 90 days before the as-of date written as a UTC instant of
-the day before, training and a gateway update exactly 12 months back, and out-of-window sessions with
-gaps (the day before the window, and the night after the as-of date written as 2026-11-30T16:30:00Z)
-that no check may count.
+The ordinary sessions (a million at scale 1) and the operation log are drawn and written in DuckDB
+(remote_sql.py) for the active remote-allowed people, inside their role's connection hours (Asia/Taipei),
+mostly on weekdays. Everything that is not a planted gap is clean by construction: sessions end within
+their role's window, every remote user has a session in the last 60 days, every session has a logged
+operation, leavers connect only until their last day. The gaps are hand-placed sessions (here, with
+ctx.rng: a few dozen), each of a different person: no MFA, an unsafe channel, out of hours, an incomplete
+record, lost from the operation log. Around them sit clean boundary rows: a session exactly 90 days
+before the as-of date written as a UTC instant of the day before, training and a gateway update exactly
+12 months back, and out-of-window sessions with gaps (the day before the window, and the night after the
+as-of date written as 2026-11-30T16:30:00Z) that no check may count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from dateutil.relativedelta import relativedelta
 
+from ccaudit.demo.areas import remote_registers as registers
+from ccaudit.demo.areas.remote_facts import (
+    CHANNELS,
+    DORMANT_DAYS,
+    GATEWAY_CHANNEL,
+    GATEWAY_WEIGHTS,
+    GATEWAYS,
+    MFA,
+    MFA_WEIGHTS,
+    OPERATIONS_CHECK,
+    VENDOR,
+)
+from ccaudit.demo.areas.remote_sql import Draw, month_style, sessions_and_log
 from ccaudit.demo.context import FirmContext
-from ccaudit.demo.writer import Column, Style
 
-FIRM_TZ = ZoneInfo("Asia/Taipei")
-SESSIONS_BASE = 1_000_000
-LOG_RATE = 0.3
-DORMANT_DAYS = 90  # as in remote_account_not_dormant's vars
-RECENT_DAYS = 60  # every ordinary remote user has a session within this many days of the as-of date
-VENDOR = "VND-0042"  # a vendor's shared account that is in no register
-OPERATIONS_CHECK = "remote_operations_match_sessions"
+# What a hand-placed session may be besides its values: a record left incomplete (no end, an end before
+# its start, no gateway); lost from the operation log; the one a planted operation names one past the
+# export's last (ghost); the only session of the person with an operation outside any session (stray).
+MARKS = ("no_end", "backwards", "no_gateway", "lost", "ghost", "stray")
 CHECKS = (
     "remote_account_not_dormant", "remote_channel_encrypted", "remote_endpoint_controls_apps",
     "remote_endpoint_protects_client_data", "remote_gateway_not_known_vulnerable",
@@ -51,54 +60,6 @@ CHECKS = (
     "remote_permission_within_role", "remote_session_record_complete", "remote_session_within_allowed_hours",
     "remote_user_authorized", "remote_workers_trained_within_year",
 )
-
-# (gateway_id, product, version, last updated: days before as-of, or None for exactly 12 months back)
-GATEWAYS: list[tuple[str, str, str, int | None]] = [
-    ("VPN-01", "ExampleVPN", "9.1.4", 81),
-    ("VPN-02", "ExampleVPN", "9.1.2", 290),  # on an advised version (planted)
-    ("ZT-01", "ZeroGate ZTNA", "3.4.1", None),  # updated exactly 12 months back: clean
-    ("VDI-01", "DeskCloud VDI", "2203.1", 520),  # not updated within the year (planted)
-]
-GATEWAY_WEIGHTS = [0.45, 0.25, 0.20, 0.10]
-ADVISORIES: list[tuple[str, str, str, str]] = [  # product, affected version, advisory, fixed version
-    ("ExampleVPN", "9.1.2", "CVE-2026-10231", "9.1.3"),
-    ("ExampleVPN", "9.0.7", "CVE-2025-31337", "9.0.8"),
-    ("ExampleVPN", "8.4.11", "CVE-2024-21762", "8.4.12"),
-    ("ZeroGate ZTNA", "9.1.4", "ZG-SA-2026-004", "9.1.5"),  # VPN-01's version of another product: clean
-    ("ZeroGate ZTNA", "3.2.0", "ZG-SA-2025-017", "3.2.1"),
-    ("DeskCloud VDI", "2106", "DC-2025-0042", "2203"),
-]
-# Coded columns: sessions carry small integers, turned into text per file.
-CHANNELS = ["ssl_vpn", "ipsec_vpn", "ztna", "vdi", "rdp_direct", "telnet", "http"]
-GATEWAY_CHANNEL = [0, 1, 2, 3]  # VPN-01 ssl_vpn, VPN-02 ipsec_vpn (or ssl_vpn), ZT-01 ztna, VDI-01 vdi
-MFA = ["totp", "push", "otp", "hardware_token", "certificate", "sms", "none", ""]
-MFA_WEIGHTS = [0.35, 0.28, 0.10, 0.10, 0.12, 0.05, 0.0, 0.0]
-MFA_ZH = {"otp": "動態密碼", "sms": "簡訊", "certificate": "憑證", "none": "無"}
-FUNCTION_SYSTEM = {
-    "order_entry": "下單系統", "quote": "行情系統", "client_lookup": "客戶管理系統", "risk_view": "風控系統",
-    "server_admin": "主機管理", "monitoring": "監控系統", "ticketing": "工單系統", "settlement": "交割系統",
-    "reporting": "報表系統", "audit_view": "稽核系統", "email": "郵件系統",
-}
-COURSES = {
-    "prior": ("RW-SEC-2025", "遠距辦公資安警覺（114年度）"),
-    "current": ("RW-SEC-2026", "遠距辦公資安警覺（115年度）"),
-}
-# How each month's export looks, by months before the as-of month (for 2026-11-30: 2026-01 is -10);
-# months not listed are plain UTF-8 with naive local time.
-MONTH_STYLE = {-10: "iso_t", -8: "big5_roc", -7: "utc", -6: "utc", -5: "parquet", -4: "iso_t", -2: "utc",
-               -1: "offset", 0: "utc"}
-
-
-def _text_table(values: Sequence[str | None]) -> np.ndarray:
-    """A lookup array of Python strings: indexing it is cheap and pyarrow converts it fast."""
-    return np.array(values, dtype=object)
-
-
-def _numbered(prefix: str, count: int, width: int) -> np.ndarray:
-    """IDs prefix + zero-padded 1..count (S00000001, ...), built in Arrow rather than in a Python loop."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, count + 1)), pa.string()), width, "0")
-    ids: np.ndarray = pc.binary_join_element_wise(prefix, digits, "").to_numpy(zero_copy_only=False)
-    return ids
 
 
 @dataclass
@@ -136,6 +97,8 @@ class SessionPlant:
     check_id: str
     index: int
     with_role: bool = False  # key role_id|session_id (the hours check) instead of session_id
+    suffix: str = ""  # "|" for the operations check (session_id|log_id, no log entry)
+    compensated: bool = False
 
 
 @dataclass
@@ -145,12 +108,16 @@ class Batch:
     parts: list[Sessions] = field(default_factory=list)
     size: int = 0
     plants: list[SessionPlant] = field(default_factory=list)
+    marks: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MARKS})
 
-    def add(self, s: Sessions, *checks: str) -> None:
+    def add(self, s: Sessions, *checks: str, mark: str | None = None, with_role: bool = False) -> None:
         for check_id in checks:
-            self.plants += [SessionPlant(check_id, self.size + i) for i in range(len(s))]
+            self.plants += [SessionPlant(check_id, self.size + i, with_role) for i in range(len(s))]
+        if mark is not None:
+            self.marks[mark] += list(range(self.size, self.size + len(s)))
         self.parts.append(s)
         self.size += len(s)
+
 
 
 @dataclass
@@ -165,6 +132,8 @@ class Plan:
     leaver_allowed: int | None = None
     outsider: int | None = None  # active, not allowed remote work, connects anyway
     leavers: list[int] = field(default_factory=list)  # left within the year, connected until their last day
+    stray: int | None = None  # one hand-placed session only, and an operation three hours before it
+    gap_people: set[int] = field(default_factory=set)  # people of the pool given a planted gap's session
 
 
 @dataclass(frozen=True)
@@ -193,18 +162,6 @@ class RoleWindows:
         return rs - 120 if rs >= 120 else re + 30
 
 
-@dataclass
-class Written:
-    """What the session files need besides the sessions: IDs and the record defects planted."""
-
-    ids: np.ndarray  # session ID per sorted row
-    no_end: np.ndarray
-    backwards: np.ndarray
-    no_gateway: np.ndarray
-    names: np.ndarray  # person_id text per person index
-    ips: np.ndarray
-
-
 def generate(ctx: FirmContext) -> None:
     if not ctx.in_scope("allows_remote_work"):
         return
@@ -212,14 +169,46 @@ def generate(ctx: FirmContext) -> None:
         ctx.planted.expect_check(check_id)
     roles = _role_windows(ctx)
     plan = _plan(ctx, roles)
-    sessions, written = _sessions(ctx, plan, roles)
-    _operation_log(ctx, sessions, written)
-    _write_sessions(ctx, sessions, written)
-    _endpoints(ctx)
-    _permissions(ctx)
-    _gateways(ctx)
-    _training(ctx)
-    _policy(ctx)
+    n_ips = 2 * len(ctx.people["person_id"])  # two source addresses a person (remote_sql makes them)
+    batch = Batch()
+    _special_sessions(ctx, plan, roles, n_ips, batch)
+    _gap_sessions(ctx, plan, roles, n_ips, batch)
+    _operation_gaps(ctx, plan, roles, n_ips, batch)
+    names = [str(p) for p in ctx.people["person_id"]] + [VENDOR]
+    draw = Draw(pool=plan.remote, role_of_person=roles.of_person, role_start=roles.start, role_end=roles.end,
+                role_full=roles.full_day, names=names)
+    hand = Sessions.concat(batch.parts)
+    written = sessions_and_log(ctx, draw, _hand_table(hand, batch, names))
+    for plant in batch.plants:
+        sid = written.hand_ids[plant.index]
+        key = f"{roles.ids[hand.role[plant.index]]}|{sid}" if plant.with_role else sid
+        ctx.planted.fail(plant.check_id, key + plant.suffix, compensated=plant.compensated)
+    for key in written.log_keys:
+        ctx.planted.fail(OPERATIONS_CHECK, key)
+    registers.endpoints(ctx)
+    registers.permissions(ctx)
+    registers.gateways(ctx)
+    registers.training(ctx)
+    registers.policy(ctx)
+
+
+def _hand_table(s: Sessions, batch: Batch, names: list[str]) -> pa.Table:
+    """The hand-placed sessions as the `hand` table of remote_sql (h: their index in the batch)."""
+    columns: dict[str, Any] = {
+        "h": np.arange(len(s)), "person": s.person.astype(np.int64), "role": s.role.astype(np.int64),
+        "start_time": pa.array(s.start.astype("datetime64[s]"), pa.timestamp("s")),
+        "end_true": pa.array(s.end.astype("datetime64[s]"), pa.timestamp("s")),
+        "gateway": s.gateway.astype(np.int64), "channel": s.channel.astype(np.int64),
+        "mfa": s.mfa.astype(np.int64), "ip": s.ip.astype(np.int64), "person_id": [names[i] for i in s.person],
+    }
+    for mark in MARKS:
+        flags = np.zeros(len(s), dtype=bool)
+        flags[batch.marks[mark]] = True
+        columns[mark] = flags
+    return pa.table(columns)
+
+
+# --- people and roles ----------------------------------------------------------------------------
 
 
 # --- people and roles ----------------------------------------------------------------------------
@@ -242,7 +231,10 @@ def _plan(ctx: FirmContext, roles: RoleWindows) -> Plan:
         rest = [int(i) for i in remote[3 if dormant else 0:]]
         night = [i for i in rest if roles.allows(int(roles.of_person[i]), 30)]
         plan.edge_90 = night[0] if night else rest[0]
-        plan.remote = np.array([i for i in rest if i != plan.edge_90])
+        rest = [i for i in rest if i != plan.edge_90]
+        if ctx.plants(OPERATIONS_CHECK):
+            plan.stray = rest.pop()
+        plan.remote = np.array(rest, dtype=np.int64)
     outsiders = np.flatnonzero(active & ~allowed)
     if len(outsiders) and ctx.plants("remote_user_authorized"):
         plan.outsider = int(rng.choice(outsiders))
@@ -275,7 +267,7 @@ def _role_windows(ctx: FirmContext) -> RoleWindows:
     return RoleWindows(ids, start, end, full, of_person)
 
 
-# --- sessions ------------------------------------------------------------------------------------
+# --- hand-placed sessions ----------------------------------------------------------------------
 
 
 def _times(rng: np.random.Generator, roles: RoleWindows, role: np.ndarray, days: np.ndarray
@@ -317,62 +309,16 @@ def _draw(ctx: FirmContext, roles: RoleWindows, person: np.ndarray, days: np.nda
     )
 
 
-def _days(ctx: FirmContext, n: int, first: dt.date, last: dt.date) -> np.ndarray:
-    """n days between first and last (inclusive), weekdays about 15 times as likely as weekend days."""
-    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
-    weekday = ((days.astype(np.int64) + 3) % 7) < 5  # 1970-01-01 was a Thursday
-    weights = np.where(weekday, 1.0, 0.065)
-    return ctx.rng.choice(days, size=n, p=weights / weights.sum())
-
-
-def _sessions(ctx: FirmContext, plan: Plan, roles: RoleWindows) -> tuple[Sessions, Written]:
-    rng = ctx.rng
-    n_people = len(ctx.people["person_id"])
-    prefixes = rng.choice([1, 36, 49, 59, 61, 101, 111, 114, 118, 122, 123, 125], size=2 * n_people)
-    octets = rng.integers(1, 255, size=(2 * n_people, 3))
-    ips = _text_table([f"{a}.{b}.{c}.{d}" for a, (b, c, d) in zip(prefixes, octets, strict=True)])
-    as_of = ctx.as_of
-    first_bulk = as_of - relativedelta(months=12) + dt.timedelta(days=1)
-    total = ctx.n(SESSIONS_BASE)
-    pool = plan.remote
-    batch = Batch()
-    # Everyone in the pool connects at least once in the last RECENT_DAYS days, then draws by activity.
-    recent_days = _days(ctx, len(pool), as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of)
-    batch.add(_draw(ctx, roles, pool, recent_days, len(ips)))
-    activity = rng.gamma(2.0, 1.0, len(pool))
-    rest = max(0, total - len(pool))
-    batch.add(_draw(ctx, roles, rng.choice(pool, size=rest, p=activity / activity.sum()),
-                    _days(ctx, rest, first_bulk, as_of), len(ips)))
-    _special_sessions(ctx, plan, roles, len(ips), batch)
-    sessions = Sessions.concat(batch.parts)
-    # Night duty drawn on the as-of day that would start after midnight moves back a day.
-    late = ~sessions.special & (sessions.start >= np.datetime64(as_of + dt.timedelta(days=1), "s"))
-    sessions.start[late] -= np.timedelta64(1, "D")
-    sessions.end[late] -= np.timedelta64(1, "D")
-    marks = _plant_session_gaps(ctx, sessions, roles, batch)
-    order = np.argsort(sessions.start, kind="stable")
-    ids = _numbered("S", len(order), 8)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    for plant in batch.plants:
-        sid = str(ids[rank[plant.index]])
-        key = f"{roles.ids[sessions.role[plant.index]]}|{sid}" if plant.with_role else sid
-        ctx.planted.fail(plant.check_id, key)
-    names = _text_table([str(p) for p in ctx.people["person_id"]] + [VENDOR])
-    written = Written(ids=ids, no_end=marks["no_end"][order], backwards=marks["backwards"][order],
-                      no_gateway=marks["no_gateway"][order], names=names, ips=ips)
-    return sessions.take(order), written
-
-
 def _one(ctx: FirmContext, roles: RoleWindows, who: int, day: dt.date, n_ips: int, minute: int | None = None,
-         mfa: str | None = None, channel: str | None = None, as_person: int | None = None) -> Sessions:
-    """One hand-placed 50-minute session on `day`: at `minute` after midnight, else 45 minutes into the
-    role's window (10:00 for whole-day roles), which keeps it on that day and inside the window."""
+         mfa: str | None = None, channel: str | None = None, as_person: int | None = None,
+         minutes: int = 50) -> Sessions:
+    """One hand-placed session of `minutes` (50) on `day`: at `minute` after midnight, else 45 minutes into
+    the role's window (10:00 for whole-day roles), which keeps it on that day and inside the window."""
     s = _draw(ctx, roles, np.array([who]), np.array([np.datetime64(day, "D")]), n_ips, special=True)
     if minute is None:
         minute = roles.inside(int(s.role[0]))
     s.start[0] = np.datetime64(day, "D").astype("datetime64[s]") + np.timedelta64(minute * 60, "s")
-    s.end[0] = s.start[0] + np.timedelta64(50 * 60, "s")
+    s.end[0] = s.start[0] + np.timedelta64(minutes * 60, "s")
     if mfa is not None:
         s.mfa[0] = MFA.index(mfa)
     if channel is not None:
@@ -446,439 +392,96 @@ def _special_sessions(ctx: FirmContext, plan: Plan, roles: RoleWindows, n_ips: i
         one(who, as_of + dt.timedelta(days=1), minute=30, mfa="none", channel="telnet")
 
 
-def _plant_session_gaps(
-    ctx: FirmContext, s: Sessions, roles: RoleWindows, batch: Batch
-) -> dict[str, np.ndarray]:
-    """Gaps on ordinary sessions within the window: no MFA, unsafe channels, out of hours, incomplete."""
-    rng = ctx.rng
-    n = len(s)
-    marks = {k: np.zeros(n, dtype=bool) for k in ("no_end", "backwards", "no_gateway")}
-    window_start = np.datetime64(ctx.as_of - relativedelta(months=12), "D").astype("datetime64[s]")
-    as_of_day = np.datetime64(ctx.as_of, "D").astype("datetime64[s]")
-    candidates = np.flatnonzero(~s.special & (s.start >= window_start) & (s.start < as_of_day))
-    if len(candidates) < 50:
-        return marks
-    picked = [int(i) for i in rng.choice(candidates, size=min(len(candidates), 500), replace=False)]
-    style = {i: _month_style(ctx, s.start[i]) for i in picked}
-    used: set[int] = set()
-
-    def take(count: int, ok: Any = None) -> list[int]:
-        """Sessions of distinct people, each used for one gap only."""
-        chosen: list[int] = []
-        for i in picked:
-            if len(chosen) == count:
-                break
-            if int(s.person[i]) in used or (ok is not None and not ok(i)):
-                continue
-            chosen.append(i)
-            used.add(int(s.person[i]))
-        return chosen
-
-    def daytime(i: int) -> bool:
-        r = s.role[i]
-        return bool(not roles.full_day[r] and roles.start[r] < roles.end[r] <= 1400)
-
-    def plant(check_id: str, rows: list[int], with_role: bool = False) -> None:
-        batch.plants.extend(SessionPlant(check_id, i, with_role) for i in rows)
-
-    # Log-ins without a second factor: 'none' (無 in the Big5 month), and one left empty.
-    no_mfa = take(1, lambda i: style[i] == "big5_roc") + take(3)
-    s.mfa[no_mfa] = MFA.index("none")
-    s.mfa[no_mfa[-1]] = MFA.index("")
-    plant("remote_login_used_mfa", no_mfa)
-    # Unencrypted channels: direct RDP, Telnet and plain HTTP.
-    unsafe = take(3)
-    for i, channel in zip(unsafe, ("rdp_direct", "telnet", "http"), strict=False):
-        s.channel[i] = CHANNELS.index(channel)
-    plant("remote_channel_encrypted", unsafe)
-    # Out of hours in Taipei time: 23:30 Taipei, written as 15:30Z in a UTC month, looks like office
-    # hours to anyone who forgets the zone; before the window opens; a session running past its end.
-    day = s.start.astype("datetime64[D]").astype("datetime64[s]")
-    hours = ctx.plants("remote_session_within_allowed_hours")
-    for i in take(1, lambda i: daytime(i) and style[i] == "utc") if hours else []:
-        s.start[i] = day[i] + np.timedelta64(23 * 3600 + 30 * 60, "s")
-        s.end[i] = s.start[i] + np.timedelta64(40 * 60, "s")
-        plant("remote_session_within_allowed_hours", [i], with_role=True)
-    for i in take(2, daytime) if hours else []:
-        s.start[i] = day[i] + np.timedelta64(roles.outside(int(s.role[i])) * 60, "s")
-        s.end[i] = s.start[i] + np.timedelta64(35 * 60, "s")
-        plant("remote_session_within_allowed_hours", [i], with_role=True)
-    for i in take(1, daytime) if hours else []:
-        s.start[i] = day[i] + np.timedelta64(int(roles.end[s.role[i]] - 50) * 60, "s")
-        s.end[i] = s.start[i] + np.timedelta64(95 * 60, "s")
-        plant("remote_session_within_allowed_hours", [i], with_role=True)
-    # Incomplete records: no gateway, no end, an end before the start.
-    incomplete = take(3, lambda i: style[i] != "parquet")
-    for kind, i in zip(("no_gateway", "no_end", "backwards"), incomplete, strict=False):
-        marks[kind][i] = True
-    plant("remote_session_record_complete", incomplete)
-    return marks
 
 
-# --- operation log -------------------------------------------------------------------------------
+def _gap_sessions(ctx: FirmContext, plan: Plan, roles: RoleWindows, n_ips: int, batch: Batch) -> None:
+    """The session gaps, each a hand-placed session of a different person of the pool, on a day of the
+    window (not its first three days nor the as-of day) whose month's export style the gap needs:
+    log-ins without a second factor ('none', 無 in the Big5 month, one left empty), unencrypted channels,
+    connections out of hours (in Taipei time: 23:30 Taipei written as 15:30Z in a UTC month looks like
+    office hours to anyone who forgets the zone), incomplete records (not in the Parquet month)."""
+    pick = _People(ctx, plan, roles)
+
+    def one(who: int, day: dt.date, check_id: str, mark: str | None = None, with_role: bool = False,
+            **options: Any) -> None:
+        batch.add(_one(ctx, roles, who, day, n_ips, **options), check_id, mark=mark, with_role=with_role)
+
+    if ctx.plants("remote_login_used_mfa"):
+        big5 = pick.take(1, month=lambda style: style == "big5_roc")
+        others = pick.take(3)
+        for k, (who, day) in enumerate(big5 + others):
+            one(who, day, "remote_login_used_mfa", mfa="" if k == len(big5) + len(others) - 1 else "none")
+    if ctx.plants("remote_channel_encrypted"):
+        for (who, day), channel in zip(pick.take(3), ("rdp_direct", "telnet", "http"), strict=False):
+            one(who, day, "remote_channel_encrypted", channel=channel)
+    if ctx.plants("remote_session_within_allowed_hours"):
+        hours = "remote_session_within_allowed_hours"
+        for who, day in pick.take(1, daytime=True, month=lambda style: style == "utc"):
+            one(who, day, hours, with_role=True, minute=23 * 60 + 30, minutes=40)
+        for who, day in pick.take(2, daytime=True):
+            one(who, day, hours, with_role=True, minute=roles.outside(int(roles.of_person[who])), minutes=35)
+        for who, day in pick.take(1, daytime=True):  # runs past the window's end
+            one(who, day, hours, with_role=True, minute=int(roles.end[roles.of_person[who]]) - 50, minutes=95)
+    if ctx.plants("remote_session_record_complete"):
+        incomplete = pick.take(3, month=lambda style: style != "parquet")
+        for (who, day), mark in zip(incomplete, ("no_gateway", "no_end", "backwards"), strict=False):
+            one(who, day, "remote_session_record_complete", mark=mark)
 
 
-def _operation_log(ctx: FirmContext, s: Sessions, w: Written) -> None:
-    """A log-in entry at the start of every session (naming it) and operations within about LOG_RATE
-    of the sessions; the order system's entries (about a quarter) name no session and link by time.
-
-    Planted: two sessions whose entries were lost (one reconstructed under a valid measure), an
-    operation naming a session the gateway export lacks, and one by a person with no session then."""
-    rng = ctx.rng
-    n = len(s)
-    incomplete = w.no_end | w.backwards  # no usable end: only their log-in, which is surely inside them
-    sampled = np.flatnonzero((rng.random(n) < LOG_RATE) & ~incomplete)
-    duration = np.maximum((s.end[sampled] - s.start[sampled]).astype(np.int64), 60)
-    at = s.start[sampled] + (rng.random(len(sampled)) * duration).astype("timedelta64[s]")
-    # Operations: the functions of the session holder's role (a role x function table, padded).
-    functions = [list(r["allowed_functions"]) for r in ctx.roles]
-    width = max(len(f) for f in functions)
-    table = np.array([f + [f[0]] * (width - len(f)) for f in functions], dtype=object)
-    counts = np.array([len(f) for f in functions])
-    pick = (rng.random(len(sampled)) * counts[s.role[sampled]]).astype(np.int64)
-    systems = np.vectorize(lambda f: FUNCTION_SYSTEM.get(f, "業務系統"), otypes=[object])(table)
-    every = np.arange(n)
-    idx = np.concatenate([every, sampled])
-    occurred = np.concatenate([s.start, at])
-    operation = np.concatenate([np.full(n, "login", dtype=object), table[s.role[sampled], pick]])
-    system = np.concatenate([np.full(n, "遠端存取閘道", dtype=object), systems[s.role[sampled], pick]])
-    unnamed = np.zeros(len(idx), dtype=bool)
-    unnamed[n:] = rng.random(len(sampled)) < 0.25
-    session_id = w.ids[idx].astype(object)
-    session_id[unnamed] = None
-    planted = np.full(len(idx), "", dtype=object)
-
-    lost, extra = _plant_operation_gaps(ctx, s, w)
-    keep = ~np.isin(idx, lost)
-    for i in lost:  # nor may an entry that names no session fall inside a lost session by its time
-        inside = (s.person[idx] == s.person[i]) & (occurred >= s.start[i]) & (occurred <= s.end[i])
-        keep &= ~(inside & unnamed)
-    cols = [a[keep] for a in (idx, occurred, operation, system, session_id, planted)]
-    person = w.names[s.person[cols[0]]]
-    for who, when, sid, op_system, op in extra:
-        person = np.append(person, who)
-        cols = [np.append(c, v) for c, v in zip(cols, (-1, when, op, op_system, sid, "planted"), strict=True)]
-    order = np.argsort(cols[1], kind="stable")
-    _, occurred, operation, system, session_id, planted = (c[order] for c in cols)
-    person = person[order]
-    log_ids = _numbered("L", len(order), 9)
-    for k in np.flatnonzero(planted == "planted"):
-        ctx.planted.fail(OPERATIONS_CHECK, f"{session_id[k] or ''}|{log_ids[k]}")
-    ctx.writer.write("remote_operation_log", {
-        "log_id": log_ids, "session_id": session_id, "person_id": person, "occurred_at": occurred,
-        "system": system, "operation": operation,
-    }, Style(fmt="parquet"), name=f"遠距操作紀錄_{ctx.as_of.year - 1911}")
-
-
-def _plant_operation_gaps(
-    ctx: FirmContext, s: Sessions, w: Written
-) -> tuple[list[int], list[tuple[str, Any, str | None, str, str]]]:
-    """Sessions to lose from the log, and operations to add that no session covers; records the keys
-    of the lost sessions (the added operations get theirs once numbered)."""
-    rng = ctx.rng
-    window_start = np.datetime64(ctx.as_of - relativedelta(months=12) + dt.timedelta(days=2), "D")
-    as_of_day = np.datetime64(ctx.as_of, "D")
-    usable = ~s.special & ~w.no_end & ~w.backwards & (s.start >= window_start) & (s.start < as_of_day)
-    # Each plant on a different person: a measure names a person and must cover only its own gap.
-    first = np.full(int(s.person.max()) + 1, len(s))
-    np.minimum.at(first, s.person, np.arange(len(s)))  # each person's first session (sorted by start)
-    candidates = [int(i) for i in rng.permutation(np.flatnonzero(usable))]
-    people: list[int] = []
-    chosen: list[int] = []
-    for i in candidates:
-        if int(s.person[i]) not in people:
-            chosen.append(i)
-            people.append(int(s.person[i]))
-        if len(chosen) == 3:
-            break
-    # The stray operation comes three hours before its person's first session, which starts well
-    # inside the window; no other plant involves that person.
-    has = first < len(s)
-    later = np.zeros(len(first), dtype=bool)
-    later[has] = (s.start[first[has]] >= window_start + np.timedelta64(1, "D")) & ~s.special[first[has]]
-    later[people] = False
-    strays = first[later]
-    if len(chosen) < 3 or not len(strays):
-        return [], []
-    covered, open_gap, ghost_at = chosen
-    for i in (covered, open_gap):
-        ctx.planted.fail(OPERATIONS_CHECK, f"{w.ids[i]}|", compensated=i == covered)
-    pid = w.names[s.person[covered]]
+def _operation_gaps(ctx: FirmContext, plan: Plan, roles: RoleWindows, n_ips: int, batch: Batch) -> None:
+    """Two sessions whose log entries were lost (one reconstructed under a valid measure), a session a
+    planted operation names one past the export's last, and the stray person's only session, three hours
+    after an operation of theirs (each a different person: a measure names a person and must cover only
+    its own gap). The planted operations are added, and keyed, once the log is numbered (remote_sql)."""
+    if not ctx.plants(OPERATIONS_CHECK) or plan.stray is None:
+        return
+    pick = _People(ctx, plan, roles)
+    chosen = pick.take(3)
+    if len(chosen) < 3:
+        return
+    (covered, day_c), (open_gap, day_o), (ghost, day_g) = chosen
+    for who, day, compensated in ((covered, day_c, True), (open_gap, day_o, False)):
+        batch.add(_one(ctx, roles, who, day, n_ips), mark="lost")
+        batch.plants.append(SessionPlant(OPERATIONS_CHECK, batch.size - 1, suffix="|", compensated=compensated))
+    batch.add(_one(ctx, roles, ghost, day_g, n_ips), mark="ghost")
+    batch.add(_one(ctx, roles, plan.stray, ctx.as_of - dt.timedelta(days=10), n_ips), mark="stray")
     ctx.measures.append({
         "measure_id": "CM-RW-003", "requirement_id": "12.5.4", "check_id": OPERATIONS_CHECK,
-        "subject": str(pid), "description": "日誌收集中斷，已自下單及交割系統稽核軌跡重建該連線之操作紀錄",
+        "subject": str(ctx.people["person_id"][covered]),
+        "description": "日誌收集中斷，已自下單及交割系統稽核軌跡重建該連線之操作紀錄",
         "approved_by": "稽核主管", "approved_on": ctx.as_of - dt.timedelta(days=30),
         "review_by": ctx.as_of + dt.timedelta(days=200),
     })
-    ghost_sid = f"S{len(s) + 1:08d}"  # one past the export's last session: a cut-off export
-    stray = strays[int(rng.integers(len(strays)))]
-    extra: list[tuple[str, Any, str | None, str, str]] = [
-        (str(w.names[s.person[ghost_at]]), s.start[ghost_at] + np.timedelta64(300, "s"), ghost_sid,
-         "下單系統", "order_entry"),
-        (str(w.names[s.person[stray]]), s.start[stray] - np.timedelta64(3 * 3600, "s"), None,
-         "客戶管理系統", "client_lookup"),
-    ]
-    return [covered, open_gap], extra
 
 
-# --- writing the sessions ------------------------------------------------------------------------
+class _People:
+    """Picks people of the pool for gaps, each once, and days of the window by their month's style."""
 
+    def __init__(self, ctx: FirmContext, plan: Plan, roles: RoleWindows) -> None:
+        self.ctx, self.roles = ctx, roles
+        # the first two of the pool play the vendor's session and the window edges
+        self.people = [int(i) for i in plan.remote[2:]]
+        self.used = plan.gap_people  # shared by every picker of this plan: a person plays one gap
+        window_start = ctx.as_of - relativedelta(months=12)
+        self.days = [window_start + dt.timedelta(days=d) for d in range(3, (ctx.as_of - window_start).days)]
 
-def _month_style(ctx: FirmContext, when: Any) -> str:
-    """The export style of the month of `when` (a datetime64)."""
-    month = np.asarray(when).astype("datetime64[M]")
-    months_back = int((month - np.datetime64(ctx.as_of, "M")).astype(np.int64))
-    return MONTH_STYLE.get(months_back, "plain")
+    def day(self, month: Callable[[str], bool]) -> dt.date:
+        days = [d for d in self.days if month(month_style(self.ctx, d.replace(day=1)))]
+        return days[int(self.ctx.rng.integers(len(days)))]
 
+    def daytime(self, person: int) -> bool:
+        r = self.roles.of_person[person]
+        return bool(not self.roles.full_day[r] and self.roles.start[r] < self.roles.end[r] <= 1400)
 
-def _utc_offset(ctx: FirmContext) -> np.timedelta64:
-    """The firm zone's offset over the year (Taiwan has no DST; taken from the zone database anyway)."""
-    first = dt.datetime.combine(ctx.as_of - relativedelta(months=13), dt.time(12), FIRM_TZ).utcoffset()
-    last = dt.datetime.combine(ctx.as_of + dt.timedelta(days=2), dt.time(12), FIRM_TZ).utcoffset()
-    if first is None or first != last:
-        raise ValueError("the firm's UTC offset changes within the demo year; write UTC per row instead")
-    return np.timedelta64(int(first.total_seconds()), "s")
-
-
-def _text(values: np.ndarray, style: str, offset: np.timedelta64) -> np.ndarray:
-    """Timestamps as a gateway of the given style writes them; NaT as an empty cell."""
-    if style == "utc":
-        utc: np.ndarray = values - offset
-        text = np.datetime_as_string(utc, unit="s", timezone="UTC")
-    elif style == "offset":
-        seconds = int(offset / np.timedelta64(1, "s"))
-        sign = "+" if seconds >= 0 else "-"
-        suffix = f"{sign}{abs(seconds) // 3600:02d}:{abs(seconds) % 3600 // 60:02d}"
-        text = np.char.add(np.datetime_as_string(values, unit="s"), suffix)
-    elif style == "big5_roc":
-        text = _roc_timestamps(values)
-    else:
-        text = np.datetime_as_string(values, unit="s")
-    missing = np.isnat(values)
-    if not missing.any():
-        return text
-    cells = text.astype(object)
-    cells[missing] = None  # an empty cell: DuckDB writes "" for an empty string, which reads back as text
-    return cells
-
-
-def _roc_timestamps(values: np.ndarray) -> np.ndarray:
-    """'115/03/02 上午 09:05:12', as Taiwanese Windows software writes a date and time (NaT: None)."""
-    days = values.astype("datetime64[D]")
-    months = values.astype("datetime64[M]")
-    seconds = (values - days).astype(np.int64)
-    hours = seconds // 3600
-
-    def text(numbers: np.ndarray, width: int = 2) -> Any:
-        return pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
-
-    half = pa.array(np.where(hours < 12, "上午", "下午"))
-    roc_year = values.astype("datetime64[Y]").astype(np.int64) + 1970 - 1911
-    day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
-    date = pc.binary_join_element_wise(text(roc_year, 1), text(months.astype(np.int64) % 12 + 1),
-                                       text(day_of_month), "/")
-    clock = pc.binary_join_element_wise(text(hours % 12 + 12 * (hours % 12 == 0)),
-                                        text(seconds % 3600 // 60), text(seconds % 60), ":")
-    joined = pc.binary_join_element_wise(date, half, clock, " ")
-    cells: np.ndarray = joined.to_numpy(zero_copy_only=False)
-    return cells
-
-
-def _write_sessions(ctx: FirmContext, s: Sessions, w: Written) -> None:
-    offset = _utc_offset(ctx)
-    end = s.end.copy()
-    end[w.no_end] = np.datetime64("NaT")
-    end[w.backwards] = s.start[w.backwards] - np.timedelta64(10 * 60, "s")
-    gateways = _text_table([g[0] for g in GATEWAYS] + [None])
-    gateway = np.where(w.no_gateway, len(GATEWAYS), s.gateway)
-    channels = _text_table(CHANNELS)
-    mfas = _text_table([m or None for m in MFA])
-    month = s.start.astype("datetime64[M]")
-    month = np.minimum(month, np.datetime64(ctx.as_of, "M"))  # the night after the as-of date
-    bounds = np.flatnonzero(np.diff(month.astype(np.int64))) + 1  # sessions are sorted by start
-    for sel in np.split(np.arange(len(s)), bounds):
-        label = str(month[sel[0]])
-        style = _month_style(ctx, month[sel[0]])
-        cols: dict[str, Column] = {
-            "session_id": w.ids[sel], "person_id": w.names[s.person[sel]],
-            "gateway_id": gateways[gateway[sel]], "start_time": s.start[sel], "end_time": end[sel],
-            "channel": channels[s.channel[sel]],
-            "mfa_method": mfas[s.mfa[sel]], "source_ip": w.ips[s.ip[sel]],
-        }
-        if style in ("utc", "offset", "big5_roc", "iso_t"):
-            cols["start_time"] = _text(s.start[sel], style, offset)
-            cols["end_time"] = _text(end[sel], style, offset)
-        if style == "big5_roc":
-            cols["mfa_method"] = _text_table([MFA_ZH.get(m, m) or None for m in MFA])[s.mfa[sel]]
-            zh_channels = _text_table(["SSLVPN" if c == "ssl_vpn" else c for c in CHANNELS])
-            cols["channel"] = zh_channels[s.channel[sel]]
-            ctx.writer.write("remote_sessions", cols, Style(fmt="csv", encoding="cp950", zh_headers=True),
-                             name=f"遠端連線紀錄_{label}")
-        elif style == "parquet":
-            ctx.writer.write("remote_sessions", cols, Style(fmt="parquet"), name=f"vpn_sessions_{label}")
-        else:
-            encoding = "utf-8-sig" if style == "iso_t" else "utf-8"
-            ctx.writer.write("remote_sessions", cols, Style(fmt="csv", encoding=encoding),
-                             name=f"remote_sessions_{label}")
-
-
-# --- registers -----------------------------------------------------------------------------------
-
-
-def _roc_compact(day: dt.date) -> str:
-    """A date as Taiwanese offices write it into file names: 1151130."""
-    return f"{day.year - 1911}{day.month:02d}{day.day:02d}"
-
-
-def _endpoints(ctx: FirmContext) -> None:
-    """One laptop per person with remote access; six planted gaps on the first six."""
-    rng = ctx.rng
-    holders = np.flatnonzero(ctx.people["remote_allowed"].astype(bool))
-    holders = holders[rng.permutation(len(holders))]
-    n = len(holders)
-    ids = np.array([f"NB-{i:05d}" for i in rng.choice(np.arange(10000, 99999), size=n, replace=False)])
-    agent, app, disk, dlp = (np.full(n, True, dtype=object) for _ in range(4))
-    seen = np.datetime64(ctx.as_of, "s") - (rng.random(n) * 20 * 86400).astype("timedelta64[s]")
-    if n >= 6 and (ctx.plants("remote_endpoint_controls_apps") or ctx.plants("remote_endpoint_protects_client_data")):
-        app[0] = False  # application control switched off
-        agent[1], app[1] = False, False  # agent never installed
-        app[2] = False  # a valid measure covers this one
-        disk[3] = False  # disk not encrypted
-        dlp[4] = False  # DLP off; its measure expired
-        dlp[5] = None  # DLP state not recorded
-        planted = ctx.planted
-        planted.fail("remote_endpoint_controls_apps", str(ids[0]), str(ids[1]))
-        planted.fail("remote_endpoint_controls_apps", str(ids[2]), compensated=True)
-        planted.fail("remote_endpoint_protects_client_data", str(ids[3]), str(ids[4]), str(ids[5]))
-        ctx.measures.append({
-            "measure_id": "CM-RW-004", "requirement_id": "12.5.1",
-            "check_id": "remote_endpoint_controls_apps",
-            "subject": str(ids[2]), "description": "僅允許經VDI存取公司系統，設備本機不存放業務資料",
-            "approved_by": "資安長", "approved_on": ctx.as_of - dt.timedelta(days=90),
-            "review_by": ctx.as_of + dt.timedelta(days=90),
-        })
-        ctx.measures.append({
-            "measure_id": "CM-RW-005", "requirement_id": "12.5.8",
-            "check_id": "remote_endpoint_protects_client_data",
-            "subject": str(ids[4]), "description": "DLP授權更新前暫以USB封鎖替代",
-            "approved_by": "資安長", "approved_on": ctx.as_of - dt.timedelta(days=300),
-            "review_by": ctx.as_of - dt.timedelta(days=1),
-        })
-    ctx.writer.write("remote_endpoints", {
-        "endpoint_id": ids, "person_id": ctx.people["person_id"][holders],
-        "security_agent_installed": agent, "app_control_enabled": app,
-        "disk_encrypted": disk, "dlp_enabled": dlp, "last_seen": seen,
-    }, Style(fmt="xlsx", zh_headers=True, bool_style="v"), name=f"遠距設備_{_roc_compact(ctx.as_of)}")
-
-
-def _permissions(ctx: FirmContext) -> None:
-    """Each remote user has most of the role's functions; two grants beyond the role, one to the vendor."""
-    rng = ctx.rng
-    people = ctx.people
-    role_functions = {str(r["role_id"]): list(r["allowed_functions"]) for r in ctx.roles}
-    rows: dict[str, list[Any]] = {"person_id": [], "system": [], "function": []}
-
-    def grant(person: str, function: str) -> None:
-        rows["person_id"].append(person)
-        rows["system"].append(FUNCTION_SYSTEM.get(function, "業務系統"))
-        rows["function"].append(function)
-
-    holders = np.flatnonzero(people["remote_allowed"].astype(bool))
-    for i in holders:
-        functions = role_functions.get(str(people["role_id"][i]), [])
-        for function in [f for f in functions if rng.random() < 0.85] or functions[:1]:
-            grant(str(people["person_id"][i]), function)
-    planted = ctx.planted
-    # Gaps: a function outside the role, for two people whose role lacks it.
-    shuffled = holders[rng.permutation(len(holders))]
-    chosen: set[int] = set()
-    for function in ("server_admin", "settlement") if planted.plants("remote_permission_within_role") else ():
-        who = next((int(i) for i in shuffled if int(i) not in chosen
-                    and function not in role_functions.get(str(people["role_id"][i]), [])), None)
-        if who is not None:
-            chosen.add(who)
-            grant(str(people["person_id"][who]), function)
-            planted.fail("remote_permission_within_role",
-                         f"{people['person_id'][who]}|{FUNCTION_SYSTEM[function]}|{function}")
-    if planted.plants("remote_permission_within_role"):
-        grant(VENDOR, "monitoring")
-    planted.fail("remote_permission_within_role", f"{VENDOR}|{FUNCTION_SYSTEM['monitoring']}|monitoring")
-    ctx.writer.write("remote_permissions", rows,
-                     Style(fmt="csv", encoding="utf-8-sig", zh_headers=True), name="遠距權限")
-
-
-def _gateways(ctx: FirmContext) -> None:
-    if not ctx.every_gap:  # the credible firm did not hand in its gateway register: 12.5.7 needs review
-        ctx.planted.withhold("remote_gateway_not_known_vulnerable", "remote_gateway_updated_within_year")
-        return
-    window_start = ctx.as_of - relativedelta(months=12)
-    updated = [window_start if back is None else ctx.as_of - dt.timedelta(days=back) for *_, back in GATEWAYS]
-    ctx.writer.write("remote_gateways", {
-        "gateway_id": [g[0] for g in GATEWAYS], "product": [g[1] for g in GATEWAYS],
-        "version": [g[2] for g in GATEWAYS], "last_updated_on": updated,
-    }, Style(fmt="xlsx", zh_headers=True, roc_dates=True), name="遠端閘道")
-    ctx.writer.write("gateway_advisories", {
-        "product": [a[0] for a in ADVISORIES], "affected_version": [a[1] for a in ADVISORIES],
-        "advisory_id": [a[2] for a in ADVISORIES], "fixed_version": [a[3] for a in ADVISORIES],
-    }, Style(fmt="ndjson"), name="gateway_advisories_feed")
-    ctx.planted.fail("remote_gateway_not_known_vulnerable", "VPN-02|CVE-2026-10231")
-    ctx.planted.fail("remote_gateway_updated_within_year", "VDI-01")
-
-
-def _training(ctx: FirmContext) -> None:
-    """This year's remote-work course for every active remote worker, but two; one exactly 12 months back."""
-    rng = ctx.rng
-    people = ctx.people
-    window_start = ctx.as_of - relativedelta(months=12)
-    active = people["employment_status"] == "active"
-    order = [int(w) for w in rng.permutation(np.flatnonzero(people["remote_allowed"].astype(bool) & active))]
-    rows: dict[str, list[Any]] = {"person_id": [], "course_id": [], "course_title": [], "topic": [],
-                                  "completed_on": []}
-
-    def record(person: int, course: str, on: dt.date) -> None:
-        course_id, title = COURSES[course]
-        rows["person_id"].append(str(people["person_id"][person]))
-        rows["course_id"].append(course_id)
-        rows["course_title"].append(title)
-        rows["topic"].append("遠距辦公")
-        rows["completed_on"].append(on)
-
-    never: int | None = None
-    stale: int | None = None
-    boundary: int | None = None
-    if len(order) >= 3 and ctx.plants("remote_workers_trained_within_year"):
-        never, stale, boundary = order[:3]
-    span = (ctx.as_of - window_start).days - 2
-    for w in order:
-        if rng.random() < 0.6:
-            record(w, "prior", window_start - dt.timedelta(days=int(rng.integers(20, 300))))
-        if w == never:
-            continue
-        if w == stale:
-            record(w, "current", window_start - dt.timedelta(days=1))
-        elif w == boundary:
-            record(w, "current", window_start)
-        else:
-            record(w, "current", window_start + dt.timedelta(days=1 + int(rng.integers(0, span))))
-    for missed in (never, stale):
-        if missed is not None:
-            ctx.planted.fail("remote_workers_trained_within_year", str(people["person_id"][missed]))
-    ctx.writer.write("training_records", rows,
-                     Style(fmt="csv", encoding="utf-8-sig", zh_headers=True, roc_dates=True),
-                     name="training_records_remote")
-
-
-def _policy(ctx: FirmContext) -> None:
-    ctx.policies.append({
-        "doc_id": "POL-RW-01", "title": "遠距辦公資訊安全管理辦法", "policy_area": "remote_work",
-        "topics": ["endpoint_security", "function_authority", "connection_hours", "logging",
-                   "mfa_secure_channel", "least_privilege", "vpn_updates", "client_data_protection",
-                   "awareness_training"],
-        "version": "2.1", "approved_by": "總經理", "approved_on": ctx.as_of - dt.timedelta(days=700),
-        "last_reviewed_on": ctx.as_of - dt.timedelta(days=120),
-    })
-    ctx.attestations.append({
-        "requirement_id": "12.5.8", "result": "met", "attested_by": "稽核室 林美玲",
-        "attested_on": ctx.as_of - dt.timedelta(days=20), "document_ref": "POL-RW-01 v2.1 §6",
-        "note": "已訂定客戶資料於遠距作業之保護措施（磁碟加密、DLP、禁止列印與下載）",
-    })
+    def take(self, count: int, daytime: bool = False, month: Callable[[str], bool] = lambda style: True
+             ) -> list[tuple[int, dt.date]]:
+        """Up to `count` people not used before (daytime roles only if asked), each with a day."""
+        chosen: list[tuple[int, dt.date]] = []
+        for person in self.people:
+            if len(chosen) == count:
+                break
+            if person in self.used or (daytime and not self.daytime(person)):
+                continue
+            self.used.add(person)
+            chosen.append((person, self.day(month)))
+        return chosen
