@@ -1,13 +1,16 @@
 """Throughput of `ccaudit sources parse fortigate` against DuckDB's own time to read the file's lines.
 
     .venv/bin/python bench/run_sources_bench.py [--lines 10000000] [--vpn-share 0.2] [--log FILE] [--repeat 1]
-                                                [--steps floor,floor*,parse,parser]
+                                                [--steps floor,floor#,floor*,parse,parser]
 
 Generates a FortiGate log (bench/fortigate_log.py: a syslog relay's file, 20% SSL-VPN events among traffic
 lines) unless --log names one, then runs, each in a fresh process whose peak RSS is read from the kernel
-(wait4):
+(wait4), --repeat rounds of every step in turn (floor, parser, floor, parser...: a change in the machine's load
+weighs on all steps alike), and prints each step's median with the range of its CPU seconds:
   floor   DuckDB reading every line of the file with the reader the parser uses (one VARCHAR column,
           sequential: '\\r\\n' line ends) and summing their lengths
+  floor#  the same read numbered as the parser numbers it (sqlkit.read_lines_sql: line_no and is_last, whose
+          streaming LEAD copies every line): the part of the parse that is reading, not parsing
   floor*  DuckDB's default parallel read_csv of the same lines (for reference: the parser cannot use it)
   parse   ccaudit sources parse fortigate FILE --out DIR: events, sessions and the report
   parser  the same parse called in Python (ccaudit.rawsources.parse.parse), without the CLI's start (its
@@ -49,6 +52,16 @@ parse(ParseRequest(source="fortigate", files=(Path(sys.argv[1]),), out=Path(sys.
                    zone_origin="benchmark"))
 """
 
+FLOOR_NUMBERED = """
+import sys
+from pathlib import Path
+from ccaudit.rawsources.sqlkit import connect, read_lines_sql
+con = connect()
+con.execute("SET enable_progress_bar = false")
+print(con.execute("SELECT count(*), sum(length(line)), count(*) FILTER (WHERE is_last) FROM ("
+                  + read_lines_sql(Path(sys.argv[1])) + ")").fetchone())
+"""
+
 FLOOR_PARALLEL = """
 import sys
 import duckdb
@@ -84,7 +97,8 @@ def main() -> None:
     ap.add_argument("--log", type=Path)
     ap.add_argument("--vpn-share", type=float, default=0.2, help="share of VPN event lines in a generated log")
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--steps", default="floor,floor*,parse,parser", help="which steps to run (floor always runs)")
+    ap.add_argument("--steps", default="floor,floor#,floor*,parse,parser",
+                    help="which steps to run (floor always runs)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ccaudit-sources-bench-"))
     log = args.log or work / "fortigate.log"
@@ -98,6 +112,7 @@ def main() -> None:
     ccaudit = str(Path(PY).with_name("ccaudit"))
     steps = {
         "floor": [PY, "-c", FLOOR, str(log)],
+        "floor#": [PY, "-c", FLOOR_NUMBERED, str(log)],
         "floor*": [PY, "-c", FLOOR_PARALLEL, str(log)],
         "parse": [ccaudit, "sources", "parse", "fortigate", str(log), "--out", str(work / "out")],
         "parser": [PY, "-c", PARSER, str(log), str(work / "out2")],
@@ -105,17 +120,20 @@ def main() -> None:
     wanted = {"floor", *args.steps.split(",")}
     steps = {name: cmd for name, cmd in steps.items() if name in wanted}
     print(f"load average before: {_load()}", flush=True)
-    results: dict[str, tuple[float, float, float]] = {}
-    for name, cmd in steps.items():
-        runs = [timed(cmd) for _ in range(args.repeat)]
-        results[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                         max(r[2] for r in runs))
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in steps}
+    for _ in range(args.repeat):  # rounds: each step once per round, so the machine's load varies for all alike
+        for name, cmd in steps.items():
+            runs[name].append(timed(cmd))
+    results = {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
+                      max(r[2] for r in rs)) for name, rs in runs.items()}
     print(f"load average after: {_load()}")
     floor, floor_cpu, _ = results["floor"]
-    print(f"{'step':8} {'wall s':>8} {'lines/s':>12} {'x floor':>8} {'CPU s':>8} {'x floor':>8} {'peak RSS GiB':>13}")
+    print(f"{'step':8} {'wall s':>8} {'lines/s':>12} {'x floor':>8} {'CPU s':>8} {'x floor':>8} {'CPU s range':>14} "
+          f"{'peak RSS GiB':>13}")
     for name, (secs, cpu, rss) in results.items():
+        cpus = [r[1] for r in runs[name]]
         print(f"{name:8} {secs:8.2f} {lines / secs:12,.0f} {secs / floor:8.2f} {cpu:8.2f} {cpu / floor_cpu:8.2f} "
-              f"{rss:13.2f}")
+              f"{min(cpus):6.2f}-{max(cpus):<7.2f} {rss:13.2f}")
     for name in ("parse", "parser"):
         if name not in results:
             continue

@@ -1,10 +1,11 @@
 """Where `ccaudit sources parse` spends its time: CPU seconds per SQL statement of one parse.
 
     .venv/bin/python bench/sources_statements.py LOG [--source fortigate] [--top 12] [--out DIR] [--identity-map CSV]
+                                                 [--memory-limit 512MB] [--threads N]
 
 Runs the parse in this process (ccaudit.rawsources.parse.parse) with every DuckDB statement timed by the process's
 CPU clock (all DuckDB threads included) and wall clock, then prints the statements that took longest, each by
-its first words, and the total. CPU seconds are the figure to read on a shared machine.
+its first words, the total and the process's peak RSS. CPU seconds are the figure to read on a shared machine.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -56,12 +58,16 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--identity-map", type=Path)
+    ap.add_argument("--memory-limit", default=parse_mod.ParseRequest.memory_limit,
+                    help="DuckDB's memory limit for the parse (default: the parser's)")
+    ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     parse_mod.connect = lambda *a, **k: TimedConnection(connect(*a, **k))  # type: ignore[assignment,return-value]
     out = args.out or Path(tempfile.mkdtemp(prefix="ccaudit-statements-"))
     cpu, wall = time.process_time(), time.perf_counter()
     parse_mod.parse(parse_mod.ParseRequest(source=args.source, files=(args.log,), out=out, zone="Asia/Taipei",
-                                           zone_origin="benchmark", identity_map=args.identity_map))
+                                           zone_origin="benchmark", identity_map=args.identity_map,
+                                           memory_limit=args.memory_limit, threads=args.threads))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores", file=sys.stderr)
     print(f"{'CPU s':>7} {'wall s':>7}  statement")
@@ -69,6 +75,8 @@ def main() -> None:
         print(f"{c:7.2f} {w:7.2f}  {_label(sql)}")
     print(f"{sum(t[0] for t in TIMES):7.2f} {sum(t[1] for t in TIMES):7.2f}  all {len(TIMES)} statements")
     print(f"{cpu:7.2f} {wall:7.2f}  the whole parse (out: {out})")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20)  # KiB on Linux
+    print(f"peak RSS {rss:.2f} GiB (memory limit {args.memory_limit})")
 
 
 if __name__ == "__main__":

@@ -36,3 +36,10 @@ def english(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
     viewer_a, remote_login_used_mfa) are names, not prose."""
     words = (w.rstrip(".-") for w in _WORD.findall(_NOT_PROSE.sub(" ", text)))
     return [w for w in words if w and w not in ALLOWED and w not in allowed and not re.search(r"[\d_]", w)]
+
+
+def english_lines(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """The lines of a command's output that still say something in English, each with its words: what a test
+    prints when a zh-TW output is not wholly Chinese, so the line to fix is named."""
+    return [f"{line.strip()}  <- {' '.join(words)}" for line in text.splitlines()
+            if (words := english(line, allowed))]

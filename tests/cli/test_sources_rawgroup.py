@@ -116,6 +116,7 @@ def test_each_file_parsed_together_keeps_the_zone_stated_for_it(rotated: Rotated
     assert [z["zone"] for z in report["time_zone"]["by_gateway"]] == ["Asia/Tokyo"]
     assert report["files"][0]["lines_read"] == 1 and len(report["files"]) == 1  # its own lines, not the group's
     assert sorted(report["parsed_with"]) == ["fgt-2026-11-02.log", "fgt-2026-11-03.log", "taipei.log"]
+    assert [a["account"] for a in report["identities"]["accounts_unresolved"]] == ["frank"]  # no identity map
 
 
 def test_entra_sign_ins_give_a_fortigate_session_in_another_file_its_mfa(tmp_path: Path) -> None:
@@ -203,3 +204,46 @@ def test_what_is_read_together() -> None:
     assert groups[0].own == [*files[:2], signins]
     assert all(g.sign_ins == [signins] for g in groups[1:]) and len(groups) == 5
     assert [[m.rel for m in g.own] for g in group([signins])] == [["signins.json"]]
+
+
+def test_a_rotation_holding_only_the_servers_stop_is_kept_as_the_evidence_of_the_ends_it_gave(tmp_path: Path) -> None:
+    rotation = Path(__file__).parent / "fixtures" / "openvpn-rotation"
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "server.log.1").write_text((rotation / "server.log.1").read_text(encoding="utf-8"), encoding="utf-8")
+    stop = (rotation / "other.log").read_text(encoding="utf-8")  # the stop, then the start-up: no session event
+    (evidence / "server.log").write_text(stop, encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    assert "server.log" not in manifest["ignored_reasons"]
+    assert {f["original_name"] for f in manifest["files"] if f["dataset"] == "raw_export"} == {"server.log.1",
+                                                                                              "server.log"}
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    ends = con.execute("SELECT account, _file, _row FROM remote_access_events WHERE kind = 'session_end' "
+                       "AND _file = ? ORDER BY account", [_sha(stop)]).fetchall()
+    sessions = dict(con.execute("SELECT person_id, CAST(end_time AS VARCHAR) FROM remote_sessions").fetchall())
+    con.close()
+    # alice and carol were still connected when server.log.1 ends: both ended at the stop, on its line
+    assert ends == [("alice", _sha(stop), 1), ("carol-pc", _sha(stop), 1)]
+    assert sessions["alice"] == sessions["carol-pc"] == "2026-11-03 05:00:00"
+    assert "server.log.1: 2 session(s) cut by log rotation ended in server.log" in result.text
+
+
+def test_a_servers_stop_ending_two_open_sessions_in_its_own_file_is_imported(tmp_path: Path) -> None:
+    # one line, two session ends (one per session still open): each its own event, not a conflict on that line
+    rotation = Path(__file__).parent / "fixtures" / "openvpn-rotation"
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    log = (rotation / "server.log.1").read_text(encoding="utf-8") + (rotation / "other.log").read_text(encoding="utf-8")
+    (evidence / "server.log").write_text(log, encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    con = duckdb.connect(str(results / "workspace.duckdb"), read_only=True)
+    ends = con.execute("SELECT account, _row FROM remote_access_events WHERE kind = 'session_end' AND _row = 9 "
+                       "ORDER BY account").fetchall()
+    con.close()
+    assert ends == [("alice", 9), ("carol-pc", 9)]
+    assert "server.log: 2 session(s) ended by the server's own stop or restart" in result.text

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.cli.inprocess import Outcome, ccaudit_with_env
 from tests.cli.test_sources import FORTIGATE
-from tests.zh_text import english
+from tests.zh_text import english, english_lines
 
 # the data of these tests and the names a reader meets as the product spells them (ccaudit sources)
 DATA = frozenset({"twse-sec-infosec-art12", "fortigate", "bogus", "oracle", "fr", "abc", "xyz"})
@@ -32,7 +32,7 @@ def _env(tmp: Path, lang: str | None = "zh-TW") -> dict[str, str]:
 def _zh(tmp: Path, *args: str | Path, code: int = 0, allowed: frozenset[str] = DATA) -> Outcome:
     out = ccaudit_with_env(_env(tmp), *args)
     assert out.code == code, f"{args}: exit {out.code}\n{out.out}{out.err}"
-    assert not english(out.text, allowed), f"{args}: {english(out.text, allowed)}\n{out.text}"
+    assert not english(out.text, allowed), "\n".join([f"{args}:", *english_lines(out.out + out.err, allowed)])
     return out
 
 
@@ -160,3 +160,23 @@ def test_sign_digest_says_what_it_signed_in_zh_tw(tmp_path: Path) -> None:
     assert len(out.out.strip()) > 40  # the signature alone on stdout
     bad = _zh(tmp_path, "audit", "sign-digest", "xyz", code=2)
     assert "簽核摘要值須為 64 位十六進位數字，不接受 'xyz'" in bad.text
+
+
+def test_a_probe_refuses_an_unregistered_target_in_zh_tw_before_any_connection(demo: Path, tmp_path: Path) -> None:
+    register = demo / "d" / "evidence" / "物聯網設備清冊_1151031.xlsx"
+    out = _zh(tmp_path, "probe", "ports", "--targets", register, "--out", tmp_path / "p", "--only", "192.0.2.7",
+              code=2)
+    assert "錯誤：--only 192.0.2.7 不在清冊中：探測僅觸及已登錄之設備及其所列連接埠" in out.text
+    assert not (tmp_path / "p").exists()
+    wrong = _zh(tmp_path, "probe", "tls", "--targets", register, "--out", tmp_path / "p", code=2,
+                allowed=DATA | {"host", "protocol"})
+    assert f"目標清冊 {register} 無法作為 sensitive_endpoints 清冊讀取：證據檔案有 3 項問題" in wrong.text
+
+
+def test_help_summaries_and_panels_in_zh_tw_and_english_again_after(tmp_path: Path) -> None:
+    zh = ccaudit_with_env(_env(tmp_path), "audit", "open", "--help")
+    assert zh.code == 0 and "開立某公司某年度之查核" in zh.text and "選項" in zh.text and "引數" in zh.text
+    listed = ccaudit_with_env(_env(tmp_path), "--help")
+    assert "年度查核：開立、執行、評估、覆核、簽核、匯出" in listed.text and "指令" in listed.text
+    en = ccaudit_with_env(_env(tmp_path, "en"), "audit", "open", "--help")
+    assert "Open a firm's audit for a year." in en.text and "Options" in en.text and "選項" not in en.text

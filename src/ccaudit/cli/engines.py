@@ -33,10 +33,10 @@ def with_engine(settings: Settings, engine: str | None, url: str | None, keep: b
     if engine is not None:
         if engine not in ENGINES:
             from ccaudit.cli.audit.common import COMMAND_LANG
-            from ccaudit.cli.texts import choices, say
+            from ccaudit.cli.texts import choices, tell
 
             lang = COMMAND_LANG[-1] if COMMAND_LANG else settings.lang
-            raise typer.BadParameter(say("takes_not", lang, option="--engine", choices=choices(ENGINES, lang),
+            raise typer.BadParameter(tell("takes_not", lang, option="--engine", choices=choices(ENGINES, lang),
                                          value=repr(engine)))
         update["engine"] = engine
     if url is not None:
@@ -49,22 +49,22 @@ def with_engine(settings: Settings, engine: str | None, url: str | None, keep: b
 def print_firms(runs: list[FirmRun], out: Path, lang: str = "en") -> None:
     """One line per firm: its result folder and counts, or its error (in `lang`)."""
     from ccaudit.cli.console import status_label
-    from ccaudit.cli.texts import say
+    from ccaudit.cli.texts import tell
     from ccaudit.findings.models import Status
 
     zh = lang.startswith("zh")
-    table = Table(title=say("firms_title", lang, done=sum(1 for r in runs if r.result), total=len(runs)))
-    for name in (say("firms_folder", lang), say("firms_firm", lang), say("firms_result", lang),
+    table = Table(title=tell("firms_title", lang, done=sum(1 for r in runs if r.result), total=len(runs)))
+    for name in (tell("firms_folder", lang), tell("firms_firm", lang), tell("firms_result", lang),
                  status_label(Status.NON_COMPLIANT, lang) if zh else "non_compliant",
                  status_label(Status.NEEDS_REVIEW, lang) if zh else "needs_review"):
         table.add_column(name)
     for run in runs:
         if run.result is not None:
             counts = run.result.report.counts
-            table.add_row(run.folder, run.firm or "", Text(say("firms_ok", lang), style="green"),
+            table.add_row(run.folder, run.firm or "", Text(tell("firms_ok", lang), style="green"),
                           str(counts.get("non_compliant", 0)), str(counts.get("needs_review", 0)))
         else:
-            table.add_row(run.folder, "", Text(say("firms_refused", lang), style="bold red"), "", "")
+            table.add_row(run.folder, "", Text(tell("firms_refused", lang), style="bold red"), "", "")
     console.print(table)
     for run in runs:
         if run.error:
@@ -72,5 +72,5 @@ def print_firms(runs: list[FirmRun], out: Path, lang: str = "en") -> None:
 
             error = (run.error_zh or said_again(run.error, lang)) if zh else run.error
             print_error(f"{run.folder}{'：' if zh else ': '}{error}", lang)
-    print_line(say("firms_results", lang, out=visible(str(out)), comparison=visible(str(out / "comparison")),
+    print_line(tell("firms_results", lang, out=visible(str(out)), comparison=visible(str(out / "comparison")),
                    summary=visible(str(out / "firms.json"))))

@@ -30,7 +30,7 @@ from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
-from ccaudit.cli.texts import choices, os_problem, say, settings_problem, usage_message
+from ccaudit.cli.texts import choices, command_in, os_problem, settings_problem, tell, usage_message
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.findings.models import Status
@@ -101,7 +101,7 @@ def templates(
 
     settings = load_settings(None, lang)
     written = write_templates(TemplateRegistry.load(settings.content_paths), out, settings.lang)
-    print_line(say("templates_written", settings.lang, count=len(written), out=visible(str(out)),
+    print_line(tell("templates_written", settings.lang, count=len(written), out=visible(str(out)),
                    readme=visible(str(out / "README.md"))))
 
 
@@ -135,7 +135,7 @@ def inspect_cmd(
     lang = settings.lang
     gate = _status_option(fail_on, lang)
     if (evidence_dir is None) == (firms is None):
-        raise typer.BadParameter(say("either_evidence_or_firms", lang))
+        raise typer.BadParameter(tell("either_evidence_or_firms", lang))
     if workers is not None:
         settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
@@ -149,7 +149,7 @@ def inspect_cmd(
                                      progress, engines,  # type: ignore[arg-type]
                                      parquet_root, lang)
             for path in runs.cleaned:
-                print_line(say("removed_firms", lang, path=visible(str(path)), out=visible(str(out))))
+                print_line(tell("removed_firms", lang, path=visible(str(path)), out=visible(str(out))))
             print_firms(runs, out, lang)
             if any(r.error for r in runs):
                 raise typer.Exit(2)
@@ -168,7 +168,7 @@ def inspect_cmd(
                 raise CcauditError(exc.zh) from None
             raise
     for path in result.cleaned:
-        print_line(say("removed_inspection", lang, path=visible(str(path)), out=visible(str(out))))
+        print_line(tell("removed_inspection", lang, path=visible(str(path)), out=visible(str(out))))
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)
@@ -201,18 +201,18 @@ def demo(
     settings = load_settings(None, lang)
     lang = settings.lang
     if plant not in PLANT_MODES:
-        raise typer.BadParameter(say("takes_one_of", lang, option="--plant", choices=choices(PLANT_MODES, lang)))
+        raise typer.BadParameter(tell("takes_one_of", lang, option="--plant", choices=choices(PLANT_MODES, lang)))
     if fmt not in (None, "parquet"):
-        raise typer.BadParameter(say("takes_not", lang, option="--format", choices=choices(["parquet"], lang),
+        raise typer.BadParameter(tell("takes_not", lang, option="--format", choices=choices(["parquet"], lang),
                                      value=repr(fmt)))
     day = _as_of(as_of)
     scope = {"is_cloud_provider": True} if all_in_scope else None
     if firms is not None:
         _demo_firms(out, firms, scale, seed, day, scope, plant, fmt, settings)
         return
-    with console.status(say("demo_generating", lang)):
+    with console.status(tell("demo_generating", lang)):
         generate(out, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt)
-    print_line(say("demo_written", lang, path=visible(str(out / "evidence"))))
+    print_line(tell("demo_written", lang, path=visible(str(out / "evidence"))))
     with progress_bar(lang) as progress:
         result = inspect(out / "evidence", day, out / "results", settings, progress=progress)  # type: ignore[arg-type]
     _print_result(result.report, out / "results", lang)
@@ -227,11 +227,11 @@ def _demo_firms(
 
     lang = settings.lang
     if not 1 <= n <= 2600:
-        raise typer.BadParameter(say("firms_range", lang))
+        raise typer.BadParameter(tell("firms_range", lang))
     with progress_bar(lang) as progress:
         generate_firms(out, n, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt,
                        progress=lambda firm, done, total: progress("generate", firm, done, total))  # type: ignore[operator]
-    print_line(say("demo_firms_written", lang, count=n, path=visible(str(out / "firms"))))
+    print_line(tell("demo_firms_written", lang, count=n, path=visible(str(out / "firms"))))
     with progress_bar(lang) as progress:
         runs = inspect_firms(out / "firms", day, out / "results", settings, progress=progress,  # type: ignore[arg-type]
                              lang=lang)
@@ -256,7 +256,7 @@ def _inspect_one(
                            results_parquet)
     with tempfile.TemporaryDirectory(prefix="ccaudit-fetch-") as scratch:
         folder = Path(scratch) / Prefix.parse(evidence).name  # named like the prefix: the firm's fallback name
-        with console.status(say("copying", lang, source=visible(evidence))):
+        with console.status(tell("copying", lang, source=visible(evidence))):
             fetch(evidence, folder, settings.object_store_max_bytes)
         with progress_bar(lang) as progress:
             return inspect(folder, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
@@ -269,7 +269,7 @@ def _status_option(value: str | None, lang: str) -> Status | None:
     try:
         return Status(value)
     except ValueError:
-        raise typer.BadParameter(say("takes_one_of", lang, option="--fail-on",
+        raise typer.BadParameter(tell("takes_one_of", lang, option="--fail-on",
                                      choices=choices([s.value for s in Status], lang))) from None
 
 
@@ -280,10 +280,10 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
 
     for warning in report.warnings:  # a raw export's parse notes in the language (content/messages/sources.yaml)
         print_warning(visible(translate(warning, lang)), lang)  # one line each: a file name cannot break it
-    print_line(say("results", lang, json=visible(str(out / "findings.json")), csv=visible(str(out / "findings.csv")),
+    print_line(tell("results", lang, json=visible(str(out / "findings.json")), csv=visible(str(out / "findings.csv")),
                    offending=visible(str(out / "offending"))))
     if report.engine is not None and report.engine.name != "duckdb":
-        print_line(say("engine_ran", lang, engine=report.engine.name, version=report.engine.version,
+        print_line(tell("engine_ran", lang, engine=report.engine.name, version=report.engine.version,
                        url=visible(report.engine.url or "")))
 
 
@@ -348,7 +348,7 @@ def main() -> None:
     COMMAND_LANG.clear()
     try:
         # Without standalone mode Typer returns the code of a typer.Exit instead of raising it.
-        code = app(standalone_mode=False)
+        code = command_in(typer.main.get_command(app), _lang())(standalone_mode=False)
     except CcauditError as exc:
         lang = _lang()
         print_error(_in_language(exc, lang), lang)
@@ -370,6 +370,6 @@ def main() -> None:
         sys.exit(2)
     except typer.Abort:
         lang = _lang()
-        print_error(say("aborted", lang), lang)
+        print_error(tell("aborted", lang), lang)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

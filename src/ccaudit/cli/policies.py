@@ -15,7 +15,7 @@ from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.cli.console import console, print_line, print_warning
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.policies.models import ClauseProposal, PolicyCoverage
-from ccaudit.policies.texts import HEADERS, PROPOSAL, TOPIC_STATUS, msg, say
+from ccaudit.policies.texts import FORMAT, HEADERS, PROPOSAL, TOPIC_STATUS, msg, say
 from ccaudit.settings import Settings, normalise_lang
 from ccaudit.textsafe import visible
 
@@ -107,8 +107,9 @@ def scan_cmd(
     shown = table_lang(lang, result)
     for d in result.documents:
         pages = msg("pages", shown, pages=d.pages) if d.pages is not None else ""
-        print_line(visible(msg("document", shown, doc_id=d.doc_id, name=d.name, format=d.format, pages=pages,
-                               passages=d.passages, language=d.language, sha=f"{d.sha256[:16]}…")))
+        print_line(visible(msg("document", shown, doc_id=d.doc_id, name=d.name, format=say(FORMAT, d.format, shown),
+                               pages=pages, passages=d.passages, language=say(FORMAT, d.language, shown),
+                               sha=f"{d.sha256[:16]}…")))
         for w in d.warnings:
             print_warning(visible(f"{d.name}: {w}"), shown)
     for s in result.skipped:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from ccaudit.cli.console import print_line
-from ccaudit.cli.texts import say
+from ccaudit.cli.texts import tell
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
@@ -54,7 +54,7 @@ def _max_rows(value: str, lang: str) -> int | Literal["all"]:
     if value.strip().lower() == "all":
         return "all"
     if not value.strip().isdigit():
-        raise typer.BadParameter(say("max_rows", lang, value=repr(value)))
+        raise typer.BadParameter(tell("max_rows", lang, value=repr(value)))
     return int(value)
 
 
@@ -90,9 +90,9 @@ def report(
     started = time.perf_counter()
     with open_source(source, settings, previous) as inp:
         written = generate(inp, formats, out, language, settings, rows, day,
-                           on_removed=lambda path: print_line(say("report_removed", said, path=visible(str(path)))))
+                           on_removed=lambda path: print_line(tell("report_removed", said, path=visible(str(path)))))
         digest = inp.data.digest or inp.data.source.findings_sha256
-        print_line(say("report_head", said, firm=visible(inp.data.firm or inp.data.firm_id or ""),
+        print_line(tell("report_head", said, firm=visible(inp.data.firm or inp.data.firm_id or ""),
                        as_of=inp.data.as_of, catalog=inp.data.catalog.id, version=inp.data.catalog.version,
                        digest=digest))
     tops: dict[Path, int] = {}
@@ -100,9 +100,9 @@ def report(
         top = out / path.relative_to(out).parts[0]
         tops[top] = tops.get(top, 0) + 1
     for top, n in tops.items():
-        print_line(say("report_folder", said, path=visible(str(top)), count=n) if top.is_dir()
+        print_line(tell("report_folder", said, path=visible(str(top)), count=n) if top.is_dir()
                    else f"  {visible(str(top))}")
-    print_line(say("report_written", said, count=len(written), seconds=f"{time.perf_counter() - started:.1f}"))
+    print_line(tell("report_written", said, count=len(written), seconds=f"{time.perf_counter() - started:.1f}"))
 
 
 def compare(

@@ -9,7 +9,7 @@ import typer
 
 from ccaudit.cli.audit.common import DbOpt, load_settings
 from ccaudit.cli.console import print_line
-from ccaudit.cli.texts import say
+from ccaudit.cli.texts import tell
 from ccaudit.textsafe import visible
 
 
@@ -39,15 +39,15 @@ def serve(
     if insecure_cookies:
         settings = settings.model_copy(update={"web_secure_cookies": False})
     if not settings.web_secure_cookies and host not in ("127.0.0.1", "::1", "localhost"):
-        print_line(say("serve_plain_http", settings.lang, host=visible(host)))
-    scheme = say("serve_https_proxy", settings.lang) if settings.web_secure_cookies else "http"
+        print_line(tell("serve_plain_http", settings.lang, host=visible(host)))
+    scheme = tell("serve_https_proxy", settings.lang) if settings.web_secure_cookies else "http"
     common: dict[str, Any] = {
         "host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
         "server_header": False, "date_header": True, "log_level": "info", "access_log": access_log,
     }
     if workers == 1:
         app = create_app(settings)
-        print_line(say("serve_on", settings.lang, host=visible(host), port=port, scheme=scheme,
+        print_line(tell("serve_on", settings.lang, host=visible(host), port=port, scheme=scheme,
                        database=_where(settings.database_url())))
         uvicorn.run(app, **common)
         return
@@ -56,7 +56,7 @@ def serve(
     create_app(settings).state.web.service.close()
     os.environ["CCAUDIT_DB"] = settings.database_url()
     os.environ["CCAUDIT_WEB_SECURE_COOKIES"] = "true" if settings.web_secure_cookies else "false"
-    print_line(say("serve_on_workers", settings.lang, host=visible(host), port=port, scheme=scheme, workers=workers,
+    print_line(tell("serve_on_workers", settings.lang, host=visible(host), port=port, scheme=scheme, workers=workers,
                    database=_where(settings.database_url())))
     uvicorn.run("ccaudit.web.app:app_from_environment", factory=True, workers=workers, **common)
 

@@ -21,7 +21,7 @@ def sources_list(ctx: typer.Context) -> None:
         return
     # Plain lines rather than a table: the settings to look for are long and must stay searchable.
     from ccaudit.cli.audit.common import load_settings
-    from ccaudit.cli.texts import say, source_words
+    from ccaudit.cli.texts import source_words, tell
     from ccaudit.rawsources.mdm import MDM_SOURCES
     from ccaudit.rawsources.registry import SOURCES
 
@@ -32,9 +32,9 @@ def sources_list(ctx: typer.Context) -> None:
     for source_id, vendor, product_en, expects_en in described:
         product, expects = source_words(source_id, product_en, expects_en, lang)
         print_line(f"{source_id}{colon}{vendor} {product}")
-        print_line(say("source_expects", lang, expects=expects))
-    print_line(say("source_aws", lang))
-    print_line(say("source_parse_with", lang))
+        print_line(tell("source_expects", lang, expects=expects))
+    print_line(tell("source_aws", lang))
+    print_line(tell("source_parse_with", lang))
 
 
 @sources_app.command("parse")
@@ -90,9 +90,9 @@ def parse_cmd(
     for given in gateway_tz or []:
         name, sep, gateway_zone = given.partition("=")
         if not sep or not name.strip() or not gateway_zone.strip():
-            from ccaudit.cli.texts import say as said
+            from ccaudit.cli.texts import tell
 
-            raise typer.BadParameter(said("gateway_tz", lang, value=repr(visible(given))))
+            raise typer.BadParameter(tell("gateway_tz", lang, value=repr(visible(given))))
         zones.append((name.strip(), gateway_zone.strip(), f"--gateway-tz {name.strip()}"))
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
@@ -125,6 +125,8 @@ def parse_cmd(
         line("parsed_server_stops", count=s["ended_by_server_stop"])
     if s.get("merged_windows_logs", {}).get("count"):
         line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
+    if s.get("merged_defender_logons", {}).get("count"):
+        line("parsed_defender_merged", count=s["merged_defender_logons"]["count"])
     for g in tzr["by_gateway"]:
         line("parsed_zone_assumed", count=g["events_with_assumed_zone"], gateway=g["gateway_id"] or "(none named)",
              zone=g["zone"], zone_from=g["zone_from"])

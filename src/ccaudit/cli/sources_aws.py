@@ -10,7 +10,7 @@ import typer
 from ccaudit.cli.audit.common import load_settings
 from ccaudit.cli.console import print_line
 from ccaudit.cli.sources import sources_app
-from ccaudit.cli.texts import say
+from ccaudit.cli.texts import tell
 from ccaudit.textsafe import visible
 
 
@@ -38,15 +38,15 @@ def aws_cmd(
                              all_endpoints_sensitive=all_endpoints, service_id=service_id))
     s = doc["summary"]
     lang = load_settings(None).lang
-    print_line(say("aws_account", lang, account=visible(doc["account"]), regions=visible(", ".join(doc["regions"])),
+    print_line(tell("aws_account", lang, account=visible(doc["account"]), regions=visible(", ".join(doc["regions"])),
                    at=doc["collected_at"]))
-    print_line(say("aws_summary", lang, plans=s["backup_plans"], plans_ok=s["backup_plans_with_rules_and_selections"],
+    print_line(tell("aws_summary", lang, plans=s["backup_plans"], plans_ok=s["backup_plans_with_rules_and_selections"],
                    endpoints=s["sensitive_endpoints"], plain=s["sensitive_endpoints_plain_http"],
                    weak=s["sensitive_endpoints_below_tls_1_2"], buckets=s["s3_buckets"],
                    unencrypted=len(s["s3_buckets_without_default_encryption"]),
                    public=len(s["s3_buckets_not_blocking_public_access"]), trails=s["cloudtrail_trails"]))
     if not s["cloudtrail_multi_region_and_logging"]:
-        print_line(say("aws_no_trail", lang))
+        print_line(tell("aws_no_trail", lang))
     if s["not_observed"]:
-        print_line(say("aws_refused", lang, count=len(s["not_observed"]), file=OBSERVED_FILE))
-    print_line(say("aws_wrote", lang, files=", ".join(visible(str(out / o)) for o in doc["outputs"])))
+        print_line(tell("aws_refused", lang, count=len(s["not_observed"]), file=OBSERVED_FILE))
+    print_line(tell("aws_wrote", lang, files=", ".join(visible(str(out / o)) for o in doc["outputs"])))

@@ -1,5 +1,5 @@
 """What the commands outside `audit` print, and the parser's refusals, in English or Traditional Chinese: the
-catalog content/messages/cli.yaml. `say` renders a line by key; `usage_message` says a Typer usage error (a
+catalog content/messages/cli.yaml. `tell` renders a line by key; `usage_message` says a Typer usage error (a
 missing or unknown option, an unknown command, a value that does not convert) in the command's language from
 the error's parts, with pydantic's reason said by the errors catalog (errortexts.py)."""
 
@@ -30,6 +30,8 @@ class CliTexts:
     patterns: tuple[tuple[re.Pattern[str], str, str], ...]
     os_errors: dict[str, str]
     sources: dict[str, tuple[str, str]]  # a raw source's id -> (product, expects) in zh-TW
+    help: dict[str, str]  # a command's path ("audit open"; "" for ccaudit itself) -> its summary in zh-TW
+    help_panels: dict[str, str]  # Typer's help panel titles in zh-TW
 
     @classmethod
     def load(cls, path: Path = CATALOG) -> CliTexts:
@@ -45,7 +47,9 @@ class CliTexts:
             patterns.append((re.compile(f"^{body}$", re.DOTALL), item["en"], item["zh-TW"]))
         return cls(pairs("lines"), pairs("stages"), pairs("usage"), tuple(patterns),
                    {str(k): str(v) for k, v in (doc.get("os_errors") or {}).items()},
-                   {str(k): (v["product"], v["expects"]) for k, v in (doc.get("sources") or {}).items()})
+                   {str(k): (v["product"], v["expects"]) for k, v in (doc.get("sources") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help_panels") or {}).items()})
 
 
 @functools.cache
@@ -53,7 +57,7 @@ def texts() -> CliTexts:
     return CliTexts.load()
 
 
-def say(key: str, lang: str, **values: object) -> str:
+def tell(key: str, lang: str, **values: object) -> str:
     """The line `key` in `lang`, filled with `values` (a missing one is a programming error: KeyError)."""
     en, zh = texts().lines[key]
     return (zh if is_zh(lang) else en).format(**values)
@@ -102,13 +106,16 @@ def os_problem(exc: OSError, lang: str) -> str:
 
 
 def usage_message(exc: Exception, lang: str) -> str:
-    """A Typer usage error as Typer words it (English), or in Chinese from its parts."""
-    from typer._click import exceptions as click_errors
-
+    """A Typer usage error as Typer words it (English), or in Chinese from its parts (the error classes of the
+    Click that Typer 0.29 vendors; tests/cli/test_zh_tw_commands.py fails if a Typer release moves them)."""
     format_message = getattr(exc, "format_message", None)
     english = format_message() if callable(format_message) else str(exc)
     if not is_zh(lang):
         return english
+    try:
+        from typer._click import exceptions as click_errors
+    except ImportError:  # a Typer without its vendored Click: the sentence said again where the catalog knows it
+        return said_again(english, lang)
     usage = {key: zh for key, (_, zh) in texts().usage.items()}
     if isinstance(exc, click_errors.MissingParameter):
         hint = _hint(exc)
@@ -173,5 +180,35 @@ def settings_problem(exc: Any, lang: str) -> str:
         problem = error_texts().field_message(error["type"], ctx, str(error["msg"]), lang)
         if problem == error["msg"]:  # a validator's own sentence
             problem = said_again(str(error["msg"]).removeprefix("Value error, "), lang)
-        lines.append(say("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
+        lines.append(tell("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
     return "；".join(lines) or in_english(exc)
+
+
+_PANELS = {"ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options", "COMMANDS_PANEL_TITLE": "Commands"}
+
+
+def command_in(command: Any, lang: str) -> Any:
+    """The Click command tree Typer built, with each command's help said in `lang`: in zh-TW the summary from the
+    catalog's `help` (the options' help stays English) and the help panels' titles. Typer's panel titles are
+    module settings of typer.rich_utils, set on every call so that an English command after a Chinese one (tests
+    run many in one process) is English again."""
+    import sys
+
+    rich_utils = sys.modules.get("typer.rich_utils")  # loaded only to print help: not imported to reset it
+    if is_zh(lang):
+        from typer import rich_utils
+    panels = texts().help_panels if is_zh(lang) else {}
+    for name, english in _PANELS.items():
+        if rich_utils is not None:
+            setattr(rich_utils, name, panels.get(english, english))
+    if is_zh(lang):
+        _relabel(command, "", texts().help)
+    return command
+
+
+def _relabel(command: Any, path: str, said: dict[str, str]) -> None:
+    if path in said:
+        command.help = said[path]
+        command.short_help = None
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        _relabel(sub, f"{path} {name}".strip(), said)

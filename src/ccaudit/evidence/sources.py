@@ -247,7 +247,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     derived = _derive(raw, found, zones)  # parsed together where they relate (rawsources/evidence.py group)
     for path, rel, opts, source in raw:
         one = derived[rel]
-        if not one.files:  # a file holding only a server's stop yields no dataset (its stop still ends sessions)
+        if not one.files:  # no session event, and no stop that ended another file's sessions: not evidence
             ignored[rel] = _say("no_session_event", source=source)
             continue
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date

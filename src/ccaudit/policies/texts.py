@@ -54,6 +54,13 @@ def say(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return zh if is_zh(lang) else en
 
 
+# a document's format and language as `policies scan` lists it
+FORMAT: dict[str, tuple[str, str]] = {
+    "pdf": ("pdf", "PDF 文件"), "docx": ("docx", "DOCX 文件"), "odt": ("odt", "ODT 文件"),
+    "markdown": ("markdown", "Markdown 文字檔"), "text": ("text", "純文字檔"),
+    "zh-TW": ("zh-TW", "繁體中文"), "en": ("en", "英文"),
+}
+
 # terminal lines of the commands (`ccaudit policies scan`, `ccaudit audit policies|policy-confirm|policy-reject`)
 MESSAGES: dict[str, tuple[str, str]] = {
     "document": ("{doc_id} {name}: {format}{pages}, {passages} passages, {language}, SHA-256 {sha}",

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from ccaudit.errors import CcauditError, EvidenceError
+from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.evidence.importer import import_folder
 from ccaudit.evidence.readers import quote_ident
 from ccaudit.evidence.store import EvidenceStore
@@ -38,7 +38,10 @@ def read_register(path: Path, dataset: str, settings: Settings) -> list[dict[str
         try:
             manifest = import_folder(folder, workspace, EvidenceStore(Path(tmp) / "store"), registry, settings)
         except CcauditError as exc:
-            raise EvidenceError(f"targets {visible(str(path))} are not a readable {dataset} register: {exc}") from None
+            said = exc.render("zh-TW") if isinstance(exc, EvidenceValidationError) else (
+                exc.zh if isinstance(exc, EvidenceError) and exc.zh else str(exc))
+            raise EvidenceError(f"targets {visible(str(path))} are not a readable {dataset} register: {exc}",
+                                f"目標清冊 {visible(str(path))} 無法作為 {dataset} 清冊讀取：{said}") from None
         if not manifest.for_dataset(dataset):
             why = manifest.ignored_reasons.get(path.name, "not imported")
             raise EvidenceError(f"targets {visible(str(path))}: not read as {dataset} ({visible(why)})")

@@ -92,6 +92,8 @@ def _details_method(raw: str) -> str:
 # Log Analytics export of SigninLogs. A time column whose name says UTC holds UTC times.
 _TIME_COLS = ("date (utc)", "日期 (utc)", "timegenerated [utc]", "createddatetime [utc]", "date", "日期",
               "created date time", "createddatetime", "timegenerated")
+# a culture date and time followed by an offset: '1/9/2007 10:41:00 AM +01:00'
+_CULTURE_OFFSET = "^\\d{1,4}[/.-]\\d{1,2}[/.-]\\d{1,4}.*\\s([+-]\\d{2}:?\\d{2})$"
 _HEADER_ID = "(?:request id|要求識別碼|correlation ?id|相互關聯識別碼|resulttype|userprincipalname)"
 _HEADER_TIME = "(?:date|日期|timegenerated|createddatetime)"
 
@@ -208,17 +210,24 @@ WITH l AS (
              WHEN error_code IN ({interrupts}) OR csv_status IN ('interrupted', '已中斷', '中斷') THEN NULL
              WHEN COALESCE(error_code, 0) <> 0 OR csv_status IN ('failure', 'failed', '失敗') THEN 'login_failed'
              ELSE 'sign_in' END AS kind,
-        regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
+        -- an ISO time with Z or an offset is an instant; a culture time with an offset after it ('1/9/2007 10:41:00 AM
+        -- +01:00', a diagnostic record's time as some exports write it) is that wall time at that offset
+        regexp_matches(COALESCE(t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
+            AND TRY_CAST(t AS TIMESTAMPTZ) IS NOT NULL AS t_zoned,
+        nullif(regexp_extract(COALESCE(t, ''), '{_CULTURE_OFFSET}', 1), '') AS t_off,
         CASE WHEN requirement LIKE '%single%' OR requirement LIKE '%單一%' THEN 'single'
              WHEN requirement LIKE '%multi%' OR requirement LIKE '%多重%' THEN 'multi' END AS factors
     FROM n
+), k2 AS (
+    SELECT * REPLACE (CASE WHEN t_off IS NOT NULL THEN trim(regexp_replace(t, '\\s[+-]\\d{{2}}:?\\d{{2}}$', ''))
+                           ELSE t END AS t)
+    FROM k
 )
 SELECT line_no, is_last,
        kind IS NOT NULL OR bad_json AS relevant,
        CASE WHEN bad_json THEN 'not valid JSON (one sign-in per line expected)'
             WHEN kind IS NULL THEN NULL
-            WHEN (t_zoned AND TRY_CAST(t AS TIMESTAMPTZ) IS NULL)
-                 OR (NOT t_zoned AND {culture_time('t', 'auto')} IS NULL) THEN 'no readable date'
+            WHEN NOT t_zoned AND {culture_time('t', 'auto')} IS NULL THEN 'no readable date'
             WHEN account IS NULL THEN 'no user principal name'
             -- a sign-in whose result the file does not give is neither a success nor a failure (Export-Csv of Graph
             -- objects writes the status as its type name)
@@ -230,8 +239,10 @@ SELECT line_no, is_last,
        kind,
        CASE WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
        CASE WHEN NOT t_zoned THEN {culture_time('t', 'auto')} END AS ts_local,
-       CASE WHEN NOT t_zoned AND (utc_by_header OR (is_json AND t IS NOT NULL)) THEN 0 END AS tz_offset_min,
-       CASE WHEN NOT t_zoned AND utc_by_header THEN time_col
+       CASE WHEN t_off IS NOT NULL THEN tz_minutes(t_off)
+            WHEN NOT t_zoned AND (utc_by_header OR (is_json AND t IS NOT NULL)) THEN 0 END AS tz_offset_min,
+       CASE WHEN t_off IS NOT NULL THEN t_off
+            WHEN NOT t_zoned AND utc_by_header THEN time_col
             WHEN NOT t_zoned AND is_json AND t IS NOT NULL THEN 'UTC (Graph and Log Analytics times)' END AS tz_text,
        account, ip AS source_ip, CAST(NULL AS VARCHAR) AS assigned_ip, CAST(NULL AS VARCHAR) AS session_key,
        CAST(NULL AS VARCHAR) AS channel,
@@ -251,7 +262,7 @@ SELECT line_no, is_last,
                  'app ' || app, 'client ' || client, 'requirement ' || requirement, 'mfa ' || method_text,
                  'conditional access ' || ca, 'location ' || nullif(place, '')) END AS reason,
        CASE WHEN NOT t_zoned AND {date_shape('t')} IS NOT NULL THEN t END AS date_text
-FROM k
+FROM k2
 WHERE kind IS NOT NULL OR bad_json OR NOT (is_json OR is_csv OR is_header) OR is_last OR non_user
    OR ((is_json OR is_csv) AND NOT json_other)
 """

@@ -2,9 +2,13 @@
 that the importer then reads like any other (hashed, stored, listed in the manifest).
 
 A file is a raw export when evidence.yaml names its source (`source: fortigate`) or when it is in no
-format ccaudit reads as a table (e.g. `.log`) and its first lines are recognised as one. Its derived
-files are named after it (`fgt.log.remote_sessions.csv`), so findings name the raw file, and each row
-keeps `source_file` and `source_line`."""
+format ccaudit reads as a table (e.g. `.log`) and its first lines are recognised as one. Related raw exports
+(`group`: a source's files, an OpenVPN server's rotations, Entra sign-ins with every group) are parsed together
+by parse.py, as `ccaudit sources parse A B C` parses them, so that what relates across files (a session cut by
+rotation, a host's Security and LocalSessionManager logs, MFA from sign-ins, a server's stop in the next file)
+is settled by the same SQL; the parse writes each file's own rows. Its derived files are named after it
+(`fgt.log.remote_sessions.csv`), so findings name the raw file, and each row keeps `source_file` and
+`source_line`."""
 
 from __future__ import annotations
 
@@ -80,6 +84,9 @@ class Derived:
         for key in ("merged_windows_logs", "merged_windows_logs_across_files"):
             if s.get(key, {}).get("count"):
                 notes.append(say("windows_logs_merged", file=rel, count=s[key]["count"]))
+        for key in ("merged_defender_logons", "merged_defender_logons_across_files"):
+            if s.get(key, {}).get("count"):
+                notes.append(say("defender_logons_merged", file=rel, count=s[key]["count"]))
         if s.get("sessions_in_security_logs", {}).get("count"):
             moved = s["sessions_in_security_logs"]
             notes.append(say("windows_sessions_in_security_logs", file=rel, count=moved["count"],
@@ -151,6 +158,8 @@ def _family(m: RawMember) -> tuple[str, ...]:
     or host: FortiGate devid, GlobalProtect and ASA device, Windows computer; a host's Security and
     LocalSessionManager logs pair across them); an OpenVPN server log's rotations (its keys name no server: one
     server's files, by the gateway stated, else by folder and log name without the rotation suffix)."""
+    if m.source in ("windows-security", "defender-logons"):  # a host's Security log and Defender's view of it
+        return ("windows",)
     if m.source == "openvpn-log":
         if m.gateway:
             return (m.source, "gateway", m.gateway.strip().lower())
@@ -231,7 +240,12 @@ def _refused(rel: str, exc: EvidenceError) -> EvidenceError:
 def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derived]:
     """Each own member's derived files (parse wrote them: split_outputs) and its own parse report."""
     own = together.own
-    kept = [m for m, f in zip(own, report["files"], strict=False) if m.named or f["recognised"] + f["malformed"]]
+    # kept: a file named in evidence.yaml, one with events, and one that ended another file's sessions (a rotated
+    # log whose lines are only the server's stop: its session ends are evidence the sessions cite)
+    ended_in = {name for facts in report["sessions"]["by_file"].values()
+                for name in facts.get("ended_in_other_files", {}).get("files", [])}
+    kept = [m for m, f in zip(own, report["files"], strict=False)
+            if m.named or f["recognised"] + f["malformed"] or m.rel in ended_in]
     failed = report["sessions"].get("failed_logins_by_file", {})
     derived: dict[str, Derived] = {}
     for no, m in enumerate(own):
@@ -242,6 +256,16 @@ def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derive
                 json.dumps(one.report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         derived[m.rel] = one
     return derived
+
+
+def _identities(group: dict[str, Any], rel: str) -> dict[str, Any]:
+    """The group's identity resolution, its unresolved accounts those of the file (accounts_resolved: the group's)."""
+    by_file = group.get("accounts_unresolved_by_file") or {}
+    mine = set(by_file.get(rel, [])) if by_file else None
+    out = {k: v for k, v in group.items() if k != "accounts_unresolved_by_file"}
+    if mine is not None:
+        out["accounts_unresolved"] = [a for a in group["accounts_unresolved"] if a["account"] in mine]
+    return out
 
 
 def _prefix(no: int, m: RawMember) -> str:
@@ -285,7 +309,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
             "gateway_zones_given": report["time_zone"]["gateway_zones_given"],
             "zones_stated_in_lines": zones.get("zones_stated_in_lines", []),
         },
-        "identities": report["identities"],
+        "identities": _identities(report["identities"], m.rel),
         "sessions": sessions,
     }
     own_stops = [s for s in stops.get("stops", []) if s["file"] == m.rel]

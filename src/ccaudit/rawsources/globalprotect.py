@@ -41,9 +41,13 @@ _TYPES = ("TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICA
 # and exports drop the leading FUTURE_USE field, so the record is taken from the receive time on).
 # The receive time is PAN-OS's '2026/11/02 08:15:02', or ISO 8601 in UTC ('2026-11-02T00:15:02.000000Z') in the CSV that
 # Strata Logging Service / Cortex forwards over syslog (serial 'no-serial' there).
-_RECEIVED = (r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|"
+# (with milliseconds too, '2023/11/09 16:39:17.223', as some relays and log generators write it)
+_RECEIVED = (r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|"
              r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
-_PAN_CSV = r"(?:^|[\s,])(" + _RECEIVED + r",[^,]*,(?:" + _TYPES + r"),.*)$"
+# PAN-OS 9.1.0's first GlobalProtect format put Sequence Number and Action Flags after the serial ('...,015351000040055,
+# 11,0x0,GLOBALPROTECT,...'): those two are dropped, the rest is the later layout
+_SEQ_FLAGS = r"\d+,0x[0-9A-Fa-f]+,"
+_PAN_CSV = r"(?:^|[\s,])(" + _RECEIVED + r",[^,]*,(?:" + _SEQ_FLAGS + r")?(?:" + _TYPES + r"),.*)$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # a zone written after a wall time: 'Nov 02 2026 00:15:02 GMT', '... 08:15:02 +0800'
 _ZONE_AFTER_TIME = r"\d{2}:\d{2}(?:\.\d+)? ([A-Z]{3,4}|[+-]\d{2}:?\d{2})$"
@@ -106,7 +110,8 @@ _FAILED_NAME = ("COALESCE(" + ", ".join(f"nullif(trim(regexp_extract(line, 'User
 _JS_HIRES = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp")) + ")"
 _JS_GENERATED = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGenerated", "time_generated")) + ")"
 _JS_TIME = f"COALESCE({_JS_HIRES}, {_JS_GENERATED})"
-_FIELDS = csv_fields(f"'1,' || regexp_extract(line, '{_PAN_CSV}', 1)")
+_FIELDS = csv_fields(f"'1,' || regexp_replace(regexp_extract(line, '{_PAN_CSV}', 1), "
+                     f"'^([^,]*,[^,]*,){_SEQ_FLAGS}((?:{_TYPES}),)', '\\1\\2')")
 
 
 def _u(*names: str) -> str:
@@ -396,7 +401,8 @@ SOURCE = RawSource(
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"
             ",success,Taipei,0,user-logon,0,GP-Portal,7290471224,0x8000000000000000,2026-11-02T08:15:02.374+08:00"
             ",,,,,,0,0,0,0,,PA-3220,1,"),
-    detect=(r"(?:(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})),[^,]*,"
+    detect=(r"(?:(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})),"
+            r"[^,]*,(?:\d+,0x[0-9A-Fa-f]+,)?"
             r"(?:TRAFFIC|THREAT|SYSTEM|CONFIG|HIPMATCH|GLOBALPROTECT|USERID|AUTHENTICATION|DECRYPTION|TUNNEL),|"
             r"\"?\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\"?,\"?[^,\"]*\"?,\"?GLOBALPROTECT\"?,|"
             r"(?i:receive time\"?,.*event id\"?,.*source user)|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"

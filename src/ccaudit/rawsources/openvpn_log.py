@@ -64,7 +64,10 @@ SERVER_START = r"^OpenVPN \d+\.\d+\S* \S+ \["
 # The time at the start of a line, and what follows it.
 _ISO = r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: us=\d+)? (.*)$"
 _CTIME = r"^([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})(?: us=\d+)? (.*)$"
-_TAG = r"\S*?(?:openvpn|ovpn)[\w@.-]*(?:\[\d+\])?: "
+# the program's tag: `openvpn[812]:`, a unit's `openvpn-server@x[pid]:`, or any name `--syslog NAME` / `--daemon NAME`
+# gave it (`vpn-server.hq[9142]:`), perhaps after the relay's `facility.severity` (`daemon.notice`); lines of other
+# programs in the same syslog file are then of the form but no OpenVPN message (not relevant)
+_TAG = r"(?:[a-z0-9]+\.[a-z]+ )?[\w@./-]+(?:\[\d+\])?:\s+"
 _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
             r"\S+ " + _TAG + r"(.*)$")
 # journalctl -o short-full: 'Mon 2026-11-02 08:15:02 CST host unit[pid]: ...' (the zone as an abbreviation)

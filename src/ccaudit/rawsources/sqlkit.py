@@ -140,7 +140,25 @@ def connect(threads: int | None = None, memory_limit: str = "1GB") -> duckdb.Duc
 
 
 _HEAD_BYTES = 1 << 16
-_WRAPPERS = ("value", "results", "Records", "records", "events")  # Graph, Jamf Pro, CloudTrail, shippers
+# Graph, Jamf Pro, CloudTrail, shippers; Defender's advanced hunting API ({"Stats", "Schema": [...], "Results": [...]})
+_WRAPPERS = ("value", "results", "Results", "Records", "records", "events")
+
+
+def _depth_at(text: str, end: int) -> int:
+    """How many objects and arrays are open at `end` of a JSON text (strings skipped)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text[:end]:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped, in_string = ch == "\\", ch != '"'
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+    return depth
 
 
 def json_document(path: Path) -> int | None:
@@ -162,8 +180,9 @@ def json_document(path: Path) -> int | None:
     if isinstance(whole, dict) and not any(isinstance(whole.get(k), list) for k in _WRAPPERS):
         return None  # one object per line: the lines are the records
     keys = "|".join(_WRAPPERS)
-    wrapped = first == "{" and re.match(r'\{\s*(?:"[^"]*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|[\d.eE+-]+|true|false|null)'
-                                        rf'\s*,\s*)*"(?:{keys})"\s*:\s*\[', head) is not None
+    # a wrapper's array among the top object's own fields, whatever comes before it (scalars, a "Schema" array)
+    wrapped = first == "{" and any(_depth_at(head, m.start()) == 1
+                                   for m in re.finditer(rf'"(?:{keys})"\s*:\s*\[', head))
     return 1 if wrapped else 0
 
 

@@ -70,7 +70,9 @@ def _data(*names: str) -> str:
     python-evtx/xmltodict's `Data: [{"@Name": ..., "#text": ...}]`), under the first of its names the event
     carries (4778/4779 name the account AccountName, not TargetUserName)."""
     paths = _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}",
-                                             f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}")))
+                                             f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}",
+                                             # Wazuh's alerts.json / archives.json: the names in camelCase
+                                             f"$.data.win.eventdata.{n[:1].lower()}{n[1:]}")))
     named = ", ".join(f"list_filter(data_list, lambda d: d.n = '{n}')[1].v" for n in names)
     return f"COALESCE({paths}, {named})"
 
@@ -230,7 +232,8 @@ WITH q0 AS (
         -- (Velociraptor's parse_evtx: System at the top, EventID.Value; Winlogbeat 6: event_id at the top)
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
                                           '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id',
-                                          '$.System.EventID.Value', '$.System.EventID', '$.event_id')}
+                                          '$.System.EventID.Value', '$.System.EventID', '$.event_id',
+                                          '$.data.win.system.eventID')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
              WHEN tx IS NOT NULL THEN nullif(regexp_extract(tx, '(?m)^(?:Event ID:[ \\t]*|EventCode=)(\\d+)', 1), '')
@@ -240,7 +243,8 @@ WITH q0 AS (
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.TimeCreated."#attributes".SystemTime',
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
-                                          '$.TimeGenerated', '$.System.TimeCreated.SystemTime')}
+                                          '$.TimeGenerated', '$.System.TimeCreated.SystemTime',
+                                          '$.data.win.system.systemTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
         END AS t_sys,
@@ -249,7 +253,8 @@ WITH q0 AS (
                                                         'timegenerated'))}
              WHEN tx IS NOT NULL THEN COALESCE(nullif(trim(regexp_extract(tx, '(?m)^Date:[ \\t]*([^\\r\\n]+)', 1)), ''),
                                                nullif(regexp_extract(tx, '(?m){_SPLUNK_DATE}', 1), '')) END AS t_wall,
-        CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.winlog.computer_name', '$.host.name',
+        CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.data.win.system.computer',
+                                          '$.winlog.computer_name', '$.host.name',
                                           '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
                                           '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}

@@ -153,6 +153,9 @@ def test_every_word_of_proposals_and_topic_titles_has_a_chinese_form() -> None:
         for key, (_, zh) in table.items():
             prose = re.sub(r"`?ccaudit [a-z -]+(?: [A-Z]+)?`?", "", zh)  # a command to run is not prose
             assert not english(prose), f"{key}: {zh}"
+    from tests.zh_text import english as english_prose
+
+    assert not [zh for _, zh in texts.FORMAT.values() if english_prose(zh, frozenset({"DOCX", "ODT", "Markdown"}))]
     for clause_id, clause in load_rules().clauses.items():
         for topic in clause.topics:
             assert not english(topic.title.zh_tw), f"{clause_id} {topic.id}: {topic.title.zh_tw}"

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, LangOpt, day, service, settings_of
-from ccaudit.cli.console import console
+from ccaudit.cli.console import console, print_error
 
 firm_app = typer.Typer(help="Firms audited in this database.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their roles per firm, passwords and signing keys.", no_args_is_help=True)
@@ -159,8 +159,11 @@ def user_passwd(
 ) -> None:
     """Set a password (argon2-hashed) for yourself, or for another user as superuser."""
     lang = settings_of(ctx).lang
-    secret = typer.prompt(tx.say("new_password", lang), hide_input=True,
-                          confirmation_prompt=tx.say("repeat_password", lang))
+    while True:  # asked twice, as Typer's confirmation_prompt does, with its refusal in the language too
+        secret = typer.prompt(tx.say("new_password", lang), hide_input=True)
+        if typer.prompt(tx.say("repeat_password", lang), hide_input=True) == secret:
+            break
+        print_error(tx.say("passwords_differ", lang), lang)
     with service(ctx) as (svc, actor):
         svc.set_password(actor, user_id or actor or "", secret)
     console.print(tx.say("password_set", settings_of(ctx).lang))

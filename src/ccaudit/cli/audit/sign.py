@@ -12,7 +12,7 @@ import typer
 
 from ccaudit.cli.audit.common import KeyOpt, load_settings
 from ccaudit.cli.console import err_console
-from ccaudit.cli.texts import os_problem, say
+from ccaudit.cli.texts import os_problem, tell
 from ccaudit.textsafe import visible
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -35,7 +35,7 @@ def sign_digest(
     settings = load_settings(None)
     lang = settings.lang
     if (digest is None) == (anchor is None):
-        raise typer.BadParameter(say("digest_or_anchor", lang))
+        raise typer.BadParameter(tell("digest_or_anchor", lang))
     path = key or settings.signing_key_path()
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     try:
@@ -43,29 +43,29 @@ def sign_digest(
     except OSError:
         encrypted = False  # load_private_key names the problem
     if encrypted and passphrase is None:
-        passphrase = typer.prompt(say("passphrase_of", lang, path=path), hide_input=True)
+        passphrase = typer.prompt(tell("passphrase_of", lang, path=path), hide_input=True)
     private = load_private_key(path, passphrase)
     if digest is not None:
         value = digest.strip().lower()
         if not DIGEST.match(value):
-            raise typer.BadParameter(say("not_a_digest", lang, value=repr(digest)))
+            raise typer.BadParameter(tell("not_a_digest", lang, value=repr(digest)))
         signature = sign(private, value)
-        said = say("signed_digest", lang, digest=value, fingerprint=fingerprint(private.public_key()))
+        said = tell("signed_digest", lang, digest=value, fingerprint=fingerprint(private.public_key()))
     else:
         assert anchor is not None
         try:
             request = anchors.parse(anchor.read_bytes())
         except OSError as exc:
-            raise typer.BadParameter(say("anchor_unreadable", lang, path=visible(str(anchor)),
+            raise typer.BadParameter(tell("anchor_unreadable", lang, path=visible(str(anchor)),
                                          problem=os_problem(exc, lang))) from None
         except ValueError as exc:
-            raise typer.BadParameter(say("anchor_not_request", lang, path=visible(str(anchor)),
+            raise typer.BadParameter(tell("anchor_not_request", lang, path=visible(str(anchor)),
                                          problem=visible(str(exc)))) from None
         if request.fingerprint != fingerprint(private.public_key()):
-            raise typer.BadParameter(say("anchor_other_key", lang, requested=request.fingerprint,
+            raise typer.BadParameter(tell("anchor_other_key", lang, requested=request.fingerprint,
                                          this=fingerprint(private.public_key())))
         signature = request.signed_with(private).signature
-        said = say("signed_anchor", lang, seq=request.seq, audit=request.audit_id,
+        said = tell("signed_anchor", lang, seq=request.seq, audit=request.audit_id,
                    fingerprint=fingerprint(private.public_key()))
     if out is not None:
         out.write_text(signature + "\n", encoding="ascii")

@@ -90,6 +90,7 @@ SAY: dict[str, tuple[str, str]] = {
     "new_password": ("new password", "新密碼"),
     "trail_title": ("audit {audit}", "查核 {audit}"),
     "repeat_password": ("Repeat for confirmation", "請再輸入一次以確認"),
+    "passwords_differ": ("the two entered values do not match", "兩次輸入不一致"),
     "not_a_requirement": ("{requirement} is not a requirement of this audit", "{requirement} 不是本查核之條文"),
     "set": ("set", "已設定"),
     "key_registered": ("registered key fingerprint {fingerprint}", "已登錄金鑰，指紋 {fingerprint}"),

@@ -93,7 +93,7 @@ def _expiry(expires: str | None, days: int | None, no_expiry: bool, zone: str, t
 
 def _scope(info: TokenInfo, lang: str) -> str:
     firm = _w("firm", lang, firm=info.firm_id) if info.firm_id else _w("every_firm", lang)
-    return f"{firm}, {_w('read_only' if info.read_only else 'read_write', lang)}"
+    return f"{firm}{'，' if lang.startswith('zh') else ', '}{_w('read_only' if info.read_only else 'read_write', lang)}"
 
 
 @token_app.command("create")
