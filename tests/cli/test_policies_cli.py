@@ -47,7 +47,7 @@ def _docs(tmp_path: Path) -> Path:
 def test_scan_prints_the_proposals_in_the_documents_language(tmp_path: Path) -> None:
     got = ccaudit("policies", "scan", _docs(tmp_path), "--out", tmp_path / "out", "--as-of", "2026-11-30")
     assert got.code == 0, got.text
-    assert "D1 docs/cloud_big5.txt：text，4 段，zh-TW" in got.text
+    assert "D1 docs/cloud_big5.txt：純文字檔，4 段，繁體中文" in got.text  # its format and language in Chinese too
     table = _plain(got.out)
     assert "12.1.1 雲端服務提供者之選擇方式 已涵蓋 docs/cloud_big5.txt 第 2 段 第 3 行" in table
     assert "部分涵蓋" in table and "查核措施 未找到" in table and "僅為建議：須經查核人員確認" in table
