@@ -13,6 +13,7 @@ CPU seconds (`time.process_time()`: all DuckDB threads) are the figure to compar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -122,10 +123,28 @@ def main() -> None:
             for relation in check.shared:
                 con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {relation.name} AS {relation.sql}")
             sql = transpile(wrap(check, requirements[check_id]), "duckdb")
-            print(f"\nEXPLAIN ANALYZE {check_id}:")
-            for _, plan in con.execute(f"EXPLAIN ANALYZE {sql}").fetchall():
-                print(plan)
+            profile = Path(tmp) / "profile.json"
+            con.execute("PRAGMA enable_profiling = 'json'")
+            con.execute(f"PRAGMA profiling_output = '{profile}'")
+            con.execute(f"SELECT count(*) FROM ({sql})").fetchall()
+            con.execute("PRAGMA disable_profiling")
+            tree = json.loads(profile.read_text())
+            print(f"\nprofile of {check_id} (operator: own seconds summed over threads, rows out):")
+            for node in tree["operator"]:
+                _print_operator(node, 0)
             con.close()
+
+
+def _print_operator(node: dict[str, Any], depth: int) -> None:
+    """One line per operator that did something, children indented under it."""
+    info = node.get("extra_info", {})
+    details = " ".join(f"{k}={str(info[k])[:100]}" for k in ("Join Type", "Conditions", "Table", "Projections",
+                                                               "Aggregates", "CTE Name") if k in info)
+    if node.get("timing", 0) >= 0.0005 or node.get("intermediate_rows", 0):
+        print(f"{'  ' * depth}{node['name']} {node.get('timing', 0):.3f} s, {node.get('intermediate_rows', 0):,} rows"
+              f" {details}")
+    for child in node.get("children", []):
+        _print_operator(child, depth + 1)
 
 
 if __name__ == "__main__":

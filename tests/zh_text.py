@@ -11,12 +11,13 @@ ALLOWED = {
     "VPN", "IPsec", "SSL", "ZTNA", "VDI", "RDP", "SSH", "Telnet", "HTTP", "HTTPS", "SFTP", "FTPS", "FTP",
     "TLS", "SMTP", "STARTTLS", "OTP", "TOTP", "SMS", "IoT", "IP", "VLAN", "SHA", "ID", "UPS", "CISO", "RTO", "DLP",
     "MFA", "BYOD", "App", "ISO", "SOC", "UTC", "ccaudit", "API", "CSRF", "JSON", "CSV", "PDF", "HTML", "XLSX",
-    "Excel", "ZIP", "OSCAL", "POA", "PEM", "URL", "URI", "ROC", "CCAUDIT", "Bearer", "Authorization",
+    "Excel", "ZIP", "XML", "OSCAL", "POA", "PEM", "URL", "URI", "ROC", "CCAUDIT", "Bearer", "Authorization",
     "TWSE", "CC", "QR", "Asia", "Taipei", "Ed25519", "SHA-256", "UTF-8", "Big5", "OpenAPI", "GET", "POST",
     "PATCH", "DELETE", "HEAD", "PUT", "OPTIONS", "Parquet", "YAML", "AWS", "Intune", "Jamf", "Entra", "FortiGate",
     "OpenVPN", "GlobalProtect", "Cisco", "Windows", "Chromium", "SQLite", "PostgreSQL", "DuckDB", "Spark",
     "htmx", "MB", "KB", "GB", "MiB", "YYYY-MM-DD", "duckdb", "postgres", "spark",
     "Email", "LINE", "Facebook", "Instagram", "YouTube", "Google", "Microsoft",
+    "CloudTrail", "CloudFront", "Cookie",
     "English",  # the language switch names English in English
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,9 @@ def normalise_lang(value: str) -> str:
         if value.strip().lower() == lang.lower() or (lang == "zh-TW" and value.strip().lower() == "zh"):
             return lang
     raise ValueError(f"{value!r} is not a language ccaudit speaks: en or zh-TW")
+
+
+_MEMORY_SIZE = re.compile(r"(?i)^\s*\d+(\.\d+)?\s*((k|m|g|t)i?)?b\s*$")  # DuckDB's memory_limit spellings
 
 
 class Settings(BaseSettings):
@@ -167,6 +171,20 @@ class Settings(BaseSettings):
         description="inspect s3://…: most bytes copied from one evidence folder in an object store (refused "
         "before any copy when the listing is larger).",
     )
+
+    # -- importpeak (issue 12): the evidence import's own memory limit
+    duckdb_import_memory_limit: str = Field(
+        "800MB",
+        description="DuckDB memory limit while evidence is imported (larger work spills to disk; the "
+        "checks keep CCAUDIT_DUCKDB_MEMORY_LIMIT). 800MB: the import at 10M sessions peaks under 1.2 GiB "
+        "(bench/README.md).")
+
+    @field_validator("duckdb_import_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        if not _MEMORY_SIZE.match(value):
+            raise ValueError("expected a size DuckDB understands, such as 800MB, 1.5GB or 2GiB")
+        return value.strip()
 
     @field_validator("lang", mode="before")
     @classmethod

@@ -20,9 +20,10 @@ CHINESE = ["證據檔案有 1 項問題，未匯入任何資料：",
 @pytest.mark.parametrize(("lang", "setting", "expected"), [
     ("en", "en", ENGLISH),
     ("zh-TW", "en", CHINESE),
-    ("en", "zh-TW", CHINESE),  # CCAUDIT_LANG: --lang en is the option's default, not said
+    (None, "zh-TW", CHINESE),  # CCAUDIT_LANG when --lang is not given
+    ("en", "zh-TW", ENGLISH),  # --lang said on the command line wins over CCAUDIT_LANG
 ])
-def test_refused_evidence_in_the_language_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str,
+def test_refused_evidence_in_the_language_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str | None,
                                                  setting: str, expected: list[str]) -> None:
     monkeypatch.setenv("COLUMNS", "250")
     monkeypatch.setenv("CCAUDIT_LANG", setting)
@@ -30,7 +31,7 @@ def test_refused_evidence_in_the_language_asked(tmp_path: Path, monkeypatch: pyt
     evidence.mkdir()
     (evidence / "people.csv").write_text("員工編號,在職狀態,離職日期\nE1,在職,\nE2,離職,3/5/2026\n合計,2,\n",
                                          encoding="utf-8")
-    outcome = inspect(evidence, tmp_path / "out", "--lang", lang)
+    outcome = inspect(evidence, tmp_path / "out", *(("--lang", lang) if lang else ()))
     assert outcome.code == 2
     assert all(text in outcome.text for text in expected), outcome.text
     assert "Traceback" not in outcome.text

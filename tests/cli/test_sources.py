@@ -229,14 +229,6 @@ def test_openvpn_server_log_pairs_sessions_and_names_the_gateway(tmp_path: Path)
     assert report["files"][0]["lines_read"] == 13
 
 
-def test_classic_syslog_times_without_a_year_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "openvpn-syslog.log"
-    path.write_text("Nov  2 08:15:02 vpn01 openvpn[812]: 203.0.113.7:51642 [alice] Peer Connection Initiated with "
-                    "[AF_INET]203.0.113.7:51642\n" * 3, encoding="utf-8")
-    result = ccaudit("sources", "parse", "openvpn-log", path, "--out", tmp_path / "out")
-    assert result.code == 2 and "refused" in result.text
-
-
 def test_fortigate_csv_format_and_single_quotes(tmp_path: Path) -> None:
     path = tmp_path / "fgt.csv.log"
     path.write_text(

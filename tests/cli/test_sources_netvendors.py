@@ -163,11 +163,34 @@ def test_cisco_ftd_rfc5424_and_relay_headers(tmp_path: Path) -> None:
     assert all(e["time_zone"] == "stated" for e in events)
 
 
-def test_cisco_asa_without_logging_timestamp_is_refused_saying_why(tmp_path: Path) -> None:
-    result = ccaudit("sources", "parse", "auto", FIXTURES / "cisco-asa-relay-no-year.log", "--out", tmp_path / "o")
-    assert result.code == 2
-    assert "without a year" in result.text and "logging timestamp" in result.text and "lines 1, 2" in result.text
-    assert not (tmp_path / "o").exists()
+def test_cisco_asa_without_logging_timestamp_takes_the_year_given(tmp_path: Path) -> None:
+    # the relay's classic time alone ('Nov  2 08:15:01 10.1.0.1 %ASA-...'): the year stated with --year
+    _, sessions, report = _parse(tmp_path, "cisco-asa-relay-no-year.log", "auto", "--year", "2026")
+    assert _counts(report) == (2, 2, 0, 0, 0)
+    assert _span(sessions["erin"]) == ("2026-11-02T08:15:01+08:00", "2026-11-02T17:15:01+08:00")
+    assert sessions["erin"]["gateway_id"] == "10.1.0.1"
+    year = report["files"][0]["year"]
+    assert (year["read_as"], year["times"], year["from"]) == ("2026", 2, "--year: 2026 for the file's first time")
+
+
+def test_cisco_asa_emblem_format_with_classes_sequence_numbers_and_zones(tmp_path: Path) -> None:
+    # `logging emblem`: '<PRI>seq: device-id: time ZONE: %ASA-class-level-id:' (also with no device-id or no time),
+    # a relay's header before the ASA's own time without a year, FTD-style fields without spaces after the commas
+    events, sessions, report = _parse(tmp_path, "cisco-asa-emblem.log")
+    assert _counts(report) == (7, 5, 1, 1, 0)
+    assert report["files"][0]["malformed_lines"][0]["lines"] == [6]  # no time at all: bob's start cannot be placed
+    alice = sessions["CORP\\alice"]
+    assert (_span(alice), alice["gateway_id"], alice["assigned_ip"]) == (
+        ("2026-11-02T16:15:02+08:00", "2026-11-03T01:30:00+08:00"), "asa-tpe", "10.50.0.12")
+    assert {e["source_line"]: e["time_zone"] for e in events if e["account"] == "CORP\\alice"} == {
+        "1": "stated", "2": "stated", "5": "stated"}
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["utc_time"], failed["gateway_id"]) == ("mallory", "2026-11-02T09:00:00Z", "")
+    # a zone abbreviation other than UTC/GMT is no device, and is listed as stated in the lines (time read as assumed)
+    assert (sessions["carol"]["gateway_id"], sessions["carol"]["start_time"]) == ("asa-tpe",
+                                                                                  "2026-11-02T18:00:00+08:00")
+    assert "MSD" in report["time_zone"]["zones_stated_in_lines"]
+    assert report["files"][0]["year"]["from"] == "the file's lines that state their year"
 
 
 # --- OpenVPN -------------------------------------------------------------------------------------------------------
@@ -199,6 +222,20 @@ def test_openvpn_26_log_addresses_and_deferred_failures(tmp_path: Path) -> None:
     assert "dave" not in sessions  # deferred authentication failed after the connection line
     (dave,) = [e for e in events if e["kind"] == "login_failed"]
     assert (dave["account"], dave["source_ip"], dave["source_line"]) == ("dave", "198.51.100.33", "15")
+
+
+def test_openvpn_access_server_log(tmp_path: Path) -> None:
+    # openvpnas.log: the core's line quoted after the Access Server's own time with its offset (2.x+ and older forms),
+    # the server's own lines (services, web server) of the source but about no session; an auto-login profile
+    events, sessions, report = _parse(tmp_path, "openvpn-access-server.log", "auto", "--gateway", "AS01")
+    assert _counts(report) == (11, 4, 7, 0, 0)
+    alice = sessions["alice"]
+    assert (_span(alice), alice["assigned_ip"], alice["gateway_id"]) == (
+        ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00"), "172.27.232.2", "AS01")
+    assert sessions["bob"]["start_time"] == "2026-11-02T08:20:01+08:00"  # certificate bob_AUTOLOGIN
+    assert all(e["time_zone"] == "stated" for e in events)
+    failed = next(e for e in events if e["kind"] == "login_failed")
+    assert (failed["account"], failed["source_ip"], failed["source_line"]) == ("mallory", "198.51.100.66", "9")
 
 
 def test_openvpn_log_through_syslog_and_the_journal(tmp_path: Path) -> None:
@@ -241,9 +278,10 @@ OWN = {"globalprotect-panos10.csv.log": "globalprotect", "globalprotect-system-l
        "globalprotect-webui-export.csv": "globalprotect", "globalprotect-strata-syslog-csv.log": "globalprotect",
        "globalprotect-typed-values.log": "globalprotect",
        "cisco-asa-legacy-timestamp.log": "cisco-asa", "cisco-ftd-rfc5424.log": "cisco-asa",
-       "cisco-asa-published-forms.log": "cisco-asa",
+       "cisco-asa-published-forms.log": "cisco-asa", "cisco-asa-relay-no-year.log": "cisco-asa",
+       "cisco-asa-emblem.log": "cisco-asa",
        "openvpn-2.4-server.log": "openvpn-log", "openvpn-2.6-server.log": "openvpn-log",
-       "openvpn-syslog-wrapped.log": "openvpn-log",
+       "openvpn-syslog-wrapped.log": "openvpn-log", "openvpn-access-server.log": "openvpn-log",
        "openvpn-2.6-server-stop.log": "openvpn-log",
        "openvpn-status-v2-typed-username.log": "openvpn-status", "openvpn-status-v1-2.6.log": "openvpn-status",
        "openvpn-status-v2-2.3.log": "openvpn-status", "openvpn-status-v2-2.5.log": "openvpn-status",
@@ -252,7 +290,7 @@ OTHERS = ("globalprotect", "cisco-asa", "openvpn-log", "openvpn-status", "fortig
 
 
 def test_every_fixture_is_detected_as_its_source() -> None:
-    assert set(OWN) | {"cisco-asa-relay-no-year.log"} == {p.name for p in FIXTURES.iterdir()}
+    assert set(OWN) == {p.name for p in FIXTURES.iterdir()}
     con = connect()
     assert {name: detect(con, FIXTURES / name, "auto").id for name in OWN} == OWN
 

@@ -226,7 +226,7 @@ ASA = "\n".join([
     # an ASA that prints its zone after the time
     "<166>Nov 02 2026 02:00:00 UTC: %ASA-6-716001: Group <GP-Clientless> User <erin@corp.example.com> IP "
     "<198.51.100.30> WebVPN session started.",
-    # a classic relay time without a year and no ASA timestamp: cannot be placed in time
+    # a classic relay time without a year and no ASA timestamp: the year of the file's dated lines around it
     "<166>Nov  2 11:00:00 asa-hq %ASA-6-113039: Group <GP-AnyConnect> User <dave> IP <203.0.113.11> AnyConnect "
     "parent session started.",
     "",
@@ -238,8 +238,9 @@ def test_cisco_asa_sessions_failures_and_report(tmp_path: Path) -> None:
     assert report["sources"] == ["cisco-asa"]
     f = report["files"][0]
     assert (f["lines_read"], f["recognised"], f["not_relevant"], f["malformed"], f["not_this_source"]) == (
-        14, 10, 3, 1, 0)
-    assert f["malformed_lines"][0]["lines"] == [13] and "without a year" in f["malformed_lines"][0]["problem"]
+        14, 11, 3, 0, 0)
+    assert (f["year"]["read_as"], f["year"]["times"], f["year"]["from"]) == (
+        "2026", 1, "the file's lines that state their year")
     by = {s["account"]: s for s in sessions}
     alice = by["CORP\\alice"]
     assert (alice["start_time"], alice["end_time"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")
@@ -250,6 +251,7 @@ def test_cisco_asa_sessions_failures_and_report(tmp_path: Path) -> None:
     assert (wang["source_ip"], wang["start_time"], wang["end_time"]) == ("2001:db8:7::5",
                                                                          "2026-11-02T09:00:00+08:00", "")
     assert by["carol"]["start_time"] == "2026-11-01T10:00:00+08:00"  # 12:00 minus 1d 2h
+    assert by["dave"]["start_time"] == "2026-11-02T11:00:00+08:00"
     assert (by["bob"]["start_time"], by["bob"]["end_time"]) == ("2026-11-02T10:00:00+08:00",
                                                                 "2026-11-02T10:20:00+08:00")
     failed = next(e for e in events if e["kind"] == "login_failed")

@@ -40,8 +40,9 @@ def print_error(message: str, lang: str = "en") -> None:
     err_console.print(styled(label, "bold red", message), highlight=False, soft_wrap=True)
 
 
-def print_warning(message: str) -> None:
-    err_console.print(styled("warning: ", "yellow", message), highlight=False, soft_wrap=True)
+def print_warning(message: str, lang: str = "en") -> None:
+    label = "警示：" if lang.startswith("zh") else "warning: "
+    err_console.print(styled(label, "yellow", message), highlight=False, soft_wrap=True)
 
 
 def print_line(message: str) -> None:
@@ -67,8 +68,10 @@ def status_label(status: Status, lang: str) -> str:
 
 
 @contextmanager
-def progress_bar() -> Iterator[object]:
-    """A progress callback (stage, label, done, total) drawn as one bar per stage."""
+def progress_bar(lang: str = "en") -> Iterator[object]:
+    """A progress callback (stage, label, done, total) drawn as one bar per stage, named in `lang`."""
+    from ccaudit.cli.texts import stage as stage_name
+
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.fields[label]}", markup=False), console=err_console, transient=True,
@@ -77,7 +80,7 @@ def progress_bar() -> Iterator[object]:
 
         def update(stage: str, label: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total, label="")
+                tasks[stage] = progress.add_task(stage_name(stage, lang), total=total, label="")
             progress.update(tasks[stage], completed=done, total=total, label=visible(label))
 
         yield update

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ccaudit.cli.console import console, print_error, print_line
 from ccaudit.settings import ENGINES, Settings
+from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
     from ccaudit.inspection.many import FirmRun
@@ -31,7 +32,12 @@ def with_engine(settings: Settings, engine: str | None, url: str | None, keep: b
     update: dict[str, object] = {}
     if engine is not None:
         if engine not in ENGINES:
-            raise typer.BadParameter(f"--engine takes {', '.join(ENGINES)}, not {engine!r}")
+            from ccaudit.cli.audit.common import COMMAND_LANG
+            from ccaudit.cli.texts import choices, say
+
+            lang = COMMAND_LANG[-1] if COMMAND_LANG else settings.lang
+            raise typer.BadParameter(say("takes_not", lang, option="--engine", choices=choices(ENGINES, lang),
+                                         value=repr(engine)))
         update["engine"] = engine
     if url is not None:
         update["engine_url"] = SecretStr(url)
@@ -40,20 +46,31 @@ def with_engine(settings: Settings, engine: str | None, url: str | None, keep: b
     return settings.model_copy(update=update) if update else settings
 
 
-def print_firms(runs: list[FirmRun], out: Path) -> None:
-    """One line per firm: its result folder and counts, or its error."""
-    table = Table(title=f"{sum(1 for r in runs if r.result)} of {len(runs)} firms inspected")
-    for name in ("evidence folder", "firm", "result", "non_compliant", "needs_review"):
+def print_firms(runs: list[FirmRun], out: Path, lang: str = "en") -> None:
+    """One line per firm: its result folder and counts, or its error (in `lang`)."""
+    from ccaudit.cli.console import status_label
+    from ccaudit.cli.texts import say
+    from ccaudit.findings.models import Status
+
+    zh = lang.startswith("zh")
+    table = Table(title=say("firms_title", lang, done=sum(1 for r in runs if r.result), total=len(runs)))
+    for name in (say("firms_folder", lang), say("firms_firm", lang), say("firms_result", lang),
+                 status_label(Status.NON_COMPLIANT, lang) if zh else "non_compliant",
+                 status_label(Status.NEEDS_REVIEW, lang) if zh else "needs_review"):
         table.add_column(name)
     for run in runs:
         if run.result is not None:
             counts = run.result.report.counts
-            table.add_row(run.folder, run.firm or "", Text("ok", style="green"),
+            table.add_row(run.folder, run.firm or "", Text(say("firms_ok", lang), style="green"),
                           str(counts.get("non_compliant", 0)), str(counts.get("needs_review", 0)))
         else:
-            table.add_row(run.folder, "", Text("refused", style="bold red"), "", "")
+            table.add_row(run.folder, "", Text(say("firms_refused", lang), style="bold red"), "", "")
     console.print(table)
     for run in runs:
         if run.error:
-            print_error(f"{run.folder}: {run.error}")
-    print_line(f"results: {out}/<firm>/, comparison: {out / 'comparison'}/, summary: {out / 'firms.json'}")
+            from ccaudit.cli.texts import said_again
+
+            error = (run.error_zh or said_again(run.error, lang)) if zh else run.error
+            print_error(f"{run.folder}{'：' if zh else ': '}{error}", lang)
+    print_line(say("firms_results", lang, out=visible(str(out)), comparison=visible(str(out / "comparison")),
+                   summary=visible(str(out / "firms.json"))))

@@ -30,10 +30,11 @@ from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
+from ccaudit.cli.texts import choices, os_problem, say, settings_problem, usage_message
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.findings.models import Status
-from ccaudit.settings import Settings, settings_problem
+from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-LangOpt = Annotated[str, typer.Option("--lang", help="zh-TW or en")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="zh-TW or en (default: CCAUDIT_LANG, else en)")]
 
 
 def _as_of(value: str) -> dt.date:
@@ -92,15 +93,16 @@ def catalog(
 @app.command()
 def templates(
     out: Annotated[Path, typer.Option("--out", help="folder to write the templates into")],
-    lang: LangOpt = "en",
+    lang: LangOpt = None,
 ) -> None:
     """Write an empty, documented template per evidence dataset (CSV and XLSX)."""
     from ccaudit.evidence.template_writer import write_templates
     from ccaudit.evidence.templates import TemplateRegistry
 
-    settings = Settings()
-    written = write_templates(TemplateRegistry.load(settings.content_paths), out, lang)
-    console.print(f"wrote {len(written)} files to {out} (see {out / 'README.md'})")
+    settings = load_settings(None, lang)
+    written = write_templates(TemplateRegistry.load(settings.content_paths), out, settings.lang)
+    print_line(say("templates_written", settings.lang, count=len(written), out=visible(str(out)),
+                   readme=visible(str(out / "README.md"))))
 
 
 @app.command("inspect")
@@ -112,7 +114,7 @@ def inspect_cmd(
     firms: Annotated[str | None, typer.Option(
         "--firms", help="a folder (or s3://bucket/prefix/) holding one evidence folder per firm, instead of "
         "EVIDENCE_DIR")] = None,
-    lang: LangOpt = "en",
+    lang: LangOpt = None,
     catalog_id: Annotated[str, typer.Option("--catalog")] = DEFAULT_CATALOG,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if any finding has this status")] = None,
     engine: EngineOpt = None,
@@ -129,10 +131,11 @@ def inspect_cmd(
     from ccaudit.evidence.object_store import is_remote
     from ccaudit.inspection.engine_choice import Engines, results_location
 
-    gate = _status_option(fail_on)
+    settings = with_engine(load_settings(None, lang), engine, engine_url, keep_schema)
+    lang = settings.lang
+    gate = _status_option(fail_on, lang)
     if (evidence_dir is None) == (firms is None):
-        raise typer.BadParameter("give either EVIDENCE_DIR or --firms DIR")
-    settings = with_engine(Settings(), engine, engine_url, keep_schema)
+        raise typer.BadParameter(say("either_evidence_or_firms", lang))
     if workers is not None:
         settings = settings.model_copy(update={"firm_workers": workers})
     day = _as_of(as_of)
@@ -141,14 +144,13 @@ def inspect_cmd(
         if firms is not None:
             from ccaudit.inspection.many import inspect_firms
 
-            with progress_bar() as progress:
+            with progress_bar(lang) as progress:
                 runs = inspect_firms(firms if is_remote(firms) else Path(firms), day, out, settings, catalog_id,
                                      progress, engines,  # type: ignore[arg-type]
-                                     parquet_root, "zh-TW" if lang.lower().startswith("zh") else "en")
+                                     parquet_root, lang)
             for path in runs.cleaned:
-                print_line(f"removed {visible(str(path))}, left by an inspect --firms into {visible(str(out))} "
-                           "that was killed")
-            print_firms(runs, out)
+                print_line(say("removed_firms", lang, path=visible(str(path)), out=visible(str(out))))
+            print_firms(runs, out, lang)
             if any(r.error for r in runs):
                 raise typer.Exit(2)
             if gate is not None and any(r.result and r.result.report.counts.get(gate.value, 0) for r in runs):
@@ -156,7 +158,7 @@ def inspect_cmd(
             return
         assert evidence_dir is not None
         try:
-            result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root)
+            result = _inspect_one(evidence_dir, day, out, settings, catalog_id, engines, parquet_root, lang)
         except EvidenceValidationError as exc:
             if lang.lower().startswith("zh"):  # the problems in Traditional Chinese (evidence/issue_texts.py)
                 raise CcauditError(exc.render("zh-TW")) from None
@@ -166,7 +168,7 @@ def inspect_cmd(
                 raise CcauditError(exc.zh) from None
             raise
     for path in result.cleaned:
-        print_line(f"removed {visible(str(path))}, left by an inspection into {visible(str(out))} that was killed")
+        print_line(say("removed_inspection", lang, path=visible(str(path)), out=visible(str(out))))
     _print_result(result.report, out, lang)
     if gate is not None and result.report.counts.get(gate.value, 0):
         raise typer.Exit(1)
@@ -178,7 +180,7 @@ def demo(
     scale: Annotated[float, typer.Option(help="multiplies the firm's size (1 = 3,000 people, 1M sessions)")] = 1.0,
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same firm")] = 2026,
     as_of: Annotated[str, typer.Option("--as-of")] = "2026-11-30",
-    lang: LangOpt = "en",
+    lang: LangOpt = None,
     all_in_scope: Annotated[
         bool, typer.Option(help="set every scope flag on (the firm is also a cloud provider)")
     ] = False,
@@ -196,47 +198,51 @@ def demo(
     from ccaudit.demo.generator import PLANT_MODES, generate
     from ccaudit.inspection.service import inspect
 
+    settings = load_settings(None, lang)
+    lang = settings.lang
     if plant not in PLANT_MODES:
-        raise typer.BadParameter(f"--plant takes one of {', '.join(PLANT_MODES)}")
+        raise typer.BadParameter(say("takes_one_of", lang, option="--plant", choices=choices(PLANT_MODES, lang)))
     if fmt not in (None, "parquet"):
-        raise typer.BadParameter(f"--format takes parquet, not {fmt!r}")
+        raise typer.BadParameter(say("takes_not", lang, option="--format", choices=choices(["parquet"], lang),
+                                     value=repr(fmt)))
     day = _as_of(as_of)
     scope = {"is_cloud_provider": True} if all_in_scope else None
     if firms is not None:
-        _demo_firms(out, firms, scale, seed, day, scope, plant, fmt, lang)
+        _demo_firms(out, firms, scale, seed, day, scope, plant, fmt, settings)
         return
-    with console.status("generating the demo firm's evidence…"):
+    with console.status(say("demo_generating", lang)):
         generate(out, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt)
-    console.print(f"evidence written to {out / 'evidence'}")
-    with progress_bar() as progress:
-        result = inspect(out / "evidence", day, out / "results", Settings(), progress=progress)  # type: ignore[arg-type]
+    print_line(say("demo_written", lang, path=visible(str(out / "evidence"))))
+    with progress_bar(lang) as progress:
+        result = inspect(out / "evidence", day, out / "results", settings, progress=progress)  # type: ignore[arg-type]
     _print_result(result.report, out / "results", lang)
 
 
 def _demo_firms(
     out: Path, n: int, scale: float, seed: int, day: dt.date, scope: dict[str, bool] | None, plant: str,
-    fmt: str | None, lang: str,
+    fmt: str | None, settings: Settings,
 ) -> None:
     from ccaudit.demo.generator import generate_firms
     from ccaudit.inspection.many import inspect_firms
 
+    lang = settings.lang
     if not 1 <= n <= 2600:
-        raise typer.BadParameter("--firms takes 1 to 2600")
-    with progress_bar() as progress:
+        raise typer.BadParameter(say("firms_range", lang))
+    with progress_bar(lang) as progress:
         generate_firms(out, n, scale=scale, seed=seed, as_of=day, scope=scope, plant=plant, fmt=fmt,
                        progress=lambda firm, done, total: progress("generate", firm, done, total))  # type: ignore[operator]
-    console.print(f"evidence of {n} firms written to {out / 'firms'}")
-    with progress_bar() as progress:
-        runs = inspect_firms(out / "firms", day, out / "results", Settings(), progress=progress,  # type: ignore[arg-type]
-                             lang="zh-TW" if lang.lower().startswith("zh") else "en")
-    print_firms(runs, out / "results")
+    print_line(say("demo_firms_written", lang, count=n, path=visible(str(out / "firms"))))
+    with progress_bar(lang) as progress:
+        runs = inspect_firms(out / "firms", day, out / "results", settings, progress=progress,  # type: ignore[arg-type]
+                             lang=lang)
+    print_firms(runs, out / "results", lang)
     if any(r.error for r in runs):
         raise typer.Exit(2)
 
 
 def _inspect_one(
     evidence: str, day: dt.date, out: Path, settings: Settings, catalog_id: str, engines: object,
-    results_parquet: Path | str | None,
+    results_parquet: Path | str | None, lang: str = "en",
 ) -> InspectionResult:
     """One firm's folder, on disk or (s3://…) copied from an object store for the run."""
     import tempfile
@@ -245,25 +251,26 @@ def _inspect_one(
     from ccaudit.inspection.service import inspect
 
     if not is_remote(evidence):
-        with progress_bar() as progress:
+        with progress_bar(lang) as progress:
             return inspect(Path(evidence), day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                            results_parquet)
     with tempfile.TemporaryDirectory(prefix="ccaudit-fetch-") as scratch:
         folder = Path(scratch) / Prefix.parse(evidence).name  # named like the prefix: the firm's fallback name
-        with console.status(f"copying {visible(evidence)}…"):
+        with console.status(say("copying", lang, source=visible(evidence))):
             fetch(evidence, folder, settings.object_store_max_bytes)
-        with progress_bar() as progress:
+        with progress_bar(lang) as progress:
             return inspect(folder, day, out, settings, catalog_id, progress, engines,  # type: ignore[arg-type]
                            results_parquet, evidence)
 
 
-def _status_option(value: str | None) -> Status | None:
+def _status_option(value: str | None, lang: str) -> Status | None:
     if value is None:
         return None
     try:
         return Status(value)
     except ValueError:
-        raise typer.BadParameter(f"--fail-on takes one of {', '.join(s.value for s in Status)}") from None
+        raise typer.BadParameter(say("takes_one_of", lang, option="--fail-on",
+                                     choices=choices([s.value for s in Status], lang))) from None
 
 
 def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
@@ -272,10 +279,12 @@ def _print_result(report, out: Path, lang: str) -> None:  # type: ignore[no-unty
     from ccaudit.rawsources.notes import translate
 
     for warning in report.warnings:  # a raw export's parse notes in the language (content/messages/sources.yaml)
-        print_warning(visible(translate(warning, lang)))  # one line each: a file name cannot break it
-    print_line(f"results: {out / 'findings.json'}, {out / 'findings.csv'}, {out / 'offending'}/")
+        print_warning(visible(translate(warning, lang)), lang)  # one line each: a file name cannot break it
+    print_line(say("results", lang, json=visible(str(out / "findings.json")), csv=visible(str(out / "findings.csv")),
+                   offending=visible(str(out / "offending"))))
     if report.engine is not None and report.engine.name != "duckdb":
-        console.print(f"checks ran on {report.engine.name} {report.engine.version} ({report.engine.url or ''})")
+        print_line(say("engine_ran", lang, engine=report.engine.name, version=report.engine.version,
+                       url=visible(report.engine.url or "")))
 
 
 register_audit(app)  # firm, user, audit, verify (src/ccaudit/cli/audit.py)
@@ -290,9 +299,32 @@ def _lang() -> str:
     """The language of the command that failed: its --lang where it read its settings, else CCAUDIT_LANG."""
     if COMMAND_LANG:
         return COMMAND_LANG[-1]
+    from ccaudit.settings import normalise_lang
+
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):  # a usage error comes before the command reads its --lang
+        given = arg.partition("=")[2] if arg.startswith("--lang=") else (
+            args[i + 1] if arg == "--lang" and i + 1 < len(args) else None)
+        if given is not None:
+            try:
+                return normalise_lang(given)
+            except ValueError:
+                break
     try:
         return Settings().lang
     except ValidationError:
+        return "en"
+
+
+def _lang_of_environment() -> str:
+    """CCAUDIT_LANG read on its own, for a refusal of the other settings (which then do not load)."""
+    import os
+
+    from ccaudit.settings import normalise_lang
+
+    try:
+        return normalise_lang(os.environ.get("CCAUDIT_LANG", "en"))
+    except ValueError:
         return "en"
 
 
@@ -322,18 +354,22 @@ def main() -> None:
         print_error(_in_language(exc, lang), lang)
         sys.exit(exc.exit_code)
     except ValidationError as exc:  # a CCAUDIT_* setting that does not parse
-        print_error(settings_problem(exc))
+        lang = _lang_of_environment()
+        print_error(settings_problem(exc, lang), lang)
         sys.exit(2)
     except OSError as exc:  # the environment, not a bug: a path that is a file, a full disk, a permission
+        lang = _lang()
         where = f" ({visible(str(exc.filename))})" if exc.filename else ""
-        print_error(f"{exc.strerror or exc}{where}")
+        print_error(f"{os_problem(exc, lang)}{where}", lang)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: unknown option, bad date, missing argument
-        print_error(exc.format_message())
+        lang = _lang()
+        print_error(usage_message(exc, lang), lang)
         sys.exit(2)
     except typer.Abort:
-        print_error("aborted")
+        lang = _lang()
+        print_error(say("aborted", lang), lang)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

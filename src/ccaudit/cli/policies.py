@@ -110,7 +110,7 @@ def scan_cmd(
         print_line(visible(msg("document", shown, doc_id=d.doc_id, name=d.name, format=d.format, pages=pages,
                                passages=d.passages, language=d.language, sha=f"{d.sha256[:16]}…")))
         for w in d.warnings:
-            print_warning(visible(f"{d.name}: {w}"))
+            print_warning(visible(f"{d.name}: {w}"), shown)
     for s in result.skipped:
         print_line(visible(msg("not_read", shown, name=s.name, reason=s.reason)))
     console.print(coverage_table(result.clauses, shown))
@@ -126,16 +126,17 @@ def scan_cmd(
 
 @policies_app.command("topics")
 def topics_cmd(
-    lang: Annotated[str, typer.Option("--lang", help="en or zh-TW")] = "en",
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh-TW (default: CCAUDIT_LANG, else en)")] = None,
     clause: Annotated[str | None, typer.Option("--clause", help="only this clause, e.g. 12.1.1")] = None,
 ) -> None:
     """List what each clause's rules must cover and the phrases searched for (content/policy_topics.yaml)."""
+    from ccaudit.cli.audit.common import load_settings
     from ccaudit.policies.topics import default_path, load_rules
 
-    shown = table_lang(lang)
+    shown = table_lang(lang) if lang else load_settings(None).lang
     rules = load_rules()
     if clause is not None and clause not in rules.clauses:
-        raise typer.BadParameter(f"--clause: no topic rules for {clause}; clauses: {', '.join(rules.clauses)}")
+        raise typer.BadParameter(msg("no_topic_rules", shown, clause=clause, clauses=", ".join(rules.clauses)))
     table = Table(title=f"{default_path().name} (SHA-256 {rules.sha256[:16]}…)")
     for key in ("clause", "topic"):
         table.add_column(say(HEADERS, key, shown), overflow="fold")

@@ -27,7 +27,7 @@ def _also(doc: dict[str, Any], out: Path, zh: bool = False) -> None:
     for name in doc["also_in_out"]:
         if zh:
             print_line(visible(f"警告：{out / name} 與探測結果檔屬同一資料集，證據資料夾中請僅保留其一"
-                               "（inspect 不接受同一鍵值而內容不同之資料）"))
+                               "（`ccaudit inspect` 不接受同一鍵值而內容不同之資料）"))
             continue
         print_line(visible(f"warning: {out / name} is the same dataset as the probe's file: keep one of the two in the "
                      "evidence folder (inspect refuses the same key with different content)"))

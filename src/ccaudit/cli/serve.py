@@ -9,6 +9,8 @@ import typer
 
 from ccaudit.cli.audit.common import DbOpt, load_settings
 from ccaudit.cli.console import print_line
+from ccaudit.cli.texts import say
+from ccaudit.textsafe import visible
 
 
 def serve(
@@ -37,16 +39,16 @@ def serve(
     if insecure_cookies:
         settings = settings.model_copy(update={"web_secure_cookies": False})
     if not settings.web_secure_cookies and host not in ("127.0.0.1", "::1", "localhost"):
-        print_line(f"warning: session cookies are sent over plain HTTP while listening on {host}; "
-                   "use HTTPS (a reverse proxy) and keep CCAUDIT_WEB_SECURE_COOKIES on")
-    scheme = "https (via a proxy)" if settings.web_secure_cookies else "http"
+        print_line(say("serve_plain_http", settings.lang, host=visible(host)))
+    scheme = say("serve_https_proxy", settings.lang) if settings.web_secure_cookies else "http"
     common: dict[str, Any] = {
         "host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
         "server_header": False, "date_header": True, "log_level": "info", "access_log": access_log,
     }
     if workers == 1:
         app = create_app(settings)
-        print_line(f"ccaudit web on {host}:{port} ({scheme}); database {_where(settings.database_url())}")
+        print_line(say("serve_on", settings.lang, host=visible(host), port=port, scheme=scheme,
+                       database=_where(settings.database_url())))
         uvicorn.run(app, **common)
         return
     # Several processes: migrate the database and create the server key once, here, then let each worker
@@ -54,8 +56,8 @@ def serve(
     create_app(settings).state.web.service.close()
     os.environ["CCAUDIT_DB"] = settings.database_url()
     os.environ["CCAUDIT_WEB_SECURE_COOKIES"] = "true" if settings.web_secure_cookies else "false"
-    print_line(f"ccaudit web on {host}:{port} ({scheme}, {workers} workers); "
-               f"database {_where(settings.database_url())}")
+    print_line(say("serve_on_workers", settings.lang, host=visible(host), port=port, scheme=scheme, workers=workers,
+                   database=_where(settings.database_url())))
     uvicorn.run("ccaudit.web.app:app_from_environment", factory=True, workers=workers, **common)
 
 

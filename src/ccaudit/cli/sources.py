@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ccaudit.cli.console import print_line
-from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 sources_app = typer.Typer(help="Raw exports (VPN logs, status files) read as evidence.", no_args_is_help=False,
@@ -20,20 +19,22 @@ def sources_list(ctx: typer.Context) -> None:
     """List every source ccaudit reads, with the export or log setting it expects."""
     if ctx.invoked_subcommand is not None:
         return
+    # Plain lines rather than a table: the settings to look for are long and must stay searchable.
+    from ccaudit.cli.audit.common import load_settings
+    from ccaudit.cli.texts import say, source_words
+    from ccaudit.rawsources.mdm import MDM_SOURCES
     from ccaudit.rawsources.registry import SOURCES
 
-    # Plain lines rather than a table: the settings to look for are long and must stay searchable.
-    for source in SOURCES.values():
-        print_line(f"{source.id}: {source.vendor} {source.product}")
-        print_line(f"  expects: {source.expects}")
-    from ccaudit.rawsources.mdm import MDM_SOURCES
-
-    for mdm in MDM_SOURCES.values():
-        print_line(f"{mdm.id}: {mdm.vendor} {mdm.product}")
-        print_line(f"  expects: {mdm.expects}")
-    print_line("aws: Amazon Web Services, read live with `ccaudit sources aws --out DIR` (AWS Backup plans, S3 "
-               "encryption and public-access blocks, CloudTrail trails, load-balancer and CloudFront listeners)")
-    print_line("Parse with: ccaudit sources parse NAME|auto FILE... --out DIR (samples in docs/sources.md)")
+    lang = load_settings(None).lang
+    colon = "：" if lang.startswith("zh") else ": "
+    described = [(s.id, s.vendor, s.product, s.expects) for s in SOURCES.values()]
+    described += [(m.id, m.vendor, m.product, m.expects) for m in MDM_SOURCES.values()]
+    for source_id, vendor, product_en, expects_en in described:
+        product, expects = source_words(source_id, product_en, expects_en, lang)
+        print_line(f"{source_id}{colon}{vendor} {product}")
+        print_line(say("source_expects", lang, expects=expects))
+    print_line(say("source_aws", lang))
+    print_line(say("source_parse_with", lang))
 
 
 @sources_app.command("parse")
@@ -55,19 +56,20 @@ def parse_cmd(
         "--date-order", help="dmy or mdy: how a date with the year last (05/03/2026) is read where the file's "
                              "own dates do not settle it (Event Viewer on an en-GB or de Windows writes day first)"
     )] = None,
+    year: Annotated[str | None, typer.Option(
+        "--year", help="the year of each file's first syslog time without one ('Nov  2 08:15:02'; a Dec -> Jan "
+                       "change of year is followed); default: from the file's name, else its modification time")
+    ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="zh-TW or en (default: CCAUDIT_LANG)")] = None,
 ) -> None:
     """Parse raw exports into remote_access_events.csv, remote_sessions.csv and parse_report.json (MDM
     exports: into the mobile-device datasets and device_parse_report.json)."""
+    from ccaudit.cli.audit.common import load_settings
     from ccaudit.cli.sources_devices import is_mdm, parse_devices
     from ccaudit.rawsources.notes import say, translate
-    from ccaudit.settings import normalise_lang
 
-    settings = Settings()
-    try:
-        lang = normalise_lang(lang) if lang else settings.lang
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    settings = load_settings(None, lang)  # --lang, else CCAUDIT_LANG; the command's refusals in it too
+    lang = settings.lang
     if is_mdm(source, files):
         parse_devices(source, files, out, tz, identity_map, lang)
         return
@@ -77,6 +79,7 @@ def parse_cmd(
             parse_devices("auto", devices, out, tz, identity_map, lang)
             files = [f for f in files if f not in devices]
     from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
+    from ccaudit.rawsources.yearless import year_value
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
         print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
@@ -87,13 +90,15 @@ def parse_cmd(
     for given in gateway_tz or []:
         name, sep, gateway_zone = given.partition("=")
         if not sep or not name.strip() or not gateway_zone.strip():
-            raise typer.BadParameter(f"--gateway-tz {visible(given)!r}: expected GATEWAY=ZONE, "
-                                     "e.g. FGT-HQ-01=Asia/Taipei")
+            from ccaudit.cli.texts import say as said
+
+            raise typer.BadParameter(said("gateway_tz", lang, value=repr(visible(given))))
         zones.append((name.strip(), gateway_zone.strip(), f"--gateway-tz {name.strip()}"))
     report = parse(ParseRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
-                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order")))
+                                zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order"),
+                                year=year_value(year, "--year")))
     for f in report["files"]:
         encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
         line("parsed_file", file=f["file"], source=f["source"], encoding=encoding, lines=f["lines_read"],
@@ -109,6 +114,9 @@ def parse_cmd(
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])
             line("parsed_date_order", times=d["times"], read_as=read_as if lang == "zh-TW" else d["read_as"],
                  origin=d["from"])
+        if f.get("year"):
+            y = f["year"]
+            line("parsed_year", times=y["times"], years=y["read_as"], rollovers=y["rollovers"], origin=y["from"])
     s, tzr, ids = report["sessions"], report["time_zone"], report["identities"]
     line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
          before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],

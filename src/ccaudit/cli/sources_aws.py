@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ccaudit.cli.audit.common import load_settings
 from ccaudit.cli.console import print_line
 from ccaudit.cli.sources import sources_app
+from ccaudit.cli.texts import say
 from ccaudit.textsafe import visible
 
 
@@ -35,17 +37,16 @@ def aws_cmd(
     doc = collect(AwsRequest(out=out, regions=tuple(region or ()), profile=profile, sensitive_tag=sensitive_tag,
                              all_endpoints_sensitive=all_endpoints, service_id=service_id))
     s = doc["summary"]
-    print_line(f"account {visible(doc['account'])}, regions {visible(', '.join(doc['regions']))}, collected "
-               f"{doc['collected_at']}")
-    print_line(f"{s['backup_plans']} backup plans ({s['backup_plans_with_rules_and_selections']} with rules and "
-               f"selections); {s['sensitive_endpoints']} sensitive endpoints ({s['sensitive_endpoints_plain_http']} "
-               f"plain HTTP, {s['sensitive_endpoints_below_tls_1_2']} below TLS 1.2); {s['s3_buckets']} buckets "
-               f"({len(s['s3_buckets_without_default_encryption'])} without default encryption, "
-               f"{len(s['s3_buckets_not_blocking_public_access'])} not blocking public access); "
-               f"{s['cloudtrail_trails']} trails")
+    lang = load_settings(None).lang
+    print_line(say("aws_account", lang, account=visible(doc["account"]), regions=visible(", ".join(doc["regions"])),
+                   at=doc["collected_at"]))
+    print_line(say("aws_summary", lang, plans=s["backup_plans"], plans_ok=s["backup_plans_with_rules_and_selections"],
+                   endpoints=s["sensitive_endpoints"], plain=s["sensitive_endpoints_plain_http"],
+                   weak=s["sensitive_endpoints_below_tls_1_2"], buckets=s["s3_buckets"],
+                   unencrypted=len(s["s3_buckets_without_default_encryption"]),
+                   public=len(s["s3_buckets_not_blocking_public_access"]), trails=s["cloudtrail_trails"]))
     if not s["cloudtrail_multi_region_and_logging"]:
-        print_line("no multi-region CloudTrail trail is logging")
+        print_line(say("aws_no_trail", lang))
     if s["not_observed"]:
-        print_line(f"{len(s['not_observed'])} calls were refused (listed in {OBSERVED_FILE}); nothing is "
-                   "concluded from them")
-    print_line(f"wrote {', '.join(visible(str(out / o)) for o in doc['outputs'])}")
+        print_line(say("aws_refused", lang, count=len(s["not_observed"]), file=OBSERVED_FILE))
+    print_line(say("aws_wrote", lang, files=", ".join(visible(str(out / o)) for o in doc["outputs"])))

@@ -36,6 +36,7 @@ class FileOptions(BaseModel):
     tz: str | None = None  # raw export: zone of times without an offset (default: the firm's)
     gateway: str | None = None  # raw export: gateway_id where its lines do not name one
     date_order: str | None = None  # raw export: dmy or mdy, for dates with the year last its values do not settle
+    year: int | None = None  # raw export: the year of its first syslog time without one ('Nov  2 08:15:02')
 
 
 class GatewayOptions(BaseModel):
@@ -168,7 +169,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     named like a dataset (`.remote_sessions.csv`, or inside a hidden folder) is refused, since
     skipping it would silently drop records and importing it would take what someone hid."""
     if not folder.is_dir():
-        raise EvidenceError(f"{folder}: not a folder of evidence files")
+        raise EvidenceError(f"{folder}: not a folder of evidence files", f"{folder}：不是證據檔案資料夾")
     config = load_config(folder)
     for name, opts in config.files.items():
         if not (folder / name).exists():
@@ -243,32 +244,17 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         raw = [r for r in raw if r[3] not in _DEVICE_SOURCES]
         found += _derive_devices(devices, found, config, ignored)
     zones = _gateway_zones(config, found, registry) if raw else []
-    parsed, stopped = [], []
+    derived = _derive(raw, found, zones)  # parsed together where they relate (rawsources/evidence.py group)
     for path, rel, opts, source in raw:
-        derived = _derive(path, rel, opts, source, found, zones)
-        stopped.append((rel, derived))  # a file holding only the server's stop yields no dataset, but ends sessions
-        if not derived.files:
+        one = derived[rel]
+        if not one.files:  # no session event, and no stop that ended another file's sessions: not evidence
             ignored[rel] = _say("no_session_event", source=source)
             continue
-        parsed.append((path, rel, opts, source, derived))
-    if len(parsed) > 1:  # an identity provider's sign-ins give MFA to the gateways' sessions that log none
-        from ccaudit.rawsources.evidence import share_sign_ins
-
-        share_sign_ins([(rel, derived) for _, rel, _, _, derived in parsed])
-        # the Security and LocalSessionManager logs of one host: each connection once
-        from ccaudit.rawsources.evidence import pair_windows_logs
-
-        pair_windows_logs([(rel, derived) for _, rel, _, _, derived in parsed])
-    if parsed and len(stopped) > 1:  # a server log's rotations: a stop in the next ends the sessions the cut left open
-        from ccaudit.rawsources.evidence import end_at_later_stops
-
-        end_at_later_stops([(rel, derived) for _, rel, _, _, derived in parsed], stopped)
-    for path, rel, opts, source, derived in parsed:
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
-        notes = derived.notes(rel)
-        origin = RawExport(path=path, rel=rel, source=source, lines=derived.lines, effective_date=effective,
-                           notes=notes, report={**derived.report, "notes": _bilingual(notes)})
-        for derived_id, derived_path in derived.files:
+        notes = one.notes(rel)
+        origin = RawExport(path=path, rel=rel, source=source, lines=one.lines, effective_date=effective,
+                           notes=notes, report={**one.report, "notes": _bilingual(notes)})
+        for derived_id, derived_path in one.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))
     return found, dict(sorted(ignored.items()))
@@ -359,14 +345,22 @@ def _gateway_zones(config: SourceConfig, found: list[EvidenceFile],
     return [(gw, zone, origin) for gw, zone, origin in stated if seen[gw.strip().lower()][1] == origin]
 
 
-def _derive(path: Path, rel: str, opts: FileOptions, source: str, found: list[EvidenceFile],
-            zones: list[tuple[str, str, str]]) -> Derived:
-    """A raw export's derived files (ccaudit.rawsources.evidence), resolved through the folder's identity
-    map when it has one as CSV."""
-    from ccaudit.rawsources.evidence import derive
+def _derive(raw: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceFile],
+            zones: list[tuple[str, str, str]]) -> dict[str, Derived]:
+    """The raw exports' derived files (ccaudit.rawsources.evidence), each group of related exports parsed together,
+    resolved through the folder's identity map when it has one as CSV."""
+    from ccaudit.rawsources.evidence import RawMember, derive_group, group
     from ccaudit.settings import Settings
 
+    if not raw:
+        return {}
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
-    zone, origin = opts.tz or Settings().firm_timezone, _zone_origin(rel, opts)
-    return derive(path, rel, source, zone, origin, opts.gateway, ids, named=opts.source is not None,
-                  gateway_zones=tuple(zones), zone_given=opts.tz is not None, date_order=opts.date_order)
+    firm_zone = Settings().firm_timezone
+    members = [RawMember(path=path, rel=rel, source=source, zone=opts.tz or firm_zone,
+                         zone_origin=_zone_origin(rel, opts), zone_given=opts.tz is not None, gateway=opts.gateway,
+                         date_order=opts.date_order, year=opts.year, named=opts.source is not None)
+               for path, rel, opts, source in raw]
+    derived: dict[str, Derived] = {}
+    for together in group(members):
+        derived |= derive_group(together, ids, tuple(zones))
+    return derived

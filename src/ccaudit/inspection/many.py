@@ -55,6 +55,7 @@ class FirmRun:
     firm: str | None = None  # the result folder's name (firm ID)
     result: InspectionResult | None = None
     error: str | None = None
+    error_zh: str | None = None  # the refusal's own Traditional Chinese text, where it has one (the terminal's)
 
     def as_json(self) -> dict[str, object]:
         report = self.result.report if self.result else None
@@ -82,6 +83,7 @@ class _Staged:
     source: str | None = None  # the object-store folder it is copied from
     result: InspectionResult | None = None
     error: str | None = None
+    error_zh: str | None = None
 
 
 class _Progress:
@@ -170,6 +172,7 @@ def inspect_firms(
             except (CcauditError, OSError) as exc:
                 # kept as said (firms.json is JSON); the terminal shows it through textsafe
                 item.error = str(exc) if isinstance(exc, CcauditError) else f"{exc.strerror or exc}"
+                item.error_zh = _zh_text(exc)
 
         try:
             _run_all(staged, inspect_one, settings.firm_workers, progress)
@@ -229,7 +232,7 @@ def _in_pool(staged: list[_Staged], tick: Callable[[_Staged], None], workers: in
 
 
 def _place(item: _Staged, out: Path, earlier: list[FirmRun]) -> FirmRun:
-    run = FirmRun(item.folder.name, error=item.error)
+    run = FirmRun(item.folder.name, error=item.error, error_zh=item.error_zh)
     if item.result is None:
         return run
     try:
@@ -243,7 +246,17 @@ def _place(item: _Staged, out: Path, earlier: list[FirmRun]) -> FirmRun:
         run.firm, run.result = firm, item.result
     except (CcauditError, OSError) as exc:
         run.error = str(exc) if isinstance(exc, CcauditError) else f"{exc.strerror or exc}"
+        run.error_zh = _zh_text(exc)
     return run
+
+
+def _zh_text(exc: Exception) -> str | None:
+    """An evidence refusal's Traditional Chinese text (its problems, or a raw export's own), else None."""
+    from ccaudit.errors import EvidenceError, EvidenceValidationError
+
+    if isinstance(exc, EvidenceValidationError):
+        return exc.render("zh-TW")
+    return exc.zh if isinstance(exc, EvidenceError) and exc.zh else None
 
 
 def clean_staging(out: Path) -> list[Path]:

@@ -82,6 +82,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unregistered": ("not in the register: {name}", "清冊未列：{name}"),
     "rules_hint": ("a list is one rule: all its phrases in the same paragraph",
                    "以方括號列出者為一條規則：各詞須出現於同一段落"),
+    "no_topic_rules": ("--clause: no topic rules for {clause}; clauses: {clauses}",
+                       "--clause：{clause} 無主題規則；有規則之條文：{clauses}"),
 }
 
 

@@ -64,3 +64,7 @@ class RawSource:
     # query reads them with csvsql.culture_time(t, 'auto') and returns, beside SOURCE_COLUMNS, `date_text` (the time
     # as written, for such a date); the framework settles the order per file (parse.py) and reads them again.
     local_dates: bool = False
+    # Classic syslog times without a year ('Nov  2 08:15:02'): the query returns, beside SOURCE_COLUMNS, `noyear_text`
+    # (that time as written, for a line whose only time it is; its problem NULL as for a readable time); the
+    # framework gives it its year per file (yearless.py) and reads it again.
+    yearless: bool = False

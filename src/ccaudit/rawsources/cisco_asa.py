@@ -26,8 +26,8 @@ device. Messages come with the facility's class in EMBLEM-like forms too (`%ASA-
 message level changed by `logging message N level L`, and angle brackets missing around Group/User/IP in some
 releases.
 The time is the ASA's own (`logging timestamp`: 'Nov 02 2026 08:15:02', or RFC 5424 '2026-11-02T08:15:02Z'),
-possibly behind a relay's header; `logging device-id` puts the device's name before '%ASA'. A classic syslog
-time without a year cannot be placed in time and is reported as malformed."""
+possibly behind a relay's header; `logging device-id` puts the device's name before '%ASA'. Without `logging
+timestamp` the relay's classic time (no year) is the only one: its year is settled per file (yearless.py)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,16 @@ from ccaudit.rawsources.base import RawSource
 _MSG = r"%(?:ASA|FTD)(?:-[a-z]+)?-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
 # a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'); only UTC/GMT are read
-_LEGACY_ZONE = r"[A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2} ([A-Z]{2,5})\s*:?\s*(?:\S+\s*:?\s*)?$"
+# (also after a time without a year, EMBLEM's 'Nov 03 01:55:39 EDT:', and a summer/winter pair 'MSK/MSD:' as its last)
+_LEGACY_ZONE = (r"[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}(?:\.\d+)? (?:[A-Z]{2,5}/)?([A-Z]{2,5})"
+                r"(?:\s+|\s*:\s*)(?:\S+\s*:?\s*)?$")
 _ISO = r".*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _NOYEAR = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
+# EMBLEM (`logging emblem`): '<PRI>seq: device-id: time: %ASA-class-level-id:'; the device-id after the sequence number
+# a relay's header host before the ASA's own time without a year ('Nov  3 10:08:12 relay01 :Nov 03 02:00:00 UTC: %ASA')
+_RELAY_HOST = (r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} (\d{1,3}(?:\.\d{1,3}){3}|"
+               r"[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*) *:?[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:")
+_EMBLEM_DEVICE = r"^(?:<\d{1,3}>)?\d*:\s*(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*):\s"
 # the device before '%ASA': 'asa-hq :', an address, or a relay's 'host tag[pid]:' (the host is the device)
 _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9._-]*)(?:\s+[A-Za-z][\w.-]*\[\d+\])?"
            r"\s*:?(?:\s+-)*\s*%(?:ASA|FTD)-")
@@ -128,11 +135,13 @@ WITH l AS (
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY}', 1), '') AS t_legacy,
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_LEGACY_ZONE}', 1), '') AS t_zone,
         nullif(regexp_extract(regexp_extract(line, '^(.*?)%(?:ASA|FTD)', 1), '{_ISO}', 1), '') AS t_iso,
-        nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device_or_zone
+        nullif(regexp_extract(line, '{_DEVICE}', 1), '') AS device_or_zone,
+        COALESCE(nullif(regexp_extract(line, '{_EMBLEM_DEVICE}', 1), ''),
+                 nullif(regexp_extract(line, '{_RELAY_HOST}', 1), '')) AS emblem_device
     FROM pk
 ), t AS (
     SELECT *,
-        CASE WHEN device_or_zone IS DISTINCT FROM t_zone THEN device_or_zone END AS device,
+        COALESCE(CASE WHEN device_or_zone IS DISTINCT FROM t_zone THEN device_or_zone END, emblem_device) AS device,
         CASE WHEN t_legacy IS NULL AND regexp_matches(t_iso, '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$')
              THEN CAST(TRY_CAST(t_iso AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
         COALESCE(try_strptime(regexp_replace(t_legacy, ' +', ' ', 'g'), '%b %d %Y %H:%M:%S'),
@@ -193,14 +202,17 @@ WITH l AS (
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
        CASE WHEN kind IS NULL THEN NULL
-            WHEN ts_utc IS NULL AND ts_wall IS NULL AND regexp_matches(head, '{_NOYEAR}')
-                THEN 'syslog time without a year: set logging timestamp on the ASA (docs/sources.md)'
-            WHEN ts_utc IS NULL AND ts_wall IS NULL THEN 'no time (logging timestamp off)'
+            WHEN ts_utc IS NULL AND ts_wall IS NULL AND NOT regexp_matches(head, '{_NOYEAR}')
+                THEN 'no time (logging timestamp off)'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no user'
             WHEN peer IS NULL AND kind <> 'login_failed' THEN 'no IP'
        END AS problem,
        NOT asa AND trim(line) <> '' AS not_source,
-       kind, ts_utc, ts_wall AS ts_local, CASE WHEN t_legacy IS NOT NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
+       kind, ts_utc, ts_wall AS ts_local,
+       -- a relay's classic time alone (the ASA without `logging timestamp`): its year is settled per file (yearless)
+       -- (the last one before '%ASA': a relay's own header time comes first, the ASA's time after it)
+       CASE WHEN ts_utc IS NULL AND ts_wall IS NULL THEN nullif(regexp_extract(head, '.*({_NOYEAR})', 1), '') END
+           AS noyear_text, CASE WHEN t_iso IS NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
        COALESCE(t_zone, t_iso) AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip, session_key,
        CASE WHEN ipsec THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
@@ -235,6 +247,7 @@ SOURCE = RawSource(
             "<164>Nov 02 2026 17:30:00 asa-hq : %ASA-4-113019: Group = GP-AnyConnect, Username = CORP\\alice, "
             "IP = 203.0.113.7, Session disconnected. Session Type: SSL, Duration: 9h:14m:58s, Bytes xmt: "
             "1048576, Bytes rcv: 524288, Reason: User Requested"),
-    detect=r"%(?:ASA|FTD)-\d-\d{6}",
+    detect=r"%(?:ASA|FTD)(?:-[a-z]+)?-\d-\d{6}",
     query=query,
+    yearless=True,
 )

@@ -404,7 +404,7 @@ def parse_mdm(request: MdmRequest) -> dict[str, Any]:
     """Read the exports, write the device datasets and the report into request.out; return the report."""
     for path in request.files:
         if not path.is_file():
-            raise EvidenceError(f"{visible(str(path))}: not a file")
+            raise EvidenceError(f"{visible(str(path))}: not a file", f"{visible(str(path))}：不是檔案")
     tmp = Path(tempfile.mkdtemp(prefix="ccaudit-mdm-"))
     try:
         con = connect(request.threads)

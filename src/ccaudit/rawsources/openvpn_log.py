@@ -71,6 +71,16 @@ _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+
 _JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
             + _TAG + r"(.*)$")
 _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
+_RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
+# OpenVPN Access Server (Twisted's log): '2022-04-29T10:51:22+0530 [stdout#info] [OVPN 4] OUT: '<core line>'' (older
+# releases: '2019-12-13 10:19:19+0100 [-] OVPN 0 OUT: ...'); the core line quoted as Python writes a string ('...', or
+# "..." when it holds a single quote)
+_ACCESS_SERVER = (r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \[[^\]]*\] "
+                  r"\[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
+_ACCESS_SERVER_OWN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
+                      r"\[(?:-|std(?:out|err)#\w+)\] ")
+_INNER_TIME = (r"^(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})"
+               r"(?: us=\d+)? ")
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
 _ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
          r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
@@ -106,14 +116,27 @@ def _reasons() -> str:
 
 def query(lines: str) -> str:
     return f"""
-WITH l AS (
-    SELECT line_no, is_last, line,
+WITH a AS (
+    SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax
+    FROM {lines}
+), a2 AS (
+    -- OpenVPN Access Server's log (openvpnas.log): the core's line quoted after the server's own time with its offset,
+    -- rewritten as the syslog form read below (the outer time stated, the core's own time dropped: it has no zone)
+    SELECT line_no, is_last,
+           CASE WHEN ax.inner <> '' THEN replace(ax.t, ' ', 'T') || ' openvpnas ovpn[' || ax.n || ']: ' ||
+                    regexp_replace(substr(ax.inner, 2, length(ax.inner) - 2), {_q(_INNER_TIME)}, '')
+                ELSE raw END AS line,
+           -- the Access Server's own lines (web server, service manager, ...): of the source, about no session
+           ax.inner = '' AND regexp_matches(raw, {_q(_ACCESS_SERVER_OWN)}) AS as_own
+    FROM a
+), l AS (
+    SELECT line_no, is_last, line, as_own,
            CASE WHEN regexp_matches(line, '{_RFC3339}') THEN 'rfc3339'
                 WHEN regexp_matches(line, '{_ISO}') THEN 'iso'
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
                 WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164' END AS form
-    FROM {lines}
+    FROM a2
 ), m0 AS (
     SELECT *,
            CASE form WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
@@ -230,19 +253,22 @@ WITH l AS (
 SELECT l.line_no, l.is_last,
        j.kind IS NOT NULL AND j.kind <> {_q(SERVER_MARK)} AS relevant,
        CASE WHEN j.kind IS NULL OR j.kind = {_q(SERVER_MARK)} THEN NULL
-            WHEN j.form = 'rfc3164' AND j.inner_form IS NULL
-                THEN 'syslog time without a year: log with RFC 3339 times (docs/sources.md)'
-            WHEN j.wall IS NULL AND j.stamp IS NULL THEN 'no readable time'
+            WHEN j.wall IS NULL AND j.stamp IS NULL AND NOT (j.form = 'rfc3164' AND j.inner_form IS NULL)
+                THEN 'no readable time'
             WHEN j.addr IS NULL OR j.addr = '' THEN 'no client address'
             WHEN j.kind = 'session_start' AND COALESCE(j.auth_user, j.known_cn) IS NULL THEN 'no client name'
        END AS problem,
-       l.form IS NULL AND trim(l.line) <> '' AS not_source,
+       l.form IS NULL AND NOT l.as_own AND trim(l.line) <> '' AS not_source,
        j.kind,
        CAST(TRY_CAST(j.stamp AS TIMESTAMPTZ) AS TIMESTAMP) AS ts_utc,
        j.wall AS ts_local,
+       -- a classic syslog header's time alone (pfSense, OPNsense, rsyslog's default): its year settled per file
+       CASE WHEN j.form = 'rfc3164' AND j.inner_form IS NULL THEN regexp_extract(l.line, '{_RFC3164_TIME}', 1) END
+           AS noyear_text,
        tz_minutes(j.zone) AS tz_offset_min,
        COALESCE(j.stamp, j.zone) AS tz_text,
-       COALESCE(j.auth_user, j.known_cn) AS account,
+       -- (an Access Server auto-login profile's certificate is named USER_AUTOLOGIN)
+       COALESCE(j.auth_user, regexp_replace(j.known_cn, '_AUTOLOGIN$', '')) AS account,
        {peer_ip('j.addr')} AS source_ip,
        CASE WHEN j.kind = 'session_start' THEN j.next_vip END AS assigned_ip,
        CASE WHEN j.kind IN ('session_start', 'session_end', 'session_stats')
@@ -251,7 +277,7 @@ SELECT l.line_no, l.is_last,
        CAST(NULL AS BIGINT) AS duration_s,
        CASE WHEN j.kind = 'session_stats' THEN 'end already logged: ' ELSE '' END || j.reason0 AS reason
 FROM l LEFT JOIN j ON j.line_no = l.line_no
-WHERE j.kind IS NOT NULL OR l.is_last OR (l.form IS NULL AND trim(l.line) <> '')
+WHERE j.kind IS NOT NULL OR l.is_last OR (l.form IS NULL AND NOT l.as_own AND trim(l.line) <> '')
 """
 
 
@@ -261,8 +287,8 @@ SOURCE = RawSource(
     product="OpenVPN server log (2.4-2.6)",
     expects=("The server's own log: `log-append /var/log/openvpn/server.log` with `verb 3` (the default), the "
              "journal (`journalctl -u openvpn-server@server -o short-iso`), or syslog kept by rsyslog with RFC 3339 "
-             "times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); classic syslog times carry no year and are "
-             "refused unless OpenVPN's own time follows the header."),
+             "times ($ActionFileDefaultTemplate RSYSLOG_FileFormat); classic syslog times (pfSense, OPNsense) "
+             "carry no year: it is taken from --year, else the file's name or modification time (reported)."),
     sample=("2026-11-02 08:15:02 203.0.113.7:51642 TLS: Username/Password authentication succeeded for username "
             "'alice'\n2026-11-02 08:15:02 203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with "
             "[AF_INET]203.0.113.7:51642\n2026-11-02 08:15:02 alice-laptop/203.0.113.7:51642 MULTI_sva: pool "
@@ -271,6 +297,8 @@ SOURCE = RawSource(
     detect=(r"(?:openvpn(?:\[\d+\])?: |Peer Connection Initiated|MULTI(?:_sva)?: |TLS: |client-instance|"
             r"peer info: |Initialization Sequence Completed|VERIFY (?:OK|KU|EKU)|TLS Auth Error|"
             r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:us=\d+ )?\S|"
-            r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4} )"),
+            r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4} |"
+            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{4} \[(?:-|std(?:out|err)#\w+)\] )"),
     query=query,
+    yearless=True,
 )

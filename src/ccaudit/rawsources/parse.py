@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import yearless
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
@@ -34,6 +35,31 @@ MAX_LISTED = 200  # line numbers listed per problem in the report (the counts ar
 EVENTS_FILE = "remote_access_events.csv"
 SESSIONS_FILE = "remote_sessions.csv"
 REPORT_FILE = "parse_report.json"
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How one file of a request is read, where files parsed together differ (an evidence folder's raw exports,
+    rawsources/evidence.py: each with its own source, zone, gateway, date order and year from evidence.yaml)."""
+
+    source: str  # a source id or 'auto'
+    zone: str
+    zone_origin: str
+    zone_given: bool = False
+    gateway: str | None = None
+    date_order: str | None = None
+    date_order_origin: str = "--date-order"
+    year: int | None = None  # of its first syslog time without one (rawsources/yearless.py)
+    year_origin: str = "--year"
+
+
+class FileRefused(EvidenceError):
+    """A file of the request refused (not the named source, mostly unreadable, its dates ambiguous, its zone
+    unknown): `file_no` says which, so that a caller parsing several files names it its own way."""
+
+    def __init__(self, message: str, zh: str | None, file_no: int) -> None:
+        super().__init__(message, zh=zh)
+        self.file_no = file_no
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,24 @@ class ParseRequest:
     # 'mdy' (date_order_value), and where that was stated, for messages and the report.
     date_order: str | None = None
     date_order_origin: str = "--date-order"
+    # The year of a file's first syslog time without one (`Nov  2 08:15:02`), and where that was stated
+    # (rawsources/yearless.py; without it the year comes from the file's name or modification time).
+    year: int | None = None
+    year_origin: str = "--year"
+    # Per file, in the order of `files` (empty: the request's source, zone, gateway and date order for every file).
+    per_file: tuple[FileOptions, ...] = ()
+    # Per file, the name its own outputs start with (`<prefix>.remote_access_events.csv`, `<prefix>.remote_sessions
+    # .csv`: the rows citing it), written instead of the two CSVs of all files (an evidence folder's group of raw
+    # exports, cut per raw file); a file given None gets none (read only for what it gives the others).
+    split_outputs: tuple[str | None, ...] = ()
+
+    def options(self, no: int) -> FileOptions:
+        """How file `no` is read."""
+        if self.per_file:
+            return self.per_file[no]
+        return FileOptions(source=self.source, zone=self.zone, zone_origin=self.zone_origin,
+                           zone_given=self.zone_given, gateway=self.gateway, date_order=self.date_order,
+                           date_order_origin=self.date_order_origin, year=self.year, year_origin=self.year_origin)
 
 
 DETECT_JSON_LINES = 20_000  # lines of a JSON document read to find its first records
@@ -89,13 +133,17 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path, wanted: str, text: Path |
     if wanted == "auto":
         if scores[best] < MIN_MATCH:
             raise EvidenceError(f"{name}: not recognised as any source ({', '.join(SOURCES)}); name one with "
-                                "--source if it is one of them")
+                                "--source if it is one of them",
+                                f"{name}：無法辨識為任何來源（{'、'.join(SOURCES)}）；如屬其一，請直接指定來源名稱")
         return SOURCES[best]
     source = get(wanted)
     if scores[wanted] < MIN_MATCH:
         hint = f"; it looks like {best}" if scores[best] >= MIN_MATCH else ""
+        hint_zh = f"；看來是 {best}" if scores[best] >= MIN_MATCH else ""
+        fit = round(scores[wanted] * 100)
         raise EvidenceError(f"{name}: does not look like a {wanted} export ({source.product}): "
-                            f"{round(scores[wanted] * 100)}% of its first lines fit{hint}")
+                            f"{fit}% of its first lines fit{hint}",
+                            f"{name}：看來不是 {wanted} 之匯出檔：開頭各行僅 {fit}% 符合{hint_zh}")
     return source
 
 
@@ -117,13 +165,14 @@ def parse(request: ParseRequest) -> dict[str, Any]:
     """Parse the files, write the three outputs into request.out and return the report."""
     for path in request.files:
         if not path.is_file():
-            raise EvidenceError(f"{visible(str(path))}: not a file")
+            raise EvidenceError(f"{visible(str(path))}: not a file", f"{visible(str(path))}：不是檔案")
     tmp = Path(tempfile.mkdtemp(prefix="ccaudit-sources-"))
     try:
         con = connect(request.threads, request.memory_limit)
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
-        _check_zone(con, request.zone)
+        if not request.per_file:
+            _check_zone(con, request.zone)
         for gateway_id, zone, origin in request.gateway_zones:
             try:
                 _check_zone(con, zone)
@@ -133,25 +182,23 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
         for no, path in enumerate(request.files):
+            opts = request.options(no)
             try:
+                if request.per_file:
+                    _check_zone(con, opts.zone)
                 text, encoding = as_utf8(path, tmp)
-                source = detect(con, path, request.source, text)
-                files.append(_parse_file(con, no, path, source, text, request) | {"encoding": encoding})
+                source = detect(con, path, opts.source, text)
+                name = request.names[no] if request.names else str(path)
+                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding})
+            except FileRefused:
+                raise
+            except EvidenceError as exc:
+                raise FileRefused(str(exc), exc.zh, no) from None
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                if isinstance(exc, duckdb.OutOfMemoryException):
-                    raise EvidenceError(f"{visible(str(path))}: the parse ran out of its memory "
-                                        f"({request.memory_limit}): {visible(first)}") from None
-                line = re.search(r"Line: (\d+)", str(exc))
-                where = f" (line {line.group(1)})" if line else ""
-                if re.search(r"unicode|utf-?8|encoding", str(exc), re.IGNORECASE):
-                    raise EvidenceError(f"{visible(str(path))}: cannot be read as UTF-8 text{where}: "
-                                        f"{visible(first)}") from None
-                # Any other engine error is not the file's encoding: say so, not a misleading "not UTF-8"
-                raise EvidenceError(f"{visible(str(path))}: could not be parsed{where}: {visible(first)}") from None
+                raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
-        identity = _resolve(con, request.identity_map)
+        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1)
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
@@ -159,8 +206,10 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         if stops:
             report["server_stops"] = stops
         request.out.mkdir(parents=True, exist_ok=True)
-        _write(con, request.out)
-        report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE]
+        _write(con, request.out, request.split_outputs)
+        report["outputs"] = [EVENTS_FILE, SESSIONS_FILE, REPORT_FILE] if not request.split_outputs else [
+            f"{prefix}.{name}" for prefix in request.split_outputs if prefix for name in (EVENTS_FILE, SESSIONS_FILE)
+        ] + [REPORT_FILE]
         (request.out / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
                                                encoding="utf-8")
         con.close()
@@ -172,15 +221,43 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _engine_error(path: Path, exc: duckdb.Error, memory_limit: str) -> str:
+    """What went wrong reading a file, from DuckDB's error: its memory, its encoding (with the line), or else."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return f"{visible(str(path))}: the parse ran out of its memory ({memory_limit}): {visible(first)}"
+    line = re.search(r"Line: (\d+)", str(exc))
+    where = f" (line {line.group(1)})" if line else ""
+    if re.search(r"unicode|utf-?8|encoding", str(exc), re.IGNORECASE):
+        return f"{visible(str(path))}: cannot be read as UTF-8 text{where}: {visible(first)}"
+    # Any other engine error is not the file's encoding: say so, not a misleading "not UTF-8"
+    return f"{visible(str(path))}: could not be parsed{where}: {visible(first)}"
+
+
 def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: RawSource,
-                text: Path | None = None, request: ParseRequest | None = None) -> dict[str, Any]:
+                text: Path | None = None, opts: FileOptions | None = None, name: str | None = None) -> dict[str, Any]:
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(text or path)}")
     names = ", ".join(n for n, _ in SOURCE_COLUMNS)
     dates: dict[str, Any] = {}
-    if source.local_dates:
+    years: dict[str, Any] = {}
+    if source.yearless:
+        # the rows that matter first, then the year of their times without one (in line order), then those times
+        con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
+        found = yearless.anchor(path, name or str(path), opts.year if opts else None,
+                                opts.year_origin if opts else "--year")
+        reread, years = yearless.settle(con, found)
+        again = {"ts_local": f"{reread} AS ts_local",
+                 "problem": f"COALESCE(q.problem, CASE WHEN q.relevant AND q.ts_utc IS NULL AND ({reread}) IS NULL "
+                            "THEN 'no readable time' END) AS problem"}
+        cols = ", ".join(again.get(n, f"q.{n}") if reread else f"q.{n}" for n, _ in SOURCE_COLUMNS)
+        join = "LEFT JOIN yl ON yl.line_no = q.line_no" if reread else ""
+        con.execute(f"INSERT INTO parsed SELECT {no}, {sql_str(source.id)}, {cols} FROM q {join}")
+        con.execute("DROP TABLE q")
+        con.execute("DROP TABLE IF EXISTS yl")
+    elif source.local_dates:
         # the rows that matter first (few), then the file's date order from their times, then the times read in it
         con.execute(f"CREATE OR REPLACE TEMP TABLE q AS SELECT * FROM ({source.query('lines')}) q")
-        order, dates = _date_order(con, path, request)
+        order, dates = _date_order(con, path, opts)
         reread = f"CASE WHEN date_text IS NOT NULL THEN {culture_time('date_text', order)} ELSE ts_local END"
         again = {"ts_local": f"{reread} AS ts_local",
                  "problem": f"COALESCE(problem, CASE WHEN relevant AND ts_utc IS NULL AND ({reread}) IS NULL "
@@ -228,7 +305,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
 
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
@@ -249,7 +326,7 @@ def date_order_value(text: str | None, where: str) -> str | None:
 
 
 def _date_order(con: duckdb.DuckDBPyConnection, path: Path,
-                request: ParseRequest | None) -> tuple[str | None, dict[str, Any]]:
+                opts: FileOptions | None) -> tuple[str | None, dict[str, Any]]:
     """The order of the file's dates with the year last ('05/03/2026'): settled by its values where one has a
     number over 12 in the first place (day first) or the second (month first), else the order stated; a file
     whose values contradict each other or the order stated, or whose values do not settle it with none stated, is
@@ -262,8 +339,8 @@ def _date_order(con: duckdb.DuckDBPyConnection, path: Path,
     if not rows:
         return None, {}
     seen = {shape: (int(n), int(line), str(value)) for shape, n, line, value in rows}
-    stated = request.date_order if request else None
-    origin = request.date_order_origin if request else "--date-order"
+    stated = opts.date_order if opts else None
+    origin = opts.date_order_origin if opts else "--date-order"
     name = visible(str(path))
     total = sum(n for n, _, _ in seen.values())
 
@@ -320,18 +397,32 @@ CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
 def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any]) -> None:
     """The events table: times settled, accounts split, duplicates removed (and reported)."""
     con.execute(_ACCOUNT_SQL)
-    gateway = sql_str(request.gateway) if request.gateway else "CAST(NULL AS VARCHAR)"
-    default_origin = request.zone_origin
+    per_file = [request.options(no) for no in range(len(request.files))] or [request.options(0)]
+
+    def by_file(values: list[str]) -> str:
+        """SQL: the value of each line's file (one constant where every file has the same)."""
+        if len(set(values)) == 1:
+            return values[0]
+        return "CASE file_no " + " ".join(f"WHEN {no} THEN {v}" for no, v in enumerate(values)) + " END"
+
+    gateway = by_file([sql_str(o.gateway) if o.gateway else "CAST(NULL AS VARCHAR)" for o in per_file])
     # The zone of a time without an offset: the file's when stated for it, else its gateway's (the first given for
     # it), else the default. Written as expressions, not joined: the events keep the order of the lines, which the
     # events CSV is written in without sorting them again.
-    zone, origin = sql_str(request.zone), sql_str(default_origin)
-    if request.gateway_zones and not request.zone_given:
+    zone = by_file([sql_str(o.zone) for o in per_file])
+    origin = by_file([sql_str(o.zone_origin) for o in per_file])
+    own = [no for no, o in enumerate(per_file) if o.zone_given]
+    if request.gateway_zones and len(own) < len(per_file):
         gw = "lower(trim(gateway_id))"
-        zone = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
-                                         for g, z, _ in request.gateway_zones) + f" ELSE {zone} END"
-        origin = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
-                                           for g, _, o in request.gateway_zones) + f" ELSE {origin} END"
+        by_gw = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
+                                         for g, z, _ in request.gateway_zones) + " END"
+        gw_from = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
+                                           for g, _, o in request.gateway_zones) + " END"
+        zone, origin = f"COALESCE({by_gw}, {zone})", f"COALESCE({gw_from}, {origin})"
+        if own:  # the files whose own zone was stated: theirs, whatever their gateways
+            given = f"file_no IN ({', '.join(map(str, own))})"
+            zone = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone) for o in per_file])} ELSE {zone} END"
+            origin = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone_origin) for o in per_file])} ELSE {origin} END"
     settled = f"""
         WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
                    FROM parsed WHERE {{rows}}),
@@ -367,12 +458,13 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         dup = con.execute("SELECT count(*) FROM ranked WHERE copy_no > 1").fetchone()
         dup_rows = con.execute(f"SELECT file_no, line_no FROM ranked WHERE copy_no > 1 ORDER BY file_no, line_no "
                                f"LIMIT {MAX_LISTED}").fetchall()
+        dup_files = con.execute("SELECT file_no, count(*) FROM ranked WHERE copy_no > 1 GROUP BY ALL").fetchall()
         con.execute("CREATE TEMP TABLE events AS SELECT * EXCLUDE (copy_no) FROM ranked WHERE copy_no = 1 "
                     "ORDER BY file_no, line_no")  # the lines' order, as without copies
         con.execute("DROP TABLE ranked")
         con.execute("DROP TABLE all_events")
     else:
-        dup, dup_rows = (0,), []
+        dup, dup_rows, dup_files = (0,), [], []
         con.execute("ALTER TABLE all_events RENAME TO events")
     # The events CSV is written in the lines' order, which a line-by-line source's query keeps (a scan, filters and
     # projections; DuckDB preserves insertion order through them). A source whose query joins may not: checked in
@@ -385,33 +477,56 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         con.execute("DROP TABLE events")
         con.execute("ALTER TABLE sorted_events RENAME TO events")
     con.execute("DROP TABLE parsed")  # counted already; its memory goes back to the pool
-    assumed = con.execute("SELECT count(*) FROM events WHERE zone_assumed").fetchone()
-    stated = con.execute("SELECT list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL) FROM events").fetchone()
+    names = request.names or tuple(str(p) for p in request.files)
     report["duplicates"] = {
         "count": int(dup[0]) if dup else 0,
         "note": "exact copies of an event already read (overlapping exports); each counted once",
         "lines": [f"{files[f]}:{n}" for f, n in dup_rows],
+        "by_file": {names[f]: int(n) for f, n in sorted(dup_files)},
     }
-    by_gateway = con.execute("""
-        SELECT gateway_id, zone_used, zone_from, count(*) FROM events WHERE zone_assumed
-        GROUP BY ALL ORDER BY gateway_id NULLS LAST, zone_used""").fetchall()
+    # one pass for the zones: per file, gateway and zone assumed (the report's by_gateway adds the files up), and
+    # the zones the lines state per file
+    zones = con.execute("""
+        SELECT file_no, gateway_id, zone_used, zone_from, count(*) FILTER (WHERE zone_assumed),
+               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL)
+        FROM events GROUP BY ALL""").fetchall()
+    by_gateway: dict[tuple[str | None, str, str], int] = {}
+    by_name: dict[str, dict[str, Any]] = {}
+    for no, g, z, o, n, texts in zones:
+        one = by_name.setdefault(names[no], {"events_with_assumed_zone": 0, "by_gateway": [],
+                                             "zones_stated_in_lines": set()})
+        one["zones_stated_in_lines"].update(texts or [])
+        if n:
+            by_gateway[(g, z, o)] = by_gateway.get((g, z, o), 0) + int(n)
+            one["events_with_assumed_zone"] += int(n)
+            one["by_gateway"].append({"gateway_id": g, "zone": z, "zone_from": o, "events_with_assumed_zone": int(n)})
+    for one in by_name.values():
+        one["by_gateway"].sort(key=_gateway_order)
+        one["zones_stated_in_lines"] = sorted(one["zones_stated_in_lines"])
+    first = request.options(0)
     report["time_zone"] = {
-        "events_with_assumed_zone": int(assumed[0]) if assumed else 0,
-        "assumed_zone": request.zone,
-        "assumed_zone_from": request.zone_origin,
-        "by_gateway": [{"gateway_id": g, "zone": z, "zone_from": o, "events_with_assumed_zone": n}
-                       for g, z, o, n in by_gateway],
+        "events_with_assumed_zone": sum(by_gateway.values()),
+        "assumed_zone": first.zone,
+        "assumed_zone_from": first.zone_origin,
+        "by_gateway": sorted(({"gateway_id": g, "zone": z, "zone_from": o, "events_with_assumed_zone": n}
+                              for (g, z, o), n in by_gateway.items()), key=_gateway_order),
         "gateway_zones_given": [{"gateway_id": g, "zone": z, "zone_from": o} for g, z, o in request.gateway_zones],
-        "zones_stated_in_lines": sorted(stated[0] or []) if stated else [],
+        "zones_stated_in_lines": sorted({t for one in by_name.values() for t in one["zones_stated_in_lines"]}),
+        "by_file": by_name,
     }
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
-    names = request.names or tuple(str(p) for p in request.files)
     con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(names)))
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[str, Any]:
+def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
+    """by_gateway's order: by gateway, the one named by none last, then by zone."""
+    return (row["gateway_id"] is None, row["gateway_id"] or "", row["zone"] or "")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False) -> dict[str, Any]:
     """person_id for each account from the identity map: the account as logged (UPN, e-mail, DOMAIN\\user)
-    first, else its user part when that names exactly one person. Anything else stays unresolved."""
+    first, else its user part when that names exactly one person. Anything else stays unresolved. `per_file`: also
+    the unresolved accounts each file holds (`events` and `file_names` carry file_no; mdm.py's view does not)."""
     con.execute("CREATE TEMP TABLE idmap (account VARCHAR, person_id VARCHAR)")
     if identity_map is not None:
         _load_identity_map(con, identity_map)
@@ -431,10 +546,18 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None) -> dict[
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
+    by_file: dict[str, list[str]] = {}
+    if rows and per_file:
+        by_file = {str(f): list(a) for f, a in con.execute("""
+            SELECT f.name, list(e.account ORDER BY e.account)
+            FROM (SELECT DISTINCT file_no, account FROM events
+                  WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
+            JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
         "accounts_unresolved": [{"account": a, "why": w} | coded(w) for a, w in rows],
+        "accounts_unresolved_by_file": by_file,  # several files: the accounts each file holds
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
     }
@@ -492,6 +615,16 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     # in time, only for the few segments where a later event has it (measured at 10M lines, 20% VPN: 10.6 -> 6.0
     # CPU s; aggregating each value with arg_min over all events, or joining each one back, cost more).
     attrs = ("account", "gateway_id", "channel", "mfa_method", "source_ip", "assigned_ip")
+    # a session whose end is in another file than its start (files parsed together: a log's rotations) cites both:
+    # its row the start's file and line, its note the end's
+    several = (con.execute("SELECT count(*) > 1 FROM file_names").fetchone() or (False,))[0]
+    elsewhere = elsewhere_join = ""
+    if several:
+        elsewhere = ("WHEN end_file <> COALESCE(start_file, first_file) THEN 'its end in ' || fe.name || ' line ' "
+                     "|| CAST(end_line AS VARCHAR) || COALESCE(': ' || nullif(en.reason, ''), '')")
+        elsewhere_join = ("LEFT JOIN file_names fe ON fe.file_no = g.end_file "
+                          "LEFT JOIN (SELECT rowid AS rid, reason FROM events WHERE kind = 'session_end') en "
+                          "ON en.rid = g.end_rid AND g.end_file <> COALESCE(g.start_file, g.first_file)")
     later = " OR ".join(f"({a} IS NULL AND any_{a})" for a in attrs)
     firsts = ", ".join(f"arg_min(e.{a}, e.time_utc) FILTER (WHERE e.{a} IS NOT NULL) AS {a}" for a in attrs)
     con.execute(f"""
@@ -553,35 +686,56 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                     WHEN ends = 0 THEN 'no end line in the files (still connected when the log ends, or cut '
                              || 'by log rotation)'
                     WHEN ends > 1 THEN 'several end lines for one start; the first is used'
+                    {elsewhere}
                     WHEN first_end_stop THEN stop.reason END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
-                          WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid""")
+                          WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid
+        {elsewhere_join}""")
     _end_at_later_stops(con)
     merged = _merge_windows_logs(con)
-    counts = con.execute("""
-        SELECT count(*) FILTER (WHERE s_utc IS NOT NULL),
+    cut = "seg > 0 AND ends > 0 AND end_file <> prov_file"  # started in one file, ended in another (rotation)
+    per_file = con.execute(f"""
+        SELECT prov_file,
+               count(*) FILTER (WHERE s_utc IS NOT NULL),
                count(*) FILTER (WHERE s_utc IS NOT NULL AND end_utc IS NOT NULL AND seg > 0),
                count(*) FILTER (WHERE seg > 0 AND ends = 0),
                count(*) FILTER (WHERE seg = 0 AND start_by_duration IS NOT NULL),
                count(*) FILTER (WHERE ends > 1),
                count(*) FILTER (WHERE s_utc IS NULL),
-               count(*) FILTER (WHERE ends = 1 AND first_end_stop)
-        FROM sessions""").fetchone()
-    assert counts is not None
+               count(*) FILTER (WHERE ends = 1 AND first_end_stop),
+               count(*) FILTER (WHERE {cut}), count(*) FILTER (WHERE {cut} AND first_end_stop),
+               list(DISTINCT end_file) FILTER (WHERE {cut})
+        FROM sessions GROUP BY prov_file ORDER BY prov_file""").fetchall()
+    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 8)]
+    names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
+    keys = ("sessions", "paired_start_and_end", "without_end", "start_derived_from_duration", "with_several_ends",
+            "not_placed", "ended_by_server_stop")
+    by_file: dict[str, dict[str, Any]] = {}
+    for no, *n, elsewhere, by_stop, ended_in in per_file:
+        by_file[names[no]] = dict(zip(keys, map(int, n), strict=True))
+        if elsewhere:
+            by_file[names[no]]["ended_in_other_files"] = {
+                "count": int(elsewhere), "by_server_stop": int(by_stop), "files": sorted(names[f] for f in ended_in)}
+    for name, facts in merged.pop("by_file").items():
+        by_file.setdefault(name, dict.fromkeys(keys, 0)).update(facts)
     unplaced = con.execute(f"""
         SELECT f.name || ':' || CAST(s.first_line AS VARCHAR) FROM sessions s JOIN file_names f
         ON f.file_no = s.first_file WHERE s.s_utc IS NULL ORDER BY f.name, s.first_line
         LIMIT {MAX_LISTED}""").fetchall()
-    failures = con.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()
+    failures = con.execute("SELECT f.name, count(*) FROM events e JOIN file_names f ON f.file_no = e.file_no "
+                           "WHERE e.kind = 'login_failed' GROUP BY ALL").fetchall()
     return {
         "sessions": counts[0], "paired_start_and_end": counts[1], "without_end": counts[2],
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
         "ended_by_server_stop": counts[6],
-        "failed_logins": int(failures[0]) if failures else 0,
+        "failed_logins": sum(int(n) for _, n in failures),
+        "failed_logins_by_file": {str(f): int(n) for f, n in sorted(failures)},
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
-                "a session stay in remote_access_events.csv",
+                "a session stay in remote_access_events.csv; by_file counts each file's sessions (those it holds "
+                "the start of), with those ended in another file (ended_in_other_files: log rotation)",
+        "by_file": by_file,
     } | ({"merged_windows_logs": merged} if merged["count"] else {})
 
 
@@ -651,8 +805,8 @@ def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
 
 def _stops_listed(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The gateway's own stops and restarts per file (the first MAX_LISTED) and each file's last event, for the
-    report: an evidence folder parses each file alone, and ends with them the sessions that an earlier rotated file
-    of the same gateway left open (evidence.end_at_later_stops)."""
+    report: what _end_at_later_stops ended the sessions with that an earlier rotated file of the same gateway left
+    open."""
     local = "timezone('Asia/Taipei', CAST(st.time_utc AS TIMESTAMPTZ))"
     minutes = f"date_diff('minute', st.time_utc, {local})"
     offset = (f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') "
@@ -694,7 +848,7 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         ), c AS (
             SELECT l.session_key AS l_key, l.seg AS l_seg, s.session_key AS s_key, s.seg AS s_seg,
                    abs(date_diff('millisecond', l.s_utc, s.s_utc)) AS gap, l.end_utc AS l_end, l.source_ip AS l_ip,
-                   l.prov_file AS l_file, l.prov_line AS l_line
+                   l.prov_file AS l_file, l.prov_line AS l_line, s.prov_file AS s_file
             FROM w l JOIN w s ON l.lsm AND NOT s.lsm
              AND lower(l.gateway_id) IS NOT DISTINCT FROM lower(s.gateway_id)
              AND l.account_normalised = s.account_normalised
@@ -732,7 +886,26 @@ def _merge_windows_logs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         DELETE FROM sessions WHERE source = 'windows-security'
           AND (session_key, seg) IN (SELECT l_key, l_seg FROM win_pairs)""")
     row = con.execute("SELECT count(*) FROM win_pairs").fetchone()
-    return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS,
+    # per file: the pairs whose Security session it holds (both logs in it, or the other in another file), and the
+    # LocalSessionManager sessions it held that were counted with another file's Security session
+    by_file: dict[str, dict[str, Any]] = {}
+    names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
+    for s_file, same, across, others in con.execute("""
+            SELECT s_file, count(*) FILTER (WHERE l_file = s_file), count(*) FILTER (WHERE l_file <> s_file),
+                   list(DISTINCT l_file) FILTER (WHERE l_file <> s_file)
+            FROM win_pairs GROUP BY s_file""").fetchall():
+        facts = by_file.setdefault(names[s_file], {})
+        if same:
+            facts["merged_windows_logs"] = {"count": int(same), "window_seconds": WINDOWS_PAIR_SECONDS}
+        if across:
+            facts["merged_windows_logs_across_files"] = {
+                "count": int(across), "files": sorted(names[f] for f in others), "window_seconds": WINDOWS_PAIR_SECONDS}
+    for l_file, n, others in con.execute("""
+            SELECT l_file, count(*), list(DISTINCT s_file) FROM win_pairs WHERE l_file <> s_file
+            GROUP BY l_file""").fetchall():
+        by_file.setdefault(names[l_file], {})["sessions_in_security_logs"] = {
+            "count": int(n), "files": sorted(names[f] for f in others)}
+    return {"count": int(row[0]) if row else 0, "window_seconds": WINDOWS_PAIR_SECONDS, "by_file": by_file,
             "note": "Remote Desktop connections found in both the Security log and the TerminalServices-"
                     "LocalSessionManager log of a host (same host and account, logons this close) are one session: "
                     "the Security log's, with the other log named in its note; both logs' events stay in "
@@ -754,15 +927,17 @@ def _mfa_from_sign_ins(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute(f"""
         CREATE TEMP TABLE session_mfa AS
         WITH s AS (
-            SELECT se.source, se.session_key, se.seg, se.s_utc, COALESCE(i.person_id, se.account_normalised) AS who
+            SELECT se.source, se.session_key, se.seg, se.s_utc, se.prov_file,
+                   COALESCE(i.person_id, se.account_normalised) AS who
             FROM sessions se LEFT JOIN ids i ON i.account = se.account
             WHERE se.mfa_method IS NULL AND se.s_utc IS NOT NULL
         ), si AS (
-            SELECT e.time_utc, e.mfa_method, COALESCE(i.person_id, e.account_normalised) AS who
+            SELECT e.time_utc, e.mfa_method, e.file_no, COALESCE(i.person_id, e.account_normalised) AS who
             FROM events e LEFT JOIN ids i ON i.account = e.account
             WHERE e.kind = 'sign_in' AND e.mfa_method IS NOT NULL
         )
-        SELECT s.source, s.session_key, s.seg, arg_max(si.mfa_method, si.time_utc) AS mfa
+        SELECT s.source, s.session_key, s.seg, s.prov_file, arg_max(si.mfa_method, si.time_utc) AS mfa,
+               arg_max(si.file_no, si.time_utc) AS mfa_file
         FROM s JOIN si ON si.who = s.who
          AND si.time_utc BETWEEN s.s_utc - INTERVAL {MFA_WINDOW_MINUTES} MINUTE
                              AND s.s_utc + INTERVAL {MFA_SKEW_MINUTES} MINUTE
@@ -771,7 +946,11 @@ def _mfa_from_sign_ins(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         UPDATE sessions SET mfa_method = m.mfa FROM session_mfa m
         WHERE sessions.source = m.source AND sessions.session_key = m.session_key AND sessions.seg = m.seg""")
     done = con.execute("SELECT count(*) FROM session_mfa").fetchone()
-    return {"sessions": int(done[0]) if done else 0,
+    # per file of the sessions: how many took their MFA from sign-ins in the other files, and which
+    by_file = {f: {"sessions": int(n), "files": sorted(others)} for f, n, others in con.execute("""
+        SELECT f.name, count(*), list(DISTINCT fm.name) FROM session_mfa m JOIN file_names f ON f.file_no = m.prov_file
+        JOIN file_names fm ON fm.file_no = m.mfa_file GROUP BY f.name""").fetchall()}
+    return {"sessions": int(done[0]) if done else 0, "by_file": by_file,
             "note": f"mfa_method taken from the person's latest identity-provider sign-in within {MFA_WINDOW_MINUTES} "
                     f"minutes before the session start ({MFA_SKEW_MINUTES} after, for clock skew), where the gateway "
                     "logs none"}
@@ -780,8 +959,10 @@ def _mfa_from_sign_ins(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 _TAIPEI = "'Asia/Taipei'"
 
 
-def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    """Both CSVs, written by DuckDB (UTF-8, header). Times: Taipei wall time with its offset, and UTC."""
+def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, ...] = ()) -> None:
+    """Both CSVs, written by DuckDB (UTF-8, header), or both per file where `split` names each file's (its rows
+    selected from the formatted rows, which are formatted once). Times: Taipei wall time with its offset, and
+    UTC."""
     # The offset comes from the zone database for that instant, never a fixed +08:00. It is looked up once per
     # hour the times fall in (a few thousand, not one per row: measured a third of the formatting's cost) where
     # the offset is the same at the hour's first and last microsecond; a time in an hour with a change of
@@ -840,16 +1021,19 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         after = f"time_utc >= {sql_str(str(since[0]))}::TIMESTAMP" if since and since[0] is not None else "TRUE"
         local = (f"CASE WHEN {after} THEN strftime(time_utc + INTERVAL {int(latest[0])} MINUTE, "
                  f"'%Y-%m-%dT%H:%M:%S') || {sql_str(latest[1])} ELSE {local} END")
-    events = out / EVENTS_FILE
-    con.execute(f"""
-        COPY (
+    events = f"""
             SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
                    account, account_normalised, account_domain, person_id,
                    source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
                    duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
-            FROM events
-        ) TO {sql_str(str(events))} (HEADER, DELIMITER ',')""")
+            FROM events"""
+    if not split:
+        con.execute(f"COPY ({events}) TO {sql_str(str(out / EVENTS_FILE))} (HEADER, DELIMITER ',')")
+    for no, prefix in enumerate(split):  # a file's events: a scan of the table for its number, formatted alone
+        if prefix is not None:
+            con.execute(f"COPY ({events} WHERE file_no = {no}) TO {sql_str(str(out / f'{prefix}.{EVENTS_FILE}'))} "
+                        "(HEADER, DELIMITER ',')")
     # The session ID is stable across overlapping exports: the gateway's key and the start instant; two sessions
     # of one key starting at one instant (rare: looked for first, numbering them all costs a window) get #2, #3.
     clash = con.execute("SELECT 1 FROM sessions WHERE s_utc IS NOT NULL GROUP BY session_key, s_utc "
@@ -858,8 +1042,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
               if clash else "1")
     # The sessions CSV in start-time order: sorted before its times are formatted (a subquery's ORDER BY, the
     # formatting a projection over it), so the sort carries timestamps, not their text.
-    con.execute(f"""
-        COPY (
+    formatted = f"""
             WITH s AS (
                 SELECT s.*, s.session_key || '@' || strftime(s.s_utc, '%Y-%m-%dT%H:%M:%SZ') AS base_id,
                        {number} AS n
@@ -874,6 +1057,16 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
             SELECT session_id, COALESCE(person_id, account_normalised) AS person_id, gateway_id,
                    {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
                    COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
-                   account, assigned_ip, source, source_file, prov_line AS source_line, note
-            FROM o
-        ) TO {sql_str(str(out / SESSIONS_FILE))} (HEADER, DELIMITER ',')""")
+                   account, assigned_ip, source, source_file, prov_line AS source_line, note{{file_no}}
+            FROM o"""
+    if not split:
+        con.execute(f"COPY ({formatted.replace('{file_no}', '')}) TO {sql_str(str(out / SESSIONS_FILE))} "
+                    "(HEADER, DELIMITER ',')")
+        return
+    # formatted once, in start-time order, which a scan for one file's rows keeps
+    con.execute(f"CREATE TEMP TABLE sessions_out AS {formatted.replace('{file_no}', ', prov_file AS file_no')}")
+    for no, prefix in enumerate(split):
+        if prefix is not None:
+            con.execute(f"COPY (SELECT * EXCLUDE (file_no) FROM sessions_out WHERE file_no = {no}) "
+                        f"TO {sql_str(str(out / f'{prefix}.{SESSIONS_FILE}'))} (HEADER, DELIMITER ',')")
+    con.execute("DROP TABLE sessions_out")

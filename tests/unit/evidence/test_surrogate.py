@@ -48,14 +48,16 @@ def _tables(con: duckdb.DuckDBPyConnection, people: list[str], sessions: list[tu
                 f"{person} AS _person_key FROM remote_sessions")
 
 
-@pytest.mark.parametrize("rows_per_pass", [surrogate.ROWS_PER_PASS, 1])  # verified at once, or in slices
-def test_ids_whose_hashes_collide_still_get_different_keys(monkeypatch: pytest.MonkeyPatch, rows_per_pass: int) -> None:
-    monkeypatch.setattr(surrogate, "ROWS_PER_PASS", rows_per_pass)
-    con = duckdb.connect()
-    # With one bit of key two IDs collide half the time: find two that do under the first salt.
-    ids = [f"E{i}" for i in range(20)]
+def _colliding_pair(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, str]:
+    """Two IDs whose one-bit keys are equal under the first salt (half of all pairs are)."""
+    ids = [f"{prefix}{i}" for i in range(20)]
     first = {i: con.execute(f"SELECT {key_sql('v', bits=1)} FROM (SELECT ? AS v)", [i]).fetchall()[0][0] for i in ids}
-    a, b = next((x, y) for x in ids for y in ids if x < y and first[x] == first[y])
+    return next((x, y) for x in ids for y in ids if x < y and first[x] == first[y])
+
+
+def test_ids_whose_hashes_collide_still_get_different_keys() -> None:
+    con = duckdb.connect()
+    a, b = _colliding_pair(con, "E")  # with one bit of key two IDs collide half the time
     _tables(con, [a, b], [("S1", b), ("S2", None)])
     people = dict(con.execute("SELECT person_id, _person_key FROM people").fetchall())
     assert people[a] == people[b]  # as written at import
@@ -64,6 +66,45 @@ def test_ids_whose_hashes_collide_still_get_different_keys(monkeypatch: pytest.M
     assert people[a] != people[b]
     assert con.execute("SELECT session_id, _person_key FROM remote_sessions ORDER BY session_id").fetchall() == [
         ("S1", people[b]), ("S2", None)]
+
+
+def test_record_ids_whose_keys_collide_are_keyed_apart_at_import(
+    folder: Folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search for repeated records groups the log by its integer key: a key seen twice there (two
+    log IDs, one key) must not pass for a repeated record nor leave the key as it is."""
+    monkeypatch.setattr(surrogate, "KEY_BITS", 1)
+    a, b = _colliding_pair(duckdb.connect(), "L")
+    folder.csv("remote_operation_log.csv", ["log_id", "session_id", "person_id", "occurred_at"],
+               [[a, "", "E001", "2026-10-01 09:01"], [b, "", "E001", "2026-10-01 09:02"]])
+    imported = folder.run()
+    keys = dict(imported.rows("remote_operation_log", "log_id, _log_key"))
+    assert set(keys) == {a, b}  # both records kept
+    assert keys[a] != keys[b]
+
+
+def test_record_ids_with_distinct_keys_keep_their_first_keys(folder: Folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found all different by the search for repeated records, the log's keys are the first salt's."""
+    monkeypatch.setattr(surrogate, "KEY_BITS", 1)
+    con = duckdb.connect()
+    ids = [f"L{i}" for i in range(20)]
+    first = {i: con.execute(f"SELECT {key_sql('v', bits=1)} FROM (SELECT ? AS v)", [i]).fetchall()[0][0] for i in ids}
+    a = ids[0]
+    b = next(i for i in ids if first[i] != first[a])
+    folder.csv("remote_operation_log.csv", ["log_id", "session_id", "person_id", "occurred_at"],
+               [[a, "", "E001", "2026-10-01 09:01"], [b, "", "E001", "2026-10-01 09:02"]])
+    imported = folder.run()
+    assert dict(imported.rows("remote_operation_log", "log_id, _log_key")) == {a: first[a], b: first[b]}
+
+
+def test_a_column_found_unique_is_still_verified_with_the_other_columns_of_its_domain() -> None:
+    """The register's keys all differ, but an ID only the session export names shares one of them."""
+    con = duckdb.connect()
+    a, b = _colliding_pair(con, "E")
+    _tables(con, [a], [("S1", b)])
+    verify_keys(con, TEMPLATES, frozenset({("people", "person_id")}), bits=1)
+    person = con.execute("SELECT _person_key FROM people").fetchall()[0][0]
+    assert con.execute("SELECT _person_key FROM remote_sessions").fetchall()[0][0] != person
 
 
 def test_more_ids_than_keys_is_refused_not_guessed() -> None:

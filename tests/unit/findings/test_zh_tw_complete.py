@@ -187,7 +187,11 @@ def test_every_parse_report_note_says_itself_in_zh_tw() -> None:
     from ccaudit.rawsources.mdm import EMPTY_REASON
 
     emitted |= set(EMPTY_REASON.values())
-    assert emitted <= set(notes.catalog()), emitted - set(notes.catalog())
+    from ccaudit.cli.texts import texts as cli_texts
+
+    # a file may also use the CLI's own `say` (content/messages/cli.yaml, checked by its own test)
+    known = set(notes.catalog()) | set(cli_texts().lines)
+    assert emitted <= known, emitted - known
 
 
 def _sql_texts(column: str, files: str = "*.py") -> Iterator[tuple[str, str]]:
@@ -227,3 +231,29 @@ def test_session_notes_and_server_stops_say_themselves_in_zh_tw() -> None:
     for _, text in _sql_texts("note", "parse.py"):  # remote_sessions.csv notes written by the pairing
         assert notes.code_of(text) is not None, text
         assert not english(notes.translate(text, "zh-TW")), text
+
+
+def test_every_command_line_text_says_itself_in_zh_tw() -> None:
+    # what the commands outside `audit` print and the parser's refusals (content/messages/cli.yaml): each in Chinese
+    # with the same placeholders, no English word once filled, and every key the commands say is in the catalog
+    from tests.zh_text import english as english_prose
+
+    from ccaudit.cli.texts import CliTexts
+    from ccaudit.rawsources import notes
+    from ccaudit.rawsources.mdm import MDM_SOURCES
+    from ccaudit.rawsources.registry import SOURCES
+
+    cli = CliTexts.load()
+    for key, (en, zh) in [*cli.lines.items(), *cli.stages.items(), *cli.usage.items()]:
+        assert placeholders(en) == placeholders(zh), key
+        rendered = zh.format(**{p: _sample(p) for p in placeholders(zh)})
+        assert not english_prose(rendered), f"{key}: {rendered}"
+    for _, en, zh in cli.patterns:
+        assert placeholders(zh) <= placeholders(en) and not english_prose(zh), en
+    assert not [zh for zh in cli.os_errors.values() if english_prose(zh)]
+    assert set(cli.sources) == set(SOURCES) | set(MDM_SOURCES)  # `ccaudit sources` says each source in Chinese
+    said = {path.name: set(re.findall(r'\bsay\(\s*"([a-z_]+)"', path.read_text("utf-8")))
+            for path in (SRC / "cli").glob("*.py") if "ccaudit.cli.texts import" in path.read_text("utf-8")}
+    for name, keys in said.items():
+        known = set(cli.lines) | (set(notes.catalog()) if name.startswith("sources") else set())
+        assert keys <= known, (name, keys - known)

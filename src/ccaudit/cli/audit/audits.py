@@ -168,10 +168,11 @@ def _show_requirement(snap: AuditSnapshot, requirement_id: str, version: int | N
     try:
         r = snap.requirement(requirement_id)
     except KeyError:
-        raise typer.BadParameter(f"{requirement_id} is not a requirement of this audit") from None
+        raise typer.BadParameter(tx.say("not_a_requirement", lang, requirement=requirement_id)) from None
     zh = is_zh(lang)
     obligation = tx.obligation(r.obligation, lang) if r.obligation else ""
-    console.print(styled(r.requirement_id, "bold", f" ({obligation}) {r.title}\n{r.title_zh}"))
+    title = f"（{obligation}）{r.title_zh}" if zh else f" ({obligation}) {r.title}\n{r.title_zh}"
+    console.print(styled(r.requirement_id, "bold", title))
     parts = [("result", r.result), ("automated", r.automated_status), ("derived", r.derived_result),
              ("assessed", r.assessed_result)]
     line = [f"{tx.header(k, lang)} {_result(v, lang)}" for k, v in parts]
@@ -242,7 +243,7 @@ def audit_run(
     from ccaudit.evidence.object_store import is_remote
 
     evidence: Path | str = evidence_dir if is_remote(evidence_dir) else Path(evidence_dir)
-    with service(ctx) as (svc, actor), progress_bar() as progress:
+    with service(ctx) as (svc, actor), progress_bar(settings_of(ctx).lang) as progress:
         info = svc.run_inspection(actor, audit_id, evidence, progress)  # type: ignore[arg-type]
     _print_run(info, settings_of(ctx).lang)
 

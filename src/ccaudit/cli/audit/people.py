@@ -158,7 +158,9 @@ def user_passwd(
     lang: LangOpt = None,
 ) -> None:
     """Set a password (argon2-hashed) for yourself, or for another user as superuser."""
-    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    lang = settings_of(ctx).lang
+    secret = typer.prompt(tx.say("new_password", lang), hide_input=True,
+                          confirmation_prompt=tx.say("repeat_password", lang))
     with service(ctx) as (svc, actor):
         svc.set_password(actor, user_id or actor or "", secret)
     console.print(tx.say("password_set", settings_of(ctx).lang))

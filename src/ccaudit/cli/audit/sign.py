@@ -12,6 +12,8 @@ import typer
 
 from ccaudit.cli.audit.common import KeyOpt, load_settings
 from ccaudit.cli.console import err_console
+from ccaudit.cli.texts import os_problem, say
+from ccaudit.textsafe import visible
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -30,9 +32,10 @@ def sign_digest(
     from ccaudit.audit.integrity.signing import fingerprint, load_private_key
     from ccaudit.audit.integrity.signing import sign_digest as sign
 
-    if (digest is None) == (anchor is None):
-        raise typer.BadParameter("give either the digest or --anchor FILE")
     settings = load_settings(None)
+    lang = settings.lang
+    if (digest is None) == (anchor is None):
+        raise typer.BadParameter(say("digest_or_anchor", lang))
     path = key or settings.signing_key_path()
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     try:
@@ -40,31 +43,31 @@ def sign_digest(
     except OSError:
         encrypted = False  # load_private_key names the problem
     if encrypted and passphrase is None:
-        passphrase = typer.prompt(f"passphrase of {path}", hide_input=True)
+        passphrase = typer.prompt(say("passphrase_of", lang, path=path), hide_input=True)
     private = load_private_key(path, passphrase)
     if digest is not None:
         value = digest.strip().lower()
         if not DIGEST.match(value):
-            raise typer.BadParameter(f"a sign-off digest is 64 hex digits, not {digest!r}")
+            raise typer.BadParameter(say("not_a_digest", lang, value=repr(digest)))
         signature = sign(private, value)
-        what = f"sign-off digest {value}"
+        said = say("signed_digest", lang, digest=value, fingerprint=fingerprint(private.public_key()))
     else:
         assert anchor is not None
         try:
             request = anchors.parse(anchor.read_bytes())
         except OSError as exc:
-            raise typer.BadParameter(f"--anchor: cannot read {anchor}: {exc.strerror}") from None
+            raise typer.BadParameter(say("anchor_unreadable", lang, path=visible(str(anchor)),
+                                         problem=os_problem(exc, lang))) from None
         except ValueError as exc:
-            raise typer.BadParameter(f"--anchor: {anchor} is not an anchor request ({exc})") from None
+            raise typer.BadParameter(say("anchor_not_request", lang, path=visible(str(anchor)),
+                                         problem=visible(str(exc)))) from None
         if request.fingerprint != fingerprint(private.public_key()):
-            raise typer.BadParameter(
-                f"--anchor: the request is for key {request.fingerprint}, not this key "
-                f"({fingerprint(private.public_key())}); sign with the key you signed off with"
-            )
+            raise typer.BadParameter(say("anchor_other_key", lang, requested=request.fingerprint,
+                                         this=fingerprint(private.public_key())))
         signature = request.signed_with(private).signature
-        what = f"anchor of trail entry #{request.seq} (audit {request.audit_id})"
+        said = say("signed_anchor", lang, seq=request.seq, audit=request.audit_id,
+                   fingerprint=fingerprint(private.public_key()))
     if out is not None:
         out.write_text(signature + "\n", encoding="ascii")
-    err_console.print(f"signed the {what} with key {fingerprint(private.public_key())}", highlight=False,
-                      soft_wrap=True)
+    err_console.print(said, highlight=False, soft_wrap=True)
     print(signature)  # alone on stdout: `ccaudit audit sign-digest … > sig.txt` is the file to upload

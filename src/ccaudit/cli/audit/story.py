@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from ccaudit.cli.audit import texts as tx
 from ccaudit.cli.audit.common import DbOpt, LangOpt, service, settings_of
 from ccaudit.cli.audit.texts import ENTITY, code_value, header, local_time
 from ccaudit.cli.console import console
@@ -24,7 +25,7 @@ def audit_trail(ctx: typer.Context, audit_id: AuditArg, db: DbOpt = None, lang: 
     settings = settings_of(ctx)
     with service(ctx) as (svc, actor):
         steps = svc.trail(actor, audit_id)
-    _print(steps, settings.lang, settings.firm_timezone, f"audit {audit_id}")
+    _print(steps, settings.lang, settings.firm_timezone, tx.say("trail_title", settings.lang, audit=audit_id))
 
 
 def audit_history(
@@ -39,7 +40,8 @@ def audit_history(
     settings = settings_of(ctx)
     with service(ctx) as (svc, actor):
         steps = svc.history(actor, audit_id, requirement_id)
-    _print(steps, settings.lang, settings.firm_timezone, f"audit {audit_id} · {requirement_id}")
+    _print(steps, settings.lang, settings.firm_timezone,
+           f"{tx.say('trail_title', settings.lang, audit=audit_id)} · {requirement_id}")
 
 
 def _print(steps: list[TrailStep], lang: str, zone: str, title: str) -> None:

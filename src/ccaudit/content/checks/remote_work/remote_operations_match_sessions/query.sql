@@ -15,63 +15,69 @@ WITH open_ended AS (
     WHERE COALESCE(s.end_time_utc >= s.start_time_utc, FALSE) = FALSE
     GROUP BY s._session_key
 ),
-spans AS (
-    SELECT s._session_key AS session_key, s._person_key AS person_key, s.start_time_utc,
-           CASE WHEN s.end_time_utc >= s.start_time_utc THEN s.end_time_utc
-                ELSE COALESCE(o.next_start, p.as_of_end_utc) END AS until_utc
-    FROM remote_sessions s
-    LEFT JOIN open_ended o ON o.session_key = s._session_key
-    CROSS JOIN params p
-),
 sessions AS (
+    -- Each session with the instant it covers operations until, and the UTC days it covers: 1 (it ends
+    -- on its start day), 2 (it runs past midnight into the next day) or 3 (longer: the overnight and
+    -- open-ended sessions, a few).
     SELECT s.*, CAST(s.start_time_utc AS DATE) AS start_day,
-           CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE) AS next_day, CAST(s.until_utc AS DATE) AS until_day
-    FROM spans s
+           CASE WHEN CAST(s.until_utc AS DATE) <= CAST(s.start_time_utc AS DATE) THEN 1
+                WHEN CAST(s.until_utc AS DATE) = CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE) THEN 2
+                WHEN s.until_utc IS NOT NULL THEN 3 END AS days
+    FROM (SELECT s._session_key AS session_key, s._person_key AS person_key, s.start_time_utc,
+                 CASE WHEN s.end_time_utc >= s.start_time_utc THEN s.end_time_utc
+                      ELSE COALESCE(o.next_start, p.as_of_end_utc) END AS until_utc,
+                 s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end AS in_window
+          FROM remote_sessions s
+          LEFT JOIN open_ended o ON o.session_key = s._session_key
+          CROSS JOIN params p) s
 ),
 session_days AS (
-    -- The sessions that end by the end of the (UTC) day after their start (all but the overnight and
-    -- open-ended ones), under each UTC day they cover: their start day, and the next one for those
-    -- that run past midnight. An operation then finds its sessions by person and its own day.
-    SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.start_day AS day
-    FROM sessions s WHERE s.until_day <= s.next_day
+    -- The sessions of one or two days under each UTC day they cover, so that an operation finds its
+    -- sessions by person and its own day.
+    SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.in_window, s.days, s.start_day AS day
+    FROM sessions s WHERE s.days <= 2
     UNION ALL
-    SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.next_day
-    FROM sessions s WHERE s.until_day = s.next_day
+    SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.in_window, s.days,
+           CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE)
+    FROM sessions s WHERE s.days = 2
 ),
-linked AS (
-    -- Every operation with the sessions it is linked to, in one join: the session it names, or, naming
-    -- none, each session of its person covering it; session_key NULL where there is none among these.
-    SELECT l._log_key AS log_key, l._session_key AS named_key, d.session_key
+unmatched AS (
+    -- One full join of the operations with those sessions, keeping only what it leaves alone: each
+    -- operation linked to none of them (the session it names, or, naming none, a session of its person
+    -- covering it), and each session-day of the window no operation is linked to (log_key NULL).
+    SELECT l._log_key AS log_key, l._session_key AS named_key, d.session_key, d.days
     FROM remote_operation_log l
-    LEFT JOIN session_days d ON d.person_key = l._person_key AND d.day = CAST(l.occurred_at_utc AS DATE)
+    FULL JOIN session_days d ON d.person_key = l._person_key AND d.day = CAST(l.occurred_at_utc AS DATE)
         AND l.occurred_at_utc >= d.start_time_utc AND l.occurred_at_utc <= d.until_utc
         AND (l._session_key IS NULL OR l._session_key = d.session_key)
+    WHERE d.session_key IS NULL OR (l._log_key IS NULL AND d.in_window)
 ),
 long_linked AS (
-    -- The same for the few longer sessions, by person and time alone.
+    -- The few longer sessions with the operations they cover, by person and time alone.
     SELECT l._log_key AS log_key, s.session_key
     FROM remote_operation_log l JOIN sessions s ON s.person_key = l._person_key
-    WHERE s.until_day > s.next_day AND l.occurred_at_utc >= s.start_time_utc AND l.occurred_at_utc <= s.until_utc
+    WHERE s.days = 3 AND l.occurred_at_utc >= s.start_time_utc AND l.occurred_at_utc <= s.until_utc
       AND (l._session_key IS NULL OR l._session_key = s.session_key)
 ),
-logged AS (
-    SELECT k.session_key FROM linked k WHERE k.session_key IS NOT NULL
+unlogged AS (
+    -- A session no operation is linked to on any of its days, and a longer one of the window
+    -- no operation is linked to.
+    SELECT u.session_key FROM unmatched u WHERE u.log_key IS NULL
+    GROUP BY u.session_key HAVING count(*) = min(u.days)
     UNION ALL
-    SELECT g.session_key FROM long_linked g
+    SELECT s.session_key FROM sessions s
+    WHERE s.days = 3 AND s.in_window
+      AND NOT EXISTS (SELECT 1 FROM long_linked g WHERE g.session_key = s.session_key)
 ),
 stray AS (
-    SELECT k.log_key, k.named_key FROM linked k
-    WHERE k.session_key IS NULL AND NOT EXISTS (SELECT 1 FROM long_linked g WHERE g.log_key = k.log_key)
+    SELECT u.log_key, u.named_key FROM unmatched u
+    WHERE u.log_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM long_linked g WHERE g.log_key = u.log_key)
 )
--- The sessions of the window no operation links to: their keys less the linked ones (a set difference
--- costs less here than an anti-join against the distinct linked keys), with their details.
 SELECT s.person_id AS subject, s.session_id, CAST(NULL AS VARCHAR) AS log_id, s.person_id,
        s.start_time AS event_time, s.start_time, s.end_time, CAST(NULL AS VARCHAR) AS system,
        CAST(NULL AS VARCHAR) AS operation, 'no operation logged during the session' AS problem, s._file, s._row
-FROM remote_sessions s
-JOIN (SELECT w._session_key AS session_key FROM remote_sessions w CROSS JOIN params p
-      WHERE w.start_time >= p.window_start_ts AND w.start_time < p.as_of_end
-      EXCEPT SELECT g.session_key FROM logged g) u ON u.session_key = s._session_key
+FROM unlogged u
+JOIN remote_sessions s ON s._session_key = u.session_key
 UNION ALL
 -- An operation linked to no session: why, for one that names a session.
 SELECT l.person_id, l.session_id, l.log_id, l.person_id, l.occurred_at, CAST(NULL AS TIMESTAMP),
