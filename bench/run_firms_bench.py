@@ -252,7 +252,8 @@ def main() -> None:
             shutil.rmtree(out)
     print(f"after: {machine()}")
     print()
-    print(f"{args.firms} demo firms, scale {args.scale}, Parquet; `ccaudit inspect --firms`, whole command")
+    source = f"from {args.evidence}" if args.evidence else f"scale {args.scale}"
+    print(f"{args.firms} demo firms, {source}, Parquet; `ccaudit inspect --firms`, whole command")
     print("| engine | firms | wall s | CPU s | peak RSS of the process tree GiB | largest process, its peak GiB | "
           "evidence rows | of which sessions | rows/s | cores given | rows/s per core | rows per CPU s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
