@@ -37,6 +37,7 @@ from dateutil.relativedelta import relativedelta
 from ccaudit.demo.areas import remote_registers as registers
 from ccaudit.demo.areas.remote_facts import (
     CHANNELS,
+    CHECKS,
     DORMANT_DAYS,
     GATEWAY_CHANNEL,
     GATEWAY_WEIGHTS,
@@ -53,13 +54,6 @@ from ccaudit.demo.context import FirmContext
 # its start, no gateway); lost from the operation log; the one a planted operation names one past the
 # export's last (ghost); the only session of the person with an operation outside any session (stray).
 MARKS = ("no_end", "backwards", "no_gateway", "lost", "ghost", "stray")
-CHECKS = (
-    "remote_account_not_dormant", "remote_channel_encrypted", "remote_endpoint_controls_apps",
-    "remote_endpoint_protects_client_data", "remote_gateway_not_known_vulnerable",
-    "remote_gateway_updated_within_year", "remote_login_used_mfa", "remote_operations_match_sessions",
-    "remote_permission_within_role", "remote_session_record_complete", "remote_session_within_allowed_hours",
-    "remote_user_authorized", "remote_workers_trained_within_year",
-)
 
 
 @dataclass
