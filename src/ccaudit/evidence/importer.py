@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ccaudit.errors import EvidenceError, EvidenceValidationError, ValidationIssue
@@ -615,8 +616,7 @@ def _number_rows(run: _Run, raw: RawSource, stage: str, lines: int | None) -> No
         if rows != _data_lines(raw, lines):
             numbers = csv_row_numbers(raw.read_path, raw.dialect)
             if len(numbers) == rows:
-                mapping = pa.table({"i": pa.array(range(rows), pa.int64()),
-                                    "r": pa.array(numbers, pa.int64())})
+                mapping = pa.table({"i": pa.array(np.arange(rows, dtype=np.int64)), "r": numbers})
                 run.con.register("__row_map", mapping)
                 run.con.execute(f"UPDATE {stage} SET _row = m.r FROM __row_map m WHERE m.i = {stage}.rowid")
                 run.con.unregister("__row_map")
@@ -635,7 +635,7 @@ def _numbered_source(run: _Run, raw: RawSource, lines: int | None) -> str:
     if len(numbers) != rows:
         return raw.numbered_relation()
     table = f"rowmap_{len(raw.tables)}_{abs(hash(raw.relation)) % 10**8}"
-    mapping = pa.table({"i": pa.array(range(1, rows + 1), pa.int64()), "r": pa.array(numbers, pa.int64())})
+    mapping = pa.table({"i": pa.array(np.arange(1, rows + 1, dtype=np.int64)), "r": numbers})
     run.con.register(f"{table}__arrow", mapping)
     run.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}__arrow")
     run.con.unregister(f"{table}__arrow")

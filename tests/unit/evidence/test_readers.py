@@ -432,7 +432,7 @@ def test_file_formats() -> None:
 def test_csv_row_numbers_count_blank_lines_and_not_quoted_breaks(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text('title\na,b\n1,2\n\n3,"x\ny"\n\n\n4,5\n', encoding="utf-8")
-    assert csv_row_numbers(path, CsvDialect(",", 1, 1)) == [3, 5, 8]
+    assert csv_row_numbers(path, CsvDialect(",", 1, 1)).to_pylist() == [3, 5, 8]
 
 
 def test_csv_error_text() -> None:
