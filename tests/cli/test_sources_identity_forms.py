@@ -64,7 +64,9 @@ def test_winlogbeat_events_searched_from_elasticsearch(tmp_path: Path) -> None:
         ("CORP\\mei", "TS11.corp.example.com", "2026-11-02T08:15:02+08:00", "2026-11-02T11:00:00+08:00",
          "2001:db8:5::17")]
     (failed,) = [e for e in events if e["kind"] == "login_failed"]
-    assert (failed["account"], failed["source_ip"], failed["reason"]) == (".\\admin", "", "%%2313; logon type 3")
+    # the FailureReason insertion string %%2313 said as Event Viewer says it
+    assert (failed["account"], failed["source_ip"], failed["reason"]) == (
+        ".\\admin", "", "Unknown user name or bad password.; logon type 3")
 
     # the same events as Winlogbeat writes them to a file (no _source), logon type only by name
     plain = "\n".join(json.dumps(h) for h in hits[:1]) + "\n"

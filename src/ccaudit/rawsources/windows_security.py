@@ -149,6 +149,25 @@ def _logon_type(text: str) -> str:
 _SPLUNK_DATE = "^(?:Date=)?(\\d{1,2}/\\d{1,2}/\\d{4} \\d{1,2}:\\d{2}:\\d{2}(?: ?[AaPp][Mm])?)\\s*$"
 _TEXT_START = "^(?:Log Name:\\s|LogName=|" + _SPLUNK_DATE.removeprefix("^") + ")"
 
+# 4625's FailureReason in the XML and JSON forms is an insertion string (msobjs.dll); Event Viewer renders it as
+# these sentences, which the text and CSV exports already carry.
+_FAILURE_REASONS = {
+    "%%2304": "An Error occured during Logon.", "%%2305": "The specified user account has expired.",
+    "%%2306": "The NetLogon component is not active.", "%%2307": "Account locked out.",
+    "%%2308": "The user has not been granted the requested logon type at this machine.",
+    "%%2309": "The specified account's password has expired.", "%%2310": "Account currently disabled.",
+    "%%2311": "Account logon time restriction violation.", "%%2312": "User not allowed to logon at this computer.",
+    "%%2313": "Unknown user name or bad password.",
+}
+
+
+def _failure_reason(column: str) -> str:
+    """`column` with a FailureReason insertion string replaced by the sentence Windows shows for it."""
+    cases = " ".join(f"WHEN '{code}' THEN '{text.replace(chr(39), chr(39) * 2)}'"
+                     for code, text in _FAILURE_REASONS.items())
+    return f"CASE trim({column}) {cases} ELSE {column} END"
+
+
 TAB = "\\t"  # the delimiter of Event Viewer's text export, as a regular-expression escape
 
 
@@ -309,10 +328,12 @@ WITH q0 AS (
         COALESCE(CASE WHEN js IS NOT NULL THEN COALESCE({_data('FailureReason')}, {_data('Status')})
                       WHEN f IS NOT NULL THEN {_csv('FailureReason', 'Status')} END,
                  {_xml('FailureReason', 'Status')},
-                 {_msg('failure_reason')}, {_msg('status')}) AS failure
+                 {_msg('failure_reason')}, {_msg('status')}) AS failure0
     FROM y
 ), z AS (
-    SELECT * EXCLUDE (logon_type_text), {_logon_type('logon_type_text')} AS logon_type FROM z0
+    SELECT * EXCLUDE (logon_type_text, failure0), {_logon_type('logon_type_text')} AS logon_type,
+           {_failure_reason('failure0')} AS failure
+    FROM z0
 ), starts AS (
     SELECT DISTINCT computer, logon_id FROM z WHERE event_id = '4624' AND logon_type IN {_REMOTE}
 ), lsm_starts AS (
