@@ -528,3 +528,28 @@ def test_remote_desktop_session_events_of_the_local_session_manager(tmp_path: Pa
                             "--gateway", "TS02")
     assert [(s["account"], s["start_time"], s["end_time"], s["source_ip"]) for s in sessions] == [
         ("CORP\\王小明", "2026-11-02T08:15:02+08:00", "2026-11-02T09:15:02+08:00", "203.0.113.10")]
+
+
+def test_a_graph_page_on_one_line_is_inspected_with_each_sign_in_its_own_record(tmp_path: Path) -> None:
+    # Graph answers on one line: every sign-in cites line 1, so the line's events are told apart by source_record
+    # (before, the import refused the page: the same file, line and session key three times)
+    sign_ins = [{"id": f"5f0c1d2e-0000-4000-8000-00000000000{n}", "createdDateTime": when,
+                 "userPrincipalName": user, "appDisplayName": "Cisco Secure Client", "ipAddress": "203.0.113.30",
+                 "status": {"errorCode": 0}, "authenticationRequirement": "multiFactorAuthentication",
+                 "authenticationDetails": [{"authenticationMethod": "Password", "succeeded": True}]}
+                for n, (user, when) in enumerate([("carol@corp.example.com", "2026-11-02T03:00:00Z"),
+                                                  ("dave@corp.example.com", "2026-11-02T03:00:00Z"),
+                                                  ("carol@corp.example.com", "2026-11-03T03:00:00Z")])]
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "signins.json").write_text(json.dumps({"value": sign_ins}), encoding="utf-8")
+    results = tmp_path / "results"
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", results)
+    assert result.code == 0, result.text
+    manifest = json.loads((results / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    (sha,) = [f["sha256"] for f in manifest["files"] if f["original_name"] == "signins.json.remote_access_events.csv"]
+    rows = _rows(results / "evidence" / "blobs" / sha)
+    assert sorted((r["source_line"], r["source_record"], r["account"], r["utc_time"]) for r in rows) == [
+        ("1", "1", "carol@corp.example.com", "2026-11-02T03:00:00Z"),
+        ("1", "2", "dave@corp.example.com", "2026-11-02T03:00:00Z"),
+        ("1", "3", "carol@corp.example.com", "2026-11-03T03:00:00Z")]

@@ -1034,6 +1034,20 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
     if con.execute("SELECT 1 FROM ids WHERE person_id IS NOT NULL LIMIT 1").fetchall():
         con.execute("UPDATE events SET person_id = i.person_id FROM ids i "
                     "WHERE i.account = events.account AND i.person_id IS NOT NULL")
+    # Which of its line's events each is: 1, unless a line holds several (a JSON array written on one line, as a
+    # Graph page is; a server's stop ending every open session). Numbered only where a line is shared, in the order
+    # of what tells the events apart (copies are gone), so the common file costs one aggregate and no window.
+    con.execute("ALTER TABLE events ADD COLUMN source_record INTEGER DEFAULT 1")
+    if con.execute("SELECT 1 FROM events GROUP BY file_no, line_no HAVING count(*) > 1 LIMIT 1").fetchall():
+        con.execute("""
+            UPDATE events SET source_record = n.k
+            FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY file_no, line_no
+                                                          ORDER BY time_utc, kind, account, session_key,
+                                                                   source_ip, assigned_ip, gateway_id, duration_s,
+                                                                   reason, channel, mfa_method) AS k
+                  FROM events WHERE (file_no, line_no) IN (SELECT file_no, line_no FROM events GROUP BY ALL
+                                                           HAVING count(*) > 1)) n
+            WHERE events.rowid = n.rid""")
     names = con.execute("SELECT file_no, name FROM file_names ORDER BY file_no").fetchall()
     file_name = "CASE file_no " + " ".join(f"WHEN {n} THEN {sql_str(name)}" for n, name in names) + " END"
     latest = con.execute("SELECT minutes, text FROM taipei_hours ORDER BY hour DESC LIMIT 1").fetchone()
@@ -1048,7 +1062,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
             SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
                    account, account_normalised, account_domain, person_id,
                    source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
-                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
+                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line, source_record,
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
             FROM events"""
     if not split:
