@@ -1037,8 +1037,10 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
     # Which of its line's events each is: 1, unless a line holds several (a JSON array written on one line, as a
     # Graph page is; a server's stop ending every open session). Numbered only where a line is shared, in the order
     # of what tells the events apart (copies are gone), so the common file costs one aggregate and no window.
-    con.execute("ALTER TABLE events ADD COLUMN source_record INTEGER DEFAULT 1")
+    record = "1"
     if con.execute("SELECT 1 FROM events GROUP BY file_no, line_no HAVING count(*) > 1 LIMIT 1").fetchall():
+        record = "source_record"
+        con.execute("ALTER TABLE events ADD COLUMN source_record INTEGER DEFAULT 1")
         con.execute("""
             UPDATE events SET source_record = n.k
             FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY file_no, line_no
@@ -1062,7 +1064,8 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
             SELECT kind, {local} AS event_time, {utc("time_utc")} AS utc_time,
                    account, account_normalised, account_domain, person_id,
                    source_ip, assigned_ip, session_key, channel, mfa_method, gateway_id,
-                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line, source_record,
+                   duration_s, reason, source, {file_name} AS source_file, line_no AS source_line,
+                   {record} AS source_record,
                    CASE WHEN zone_assumed THEN 'assumed' ELSE 'stated' END AS time_zone
             FROM events"""
     if not split:
