@@ -16,6 +16,13 @@ def csv_at(fields: str, index: str) -> str:
     return f"nullif(trim(replace(regexp_replace({fields}[{index}], '^\"|\"$', '', 'g'), '\"\"', '\"')), '')"
 
 
+def json_record_text(col: str) -> str:
+    """SQL: the JSON object `col` holds when the line is a record (NDJSON, or an array's element with its
+    brackets and trailing comma), else NULL: exports that come as JSON or as CSV tell their forms apart by it."""
+    return (f"CASE WHEN regexp_matches({col}, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim({col}), "
+            f"'^\\[\\s*|\\s*[,\\]]+$', '', 'g') END")
+
+
 def header_names(expr: str, delimiter: str = ",") -> str:
     """The column names of a header line: unquoted, a UTF-8 byte-order mark dropped, lower case."""
     bare = f"regexp_replace({expr}, chr(65279), {chr(39)}{chr(39)})"

@@ -23,7 +23,14 @@ Sentinel / Log Analytics (`DeviceLogonEvents`, JSON or the portal's CSV with `Ti
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.csvsql import (
+    csv_at,
+    csv_fields,
+    culture_time,
+    date_shape,
+    header_names,
+    json_record_text,
+)
 from ccaudit.rawsources.sqlkit import sql_str
 
 # (name in JSON, name in a CSV header in lower case): Defender's and Log Analytics' column names
@@ -64,8 +71,7 @@ def query(lines: str) -> str:
     return f"""
 WITH l AS (
     SELECT line_no, is_last, line,
-           CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim(line),
-                '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o
+           {json_record_text('line')} AS o
     FROM {lines}
 ), hdr AS (
     SELECT {header_names('line')} AS names FROM l

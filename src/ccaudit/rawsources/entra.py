@@ -19,7 +19,14 @@ sessions: the framework uses their MFA for VPN sessions whose gateway does not l
 from __future__ import annotations
 
 from ccaudit.rawsources.base import NOT_RELEVANT, RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.csvsql import (
+    csv_at,
+    csv_fields,
+    culture_time,
+    date_shape,
+    header_names,
+    json_record_text,
+)
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.sqlkit import sql_str
 
@@ -106,8 +113,7 @@ def query(lines: str) -> str:
     sql = f"""
 WITH l AS (
     SELECT line_no, is_last, line,
-           CASE WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim(line),
-                '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o
+           {json_record_text('line')} AS o
     FROM {lines}
 ), hdr AS (
     SELECT {header_names('line')} AS names FROM l
