@@ -51,6 +51,7 @@ class ArchiveLimits:
 
     uncompressed_bytes: int = 16 << 30
     compression_ratio: int = 500
+    ratio_from: int = RATIO_FLOOR  # bytes out before the ratio is judged
 
     @classmethod
     def from_settings(cls) -> ArchiveLimits:
@@ -242,7 +243,7 @@ def decompressed(path: Path, scratch: Path, limit: int | None = None, limits: Ar
                             "the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
                             zh=f"{name}：解壓縮後超過 {limits.uncompressed_bytes:,} 位元組；"
                                "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES")
-                    if out > RATIO_FLOOR and out > limits.compression_ratio * max(counted.count, 1):
+                    if out > limits.ratio_from and out > limits.compression_ratio * max(counted.count, 1):
                         ratio = out / max(counted.count, 1)
                         raise ArchiveRefused(
                             f"{name}: expands {ratio:,.0f} times (to more than {out:,} bytes), more than any log; "
