@@ -88,7 +88,10 @@ WITH f AS (
            kvw(p, 'vd') AS vd,
            lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
            nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
-           nullif(kvw(p, 'remip'), 'N/A') AS remip,
+           -- FortiOS's CEF names remip dst (a published 6.0 ssl-new-con: 'dst=<client> duser=N/A', no
+           -- FTNTFGTremip); where a line has both, remip wins
+           nullif(COALESCE(kvw(p, 'remip'), CASE WHEN contains(line, 'CEF:') THEN kvw(p, 'dst') END), 'N/A')
+               AS remip,
            nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
            nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
            TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
