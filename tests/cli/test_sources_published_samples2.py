@@ -81,3 +81,49 @@ def test_intune_devices_from_graph_powershell_export_csv_with_its_type_line(tmp_
     assert [(d["device_id"], d["primary_user"], d["source_row"]) for d in byod] == [
         ("PX8AAAA", "bob@corp.example.com", "4")]
     assert "1 company devices, 1 personal devices" in said
+
+
+def _csl(**fields: str) -> dict[str, str]:
+    record = {"DeviceVendor": "Fortinet", "DeviceProduct": "Fortigate", "DeviceVersion": "v7.2.8",
+              "Computer": "FGT-TPE", "DeviceExternalID": "FG100FTK20000001", "Type": "CommonSecurityLog"}
+    record.update(fields)
+    return record
+
+
+def test_fortigate_from_sentinel_common_security_log_exported_as_json(tmp_path: Path) -> None:
+    # Microsoft Sentinel keeps FortiGate's CEF in CommonSecurityLog: act, duser, dst, deviceExternalId are
+    # columns (DeviceAction, DestinationUserName, DestinationIP, DeviceExternalID), FortiOS's own keys are in
+    # AdditionalExtensions as 'k=v;k=v' with FTNTFGT written FortinetFortiGate (Sentinel's sample data), with or
+    # without a space after ';'. Exported from Log Analytics as a JSON array; an application-control record is
+    # not a VPN event.
+    ext = "FortinetFortiGate{}".format
+    up = _csl(TimeGenerated="2026-11-02T00:15:03.1Z", DeviceAction="tunnel-up", DestinationIP="203.0.113.7",
+              DestinationUserName="alice", Activity="event:vpn tunnel-up", AdditionalExtensions=";".join([
+                  ext("logid=0101039947"), "cat=event:vpn", ext("subtype=vpn"), ext("vd=root"),
+                  ext("eventtime=1793578502123456789"), ext("tz=+0800"), ext("logdesc=SSL VPN tunnel up"),
+                  ext("tunneltype=ssl-tunnel"), ext("tunnelid=1436452612"), ext("tunnelip=10.212.134.200")]))
+    fail = _csl(TimeGenerated="2026-11-02T01:00:01Z", DeviceAction="ssl-login-fail", DestinationIP="198.51.100.66",
+                DestinationUserName="mallory", Reason="sslvpn_login_permission_denied", AdditionalExtensions="; ".join([
+                    ext("logid=0101039426"), "cat=event:vpn", ext("subtype=vpn"), ext("vd=root"),
+                    ext("eventtime=1793581200"), ext("tunneltype=ssl-web"), ext("tunnelid=0")]))
+    down = _csl(TimeGenerated="2026-11-02T09:15:03Z", DeviceAction="tunnel-down", DestinationIP="203.0.113.7",
+                DestinationUserName="alice", AdditionalExtensions="; ".join([
+                    ext("logid=0101039948"), "cat=event:vpn", ext("subtype=vpn"), ext("vd=root"),
+                    ext("eventtime=1793610902000000000"), ext("tunneltype=ssl-tunnel"), ext("tunnelid=1436452612"),
+                    ext("tunnelip=10.212.134.200"), ext("duration=32400"), "out=1000", "in=2000"]))
+    app = _csl(TimeGenerated="3/31/2026, 10:52:35.857 AM", DestinationIP="192.168.20.58", SourceIP="213.252.245.73",
+               AdditionalExtensions=";".join([ext("eventtime=1774979555304240923"), ext("logid=1059028704"),
+                                              "cat=utm:app-ctrl", ext("subtype=app-ctrl"), ext("action=pass")]))
+    out, _ = _parse(tmp_path, "CommonSecurityLog.json", json.dumps([app, up, fail, down], indent=2))
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["malformed"]) == ("fortigate", 3, 0)
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"],
+             e["session_key"]) for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.212.134.200", "2026-11-02T00:15:02Z", "FGT-TPE",
+         "FG100FTK20000001|root|1436452612"),
+        ("login_failed", "mallory", "198.51.100.66", "", "2026-11-02T01:00:00Z", "FGT-TPE", "FG100FTK20000001|root|0"),
+        ("session_end", "alice", "203.0.113.7", "10.212.134.200", "2026-11-02T09:15:02Z", "FGT-TPE",
+         "FG100FTK20000001|root|1436452612")]
+    sessions = _rows(out / "remote_sessions.csv")
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:15:02+08:00")]
