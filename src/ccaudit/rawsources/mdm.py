@@ -195,10 +195,16 @@ def looks_like_mdm(path: Path) -> bool:
     return _mdm_head(raw)
 
 
+_TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
+
+
 def _mdm_head(raw: bytes) -> bool:
     """The start of a file names MDM columns (see looks_like_mdm)."""
     encoding = sniff(raw)
     head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
+    # Windows PowerShell's Export-Csv (Get-MgDeviceManagementManagedDevice | Export-Csv) writes a '#TYPE
+    # Microsoft.Graph.PowerShell.Models...' line above the header unless told -NoTypeInformation
+    head = _TYPE_LINE.sub("", head, count=1)
     first = head.split("\n", 1)[0]
     names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
@@ -309,11 +315,15 @@ class _Table:
                     # Graph auditEvents name the device in resources[0] (resourceId = the Intune device ID).
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
+                # a '#TYPE ...' line above the header (Windows PowerShell's Export-Csv) is skipped, and rows
+                # still cite the file's own line numbers
+                with text.open("rb") as fh:
+                    skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
-                    SELECT CAST(row_number() OVER () AS BIGINT) + 1 AS _row, *
+                    SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  parallel=false)""")
+                                  skip={skip}, parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}
