@@ -69,6 +69,7 @@ def test_inspect_firms_table_and_a_refused_firm_in_zh_tw(demo: Path, tmp_path: P
     (firms / "9Z99" / "people.csv").write_text("person_id,employment_status\nE1,在職\nE2,2026-02-30\n", "utf-8")
     out = _zh(tmp_path, "inspect", "--firms", firms, "--as-of", "2026-11-30", "--out", tmp_path / "r", code=2,
               allowed=DATA | {"active", "leave", "terminated"})  # the codes the column takes, as a file holds them
+    assert "應為下列之一：active（在職）、leave（留職停薪）、terminated（離職）" in out.text  # and their Chinese
     assert "已檢查 2 家公司中之 1 家" in out.text and "證據資料夾" in out.text
     assert "完成" in out.text and "拒絕" in out.text
     assert "錯誤：9Z99：" in out.text and "第 3 列" in out.text  # the refusal's own Chinese text
