@@ -125,6 +125,8 @@ def parse_cmd(
          duplicates=report["duplicates"]["count"])
     if s.get("ended_by_server_stop"):
         line("parsed_server_stops", count=s["ended_by_server_stop"])
+    if s.get("paired_without_tunnel_id"):
+        line("parsed_without_tunnel_id", count=s["paired_without_tunnel_id"])
     if s.get("merged_windows_logs", {}).get("count"):
         line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
     if s.get("merged_defender_logons", {}).get("count"):

@@ -98,6 +98,8 @@ class Derived:
                              files=", ".join(elsewhere["files"])))
         if s.get("ended_by_server_stop"):
             notes.append(say("server_stops", file=rel, count=s["ended_by_server_stop"]))
+        if s.get("paired_without_tunnel_id"):
+            notes.append(say("sessions_without_tunnel_id", file=rel, count=s["paired_without_tunnel_id"]))
         if s.get("without_end") or s.get("not_placed"):
             notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
                              not_placed=s.get("not_placed", 0)))
@@ -295,7 +297,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
     group_sessions = report["sessions"]
     sessions: dict[str, Any] = {
         "sessions": 0, "paired_start_and_end": 0, "without_end": 0, "start_derived_from_duration": 0,
-        "with_several_ends": 0, "not_placed": 0, "ended_by_server_stop": 0,
+        "with_several_ends": 0, "not_placed": 0, "ended_by_server_stop": 0, "paired_without_tunnel_id": 0,
     } | group_sessions["by_file"].get(m.rel, {})
     sessions |= {
         "not_placed_lines": [x for x in group_sessions["not_placed_lines"] if x.startswith(f"{m.rel}:")],

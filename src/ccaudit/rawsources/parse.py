@@ -21,7 +21,14 @@ import duckdb
 
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources import yearless
-from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.base import (
+    NOT_RELEVANT,
+    SERVER_MARK,
+    SERVER_STOP_REASONS,
+    SOURCE_COLUMNS,
+    WITHOUT_TUNNEL_ID,
+    RawSource,
+)
 from ccaudit.rawsources.compressed import compression
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
@@ -34,6 +41,9 @@ DETECT_LINES = 200  # first lines read to recognise a format
 MIN_MATCH = 0.3  # share of the first non-blank lines a named source must match
 MAX_LISTED = 200  # line numbers listed per problem in the report (the counts are always complete)
 EVENTS_FILE = "remote_access_events.csv"
+# a session's note when its source paired it by a key made without the gateway's session ID (base.WITHOUT_TUNNEL_ID)
+PAIRED_WITHOUT_ID = ("paired without a tunnel ID (the line has no tunnelid=): by the gateway, tunnel type and name, "
+                     "remote address and user")
 SESSIONS_FILE = "remote_sessions.csv"
 REPORT_FILE = "parse_report.json"
 
@@ -704,7 +714,9 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                              || 'by log rotation)'
                     WHEN ends > 1 THEN 'several end lines for one start; the first is used'
                     {elsewhere}
-                    WHEN first_end_stop THEN stop.reason END AS note,
+                    WHEN first_end_stop THEN stop.reason
+                    WHEN starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)}) THEN {sql_str(PAIRED_WITHOUT_ID)}
+               END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
                           WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid
@@ -722,13 +734,14 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                count(*) FILTER (WHERE ends > 1),
                count(*) FILTER (WHERE s_utc IS NULL),
                count(*) FILTER (WHERE ends = 1 AND first_end_stop),
+               count(*) FILTER (WHERE seg > 0 AND ends > 0 AND starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)})),
                count(*) FILTER (WHERE {cut}), count(*) FILTER (WHERE {cut} AND first_end_stop),
                list(DISTINCT end_file) FILTER (WHERE {cut})
         FROM sessions GROUP BY prov_file ORDER BY prov_file""").fetchall()
-    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 8)]
+    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 9)]
     names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
     keys = ("sessions", "paired_start_and_end", "without_end", "start_derived_from_duration", "with_several_ends",
-            "not_placed", "ended_by_server_stop")
+            "not_placed", "ended_by_server_stop", "paired_without_tunnel_id")
     by_file: dict[str, dict[str, Any]] = {}
     for no, *n, elsewhere, by_stop, ended_in in per_file:
         by_file[names[no]] = dict(zip(keys, map(int, n), strict=True))
@@ -748,6 +761,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
         "ended_by_server_stop": counts[6],
+        "paired_without_tunnel_id": counts[7],
         "failed_logins": sum(int(n) for _, n in failures),
         "failed_logins_by_file": {str(f): int(n) for f, n in sorted(failures)},
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
