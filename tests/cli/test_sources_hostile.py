@@ -10,6 +10,7 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.cli.hostile_raw import FILE_NAMES, LOGS, SOURCES, fortigate, header_only, sample
@@ -187,33 +188,69 @@ def test_a_fortigate_name_with_escaped_quotes_is_read_whole(tmp_path: Path) -> N
     assert sessions[0]["person_id"] != "alice"
 
 
-def test_look_alike_accounts_are_not_the_person_they_imitate(tmp_path: Path) -> None:
-    # Cyrillic a, a zero-width space, a right-to-left mark: other accounts at the gateway, never the person alice
-    evidence = tmp_path / "evidence"
+def test_a_globalprotect_name_that_repeats_a_key_is_not_read(tmp_path: Path) -> None:
+    # CEF does not escape a space: suser=mallory suser=alice could be a name or two keys; neither is guessed
+    def cef(at: str, user: str) -> str:
+        return ("CEF:0|Palo Alto Networks|PAN-OS|10.2.4|globalprotect|GLOBALPROTECT|1|rt=Nov 02 2026 " + at +
+                " deviceExternalId=012801096514 PanOSEventIDValue=gateway-connected suser=" + user +
+                " src=192.0.2.99 PanOSPrivateIPv4=10.31.0.30 PanOSEventStatus=success dtz=+08:00")
+    log = tmp_path / "gp.log"
+    log.write_text("\n".join([cef("08:40:00", "mallory suser=alice"), cef("08:41:00", "bob"), cef("08:42:00", "carol")])
+                   + "\n", encoding="utf-8")
+    run = ccaudit("sources", "parse", "globalprotect", log, "--out", tmp_path / "out")
+    assert run.code == 0, run.text
+    assert "1 malformed: a key appears twice (suser): a value may hold it; not read (lines 1)" in run.text
+    assert [e["account"] for e in _rows(tmp_path / "out" / "remote_access_events.csv")] == ["bob", "carol"]
+
+
+@dataclass(frozen=True)
+class OddAccounts:
+    run: Outcome
+    flagged: set[str]
+    report: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def odd_accounts(tmp_path_factory: pytest.TempPathFactory) -> OddAccounts:
+    """One inspection of accounts that look like another, name no user, hold a NUL, a tab or a line break."""
+    root = tmp_path_factory.mktemp("odd")
+    evidence = root / "evidence"
     evidence.mkdir()
-    lookalikes = ["\u0430lice", "al\u200bice", "\u200falice"]
-    (evidence / "fgt.log").write_text("".join(fortigate(n, tunnel=100 + 10 * i) for i, n in enumerate(lookalikes)),
+    # Cyrillic a, a zero-width space, a right-to-left mark: other accounts at the gateway, never the person alice;
+    # '@SUM(A1)' has no user part; a blank name is no user at all (lines 17, 18); a NUL inside a name
+    names = ["\u0430lice", "al\u200bice", "\u200falice", "@SUM(A1)", "  ", "ev\x00il"]
+    (evidence / "fgt.log").write_text("".join(fortigate(n, tunnel=100 + 10 * i) for i, n in enumerate(names)),
                                       encoding="utf-8")
+    (evidence / "openvpn.log").write_text(sample("openvpn-log", "CORP\\"), encoding="utf-8")  # no user part
+    # a tab in an AnyConnect name: the session IDs with and without it stay two IDs after import
+    (evidence / "asa.log").write_text(sample("cisco-asa", "\t=1"), encoding="utf-8")
+    # a line break inside a Common Name cuts its CLIENT_LIST row: a malformed line, not an engine error
+    (evidence / "openvpn-status.log").write_text(sample("openvpn-status", "ev\nil"), encoding="utf-8")
     (evidence / "identity_map.csv").write_text("account,person_id\nalice,alice\n", encoding="utf-8")
     _firm(evidence)
-    run = inspect(evidence, tmp_path / "results")
+    run = inspect(evidence, root / "results")
     assert run.code == 0, run.text
-    flagged = {r["subject"] for r in _rows(tmp_path / "results" / "offending" / "remote_user_authorized.csv")}
-    assert flagged - {"alice"} == {"\u0430lice", "al<U+200B>ice", "<U+200F>alice"}
+    flagged = {r["subject"] for r in _rows(root / "results" / "offending" / "remote_user_authorized.csv")}
+    reports = root / "results" / "evidence" / "parse_reports"
+    report = {r["files"][0]["file"].rsplit("/", 1)[-1]: r["files"][0] for r in
+              (json.loads(p.read_text(encoding="utf-8")) for p in reports.glob("*.parse_report.json"))}
+    return OddAccounts(run, flagged, report)
 
 
-def test_an_account_that_names_no_user_is_a_person_flagged_not_a_refusal(tmp_path: Path) -> None:
-    # 'CORP\' and '@x' have no user part; a blank name is no user at all (a malformed line, counted)
-    evidence = tmp_path / "evidence"
-    evidence.mkdir()
-    (evidence / "fgt.log").write_text(fortigate("@SUM(A1)", 110) + fortigate("  ", 120), encoding="utf-8")
-    (evidence / "openvpn.log").write_text(sample("openvpn-log", "CORP\\"), encoding="utf-8")
-    _firm(evidence)
-    run = inspect(evidence, tmp_path / "results")
-    assert run.code == 0, run.text
-    flagged = {r["subject"] for r in _rows(tmp_path / "results" / "offending" / "remote_user_authorized.csv")}
-    assert flagged - {"alice"} == {"corp\\", "'@sum(a1)"}
-    assert "fgt.log: 2 malformed fortigate line(s), not read (lines 5, 6)" in run.text  # the blank name's up, down
+def test_look_alike_accounts_are_not_the_person_they_imitate(odd_accounts: OddAccounts) -> None:
+    assert {"\u0430lice", "al<U+200B>ice", "<U+200F>alice"} <= odd_accounts.flagged
+    _no_raw_controls(odd_accounts.run)
+
+
+def test_an_account_that_names_no_user_is_flagged_by_what_was_logged(odd_accounts: OddAccounts) -> None:
+    assert {"corp\\", "'@sum(a1)"} <= odd_accounts.flagged
+    # a blank name is no user: its lines are malformed, counted and named
+    assert "fgt.log: 2 malformed fortigate line(s), not read (lines 17, 18)" in odd_accounts.run.text
+
+
+def test_nul_tab_and_line_breaks_in_names_are_spelled_out_not_lost(odd_accounts: OddAccounts) -> None:
+    assert {"ev<U+0000>il", "<U+0009>=1"} <= odd_accounts.flagged
+    assert odd_accounts.report["openvpn-status.log"]["malformed_lines"][0]["lines"] == [4]
 
 
 # --- inputs built to break the reader ------------------------------------------------------------------------------
@@ -285,17 +322,6 @@ def test_a_huge_number_is_no_time_and_no_crash(tmp_path: Path) -> None:
     assert run.code == 0, run.text
     report = json.loads((tmp_path / "out" / "parse_report.json").read_text(encoding="utf-8"))
     assert report["files"][0]["malformed_lines"][0]["lines"] == [1]
-
-
-def test_nul_bytes_in_a_value_are_kept_in_the_evidence_and_dropped_from_the_person(tmp_path: Path) -> None:
-    evidence = tmp_path / "evidence"
-    evidence.mkdir()
-    (evidence / "fgt.log").write_text(fortigate("ev\x00il"), encoding="utf-8")
-    _firm(evidence)
-    run = inspect(evidence, tmp_path / "results")
-    assert run.code == 0, run.text
-    flagged = {r["subject"] for r in _rows(tmp_path / "results" / "offending" / "remote_user_authorized.csv")}
-    assert flagged - {"alice"} == {"ev<U+0000>il"}
 
 
 @pytest.mark.parametrize("source", ["intune", "jamf"])

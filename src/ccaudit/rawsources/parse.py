@@ -1125,7 +1125,10 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
                 {hours('hs', 's.s_utc')} {hours('he', 's.end_utc')}
                 ORDER BY s.s_utc, session_id
             )
-            SELECT session_id, COALESCE(person_id, acct_visible(account_normalised), acct_person(account)) AS person_id,
+            -- an ID with a tab or a zero-width space in it (a user name in the gateway's key) is spelled out: the
+            -- import drops such characters from identifiers, and two sessions would then have one ID
+            SELECT acct_visible(session_id) AS session_id,
+                   COALESCE(person_id, acct_visible(account_normalised), acct_person(account)) AS person_id,
                    gateway_id,
                    {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
                    COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
