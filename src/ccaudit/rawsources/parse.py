@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.normalize import _INVISIBLE as INVISIBLE  # the characters the import drops from identifiers
 from ccaudit.rawsources import yearless, zoneabbr
 from ccaudit.rawsources.base import (
     NOT_RELEVANT,
@@ -33,7 +34,14 @@ from ccaudit.rawsources.compressed import compression
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
-from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
+from ccaudit.rawsources.sqlkit import (
+    MAX_LINE_BYTES,
+    connect,
+    json_document,
+    json_records_sql,
+    read_lines_sql,
+    sql_str,
+)
 from ccaudit.rawsources.textfile import as_utf8
 from ccaudit.textsafe import visible
 
@@ -189,6 +197,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 _check_zone(con, zone)
             except EvidenceError as exc:
                 raise EvidenceError(f"gateway {visible(gateway_id)} ({visible(origin)}): {exc}") from None
+        con.execute(_ACCOUNT_SQL)
         columns = ", ".join(f"{n} {t}" for n, t in SOURCE_COLUMNS)
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
@@ -208,6 +217,11 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             except EvidenceError as exc:
                 raise FileRefused(str(exc), exc.zh, no) from None
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
+                long = re.search(r"Line: (\d+)", str(exc)) if "aximum line size" in str(exc) else None
+                if long:  # a line longer than any log's (sqlkit.MAX_LINE_BYTES)
+                    said = {"file": visible(str(path)), "line": long.group(1), "size": f"{MAX_LINE_BYTES >> 20} MiB"}
+                    raise FileRefused(say("line_too_long", "en", **said), say("line_too_long", "zh-TW", **said),
+                                      no) from None
                 raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
@@ -296,6 +310,10 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
             finally:
                 if threads:
                     con.execute(f"SET threads = {int(threads[0])}")
+    # An account given but naming nobody (blanks, control or invisible characters only: a name typed at a log-in)
+    # is no user: the line is malformed, as one without the account, not a session nobody can be named for.
+    con.execute(f"UPDATE parsed SET problem = 'no user' WHERE file_no = {no} AND relevant AND problem IS NULL "
+                "AND kind <> 'login_failed' AND acct_blank(account)")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
         "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source), "
@@ -409,12 +427,25 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
     return list(row[0] or []) if row else []
 
 
-# Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'.
+# Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'. An account
+# whose user part is empty ('CORP\\', '@SUM(A1)', a name typed at a log-in) has none (NULL), so it matches no other
+# such account (an identity-map entry, a sign-in's MFA); acct_person names its person then by the account as logged.
+# An unresolved account's person is named with its invisible characters (zero-width, direction marks, controls)
+# spelled out, '<U+200B>': the import drops them from identifiers (evidence/normalize.py), so 'al<ZWSP>ice', another
+# account at the gateway, would otherwise become the person 'alice'.
 _ACCOUNT_SQL = """
-CREATE OR REPLACE TEMP MACRO acct_user(a) AS lower(nfc_normalize(trim(CASE
+CREATE OR REPLACE TEMP MACRO acct_visible(x) AS CASE WHEN regexp_matches(x, '""" + INVISIBLE + """')
+    THEN array_to_string(list_transform(string_split(x, ''),
+        lambda c: CASE WHEN regexp_matches(c, '""" + INVISIBLE + """')
+                       THEN '<U+' || format('{:04X}', unicode(c)) || '>' ELSE c END), '') ELSE x END;
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS nullif(lower(nfc_normalize(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
-    ELSE a END)));
+    ELSE a END))), '');
+CREATE OR REPLACE TEMP MACRO acct_person(a) AS
+    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(a))), '')));
+-- an account that names nobody: blank, or blanks and invisible characters only
+CREATE OR REPLACE TEMP MACRO acct_blank(a) AS a IS NOT NULL AND regexp_matches(a, '^(?:\\s|""" + INVISIBLE + """)*$');
 CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
@@ -1160,7 +1191,11 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
                 {hours('hs', 's.s_utc')} {hours('he', 's.end_utc')}
                 ORDER BY s.s_utc, session_id
             )
-            SELECT session_id, COALESCE(person_id, account_normalised) AS person_id, gateway_id,
+            -- an ID with a tab or a zero-width space in it (a user name in the gateway's key) is spelled out: the
+            -- import drops such characters from identifiers, and two sessions would then have one ID
+            SELECT acct_visible(session_id) AS session_id,
+                   COALESCE(person_id, acct_visible(account_normalised), acct_person(account)) AS person_id,
+                   gateway_id,
                    {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
                    COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
                    account, assigned_ip, source, source_file, prov_line AS source_line, note{{file_no}}
