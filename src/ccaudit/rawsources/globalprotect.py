@@ -78,7 +78,7 @@ _LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, 
 
 # the CEF and LEEF keys whose value decides an event: each must appear once on a line
 _READ_KEYS = "[" + ", ".join(f"'{k}'" for k in (
-    "PanOSEventIDValue", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
+    "PanOSEventIDValue", "PanOSEventID", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
     "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName", "PanOSPublicIPv4",
     "GPClientPublicIPv4", "ClientPublicIPv4", "PublicIPv4", "PublicIP", "src", "PanOSPublicIPv6", "PublicIPv6",
     "PanOSPrivateIPv4", "GPClientPrivateIPv4", "PrivateIPv4", "PrivateIP", "PanOSLoginDuration", "LoginDuration",
@@ -189,14 +189,17 @@ WITH h AS (
     SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
         -- does not escape its delimiter), so the line is not read but reported
+        -- (Palo Alto's CEF configuration guide names two fields PanOSDeviceSN in its GlobalProtect format: the
+        -- firewall's serial, then, after PanOSHostID, the endpoint's; the first is the firewall's)
         CASE WHEN form IN ('cef', 'leef') THEN list_filter({_READ_KEYS}, lambda k: contains(p, ' ' || k || '=')
-                                                          AND len(string_split(p, ' ' || k || '=')) > 2)[1]
+            AND len(string_split(p, ' ' || k || '=')) > CASE WHEN k = 'PanOSDeviceSN'
+                AND regexp_matches(p, ' PanOSHostID="[^"]*" PanOSDeviceSN="') THEN 3 ELSE 2 END)[1]
         END AS dup_key,
         CASE form
             WHEN 'csv' THEN CASE WHEN {_f(4)} = 'GLOBALPROTECT' THEN lower({_f(9)}) END
             WHEN 'ui' THEN CASE WHEN upper(COALESCE({_u('type')}, 'GLOBALPROTECT')) = 'GLOBALPROTECT'
                                 THEN lower({_u('event id', 'eventid')}) END
-            WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
+            WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'PanOSEventID', 'EventIDValue', 'eventid')},
                                            nullif(regexp_extract(
                                                line, '[|=]((?:gateway|portal)-[a-z0-9-]+)(?:[|\\s]|$)', 1), '')))
             WHEN 'leef' THEN lower(COALESCE({_kv('EventID', 'EventIDValue')},
@@ -256,7 +259,11 @@ WITH h AS (
             WHEN 'csv' THEN COALESCE({_f(48)}, {_f(3)})
             WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
             WHEN 'ui' THEN COALESCE({_u('device name')}, {_u('serial #', 'serial number', 'serial')})
-            WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
+            -- (else the host name the firewall wrote before 'CEF:': a CEF profile of the configuration guide's
+            -- GlobalProtect format names no device)
+            WHEN 'cef' THEN COALESCE({_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN',
+                                          'deviceExternalId')},
+                                     nullif(nullif(regexp_extract(line, '([^\\s>]+)\\s+CEF:', 1), ''), '-'))
             WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
             WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
