@@ -78,8 +78,9 @@ _LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, 
 
 # the CEF and LEEF keys whose value decides an event: each must appear once on a line
 _READ_KEYS = "[" + ", ".join(f"'{k}'" for k in (
-    "PanOSEventIDValue", "PanOSEventID", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
-    "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName", "PanOSPublicIPv4",
+    "PanOSEventIDValue", "PanOSEventID", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus",
+    "outcome", "EventStatus", "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName",
+    "PanOSPublicIPv4",
     "GPClientPublicIPv4", "ClientPublicIPv4", "PublicIPv4", "PublicIP", "src", "PanOSPublicIPv6", "PublicIPv6",
     "PanOSPrivateIPv4", "GPClientPrivateIPv4", "PrivateIPv4", "PrivateIP", "PanOSLoginDuration", "LoginDuration",
     "rt", "devTime", "dtz", "PanOSDeviceSN", "DeviceSN", "SerialNumber", "deviceExternalId")) + "]"
