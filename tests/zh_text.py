@@ -17,7 +17,7 @@ ALLOWED = {
     "OpenVPN", "GlobalProtect", "Cisco", "Windows", "Chromium", "SQLite", "PostgreSQL", "DuckDB", "Spark",
     "htmx", "MB", "KB", "GB", "MiB", "YYYY-MM-DD", "duckdb", "postgres", "spark",
     "Email", "LINE", "Facebook", "Instagram", "YouTube", "Google", "Microsoft",
-    "CloudTrail", "CloudFront", "Cookie",
+    "CloudTrail", "CloudFront", "Cookie", "CA", "CDN", "DOCX", "ODT", "Markdown",
     "English",  # the language switch names English in English
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")

@@ -5,6 +5,7 @@ identifiers, paths and IDs (tests/zh_text.py), and `--lang en` still wins. The r
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def test_inspect_firms_table_and_a_refused_firm_in_zh_tw(demo: Path, tmp_path: P
     (firms / "9Z99" / "people.csv").write_text("person_id,employment_status\nE1,在職\nE2,2026-02-30\n", "utf-8")
     out = _zh(tmp_path, "inspect", "--firms", firms, "--as-of", "2026-11-30", "--out", tmp_path / "r", code=2,
               allowed=DATA | {"active", "leave", "terminated"})  # the codes the column takes, as a file holds them
+    assert "應為下列之一：active（在職）、leave（留職停薪）、terminated（離職）" in out.text  # and their Chinese
     assert "已檢查 2 家公司中之 1 家" in out.text and "證據資料夾" in out.text
     assert "完成" in out.text and "拒絕" in out.text
     assert "錯誤：9Z99：" in out.text and "第 3 列" in out.text  # the refusal's own Chinese text
@@ -173,10 +175,78 @@ def test_a_probe_refuses_an_unregistered_target_in_zh_tw_before_any_connection(d
     assert f"目標清冊 {register} 無法作為 sensitive_endpoints 清冊讀取：證據檔案有 3 項問題" in wrong.text
 
 
-def test_help_summaries_and_panels_in_zh_tw_and_english_again_after(tmp_path: Path) -> None:
+def _help_pages(lang: str) -> dict[str, str]:
+    """Every command's `--help` page as `ccaudit` prints it in `lang`: the tree main() runs, relabelled by
+    command_in, each page rendered by Typer (rich_utils.rich_format_help) on its own context chain, so the usage
+    line names the command's whole path. One tree for all pages: building it is Typer's cost, not the help's."""
+    import io
+    from contextlib import redirect_stdout
+
+    import typer
+
+    from ccaudit.cli.help_texts import command_in
+    from ccaudit.cli.main import app
+
+    pages: dict[str, str] = {}
+
+    def walk(command: typer.core.TyperCommand, path: str, parent: typer.Context | None) -> None:
+        ctx = command.context_class(command, info_name=path.rsplit(" ", 1)[-1] or "ccaudit", parent=parent)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            command.get_help(ctx)
+        pages[path] = out.getvalue()
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip(), ctx)
+
+    walk(command_in(typer.main.get_command(app), lang), "", None)
+    return pages
+
+
+def _typed() -> frozenset[str]:
+    """What a help page shows as the user types it: the commands' names, the options' default values (a flag's
+    default as its name) and the `x` of a number range's `1<=x<=32`."""
+    import typer
+
+    from ccaudit.cli.main import app
+
+    typed = {"x"}
+
+    def walk(command: typer.core.TyperCommand) -> None:
+        for param in command.params:
+            names = " ".join([*param.opts, *param.secondary_opts])
+            typed.update(re.findall(r"[A-Za-z][\w-]*", f"{param.default} {names}"))
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            typed.update([*name.split("-"), name])
+            walk(sub)
+
+    walk(typer.main.get_command(app))
+    return frozenset(typed)
+
+
+def test_every_help_page_is_in_zh_tw_options_arguments_and_usage_included(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # Rich wraps at 80 columns off a terminal
+    pages = _help_pages("zh-TW")
+    typed = _typed() | DATA
+    left = {path or "ccaudit": english_lines(page, typed) for path, page in pages.items() if english(page, typed)}
+    assert not left, "\n".join(f"{path}: {line}" for path, lines in left.items() for line in lines)
+    inspect = pages["inspect"]
+    assert "用法：ccaudit inspect [選項] [證據資料夾]" in inspect and "Usage" not in inspect
+    assert "查核基準日：2026-11-30 或民國 115/11/30 （必填）" in inspect  # the option's help, then Typer's mark
+    assert "<路徑>" in inspect and "duckdb|postgres|spark" in inspect  # a choice stays as it is typed
+    assert "顯示此說明後結束" in inspect and "（預設：twse-sec-infosec-art12）" in inspect
+    assert "用法：ccaudit sources parse [選項] {來源格式} {匯出檔}..." in pages["sources parse"]
+    assert "用法：ccaudit audit [選項] 指令 [引數]..." in pages["audit"]
+
+
+def test_help_in_zh_tw_through_the_entry_point_and_english_again_after(tmp_path: Path) -> None:
     zh = ccaudit_with_env(_env(tmp_path), "audit", "open", "--help")
     assert zh.code == 0 and "開立某公司某年度之查核" in zh.text and "選項" in zh.text and "引數" in zh.text
+    assert "用法：ccaudit audit open [選項] {公司代號} {年度}" in zh.text and "查核年度（西元，例如 2026）" in zh.text
     listed = ccaudit_with_env(_env(tmp_path), "--help")
     assert "年度查核：開立、執行、評估、覆核、簽核、匯出" in listed.text and "指令" in listed.text
     en = ccaudit_with_env(_env(tmp_path, "en"), "audit", "open", "--help")
     assert "Open a firm's audit for a year." in en.text and "Options" in en.text and "選項" not in en.text
+    assert "Usage: ccaudit audit open [OPTIONS] {firm_id} {year}" in en.text and "[default: " in en.text
+    assert "Show this message and exit." in en.text and not re.search(r"[\u4e00-\u9fff]", en.text)
+    bare = ccaudit_with_env(_env(tmp_path), "audit")  # no command: the group's help, and no empty error line
+    assert bare.code == 2 and "用法：ccaudit audit [選項] 指令 [引數]..." in bare.text and "錯誤" not in bare.text

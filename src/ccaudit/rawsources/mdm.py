@@ -213,6 +213,10 @@ def _mdm_head(raw: bytes) -> bool:
     if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
             or {"動作", "裝置名稱"} <= names):
         return True
+    # Jamf Pro API inventory records (computers-inventory, mobile-devices/detail): a `general` section beside the
+    # device's UDID, whatever other sections were requested (without HARDWARE: refused, naming the sections to ask for)
+    if {"udid", "general"} <= names:
+        return True
     # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
         return True
@@ -454,6 +458,12 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                              "application name", "應用程式")) else "mdm_not_an_export")
             words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
                      "report": "AppInvRawData", "doc": "docs/sources.md"}
+            missing = _jamf_sections_missing(t)
+            if missing:  # a Jamf Pro API record requested without the sections that name a device
+                code = "mdm_jamf_sections_missing"
+                words |= {"request": JAMF_REQUEST, "mobile": JAMF_MOBILE, "jamf_api": "Jamf Pro API"}
+                raise EvidenceError(say(code, **words, missing=", ".join(en for en, _ in missing)),
+                                    zh=say(code, "zh-TW", **words, missing="、".join(zh for _, zh in missing)))
             raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
         named = request.file_sources[no] if request.file_sources else request.source
         source = named if named in MDM_SOURCES else _vendor(t)
@@ -538,6 +548,31 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                            encoding="utf-8")
     con.close()
     return report
+
+
+# The Jamf Pro API's inventory sections that name a device (its serial number, model, name, last check-in, user),
+# with what each gives, in English and Traditional Chinese; and the request that returns them.
+JAMF_SECTIONS = (
+    ("general", "GENERAL (name, last check-in, enrolment)", "GENERAL（名稱、上次簽入、註冊）"),
+    ("hardware", "HARDWARE (serial number, model)", "HARDWARE（序號、型號）"),
+    ("userandlocation", "USER_AND_LOCATION (user)", "USER_AND_LOCATION（使用者）"),
+)
+JAMF_REQUEST = ("GET /api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION"
+                "&section=APPLICATIONS")
+JAMF_MOBILE = "GET /api/v2/mobile-devices/detail"
+
+
+def _jamf_sections_missing(t: _Table) -> list[tuple[str, str]]:
+    """For a Jamf Pro API inventory record (JSON with Jamf's section objects, a `general` or `udid`), the sections
+    that name a device which it lacks (en, zh-TW); nothing for any other file. The API returns only the sections
+    requested (`section=GENERAL` alone by default), and a record without HARDWARE has no serial number."""
+    if not t.is_json:
+        return []
+    sections = {"general", "hardware", "userandlocation", "applications", "diskencryption", "security",
+                "operatingsystem", "purchasing", "extensionattributes", "localuseraccounts"}
+    if not (set(t.raw) & sections or "udid" in t.raw):
+        return []
+    return [(en, zh) for key, en, zh in JAMF_SECTIONS if key not in t.raw]
 
 
 def _vendor(t: _Table) -> str:
