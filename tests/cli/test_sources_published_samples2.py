@@ -161,3 +161,33 @@ def test_globalprotect_cef_in_the_configuration_guides_format(tmp_path: Path) ->
             for e in _events(out)] == [
         ("session_start", "corp\\carol", "198.51.100.30", "10.0.1.1", "2026-01-31T16:23:47Z", "PA-VM"),
         ("session_end", "corp\\carol", "198.51.100.30", "", "2026-01-31T18:00:00Z", "PA-VM")]
+
+
+def test_globalprotect_from_sentinel_common_security_log_exported_as_json(tmp_path: Path) -> None:
+    # Strata Logging Service's CEF kept by Microsoft Sentinel: the header and rt, dtz, deviceExternalId, dvchost as
+    # columns, the PanOS* keys in AdditionalExtensions ('k=v;k=v'); a CONFIG record of the same export is not a
+    # GlobalProtect event (Sentinel's PaloAltoCDL sample data holds such records)
+    def record(event: str, received: str, duration: str = "0") -> dict[str, str]:
+        ext = ";".join(["ProfileToken=xxxxx", "PanOSDeviceSN=012801096514", f"PanOSEventIDValue={event}",
+                        "PanOSStage=connected", "PanOSTunnelType=ipsec", "PanOSSourceUserName=corp\\\\alice",
+                        "PanOSEndpointDeviceName=NB-0042", "PanOSPublicIPv4=203.0.113.7", "PanOSPrivateIPv4=10.31.0.12",
+                        "PanOSEndpointOSType=Intel Mac OS", "PanOSEventStatus=success",
+                        f"PanOSLoginDuration={duration}", "PanOSDeviceName=PA-VM"])
+        return {"TimeGenerated": "2026-11-02T09:30:00Z", "DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF",
+                "DeviceVersion": "2.0", "DeviceEventClassID": "GLOBALPROTECT", "Activity": "globalprotect",
+                "LogSeverity": "3", "AdditionalExtensions": ext, "DeviceExternalID": "012801096514",
+                "DeviceName": "PA-VM", "ReceiptTime": received, "DeviceTimeZone": "UTC", "SourceUserName": "",
+                "Type": "CommonSecurityLog"}
+
+    config = {"DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF", "DeviceEventClassID": "CONFIG",
+              "Activity": "config", "AdditionalExtensions": "ProfileToken=xxxxx;PanOSEventTime=Jul 25 2019 23:30:12",
+              "DeviceAction": "commit-all", "ReceiptTime": "Mar 01 2026 20:35:54", "DeviceTimeZone": "UTC"}
+    records = [config, record("gateway-connected", "Nov 02 2026 00:15:04"),
+               record("gateway-logout", "Nov 02 2026 09:00:04", "32100")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-PAN.json", json.dumps(records, indent=2))
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["malformed"]) == ("globalprotect", 2, 0)
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "corp\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T00:15:04Z", "PA-VM"),
+        ("session_end", "corp\\alice", "203.0.113.7", "", "2026-11-02T09:00:04Z", "PA-VM")]

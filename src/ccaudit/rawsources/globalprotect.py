@@ -148,6 +148,29 @@ def _wall(x: str) -> str:
             "AS TIMESTAMP))")
 
 
+# Microsoft Sentinel's CommonSecurityLog: the CEF line as Log Analytics stores it (exported as JSON). The header's
+# fields and the CEF keys with a name of their own are columns, the others (PanOS*, GP*) in AdditionalExtensions as
+# 'k=v;k=v'; the record is written back as the CEF line it was, and read as one.
+_CSL_HEADER = ("DeviceVendor", "DeviceProduct", "DeviceVersion", "DeviceEventClassID", "Activity", "LogSeverity")
+_CSL_KEYS = {"ReceiptTime": "rt", "DeviceTimeZone": "dtz", "StartTime": "start", "DeviceExternalID": "deviceExternalId",
+             "DeviceName": "dvchost", "SourceUserName": "suser", "DestinationUserName": "duser", "SourceIP": "src",
+             "DestinationIP": "dst", "Message": "msg", "DeviceAction": "act", "EventOutcome": "outcome",
+             "Reason": "reason"}
+
+
+def _csl_as_cef(line: str) -> str:
+    def col(name: str) -> str:
+        return f"nullif(json_extract_string({line}, '$.{name}'), '')"
+
+    def escaped(value: str) -> str:  # a column's text as a CEF value: its '\' and '=' escaped
+        return f"replace(replace({value}, '\\', '\\\\'), '=', '\\=')"
+
+    header = " || '|' || ".join(f"COALESCE(replace({col(c)}, '|', '\\|'), '')" for c in _CSL_HEADER)
+    pairs = " || ".join(f"COALESCE(' {k}=' || {escaped(col(c))}, '')" for c, k in _CSL_KEYS.items())
+    ext = f"regexp_replace(COALESCE({col('AdditionalExtensions')}, ''), ';\\s*([A-Za-z0-9_.]+)=', ' \\1=', 'g')"
+    return f"'CEF:0|' || {header} || '|' || {ext} || {pairs}"
+
+
 def query(lines: str) -> str:
     return f"""
 WITH h AS (
@@ -167,7 +190,14 @@ WITH h AS (
                 WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 'json'
                 WHEN regexp_matches(line, ',(?:{_TYPES}),') THEN 'other'
            END AS form
-    FROM {lines} LEFT JOIN h ON TRUE
+    FROM (
+        -- a Sentinel CommonSecurityLog record of a Palo Alto firewall, as the CEF line it was (_csl_as_cef); a
+        -- subquery, not a CTE: a CTE read twice is materialised (the whole file held)
+        SELECT line_no, is_last,
+               CASE WHEN contains(line, '"AdditionalExtensions"') AND contains(line, '"Palo Alto Networks"')
+                         AND json_valid(line) AND json_extract_string(line, '$.DeviceVendor') = 'Palo Alto Networks'
+                    THEN {_csl_as_cef('line')} ELSE line END AS line
+        FROM {lines}) src LEFT JOIN h ON TRUE
 ), j AS (
     -- JSON: one object per line (NDJSON, or an array written one object per line)
     SELECT *, CASE WHEN form = 'json' AND json_valid(o) THEN o END AS js,
@@ -403,7 +433,8 @@ SOURCE = RawSource(
              "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload, or a CEF/LEEF "
              "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
              "before PAN-OS 9.1, the System log of subtype globalprotect; or Monitor > Logs > GlobalProtect > Export "
-             "to CSV from the web interface. Other log types in the file are counted and skipped."),
+             "to CSV from the web interface; or Microsoft Sentinel's CommonSecurityLog of the firewall exported as "
+             "JSON. Other log types in the file are counted and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"
@@ -415,6 +446,6 @@ SOURCE = RawSource(
             r"\"?\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\"?,\"?[^,\"]*\"?,\"?GLOBALPROTECT\"?,|"
             r"(?i:receive time\"?,.*event id\"?,.*source user)|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
             r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
-            r"GlobalProtect (?:gateway|portal) user)"),
+            r"GlobalProtect (?:gateway|portal) user|\"DeviceVendor\"\s*:\s*\"Palo Alto Networks\")"),
     query=query,
 )
