@@ -127,3 +127,67 @@ def test_fortigate_from_sentinel_common_security_log_exported_as_json(tmp_path: 
     sessions = _rows(out / "remote_sessions.csv")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:15:02+08:00")]
+
+
+def _pan_cef(event: str, at: str, high_res: str, *, host_id: str = "PanOSHostID=f7290ebd", duration: str = "0") -> str:
+    # Palo Alto's CEF configuration guide, GlobalProtect format, as a PAN-OS 11.2 firewall sent it: event in
+    # PanOSEventID (not ...Value), rt and PanOSLogTimeStamp with ' GMT', and two fields named PanOSDeviceSN (the
+    # firewall's serial, empty here, then after PanOSHostID the endpoint's)
+    return (f"{at[:15]} PA-VM CEF: 0|Palo Alto Networks|PAN-OS|11.2.3-h3|0|GLOBALPROTECT|1|rt={at} "
+            f"PanOSDeviceSN= PanOSLogTimeStamp={at} PanOSVirtualSystem=vsys1 PanOSEventID={event} "
+            "PanOSStage=tunnel PanOSAuthMethod= PanOSTunnelType=SSLVPN PanOSSourceUserName=corp\\\\carol "
+            "PanOSSourceRegion=TW PanOSEndpointDeviceName=LAPTOP-13H78GN8 PanOSPublicIPv4=198.51.100.30 "
+            "PanOSPublicIPv6=0.0.0.0 PanOSPrivateIPv4=10.0.1.1 PanOSPrivateIPv6=0.0.0.0 "
+            f"{host_id} PanOSDeviceSN=5CD0238Y2V PanOSGlobalProtectClientVersion=6.0.7 "
+            'PanOSEndpointOSType=Windows PanOSEndpointOSVersion="Microsoft Windows 10 Home , 64-bit" '
+            "PanOSCountOfRepeats=1 PanOSEventStatus=success PanOSGPGatewayLocation= "
+            f"PanOSLoginDuration={duration} PanOSPortal=GlobalProtectGW PanOSSequenceNo=7466115433603530760 "
+            f"PanOSActionFlags=0x0 PanOSTimeGeneratedHighResolution={high_res} PanOSGateway=")
+
+
+def test_globalprotect_cef_in_the_configuration_guides_format(tmp_path: Path) -> None:
+    lines = [_pan_cef("gateway-connected", "Jan 31 2026 16:23:47 GMT", "2026-01-31T08:23:47.763-08:00"),
+             _pan_cef("gateway-setup-ssl", "Jan 31 2026 16:23:48 GMT", "2026-01-31T08:23:48.001-08:00"),
+             _pan_cef("gateway-logout", "Jan 31 2026 18:00:00 GMT", "2026-01-31T10:00:00.000-08:00",
+                      duration="5773"),
+             # a third PanOSDeviceSN, or a second one anywhere else, is still a key twice: not read
+             _pan_cef("gateway-connected", "Jan 31 2026 19:00:00 GMT", "2026-01-31T11:00:00.000-08:00",
+                      host_id="PanOSDeviceSN=X PanOSHostID=f7290ebd")]
+    out, _ = _parse(tmp_path, "pan-cef.log", "\n".join(lines) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["recognised"], report["not_relevant"]) == (2, 1)
+    assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_duplicate_key", [4])]
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "corp\\carol", "198.51.100.30", "10.0.1.1", "2026-01-31T16:23:47Z", "PA-VM"),
+        ("session_end", "corp\\carol", "198.51.100.30", "", "2026-01-31T18:00:00Z", "PA-VM")]
+
+
+def test_globalprotect_from_sentinel_common_security_log_exported_as_json(tmp_path: Path) -> None:
+    # Strata Logging Service's CEF kept by Microsoft Sentinel: the header and rt, dtz, deviceExternalId, dvchost as
+    # columns, the PanOS* keys in AdditionalExtensions ('k=v;k=v'); a CONFIG record of the same export is not a
+    # GlobalProtect event (Sentinel's PaloAltoCDL sample data holds such records)
+    def record(event: str, received: str, duration: str = "0") -> dict[str, str]:
+        ext = ";".join(["ProfileToken=xxxxx", "PanOSDeviceSN=012801096514", f"PanOSEventIDValue={event}",
+                        "PanOSStage=connected", "PanOSTunnelType=ipsec", "PanOSSourceUserName=corp\\\\alice",
+                        "PanOSEndpointDeviceName=NB-0042", "PanOSPublicIPv4=203.0.113.7", "PanOSPrivateIPv4=10.31.0.12",
+                        "PanOSEndpointOSType=Intel Mac OS", "PanOSEventStatus=success",
+                        f"PanOSLoginDuration={duration}", "PanOSDeviceName=PA-VM"])
+        return {"TimeGenerated": "2026-11-02T09:30:00Z", "DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF",
+                "DeviceVersion": "2.0", "DeviceEventClassID": "GLOBALPROTECT", "Activity": "globalprotect",
+                "LogSeverity": "3", "AdditionalExtensions": ext, "DeviceExternalID": "012801096514",
+                "DeviceName": "PA-VM", "ReceiptTime": received, "DeviceTimeZone": "UTC", "SourceUserName": "",
+                "Type": "CommonSecurityLog"}
+
+    config = {"DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF", "DeviceEventClassID": "CONFIG",
+              "Activity": "config", "AdditionalExtensions": "ProfileToken=xxxxx;PanOSEventTime=Jul 25 2019 23:30:12",
+              "DeviceAction": "commit-all", "ReceiptTime": "Mar 01 2026 20:35:54", "DeviceTimeZone": "UTC"}
+    records = [config, record("gateway-connected", "Nov 02 2026 00:15:04"),
+               record("gateway-logout", "Nov 02 2026 09:00:04", "32100")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-PAN.json", json.dumps(records, indent=2))
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["malformed"]) == ("globalprotect", 2, 0)
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "corp\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T00:15:04Z", "PA-VM"),
+        ("session_end", "corp\\alice", "203.0.113.7", "", "2026-11-02T09:00:04Z", "PA-VM")]
