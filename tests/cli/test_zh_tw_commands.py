@@ -120,6 +120,22 @@ def test_refusals_and_usage_errors_in_zh_tw(tmp_path: Path, args: tuple[str, ...
     assert "Traceback" not in out.text
 
 
+def test_engine_many_firm_and_result_folder_refusals_in_zh_tw(tmp_path: Path) -> None:
+    # said again from the errors catalog (content/errors/messages.yaml), before any evidence is read
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
+    for args, said in [
+        ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
+        ((*run, "--results-parquet", "s3://b/p/"), "僅 Spark 之執行器能寫入物件儲存；使用 `--engine duckdb` 時"),
+        (("inspect", "--firms", empty, *run[2:]), f"{empty}：無任何公司資料夾（每家公司應有一個證據資料夾）"),
+        (("inspect", "s3://u:p@b/p/", *run[2:]), "拒絕含認證資訊之 `s3://` URL：認證僅取自標準 AWS 認證鏈"),
+        (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
+    ]:
+        out = _zh(tmp_path, *args, code=2)
+        assert said in out.text, out.text
+
+
 def test_usage_errors_follow_lang_on_the_command_line_and_stay_english_without_it(tmp_path: Path) -> None:
     zh = ccaudit_with_env(_env(tmp_path, None), "inspect", ".", "--out", "o", "--lang", "zh-TW")
     assert zh.code == 2 and zh.text == "錯誤：缺少選項 '--as-of'"
