@@ -162,7 +162,9 @@ def test_sources_list_and_parse_summary_in_zh_tw(tmp_path: Path) -> None:
     log = tmp_path / "fgt.log"
     log.write_text(FORTIGATE, encoding="utf-8")
     parsed = _zh(tmp_path, "sources", "parse", "fortigate", log, "--out", tmp_path / "p")
-    assert f"{log}（fortigate）：9 行，6 筆事件" in parsed.text and "已寫出 " in parsed.text
+    assert f"{log}（fortigate）：9 行，6 筆事件" in parsed.text
+    out = tmp_path / "p"
+    assert f"已寫出 {out / 'remote_access_events.csv'}、{out / 'remote_sessions.csv'}、" in parsed.text
     refused = _zh(tmp_path, "sources", "parse", "openvpn-status", log, "--out", tmp_path / "q", code=2,
                   allowed=DATA | {"openvpn-status"})
     assert f"錯誤：{log}：看來不是 openvpn-status 之匯出檔：開頭各行僅 0% 符合；看來是 fortigate" in refused.text
