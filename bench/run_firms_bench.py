@@ -24,6 +24,21 @@ rows/s per core = evidence rows imported (every firm's manifest) / wall seconds 
 given (DuckDB: its threads, default all cores; Spark: N of local[N]); on a loaded machine rows per CPU
 second (the tree's CPU time) is the steadier figure. Every evidence row is imported by DuckDB whatever the
 engine; the checks run on the engine. `ps` %CPU in the load lines is each process's average over its life.
+
+Streaming, for more firms than the disk holds (DuckDB only), resumable:
+
+    .venv/bin/python bench/run_firms_bench.py --stream 100 --batch 10 --scale 1 --data /tmp/ccaudit-firms100
+
+generates the firms batch by batch (the same firms as `ccaudit demo --firms 100 --format parquet`: IDs
+9A00…, seeds 2026 + i) and inspects batch k (`inspect --firms`, as above) while batch k+1 is generated,
+each command monitored on its own. Once a batch is counted its evidence and the bulky part of its results
+(workspace.duckdb, evidence blobs) are deleted; each firm's findings.json, evidence/manifest.json and
+offending-row files are kept in DATA/kept/<firm>/, which is what `ccaudit compare` reads, so the
+inspector's comparison of every firm is built at the end from them (DATA/comparison/, itself measured).
+A batch's figures are written to DATA/batches/<k>.json when it is done; a run started again skips the
+finished batches and redoes the others from the start. The totals over the finished batches are printed
+after each batch and at the end (DATA/totals.json): CPU s of the generation and of the inspection apart,
+wall, peak RSS, rows, and the load average sampled every 10 s over the whole run.
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +78,7 @@ class Tree:
 
 
 def _children(pid: int) -> list[int]:
-    found = []
+    found: list[int] = []
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:  # ended after it was listed (Spark starts and ends many short processes)
@@ -190,6 +206,27 @@ def against_planted(results: Path, planted: Path) -> str:
     return f"{firms - mismatches} of {firms} firms: every check's offending count = its planted gaps"
 
 
+def planted_differences(findings_file: Path, key: Path) -> list[str]:
+    """What one firm's findings.json says against its answer key: every check's offending and compensated
+    counts and missing evidence, and every planted check present."""
+    expected = json.loads(key.read_text(encoding="utf-8"))
+    checks = {c["check_id"]: c for f in json.loads(findings_file.read_text(encoding="utf-8"))["findings"]
+              for c in f["checks"]}
+    wrong = []
+    for check_id, c in checks.items():
+        planted = expected["failing"].get(check_id, [])
+        compensated = expected["compensated"].get(check_id, [])
+        if check_id in expected["missing_evidence"]:
+            if c["outcome"] != "missing_evidence":
+                wrong.append(f"{check_id}: {c['outcome']}, planted missing evidence")
+        elif c["offending_count"] != len(planted):
+            wrong.append(f"{check_id}: {c['offending_count']} offending, planted {len(planted)}")
+        elif c["compensated_count"] != len(compensated):
+            wrong.append(f"{check_id}: {c['compensated_count']} compensated, planted {len(compensated)}")
+    wrong += [f"{c}: planted, not in findings.json" for c in expected["failing"] if c not in checks]
+    return wrong
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=10)
@@ -204,7 +241,15 @@ def main() -> None:
     parser.add_argument("--evidence", type=Path, default=None, help="firms already generated (one folder each)")
     parser.add_argument("--first", type=int, default=0, help="with --evidence: skip this many firm folders")
     parser.add_argument("--clean", action="store_true", help="remove each result folder once counted")
+    parser.add_argument("--stream", type=int, default=None,
+                        help="N firms generated and inspected batch by batch on DuckDB (see above)")
+    parser.add_argument("--batch", type=int, default=10, help="with --stream: firms per batch")
+    parser.add_argument("--keep-evidence", default="9A00",
+                        help="with --stream: firm IDs whose evidence is kept (comma-separated), for profiling")
     args = parser.parse_args()
+    if args.stream:
+        stream(args)
+        return
     if args.evidence:
         data = args.data / f"{args.evidence.parent.name}_from{args.first}_n{args.firms}"
         data.mkdir(parents=True, exist_ok=True)
@@ -258,6 +303,219 @@ def main() -> None:
           "evidence rows | of which sessions | rows/s | cores given | rows/s per core | rows per CPU s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows_out))
+
+
+# --- streaming: more firms than the disk holds, batch by batch, resumable -------------------------------------
+
+GENERATE = """
+import sys
+from pathlib import Path
+from ccaudit.demo.generator import firm_ids, generate
+from ccaudit.evidence.templates import TemplateRegistry
+out, first, count, scale = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+registry = TemplateRegistry.load()
+for i, (firm_id, name) in enumerate(firm_ids(first + count)[first:], start=first):  # as generate_firms does
+    generate(out, scale=scale, seed=2026 + i, registry=registry, firm=(firm_id, name), fmt="parquet",
+             evidence_dir=out / "firms" / firm_id, planted_file=out / "planted" / f"{firm_id}.json")
+"""
+KEPT = ("findings.json", "evidence/manifest.json")
+SUMMARY = "firms.json"
+
+
+class LoadSampler(threading.Thread):
+    """The 1-minute load average every `every` seconds, appended to a file (a restarted run keeps adding)."""
+
+    def __init__(self, path: Path, every: float = 10.0) -> None:
+        super().__init__(daemon=True)
+        self.path, self.every, self.stop = path, every, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with self.path.open("a") as out:
+                out.write(f"{time.time():.0f} {Path('/proc/loadavg').read_text().split()[0]}\n")
+            self.stop.wait(self.every)
+
+
+def _monitored_in_thread(
+    cmd: list[str], env: dict[str, str], interval: float, log: Path
+) -> tuple[threading.Thread, dict[str, Any]]:
+    box: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: box.update(run_monitored(cmd, env, interval, log)))
+    thread.start()
+    return thread, box
+
+
+def _keep(results: Path, kept: Path) -> int:
+    """Each firm's findings.json, manifest and offending-row files into kept/<firm>/; their bytes."""
+    size = 0
+    for findings in sorted(results.glob("*/findings.json")):
+        firm = findings.parent
+        report = json.loads(findings.read_text(encoding="utf-8"))
+        names = list(KEPT) + sorted({c["offending_file"] for f in report["findings"] for c in f["checks"]
+                                     if c.get("offending_file")})
+        target = kept / firm.name
+        shutil.rmtree(target, ignore_errors=True)
+        for name in names:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(firm / name, target / name)
+            size += (target / name).stat().st_size
+    return size
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def stream(args: argparse.Namespace) -> None:
+    data: Path = args.data
+    batches, kept = data / "batches", data / "kept"
+    for path in (batches, kept):
+        path.mkdir(parents=True, exist_ok=True)
+    sampler = LoadSampler(data / "load.txt")
+    sampler.start()
+    n, size = args.stream, args.batch
+    ranges = [(first, min(size, n - first)) for first in range(0, n, size)]
+    env = {**os.environ, "COLUMNS": "200"}
+    keep_evidence = set(filter(None, args.keep_evidence.split(",")))
+    pending: tuple[int, threading.Thread, dict[str, Any]] | None = None  # the batch being generated
+
+    def work(k: int) -> Path:
+        return data / f"batch-{k:02d}"
+
+    def start_generation(k: int) -> tuple[int, threading.Thread, dict[str, Any]] | None:
+        if k >= len(ranges) or (batches / f"{k:02d}.json").exists():
+            return None
+        folder = work(k)
+        if (folder / "generated.json").exists():
+            done = threading.Thread(target=lambda: None)
+            done.start()
+            return k, done, json.loads((folder / "generated.json").read_text())
+        shutil.rmtree(folder, ignore_errors=True)  # a batch interrupted: from the start
+        folder.mkdir(parents=True)
+        first, count = ranges[k]
+        print(f"batch {k}: generating firms {first}-{first + count - 1} ({uptime()})", flush=True)
+        cmd = [sys.executable, "-c", GENERATE, str(folder / "gen"), str(first), str(count), str(args.scale)]
+        thread, box = _monitored_in_thread(cmd, env, args.interval, folder / "generate.log")
+        return k, thread, box
+
+    print(f"before: {machine()}", flush=True)
+    started = time.time()
+    for k, (first, count) in enumerate(ranges):
+        if (batches / f"{k:02d}.json").exists():
+            continue
+        if pending is None or pending[0] != k:
+            pending = start_generation(k)
+        assert pending is not None
+        _, thread, gen = pending
+        thread.join()
+        folder = work(k)
+        if not (folder / "generated.json").exists():
+            if gen.get("exit") != 0:
+                raise SystemExit(f"batch {k}: generation exit {gen.get('exit')}; see {folder / 'generate.log'}")
+            gen["bytes"] = _du(folder / "gen" / "firms")
+            (folder / "generated.json").write_text(json.dumps(gen, indent=2))
+        pending = start_generation(k + 1)  # beside this batch's inspection
+        results = folder / "results"
+        shutil.rmtree(results, ignore_errors=True)
+        cmd = [sys.executable, "-m", "ccaudit", "inspect", "--firms", str(folder / "gen" / "firms"),
+               "--as-of", AS_OF, "--out", str(results), "--engine", "duckdb", "--workers", "1"]
+        load_before = _load()
+        print(f"batch {k}: inspecting firms {first}-{first + count - 1} ({uptime()})", flush=True)
+        insp = run_monitored(cmd, env, args.interval, folder / "inspect.log")
+        if insp["exit"] not in (0, 1):
+            raise SystemExit(f"batch {k}: inspect exit {insp['exit']}; see {folder / 'inspect.log'}")
+        rows, sessions = evidence_rows(results)
+        summary = json.loads((results / SUMMARY).read_text(encoding="utf-8"))
+        firms_ok = [f["firm_id"] for f in summary["firms"] if f["result"]]
+        wrong = {}
+        for findings in sorted(results.glob("*/findings.json")):
+            diff = planted_differences(findings, folder / "gen" / "planted" / f"{findings.parent.name}.json")
+            if diff:
+                wrong[findings.parent.name] = diff
+                print(f"  {findings.parent.name}: differs from its planted gaps: {diff}", flush=True)
+        result_bytes = _du(results)
+        kept_bytes = _keep(results, kept)
+        shutil.copy2(results / SUMMARY, batches / f"{k:02d}-firms.json")
+        for firm_id in keep_evidence:
+            if (folder / "gen" / "firms" / firm_id).is_dir():
+                shutil.copytree(folder / "gen" / "firms" / firm_id, data / "evidence" / firm_id, dirs_exist_ok=True)
+        record = {
+            "batch": k, "firms": count, "first": first, "inspected": len(firms_ok),
+            "planted_equal": len(firms_ok) - len(wrong), "planted_wrong": wrong,
+            "generate": json.loads((folder / "generated.json").read_text()), "inspect": insp,
+            "rows": rows, "sessions": sessions, "result_bytes": result_bytes, "kept_bytes": kept_bytes,
+            "load_before": load_before, "load_after": _load(), "finished": time.time(),
+        }
+        shutil.rmtree(results)
+        shutil.rmtree(folder / "gen")
+        (batches / f"{k:02d}.json").write_text(json.dumps(record, indent=2))
+        print(f"batch {k}: inspect {insp['wall']:.0f} s wall, {insp['cpu_sampled']:.1f} CPU s, peak "
+              f"{insp['largest_rss'] / GIB:.2f} GiB; generation {record['generate']['cpu_sampled']:.1f} CPU s; "
+              f"{rows:,} rows; planted equal {record['planted_equal']}/{count}; results {result_bytes / 1e6:.0f} MB, "
+              f"kept {kept_bytes / 1e6:.1f} MB; {machine()}", flush=True)
+        print(totals(data, args.stream), flush=True)
+    if not (data / "comparison" / "compare.html").exists():
+        folders = sorted(p for p in kept.iterdir() if p.is_dir())
+        cmd = [sys.executable, "-m", "ccaudit", "compare", *map(str, folders), "--out", str(data / "comparison"),
+               "--lang", "en"]
+        comp = run_monitored(cmd, env, args.interval, data / "compare.log")
+        (data / "compare.json").write_text(json.dumps({**comp, "firms": len(folders)}, indent=2))
+        print(f"comparison of {len(folders)} firms: exit {comp['exit']}, {comp['wall']:.1f} s, "
+              f"{comp['cpu_sampled']:.1f} CPU s, peak {comp['largest_rss'] / GIB:.2f} GiB", flush=True)
+    sampler.stop.set()
+    print(f"after: {machine()}; this invocation {time.time() - started:.0f} s", flush=True)
+    print(totals(data, args.stream), flush=True)
+
+
+def totals(data: Path, wanted: int) -> str:
+    """The finished batches added up (DATA/totals.json) and as a Markdown table."""
+    records = [json.loads(p.read_text()) for p in sorted((data / "batches").glob("[0-9][0-9].json"))]
+    if not records:
+        return "no batch finished"
+    loads = [float(line.split()[1]) for line in (data / "load.txt").read_text().splitlines() if line.strip()]
+    insp = [r["inspect"] for r in records]
+    gen = [r["generate"] for r in records]
+    firms = sum(r["inspected"] for r in records)
+    rows = sum(r["rows"] for r in records)
+    cpu_i = sum(max(i["cpu_waited"], i["cpu_sampled"]) for i in insp)
+    cpu_g = sum(max(g["cpu_waited"], g["cpu_sampled"]) for g in gen)
+    wall_i = sum(i["wall"] for i in insp)
+    span = records[-1]["finished"] - min(r["finished"] - r["inspect"]["wall"] for r in records)
+    t = {
+        "batches": len(records), "firms": firms, "wanted": wanted, "rows": rows,
+        "sessions": sum(r["sessions"] for r in records),
+        "planted_equal": sum(r["planted_equal"] for r in records),
+        "inspect_cpu": cpu_i, "inspect_wall": wall_i, "generate_cpu": cpu_g,
+        "generate_wall": sum(g["wall"] for g in gen),
+        "inspect_peak_largest": max(i["largest_rss"] for i in insp),
+        "inspect_peak_sum_max": max(i["peak_sum_rss"] for i in insp),
+        "generate_peak_largest": max(g["largest_rss"] for g in gen),
+        "evidence_bytes": sum(g.get("bytes", 0) for g in gen),
+        "result_bytes": sum(r["result_bytes"] for r in records), "kept_bytes": sum(r["kept_bytes"] for r in records),
+        "load_min": min(loads), "load_mean": sum(loads) / len(loads), "load_max": max(loads),
+        "load_samples": len(loads), "first_inspection_to_last_batch_done_s": span,
+    }
+    (data / "totals.json").write_text(json.dumps(t, indent=2))
+    cores = os.cpu_count() or 1
+    return "\n".join([
+        f"{firms} of {wanted} firms inspected ({len(records)} batches); planted gaps equal in {t['planted_equal']}",
+        "| | wall s | CPU s | CPU s per firm | peak RSS, largest process GiB | rows | rows per CPU s "
+        "| rows/s per core |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| inspect (DuckDB, 2 threads) | {wall_i:,.0f} | {cpu_i:,.1f} | {cpu_i / max(firms, 1):.1f} | "
+        f"{t['inspect_peak_largest'] / GIB:.2f} | {rows:,} | {rows / max(cpu_i, 1e-9):,.0f} | "
+        f"{rows / max(wall_i, 1e-9) / cores:,.0f} |",
+        f"| generate (beside it) | {t['generate_wall']:,.0f} | {cpu_g:,.1f} | {cpu_g / max(firms, 1):.1f} | "
+        f"{t['generate_peak_largest'] / GIB:.2f} | | | |",
+        f"load average (1 min, every 10 s, {len(loads)} samples): {t['load_min']:.1f}-{t['load_max']:.1f}, "
+        f"mean {t['load_mean']:.1f}; first inspection to last batch done: {span:,.0f} s; evidence "
+        f"{t['evidence_bytes'] / 1e9:.2f} GB, results {t['result_bytes'] / 1e9:.2f} GB (deleted), kept "
+        f"{t['kept_bytes'] / 1e6:.1f} MB",
+    ])
 
 
 if __name__ == "__main__":

@@ -100,7 +100,9 @@ def parse_cmd(
                                 zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order"),
                                 year=year_value(year, "--year")))
     for f in report["files"]:
-        encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
+        read_as = [f["compression"]] if f.get("compression") else []  # read from inside a .gz, .zip, ...
+        read_as += [] if f.get("encoding", "utf-8") == "utf-8" else [f["encoding"]]
+        encoding = "".join(f", {v}" for v in read_as)
         line("parsed_file", file=f["file"], source=f["source"], encoding=encoding, lines=f["lines_read"],
              events=f["recognised"], not_relevant=f["not_relevant"], malformed=f["malformed"],
              not_source=f["not_this_source"])

@@ -27,6 +27,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.compressed import ArchiveRefused, SeveralFiles, member_starts
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
@@ -123,8 +124,18 @@ def recognise(path: Path) -> str | None:
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
-        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export: its start, as UTF-8
+        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export, a .gz: its start, as UTF-8
         return detect(con, path, "auto", text).id
+    except SeveralFiles as exc:  # a zip of several files: refused when it holds a log (it cannot be cited by line)
+        for start in member_starts(path, exc.members, scratch):
+            try:
+                detect(con, start, "auto", as_utf8(start, scratch)[0])
+            except (duckdb.Error, EvidenceError, OSError):
+                continue
+            raise
+        return None
+    except ArchiveRefused:  # damaged, truncated, a bomb: said, never passed over as a file of no known format
+        raise
     except (duckdb.Error, EvidenceError, OSError):  # unreadable as text lines: not a raw export
         return None
     finally:
@@ -149,7 +160,7 @@ class RawMember:
 
 
 # a rotated log's name without its rotation suffix: parse.ROTATION_BASE's rule (server.log.1 -> server.log)
-_ROTATION = re.compile(r"(?:[.-]\d{8}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$")
+_ROTATION = re.compile(r"(?:[.-]\d{8}|\.\d+)?(?:\.gz|\.bz2|\.xz|\.zst|\.zip)?$")
 _NEEDS_SIGN_INS = "entra-signins"  # its sign-ins give MFA to any session of the others whose gateway logs none
 
 

@@ -34,6 +34,23 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 # a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
 CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
 _SHIPPER_FIELDS = ("message", "full_message", "log")  # where shippers keep the line they received
+# Microsoft Sentinel's CommonSecurityLog (the CEF line as Log Analytics stores it, exported as JSON): the CEF keys
+# with a name of their own are columns, the others are in AdditionalExtensions as 'k=v;k=v', FTNTFGT written
+# FortinetFortiGate (Sentinel's own sample data: 'FortinetFortiGateeventtime=...;FortinetFortiGatelogid=...').
+CSL_COLUMNS = {"DeviceAction": "action", "DestinationUserName": "user", "DestinationIP": "dst",
+               "DeviceExternalID": "devid", "DeviceName": "devname", "Computer": "devname", "Reason": "reason",
+               "Message": "msg"}
+_CSL_PAIR = r"(?:^|;)\s*(?:FortinetFortiGate|FTNTFGT)?([A-Za-z0-9_.]+)=([^;]*)"
+
+
+def _csl_pairs(line: str) -> str:
+    """A CommonSecurityLog record's AdditionalExtensions as ' k="v"' pairs (a value runs to the next ';'), then its
+    columns under their FortiOS names (of DeviceName and Computer, the first there names the device)."""
+    ext = f"replace(json_extract_string({line}, '$.AdditionalExtensions'), '\"', '''')"
+    columns = " || ".join(
+        f"COALESCE(' {key}=\"' || replace(json_extract_string({line}, '$.{col}'), '\"', '''') || '\"', '')"
+        for col, key in CSL_COLUMNS.items())
+    return f"regexp_replace({ext}, {sql_str(_CSL_PAIR)}, ' \\1=\"\\2\"', 'g') || {columns}"
 
 
 def _pairs(line: str) -> str:
@@ -47,6 +64,8 @@ def _pairs(line: str) -> str:
     # JSON string, its quotes escaped: the string itself is the line.
     messages = (f"json_extract_string({line}, '$.{k}')" for k in _SHIPPER_FIELDS)
     shipped = " ".join(f"WHEN {m} LIKE '%logid=%' THEN kv_spaced({m})" for m in messages)
+    shipped += (f" WHEN json_extract_string({line}, '$.AdditionalExtensions') LIKE '%logid=%' "
+                f"THEN {_csl_pairs(line)}")
     return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
             f"WHEN starts_with(ltrim({line}), '{{') AND json_valid({line}) THEN CASE {shipped} END "
             f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
@@ -88,7 +107,12 @@ WITH f AS (
            kvw(p, 'vd') AS vd,
            lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
            nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
-           nullif(kvw(p, 'remip'), 'N/A') AS remip,
+           -- FortiOS's CEF names remip dst (a published 6.0 ssl-new-con: 'dst=<client> duser=N/A', no
+           -- FTNTFGTremip); where a line has both, remip wins
+           nullif(COALESCE(kvw(p, 'remip'), CASE WHEN contains(line, 'CEF:')
+                                                OR contains(line, '"AdditionalExtensions"')
+                                           THEN kvw(p, 'dst') END), 'N/A')
+               AS remip,
            nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
            nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
            TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
@@ -147,13 +171,15 @@ SOURCE = RawSource(
     product="FortiGate SSL-VPN and IPsec event log",
     expects=("Log & Report > Log Settings: event logging with 'VPN activity event' on; the syslog server's "
              "file (config log syslogd setting, format default, csv, cef or rfc5424, or a log shipper's JSON "
-             "records of it) or a raw-format download of Log & Report > Events > VPN Events. One file per "
+             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON) or a raw-format download "
+             "of Log & Report > Events > VPN Events. One file per "
              "gateway or several combined; lines that are not VPN events are counted and skipped."),
     sample=('<189>date=2026-11-02 time=08:15:02 devname="FGT-HQ-01" devid="FG100FTK20000001" '
             'eventtime=1793578502123456789 tz="+0800" logid="0101039424" type="event" subtype="vpn" '
             'level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
             'tunneltype="ssl-tunnel" tunnelid=1436452612 remip=203.0.113.7 tunnelip=10.212.134.200 '
             'user="alice" group="VPN-Users" dst_host="N/A" reason="N/A" msg="SSL tunnel established"'),
-    detect=r'(?:^|[\s,"])logid=(?:\\?"){0,2}\d{10}(?:\\?"){0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
+    detect=(r'(?:^|[\s,"])logid=(?:\\?"){0,2}\d{10}(?:\\?"){0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|'
+            r'|(?:FortinetFortiGate|FTNTFGT)logid=\d{10}(?:[;\s"]|$)'),
     query=query,
 )

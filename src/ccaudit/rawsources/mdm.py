@@ -195,10 +195,16 @@ def looks_like_mdm(path: Path) -> bool:
     return _mdm_head(raw)
 
 
+_TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
+
+
 def _mdm_head(raw: bytes) -> bool:
     """The start of a file names MDM columns (see looks_like_mdm)."""
     encoding = sniff(raw)
     head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
+    # Windows PowerShell's Export-Csv (Get-MgDeviceManagementManagedDevice | Export-Csv) writes a '#TYPE
+    # Microsoft.Graph.PowerShell.Models...' line above the header unless told -NoTypeInformation
+    head = _TYPE_LINE.sub("", head, count=1)
     first = head.split("\n", 1)[0]
     names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
@@ -206,6 +212,10 @@ def _mdm_head(raw: bytes) -> bool:
     # device-action columns are what only an MDM export has.
     if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
             or {"動作", "裝置名稱"} <= names):
+        return True
+    # Jamf Pro API inventory records (computers-inventory, mobile-devices/detail): a `general` section beside the
+    # device's UDID, whatever other sections were requested (without HARDWARE: refused, naming the sections to ask for)
+    if {"udid", "general"} <= names:
         return True
     # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
@@ -305,11 +315,15 @@ class _Table:
                     # Graph auditEvents name the device in resources[0] (resourceId = the Intune device ID).
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
+                # a '#TYPE ...' line above the header (Windows PowerShell's Export-Csv) is skipped, and rows
+                # still cite the file's own line numbers
+                with text.open("rb") as fh:
+                    skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
-                    SELECT CAST(row_number() OVER () AS BIGINT) + 1 AS _row, *
+                    SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  parallel=false)""")
+                                  skip={skip}, parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}
@@ -444,6 +458,12 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                              "application name", "應用程式")) else "mdm_not_an_export")
             words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
                      "report": "AppInvRawData", "doc": "docs/sources.md"}
+            missing = _jamf_sections_missing(t)
+            if missing:  # a Jamf Pro API record requested without the sections that name a device
+                code = "mdm_jamf_sections_missing"
+                words |= {"request": JAMF_REQUEST, "mobile": JAMF_MOBILE, "jamf_api": "Jamf Pro API"}
+                raise EvidenceError(say(code, **words, missing=", ".join(en for en, _ in missing)),
+                                    zh=say(code, "zh-TW", **words, missing="、".join(zh for _, zh in missing)))
             raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
         named = request.file_sources[no] if request.file_sources else request.source
         source = named if named in MDM_SOURCES else _vendor(t)
@@ -528,6 +548,31 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                            encoding="utf-8")
     con.close()
     return report
+
+
+# The Jamf Pro API's inventory sections that name a device (its serial number, model, name, last check-in, user),
+# with what each gives, in English and Traditional Chinese; and the request that returns them.
+JAMF_SECTIONS = (
+    ("general", "GENERAL (name, last check-in, enrolment)", "GENERAL（名稱、上次簽入、註冊）"),
+    ("hardware", "HARDWARE (serial number, model)", "HARDWARE（序號、型號）"),
+    ("userandlocation", "USER_AND_LOCATION (user)", "USER_AND_LOCATION（使用者）"),
+)
+JAMF_REQUEST = ("GET /api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION"
+                "&section=APPLICATIONS")
+JAMF_MOBILE = "GET /api/v2/mobile-devices/detail"
+
+
+def _jamf_sections_missing(t: _Table) -> list[tuple[str, str]]:
+    """For a Jamf Pro API inventory record (JSON with Jamf's section objects, a `general` or `udid`), the sections
+    that name a device which it lacks (en, zh-TW); nothing for any other file. The API returns only the sections
+    requested (`section=GENERAL` alone by default), and a record without HARDWARE has no serial number."""
+    if not t.is_json:
+        return []
+    sections = {"general", "hardware", "userandlocation", "applications", "diskencryption", "security",
+                "operatingsystem", "purchasing", "extensionattributes", "localuseraccounts"}
+    if not (set(t.raw) & sections or "udid" in t.raw):
+        return []
+    return [(en, zh) for key, en, zh in JAMF_SECTIONS if key not in t.raw]
 
 
 def _vendor(t: _Table) -> str:

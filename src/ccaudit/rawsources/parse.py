@@ -22,6 +22,7 @@ import duckdb
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources import yearless
 from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources.compressed import compression
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
@@ -186,10 +187,12 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 if request.per_file:
                     _check_zone(con, opts.zone)
-                text, encoding = as_utf8(path, tmp)
+                text, encoding = as_utf8(path, tmp)  # a compressed file: the text inside it (rawsources/compressed.py)
+                packed = compression(path)
                 source = detect(con, path, opts.source, text)
                 name = request.names[no] if request.names else str(path)
-                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding})
+                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding}
+                             | ({"compression": packed} if packed else {}))
             except FileRefused:
                 raise
             except EvidenceError as exc:
@@ -757,7 +760,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 # a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
 ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
-                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$', '')")
+                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz|\.zst|\.zip)?$', '')")
 
 
 def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
