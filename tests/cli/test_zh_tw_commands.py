@@ -89,6 +89,8 @@ def test_templates_in_zh_tw_and_english_when_asked(tmp_path: Path) -> None:
     (("inspect", ".", "--out", "o"), "錯誤：缺少選項 '--as-of'"),
     (("inspect", ".", "--as-of", "2026-11-30", "--out", "o", "--bogus"), "錯誤：無此選項：--bogus"),
     (("bogus",), "錯誤：無此指令：'bogus'"),
+    (("audit", "open"), "錯誤：缺少引數 '公司代號'"),  # an argument by the name its help page gives it
+    (("audit", "open", "9A00", "abc"), "錯誤：'年度' 之值無效：須為整數"),
     (("audit", "bogus"), "錯誤：無此指令：'bogus'"),
     (("inspect", ".", "--as-of", "2026-11-30", "--out"), "錯誤：選項 '--out' 須接一個值"),
     (("inspect", ".", "--as-of", "30/11/2026", "--out", "o"), "錯誤：值無效：'30/11/2026' 不是日期：請寫作 2026-11-30"),
