@@ -122,10 +122,13 @@ def test_refusals_and_usage_errors_in_zh_tw(tmp_path: Path, args: tuple[str, ...
     assert "Traceback" not in out.text
 
 
-def test_engine_many_firm_and_result_folder_refusals_in_zh_tw(tmp_path: Path) -> None:
+def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_path: Path) -> None:
     # said again from the errors catalog (content/errors/messages.yaml), before any evidence is read
     empty = tmp_path / "empty"
     empty.mkdir()
+    (tmp_path / "empty.log").write_text("", encoding="utf-8")
+    (tmp_path / "fgt.log").write_text(FORTIGATE, encoding="utf-8")
+    parse = ("sources", "parse", "auto", tmp_path / "empty.log", "--out", tmp_path / "p")
     run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
     for args, said in [
         ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
@@ -133,8 +136,11 @@ def test_engine_many_firm_and_result_folder_refusals_in_zh_tw(tmp_path: Path) ->
         (("inspect", "--firms", empty, *run[2:]), f"{empty}：無任何公司資料夾（每家公司應有一個證據資料夾）"),
         (("inspect", "s3://u:p@b/p/", *run[2:]), "拒絕含認證資訊之 `s3://` URL：認證僅取自標準 AWS 認證鏈"),
         (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
+        (parse, f"{tmp_path / 'empty.log'}：檔案無任何可讀取之行"),
+        ((*parse[:3], tmp_path / "fgt.log", *parse[4:], "--tz", "Bogus/Zone"),
+         "未知之時區 'Bogus/Zone'（請使用時區名稱，例如 Asia/Taipei）"),
     ]:
-        out = _zh(tmp_path, *args, code=2)
+        out = _zh(tmp_path, *args, code=2, allowed=DATA | {"Bogus", "Zone"})  # the zone as the user typed it
         assert said in out.text, out.text
 
 
