@@ -148,8 +148,10 @@ def parse_cmd(
              zone=g["zone"], zone_from=g["zone_from"])
     if ids["accounts_unresolved"]:
         line("parsed_accounts_unresolved", count=len(ids["accounts_unresolved"]), report="parse_report.json")
-    line("parsed_wrote", files=f"{out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
-                               f"{out / 'parse_report.json'}")
+    from ccaudit.cli.texts import listed
+
+    line("parsed_wrote", files=listed([str(out / n) for n in ("remote_access_events.csv", "remote_sessions.csv",
+                                                            "parse_report.json")], lang))
 
 
 def register(app: typer.Typer) -> None:
