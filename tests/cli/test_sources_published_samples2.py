@@ -191,3 +191,48 @@ def test_globalprotect_from_sentinel_common_security_log_exported_as_json(tmp_pa
             for e in _events(out)] == [
         ("session_start", "corp\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T00:15:04Z", "PA-VM"),
         ("session_end", "corp\\alice", "203.0.113.7", "", "2026-11-02T09:00:04Z", "PA-VM")]
+
+
+_CSL_ASA_HEADER = ('TenantId,"TimeGenerated [UTC]",DeviceVendor,DeviceProduct,DeviceVersion,DeviceEventClassID,'
+                   'Activity,LogSeverity,AdditionalExtensions,DeviceAddress,DeviceName,Message,ReceiptTime,Computer,'
+                   'Type')
+
+
+def _csl_asa_row(at: str, msg_id: str, message: str) -> str:
+    quoted = '"' + message.replace('"', '""') + '"'
+    return (f'"t1","{at}",Cisco,ASA,,{msg_id},,Low,,"192.168.1.1","asa-tpe",{quoted},"{at.replace(",", "")}",'
+            '"asa-tpe",CommonSecurityLog')
+
+
+def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path) -> None:
+    # Microsoft Sentinel's own ASA sample data is its portal's CSV export of CommonSecurityLog: the syslog message in
+    # Message ('%ASA-6-113005:  AAA ...', two spaces), TimeGenerated [UTC] as the browser writes it; a JSON export
+    # from the API has ISO times. A day-first time without AM/PM ('05/07/2026, 14:05:00') is not guessed.
+    rows = [
+        _CSL_ASA_HEADER,
+        _csl_asa_row("7/5/2026, 2:04:24.792 PM", "113005", "%ASA-6-113005:  AAA user authentication Rejected : "
+                     "reason = Invalid password : server = 192.168.1.254 : user = mallory : user IP = 198.51.100.66"),
+        _csl_asa_row("7/5/2026, 2:05:00.100 PM", "113039", "%ASA-6-113039:  Group <GP> User <alice> IP <203.0.113.7> "
+                     "AnyConnect parent session started."),
+        _csl_asa_row("7/5/2026, 4:05:00.100 PM", "113019", "%ASA-4-113019:  Group = GP, Username = alice, "
+                     "IP = 203.0.113.7, Session disconnected. Session Type: AnyConnect-Parent, Duration: 2h:00m:00s, "
+                     "Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested"),
+        _csl_asa_row("05/07/2026, 14:06:00", "113039", "%ASA-6-113039: Group <GP> User <bob> IP <203.0.113.8> "
+                     "AnyConnect parent session started.")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-ASA.csv", "\n".join(rows) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 3, 0)
+    assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_csl_time_order", [5])]
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "2026-07-05T14:04:24Z", "asa-tpe"),
+        ("session_start", "alice", "203.0.113.7", "2026-07-05T14:05:00Z", "asa-tpe"),
+        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe")]
+
+    records = [{"TimeGenerated": "2026-07-05T14:05:00.1Z", "DeviceVendor": "Cisco", "DeviceProduct": "ASA",
+                "DeviceEventClassID": "113039", "DeviceName": "asa-tpe", "Type": "CommonSecurityLog",
+                "Message": "%ASA-6-113039: Group <GP> User <carol> IP <203.0.113.9> AnyConnect parent session "
+                           "started."}]
+    (tmp_path / "json").mkdir()
+    out2, _ = _parse(tmp_path / "json", "CommonSecurityLog-ASA.json", json.dumps(records))
+    assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out2)] == [
+        ("session_start", "carol", "2026-07-05T14:05:00Z", "asa-tpe")]
