@@ -236,3 +236,18 @@ def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path
     out2, _ = _parse(tmp_path / "json", "CommonSecurityLog-ASA.json", json.dumps(records))
     assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out2)] == [
         ("session_start", "carol", "2026-07-05T14:05:00Z", "asa-tpe")]
+
+
+def test_openvpn_log_written_with_machine_readable_output(tmp_path: Path) -> None:
+    # OpenVPN 2.5+ with --machine-readable-output writes each line as 'seconds.microseconds flags(hex) message'
+    # (error.c: "%" PRIi64 ".%06ld %x %s%s%s%s"): the time is an instant, read as such whatever --tz says
+    lines = ["1793578500.000100 1 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [AEAD]",
+             "1793578510.123456 1 203.0.113.7:51234 VERIFY OK: depth=0, CN=alice",
+             "1793578510.223456 1 203.0.113.7:51234 [alice] Peer Connection Initiated with [AF_INET]203.0.113.7:51234",
+             "1793578510.323456 1 alice/203.0.113.7:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)",
+             "1793582110.000001 1 alice/203.0.113.7:51234 SIGTERM[soft,remote-exit] received, client-instance exiting"]
+    out, _ = _parse(tmp_path, "server.log", "\n".join(lines) + "\n", "--tz", "America/New_York")
+    assert _report(out)["files"][0]["source"] == "openvpn-log"
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"]) for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:10Z"),
+        ("session_end", "alice", "203.0.113.7", "", "2026-11-02T01:15:10Z")]
