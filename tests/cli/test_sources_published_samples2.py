@@ -251,3 +251,33 @@ def test_openvpn_log_written_with_machine_readable_output(tmp_path: Path) -> Non
     assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"]) for e in _events(out)] == [
         ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:10Z"),
         ("session_end", "alice", "203.0.113.7", "", "2026-11-02T01:15:10Z")]
+
+
+def test_jamf_classic_api_records_in_its_default_xml(tmp_path: Path) -> None:
+    # the Classic API answers XML unless asked for JSON: a record's lists as <size>N</size> and their items; a
+    # record with a DTD or entities is refused, not expanded
+    device = (
+        '<?xml version="1.0" encoding="UTF-8"?><mobile_device><general><id>12</id><name>TPE-iPad-12</name>'
+        "<last_inventory_update_utc>2026-11-02T08:15:00.000+0800</last_inventory_update_utc><managed>true</managed>"
+        "<device_ownership_level>Institutional</device_ownership_level>"
+        "<last_enrollment_utc>2026-01-01T08:00:00.000+0800</last_enrollment_utc><os_type>iOS</os_type>"
+        "<serial_number>DMQXYZ12AB</serial_number><model>iPad Pro (11-inch)</model></general><location>"
+        "<username>alice</username><email_address>alice@corp.example.com</email_address></location>"
+        "<applications><size>2</size><application><application_name>Microsoft Outlook</application_name>"
+        "<application_short_version>4.2345.0</application_short_version>"
+        "<identifier>com.microsoft.Office.Outlook</identifier></application><application>"
+        "<application_name>Slack</application_name><application_short_version>23.10</application_short_version>"
+        "<identifier>com.tinyspeck.chatlyio</identifier></application></applications></mobile_device>")
+    out, said = _parse(tmp_path, "mobiledevice-12.xml", device)
+    assert [(d["device_id"], d["status"], d["primary_user"], d["issued_on"]) for d in
+            _rows(out / "company_mobile_devices.csv")] == [
+        ("DMQXYZ12AB", "in_use", "alice@corp.example.com", "2026-01-01")]
+    assert [(a["device_id"], a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
+        ("DMQXYZ12AB", "com.microsoft.Office.Outlook", "4.2345.0"), ("DMQXYZ12AB", "com.tinyspeck.chatlyio", "23.10")]
+    assert "1 company devices" in said
+
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "xx">]><mobile_device><general><name>&x;</name>'
+                    "</general></mobile_device>", encoding="utf-8")
+    refused = ccaudit("sources", "parse", "jamf", bomb, "--out", tmp_path / "out2")
+    assert refused.code == 2 and "DTD or entities" in refused.text and "Traceback" not in refused.text
