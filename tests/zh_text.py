@@ -18,6 +18,7 @@ ALLOWED = {
     "htmx", "MB", "KB", "GB", "MiB", "YYYY-MM-DD", "duckdb", "postgres", "spark",
     "Email", "LINE", "Facebook", "Instagram", "YouTube", "Google", "Microsoft",
     "CloudTrail", "CloudFront", "Cookie", "CA", "CDN", "DOCX", "ODT", "Markdown",
+    "Java", "Hadoop", "Maven", "JAR", "SDK", "SSO",
     "English",  # the language switch names English in English
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")

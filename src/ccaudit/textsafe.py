@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# C0, DEL, C1, the bidirectional embeddings/overrides/isolates that reorder what is shown, and lone
+# C0, DEL, C1, the bidirectional embeddings/overrides/isolates and marks (LRM, RLM, ALM) that reorder what is
+# shown, zero-width and other invisible characters (a name 'al<ZWSP>ice' must not print as another's), and lone
 # surrogates (a file name's bytes that are not UTF-8), which no terminal encoding can print.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_INVISIBLE = "\u061c\u200b-\u200f\u2060-\u2064\ufeff"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}\ud800-\udfff]")
+_CONTROL_BUT_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}\ud800-\udfff]")
 
 
 def _shown(match: re.Match[str]) -> str:

@@ -89,6 +89,8 @@ def test_templates_in_zh_tw_and_english_when_asked(tmp_path: Path) -> None:
     (("inspect", ".", "--out", "o"), "錯誤：缺少選項 '--as-of'"),
     (("inspect", ".", "--as-of", "2026-11-30", "--out", "o", "--bogus"), "錯誤：無此選項：--bogus"),
     (("bogus",), "錯誤：無此指令：'bogus'"),
+    (("audit", "open"), "錯誤：缺少引數 '公司代號'"),  # an argument by the name its help page gives it
+    (("audit", "open", "9A00", "abc"), "錯誤：'年度' 之值無效：須為整數"),
     (("audit", "bogus"), "錯誤：無此指令：'bogus'"),
     (("inspect", ".", "--as-of", "2026-11-30", "--out"), "錯誤：選項 '--out' 須接一個值"),
     (("inspect", ".", "--as-of", "30/11/2026", "--out", "o"), "錯誤：值無效：'30/11/2026' 不是日期：請寫作 2026-11-30"),
@@ -120,6 +122,28 @@ def test_refusals_and_usage_errors_in_zh_tw(tmp_path: Path, args: tuple[str, ...
     assert "Traceback" not in out.text
 
 
+def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_path: Path) -> None:
+    # said again from the errors catalog (content/errors/messages.yaml), before any evidence is read
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "empty.log").write_text("", encoding="utf-8")
+    (tmp_path / "fgt.log").write_text(FORTIGATE, encoding="utf-8")
+    parse = ("sources", "parse", "auto", tmp_path / "empty.log", "--out", tmp_path / "p")
+    run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
+    for args, said in [
+        ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
+        ((*run, "--results-parquet", "s3://b/p/"), "僅 Spark 之執行器能寫入物件儲存；使用 `--engine duckdb` 時"),
+        (("inspect", "--firms", empty, *run[2:]), f"{empty}：無任何公司資料夾（每家公司應有一個證據資料夾）"),
+        (("inspect", "s3://u:p@b/p/", *run[2:]), "拒絕含認證資訊之 `s3://` URL：認證僅取自標準 AWS 認證鏈"),
+        (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
+        (parse, f"{tmp_path / 'empty.log'}：檔案無任何可讀取之行"),
+        ((*parse[:3], tmp_path / "fgt.log", *parse[4:], "--tz", "Bogus/Zone"),
+         "未知之時區 'Bogus/Zone'（請使用時區名稱，例如 Asia/Taipei）"),
+    ]:
+        out = _zh(tmp_path, *args, code=2, allowed=DATA | {"Bogus", "Zone"})  # the zone as the user typed it
+        assert said in out.text, out.text
+
+
 def test_usage_errors_follow_lang_on_the_command_line_and_stay_english_without_it(tmp_path: Path) -> None:
     zh = ccaudit_with_env(_env(tmp_path, None), "inspect", ".", "--out", "o", "--lang", "zh-TW")
     assert zh.code == 2 and zh.text == "錯誤：缺少選項 '--as-of'"
@@ -146,7 +170,9 @@ def test_sources_list_and_parse_summary_in_zh_tw(tmp_path: Path) -> None:
     log = tmp_path / "fgt.log"
     log.write_text(FORTIGATE, encoding="utf-8")
     parsed = _zh(tmp_path, "sources", "parse", "fortigate", log, "--out", tmp_path / "p")
-    assert f"{log}（fortigate）：9 行，6 筆事件" in parsed.text and "已寫出 " in parsed.text
+    assert f"{log}（fortigate）：9 行，6 筆事件" in parsed.text
+    out = tmp_path / "p"
+    assert f"已寫出 {out / 'remote_access_events.csv'}、{out / 'remote_sessions.csv'}、" in parsed.text
     refused = _zh(tmp_path, "sources", "parse", "openvpn-status", log, "--out", tmp_path / "q", code=2,
                   allowed=DATA | {"openvpn-status"})
     assert f"錯誤：{log}：看來不是 openvpn-status 之匯出檔：開頭各行僅 0% 符合；看來是 fortigate" in refused.text

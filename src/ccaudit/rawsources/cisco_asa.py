@@ -36,10 +36,14 @@ from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
 
 _MSG = r"%(?:ASA|FTD)(?:-[a-z]+)?-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
-# a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'); only UTC/GMT are read
+# a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'): UTC/GMT read here, other
+# abbreviations by parse.py (rawsources/zoneabbr.py)
 # (also after a time without a year, EMBLEM's 'Nov 03 01:55:39 EDT:', and a summer/winter pair 'MSK/MSD:' as its last)
 _LEGACY_ZONE = (r"[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}(?:\.\d+)? (?:[A-Z]{2,5}/)?([A-Z]{2,5})"
                 r"(?:\s+|\s*:\s*)(?:\S+\s*:?\s*)?$")
+# the same zone with a standard/summer pair kept whole ('MSK/MSD'): what the report lists (rawsources/zoneabbr.py)
+_LEGACY_ZONE_PAIR = (r"[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}(?:\.\d+)? ((?:[A-Z]{2,5}/)?[A-Z]{2,5})"
+                     r"(?:\s+|\s*:\s*)(?:\S+\s*:?\s*)?$")
 _ISO = r".*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _NOYEAR = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
 # EMBLEM (`logging emblem`): '<PRI>seq: device-id: time: %ASA-class-level-id:'; the device-id after the sequence number
@@ -268,7 +272,8 @@ SELECT line_no, is_last,
        -- (the last one before '%ASA': a relay's own header time comes first, the ASA's time after it)
        CASE WHEN ts_utc IS NULL AND ts_wall IS NULL THEN nullif(regexp_extract(head, '.*({_NOYEAR})', 1), '') END
            AS noyear_text, CASE WHEN t_iso IS NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
-       COALESCE(t_zone, t_iso) AS tz_text,
+       COALESCE(CASE WHEN t_zone IS NOT NULL AND tz_minutes(t_zone) IS NULL
+                     THEN nullif(regexp_extract(head, '{_LEGACY_ZONE_PAIR}', 1), '') END, t_zone, t_iso) AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip, session_key,
        CASE WHEN ipsec THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
        CAST(NULL AS VARCHAR) AS mfa_method, device AS gateway_id, duration_s,

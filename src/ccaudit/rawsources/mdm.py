@@ -707,9 +707,9 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
     con.execute("""
         CREATE TEMP TABLE runs AS
         WITH s AS (
-            SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
+            SELECT d.*, COALESCE(i.person_id, acct_person(d.account)) AS person,
                    lag(snapshot_utc) OVER w AS prev_snapshot,
-                   lag(COALESCE(i.person_id, acct_user(d.account))) OVER w AS prev_person
+                   lag(COALESCE(i.person_id, acct_person(d.account))) OVER w AS prev_person
             FROM devices d LEFT JOIN ids i ON i.account = d.account
             WHERE owner = 'corporate' AND device_id NOT IN (SELECT device_id FROM conflicts)
             WINDOW w AS (PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row)

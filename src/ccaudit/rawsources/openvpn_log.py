@@ -4,7 +4,7 @@ Each line starts with its time: `2026-11-02 08:15:02` (2.5 and later), `Mon Nov 
 2.5), optionally followed by ` us=123456`; through rsyslog's RSYSLOG_FileFormat or `journalctl -o short-iso`,
 an RFC 3339 time with its offset, the host and `openvpn[pid]:` (or the unit's tag, `openvpn-server@x[pid]:`);
 through `journalctl -o short-full`, `Mon 2026-11-02 08:15:02 CST host tag:` (a zone abbreviation other than
-UTC/GMT is reported, and the time read in the zone assumed);
+UTC/GMT is read as parse.py reads any: as the one offset it names, else only in a zone stated, zoneabbr.py);
 a server started by systemd with its own timestamps and logged by syslog keeps them after the syslog header,
 and that inner time (with its year) is the one read. Messages about one client start with its address
 (`203.0.113.7:51642`; IPv6 without its port, `2001:db8::9`; an IPv4-mapped peer of a dual-stack socket as IPv4 or
