@@ -264,6 +264,35 @@ def test_every_help_page_is_in_zh_tw_options_arguments_and_usage_included(monkey
     assert "用法：ccaudit audit [選項] 指令 [引數]..." in pages["audit"]
 
 
+def test_every_zh_tw_help_is_shown_whole_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rich wraps only at spaces, which Chinese does not write: a clause longer than the help column was cut with
+    # an ellipsis; folded now, every option's and argument's help is on the page, whole
+    import typer
+
+    from ccaudit.cli.help_texts import param_key
+    from ccaudit.cli.main import app
+    from ccaudit.cli.texts import texts
+
+    monkeypatch.setenv("COLUMNS", "80")
+    def chinese(text: str) -> str:  # the Chinese characters in order: another column's words fall between lines
+        return "".join(re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text))
+
+    pages = {path: chinese(page) for path, page in _help_pages("zh-TW").items()}
+    cut = []
+
+    def walk(command: typer.core.TyperCommand, path: str) -> None:
+        for param in command.params:
+            words = texts().param_words(path, param_key(param))
+            if words is not None and chinese(words.help) not in pages[path]:
+                cut.append(f"{path} {param_key(param)}")
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+
+    walk(typer.main.get_command(app), "")
+    assert not cut, f"help cut short at 80 columns: {cut}"
+    assert "單一條文之歷程：各次檢查執行之判定、評估、人工確認、補償性措施與改善事項" in pages["audit"]  # a summary too
+
+
 def test_help_in_zh_tw_through_the_entry_point_and_english_again_after(tmp_path: Path) -> None:
     zh = ccaudit_with_env(_env(tmp_path), "audit", "open", "--help")
     assert zh.code == 0 and "開立某公司某年度之查核" in zh.text and "選項" in zh.text and "引數" in zh.text
@@ -274,5 +303,8 @@ def test_help_in_zh_tw_through_the_entry_point_and_english_again_after(tmp_path:
     assert "Open a firm's audit for a year." in en.text and "Options" in en.text and "選項" not in en.text
     assert "Usage: ccaudit audit open [OPTIONS] {firm_id} {year}" in en.text and "[default: " in en.text
     assert "Show this message and exit." in en.text and not re.search(r"[\u4e00-\u9fff]", en.text)
+    from typer import rich_utils
+
+    assert type(rich_utils.highlighter) is rich_utils.OptionHighlighter  # English help as Typer renders it
     bare = ccaudit_with_env(_env(tmp_path), "audit")  # no command: the group's help, and no empty error line
     assert bare.code == 2 and "用法：ccaudit audit [選項] 指令 [引數]..." in bare.text and "錯誤" not in bare.text
