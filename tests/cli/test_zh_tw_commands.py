@@ -122,13 +122,16 @@ def test_refusals_and_usage_errors_in_zh_tw(tmp_path: Path, args: tuple[str, ...
     assert "Traceback" not in out.text
 
 
-def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_path: Path) -> None:
+def test_engine_many_firm_result_folder_raw_export_and_evidence_file_refusals_in_zh_tw(tmp_path: Path) -> None:
     # said again from the errors catalog (content/errors/messages.yaml), before any evidence is read
     empty = tmp_path / "empty"
     empty.mkdir()
     (tmp_path / "empty.log").write_text("", encoding="utf-8")
     (tmp_path / "fgt.log").write_text(FORTIGATE, encoding="utf-8")
     parse = ("sources", "parse", "auto", tmp_path / "empty.log", "--out", tmp_path / "p")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "people.csv").symlink_to(tmp_path / "empty.log")  # a file outside the evidence folder
     run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
     for args, said in [
         ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
@@ -137,6 +140,7 @@ def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_pat
         (("inspect", "s3://u:p@b/p/", *run[2:]), "拒絕含認證資訊之 `s3://` URL：認證僅取自標準 AWS 認證鏈"),
         (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
         (parse, f"{tmp_path / 'empty.log'}：檔案無任何可讀取之行"),
+        (("inspect", linked, *run[2:]), "people.csv：連結指向證據資料夾以外之檔案；請改將檔案本身複製至資料夾中"),
         ((*parse[:3], tmp_path / "fgt.log", *parse[4:], "--tz", "Bogus/Zone"),
          "未知之時區 'Bogus/Zone'（請使用時區名稱，例如 Asia/Taipei）"),
     ]:
