@@ -132,6 +132,9 @@ def test_engine_many_firm_result_folder_raw_export_and_evidence_file_refusals_in
     linked = tmp_path / "linked"
     linked.mkdir()
     (linked / "people.csv").symlink_to(tmp_path / "empty.log")  # a file outside the evidence folder
+    named = tmp_path / "named"
+    named.mkdir()
+    (named / "evidence.yaml").write_text("files:\n  nope.csv: {dataset: people}\n", encoding="utf-8")
     run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
     for args, said in [
         ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
@@ -141,6 +144,7 @@ def test_engine_many_firm_result_folder_raw_export_and_evidence_file_refusals_in
         (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
         (parse, f"{tmp_path / 'empty.log'}：檔案無任何可讀取之行"),
         (("inspect", linked, *run[2:]), "people.csv：連結指向證據資料夾以外之檔案；請改將檔案本身複製至資料夾中"),
+        (("inspect", named, *run[2:]), f"`evidence.yaml` 所列之 nope.csv 不在 {named} 中"),
         ((*parse[:3], tmp_path / "fgt.log", *parse[4:], "--tz", "Bogus/Zone"),
          "未知之時區 'Bogus/Zone'（請使用時區名稱，例如 Asia/Taipei）"),
     ]:
