@@ -487,7 +487,9 @@ def totals(data: Path, wanted: int) -> str:
 
 
 def _totals(data: Path, records: list[dict[str, Any]], wanted: int, title: str) -> str:
-    loads = [float(line.split()[1]) for line in (data / "load.txt").read_text().splitlines() if line.strip()]
+    spans = [(r["finished"] - r["inspect"]["wall"], r["finished"]) for r in records]
+    loads = [float(v) for t, v in (line.split() for line in (data / "load.txt").read_text().splitlines() if line)
+             if any(a <= float(t) <= b for a, b in spans)] or [0.0]  # over these batches' inspections
     insp = [r["inspect"] for r in records]
     gen = [r["generate"] for r in records]
     firms = sum(r["inspected"] for r in records)
@@ -524,7 +526,8 @@ def _totals(data: Path, records: list[dict[str, Any]], wanted: int, title: str) 
         f"{rows / max(wall_i, 1e-9) / cores:,.0f} |",
         f"| generate (beside it) | {t['generate_wall']:,.0f} | {cpu_g:,.1f} | {cpu_g / max(firms, 1):.1f} | "
         f"{t['generate_peak_largest'] / GIB:.2f} | | | |",
-        f"load average (1 min, every 10 s, {len(loads)} samples): {t['load_min']:.1f}-{t['load_max']:.1f}, "
+        f"load average during the inspections (1 min, every 10 s, {len(loads)} samples): "
+        f"{t['load_min']:.1f}-{t['load_max']:.1f}, "
         f"mean {t['load_mean']:.1f}; first inspection to last batch done: {span:,.0f} s; evidence "
         f"{t['evidence_bytes'] / 1e9:.2f} GB, results {t['result_bytes'] / 1e9:.2f} GB (deleted), kept "
         f"{t['kept_bytes'] / 1e6:.1f} MB",
