@@ -191,3 +191,93 @@ def test_globalprotect_from_sentinel_common_security_log_exported_as_json(tmp_pa
             for e in _events(out)] == [
         ("session_start", "corp\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T00:15:04Z", "PA-VM"),
         ("session_end", "corp\\alice", "203.0.113.7", "", "2026-11-02T09:00:04Z", "PA-VM")]
+
+
+_CSL_ASA_HEADER = ('TenantId,"TimeGenerated [UTC]",DeviceVendor,DeviceProduct,DeviceVersion,DeviceEventClassID,'
+                   'Activity,LogSeverity,AdditionalExtensions,DeviceAddress,DeviceName,Message,ReceiptTime,Computer,'
+                   'Type')
+
+
+def _csl_asa_row(at: str, msg_id: str, message: str) -> str:
+    quoted = '"' + message.replace('"', '""') + '"'
+    return (f'"t1","{at}",Cisco,ASA,,{msg_id},,Low,,"192.168.1.1","asa-tpe",{quoted},"{at.replace(",", "")}",'
+            '"asa-tpe",CommonSecurityLog')
+
+
+def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path) -> None:
+    # Microsoft Sentinel's own ASA sample data is its portal's CSV export of CommonSecurityLog: the syslog message in
+    # Message ('%ASA-6-113005:  AAA ...', two spaces), TimeGenerated [UTC] as the browser writes it; a JSON export
+    # from the API has ISO times. A day-first time without AM/PM ('05/07/2026, 14:05:00') is not guessed.
+    rows = [
+        _CSL_ASA_HEADER,
+        _csl_asa_row("7/5/2026, 2:04:24.792 PM", "113005", "%ASA-6-113005:  AAA user authentication Rejected : "
+                     "reason = Invalid password : server = 192.168.1.254 : user = mallory : user IP = 198.51.100.66"),
+        _csl_asa_row("7/5/2026, 2:05:00.100 PM", "113039", "%ASA-6-113039:  Group <GP> User <alice> IP <203.0.113.7> "
+                     "AnyConnect parent session started."),
+        _csl_asa_row("7/5/2026, 4:05:00.100 PM", "113019", "%ASA-4-113019:  Group = GP, Username = alice, "
+                     "IP = 203.0.113.7, Session disconnected. Session Type: AnyConnect-Parent, Duration: 2h:00m:00s, "
+                     "Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested"),
+        _csl_asa_row("05/07/2026, 14:06:00", "113039", "%ASA-6-113039: Group <GP> User <bob> IP <203.0.113.8> "
+                     "AnyConnect parent session started.")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-ASA.csv", "\n".join(rows) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 3, 0)
+    assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_csl_time_order", [5])]
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "2026-07-05T14:04:24Z", "asa-tpe"),
+        ("session_start", "alice", "203.0.113.7", "2026-07-05T14:05:00Z", "asa-tpe"),
+        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe")]
+
+    records = [{"TimeGenerated": "2026-07-05T14:05:00.1Z", "DeviceVendor": "Cisco", "DeviceProduct": "ASA",
+                "DeviceEventClassID": "113039", "DeviceName": "asa-tpe", "Type": "CommonSecurityLog",
+                "Message": "%ASA-6-113039: Group <GP> User <carol> IP <203.0.113.9> AnyConnect parent session "
+                           "started."}]
+    (tmp_path / "json").mkdir()
+    out2, _ = _parse(tmp_path / "json", "CommonSecurityLog-ASA.json", json.dumps(records))
+    assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out2)] == [
+        ("session_start", "carol", "2026-07-05T14:05:00Z", "asa-tpe")]
+
+
+def test_openvpn_log_written_with_machine_readable_output(tmp_path: Path) -> None:
+    # OpenVPN 2.5+ with --machine-readable-output writes each line as 'seconds.microseconds flags(hex) message'
+    # (error.c: "%" PRIi64 ".%06ld %x %s%s%s%s"): the time is an instant, read as such whatever --tz says
+    lines = ["1793578500.000100 1 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [AEAD]",
+             "1793578510.123456 1 203.0.113.7:51234 VERIFY OK: depth=0, CN=alice",
+             "1793578510.223456 1 203.0.113.7:51234 [alice] Peer Connection Initiated with [AF_INET]203.0.113.7:51234",
+             "1793578510.323456 1 alice/203.0.113.7:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)",
+             "1793582110.000001 1 alice/203.0.113.7:51234 SIGTERM[soft,remote-exit] received, client-instance exiting"]
+    out, _ = _parse(tmp_path, "server.log", "\n".join(lines) + "\n", "--tz", "America/New_York")
+    assert _report(out)["files"][0]["source"] == "openvpn-log"
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"]) for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:10Z"),
+        ("session_end", "alice", "203.0.113.7", "", "2026-11-02T01:15:10Z")]
+
+
+def test_jamf_classic_api_records_in_its_default_xml(tmp_path: Path) -> None:
+    # the Classic API answers XML unless asked for JSON: a record's lists as <size>N</size> and their items; a
+    # record with a DTD or entities is refused, not expanded
+    device = (
+        '<?xml version="1.0" encoding="UTF-8"?><mobile_device><general><id>12</id><name>TPE-iPad-12</name>'
+        "<last_inventory_update_utc>2026-11-02T08:15:00.000+0800</last_inventory_update_utc><managed>true</managed>"
+        "<device_ownership_level>Institutional</device_ownership_level>"
+        "<last_enrollment_utc>2026-01-01T08:00:00.000+0800</last_enrollment_utc><os_type>iOS</os_type>"
+        "<serial_number>DMQXYZ12AB</serial_number><model>iPad Pro (11-inch)</model></general><location>"
+        "<username>alice</username><email_address>alice@corp.example.com</email_address></location>"
+        "<applications><size>2</size><application><application_name>Microsoft Outlook</application_name>"
+        "<application_short_version>4.2345.0</application_short_version>"
+        "<identifier>com.microsoft.Office.Outlook</identifier></application><application>"
+        "<application_name>Slack</application_name><application_short_version>23.10</application_short_version>"
+        "<identifier>com.tinyspeck.chatlyio</identifier></application></applications></mobile_device>")
+    out, said = _parse(tmp_path, "mobiledevice-12.xml", device)
+    assert [(d["device_id"], d["status"], d["primary_user"], d["issued_on"]) for d in
+            _rows(out / "company_mobile_devices.csv")] == [
+        ("DMQXYZ12AB", "in_use", "alice@corp.example.com", "2026-01-01")]
+    assert [(a["device_id"], a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
+        ("DMQXYZ12AB", "com.microsoft.Office.Outlook", "4.2345.0"), ("DMQXYZ12AB", "com.tinyspeck.chatlyio", "23.10")]
+    assert "1 company devices" in said
+
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "xx">]><mobile_device><general><name>&x;</name>'
+                    "</general></mobile_device>", encoding="utf-8")
+    refused = ccaudit("sources", "parse", "jamf", bomb, "--out", tmp_path / "out2")
+    assert refused.code == 2 and "DTD or entities" in refused.text and "Traceback" not in refused.text
