@@ -141,18 +141,38 @@ def test_a_damaged_archive_refusal_is_said_in_traditional_chinese(tmp_path: Path
     assert "fgt.log.1.gz：gzip 壓縮檔已損毀或不完整" in result.err
 
 
-def test_a_zip_of_several_logs_is_refused_naming_them(tmp_path: Path) -> None:
+def test_sources_parse_reads_a_zip_of_several_logs_as_its_logs(tmp_path: Path) -> None:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("fgt-1.log", FORTIGATE)
-        archive.writestr("fgt-2.log", FORTIGATE)
-        archive.writestr("__MACOSX/._fgt-1.log", "finder litter")  # not counted
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("vpn/fortigate.log.1", FGT_OTHER + FGT_UP)  # yesterday's rotation: alice's start at line 2
+        archive.writestr("vpn/fortigate.log", FGT_DOWN)
+        archive.writestr("__MACOSX/vpn/._fortigate.log", "finder litter")  # not a log of it
     path = tmp_path / "logs.zip"
     path.write_bytes(buffer.getvalue())
+    out = tmp_path / "out"
+    result = ccaudit("sources", "parse", "auto", path, "--out", out)
+    assert result.code == 0, result.text
+    assert f"{path}/vpn/fortigate.log.1 (fortigate, zip): 2 lines" in result.out
+    cut = f"{path}/vpn/fortigate.log.1: 1 session(s) cut by log rotation ended in {path}/vpn/fortigate.log"
+    assert cut in result.out
+    alice = next(s for s in _rows(out / "remote_sessions.csv") if s["account"] == "alice")
+    assert (alice["source_file"], alice["source_line"], alice["end_time"]) == (
+        f"{path}/vpn/fortigate.log.1", "2", "2026-11-02T09:15:02+08:00")
+
+
+def test_a_damaged_file_in_a_zip_of_several_is_refused_naming_the_zip(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("fgt-1.log", FORTIGATE * 20)
+        archive.writestr("fgt-2.log", FORTIGATE * 20)
+    data = bytearray(buffer.getvalue())
+    data[60] ^= 0xFF  # inside the first member's compressed data
+    path = tmp_path / "logs.zip"
+    path.write_bytes(bytes(data))
     result = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out")
     assert result.code == 2
-    assert "logs.zip: a zip holding 2 files (fgt-1.log, fgt-2.log)" in result.err
-    assert "unzip it" in result.err
+    assert "logs.zip: a damaged or truncated zip archive" in result.err
+    assert not (tmp_path / "out" / "remote_access_events.csv").exists()
 
 
 def test_a_zip_with_finder_litter_beside_its_one_log_is_read(tmp_path: Path) -> None:
@@ -237,7 +257,7 @@ def _two_logs() -> bytes:
 
 @pytest.mark.parametrize(("name", "data", "said"), [
     ("fortigate.log.1.gz", gzip.compress(FGT_UP.encode())[:-12], "a damaged or truncated gzip archive"),
-    ("logs.zip", _two_logs(), "a zip holding 2 files (fortigate.log.1, fortigate.log.2)"),
+    ("logs.zip", _two_logs(), "a zip holding 2 files (fortigate.log.1, fortigate.log.2); in an evidence folder"),
 ], ids=["truncated-gz", "zip-of-two-logs"])
 def test_inspect_refuses_a_damaged_archive_or_a_zip_of_logs_by_name(tmp_path: Path, name: str, data: bytes,
                                                                     said: str) -> None:

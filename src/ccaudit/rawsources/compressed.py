@@ -10,16 +10,19 @@ middle comes back from it as other lines without any error, so nothing is handed
 truncated archive is refused by name (exit 2) before any of it is parsed, so nothing of it is half imported. The
 stored evidence stays the compressed file as handed in (its SHA-256); its lines are numbered in the text inside it.
 
-A zip must hold exactly one file (folders and the litter of macOS and Windows zips aside): the lines of several
-logs in one zip could not be cited by a line number of the zip. A file that would expand beyond
+A zip holding several files (folders and the litter of macOS and Windows zips aside) is read by `sources parse` as
+its files, each cited as `logs.zip/fgt.log.1` and its own lines (zip_logs); in an evidence folder a zip must hold
+exactly one, since a finding cites a stored file by its line number. A file that would expand beyond
 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES, or more than CCAUDIT_RAW_MAX_COMPRESSION_RATIO times its compressed size
 (once past 64 MiB), is refused as the evidence import refuses a workbook that would (evidence/untrusted.py)."""
 
 from __future__ import annotations
 
 import bz2
+import calendar
 import gzip
 import lzma
+import os
 import tempfile
 import zipfile
 import zlib
@@ -165,11 +168,13 @@ def zip_member(path: Path) -> zipfile.ZipInfo:
         listed = ", ".join(visible(m.filename) for m in members[:5]) + (", ..." if len(members) > 5 else "")
         what = "no file" if not members else f"{len(members)} files ({listed})"
         raise SeveralFiles(
-            f"{name}: a zip holding {what}; a zip of logs must hold exactly one, so that each line is cited by "
-            "its number: unzip it and hand in the logs themselves (rotations of one log are read together)",
+            f"{name}: a zip holding {what}; in an evidence folder a zip of logs must hold exactly one, so that each "
+            "line is cited by its number in a stored file: unzip it and hand in the logs themselves (rotations of one "
+            f"log are read together), or run `ccaudit sources parse auto {name} --out DIR` and hand in DIR",
             zh=f"{name}：此 zip 內含{'零個檔案' if not members else f' {len(members)} 個檔案（{listed}）'}；"
-               "壓縮之日誌檔每個 zip 只能含一個檔案，方能以行號引用每一行：請解壓縮後直接提交各日誌檔"
-               "（同一日誌之輪替檔會一併讀取）", members=[m.filename for m in members])
+               "證據資料夾中每個日誌 zip 只能含一個檔案，方能以所存檔案之行號引用每一行：請解壓縮後直接提交各日誌檔"
+               f"（同一日誌之輪替檔會一併讀取），或執行 `ccaudit sources parse auto {name} --out DIR` 後提交 DIR",
+            members=[m.filename for m in members])
     return members[0]
 
 
@@ -193,7 +198,7 @@ def _litter(filename: str) -> bool:
 
 
 @contextmanager
-def _opened(kind: str, counted: _Counted, path: Path) -> Iterator[_Readable]:
+def _opened(kind: str, counted: _Counted, path: Path, member: str | None = None) -> Iterator[_Readable]:
     if kind == "gzip":
         with gzip.GzipFile(fileobj=counted, mode="rb") as g:
             yield g
@@ -206,8 +211,7 @@ def _opened(kind: str, counted: _Counted, path: Path) -> Iterator[_Readable]:
     elif kind == "zstd":
         yield _Zstd(counted)
     else:
-        member = zip_member(path)
-        with zipfile.ZipFile(counted) as archive, archive.open(member) as m:
+        with zipfile.ZipFile(counted) as archive, archive.open(member or zip_member(path)) as m:
             yield m
 
 
@@ -220,9 +224,33 @@ def _damaged(path: Path, kind: str, exc: BaseException) -> ArchiveRefused:
         zh=f"{name}：{kind} 壓縮檔已損毀或不完整（{detail}）；未讀取其任何內容：請重新提交系統原本寫出之檔案")
 
 
-def decompressed(path: Path, scratch: Path, limit: int | None = None, limits: ArchiveLimits | None = None) -> Path:
+def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits | None = None) -> list[tuple[str, Path]]:
+    """Each file of a zip holding several (folders and zip tools' litter aside) as (its name in the zip, a copy in
+    `scratch` named as it is), decompressed and checked as `decompressed` does; [] for a zip holding one or none."""
+    try:
+        zip_member(path)
+        return []
+    except SeveralFiles as exc:
+        members = exc.members
+    out = []
+    for no, member in enumerate(members):
+        folder = scratch / f"zip-{no}"
+        folder.mkdir()
+        copy = decompressed(path, folder, limits=limits, member=member)
+        named = folder / (member.rsplit("/", 1)[-1] or "member")
+        copy.rename(named)
+        with zipfile.ZipFile(path) as archive:  # its modification time as the zip keeps it (a syslog year's last hint)
+            stamp = calendar.timegm((*archive.getinfo(member).date_time, 0, 0, 0))
+        os.utime(named, (stamp, stamp))
+        out.append((member, named))
+    return out
+
+
+def decompressed(path: Path, scratch: Path, limit: int | None = None, limits: ArchiveLimits | None = None,
+                 member: str | None = None) -> Path:
     """The text inside a compressed file, streamed into a new file in `scratch`. `limit`: at most about that many
-    bytes of it (to recognise a file from its start; the archive is then not read to its end)."""
+    bytes of it (to recognise a file from its start; the archive is then not read to its end). `member`: that file
+    of a zip holding several."""
     kind = compression(path)
     assert kind is not None
     limits = limits or ArchiveLimits.from_settings()
@@ -234,7 +262,7 @@ def decompressed(path: Path, scratch: Path, limit: int | None = None, limits: Ar
     try:
         with path.open("rb") as raw:
             counted = _Counted(raw)
-            with _opened(kind, counted, path) as src, target.open("wb") as dst:
+            with _opened(kind, counted, path, member) as src, target.open("wb") as dst:
                 while chunk := src.read(_CHUNK):
                     out += len(chunk)
                     if out > limits.uncompressed_bytes:

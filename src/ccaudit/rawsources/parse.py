@@ -13,7 +13,7 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from ccaudit.rawsources.base import (
     WITHOUT_TUNNEL_ID,
     RawSource,
 )
-from ccaudit.rawsources.compressed import compression
+from ccaudit.rawsources.compressed import compression, zip_logs
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
@@ -188,6 +188,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             raise EvidenceError(f"{visible(str(path))}: not a file", f"{visible(str(path))}：不是檔案")
     tmp = Path(tempfile.mkdtemp(prefix="ccaudit-sources-"))
     try:
+        request = _zip_members(request, tmp)
         con = connect(request.threads, request.memory_limit)
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
@@ -221,7 +222,9 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                     with long_lines():
                         source = detect(con, path, opts.source, text)
                         parsed = _parse_file(con, no, path, source, text, opts, name)
-                files.append(parsed | {"encoding": encoding} | ({"compression": packed} if packed else {}))
+                files.append(parsed | {"encoding": encoding} | ({"compression": packed} if packed else {})
+                             # a log of a zip holding several (_zip_members): named and said as inside it
+                             | ({"file": name, "compression": "zip"} if path.is_relative_to(tmp) else {}))
             except FileRefused:
                 raise
             except EvidenceError as exc:
@@ -256,6 +259,25 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         raise EvidenceError(f"cannot read the files: {visible(first)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _zip_members(request: ParseRequest, tmp: Path) -> ParseRequest:
+    """`sources parse` given a zip of several logs: its logs in its place, each named `<zip>/<its name in the zip>`
+    (decompressed into `tmp`, checked as any compressed file, rawsources/compressed.py). Files read with per-file
+    options (an evidence folder's) are left as they are: there a zip of several files is refused."""
+    if request.per_file or request.split_outputs or not any(compression(p) == "zip" for p in request.files):
+        return request
+    files: list[Path] = []
+    names: list[str] = []
+    for no, path in enumerate(request.files):
+        name = request.names[no] if request.names else str(path)
+        try:
+            members = zip_logs(path, tmp) if compression(path) == "zip" else []
+        except EvidenceError as exc:
+            raise FileRefused(str(exc), exc.zh, no) from None
+        files += [m for _, m in members] or [path]
+        names += [f"{name}/{inside}" for inside, _ in members] or [name]
+    return replace(request, files=tuple(files), names=tuple(names))
 
 
 def _engine_error(path: Path, exc: duckdb.Error, memory_limit: str) -> str:
