@@ -32,6 +32,7 @@ PREFIXES = {"fortigate": "=1+2", "globalprotect": "+1+2", "cisco-asa": "-1-2", "
 NAMES = {s: PREFIXES[s] + (ASA_TAIL if s == "cisco-asa" else TAIL) for s in SOURCES}
 # the raw file whose own name is hostile: a line break, an escape, a bidi override
 ODD_NAME = "fgt\n\x1b[2Jfake\u202e.log"
+GATEWAY = "PA\x1b[2J\u202e3220\u200b"  # a device name as a log states it
 
 
 def _cells(path: Path) -> list[list[str]]:
@@ -79,7 +80,10 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> Inspected:
     evidence = root / "evidence"
     evidence.mkdir()
     for source in SOURCES:
-        (evidence / FILE_NAMES[source]).write_text(sample(source, NAMES[source]), encoding="utf-8")
+        text = sample(source, NAMES[source])
+        if source == "globalprotect":  # the gateway's own name, printed in the warning on its zone
+            text = text.replace("PA-3220", GATEWAY)
+        (evidence / FILE_NAMES[source]).write_text(text, encoding="utf-8")
     # bob's session without its end: the warning names the file
     (evidence / ODD_NAME).write_text("\n".join(fortigate("bob", tunnel=201).splitlines()[:1]) + "\n", encoding="utf-8")
     _firm(evidence)
@@ -95,6 +99,7 @@ def test_the_terminal_shows_hostile_names_escaped(inspected: Inspected) -> None:
     _no_raw_controls(inspected.report_run)
     # the raw file with a line break and escapes in its name is named, escaped, on one line
     assert "fgt\\n\\x1b[2Jfake\\u202e.log" in inspected.run.err
+    assert "of gateway PA\\x1b[2J\\u202e3220\\u200b give no zone" in inspected.run.err
 
 
 def test_no_csv_written_for_people_starts_a_formula(inspected: Inspected) -> None:
