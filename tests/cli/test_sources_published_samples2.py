@@ -127,3 +127,157 @@ def test_fortigate_from_sentinel_common_security_log_exported_as_json(tmp_path: 
     sessions = _rows(out / "remote_sessions.csv")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:15:02+08:00")]
+
+
+def _pan_cef(event: str, at: str, high_res: str, *, host_id: str = "PanOSHostID=f7290ebd", duration: str = "0") -> str:
+    # Palo Alto's CEF configuration guide, GlobalProtect format, as a PAN-OS 11.2 firewall sent it: event in
+    # PanOSEventID (not ...Value), rt and PanOSLogTimeStamp with ' GMT', and two fields named PanOSDeviceSN (the
+    # firewall's serial, empty here, then after PanOSHostID the endpoint's)
+    return (f"{at[:15]} PA-VM CEF: 0|Palo Alto Networks|PAN-OS|11.2.3-h3|0|GLOBALPROTECT|1|rt={at} "
+            f"PanOSDeviceSN= PanOSLogTimeStamp={at} PanOSVirtualSystem=vsys1 PanOSEventID={event} "
+            "PanOSStage=tunnel PanOSAuthMethod= PanOSTunnelType=SSLVPN PanOSSourceUserName=corp\\\\carol "
+            "PanOSSourceRegion=TW PanOSEndpointDeviceName=LAPTOP-13H78GN8 PanOSPublicIPv4=198.51.100.30 "
+            "PanOSPublicIPv6=0.0.0.0 PanOSPrivateIPv4=10.0.1.1 PanOSPrivateIPv6=0.0.0.0 "
+            f"{host_id} PanOSDeviceSN=5CD0238Y2V PanOSGlobalProtectClientVersion=6.0.7 "
+            'PanOSEndpointOSType=Windows PanOSEndpointOSVersion="Microsoft Windows 10 Home , 64-bit" '
+            "PanOSCountOfRepeats=1 PanOSEventStatus=success PanOSGPGatewayLocation= "
+            f"PanOSLoginDuration={duration} PanOSPortal=GlobalProtectGW PanOSSequenceNo=7466115433603530760 "
+            f"PanOSActionFlags=0x0 PanOSTimeGeneratedHighResolution={high_res} PanOSGateway=")
+
+
+def test_globalprotect_cef_in_the_configuration_guides_format(tmp_path: Path) -> None:
+    lines = [_pan_cef("gateway-connected", "Jan 31 2026 16:23:47 GMT", "2026-01-31T08:23:47.763-08:00"),
+             _pan_cef("gateway-setup-ssl", "Jan 31 2026 16:23:48 GMT", "2026-01-31T08:23:48.001-08:00"),
+             _pan_cef("gateway-logout", "Jan 31 2026 18:00:00 GMT", "2026-01-31T10:00:00.000-08:00",
+                      duration="5773"),
+             # a third PanOSDeviceSN, or a second one anywhere else, is still a key twice: not read
+             _pan_cef("gateway-connected", "Jan 31 2026 19:00:00 GMT", "2026-01-31T11:00:00.000-08:00",
+                      host_id="PanOSDeviceSN=X PanOSHostID=f7290ebd")]
+    out, _ = _parse(tmp_path, "pan-cef.log", "\n".join(lines) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["recognised"], report["not_relevant"]) == (2, 1)
+    assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_duplicate_key", [4])]
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "corp\\carol", "198.51.100.30", "10.0.1.1", "2026-01-31T16:23:47Z", "PA-VM"),
+        ("session_end", "corp\\carol", "198.51.100.30", "", "2026-01-31T18:00:00Z", "PA-VM")]
+
+
+def test_globalprotect_from_sentinel_common_security_log_exported_as_json(tmp_path: Path) -> None:
+    # Strata Logging Service's CEF kept by Microsoft Sentinel: the header and rt, dtz, deviceExternalId, dvchost as
+    # columns, the PanOS* keys in AdditionalExtensions ('k=v;k=v'); a CONFIG record of the same export is not a
+    # GlobalProtect event (Sentinel's PaloAltoCDL sample data holds such records)
+    def record(event: str, received: str, duration: str = "0") -> dict[str, str]:
+        ext = ";".join(["ProfileToken=xxxxx", "PanOSDeviceSN=012801096514", f"PanOSEventIDValue={event}",
+                        "PanOSStage=connected", "PanOSTunnelType=ipsec", "PanOSSourceUserName=corp\\\\alice",
+                        "PanOSEndpointDeviceName=NB-0042", "PanOSPublicIPv4=203.0.113.7", "PanOSPrivateIPv4=10.31.0.12",
+                        "PanOSEndpointOSType=Intel Mac OS", "PanOSEventStatus=success",
+                        f"PanOSLoginDuration={duration}", "PanOSDeviceName=PA-VM"])
+        return {"TimeGenerated": "2026-11-02T09:30:00Z", "DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF",
+                "DeviceVersion": "2.0", "DeviceEventClassID": "GLOBALPROTECT", "Activity": "globalprotect",
+                "LogSeverity": "3", "AdditionalExtensions": ext, "DeviceExternalID": "012801096514",
+                "DeviceName": "PA-VM", "ReceiptTime": received, "DeviceTimeZone": "UTC", "SourceUserName": "",
+                "Type": "CommonSecurityLog"}
+
+    config = {"DeviceVendor": "Palo Alto Networks", "DeviceProduct": "LF", "DeviceEventClassID": "CONFIG",
+              "Activity": "config", "AdditionalExtensions": "ProfileToken=xxxxx;PanOSEventTime=Jul 25 2019 23:30:12",
+              "DeviceAction": "commit-all", "ReceiptTime": "Mar 01 2026 20:35:54", "DeviceTimeZone": "UTC"}
+    records = [config, record("gateway-connected", "Nov 02 2026 00:15:04"),
+               record("gateway-logout", "Nov 02 2026 09:00:04", "32100")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-PAN.json", json.dumps(records, indent=2))
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["malformed"]) == ("globalprotect", 2, 0)
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "corp\\alice", "203.0.113.7", "10.31.0.12", "2026-11-02T00:15:04Z", "PA-VM"),
+        ("session_end", "corp\\alice", "203.0.113.7", "", "2026-11-02T09:00:04Z", "PA-VM")]
+
+
+_CSL_ASA_HEADER = ('TenantId,"TimeGenerated [UTC]",DeviceVendor,DeviceProduct,DeviceVersion,DeviceEventClassID,'
+                   'Activity,LogSeverity,AdditionalExtensions,DeviceAddress,DeviceName,Message,ReceiptTime,Computer,'
+                   'Type')
+
+
+def _csl_asa_row(at: str, msg_id: str, message: str) -> str:
+    quoted = '"' + message.replace('"', '""') + '"'
+    return (f'"t1","{at}",Cisco,ASA,,{msg_id},,Low,,"192.168.1.1","asa-tpe",{quoted},"{at.replace(",", "")}",'
+            '"asa-tpe",CommonSecurityLog')
+
+
+def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path) -> None:
+    # Microsoft Sentinel's own ASA sample data is its portal's CSV export of CommonSecurityLog: the syslog message in
+    # Message ('%ASA-6-113005:  AAA ...', two spaces), TimeGenerated [UTC] as the browser writes it; a JSON export
+    # from the API has ISO times. A day-first time without AM/PM ('05/07/2026, 14:05:00') is not guessed.
+    rows = [
+        _CSL_ASA_HEADER,
+        _csl_asa_row("7/5/2026, 2:04:24.792 PM", "113005", "%ASA-6-113005:  AAA user authentication Rejected : "
+                     "reason = Invalid password : server = 192.168.1.254 : user = mallory : user IP = 198.51.100.66"),
+        _csl_asa_row("7/5/2026, 2:05:00.100 PM", "113039", "%ASA-6-113039:  Group <GP> User <alice> IP <203.0.113.7> "
+                     "AnyConnect parent session started."),
+        _csl_asa_row("7/5/2026, 4:05:00.100 PM", "113019", "%ASA-4-113019:  Group = GP, Username = alice, "
+                     "IP = 203.0.113.7, Session disconnected. Session Type: AnyConnect-Parent, Duration: 2h:00m:00s, "
+                     "Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested"),
+        _csl_asa_row("05/07/2026, 14:06:00", "113039", "%ASA-6-113039: Group <GP> User <bob> IP <203.0.113.8> "
+                     "AnyConnect parent session started.")]
+    out, _ = _parse(tmp_path, "CommonSecurityLog-ASA.csv", "\n".join(rows) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 3, 0)
+    assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_csl_time_order", [5])]
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "2026-07-05T14:04:24Z", "asa-tpe"),
+        ("session_start", "alice", "203.0.113.7", "2026-07-05T14:05:00Z", "asa-tpe"),
+        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe")]
+
+    records = [{"TimeGenerated": "2026-07-05T14:05:00.1Z", "DeviceVendor": "Cisco", "DeviceProduct": "ASA",
+                "DeviceEventClassID": "113039", "DeviceName": "asa-tpe", "Type": "CommonSecurityLog",
+                "Message": "%ASA-6-113039: Group <GP> User <carol> IP <203.0.113.9> AnyConnect parent session "
+                           "started."}]
+    (tmp_path / "json").mkdir()
+    out2, _ = _parse(tmp_path / "json", "CommonSecurityLog-ASA.json", json.dumps(records))
+    assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out2)] == [
+        ("session_start", "carol", "2026-07-05T14:05:00Z", "asa-tpe")]
+
+
+def test_openvpn_log_written_with_machine_readable_output(tmp_path: Path) -> None:
+    # OpenVPN 2.5+ with --machine-readable-output writes each line as 'seconds.microseconds flags(hex) message'
+    # (error.c: "%" PRIi64 ".%06ld %x %s%s%s%s"): the time is an instant, read as such whatever --tz says
+    lines = ["1793578500.000100 1 OpenVPN 2.6.8 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [AEAD]",
+             "1793578510.123456 1 203.0.113.7:51234 VERIFY OK: depth=0, CN=alice",
+             "1793578510.223456 1 203.0.113.7:51234 [alice] Peer Connection Initiated with [AF_INET]203.0.113.7:51234",
+             "1793578510.323456 1 alice/203.0.113.7:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)",
+             "1793582110.000001 1 alice/203.0.113.7:51234 SIGTERM[soft,remote-exit] received, client-instance exiting"]
+    out, _ = _parse(tmp_path, "server.log", "\n".join(lines) + "\n", "--tz", "America/New_York")
+    assert _report(out)["files"][0]["source"] == "openvpn-log"
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"]) for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:10Z"),
+        ("session_end", "alice", "203.0.113.7", "", "2026-11-02T01:15:10Z")]
+
+
+def test_jamf_classic_api_records_in_its_default_xml(tmp_path: Path) -> None:
+    # the Classic API answers XML unless asked for JSON: a record's lists as <size>N</size> and their items; a
+    # record with a DTD or entities is refused, not expanded
+    device = (
+        '<?xml version="1.0" encoding="UTF-8"?><mobile_device><general><id>12</id><name>TPE-iPad-12</name>'
+        "<last_inventory_update_utc>2026-11-02T08:15:00.000+0800</last_inventory_update_utc><managed>true</managed>"
+        "<device_ownership_level>Institutional</device_ownership_level>"
+        "<last_enrollment_utc>2026-01-01T08:00:00.000+0800</last_enrollment_utc><os_type>iOS</os_type>"
+        "<serial_number>DMQXYZ12AB</serial_number><model>iPad Pro (11-inch)</model></general><location>"
+        "<username>alice</username><email_address>alice@corp.example.com</email_address></location>"
+        "<applications><size>2</size><application><application_name>Microsoft Outlook</application_name>"
+        "<application_short_version>4.2345.0</application_short_version>"
+        "<identifier>com.microsoft.Office.Outlook</identifier></application><application>"
+        "<application_name>Slack</application_name><application_short_version>23.10</application_short_version>"
+        "<identifier>com.tinyspeck.chatlyio</identifier></application></applications></mobile_device>")
+    out, said = _parse(tmp_path, "mobiledevice-12.xml", device)
+    assert [(d["device_id"], d["status"], d["primary_user"], d["issued_on"]) for d in
+            _rows(out / "company_mobile_devices.csv")] == [
+        ("DMQXYZ12AB", "in_use", "alice@corp.example.com", "2026-01-01")]
+    assert [(a["device_id"], a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
+        ("DMQXYZ12AB", "com.microsoft.Office.Outlook", "4.2345.0"), ("DMQXYZ12AB", "com.tinyspeck.chatlyio", "23.10")]
+    assert "1 company devices" in said
+
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "xx">]><mobile_device><general><name>&x;</name>'
+                    "</general></mobile_device>", encoding="utf-8")
+    refused = ccaudit("sources", "parse", "jamf", bomb, "--out", tmp_path / "out2")
+    assert refused.code == 2 and "DTD or entities" in refused.text and "Traceback" not in refused.text

@@ -100,6 +100,11 @@ def choices(values: list[str] | tuple[str, ...], lang: str) -> str:
     return "、".join(f"`{v}`" for v in values) if is_zh(lang) else ", ".join(values)
 
 
+def listed(values: list[str] | tuple[str, ...], lang: str) -> str:
+    """Several paths or names in a line: separated by 、 in Chinese, by commas in English."""
+    return ("、" if is_zh(lang) else ", ").join(values)
+
+
 def stage(name: str, lang: str) -> str:
     """A progress bar stage (import, checks, firms, generate) in `lang`; an unknown one as it is."""
     pair = texts().stages.get(name)

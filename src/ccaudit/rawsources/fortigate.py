@@ -10,7 +10,7 @@ is an epoch (nanoseconds since FortiOS 6.2, microseconds before), `tz=` the devi
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.base import WITHOUT_TUNNEL_ID, RawSource
 from ccaudit.rawsources.sqlkit import sql_str
 
 # FortiGate action -> event kind. Other VPN actions (negotiate, phase2-up, install_sa, ssl-alert...)
@@ -144,7 +144,11 @@ WITH f AS (
                 THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
-           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason,
+           -- a line without tunnelid= (older FortiOS, some IPsec events): the IPsec tunnel's name (a dial-up
+           -- instance, FCT_0, FCT_1, ..., is unique among the tunnels up at once) for the key made without it
+           CASE WHEN tunnelid IS NULL AND kind IS NOT NULL THEN nullif(kv_unmasked(kvs(p, 'vpntunnel')), 'N/A')
+           END AS vpntunnel
     FROM raw
 ), t AS (
     SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch
@@ -157,12 +161,20 @@ SELECT line_no, is_last,
             WHEN eventtime IS NULL AND ts_wall IS NULL THEN 'no readable time (eventtime=, date= and time=)'
             WHEN COALESCE(xauthuser, fgt_user) IS NULL AND kind IN ('session_start', 'login_failed')
                 THEN 'no user= or xauthuser='
-            WHEN tunnelid IS NULL AND kind <> 'login_failed' THEN 'no tunnelid='
+            WHEN tunnelid IS NULL AND kind <> 'login_failed' AND COALESCE(xauthuser, fgt_user) IS NULL
+                THEN 'no tunnelid= and no user= to pair it by'
        END AS problem,
        CASE WHEN fortinet THEN FALSE ELSE trim(line) <> '' END AS not_source,
        kind, ts_epoch AS ts_utc, ts_wall AS ts_local, tz_min AS tz_offset_min, tz AS tz_text,
        COALESCE(xauthuser, fgt_user) AS account, remip AS source_ip, vip AS assigned_ip,
-       CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid) END AS session_key,
+       CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid)
+            -- without a tunnel ID: the gateway, VDOM, tunnel type and name, remote address and user (its case
+            -- ignored), as a JSON array so that no value can run into the next; never two users' lines in one
+            WHEN kind IS NOT NULL AND COALESCE(xauthuser, fgt_user) IS NOT NULL
+                THEN {sql_str(WITHOUT_TUNNEL_ID)} || CAST(json_array(COALESCE(devid, gateway), vd, tunneltype,
+                                                                     vpntunnel, remip,
+                                                                     lower(COALESCE(xauthuser, fgt_user))) AS VARCHAR)
+       END AS session_key,
        CASE WHEN kind IS NULL THEN NULL
             WHEN tunneltype = 'ssl-tunnel' AND xauthuser IS NULL THEN 'ssl_vpn'  -- the usual case, no pattern
             WHEN regexp_matches(tunneltype, 'ipsec|ike|dial') OR xauthuser IS NOT NULL THEN 'ipsec_vpn'

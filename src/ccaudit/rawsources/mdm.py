@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import jamf_xml
 from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.notes import say
@@ -66,7 +67,8 @@ JAMF = MdmSource(
              "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
              "applications); Computers > Search Inventory with Computer Name, Serial Number, Last Check-in, "
              "Enrolled via Automated Device Enrollment; or JSON from GET /api/v2/mobile-devices/detail, "
-             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N)"),
+             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N), or the Classic API's "
+             "default XML"),
     sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
            "Managed,Supervised,Device Ownership Level",
 )
@@ -217,7 +219,9 @@ def _mdm_head(raw: bytes) -> bool:
     # device's UDID, whatever other sections were requested (without HARDWARE: refused, naming the sections to ask for)
     if {"udid", "general"} <= names:
         return True
-    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
+    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}, or its default XML answer
+    if jamf_xml.looks_like_jamf_xml(head):
+        return True
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
         return True
     keys = {"serialnumber", "mobiledevicename", "applicationname", "appidentifier", "序號"}
@@ -283,6 +287,8 @@ class _Table:
         text, self.encoding = as_utf8(text, scratch)
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if first == b"<":  # Jamf's Classic API answers XML by default: its records as the JSON it also gives
+            text, first = jamf_xml.as_json(text, scratch, name), b"["
         is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or first in (b"[", b"{")
         view = f"mdm_file_{no}"
         wrappers = " ".join(f"WHEN json_type(json, '$.{w}') = 'ARRAY' THEN CAST(json_extract(json, '$.{w}[*]') "
@@ -316,14 +322,15 @@ class _Table:
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
                 # a '#TYPE ...' line above the header (Windows PowerShell's Export-Csv) is skipped, and rows
-                # still cite the file's own line numbers
+                # still cite the file's own line numbers; skip= only then (an explicit skip=0 makes DuckDB's
+                # sniffer refuse files it read before, e.g. an Event Viewer export handed in as Intune's)
                 with text.open("rb") as fh:
                     skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  skip={skip}, parallel=false)""")
+                                  {f"skip={skip}, " if skip else ""}parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}

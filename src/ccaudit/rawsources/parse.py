@@ -20,8 +20,15 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources import yearless
-from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources import yearless, zoneabbr
+from ccaudit.rawsources.base import (
+    NOT_RELEVANT,
+    SERVER_MARK,
+    SERVER_STOP_REASONS,
+    SOURCE_COLUMNS,
+    WITHOUT_TUNNEL_ID,
+    RawSource,
+)
 from ccaudit.rawsources.compressed import compression
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
@@ -43,6 +50,9 @@ DETECT_LINES = 200  # first lines read to recognise a format
 MIN_MATCH = 0.3  # share of the first non-blank lines a named source must match
 MAX_LISTED = 200  # line numbers listed per problem in the report (the counts are always complete)
 EVENTS_FILE = "remote_access_events.csv"
+# a session's note when its source paired it by a key made without the gateway's session ID (base.WITHOUT_TUNNEL_ID)
+PAIRED_WITHOUT_ID = ("paired without a tunnel ID (the line has no tunnelid=): by the gateway, tunnel type and name, "
+                     "remote address and user")
 SESSIONS_FILE = "remote_sessions.csv"
 REPORT_FILE = "parse_report.json"
 
@@ -470,6 +480,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     zone = by_file([sql_str(o.zone) for o in per_file])
     origin = by_file([sql_str(o.zone_origin) for o in per_file])
     own = [no for no, o in enumerate(per_file) if o.zone_given]
+    # whether the zone a line's time is read in was stated for it (its file's tz, its gateway's zone), not the default
+    explicit = f"file_no IN ({', '.join(map(str, own))})" if own else "FALSE"
     if request.gateway_zones and len(own) < len(per_file):
         gw = "lower(trim(gateway_id))"
         by_gw = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
@@ -477,12 +489,17 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         gw_from = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
                                            for g, _, o in request.gateway_zones) + " END"
         zone, origin = f"COALESCE({by_gw}, {zone})", f"COALESCE({gw_from}, {origin})"
+        explicit = f"({explicit} OR {by_gw} IS NOT NULL)"
         if own:  # the files whose own zone was stated: theirs, whatever their gateways
             given = f"file_no IN ({', '.join(map(str, own))})"
             zone = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone) for o in per_file])} ELSE {zone} END"
             origin = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone_origin) for o in per_file])} ELSE {origin} END"
+    _zone_abbreviations(con, request, report, gateway, zone, origin, explicit)
+    # a zone abbreviation that names one offset (JST) is that offset, as a stated +09:00 (rawsources/zoneabbr.py)
     settled = f"""
-        WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
+        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), COALESCE(gateway_id, {gateway}) AS gateway_id,
+                          COALESCE(tz_offset_min, CASE WHEN ts_utc IS NULL AND tz_text IS NOT NULL
+                                                       THEN {zoneabbr.minutes_sql('tz_text')} END) AS tz_offset_min
                    FROM parsed WHERE {{rows}}),
         z AS (SELECT *, {zone} AS zone, {origin} AS zone_from FROM p)
         SELECT file_no, line_no, source, kind,
@@ -570,10 +587,46 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
                               for (g, z, o), n in by_gateway.items()), key=_gateway_order),
         "gateway_zones_given": [{"gateway_id": g, "zone": z, "zone_from": o} for g, z, o in request.gateway_zones],
         "zones_stated_in_lines": sorted({t for one in by_name.values() for t in one["zones_stated_in_lines"]}),
+        # abbreviations (JST, CST): read as the offset each names, or, naming several, in the zone stated for them
+        "abbreviations": report.pop("zone_abbreviations", []),
         "by_file": by_name,
     }
+    for entry in report["time_zone"]["abbreviations"]:
+        by_name.setdefault(entry["file"], {"events_with_assumed_zone": 0, "by_gateway": [],
+                                           "zones_stated_in_lines": []}).setdefault("abbreviations", []).append(entry)
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(names)))
+
+
+def _zone_abbreviations(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any], gateway: str,
+                        zone: str, origin: str, explicit: str) -> None:
+    """The zone abbreviations the lines state (`tz="JST"`, `CST`): each one read as its offset where it names one, else
+    in the zone stated for its file or gateway; a file with an abbreviation naming several zones, or none known, and
+    no zone stated is refused (never guessed). The report lists them (time_zone.abbreviations, per file too)."""
+    rows = con.execute(f"""
+        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, COALESCE(gateway_id, {gateway}) AS gateway_id
+                   FROM parsed WHERE relevant AND problem IS NULL AND ts_utc IS NULL AND tz_offset_min IS NULL
+                         AND tz_text IS NOT NULL AND regexp_matches(trim(tz_text), {sql_str(zoneabbr.ABBREVIATION)})),
+        z AS (SELECT *, {zone} AS zone, {origin} AS zone_from, {explicit} AS explicit FROM p)
+        SELECT file_no, upper(tz_text) AS t, {zoneabbr.minutes_sql('tz_text')} AS m, explicit, zone, zone_from,
+               count(*), min(line_no)
+        FROM z GROUP BY ALL ORDER BY file_no, t, zone""").fetchall()
+    names = request.names or tuple(str(p) for p in request.files)
+    listed: list[dict[str, Any]] = []
+    for no, text, minutes, given, zone_in, zone_from, count, first in rows:
+        if minutes is None and not given:
+            said = {"file": visible(names[no]), "abbr": visible(text), "line": first}
+            raise FileRefused(say("zone_abbreviation_refused", "en", **said, meanings=zoneabbr.meaning(text, "en")),
+                              say("zone_abbreviation_refused", "zh-TW", **said,
+                                  meanings=zoneabbr.meaning(text, "zh-TW")), no)
+        entry: dict[str, Any] = {"file": names[no], "text": text, "events": int(count), "first_line": int(first),
+                                 "meaning": zoneabbr.meaning(text, "en")}
+        if minutes is not None:
+            entry["read_as"] = zoneabbr.offset_text(int(minutes))
+        else:
+            entry |= {"read_as": None, "read_in": zone_in, "zone_from": zone_from}
+        listed.append(entry)
+    report["zone_abbreviations"] = listed
 
 
 def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
@@ -611,6 +664,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
             FROM (SELECT DISTINCT file_no, account FROM events
                   WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
             JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
+    resolved_by_file: dict[str, int] = {}
+    if per_file:  # each file's own count (an evidence folder's raw export keeps its own in its report)
+        resolved_by_file = {str(f): int(n) for f, n in con.execute("""
+            SELECT f.name, count(DISTINCT e.account)
+            FROM events e JOIN ids i ON i.account = e.account JOIN file_names f ON f.file_no = e.file_no
+            WHERE i.person_id IS NOT NULL GROUP BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
@@ -618,7 +677,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
         "accounts_unresolved_by_file": by_file,  # several files: the accounts each file holds
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
-    }
+    } | ({"accounts_resolved_by_file": resolved_by_file} if per_file else {})  # several files: each one's count
 
 
 _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email"),
@@ -745,7 +804,9 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                              || 'by log rotation)'
                     WHEN ends > 1 THEN 'several end lines for one start; the first is used'
                     {elsewhere}
-                    WHEN first_end_stop THEN stop.reason END AS note,
+                    WHEN first_end_stop THEN stop.reason
+                    WHEN starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)}) THEN {sql_str(PAIRED_WITHOUT_ID)}
+               END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
                           WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid
@@ -763,13 +824,14 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                count(*) FILTER (WHERE ends > 1),
                count(*) FILTER (WHERE s_utc IS NULL),
                count(*) FILTER (WHERE ends = 1 AND first_end_stop),
+               count(*) FILTER (WHERE seg > 0 AND ends > 0 AND starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)})),
                count(*) FILTER (WHERE {cut}), count(*) FILTER (WHERE {cut} AND first_end_stop),
                list(DISTINCT end_file) FILTER (WHERE {cut})
         FROM sessions GROUP BY prov_file ORDER BY prov_file""").fetchall()
-    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 8)]
+    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 9)]
     names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
     keys = ("sessions", "paired_start_and_end", "without_end", "start_derived_from_duration", "with_several_ends",
-            "not_placed", "ended_by_server_stop")
+            "not_placed", "ended_by_server_stop", "paired_without_tunnel_id")
     by_file: dict[str, dict[str, Any]] = {}
     for no, *n, elsewhere, by_stop, ended_in in per_file:
         by_file[names[no]] = dict(zip(keys, map(int, n), strict=True))
@@ -789,6 +851,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
         "ended_by_server_stop": counts[6],
+        "paired_without_tunnel_id": counts[7],
         "failed_logins": sum(int(n) for _, n in failures),
         "failed_logins_by_file": {str(f): int(n) for f, n in sorted(failures)},
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "

@@ -88,6 +88,30 @@ def test_hostile_rows_are_escaped_on_the_page_and_neutralised_in_the_csv(env: En
     assert env.login("alice").get(f"/audits/{audit_id}/requirements/{REQ}").status_code == 403
 
 
+def test_a_row_from_a_raw_export_names_the_line_of_that_file(env: Env, tmp_path: Path) -> None:
+    # a gateway's log read from the evidence folder: its derived rows cite the raw file's line (第 N 行), a
+    # register's rows their row (第 N 列)
+    from ccaudit.evidence.store import RAW_EXPORT, EvidenceStore
+
+    result = make_result_dir(tmp_path / "raw", offending={"remote_login_used_mfa": 2}, firm_id="9B00")
+    store = EvidenceStore(result / "evidence")
+    manifest = store.read_manifest()
+    entry = manifest.files[0].model_copy(update={"dataset": RAW_EXPORT, "original_name": "fgt.log"})
+    store.write_manifest(manifest.model_copy(update={"files": [entry]}))
+    audit_id = env.service.open_audit("xavier", "9B00", 2026, AS_OF)
+    env.service.attach_run("xavier", audit_id, result)
+    xavier = env.login("xavier")
+    rows = f"/audits/{audit_id}/requirements/{REQ}/rows"
+    english = xavier.get(rows, params={"check": "remote_login_used_mfa"}).text
+    assert "line 2" in english and "row 2" not in english
+    xavier.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": token(xavier.get("/").text)})
+    chinese = xavier.get(rows, params={"check": "remote_login_used_mfa"}).text
+    assert "第 2 行" in chinese and "第 2 列" not in chinese
+    registers = env.login("alice").get(f"/audits/{env.audit_id}/requirements/{REQ}/rows",
+                                        params={"check": "remote_login_used_mfa"}).text
+    assert re.search(r"row \d", registers) and not re.search(r"line \d", registers)
+
+
 def test_override_needs_a_justification_and_is_in_the_history(env: Env) -> None:
     alice = env.login("alice")
     base = f"/audits/{env.audit_id}/requirements/{REQ}"
