@@ -60,7 +60,9 @@ _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9.
 # duration, session type) is read after the address only.
 _ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
 _BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
-_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*=\s*(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+# (one space after 'Username =', as the ASA writes it: a name typed with a leading tab keeps it, as in 'User <...>',
+# so its start and end pair)
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
@@ -68,7 +70,7 @@ _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*
 _AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
 _PARTS = "['g', 'u', 'ip', 'tail']"
 # the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
-_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*=\s*([^,]*)"
+_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*= ?([^,]*)"
 _DUR = r"Duration: (?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s"
 
 
