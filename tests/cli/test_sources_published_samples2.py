@@ -5,6 +5,7 @@ auditor would check: the user, the instant, the address, the kind, the device an
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -218,15 +219,24 @@ def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path
                      "IP = 203.0.113.7, Session disconnected. Session Type: AnyConnect-Parent, Duration: 2h:00m:00s, "
                      "Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested"),
         _csl_asa_row("05/07/2026, 14:06:00", "113039", "%ASA-6-113039: Group <GP> User <bob> IP <203.0.113.8> "
-                     "AnyConnect parent session started.")]
+                     "AnyConnect parent session started."),
+        # a cell holding a line break: the row runs on to the next line, and the rows after it keep their lines
+        _csl_asa_row("7/5/2026, 5:00:00.000 PM", "722037", "%ASA-4-722037: Group <GP> User <alice> IP "
+                     "<203.0.113.7> SVC closing connection: Transport closing.\nsecond line"),
+        _csl_asa_row("7/5/2026, 5:01:00.000 PM", "716039", "%ASA-6-716039: Group <GP> User <eve> IP <198.51.100.9> "
+                     "Authentication: rejected, Session Type: WebVPN.")]
     out, _ = _parse(tmp_path, "CommonSecurityLog-ASA.csv", "\n".join(rows) + "\n")
     report = _report(out)["files"][0]
-    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 3, 0)
+    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 5, 0)
+    assert report["lines_read"] == 8
     assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_csl_time_order", [5])]
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
         ("login_failed", "mallory", "198.51.100.66", "2026-07-05T14:04:24Z", "asa-tpe"),
         ("session_start", "alice", "203.0.113.7", "2026-07-05T14:05:00Z", "asa-tpe"),
-        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe")]
+        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe"),
+        ("session_stats", "alice", "203.0.113.7", "2026-07-05T17:00:00Z", "asa-tpe"),
+        ("login_failed", "eve", "198.51.100.9", "2026-07-05T17:01:00Z", "asa-tpe")]
+    assert [e["source_line"] for e in _events(out)] == ["2", "3", "4", "6", "8"]
 
     records = [{"TimeGenerated": "2026-07-05T14:05:00.1Z", "DeviceVendor": "Cisco", "DeviceProduct": "ASA",
                 "DeviceEventClassID": "113039", "DeviceName": "asa-tpe", "Type": "CommonSecurityLog",
@@ -281,3 +291,23 @@ def test_jamf_classic_api_records_in_its_default_xml(tmp_path: Path) -> None:
                     "</general></mobile_device>", encoding="utf-8")
     refused = ccaudit("sources", "parse", "jamf", bomb, "--out", tmp_path / "out2")
     assert refused.code == 2 and "DTD or entities" in refused.text and "Traceback" not in refused.text
+
+
+def test_fortigate_from_sentinel_common_security_log_exported_as_csv(tmp_path: Path) -> None:
+    # the portal's Export > CSV (all columns) of the same records: 'TimeGenerated [UTC]', AdditionalExtensions quoted
+    # (its values hold spaces and ';'), the header naming the columns in the query's order
+    header = ["TenantId", "TimeGenerated [UTC]", "DeviceVendor", "DeviceProduct", "DeviceEventClassID", "Activity",
+              "AdditionalExtensions", "DeviceAction", "DestinationIP", "DestinationUserName", "DeviceExternalID",
+              "Computer", "Type"]
+    ext = ";".join(["FortinetFortiGatelogid=0101039947", "cat=event:vpn", "FortinetFortiGatesubtype=vpn",
+                    "FortinetFortiGatevd=root", "FortinetFortiGateeventtime=1793578502", "FortinetFortiGatelogdesc=SSL "
+                    "VPN tunnel up", "FortinetFortiGatetunneltype=ssl-tunnel", "FortinetFortiGatetunnelid=77",
+                    "FortinetFortiGatetunnelip=10.212.134.9"])
+    row = ["t1", "11/2/2026, 12:15:03.000 AM", "Fortinet", "Fortigate", "39947", "event:vpn tunnel-up", ext,
+           "tunnel-up", "203.0.113.7", "alice", "FG100FTK20000001", "FGT-TPE", "CommonSecurityLog"]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, row])
+    out, _ = _parse(tmp_path, "CommonSecurityLog-FGT.csv", text.getvalue())
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["source_line"])
+            for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.212.134.9", "2026-11-02T00:15:02Z", "2")]

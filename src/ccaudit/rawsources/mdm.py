@@ -329,7 +329,7 @@ class _Table:
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  skip={skip}, parallel=false)""")
+                                  {'skip=1, ' if skip else ''}parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}

@@ -34,6 +34,7 @@ from ccaudit.rawsources.compressed import compression
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
+from ccaudit.rawsources.sentinel import csl_csv_records_sql, is_csl_csv
 from ccaudit.rawsources.sqlkit import (
     MAX_LINE_BYTES,
     connect,
@@ -128,6 +129,8 @@ def lines_sql(path: Path, max_lines: int | None = None) -> str:
     """The file as (line_no, line, is_last) for a source's query: its lines, or, for a JSON document that is
     not one object per line (pretty-printed, an array, Graph's {"value": [...]}), one row per record,
     numbered by the line it starts on."""
+    if is_csl_csv(path):  # Microsoft Sentinel's CommonSecurityLog exported as CSV: its rows as JSON records
+        return csl_csv_records_sql(path, max_lines)
     depth = json_document(path)
     if depth is None:
         return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")
