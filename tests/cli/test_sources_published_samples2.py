@@ -311,3 +311,23 @@ def test_fortigate_from_sentinel_common_security_log_exported_as_csv(tmp_path: P
     assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["source_line"])
             for e in _events(out)] == [
         ("session_start", "alice", "203.0.113.7", "10.212.134.9", "2026-11-02T00:15:02Z", "2")]
+
+
+def test_entra_sign_ins_from_defender_advanced_hunting_csv(tmp_path: Path) -> None:
+    # Defender XDR's advanced hunting table of Entra sign-ins (AADSignInEventsBeta, now EntraIdSignInEvents) exported
+    # as CSV: Timestamp in UTC, AccountUpn, ErrorCode, Application, AuthenticationRequirement, IPAddress. It names no
+    # MFA method: a multi-factor sign-in stays without one (not guessed), a failure is a failed login.
+    header = ("Timestamp,Application,ApplicationId,LogonType,ErrorCode,CorrelationId,AccountDisplayName,AccountUpn,"
+              "DeviceName,OSPlatform,IsManaged,IsCompliant,AuthenticationRequirement,ClientAppUsed,Browser,"
+              "ConditionalAccessStatus,IPAddress,Country,City,RequestId,ReportId")
+    rows = ['2026-11-02T00:15:41.6195833Z,Palo Alto Networks - GlobalProtect,0af06dc6,"[""interactiveUser""]",0,d79f,'
+            "Alice,alice@corp.example.com,,Windows10,0,0,multiFactorAuthentication,Browser,Edge 120,success,"
+            "203.0.113.7,TW,Taipei,req1,rep1",
+            '2026-11-02T01:00:00.0000000Z,Palo Alto Networks - GlobalProtect,0af06dc6,"[""interactiveUser""]",50126,'
+            "d79g,Bob,bob@corp.example.com,,Windows10,0,0,singleFactorAuthentication,Browser,Edge 120,failure,"
+            "198.51.100.66,TW,Taipei,req2,rep2"]
+    out, _ = _parse(tmp_path, "AADSignInEventsBeta.csv", "\n".join([header, *rows]) + "\n")
+    assert _report(out)["files"][0]["source"] == "entra-signins"
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["mfa_method"]) for e in _events(out)] == [
+        ("sign_in", "alice@corp.example.com", "203.0.113.7", "2026-11-02T00:15:41Z", ""),
+        ("login_failed", "bob@corp.example.com", "198.51.100.66", "2026-11-02T01:00:00Z", "")]
