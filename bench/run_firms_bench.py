@@ -246,6 +246,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10, help="with --stream: firms per batch")
     parser.add_argument("--keep-evidence", default="9A00",
                         help="with --stream: firm IDs whose evidence is kept (comma-separated), for profiling")
+    parser.add_argument("--code-label", default="",
+                        help="with --stream: a name for the code the batches ran (kept per batch, totals per name)")
     args = parser.parse_args()
     if args.stream:
         stream(args)
@@ -444,7 +446,7 @@ def stream(args: argparse.Namespace) -> None:
             if (folder / "gen" / "firms" / firm_id).is_dir():
                 shutil.copytree(folder / "gen" / "firms" / firm_id, data / "evidence" / firm_id, dirs_exist_ok=True)
         record = {
-            "batch": k, "firms": count, "first": first, "inspected": len(firms_ok),
+            "batch": k, "code": args.code_label, "firms": count, "first": first, "inspected": len(firms_ok),
             "planted_equal": len(firms_ok) - len(wrong), "planted_wrong": wrong,
             "generate": json.loads((folder / "generated.json").read_text()), "inspect": insp,
             "rows": rows, "sessions": sessions, "result_bytes": result_bytes, "kept_bytes": kept_bytes,
@@ -472,10 +474,19 @@ def stream(args: argparse.Namespace) -> None:
 
 
 def totals(data: Path, wanted: int) -> str:
-    """The finished batches added up (DATA/totals.json) and as a Markdown table."""
+    """The finished batches added up (DATA/totals.json) and as a Markdown table; where the batches ran
+    different code (--code-label), each code's batches are added up apart too."""
     records = [json.loads(p.read_text()) for p in sorted((data / "batches").glob("[0-9][0-9].json"))]
     if not records:
         return "no batch finished"
+    labels = sorted({r.get("code", "") for r in records})
+    parts = [] if len(labels) == 1 else [
+        _totals(data, [r for r in records if r.get("code", "") == label], wanted, f"code {label or '(unnamed)'}: ")
+        for label in labels]
+    return "\n\n".join([*parts, _totals(data, records, wanted, "all batches: " if parts else "")])
+
+
+def _totals(data: Path, records: list[dict[str, Any]], wanted: int, title: str) -> str:
     loads = [float(line.split()[1]) for line in (data / "load.txt").read_text().splitlines() if line.strip()]
     insp = [r["inspect"] for r in records]
     gen = [r["generate"] for r in records]
@@ -499,10 +510,12 @@ def totals(data: Path, wanted: int) -> str:
         "load_min": min(loads), "load_mean": sum(loads) / len(loads), "load_max": max(loads),
         "load_samples": len(loads), "first_inspection_to_last_batch_done_s": span,
     }
-    (data / "totals.json").write_text(json.dumps(t, indent=2))
+    name = "totals" + (f"-{records[0].get('code', '')}" if title.startswith("code") else "")
+    (data / f"{name}.json").write_text(json.dumps(t, indent=2))
     cores = os.cpu_count() or 1
     return "\n".join([
-        f"{firms} of {wanted} firms inspected ({len(records)} batches); planted gaps equal in {t['planted_equal']}",
+        f"{title}{firms} of {wanted} firms inspected ({len(records)} batches: "
+        f"{', '.join(str(r['batch']) for r in records)}); planted gaps equal in {t['planted_equal']}",
         "| | wall s | CPU s | CPU s per firm | peak RSS, largest process GiB | rows | rows per CPU s "
         "| rows/s per core |",
         "|---|---|---|---|---|---|---|---|",

@@ -15,6 +15,13 @@ _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE
 _CONTROL_BUT_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069{_INVISIBLE}\ud800-\udfff]")
 
 
+# What the evidence import drops from identifiers (evidence/normalize.py), as an RE2 character class for DuckDB:
+# controls, format characters (zero-width, direction marks, BOM), the combining grapheme joiner, Hangul fillers,
+# the Braille blank and variation selectors. Here, not there, so that the raw-export parser can spell them out
+# without importing the evidence package.
+IDENTIFIER_INVISIBLE = r"[\p{Cc}\p{Cf}\x{034F}\x{115F}\x{1160}\x{2800}\x{3164}\x{FE00}-\x{FE0F}\x{FFA0}]"
+
+
 def _shown(match: re.Match[str]) -> str:
     char = match.group(0)
     if char in _NAMED:

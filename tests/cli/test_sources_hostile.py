@@ -278,6 +278,38 @@ def test_a_page_of_sign_ins_on_one_line_longer_than_2_mb_is_read(tmp_path: Path)
     assert report["files"][0]["recognised"] == 6000
 
 
+def test_a_line_longer_than_any_log_refuses_the_file_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ccaudit.rawsources.parse as parse_module
+    import ccaudit.rawsources.sqlkit as sqlkit
+
+    for module in (sqlkit, parse_module):  # 4 MiB instead of 64, so the test writes 5 MB, not 65
+        monkeypatch.setattr(module, "MAX_LINE_BYTES", 4 << 20)
+    lines = fortigate("bob").splitlines()
+    log = tmp_path / "fgt.log"
+    log.write_text("\n".join([*lines[:3], "x" * 5_000_000, lines[3]]) + "\n", encoding="utf-8")
+    run = ccaudit("sources", "parse", "fortigate", log, "--out", tmp_path / "out")
+    assert run.code == 2
+    assert f"{log}: line 4 is longer than 4 MiB" in run.text and "the file is refused" in run.text
+    assert not (tmp_path / "out").exists()
+    run = ccaudit("sources", "parse", "fortigate", log, "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert run.code == 2 and f"{log}：第 4 行超過 4 MiB" in run.text
+
+
+def test_an_inspection_reads_a_page_of_sign_ins_on_one_line(tmp_path: Path) -> None:
+    one = json.loads(sample("entra-signins", "bob").splitlines()[0])
+    page = [dict(one, id=f"id-{i}", userPrincipalName=f"user{i}@corp.example") for i in range(6000)]
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "InteractiveSignIns.json").write_text(json.dumps({"value": page}) + "\n", encoding="utf-8")
+    (evidence / "fgt.log").write_text(fortigate("bob"), encoding="utf-8")
+    _firm(evidence)
+    run = inspect(evidence, tmp_path / "results")
+    assert run.code == 0, run.text
+    manifest = json.loads((tmp_path / "results" / "evidence" / "manifest.json").read_text(encoding="utf-8"))
+    raw = {f["original_name"]: f for f in manifest["files"] if f["dataset"] == "raw_export"}
+    assert raw["InteractiveSignIns.json"]["source"] == "entra-signins"
+
+
 def test_thousands_of_keys_on_a_line_and_duplicate_lines_are_counted(tmp_path: Path) -> None:
     lines = fortigate("bob").splitlines()
     noisy = lines[0] + " " + " ".join(f"k{i}=v{i}" for i in range(20_000))

@@ -122,13 +122,19 @@ def test_refusals_and_usage_errors_in_zh_tw(tmp_path: Path, args: tuple[str, ...
     assert "Traceback" not in out.text
 
 
-def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_path: Path) -> None:
+def test_engine_many_firm_result_folder_raw_export_and_evidence_file_refusals_in_zh_tw(tmp_path: Path) -> None:
     # said again from the errors catalog (content/errors/messages.yaml), before any evidence is read
     empty = tmp_path / "empty"
     empty.mkdir()
     (tmp_path / "empty.log").write_text("", encoding="utf-8")
     (tmp_path / "fgt.log").write_text(FORTIGATE, encoding="utf-8")
     parse = ("sources", "parse", "auto", tmp_path / "empty.log", "--out", tmp_path / "p")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "people.csv").symlink_to(tmp_path / "empty.log")  # a file outside the evidence folder
+    named = tmp_path / "named"
+    named.mkdir()
+    (named / "evidence.yaml").write_text("files:\n  nope.csv: {dataset: people}\n", encoding="utf-8")
     run = ("inspect", empty, "--as-of", "2026-11-30", "--out", tmp_path / "o")
     for args, said in [
         ((*run, "--engine", "postgres"), "`--engine postgres` 須指定 `--engine-url postgresql://user@host/db`"),
@@ -137,6 +143,8 @@ def test_engine_many_firm_result_folder_and_raw_export_refusals_in_zh_tw(tmp_pat
         (("inspect", "s3://u:p@b/p/", *run[2:]), "拒絕含認證資訊之 `s3://` URL：認證僅取自標準 AWS 認證鏈"),
         (("inspect", empty, "--as-of", "2026-11-30", "--out", empty), f"{empty}：結果資料夾將取代證據資料夾"),
         (parse, f"{tmp_path / 'empty.log'}：檔案無任何可讀取之行"),
+        (("inspect", linked, *run[2:]), "people.csv：連結指向證據資料夾以外之檔案；請改將檔案本身複製至資料夾中"),
+        (("inspect", named, *run[2:]), f"`evidence.yaml` 所列之 nope.csv 不在 {named} 中"),
         ((*parse[:3], tmp_path / "fgt.log", *parse[4:], "--tz", "Bogus/Zone"),
          "未知之時區 'Bogus/Zone'（請使用時區名稱，例如 Asia/Taipei）"),
     ]:
@@ -264,6 +272,35 @@ def test_every_help_page_is_in_zh_tw_options_arguments_and_usage_included(monkey
     assert "用法：ccaudit audit [選項] 指令 [引數]..." in pages["audit"]
 
 
+def test_every_zh_tw_help_is_shown_whole_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rich wraps only at spaces, which Chinese does not write: a clause longer than the help column was cut with
+    # an ellipsis; folded now, every option's and argument's help is on the page, whole
+    import typer
+
+    from ccaudit.cli.help_texts import param_key
+    from ccaudit.cli.main import app
+    from ccaudit.cli.texts import texts
+
+    monkeypatch.setenv("COLUMNS", "80")
+    def chinese(text: str) -> str:  # the Chinese characters in order: another column's words fall between lines
+        return "".join(re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text))
+
+    pages = {path: chinese(page) for path, page in _help_pages("zh-TW").items()}
+    cut = []
+
+    def walk(command: typer.core.TyperCommand, path: str) -> None:
+        for param in command.params:
+            words = texts().param_words(path, param_key(param))
+            if words is not None and chinese(words.help) not in pages[path]:
+                cut.append(f"{path} {param_key(param)}")
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+
+    walk(typer.main.get_command(app), "")
+    assert not cut, f"help cut short at 80 columns: {cut}"
+    assert "單一條文之歷程：各次檢查執行之判定、評估、人工確認、補償性措施與改善事項" in pages["audit"]  # a summary too
+
+
 def test_help_in_zh_tw_through_the_entry_point_and_english_again_after(tmp_path: Path) -> None:
     zh = ccaudit_with_env(_env(tmp_path), "audit", "open", "--help")
     assert zh.code == 0 and "開立某公司某年度之查核" in zh.text and "選項" in zh.text and "引數" in zh.text
@@ -274,5 +311,8 @@ def test_help_in_zh_tw_through_the_entry_point_and_english_again_after(tmp_path:
     assert "Open a firm's audit for a year." in en.text and "Options" in en.text and "選項" not in en.text
     assert "Usage: ccaudit audit open [OPTIONS] {firm_id} {year}" in en.text and "[default: " in en.text
     assert "Show this message and exit." in en.text and not re.search(r"[\u4e00-\u9fff]", en.text)
+    from typer import rich_utils
+
+    assert type(rich_utils.highlighter) is rich_utils.OptionHighlighter  # English help as Typer renders it
     bare = ccaudit_with_env(_env(tmp_path), "audit")  # no command: the group's help, and no empty error line
     assert bare.code == 2 and "用法：ccaudit audit [選項] 指令 [引數]..." in bare.text and "錯誤" not in bare.text

@@ -52,6 +52,10 @@ def command_in(command: Any, lang: str) -> Any:
     for name, (english, key) in _RICH_WORDS.items():
         if rich_utils is not None:
             setattr(rich_utils, name, words.get(key, english))
+    if rich_utils is not None:
+        current = getattr(rich_utils, "highlighter")  # noqa: B009  (a module setting, as the panels' titles)
+        original = getattr(current, "original", current)
+        setattr(rich_utils, "highlighter", _folding(original) if is_zh(lang) else original)  # noqa: B010
     if is_zh(lang):
         _relabel(command, "", said)
     return command
@@ -103,6 +107,23 @@ def value_label(english: str | None, said: CliTexts) -> str | None:
         return english
     zh = said.help_values.get(bare)
     return english if zh is None else zh + ("..." if many and zh else "")
+
+
+@functools.cache
+def _folding(original: Any) -> Any:
+    """Typer's highlighter (typer.rich_utils.highlighter, which every help text, option name and usage line goes
+    through) that also lets the text fold where a line is full. Rich breaks lines only at spaces, which Chinese
+    does not write: a clause longer than the help column was cut with an ellipsis at 80 columns. `overflow="fold"`
+    is Rich's own answer for CJK text (Textualize/rich#2494); English help keeps Typer's highlighter."""
+
+    class Folding(type(original)):  # type: ignore[misc]
+        def highlight(self, text: Any) -> None:
+            super().highlight(text)
+            text.overflow = "fold"
+
+    folding = Folding()
+    folding.original = original
+    return folding
 
 
 @functools.cache

@@ -28,6 +28,7 @@ from ccaudit.evidence.datetext import SHORT_YEAR_EXPECTED as SHORT_YEAR_EXPECTED
 from ccaudit.evidence.datetext import short_year_message as short_year_message
 from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.evidence.readers import quote_literal
+from ccaudit.textsafe import IDENTIFIER_INVISIBLE
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "v", "✓", "✔", "√", "o", "○", "◯", "有", "ok", "已完成", "on",
               "enabled")
@@ -55,6 +56,10 @@ _TS_RE = (
 _TIME_RE = rf"^{_AMPM}?\s*(\d{{1,2}})\s*[:時]\s*(\d{{2}})(?:\s*[:分]\s*(\d{{2}})\s*秒?|\s*分)?\s*{_AMPM}?$"
 # Shapes the fast paths accept; TRY_CAST then checks the digits. No offset fits these shapes.
 _ISO_TS_SHAPES = ("____-__-__ __:__:__", "____-__-__T__:__:__", "____-__-__ __:__")
+# RFC 3339 instants (what exporters and the demo write: 2026-10-01T08:00:35+08:00, ...Z), taken by the fast
+# path too; anything else (fractions, +0800, a padded value) is left to the general path.
+_ISO_OFFSET_SHAPES = tuple(f"____-__-__{sep}__:__:__{sign}__:__" for sep in ("T", " ") for sign in "+-")
+_ISO_UTC_SHAPES = ("____-__-__T__:__:__Z", "____-__-__ __:__:__Z")
 _ISO_DATE_SHAPE = "____-__-__"
 _SAMPLE_FROM, _SAMPLE_TO = dt.datetime(1900, 1, 1, 12), dt.datetime(2200, 1, 1, 12)
 
@@ -393,14 +398,15 @@ def _timestamp(
     if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
         wall = f"CAST({raw} AS TIMESTAMP)"
         return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, shown)
-    iso = _tmp("iso", name)
+    iso, iso_utc = _tmp("iso", name), _tmp("isoutc", name)
     if source_type in TEXT_TYPES:
         shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
         # TRY_CAST reads 24:00 as the next day; the general path refuses it, so must this one.
         no24 = f"NOT ends_with({raw}, '24:00:00') AND NOT ends_with({raw}, ' 24:00')"
         fast = f"CASE WHEN ({shape}) AND {no24} THEN TRY_CAST({raw} AS TIMESTAMP) END"
+        fast_utc = _rfc3339_utc(raw)
     else:
-        fast = "CAST(NULL AS TIMESTAMP)"
+        fast = fast_utc = "CAST(NULL AS TIMESTAMP)"
     # The general path parses once into a struct and reads it through lambdas, so each regular
     # expression and each wall time is computed once per value, and only for values that need it.
     wall_to_utc = "__w" if naive == "utc" else "cc_local_to_utc(__w)"
@@ -414,11 +420,28 @@ def _timestamp(
         wall = f"TIMESTAMP '1899-12-30' + to_seconds(CAST(round(CAST({text} AS DOUBLE) * 86400) AS BIGINT))"
         rest = f" WHEN {_EXCEL_SERIAL_TS.format(text)} THEN {to_utc.format(wall)}{rest}"
     levels: list[Level] = [
-        [(f"__iso__{name}", fast)],
-        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)}{rest} END")],
+        [(f"__iso__{name}", fast), (f"__isoutc__{name}", fast_utc)],
+        [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} "
+                   f"WHEN {iso_utc} IS NOT NULL THEN {iso_utc}{rest} END")],
         [(name, local)],
     ]
     return FieldParse(levels, utc, shown)
+
+
+def _rfc3339_utc(raw: str) -> str:
+    """The UTC instant of a text in one of the RFC 3339 shapes, else NULL: what the general path makes of
+    it (the wall time less its offset; an offset of at most 14:59, no hour 24), without its regular
+    expressions. The offset's digits are checked by range and TRY_CAST; a NULL sends the value on."""
+    offset_shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_OFFSET_SHAPES)
+    utc_shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_UTC_SHAPES)
+    wall = f"TRY_CAST(substr({raw}, 1, 19) AS TIMESTAMP)"
+    hours, mins = f"substr({raw}, 21, 2)", f"substr({raw}, 24, 2)"
+    minutes = (f"(CASE WHEN substr({raw}, 20, 1) = '-' THEN -1 ELSE 1 END) * "
+               f"(TRY_CAST({hours} AS INTEGER) * 60 + TRY_CAST({mins} AS INTEGER))")
+    return (f"CASE WHEN substr({raw}, 12, 8) = '24:00:00' THEN NULL "
+            f"WHEN ({offset_shape}) AND {hours} BETWEEN '00' AND '14' AND {mins} BETWEEN '00' AND '59' "
+            f"THEN {wall} - to_minutes({minutes}) "
+            f"WHEN {utc_shape} THEN {wall} END")
 
 
 def list_split_expr(clean: str) -> str:
@@ -494,7 +517,7 @@ def short_year_sql(text: str) -> str:
 # the result NFC-normalised. Printable ASCII, nearly every identifier, is normal already.
 
 NOT_PLAIN = "[^ -~]"  # a character outside printable ASCII
-_INVISIBLE = r"[\p{Cc}\p{Cf}\x{034F}\x{115F}\x{1160}\x{2800}\x{3164}\x{FE00}-\x{FE0F}\x{FFA0}]"
+_INVISIBLE = IDENTIFIER_INVISIBLE
 NFKC_TABLE = "cc_nfkc"
 IDENTIFIER_NOTE = ("identifiers are compared after Unicode NFKC normalisation (full-width letters and digits "
                    "become ASCII) with invisible characters removed (zero-width spaces, BOM, NUL, direction "

@@ -40,7 +40,7 @@ from ccaudit.rawsources.parse import (
     detect,
     parse,
 )
-from ccaudit.rawsources.sqlkit import connect
+from ccaudit.rawsources.sqlkit import connect, long_lines
 from ccaudit.rawsources.textfile import as_utf8
 from ccaudit.rawsources.yearless import year_value
 
@@ -134,7 +134,13 @@ def recognise(path: Path) -> str | None:
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
         text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export, a .gz: its start, as UTF-8
-        return detect(con, path, "auto", text).id
+        try:
+            return detect(con, path, "auto", text).id
+        except duckdb.Error as exc:  # a first line over DuckDB's 2 MB (a Graph page of sign-ins on one line)
+            if "aximum line size" not in str(exc):
+                raise
+            with long_lines():
+                return detect(con, path, "auto", text).id
     except SeveralFiles as exc:  # a zip of several files: refused when it holds a log (it cannot be cited by line)
         for start in member_starts(path, exc.members, scratch):
             try:

@@ -322,14 +322,15 @@ class _Table:
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
                 # a '#TYPE ...' line above the header (Windows PowerShell's Export-Csv) is skipped, and rows
-                # still cite the file's own line numbers
+                # still cite the file's own line numbers; skip= only then (an explicit skip=0 makes DuckDB's
+                # sniffer refuse files it read before, e.g. an Event Viewer export handed in as Intune's)
                 with text.open("rb") as fh:
                     skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  {'skip=1, ' if skip else ''}parallel=false)""")
+                                  {f"skip={skip}, " if skip else ""}parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}

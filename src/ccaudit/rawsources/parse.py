@@ -20,7 +20,6 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.evidence.normalize import _INVISIBLE as INVISIBLE  # the characters the import drops from identifiers
 from ccaudit.rawsources import yearless, zoneabbr
 from ccaudit.rawsources.base import (
     NOT_RELEVANT,
@@ -40,10 +39,12 @@ from ccaudit.rawsources.sqlkit import (
     connect,
     json_document,
     json_records_sql,
+    long_lines,
     read_lines_sql,
     sql_str,
 )
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.textsafe import IDENTIFIER_INVISIBLE as INVISIBLE
 from ccaudit.textsafe import visible
 
 DETECT_LINES = 200  # first lines read to recognise a format
@@ -211,10 +212,19 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                     _check_zone(con, opts.zone)
                 text, encoding = as_utf8(path, tmp)  # a compressed file: the text inside it (rawsources/compressed.py)
                 packed = compression(path)
-                source = detect(con, path, opts.source, text)
                 name = request.names[no] if request.names else str(path)
-                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding}
-                             | ({"compression": packed} if packed else {}))
+                try:
+                    source = detect(con, path, opts.source, text)
+                    parsed = _parse_file(con, no, path, source, text, opts, name)
+                except duckdb.Error as exc:
+                    if "aximum line size" not in str(exc):
+                        raise
+                    # a line over DuckDB's 2 MB (a Graph page of sign-ins): the file read again, long lines allowed
+                    con.execute(f"DELETE FROM parsed WHERE file_no = {no}")
+                    with long_lines():
+                        source = detect(con, path, opts.source, text)
+                        parsed = _parse_file(con, no, path, source, text, opts, name)
+                files.append(parsed | {"encoding": encoding} | ({"compression": packed} if packed else {}))
             except FileRefused:
                 raise
             except EvidenceError as exc:

@@ -194,6 +194,13 @@ def test_naive_timestamps_option_must_be_local_or_utc(folder: Folder) -> None:
         "2025-10-01 08:00:60",
         "2025-10-01 08:00:00+15:00",  # no such offset
         "2025-10-01 08:00:00+08:75",
+        "2025-10-01T08:00:00+15:00",  # RFC 3339 shapes (the fast path's too): the same refusals
+        "2025-10-01T08:00:00-08:0x",
+        "2025-10-01T24:00:00+08:00",
+        "2025-10-01T24:00:00Z",
+        "2025-02-30T08:00:00+08:00",
+        "2025-10-01T08:00:60Z",
+        "2025-10-01T08:00:00+1::00",
         "114/10/01 下午 13:00",  # 12-hour clock with hour 13
         "114/10/01 上午 08:00 PM",  # two markers
         "20251001 08:00",
@@ -215,6 +222,31 @@ def test_optional_timestamp_not_understood_is_an_error_and_empty_is_null(folder:
     folder.csv("remote_sessions.csv", ["session_id", "person_id", "start_time", "end_time", "channel"],
                [["S1", "E1", "2025-10-01 08:00", "later", "ssl_vpn"]])
     assert "column 'end_time': value not understood (got 'later'" in one_issue(folder.fail())
+
+
+_RFC3339 = [  # as exporters write instants: each value's own offset decides, whatever the firm's zone
+    ("2025-10-01T08:00:35+08:00", D(2025, 10, 1, 0, 0, 35)),
+    ("2025-10-01 08:00:35+08:00", D(2025, 10, 1, 0, 0, 35)),
+    ("2025-10-01T08:00:35-05:00", D(2025, 10, 1, 13, 0, 35)),
+    ("2025-10-01T08:00:35+05:45", D(2025, 10, 1, 2, 15, 35)),
+    ("2025-10-01T08:00:35-03:30", D(2025, 10, 1, 11, 30, 35)),
+    ("2025-12-31T23:30:00-14:00", D(2026, 1, 1, 13, 30)),
+    ("2025-01-01T00:10:00+14:59", D(2024, 12, 31, 9, 11)),
+    ("2025-10-01T00:00:00Z", D(2025, 10, 1)),
+    ("2025-10-01 23:59:59Z", D(2025, 10, 1, 23, 59, 59)),
+    ("2024-02-29T00:00:00+00:00", D(2024, 2, 29)),
+]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["rfc3339-only", "mixed-with-roc"])
+def test_rfc3339_instants_are_read_by_their_own_offset(folder: Folder, mixed: bool) -> None:
+    """A file written wholly in RFC 3339 gives the same instants as the same values among other spellings
+    (a ROC date sends the whole file to the general path), and the local time is the firm's."""
+    texts = [t for t, _ in _RFC3339] + (["114/10/01 上午 08:00:35"] if mixed else [])
+    _sessions(folder, texts)
+    got = folder.run().rows("remote_sessions", "start_time_utc, start_time")
+    expected = [(utc, utc + dt.timedelta(hours=8)) for _, utc in _RFC3339]
+    assert got == expected + ([(D(2025, 10, 1, 0, 0, 35), D(2025, 10, 1, 8, 0, 35))] if mixed else [])
 
 
 _SPELLINGS = {
