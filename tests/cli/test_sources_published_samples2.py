@@ -331,3 +331,28 @@ def test_entra_sign_ins_from_defender_advanced_hunting_csv(tmp_path: Path) -> No
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["mfa_method"]) for e in _events(out)] == [
         ("sign_in", "alice@corp.example.com", "203.0.113.7", "2026-11-02T00:15:41Z", ""),
         ("login_failed", "bob@corp.example.com", "198.51.100.66", "2026-11-02T01:00:00Z", "")]
+
+
+def _indented_event(event_id: str, at: str, logon_id: str) -> list[str]:
+    # an event as Microsoft's documentation prints it (and Event Viewer's Details > XML View shows it): indented,
+    # one element per line
+    data = {"SubjectUserSid": "S-1-5-18", "TargetUserName": "Administrator", "TargetDomainName": "WIN-GG82ULGC9GO",
+            "TargetLogonId": logon_id, "LogonType": "10", "IpAddress": "203.0.113.7", "IpPort": "0"}
+    return ['<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">', " <System>",
+            ' <Provider Name="Microsoft-Windows-Security-Auditing" Guid="{54849625-5478-4994-A5BA-3E3B0328C30D}" />',
+            f" <EventID>{event_id}</EventID>", " <Version>2</Version>", f' <TimeCreated SystemTime="{at}" />',
+            " <Channel>Security</Channel>", " <Computer>WIN-GG82ULGC9GO</Computer>", " <Security />", " </System>",
+            " <EventData>", *(f' <Data Name="{k}">{v}</Data>' for k, v in data.items()), " </EventData>",
+            " </Event>"]
+
+
+def test_windows_events_as_indented_xml(tmp_path: Path) -> None:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<Events>",
+             *_indented_event("4624", "2026-11-02T00:15:02.079785200Z", "0x8dcdc"),
+             *_indented_event("4634", "2026-11-02T09:00:00.000000000Z", "0x8dcdc"), "</Events>"]
+    out, _ = _parse(tmp_path, "4624.xml", "\n".join(lines) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["source"], report["lines_read"], report["recognised"]) == ("windows-security", len(lines), 2)
+    assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"], e["source_line"]) for e in _events(out)] == [
+        ("session_start", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T00:15:02Z", "WIN-GG82ULGC9GO", "3"),
+        ("session_end", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T09:00:00Z", "WIN-GG82ULGC9GO", "23")]

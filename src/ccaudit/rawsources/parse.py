@@ -44,6 +44,7 @@ from ccaudit.rawsources.sqlkit import (
     sql_str,
 )
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.rawsources.xmlevents import is_indented_xml, xml_events_sql
 from ccaudit.textsafe import IDENTIFIER_INVISIBLE as INVISIBLE
 from ccaudit.textsafe import visible
 
@@ -132,6 +133,8 @@ def lines_sql(path: Path, max_lines: int | None = None) -> str:
     numbered by the line it starts on."""
     if is_csl_csv(path):  # Microsoft Sentinel's CommonSecurityLog exported as CSV: its rows as JSON records
         return csl_csv_records_sql(path, max_lines)
+    if is_indented_xml(path):  # Windows events as indented XML: each event on the line it starts
+        return xml_events_sql(path, max_lines)
     depth = json_document(path)
     if depth is None:
         return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")
