@@ -356,3 +356,18 @@ def test_windows_events_as_indented_xml(tmp_path: Path) -> None:
     assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"], e["source_line"]) for e in _events(out)] == [
         ("session_start", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T00:15:02Z", "WIN-GG82ULGC9GO", "3"),
         ("session_end", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T09:00:00Z", "WIN-GG82ULGC9GO", "23")]
+
+
+def test_a_common_security_log_csv_with_a_quote_never_closed_is_counted_not_swallowed(tmp_path: Path) -> None:
+    # a damaged export: a quote opened in row 2 and never closed. The rows after it are not gathered into one
+    # unbounded row (a row is cut after sentinel.MAX_ROW_LINES lines): every line is counted, no traceback
+    rows = [_CSL_ASA_HEADER, '"t1","7/5/2026, 2:05:00.100 PM",Cisco,ASA,,113039,,Low,,"192.168.1.1","asa-tpe","%ASA-6-']
+    rows += [_csl_asa_row("7/5/2026, 2:06:00.100 PM", "113039", "%ASA-6-113039: Group <GP> User <u> IP <203.0.113.7> "
+                          "AnyConnect parent session started.")] * 250
+    path = tmp_path / "CommonSecurityLog-damaged.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = ccaudit("sources", "parse", "cisco-asa", path, "--out", tmp_path / "out")
+    assert result.code == 0 and "Traceback" not in result.text
+    report = _report(tmp_path / "out")["files"][0]
+    assert report["lines_read"] == len(rows)
+    assert report["recognised"] + report["not_relevant"] + report["not_this_source"] + report["malformed"] == len(rows)

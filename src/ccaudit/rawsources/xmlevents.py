@@ -14,6 +14,7 @@ from pathlib import Path
 from ccaudit.rawsources.sqlkit import read_lines_sql
 
 _HEAD_BYTES = 65536
+MAX_EVENT_LINES = 1000  # the lines one event may run over (an event is some 50)
 _START = re.compile(r"\A\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event[\s>]")
 _EVENT = re.compile(r"<Event[\s>]")
 
@@ -39,8 +40,12 @@ o AS (SELECT *, regexp_matches(line, '<Event[\\s>]') AS opens,
 e AS (SELECT *, sum(CASE WHEN opens THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING) AS ev,
              sum(CASE WHEN closes THEN 1 ELSE 0 END) OVER (ROWS UNBOUNDED PRECEDING)
                  - CASE WHEN closes THEN 1 ELSE 0 END AS closed_before FROM o),
-inside AS (SELECT * FROM e WHERE ev > closed_before),
-recs AS (SELECT min(line_no) AS line_no, string_agg(trim(line), ' ' ORDER BY line_no) AS t FROM inside GROUP BY ev)
+inside AS (SELECT *, (row_number() OVER (PARTITION BY ev ORDER BY line_no) - 1) // {MAX_EVENT_LINES} AS part
+           FROM e WHERE ev > closed_before),
+-- an <Event> never closed (a damaged or hostile file) would take the rest of the file: an event is cut after
+-- {MAX_EVENT_LINES} lines, so what one row holds stays bounded
+recs AS (SELECT min(line_no) AS line_no, string_agg(trim(line), ' ' ORDER BY line_no) AS t FROM inside
+         GROUP BY ev, part)
 SELECT l.line_no, COALESCE(r.t, '') AS line, l.is_last
 FROM l LEFT JOIN recs r ON r.line_no = l.line_no
 ORDER BY l.line_no"""
