@@ -192,8 +192,8 @@ SOURCE = RawSource(
     product="FortiGate SSL-VPN and IPsec event log",
     expects=("Log & Report > Log Settings: event logging with 'VPN activity event' on; the syslog server's "
              "file (config log syslogd setting, format default, csv, cef or rfc5424, or a log shipper's JSON "
-             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON) or a raw-format download "
-             "of Log & Report > Events > VPN Events. One file per "
+             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON or CSV) or a raw-format "
+             "download of Log & Report > Events > VPN Events. One file per "
              "gateway or several combined; lines that are not VPN events are counted and skipped."),
     sample=('<189>date=2026-11-02 time=08:15:02 devname="FGT-HQ-01" devid="FG100FTK20000001" '
             'eventtime=1793578502123456789 tz="+0800" logid="0101039424" type="event" subtype="vpn" '
