@@ -179,6 +179,13 @@ class Settings(BaseSettings):
         "checks keep CCAUDIT_DUCKDB_MEMORY_LIMIT). 800MB: the import at 10M sessions peaks under 1.2 GiB "
         "(bench/README.md).")
 
+    # -- sparkunion (issue 12): many firms on Spark as one run
+    spark_union: bool = Field(
+        True,
+        description="inspect --firms --engine spark: run each check once for all firms (one table per dataset with "
+        "the firm as a column); false: firm by firm, as for one firm (for comparison).",
+    )
+
     @field_validator("duckdb_import_memory_limit")
     @classmethod
     def _memory_size(cls, value: str) -> str:
