@@ -66,8 +66,10 @@ def test_one_run_for_all_firms_writes_what_each_firm_run_writes(tmp_path: Path) 
     twin = remote_work_evidence(tmp_path / "demo" / "firms" / "9A00", folder / "9A03", DATASETS)
     profile = next(twin.glob("firm_profile*"))  # the same rows as 9A00 under another firm ID
     table = pq.read_table(profile)
-    pq.write_table(table.set_column(table.schema.get_field_index("firm_id"), "firm_id",
-                                    pc.replace_substring(table["firm_id"], "9A00", "9A03")), profile)
+    for i, column in enumerate(table.schema):  # the firm ID's column, under its English or Chinese name
+        if column.type == "string" and "9A00" in table.column(i).to_pylist():
+            table = table.set_column(i, column, pc.replace_substring(table.column(i), "9A00", "9A03"))
+    pq.write_table(table, profile)
     (folder / "9A02").mkdir()
     (folder / "9A02" / "firm_profile.csv").write_text("firm_id,firm_name\n9A02,Broken\n", encoding="utf-8")
 
