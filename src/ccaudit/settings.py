@@ -189,6 +189,13 @@ class Settings(BaseSettings):
         description="A compressed raw export that expands more than this many times (past 64 MiB) is refused "
         "(a zip bomb).")
 
+    # -- sparkunion (issue 12): many firms on Spark as one run
+    spark_union: bool = Field(
+        True,
+        description="inspect --firms --engine spark: run each check once for all firms (one table per dataset with "
+        "the firm as a column); false: firm by firm, as for one firm (for comparison).",
+    )
+
     @field_validator("duckdb_import_memory_limit")
     @classmethod
     def _memory_size(cls, value: str) -> str:

@@ -38,3 +38,12 @@ def visible(text: str) -> str:
 def visible_lines(text: str) -> str:
     """A message of several lines: line breaks and tabs kept, every other control character escaped."""
     return _CONTROL_BUT_LINES.sub(_shown, text)
+
+
+def visible_in_page(value: object) -> object:
+    """Jinja's `finalize` for HTML pages and reports: every string a template prints (not markup it built) with its
+    control, bidirectional and invisible characters spelled out before it is escaped, so a file name or an account
+    from the evidence can neither reorder nor hide what the page shows."""
+    from markupsafe import Markup
+
+    return visible_lines(value) if isinstance(value, str) and not isinstance(value, Markup) else value

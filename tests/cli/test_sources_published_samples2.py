@@ -5,6 +5,7 @@ auditor would check: the user, the instant, the address, the kind, the device an
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -218,15 +219,24 @@ def test_cisco_asa_from_sentinel_common_security_log_csv_and_json(tmp_path: Path
                      "IP = 203.0.113.7, Session disconnected. Session Type: AnyConnect-Parent, Duration: 2h:00m:00s, "
                      "Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested"),
         _csl_asa_row("05/07/2026, 14:06:00", "113039", "%ASA-6-113039: Group <GP> User <bob> IP <203.0.113.8> "
-                     "AnyConnect parent session started.")]
+                     "AnyConnect parent session started."),
+        # a cell holding a line break: the row runs on to the next line, and the rows after it keep their lines
+        _csl_asa_row("7/5/2026, 5:00:00.000 PM", "722037", "%ASA-4-722037: Group <GP> User <alice> IP "
+                     "<203.0.113.7> SVC closing connection: Transport closing.\nsecond line"),
+        _csl_asa_row("7/5/2026, 5:01:00.000 PM", "716039", "%ASA-6-716039: Group <GP> User <eve> IP <198.51.100.9> "
+                     "Authentication: rejected, Session Type: WebVPN.")]
     out, _ = _parse(tmp_path, "CommonSecurityLog-ASA.csv", "\n".join(rows) + "\n")
     report = _report(out)["files"][0]
-    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 3, 0)
+    assert (report["source"], report["recognised"], report["not_this_source"]) == ("cisco-asa", 5, 0)
+    assert report["lines_read"] == 8
     assert [(m["code"], m["lines"]) for m in report["malformed_lines"]] == [("problem_csl_time_order", [5])]
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
         ("login_failed", "mallory", "198.51.100.66", "2026-07-05T14:04:24Z", "asa-tpe"),
         ("session_start", "alice", "203.0.113.7", "2026-07-05T14:05:00Z", "asa-tpe"),
-        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe")]
+        ("session_end", "alice", "203.0.113.7", "2026-07-05T16:05:00Z", "asa-tpe"),
+        ("session_stats", "alice", "203.0.113.7", "2026-07-05T17:00:00Z", "asa-tpe"),
+        ("login_failed", "eve", "198.51.100.9", "2026-07-05T17:01:00Z", "asa-tpe")]
+    assert [e["source_line"] for e in _events(out)] == ["2", "3", "4", "6", "8"]
 
     records = [{"TimeGenerated": "2026-07-05T14:05:00.1Z", "DeviceVendor": "Cisco", "DeviceProduct": "ASA",
                 "DeviceEventClassID": "113039", "DeviceName": "asa-tpe", "Type": "CommonSecurityLog",
@@ -281,3 +291,83 @@ def test_jamf_classic_api_records_in_its_default_xml(tmp_path: Path) -> None:
                     "</general></mobile_device>", encoding="utf-8")
     refused = ccaudit("sources", "parse", "jamf", bomb, "--out", tmp_path / "out2")
     assert refused.code == 2 and "DTD or entities" in refused.text and "Traceback" not in refused.text
+
+
+def test_fortigate_from_sentinel_common_security_log_exported_as_csv(tmp_path: Path) -> None:
+    # the portal's Export > CSV (all columns) of the same records: 'TimeGenerated [UTC]', AdditionalExtensions quoted
+    # (its values hold spaces and ';'), the header naming the columns in the query's order
+    header = ["TenantId", "TimeGenerated [UTC]", "DeviceVendor", "DeviceProduct", "DeviceEventClassID", "Activity",
+              "AdditionalExtensions", "DeviceAction", "DestinationIP", "DestinationUserName", "DeviceExternalID",
+              "Computer", "Type"]
+    ext = ";".join(["FortinetFortiGatelogid=0101039947", "cat=event:vpn", "FortinetFortiGatesubtype=vpn",
+                    "FortinetFortiGatevd=root", "FortinetFortiGateeventtime=1793578502", "FortinetFortiGatelogdesc=SSL "
+                    "VPN tunnel up", "FortinetFortiGatetunneltype=ssl-tunnel", "FortinetFortiGatetunnelid=77",
+                    "FortinetFortiGatetunnelip=10.212.134.9"])
+    row = ["t1", "11/2/2026, 12:15:03.000 AM", "Fortinet", "Fortigate", "39947", "event:vpn tunnel-up", ext,
+           "tunnel-up", "203.0.113.7", "alice", "FG100FTK20000001", "FGT-TPE", "CommonSecurityLog"]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, row])
+    out, _ = _parse(tmp_path, "CommonSecurityLog-FGT.csv", text.getvalue())
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["source_line"])
+            for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.212.134.9", "2026-11-02T00:15:02Z", "2")]
+
+
+def test_entra_sign_ins_from_defender_advanced_hunting_csv(tmp_path: Path) -> None:
+    # Defender XDR's advanced hunting table of Entra sign-ins (AADSignInEventsBeta, now EntraIdSignInEvents) exported
+    # as CSV: Timestamp in UTC, AccountUpn, ErrorCode, Application, AuthenticationRequirement, IPAddress. It names no
+    # MFA method: a multi-factor sign-in stays without one (not guessed), a failure is a failed login.
+    header = ("Timestamp,Application,ApplicationId,LogonType,ErrorCode,CorrelationId,AccountDisplayName,AccountUpn,"
+              "DeviceName,OSPlatform,IsManaged,IsCompliant,AuthenticationRequirement,ClientAppUsed,Browser,"
+              "ConditionalAccessStatus,IPAddress,Country,City,RequestId,ReportId")
+    rows = ['2026-11-02T00:15:41.6195833Z,Palo Alto Networks - GlobalProtect,0af06dc6,"[""interactiveUser""]",0,d79f,'
+            "Alice,alice@corp.example.com,,Windows10,0,0,multiFactorAuthentication,Browser,Edge 120,success,"
+            "203.0.113.7,TW,Taipei,req1,rep1",
+            '2026-11-02T01:00:00.0000000Z,Palo Alto Networks - GlobalProtect,0af06dc6,"[""interactiveUser""]",50126,'
+            "d79g,Bob,bob@corp.example.com,,Windows10,0,0,singleFactorAuthentication,Browser,Edge 120,failure,"
+            "198.51.100.66,TW,Taipei,req2,rep2"]
+    out, _ = _parse(tmp_path, "AADSignInEventsBeta.csv", "\n".join([header, *rows]) + "\n")
+    assert _report(out)["files"][0]["source"] == "entra-signins"
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["mfa_method"]) for e in _events(out)] == [
+        ("sign_in", "alice@corp.example.com", "203.0.113.7", "2026-11-02T00:15:41Z", ""),
+        ("login_failed", "bob@corp.example.com", "198.51.100.66", "2026-11-02T01:00:00Z", "")]
+
+
+def _indented_event(event_id: str, at: str, logon_id: str) -> list[str]:
+    # an event as Microsoft's documentation prints it (and Event Viewer's Details > XML View shows it): indented,
+    # one element per line
+    data = {"SubjectUserSid": "S-1-5-18", "TargetUserName": "Administrator", "TargetDomainName": "WIN-GG82ULGC9GO",
+            "TargetLogonId": logon_id, "LogonType": "10", "IpAddress": "203.0.113.7", "IpPort": "0"}
+    return ['<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">', " <System>",
+            ' <Provider Name="Microsoft-Windows-Security-Auditing" Guid="{54849625-5478-4994-A5BA-3E3B0328C30D}" />',
+            f" <EventID>{event_id}</EventID>", " <Version>2</Version>", f' <TimeCreated SystemTime="{at}" />',
+            " <Channel>Security</Channel>", " <Computer>WIN-GG82ULGC9GO</Computer>", " <Security />", " </System>",
+            " <EventData>", *(f' <Data Name="{k}">{v}</Data>' for k, v in data.items()), " </EventData>",
+            " </Event>"]
+
+
+def test_windows_events_as_indented_xml(tmp_path: Path) -> None:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<Events>",
+             *_indented_event("4624", "2026-11-02T00:15:02.079785200Z", "0x8dcdc"),
+             *_indented_event("4634", "2026-11-02T09:00:00.000000000Z", "0x8dcdc"), "</Events>"]
+    out, _ = _parse(tmp_path, "4624.xml", "\n".join(lines) + "\n")
+    report = _report(out)["files"][0]
+    assert (report["source"], report["lines_read"], report["recognised"]) == ("windows-security", len(lines), 2)
+    assert [(e["kind"], e["account"], e["utc_time"], e["gateway_id"], e["source_line"]) for e in _events(out)] == [
+        ("session_start", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T00:15:02Z", "WIN-GG82ULGC9GO", "3"),
+        ("session_end", "WIN-GG82ULGC9GO\\Administrator", "2026-11-02T09:00:00Z", "WIN-GG82ULGC9GO", "23")]
+
+
+def test_a_common_security_log_csv_with_a_quote_never_closed_is_counted_not_swallowed(tmp_path: Path) -> None:
+    # a damaged export: a quote opened in row 2 and never closed. The rows after it are not gathered into one
+    # unbounded row (a row is cut after sentinel.MAX_ROW_LINES lines): every line is counted, no traceback
+    rows = [_CSL_ASA_HEADER, '"t1","7/5/2026, 2:05:00.100 PM",Cisco,ASA,,113039,,Low,,"192.168.1.1","asa-tpe","%ASA-6-']
+    rows += [_csl_asa_row("7/5/2026, 2:06:00.100 PM", "113039", "%ASA-6-113039: Group <GP> User <u> IP <203.0.113.7> "
+                          "AnyConnect parent session started.")] * 250
+    path = tmp_path / "CommonSecurityLog-damaged.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = ccaudit("sources", "parse", "cisco-asa", path, "--out", tmp_path / "out")
+    assert result.code == 0 and "Traceback" not in result.text
+    report = _report(tmp_path / "out")["files"][0]
+    assert report["lines_read"] == len(rows)
+    assert report["recognised"] + report["not_relevant"] + report["not_this_source"] + report["malformed"] == len(rows)

@@ -32,7 +32,6 @@ timestamp` the relay's classic time (no year) is the only one: its year is settl
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
 
 _MSG = r"%(?:ASA|FTD)(?:-[a-z]+)?-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
@@ -60,7 +59,9 @@ _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9.
 # duration, session type) is read after the address only.
 _ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
 _BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
-_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*=\s*(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+# (one space after 'Username =', as the ASA writes it: a name typed with a leading tab keeps it, as in 'User <...>',
+# so its start and end pair)
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
@@ -68,7 +69,7 @@ _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*
 _AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
 _PARTS = "['g', 'u', 'ip', 'tail']"
 # the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
-_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*=\s*([^,]*)"
+_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*= ?([^,]*)"
 _DUR = r"Duration: (?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s"
 
 
@@ -90,7 +91,7 @@ def _kind() -> str:
     return f"CASE msg_id {whens} ELSE CASE WHEN msg_id IN ({conns}) THEN 'session_stats' END END"
 
 
-# Microsoft Sentinel's CommonSecurityLog of the ASA (its CSV or JSON export): the syslog line's message in `Message`,
+# Microsoft Sentinel's CommonSecurityLog of the ASA (exported as JSON or CSV): the syslog line's message in `Message`,
 # the device in DeviceName (else Computer, DeviceAddress), the time Sentinel received it in TimeGenerated (UTC: ISO
 # from the API, '7/5/2023, 2:04:24.792 PM' from the portal). Each record is written back as a syslog line with that
 # time and read as one. A portal time with the year last and no AM/PM (a day-first browser writes 05/07/2023, 14:04)
@@ -106,39 +107,23 @@ def _csl_line(time_text: str, device: str, message: str) -> str:
             f"THEN try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M:%S.%f %p']) END")
     stamp = f"strftime({wall}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
     return (f"COALESCE({stamp}, '{_CSL_TIME_UNREAD}' || COALESCE({time_text}, '')) || ' ' || "
-            f"COALESCE(nullif({device}, ''), '-') || ' : ' || {message}")
+            f"COALESCE(nullif({device}, ''), '-') || ' : ' || regexp_replace({message}, '[\\r\\n]+', ' ', 'g')")
 
 
 def _csl_rows(lines: str) -> str:
-    """The file's lines, a CommonSecurityLog record (a JSON object, or a row under the CSV export's header) written
-    back as the syslog line it was (_csl_line)."""
+    """The file's lines, a CommonSecurityLog record (a JSON object; the CSV export's rows come as such, see
+    sentinel.py) written back as the syslog line it was (_csl_line)."""
     def col(name: str) -> str:
         return f"nullif(json_extract_string(line, '$.{name}'), '')"
 
-    def cell(name: str) -> str:  # (the fields are read again per cell: only for the few CommonSecurityLog rows)
-        return csv_at(csv_fields("line"), f"list_position(ch.names, '{name}')")
-
     json_line = _csl_line(col("TimeGenerated"), f"COALESCE({col('DeviceName')}, {col('Computer')}, "
                           f"{col('DeviceAddress')})", col("Message"))
-    csv_line = _csl_line(f"COALESCE({cell('timegenerated [utc]')}, {cell('timegenerated')})",
-                         f"COALESCE({cell('devicename')}, {cell('computer')}, {cell('deviceaddress')})",
-                         cell("message"))
     return f"""(
-    WITH ch AS (
-        -- the first line only (LIMIT before the filter: a filter that no line passes would read the whole file)
-        SELECT {header_names('line')} AS names FROM (SELECT line FROM {lines} LIMIT 1)
-        WHERE contains(line, 'DeviceVendor') AND contains(line, 'Message')
-              AND NOT regexp_matches(line, '^\\s*[\\[{{]')
-    )
     SELECT line_no, is_last,
-           CASE WHEN ch.names IS NOT NULL AND line_no = 1 THEN ''  -- the CSV export's header
-                WHEN NOT (contains(line, '%ASA') OR contains(line, '%FTD')) THEN line
-                WHEN contains(line, '"DeviceVendor"') AND json_valid(line) AND {col('Message')} IS NOT NULL
-                    THEN {json_line}
-                WHEN ch.names IS NOT NULL AND line_no > 1
-                    THEN {csv_line}
-                ELSE line END AS line
-    FROM {lines} LEFT JOIN ch ON TRUE)"""
+           CASE WHEN contains(line, '"DeviceVendor"') AND (contains(line, '%ASA') OR contains(line, '%FTD'))
+                     AND json_valid(line) AND {col('Message')} IS NOT NULL
+                THEN {json_line} ELSE line END AS line
+    FROM {lines})"""
 
 
 def query(lines: str) -> str:

@@ -33,6 +33,9 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 # CEF (config log syslogd setting: set format cef; FortiAnalyzer log forwarding in CEF): FortiOS fields without
 # a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
 CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
+# the keys the query reads, as a CEF line names them once turned into FortiOS's (_pairs)
+_CEF_READ = str(["action", "eventtime", "devid", "vd", "tunneltype", "tunnelid", "remip", "tunnelip", "user",
+                 "xauthuser", "assignip", "duration", "reason", "tz"])
 _SHIPPER_FIELDS = ("message", "full_message", "log")  # where shippers keep the line they received
 # Microsoft Sentinel's CommonSecurityLog (the CEF line as Log Analytics stores it, exported as JSON): the CEF keys
 # with a name of their own are columns, the others are in AdditionalExtensions as 'k=v;k=v', FTNTFGT written
@@ -89,18 +92,23 @@ WITH f AS (
           OR NOT contains(line, 'logid=') OR is_last
 ), g AS (
     -- every key is read outside quoted values (sqlkit.kv_guarded): a user name typed at a log-in cannot set any
-    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet FROM f
+    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet,
+           -- CEF quotes nothing: a name typed as 'bob reason=x' reads as the keys duser=bob and reason=x, so a CEF
+           -- line with a key read here twice is reported, not read (as GlobalProtect's CEF and LEEF lines)
+           CASE WHEN contains(line, 'CEF:') THEN list_filter({_CEF_READ},
+                lambda k: len(string_split(p0, ' ' || k || '="')) > 2)[1] END AS dup_key
+    FROM f
 ), a AS (
-    SELECT line_no, is_last, line, p, fortinet,
+    SELECT line_no, is_last, line, p, fortinet, dup_key,
            -- one pattern, not contains(p, ' subtype="vpn"'): a substring search starting with a space stops at
            -- every space of the line (measured: two such searches cost more than this and one extraction)
            CASE WHEN regexp_matches(p, ' subtype=(?:"vpn"|vpn(?:\\s|$))') THEN kvw(p, 'action') END AS action
     FROM g
 ), m AS (
-    SELECT line_no, is_last, line, p, fortinet, {_case("action", ACTIONS)} AS kind FROM a
+    SELECT line_no, is_last, line, p, fortinet, dup_key, {_case("action", ACTIONS)} AS kind FROM a
 ), raw AS (
     -- the keys every VPN event has (the lines here are nearly all VPN events: no CASE guard, measured cheaper)
-    SELECT line_no, is_last, line, p, fortinet, kind,
+    SELECT line_no, is_last, line, p, fortinet, dup_key, kind,
            TRY_CAST(kvw(p, 'eventtime') AS BIGINT) AS eventtime,
            nullif(kv_unmasked(kvs(p, 'devname')), 'N/A') AS devname,
            kvw(p, 'devid') AS devid,
@@ -149,6 +157,7 @@ WITH f AS (
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
        CASE WHEN kind IS NULL THEN NULL
+            WHEN dup_key IS NOT NULL THEN 'a key appears twice (' || dup_key || '): a value may hold it; not read'
             WHEN eventtime IS NULL AND ts_wall IS NULL THEN 'no readable time (eventtime=, date= and time=)'
             WHEN COALESCE(xauthuser, fgt_user) IS NULL AND kind IN ('session_start', 'login_failed')
                 THEN 'no user= or xauthuser='
@@ -183,8 +192,8 @@ SOURCE = RawSource(
     product="FortiGate SSL-VPN and IPsec event log",
     expects=("Log & Report > Log Settings: event logging with 'VPN activity event' on; the syslog server's "
              "file (config log syslogd setting, format default, csv, cef or rfc5424, or a log shipper's JSON "
-             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON) or a raw-format download "
-             "of Log & Report > Events > VPN Events. One file per "
+             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON or CSV) or a raw-format "
+             "download of Log & Report > Events > VPN Events. One file per "
              "gateway or several combined; lines that are not VPN events are counted and skipped."),
     sample=('<189>date=2026-11-02 time=08:15:02 devname="FGT-HQ-01" devid="FG100FTK20000001" '
             'eventtime=1793578502123456789 tz="+0800" logid="0101039424" type="event" subtype="vpn" '

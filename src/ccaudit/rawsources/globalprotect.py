@@ -434,7 +434,7 @@ SOURCE = RawSource(
              "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
              "before PAN-OS 9.1, the System log of subtype globalprotect; or Monitor > Logs > GlobalProtect > Export "
              "to CSV from the web interface; or Microsoft Sentinel's CommonSecurityLog of the firewall exported as "
-             "JSON. Other log types in the file are counted and skipped."),
+             "JSON or CSV. Other log types in the file are counted and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"

@@ -33,6 +33,7 @@ from ccaudit.rawsources.compressed import compression, zip_logs
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
+from ccaudit.rawsources.sentinel import csl_csv_records_sql, is_csl_csv
 from ccaudit.rawsources.sqlkit import (
     MAX_LINE_BYTES,
     connect,
@@ -43,6 +44,7 @@ from ccaudit.rawsources.sqlkit import (
     sql_str,
 )
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.rawsources.xmlevents import is_indented_xml, xml_events_sql
 from ccaudit.textsafe import IDENTIFIER_INVISIBLE as INVISIBLE
 from ccaudit.textsafe import visible
 
@@ -129,6 +131,10 @@ def lines_sql(path: Path, max_lines: int | None = None) -> str:
     """The file as (line_no, line, is_last) for a source's query: its lines, or, for a JSON document that is
     not one object per line (pretty-printed, an array, Graph's {"value": [...]}), one row per record,
     numbered by the line it starts on."""
+    if is_csl_csv(path):  # Microsoft Sentinel's CommonSecurityLog exported as CSV: its rows as JSON records
+        return csl_csv_records_sql(path, max_lines)
+    if is_indented_xml(path):  # Windows events as indented XML: each event on the line it starts
+        return xml_events_sql(path, max_lines)
     depth = json_document(path)
     if depth is None:
         return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")

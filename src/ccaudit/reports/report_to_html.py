@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ccaudit.reports import charts, deficiencies, fonts, texts
 from ccaudit.reports.model import ReportData, ReportInput, RequirementRow, Result, is_zh
 from ccaudit.reports.texts import t
-from ccaudit.textsafe import visible_lines
+from ccaudit.textsafe import visible_in_page, visible_lines
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_ROWS = 25
@@ -27,16 +27,10 @@ def _nl2br(value: object) -> Markup:
     return Markup("<br>").join(escape(visible_lines(str(value))).split("\n"))
 
 
-def _shown(value: object) -> object:
-    """Every value a template prints, before escaping: control, bidirectional and invisible characters spelled out
-    (textsafe), so a file name or an account from the evidence cannot reorder or hide what the report shows."""
-    return visible_lines(value) if isinstance(value, str) and not isinstance(value, Markup) else value
-
-
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, finalize=_shown,
+        trim_blocks=True, lstrip_blocks=True, finalize=visible_in_page,
     )
     env.filters["nl2br"] = _nl2br
     return env

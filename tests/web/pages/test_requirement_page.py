@@ -71,7 +71,7 @@ def test_hostile_rows_are_escaped_on_the_page_and_neutralised_in_the_csv(env: En
     path = result / "offending" / "remote_login_used_mfa.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace("user000000", '=HYPERLINK("http://evil")', 1).replace(
-        "no MFA 多因子", "<script>alert(1)</script>")
+        "no MFA 多因子", "<script>alert(1)</script>\u202egnp.exe")
     lines[1] = re.sub(r'=HYPERLINK\("http://evil"\)', '"=HYPERLINK(""http://evil"")"', lines[1])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     audit_id = svc.open_audit("xavier", "9B00", 2026, AS_OF)
@@ -79,6 +79,8 @@ def test_hostile_rows_are_escaped_on_the_page_and_neutralised_in_the_csv(env: En
     xavier = env.login("xavier")
     html = xavier.get(f"/audits/{audit_id}/requirements/{REQ}").text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # a right-to-left override would show 'exe.png' on the page: it is spelled out instead (textsafe)
+    assert "\u202e" not in html and "&lt;/script&gt;\\u202egnp.exe" in html
     exported = xavier.get(f"/audits/{audit_id}/requirements/{REQ}/rows.csv", params={"check": "remote_login_used_mfa"})
     records = list(csv.reader(io.StringIO(exported.content.decode("utf-8").lstrip("\ufeff"))))
     assert records[1][1] == "'=HYPERLINK(\"http://evil\")"  # the OWASP rule: a leading quote, never a formula
