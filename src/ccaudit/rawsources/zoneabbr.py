@@ -22,8 +22,9 @@ UNAMBIGUOUS: dict[str, int] = {
 # Ireland, Israel; PST: US Pacific, Philippines; MST: US Mountain, Malaysia; ...)
 AMBIGUOUS = ("CST", "CDT", "IST", "PST", "MST", "BST", "AST", "GST", "SST", "AMT")
 
-# A zone's text that is an abbreviation (letters, or a standard/summer pair of them), not an offset or UTC/GMT/Z.
-ABBREVIATION = r"^[A-Za-z]{2,6}(?:/[A-Za-z]{2,6})?$"
+# A zone's text that is an abbreviation (letters, or a standard/summer pair of capitals), not an offset, UTC/GMT/Z or
+# an IANA name (Asia/Taipei).
+ABBREVIATION = r"^(?:[A-Za-z]{2,6}|[A-Z]{2,5}/[A-Z]{2,5})$"
 
 
 def minutes_sql(text: str) -> str:
