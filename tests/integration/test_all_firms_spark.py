@@ -1,8 +1,8 @@
 """`inspect --firms --engine spark` as one run (each check once for all firms) writes, for every firm,
 what the firm-by-firm run writes: the same findings.json (apart from the run's ID and time), the same
 offending CSVs byte for byte, the same offending rows in workspace.duckdb; a firm with bad evidence is
-refused alone in both. The two good firms are the same evidence under two firm IDs (the same people,
-sessions, keys and times), so a join or a group that mixed firms would double their rows. Needs Java and
+refused alone in both. The one run also holds the firm's twin (the same evidence under another firm ID:
+the same people, sessions, keys and times), whose rows a join or a group that mixed firms would double. Needs Java and
 pyspark (local[1], one JVM for both runs)."""
 
 from __future__ import annotations
@@ -73,27 +73,30 @@ def test_one_run_for_all_firms_writes_what_each_firm_run_writes(tmp_path: Path) 
     (folder / "9A02").mkdir()
     (folder / "9A02" / "firm_profile.csv").write_text("firm_id,firm_name\n9A02,Broken\n", encoding="utf-8")
 
+    alone = tmp_path / "alone"  # firm by firm (the slow way) only the firm and the broken one
+    for firm in ("9A00", "9A02"):
+        shutil.copytree(folder / firm, alone / firm)
+
     settings = Settings(engine="spark", engine_url=SecretStr("local[1]"),
                         engine_conf={"spark.sql.shuffle.partitions": "1", "spark.sql.codegen.wholeStage": "false"})
-    runs = {}
     with Engines(settings) as engines:
-        for mode in ("one_run", "firm_by_firm"):
-            engines.union_setting = mode == "one_run"
-            runs[mode] = inspect_firms(folder, AS_OF, tmp_path / mode, settings, engines=engines)
-    one, apart = runs["one_run"], runs["firm_by_firm"]
+        one = inspect_firms(folder, AS_OF, tmp_path / "one_run", settings, engines=engines)
+        engines.union_setting = False
+        apart = inspect_firms(alone, AS_OF, tmp_path / "firm_by_firm", settings, engines=engines)
     assert one.all_firms.used and one.all_firms.firms == 2 and not one.all_firms.checks_firm_by_firm
     assert not apart.all_firms.used
-    for firms in (one, apart):
-        assert [(r.folder, r.firm, r.error is not None) for r in firms] == [
-            ("9A00", "9A00", False), ("9A02", None, True), ("9A03", "9A03", False)]
+    assert [(r.folder, r.firm, r.error is not None) for r in one] == [
+        ("9A00", "9A00", False), ("9A02", None, True), ("9A03", "9A03", False)]
+    assert [(r.folder, r.firm, r.error is not None) for r in apart] == [("9A00", "9A00", False), ("9A02", None, True)]
     assert one[1].error == apart[1].error and "firm_profile.csv" in (one[1].error or "")
-    for firm in ("9A00", "9A03"):
-        a, b = tmp_path / "one_run" / firm, tmp_path / "firm_by_firm" / firm
-        assert findings(a) == findings(b), firm
-        assert offending_csvs(a) == offending_csvs(b), firm
-        assert workspace_rows(a) == workspace_rows(b), firm
-    assert offending_csvs(tmp_path / "one_run" / "9A00"), "the firms have gaps"
-    assert offending_csvs(tmp_path / "one_run" / "9A03") == offending_csvs(tmp_path / "one_run" / "9A00"), \
-        "the twin's rows are its own, not doubled by the other's"
+    a, b = tmp_path / "one_run" / "9A00", tmp_path / "firm_by_firm" / "9A00"
+    assert findings(a) == findings(b)
+    assert offending_csvs(a) == offending_csvs(b)
+    assert workspace_rows(a) == workspace_rows(b)
+    assert offending_csvs(a), "the firm has gaps"
+    twin_result = tmp_path / "one_run" / "9A03"
+    assert offending_csvs(twin_result) == offending_csvs(a), "the twin's rows are its own, not doubled by the firm's"
+    assert workspace_rows(twin_result) == workspace_rows(a)
+    assert findings(twin_result)["counts"] == findings(a)["counts"]
     summary = json.loads((tmp_path / "one_run" / "firms.json").read_text(encoding="utf-8"))
     assert summary["all_firms"] == {"firms_in_one_run": 2, "checks_firm_by_firm": {}, "firms_apart": {}}

@@ -133,10 +133,14 @@ def _import(
         con = open_workspace(run.workspace, settings)
         try:
             planned = run.plan(DuckDBEngine(con), as_of, settings)
-            union.stage(item.number, con, planned.params, planned.requirements_of)
+            supplied = run.manifest.datasets()
+            # the checks its own run would run: those with every dataset supplied (and not too few rows)
+            runs = [c for c in planned.checks
+                    if all(d in supplied and d not in planned.empty for d in c.meta.datasets)]
+            union.stage(item.number, con, planned.params, {c.id: planned.requirements_of[c.id] for c in runs})
         finally:
             con.close()
-        return _Open(run, stack, planned.checks)
+        return _Open(run, stack, runs)
     except EngineError as exc:
         stack.__exit__(type(exc), exc, exc.__traceback__)
         raise
