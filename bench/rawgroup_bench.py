@@ -11,6 +11,9 @@ open across each cut), then runs, each in a fresh process whose peak RSS is read
   group     what inspect runs now (rawsources.evidence.derive_group): the same parse, then its outputs cut per
             raw file (the cut: `group` - `together`)
 Prints wall and CPU seconds, peak RSS and the sessions each wrote. On a shared machine read the CPU seconds.
+--compress gz|bz2|xz|zst compresses every rotation but the newest as logrotate leaves them (fgt.log.1.gz), so the
+same log read from compressed rotations (rawsources/compressed.py: decompressed streaming, checksums verified) can
+be set against a run without it.
 """
 
 from __future__ import annotations
@@ -90,12 +93,35 @@ def _split(log: Path, parts: int) -> list[Path]:
     return names
 
 
+def _compress(path: Path, kind: str) -> Path:
+    """The file compressed as `kind` (gzip and xz at their tools' default levels), the plain file removed."""
+    import bz2
+    import gzip
+    import lzma
+    import shutil
+
+    target = path.with_name(f"{path.name}.{kind}")
+    with path.open("rb") as src:
+        if kind == "zst":
+            import zstandard
+
+            with target.open("wb") as raw, zstandard.ZstdCompressor(write_checksum=True).stream_writer(raw) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        else:
+            module = {"gz": gzip, "bz2": bz2, "xz": lzma}[kind]
+            with module.open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    path.unlink()
+    return target
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--files", type=int, default=3)
     ap.add_argument("--vpn-share", type=float, default=0.2)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--compress", choices=("gz", "bz2", "xz", "zst"), default=None)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ccaudit-rawgroup-bench-"))
     log = work / "whole.log"
@@ -103,6 +129,10 @@ def main() -> None:
                     "--vpn-share", str(args.vpn_share)], check=True)
     files = [str(p) for p in _split(log, args.files)]
     log.unlink()
+    if args.compress:
+        files = [str(_compress(Path(f), args.compress)) for f in files[:-1]] + files[-1:]
+        print(f"rotations but the newest compressed ({args.compress}): "
+              f"{sum(Path(f).stat().st_size for f in files[:-1]) / 1e6:,.1f} MB", flush=True)
     print(f"{args.lines:,} lines in {args.files} rotations; load average before: {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores", flush=True)
     steps = {"alone": ALONE, "together": TOGETHER, "group": GROUP}

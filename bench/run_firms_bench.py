@@ -232,7 +232,8 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=10)
     parser.add_argument("--scale", type=float, default=0.1, help="demo scale per firm (1: 1M sessions)")
     parser.add_argument("--engines", default="duckdb,spark",
-                        help="engines in order; duckdb:2 runs `inspect --firms --workers 2`")
+                        help="engines in order; duckdb:2 runs `inspect --firms --workers 2`; spark runs each check "
+                        "once for all firms, spark/firm_by_firm firm by firm (CCAUDIT_SPARK_UNION=false)")
     parser.add_argument("--spark-firms", type=int, default=None,
                         help="Spark inspects only the first K firms (hard links to the same files)")
     parser.add_argument("--spark-master", default="local[2]")
@@ -265,7 +266,9 @@ def main() -> None:
     print(f"before: {machine()}", flush=True)
     for spec in args.engines.split(","):
         engine, _, workers = spec.partition(":")
-        out = data / f"results-{spec.replace(':', '-w')}"
+        engine, _, mode = engine.partition("/")  # spark/firm_by_firm: CCAUDIT_SPARK_UNION=false
+        name = spec.replace(":", "-w").replace("/", "-")
+        out = data / f"results-{name}"
         folder, count = firms, args.firms
         if engine == "spark" and args.spark_firms:
             folder, count = subset(firms, data / f"firms-first{args.spark_firms}", args.spark_firms), args.spark_firms
@@ -277,22 +280,25 @@ def main() -> None:
             inside = args.spark_master.removeprefix("local[").rstrip("]")
             given = cores if inside == "*" else int(inside)
         env = {**os.environ, "COLUMNS": "200"}
+        if mode == "firm_by_firm":
+            env["CCAUDIT_SPARK_UNION"] = "false"
         print(f"{spec} ({count} firms) starting: {uptime()}", flush=True)
-        result = run_monitored(cmd, env, args.interval, data / f"{spec}.log")
+        result = run_monitored(cmd, env, args.interval, data / f"{name}.log")
         if result["exit"] not in (0, 1):
-            raise SystemExit(f"{spec}: exit {result['exit']}; see {data / f'{spec}.log'}")
+            raise SystemExit(f"{spec}: exit {result['exit']}; see {data / f'{name}.log'}")
         total, sessions = evidence_rows(out)
         rate = total / result["wall"]
         cpu = max(result["cpu_waited"], result["cpu_sampled"])
         print(f"{spec}: {result['wall']:.1f} s, {result['cpu_sampled']:.1f} CPU s; {machine()}; {uptime()}", flush=True)
-        label = f"spark {args.spark_master}" if engine == "spark" else f"duckdb, workers {workers or 1}"
+        label = (f"spark {args.spark_master}, {'firm by firm' if mode else 'one run'}" if engine == "spark"
+                 else f"duckdb, workers {workers or 1}")
         rows_out.append(
             f"| {label} | {count} | {result['wall']:.1f} | "
             f"{cpu:.1f} | {result['peak_sum_rss'] / GIB:.2f} | "
             f"{result['largest_process']} {result['largest_rss'] / GIB:.2f} | {total:,} | {sessions:,} | "
             f"{rate:,.0f} | {given} | {rate / given:,.0f} | {total / max(cpu, 1e-9):,.0f} |"
         )
-        (data / f"{spec}.json").write_text(json.dumps({**result, "rows": total, "sessions": sessions}, indent=2))
+        (data / f"{name}.json").write_text(json.dumps({**result, "rows": total, "sessions": sessions}, indent=2))
         if args.evidence and (args.evidence.parent / "planted").is_dir():
             print(against_planted(out, args.evidence.parent / "planted"), flush=True)
         if args.clean:

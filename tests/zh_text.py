@@ -15,9 +15,10 @@ ALLOWED = {
     "TWSE", "CC", "QR", "Asia", "Taipei", "Ed25519", "SHA-256", "UTF-8", "Big5", "OpenAPI", "GET", "POST",
     "PATCH", "DELETE", "HEAD", "PUT", "OPTIONS", "Parquet", "YAML", "AWS", "Intune", "Jamf", "Entra", "FortiGate",
     "OpenVPN", "GlobalProtect", "Cisco", "Windows", "Chromium", "SQLite", "PostgreSQL", "DuckDB", "Spark",
-    "htmx", "MB", "KB", "GB", "MiB", "YYYY-MM-DD", "duckdb", "postgres", "spark",
+    "htmx", "MB", "KB", "GB", "MiB", "KiB", "YYYY-MM-DD", "duckdb", "postgres", "spark",
     "Email", "LINE", "Facebook", "Instagram", "YouTube", "Google", "Microsoft",
-    "CloudTrail", "CloudFront", "Cookie",
+    "CloudTrail", "CloudFront", "Cookie", "CA", "CDN", "DOCX", "ODT", "Markdown",
+    "Java", "Hadoop", "Maven", "JAR", "SDK", "SSO",
     "English",  # the language switch names English in English
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")

@@ -179,6 +179,23 @@ class Settings(BaseSettings):
         "checks keep CCAUDIT_DUCKDB_MEMORY_LIMIT). 800MB: the import at 10M sessions peaks under 1.2 GiB "
         "(bench/README.md).")
 
+    # -- rawleft (issue 11): compressed raw exports (rawsources/compressed.py)
+    raw_max_uncompressed_bytes: int = Field(
+        16 << 30, gt=0,
+        description="A compressed raw export (.gz, .bz2, .xz, .zst, .zip) that would expand to more than this "
+        "many bytes is refused.")
+    raw_max_compression_ratio: int = Field(
+        500, gt=0,
+        description="A compressed raw export that expands more than this many times (past 64 MiB) is refused "
+        "(a zip bomb).")
+
+    # -- sparkunion (issue 12): many firms on Spark as one run
+    spark_union: bool = Field(
+        True,
+        description="inspect --firms --engine spark: run each check once for all firms (one table per dataset with "
+        "the firm as a column); false: firm by firm, as for one firm (for comparison).",
+    )
+
     @field_validator("duckdb_import_memory_limit")
     @classmethod
     def _memory_size(cls, value: str) -> str:

@@ -178,6 +178,9 @@ def test_inspect_on_spark_local_finds_what_duckdb_finds(demo: Path, tmp_path: Pa
     on_duckdb = inspect(evidence, tmp_path / "duckdb")
     assert on_duckdb.code == 0, on_duckdb.text
     assert offending(tmp_path / "duckdb"), "the remote-work evidence has planted gaps"
+    scratch = tmp_path / "tmp"  # the process's temporary folder: the run must leave nothing in it
+    scratch.mkdir()
+    env["TMPDIR"] = str(scratch)
     done = subprocess.run(
         [sys.executable, "-m", "ccaudit", "inspect", evidence, "--as-of", "2026-11-30",
          "--out", tmp_path / "spark", "--engine", "spark", "--engine-url", "local[1]",
@@ -185,6 +188,7 @@ def test_inspect_on_spark_local_finds_what_duckdb_finds(demo: Path, tmp_path: Pa
         capture_output=True, text=True, env=env, timeout=1800, check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in scratch.iterdir()) == [], "temporary folders left behind"
     assert statuses(tmp_path / "spark") == statuses(tmp_path / "duckdb")
     assert offending(tmp_path / "spark") == offending(tmp_path / "duckdb")
     engine = engine_of(tmp_path / "spark")

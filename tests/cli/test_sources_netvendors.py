@@ -176,7 +176,8 @@ def test_cisco_asa_without_logging_timestamp_takes_the_year_given(tmp_path: Path
 def test_cisco_asa_emblem_format_with_classes_sequence_numbers_and_zones(tmp_path: Path) -> None:
     # `logging emblem`: '<PRI>seq: device-id: time ZONE: %ASA-class-level-id:' (also with no device-id or no time),
     # a relay's header before the ASA's own time without a year, FTD-style fields without spaces after the commas
-    events, sessions, report = _parse(tmp_path, "cisco-asa-emblem.log")
+    # (its MSK/MSD names two zones: read in the zone stated, never guessed; test_sources_zone_abbreviations.py)
+    events, sessions, report = _parse(tmp_path, "cisco-asa-emblem.log", "auto", "--tz", "Asia/Taipei")
     assert _counts(report) == (7, 5, 1, 1, 0)
     assert report["files"][0]["malformed_lines"][0]["lines"] == [6]  # no time at all: bob's start cannot be placed
     alice = sessions["CORP\\alice"]
@@ -189,7 +190,7 @@ def test_cisco_asa_emblem_format_with_classes_sequence_numbers_and_zones(tmp_pat
     # a zone abbreviation other than UTC/GMT is no device, and is listed as stated in the lines (time read as assumed)
     assert (sessions["carol"]["gateway_id"], sessions["carol"]["start_time"]) == ("asa-tpe",
                                                                                   "2026-11-02T18:00:00+08:00")
-    assert "MSD" in report["time_zone"]["zones_stated_in_lines"]
+    assert "MSK/MSD" in report["time_zone"]["zones_stated_in_lines"]
     assert report["files"][0]["year"]["from"] == "the file's lines that state their year"
 
 
@@ -264,10 +265,11 @@ def test_openvpn_access_server_log(tmp_path: Path) -> None:
 
 
 def test_openvpn_log_through_syslog_and_the_journal(tmp_path: Path) -> None:
-    events, sessions, report = _parse(tmp_path, "openvpn-syslog-wrapped.log")
+    # (its CST names several zones: read in the zone stated, never guessed; test_sources_zone_abbreviations.py)
+    events, sessions, report = _parse(tmp_path, "openvpn-syslog-wrapped.log", "auto", "--tz", "Asia/Taipei")
     # another program's line in the same syslog file (systemd, line 4) is of the form and no OpenVPN message
     assert _counts(report) == (12, 6, 6, 0, 0)
-    hank = sessions["hank"]  # journalctl -o short-full: 'CST' is reported and assumed, 'UTC' is an instant
+    hank = sessions["hank"]  # journalctl -o short-full: 'CST' is reported and read in --tz, 'UTC' is an instant
     assert _span(hank) == ("2026-11-02T08:15:02+08:00", "2026-11-02T09:30:00+08:00")
     assert set(report["time_zone"]["zones_stated_in_lines"]) >= {"CST", "UTC"}
     assert _span(sessions["alice"]) == ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")

@@ -19,6 +19,8 @@ Parquet footer, so no job infers it.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import shutil
 import tempfile
@@ -52,6 +54,15 @@ SESSION_CONF: dict[str, str] = {
 }
 
 
+@functools.cache
+def _warehouse_dir() -> str:
+    """One scratch warehouse per process, removed at exit: checks use temporary views only, but Spark's
+    catalog makes the folder on first use (a folder per call was left in /tmp by every run and test)."""
+    path = tempfile.mkdtemp(prefix="ccaudit-spark-warehouse-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def local_session(cores: int | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
     """A local SparkSession suited to one machine's inspections (no UI, loopback only, few shuffle
     partitions); `conf` adds or overrides settings (e.g. spark.driver.memory)."""
@@ -65,7 +76,7 @@ def session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> 
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "8",
-        "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="ccaudit-spark-warehouse-"),
+        "spark.sql.warehouse.dir": _warehouse_dir(),
         **SESSION_CONF,
         **(conf or {}),
     }

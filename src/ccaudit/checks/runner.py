@@ -15,6 +15,7 @@ from ccaudit.evidence.readers import quote_ident, quote_literal
 
 REQUIRED_COLUMNS = ("subject", "_file", "_row")
 MEASURES = "compensating_measures"
+CHECK_REQUIREMENTS = "__check_requirements"  # an all-firm run's (firm, check_id, requirement_id)
 
 
 @dataclass
@@ -40,11 +41,16 @@ def offending_table(check_id: str) -> str:
     return f"offending__{check_id}"
 
 
-def _measure_filter(requirements: Iterable[str], check_id: str, valid: bool) -> str:
-    reqs = ", ".join(quote_literal(r) for r in requirements)
+def _measure_filter(requirements: Iterable[str] | None, check_id: str, valid: bool) -> str:
+    """`requirements` None: each firm's own, from CHECK_REQUIREMENTS (an all-firm run)."""
     window = "m.approved_on <= p.as_of AND m.review_by >= p.as_of" if valid else "m.review_by < p.as_of"
     check = quote_literal(check_id)
-    return f"m.requirement_id IN ({reqs}) AND (m.check_id IS NULL OR m.check_id = {check}) AND {window}"
+    if requirements is None:
+        named = (f"EXISTS (SELECT 1 FROM {CHECK_REQUIREMENTS} cr WHERE cr.check_id = {check} "
+                 "AND cr.requirement_id = m.requirement_id)")
+    else:
+        named = f"m.requirement_id IN ({', '.join(quote_literal(r) for r in requirements)})"
+    return f"{named} AND (m.check_id IS NULL OR m.check_id = {check}) AND {window}"
 
 
 def _first(a: str, b: str) -> str:
@@ -52,8 +58,10 @@ def _first(a: str, b: str) -> str:
     return f"CASE WHEN {a} IS NULL OR {b} < {a} THEN {b} ELSE {a} END"
 
 
-def wrap(check: Check, requirements: list[str]) -> str:
-    """The check's query plus compensation and provenance columns, still portable SQL.
+def wrap(check: Check, requirements: list[str] | None) -> str:
+    """The check's query plus compensation and provenance columns, still portable SQL. `requirements`
+    None: the requirements the check serves are each firm's rows of CHECK_REQUIREMENTS (the form an
+    all-firm run transforms, ccaudit.checks.all_firms).
 
     A measure covers a row when it names no subject or the row's subject. The measures that apply to
     the check are found once (a handful of rows); each failing row then takes the first measure naming

@@ -49,7 +49,7 @@ class DriverResults:
 
     def add_evidence(self, table: str, path: Path) -> None:
         self._replace(table, f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
-                             f"SELECT * FROM read_parquet({quote_literal(str(path))})")
+                             f"SELECT * FROM read_parquet({quote_literal(str(path))}, hive_partitioning = false)")
 
     def add_result(self, table: str, folder: Path, schema: pa.Schema) -> None:
         """`folder` as Spark wrote it (part files, maybe none for no rows); the earlier folder of the same
@@ -57,7 +57,8 @@ class DriverResults:
         files = sorted(str(p) for p in folder.glob("*.parquet"))
         if files:
             listed = ", ".join(quote_literal(f) for f in files)
-            view = f"CREATE OR REPLACE VIEW {quote_ident(table)} AS SELECT * FROM read_parquet([{listed}])"
+            view = (f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+                    f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)")
             self._replace(table, view)
         else:  # no part file: no rows, the columns from the frame's schema
             self.con.register("__no_rows", pa.Table.from_batches([], schema=schema))

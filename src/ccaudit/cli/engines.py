@@ -72,5 +72,22 @@ def print_firms(runs: list[FirmRun], out: Path, lang: str = "en") -> None:
 
             error = (run.error_zh or said_again(run.error, lang)) if zh else run.error
             print_error(f"{run.folder}{'：' if zh else ': '}{error}", lang)
+    _print_one_run(runs, lang)
     print_line(tell("firms_results", lang, out=visible(str(out)), comparison=visible(str(out / "comparison")),
                    summary=visible(str(out / "firms.json"))))
+
+
+def _print_one_run(runs: list[FirmRun], lang: str) -> None:
+    """What an all-firm Spark run did, and what it ran apart (ccaudit.inspection.all_firms)."""
+    from ccaudit.cli.texts import tell
+    from ccaudit.inspection.many import FirmRuns
+
+    notes = runs.all_firms if isinstance(runs, FirmRuns) else None
+    if notes is None or not notes.used:
+        return
+    print_line(tell("firms_one_run", lang, count=notes.firms))
+    for check, why in sorted(notes.checks_firm_by_firm.items()):
+        print_line(tell("firms_check_apart", lang, check=check, why=visible(why)))
+    folders = {i: r.folder for i, r in enumerate(runs)}
+    for number, why in sorted(notes.firms_apart.items()):
+        print_line(tell("firms_firm_apart", lang, firm=visible(folders.get(number, str(number))), why=visible(why)))

@@ -25,12 +25,13 @@ from ccaudit.cli.console import (
     progress_bar,
 )
 from ccaudit.cli.engines import EngineOpt, EngineUrlOpt, KeepSchemaOpt, print_firms, with_engine
+from ccaudit.cli.help_texts import command_in
 from ccaudit.cli.policies import register as register_policies
 from ccaudit.cli.probe import register as register_probe
 from ccaudit.cli.report import register as register_report
 from ccaudit.cli.serve import register as register_serve
 from ccaudit.cli.sources import register as register_sources
-from ccaudit.cli.texts import choices, command_in, os_problem, settings_problem, tell, usage_message
+from ccaudit.cli.texts import choices, os_problem, settings_problem, tell, usage_message
 from ccaudit.dates import DateInputError, parse_user_date
 from ccaudit.errors import CcauditError, EvidenceError, EvidenceValidationError
 from ccaudit.findings.models import Status
@@ -366,7 +367,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: unknown option, bad date, missing argument
         lang = _lang()
-        print_error(usage_message(exc, lang), lang)
+        message = usage_message(exc, lang)
+        if message:  # a group run without its command has printed its help: nothing more to say
+            print_error(message, lang)
         sys.exit(2)
     except typer.Abort:
         lang = _lang()

@@ -80,6 +80,7 @@ def parse_cmd(
             files = [f for f in files if f not in devices]
     from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
     from ccaudit.rawsources.yearless import year_value
+    from ccaudit.rawsources.zoneabbr import meaning as zone_meaning
 
     def line(code: str, **params: object) -> None:  # firm data in the parameters: escaped for the terminal
         print_line(say(code, lang, **{k: visible(translate(str(v), lang)) for k, v in params.items()}))
@@ -100,7 +101,9 @@ def parse_cmd(
                                 zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order"),
                                 year=year_value(year, "--year")))
     for f in report["files"]:
-        encoding = "" if f.get("encoding", "utf-8") == "utf-8" else f", {f['encoding']}"
+        read_as = [f["compression"]] if f.get("compression") else []  # read from inside a .gz, .zip, ...
+        read_as += [] if f.get("encoding", "utf-8") == "utf-8" else [f["encoding"]]
+        encoding = "".join(f", {v}" for v in read_as)
         line("parsed_file", file=f["file"], source=f["source"], encoding=encoding, lines=f["lines_read"],
              events=f["recognised"], not_relevant=f["not_relevant"], malformed=f["malformed"],
              not_source=f["not_this_source"])
@@ -121,19 +124,34 @@ def parse_cmd(
     line("parsed_sessions", sessions=s["sessions"], paired=s["paired_start_and_end"], without_end=s["without_end"],
          before=s["start_derived_from_duration"], not_placed=s["not_placed"], failed=s["failed_logins"],
          duplicates=report["duplicates"]["count"])
+    for name, facts in s.get("by_file", {}).items():  # a session cut by log rotation: started here, ended there
+        elsewhere = facts.get("ended_in_other_files")
+        if elsewhere and elsewhere.get("count"):
+            line("sessions_ended_elsewhere", file=name, count=elsewhere["count"], files=", ".join(elsewhere["files"]))
     if s.get("ended_by_server_stop"):
         line("parsed_server_stops", count=s["ended_by_server_stop"])
+    if s.get("paired_without_tunnel_id"):
+        line("parsed_without_tunnel_id", count=s["paired_without_tunnel_id"])
     if s.get("merged_windows_logs", {}).get("count"):
         line("parsed_windows_merged", count=s["merged_windows_logs"]["count"])
     if s.get("merged_defender_logons", {}).get("count"):
         line("parsed_defender_merged", count=s["merged_defender_logons"]["count"])
+    for a in tzr.get("abbreviations", []):  # JST read as +09:00; CST (several zones) read in the zone stated
+        if a["read_as"]:
+            line("parsed_zone_abbr_mapped", count=a["events"], abbr=a["text"], line=a["first_line"],
+                 offset=a["read_as"], meaning=zone_meaning(a["text"], lang))
+        else:
+            line("parsed_zone_abbr_ambiguous", count=a["events"], abbr=a["text"], line=a["first_line"],
+                 meanings=zone_meaning(a["text"], lang), zone=a["read_in"], zone_from=a["zone_from"])
     for g in tzr["by_gateway"]:
         line("parsed_zone_assumed", count=g["events_with_assumed_zone"], gateway=g["gateway_id"] or "(none named)",
              zone=g["zone"], zone_from=g["zone_from"])
     if ids["accounts_unresolved"]:
         line("parsed_accounts_unresolved", count=len(ids["accounts_unresolved"]), report="parse_report.json")
-    line("parsed_wrote", files=f"{out / 'remote_access_events.csv'}, {out / 'remote_sessions.csv'}, "
-                               f"{out / 'parse_report.json'}")
+    from ccaudit.cli.texts import listed
+
+    line("parsed_wrote", files=listed([str(out / n) for n in ("remote_access_events.csv", "remote_sessions.csv",
+                                                            "parse_report.json")], lang))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 from ccaudit.cli.audit.common import load_settings
 from ccaudit.cli.console import print_line
 from ccaudit.cli.sources import sources_app
-from ccaudit.cli.texts import tell
+from ccaudit.cli.texts import listed, tell
 from ccaudit.textsafe import visible
 
 
@@ -49,4 +49,4 @@ def aws_cmd(
         print_line(tell("aws_no_trail", lang))
     if s["not_observed"]:
         print_line(tell("aws_refused", lang, count=len(s["not_observed"]), file=OBSERVED_FILE))
-    print_line(tell("aws_wrote", lang, files=", ".join(visible(str(out / o)) for o in doc["outputs"])))
+    print_line(tell("aws_wrote", lang, files=listed([visible(str(out / o)) for o in doc["outputs"]], lang)))

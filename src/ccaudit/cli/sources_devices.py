@@ -64,4 +64,6 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
     unresolved = report["identities"]["accounts_unresolved"]
     if unresolved:
         line("device_users_unresolved", count=len(unresolved))
-    line("parsed_wrote", files=", ".join(str(out / o) for o in report["outputs"]))
+    from ccaudit.cli.texts import listed
+
+    line("parsed_wrote", files=listed([str(out / o) for o in report["outputs"]], lang))

@@ -23,6 +23,19 @@ def is_zh(lang: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ParamWords:
+    """An option's or argument's help in zh-TW and, for an argument, the name the usage line and a usage error
+    give it (an option keeps its --name: it is typed)."""
+
+    help: str
+    name: str | None = None
+
+    @classmethod
+    def of(cls, said: Any) -> ParamWords:
+        return cls(str(said["help"]), str(said["name"])) if isinstance(said, dict) else cls(str(said))
+
+
+@dataclass(frozen=True)
 class CliTexts:
     lines: dict[str, tuple[str, str]]
     stages: dict[str, tuple[str, str]]
@@ -32,6 +45,9 @@ class CliTexts:
     sources: dict[str, tuple[str, str]]  # a raw source's id -> (product, expects) in zh-TW
     help: dict[str, str]  # a command's path ("audit open"; "" for ccaudit itself) -> its summary in zh-TW
     help_panels: dict[str, str]  # Typer's help panel titles in zh-TW
+    help_params: dict[str, dict[str, ParamWords]]  # a command's path ("*": shared) -> option or argument -> words
+    help_words: dict[str, str]  # the frame of a help page in zh-TW: `Usage:`, [OPTIONS], [default: …], --help
+    help_values: dict[str, str]  # the kind of value an option takes, as Typer labels it (<str>, <path>) -> zh-TW
 
     @classmethod
     def load(cls, path: Path = CATALOG) -> CliTexts:
@@ -49,7 +65,17 @@ class CliTexts:
                    {str(k): str(v) for k, v in (doc.get("os_errors") or {}).items()},
                    {str(k): (v["product"], v["expects"]) for k, v in (doc.get("sources") or {}).items()},
                    {str(k): str(v) for k, v in (doc.get("help") or {}).items()},
-                   {str(k): str(v) for k, v in (doc.get("help_panels") or {}).items()})
+                   {str(k): str(v) for k, v in (doc.get("help_panels") or {}).items()},
+                   {str(path): {str(key): ParamWords.of(said) for key, said in (params or {}).items()}
+                    for path, params in (doc.get("help_params") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help_words") or {}).items()},
+                   {str(k): str(v) for k, v in (doc.get("help_values") or {}).items()})
+
+    def param_words(self, path: str, key: str) -> ParamWords | None:
+        """What `--help` says of an option or argument (`param_key`) of the command at `path` in zh-TW: the
+        command's own entry, else the shared one (`*`), else None."""
+        own = self.help_params.get(path, {}).get(key)
+        return own if own is not None else self.help_params.get("*", {}).get(key)
 
 
 @functools.cache
@@ -72,6 +98,11 @@ def source_words(source_id: str, product: str, expects: str, lang: str) -> tuple
 def choices(values: list[str] | tuple[str, ...], lang: str) -> str:
     """The values an option takes, as the user types them: `a`、`b` in Chinese, a, b in English."""
     return "、".join(f"`{v}`" for v in values) if is_zh(lang) else ", ".join(values)
+
+
+def listed(values: list[str] | tuple[str, ...], lang: str) -> str:
+    """Several paths or names in a line: separated by 、 in Chinese, by commas in English."""
+    return ("、" if is_zh(lang) else ", ").join(values)
 
 
 def stage(name: str, lang: str) -> str:
@@ -182,33 +213,3 @@ def settings_problem(exc: Any, lang: str) -> str:
             problem = said_again(str(error["msg"]).removeprefix("Value error, "), lang)
         lines.append(tell("setting_problem", lang, name=name, value=repr(error.get("input")), problem=problem))
     return "；".join(lines) or in_english(exc)
-
-
-_PANELS = {"ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options", "COMMANDS_PANEL_TITLE": "Commands"}
-
-
-def command_in(command: Any, lang: str) -> Any:
-    """The Click command tree Typer built, with each command's help said in `lang`: in zh-TW the summary from the
-    catalog's `help` (the options' help stays English) and the help panels' titles. Typer's panel titles are
-    module settings of typer.rich_utils, set on every call so that an English command after a Chinese one (tests
-    run many in one process) is English again."""
-    import sys
-
-    rich_utils = sys.modules.get("typer.rich_utils")  # loaded only to print help: not imported to reset it
-    if is_zh(lang):
-        from typer import rich_utils
-    panels = texts().help_panels if is_zh(lang) else {}
-    for name, english in _PANELS.items():
-        if rich_utils is not None:
-            setattr(rich_utils, name, panels.get(english, english))
-    if is_zh(lang):
-        _relabel(command, "", texts().help)
-    return command
-
-
-def _relabel(command: Any, path: str, said: dict[str, str]) -> None:
-    if path in said:
-        command.help = said[path]
-        command.short_help = None
-    for name, sub in (getattr(command, "commands", None) or {}).items():
-        _relabel(sub, f"{path} {name}".strip(), said)

@@ -33,6 +33,7 @@ import pyarrow as pa
 from ccaudit.errors import EvidenceError, EvidenceValidationError, ValidationIssue
 from ccaudit.evidence import encoding as enc
 from ccaudit.evidence import normalize as nz
+from ccaudit.evidence.issue_texts import field_expected_zh
 from ccaudit.evidence.models import SQL_TYPES, DatasetTemplate, FieldType
 from ccaudit.evidence.readers import (
     RawSource,
@@ -690,6 +691,8 @@ def _explain_pass(
                     zh = (f"月日順序不明（{str(value).strip()}），不予推測", nz.DAY_MONTH_EXPECTED_ZH)
                 elif message == _OUT_OF_RANGE:
                     expected = f"a value {spec.range_text()}"
+                else:  # the field's own shape: an enum's codes with their Chinese spellings
+                    zh = (None, field_expected_zh(spec))
                 run.issues.append(ValidationIssue(
                     file=_shown(item), row=int(row[0]) if row[0] is not None else None, column=plan.headers[name],
                     value=value if message != "required value is empty" else None,

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 
 from ccaudit.errors import ValidationIssue
+from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.textsafe import visible
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 _MESSAGES: tuple[tuple[str, str], ...] = (
     (r"required value is empty", "必填欄位空白"),
@@ -74,6 +77,19 @@ def expected_zh(text: str) -> str:
         if match and (shape := _translate(match.group(1), _SHAPES)):
             return shape + match.expand(tail)
     return _translate(text, _SHAPES) or text
+
+
+def field_expected_zh(spec: FieldSpec) -> str:
+    """What a field takes, in Traditional Chinese. The codes an enum column takes are said as the file holds
+    them, each with the Chinese spelling the template accepts for it where it has one (its first in
+    `value_aliases`): `下列之一：active（在職）、leave（留職停薪）、terminated（離職）`."""
+    if spec.type is not FieldType.ENUM:
+        return expected_zh(spec.expected())
+    said: dict[str, str] = {}
+    for alias, value in spec.value_aliases.items():
+        if _CJK.search(alias):
+            said.setdefault(value, alias)
+    return "下列之一：" + "、".join(f"{code}（{said[code]}）" if code in said else code for code in spec.values)
 
 
 def message_zh(text: str) -> str:

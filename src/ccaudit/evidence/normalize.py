@@ -28,6 +28,7 @@ from ccaudit.evidence.datetext import SHORT_YEAR_EXPECTED as SHORT_YEAR_EXPECTED
 from ccaudit.evidence.datetext import short_year_message as short_year_message
 from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.evidence.readers import quote_literal
+from ccaudit.textsafe import IDENTIFIER_INVISIBLE
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "v", "✓", "✔", "√", "o", "○", "◯", "有", "ok", "已完成", "on",
               "enabled")
@@ -516,7 +517,7 @@ def short_year_sql(text: str) -> str:
 # the result NFC-normalised. Printable ASCII, nearly every identifier, is normal already.
 
 NOT_PLAIN = "[^ -~]"  # a character outside printable ASCII
-_INVISIBLE = r"[\p{Cc}\p{Cf}\x{034F}\x{115F}\x{1160}\x{2800}\x{3164}\x{FE00}-\x{FE0F}\x{FFA0}]"
+_INVISIBLE = IDENTIFIER_INVISIBLE
 NFKC_TABLE = "cc_nfkc"
 IDENTIFIER_NOTE = ("identifiers are compared after Unicode NFKC normalisation (full-width letters and digits "
                    "become ASCII) with invisible characters removed (zero-width spaces, BOM, NUL, direction "

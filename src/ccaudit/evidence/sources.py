@@ -252,8 +252,11 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
             continue
         effective = opts.effective_date or date_in_name(path.name) or config.effective_date
         notes = one.notes(rel)
+        read = (one.report.get("files") or [{}])[0]  # how it was read: the manifest says so (gzip, UTF-16, ...)
+        packed = f" ({read['compression']})" if read.get("compression") else ""
         origin = RawExport(path=path, rel=rel, source=source, lines=one.lines, effective_date=effective,
-                           notes=notes, report={**one.report, "notes": _bilingual(notes)})
+                           notes=notes, report={**one.report, "notes": _bilingual(notes)},
+                           format=f"text lines{packed}", encoding=read.get("encoding", "utf-8"))
         for derived_id, derived_path in one.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))

@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ccaudit import csvsafe
+from ccaudit.evidence.issue_texts import field_expected_zh
 from ccaudit.evidence.models import DATE_RANGE, DatasetTemplate, FieldSpec
 from ccaudit.evidence.normalize import IDENTIFIER_NOTE
 from ccaudit.evidence.templates import TemplateRegistry
@@ -40,7 +41,7 @@ def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
     for col, spec in enumerate(template.fields):
         data.write(0, col, _header(spec, lang), head)
         data.set_column(col, col, max(14, len(spec.name) + 2))
-        data.write_comment(0, col, f"{spec.name} / {spec.zh}\n{spec.expected()}\n{spec.description}".strip())
+        data.write_comment(0, col, f"{spec.name} / {spec.zh}\n{_expected(spec)}\n{spec.description}".strip())
         if spec.values:
             data.data_validation(1, col, 1_048_575, col, {
                 "validate": "list", "source": list(spec.values), "error_type": "warning"})
@@ -51,7 +52,7 @@ def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
     for col, title in enumerate(columns):
         notes.write(0, col, title, head)
     for row, spec in enumerate(template.fields, start=1):
-        values = [spec.name, spec.zh, spec.type.value, "yes 是" if spec.required else "", spec.expected(),
+        values = [spec.name, spec.zh, spec.type.value, "yes 是" if spec.required else "", _expected(spec),
                   spec.description, spec.example]
         for col, value in enumerate(values):
             notes.write(row, col, value, wrap)
@@ -67,6 +68,11 @@ def _write_xlsx(template: DatasetTemplate, path: Path, lang: str) -> Path:
         notes.write(base + offset, 0, line, wrap)
     book.close()
     return path
+
+
+def _expected(spec: FieldSpec) -> str:
+    """What a field takes, in English then Traditional Chinese (an enum's codes with their Chinese spellings)."""
+    return f"{spec.expected()}\n{field_expected_zh(spec)}"
 
 
 def _rules(template: DatasetTemplate) -> list[str]:

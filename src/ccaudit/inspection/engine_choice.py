@@ -18,7 +18,8 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from ccaudit.checks.runner import CheckResult
+    from ccaudit.checks.spark_union import SparkUnion
 
 PARTITIONS = ["firm_id", "requirement_id", "check_id"]
 # Beside the offending rows, one row per finding: a folder a Hive-style reader of the root skips ('_').
@@ -63,6 +65,7 @@ class Engines:
         self.keep = settings.engine_keep
         self.conf = settings.engine_conf
         self.scratch = settings.engine_scratch
+        self.union_setting = settings.spark_union
         self._spark: SparkSession | None = None
         self._starting = threading.Lock()  # inspect --firms with workers: one session for every thread
 
@@ -149,6 +152,53 @@ class Engines:
             raise EngineError(f"cannot use Spark at {redacted(master)}: {_first_line(exc)}") from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+    def all_firms(self) -> bool:
+        """Whether `inspect --firms` runs each check once for all firms (Spark, CCAUDIT_SPARK_UNION)."""
+        return self.name == "spark" and self.union_setting
+
+    @contextmanager
+    def union(self, progress: Callable[[str, int, int], None] | None = None) -> Iterator[SparkUnion]:
+        """A SparkUnion for many firms' runs at once (ccaudit.checks.spark_union), on this command's
+        session; its scratch folder removed after. An error of Spark over the firms' data reaches each
+        firm through its own results; one of the JVM or the cluster is an EngineError."""
+        self._need_spark()
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        from ccaudit.checks.engine_spark import session
+        from ccaudit.checks.spark_union import SparkUnion
+
+        master = self.url or "local[*]"
+        run = uuid.uuid4().hex[:12]
+        if self.scratch is not None:
+            scratch = self.scratch / f"ccaudit-union-{run}"
+            scratch.mkdir(parents=True, exist_ok=True)
+        else:
+            scratch = Path(tempfile.mkdtemp(prefix="ccaudit-union-"))
+        try:
+            with self._starting:
+                if self._spark is None:
+                    self._spark = session(master, self.conf)
+            union = SparkUnion(self._spark, scratch, progress)
+            try:
+                yield union
+            finally:
+                union.close()
+        except (Py4JError, PySparkException) as exc:
+            raise EngineError(f"cannot use Spark at {redacted(master)}: {_first_line(exc)}") from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    @staticmethod
+    def _need_spark() -> None:
+        if shutil.which("java") is None:  # the driver's JVM runs here, even for a cluster
+            raise EngineError("--engine spark needs Java on this machine (apt-get install default-jre-headless)")
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            raise EngineError("--engine spark needs pyspark (pip install 'pyspark>=4')") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -36,6 +36,7 @@ from ccaudit.catalog.loader import DEFAULT_CATALOG
 from ccaudit.errors import CcauditError
 from ccaudit.evidence.object_store import Prefix, is_remote, local_copy, subfolders
 from ccaudit.inspection import result_folder
+from ccaudit.inspection.all_firms import AllFirms, all_firms
 from ccaudit.inspection.engine_choice import EngineError, Engines, result_name
 from ccaudit.inspection.service import InspectionResult, Progress, inspect
 from ccaudit.settings import Settings
@@ -70,10 +71,12 @@ class FirmRuns(list[FirmRun]):
     """The firms in folder order, and what killed runs into the same OUT had left and this one removed."""
 
     cleaned: list[Path]
+    all_firms: AllFirms
 
-    def __init__(self, runs: list[FirmRun], cleaned: list[Path]) -> None:
+    def __init__(self, runs: list[FirmRun], cleaned: list[Path], all_firms: AllFirms | None = None) -> None:
         super().__init__(runs)
         self.cleaned = cleaned
+        self.all_firms = all_firms or AllFirms()
 
 
 @dataclass
@@ -84,6 +87,7 @@ class _Staged:
     result: InspectionResult | None = None
     error: str | None = None
     error_zh: str | None = None
+    number: int = 0  # its __firm in an all-firm run
 
 
 class _Progress:
@@ -148,12 +152,14 @@ def inspect_firms(
     out.mkdir(parents=True, exist_ok=True)
     cleaned = clean_staging(out)
     runs: list[FirmRun] = []
+    notes = AllFirms()
     with ExitStack() as held, (Engines(settings) if engines is None else _borrowed(engines)) as chosen:
         staged = []
-        for folder, source in sources:  # each staging folder's lock is held until its result is in place
+        # each staging folder's lock is held until its result is in place
+        for number, (folder, source) in enumerate(sources):
             tok = uuid.uuid4().hex[:12]
             held.enter_context(WriterLock(out / f"{STAGING}{tok}.lock"))
-            staged.append(_Staged(folder, out / f"{STAGING}{tok}", source))
+            staged.append(_Staged(folder, out / f"{STAGING}{tok}", source, number=number))
         added = _Progress(progress) if progress else None
 
         def inspect_one(item: _Staged) -> None:
@@ -175,7 +181,10 @@ def inspect_firms(
                 item.error_zh = _zh_text(exc)
 
         try:
-            _run_all(staged, inspect_one, settings.firm_workers, progress)
+            if chosen.all_firms() and not isinstance(results_parquet, str):
+                notes = all_firms(staged, as_of, settings, catalog_id, chosen, results_parquet, progress, added)
+            else:
+                _run_all(staged, inspect_one, settings.firm_workers, progress)
             for item in staged:  # in folder order: the same firm twice is decided by the order, not by timing
                 runs.append(_place(item, out, runs))
         finally:
@@ -185,11 +194,14 @@ def inspect_firms(
     done = [r for r in runs if r.result is not None and r.firm is not None]
     if done:
         _compare([out / r.firm for r in done if r.firm], out / COMPARISON, lang, settings)
-    text = json.dumps({"as_of": as_of.isoformat(), "firms": [r.as_json() for r in runs]}, ensure_ascii=False, indent=2)
+    summary: dict[str, object] = {"as_of": as_of.isoformat(), "firms": [r.as_json() for r in runs]}
+    if notes.used:
+        summary["all_firms"] = notes.as_json(staged)
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
     tmp = out / f"{SUMMARY}.part"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out / SUMMARY)
-    return FirmRuns(runs, cleaned)
+    return FirmRuns(runs, cleaned, notes)
 
 
 def _run_all(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 import ccaudit
 from ccaudit.catalog.loader import DEFAULT_CATALOG, CatalogLibrary
 from ccaudit.catalog.models import Catalog, Requirement
 from ccaudit.checks.engines import CheckEngine
 from ccaudit.checks.loader import CheckLibrary
+from ccaudit.checks.models import Check
 from ccaudit.checks.params import InspectionParams
 from ccaudit.checks.runner import CheckResult, run_checks
 from ccaudit.errors import CatalogError, EvidenceError
@@ -100,9 +104,78 @@ def inspect(
         with Engines(settings) as own:
             return inspect(evidence_dir, as_of, out_dir, settings, catalog_id, progress, own, results_parquet,
                            origin)
+    with imported(evidence_dir, as_of, out_dir, settings, catalog_id, progress, origin) as run:
+        con = open_workspace(run.workspace, settings)
+        try:
+            with engines.open(con, run.run_id) as engine:
+                result = run.evaluate(engine, con, as_of, settings, progress, results_parquet)
+        finally:
+            con.close()
+    return run.done(result)
+
+
+@dataclass
+class Imported:
+    """One inspection between its import and its checks: the result folder being written (made the
+    result folder, whole, when the `imported` block ends without an error) and the evidence in it."""
+
+    evidence_dir: Path
+    out_dir: Path
+    target: result_folder.Target
+    store: EvidenceStore
+    manifest: Manifest
+    content: Content
+    catalog: Catalog
+
+    @property
+    def run_id(self) -> str:
+        assert self.manifest.run_id is not None, "set by imported()"
+        return self.manifest.run_id
+
+    @property
+    def workspace(self) -> Path:
+        return self.target.work / WORKSPACE
+
+    def plan(self, engine: CheckEngine, as_of: dt.date, settings: Settings) -> Plan:
+        return plan(engine, self.catalog, self.content, self.manifest, as_of, settings)
+
+    def evaluate(
+        self, engine: CheckEngine, con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings,
+        progress: Progress | None = None, results_parquet: Path | str | None = None,
+    ) -> InspectionResult:
+        """The checks on `engine` (holding this run's evidence), the findings written, the offending
+        rows brought back into the workspace `con` (and to `results_parquet`)."""
+        self.manifest.engine = engine.info()
+        self.store.write_manifest(self.manifest)
+        result = evaluate(engine, self.catalog, self.content, self.manifest, as_of, self.target.work, settings,
+                          progress)
+        copy_back(engine, con, result.results)
+        if results_parquet is not None:
+            firm = result_name(result.report, self.evidence_dir.name)
+            write_partitioned(engine, result.report, result.results, firm, results_parquet)
+        return result
+
+    def done(self, result: InspectionResult) -> InspectionResult:
+        result.out_dir = self.out_dir
+        result.cleaned = self.target.cleaned
+        return result
+
+
+@contextmanager
+def imported(
+    evidence_dir: Path,
+    as_of: dt.date,
+    out_dir: Path,
+    settings: Settings,
+    catalog_id: str = DEFAULT_CATALOG,
+    progress: Progress | None = None,
+    origin: str | None = None,
+) -> Iterator[Imported]:
+    """The evidence imported into a new result folder, which replaces `out_dir` (whole or not at all)
+    when the block ends without an error."""
     content = Content.load(settings)
     catalog = content.catalogs.in_force(catalog_id, as_of)
-    with result_folder.replacing(out_dir, evidence_dir) as target:  # whole or not at all
+    with result_folder.replacing(out_dir, evidence_dir) as target:
         work = target.work
         store = EvidenceStore(work / "evidence")
         manifest = import_folder(
@@ -111,21 +184,43 @@ def inspect(
         )
         manifest.run_id = result_folder.new_run_id()
         manifest.origin = origin
-        con = open_workspace(work / WORKSPACE, settings)
-        try:
-            with engines.open(con, manifest.run_id) as engine:
-                manifest.engine = engine.info()
-                store.write_manifest(manifest)
-                result = evaluate(engine, catalog, content, manifest, as_of, work, settings, progress)
-                copy_back(engine, con, result.results)
-                if results_parquet is not None:
-                    firm = result_name(result.report, evidence_dir.name)
-                    write_partitioned(engine, result.report, result.results, firm, results_parquet)
-        finally:
-            con.close()
-    result.out_dir = out_dir
-    result.cleaned = target.cleaned
-    return result
+        yield Imported(evidence_dir, out_dir, target, store, manifest, content, catalog)
+
+
+@dataclass
+class Plan:
+    """What a firm's inspection runs, decided from its evidence before any check: its profile, the
+    parameters, the requirements in force and in scope, and the checks each serves."""
+
+    profile: dict[str, Any] | None
+    params: InspectionParams
+    requirements: list[Requirement]
+    requirements_of: dict[str, list[str]]
+    checks: list[Check]
+    empty: dict[str, list[str]]
+
+
+def plan(
+    engine: CheckEngine, catalog: Catalog, content: Content, manifest: Manifest, as_of: dt.date, settings: Settings
+) -> Plan:
+    supplied = manifest.datasets()
+    profile = _firm_profile(engine, supplied)
+    # The template refuses 0 and anything outside 1..36, so only a missing value takes the default.
+    stated = profile.get("review_interval_months") if profile else None
+    interval = 12 if stated is None else int(stated)
+    params = InspectionParams(as_of=as_of, review_interval_months=interval, firm_timezone=settings.firm_timezone)
+    requirements = catalog.assessable()
+    requirements_of: dict[str, list[str]] = {}
+    for req in requirements:
+        out_of_scope = scope_decision(req, profile)
+        if out_of_scope is not None and out_of_scope.status is Status.NOT_APPLICABLE:
+            continue  # no checks run for what does not apply: no offending rows to confuse anyone
+        for check_id in req.checks:
+            requirements_of.setdefault(content.checks.get(check_id).id, []).append(req.id)
+    checks = [content.checks.get(c) for c in requirements_of]
+    empty = {d: [e.original_name for e in manifest.for_dataset(d)]  # never proof of compliance
+             for d in content.templates.too_few_rows(manifest.records(), profile)}
+    return Plan(profile, params, requirements, requirements_of, checks, empty)
 
 
 def evaluate(
@@ -140,21 +235,10 @@ def evaluate(
 ) -> InspectionResult:
     """Run the catalog's checks on evidence already in the engine, decide, and write the results."""
     supplied = manifest.datasets()
-    profile = _firm_profile(engine, supplied)
-    # The template refuses 0 and anything outside 1..36, so only a missing value takes the default.
-    stated = profile.get("review_interval_months") if profile else None
-    interval = 12 if stated is None else int(stated)
-    params = InspectionParams(as_of=as_of, review_interval_months=interval, firm_timezone=settings.firm_timezone)
-    engine.set_params(params)
-    requirements = catalog.assessable()
-    requirements_of: dict[str, list[str]] = {}
-    for req in requirements:
-        out_of_scope = scope_decision(req, profile)
-        if out_of_scope is not None and out_of_scope.status is Status.NOT_APPLICABLE:
-            continue  # no checks run for what does not apply: no offending rows to confuse anyone
-        for check_id in req.checks:
-            requirements_of.setdefault(content.checks.get(check_id).id, []).append(req.id)
-    checks = [content.checks.get(c) for c in requirements_of]
+    planned = plan(engine, catalog, content, manifest, as_of, settings)
+    profile, requirements, requirements_of, checks = (planned.profile, planned.requirements, planned.requirements_of,
+                                                      planned.checks)
+    engine.set_params(planned.params)
     done = 0
 
     def tick(check_id: str) -> None:
@@ -163,8 +247,7 @@ def evaluate(
             progress("checks", check_id, done, len(checks))
         done += 1
 
-    empty = {d: [e.original_name for e in manifest.for_dataset(d)]  # never proof of compliance
-             for d in content.templates.too_few_rows(manifest.records(), profile)}
+    empty = planned.empty
     results = run_checks(engine, checks, requirements_of, supplied, settings.sample_rows, tick, empty)
     if progress:
         progress("checks", "", len(checks), len(checks))

@@ -18,6 +18,9 @@ SERVER_STOP_REASONS = ("ended by the server's stop", "server started again witho
 # in its own file there; parse.py ends with it the sessions left open at the end of an earlier (rotated) file of the
 # same gateway parsed with it.
 SERVER_MARK = "server_stop"
+# A session key a source made without the gateway's own session ID (FortiGate lines without tunnelid=: by gateway,
+# tunnel type, remote address and user): it starts with this, so that the sessions paired by it are said so.
+WITHOUT_TUNNEL_ID = "without tunnel id "
 
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:

@@ -35,10 +35,14 @@ from ccaudit.rawsources.base import RawSource
 
 _MSG = r"%(?:ASA|FTD)(?:-[a-z]+)?-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
-# a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'); only UTC/GMT are read
+# a zone the ASA may print after its legacy time ('Nov 02 2026 08:15:02 UTC: %ASA-...'): UTC/GMT read here, other
+# abbreviations by parse.py (rawsources/zoneabbr.py)
 # (also after a time without a year, EMBLEM's 'Nov 03 01:55:39 EDT:', and a summer/winter pair 'MSK/MSD:' as its last)
 _LEGACY_ZONE = (r"[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}(?:\.\d+)? (?:[A-Z]{2,5}/)?([A-Z]{2,5})"
                 r"(?:\s+|\s*:\s*)(?:\S+\s*:?\s*)?$")
+# the same zone with a standard/summer pair kept whole ('MSK/MSD'): what the report lists (rawsources/zoneabbr.py)
+_LEGACY_ZONE_PAIR = (r"[A-Z][a-z]{2} +\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}(?:\.\d+)? ((?:[A-Z]{2,5}/)?[A-Z]{2,5})"
+                     r"(?:\s+|\s*:\s*)(?:\S+\s*:?\s*)?$")
 _ISO = r".*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 _NOYEAR = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
 # EMBLEM (`logging emblem`): '<PRI>seq: device-id: time: %ASA-class-level-id:'; the device-id after the sequence number
@@ -55,7 +59,9 @@ _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9.
 # duration, session type) is read after the address only.
 _ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
 _BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
-_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*=\s*(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+# (one space after 'Username =', as the ASA writes it: a name typed with a leading tab keeps it, as in 'User <...>',
+# so its start and end pair)
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
@@ -63,7 +69,7 @@ _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*
 _AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
 _PARTS = "['g', 'u', 'ip', 'tail']"
 # the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
-_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*=\s*([^,]*)"
+_EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*= ?([^,]*)"
 _DUR = r"Duration: (?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s"
 
 
@@ -85,12 +91,48 @@ def _kind() -> str:
     return f"CASE msg_id {whens} ELSE CASE WHEN msg_id IN ({conns}) THEN 'session_stats' END END"
 
 
+# Microsoft Sentinel's CommonSecurityLog of the ASA (exported as JSON or CSV): the syslog line's message in `Message`,
+# the device in DeviceName (else Computer, DeviceAddress), the time Sentinel received it in TimeGenerated (UTC: ISO
+# from the API, '7/5/2023, 2:04:24.792 PM' from the portal). Each record is written back as a syslog line with that
+# time and read as one. A portal time with the year last and no AM/PM (a day-first browser writes 05/07/2023, 14:04)
+# does not say its day and month: it is not guessed.
+_CSL_TIME_UNREAD = "TimeGenerated "
+
+
+def _csl_line(time_text: str, device: str, message: str) -> str:
+    t = f"regexp_replace(replace(trim({time_text}), ',', ''), '\\s+', ' ', 'g')"
+    wall = (f"CASE WHEN regexp_matches({t}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]') "
+            f"THEN TRY_CAST(regexp_replace({t}, 'Z$', '') AS TIMESTAMP) "
+            f"WHEN regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} .* [AP]M$') "
+            f"THEN try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M:%S.%f %p']) END")
+    stamp = f"strftime({wall}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
+    return (f"COALESCE({stamp}, '{_CSL_TIME_UNREAD}' || COALESCE({time_text}, '')) || ' ' || "
+            f"COALESCE(nullif({device}, ''), '-') || ' : ' || regexp_replace({message}, '[\\r\\n]+', ' ', 'g')")
+
+
+def _csl_rows(lines: str) -> str:
+    """The file's lines, a CommonSecurityLog record (a JSON object; the CSV export's rows come as such, see
+    sentinel.py) written back as the syslog line it was (_csl_line)."""
+    def col(name: str) -> str:
+        return f"nullif(json_extract_string(line, '$.{name}'), '')"
+
+    json_line = _csl_line(col("TimeGenerated"), f"COALESCE({col('DeviceName')}, {col('Computer')}, "
+                          f"{col('DeviceAddress')})", col("Message"))
+    return f"""(
+    SELECT line_no, is_last,
+           CASE WHEN contains(line, '"DeviceVendor"') AND (contains(line, '%ASA') OR contains(line, '%FTD'))
+                     AND json_valid(line) AND {col('Message')} IS NOT NULL
+                THEN {json_line} ELSE line END AS line
+    FROM {lines})"""
+
+
 def query(lines: str) -> str:
     return f"""
 WITH l AS (
     -- one pass of the message pattern per line (measured 20% faster than three; filtering the lines that are
     -- no session event before the extraction below was measured 1.6x slower: the filter is pushed into it)
-    SELECT line_no, is_last, line, regexp_extract(line, '{_MSG}', ['lvl', 'msg_id', 'msg']) AS parts FROM {lines}
+    SELECT line_no, is_last, line, regexp_extract(line, '{_MSG}', ['lvl', 'msg_id', 'msg']) AS parts
+    FROM {_csl_rows(lines)}
 ), m AS (
     SELECT line_no, is_last, line, parts.msg_id <> '' AS asa, parts.msg_id AS msg_id, parts.msg AS msg FROM l
 ), k AS (
@@ -202,6 +244,8 @@ WITH l AS (
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
        CASE WHEN kind IS NULL THEN NULL
+            WHEN ts_utc IS NULL AND ts_wall IS NULL AND starts_with(head, '{_CSL_TIME_UNREAD}')
+                THEN 'TimeGenerated in an order of day and month it does not say: export the query as JSON'
             WHEN ts_utc IS NULL AND ts_wall IS NULL AND NOT regexp_matches(head, '{_NOYEAR}')
                 THEN 'no time (logging timestamp off)'
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no user'
@@ -213,7 +257,8 @@ SELECT line_no, is_last,
        -- (the last one before '%ASA': a relay's own header time comes first, the ASA's time after it)
        CASE WHEN ts_utc IS NULL AND ts_wall IS NULL THEN nullif(regexp_extract(head, '.*({_NOYEAR})', 1), '') END
            AS noyear_text, CASE WHEN t_iso IS NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
-       COALESCE(t_zone, t_iso) AS tz_text,
+       COALESCE(CASE WHEN t_zone IS NOT NULL AND tz_minutes(t_zone) IS NULL
+                     THEN nullif(regexp_extract(head, '{_LEGACY_ZONE_PAIR}', 1), '') END, t_zone, t_iso) AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip, session_key,
        CASE WHEN ipsec THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
        CAST(NULL AS VARCHAR) AS mfa_method, device AS gateway_id, duration_s,
@@ -240,8 +285,8 @@ SOURCE = RawSource(
     expects=("The syslog server's file for the ASA with `logging enable`, `logging timestamp` (or `logging "
              "timestamp rfc5424`), `logging trap informational` (or at least messages 113039, 113019, 113005, "
              "716001, 716002, 716039, 722051, 751025 at their levels) and optionally `logging device-id hostname`; "
-             "or the ASDM "
-             "log export. Other messages are counted and skipped."),
+             "or the ASDM log export; or Microsoft Sentinel's CommonSecurityLog of the ASA exported as CSV or JSON. "
+             "Other messages are counted and skipped."),
     sample=("<166>Nov 02 2026 08:15:02 asa-hq : %ASA-6-113039: Group <GP-AnyConnect> User <CORP\\alice> IP "
             "<203.0.113.7> AnyConnect parent session started.\n"
             "<164>Nov 02 2026 17:30:00 asa-hq : %ASA-4-113019: Group = GP-AnyConnect, Username = CORP\\alice, "

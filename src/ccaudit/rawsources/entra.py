@@ -97,12 +97,13 @@ def _details_method(raw: str) -> str:
 
 # CSV header spellings (lower case): the portal's download in English or Traditional Chinese over the years, and a
 # Log Analytics export of SigninLogs. A time column whose name says UTC holds UTC times.
+# ('timestamp': Defender XDR's advanced hunting, AADSignInEventsBeta / EntraIdSignInEvents, exported as CSV)
 _TIME_COLS = ("date (utc)", "日期 (utc)", "timegenerated [utc]", "createddatetime [utc]", "date", "日期",
-              "created date time", "createddatetime", "timegenerated")
+              "created date time", "createddatetime", "timegenerated", "timestamp")
 # a culture date and time followed by an offset: '1/9/2007 10:41:00 AM +01:00'
 _CULTURE_OFFSET = "^\\d{1,4}[/.-]\\d{1,2}[/.-]\\d{1,4}.*\\s([+-]\\d{2}:?\\d{2})$"
-_HEADER_ID = "(?:request id|要求識別碼|correlation ?id|相互關聯識別碼|resulttype|userprincipalname)"
-_HEADER_TIME = "(?:date|日期|timegenerated|createddatetime)"
+_HEADER_ID = "(?:request id|要求識別碼|correlation ?id|相互關聯識別碼|resulttype|userprincipalname|accountupn)"
+_HEADER_TIME = "(?:date|日期|timegenerated|createddatetime|timestamp)"
 
 
 def query(lines: str) -> str:
@@ -130,7 +131,8 @@ WITH l AS (
            h.names IS NOT NULL AND l.o IS NULL AND l.line_no <= 50 AND regexp_matches(lower(l.line), '{_HEADER_ID}')
                AND regexp_matches(lower(l.line), '{_HEADER_TIME}') AS is_header,
            -- Graph's createdDateTime is UTC (Get-MgAuditLogSignIn | Export-Csv writes it in the culture's format)
-           COALESCE(contains(h.time_col, 'utc') OR h.time_col = 'createddatetime', FALSE) AS csv_utc, h.names,
+           COALESCE(contains(h.time_col, 'utc') OR h.time_col IN ('createddatetime', 'timestamp'), FALSE) AS csv_utc,
+           h.names,
            h.time_col
     FROM l LEFT JOIN hdr2 h ON TRUE
 ), x AS (
@@ -142,7 +144,8 @@ WITH l AS (
              WHEN f IS NOT NULL THEN {csv_at('f', 'list_position(names, time_col)')} END AS t,
         CASE WHEN js IS NOT NULL THEN {_j('userPrincipalName', 'UserPrincipalName', 'userDisplayName',
                                           'UserDisplayName')}
-             WHEN f IS NOT NULL THEN {_c('username', 'user principal name', 'userprincipalname', '使用者名稱',
+             WHEN f IS NOT NULL THEN {_c('username', 'user principal name', 'userprincipalname', 'accountupn',
+                                         '使用者名稱',
                                          '使用者主體名稱', 'user', '使用者')} END
              AS account,
         CASE WHEN js IS NOT NULL THEN {_j('ipAddress', 'IPAddress', 'IpAddress')}
@@ -299,6 +302,7 @@ SOURCE = RawSource(
             r"\"(?:UserPrincipalName|AuthenticationRequirement|ConditionalAccessStatus)\"\s*:|"
             r"^\x{FEFF}?\"?(?:Date|日期)(?: \(UTC\))?\"?,.*(?:Request ID|要求識別碼)|"
             r"^\x{FEFF}?\"?TimeGenerated \[UTC\]\"?,.*(?:UserPrincipalName|ResultType)|"
+            r"^\x{FEFF}?\"?Timestamp\"?,.*AccountUpn|"
             r"^\"?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[^,]*,\"?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|"
             # a sign-in row in any CSV form carries its authentication requirement
             r"(?i:single-?factor ?authentication|multi-?factor ?authentication)|單一要素驗證|多重要素驗證)"),

@@ -27,6 +27,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.rawsources.compressed import ArchiveRefused, SeveralFiles, member_starts
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
@@ -39,7 +40,7 @@ from ccaudit.rawsources.parse import (
     detect,
     parse,
 )
-from ccaudit.rawsources.sqlkit import connect
+from ccaudit.rawsources.sqlkit import connect, long_lines
 from ccaudit.rawsources.textfile import as_utf8
 from ccaudit.rawsources.yearless import year_value
 
@@ -74,6 +75,13 @@ class Derived:
             if f.get("year"):  # syslog times without a year: the year read and where it came from
                 y = f["year"]
                 notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
+        for a in self.report.get("time_zone", {}).get("abbreviations", []):
+            if a["read_as"]:
+                notes.append(say("zone_abbr_mapped", file=rel, count=a["events"], abbr=a["text"], offset=a["read_as"],
+                                 meaning=a["meaning"]))
+            else:
+                notes.append(say("zone_abbr_ambiguous", file=rel, count=a["events"], abbr=a["text"],
+                                 meanings=a["meaning"], zone=a["read_in"], zone_from=a["zone_from"]))
         for g in self.report.get("time_zone", {}).get("by_gateway", []):
             notes.append(say("zone_assumed", file=rel, count=g["events_with_assumed_zone"],
                              gateway=g["gateway_id"] or "(none named)", zone=g["zone"], zone_from=g["zone_from"]))
@@ -97,6 +105,8 @@ class Derived:
                              files=", ".join(elsewhere["files"])))
         if s.get("ended_by_server_stop"):
             notes.append(say("server_stops", file=rel, count=s["ended_by_server_stop"]))
+        if s.get("paired_without_tunnel_id"):
+            notes.append(say("sessions_without_tunnel_id", file=rel, count=s["paired_without_tunnel_id"]))
         if s.get("without_end") or s.get("not_placed"):
             notes.append(say("sessions_incomplete", file=rel, without_end=s.get("without_end", 0),
                              not_placed=s.get("not_placed", 0)))
@@ -123,8 +133,24 @@ def recognise(path: Path) -> str | None:
     con = connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
-        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export: its start, as UTF-8
-        return detect(con, path, "auto", text).id
+        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export, a .gz: its start, as UTF-8
+        try:
+            return detect(con, path, "auto", text).id
+        except duckdb.Error as exc:  # a first line over DuckDB's 2 MB (a Graph page of sign-ins on one line)
+            if "aximum line size" not in str(exc):
+                raise
+            with long_lines():
+                return detect(con, path, "auto", text).id
+    except SeveralFiles as exc:  # a zip of several files: refused when it holds a log (it cannot be cited by line)
+        for start in member_starts(path, exc.members, scratch):
+            try:
+                detect(con, start, "auto", as_utf8(start, scratch)[0])
+            except (duckdb.Error, EvidenceError, OSError):
+                continue
+            raise
+        return None
+    except ArchiveRefused:  # damaged, truncated, a bomb: said, never passed over as a file of no known format
+        raise
     except (duckdb.Error, EvidenceError, OSError):  # unreadable as text lines: not a raw export
         return None
     finally:
@@ -149,7 +175,7 @@ class RawMember:
 
 
 # a rotated log's name without its rotation suffix: parse.ROTATION_BASE's rule (server.log.1 -> server.log)
-_ROTATION = re.compile(r"(?:[.-]\d{8}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$")
+_ROTATION = re.compile(r"(?:[.-]\d{8}|\.\d+)?(?:\.gz|\.bz2|\.xz|\.zst|\.zip)?$")
 _NEEDS_SIGN_INS = "entra-signins"  # its sign-ins give MFA to any session of the others whose gateway logs none
 
 
@@ -259,12 +285,15 @@ def _cut(together: Group, report: dict[str, Any], out: Path) -> dict[str, Derive
 
 
 def _identities(group: dict[str, Any], rel: str) -> dict[str, Any]:
-    """The group's identity resolution, its unresolved accounts those of the file (accounts_resolved: the group's)."""
+    """The group's identity resolution as it concerns the file: the accounts it holds that resolved (counted) and
+    that did not (listed)."""
     by_file = group.get("accounts_unresolved_by_file") or {}
     mine = set(by_file.get(rel, [])) if by_file else None
-    out = {k: v for k, v in group.items() if k != "accounts_unresolved_by_file"}
+    out = {k: v for k, v in group.items() if k not in ("accounts_unresolved_by_file", "accounts_resolved_by_file")}
     if mine is not None:
         out["accounts_unresolved"] = [a for a in group["accounts_unresolved"] if a["account"] in mine]
+    if "accounts_resolved_by_file" in group:  # the group's files: each its own count
+        out["accounts_resolved"] = group["accounts_resolved_by_file"].get(rel, 0)
     return out
 
 
@@ -284,7 +313,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
     group_sessions = report["sessions"]
     sessions: dict[str, Any] = {
         "sessions": 0, "paired_start_and_end": 0, "without_end": 0, "start_derived_from_duration": 0,
-        "with_several_ends": 0, "not_placed": 0, "ended_by_server_stop": 0,
+        "with_several_ends": 0, "not_placed": 0, "ended_by_server_stop": 0, "paired_without_tunnel_id": 0,
     } | group_sessions["by_file"].get(m.rel, {})
     sessions |= {
         "not_placed_lines": [x for x in group_sessions["not_placed_lines"] if x.startswith(f"{m.rel}:")],
@@ -308,6 +337,7 @@ def file_report(report: dict[str, Any], no: int, m: RawMember, group_rels: list[
             "by_gateway": zones.get("by_gateway", []),
             "gateway_zones_given": report["time_zone"]["gateway_zones_given"],
             "zones_stated_in_lines": zones.get("zones_stated_in_lines", []),
+            "abbreviations": zones.get("abbreviations", []),
         },
         "identities": _identities(report["identities"], m.rel),
         "sessions": sessions,

@@ -10,7 +10,7 @@ is an epoch (nanoseconds since FortiOS 6.2, microseconds before), `tz=` the devi
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.base import WITHOUT_TUNNEL_ID, RawSource
 from ccaudit.rawsources.sqlkit import sql_str
 
 # FortiGate action -> event kind. Other VPN actions (negotiate, phase2-up, install_sa, ssl-alert...)
@@ -33,7 +33,27 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 # CEF (config log syslogd setting: set format cef; FortiAnalyzer log forwarding in CEF): FortiOS fields without
 # a CEF name carry the prefix FTNTFGT (FortiAnalyzer: ad.); these CEF names stand for FortiOS ones.
 CEF_NAMES = {"act": "action", "duser": "user", "deviceExternalId": "devid", "dvchost": "devname"}
+# the keys the query reads, as a CEF line names them once turned into FortiOS's (_pairs)
+_CEF_READ = str(["action", "eventtime", "devid", "vd", "tunneltype", "tunnelid", "remip", "tunnelip", "user",
+                 "xauthuser", "assignip", "duration", "reason", "tz"])
 _SHIPPER_FIELDS = ("message", "full_message", "log")  # where shippers keep the line they received
+# Microsoft Sentinel's CommonSecurityLog (the CEF line as Log Analytics stores it, exported as JSON): the CEF keys
+# with a name of their own are columns, the others are in AdditionalExtensions as 'k=v;k=v', FTNTFGT written
+# FortinetFortiGate (Sentinel's own sample data: 'FortinetFortiGateeventtime=...;FortinetFortiGatelogid=...').
+CSL_COLUMNS = {"DeviceAction": "action", "DestinationUserName": "user", "DestinationIP": "dst",
+               "DeviceExternalID": "devid", "DeviceName": "devname", "Computer": "devname", "Reason": "reason",
+               "Message": "msg"}
+_CSL_PAIR = r"(?:^|;)\s*(?:FortinetFortiGate|FTNTFGT)?([A-Za-z0-9_.]+)=([^;]*)"
+
+
+def _csl_pairs(line: str) -> str:
+    """A CommonSecurityLog record's AdditionalExtensions as ' k="v"' pairs (a value runs to the next ';'), then its
+    columns under their FortiOS names (of DeviceName and Computer, the first there names the device)."""
+    ext = f"replace(json_extract_string({line}, '$.AdditionalExtensions'), '\"', '''')"
+    columns = " || ".join(
+        f"COALESCE(' {key}=\"' || replace(json_extract_string({line}, '$.{col}'), '\"', '''') || '\"', '')"
+        for col, key in CSL_COLUMNS.items())
+    return f"regexp_replace({ext}, {sql_str(_CSL_PAIR)}, ' \\1=\"\\2\"', 'g') || {columns}"
 
 
 def _pairs(line: str) -> str:
@@ -47,6 +67,8 @@ def _pairs(line: str) -> str:
     # JSON string, its quotes escaped: the string itself is the line.
     messages = (f"json_extract_string({line}, '$.{k}')" for k in _SHIPPER_FIELDS)
     shipped = " ".join(f"WHEN {m} LIKE '%logid=%' THEN kv_spaced({m})" for m in messages)
+    shipped += (f" WHEN json_extract_string({line}, '$.AdditionalExtensions') LIKE '%logid=%' "
+                f"THEN {_csl_pairs(line)}")
     return (f"CASE WHEN contains({line}, 'CEF:') THEN {cef} "
             f"WHEN starts_with(ltrim({line}), '{{') AND json_valid({line}) THEN CASE {shipped} END "
             f"WHEN starts_with(ltrim({line}), '\"') AND contains({line}, '=\"\"') THEN faz_csv_kv({line}) "
@@ -70,25 +92,35 @@ WITH f AS (
           OR NOT contains(line, 'logid=') OR is_last
 ), g AS (
     -- every key is read outside quoted values (sqlkit.kv_guarded): a user name typed at a log-in cannot set any
-    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet FROM f
+    SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet,
+           -- CEF quotes nothing: a name typed as 'bob reason=x' reads as the keys duser=bob and reason=x, so a CEF
+           -- line with a key read here twice is reported, not read (as GlobalProtect's CEF and LEEF lines)
+           CASE WHEN contains(line, 'CEF:') THEN list_filter({_CEF_READ},
+                lambda k: len(string_split(p0, ' ' || k || '="')) > 2)[1] END AS dup_key
+    FROM f
 ), a AS (
-    SELECT line_no, is_last, line, p, fortinet,
+    SELECT line_no, is_last, line, p, fortinet, dup_key,
            -- one pattern, not contains(p, ' subtype="vpn"'): a substring search starting with a space stops at
            -- every space of the line (measured: two such searches cost more than this and one extraction)
            CASE WHEN regexp_matches(p, ' subtype=(?:"vpn"|vpn(?:\\s|$))') THEN kvw(p, 'action') END AS action
     FROM g
 ), m AS (
-    SELECT line_no, is_last, line, p, fortinet, {_case("action", ACTIONS)} AS kind FROM a
+    SELECT line_no, is_last, line, p, fortinet, dup_key, {_case("action", ACTIONS)} AS kind FROM a
 ), raw AS (
     -- the keys every VPN event has (the lines here are nearly all VPN events: no CASE guard, measured cheaper)
-    SELECT line_no, is_last, line, p, fortinet, kind,
+    SELECT line_no, is_last, line, p, fortinet, dup_key, kind,
            TRY_CAST(kvw(p, 'eventtime') AS BIGINT) AS eventtime,
            nullif(kv_unmasked(kvs(p, 'devname')), 'N/A') AS devname,
            kvw(p, 'devid') AS devid,
            kvw(p, 'vd') AS vd,
            lower(COALESCE(kvw(p, 'tunneltype'), '')) AS tunneltype,
            nullif(kvw(p, 'tunnelid'), 'N/A') AS tunnelid,
-           nullif(kvw(p, 'remip'), 'N/A') AS remip,
+           -- FortiOS's CEF names remip dst (a published 6.0 ssl-new-con: 'dst=<client> duser=N/A', no
+           -- FTNTFGTremip); where a line has both, remip wins
+           nullif(COALESCE(kvw(p, 'remip'), CASE WHEN contains(line, 'CEF:')
+                                                OR contains(line, '"AdditionalExtensions"')
+                                           THEN kvw(p, 'dst') END), 'N/A')
+               AS remip,
            nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
            nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
            TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
@@ -112,7 +144,11 @@ WITH f AS (
                 THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
-           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason
+           CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason,
+           -- a line without tunnelid= (older FortiOS, some IPsec events): the IPsec tunnel's name (a dial-up
+           -- instance, FCT_0, FCT_1, ..., is unique among the tunnels up at once) for the key made without it
+           CASE WHEN tunnelid IS NULL AND kind IS NOT NULL THEN nullif(kv_unmasked(kvs(p, 'vpntunnel')), 'N/A')
+           END AS vpntunnel
     FROM raw
 ), t AS (
     SELECT *, COALESCE(assignip, tunnelip) AS vip, tz_minutes(tz) AS tz_min, epoch_ts(eventtime) AS ts_epoch
@@ -121,15 +157,24 @@ WITH f AS (
 SELECT line_no, is_last,
        kind IS NOT NULL AS relevant,
        CASE WHEN kind IS NULL THEN NULL
+            WHEN dup_key IS NOT NULL THEN 'a key appears twice (' || dup_key || '): a value may hold it; not read'
             WHEN eventtime IS NULL AND ts_wall IS NULL THEN 'no readable time (eventtime=, date= and time=)'
             WHEN COALESCE(xauthuser, fgt_user) IS NULL AND kind IN ('session_start', 'login_failed')
                 THEN 'no user= or xauthuser='
-            WHEN tunnelid IS NULL AND kind <> 'login_failed' THEN 'no tunnelid='
+            WHEN tunnelid IS NULL AND kind <> 'login_failed' AND COALESCE(xauthuser, fgt_user) IS NULL
+                THEN 'no tunnelid= and no user= to pair it by'
        END AS problem,
        CASE WHEN fortinet THEN FALSE ELSE trim(line) <> '' END AS not_source,
        kind, ts_epoch AS ts_utc, ts_wall AS ts_local, tz_min AS tz_offset_min, tz AS tz_text,
        COALESCE(xauthuser, fgt_user) AS account, remip AS source_ip, vip AS assigned_ip,
-       CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid) END AS session_key,
+       CASE WHEN tunnelid IS NOT NULL THEN concat_ws('|', COALESCE(devid, gateway), vd, tunnelid)
+            -- without a tunnel ID: the gateway, VDOM, tunnel type and name, remote address and user (its case
+            -- ignored), as a JSON array so that no value can run into the next; never two users' lines in one
+            WHEN kind IS NOT NULL AND COALESCE(xauthuser, fgt_user) IS NOT NULL
+                THEN {sql_str(WITHOUT_TUNNEL_ID)} || CAST(json_array(COALESCE(devid, gateway), vd, tunneltype,
+                                                                     vpntunnel, remip,
+                                                                     lower(COALESCE(xauthuser, fgt_user))) AS VARCHAR)
+       END AS session_key,
        CASE WHEN kind IS NULL THEN NULL
             WHEN tunneltype = 'ssl-tunnel' AND xauthuser IS NULL THEN 'ssl_vpn'  -- the usual case, no pattern
             WHEN regexp_matches(tunneltype, 'ipsec|ike|dial') OR xauthuser IS NOT NULL THEN 'ipsec_vpn'
@@ -147,13 +192,15 @@ SOURCE = RawSource(
     product="FortiGate SSL-VPN and IPsec event log",
     expects=("Log & Report > Log Settings: event logging with 'VPN activity event' on; the syslog server's "
              "file (config log syslogd setting, format default, csv, cef or rfc5424, or a log shipper's JSON "
-             "records of it) or a raw-format download of Log & Report > Events > VPN Events. One file per "
+             "records of it, or Microsoft Sentinel's CommonSecurityLog exported as JSON or CSV) or a raw-format "
+             "download of Log & Report > Events > VPN Events. One file per "
              "gateway or several combined; lines that are not VPN events are counted and skipped."),
     sample=('<189>date=2026-11-02 time=08:15:02 devname="FGT-HQ-01" devid="FG100FTK20000001" '
             'eventtime=1793578502123456789 tz="+0800" logid="0101039424" type="event" subtype="vpn" '
             'level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" '
             'tunneltype="ssl-tunnel" tunnelid=1436452612 remip=203.0.113.7 tunnelip=10.212.134.200 '
             'user="alice" group="VPN-Users" dst_host="N/A" reason="N/A" msg="SSL tunnel established"'),
-    detect=r'(?:^|[\s,"])logid=(?:\\?"){0,2}\d{10}(?:\\?"){0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|',
+    detect=(r'(?:^|[\s,"])logid=(?:\\?"){0,2}\d{10}(?:\\?"){0,3}(?:[\s,]|$)|CEF:\s?\d+\|Fortinet\|Forti[A-Za-z-]*\|'
+            r'|(?:FortinetFortiGate|FTNTFGT)logid=\d{10}(?:[;\s"]|$)'),
     query=query,
 )

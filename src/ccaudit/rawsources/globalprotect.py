@@ -78,8 +78,9 @@ _LEEF_KV = (f"' ' || regexp_replace(replace(regexp_replace(regexp_extract(line, 
 
 # the CEF and LEEF keys whose value decides an event: each must appear once on a line
 _READ_KEYS = "[" + ", ".join(f"'{k}'" for k in (
-    "PanOSEventIDValue", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus", "outcome", "EventStatus",
-    "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName", "PanOSPublicIPv4",
+    "PanOSEventIDValue", "PanOSEventID", "EventIDValue", "eventid", "EventID", "PanOSEventStatus", "GPStatus",
+    "outcome", "EventStatus", "Status", "PanOSSourceUserName", "GPSourceUser", "suser", "usrName", "SourceUserName",
+    "PanOSPublicIPv4",
     "GPClientPublicIPv4", "ClientPublicIPv4", "PublicIPv4", "PublicIP", "src", "PanOSPublicIPv6", "PublicIPv6",
     "PanOSPrivateIPv4", "GPClientPrivateIPv4", "PrivateIPv4", "PrivateIP", "PanOSLoginDuration", "LoginDuration",
     "rt", "devTime", "dtz", "PanOSDeviceSN", "DeviceSN", "SerialNumber", "deviceExternalId")) + "]"
@@ -147,6 +148,29 @@ def _wall(x: str) -> str:
             "AS TIMESTAMP))")
 
 
+# Microsoft Sentinel's CommonSecurityLog: the CEF line as Log Analytics stores it (exported as JSON). The header's
+# fields and the CEF keys with a name of their own are columns, the others (PanOS*, GP*) in AdditionalExtensions as
+# 'k=v;k=v'; the record is written back as the CEF line it was, and read as one.
+_CSL_HEADER = ("DeviceVendor", "DeviceProduct", "DeviceVersion", "DeviceEventClassID", "Activity", "LogSeverity")
+_CSL_KEYS = {"ReceiptTime": "rt", "DeviceTimeZone": "dtz", "StartTime": "start", "DeviceExternalID": "deviceExternalId",
+             "DeviceName": "dvchost", "SourceUserName": "suser", "DestinationUserName": "duser", "SourceIP": "src",
+             "DestinationIP": "dst", "Message": "msg", "DeviceAction": "act", "EventOutcome": "outcome",
+             "Reason": "reason"}
+
+
+def _csl_as_cef(line: str) -> str:
+    def col(name: str) -> str:
+        return f"nullif(json_extract_string({line}, '$.{name}'), '')"
+
+    def escaped(value: str) -> str:  # a column's text as a CEF value: its '\' and '=' escaped
+        return f"replace(replace({value}, '\\', '\\\\'), '=', '\\=')"
+
+    header = " || '|' || ".join(f"COALESCE(replace({col(c)}, '|', '\\|'), '')" for c in _CSL_HEADER)
+    pairs = " || ".join(f"COALESCE(' {k}=' || {escaped(col(c))}, '')" for c, k in _CSL_KEYS.items())
+    ext = f"regexp_replace(COALESCE({col('AdditionalExtensions')}, ''), ';\\s*([A-Za-z0-9_.]+)=', ' \\1=', 'g')"
+    return f"'CEF:0|' || {header} || '|' || {ext} || {pairs}"
+
+
 def query(lines: str) -> str:
     return f"""
 WITH h AS (
@@ -166,7 +190,14 @@ WITH h AS (
                 WHEN regexp_matches(line, '^\\s*\\[?\\s*\\{{') THEN 'json'
                 WHEN regexp_matches(line, ',(?:{_TYPES}),') THEN 'other'
            END AS form
-    FROM {lines} LEFT JOIN h ON TRUE
+    FROM (
+        -- a Sentinel CommonSecurityLog record of a Palo Alto firewall, as the CEF line it was (_csl_as_cef); a
+        -- subquery, not a CTE: a CTE read twice is materialised (the whole file held)
+        SELECT line_no, is_last,
+               CASE WHEN contains(line, '"AdditionalExtensions"') AND contains(line, '"Palo Alto Networks"')
+                         AND json_valid(line) AND json_extract_string(line, '$.DeviceVendor') = 'Palo Alto Networks'
+                    THEN {_csl_as_cef('line')} ELSE line END AS line
+        FROM {lines}) src LEFT JOIN h ON TRUE
 ), j AS (
     -- JSON: one object per line (NDJSON, or an array written one object per line)
     SELECT *, CASE WHEN form = 'json' AND json_valid(o) THEN o END AS js,
@@ -189,14 +220,17 @@ WITH h AS (
     SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
         -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
         -- does not escape its delimiter), so the line is not read but reported
+        -- (Palo Alto's CEF configuration guide names two fields PanOSDeviceSN in its GlobalProtect format: the
+        -- firewall's serial, then, after PanOSHostID, the endpoint's; the first is the firewall's)
         CASE WHEN form IN ('cef', 'leef') THEN list_filter({_READ_KEYS}, lambda k: contains(p, ' ' || k || '=')
-                                                          AND len(string_split(p, ' ' || k || '=')) > 2)[1]
+            AND len(string_split(p, ' ' || k || '=')) > CASE WHEN k = 'PanOSDeviceSN'
+                AND regexp_matches(p, ' PanOSHostID="[^"]*" PanOSDeviceSN="') THEN 3 ELSE 2 END)[1]
         END AS dup_key,
         CASE form
             WHEN 'csv' THEN CASE WHEN {_f(4)} = 'GLOBALPROTECT' THEN lower({_f(9)}) END
             WHEN 'ui' THEN CASE WHEN upper(COALESCE({_u('type')}, 'GLOBALPROTECT')) = 'GLOBALPROTECT'
                                 THEN lower({_u('event id', 'eventid')}) END
-            WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'EventIDValue', 'eventid')},
+            WHEN 'cef' THEN lower(COALESCE({_kv('PanOSEventIDValue', 'PanOSEventID', 'EventIDValue', 'eventid')},
                                            nullif(regexp_extract(
                                                line, '[|=]((?:gateway|portal)-[a-z0-9-]+)(?:[|\\s]|$)', 1), '')))
             WHEN 'leef' THEN lower(COALESCE({_kv('EventID', 'EventIDValue')},
@@ -256,7 +290,11 @@ WITH h AS (
             WHEN 'csv' THEN COALESCE({_f(48)}, {_f(3)})
             WHEN 'system' THEN COALESCE({_f(23)}, {_f(3)})
             WHEN 'ui' THEN COALESCE({_u('device name')}, {_u('serial #', 'serial number', 'serial')})
-            WHEN 'cef' THEN {_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN', 'deviceExternalId')}
+            -- (else the host name the firewall wrote before 'CEF:': a CEF profile of the configuration guide's
+            -- GlobalProtect format names no device)
+            WHEN 'cef' THEN COALESCE({_kv('PanOSDeviceName', 'DeviceName', 'dvchost', 'PanOSDeviceSN',
+                                          'deviceExternalId')},
+                                     nullif(nullif(regexp_extract(line, '([^\\s>]+)\\s+CEF:', 1), ''), '-'))
             WHEN 'leef' THEN {_kv('DeviceName', 'DeviceSN', 'SerialNumber')}
             WHEN 'json' THEN COALESCE({_js('DeviceName')}, {_js('device_name')}, {_js('DeviceSN')}, {_js('serial')})
         END AS gateway,
@@ -395,7 +433,8 @@ SOURCE = RawSource(
              "server (Device > Server Profiles > Syslog, format BSD or IETF; default CSV payload, or a CEF/LEEF "
              "custom format) or to an HTTP server / Strata Logging Service (CEF, LEEF, or JSON one object per line); "
              "before PAN-OS 9.1, the System log of subtype globalprotect; or Monitor > Logs > GlobalProtect > Export "
-             "to CSV from the web interface. Other log types in the file are counted and skipped."),
+             "to CSV from the web interface; or Microsoft Sentinel's CommonSecurityLog of the firewall exported as "
+             "JSON or CSV. Other log types in the file are counted and skipped."),
     sample=("<14>Nov  2 08:15:02 PA-3220 1,2026/11/02 08:15:02,012801096514,GLOBALPROTECT,0,2561,2026/11/02 "
             "08:15:02,vsys1,gateway-connected,connected,,SSL,CORP\\alice,TW,ALICE-NB,203.0.113.7,0.0.0.0,"
             "10.31.0.12,0.0.0.0,1f2e3d4c,PF1XYZ,6.2.1,Microsoft Windows,\"Microsoft Windows 11 Pro , 64-bit\",1,,,"
@@ -407,6 +446,6 @@ SOURCE = RawSource(
             r"\"?\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\"?,\"?[^,\"]*\"?,\"?GLOBALPROTECT\"?,|"
             r"(?i:receive time\"?,.*event id\"?,.*source user)|(?:CEF:\s?\d+|LEEF:[\d.]+)\|Palo Alto Networks\||"
             r"\"EventIDValue\"\s*:|\"(?:eventid|event_id)\"\s*:\s*\"(?:gateway|portal)-|"
-            r"GlobalProtect (?:gateway|portal) user)"),
+            r"GlobalProtect (?:gateway|portal) user|\"DeviceVendor\"\s*:\s*\"Palo Alto Networks\")"),
     query=query,
 )

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.rawsources import jamf_xml
 from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.notes import say
@@ -66,7 +67,8 @@ JAMF = MdmSource(
              "Managed, Supervised, Device Ownership Level (add App Name, App Identifier, App Version for "
              "applications); Computers > Search Inventory with Computer Name, Serial Number, Last Check-in, "
              "Enrolled via Automated Device Enrollment; or JSON from GET /api/v2/mobile-devices/detail, "
-             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N)"),
+             "/api/v1/computers-inventory or the Classic API (/JSSResource/computers/id/N), or the Classic API's "
+             "default XML"),
     sample="Mobile Device Name,Serial Number,Model,Username,Email Address,Last Inventory Update,Last Enrollment,"
            "Managed,Supervised,Device Ownership Level",
 )
@@ -195,10 +197,16 @@ def looks_like_mdm(path: Path) -> bool:
     return _mdm_head(raw)
 
 
+_TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
+
+
 def _mdm_head(raw: bytes) -> bool:
     """The start of a file names MDM columns (see looks_like_mdm)."""
     encoding = sniff(raw)
     head = raw.decode("utf-8" if encoding == "unknown" else encoding, "replace").lstrip("\ufeff")
+    # Windows PowerShell's Export-Csv (Get-MgDeviceManagementManagedDevice | Export-Csv) writes a '#TYPE
+    # Microsoft.Graph.PowerShell.Models...' line above the header unless told -NoTypeInformation
+    head = _TYPE_LINE.sub("", head, count=1)
     first = head.split("\n", 1)[0]
     names = {_norm(n) for n in re.findall(r'"([^"\r\n]{1,60})"\s*:', head)}
     names |= {_norm(n.strip().strip('"')) for n in re.split(r"[,\t]", first)}
@@ -207,7 +215,13 @@ def _mdm_head(raw: bytes) -> bool:
     if ({"action", "initiatedby", "devicename"} <= names or {"activity", "activitydatetime", "componentname"} <= names
             or {"動作", "裝置名稱"} <= names):
         return True
-    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}
+    # Jamf Pro API inventory records (computers-inventory, mobile-devices/detail): a `general` section beside the
+    # device's UDID, whatever other sections were requested (without HARDWARE: refused, naming the sections to ask for)
+    if {"udid", "general"} <= names:
+        return True
+    # Jamf Classic API: {"computer": {...}}, {"mobile_devices": [...]}, or its default XML answer
+    if jamf_xml.looks_like_jamf_xml(head):
+        return True
     if re.match(r'\s*\{\s*"(?:computer|mobile_device)"\s*:\s*\{|\s*\{\s*"(?:computers|mobile_devices)"\s*:\s*\[', head):
         return True
     keys = {"serialnumber", "mobiledevicename", "applicationname", "appidentifier", "序號"}
@@ -273,6 +287,8 @@ class _Table:
         text, self.encoding = as_utf8(text, scratch)
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if first == b"<":  # Jamf's Classic API answers XML by default: its records as the JSON it also gives
+            text, first = jamf_xml.as_json(text, scratch, name), b"["
         is_json = path.suffix.lower() in (".json", ".ndjson", ".jsonl") or first in (b"[", b"{")
         view = f"mdm_file_{no}"
         wrappers = " ".join(f"WHEN json_type(json, '$.{w}') = 'ARRAY' THEN CAST(json_extract(json, '$.{w}[*]') "
@@ -305,11 +321,16 @@ class _Table:
                     # Graph auditEvents name the device in resources[0] (resourceId = the Intune device ID).
                     self.columns["resourceid"] = "json_extract_string(j, '$.resources[0].resourceId')"
             else:
+                # a '#TYPE ...' line above the header (Windows PowerShell's Export-Csv) is skipped, and rows
+                # still cite the file's own line numbers; skip= only then (an explicit skip=0 makes DuckDB's
+                # sniffer refuse files it read before, e.g. an Event Viewer export handed in as Intune's)
+                with text.open("rb") as fh:
+                    skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
-                    SELECT CAST(row_number() OVER () AS BIGINT) + 1 AS _row, *
+                    SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
                     FROM read_csv({sql_str(str(text))}, header=true, all_varchar=true, auto_detect=true,
-                                  parallel=false)""")
+                                  {f"skip={skip}, " if skip else ""}parallel=false)""")
                 headers = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()][1:]
                 self.columns = {_norm(h): '"' + h.replace('"', '""') + '"' for h in headers}
                 self.raw = {}
@@ -444,6 +465,12 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                              "application name", "應用程式")) else "mdm_not_an_export")
             words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
                      "report": "AppInvRawData", "doc": "docs/sources.md"}
+            missing = _jamf_sections_missing(t)
+            if missing:  # a Jamf Pro API record requested without the sections that name a device
+                code = "mdm_jamf_sections_missing"
+                words |= {"request": JAMF_REQUEST, "mobile": JAMF_MOBILE, "jamf_api": "Jamf Pro API"}
+                raise EvidenceError(say(code, **words, missing=", ".join(en for en, _ in missing)),
+                                    zh=say(code, "zh-TW", **words, missing="、".join(zh for _, zh in missing)))
             raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
         named = request.file_sources[no] if request.file_sources else request.source
         source = named if named in MDM_SOURCES else _vendor(t)
@@ -528,6 +555,31 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                            encoding="utf-8")
     con.close()
     return report
+
+
+# The Jamf Pro API's inventory sections that name a device (its serial number, model, name, last check-in, user),
+# with what each gives, in English and Traditional Chinese; and the request that returns them.
+JAMF_SECTIONS = (
+    ("general", "GENERAL (name, last check-in, enrolment)", "GENERAL（名稱、上次簽入、註冊）"),
+    ("hardware", "HARDWARE (serial number, model)", "HARDWARE（序號、型號）"),
+    ("userandlocation", "USER_AND_LOCATION (user)", "USER_AND_LOCATION（使用者）"),
+)
+JAMF_REQUEST = ("GET /api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION"
+                "&section=APPLICATIONS")
+JAMF_MOBILE = "GET /api/v2/mobile-devices/detail"
+
+
+def _jamf_sections_missing(t: _Table) -> list[tuple[str, str]]:
+    """For a Jamf Pro API inventory record (JSON with Jamf's section objects, a `general` or `udid`), the sections
+    that name a device which it lacks (en, zh-TW); nothing for any other file. The API returns only the sections
+    requested (`section=GENERAL` alone by default), and a record without HARDWARE has no serial number."""
+    if not t.is_json:
+        return []
+    sections = {"general", "hardware", "userandlocation", "applications", "diskencryption", "security",
+                "operatingsystem", "purchasing", "extensionattributes", "localuseraccounts"}
+    if not (set(t.raw) & sections or "udid" in t.raw):
+        return []
+    return [(en, zh) for key, en, zh in JAMF_SECTIONS if key not in t.raw]
 
 
 def _vendor(t: _Table) -> str:
@@ -656,9 +708,9 @@ def _write_devices(con: duckdb.DuckDBPyConnection, out: Path, outputs: list[str]
     con.execute("""
         CREATE TEMP TABLE runs AS
         WITH s AS (
-            SELECT d.*, COALESCE(i.person_id, acct_user(d.account)) AS person,
+            SELECT d.*, COALESCE(i.person_id, acct_person(d.account)) AS person,
                    lag(snapshot_utc) OVER w AS prev_snapshot,
-                   lag(COALESCE(i.person_id, acct_user(d.account))) OVER w AS prev_person
+                   lag(COALESCE(i.person_id, acct_person(d.account))) OVER w AS prev_person
             FROM devices d LEFT JOIN ids i ON i.account = d.account
             WHERE owner = 'corporate' AND device_id NOT IN (SELECT device_id FROM conflicts)
             WINDOW w AS (PARTITION BY device_id ORDER BY snapshot_utc, file_no, _row)

@@ -53,7 +53,7 @@ def settle(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute("""
         CREATE TEMP TABLE latest AS
         SELECT r.* EXCLUDE (owner), CASE WHEN c.device_id IS NULL THEN r.owner ELSE 'conflicting' END AS owner,
-               COALESCE(i.person_id, acct_user(r.account)) AS person,
+               COALESCE(i.person_id, acct_person(r.account)) AS person,
                (SELECT min(x.later) FROM later x WHERE x.earlier = r.file_no AND NOT EXISTS (
                     SELECT 1 FROM devices o WHERE o.file_no = x.later AND o.device_id = r.device_id)) AS gone_to
         FROM ranked r LEFT JOIN ids i ON i.account = r.account LEFT JOIN conflicts c USING (device_id)

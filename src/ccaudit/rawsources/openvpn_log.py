@@ -4,7 +4,7 @@ Each line starts with its time: `2026-11-02 08:15:02` (2.5 and later), `Mon Nov 
 2.5), optionally followed by ` us=123456`; through rsyslog's RSYSLOG_FileFormat or `journalctl -o short-iso`,
 an RFC 3339 time with its offset, the host and `openvpn[pid]:` (or the unit's tag, `openvpn-server@x[pid]:`);
 through `journalctl -o short-full`, `Mon 2026-11-02 08:15:02 CST host tag:` (a zone abbreviation other than
-UTC/GMT is reported, and the time read in the zone assumed);
+UTC/GMT is read as parse.py reads any: as the one offset it names, else only in a zone stated, zoneabbr.py);
 a server started by systemd with its own timestamps and logged by syslog keeps them after the syslog header,
 and that inner time (with its year) is the one read. Messages about one client start with its address
 (`203.0.113.7:51642`; IPv6 without its port, `2001:db8::9`; an IPv4-mapped peer of a dual-stack socket as IPv4 or
@@ -74,6 +74,8 @@ _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+
 _JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
             + _TAG + r"(.*)$")
 _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TAG + r"(.*)$"
+# --machine-readable-output (2.5 and later): 'seconds.microseconds flags(hex) message', the time an instant
+_MACHINE = r"^(\d{9,11})\.(\d{6}) [0-9a-f]+ (.*)$"
 _RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
 # OpenVPN Access Server (Twisted's log): '2022-04-29T10:51:22+0530 [stdout#info] [OVPN 4] OUT: '<core line>'' (older
 # releases: '2019-12-13 10:19:19+0100 [-] OVPN 0 OUT: ...'); the core line quoted as Python writes a string ('...', or
@@ -138,7 +140,8 @@ WITH a AS (
                 WHEN regexp_matches(line, '{_ISO}') THEN 'iso'
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
                 WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
-                WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164' END AS form
+                WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164'
+                WHEN regexp_matches(line, '{_MACHINE}') THEN 'machine' END AS form
     FROM a2
 ), m0 AS (
     SELECT *,
@@ -146,7 +149,8 @@ WITH a AS (
                      WHEN 'iso' THEN regexp_extract(line, '{_ISO}', 2)
                      WHEN 'ctime' THEN regexp_extract(line, '{_CTIME}', 2)
                      WHEN 'journal' THEN regexp_extract(line, '{_JOURNAL}', 3)
-                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1) END AS msg0,
+                     WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1)
+                     WHEN 'machine' THEN regexp_extract(line, '{_MACHINE}', 3) END AS msg0,
            CASE WHEN form = 'journal' THEN nullif(regexp_extract(line, '{_JOURNAL}', 2), '') END AS jzone
     FROM l
 ), m AS (
@@ -168,7 +172,10 @@ WITH a AS (
                    '%a %b %d %H:%M:%S %Y')
                WHEN 'journal' THEN TRY_CAST(regexp_extract(line, '{_JOURNAL}', 1) AS TIMESTAMP) END AS wall,
            CASE WHEN inner_form IS NULL THEN jzone END AS zone,
-           CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1) END AS stamp
+           CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1)
+                WHEN form = 'machine' THEN strftime(make_timestamp(
+                    TRY_CAST(regexp_extract(line, '{_MACHINE}', 1) AS BIGINT) * 1000000
+                    + TRY_CAST(regexp_extract(line, '{_MACHINE}', 2) AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%fZ') END AS stamp
     FROM m
 ), r AS (
     -- the message after the client it is about ('CN/ADDR ' or 'ADDR ', then '[CN] ' if any)
@@ -301,7 +308,8 @@ SOURCE = RawSource(
             r"peer info: |Initialization Sequence Completed|VERIFY (?:OK|KU|EKU)|TLS Auth Error|"
             r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:us=\d+ )?\S|"
             r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4} |"
-            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{4} \[(?:-|std(?:out|err)#\w+)\] )"),
+            r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{4} \[(?:-|std(?:out|err)#\w+)\] |"
+            r"^\d{9,11}\.\d{6} [0-9a-f]+ \S)"),
     query=query,
     yearless=True,
 )

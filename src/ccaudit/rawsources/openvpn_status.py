@@ -71,10 +71,12 @@ WITH l AS (
         CASE WHEN v2_client THEN r.f[1 + list_position(h.names, 'Virtual IPv6 Address')] END AS vip6,
         -- the user name as typed may hold the separator (OpenVPN 2.5+ keeps every printable character and does not
         -- quote): the fields a row has beyond the header's are the name's, so it is read whole, never cut short
-        CASE WHEN v2_client THEN nullif(nullif(list_reduce(r.f[1 + list_position(h.names, 'Username'):
-                                                                1 + list_position(h.names, 'Username')
-                                                                + greatest(len(r.f) - len(h.names) - 1, 0)],
-                                                           lambda a, b: a || r.sep || b), 'UNDEF'), '') END AS username,
+        -- (a row cut short, by a line break in a name, has no such field: no name, not an engine error)
+        CASE WHEN v2_client AND len(r.f) > list_position(h.names, 'Username')
+             THEN nullif(nullif(list_reduce(r.f[1 + list_position(h.names, 'Username'):
+                                                 1 + list_position(h.names, 'Username')
+                                                 + greatest(len(r.f) - len(h.names) - 1, 0)],
+                                            lambda a, b: a || r.sep || b), 'UNDEF'), '') END AS username,
         CASE WHEN v2_client THEN COALESCE(
                  epoch_ts(TRY_CAST(r.f[1 + list_position(h.names, 'Connected Since (time_t)')] AS BIGINT)),
                  NULL) END AS since_epoch,

@@ -13,26 +13,48 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources import yearless
-from ccaudit.rawsources.base import NOT_RELEVANT, SERVER_MARK, SERVER_STOP_REASONS, SOURCE_COLUMNS, RawSource
+from ccaudit.rawsources import yearless, zoneabbr
+from ccaudit.rawsources.base import (
+    NOT_RELEVANT,
+    SERVER_MARK,
+    SERVER_STOP_REASONS,
+    SOURCE_COLUMNS,
+    WITHOUT_TUNNEL_ID,
+    RawSource,
+)
+from ccaudit.rawsources.compressed import compression, zip_logs
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
-from ccaudit.rawsources.sqlkit import connect, json_document, json_records_sql, read_lines_sql, sql_str
+from ccaudit.rawsources.sentinel import csl_csv_records_sql, is_csl_csv
+from ccaudit.rawsources.sqlkit import (
+    MAX_LINE_BYTES,
+    connect,
+    json_document,
+    json_records_sql,
+    long_lines,
+    read_lines_sql,
+    sql_str,
+)
 from ccaudit.rawsources.textfile import as_utf8
+from ccaudit.rawsources.xmlevents import is_indented_xml, xml_events_sql
+from ccaudit.textsafe import IDENTIFIER_INVISIBLE as INVISIBLE
 from ccaudit.textsafe import visible
 
 DETECT_LINES = 200  # first lines read to recognise a format
 MIN_MATCH = 0.3  # share of the first non-blank lines a named source must match
 MAX_LISTED = 200  # line numbers listed per problem in the report (the counts are always complete)
 EVENTS_FILE = "remote_access_events.csv"
+# a session's note when its source paired it by a key made without the gateway's session ID (base.WITHOUT_TUNNEL_ID)
+PAIRED_WITHOUT_ID = ("paired without a tunnel ID (the line has no tunnelid=): by the gateway, tunnel type and name, "
+                     "remote address and user")
 SESSIONS_FILE = "remote_sessions.csv"
 REPORT_FILE = "parse_report.json"
 
@@ -109,6 +131,10 @@ def lines_sql(path: Path, max_lines: int | None = None) -> str:
     """The file as (line_no, line, is_last) for a source's query: its lines, or, for a JSON document that is
     not one object per line (pretty-printed, an array, Graph's {"value": [...]}), one row per record,
     numbered by the line it starts on."""
+    if is_csl_csv(path):  # Microsoft Sentinel's CommonSecurityLog exported as CSV: its rows as JSON records
+        return csl_csv_records_sql(path, max_lines)
+    if is_indented_xml(path):  # Windows events as indented XML: each event on the line it starts
+        return xml_events_sql(path, max_lines)
     depth = json_document(path)
     if depth is None:
         return read_lines_sql(path) + (f" LIMIT {int(max_lines)}" if max_lines else "")
@@ -168,6 +194,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             raise EvidenceError(f"{visible(str(path))}: not a file", f"{visible(str(path))}：不是檔案")
     tmp = Path(tempfile.mkdtemp(prefix="ccaudit-sources-"))
     try:
+        request = _zip_members(request, tmp)
         con = connect(request.threads, request.memory_limit)
         con.execute(f"SET temp_directory = {sql_str(str(tmp))}")
         con.execute("SET enable_progress_bar = false")
@@ -178,6 +205,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 _check_zone(con, zone)
             except EvidenceError as exc:
                 raise EvidenceError(f"gateway {visible(gateway_id)} ({visible(origin)}): {exc}") from None
+        con.execute(_ACCOUNT_SQL)
         columns = ", ".join(f"{n} {t}" for n, t in SOURCE_COLUMNS)
         con.execute(f"CREATE TEMP TABLE parsed (file_no INTEGER, source VARCHAR, {columns})")
         files = []
@@ -186,15 +214,33 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 if request.per_file:
                     _check_zone(con, opts.zone)
-                text, encoding = as_utf8(path, tmp)
-                source = detect(con, path, opts.source, text)
+                text, encoding = as_utf8(path, tmp)  # a compressed file: the text inside it (rawsources/compressed.py)
+                packed = compression(path)
                 name = request.names[no] if request.names else str(path)
-                files.append(_parse_file(con, no, path, source, text, opts, name) | {"encoding": encoding})
+                try:
+                    source = detect(con, path, opts.source, text)
+                    parsed = _parse_file(con, no, path, source, text, opts, name)
+                except duckdb.Error as exc:
+                    if "aximum line size" not in str(exc):
+                        raise
+                    # a line over DuckDB's 2 MB (a Graph page of sign-ins): the file read again, long lines allowed
+                    con.execute(f"DELETE FROM parsed WHERE file_no = {no}")
+                    with long_lines():
+                        source = detect(con, path, opts.source, text)
+                        parsed = _parse_file(con, no, path, source, text, opts, name)
+                files.append(parsed | {"encoding": encoding} | ({"compression": packed} if packed else {})
+                             # a log of a zip holding several (_zip_members): named and said as inside it
+                             | ({"file": name, "compression": "zip"} if path.is_relative_to(tmp) else {}))
             except FileRefused:
                 raise
             except EvidenceError as exc:
                 raise FileRefused(str(exc), exc.zh, no) from None
             except duckdb.Error as exc:  # not UTF-8, unreadable: name the file, with DuckDB's line
+                long = re.search(r"Line: (\d+)", str(exc)) if "aximum line size" in str(exc) else None
+                if long:  # a line longer than any log's (sqlkit.MAX_LINE_BYTES)
+                    said = {"file": visible(str(path)), "line": long.group(1), "size": f"{MAX_LINE_BYTES >> 20} MiB"}
+                    raise FileRefused(say("line_too_long", "en", **said), say("line_too_long", "zh-TW", **said),
+                                      no) from None
                 raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
@@ -219,6 +265,25 @@ def parse(request: ParseRequest) -> dict[str, Any]:
         raise EvidenceError(f"cannot read the files: {visible(first)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _zip_members(request: ParseRequest, tmp: Path) -> ParseRequest:
+    """`sources parse` given a zip of several logs: its logs in its place, each named `<zip>/<its name in the zip>`
+    (decompressed into `tmp`, checked as any compressed file, rawsources/compressed.py). Files read with per-file
+    options (an evidence folder's) are left as they are: there a zip of several files is refused."""
+    if request.per_file or request.split_outputs or not any(compression(p) == "zip" for p in request.files):
+        return request
+    files: list[Path] = []
+    names: list[str] = []
+    for no, path in enumerate(request.files):
+        name = request.names[no] if request.names else str(path)
+        try:
+            members = zip_logs(path, tmp) if compression(path) == "zip" else []
+        except EvidenceError as exc:
+            raise FileRefused(str(exc), exc.zh, no) from None
+        files += [m for _, m in members] or [path]
+        names += [f"{name}/{inside}" for inside, _ in members] or [name]
+    return replace(request, files=tuple(files), names=tuple(names))
 
 
 def _engine_error(path: Path, exc: duckdb.Error, memory_limit: str) -> str:
@@ -283,6 +348,10 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
             finally:
                 if threads:
                     con.execute(f"SET threads = {int(threads[0])}")
+    # An account given but naming nobody (blanks, control or invisible characters only: a name typed at a log-in)
+    # is no user: the line is malformed, as one without the account, not a session nobody can be named for.
+    con.execute(f"UPDATE parsed SET problem = 'no user' WHERE file_no = {no} AND relevant AND problem IS NULL "
+                "AND kind <> 'login_failed' AND acct_blank(account)")
     row = con.execute(
         "SELECT COALESCE(max(line_no), 0), count(*) FILTER (WHERE relevant AND problem IS NULL), "
         "count(*) FILTER (WHERE relevant AND problem IS NOT NULL), count(*) FILTER (WHERE not_source), "
@@ -396,12 +465,25 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
     return list(row[0] or []) if row else []
 
 
-# Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'.
+# Account as logged -> user part and domain: 'CORP\\alice' and 'alice@corp.example' both give 'alice'. An account
+# whose user part is empty ('CORP\\', '@SUM(A1)', a name typed at a log-in) has none (NULL), so it matches no other
+# such account (an identity-map entry, a sign-in's MFA); acct_person names its person then by the account as logged.
+# An unresolved account's person is named with its invisible characters (zero-width, direction marks, controls)
+# spelled out, '<U+200B>': the import drops them from identifiers (evidence/normalize.py), so 'al<ZWSP>ice', another
+# account at the gateway, would otherwise become the person 'alice'.
 _ACCOUNT_SQL = """
-CREATE OR REPLACE TEMP MACRO acct_user(a) AS lower(nfc_normalize(trim(CASE
+CREATE OR REPLACE TEMP MACRO acct_visible(x) AS CASE WHEN regexp_matches(x, '""" + INVISIBLE + """')
+    THEN array_to_string(list_transform(string_split(x, ''),
+        lambda c: CASE WHEN regexp_matches(c, '""" + INVISIBLE + """')
+                       THEN '<U+' || format('{:04X}', unicode(c)) || '>' ELSE c END), '') ELSE x END;
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS nullif(lower(nfc_normalize(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
-    ELSE a END)));
+    ELSE a END))), '');
+CREATE OR REPLACE TEMP MACRO acct_person(a) AS
+    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(a))), '')));
+-- an account that names nobody: blank, or blanks and invisible characters only
+CREATE OR REPLACE TEMP MACRO acct_blank(a) AS a IS NOT NULL AND regexp_matches(a, '^(?:\\s|""" + INVISIBLE + """)*$');
 CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
@@ -426,6 +508,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     zone = by_file([sql_str(o.zone) for o in per_file])
     origin = by_file([sql_str(o.zone_origin) for o in per_file])
     own = [no for no, o in enumerate(per_file) if o.zone_given]
+    # whether the zone a line's time is read in was stated for it (its file's tz, its gateway's zone), not the default
+    explicit = f"file_no IN ({', '.join(map(str, own))})" if own else "FALSE"
     if request.gateway_zones and len(own) < len(per_file):
         gw = "lower(trim(gateway_id))"
         by_gw = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(z)}"
@@ -433,12 +517,17 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         gw_from = f"CASE {gw} " + " ".join(f"WHEN lower(trim({sql_str(g)})) THEN {sql_str(o)}"
                                            for g, _, o in request.gateway_zones) + " END"
         zone, origin = f"COALESCE({by_gw}, {zone})", f"COALESCE({gw_from}, {origin})"
+        explicit = f"({explicit} OR {by_gw} IS NOT NULL)"
         if own:  # the files whose own zone was stated: theirs, whatever their gateways
             given = f"file_no IN ({', '.join(map(str, own))})"
             zone = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone) for o in per_file])} ELSE {zone} END"
             origin = f"CASE WHEN {given} THEN {by_file([sql_str(o.zone_origin) for o in per_file])} ELSE {origin} END"
+    _zone_abbreviations(con, request, report, gateway, zone, origin, explicit)
+    # a zone abbreviation that names one offset (JST) is that offset, as a stated +09:00 (rawsources/zoneabbr.py)
     settled = f"""
-        WITH p AS (SELECT * EXCLUDE (gateway_id), COALESCE(gateway_id, {gateway}) AS gateway_id
+        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), COALESCE(gateway_id, {gateway}) AS gateway_id,
+                          COALESCE(tz_offset_min, CASE WHEN ts_utc IS NULL AND tz_text IS NOT NULL
+                                                       THEN {zoneabbr.minutes_sql('tz_text')} END) AS tz_offset_min
                    FROM parsed WHERE {{rows}}),
         z AS (SELECT *, {zone} AS zone, {origin} AS zone_from FROM p)
         SELECT file_no, line_no, source, kind,
@@ -526,10 +615,46 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
                               for (g, z, o), n in by_gateway.items()), key=_gateway_order),
         "gateway_zones_given": [{"gateway_id": g, "zone": z, "zone_from": o} for g, z, o in request.gateway_zones],
         "zones_stated_in_lines": sorted({t for one in by_name.values() for t in one["zones_stated_in_lines"]}),
+        # abbreviations (JST, CST): read as the offset each names, or, naming several, in the zone stated for them
+        "abbreviations": report.pop("zone_abbreviations", []),
         "by_file": by_name,
     }
+    for entry in report["time_zone"]["abbreviations"]:
+        by_name.setdefault(entry["file"], {"events_with_assumed_zone": 0, "by_gateway": [],
+                                           "zones_stated_in_lines": []}).setdefault("abbreviations", []).append(entry)
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, name VARCHAR)")
     con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(names)))
+
+
+def _zone_abbreviations(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[str, Any], gateway: str,
+                        zone: str, origin: str, explicit: str) -> None:
+    """The zone abbreviations the lines state (`tz="JST"`, `CST`): each one read as its offset where it names one, else
+    in the zone stated for its file or gateway; a file with an abbreviation naming several zones, or none known, and
+    no zone stated is refused (never guessed). The report lists them (time_zone.abbreviations, per file too)."""
+    rows = con.execute(f"""
+        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, COALESCE(gateway_id, {gateway}) AS gateway_id
+                   FROM parsed WHERE relevant AND problem IS NULL AND ts_utc IS NULL AND tz_offset_min IS NULL
+                         AND tz_text IS NOT NULL AND regexp_matches(trim(tz_text), {sql_str(zoneabbr.ABBREVIATION)})),
+        z AS (SELECT *, {zone} AS zone, {origin} AS zone_from, {explicit} AS explicit FROM p)
+        SELECT file_no, upper(tz_text) AS t, {zoneabbr.minutes_sql('tz_text')} AS m, explicit, zone, zone_from,
+               count(*), min(line_no)
+        FROM z GROUP BY ALL ORDER BY file_no, t, zone""").fetchall()
+    names = request.names or tuple(str(p) for p in request.files)
+    listed: list[dict[str, Any]] = []
+    for no, text, minutes, given, zone_in, zone_from, count, first in rows:
+        if minutes is None and not given:
+            said = {"file": visible(names[no]), "abbr": visible(text), "line": first}
+            raise FileRefused(say("zone_abbreviation_refused", "en", **said, meanings=zoneabbr.meaning(text, "en")),
+                              say("zone_abbreviation_refused", "zh-TW", **said,
+                                  meanings=zoneabbr.meaning(text, "zh-TW")), no)
+        entry: dict[str, Any] = {"file": names[no], "text": text, "events": int(count), "first_line": int(first),
+                                 "meaning": zoneabbr.meaning(text, "en")}
+        if minutes is not None:
+            entry["read_as"] = zoneabbr.offset_text(int(minutes))
+        else:
+            entry |= {"read_as": None, "read_in": zone_in, "zone_from": zone_from}
+        listed.append(entry)
+    report["zone_abbreviations"] = listed
 
 
 def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
@@ -567,6 +692,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
             FROM (SELECT DISTINCT file_no, account FROM events
                   WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
             JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
+    resolved_by_file: dict[str, int] = {}
+    if per_file:  # each file's own count (an evidence folder's raw export keeps its own in its report)
+        resolved_by_file = {str(f): int(n) for f, n in con.execute("""
+            SELECT f.name, count(DISTINCT e.account)
+            FROM events e JOIN ids i ON i.account = e.account JOIN file_names f ON f.file_no = e.file_no
+            WHERE i.person_id IS NOT NULL GROUP BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
@@ -574,7 +705,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
         "accounts_unresolved_by_file": by_file,  # several files: the accounts each file holds
         "note": ("remote_sessions.person_id holds the person_id where the map resolves the account, otherwise "
                  "the normalised account itself, so a check that looks the person up names it"),
-    }
+    } | ({"accounts_resolved_by_file": resolved_by_file} if per_file else {})  # several files: each one's count
 
 
 _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email"),
@@ -701,7 +832,9 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                              || 'by log rotation)'
                     WHEN ends > 1 THEN 'several end lines for one start; the first is used'
                     {elsewhere}
-                    WHEN first_end_stop THEN stop.reason END AS note,
+                    WHEN first_end_stop THEN stop.reason
+                    WHEN starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)}) THEN {sql_str(PAIRED_WITHOUT_ID)}
+               END AS note,
                COALESCE(start_file, first_file) AS prov_file, COALESCE(start_line, first_line) AS prov_line
         FROM g LEFT JOIN (SELECT rowid AS rid, reason FROM events
                           WHERE kind = 'session_end' AND {_stopped('reason')}) stop ON stop.rid = g.end_rid
@@ -719,13 +852,14 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                count(*) FILTER (WHERE ends > 1),
                count(*) FILTER (WHERE s_utc IS NULL),
                count(*) FILTER (WHERE ends = 1 AND first_end_stop),
+               count(*) FILTER (WHERE seg > 0 AND ends > 0 AND starts_with(session_key, {sql_str(WITHOUT_TUNNEL_ID)})),
                count(*) FILTER (WHERE {cut}), count(*) FILTER (WHERE {cut} AND first_end_stop),
                list(DISTINCT end_file) FILTER (WHERE {cut})
         FROM sessions GROUP BY prov_file ORDER BY prov_file""").fetchall()
-    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 8)]
+    counts = [sum(int(r[i]) for r in per_file) for i in range(1, 9)]
     names = dict(con.execute("SELECT file_no, name FROM file_names").fetchall())
     keys = ("sessions", "paired_start_and_end", "without_end", "start_derived_from_duration", "with_several_ends",
-            "not_placed", "ended_by_server_stop")
+            "not_placed", "ended_by_server_stop", "paired_without_tunnel_id")
     by_file: dict[str, dict[str, Any]] = {}
     for no, *n, elsewhere, by_stop, ended_in in per_file:
         by_file[names[no]] = dict(zip(keys, map(int, n), strict=True))
@@ -745,6 +879,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "start_derived_from_duration": counts[3], "with_several_ends": counts[4],
         "not_placed": counts[5], "not_placed_lines": [r[0] for r in unplaced],
         "ended_by_server_stop": counts[6],
+        "paired_without_tunnel_id": counts[7],
         "failed_logins": sum(int(n) for _, n in failures),
         "failed_logins_by_file": {str(f): int(n) for f, n in sorted(failures)},
         "note": "sessions without an end are written with an empty end_time; events that cannot be placed in "
@@ -757,7 +892,7 @@ def _sessions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 # a rotated log's name without its rotation suffix: server.log.1, server.log.2.gz, server.log-20261101 -> server.log
 ROTATION_BASE = (r"regexp_replace(regexp_replace({name}, '^.*[/\\\\]', ''), "
-                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz)?$', '')")
+                  r"'(?:[.-]\d{{8}}|\.\d+)?(?:\.gz|\.bz2|\.xz|\.zst|\.zip)?$', '')")
 
 
 def _end_at_later_stops(con: duckdb.DuckDBPyConnection) -> None:
@@ -1094,7 +1229,11 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path, split: tuple[str | None, .
                 {hours('hs', 's.s_utc')} {hours('he', 's.end_utc')}
                 ORDER BY s.s_utc, session_id
             )
-            SELECT session_id, COALESCE(person_id, account_normalised) AS person_id, gateway_id,
+            -- an ID with a tab or a zero-width space in it (a user name in the gateway's key) is spelled out: the
+            -- import drops such characters from identifiers, and two sessions would then have one ID
+            SELECT acct_visible(session_id) AS session_id,
+                   COALESCE(person_id, acct_visible(account_normalised), acct_person(account)) AS person_id,
+                   gateway_id,
                    {taipei('s_utc', 'hs')} AS start_time, {taipei('end_utc', 'he')} AS end_time,
                    COALESCE(channel, 'other') AS channel, mfa_method, source_ip,
                    account, assigned_ip, source, source_file, prov_line AS source_line, note{{file_no}}

@@ -10,7 +10,13 @@ was read:
 A file that is none of these is refused, naming the file, the line and the byte.
 
 A Windows event log file (.evtx, binary) is read with the `evtx` library (the Rust evtx crate, as evtx_dump) into
-one JSON event per line, streamed: line n of what the sources read is the file's n-th event record."""
+one JSON event per line, streamed: line n of what the sources read is the file's n-th event record.
+
+A compressed file (gzip, bzip2, xz, Zstandard, or a zip holding one file: logrotate's `server.log.2.gz`, a
+gateway's `fortigate.log.1.gz`, a firm's `logs.zip`), told by its first bytes, not its name, is first decompressed
+streaming into the scratch folder (compressed.py: every archive's checksum verified, a damaged or truncated one
+refused by name, one that expands too far refused as a zip bomb), then read as above: line n is line n of the text
+inside it."""
 
 from __future__ import annotations
 
@@ -56,23 +62,28 @@ def sniff(head: bytes) -> str:
 
 def as_utf8(path: Path, scratch: Path, limit: int | None = None) -> tuple[Path, str]:
     """(a path DuckDB reads as UTF-8 with the file's text, the encoding read). `limit`: copy at most about
-    that many bytes (to recognise a file from its start)."""
+    that many bytes (to recognise a file from its start). A compressed file is read as the text inside it."""
+    from ccaudit.rawsources.compressed import compression, decompressed
+
+    shown = path  # what messages name: the file as handed in, never its scratch copy
+    if compression(path) is not None:
+        path = decompressed(path, scratch, limit)
     with path.open("rb") as handle:
         head = handle.read(_HEAD)
     if head.startswith(EVTX_MAGIC):
-        return _evtx_lines(path, scratch, None if limit is None else 200), "evtx"
+        return _evtx_lines(path, scratch, None if limit is None else 200, shown), "evtx"
     encoding = sniff(head)
     if encoding == "utf-8":
         return path, encoding
     if encoding == "unknown":
         bad = _first_bad(head)
         line = head[:bad].count(b"\n") + 1
-        raise EvidenceError(f"{visible(str(path))}: neither UTF-8, UTF-16 nor Big5 (cp950) text (line {line}, "
+        raise EvidenceError(f"{visible(str(shown))}: neither UTF-8, UTF-16 nor Big5 (cp950) text (line {line}, "
                             f"byte {bad:,}); save it as UTF-8")
     handle_out = tempfile.NamedTemporaryFile(dir=scratch, suffix=".txt", delete=False)  # noqa: SIM115
     handle_out.close()
     target = Path(handle_out.name)
-    _transcode(path, target, encoding, limit)
+    _transcode(path, target, encoding, limit, shown)
     return target, encoding
 
 
@@ -84,7 +95,7 @@ def _first_bad(data: bytes) -> int:
     return 0
 
 
-def _transcode(source: Path, target: Path, encoding: str, limit: int | None) -> None:
+def _transcode(source: Path, target: Path, encoding: str, limit: int | None, shown: Path) -> None:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
     try:
@@ -102,11 +113,11 @@ def _transcode(source: Path, target: Path, encoding: str, limit: int | None) -> 
         at = offset + exc.start
         with source.open("rb") as src:
             line = src.read(at).count(b"\n" if not encoding.startswith("utf-16") else b"\n\x00") + 1
-        raise EvidenceError(f"{visible(source.name)}: line {line} (byte {at:,}) is not valid {encoding}, the "
+        raise EvidenceError(f"{visible(shown.name)}: line {line} (byte {at:,}) is not valid {encoding}, the "
                             "encoding its start is in; save the file as UTF-8") from None
 
 
-def _evtx_lines(path: Path, scratch: Path, max_records: int | None) -> Path:
+def _evtx_lines(path: Path, scratch: Path, max_records: int | None, shown: Path) -> Path:
     """The events of an .evtx file as JSON lines ({"Event": {"System": ..., "EventData": ...}}, the shape
     evtx_dump writes), streamed record by record. A record the library cannot read becomes a line that is not
     JSON, so the report counts it as malformed with its position."""
@@ -132,6 +143,6 @@ def _evtx_lines(path: Path, scratch: Path, max_records: int | None) -> Path:
         if n < 0:
             raise RuntimeError("no event record in it could be read")
     except (OSError, RuntimeError) as exc:
-        raise EvidenceError(f"{visible(path.name)}: not a readable Windows event log (.evtx): "
+        raise EvidenceError(f"{visible(shown.name)}: not a readable Windows event log (.evtx): "
                             f"{visible(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}") from None
     return target

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from ccaudit.reports import charts, deficiencies, fonts, texts
 from ccaudit.reports.model import ReportData, ReportInput, RequirementRow, Result, is_zh
 from ccaudit.reports.texts import t
+from ccaudit.textsafe import visible_in_page, visible_lines
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_ROWS = 25
@@ -23,13 +24,13 @@ FONT_MARK = "/*FONT_FACES*/"
 
 
 def _nl2br(value: object) -> Markup:
-    return Markup("<br>").join(escape(str(value)).split("\n"))
+    return Markup("<br>").join(escape(visible_lines(str(value))).split("\n"))
 
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=visible_in_page,
     )
     env.filters["nl2br"] = _nl2br
     return env

@@ -34,6 +34,7 @@ from ccaudit.findings.models import STATUS_LABELS
 from ccaudit.rawsources.notes import translate
 from ccaudit.reports.model import RESULT_LABELS
 from ccaudit.reports.texts import ATTESTATION, OBLIGATION, OUTCOME, REMEDIATION_STATUS, SIGN_OFF
+from ccaudit.textsafe import visible_in_page
 from ccaudit.web.deps import (
     csrf_token_for,
     date_style_for,
@@ -67,6 +68,7 @@ def make_templates(extra: tuple[Path, ...] = ()) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # templates are package files: no stat() of each one on every render
+        finalize=visible_in_page,  # a value's control and bidirectional characters spelled out (textsafe)
     )
     env.filters["todate"] = to_date
     env.filters["totime"] = to_time

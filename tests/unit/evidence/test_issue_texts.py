@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ccaudit.errors import ValidationIssue
-from ccaudit.evidence.issue_texts import expected_zh, message_zh
+from ccaudit.evidence.issue_texts import expected_zh, field_expected_zh, message_zh
+from ccaudit.evidence.models import FieldSpec, FieldType
 from ccaudit.evidence.templates import TemplateRegistry
 
 REGISTRY = TemplateRegistry.load()
@@ -18,6 +19,17 @@ def test_every_expected_shape_has_a_chinese_form(spec: object) -> None:
     translated = expected_zh(english)
     assert translated != english
     assert not any(word in translated for word in ("a date", "a number", "one of", "from ", "at least", "text"))
+
+
+def test_the_codes_an_enum_column_takes_are_said_with_their_chinese_spellings() -> None:
+    people = REGISTRY["people"]
+    assert field_expected_zh(people.field("employment_status")) == (
+        "下列之一：active（在職）、leave（留職停薪）、terminated（離職）")
+    # a code the template gives no Chinese spelling stays alone; English spellings are not Chinese ones
+    spec = FieldSpec(name="state", zh="狀態", type=FieldType.ENUM, values=("on", "off"),
+                     value_aliases={"enabled": "on", "停用": "off", "關閉": "off"})
+    assert field_expected_zh(spec) == "下列之一：on、off（停用）"
+    assert field_expected_zh(people.field("terminated_on")) == expected_zh(people.field("terminated_on").expected())
 
 
 @pytest.mark.parametrize(("english", "chinese"), [

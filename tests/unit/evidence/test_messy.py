@@ -248,7 +248,8 @@ def test_a_placeholder_is_no_value_where_one_is_required(folder: Folder) -> None
     assert one_issue(error) == (
         "people.csv, row 2, column '在職狀態': required value is empty (expected one of active, leave, terminated)")
     assert error.issues[0].render("zh-TW") == (
-        "people.csv，第 2 列，「在職狀態」欄：必填欄位空白（應為下列之一：active, leave, terminated）")
+        "people.csv，第 2 列，「在職狀態」欄：必填欄位空白"
+        "（應為下列之一：active（在職）、leave（留職停薪）、terminated（離職））")
 
 
 @pytest.mark.parametrize(("text", "message"), [

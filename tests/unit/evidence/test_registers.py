@@ -87,3 +87,5 @@ def test_the_written_templates_say_what_cannot_be_empty_and_which_columns_are_id
     notes = openpyxl.load_workbook(tmp_path / "people.xlsx")["說明 Notes"]
     texts = [c.value for row in notes.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("Cannot be empty: at least 1 record(s)") for t in texts)
+    # what a column takes, in both languages: an enum's codes with the Chinese spellings accepted for them
+    assert "one of active, leave, terminated\n下列之一：active（在職）、leave（留職停薪）、terminated（離職）" in texts

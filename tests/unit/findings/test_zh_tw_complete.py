@@ -270,3 +270,45 @@ def test_every_command_has_a_zh_tw_summary_for_its_help() -> None:
     commands = paths(typer.main.get_command(app), "")
     assert set(commands) == set(said), (set(commands) ^ set(said))
     assert not [text for text in said.values() if english_prose(text)]
+
+
+def _params_by_command() -> Iterator[tuple[str, object]]:
+    """Every option and argument of every command, with the command's path ("audit open")."""
+    import typer
+
+    from ccaudit.cli.main import app
+
+    def walk(command: object, path: str) -> Iterator[tuple[str, object]]:
+        yield from ((path, param) for param in getattr(command, "params", []))
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            yield from walk(sub, f"{path} {name}".strip())
+
+    return walk(typer.main.get_command(app), "")
+
+
+def test_every_option_and_argument_has_its_zh_tw_help() -> None:
+    # `ccaudit … --help` with CCAUDIT_LANG=zh-TW: each option's and argument's help from cli.yaml `help_params`
+    from tests.zh_text import english as english_prose
+
+    from ccaudit.cli.help_texts import param_key
+    from ccaudit.cli.texts import CliTexts
+
+    said = CliTexts.load()
+    missing, used, shared = [], set(), {}
+    for path, param in _params_by_command():
+        key = param_key(param)
+        own = said.help_params.get(path, {}).get(key)
+        words = said.param_words(path, key)
+        if words is None or (getattr(param, "param_type_name", "") == "argument" and not words.name):
+            missing.append(f"{path or 'ccaudit'} {key}")  # an argument also needs its name: the usage line says it
+        used.add((path, key) if own is not None else ("*", key))
+        if own is None:  # a shared entry stands only for options that say the same thing in English
+            shared.setdefault(key, set()).add(getattr(param, "help", None))
+    assert not missing, f"options and arguments without their zh-TW help in cli.yaml help_params: {missing}"
+    listed = {(path, key) for path, params in said.help_params.items() for key in params}
+    assert not listed - used, f"help_params entries no command has: {sorted(listed - used)}"
+    different = {key: helps for key, helps in shared.items() if len(helps) > 1}
+    assert not different, f"a shared (`*`) entry standing for different English helps: {different}"
+    prose = {f"{path} {key}": words for path, params in said.help_params.items() for key, words in params.items()}
+    assert not {k: w for k, w in prose.items() if english_prose(w.help) or english_prose(w.name or "")}
+    assert not [w for w in [*said.help_words.values(), *said.help_values.values()] if english_prose(w)]

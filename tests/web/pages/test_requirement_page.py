@@ -71,7 +71,7 @@ def test_hostile_rows_are_escaped_on_the_page_and_neutralised_in_the_csv(env: En
     path = result / "offending" / "remote_login_used_mfa.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace("user000000", '=HYPERLINK("http://evil")', 1).replace(
-        "no MFA 多因子", "<script>alert(1)</script>")
+        "no MFA 多因子", "<script>alert(1)</script>\u202egnp.exe")
     lines[1] = re.sub(r'=HYPERLINK\("http://evil"\)', '"=HYPERLINK(""http://evil"")"', lines[1])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     audit_id = svc.open_audit("xavier", "9B00", 2026, AS_OF)
@@ -79,11 +79,37 @@ def test_hostile_rows_are_escaped_on_the_page_and_neutralised_in_the_csv(env: En
     xavier = env.login("xavier")
     html = xavier.get(f"/audits/{audit_id}/requirements/{REQ}").text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # a right-to-left override would show 'exe.png' on the page: it is spelled out instead (textsafe)
+    assert "\u202e" not in html and "&lt;/script&gt;\\u202egnp.exe" in html
     exported = xavier.get(f"/audits/{audit_id}/requirements/{REQ}/rows.csv", params={"check": "remote_login_used_mfa"})
     records = list(csv.reader(io.StringIO(exported.content.decode("utf-8").lstrip("\ufeff"))))
     assert records[1][1] == "'=HYPERLINK(\"http://evil\")"  # the OWASP rule: a leading quote, never a formula
     # and nobody from firm 9A00 reads firm 9B00's rows
     assert env.login("alice").get(f"/audits/{audit_id}/requirements/{REQ}").status_code == 403
+
+
+def test_a_row_from_a_raw_export_names_the_line_of_that_file(env: Env, tmp_path: Path) -> None:
+    # a gateway's log read from the evidence folder: its derived rows cite the raw file's line (第 N 行), a
+    # register's rows their row (第 N 列)
+    from ccaudit.evidence.store import RAW_EXPORT, EvidenceStore
+
+    result = make_result_dir(tmp_path / "raw", offending={"remote_login_used_mfa": 2}, firm_id="9B00")
+    store = EvidenceStore(result / "evidence")
+    manifest = store.read_manifest()
+    entry = manifest.files[0].model_copy(update={"dataset": RAW_EXPORT, "original_name": "fgt.log"})
+    store.write_manifest(manifest.model_copy(update={"files": [entry]}))
+    audit_id = env.service.open_audit("xavier", "9B00", 2026, AS_OF)
+    env.service.attach_run("xavier", audit_id, result)
+    xavier = env.login("xavier")
+    rows = f"/audits/{audit_id}/requirements/{REQ}/rows"
+    english = xavier.get(rows, params={"check": "remote_login_used_mfa"}).text
+    assert "line 2" in english and "row 2" not in english
+    xavier.post("/prefs/lang", data={"lang": "zh-TW", "next": "/", "csrf_token": token(xavier.get("/").text)})
+    chinese = xavier.get(rows, params={"check": "remote_login_used_mfa"}).text
+    assert "第 2 行" in chinese and "第 2 列" not in chinese
+    registers = env.login("alice").get(f"/audits/{env.audit_id}/requirements/{REQ}/rows",
+                                        params={"check": "remote_login_used_mfa"}).text
+    assert re.search(r"row \d", registers) and not re.search(r"line \d", registers)
 
 
 def test_override_needs_a_justification_and_is_in_the_history(env: Env) -> None:

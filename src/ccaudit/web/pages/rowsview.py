@@ -57,6 +57,7 @@ class ShownRow:
     expired_measure: str | None
     why: str
     cells: list[Cell]
+    source_is_line: bool = False  # the source is a raw export: source_row is the line of that file
 
 
 def header(name: str, lang: str) -> str:
@@ -169,7 +170,7 @@ class RowShaper:
         utc = column.endswith("_utc") or found.group(3) is not None
         return f"{format_date(day, self.style)} {found.group(2)}{' UTC' if utc else ''}"
 
-    def row(self, row: dict[str, Any], columns: list[Column]) -> ShownRow:
+    def row(self, row: dict[str, Any], columns: list[Column], lines: frozenset[str] = frozenset()) -> ShownRow:
         data = row["data"] if isinstance(row.get("data"), dict) else {}
         shown = {c: self.value(c, v) for c, v in data.items()}
         if is_zh(self.lang):  # a column written in both languages: the sentence says the Chinese one
@@ -187,5 +188,5 @@ class RowShaper:
             source_file=str(row.get("source_file") or ""),
             source_row=row.get("source_row") if isinstance(row.get("source_row"), int) else None,
             compensated_by=row.get("compensated_by"), expired_measure=row.get("expired_measure"),
-            why=why, cells=cells,
+            why=why, cells=cells, source_is_line=row.get("source_sha256") in lines,
         )  # fmt: skip

@@ -289,9 +289,21 @@ def offending_rows(
     if shaper is None:
         shaper = RowShaper(check_id, "en", "iso", svc.settings.content_paths, ("yes", "no"), "")
     columns = shaper.columns(page.rows)
-    shown = [shaper.row(r, columns) for r in page.rows]
+    lines = _raw_exports(svc, user_id, audit_id, page.run_id, cache)
+    shown = [shaper.row(r, columns, lines) for r in page.rows]
     compensated = compensated or any(r.compensated_by or r.expired_measure for r in shown)
     return RowsView(check_id, query, page, columns, shown, compensated)
+
+
+def _raw_exports(svc: AuditService, user_id: str, audit_id: int, run_id: int | None,
+                 cache: RequestReads | None) -> frozenset[str]:
+    """The SHA-256 of the run's raw exports (a gateway's log, an Entra download): a row derived from one names the
+    line of that file it came from, not a row of a table."""
+    from ccaudit.evidence.store import RAW_EXPORT
+
+    snap = cache.snapshot(user_id, audit_id) if cache else svc.snapshot(audit_id, user_id)
+    run = next((r for r in snap.runs if r.run_id == run_id), None)
+    return frozenset(e.sha256 for e in (run.evidence if run else []) if e.dataset == RAW_EXPORT)
 
 
 def _coverage(check: CheckSnap, measures: list[MeasureSnap], lang: str) -> list[str]:
