@@ -518,7 +518,8 @@ def _totals(data: Path, records: list[dict[str, Any]], wanted: int, title: str) 
         "load_min": min(loads), "load_mean": sum(loads) / len(loads), "load_max": max(loads),
         "load_samples": len(loads), "first_inspection_to_last_batch_done_s": span,
     }
-    name = "totals" + (f"-{records[0].get('code', '')}" if title.startswith("code") else "")
+    label = "".join(c if c.isalnum() else "-" for c in records[0].get("code", ""))
+    name = "totals" + (f"-{label}" if title.startswith("code") else "")
     (data / f"{name}.json").write_text(json.dumps(t, indent=2))
     cores = os.cpu_count() or 1
     return "\n".join([
