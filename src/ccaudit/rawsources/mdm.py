@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,14 @@ import duckdb
 
 from ccaudit.errors import EvidenceError
 from ccaudit.rawsources import jamf_xml
+from ccaudit.rawsources.compressed import (
+    DEFAULT_LIMITS,
+    ArchiveLimits,
+    SeveralFiles,
+    compression,
+    decompressed,
+    zip_member,
+)
 from ccaudit.rawsources.csvsql import culture_time
 from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.notes import say
@@ -36,7 +43,6 @@ from ccaudit.textsafe import visible
 REPORT_FILE = "device_parse_report.json"
 MAX_LISTED = 200
 MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
-MAX_UNZIPPED = 2 * 1024 * 1024 * 1024  # an export zip's member, expanded
 
 
 @dataclass(frozen=True)
@@ -171,30 +177,34 @@ class MdmRequest:
     names: tuple[str, ...] = ()
     file_sources: tuple[str, ...] = ()
     file_zones: tuple[str, ...] = ()
+    # How far a compressed export may expand (the command's Settings: ArchiveLimits.from_settings(settings)).
+    limits: ArchiveLimits = DEFAULT_LIMITS
 
     def name(self, no: int) -> str:
         return self.names[no] if self.names else str(self.files[no])
 
 
-def looks_like_mdm(path: Path) -> bool:
+def looks_like_mdm(path: Path, limits: ArchiveLimits) -> bool:
     """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`), in any
-    encoding the exports come in (UTF-8, UTF-16, Big5)."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(65536)
-    except OSError:
-        return False
-    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
-        # the admin center's download: the export inside must itself look like one (not any zipped CSV)
-        member = _zip_member(path)
-        if member is None:
-            return False
+    encoding the exports come in (UTF-8, UTF-16, Big5), plain or compressed (the admin center's zip holding one
+    export, a `.csv.gz`, `.bz2`, `.xz`, `.zst`): then the text inside must itself look like an export."""
+    kind = compression(path)
+    if kind is None:
         try:
-            with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            with path.open("rb") as fh:
                 raw = fh.read(65536)
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        except OSError:
             return False
-    return _mdm_head(raw)
+        return _mdm_head(raw)
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-mdm-head-"))
+    try:
+        head = decompressed(path, scratch, limits, limit=65536)
+        with head.open("rb") as fh:
+            return _mdm_head(fh.read(65536))
+    except (EvidenceError, OSError):  # a damaged archive, a zip of several files: not taken for an export here
+        return False
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 _TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
@@ -232,34 +242,6 @@ def _mdm_head(raw: bytes) -> bool:
         "computername", "mobiledevicename")})
 
 
-def _zip_member(path: Path) -> str | None:
-    """The one CSV or JSON inside an export the admin center downloads as a zip (Intune's DevicesWithInventory_*.zip),
-    or None."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [i for i in archive.infolist() if not i.is_dir()
-                       and i.filename.lower().endswith((".csv", ".json", ".txt"))]
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return members[0].filename if len(members) == 1 else None
-
-
-def _unzip(path: Path, scratch: Path) -> Path:
-    name = visible(str(path))
-    member = _zip_member(path)
-    if member is None:
-        raise EvidenceError(f"{name}: a zip file must hold exactly one CSV or JSON export")
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-        if info.file_size > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > 200):
-            raise EvidenceError(f"{name}: {visible(member)} would expand to {info.file_size:,} bytes; unzip it "
-                                "yourself if it is genuine")
-        target = Path(tempfile.mkstemp(dir=scratch, suffix=Path(member).suffix)[1])
-        with archive.open(info) as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    return target
-
-
 def _leaf_paths(structure: Any, prefix: tuple[str, ...] = (), depth: int = 4) -> list[tuple[str, ...]]:
     """The paths of a JSON structure (json_group_structure of the records) down to `depth` levels: objects are
     walked into, everything else (values, arrays) is a leaf."""
@@ -278,13 +260,24 @@ def _json_path(parts: tuple[str, ...]) -> str:
 class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str,
+                 limits: ArchiveLimits) -> None:
         self.path, self.no = path, no
-        # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
-        # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
-        text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
-        text = _unzip(path, scratch) if text_is_zip else path
-        text, self.encoding = as_utf8(text, scratch)
+        # The admin center's download is a zip holding the CSV (its name cited: `export.zip/Devices.csv`); a firm
+        # may gzip an export (`.csv.gz`, or bzip2, xz, Zstandard); any export may be UTF-16 (PowerShell's Out-File,
+        # Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows). The text inside is streamed
+        # out within `limits`, its checksum verified (compressed.py), as for a gateway's log.
+        self.packed = compression(path)
+        self.member: str | None = None
+        try:
+            if self.packed == "zip":
+                self.member = zip_member(path, limits).filename
+            text, self.encoding = as_utf8(path, scratch, limits)
+        except SeveralFiles as exc:
+            listed = ", ".join(map(visible, exc.members[:5])) + (", ..." if len(exc.members) > 5 else "")
+            params = {"file": name, "count": str(len(exc.members)), "members": listed}
+            raise EvidenceError(say("mdm_zip_several", **params),
+                                zh=say("mdm_zip_several", "zh-TW", **params)) from None
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         if first == b"<":  # Jamf's Classic API answers XML by default: its records as the JSON it also gives
@@ -339,7 +332,8 @@ class _Table:
             raise EvidenceError(say("mdm_unreadable", file=name, why=why),
                                 zh=say("mdm_unreadable", "zh-TW", file=name, why=why)) from None
         self.view, self.is_json = view, is_json
-        self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
+        # as the manifest lists the raw file: csv or json, and how it was handed in compressed (`csv (zip)`)
+        self.format = ("json" if is_json else "csv") + (f" ({self.packed})" if self.packed else "")
 
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
@@ -456,9 +450,11 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
     con.execute("""CREATE TEMP TABLE act (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
         action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
     files: list[dict[str, Any]] = []
+    shown: list[str] = []  # what rows cite as source_file: the file, or the export inside its zip (`a.zip/b.csv`)
     for no, path in enumerate(request.files):
         name = visible(request.name(no))
-        t = _Table(con, no, path, scratch, name)
+        t = _Table(con, no, path, scratch, name, request.limits)
+        shown.append(request.name(no) + (f"/{t.member}" if t.member else ""))
         kind = t.kind()
         if kind is None:
             code = ("mdm_app_list_without_device" if t.has(("application", "applicationname", "appname",
@@ -489,10 +485,10 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                                  "initiated_by"))
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
-        files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
-                      "encoding": t.encoding, "format": t.format})
+        files.append({"file": shown[no], "handed_in": request.name(no), "source": source, "kind": kind,
+                      "records": int(rows[0]) if rows else 0, "encoding": t.encoding, "format": t.format})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(shown)))
     day_first = _date_order(con)
     con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR, dayfirst BOOLEAN)")
     con.executemany("INSERT INTO file_zone VALUES (?, ?, ?)",
@@ -503,7 +499,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
     # The identity map resolves primary users exactly as it resolves VPN accounts (parse._resolve reads `events`).
     con.execute("CREATE TEMP VIEW events AS SELECT DISTINCT account, acct_user(account) AS account_normalised "
                 "FROM dev WHERE account IS NOT NULL")
-    report["identities"] = _resolve(con, request.identity_map)
+    report["identities"] = _resolve(con, request.identity_map, limits=request.limits)
     report["identities"]["note"] = ("holder_id / person_id is the identity map's person where it resolves the "
                                     "primary user, otherwise the normalised account, listed here")
     request.out.mkdir(parents=True, exist_ok=True)
@@ -537,7 +533,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                            "times_read_in_assumed_zone": {name: int(n) for name, n in assumed},
                            "times_not_understood": {name: {"count": int(n), "first_row": int(r), "first_value": v}
                                                     for name, n, r, v in unread},
-                           "day_first_files": [request.name(no) for no, first in sorted(day_first.items()) if first],
+                           "day_first_files": [shown[no] for no, first in sorted(day_first.items()) if first],
                            "note": "times an export writes without Z or an offset (the Intune admin center's and "
                                    "Jamf Pro's CSV) are read in this zone; Microsoft does not state the zone of the "
                                    "admin center's CSV, so compare one device's Last check-in with its page in the "

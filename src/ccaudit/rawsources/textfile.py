@@ -23,9 +23,13 @@ from __future__ import annotations
 import codecs
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ccaudit.errors import EvidenceError
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.rawsources.compressed import ArchiveLimits
 
 EVTX_MAGIC = b"ElfFile\x00"
 _CHUNK = 1 << 22
@@ -60,14 +64,15 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def as_utf8(path: Path, scratch: Path, limit: int | None = None) -> tuple[Path, str]:
+def as_utf8(path: Path, scratch: Path, limits: ArchiveLimits, limit: int | None = None) -> tuple[Path, str]:
     """(a path DuckDB reads as UTF-8 with the file's text, the encoding read). `limit`: copy at most about
-    that many bytes (to recognise a file from its start). A compressed file is read as the text inside it."""
+    that many bytes (to recognise a file from its start). A compressed file is read as the text inside it, within
+    `limits` (the command's Settings: ArchiveLimits.from_settings)."""
     from ccaudit.rawsources.compressed import compression, decompressed
 
     shown = path  # what messages name: the file as handed in, never its scratch copy
     if compression(path) is not None:
-        path = decompressed(path, scratch, limit)
+        path = decompressed(path, scratch, limits, limit)
     with path.open("rb") as handle:
         head = handle.read(_HEAD)
     if head.startswith(EVTX_MAGIC):
