@@ -12,6 +12,7 @@ wipe and re-enrolment, and what a firm's register holds), else by the MDM's own 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -32,11 +33,11 @@ from ccaudit.rawsources.compressed import (
     decompressed,
     zip_member,
 )
-from ccaudit.rawsources.csvsql import culture_time
+from ccaudit.rawsources.csvsql import culture_time, opening_column, unclosed_quote_sql
 from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
-from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
 from ccaudit.textsafe import visible
 
@@ -319,6 +320,7 @@ class _Table:
                 # sniffer refuse files it read before, e.g. an Event Viewer export handed in as Intune's)
                 with text.open("rb") as fh:
                     skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
+                _refuse_unclosed_quote(con, text, name + (f"/{visible(self.member)}" if self.member else ""), skip)
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
@@ -357,6 +359,30 @@ class _Table:
                 DEVICE_FIELDS["last_seen"])):
             return "devices"
         return None
+
+
+def _refuse_unclosed_quote(con: duckdb.DuckDBPyConnection, text: Path, name: str, skip: int) -> None:
+    """A CSV export with a quoted cell never closed is refused naming its file, the line the cell starts on and (when
+    it is at a cell's start) its column: DuckDB's sniffer would otherwise read the whole file without quoting, the
+    quotes kept in every value (a serial number `"F2LXK0AAHG7F"` naming no device), or stop with its own words."""
+    try:
+        found = con.execute(unclosed_quote_sql(read_lines_sql(text))).fetchone()
+    except duckdb.Error:  # a line over 2 MB: no MDM export has one; DuckDB's reader then says what is wrong
+        return
+    if found is None:
+        return
+    line_no, line = found
+    with text.open(encoding="utf-8", errors="replace") as fh:
+        header = fh.read(65536).lstrip("\ufeff").split("\n")[skip].rstrip("\r")
+    delimiter = max((",", "\t", ";"), key=header.count)
+    column = opening_column(line, delimiter)
+    headers = next(csv.reader([header], delimiter=delimiter), [])
+    said = {"file": name, "line": str(line_no)}
+    code = "mdm_unclosed_quote"
+    if column is not None:
+        code = "mdm_unclosed_quote_column"
+        said |= {"column": str(column), "name": repr(visible(headers[column - 1])) if column <= len(headers) else "?"}
+    raise EvidenceError(say(code, **said), zh=say(code, "zh-TW", **said))
 
 
 # A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API; Jamf Classic's '-0500') is that instant;
