@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
+from ccaudit.rawsources.sentinel import extension_pairs
 
 # Event ID -> kind when the status is success (failure of a connect or an authentication: login_failed).
 CONNECT = ("gateway-connected",)
@@ -167,7 +168,10 @@ def _csl_as_cef(line: str) -> str:
 
     header = " || '|' || ".join(f"COALESCE(replace({col(c)}, '|', '\\|'), '')" for c in _CSL_HEADER)
     pairs = " || ".join(f"COALESCE(' {k}=' || {escaped(col(c))}, '')" for c, k in _CSL_KEYS.items())
-    ext = f"regexp_replace(COALESCE({col('AdditionalExtensions')}, ''), ';\\s*([A-Za-z0-9_.]+)=', ' \\1=', 'g')"
+    # the extension's pairs (sentinel.extension_pairs: a pair starts at ';key=', '\=' in a value starts none), each
+    # value escaped again as CEF writes it, so that a value holding ' PanOSPublicIPv4=...' is no key of the CEF line
+    listed = extension_pairs(f"COALESCE({col('AdditionalExtensions')}, '')")
+    ext = f"array_to_string(list_transform({listed}, lambda p: ' ' || p.k || '=' || {escaped('p.v')}), '')"
     return f"'CEF:0|' || {header} || '|' || {ext} || {pairs}"
 
 
