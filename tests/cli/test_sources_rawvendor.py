@@ -13,6 +13,8 @@ from typing import Any
 
 from tests.cli.inprocess import ccaudit
 
+from ccaudit.rawsources import globalprotect, sqlkit
+
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
@@ -202,3 +204,59 @@ def test_cisco_asa_names_that_spell_duration_and_reason_set_neither(tmp_path: Pa
         ("session_end", fake, "203.0.113.7", "3600", "User Requested", "ssl_vpn"),
         ("session_start", "w> IP <6.6.6.6> WebVPN session terminated: spoofed.", "203.0.113.8", "", "", "ssl_vpn"),
         ("session_end", "w> IP <6.6.6.6> WebVPN session started.", "203.0.113.8", "", "Idle timeout", "ssl_vpn")]
+
+
+# --- 4. GlobalProtect's web-interface export: the header looked for in the first lines only ---------------------------
+
+_UI_HEADER = '"Domain","Receive Time","Serial #","Type","Event ID","Source User","Public IP","Private IP","Status"'
+_UI_ROW = '"1","2026/11/02 08:15:02","012801096514","GLOBALPROTECT","gateway-connected","alice","203.0.113.7",' \
+          '"10.31.0.12","success"'
+
+
+def _scans(profile: Any) -> list[int]:
+    """The rows each file scan of a DuckDB JSON profile read (the layout of DuckDB 1.x and 2.x)."""
+    found: list[int] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        kind = str(node.get("operator_type") or node.get("type") or "")
+        name = str(node.get("operator_name") or node.get("name") or "")
+        if kind == "TABLE_SCAN" and "READ_CSV" in name.upper():
+            found.append(int(node.get("operator_cardinality", node.get("intermediate_rows", 0))))
+        for child in node.get("children", []):
+            walk(child)
+
+    for top in profile.get("operator", []) or [profile]:
+        walk(top)
+    return found
+
+
+def test_the_web_export_header_is_looked_for_in_the_first_lines_only(tmp_path: Path) -> None:
+    blank = 100_000
+    log = tmp_path / "gp-export.csv"  # small lines, many of them: the header, a row, then blank lines
+    log.write_text(_UI_HEADER + "\n" + _UI_ROW + "\n" + "\n" * blank, encoding="utf-8")
+    con = sqlkit.connect()
+    con.execute(f"CREATE VIEW lines AS {sqlkit.read_lines_sql(log)}")
+    profile = tmp_path / "profile.json"
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = {sqlkit.sql_str(str(profile))}")
+    query = globalprotect.query("lines")
+    got = con.execute(f"SELECT kind, account, source_ip FROM ({query}) WHERE relevant").fetchall()
+    con.close()
+    assert got == [("session_start", "alice", "203.0.113.7")]
+    scans = sorted(_scans(json.loads(profile.read_text(encoding="utf-8"))))
+    # the events read every line once; the header lookup stopped within the first block DuckDB reads (2048 lines)
+    assert scans[-1] == blank + 2
+    assert len(scans) == 2 and scans[0] <= 4096
+
+
+def test_a_header_below_the_first_lines_is_a_line_like_any_other(tmp_path: Path) -> None:
+    # a header-like row after the first globalprotect.UI_HEADER_LINES lines does not make the rows below it the web
+    # export's: they are counted as lines of no known form, never read as sessions
+    below = globalprotect.UI_HEADER_LINES
+    out, _ = _parse(tmp_path, "gp-late-header.csv", "\n" * below + _UI_HEADER + "\n" + _UI_ROW + "\n",
+                    source="globalprotect")
+    report = _report(out)["files"][0]
+    assert (report["recognised"], report["not_this_source_lines"]) == (0, [below + 1, below + 2])
+    assert _events(out) == []
+    first, _ = _parse(tmp_path, "gp-first-line.csv", _UI_HEADER + "\n" + _UI_ROW + "\n", source="globalprotect")
+    assert [(e["kind"], e["account"]) for e in _events(first)] == [("session_start", "alice")]

@@ -122,6 +122,9 @@ def _u(*names: str) -> str:
     return csv_at("f", "COALESCE(" + ", ".join(f"list_position(hnames, '{n}')" for n in names) + ")")
 
 
+# The header row of that export is its first line; it is looked for in the first UI_HEADER_LINES lines (a blank line
+# or a note above it), never further: a header-like line deeper in a file is a line like any other.
+UI_HEADER_LINES = 50
 # the header row of that export: the display names of the log's columns (Receive Time, Event ID, Source User, ...)
 _UI_HEADER = "contains(lower(line), 'event id') AND contains(lower(line), 'source user') AND " \
              "regexp_matches(lower(line), 'receive time|generate time|generated time')"
@@ -178,9 +181,11 @@ def _csl_as_cef(line: str) -> str:
 def query(lines: str) -> str:
     return f"""
 WITH h AS (
-    -- the web UI's CSV export starts with a header row of display names: its columns are found by name
-    SELECT {header_names('line')} AS hnames, line_no AS hdr_line FROM {lines}
-    WHERE line_no <= 50 AND {_UI_HEADER} ORDER BY line_no LIMIT 1
+    -- the web UI's CSV export starts with a header row of display names: its columns are found by name, in the
+    -- file's first UI_HEADER_LINES lines only (a LIMIT the scan stops at: a filter on line_no read the whole file)
+    SELECT {header_names('line')} AS hnames, line_no AS hdr_line
+    FROM (SELECT line_no, line FROM {lines} LIMIT {UI_HEADER_LINES})
+    WHERE {_UI_HEADER} ORDER BY line_no LIMIT 1
 ), l AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line, h.hnames,
