@@ -260,3 +260,54 @@ def test_a_header_below_the_first_lines_is_a_line_like_any_other(tmp_path: Path)
     assert _events(out) == []
     first, _ = _parse(tmp_path, "gp-first-line.csv", _UI_HEADER + "\n" + _UI_ROW + "\n", source="globalprotect")
     assert [(e["kind"], e["account"]) for e in _events(first)] == [("session_start", "alice")]
+
+
+# --- 3. OpenVPN through a syslog relay: the server is the header's host ----------------------------------------------
+
+def _relayed(lines: list[tuple[str, str, str]], classic: bool = False) -> str:
+    """(time, host, message) as rsyslog writes them: RSYSLOG_FileFormat (RFC 3339) or its default (classic, no year)."""
+    out = []
+    for t, host, msg in lines:
+        stamp = f"Nov  2 {t}" if classic else f"2026-11-02T{t}.000000+08:00"
+        out.append(f"{stamp} {host} openvpn[812]: {msg}")
+    return "\n".join(out) + "\n"
+
+
+# two servers behind one NAT address see the same client address and port: only the host tells them apart
+_TWO_SERVERS = [
+    ("08:15:02", "vpn01", "203.0.113.7:51642 TLS: Username/Password authentication succeeded for username 'alice'"),
+    ("08:15:02", "vpn01", "203.0.113.7:51642 [alice-laptop] Peer Connection Initiated with [AF_INET]203.0.113.7:51642"),
+    ("08:16:00", "vpn02", "203.0.113.7:51642 TLS: Username/Password authentication succeeded for username 'bob'"),
+    ("08:16:00", "vpn02", "203.0.113.7:51642 [bob-pc] Peer Connection Initiated with [AF_INET]203.0.113.7:51642"),
+    ("08:16:01", "vpn01", "alice-laptop/203.0.113.7:51642 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)"),
+    ("08:16:01", "vpn02", "bob-pc/203.0.113.7:51642 MULTI_sva: pool returned IPv4=10.9.0.6, IPv6=(Not enabled)"),
+    ("09:00:00", "vpn02", "bob-pc/203.0.113.7:51642 SIGTERM[soft,remote-exit] received, client-instance exiting"),
+    # vpn01 stops: its own sessions end there, never vpn02's
+    ("10:00:00", "vpn01", "SIGTERM[hard,] received, process exiting"),
+    ("10:30:00", "vpn02", "203.0.113.7:51642 TLS: Username/Password authentication succeeded for username 'carol'"),
+    ("10:30:00", "vpn02", "203.0.113.7:51642 [carol-nb] Peer Connection Initiated with [AF_INET]203.0.113.7:51642"),
+]
+
+
+def test_openvpn_servers_in_one_relayed_file_never_pair_each_others_sessions(tmp_path: Path) -> None:
+    out, _ = _parse(tmp_path, "syslog-relay.log", _relayed(_TWO_SERVERS), source="openvpn-log")
+    sessions = [(s["gateway_id"], s["account"], s["assigned_ip"], s["start_time"], s["end_time"])
+                for s in _rows(out / "remote_sessions.csv")]
+    assert sessions == [
+        ("vpn01", "alice", "10.8.0.6", "2026-11-02T08:15:02+08:00", "2026-11-02T10:00:00+08:00"),
+        ("vpn02", "bob", "10.9.0.6", "2026-11-02T08:16:00+08:00", "2026-11-02T09:00:00+08:00"),
+        ("vpn02", "carol", "", "2026-11-02T10:30:00+08:00", "")]
+    ends = [(e["gateway_id"], e["account"], e["reason"]) for e in _events(out) if e["kind"] == "session_end"]
+    assert ends == [("vpn02", "bob", "client exited"),
+                    ("vpn01", "alice", "ended by the server's stop: SIGTERM[hard,] received, process exiting")]
+
+
+def test_openvpn_classic_relayed_lines_take_the_gateway_from_the_header(tmp_path: Path) -> None:
+    # the relay's default format (no year): the same pairing; a gateway named for the file is its name for the lines
+    text = _relayed(_TWO_SERVERS[:7], classic=True)
+    out, _ = _parse(tmp_path, "messages", text, "--year", "2026", source="openvpn-log")
+    assert [(s["gateway_id"], s["account"], s["end_time"]) for s in _rows(out / "remote_sessions.csv")] == [
+        ("vpn01", "alice", ""), ("vpn02", "bob", "2026-11-02T09:00:00+08:00")]
+    named, _ = _parse(tmp_path, "vpn02.log", _relayed(_TWO_SERVERS[2:7:2] + _TWO_SERVERS[3:7:2]), "--gateway",
+                      "VPN-HQ", source="openvpn-log")
+    assert {s["gateway_id"] for s in _rows(named / "remote_sessions.csv")} == {"VPN-HQ"}
