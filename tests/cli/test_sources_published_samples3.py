@@ -5,6 +5,7 @@ auditor would check: the user, the instant, the address, the kind, the device an
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,71 @@ def test_openvpn_access_server_log_sent_to_syslog(tmp_path: Path) -> None:
         ("session_start", "alice", "203.0.113.7", "172.27.224.5", "2026-11-02T00:15:02Z"),
         ("login_failed", "mallory", "198.51.100.66", "", "2026-11-02T01:00:01Z"),
         ("session_end", "alice", "203.0.113.7", "", "2026-11-02T09:30:00Z")]
+
+
+_EZ_HEADER = ("RecordNumber,EventRecordId,TimeCreated,EventId,Level,Provider,Channel,ProcessId,ThreadId,Computer,"
+              "ChunkNumber,UserId,MapDescription,UserName,RemoteHost,PayloadData1,PayloadData2,PayloadData3,"
+              "PayloadData4,PayloadData5,PayloadData6,ExecutableInfo,HiddenRecord,SourceFile,Keywords,"
+              "ExtraDataOffset,Payload")
+
+
+def _ez_payload(**data: str) -> str:
+    return json.dumps({"EventData": {"Data": [{"@Name": k, "#text": v} for k, v in data.items()]}})
+
+
+def _ez_row(no: int, time: str, event: int, summary: str, payload: str) -> list[str]:
+    return [str(no), str(no), time, str(event), "LogAlways", "Microsoft-Windows-Security-Auditing", "Security", "612",
+            "700", "RDS-TPE-02.corp.example.com", "1", "", summary, "-\\-", "", "", "", "", "", "", "", "-", "False",
+            "D:\\triage\\Security.evtx", "Audit success", "0", payload]
+
+
+def test_windows_security_from_evtxecmd_csv(tmp_path: Path) -> None:
+    # Eric Zimmerman's EvtxECmd (KAPE) CSV: its own columns, TimeCreated in UTC without a zone and seven decimals,
+    # the event's EventData as JSON text in the last column, Payload ('Data' a list of @Name/#text)
+    rows = [
+        _ez_row(1, "2026-11-02 00:15:02.1234567", 4624, "Successful logon", _ez_payload(
+            TargetUserName="alice", TargetDomainName="CORP", TargetLogonId="0x4A1F", LogonType="10",
+            IpAddress="203.0.113.7", IpPort="50123")),
+        _ez_row(2, "2026-11-02 01:00:01.0000000", 4625, "Failed logon", _ez_payload(
+            TargetUserName="mallory", TargetDomainName="CORP", Status="0xc000006d", FailureReason="%%2313",
+            LogonType="10", IpAddress="198.51.100.66")),
+        _ez_row(3, "2026-11-02 09:30:00.5000000", 4634, "An account was logged off", _ez_payload(
+            TargetUserName="alice", TargetDomainName="CORP", TargetLogonId="0x4A1F", LogonType="10")),
+        _ez_row(4, "2026-11-02 09:31:00.0000000", 4624, "Successful logon", _ez_payload(
+            TargetUserName="svc-backup", TargetDomainName="CORP", TargetLogonId="0x5B2", LogonType="3",
+            IpAddress="10.0.0.9")),
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([_EZ_HEADER.split(","), *rows])
+    out, _ = _parse(tmp_path, "20261130_EvtxECmd_Output.csv", buffer.getvalue())
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-02.corp.example.com"),
+        ("login_failed", "CORP\\mallory", "198.51.100.66", "2026-11-02T01:00:01Z", "RDS-TPE-02.corp.example.com"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-02.corp.example.com")]
+    sessions = _rows(out / "remote_sessions.csv")
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00")]
+
+
+def test_windows_security_from_evtxecmd_json_with_a_session_manager_record(tmp_path: Path) -> None:
+    # EvtxECmd --json: one object per line, TimeCreated with its offset, EventId a number, the LocalSessionManager's
+    # UserData in Payload too
+    logon = {"Computer": "RDS-TPE-02", "EventId": 4624, "TimeCreated": "2026-11-02T00:15:02.1234567+00:00",
+             "Channel": "Security", "MapDescription": "Successful logon", "PayloadData1": "Target: CORP\\alice",
+             "Payload": _ez_payload(TargetUserName="alice", TargetDomainName="CORP", TargetLogonId="0x4A1F",
+                                    LogonType="10", IpAddress="203.0.113.7")}
+    lsm = {"Computer": "RDS-TPE-02", "EventId": 24, "TimeCreated": "2026-11-02T03:00:00.0000000+00:00",
+           "Channel": "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+           "PayloadData1": "User: CORP\\alice",
+           "Payload": json.dumps({"UserData": {"EventXML": {"@xmlns": "Event_NS", "User": "CORP\\alice",
+                                                            "SessionID": "3", "Address": "203.0.113.7"}}})}
+    lsm_start = dict(lsm, EventId=21, TimeCreated="2026-11-02T00:15:03.0000000+00:00")
+    text = "\n".join(json.dumps(r) for r in (logon, lsm_start, lsm)) + "\n"
+    out, _ = _parse(tmp_path, "Security_EvtxECmd.json", text)
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z"),
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:03Z"),
+        ("session_end", "CORP\\alice", "203.0.113.7", "2026-11-02T03:00:00Z")]
+    sessions = _rows(out / "remote_sessions.csv")
+    assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
+        ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T11:00:00+08:00")]
