@@ -169,3 +169,42 @@ def test_windows_security_from_evtxecmd_json_with_a_session_manager_record(tmp_p
     sessions = _rows(out / "remote_sessions.csv")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("CORP\\alice", "2026-11-02T08:15:02+08:00", "2026-11-02T11:00:00+08:00")]
+
+
+def test_jamf_classic_mobile_device_apps_take_the_version_when_the_short_version_is_empty(tmp_path: Path) -> None:
+    # Jamf Pro Classic API GET /JSSResource/mobiledevices/id/N (JSON): an app's application_short_version is often ""
+    # beside its application_version; an institutional device; the last enrolment 0/"" (not known)
+    record = {"mobile_device": {
+        "general": {"id": 7, "device_name": "TPE-IPAD-07", "serial_number": "DMPX1234ABCD",
+                    "last_inventory_update_utc": "2026-11-30T01:02:03.456+0000",
+                    "last_inventory_update_epoch": 1795914123456, "model": "iPad Air (5th generation)",
+                    "os_type": "iPadOS", "device_ownership_level": "Institutional", "last_enrollment_epoch": 0,
+                    "last_enrollment_utc": "", "managed": True, "supervised": True},
+        "location": {"username": "alice", "email_address": "alice@corp.example.com"},
+        "applications": [
+            {"application_name": "Authenticator", "application_version": "6.8.1",
+             "application_short_version": "", "identifier": "com.example.authenticator"},
+            {"application_name": "Mail+", "application_version": "1200", "application_short_version": "12.0",
+             "identifier": "com.example.mailplus"}]}}
+    out, _ = _parse(tmp_path, "mobiledevice-7.json", json.dumps(record, indent=2), "--tz", "UTC")
+    assert [(d["device_id"], d["status"], d["primary_user"], d["issued_on"])
+            for d in _rows(out / "company_mobile_devices.csv")] == [
+        ("DMPX1234ABCD", "in_use", "alice@corp.example.com", "")]
+    assert [(a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
+        ("com.example.authenticator", "6.8.1"), ("com.example.mailplus", "12.0")]
+
+
+def test_jamf_classic_device_list_is_refused_naming_the_requests_that_give_devices(tmp_path: Path) -> None:
+    # GET /JSSResource/mobiledevices answers a list with serial numbers and users but no ownership, enrolment or
+    # apps; it was refused as a Jamf Pro API record missing sections, naming the wrong request
+    listing = {"mobile_devices": [
+        {"id": 1, "name": "TPE-IPAD-07", "device_name": "TPE-IPAD-07", "udid": "0f1e2d3c", "serial_number": "DMPX1234",
+         "managed": True, "supervised": True, "model": "iPad Air", "model_identifier": "iPad13,16",
+         "username": "alice"}]}
+    path = tmp_path / "mobiledevices.json"
+    path.write_text(json.dumps(listing), encoding="utf-8")
+    result = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out")
+    assert result.code == 2 and "mobiledevices.json" in result.text
+    assert "/JSSResource/mobiledevices/id/N" in result.text and "Classic API list of devices" in result.text
+    zh = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out", "--lang", "zh-TW")
+    assert zh.code == 2 and "未載明擁有權" in zh.text
