@@ -208,3 +208,23 @@ def test_jamf_classic_device_list_is_refused_naming_the_requests_that_give_devic
     assert "/JSSResource/mobiledevices/id/N" in result.text and "Classic API list of devices" in result.text
     zh = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out", "--lang", "zh-TW")
     assert zh.code == 2 and "未載明擁有權" in zh.text
+
+
+def test_jamf_classic_computer_apps_without_bundle_ids_are_each_listed(tmp_path: Path) -> None:
+    # GET /JSSResource/computers/id/N: a Mac's software.applications often carry bundle_id "" (older inventory);
+    # every such app was one app ID '' and all but one were dropped
+    record = {"computer": {
+        "general": {"id": 3, "name": "TPE-MBP-03", "serial_number": "C02XK1ABCDEF",
+                    "last_contact_time_utc": "2026-11-29T02:00:00.000+0000",
+                    "remote_management": {"managed": True}},
+        "location": {"username": "bob", "email_address": "bob@corp.example.com"},
+        "hardware": {"model": "MacBook Pro (14-inch, 2023)", "os_name": "macOS"},
+        "software": {"applications": [
+            {"name": "Numbers.app", "path": "/Applications/Numbers.app", "version": "14.2", "bundle_id": ""},
+            {"name": "Teams.app", "path": "/Applications/Teams.app", "version": "24.1", "bundle_id": ""},
+            {"name": "Zoom.app", "path": "/Applications/Zoom.app", "version": "6.2", "bundle_id": "us.zoom.xos"}]}}}
+    out, said = _parse(tmp_path, "computer-3.json", json.dumps(record), "--tz", "UTC")
+    assert [(a["device_id"], a["app_id"], a["version"]) for a in _rows(out / "device_apps.csv")] == [
+        ("C02XK1ABCDEF", "Numbers.app", "14.2"), ("C02XK1ABCDEF", "Teams.app", "24.1"),
+        ("C02XK1ABCDEF", "us.zoom.xos", "6.2")]
+    assert "3 installed apps on 1 devices" in said

@@ -629,9 +629,12 @@ def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> Non
         con.execute(f"""
             INSERT INTO app
             SELECT {no}, _row, {src}, ref,
-                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId'),
-                            json_extract_string(a, '$.bundle_id')),
-                   COALESCE(json_extract_string(a, '$.name'), json_extract_string(a, '$.application_name')),
+                   -- (a Mac's apps in Classic records often have bundle_id "": each is then named by its name)
+                   COALESCE(nullif(json_extract_string(a, '$.identifier'), ''),
+                            nullif(json_extract_string(a, '$.bundleId'), ''),
+                            nullif(json_extract_string(a, '$.bundle_id'), '')),
+                   COALESCE(nullif(json_extract_string(a, '$.name'), ''),
+                            nullif(json_extract_string(a, '$.application_name'), '')),
                    -- (Classic API records often leave application_short_version empty beside application_version)
                    COALESCE(nullif(json_extract_string(a, '$.shortVersion'), ''),
                             nullif(json_extract_string(a, '$.application_short_version'), ''),
