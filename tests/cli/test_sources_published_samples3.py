@@ -228,3 +228,17 @@ def test_jamf_classic_computer_apps_without_bundle_ids_are_each_listed(tmp_path:
         ("C02XK1ABCDEF", "Numbers.app", "14.2"), ("C02XK1ABCDEF", "Teams.app", "24.1"),
         ("C02XK1ABCDEF", "us.zoom.xos", "6.2")]
     assert "3 installed apps on 1 devices" in said
+
+
+def test_fortigate_failed_ssl_vpn_login_has_no_address_where_fortios_writes_null(tmp_path: Path) -> None:
+    # FortiOS's SSL-VPN login failure (logid 0101039426) carries tunnelip=(null): no address was assigned, and
+    # '(null)' is no address (it was written as the assigned IP)
+    lines = [
+        'date=2026-11-02 time=09:00:01 devname="FGT-TPE" devid="FGT60F0000000001" logid="0101039426" type="event" '
+        'subtype="vpn" level="alert" vd="root" logdesc="SSL VPN login fail" action="ssl-login-fail" '
+        'tunneltype="ssl-web" tunnelid=0 remip=198.51.100.66 tunnelip=(null) user="mallory" group="N/A" '
+        'dst_host="N/A" reason="sslvpn_login_unknown_user" msg="SSL user failed to logged in"',
+    ]
+    out, _ = _parse(tmp_path, "fgt.log", "\n".join(lines) + "\n", "--tz", "Asia/Taipei")
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "")]
