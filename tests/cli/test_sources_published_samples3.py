@@ -242,3 +242,21 @@ def test_fortigate_failed_ssl_vpn_login_has_no_address_where_fortios_writes_null
     out, _ = _parse(tmp_path, "fgt.log", "\n".join(lines) + "\n", "--tz", "Asia/Taipei")
     assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"]) for e in _events(out)] == [
         ("login_failed", "mallory", "198.51.100.66", "")]
+
+
+def test_cisco_asa_aaa_rejection_in_the_older_message_form(tmp_path: Path) -> None:
+    # 113005 as releases before 8.4 wrote it ('Rejected: reason = r: server = s, User = u', a user IP after it in
+    # Wazuh's ruleset samples) was a failed login with neither user nor address; the current form still reads
+    lines = [
+        "Nov 02 2026 09:00:01: %ASA-6-113005: AAA user authentication Rejected: reason = AAA failure: "
+        "server = 192.0.2.10, User = mallory: user IP = 198.51.100.66",
+        "Nov 02 2026 09:05:00: %ASA-6-113005: AAA user authentication Rejected: reason = AAA failure: "
+        "server = 192.0.2.10, User = trudy",
+        "Nov 02 2026 09:10:00: %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : "
+        "server = 192.0.2.10 : user = oscar : user IP = 198.51.100.67",
+    ]
+    out, _ = _parse(tmp_path, "asa.log", "\n".join(lines) + "\n", "--tz", "Asia/Taipei")
+    assert [(e["kind"], e["account"], e["source_ip"], e["reason"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "AAA failure"),
+        ("login_failed", "trudy", "", "AAA failure"),
+        ("login_failed", "oscar", "198.51.100.67", "AAA failure")]
