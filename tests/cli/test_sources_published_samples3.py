@@ -260,3 +260,21 @@ def test_cisco_asa_aaa_rejection_in_the_older_message_form(tmp_path: Path) -> No
         ("login_failed", "mallory", "198.51.100.66", "AAA failure"),
         ("login_failed", "trudy", "", "AAA failure"),
         ("login_failed", "oscar", "198.51.100.67", "AAA failure")]
+
+
+def test_windows_security_from_wazuh_agent_events_without_the_alert_around_them(tmp_path: Path) -> None:
+    # the Wazuh agent's eventchannel event as the manager receives it (archives' full_log, wazuh-logtest's input):
+    # {"win": {"system": ..., "eventdata": ...}}, camelCase names, logonType a number; alerts.json wraps it in "data"
+    def event(event_id: str, at: str, **data: object) -> str:
+        return json.dumps({"win": {"system": {"providerName": "Microsoft-Windows-Security-Auditing",
+                                              "eventID": event_id, "systemTime": at, "channel": "Security",
+                                              "computer": "RDS-TPE-03"}, "eventdata": data}})
+    text = "\n".join([
+        event("4624", "2026-11-02T00:15:02.1234567Z", targetUserName="alice", targetDomainName="CORP",
+              targetLogonId="0x7d4f4", logonType=10, ipAddress="203.0.113.7"),
+        event("4634", "2026-11-02T09:30:00.0000000Z", targetUserName="alice", targetDomainName="CORP",
+              targetLogonId="0x7d4f4", logonType=10)]) + "\n"
+    out, _ = _parse(tmp_path, "wazuh-events.json", text)
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-03"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-03")]
