@@ -278,3 +278,28 @@ def test_windows_security_from_wazuh_agent_events_without_the_alert_around_them(
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
         ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-03"),
         ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-03")]
+
+
+def test_intune_reports_export_job_gives_ownership_as_a_code_and_in_words(tmp_path: Path) -> None:
+    # Graph's deviceManagement/reports/exportJobs (Microsoft's documented request: reportName Devices, select
+    # ownerType, ...; localizationType LocalizedValuesAsAdditionalColumn, the default) writes an enum's code in the
+    # column (ownerType 1 company, 2 personal, 0 unknown) and its words in <column>_loc: every device was of unknown
+    # ownership
+    header = ('"DeviceName","managementAgent","ownerType","ownerType_loc","OS","LastContact","UPN","DeviceId",'
+              '"SerialNumber"\n')
+    rows = ('"TPE-IPHONE-01","5","1","Corporate","iOS/iPadOS","2026-11-30 09:12:44.0000000",'
+            '"alice@corp.example.com","dev-0001","F2LXK0AAHG7F"\n'
+            '"BYOD-PIXEL-02","5","2","Personal","Android","2026-11-29 08:00:00.0000000","bob@corp.example.com",'
+            '"dev-0002","PX8AAAA"\n'
+            '"LAB-IPAD-03","5","0","Unknown","iOS/iPadOS","2026-11-29 08:00:00.0000000","","dev-0003","DMPQ123"\n')
+    out, said = _parse(tmp_path, "Devices_export.csv", header + rows, "--tz", "UTC")
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0AAHG7F"]
+    assert [(d["device_id"], d["person_id"]) for d in _rows(out / "byod_register.csv")] == [("PX8AAAA", "bob")]
+    assert "1 of unknown ownership" in said
+    # the codes alone (the _loc columns dropped by whoever trimmed the file) still say the ownership
+    codes_only = (header.replace(',"ownerType_loc"', "")
+                  + "".join(r.replace(',"Corporate"', "").replace(',"Personal"', "").replace(',"Unknown"', "") + "\n"
+                            for r in rows.splitlines()))
+    (tmp_path / "codes").mkdir()
+    out2, _ = _parse(tmp_path / "codes", "Devices_export.csv", codes_only, "--tz", "UTC")
+    assert [d["device_id"] for d in _rows(out2 / "company_mobile_devices.csv")] == ["F2LXK0AAHG7F"]
