@@ -303,3 +303,25 @@ def test_intune_reports_export_job_gives_ownership_as_a_code_and_in_words(tmp_pa
     (tmp_path / "codes").mkdir()
     out2, _ = _parse(tmp_path / "codes", "Devices_export.csv", codes_only, "--tz", "UTC")
     assert [d["device_id"] for d in _rows(out2 / "company_mobile_devices.csv")] == ["F2LXK0AAHG7F"]
+
+
+def test_openvpn_log_in_rfc5424_as_opnsense_writes_it(tmp_path: Path) -> None:
+    # OPNsense (syslog-ng) writes its OpenVPN log, locally and to a remote syslog, in RFC 5424: '<PRI>1 TIME HOST
+    # APP PROCID MSGID [SD] MSG', the program named per server instance (openvpn_server1), structured data or '-'
+    # before the message: every line was refused as unreadable
+    head = "<29>1 2026-11-02T{t}+08:00 fw.corp.example openvpn_server1 63290 - {sd} "
+    lines = [
+        head.format(t="08:15:01", sd='[meta sequenceId="1"]') + "203.0.113.7:51642 TLS: Username/Password "
+        "authentication succeeded for username 'alice'",
+        head.format(t="08:15:02.250", sd='[meta sequenceId="2" note="a \\] inside"]') + "203.0.113.7:51642 [alice] "
+        "Peer Connection Initiated with [AF_INET]203.0.113.7:51642",
+        head.format(t="08:15:02.300", sd="-") + "alice/203.0.113.7:51642 MULTI_sva: pool returned IPv4=10.8.0.6, "
+        "IPv6=(Not enabled)",
+        head.format(t="17:30:00", sd='[meta sequenceId="4"]') + "alice/203.0.113.7:51642 SIGTERM[soft,remote-exit] "
+        "received, client-instance exiting",
+    ]
+    out, _ = _parse(tmp_path, "openvpn_20261102.log", "\n".join(lines) + "\n")
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:02Z", "fw.corp.example"),
+        ("session_end", "alice", "203.0.113.7", "", "2026-11-02T09:30:00Z", "fw.corp.example")]
