@@ -149,7 +149,8 @@ def query(lines: str) -> str:
     return f"""
 WITH a AS (
     SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax,
-           regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) AS sx
+           CASE WHEN contains(line, 'OVPN ')
+                THEN regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) END AS sx
     FROM {lines}
 ), a2 AS (
     -- OpenVPN Access Server's log (openvpnas.log): the core's line quoted after the server's own time with its offset,
@@ -165,12 +166,13 @@ WITH a AS (
     FROM a
 ), l AS (
     SELECT line_no, is_last, line, as_own,
-           CASE WHEN regexp_matches(line, {_q(_RFC5424)}) THEN 'rfc5424'
-                WHEN regexp_matches(line, '{_RFC3339}') THEN 'rfc3339'
+           CASE WHEN regexp_matches(line, '{_RFC3339}') THEN 'rfc3339'
                 WHEN regexp_matches(line, '{_ISO}') THEN 'iso'
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
                 WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164'
+                -- (after the others: none of them fits such a line, and most lines are of them)
+                WHEN regexp_matches(line, {_q(_RFC5424)}) THEN 'rfc5424'
                 WHEN regexp_matches(line, '{_MACHINE}') THEN 'machine' END AS form
     FROM a2
 ), m0 AS (
