@@ -325,3 +325,28 @@ def test_openvpn_log_in_rfc5424_as_opnsense_writes_it(tmp_path: Path) -> None:
             for e in _events(out)] == [
         ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:02Z", "fw.corp.example"),
         ("session_end", "alice", "203.0.113.7", "", "2026-11-02T09:30:00Z", "fw.corp.example")]
+
+
+def _xml_event(event_id: int, at: str, **data: str) -> str:
+    fields = "".join(f"<Data Name='{k}'>{v}</Data>" for k, v in data.items())
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider "
+            "Name='Microsoft-Windows-Security-Auditing'/><EventID>" + str(event_id) + "</EventID><TimeCreated "
+            f"SystemTime='{at}'/><Channel>Security</Channel><Computer>RDS-TPE-04</Computer></System><EventData>"
+            f"{fields}</EventData></Event>")
+
+
+def test_windows_security_xml_events_relayed_by_syslog_with_a_header_before_them(tmp_path: Path) -> None:
+    # Windows events forwarded as XML by a syslog agent keep the relay's header ('2025-02-01T23:30:33+08:00 HOST
+    # <Event ...>'), as a published parser test's line shows: every such line was refused as unreadable
+    lines = [
+        "2026-11-02T08:15:03+08:00 RDS-TPE-04 " + _xml_event(
+            4624, "2026-11-02T00:15:02.499045800Z", TargetUserName="alice", TargetDomainName="CORP",
+            TargetLogonId="0x1fc0ed", LogonType="10", IpAddress="203.0.113.7"),
+        "<14>Nov  2 17:30:01 RDS-TPE-04 " + _xml_event(
+            4634, "2026-11-02T09:30:00.000000000Z", TargetUserName="alice", TargetDomainName="CORP",
+            TargetLogonId="0x1fc0ed", LogonType="10"),
+    ]
+    out, _ = _parse(tmp_path, "relay.log", "\n".join(lines) + "\n")
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-04"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-04")]

@@ -181,7 +181,11 @@ def query(lines: str) -> str:
 WITH q0 AS (
     SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
            -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
-           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
+           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])')
+               -- an event relayed by a syslog forwarder (NXLog, rsyslog) keeps the header before its XML
+               -- ('2025-02-01T23:30:33+08:00 HOST <Event xmlns=...>...</Event>')
+               OR (contains(line, '<Event ') AND contains(line, '</Event>')
+                   AND NOT regexp_matches(line, '^\\s*\\[?\\s*\\{{')) AS xml_line
     FROM {lines}
 ), q AS (
     SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq,
