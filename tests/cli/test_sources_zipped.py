@@ -255,3 +255,45 @@ def test_an_environment_override_given_to_the_command_reaches_the_device_export_
                               "--out", tmp_path / "out")
     assert result.code == 2
     assert "DevicesWithInventory.csv.gz: expands to more than 100 bytes when decompressed" in result.err
+
+
+def _workbook(path: Path, text: str) -> None:
+    """The export opened in Excel and saved as a workbook (every value as text, as Excel keeps a CSV's cells)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        sheet.append(row)
+    book.save(path)
+
+
+def test_an_export_saved_as_a_workbook_reads_as_the_csv_and_cites_its_spreadsheet_row(tmp_path: Path) -> None:
+    plain = tmp_path / "DevicesWithInventory.csv"
+    plain.write_text(INTUNE_NOV, encoding="utf-8")
+    assert ccaudit("sources", "parse", "intune", plain, "--out", tmp_path / "plain").code == 0
+    book = tmp_path / "DevicesWithInventory.xlsx"
+    _workbook(book, INTUNE_NOV)
+    result = ccaudit("sources", "parse", "auto", book, "--out", tmp_path / "out")
+    assert result.code == 0, result.text
+    got, want = (_rows(tmp_path / d / "company_mobile_devices.csv") for d in ("out", "plain"))
+    assert [r | {"source_file": ""} for r in got] == [r | {"source_file": ""} for r in want]
+    assert {r["source_file"] for r in got} == {str(book)}
+    report = json.loads((tmp_path / "out" / "device_parse_report.json").read_text(encoding="utf-8"))
+    assert (report["files"][0]["source"], report["files"][0]["format"]) == ("intune", "xlsx")
+
+
+def test_inspect_recognises_an_export_saved_as_a_workbook(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    _workbook(evidence / "DevicesWithInventory_2026-11-30.xlsx", INTUNE_NOV)
+    (evidence / "DevicesWithInventory_2026-10-31.csv").write_text(INTUNE_OCT, encoding="utf-8")
+    (evidence / "DeviceActions.csv").write_text(INTUNE_ACTIONS, encoding="utf-8")
+    (evidence / "identity_map.csv").write_text(IDMAP, encoding="utf-8")
+    (evidence / "firm_profile.csv").write_text(PROFILE, encoding="utf-8")
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results")
+    assert result.code == 0, result.text
+    (row,) = _rows(tmp_path / "results" / "offending" / "company_device_reset_between_holders.csv")
+    assert (row["subject"], row["source_file"], row["source_row"]) == (
+        "F2LXK0AAHG7F", "DevicesWithInventory_2026-11-30.xlsx", "2")

@@ -27,6 +27,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.rawsources.compressed import (
     DEFAULT_LIMITS,
     ArchiveLimits,
@@ -131,11 +132,14 @@ def _workdir() -> Path:
     return _WORK[0]
 
 
-def recognise(path: Path, limits: ArchiveLimits) -> str | None:
+def recognise(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits | None = None) -> str | None:
     """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
-    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others. A
+    workbook (`workbook`: its limits) can only be a device export saved from Excel: no log is looked for in it."""
     from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
 
+    if workbook is not None:
+        return AUTO if is_device_export(path, limits, workbook) else None
     if is_device_export(path, limits):
         return AUTO
     con = connect()
