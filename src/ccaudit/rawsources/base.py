@@ -71,3 +71,7 @@ class RawSource:
     # (that time as written, for a line whose only time it is; its problem NULL as for a readable time); the
     # framework gives it its year per file (yearless.py) and reads it again.
     yearless: bool = False
+    # Its lines name the gateway only by a syslog header's host (a relay keeps the server's name as it is configured
+    # there): a gateway named for the file (--gateway, evidence.yaml `gateway:`) wins over it; the host still keeps
+    # the servers of one relayed file apart (the source's session keys hold it).
+    stated_gateway_wins: bool = False

@@ -556,6 +556,12 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                              "application name", "應用程式")) else "mdm_not_an_export")
             words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
                      "report": "AppInvRawData", "doc": "docs/sources.md"}
+            if _jamf_classic_list(t):  # the Classic API's list of devices: no ownership, enrolment or apps
+                code = "mdm_jamf_classic_list"
+                words |= {"jamf_classic": "Jamf Pro Classic API", "list": "GET /JSSResource/mobiledevices",
+                          "record": "GET /JSSResource/mobiledevices/id/N", "mobile": JAMF_MOBILE,
+                          "sections": "GENERAL, HARDWARE, USER_AND_LOCATION, APPLICATIONS"}
+                raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
             missing = _jamf_sections_missing(t)
             if missing:  # a Jamf Pro API record requested without the sections that name a device
                 code = "mdm_jamf_sections_missing"
@@ -673,6 +679,14 @@ def _jamf_sections_missing(t: _Table) -> list[tuple[str, str]]:
     return [(en, zh) for key, en, zh in JAMF_SECTIONS if key not in t.raw]
 
 
+def _jamf_classic_list(t: _Table) -> bool:
+    """A Jamf Pro Classic API list of mobile devices (`GET /JSSResource/mobiledevices`: `{"mobile_devices": [{"id",
+    "name", "udid", "serial_number", "managed", "supervised", "model", "username"}]}`), which names no ownership,
+    enrolment or apps: each device's own record (`/JSSResource/mobiledevices/id/N`) does. (The computers' list holds
+    only id and name, as many other JSON files do: it stays "not an export".)"""
+    return t.is_json and "general" not in t.raw and {"udid", "serialnumber", "managed", "supervised"} <= set(t.raw)
+
+
 def _vendor(t: _Table) -> str:
     jamf = {"mobiledevicename", "deviceownershiplevel", "lastinventoryupdate", "lastinventoryupdatetimestamp",
             "udid", "appidentifier", "managed", "supervised", "mobiledeviceid", "generaldeviceownershiptype",
@@ -706,12 +720,17 @@ def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> Non
         con.execute(f"""
             INSERT INTO app
             SELECT {no}, _row, {src}, ref,
-                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId'),
-                            json_extract_string(a, '$.bundle_id')),
-                   COALESCE(json_extract_string(a, '$.name'), json_extract_string(a, '$.application_name')),
-                   COALESCE(json_extract_string(a, '$.shortVersion'),
-                            json_extract_string(a, '$.application_short_version'),
-                            json_extract_string(a, '$.version'), json_extract_string(a, '$.application_version'))
+                   -- (a Mac's apps in Classic records often have bundle_id "": each is then named by its name)
+                   COALESCE(nullif(json_extract_string(a, '$.identifier'), ''),
+                            nullif(json_extract_string(a, '$.bundleId'), ''),
+                            nullif(json_extract_string(a, '$.bundle_id'), '')),
+                   COALESCE(nullif(json_extract_string(a, '$.name'), ''),
+                            nullif(json_extract_string(a, '$.application_name'), '')),
+                   -- (Classic API records often leave application_short_version empty beside application_version)
+                   COALESCE(nullif(json_extract_string(a, '$.shortVersion'), ''),
+                            nullif(json_extract_string(a, '$.application_short_version'), ''),
+                            nullif(json_extract_string(a, '$.version'), ''),
+                            nullif(json_extract_string(a, '$.application_version'), ''))
             FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '{path}[*]') AS JSON[])) AS a
                   FROM {t.view} WHERE json_type(json_extract(j, '{path}')) = 'ARRAY')""")
 

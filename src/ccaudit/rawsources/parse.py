@@ -504,6 +504,14 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         return "CASE file_no " + " ".join(f"WHEN {no} THEN {v}" for no, v in enumerate(values)) + " END"
 
     gateway = by_file([sql_str(o.gateway) if o.gateway else "CAST(NULL AS VARCHAR)" for o in per_file])
+    # the gateway named for the file wins over the one its lines name only for a source whose lines name it by a syslog
+    # header's host (RawSource.stated_gateway_wins); for the others the line's own device name wins
+    stated_first = [sid for sid, src in SOURCES.items() if src.stated_gateway_wins]
+    if stated_first and any(o.gateway for o in per_file):
+        gateway = (f"CASE WHEN source IN ({', '.join(sql_str(x) for x in stated_first)}) "
+                   f"THEN COALESCE({gateway}, gateway_id) ELSE COALESCE(gateway_id, {gateway}) END")
+    else:
+        gateway = f"COALESCE(gateway_id, {gateway})"
     # The zone of a time without an offset: the file's when stated for it, else its gateway's (the first given for
     # it), else the default. Written as expressions, not joined: the events keep the order of the lines, which the
     # events CSV is written in without sorting them again.
@@ -527,7 +535,7 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     _zone_abbreviations(con, request, report, gateway, zone, origin, explicit)
     # a zone abbreviation that names one offset (JST) is that offset, as a stated +09:00 (rawsources/zoneabbr.py)
     settled = f"""
-        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), COALESCE(gateway_id, {gateway}) AS gateway_id,
+        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), {gateway} AS gateway_id,
                           COALESCE(tz_offset_min, CASE WHEN ts_utc IS NULL AND tz_text IS NOT NULL
                                                        THEN {zoneabbr.minutes_sql('tz_text')} END) AS tz_offset_min
                    FROM parsed WHERE {{rows}}),
@@ -634,7 +642,7 @@ def _zone_abbreviations(con: duckdb.DuckDBPyConnection, request: ParseRequest, r
     in the zone stated for its file or gateway; a file with an abbreviation naming several zones, or none known, and
     no zone stated is refused (never guessed). The report lists them (time_zone.abbreviations, per file too)."""
     rows = con.execute(f"""
-        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, COALESCE(gateway_id, {gateway}) AS gateway_id
+        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, {gateway} AS gateway_id
                    FROM parsed WHERE relevant AND problem IS NULL AND ts_utc IS NULL AND tz_offset_min IS NULL
                          AND tz_text IS NOT NULL AND regexp_matches(trim(tz_text), {sql_str(zoneabbr.ABBREVIATION)})),
         z AS (SELECT *, {zone} AS zone, {origin} AS zone_from, {explicit} AS explicit FROM p)
