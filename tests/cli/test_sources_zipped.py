@@ -175,6 +175,18 @@ def test_inspect_reads_a_zip_of_rotated_logs_as_those_logs_and_stores_the_zip(tm
     assert {"vpnlogs-2026.zip", "vpnlogs-2026.zip/fortigate.log.1"} <= {e["original_name"] for e in check["evidence"]}
 
 
+def test_a_zip_of_gzipped_rotations_is_read_inside_each(tmp_path: Path) -> None:
+    # logrotate's compressed rotations, zipped together for the inspector
+    older = gzip.compress((FGT_OTHER + FGT_UP).encode())
+    result = _inspect(tmp_path, {"fortigate.log.1.gz": older, "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 0, result.text
+    assert ("vpnlogs-2026.zip/fortigate.log.1.gz: 1 session(s) cut by log rotation ended in vpnlogs-2026.zip/"
+            "fortigate.log") in result.text
+    (row,) = _rows(tmp_path / "results" / "offending" / "remote_session_record_complete.csv")
+    assert (row["source_file"], row["source_row"], row["source_sha256"]) == (
+        "vpnlogs-2026.zip/fortigate.log.1.gz", "1", _sha(older))
+
+
 @pytest.mark.parametrize(("members", "said"), [
     ({"fortigate.log.1": FGT_UP.encode(), "../fortigate.log": FGT_DOWN.encode()},
      "vpnlogs-2026.zip: the zip names a file outside its own folder ('../fortigate.log')"),
@@ -297,3 +309,12 @@ def test_inspect_recognises_an_export_saved_as_a_workbook(tmp_path: Path) -> Non
     (row,) = _rows(tmp_path / "results" / "offending" / "company_device_reset_between_holders.csv")
     assert (row["subject"], row["source_file"], row["source_row"]) == (
         "F2LXK0AAHG7F", "DevicesWithInventory_2026-11-30.xlsx", "2")
+
+
+def test_sources_parse_refuses_a_zip_naming_a_file_outside_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "logs.zip"
+    path.write_bytes(_zip({"fortigate.log": FGT_UP.encode(), "../../etc/cron.d/x": FGT_DOWN.encode()}))
+    result = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out")
+    assert result.code == 2
+    assert "logs.zip: the zip names a file outside its own folder ('../../etc/cron.d/x')" in result.err
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "etc").exists()

@@ -32,6 +32,7 @@ from ccaudit.rawsources.compressed import (
     DEFAULT_LIMITS,
     ArchiveLimits,
     ArchiveRefused,
+    compression,
     decompressed,
     zip_files,
     zip_logs,
@@ -187,6 +188,9 @@ def zipped_logs(path: Path, rel: str, limits: ArchiveLimits, named: str | None =
     kinds: list[tuple[str, str | None, str, dict[str, str]]] = []  # (name in the zip, its source, what it is)
     for info in members:
         start = decompressed(path, scratch, limits, limit=1 << 16, member=info.filename)
+        if compression(start) is not None:  # a rotation compressed inside the zip (fgt.log.1.gz): all of it, so
+            start.unlink()  # that its own archive is read to its end (its start alone is a truncated archive)
+            start = decompressed(path, scratch, limits, member=info.filename)
         try:
             source = recognise(start, limits)
         finally:
