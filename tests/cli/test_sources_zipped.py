@@ -61,11 +61,10 @@ PACKED = [
 
 # --- 1. Intune and Jamf Pro exports compressed --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("export", "text", "source"), [
-    ("DevicesWithInventory_2026-11-30.csv", "\ufeff" + INTUNE_NOV, "intune"),
-    ("jamf-mobile-devices.csv", JAMF_CSV, "jamf"),
-], ids=["intune", "jamf"])
-@pytest.mark.parametrize("named", ["auto", "vendor"])
+@pytest.mark.parametrize(("export", "text", "source", "named"), [
+    ("DevicesWithInventory_2026-11-30.csv", "\ufeff" + INTUNE_NOV, "intune", "auto"),  # recognised inside
+    ("jamf-mobile-devices.csv", JAMF_CSV, "jamf", "vendor"),  # `sources parse jamf`
+], ids=["intune-auto", "jamf-named"])
 def test_a_compressed_device_export_reads_exactly_as_the_plain_file(tmp_path: Path, export: str, text: str,
                                                                     source: str, named: str) -> None:
     data = text.encode("utf-8")
