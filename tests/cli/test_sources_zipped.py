@@ -317,3 +317,13 @@ def test_sources_parse_refuses_a_zip_naming_a_file_outside_its_folder(tmp_path: 
     assert result.code == 2
     assert "logs.zip: the zip names a file outside its own folder ('../../etc/cron.d/x')" in result.err
     assert not (tmp_path / "out").exists() and not (tmp_path.parent / "etc").exists()
+
+
+def test_a_hostile_name_inside_a_zip_is_shown_escaped(tmp_path: Path) -> None:
+    # a file in the zip named with a terminal escape and a right-to-left override
+    result = _inspect(tmp_path, {"fgt\x1b[31m\u202e.log.1": (FGT_OTHER + FGT_UP).encode(),
+                                 "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 0, result.text
+    said = result.out + result.err
+    assert "\x1b" not in said and "\u202e" not in said
+    assert "vpnlogs-2026.zip/fgt\\x1b[31m\\u202e.log.1: 1 session(s) without an end line" in said
