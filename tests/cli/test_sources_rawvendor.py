@@ -311,3 +311,58 @@ def test_openvpn_classic_relayed_lines_take_the_gateway_from_the_header(tmp_path
     named, _ = _parse(tmp_path, "vpn02.log", _relayed(_TWO_SERVERS[2:7:2] + _TWO_SERVERS[3:7:2]), "--gateway",
                       "VPN-HQ", source="openvpn-log")
     assert {s["gateway_id"] for s in _rows(named / "remote_sessions.csv")} == {"VPN-HQ"}
+
+
+# --- 2. Sentinel's ASA records: the event's own time, TimeGenerated only when there is none ---------------------------
+
+def _asa_csl(generated: str, message: str, received: str | None = None) -> str:
+    record = {"TimeGenerated": generated, "DeviceVendor": "Cisco", "DeviceProduct": "ASA", "DeviceName": "asa-hq",
+              "Computer": "collector01", "Message": message, "Type": "CommonSecurityLog"}
+    if received is not None:
+        record["ReceiptTime"] = received
+    return json.dumps(record)
+
+
+def test_sentinel_asa_records_are_timed_by_the_event_not_by_their_arrival(tmp_path: Path) -> None:
+    start = "%ASA-6-113039: Group <GP> User <{u}> IP <{ip}> AnyConnect parent session started."
+    end = ("%ASA-4-113019: Group = GP, Username = {u}, IP = {ip}, Session disconnected. Session Type: SSL, "
+           "Duration: {d}, Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested")
+    records = [
+        # ReceiptTime as the ASA's wall time (8 hours after TimeGenerated if read as UTC): read in the zone assumed
+        _asa_csl("2026-11-02T00:15:40.5Z", start.format(u="alice", ip="203.0.113.7"), "Nov 02 2026 08:15:02"),
+        # the agent's en-US ReceiptTime within minutes before TimeGenerated: UTC
+        _asa_csl("2026-11-02T00:15:41Z", "%ASA-4-722051: Group <GP> User <alice> IP <203.0.113.7> IPv4 Address "
+                 "<10.50.0.12> IPv6 address <::> assigned to session", "11/2/2026 12:15:03 AM"),
+        # an epoch in milliseconds (CEF's rt): that instant
+        _asa_csl("2026-11-02T00:21:00Z", start.format(u="bob", ip="198.51.100.20"), "1793578800000"),
+        # the whole syslog line kept in Message: the ASA's own time, whatever ReceiptTime says
+        _asa_csl("2026-11-02T09:31:10Z", "Nov 02 2026 17:30:00 asa-hq : " + end.format(u="alice", ip="203.0.113.7",
+                                                                                      d="9h:14m:58s"),
+                 "Nov 02 2026 17:31:09"),
+        # no time of the event at all: TimeGenerated, and the report says so
+        _asa_csl("2026-11-02T02:00:07Z", end.format(u="bob", ip="198.51.100.20", d="1h:40m:07s")),
+    ]
+    out, said = _parse(tmp_path, "CommonSecurityLog-ASA.json", "\n".join(records) + "\n", "--tz", "Asia/Taipei")
+    got = [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out)]
+    assert got == [("session_start", "alice", "2026-11-02T00:15:02Z", "asa-hq"),
+                   ("session_stats", "alice", "2026-11-02T00:15:03Z", "asa-hq"),
+                   ("session_start", "bob", "2026-11-02T00:20:00Z", "asa-hq"),
+                   ("session_end", "alice", "2026-11-02T09:30:00Z", "asa-hq"),
+                   ("session_end", "bob", "2026-11-02T02:00:07Z", "asa-hq")]
+    report = _report(out)
+    timed = [(t["column"], t["count"], t["lines"]) for t in report["files"][0]["event_time_from"]]
+    assert timed == [("ReceiptTime", 3, [1, 2, 3]), ("TimeGenerated", 1, [5])]
+    assert report["time_zone"]["events_with_assumed_zone"] == 2  # the two wall times (lines 1 and 4)
+    assert not any(z.startswith("time from") for z in report["time_zone"]["zones_stated_in_lines"])
+    assert "1 events timed by TimeGenerated, when Microsoft Sentinel received them" in said
+    assert "3 events timed by the records' ReceiptTime column (lines 1, 2, 3)" in said
+    sessions = {s["account"]: (s["start_time"], s["end_time"]) for s in _rows(out / "remote_sessions.csv")}
+    assert sessions == {"alice": ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00"),
+                        "bob": ("2026-11-02T08:20:00+08:00", "2026-11-02T10:00:07+08:00")}
+
+
+def test_sentinel_asa_times_said_in_traditional_chinese(tmp_path: Path) -> None:
+    text = _asa_csl("2026-11-02T02:00:07Z", "%ASA-6-113039: Group <GP> User <bob> IP <198.51.100.20> AnyConnect "
+                    "parent session started.") + "\n"
+    _, said = _parse(tmp_path, "csl.json", text, "--lang", "zh-TW")
+    assert "1 筆事件以 `TimeGenerated`（`Microsoft Sentinel` 收到紀錄之時間）為時間" in said

@@ -26,6 +26,7 @@ from ccaudit.rawsources.base import (
     SERVER_MARK,
     SERVER_STOP_REASONS,
     SOURCE_COLUMNS,
+    TIME_FROM,
     WITHOUT_TUNNEL_ID,
     RawSource,
 )
@@ -376,6 +377,12 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    # events timed by a column of a record, not by the line's own time (a Sentinel record's ReceiptTime or, failing
+    # every other, TimeGenerated: when the record reached Sentinel), by column
+    timed = con.execute(
+        f"SELECT substr(tz_text, {len(TIME_FROM) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
+        f"FROM parsed WHERE file_no = {no} AND relevant AND problem IS NULL "
+        f"AND starts_with(tz_text, {sql_str(TIME_FROM)}) GROUP BY 1 ORDER BY 1").fetchall()
     skipped = con.execute(
         f"SELECT substr(reason, {len(NOT_RELEVANT) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
         f"FROM parsed WHERE file_no = {no} AND NOT relevant AND NOT not_source AND starts_with(reason, "
@@ -388,8 +395,17 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {}) | (
+        {"event_time_from": [{"column": c, "count": n, "lines": lines, "note": TIME_COLUMNS.get(c, "")}
+                             for c, n, lines in timed]} if timed else {})
 
+
+# what parse_report.json says of the events timed by a record's column (event_time_from)
+TIME_COLUMNS = {
+    "ReceiptTime": "the event's time as the collector received it (CEF's rt), not the line's own",
+    "TimeGenerated": "when the record reached Microsoft Sentinel, seconds to minutes after the event: the record holds "
+                     "no time of the event itself",
+}
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
 _ORDER_WORDS = {"dmy": ("day first", "日在前"), "mdy": ("month first", "月在前")}
@@ -599,8 +615,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     # the zones the lines state per file
     zones = con.execute("""
         SELECT file_no, gateway_id, zone_used, zone_from, count(*) FILTER (WHERE zone_assumed),
-               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL)
-        FROM events GROUP BY ALL""").fetchall()
+               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL AND NOT starts_with(tz_text, ?))
+        FROM events GROUP BY ALL""", [TIME_FROM]).fetchall()
     by_gateway: dict[tuple[str | None, str, str], int] = {}
     by_name: dict[str, dict[str, Any]] = {}
     for no, g, z, o, n, texts in zones:
