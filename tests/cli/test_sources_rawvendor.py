@@ -14,6 +14,8 @@ from typing import Any
 from tests.cli.inprocess import ccaudit
 
 from ccaudit.rawsources import globalprotect, sqlkit
+from ccaudit.rawsources.evidence import Derived
+from ccaudit.rawsources.parse import ParseRequest, parse
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -366,3 +368,15 @@ def test_sentinel_asa_times_said_in_traditional_chinese(tmp_path: Path) -> None:
                     "parent session started.") + "\n"
     _, said = _parse(tmp_path, "csl.json", text, "--lang", "zh-TW")
     assert "1 筆事件以 `TimeGenerated`（`Microsoft Sentinel` 收到紀錄之時間）為時間" in said
+
+
+def test_an_inspection_warns_of_events_timed_by_their_arrival(tmp_path: Path) -> None:
+    # an evidence folder's raw export parsed as `sources parse` does: the inspection's warnings say it too
+    log = tmp_path / "csl.json"
+    log.write_text(_asa_csl("2026-11-02T02:00:07Z", "%ASA-6-113039: Group <GP> User <bob> IP <198.51.100.20> "
+                            "AnyConnect parent session started.") + "\n", encoding="utf-8")
+    report = parse(ParseRequest(source="auto", files=(log,), out=tmp_path / "out", zone="Asia/Taipei",
+                                zone_origin="--tz"))
+    notes = Derived(report=report).notes("raw/csl.json")
+    assert ("raw/csl.json: 1 events timed by `TimeGenerated`, when `Microsoft Sentinel` received them (their records "
+            "hold no time of the event itself; these times may be seconds to minutes late): lines 1") in notes
