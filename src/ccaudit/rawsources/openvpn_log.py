@@ -48,6 +48,7 @@ MESSAGES = (
 )
 # the lines that carry what a client's events need: its account, its certificate's name, its address
 CONTEXT = (r"^(?:TLS: Username/Password authentication \w+ for username '|MULTI_sva: pool returned|MULTI: Learn: |"
+           r"MULTI: primary virtual IP for |"
            r"VERIFY OK: depth=0)")
 # the name as typed, up to the line's last quote (a quote inside the name does not end it early)
 USERNAME = r"^TLS: Username/Password authentication \w+ for username '(.*)'(?: \[[^\]]*\])?\s*$"
@@ -91,6 +92,13 @@ _HOST = {
 # "..." when it holds a single quote)
 _ACCESS_SERVER = (r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \[[^\]]*\] "
                   r"\[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
+# the same log sent to syslog (Access Server's SYSLOG setting): the relay's header (its time, no zone, often no year)
+# then Twisted's '[-] OVPN 2 OUT: '<core line>'' with no time of its own; the core line's time is the core's (UTC in
+# the Access Server: two hours before an Israeli relay's header in a published sample, eight before a Taipei one's),
+# so, as above, the header's time is read and the core's dropped
+_ACCESS_SERVER_SYSLOG = (r"^((?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}|"
+                         r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ "
+                         r"[\w@./-]+(?:\[\d+\])?:\s+)\[[^\]]*\] \[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
 _ACCESS_SERVER_OWN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
                       r"\[(?:-|std(?:out|err)#\w+)\] ")
 _INNER_TIME = (r"^(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})"
@@ -135,7 +143,8 @@ def _reasons() -> str:
 def query(lines: str) -> str:
     return f"""
 WITH a AS (
-    SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax
+    SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax,
+           regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) AS sx
     FROM {lines}
 ), a2 AS (
     -- OpenVPN Access Server's log (openvpnas.log): the core's line quoted after the server's own time with its offset,
@@ -143,6 +152,8 @@ WITH a AS (
     SELECT line_no, is_last,
            CASE WHEN ax.inner <> '' THEN replace(ax.t, ' ', 'T') || ' - ovpn[' || ax.n || ']: ' ||
                     regexp_replace(substr(ax.inner, 2, length(ax.inner) - 2), {_q(_INNER_TIME)}, '')
+                WHEN sx.inner <> '' THEN sx.head ||
+                    regexp_replace(substr(sx.inner, 2, length(sx.inner) - 2), {_q(_INNER_TIME)}, '')
                 ELSE raw END AS line,
            -- the Access Server's own lines (web server, service manager, ...): of the source, about no session
            ax.inner = '' AND regexp_matches(raw, {_q(_ACCESS_SERVER_OWN)}) AS as_own
@@ -214,7 +225,9 @@ WITH a AS (
            nullif(regexp_extract(rest, {_q(USERNAME)}, 1), '') AS username,
            COALESCE(nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=([0-9.]+)', 1), ''),
                     nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=[^,]*, IPv6=([0-9A-Fa-f:]+)', 1), ''),
-                    nullif(regexp_extract(rest, '^MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip,
+                    nullif(regexp_extract(rest, '^MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), ''),
+                    nullif(regexp_extract(rest, '^MULTI: primary virtual IP for \\S+: ([0-9A-Fa-f:.]+)$', 1), ''))
+               AS vip,
            regexp_matches(rest, '^SIG[A-Z0-9]+\\[soft,(?:tls-error|auth-failure|delayed-exit)\\]') AS never_connected
     FROM typed WHERE raw_kind IS NOT NULL OR context OR server IS NOT NULL
 ), joined AS (

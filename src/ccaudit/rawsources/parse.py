@@ -30,7 +30,7 @@ from ccaudit.rawsources.base import (
     WITHOUT_TUNNEL_ID,
     RawSource,
 )
-from ccaudit.rawsources.compressed import compression, zip_logs
+from ccaudit.rawsources.compressed import DEFAULT_LIMITS, ArchiveLimits, compression, zip_logs
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
@@ -115,6 +115,8 @@ class ParseRequest:
     # .csv`: the rows citing it), written instead of the two CSVs of all files (an evidence folder's group of raw
     # exports, cut per raw file); a file given None gets none (read only for what it gives the others).
     split_outputs: tuple[str | None, ...] = ()
+    # How far a compressed file may expand (the command's Settings: ArchiveLimits.from_settings(settings)).
+    limits: ArchiveLimits = DEFAULT_LIMITS
 
     def options(self, no: int) -> FileOptions:
         """How file `no` is read."""
@@ -215,7 +217,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 if request.per_file:
                     _check_zone(con, opts.zone)
-                text, encoding = as_utf8(path, tmp)  # a compressed file: the text inside it (rawsources/compressed.py)
+                text, encoding = as_utf8(path, tmp, request.limits)  # a compressed file: the text inside it
                 packed = compression(path)
                 name = request.names[no] if request.names else str(path)
                 try:
@@ -245,7 +247,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
-        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1)
+        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1, limits=request.limits)
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
@@ -279,7 +281,7 @@ def _zip_members(request: ParseRequest, tmp: Path) -> ParseRequest:
     for no, path in enumerate(request.files):
         name = request.names[no] if request.names else str(path)
         try:
-            members = zip_logs(path, tmp) if compression(path) == "zip" else []
+            members = zip_logs(path, tmp, request.limits) if compression(path) == "zip" else []
         except EvidenceError as exc:
             raise FileRefused(str(exc), exc.zh, no) from None
         files += [m for _, m in members] or [path]
@@ -686,13 +688,14 @@ def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
     return (row["gateway_id"] is None, row["gateway_id"] or "", row["zone"] or "")
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False) -> dict[str, Any]:
+def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False,
+             limits: ArchiveLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """person_id for each account from the identity map: the account as logged (UPN, e-mail, DOMAIN\\user)
     first, else its user part when that names exactly one person. Anything else stays unresolved. `per_file`: also
     the unresolved accounts each file holds (`events` and `file_names` carry file_no; mdm.py's view does not)."""
     con.execute("CREATE TEMP TABLE idmap (account VARCHAR, person_id VARCHAR)")
     if identity_map is not None:
-        _load_identity_map(con, identity_map)
+        _load_identity_map(con, identity_map, limits)
     con.execute("""
         CREATE TEMP TABLE ids AS
         WITH accounts AS (SELECT DISTINCT account, account_normalised FROM events WHERE account IS NOT NULL),
@@ -736,14 +739,14 @@ _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email")
                 "person_id": ("person_id", "員工編號")}
 
 
-def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path, limits: ArchiveLimits) -> None:
     """The identity_map dataset (CSV in UTF-8, UTF-16 or Big5): account (name, e-mail or UPN) and person_id,
     English or zh-TW headers as in its template."""
     if not path.is_file():
         raise EvidenceError(f"{visible(str(path))}: identity map not found")
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-idmap-"))
     try:
-        text, _ = as_utf8(path, scratch)
+        text, _ = as_utf8(path, scratch, limits)
         _insert_identity_map(con, path, text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

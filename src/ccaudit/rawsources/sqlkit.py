@@ -49,10 +49,14 @@ def sql_str(value: str) -> str:
 
 
 def read_lines_sql(path: Path) -> str:
-    """(line_no, line, is_last) of a text file, line numbers from 1, blank lines kept as ''."""
+    """(line_no, line, is_last) of a text file, line numbers from 1, blank lines kept as ''. A copy made for a file
+    holding a CR alone inside a line (textfile.LONE_CR_SUFFIX) has its CRs put back into their lines."""
     # is_last marks the final line (a streaming LEAD), so the number of lines comes with the one pass.
+    line = "COALESCE(line, '')"
+    if path.name.endswith(".lonecr.txt"):
+        line = f"replace({line}, '\ue00d', chr(13))"
     return (f"SELECT line_no, line, lead(line_no) OVER () IS NULL AS is_last FROM ("
-            f"SELECT CAST(row_number() OVER () AS BIGINT) AS line_no, COALESCE(line, '') AS line "
+            f"SELECT CAST(row_number() OVER () AS BIGINT) AS line_no, {line} AS line "
             f"FROM {_read(path)})")
 
 

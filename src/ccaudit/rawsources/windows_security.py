@@ -1,7 +1,8 @@
 """Windows Security log: Remote Desktop logons (4624 with LogonType 10), log-offs (4634, 4647) and failed logons
 (4625), and the TerminalServices-LocalSessionManager log's session events (21/23/24/25): the .evtx file itself,
 exported as CSV or text (Event Viewer "Save All Events As...", `Get-WinEvent | Export-Csv`), as XML, or as JSON
-derived from the EVTX file (evtx_dump, python-evtx, Winlogbeat/Elastic, NXLog to_json, Sentinel SecurityEvent).
+derived from the EVTX file (evtx_dump, python-evtx, Winlogbeat/Elastic, NXLog to_json, Sentinel SecurityEvent,
+EvtxECmd's CSV or JSON).
 
 Facts from Microsoft's audit event documentation: 4624 "An account was successfully logged on" carries
 TargetUserName, TargetDomainName, TargetLogonId, LogonType (10 = RemoteInteractive: Remote Desktop), IpAddress;
@@ -235,6 +236,39 @@ WITH q0 AS (
            o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml, tx,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
+), xe AS (
+    -- Eric Zimmerman's EvtxECmd (KAPE's event log module), as CSV or JSON: its own columns (RecordNumber, TimeCreated
+    -- in UTC, EventId, Computer, MapDescription, PayloadData1-6, ...) and the event's own EventData or UserData as
+    -- JSON text in Payload ({{"EventData": {{"Data": [{{"@Name": ..., "#text": ...}}]}}}}): rebuilt as an EVTX record
+    -- in JSON (Event.System, Event.EventData) and read as one
+    SELECT * EXCLUDE (ez, ez_id, ez_computer, ez_time, ez_payload, ez_csv, ez_json, ez_text)
+             REPLACE (CASE WHEN ez THEN NULL ELSE f END AS f,
+                      CASE WHEN ez THEN json_object('Event', json_object(
+                               'System', json_object('EventID', ez_id, 'Computer', ez_computer,
+                                                     'TimeCreated', json_object('@SystemTime', ez_time)),
+                               'EventData', json_extract(ez_payload, '$.EventData'),
+                               'UserData', json_extract(ez_payload, '$.UserData')))::VARCHAR
+                           ELSE js END AS js)
+    FROM (SELECT *, ez_payload IS NOT NULL AND ez_id IS NOT NULL AS ez
+          FROM (SELECT *,
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'eventid')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.EventId') END AS ez_id,
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'computer')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.Computer') END AS ez_computer,
+                       -- the CSV's TimeCreated is UTC written without a zone ('2026-11-02 00:15:02.1234567'), the
+                       -- JSON's has its offset
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'timecreated')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.TimeCreated') END AS ez_time,
+                       CASE WHEN json_valid(ez_text) AND json_type(ez_text) = 'OBJECT' THEN ez_text END AS ez_payload
+                FROM (SELECT *,
+                             CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'payload')")}
+                                  WHEN ez_json AND json_type(js, '$.Payload') = 'VARCHAR'
+                                  THEN json_extract_string(js, '$.Payload') END AS ez_text
+                      FROM (SELECT *,
+                                   f IS NOT NULL AND NOT is_header AND list_position(names, 'payloaddata1') > 0
+                                       AS ez_csv,
+                                   js IS NOT NULL AND contains(js, '"PayloadData1"') AS ez_json
+                            FROM x))))
 ), xd AS (
     -- Sentinel's SecurityEvent keeps the event's EventData as XML text too (a CSV column or a JSON string): a
     -- field the row has no column for is read from it
@@ -243,7 +277,7 @@ WITH q0 AS (
                                CASE WHEN json_type(js, '$.EventData') = 'VARCHAR'
                                     THEN json_extract_string(js, '$.EventData') END) AS xml),
            {_DATA_LIST} AS data_list, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv
-    FROM x
+    FROM xe
 ), y AS (
     SELECT *,
         -- Remote Desktop session events of the TerminalServices-LocalSessionManager/Operational log
@@ -433,7 +467,8 @@ SOURCE = RawSource(
              "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5. The "
              "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms (given "
              "with the Security log, each connection is counted once). Also Event Viewer's Copy details as text, "
-             "Splunk's classic WinEventLog, Velociraptor parse_evtx. Dates like 05/03/2026 are read in the order the "
+             "Splunk's classic WinEventLog, Velociraptor parse_evtx, EvtxECmd (CSV or --json). Dates like "
+             "05/03/2026 are read in the order the "
              "file's own dates settle, else --date-order dmy|mdy (evidence.yaml date_order)."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '
