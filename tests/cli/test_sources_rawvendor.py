@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from tests.cli.hostile_raw import FILE_NAMES, LOGS, fortigate, sample
 from tests.cli.inprocess import ccaudit
 
 from ccaudit.rawsources import globalprotect, sqlkit
@@ -380,3 +382,62 @@ def test_an_inspection_warns_of_events_timed_by_their_arrival(tmp_path: Path) ->
     notes = Derived(report=report).notes("raw/csl.json")
     assert ("raw/csl.json: 1 events timed by `TimeGenerated`, when `Microsoft Sentinel` received them (their records "
             "hold no time of the event itself; these times may be seconds to minutes late): lines 1") in notes
+
+
+# --- 5. every parser: non-ASCII names, full-width separators, IPv6 zone indexes, epochs in s/ms/us/ns ---------------
+
+# typed in a Chinese input method's full-width mode; Windows and Defender log the user and the domain apart
+_FULL_WIDTH_NAME = {"windows-security": "陳小華", "defender-logons": "陳小華"}
+
+
+@pytest.mark.parametrize("source", LOGS)
+def test_full_width_names_and_link_local_addresses_in_every_log(tmp_path: Path, source: str) -> None:
+    name = _FULL_WIDTH_NAME.get(source, "陳小華＠corp.example.com")
+    text = sample(source, name)
+    # a link-local client address with its zone index, as getnameinfo prints it (OpenVPN: IPv6 without a port)
+    text = text.replace("203.0.113.7:51642" if source.startswith("openvpn") else "203.0.113.7", "fe80::7%eth0")
+    (tmp_path / "ids.csv").write_text("account,person_id\n陳小華@corp.example.com,E001\n", encoding="utf-8")
+    out, _ = _parse(tmp_path, FILE_NAMES[source], text, "--identity-map", str(tmp_path / "ids.csv"), "--date-order",
+                    "mdy", source=source)
+    mine = [e for e in _events(out) if "陳小華" in e["account"]]
+    assert mine, source
+    # the account as logged; its user part and domain read through the full-width '＠'; the person resolved
+    assert {(e["account_normalised"], e["person_id"]) for e in mine} == {("陳小華", "E001")}
+    if name != "陳小華":
+        assert {(e["account"], e["account_domain"]) for e in mine} == {(name, "corp.example.com")}
+    if source not in ("fortigate", "entra-signins"):  # (their samples take the address from elsewhere / no session)
+        assert {e["source_ip"] for e in mine if e["source_ip"]} == {"fe80::7"}
+        assert [s["person_id"] for s in _rows(out / "remote_sessions.csv") if "陳小華" in s["account"]] == ["E001"]
+
+
+def test_full_width_domain_and_backslash_name_one_person(tmp_path: Path) -> None:
+    # 'ＣＯＲＰ＼王大明' is CORP\王大明 (the import folds identifiers so too): not the person 'ｃｏｒｐ＼王大明'
+    text = fortigate("ＣＯＲＰ＼王大明", tunnel=201) + fortigate("CORP\\使用者", tunnel=301)
+    (tmp_path / "ids.csv").write_text("account,person_id\nCORP\\王大明,E002\n使用者@corp.example.com,E003\n",
+                                      encoding="utf-8")
+    out, _ = _parse(tmp_path, "fgt.log", text, "--identity-map", str(tmp_path / "ids.csv"), source="fortigate")
+    got = {(e["account"], e["account_normalised"], e["account_domain"], e["person_id"]) for e in _events(out)
+           if e["account"] != "alice"}
+    assert got == {("ＣＯＲＰ＼王大明", "王大明", "corp", "E002"), ("CORP\\使用者", "使用者", "corp", "E003")}
+
+
+def test_epochs_in_seconds_milliseconds_microseconds_and_nanoseconds(tmp_path: Path) -> None:
+    at = 1793578502  # 2026-11-02T00:15:02Z
+    scaled = [at, at * 10**3, at * 10**6 + 123, at * 10**9 + 123456]
+    fgt = "".join(
+        f'date=2026-11-02 time=08:15:02 devname="FGT" devid="FG1" eventtime={v} logid="0101039947" type="event" '
+        f'subtype="vpn" vd="root" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid={i} remip=203.0.113.7 '
+        f'user="u{i}"\n' for i, v in enumerate(scaled))
+    gp = "".join(json.dumps({"LogType": "GLOBALPROTECT", "TimeGenerated": v, "DeviceSN": "0128",
+                             "SourceUserName": f"u{i}", "EventIDValue": "gateway-connected",
+                             "PublicIPv4": "203.0.113.7", "EventStatus": "success"}) + "\n"
+                 for i, v in enumerate(scaled))
+    # a Windows event's SystemTime as an epoch (JSON number), and a Sentinel record's ReceiptTime
+    win = "".join(sample("windows-security", f"u{i}").splitlines(keepends=True)[0]
+                  .replace('"2026-11-02T00:15:02Z"', str(v)).replace('"0x1A"', f'"0x{i}A"')
+                  for i, v in enumerate(scaled))
+    asa = "".join(_asa_csl("2026-11-02T00:20:00Z", f"%ASA-6-113039: Group <GP> User <u{i}> IP <203.0.113.{i}> "
+                           "AnyConnect parent session started.", str(v)) + "\n" for i, v in enumerate(scaled))
+    for source, text in (("fortigate", fgt), ("globalprotect", gp), ("windows-security", win), ("cisco-asa", asa)):
+        out, _ = _parse(tmp_path, f"{source}.log", text, source=source)
+        assert [e["utc_time"] for e in _events(out)] == ["2026-11-02T00:15:02Z"] * 4, source

@@ -58,11 +58,13 @@ _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9.
 # user typed (a failed WebVPN login logs it as typed): it is read up to the LAST ' IP <address>' / ', IP = address,'
 # of the prefix, so a name holding such text cannot set the address, and the rest (assigned address, reason,
 # duration, session type) is read after the address only.
-_ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
-_BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
+# an address may carry an IPv6 zone index (a link-local fe80::1%inside)
+_IP = r"[0-9A-Fa-f:.]*(?:%[\w.-]+)?"
+_ANGLE = r"^Group <([^>]*)> User <(.*)> IP <(" + _IP + r")>\s*(.*)$"
+_BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\s+([A-Z].*)$"
 # (one space after 'Username =', as the ASA writes it: a name typed with a leading tab keeps it, as in 'User <...>',
 # so its start and end pair)
-_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*(" + _IP + r")\s*,\s*(.*)$"
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
@@ -130,11 +132,11 @@ def _wall_time(text: str) -> str:
 
 
 def _instant(text: str) -> str:
-    """A ReceiptTime's text that states its instant as UTC: an epoch (s or ms), ISO with Z or an offset, a time with
-    UTC or GMT after it."""
+    """A ReceiptTime's text that states its instant as UTC: an epoch (s, ms, us or ns), ISO with Z or an offset, a time
+    with UTC or GMT after it."""
     t = _squeezed(text)
     in_utc = _wall_time(f"regexp_replace({t}, ' (?:UTC|GMT)$', '')")
-    return (f"CASE WHEN regexp_matches({t}, '^\\d{{9,13}}(?:\\.\\d+)?$') "
+    return (f"CASE WHEN regexp_matches({t}, '^\\d{{9,19}}(?:\\.\\d+)?$') "
             f"THEN epoch_ts(TRY_CAST(split_part({t}, '.', 1) AS BIGINT)) "
             f"WHEN regexp_matches({t}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ][\\d:.]+ ?(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') "
             f"THEN CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) "

@@ -489,22 +489,31 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
 # An unresolved account's person is named with its invisible characters (zero-width, direction marks, controls)
 # spelled out, '<U+200B>': the import drops them from identifiers (evidence/normalize.py), so 'al<ZWSP>ice', another
 # account at the gateway, would otherwise become the person 'alice'.
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 _ACCOUNT_SQL = """
 CREATE OR REPLACE TEMP MACRO acct_visible(x) AS CASE WHEN regexp_matches(x, '""" + INVISIBLE + """')
     THEN array_to_string(list_transform(string_split(x, ''),
         lambda c: CASE WHEN regexp_matches(c, '""" + INVISIBLE + """')
                        THEN '<U+' || format('{:04X}', unicode(c)) || '>' ELSE c END), '') ELSE x END;
-CREATE OR REPLACE TEMP MACRO acct_user(a) AS nullif(lower(nfc_normalize(trim(CASE
+-- full-width ASCII (typed in a Chinese input method's full-width mode: '陳小華＠corp.example.com',
+-- 'ＣＯＲＰ＼王大明') as ASCII, as Unicode NFKC and Active Directory's name comparison read it (the import folds
+-- identifiers so too); only an account with a character beyond ASCII pays for it
+CREATE OR REPLACE TEMP MACRO acct_fold(a) AS CASE WHEN strlen(a) = length(a) THEN a
+    ELSE translate(a, """ + sql_str(_FULL_WIDTH) + """, """ + sql_str(_HALF_WIDTH) + """) END;
+CREATE OR REPLACE TEMP MACRO acct_user_of(a) AS nullif(lower(nfc_normalize(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
     ELSE a END))), '');
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS acct_user_of(acct_fold(a));
 CREATE OR REPLACE TEMP MACRO acct_person(a) AS
-    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(a))), '')));
+    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(acct_fold(a)))), '')));
 -- an account that names nobody: blank, or blanks and invisible characters only
 CREATE OR REPLACE TEMP MACRO acct_blank(a) AS a IS NOT NULL AND regexp_matches(a, '^(?:\\s|""" + INVISIBLE + """)*$');
-CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
+CREATE OR REPLACE TEMP MACRO acct_domain_of(a) AS nullif(lower(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
+CREATE OR REPLACE TEMP MACRO acct_domain(a) AS acct_domain_of(acct_fold(a));
 """
 
 
@@ -699,7 +708,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
     con.execute("""
         CREATE TEMP TABLE ids AS
         WITH accounts AS (SELECT DISTINCT account, account_normalised FROM events WHERE account IS NOT NULL),
-        full_match AS (SELECT lower(trim(account)) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
+        full_match AS (SELECT lower(trim(acct_fold(account))) AS k, min(person_id) AS pid,
+                              count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1),
         user_match AS (SELECT acct_user(account) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1)
@@ -708,7 +718,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
                CASE WHEN f.n > 1 OR (f.n IS NULL AND u.n > 1) THEN 'names several people in the identity map'
                     WHEN f.n IS NULL AND u.n IS NULL THEN 'not in the identity map' END AS unresolved
         FROM accounts a
-        LEFT JOIN full_match f ON f.k = lower(trim(a.account))
+        LEFT JOIN full_match f ON f.k = lower(trim(acct_fold(a.account)))
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
