@@ -84,10 +84,12 @@ def test_a_sentinel_fortigate_value_cannot_set_the_keys_after_it(tmp_path: Path)
                  client="203.0.113.50"),
         _fgt_csl("tunnel-down", 1793588460, _xauth("frank;tunnelid\\=999;duration\\=99999;remip\\=6.6.6.6",
                                                     tunnel="88003", duration="3600", vip="10.10.0.10")),
+        # a name ending in a backslash (CEF writes it '\\'): it escapes no quote, the keys and columns after it are read
+        _fgt_csl("tunnel-up", 1793589000, _xauth("ivan\\\\", tunnel="88006", vip="10.10.0.13")),
     ]
     out, said = _parse(tmp_path, "CommonSecurityLog.json", json.dumps(records, indent=1))
     report = _report(out)["files"][0]
-    assert (report["source"], report["recognised"], report["malformed"]) == ("fortigate", 3, 2)
+    assert (report["source"], report["recognised"], report["malformed"]) == ("fortigate", 4, 2)
     assert [(m["problem"], m["lines"]) for m in report["malformed_lines"]] == [
         ("a key appears twice (remip): a value may hold it; not read", [38]),  # heidi's record
         ("a key appears twice (tunnelid): a value may hold it; not read", [2])]  # erin's
@@ -100,11 +102,13 @@ def test_a_sentinel_fortigate_value_cannot_set_the_keys_after_it(tmp_path: Path)
         ("session_start", "grace assignip=7.7.7.7 tunnelid=5", "198.51.100.20", "10.10.0.11",
          "FG100FTK20000001|root|88004", ""),
         ("session_end", "frank;tunnelid=999;duration=99999;remip=6.6.6.6", "198.51.100.20", "10.10.0.10",
-         "FG100FTK20000001|root|88003", "3600")]
+         "FG100FTK20000001|root|88003", "3600"),
+        ("session_start", "ivan\\\\", "198.51.100.20", "10.10.0.13", "FG100FTK20000001|root|88006", "")]
     sessions = _rows(out / "remote_sessions.csv")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("frank;tunnelid=999;duration=99999;remip=6.6.6.6", "2026-11-02T10:01:00+08:00", "2026-11-02T11:01:00+08:00"),
-        ("grace assignip=7.7.7.7 tunnelid=5", "2026-11-02T10:02:00+08:00", "")]
+        ("grace assignip=7.7.7.7 tunnelid=5", "2026-11-02T10:02:00+08:00", ""),
+        ("ivan\\\\", "2026-11-02T11:10:00+08:00", "")]
 
 
 def test_the_same_records_exported_as_csv_are_read_alike(tmp_path: Path) -> None:
