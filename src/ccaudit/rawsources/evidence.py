@@ -85,6 +85,10 @@ class Derived:
             if f.get("year"):  # syslog times without a year: the year read and where it came from
                 y = f["year"]
                 notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
+            for timed in f.get("event_time_from", []):  # a Sentinel record with no time of the event itself
+                if timed["column"] == "TimeGenerated":
+                    shown = ", ".join(map(str, timed["lines"][:5])) + (", ..." if timed["count"] > 5 else "")
+                    notes.append(say("time_from_generated", file=rel, count=timed["count"], lines=shown))
         for a in self.report.get("time_zone", {}).get("abbreviations", []):
             if a["read_as"]:
                 notes.append(say("zone_abbr_mapped", file=rel, count=a["events"], abbr=a["text"], offset=a["read_as"],
