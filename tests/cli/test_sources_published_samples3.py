@@ -228,3 +228,125 @@ def test_jamf_classic_computer_apps_without_bundle_ids_are_each_listed(tmp_path:
         ("C02XK1ABCDEF", "Numbers.app", "14.2"), ("C02XK1ABCDEF", "Teams.app", "24.1"),
         ("C02XK1ABCDEF", "us.zoom.xos", "6.2")]
     assert "3 installed apps on 1 devices" in said
+
+
+def test_fortigate_failed_ssl_vpn_login_has_no_address_where_fortios_writes_null(tmp_path: Path) -> None:
+    # FortiOS's SSL-VPN login failure (logid 0101039426) carries tunnelip=(null): no address was assigned, and
+    # '(null)' is no address (it was written as the assigned IP)
+    lines = [
+        'date=2026-11-02 time=09:00:01 devname="FGT-TPE" devid="FGT60F0000000001" logid="0101039426" type="event" '
+        'subtype="vpn" level="alert" vd="root" logdesc="SSL VPN login fail" action="ssl-login-fail" '
+        'tunneltype="ssl-web" tunnelid=0 remip=198.51.100.66 tunnelip=(null) user="mallory" group="N/A" '
+        'dst_host="N/A" reason="sslvpn_login_unknown_user" msg="SSL user failed to logged in"',
+    ]
+    out, _ = _parse(tmp_path, "fgt.log", "\n".join(lines) + "\n", "--tz", "Asia/Taipei")
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "")]
+
+
+def test_cisco_asa_aaa_rejection_in_the_older_message_form(tmp_path: Path) -> None:
+    # 113005 as releases before 8.4 wrote it ('Rejected: reason = r: server = s, User = u', a user IP after it in
+    # Wazuh's ruleset samples) was a failed login with neither user nor address; the current form still reads
+    lines = [
+        "Nov 02 2026 09:00:01: %ASA-6-113005: AAA user authentication Rejected: reason = AAA failure: "
+        "server = 192.0.2.10, User = mallory: user IP = 198.51.100.66",
+        "Nov 02 2026 09:05:00: %ASA-6-113005: AAA user authentication Rejected: reason = AAA failure: "
+        "server = 192.0.2.10, User = trudy",
+        "Nov 02 2026 09:10:00: %ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : "
+        "server = 192.0.2.10 : user = oscar : user IP = 198.51.100.67",
+    ]
+    out, _ = _parse(tmp_path, "asa.log", "\n".join(lines) + "\n", "--tz", "Asia/Taipei")
+    assert [(e["kind"], e["account"], e["source_ip"], e["reason"]) for e in _events(out)] == [
+        ("login_failed", "mallory", "198.51.100.66", "AAA failure"),
+        ("login_failed", "trudy", "", "AAA failure"),
+        ("login_failed", "oscar", "198.51.100.67", "AAA failure")]
+
+
+def test_windows_security_from_wazuh_agent_events_without_the_alert_around_them(tmp_path: Path) -> None:
+    # the Wazuh agent's eventchannel event as the manager receives it (archives' full_log, wazuh-logtest's input):
+    # {"win": {"system": ..., "eventdata": ...}}, camelCase names, logonType a number; alerts.json wraps it in "data"
+    def event(event_id: str, at: str, **data: object) -> str:
+        return json.dumps({"win": {"system": {"providerName": "Microsoft-Windows-Security-Auditing",
+                                              "eventID": event_id, "systemTime": at, "channel": "Security",
+                                              "computer": "RDS-TPE-03"}, "eventdata": data}})
+    text = "\n".join([
+        event("4624", "2026-11-02T00:15:02.1234567Z", targetUserName="alice", targetDomainName="CORP",
+              targetLogonId="0x7d4f4", logonType=10, ipAddress="203.0.113.7"),
+        event("4634", "2026-11-02T09:30:00.0000000Z", targetUserName="alice", targetDomainName="CORP",
+              targetLogonId="0x7d4f4", logonType=10)]) + "\n"
+    out, _ = _parse(tmp_path, "wazuh-events.json", text)
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-03"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-03")]
+
+
+def test_intune_reports_export_job_gives_ownership_as_a_code_and_in_words(tmp_path: Path) -> None:
+    # Graph's deviceManagement/reports/exportJobs (Microsoft's documented request: reportName Devices, select
+    # ownerType, ...; localizationType LocalizedValuesAsAdditionalColumn, the default) writes an enum's code in the
+    # column (ownerType 1 company, 2 personal, 0 unknown) and its words in <column>_loc: every device was of unknown
+    # ownership
+    header = ('"DeviceName","managementAgent","ownerType","ownerType_loc","OS","LastContact","UPN","DeviceId",'
+              '"SerialNumber"\n')
+    rows = ('"TPE-IPHONE-01","5","1","Corporate","iOS/iPadOS","2026-11-30 09:12:44.0000000",'
+            '"alice@corp.example.com","dev-0001","F2LXK0AAHG7F"\n'
+            '"BYOD-PIXEL-02","5","2","Personal","Android","2026-11-29 08:00:00.0000000","bob@corp.example.com",'
+            '"dev-0002","PX8AAAA"\n'
+            '"LAB-IPAD-03","5","0","Unknown","iOS/iPadOS","2026-11-29 08:00:00.0000000","","dev-0003","DMPQ123"\n')
+    out, said = _parse(tmp_path, "Devices_export.csv", header + rows, "--tz", "UTC")
+    assert [d["device_id"] for d in _rows(out / "company_mobile_devices.csv")] == ["F2LXK0AAHG7F"]
+    assert [(d["device_id"], d["person_id"]) for d in _rows(out / "byod_register.csv")] == [("PX8AAAA", "bob")]
+    assert "1 of unknown ownership" in said
+    # the codes alone (the _loc columns dropped by whoever trimmed the file) still say the ownership
+    codes_only = (header.replace(',"ownerType_loc"', "")
+                  + "".join(r.replace(',"Corporate"', "").replace(',"Personal"', "").replace(',"Unknown"', "") + "\n"
+                            for r in rows.splitlines()))
+    (tmp_path / "codes").mkdir()
+    out2, _ = _parse(tmp_path / "codes", "Devices_export.csv", codes_only, "--tz", "UTC")
+    assert [d["device_id"] for d in _rows(out2 / "company_mobile_devices.csv")] == ["F2LXK0AAHG7F"]
+
+
+def test_openvpn_log_in_rfc5424_as_opnsense_writes_it(tmp_path: Path) -> None:
+    # OPNsense (syslog-ng) writes its OpenVPN log, locally and to a remote syslog, in RFC 5424: '<PRI>1 TIME HOST
+    # APP PROCID MSGID [SD] MSG', the program named per server instance (openvpn_server1), structured data or '-'
+    # before the message: every line was refused as unreadable
+    head = "<29>1 2026-11-02T{t}+08:00 fw.corp.example openvpn_server1 63290 - {sd} "
+    lines = [
+        head.format(t="08:15:01", sd='[meta sequenceId="1"]') + "203.0.113.7:51642 TLS: Username/Password "
+        "authentication succeeded for username 'alice'",
+        head.format(t="08:15:02.250", sd='[meta sequenceId="2" note="a \\] inside"]') + "203.0.113.7:51642 [alice] "
+        "Peer Connection Initiated with [AF_INET]203.0.113.7:51642",
+        head.format(t="08:15:02.300", sd="-") + "alice/203.0.113.7:51642 MULTI_sva: pool returned IPv4=10.8.0.6, "
+        "IPv6=(Not enabled)",
+        head.format(t="17:30:00", sd='[meta sequenceId="4"]') + "alice/203.0.113.7:51642 SIGTERM[soft,remote-exit] "
+        "received, client-instance exiting",
+    ]
+    out, _ = _parse(tmp_path, "openvpn_20261102.log", "\n".join(lines) + "\n")
+    assert [(e["kind"], e["account"], e["source_ip"], e["assigned_ip"], e["utc_time"], e["gateway_id"])
+            for e in _events(out)] == [
+        ("session_start", "alice", "203.0.113.7", "10.8.0.6", "2026-11-02T00:15:02Z", "fw.corp.example"),
+        ("session_end", "alice", "203.0.113.7", "", "2026-11-02T09:30:00Z", "fw.corp.example")]
+
+
+def _xml_event(event_id: int, at: str, **data: str) -> str:
+    fields = "".join(f"<Data Name='{k}'>{v}</Data>" for k, v in data.items())
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider "
+            "Name='Microsoft-Windows-Security-Auditing'/><EventID>" + str(event_id) + "</EventID><TimeCreated "
+            f"SystemTime='{at}'/><Channel>Security</Channel><Computer>RDS-TPE-04</Computer></System><EventData>"
+            f"{fields}</EventData></Event>")
+
+
+def test_windows_security_xml_events_relayed_by_syslog_with_a_header_before_them(tmp_path: Path) -> None:
+    # Windows events forwarded as XML by a syslog agent keep the relay's header ('2025-02-01T23:30:33+08:00 HOST
+    # <Event ...>'), as a published parser test's line shows: every such line was refused as unreadable
+    lines = [
+        "2026-11-02T08:15:03+08:00 RDS-TPE-04 " + _xml_event(
+            4624, "2026-11-02T00:15:02.499045800Z", TargetUserName="alice", TargetDomainName="CORP",
+            TargetLogonId="0x1fc0ed", LogonType="10", IpAddress="203.0.113.7"),
+        "<14>Nov  2 17:30:01 RDS-TPE-04 " + _xml_event(
+            4634, "2026-11-02T09:30:00.000000000Z", TargetUserName="alice", TargetDomainName="CORP",
+            TargetLogonId="0x1fc0ed", LogonType="10"),
+    ]
+    out, _ = _parse(tmp_path, "relay.log", "\n".join(lines) + "\n")
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-04"),
+        ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-04")]

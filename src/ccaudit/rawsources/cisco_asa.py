@@ -68,8 +68,10 @@ _EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*(" + _IP + r")\s*
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
-# absent on old releases, 'None' when unknown); the name typed runs to the last ' : user IP = '
-_AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
+# absent on old releases, 'None' when unknown); the name typed runs to the last ' : user IP = '. Releases before 8.4
+# wrote 'Rejected: reason = r: server = s, User = u' (Cisco's 7.x/8.0 message guide; Wazuh's ruleset tests carry it
+# with ': user IP = ip' after it), read the same way
+_AAA = (r"^AAA user \w+ \w+ ?: reason = ([^:]*?)\s*:.*?(?: : user = |, User = )(.*?)(?: ?: user IP = (\S+))?\s*$")
 _PARTS = "['g', 'u', 'ip', 'tail']"
 # the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
 _EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*= ?([^,]*)"

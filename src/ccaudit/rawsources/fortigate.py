@@ -132,7 +132,8 @@ WITH f AS (
                                                 OR contains(line, '"AdditionalExtensions"')
                                            THEN kvw(p, 'dst') END), 'N/A')
                AS remip,
-           nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
+           -- (FortiOS writes an address it has not got as N/A, or, on a failed SSL-VPN login, '(null)')
+           nullif(nullif(kvw(p, 'tunnelip'), 'N/A'), '(null)') AS tunnelip,
            nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
            TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
            nullif(kv_unmasked(kvs(p, 'reason')), 'N/A') AS reason_any
@@ -152,7 +153,7 @@ WITH f AS (
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
                 THEN nullif(kv_unmasked(kvs(p, 'xauthuser')), 'N/A') END AS xauthuser,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
-                THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
+                THEN nullif(nullif(kvw(p, 'assignip'), 'N/A'), '(null)') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
            CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason,

@@ -106,7 +106,10 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "model": ("model", "ios.model", "hardware.model", "general.model", "modelidentifier", "型號", "機型"),
     "os": ("os", "operatingsystem", "platform", "devicetype", "type", "ostype", "general.ostype",
            "operatingsystem.name", "hardware.osname", "作業系統"),
-    "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
+    # (a Graph reports export job's CSV, localizationType LocalizedValuesAsAdditionalColumn by default, gives the
+    # enum's code in ownerType and its words in ownerType_loc: the words first)
+    "ownership": ("ownertype_loc", "ownership_loc", "ownership", "manageddeviceownertype", "ownertype",
+                  "deviceownershiplevel", "deviceownershiptype",
                   "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel",
                   "擁有權", "擁有者", "所有權", "擁有者類型"),
     # Jamf Classic API records carry each time three ways: local text without a zone, `_utc` and `_epoch` (ms):
@@ -126,7 +129,8 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
              "使用者主體名稱", "upn", "useremail"),
-    "managed": ("managed", "managementstate", "devicestate", "general.managed", "general.remotemanagement.managed",
+    "managed": ("managementstate_loc", "devicestate_loc", "managed", "managementstate", "devicestate",
+                "general.managed", "general.remotemanagement.managed",
                 "ismanaged", "裝置狀態"),
     # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be
     "ade": ("enrolledviaautomateddeviceenrollment", "general.enrolledviaautomateddeviceenrollment",
@@ -758,6 +762,10 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
                         THEN 'corporate'
                     WHEN own IN {_tuple(PERSONAL)} OR regexp_matches(own, '^(?:personal|個人)|userenrollment')
                         THEN 'personal'
+                    -- Intune's managedDeviceOwnerType as a reports export job writes its code (0 unknown, 1 company,
+                    -- 2 personal) where the export has no words for it
+                    WHEN source = 'intune' AND own = '1' THEN 'corporate'
+                    WHEN source = 'intune' AND own = '2' THEN 'personal'
                     -- no ownership stated (Jamf Pro computers): enrolled through Automated Device Enrollment
                     WHEN own IN ('', 'unknown', '未知') AND by_ade THEN 'corporate'
                     ELSE 'unknown' END AS owner,

@@ -71,6 +71,10 @@ _CTIME = r"^([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})(?: us
 _TAG = r"(?:[a-z0-9]+\.[a-z]+ )?[\w@./-]+(?:\[\d+\])?:\s+"
 _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
             r"\S+ " + _TAG + r"(.*)$")
+# RFC 5424 (OPNsense's own log files and its remote syslog, syslog-ng's default there): '<29>1 TIME HOST APP PROCID
+# MSGID [SD] MSG', the program named per instance ('openvpn_server1'), structured data or '-' before the message
+_RFC5424 = (r"^(?:<\d{1,3}>)?1 (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ \S+ \S+ \S+ "
+            r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)$")
 # journalctl -o short-full: 'Mon 2026-11-02 08:15:02 CST host unit[pid]: ...' (the zone as an abbreviation)
 _JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
             + _TAG + r"(.*)$")
@@ -83,6 +87,7 @@ _RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
 # a client's lines are paired within its server only ('-', RFC 5424's nil value, names none).
 _HOST = {
     "rfc3339": r"^(?:<\d{1,3}>)?(?:1 )?\d{4}-\d{2}-\d{2}T\S+ (\S+) ",
+    "rfc5424": r"^(?:<\d{1,3}>)?1 \d{4}-\d{2}-\d{2}T\S+ (\S+) ",
     "journal": (r"^[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: (?:[A-Z]{2,5}|[+-]\d{2}:?\d{2}))? "
                 r"(\S+) "),
     "rfc3164": r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} (\S+) ",
@@ -145,7 +150,8 @@ def query(lines: str) -> str:
     return f"""
 WITH a AS (
     SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax,
-           regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) AS sx
+           CASE WHEN contains(line, 'OVPN ')
+                THEN regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) END AS sx
     FROM {lines}
 ), a2 AS (
     -- OpenVPN Access Server's log (openvpnas.log): the core's line quoted after the server's own time with its offset,
@@ -166,11 +172,14 @@ WITH a AS (
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
                 WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164'
+                -- (after the others: none of them fits such a line, and most lines are of them)
+                WHEN regexp_matches(line, {_q(_RFC5424)}) THEN 'rfc5424'
                 WHEN regexp_matches(line, '{_MACHINE}') THEN 'machine' END AS form
     FROM a2
 ), m0 AS (
     SELECT *,
-           CASE form WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
+           CASE form WHEN 'rfc5424' THEN regexp_extract(line, {_q(_RFC5424)}, 2)
+                     WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
                      WHEN 'iso' THEN regexp_extract(line, '{_ISO}', 2)
                      WHEN 'ctime' THEN regexp_extract(line, '{_CTIME}', 2)
                      WHEN 'journal' THEN regexp_extract(line, '{_JOURNAL}', 3)
@@ -182,8 +191,10 @@ WITH a AS (
 ), m AS (
     -- OpenVPN's own time after a syslog header (its output captured by the journal or syslog) wins
     SELECT *,
-           CASE WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_ISO}') THEN 'iso'
-                WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_CTIME}') THEN 'ctime'
+           CASE WHEN form IN ('rfc3164', 'rfc3339', 'rfc5424', 'journal') AND regexp_matches(msg0, '{_ISO}')
+                    THEN 'iso'
+                WHEN form IN ('rfc3164', 'rfc3339', 'rfc5424', 'journal') AND regexp_matches(msg0, '{_CTIME}')
+                    THEN 'ctime'
            END AS inner_form
     FROM m0
 ), t AS (
@@ -199,6 +210,7 @@ WITH a AS (
                WHEN 'journal' THEN TRY_CAST(regexp_extract(line, '{_JOURNAL}', 1) AS TIMESTAMP) END AS wall,
            CASE WHEN inner_form IS NULL THEN jzone END AS zone,
            CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1)
+                WHEN form = 'rfc5424' AND inner_form IS NULL THEN regexp_extract(line, {_q(_RFC5424)}, 1)
                 WHEN form = 'machine' THEN strftime(make_timestamp(
                     TRY_CAST(regexp_extract(line, '{_MACHINE}', 1) AS BIGINT) * 1000000
                     + TRY_CAST(regexp_extract(line, '{_MACHINE}', 2) AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%fZ') END AS stamp

@@ -72,8 +72,11 @@ def _data(*names: str) -> str:
     carries (4778/4779 name the account AccountName, not TargetUserName)."""
     paths = _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}",
                                              f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}",
-                                             # Wazuh's alerts.json / archives.json: the names in camelCase
-                                             f"$.data.win.eventdata.{n[:1].lower()}{n[1:]}")))
+                                             # Wazuh's alerts.json / archives.json: the names in camelCase;
+                                             # the agent's own event (archives' full_log, wazuh-logtest) has
+                                             # no 'data' around it
+                                             f"$.data.win.eventdata.{n[:1].lower()}{n[1:]}",
+                                             f"$.win.eventdata.{n[:1].lower()}{n[1:]}")))
     named = ", ".join(f"list_filter(data_list, lambda d: d.n = '{n}')[1].v" for n in names)
     return f"COALESCE({paths}, {named})"
 
@@ -178,7 +181,11 @@ def query(lines: str) -> str:
 WITH q0 AS (
     SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
            -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
-           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
+           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])')
+               -- an event relayed by a syslog forwarder (NXLog, rsyslog) keeps the header before its XML
+               -- ('2025-02-01T23:30:33+08:00 HOST <Event xmlns=...>...</Event>')
+               OR (contains(line, '<Event ') AND contains(line, '</Event>')
+                   AND NOT regexp_matches(line, '^\\s*\\[?\\s*\\{{')) AS xml_line
     FROM {lines}
 ), q AS (
     SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq,
@@ -286,7 +293,7 @@ WITH q0 AS (
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
                                           '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id',
                                           '$.System.EventID.Value', '$.System.EventID', '$.event_id',
-                                          '$.data.win.system.eventID')}
+                                          '$.data.win.system.eventID', '$.win.system.eventID')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
              WHEN tx IS NOT NULL THEN nullif(regexp_extract(tx, '(?m)^(?:Event ID:[ \\t]*|EventCode=)(\\d+)', 1), '')
@@ -297,7 +304,7 @@ WITH q0 AS (
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
                                           '$.TimeGenerated', '$.System.TimeCreated.SystemTime',
-                                          '$.data.win.system.systemTime')}
+                                          '$.data.win.system.systemTime', '$.win.system.systemTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
         END AS t_sys,
@@ -307,7 +314,7 @@ WITH q0 AS (
              WHEN tx IS NOT NULL THEN COALESCE(nullif(trim(regexp_extract(tx, '(?m)^Date:[ \\t]*([^\\r\\n]+)', 1)), ''),
                                                nullif(regexp_extract(tx, '(?m){_SPLUNK_DATE}', 1), '')) END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.data.win.system.computer',
-                                          '$.winlog.computer_name', '$.host.name',
+                                          '$.win.system.computer', '$.winlog.computer_name', '$.host.name',
                                           '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
                                           '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
