@@ -11,9 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from tests.cli.hostile_raw import FILE_NAMES, LOGS, fortigate, sample
 from tests.cli.inprocess import ccaudit
 
 from ccaudit.rawsources import globalprotect, sqlkit
+from ccaudit.rawsources.evidence import Derived
+from ccaudit.rawsources.parse import ParseRequest, parse
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -80,10 +84,12 @@ def test_a_sentinel_fortigate_value_cannot_set_the_keys_after_it(tmp_path: Path)
                  client="203.0.113.50"),
         _fgt_csl("tunnel-down", 1793588460, _xauth("frank;tunnelid\\=999;duration\\=99999;remip\\=6.6.6.6",
                                                     tunnel="88003", duration="3600", vip="10.10.0.10")),
+        # a name ending in a backslash (CEF writes it '\\'): it escapes no quote, the keys and columns after it are read
+        _fgt_csl("tunnel-up", 1793589000, _xauth("ivan\\\\", tunnel="88006", vip="10.10.0.13")),
     ]
     out, said = _parse(tmp_path, "CommonSecurityLog.json", json.dumps(records, indent=1))
     report = _report(out)["files"][0]
-    assert (report["source"], report["recognised"], report["malformed"]) == ("fortigate", 3, 2)
+    assert (report["source"], report["recognised"], report["malformed"]) == ("fortigate", 4, 2)
     assert [(m["problem"], m["lines"]) for m in report["malformed_lines"]] == [
         ("a key appears twice (remip): a value may hold it; not read", [38]),  # heidi's record
         ("a key appears twice (tunnelid): a value may hold it; not read", [2])]  # erin's
@@ -96,11 +102,13 @@ def test_a_sentinel_fortigate_value_cannot_set_the_keys_after_it(tmp_path: Path)
         ("session_start", "grace assignip=7.7.7.7 tunnelid=5", "198.51.100.20", "10.10.0.11",
          "FG100FTK20000001|root|88004", ""),
         ("session_end", "frank;tunnelid=999;duration=99999;remip=6.6.6.6", "198.51.100.20", "10.10.0.10",
-         "FG100FTK20000001|root|88003", "3600")]
+         "FG100FTK20000001|root|88003", "3600"),
+        ("session_start", "ivan\\\\", "198.51.100.20", "10.10.0.13", "FG100FTK20000001|root|88006", "")]
     sessions = _rows(out / "remote_sessions.csv")
     assert [(s["account"], s["start_time"], s["end_time"]) for s in sessions] == [
         ("frank;tunnelid=999;duration=99999;remip=6.6.6.6", "2026-11-02T10:01:00+08:00", "2026-11-02T11:01:00+08:00"),
-        ("grace assignip=7.7.7.7 tunnelid=5", "2026-11-02T10:02:00+08:00", "")]
+        ("grace assignip=7.7.7.7 tunnelid=5", "2026-11-02T10:02:00+08:00", ""),
+        ("ivan\\\\", "2026-11-02T11:10:00+08:00", "")]
 
 
 def test_the_same_records_exported_as_csv_are_read_alike(tmp_path: Path) -> None:
@@ -311,3 +319,129 @@ def test_openvpn_classic_relayed_lines_take_the_gateway_from_the_header(tmp_path
     named, _ = _parse(tmp_path, "vpn02.log", _relayed(_TWO_SERVERS[2:7:2] + _TWO_SERVERS[3:7:2]), "--gateway",
                       "VPN-HQ", source="openvpn-log")
     assert {s["gateway_id"] for s in _rows(named / "remote_sessions.csv")} == {"VPN-HQ"}
+
+
+# --- 2. Sentinel's ASA records: the event's own time, TimeGenerated only when there is none ---------------------------
+
+def _asa_csl(generated: str, message: str, received: str | None = None) -> str:
+    record = {"TimeGenerated": generated, "DeviceVendor": "Cisco", "DeviceProduct": "ASA", "DeviceName": "asa-hq",
+              "Computer": "collector01", "Message": message, "Type": "CommonSecurityLog"}
+    if received is not None:
+        record["ReceiptTime"] = received
+    return json.dumps(record)
+
+
+def test_sentinel_asa_records_are_timed_by_the_event_not_by_their_arrival(tmp_path: Path) -> None:
+    start = "%ASA-6-113039: Group <GP> User <{u}> IP <{ip}> AnyConnect parent session started."
+    end = ("%ASA-4-113019: Group = GP, Username = {u}, IP = {ip}, Session disconnected. Session Type: SSL, "
+           "Duration: {d}, Bytes xmt: 1, Bytes rcv: 2, Reason: User Requested")
+    records = [
+        # ReceiptTime as the ASA's wall time (8 hours after TimeGenerated if read as UTC): read in the zone assumed
+        _asa_csl("2026-11-02T00:15:40.5Z", start.format(u="alice", ip="203.0.113.7"), "Nov 02 2026 08:15:02"),
+        # the agent's en-US ReceiptTime within minutes before TimeGenerated: UTC
+        _asa_csl("2026-11-02T00:15:41Z", "%ASA-4-722051: Group <GP> User <alice> IP <203.0.113.7> IPv4 Address "
+                 "<10.50.0.12> IPv6 address <::> assigned to session", "11/2/2026 12:15:03 AM"),
+        # an epoch in milliseconds (CEF's rt): that instant
+        _asa_csl("2026-11-02T00:21:00Z", start.format(u="bob", ip="198.51.100.20"), "1793578800000"),
+        # the whole syslog line kept in Message: the ASA's own time, whatever ReceiptTime says
+        _asa_csl("2026-11-02T09:31:10Z", "Nov 02 2026 17:30:00 asa-hq : " + end.format(u="alice", ip="203.0.113.7",
+                                                                                      d="9h:14m:58s"),
+                 "Nov 02 2026 17:31:09"),
+        # no time of the event at all: TimeGenerated, and the report says so
+        _asa_csl("2026-11-02T02:00:07Z", end.format(u="bob", ip="198.51.100.20", d="1h:40m:07s")),
+    ]
+    out, said = _parse(tmp_path, "CommonSecurityLog-ASA.json", "\n".join(records) + "\n", "--tz", "Asia/Taipei")
+    got = [(e["kind"], e["account"], e["utc_time"], e["gateway_id"]) for e in _events(out)]
+    assert got == [("session_start", "alice", "2026-11-02T00:15:02Z", "asa-hq"),
+                   ("session_stats", "alice", "2026-11-02T00:15:03Z", "asa-hq"),
+                   ("session_start", "bob", "2026-11-02T00:20:00Z", "asa-hq"),
+                   ("session_end", "alice", "2026-11-02T09:30:00Z", "asa-hq"),
+                   ("session_end", "bob", "2026-11-02T02:00:07Z", "asa-hq")]
+    report = _report(out)
+    timed = [(t["column"], t["count"], t["lines"]) for t in report["files"][0]["event_time_from"]]
+    assert timed == [("ReceiptTime", 3, [1, 2, 3]), ("TimeGenerated", 1, [5])]
+    assert report["time_zone"]["events_with_assumed_zone"] == 2  # the two wall times (lines 1 and 4)
+    assert not any(z.startswith("time from") for z in report["time_zone"]["zones_stated_in_lines"])
+    assert "1 events timed by TimeGenerated, when Microsoft Sentinel received them" in said
+    assert "3 events timed by the records' ReceiptTime column (lines 1, 2, 3)" in said
+    sessions = {s["account"]: (s["start_time"], s["end_time"]) for s in _rows(out / "remote_sessions.csv")}
+    assert sessions == {"alice": ("2026-11-02T08:15:02+08:00", "2026-11-02T17:30:00+08:00"),
+                        "bob": ("2026-11-02T08:20:00+08:00", "2026-11-02T10:00:07+08:00")}
+
+
+def test_sentinel_asa_times_said_in_traditional_chinese(tmp_path: Path) -> None:
+    text = _asa_csl("2026-11-02T02:00:07Z", "%ASA-6-113039: Group <GP> User <bob> IP <198.51.100.20> AnyConnect "
+                    "parent session started.") + "\n"
+    _, said = _parse(tmp_path, "csl.json", text, "--lang", "zh-TW")
+    assert "1 筆事件以 `TimeGenerated`（`Microsoft Sentinel` 收到紀錄之時間）為時間" in said
+
+
+def test_an_inspection_warns_of_events_timed_by_their_arrival(tmp_path: Path) -> None:
+    # an evidence folder's raw export parsed as `sources parse` does: the inspection's warnings say it too
+    log = tmp_path / "csl.json"
+    log.write_text(_asa_csl("2026-11-02T02:00:07Z", "%ASA-6-113039: Group <GP> User <bob> IP <198.51.100.20> "
+                            "AnyConnect parent session started.") + "\n", encoding="utf-8")
+    report = parse(ParseRequest(source="auto", files=(log,), out=tmp_path / "out", zone="Asia/Taipei",
+                                zone_origin="--tz"))
+    notes = Derived(report=report).notes("raw/csl.json")
+    assert ("raw/csl.json: 1 events timed by `TimeGenerated`, when `Microsoft Sentinel` received them (their records "
+            "hold no time of the event itself; these times may be seconds to minutes late): lines 1") in notes
+
+
+# --- 5. every parser: non-ASCII names, full-width separators, IPv6 zone indexes, epochs in s/ms/us/ns ---------------
+
+# typed in a Chinese input method's full-width mode; Windows and Defender log the user and the domain apart
+_FULL_WIDTH_NAME = {"windows-security": "陳小華", "defender-logons": "陳小華"}
+
+
+@pytest.mark.parametrize("source", LOGS)
+def test_full_width_names_and_link_local_addresses_in_every_log(tmp_path: Path, source: str) -> None:
+    name = _FULL_WIDTH_NAME.get(source, "陳小華＠corp.example.com")
+    text = sample(source, name)
+    # a link-local client address with its zone index, as getnameinfo prints it (OpenVPN: IPv6 without a port)
+    text = text.replace("203.0.113.7:51642" if source.startswith("openvpn") else "203.0.113.7", "fe80::7%eth0")
+    (tmp_path / "ids.csv").write_text("account,person_id\n陳小華@corp.example.com,E001\n", encoding="utf-8")
+    out, _ = _parse(tmp_path, FILE_NAMES[source], text, "--identity-map", str(tmp_path / "ids.csv"), "--date-order",
+                    "mdy", source=source)
+    mine = [e for e in _events(out) if "陳小華" in e["account"]]
+    assert mine, source
+    # the account as logged; its user part and domain read through the full-width '＠'; the person resolved
+    assert {(e["account_normalised"], e["person_id"]) for e in mine} == {("陳小華", "E001")}
+    if name != "陳小華":
+        assert {(e["account"], e["account_domain"]) for e in mine} == {(name, "corp.example.com")}
+    if source not in ("fortigate", "entra-signins"):  # (their samples take the address from elsewhere / no session)
+        assert {e["source_ip"] for e in mine if e["source_ip"]} == {"fe80::7"}
+        assert [s["person_id"] for s in _rows(out / "remote_sessions.csv") if "陳小華" in s["account"]] == ["E001"]
+
+
+def test_full_width_domain_and_backslash_name_one_person(tmp_path: Path) -> None:
+    # 'ＣＯＲＰ＼王大明' is CORP\王大明 (the import folds identifiers so too): not the person 'ｃｏｒｐ＼王大明'
+    text = fortigate("ＣＯＲＰ＼王大明", tunnel=201) + fortigate("CORP\\使用者", tunnel=301)
+    (tmp_path / "ids.csv").write_text("account,person_id\nCORP\\王大明,E002\n使用者@corp.example.com,E003\n",
+                                      encoding="utf-8")
+    out, _ = _parse(tmp_path, "fgt.log", text, "--identity-map", str(tmp_path / "ids.csv"), source="fortigate")
+    got = {(e["account"], e["account_normalised"], e["account_domain"], e["person_id"]) for e in _events(out)
+           if e["account"] != "alice"}
+    assert got == {("ＣＯＲＰ＼王大明", "王大明", "corp", "E002"), ("CORP\\使用者", "使用者", "corp", "E003")}
+
+
+def test_epochs_in_seconds_milliseconds_microseconds_and_nanoseconds(tmp_path: Path) -> None:
+    at = 1793578502  # 2026-11-02T00:15:02Z
+    scaled = [at, at * 10**3, at * 10**6 + 123, at * 10**9 + 123456]
+    fgt = "".join(
+        f'date=2026-11-02 time=08:15:02 devname="FGT" devid="FG1" eventtime={v} logid="0101039947" type="event" '
+        f'subtype="vpn" vd="root" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid={i} remip=203.0.113.7 '
+        f'user="u{i}"\n' for i, v in enumerate(scaled))
+    gp = "".join(json.dumps({"LogType": "GLOBALPROTECT", "TimeGenerated": v, "DeviceSN": "0128",
+                             "SourceUserName": f"u{i}", "EventIDValue": "gateway-connected",
+                             "PublicIPv4": "203.0.113.7", "EventStatus": "success"}) + "\n"
+                 for i, v in enumerate(scaled))
+    # a Windows event's SystemTime as an epoch (JSON number), and a Sentinel record's ReceiptTime
+    win = "".join(sample("windows-security", f"u{i}").splitlines(keepends=True)[0]
+                  .replace('"2026-11-02T00:15:02Z"', str(v)).replace('"0x1A"', f'"0x{i}A"')
+                  for i, v in enumerate(scaled))
+    asa = "".join(_asa_csl("2026-11-02T00:20:00Z", f"%ASA-6-113039: Group <GP> User <u{i}> IP <203.0.113.{i}> "
+                           "AnyConnect parent session started.", str(v)) + "\n" for i, v in enumerate(scaled))
+    for source, text in (("fortigate", fgt), ("globalprotect", gp), ("windows-security", win), ("cisco-asa", asa)):
+        out, _ = _parse(tmp_path, f"{source}.log", text, source=source)
+        assert [e["utc_time"] for e in _events(out)] == ["2026-11-02T00:15:02Z"] * 4, source

@@ -61,11 +61,10 @@ PACKED = [
 
 # --- 1. Intune and Jamf Pro exports compressed --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("export", "text", "source"), [
-    ("DevicesWithInventory_2026-11-30.csv", "\ufeff" + INTUNE_NOV, "intune"),
-    ("jamf-mobile-devices.csv", JAMF_CSV, "jamf"),
-], ids=["intune", "jamf"])
-@pytest.mark.parametrize("named", ["auto", "vendor"])
+@pytest.mark.parametrize(("export", "text", "source", "named"), [
+    ("DevicesWithInventory_2026-11-30.csv", "\ufeff" + INTUNE_NOV, "intune", "auto"),  # recognised inside
+    ("jamf-mobile-devices.csv", JAMF_CSV, "jamf", "vendor"),  # `sources parse jamf`
+], ids=["intune-auto", "jamf-named"])
 def test_a_compressed_device_export_reads_exactly_as_the_plain_file(tmp_path: Path, export: str, text: str,
                                                                     source: str, named: str) -> None:
     data = text.encode("utf-8")
@@ -175,6 +174,18 @@ def test_inspect_reads_a_zip_of_rotated_logs_as_those_logs_and_stores_the_zip(tm
     assert {"vpnlogs-2026.zip", "vpnlogs-2026.zip/fortigate.log.1"} <= {e["original_name"] for e in check["evidence"]}
 
 
+def test_a_zip_of_gzipped_rotations_is_read_inside_each(tmp_path: Path) -> None:
+    # logrotate's compressed rotations, zipped together for the inspector
+    older = gzip.compress((FGT_OTHER + FGT_UP).encode())
+    result = _inspect(tmp_path, {"fortigate.log.1.gz": older, "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 0, result.text
+    assert ("vpnlogs-2026.zip/fortigate.log.1.gz: 1 session(s) cut by log rotation ended in vpnlogs-2026.zip/"
+            "fortigate.log") in result.text
+    (row,) = _rows(tmp_path / "results" / "offending" / "remote_session_record_complete.csv")
+    assert (row["source_file"], row["source_row"], row["source_sha256"]) == (
+        "vpnlogs-2026.zip/fortigate.log.1.gz", "1", _sha(older))
+
+
 @pytest.mark.parametrize(("members", "said"), [
     ({"fortigate.log.1": FGT_UP.encode(), "../fortigate.log": FGT_DOWN.encode()},
      "vpnlogs-2026.zip: the zip names a file outside its own folder ('../fortigate.log')"),
@@ -255,3 +266,64 @@ def test_an_environment_override_given_to_the_command_reaches_the_device_export_
                               "--out", tmp_path / "out")
     assert result.code == 2
     assert "DevicesWithInventory.csv.gz: expands to more than 100 bytes when decompressed" in result.err
+
+
+def _workbook(path: Path, text: str) -> None:
+    """The export opened in Excel and saved as a workbook (every value as text, as Excel keeps a CSV's cells)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        sheet.append(row)
+    book.save(path)
+
+
+def test_an_export_saved_as_a_workbook_reads_as_the_csv_and_cites_its_spreadsheet_row(tmp_path: Path) -> None:
+    plain = tmp_path / "DevicesWithInventory.csv"
+    plain.write_text(INTUNE_NOV, encoding="utf-8")
+    assert ccaudit("sources", "parse", "intune", plain, "--out", tmp_path / "plain").code == 0
+    book = tmp_path / "DevicesWithInventory.xlsx"
+    _workbook(book, INTUNE_NOV)
+    result = ccaudit("sources", "parse", "auto", book, "--out", tmp_path / "out")
+    assert result.code == 0, result.text
+    got, want = (_rows(tmp_path / d / "company_mobile_devices.csv") for d in ("out", "plain"))
+    assert [r | {"source_file": ""} for r in got] == [r | {"source_file": ""} for r in want]
+    assert {r["source_file"] for r in got} == {str(book)}
+    report = json.loads((tmp_path / "out" / "device_parse_report.json").read_text(encoding="utf-8"))
+    assert (report["files"][0]["source"], report["files"][0]["format"]) == ("intune", "xlsx")
+
+
+def test_inspect_recognises_an_export_saved_as_a_workbook(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    _workbook(evidence / "DevicesWithInventory_2026-11-30.xlsx", INTUNE_NOV)
+    (evidence / "DevicesWithInventory_2026-10-31.csv").write_text(INTUNE_OCT, encoding="utf-8")
+    (evidence / "DeviceActions.csv").write_text(INTUNE_ACTIONS, encoding="utf-8")
+    (evidence / "identity_map.csv").write_text(IDMAP, encoding="utf-8")
+    (evidence / "firm_profile.csv").write_text(PROFILE, encoding="utf-8")
+    result = ccaudit("inspect", evidence, "--as-of", "2026-11-30", "--out", tmp_path / "results")
+    assert result.code == 0, result.text
+    (row,) = _rows(tmp_path / "results" / "offending" / "company_device_reset_between_holders.csv")
+    assert (row["subject"], row["source_file"], row["source_row"]) == (
+        "F2LXK0AAHG7F", "DevicesWithInventory_2026-11-30.xlsx", "2")
+
+
+def test_sources_parse_refuses_a_zip_naming_a_file_outside_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "logs.zip"
+    path.write_bytes(_zip({"fortigate.log": FGT_UP.encode(), "../../etc/cron.d/x": FGT_DOWN.encode()}))
+    result = ccaudit("sources", "parse", "auto", path, "--out", tmp_path / "out")
+    assert result.code == 2
+    assert "logs.zip: the zip names a file outside its own folder ('../../etc/cron.d/x')" in result.err
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "etc").exists()
+
+
+def test_a_hostile_name_inside_a_zip_is_shown_escaped(tmp_path: Path) -> None:
+    # a file in the zip named with a terminal escape and a right-to-left override
+    result = _inspect(tmp_path, {"fgt\x1b[31m\u202e.log.1": (FGT_OTHER + FGT_UP).encode(),
+                                 "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 0, result.text
+    said = result.out + result.err
+    assert "\x1b" not in said and "\u202e" not in said
+    assert "vpnlogs-2026.zip/fgt\\x1b[31m\\u202e.log.1: 1 session(s) without an end line" in said

@@ -113,6 +113,10 @@ def parse_cmd(
         for bad in f.get("malformed_lines", []):  # why, in the language (the problem's note)
             shown = ", ".join(map(str, bad["lines"][:10])) + (", ..." if bad["count"] > 10 else "")
             line("parsed_malformed", count=bad["count"], problem=bad["problem"], lines=shown)
+        for timed in f.get("event_time_from", []):  # a Sentinel record's ReceiptTime, or its TimeGenerated
+            shown = ", ".join(map(str, timed["lines"][:10])) + (", ..." if timed["count"] > 10 else "")
+            code = "parsed_time_from_generated" if timed["column"] == "TimeGenerated" else "parsed_time_from_column"
+            line(code, count=timed["count"], column=timed["column"], lines=shown)
         if f.get("date_order"):
             d = f["date_order"]
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])

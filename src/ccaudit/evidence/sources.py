@@ -240,7 +240,8 @@ def discover(folder: Path, registry: TemplateRegistry,
         fmt = file_format(path)
         # a system's own export: text in no table format (.log), or a CSV/JSON named after no dataset (an
         # Event Viewer CSV, Entra's InteractiveSignIns_*.csv, a FortiAnalyzer download) that a source recognises
-        unnamed = fmt in ("csv", "json") and not opts.dataset and registry.match_file(path) is None
+        # (a workbook only as an Intune or Jamf Pro export opened in Excel and saved as .xlsx)
+        unnamed = fmt in ("csv", "json", "excel") and not opts.dataset and registry.match_file(path) is None
         if fmt is None and _is_zip(path):  # a zip of several logs (a year of one gateway's rotations): its logs
             zipped = _zipped_logs(path, rel, limits, opts.source)
             if zipped is not None and zipped.ignored:
@@ -251,7 +252,8 @@ def discover(folder: Path, registry: TemplateRegistry,
                     raw.append((copy, f"{rel}/{inside}", opts, member_source))
                     archives[f"{rel}/{inside}"] = (path, rel)
                 continue
-        source = opts.source or (_recognise(path, limits) if fmt is None or unnamed else None)
+        source = opts.source or (_recognise(path, limits, settings if fmt == "excel" else None)
+                                 if fmt is None or unnamed else None)
         if source:
             raw.append((path, rel, opts, source))
             continue
@@ -315,13 +317,15 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     file per raw file and dataset (refused when the firm also hands in one of those datasets itself)."""
     from ccaudit.rawsources.compressed import ArchiveLimits
     from ccaudit.rawsources.evidence import _workdir
+    from ccaudit.rawsources.mdm import workbook_limits
     from ccaudit.rawsources.mdm_evidence import LINE_COLUMN, DeviceExport, derive_devices, refuse_overlap
 
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
     firm_zone = settings.firm_timezone
     exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
                             _zone_origin(rel, opts)) for path, rel, opts, source in devices]
-    derived = derive_devices(exports, ids, _workdir(), ArchiveLimits.from_settings(settings))
+    derived = derive_devices(exports, ids, _workdir(), ArchiveLimits.from_settings(settings),
+                             workbook_limits(settings))
     registers: dict[str, list[str]] = {}
     for f in found:
         registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
@@ -366,10 +370,11 @@ def _say(code: str, **params: str) -> str:
     return say(code, **params)
 
 
-def _recognise(path: Path, limits: ArchiveLimits) -> str | None:
+def _recognise(path: Path, limits: ArchiveLimits, workbook_of: Settings | None) -> str | None:
     from ccaudit.rawsources.evidence import recognise
+    from ccaudit.rawsources.mdm import workbook_limits
 
-    return recognise(path, limits)
+    return recognise(path, limits, workbook_limits(workbook_of) if workbook_of else None)
 
 
 def _is_zip(path: Path) -> bool:

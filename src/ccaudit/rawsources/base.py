@@ -21,6 +21,11 @@ SERVER_MARK = "server_stop"
 # A session key a source made without the gateway's own session ID (FortiGate lines without tunnelid=: by gateway,
 # tunnel type, remote address and user): it starts with this, so that the sessions paired by it are said so.
 WITHOUT_TUNNEL_ID = "without tunnel id "
+# How tz_text starts for an event whose time a source took from a column of a record rather than from the line's own
+# time (Microsoft Sentinel's records: 'time from ReceiptTime', 'time from TimeGenerated', the latter when the record
+# reached Sentinel, not the event): parse.py counts them per file for the report and keeps them out of the zones the
+# lines state.
+TIME_FROM = "time from "
 
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:

@@ -275,7 +275,8 @@ def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits) -> list[tuple[str
                 zh=f"{name}：其中各檔解壓縮後合計超過 {limits.uncompressed_bytes:,} 位元組；"
                    "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES") from None
         budget -= copy.stat().st_size
-        named = folder / (info.filename.replace("\\", "/").rsplit("/", 1)[-1] or "member")
+        last = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        named = folder / (last if last not in ("", ".") else "member")
         copy.rename(named)
         stamp = calendar.timegm((*info.date_time, 0, 0, 0))  # its time as the zip keeps it (a syslog year's hint)
         os.utime(named, (stamp, stamp))

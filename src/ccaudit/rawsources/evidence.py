@@ -27,10 +27,12 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
+from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.rawsources.compressed import (
     DEFAULT_LIMITS,
     ArchiveLimits,
     ArchiveRefused,
+    compression,
     decompressed,
     zip_files,
     zip_logs,
@@ -83,6 +85,10 @@ class Derived:
             if f.get("year"):  # syslog times without a year: the year read and where it came from
                 y = f["year"]
                 notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
+            for timed in f.get("event_time_from", []):  # a Sentinel record with no time of the event itself
+                if timed["column"] == "TimeGenerated":
+                    shown = ", ".join(map(str, timed["lines"][:5])) + (", ..." if timed["count"] > 5 else "")
+                    notes.append(say("time_from_generated", file=rel, count=timed["count"], lines=shown))
         for a in self.report.get("time_zone", {}).get("abbreviations", []):
             if a["read_as"]:
                 notes.append(say("zone_abbr_mapped", file=rel, count=a["events"], abbr=a["text"], offset=a["read_as"],
@@ -131,11 +137,14 @@ def _workdir() -> Path:
     return _WORK[0]
 
 
-def recognise(path: Path, limits: ArchiveLimits) -> str | None:
+def recognise(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits | None = None) -> str | None:
     """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
-    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others. A
+    workbook (`workbook`: its limits) can only be a device export saved from Excel: no log is looked for in it."""
     from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
 
+    if workbook is not None:
+        return AUTO if is_device_export(path, limits, workbook) else None
     if is_device_export(path, limits):
         return AUTO
     con = connect()
@@ -183,6 +192,9 @@ def zipped_logs(path: Path, rel: str, limits: ArchiveLimits, named: str | None =
     kinds: list[tuple[str, str | None, str, dict[str, str]]] = []  # (name in the zip, its source, what it is)
     for info in members:
         start = decompressed(path, scratch, limits, limit=1 << 16, member=info.filename)
+        if compression(start) is not None:  # a rotation compressed inside the zip (fgt.log.1.gz): all of it, so
+            start.unlink()  # that its own archive is read to its end (its start alone is a truncated archive)
+            start = decompressed(path, scratch, limits, member=info.filename)
         try:
             source = recognise(start, limits)
         finally:

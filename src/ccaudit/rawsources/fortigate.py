@@ -52,8 +52,11 @@ def _csl_pairs(line: str) -> str:
     ';key=', a '\\=' in a value starts none), then its columns under their FortiOS names (of DeviceName and Computer,
     the first there names the device)."""
     pairs = extension_pairs(f"json_extract_string({line}, '$.AdditionalExtensions')", _CSL_PREFIX)
+    # (a value ending in a backslash gets it doubled: written as it is, it would escape the quote that closes the
+    # value, and the keys after it, the columns among them, would be read as inside it)
     ext = (f"array_to_string(list_transform({pairs}, "
-           "lambda p: ' ' || p.k || '=\"' || replace(p.v, '\"', '''') || '\"'), '')")
+           "lambda p: ' ' || p.k || '=\"' || regexp_replace(replace(p.v, '\"', ''''), '(\\\\+)$', '\\1\\1') || '\"'), "
+           "'')")
     columns = " || ".join(
         f"COALESCE(' {key}=\"' || replace(json_extract_string({line}, '$.{col}'), '\"', '''') || '\"', '')"
         for col, key in CSL_COLUMNS.items())

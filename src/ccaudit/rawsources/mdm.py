@@ -19,11 +19,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.readers import file_format, quote_ident
+from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
 from ccaudit.rawsources import jamf_xml
 from ccaudit.rawsources.compressed import (
     DEFAULT_LIMITS,
@@ -41,8 +43,18 @@ from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
 from ccaudit.textsafe import visible
 
+if TYPE_CHECKING:
+    from ccaudit.settings import Settings
+
 REPORT_FILE = "device_parse_report.json"
 MAX_LISTED = 200
+DEFAULT_WORKBOOK = WorkbookLimits()  # the Settings' defaults, for callers that state none
+
+
+def workbook_limits(settings: Settings) -> WorkbookLimits:
+    """The limits on an export saved as a workbook, from the command's Settings (as the evidence import's)."""
+    return WorkbookLimits(settings.xlsx_max_uncompressed_bytes, settings.xlsx_max_compression_ratio,
+                          settings.max_cell_chars)
 MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
 
 
@@ -168,6 +180,10 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_\-./()]+", "", name.lstrip("\ufeff")).lower()
 
 
+_KNOWN_COLUMNS = {_norm(s) for fields in (DEVICE_FIELDS, APP_FIELDS, ACTION_FIELDS) for names in fields.values()
+                  for s in names}
+
+
 @dataclass(frozen=True)
 class MdmRequest:
     source: str  # intune, jamf or auto
@@ -182,17 +198,21 @@ class MdmRequest:
     names: tuple[str, ...] = ()
     file_sources: tuple[str, ...] = ()
     file_zones: tuple[str, ...] = ()
-    # How far a compressed export may expand (the command's Settings: ArchiveLimits.from_settings(settings)).
+    # How far a compressed export, or one saved as a workbook, may expand (the command's Settings:
+    # ArchiveLimits.from_settings(settings), workbook_limits(settings)).
     limits: ArchiveLimits = DEFAULT_LIMITS
+    workbook: WorkbookLimits = DEFAULT_WORKBOOK
 
     def name(self, no: int) -> str:
         return self.names[no] if self.names else str(self.files[no])
 
 
-def looks_like_mdm(path: Path, limits: ArchiveLimits) -> bool:
+def looks_like_mdm(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> bool:
     """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`), in any
     encoding the exports come in (UTF-8, UTF-16, Big5), plain or compressed (the admin center's zip holding one
     export, a `.csv.gz`, `.bz2`, `.xz`, `.zst`): then the text inside must itself look like an export."""
+    if file_format(path) == "excel":
+        return _workbook_head(path, workbook)
     kind = compression(path)
     if kind is None:
         try:
@@ -210,6 +230,28 @@ def looks_like_mdm(path: Path, limits: ArchiveLimits) -> bool:
         return False
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _workbook_head(path: Path, workbook: WorkbookLimits) -> bool:
+    """A workbook (an export opened in Excel and saved as .xlsx) whose first rows on some sheet name MDM columns."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        check_workbook(path, workbook)  # before the library expands anything
+        book = CalamineWorkbook.from_path(str(path))
+        for sheet in book.sheet_names[:10]:
+            for row in book.get_sheet_by_name(sheet).to_python(nrows=30):
+                line = ",".join("" if c is None else str(c).replace(",", " ") for c in row)
+                if line.strip(",") and _mdm_head(line.encode("utf-8")):
+                    return True
+    except Exception:  # broken, encrypted, a bomb: not taken for an export (read as one, it is refused by name)
+        return False
+    return False
+
+
+def _header_score(cells: list[str]) -> int:
+    """How many cells of a row name an MDM column: the workbook reader's choice of sheet and header row."""
+    return sum(1 for c in cells if c and _norm(c) in _KNOWN_COLUMNS)
 
 
 _TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
@@ -266,8 +308,11 @@ class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str,
-                 limits: ArchiveLimits) -> None:
+                 limits: ArchiveLimits, workbook: WorkbookLimits) -> None:
         self.path, self.no = path, no
+        if file_format(path) == "excel":  # an export opened in Excel and saved as a workbook
+            self._from_workbook(con, no, path, workbook)
+            return
         # The admin center's download is a zip holding the CSV (its name cited: `export.zip/Devices.csv`); a firm
         # may gzip an export (`.csv.gz`, or bzip2, xz, Zstandard); any export may be UTF-16 (PowerShell's Out-File,
         # Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows). The text inside is streamed
@@ -341,6 +386,30 @@ class _Table:
         # as the manifest lists the raw file: csv or json, and how it was handed in compressed (`csv (zip)`)
         self.format = ("json" if is_json else "csv") + (f" ({self.packed})" if self.packed else "")
 
+    def _from_workbook(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, workbook: WorkbookLimits) -> None:
+        """The export's sheet as the evidence import reads a workbook (evidence/workbook.py: within the workbook
+        limits, the visible sheet and header row naming the most MDM columns, a footer left out): rows cite the
+        spreadsheet row, header = 1."""
+        from ccaudit.evidence.workbook import read_excel
+
+        # the previous file's count is fetched one row at a time: a finished statement first, or the workbook
+        # reader's register() finds the connection busy
+        con.execute("SELECT 1").fetchall()
+        raw = read_excel(con, path, f"mdm_sheet_{no}", None, (), _header_score, workbook)
+        aliases: list[str] = []
+        for i, header in enumerate(raw.headers):
+            alias = header or f"column {i + 1}"
+            while alias in aliases:  # two columns of one name: the second is `Name (2)`
+                alias = f"{alias} ({aliases.count(alias) + 1})"
+            aliases.append(alias)
+        cols = ", ".join(f"{c} AS {quote_ident(a)}" for c, a in zip(raw.columns, aliases, strict=True))
+        self.view = f"mdm_file_{no}"
+        con.execute(f"CREATE TEMP VIEW {self.view} AS SELECT CAST(_row AS BIGINT) AS _row, {cols} "
+                    f"FROM {raw.numbered_relation()}")
+        self.columns = {_norm(a): quote_ident(a) for a in aliases}
+        self.raw, self.is_json, self.packed, self.member = {}, False, None, None
+        self.encoding, self.format = raw.encoding or "", path.suffix.lower().lstrip(".")
+
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
         # the user name.
@@ -370,12 +439,12 @@ def _refuse_unclosed_quote(con: duckdb.DuckDBPyConnection, text: Path, name: str
     it is at a cell's start) its column: DuckDB's sniffer would otherwise read the whole file without quoting, the
     quotes kept in every value (a serial number `"F2LXK0AAHG7F"` naming no device), or stop with its own words."""
     try:
-        found = con.execute(unclosed_quote_sql(read_lines_sql(text))).fetchone()
+        found = con.execute(unclosed_quote_sql(read_lines_sql(text))).fetchall()  # all: no result left open
     except duckdb.Error:  # a line over 2 MB: no MDM export has one; DuckDB's reader then says what is wrong
         return
-    if found is None:
+    if not found:
         return
-    line_no, line = found
+    line_no, line = found[0]
     with text.open(encoding="utf-8", errors="replace") as fh:
         header = fh.read(65536).lstrip("\ufeff").split("\n")[skip].rstrip("\r")
     delimiter = max((",", "\t", ";"), key=header.count)
@@ -483,7 +552,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
     shown: list[str] = []  # what rows cite as source_file: the file, or the export inside its zip (`a.zip/b.csv`)
     for no, path in enumerate(request.files):
         name = visible(request.name(no))
-        t = _Table(con, no, path, scratch, name, request.limits)
+        t = _Table(con, no, path, scratch, name, request.limits, request.workbook)
         shown.append(request.name(no) + (f"/{t.member}" if t.member else ""))
         kind = t.kind()
         if kind is None:

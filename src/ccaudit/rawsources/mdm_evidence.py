@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.untrusted import WorkbookLimits
 from ccaudit.rawsources.compressed import ArchiveLimits
-from ccaudit.rawsources.mdm import MDM_SOURCES, REPORT_FILE, MdmRequest, looks_like_mdm, parse_mdm
+from ccaudit.rawsources.mdm import (
+    DEFAULT_WORKBOOK,
+    MDM_SOURCES,
+    REPORT_FILE,
+    MdmRequest,
+    looks_like_mdm,
+    parse_mdm,
+)
 from ccaudit.rawsources.notes import DOC, say
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.textsafe import visible
@@ -55,8 +63,8 @@ class DevicesDerived:
     notes: list[str] = field(default_factory=list)
 
 
-def is_device_export(path: Path, limits: ArchiveLimits) -> bool:
-    return looks_like_mdm(path, limits)
+def is_device_export(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> bool:
+    return looks_like_mdm(path, limits, workbook)
 
 
 def _sha256(path: Path) -> str:
@@ -68,7 +76,7 @@ def _sha256(path: Path) -> str:
 
 
 def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workdir: Path,
-                   limits: ArchiveLimits) -> DevicesDerived:
+                   limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> DevicesDerived:
     """Parse every device export of the folder together; cut the datasets per raw file. Refusals name the file."""
     unique: list[DeviceExport] = []
     seen: dict[str, str] = {}
@@ -84,7 +92,7 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
     request = MdmRequest(source="auto", files=tuple(e.path for e in unique), out=out, zone=unique[0].zone,
                          zone_origin=unique[0].zone_origin, identity_map=identity_map,
                          names=tuple(e.rel for e in unique), file_sources=tuple(e.source for e in unique),
-                         file_zones=tuple(e.zone for e in unique), limits=limits)
+                         file_zones=tuple(e.zone for e in unique), limits=limits, workbook=workbook)
     try:
         report = parse_mdm(request)
     except EvidenceError as exc:  # it names the file (by its path in the folder)

@@ -109,8 +109,9 @@ _ACCESS_SERVER_OWN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+
 _INNER_TIME = (r"^(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})"
                r"(?: us=\d+)? ")
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
-_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
-         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
+# (an IPv6 address may carry its zone index, as getnameinfo prints a link-local peer: fe80::1%eth0)
+_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\](?::\d+)?|"
+         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+(?:%[\w.-]+)?)")
 
 
 def peer_ip(a: str) -> str:

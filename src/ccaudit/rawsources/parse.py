@@ -26,6 +26,7 @@ from ccaudit.rawsources.base import (
     SERVER_MARK,
     SERVER_STOP_REASONS,
     SOURCE_COLUMNS,
+    TIME_FROM,
     WITHOUT_TUNNEL_ID,
     RawSource,
 )
@@ -378,6 +379,12 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    # events timed by a column of a record, not by the line's own time (a Sentinel record's ReceiptTime or, failing
+    # every other, TimeGenerated: when the record reached Sentinel), by column
+    timed = con.execute(
+        f"SELECT substr(tz_text, {len(TIME_FROM) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
+        f"FROM parsed WHERE file_no = {no} AND relevant AND problem IS NULL "
+        f"AND starts_with(tz_text, {sql_str(TIME_FROM)}) GROUP BY 1 ORDER BY 1").fetchall()
     skipped = con.execute(
         f"SELECT substr(reason, {len(NOT_RELEVANT) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
         f"FROM parsed WHERE file_no = {no} AND NOT relevant AND NOT not_source AND starts_with(reason, "
@@ -390,8 +397,17 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {}) | (
+        {"event_time_from": [{"column": c, "count": n, "lines": lines, "note": TIME_COLUMNS.get(c, "")}
+                             for c, n, lines in timed]} if timed else {})
 
+
+# what parse_report.json says of the events timed by a record's column (event_time_from)
+TIME_COLUMNS = {
+    "ReceiptTime": "the event's time as the collector received it (CEF's rt), not the line's own",
+    "TimeGenerated": "when the record reached Microsoft Sentinel, seconds to minutes after the event: the record holds "
+                     "no time of the event itself",
+}
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
 _ORDER_WORDS = {"dmy": ("day first", "日在前"), "mdy": ("month first", "月在前")}
@@ -473,22 +489,31 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
 # An unresolved account's person is named with its invisible characters (zero-width, direction marks, controls)
 # spelled out, '<U+200B>': the import drops them from identifiers (evidence/normalize.py), so 'al<ZWSP>ice', another
 # account at the gateway, would otherwise become the person 'alice'.
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 _ACCOUNT_SQL = """
 CREATE OR REPLACE TEMP MACRO acct_visible(x) AS CASE WHEN regexp_matches(x, '""" + INVISIBLE + """')
     THEN array_to_string(list_transform(string_split(x, ''),
         lambda c: CASE WHEN regexp_matches(c, '""" + INVISIBLE + """')
                        THEN '<U+' || format('{:04X}', unicode(c)) || '>' ELSE c END), '') ELSE x END;
-CREATE OR REPLACE TEMP MACRO acct_user(a) AS nullif(lower(nfc_normalize(trim(CASE
+-- full-width ASCII (typed in a Chinese input method's full-width mode: '陳小華＠corp.example.com',
+-- 'ＣＯＲＰ＼王大明') as ASCII, as Unicode NFKC and Active Directory's name comparison read it (the import folds
+-- identifiers so too); only an account with a character beyond ASCII pays for it
+CREATE OR REPLACE TEMP MACRO acct_fold(a) AS CASE WHEN strlen(a) = length(a) THEN a
+    ELSE translate(a, """ + sql_str(_FULL_WIDTH) + """, """ + sql_str(_HALF_WIDTH) + """) END;
+CREATE OR REPLACE TEMP MACRO acct_user_of(a) AS nullif(lower(nfc_normalize(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
     ELSE a END))), '');
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS acct_user_of(acct_fold(a));
 CREATE OR REPLACE TEMP MACRO acct_person(a) AS
-    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(a))), '')));
+    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(acct_fold(a)))), '')));
 -- an account that names nobody: blank, or blanks and invisible characters only
 CREATE OR REPLACE TEMP MACRO acct_blank(a) AS a IS NOT NULL AND regexp_matches(a, '^(?:\\s|""" + INVISIBLE + """)*$');
-CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
+CREATE OR REPLACE TEMP MACRO acct_domain_of(a) AS nullif(lower(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
+CREATE OR REPLACE TEMP MACRO acct_domain(a) AS acct_domain_of(acct_fold(a));
 """
 
 
@@ -601,8 +626,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     # the zones the lines state per file
     zones = con.execute("""
         SELECT file_no, gateway_id, zone_used, zone_from, count(*) FILTER (WHERE zone_assumed),
-               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL)
-        FROM events GROUP BY ALL""").fetchall()
+               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL AND NOT starts_with(tz_text, ?))
+        FROM events GROUP BY ALL""", [TIME_FROM]).fetchall()
     by_gateway: dict[tuple[str | None, str, str], int] = {}
     by_name: dict[str, dict[str, Any]] = {}
     for no, g, z, o, n, texts in zones:
@@ -683,7 +708,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
     con.execute("""
         CREATE TEMP TABLE ids AS
         WITH accounts AS (SELECT DISTINCT account, account_normalised FROM events WHERE account IS NOT NULL),
-        full_match AS (SELECT lower(trim(account)) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
+        full_match AS (SELECT lower(trim(acct_fold(account))) AS k, min(person_id) AS pid,
+                              count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1),
         user_match AS (SELECT acct_user(account) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1)
@@ -692,7 +718,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
                CASE WHEN f.n > 1 OR (f.n IS NULL AND u.n > 1) THEN 'names several people in the identity map'
                     WHEN f.n IS NULL AND u.n IS NULL THEN 'not in the identity map' END AS unresolved
         FROM accounts a
-        LEFT JOIN full_match f ON f.k = lower(trim(a.account))
+        LEFT JOIN full_match f ON f.k = lower(trim(acct_fold(a.account)))
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()

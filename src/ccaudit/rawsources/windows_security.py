@@ -402,8 +402,11 @@ WITH q0 AS (
         regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
         -- Windows PowerShell 5.1's ConvertTo-Json writes times as /Date(milliseconds since 1970)/
         TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms,
-        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction
-        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}(?:\\.\\d+)?$') THEN TRY_CAST(z.t AS DOUBLE) END
+        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction; other tools an epoch in s, ms, us or
+        -- ns (told apart by magnitude, sqlkit.epoch_ts)
+        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}\\.\\d+$')
+                 THEN make_timestamp(CAST(round(TRY_CAST(z.t AS DOUBLE) * 1000000) AS BIGINT))
+             WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,19}}$') THEN epoch_ts(TRY_CAST(z.t AS BIGINT)) END
             AS t_epoch
     FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
                              AND s.computer IS NOT DISTINCT FROM z.computer
@@ -423,7 +426,7 @@ SELECT line_no, FALSE AS is_last,
            AS not_source,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
-            WHEN t_epoch IS NOT NULL THEN make_timestamp(CAST(round(t_epoch * 1000000) AS BIGINT))
+            WHEN t_epoch IS NOT NULL THEN t_epoch
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL THEN {culture_time('t', 'auto')} END
            AS ts_local,
