@@ -388,3 +388,28 @@ def test_windows_security_json_relayed_by_syslog_with_a_header_before_it(tmp_pat
     out, _ = _parse(tmp_path, "rds-relay.log", line)
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
         ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-05")]
+
+
+def test_intune_remote_action_audits_from_graph(tmp_path: Path) -> None:
+    # Graph's deviceManagement/remoteActionAudits (the resource behind Devices > Monitor > Device actions, properties
+    # as Microsoft documents them): requestDateTime, actionState, initiatedByUserPrincipalName, action factoryReset or
+    # removeCompanyData (a retire); the wipe had no readable time and was not a reset
+    devices = ('"Device ID","Device name","Ownership","Serial number","Primary user UPN","Last check-in"\n'
+               '"dev-0001","TPE-IPHONE-01","Corporate","F2LXK0AAHG7F","alice@corp.example.com",'
+               '"2026-11-30 09:12:44.0000000"\n')
+    audits = {"value": [
+        {"@odata.type": "#microsoft.graph.remoteActionAudit", "id": "a1", "deviceDisplayName": "TPE-IPHONE-01",
+         "initiatedByUserPrincipalName": "admin@corp.example.com", "action": "factoryReset",
+         "requestDateTime": "2026-11-20T03:00:00.0000000Z", "actionState": "done", "managedDeviceId": "dev-0001"},
+        {"@odata.type": "#microsoft.graph.remoteActionAudit", "id": "a2", "deviceDisplayName": "TPE-IPHONE-01",
+         "initiatedByUserPrincipalName": "admin@corp.example.com", "action": "removeCompanyData",
+         "requestDateTime": "2026-11-25T03:00:00.0000000Z", "actionState": "done", "managedDeviceId": "dev-0001"}]}
+    (tmp_path / "devices.csv").write_text(devices, encoding="utf-8")
+    (tmp_path / "remoteActionAudits.json").write_text(json.dumps(audits, indent=2), encoding="utf-8")
+    result = ccaudit("sources", "parse", "intune", tmp_path / "devices.csv", tmp_path / "remoteActionAudits.json",
+                     "--out", tmp_path / "out", "--tz", "UTC")
+    assert result.code == 0, result.text
+    assert [(r["device_id"], r["reset_at"], r["method"], r["initiated_by"])
+            for r in _rows(tmp_path / "out" / "device_resets.csv")] == [
+        ("F2LXK0AAHG7F", "2026-11-20T11:00:00+08:00", "wipe", "admin@corp.example.com")]
+    assert "1 completed resets (1 retires not counted" in result.text
