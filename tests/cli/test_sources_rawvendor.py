@@ -442,6 +442,12 @@ def test_epochs_in_seconds_milliseconds_microseconds_and_nanoseconds(tmp_path: P
                   for i, v in enumerate(scaled))
     asa = "".join(_asa_csl("2026-11-02T00:20:00Z", f"%ASA-6-113039: Group <GP> User <u{i}> IP <203.0.113.{i}> "
                            "AnyConnect parent session started.", str(v)) + "\n" for i, v in enumerate(scaled))
-    for source, text in (("fortigate", fgt), ("globalprotect", gp), ("windows-security", win), ("cisco-asa", asa)):
-        out, _ = _parse(tmp_path, f"{source}.log", text, source=source)
+    # LEEF's devTime without a devTimeFormat may be an epoch; ReceiveTime (the firewall's receipt) is not the event's
+    leef = "".join(f"LEEF:1.0|Palo Alto Networks|PAN-OS Syslog Integration|10.2.9|gateway-connected-success|"
+                   f"ReceiveTime=2026/11/02 09:00:00|SerialNumber=012801096514|Type=GLOBALPROTECT|devTime={v}|"
+                   f"EventID=gateway-connected|usrName=u{i}|PublicIP=203.0.113.40|Status=success\n"
+                   for i, v in enumerate(scaled))
+    for source, text in (("fortigate", fgt), ("globalprotect", gp), ("windows-security", win), ("cisco-asa", asa),
+                         ("globalprotect", leef)):
+        out, _ = _parse(tmp_path, f"{source}-{len(text)}.log", text, source=source)
         assert [e["utc_time"] for e in _events(out)] == ["2026-11-02T00:15:02Z"] * 4, source

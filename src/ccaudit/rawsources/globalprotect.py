@@ -349,7 +349,8 @@ WITH h AS (
             WHEN 'json' THEN COALESCE({_instant(_JS_HIRES)}, {_instant(_JS_GENERATED)},
                                       epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
             ELSE COALESCE({_instant(_kv('PanOSTimeGeneratedHighResolution', 'TimeGeneratedHighResolution'))},
-                          epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)))
+                          -- an epoch (s, ms, us, ns) in CEF's rt or LEEF's devTime (LEEF's form without devTimeFormat)
+                          epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)), epoch_ts(TRY_CAST({_kv('devTime')} AS BIGINT)))
         END AS ts_utc,
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)
