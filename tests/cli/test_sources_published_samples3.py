@@ -350,3 +350,66 @@ def test_windows_security_xml_events_relayed_by_syslog_with_a_header_before_them
     assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
         ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-04"),
         ("session_end", "CORP\\alice", "", "2026-11-02T09:30:00Z", "RDS-TPE-04")]
+
+
+def test_entra_diagnostic_sign_ins_relayed_by_syslog_with_a_header_before_them(tmp_path: Path) -> None:
+    # a diagnostic setting's SignInLogs records forwarded line by line by a syslog relay keep its header before the
+    # object ('2025-02-02T00:27:59+08:00 HOST {"time": ..., "category": "NonInteractiveUserSignInLogs", ...}', as a
+    # published parser test's line shows): both were read as nothing
+    def record(at: str, upn: str, ip: str, code: int, requirement: str, methods: list[str]) -> str:
+        return json.dumps({"time": at, "operationName": "Sign-in activity", "category": "SignInLogs",
+                           "resultType": str(code), "callerIpAddress": ip, "properties": {
+                               "createdDateTime": at, "userPrincipalName": upn, "ipAddress": ip,
+                               "appDisplayName": "GlobalProtect VPN", "status": {"errorCode": code},
+                               "authenticationRequirement": requirement, "isInteractive": True,
+                               "authenticationDetails": [{"authenticationMethod": m, "succeeded": True}
+                                                         for m in methods]}})
+    lines = [
+        "2026-11-02T08:14:41+08:00 LOGHOST01 " + record("2026-11-02T00:14:40.6955459+00:00", "alice@corp.example.com",
+                                                         "203.0.113.7", 0, "multiFactorAuthentication",
+                                                         ["Password", "Mobile app notification"]),
+        "<14>Nov  2 09:00:01 LOGHOST01 azure-signins[42]: " + record(
+            "2026-11-02T01:00:00Z", "mallory@corp.example.com", "198.51.100.66", 50126, "singleFactorAuthentication",
+            []),
+    ]
+    out, _ = _parse(tmp_path, "signins-relay.log", "\n".join(lines) + "\n", "--year", "2026")
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["mfa_method"]) for e in _events(out)] == [
+        ("sign_in", "alice@corp.example.com", "203.0.113.7", "2026-11-02T00:14:40Z", "push"),
+        ("login_failed", "mallory@corp.example.com", "198.51.100.66", "2026-11-02T01:00:00Z", "")]
+
+
+def test_windows_security_json_relayed_by_syslog_with_a_header_before_it(tmp_path: Path) -> None:
+    # NXLog's to_syslog_ietf or rsyslog forwarding an agent's JSON: RFC 5424's header, then the event as JSON
+    event = {"win": {"system": {"providerName": "Microsoft-Windows-Security-Auditing", "eventID": "4624",
+                                "systemTime": "2026-11-02T00:15:02.1Z", "computer": "RDS-TPE-05"},
+                     "eventdata": {"targetUserName": "alice", "targetDomainName": "CORP", "targetLogonId": "0x7d4f4",
+                                   "logonType": "10", "ipAddress": "203.0.113.7"}}}
+    line = "<14>1 2026-11-02T08:15:03+08:00 RDS-TPE-05 nxlog 1234 - - " + json.dumps(event) + "\n"
+    out, _ = _parse(tmp_path, "rds-relay.log", line)
+    assert [(e["kind"], e["account"], e["source_ip"], e["utc_time"], e["gateway_id"]) for e in _events(out)] == [
+        ("session_start", "CORP\\alice", "203.0.113.7", "2026-11-02T00:15:02Z", "RDS-TPE-05")]
+
+
+def test_intune_remote_action_audits_from_graph(tmp_path: Path) -> None:
+    # Graph's deviceManagement/remoteActionAudits (the resource behind Devices > Monitor > Device actions, properties
+    # as Microsoft documents them): requestDateTime, actionState, initiatedByUserPrincipalName, action factoryReset or
+    # removeCompanyData (a retire); the wipe had no readable time and was not a reset
+    devices = ('"Device ID","Device name","Ownership","Serial number","Primary user UPN","Last check-in"\n'
+               '"dev-0001","TPE-IPHONE-01","Corporate","F2LXK0AAHG7F","alice@corp.example.com",'
+               '"2026-11-30 09:12:44.0000000"\n')
+    audits = {"value": [
+        {"@odata.type": "#microsoft.graph.remoteActionAudit", "id": "a1", "deviceDisplayName": "TPE-IPHONE-01",
+         "initiatedByUserPrincipalName": "admin@corp.example.com", "action": "factoryReset",
+         "requestDateTime": "2026-11-20T03:00:00.0000000Z", "actionState": "done", "managedDeviceId": "dev-0001"},
+        {"@odata.type": "#microsoft.graph.remoteActionAudit", "id": "a2", "deviceDisplayName": "TPE-IPHONE-01",
+         "initiatedByUserPrincipalName": "admin@corp.example.com", "action": "removeCompanyData",
+         "requestDateTime": "2026-11-25T03:00:00.0000000Z", "actionState": "done", "managedDeviceId": "dev-0001"}]}
+    (tmp_path / "devices.csv").write_text(devices, encoding="utf-8")
+    (tmp_path / "remoteActionAudits.json").write_text(json.dumps(audits, indent=2), encoding="utf-8")
+    result = ccaudit("sources", "parse", "intune", tmp_path / "devices.csv", tmp_path / "remoteActionAudits.json",
+                     "--out", tmp_path / "out", "--tz", "UTC")
+    assert result.code == 0, result.text
+    assert [(r["device_id"], r["reset_at"], r["method"], r["initiated_by"])
+            for r in _rows(tmp_path / "out" / "device_resets.csv")] == [
+        ("F2LXK0AAHG7F", "2026-11-20T11:00:00+08:00", "wipe", "admin@corp.example.com")]
+    assert "1 completed resets (1 retires not counted" in result.text

@@ -16,11 +16,22 @@ def csv_at(fields: str, index: str) -> str:
     return f"nullif(trim(replace(regexp_replace({fields}[{index}], '^\"|\"$', '', 'g'), '\"\"', '\"')), '')"
 
 
+# A syslog relay's header before a JSON record (rsyslog, syslog-ng or NXLog forwarding a diagnostic setting's or an
+# agent's JSON line by line): '<PRI>' perhaps, an RFC 3339 / 5424 or BSD time, the host, perhaps a tag ('app[pid]:') or
+# RFC 5424's procid, msgid and structured data ('-' or '[...]'), then the object.
+SYSLOG_JSON_HEADER = (r"^(?:<\d{1,3}>)?(?:1 )?(?:\d{4}-\d{2}-\d{2}T\S+|[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) \S+ "
+                      r"(?:[\w./@-]+(?:\[\d+\])?:? )?(?:\S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) )?")
+
+
 def json_record_text(col: str) -> str:
     """SQL: the JSON object `col` holds when the line is a record (NDJSON, or an array's element with its
-    brackets and trailing comma), else NULL: exports that come as JSON or as CSV tell their forms apart by it."""
+    brackets and trailing comma, or a record behind a syslog relay's header), else NULL: exports that come as JSON
+    or as CSV tell their forms apart by it."""
+    header = SYSLOG_JSON_HEADER.replace("'", "''")
     return (f"CASE WHEN regexp_matches({col}, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim({col}), "
-            f"'^\\[\\s*|\\s*[,\\]]+$', '', 'g') END")
+            f"'^\\[\\s*|\\s*[,\\]]+$', '', 'g') "
+            f"WHEN contains({col}, '{{') AND regexp_matches({col}, '{header}\\{{') "
+            f"THEN regexp_replace(regexp_replace(trim({col}), '{header}', ''), '\\s*,$', '') END")
 
 
 def header_names(expr: str, delimiter: str = ",") -> str:

@@ -150,9 +150,13 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
                    "序號", "裝置識別碼", "裝置名稱"),
     "action": ("action", "actionname", "command", "activity", "動作", "命令"),
     "state": ("status", "actionstate", "state", "commandstatus", "activityresult", "狀態"),
+    # (Graph's remoteActionAudits, behind the admin center's Device actions page: requestDateTime, actionState,
+    # initiatedByUserPrincipalName, action factoryReset / removeCompanyData, managedDeviceId)
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
-           "startdatetime", "dateissued", "activitydatetime", "date", "日期時間", "日期", "完成日期"),
-    "initiated_by": ("initiatedby", "username", "issuedby", "起始者", "啟動者", "發起者"),
+           "startdatetime", "dateissued", "activitydatetime", "requestdatetime", "date", "日期時間", "日期",
+           "完成日期"),
+    "initiated_by": ("initiatedby", "initiatedbyuserprincipalname", "username", "issuedby", "起始者", "啟動者",
+                     "發起者"),
 }
 
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
@@ -164,7 +168,7 @@ RESET_ACTIONS = {
     # the admin center in Traditional Chinese
     "抹除": "wipe", "抹除裝置": "wipe", "清除": "wipe", "全新開始": "fresh_start", "autopilot重設": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
+NOT_RESET_ACTIONS = ("retire", "removecompanydata", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
 DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged", "完成", "已完成", "成功")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")

@@ -21,7 +21,7 @@ batch) are not relevant."""
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names, json_record_text
 from ccaudit.rawsources.sqlkit import sql_str
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
@@ -179,7 +179,8 @@ def query(lines: str) -> str:
     _PATHS.clear()
     sql = f"""
 WITH q0 AS (
-    SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
+    -- (a JSON record may come behind a syslog relay's header: NXLog or rsyslog forwarding Winlogbeat's or its own JSON)
+    SELECT line_no, is_last, line, {json_record_text('line')} IS NOT NULL AS json_line,
            -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
            regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])')
                -- an event relayed by a syslog forwarder (NXLog, rsyslog) keeps the header before its XML
@@ -227,7 +228,7 @@ WITH q0 AS (
     ORDER BY line_no LIMIT 1
 ), r AS (
     SELECT rec.line_no, rec.text,
-           CASE WHEN rec.shape = 'json' THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
+           CASE WHEN rec.shape = 'json' THEN {json_record_text('rec.text')} END AS o,
            CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
                 WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
