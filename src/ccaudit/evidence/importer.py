@@ -529,14 +529,15 @@ def _typed_plan(run: _Run, plan: _Plan) -> _Plan | None:
                   if plan.template.field(name).type is FieldType.TIMESTAMP
                   and raw.types[plan.positions[name]] in nz.TEXT_TYPES}
     fmt, positions = typedscan.timestamp_format(run.con, raw, sorted(candidates.values()))
-    if not positions:
+    if fmt is None:
         return None
     typed = typedscan.typed_source(raw, fmt, positions)
     parses, fast = dict(plan.parses), dict(plan.fast)
     for name, position in candidates.items():
         if position in positions:
             spec = plan.template.field(name)
-            parses[name] = fast[name] = nz.field_parse(spec, raw.columns[position], typedscan.TYPED, plan.naive)
+            parses[name] = fast[name] = nz.typed_timestamp(spec, raw.columns[position], plan.naive,
+                                                           fmt.offset_minutes)
     return dataclasses.replace(plan, raw=typed, parses=parses, fast=fast)
 
 

@@ -3,6 +3,8 @@ same table, and the same problems, as the text rules; any value the reader refus
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -37,7 +39,7 @@ def _both(folder: Folder, monkeypatch: pytest.MonkeyPatch, rows: list[list[Any]]
           header: list[str] = SESSION_HEADER) -> tuple[object, object]:
     typed = _outcome(folder, rows, header)
     with monkeypatch.context() as patch:
-        patch.setattr(typedscan, "FORMATS", ())  # the text rules alone
+        patch.setattr(typedscan, "_SHAPE", re.compile(r"(?!)"))  # no sample fits: the text rules alone
         text = _outcome(folder, rows, header)
     return typed, text
 
@@ -51,22 +53,44 @@ def test_a_value_after_the_sample_is_read_or_refused_as_the_text_rules_do(
     assert typed == text
 
 
-@pytest.mark.parametrize(("shape", "sample"), [
-    ("%Y-%m-%dT%H:%M:%S", "2025-10-01T08:55:12"),
-    ("%Y/%m/%d %H:%M:%S", "2025/10/01 08:55:12"),
-])
-@pytest.mark.parametrize("edge", ["2025-10-01 08:55:12", "2025/10/1 8:55:12", "2025-10-01T24:00:00", ""])
+SHAPES = {  # a sample value in each format, and values after it: other offsets, other spellings
+    "T": ("2025-10-01T08:55:12", ["2025-10-01 08:55:12", "2025-10-01T24:00:00", ""]),
+    "slash": ("2025/10/01 08:55:12", ["2025/10/1 8:55:12", "2025-10-01 08:55:12"]),
+    "Z": ("2025-10-01T08:55:12Z", ["2025-10-01T08:55:12z", "2025-10-01T08:55:12", "2025-10-01T08:55:12+00:00"]),
+    "+08:00": ("2025-10-01T08:55:12+08:00", ["2025-10-01T08:55:12+09:00", "2025-10-01T08:55:12+0800",
+                                             "2025-10-01T08:55:12+15:00", "2025-10-01 23:59:59+08:00"]),
+    "-03:30": ("2025-10-01 08:55:12-03:30", ["2025-10-01 08:55:12-03:30 ", "2025-10-01 08:55:12Z"]),
+}
+
+
+@pytest.mark.parametrize(("shape", "edge"), [(k, e) for k, (_, edges) in SHAPES.items() for e in edges])
 def test_other_formats_read_as_the_text_rules_do(
-    folder: Folder, monkeypatch: pytest.MonkeyPatch, shape: str, sample: str, edge: str
+    folder: Folder, monkeypatch: pytest.MonkeyPatch, shape: str, edge: str
 ) -> None:
+    sample = SHAPES[shape][0]
     header = [*SESSION_HEADER, "end_time"]
     rows = [["S1", "E1", sample, "ssl_vpn", sample], ["S2", "E1", edge, "ssl_vpn", ""]]
     typed, text = _both(folder, monkeypatch, rows, header)
     assert typed == text
 
 
-def test_the_reader_parses_a_file_written_in_one_format(folder: Folder, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The point of the pass: a file whose times all fit is imported by it (and its times are right)."""
+@pytest.mark.parametrize(("sample", "utc"), [
+    ("2025-10-01T08:55:12Z", "2025-10-01 08:55:12"), ("2025-10-01T08:55:12+08:00", "2025-10-01 00:55:12"),
+    ("2025-10-01 08:55:12-03:30", "2025-10-01 12:25:12"), ("2025/10/01 08:55:12", "2025-10-01 00:55:12"),
+])
+def test_a_format_with_an_offset_gives_the_instant(
+    folder: Folder, monkeypatch: pytest.MonkeyPatch, sample: str, utc: str
+) -> None:
+    passes = _spy(monkeypatch)
+    folder.csv("remote_sessions.csv", SESSION_HEADER, [["S1", "E1", sample, "ssl_vpn"]])
+    rows = folder.run().rows("remote_sessions", "CAST(start_time_utc AS VARCHAR), CAST(start_time AS VARCHAR)")
+    local = (dt.datetime.fromisoformat(utc) + dt.timedelta(hours=8)).isoformat(sep=" ")
+    assert rows == [(utc, local)]
+    assert passes == [(True, True)]
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, bool]]:
+    """(typed, done) of every parallel pass the import makes."""
     passes: list[tuple[bool, bool]] = []
     original = importer._parallel_pass
 
@@ -76,6 +100,12 @@ def test_the_reader_parses_a_file_written_in_one_format(folder: Folder, monkeypa
         return done
 
     monkeypatch.setattr(importer, "_parallel_pass", spy)
+    return passes
+
+
+def test_the_reader_parses_a_file_written_in_one_format(folder: Folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of the pass: a file whose times all fit is imported by it (and its times are right)."""
+    passes = _spy(monkeypatch)
     header = [*SESSION_HEADER, "end_time"]
     folder.csv("remote_sessions.csv", header, [["S1", "E1", "2025-10-01 08:55:12", "ssl_vpn", ""],
                                                ["S2", "E1", "2025-10-01 23:30:00", "ssl_vpn", "2025-10-02 01:00:00"]])
