@@ -196,6 +196,12 @@ class Settings(BaseSettings):
         "the firm as a column); false: firm by firm, as for one firm (for comparison).",
     )
 
+    # -- rawio (issue 11): a zip of several raw exports
+    raw_max_zip_members: int = Field(
+        10_000, gt=0,
+        description="A zip of raw exports holding more files than this is refused (a year of hourly rotated logs "
+        "is 8,760).")
+
     @field_validator("duckdb_import_memory_limit")
     @classmethod
     def _memory_size(cls, value: str) -> str:

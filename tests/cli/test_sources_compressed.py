@@ -257,10 +257,9 @@ def _two_logs() -> bytes:
 
 @pytest.mark.parametrize(("name", "data", "said"), [
     ("fortigate.log.1.gz", gzip.compress(FGT_UP.encode())[:-12], "a damaged or truncated gzip archive"),
-    ("logs.zip", _two_logs(), "a zip holding 2 files (fortigate.log.1, fortigate.log.2); in an evidence folder"),
-], ids=["truncated-gz", "zip-of-two-logs"])
-def test_inspect_refuses_a_damaged_archive_or_a_zip_of_logs_by_name(tmp_path: Path, name: str, data: bytes,
-                                                                    said: str) -> None:
+    ("logs.zip", _two_logs()[:-40], "a damaged or truncated zip archive"),
+], ids=["truncated-gz", "truncated-zip-of-two-logs"])
+def test_inspect_refuses_a_damaged_archive_by_name(tmp_path: Path, name: str, data: bytes, said: str) -> None:
     evidence = tmp_path / "evidence"
     evidence.mkdir()
     (evidence / name).write_bytes(data)

@@ -87,7 +87,9 @@ def test_intune_export_zip_with_all_inventory_columns(tmp_path: Path) -> None:
     assert [(b["person_id"], b["device_id"]) for b in _rows(out / "byod_register.csv")] == [
         ("E002", "11111111-AAAA-0002")]  # no serial number: named by the Intune device ID
     (unknown,) = report["devices"]["ownership_unknown_records"]  # in neither register, listed
-    assert unknown.endswith("DevicesWithInventory_2026-11-30.zip:4 R58N91ZZZZZ (ownership Unknown)")
+    # cited inside the zip, as the admin center named the export in it
+    assert unknown.endswith("DevicesWithInventory_2026-11-30.zip/DevicesWithInventory_a1b2c3d4.csv:4 R58N91ZZZZZ "
+                            "(ownership Unknown)")
 
 
 def test_intune_export_from_a_chinese_admin_center_resaved_in_big5(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_each_export_is_kept_and_listed_with_what_it_became(inspected: Inspected
     zipped = inspected.evidence / "DevicesWithInventory_2026-10-31.zip"
     assert raw[zipped.name]["sha256"] == _sha(zipped)
     assert (raw[zipped.name]["format"], raw["trading-floor.csv"]["format"], raw["trading-floor.csv"]["rows"]) == (
-        "zip", "csv", 2)
+        "csv (zip)", "csv", 2)
     assert (inspected.results / "evidence" / "blobs" / _sha(zipped)).read_bytes() == zipped.read_bytes()
     derived = {f["dataset"] for f in manifest["files"] if f.get("derived_from") == _sha(zipped)}
     assert derived == {"device_assignments"}  # October's records are all superseded by November's

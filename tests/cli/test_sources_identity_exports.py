@@ -313,13 +313,14 @@ def test_an_export_of_another_kind_is_refused(tmp_path: Path, source: str, name:
 
 
 def test_an_evidence_folder_recognises_exports_in_utf16_and_big5(tmp_path: Path) -> None:
+    from ccaudit.rawsources.compressed import DEFAULT_LIMITS
     from ccaudit.rawsources.evidence import recognise
 
     utf16, big5 = tmp_path / "安全性.csv", tmp_path / "登入.csv"
     utf16.write_bytes(b"\xff\xfe" + ZH_EVENT_VIEWER.encode("utf-16-le"))
     big5.write_bytes(("\r\n".join([",".join(ENTRA_HEADER), _entra_row(
         1, **{"Date (UTC)": "2026-11-02T00:14:40Z", "Username": "王小明@corp.example.com"})]) + "\r\n").encode("cp950"))
-    assert (recognise(utf16), recognise(big5)) == ("windows-security", "entra-signins")
+    assert (recognise(utf16, DEFAULT_LIMITS), recognise(big5, DEFAULT_LIMITS)) == ("windows-security", "entra-signins")
 
 
 def test_evtx_dump_json_with_record_lines(tmp_path: Path) -> None:

@@ -70,14 +70,15 @@ def parse_cmd(
 
     settings = load_settings(None, lang)  # --lang, else CCAUDIT_LANG; the command's refusals in it too
     lang = settings.lang
-    if is_mdm(source, files):
-        parse_devices(source, files, out, tz, identity_map, lang)
+    if is_mdm(source, files, settings):
+        parse_devices(source, files, out, tz, identity_map, settings)
         return
     if source == "auto":  # device exports among logs: each set to its own outputs in the same folder
-        devices = [f for f in files if is_mdm("auto", [f])]
+        devices = [f for f in files if is_mdm("auto", [f], settings)]
         if devices:
-            parse_devices("auto", devices, out, tz, identity_map, lang)
+            parse_devices("auto", devices, out, tz, identity_map, settings)
             files = [f for f in files if f not in devices]
+    from ccaudit.rawsources.compressed import ArchiveLimits
     from ccaudit.rawsources.parse import ParseRequest, date_order_value, parse
     from ccaudit.rawsources.yearless import year_value
     from ccaudit.rawsources.zoneabbr import meaning as zone_meaning
@@ -99,7 +100,7 @@ def parse_cmd(
                                 identity_map=identity_map, gateway=gateway,
                                 threads=settings.duckdb_threads, gateway_zones=tuple(zones),
                                 zone_given=tz is not None, date_order=date_order_value(date_order, "--date-order"),
-                                year=year_value(year, "--year")))
+                                year=year_value(year, "--year"), limits=ArchiveLimits.from_settings(settings)))
     for f in report["files"]:
         read_as = [f["compression"]] if f.get("compression") else []  # read from inside a .gz, .zip, ...
         read_as += [] if f.get("encoding", "utf-8") == "utf-8" else [f["encoding"]]
@@ -112,6 +113,10 @@ def parse_cmd(
         for bad in f.get("malformed_lines", []):  # why, in the language (the problem's note)
             shown = ", ".join(map(str, bad["lines"][:10])) + (", ..." if bad["count"] > 10 else "")
             line("parsed_malformed", count=bad["count"], problem=bad["problem"], lines=shown)
+        for timed in f.get("event_time_from", []):  # a Sentinel record's ReceiptTime, or its TimeGenerated
+            shown = ", ".join(map(str, timed["lines"][:10])) + (", ..." if timed["count"] > 10 else "")
+            code = "parsed_time_from_generated" if timed["column"] == "TimeGenerated" else "parsed_time_from_column"
+            line(code, count=timed["count"], column=timed["column"], lines=shown)
         if f.get("date_order"):
             d = f["date_order"]
             read_as = {"day first": "日在前", "month first": "月在前"}.get(d["read_as"], d["read_as"])

@@ -10,24 +10,30 @@ from ccaudit.settings import Settings
 from ccaudit.textsafe import visible
 
 
-def is_mdm(source: str, files: list[Path]) -> bool:
-    """The named source is an MDM, or `auto` and every file is an MDM export."""
-    from ccaudit.rawsources.mdm import MDM_SOURCES, looks_like_mdm
+def is_mdm(source: str, files: list[Path], settings: Settings) -> bool:
+    """The named source is an MDM, or `auto` and every file is an MDM export (plain or compressed)."""
+    from ccaudit.rawsources.compressed import ArchiveLimits
+    from ccaudit.rawsources.mdm import MDM_SOURCES, looks_like_mdm, workbook_limits
 
-    return source in MDM_SOURCES or (source == "auto" and bool(files) and all(looks_like_mdm(f) for f in files))
+    limits, workbook = ArchiveLimits.from_settings(settings), workbook_limits(settings)
+    return source in MDM_SOURCES or (source == "auto" and bool(files)
+                                     and all(looks_like_mdm(f, limits, workbook) for f in files))
 
 
 def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, identity_map: Path | None,
-                  lang: str = "en") -> None:
-    from ccaudit.rawsources.mdm import MdmRequest, parse_mdm
+                  settings: Settings) -> None:
+    from ccaudit.rawsources.compressed import ArchiveLimits
+    from ccaudit.rawsources.mdm import MdmRequest, parse_mdm, workbook_limits
     from ccaudit.rawsources.notes import DOC, say, translate
 
-    settings = Settings()
+    lang = settings.lang
     zone = tz or settings.firm_timezone
     origin = "--tz" if tz else say("zone_from_firm_export", setting="CCAUDIT_FIRM_TIMEZONE", option="--tz")
     try:
         report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
-                                      identity_map=identity_map, threads=settings.duckdb_threads))
+                                      identity_map=identity_map, threads=settings.duckdb_threads,
+                                      limits=ArchiveLimits.from_settings(settings),
+                                      workbook=workbook_limits(settings)))
     except EvidenceError as exc:  # a refusal in the language asked for, where it has its Chinese text
         if lang == "zh-TW" and exc.zh:
             raise CcauditError(exc.zh) from None

@@ -114,7 +114,7 @@ def import_folder(
 
     Nothing is written outside a scratch folder until every file has passed: on any problem no blob
     is stored, no manifest written, and an existing workspace is left as it was."""
-    files, ignored = discover(folder, registry)
+    files, ignored = discover(folder, registry, settings)
     attached = {rel: probe for rel in list(ignored) if (probe := probe_evidence(rel))}
     for rel in attached:
         del ignored[rel]
@@ -153,6 +153,8 @@ def import_folder(
         for raw_export, sha in raws.values():  # the gateway's own file, as handed in, beside what it became
             store.put(raw_export.path, sha)
             store.put_report(f"{sha}.parse_report.json", raw_export.report)
+            if raw_export.archive is not None:  # a log of a zip of several: the zip as handed in, too
+                store.put(raw_export.archive, raw_export.archive_sha256)
         for attachment in manifest.attachments:
             store.put(folder / attachment.name, attachment.sha256)
         os.replace(tmp_db, workspace)
@@ -895,12 +897,21 @@ def _manifest(staged: list[_Staged], ignored: dict[str, str], duplicates: list[s
     listed: set[str] = set()
     for s in staged:
         origin = s.file.derived_from
+        if origin is not None and origin.archive is not None and origin.archive_sha256 not in listed:
+            listed.add(origin.archive_sha256)  # a zip of several logs as handed in: before the logs taken out of it
+            entries.append(ManifestEntry(
+                dataset=RAW_EXPORT, original_name=origin.archive.name, sha256=origin.archive_sha256,
+                size_bytes=origin.archive.stat().st_size, rows=origin.archive_lines,
+                format=f"zip of {origin.archive_members} text line files", encoding="binary",
+                effective_date=origin.effective_date,
+                imported_at=now, source=origin.source))
         if origin is not None and s.row_file not in listed:  # the raw export first, then what it became
             listed.add(s.row_file)
             entries.append(ManifestEntry(
-                dataset=RAW_EXPORT, original_name=origin.path.name, sha256=s.row_file,
+                dataset=RAW_EXPORT, original_name=origin.original_name or origin.path.name, sha256=s.row_file,
                 size_bytes=origin.path.stat().st_size, rows=origin.lines, format=origin.format,
-                encoding=origin.encoding, effective_date=origin.effective_date, imported_at=now, source=origin.source))
+                encoding=origin.encoding, effective_date=origin.effective_date, imported_at=now, source=origin.source,
+                derived_from=origin.archive_sha256 or None))
         entries.append(ManifestEntry(
             dataset=s.file.dataset,
             original_name=s.file.path.name,

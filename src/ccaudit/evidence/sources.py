@@ -17,7 +17,9 @@ from ccaudit.evidence.untrusted import check_inside, load_yaml
 from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
-    from ccaudit.rawsources.evidence import Derived
+    from ccaudit.rawsources.compressed import ArchiveLimits
+    from ccaudit.rawsources.evidence import Derived, ZippedLogs
+    from ccaudit.settings import Settings
 
 SOURCE_FILE = "evidence.yaml"
 
@@ -70,8 +72,16 @@ class RawExport(BaseModel):
     line_column: str = "source_line"
     notes: list[str] = []  # what the parse found that an inspector must know (warnings of the inspection)
     report: dict[str, Any] = {}  # the parse report (parse_report.json), stored with the evidence
-    format: str = "text lines"  # as the manifest lists it (a device export: csv, json or zip)
+    format: str = "text lines"  # as the manifest lists it (a device export: csv, json, `csv (zip)`, ...)
     encoding: str = "utf-8"
+    # A log of a zip of several (`vpnlogs-2026.zip/fgt.log.1`): `path` is its text taken out of the zip, stored by
+    # its own SHA-256 so that each line a finding cites is in a stored file; the zip as handed in is stored too
+    # and listed before it (`archive_sha256`), its entry the one the log's entry names in `derived_from`.
+    original_name: str | None = None  # as the manifest and findings name it (default: the file's name)
+    archive: Path | None = None
+    archive_sha256: str = ""
+    archive_members: int = 0
+    archive_lines: int = 0
 
 
 class EvidenceFile(BaseModel):
@@ -161,13 +171,22 @@ def _system_file(parts: tuple[str, ...]) -> str | None:
     return None
 
 
-def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFile], dict[str, str]]:
+def discover(folder: Path, registry: TemplateRegistry,
+             settings: Settings | None = None) -> tuple[list[EvidenceFile], dict[str, str]]:
     """The evidence files of a folder (recursively) and every other file with why it is not evidence.
 
     Nothing is passed over without a word: operating-system litter (.DS_Store, Thumbs.db, ~$ lock
     files, ._ resource forks) and hidden files are listed as ignored, with the reason; a hidden file
     named like a dataset (`.remote_sessions.csv`, or inside a hidden folder) is refused, since
-    skipping it would silently drop records and importing it would take what someone hid."""
+    skipping it would silently drop records and importing it would take what someone hid.
+
+    `settings`: the command's (the import's); the firm's zone and the limits on compressed raw exports come from
+    them (read from the environment only when none are given)."""
+    from ccaudit.rawsources.compressed import ArchiveLimits
+    from ccaudit.settings import Settings
+
+    settings = settings or Settings()
+    limits = ArchiveLimits.from_settings(settings)
     if not folder.is_dir():
         raise EvidenceError(f"{folder}: not a folder of evidence files", f"{folder}：不是證據檔案資料夾")
     config = load_config(folder)
@@ -183,6 +202,7 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     hidden_folders: dict[str, int] = {}
     refused: list[str] = []
     raw: list[tuple[Path, str, FileOptions, str]] = []  # raw exports: parsed once the folder is known
+    archives: dict[str, tuple[Path, str]] = {}  # a log of a zip of several (its rel) -> the zip and its rel
     for path in sorted(folder.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             continue
@@ -220,8 +240,20 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         fmt = file_format(path)
         # a system's own export: text in no table format (.log), or a CSV/JSON named after no dataset (an
         # Event Viewer CSV, Entra's InteractiveSignIns_*.csv, a FortiAnalyzer download) that a source recognises
-        unnamed = fmt in ("csv", "json") and not opts.dataset and registry.match_file(path) is None
-        source = opts.source or (_recognise(path) if fmt is None or unnamed else None)
+        # (a workbook only as an Intune or Jamf Pro export opened in Excel and saved as .xlsx)
+        unnamed = fmt in ("csv", "json", "excel") and not opts.dataset and registry.match_file(path) is None
+        if fmt is None and _is_zip(path):  # a zip of several logs (a year of one gateway's rotations): its logs
+            zipped = _zipped_logs(path, rel, limits, opts.source)
+            if zipped is not None and zipped.ignored:
+                ignored[rel] = zipped.ignored
+                continue
+            if zipped is not None:
+                for inside, copy, member_source in zipped.logs:
+                    raw.append((copy, f"{rel}/{inside}", opts, member_source))
+                    archives[f"{rel}/{inside}"] = (path, rel)
+                continue
+        source = opts.source or (_recognise(path, limits, settings if fmt == "excel" else None)
+                                 if fmt is None or unnamed else None)
         if source:
             raw.append((path, rel, opts, source))
             continue
@@ -242,9 +274,13 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
     devices = [r for r in raw if r[3] in _DEVICE_SOURCES]  # MDM exports: read together (rawsources/mdm_evidence.py)
     if devices:
         raw = [r for r in raw if r[3] not in _DEVICE_SOURCES]
-        found += _derive_devices(devices, found, config, ignored)
+        found += _derive_devices(devices, found, config, ignored, settings)
     zones = _gateway_zones(config, found, registry) if raw else []
-    derived = _derive(raw, found, zones)  # parsed together where they relate (rawsources/evidence.py group)
+    derived = _derive(raw, found, zones, settings)  # parsed together where related (rawsources/evidence.py)
+    zipped_lines: dict[str, list[int]] = {}  # a zip of several logs: its logs kept, and their lines
+    for _, rel, _, _ in raw:
+        if rel in archives and derived[rel].files:
+            zipped_lines.setdefault(archives[rel][1], []).append(derived[rel].lines)
     for path, rel, opts, source in raw:
         one = derived[rel]
         if not one.files:  # no session event, and no stop that ended another file's sessions: not evidence
@@ -254,9 +290,18 @@ def discover(folder: Path, registry: TemplateRegistry) -> tuple[list[EvidenceFil
         notes = one.notes(rel)
         read = (one.report.get("files") or [{}])[0]  # how it was read: the manifest says so (gzip, UTF-16, ...)
         packed = f" ({read['compression']})" if read.get("compression") else ""
+        archive = archives.get(rel)
+        if archive is not None:  # a log of a zip of several: its text stored too, the zip listed before it
+            effective = opts.effective_date or date_in_name(rel) or date_in_name(archive[0].name) or (
+                config.effective_date)
+            packed = f" (in {archive[0].name})"
         origin = RawExport(path=path, rel=rel, source=source, lines=one.lines, effective_date=effective,
                            notes=notes, report={**one.report, "notes": _bilingual(notes)},
-                           format=f"text lines{packed}", encoding=read.get("encoding", "utf-8"))
+                           format=f"text lines{packed}", encoding=read.get("encoding", "utf-8"),
+                           original_name=rel if archive else None, archive=archive[0] if archive else None,
+                           archive_sha256=_sha256(archive[0]) if archive else "",
+                           archive_members=len(zipped_lines[archive[1]]) if archive else 0,
+                           archive_lines=sum(zipped_lines[archive[1]]) if archive else 0)
         for derived_id, derived_path in one.files:
             found.append(EvidenceFile(path=derived_path, dataset=derived_id, options=FileOptions(),
                                       effective_date=effective, derived_from=origin))
@@ -267,18 +312,20 @@ _DEVICE_SOURCES = ("mdm", "intune", "jamf")  # = rawsources.mdm_evidence.DEVICE_
 
 
 def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceFile],
-                    config: SourceConfig, ignored: dict[str, str]) -> list[EvidenceFile]:
+                    config: SourceConfig, ignored: dict[str, str], settings: Settings) -> list[EvidenceFile]:
     """The folder's device-management exports, parsed together into the mobile-device datasets, one derived
     file per raw file and dataset (refused when the firm also hands in one of those datasets itself)."""
+    from ccaudit.rawsources.compressed import ArchiveLimits
     from ccaudit.rawsources.evidence import _workdir
+    from ccaudit.rawsources.mdm import workbook_limits
     from ccaudit.rawsources.mdm_evidence import LINE_COLUMN, DeviceExport, derive_devices, refuse_overlap
-    from ccaudit.settings import Settings
 
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
-    firm_zone = Settings().firm_timezone
+    firm_zone = settings.firm_timezone
     exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
                             _zone_origin(rel, opts)) for path, rel, opts, source in devices]
-    derived = derive_devices(exports, ids, _workdir())
+    derived = derive_devices(exports, ids, _workdir(), ArchiveLimits.from_settings(settings),
+                             workbook_limits(settings))
     registers: dict[str, list[str]] = {}
     for f in found:
         registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
@@ -323,10 +370,29 @@ def _say(code: str, **params: str) -> str:
     return say(code, **params)
 
 
-def _recognise(path: Path) -> str | None:
+def _recognise(path: Path, limits: ArchiveLimits, workbook_of: Settings | None) -> str | None:
     from ccaudit.rawsources.evidence import recognise
+    from ccaudit.rawsources.mdm import workbook_limits
 
-    return recognise(path)
+    return recognise(path, limits, workbook_limits(workbook_of) if workbook_of else None)
+
+
+def _is_zip(path: Path) -> bool:
+    from ccaudit.rawsources.compressed import compression
+
+    return compression(path) == "zip"
+
+
+def _zipped_logs(path: Path, rel: str, limits: ArchiveLimits, named: str | None) -> ZippedLogs | None:
+    from ccaudit.rawsources.evidence import zipped_logs
+
+    return zipped_logs(path, rel, limits, named)
+
+
+def _sha256(path: Path) -> str:
+    from ccaudit.evidence.store import sha256_of
+
+    return sha256_of(path)
 
 
 def _gateway_zones(config: SourceConfig, found: list[EvidenceFile],
@@ -349,21 +415,22 @@ def _gateway_zones(config: SourceConfig, found: list[EvidenceFile],
 
 
 def _derive(raw: list[tuple[Path, str, FileOptions, str]], found: list[EvidenceFile],
-            zones: list[tuple[str, str, str]]) -> dict[str, Derived]:
+            zones: list[tuple[str, str, str]], settings: Settings) -> dict[str, Derived]:
     """The raw exports' derived files (ccaudit.rawsources.evidence), each group of related exports parsed together,
     resolved through the folder's identity map when it has one as CSV."""
+    from ccaudit.rawsources.compressed import ArchiveLimits
     from ccaudit.rawsources.evidence import RawMember, derive_group, group
-    from ccaudit.settings import Settings
 
     if not raw:
         return {}
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
-    firm_zone = Settings().firm_timezone
+    firm_zone = settings.firm_timezone
+    limits = ArchiveLimits.from_settings(settings)
     members = [RawMember(path=path, rel=rel, source=source, zone=opts.tz or firm_zone,
                          zone_origin=_zone_origin(rel, opts), zone_given=opts.tz is not None, gateway=opts.gateway,
                          date_order=opts.date_order, year=opts.year, named=opts.source is not None)
                for path, rel, opts, source in raw]
     derived: dict[str, Derived] = {}
     for together in group(members):
-        derived |= derive_group(together, ids, tuple(zones))
+        derived |= derive_group(together, ids, tuple(zones), limits)
     return derived

@@ -64,7 +64,10 @@ class Manifest(BaseModel):
     def raw_exports_of(self, entries: list[ManifestEntry]) -> list[ManifestEntry]:
         """The raw exports (gateway logs) these entries were derived from, each once."""
         wanted = {e.derived_from for e in entries if e.derived_from}
-        return [e for e in self.files if e.sha256 in wanted and e.source is not None]
+        raws = [e for e in self.files if e.sha256 in wanted and e.source is not None]
+        # a log taken out of a zip of several names the zip as handed in: it is listed too, first
+        zips = {e.derived_from for e in raws if e.derived_from}
+        return [e for e in self.files if e.sha256 in zips and e.source is not None] + raws
 
     def records(self) -> dict[str, int]:
         """Records per supplied dataset, exact duplicates dropped."""

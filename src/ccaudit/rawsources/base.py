@@ -21,6 +21,11 @@ SERVER_MARK = "server_stop"
 # A session key a source made without the gateway's own session ID (FortiGate lines without tunnelid=: by gateway,
 # tunnel type, remote address and user): it starts with this, so that the sessions paired by it are said so.
 WITHOUT_TUNNEL_ID = "without tunnel id "
+# How tz_text starts for an event whose time a source took from a column of a record rather than from the line's own
+# time (Microsoft Sentinel's records: 'time from ReceiptTime', 'time from TimeGenerated', the latter when the record
+# reached Sentinel, not the event): parse.py counts them per file for the report and keeps them out of the zones the
+# lines state.
+TIME_FROM = "time from "
 
 # Columns a source's query returns, one row per line that is relevant, not of the source, or the last
 # (is_last: the framework counts lines with it); a line left out counts as not relevant:
@@ -71,3 +76,7 @@ class RawSource:
     # (that time as written, for a line whose only time it is; its problem NULL as for a readable time); the
     # framework gives it its year per file (yearless.py) and reads it again.
     yearless: bool = False
+    # Its lines name the gateway only by a syslog header's host (a relay keeps the server's name as it is configured
+    # there): a gateway named for the file (--gateway, evidence.yaml `gateway:`) wins over it; the host still keeps
+    # the servers of one relayed file apart (the source's session keys hold it).
+    stated_gateway_wins: bool = False

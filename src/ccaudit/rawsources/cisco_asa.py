@@ -31,7 +31,8 @@ timestamp` the relay's classic time (no year) is the only one: its year is settl
 
 from __future__ import annotations
 
-from ccaudit.rawsources.base import RawSource
+from ccaudit.rawsources.base import TIME_FROM, RawSource
+from ccaudit.rawsources.sqlkit import sql_str
 
 _MSG = r"%(?:ASA|FTD)(?:-[a-z]+)?-(\d)-(\d{6}):?\s*(.*)$"
 _LEGACY = r".*([A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2})"
@@ -57,16 +58,20 @@ _DEVICE = (r"(?:^|\s)(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9._-]*[A-Za-z][A-Za-z0-9.
 # user typed (a failed WebVPN login logs it as typed): it is read up to the LAST ' IP <address>' / ', IP = address,'
 # of the prefix, so a name holding such text cannot set the address, and the rest (assigned address, reason,
 # duration, session type) is read after the address only.
-_ANGLE = r"^Group <([^>]*)> User <(.*)> IP <([0-9A-Fa-f:.]*)>\s*(.*)$"
-_BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+)\s+([A-Z].*)$"
+# an address may carry an IPv6 zone index (a link-local fe80::1%inside)
+_IP = r"[0-9A-Fa-f:.]*(?:%[\w.-]+)?"
+_ANGLE = r"^Group <([^>]*)> User <(.*)> IP <(" + _IP + r")>\s*(.*)$"
+_BARE = r"^Group (\S+) User (.+) IP ([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\s+([A-Z].*)$"
 # (one space after 'Username =', as the ASA writes it: a name typed with a leading tab keeps it, as in 'User <...>',
 # so its start and end pair)
-_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*([0-9A-Fa-f:.]*)\s*,\s*(.*)$"
+_EQ = r"^Group\s*=\s*([^,]*),\s*Username\s*= ?(.*),\s*IP\s*=\s*(" + _IP + r")\s*,\s*(.*)$"
 # 751025 (IKEv2 client, address assigned): 'Local:A:port Remote:B:port Username:u IKEv2 Group:g IPv4 Address=...'
 _IKE2 = r"^Local:\S+ Remote:(\S+?)(?::\d+)? Username:(.*?)(?: IKEv2)? Group:(\S*) (IPv4 Address.*)$"
 # 113005/113015: 'AAA user authentication Rejected : reason = r : server = s : user = u : user IP = ip' (the user IP
-# absent on old releases, 'None' when unknown); the name typed runs to the last ' : user IP = '
-_AAA = r"^AAA user \w+ \w+ : reason = ([^:]*?)\s*:.*? : user = (.*?)(?: : user IP = (\S+))?\s*$"
+# absent on old releases, 'None' when unknown); the name typed runs to the last ' : user IP = '. Releases before 8.4
+# wrote 'Rejected: reason = r: server = s, User = u' (Cisco's 7.x/8.0 message guide; Wazuh's ruleset tests carry it
+# with ': user IP = ip' after it), read the same way
+_AAA = (r"^AAA user \w+ \w+ ?: reason = ([^:]*?)\s*:.*?(?: : user = |, User = )(.*?)(?: ?: user IP = (\S+))?\s*$")
 _PARTS = "['g', 'u', 'ip', 'tail']"
 # the user of an 'Group = g, Username = u, IP ,' line whose address is missing (reported as such)
 _EQ_USER = r"^Group\s*=[^,]*,\s*Username\s*= ?([^,]*)"
@@ -92,22 +97,73 @@ def _kind() -> str:
 
 
 # Microsoft Sentinel's CommonSecurityLog of the ASA (exported as JSON or CSV): the syslog line's message in `Message`,
-# the device in DeviceName (else Computer, DeviceAddress), the time Sentinel received it in TimeGenerated (UTC: ISO
-# from the API, '7/5/2023, 2:04:24.792 PM' from the portal). Each record is written back as a syslog line with that
-# time and read as one. A portal time with the year last and no AM/PM (a day-first browser writes 05/07/2023, 14:04)
-# does not say its day and month: it is not guessed.
-_CSL_TIME_UNREAD = "TimeGenerated "
+# the device in DeviceName (else Computer, DeviceAddress). Each record is written back as a syslog line and read as
+# one, at the event's own time where the record has it (Microsoft's CommonSecurityLog reference):
+# - the ASA's own time inside `Message` (a collector that keeps the whole line: 'Nov 02 2026 08:15:02 asa : %ASA-...');
+# - else ReceiptTime, the time the event was received (CEF's rt; for the ASA the syslog header's time, a string: an
+#   epoch, ISO, 'Nov 02 2026 08:15:02 [UTC]' or the agent's en-US '7/5/2023 2:16:44 PM'). One with a zone or an
+#   epoch is that instant; one without is UTC when so read it falls within RECEIPT_WINDOW before TimeGenerated (as in
+#   Sentinel's own ASA sample data, where the two agree to the second), else the ASA's wall time, read in the zone
+#   assumed (--tz, the gateway's zone) and said so;
+# - else TimeGenerated, when the record reached the workspace (UTC: ISO from the API, '7/5/2023, 2:04:24.792 PM' from
+#   the portal): seconds to minutes after the event. The report counts the events so timed (base.TIME_FROM).
+# StartTime and DeviceCustomDate1/2 are not read: the ASA connector fills neither, and a session end's StartTime is,
+# in CEF's meaning, the session's start. A time with the year last and no AM/PM (a day-first browser writes
+# 05/07/2023, 14:04) does not say its day and month: it is not guessed.
+RECEIPT_WINDOW_MINUTES = 30
+_CSL_BASIS = "[Sentinel {}] "
+_CSL_TIME_UNREAD = _CSL_BASIS.format("TimeGenerated") + "TimeGenerated "
+# the ASA's own time with its year before '%ASA' in Message
+_MESSAGE_TIME = (r"^[^%]*(?:[A-Z][a-z]{2} +\d{1,2} \d{4} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})"
+                 r"[^%]*%(?:ASA|FTD)-")
 
 
-def _csl_line(time_text: str, device: str, message: str) -> str:
-    t = f"regexp_replace(replace(trim({time_text}), ',', ''), '\\s+', ' ', 'g')"
-    wall = (f"CASE WHEN regexp_matches({t}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]') "
+def _squeezed(text: str) -> str:
+    return f"regexp_replace(replace(trim({text}), ',', ''), '\\s+', ' ', 'g')"
+
+
+def _wall_time(text: str) -> str:
+    """A Sentinel time's text without a zone as a TIMESTAMP: ISO, en-US with AM/PM, 'Nov 02 2026 08:15:02'."""
+    t = _squeezed(text)
+    return (f"CASE WHEN regexp_matches({t}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ][\\d:.]+Z?$') "
             f"THEN TRY_CAST(regexp_replace({t}, 'Z$', '') AS TIMESTAMP) "
             f"WHEN regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} .* [AP]M$') "
-            f"THEN try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M:%S.%f %p']) END")
-    stamp = f"strftime({wall}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
-    return (f"COALESCE({stamp}, '{_CSL_TIME_UNREAD}' || COALESCE({time_text}, '')) || ' ' || "
-            f"COALESCE(nullif({device}, ''), '-') || ' : ' || regexp_replace({message}, '[\\r\\n]+', ' ', 'g')")
+            f"THEN try_strptime({t}, ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M:%S.%f %p']) "
+            f"WHEN regexp_matches({t}, '^[A-Z][a-z]{{2}} \\d{{1,2}} \\d{{4}} \\d{{2}}:\\d{{2}}:\\d{{2}}(?:\\.\\d+)?$') "
+            f"THEN try_strptime({t}, ['%b %d %Y %H:%M:%S', '%b %d %Y %H:%M:%S.%f']) END")
+
+
+def _instant(text: str) -> str:
+    """A ReceiptTime's text that states its instant as UTC: an epoch (s, ms, us or ns), ISO with Z or an offset, a time
+    with UTC or GMT after it."""
+    t = _squeezed(text)
+    in_utc = _wall_time(f"regexp_replace({t}, ' (?:UTC|GMT)$', '')")
+    return (f"CASE WHEN regexp_matches({t}, '^\\d{{9,19}}(?:\\.\\d+)?$') "
+            f"THEN epoch_ts(TRY_CAST(split_part({t}, '.', 1) AS BIGINT)) "
+            f"WHEN regexp_matches({t}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ][\\d:.]+ ?(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') "
+            f"THEN CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) "
+            f"WHEN regexp_matches({t}, ' (?:UTC|GMT)$') THEN {in_utc} END")
+
+
+def _csl_line(generated: str, received: str, device: str, message: str) -> str:
+    """The syslog line a record was: '[Sentinel <column>] <time> <device> : <message>' (the column whose time it
+    carries), or '<device> : <message>' where the message has the ASA's own time."""
+    tg = _wall_time(generated)
+    rt, rt_wall = _instant(received), _wall_time(received)
+
+    def iso(x: str) -> str:
+        return f"strftime({x}, '%Y-%m-%dT%H:%M:%S') || 'Z'"
+
+    near = (f"{rt_wall} BETWEEN {tg} - INTERVAL {RECEIPT_WINDOW_MINUTES} MINUTE AND {tg} + INTERVAL 2 MINUTE")
+    receipt, generated_at = _CSL_BASIS.format("ReceiptTime"), _CSL_BASIS.format("TimeGenerated")
+    stamp = (f"CASE WHEN regexp_matches(COALESCE({message}, ''), {sql_str(_MESSAGE_TIME)}) THEN '' "
+             f"WHEN {rt} IS NOT NULL THEN '{receipt}' || {iso(rt)} || ' ' "
+             f"WHEN {rt_wall} IS NOT NULL AND {near} THEN '{receipt}' || {iso(rt_wall)} || ' ' "
+             f"WHEN {rt_wall} IS NOT NULL THEN '{receipt}' || strftime({rt_wall}, '%b %d %Y %H:%M:%S') || ' ' "
+             f"WHEN {tg} IS NOT NULL THEN '{generated_at}' || {iso(tg)} || ' ' "
+             f"ELSE '{_CSL_TIME_UNREAD}' || COALESCE({generated}, '') || ' ' END")
+    return (f"{stamp} || COALESCE(nullif({device}, ''), '-') || ' : ' || "
+            f"regexp_replace({message}, '[\\r\\n]+', ' ', 'g')")
 
 
 def _csl_rows(lines: str) -> str:
@@ -116,8 +172,8 @@ def _csl_rows(lines: str) -> str:
     def col(name: str) -> str:
         return f"nullif(json_extract_string(line, '$.{name}'), '')"
 
-    json_line = _csl_line(col("TimeGenerated"), f"COALESCE({col('DeviceName')}, {col('Computer')}, "
-                          f"{col('DeviceAddress')})", col("Message"))
+    json_line = _csl_line(col("TimeGenerated"), col("ReceiptTime"),
+                          f"COALESCE({col('DeviceName')}, {col('Computer')}, {col('DeviceAddress')})", col("Message"))
     return f"""(
     SELECT line_no, is_last,
            CASE WHEN contains(line, '"DeviceVendor"') AND (contains(line, '%ASA') OR contains(line, '%FTD'))
@@ -257,8 +313,11 @@ SELECT line_no, is_last,
        -- (the last one before '%ASA': a relay's own header time comes first, the ASA's time after it)
        CASE WHEN ts_utc IS NULL AND ts_wall IS NULL THEN nullif(regexp_extract(head, '.*({_NOYEAR})', 1), '') END
            AS noyear_text, CASE WHEN t_iso IS NULL THEN tz_minutes(t_zone) END AS tz_offset_min,
-       COALESCE(CASE WHEN t_zone IS NOT NULL AND tz_minutes(t_zone) IS NULL
-                     THEN nullif(regexp_extract(head, '{_LEGACY_ZONE_PAIR}', 1), '') END, t_zone, t_iso) AS tz_text,
+       -- a Sentinel record's time taken from one of its columns: which (parse.py counts them for the report)
+       CASE WHEN starts_with(head, '[Sentinel ') THEN '{TIME_FROM}' || regexp_extract(head, '^\\[Sentinel (\\w+)\\]', 1)
+            ELSE COALESCE(CASE WHEN t_zone IS NOT NULL AND tz_minutes(t_zone) IS NULL
+                               THEN nullif(regexp_extract(head, '{_LEGACY_ZONE_PAIR}', 1), '') END, t_zone, t_iso)
+       END AS tz_text,
        account, peer AS source_ip, COALESCE(vip4, vip6) AS assigned_ip, session_key,
        CASE WHEN ipsec THEN 'ipsec_vpn' ELSE 'ssl_vpn' END AS channel,
        CAST(NULL AS VARCHAR) AS mfa_method, device AS gateway_id, duration_s,

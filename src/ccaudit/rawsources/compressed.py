@@ -10,11 +10,13 @@ middle comes back from it as other lines without any error, so nothing is handed
 truncated archive is refused by name (exit 2) before any of it is parsed, so nothing of it is half imported. The
 stored evidence stays the compressed file as handed in (its SHA-256); its lines are numbered in the text inside it.
 
-A zip holding several files (folders and the litter of macOS and Windows zips aside) is read by `sources parse` as
-its files, each cited as `logs.zip/fgt.log.1` and its own lines (zip_logs); in an evidence folder a zip must hold
-exactly one, since a finding cites a stored file by its line number. A file that would expand beyond
-CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES, or more than CCAUDIT_RAW_MAX_COMPRESSION_RATIO times its compressed size
-(once past 64 MiB), is refused as the evidence import refuses a workbook that would (evidence/untrusted.py)."""
+A zip holding several files (folders and the litter of macOS and Windows zips aside) is read as its files, each
+cited as `logs.zip/fgt.log.1` and its own lines (zip_logs; in an evidence folder rawsources/evidence.zipped_logs).
+A zip naming a file outside its folder (`../x`, `/x`, `C:\\x`), the same name twice, or more files than
+CCAUDIT_RAW_MAX_ZIP_MEMBERS is refused by name (zip_files). A file that would expand beyond
+CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES (a zip's files together), or more than CCAUDIT_RAW_MAX_COMPRESSION_RATIO times
+its compressed size (once past 64 MiB), is refused as the evidence import refuses a workbook that would
+(evidence/untrusted.py). The limits are the command's Settings, passed down as ArchiveLimits."""
 
 from __future__ import annotations
 
@@ -23,18 +25,22 @@ import calendar
 import gzip
 import lzma
 import os
+import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from io import BufferedReader
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ccaudit.errors import EvidenceError
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.settings import Settings
 
 # first bytes -> kind (gzip RFC 1952, bzip2, xz, Zstandard RFC 8878, zip local header)
 MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
@@ -55,13 +61,16 @@ class ArchiveLimits:
     uncompressed_bytes: int = 16 << 30
     compression_ratio: int = 500
     ratio_from: int = RATIO_FLOOR  # bytes out before the ratio is judged
+    zip_members: int = 10_000  # files a zip may hold (a year of hourly rotations is 8,760)
 
     @classmethod
-    def from_settings(cls) -> ArchiveLimits:
-        from ccaudit.settings import Settings
+    def from_settings(cls, settings: Settings) -> ArchiveLimits:
+        """The limits of the command's own Settings (CCAUDIT_RAW_MAX_*), passed down by the caller."""
+        return cls(settings.raw_max_uncompressed_bytes, settings.raw_max_compression_ratio,
+                   zip_members=settings.raw_max_zip_members)
 
-        s = Settings()
-        return cls(s.raw_max_uncompressed_bytes, s.raw_max_compression_ratio)
+
+DEFAULT_LIMITS = ArchiveLimits()  # the Settings' defaults, for callers (benchmarks, tests) that state none
 
 
 class ArchiveRefused(EvidenceError):
@@ -156,40 +165,57 @@ class _Zstd:
                 return out
 
 
-def zip_member(path: Path) -> zipfile.ZipInfo:
-    """The one file of a zip; refused when it holds none or several (named), or is no readable zip."""
+def zip_files(path: Path, limits: ArchiveLimits) -> list[zipfile.ZipInfo]:
+    """The files of a zip in its order (folders and zip tools' litter aside). Refused by name: a zip that cannot be
+    read, one holding more than `limits.zip_members` files, and one naming a file outside the folder it would be
+    unpacked in (`../x`, `/etc/x`, `C:\\x`) or the same name twice (a line could not be cited by its file)."""
     name = visible(path.name)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [i for i in archive.infolist() if not i.is_dir() and not _litter(i.filename)]
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise _damaged(path, "zip", exc) from None
+    members = [i for i in infos if not i.is_dir() and not _litter(i.filename)]
+    if len(members) > limits.zip_members:
+        raise ArchiveRefused(
+            f"{name}: a zip holding {len(members):,} files, more than CCAUDIT_RAW_MAX_ZIP_MEMBERS="
+            f"{limits.zip_members:,}; nothing of it was read: hand in its logs in several zips",
+            zh=f"{name}：此 zip 內含 {len(members):,} 個檔案，超過 CCAUDIT_RAW_MAX_ZIP_MEMBERS="
+               f"{limits.zip_members:,}；未讀取其任何內容：請將日誌分為數個 zip 提交")
+    seen: dict[str, str] = {}
+    for m in members:
+        shown = visible(m.filename)
+        parts = m.filename.replace("\\", "/").split("/")
+        if m.filename.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", m.filename) or ".." in parts:
+            raise ArchiveRefused(
+                f"{name}: the zip names a file outside its own folder ({shown!r}); nothing of it was read: a zip "
+                "made by a log export or a zip tool never does, so hand in the logs again as the system wrote them",
+                zh=f"{name}：此 zip 所列檔案位於其資料夾之外（{shown!r}）；未讀取其任何內容：日誌匯出或壓縮工具"
+                   "所製之 zip 不會如此，請重新提交系統原本寫出之日誌")
+        key = "/".join(parts).casefold()
+        if key in seen:
+            raise ArchiveRefused(
+                f"{name}: the zip holds two files named {shown!r}; nothing of it was read: a line could not be cited "
+                "by its file; zip the logs again",
+                zh=f"{name}：此 zip 內有兩個名為 {shown!r} 之檔案；未讀取其任何內容：無法以檔名引用各行；"
+                   "請重新壓縮日誌")
+        seen[key] = m.filename
+    return members
+
+
+def zip_member(path: Path, limits: ArchiveLimits) -> zipfile.ZipInfo:
+    """The one file of a zip; refused when it holds none or several (named), or is no readable zip."""
+    name = visible(path.name)
+    members = zip_files(path, limits)
     if len(members) != 1:
         listed = ", ".join(visible(m.filename) for m in members[:5]) + (", ..." if len(members) > 5 else "")
         what = "no file" if not members else f"{len(members)} files ({listed})"
         raise SeveralFiles(
-            f"{name}: a zip holding {what}; in an evidence folder a zip of logs must hold exactly one, so that each "
-            "line is cited by its number in a stored file: unzip it and hand in the logs themselves (rotations of one "
-            f"log are read together), or run `ccaudit sources parse auto {name} --out DIR` and hand in DIR",
-            zh=f"{name}：此 zip 內含{'零個檔案' if not members else f' {len(members)} 個檔案（{listed}）'}；"
-               "證據資料夾中每個日誌 zip 只能含一個檔案，方能以所存檔案之行號引用每一行：請解壓縮後直接提交各日誌檔"
-               f"（同一日誌之輪替檔會一併讀取），或執行 `ccaudit sources parse auto {name} --out DIR` 後提交 DIR",
+            f"{name}: a zip holding {what} where one file was expected; unzip it and hand in its files themselves",
+            zh=f"{name}：此 zip 內含{'零個檔案' if not members else f' {len(members)} 個檔案（{listed}）'}，"
+               "而此處應只有一個檔案；請解壓縮後直接提交其中各檔",
             members=[m.filename for m in members])
     return members[0]
-
-
-def member_starts(path: Path, members: list[str], scratch: Path, size: int = 1 << 16) -> Iterator[Path]:
-    """The first `size` bytes of each named member of a zip, each copied to a file in `scratch` (to tell whether
-    a zip of several files holds logs); a member that cannot be read is passed over."""
-    with zipfile.ZipFile(path) as archive:
-        for member in members[:20]:
-            target = Path(tempfile.mkstemp(dir=scratch, suffix=".txt")[1])
-            try:
-                with archive.open(member) as src:
-                    target.write_bytes(src.read(size))
-            except (OSError, EOFError, ValueError, RuntimeError, zlib.error, zipfile.BadZipFile):
-                continue
-            yield target
 
 
 def _litter(filename: str) -> bool:
@@ -198,7 +224,8 @@ def _litter(filename: str) -> bool:
 
 
 @contextmanager
-def _opened(kind: str, counted: _Counted, path: Path, member: str | None = None) -> Iterator[_Readable]:
+def _opened(kind: str, counted: _Counted, path: Path, limits: ArchiveLimits,
+            member: str | None = None) -> Iterator[_Readable]:
     if kind == "gzip":
         with gzip.GzipFile(fileobj=counted, mode="rb") as g:
             yield g
@@ -211,7 +238,7 @@ def _opened(kind: str, counted: _Counted, path: Path, member: str | None = None)
     elif kind == "zstd":
         yield _Zstd(counted)
     else:
-        with zipfile.ZipFile(counted) as archive, archive.open(member or zip_member(path)) as m:
+        with zipfile.ZipFile(counted) as archive, archive.open(member or zip_member(path, limits)) as m:
             yield m
 
 
@@ -224,63 +251,109 @@ def _damaged(path: Path, kind: str, exc: BaseException) -> ArchiveRefused:
         zh=f"{name}：{kind} 壓縮檔已損毀或不完整（{detail}）；未讀取其任何內容：請重新提交系統原本寫出之檔案")
 
 
-def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits | None = None) -> list[tuple[str, Path]]:
+class ZipReader:
+    """A zip opened once for all its files: its directory is read once (a year of hourly rotations is 8,760 files;
+    opening the zip again per file read the directory 8,760 times over), each file streamed out as `decompressed`
+    streams one, its ratio judged on its own compressed bytes."""
+
+    def __init__(self, path: Path, limits: ArchiveLimits) -> None:
+        self.path, self.limits = path, limits
+        self.raw = path.open("rb")
+        self.counted = _Counted(self.raw)
+        try:
+            self.archive = zipfile.ZipFile(self.counted)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            self.raw.close()
+            raise _damaged(path, "zip", exc) from None
+
+    def __enter__(self) -> ZipReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archive.close()
+        self.raw.close()
+
+    def copy(self, member: str, scratch: Path, limits: ArchiveLimits | None = None, limit: int | None = None) -> Path:
+        """The file `member`, streamed into a new file in `scratch` (`limit`: about that many bytes of its start)."""
+        self.counted.count = 0  # this file's compressed bytes only
+        return _copy_out(self.path, "zip", self.counted, lambda: self.archive.open(member), scratch,
+                         limits or self.limits, limit)
+
+
+def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits) -> list[tuple[str, Path]]:
     """Each file of a zip holding several (folders and zip tools' litter aside) as (its name in the zip, a copy in
-    `scratch` named as it is), decompressed and checked as `decompressed` does; [] for a zip holding one or none."""
-    try:
-        zip_member(path)
+    `scratch` named as it is), decompressed and checked as `decompressed` does, all of them together within
+    `limits.uncompressed_bytes`; [] for a zip holding one or none."""
+    members = zip_files(path, limits)
+    if len(members) < 2:
         return []
-    except SeveralFiles as exc:
-        members = exc.members
     out = []
-    for no, member in enumerate(members):
-        folder = scratch / f"zip-{no}"
-        folder.mkdir()
-        copy = decompressed(path, folder, limits=limits, member=member)
-        named = folder / (member.rsplit("/", 1)[-1] or "member")
-        copy.rename(named)
-        with zipfile.ZipFile(path) as archive:  # its modification time as the zip keeps it (a syslog year's last hint)
-            stamp = calendar.timegm((*archive.getinfo(member).date_time, 0, 0, 0))
-        os.utime(named, (stamp, stamp))
-        out.append((member, named))
+    budget = limits.uncompressed_bytes
+    with ZipReader(path, limits) as reader:
+        for no, info in enumerate(members):
+            folder = scratch / f"zip-{no}"
+            folder.mkdir()
+            try:
+                copy = reader.copy(info.filename, folder, replace(limits, uncompressed_bytes=budget))
+            except ArchiveRefused as exc:
+                if "CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES" not in str(exc):
+                    raise
+                name = visible(path.name)
+                raise ArchiveRefused(
+                    f"{name}: its files expand to more than {limits.uncompressed_bytes:,} bytes together when "
+                    "decompressed; the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
+                    zh=f"{name}：其中各檔解壓縮後合計超過 {limits.uncompressed_bytes:,} 位元組；"
+                       "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES") from None
+            budget -= copy.stat().st_size
+            last = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            named = folder / (last if last not in ("", ".") else "member")
+            copy.rename(named)
+            stamp = calendar.timegm((*info.date_time, 0, 0, 0))  # its time as the zip keeps it (a syslog year's hint)
+            os.utime(named, (stamp, stamp))
+            out.append((info.filename, named))
     return out
 
 
-def decompressed(path: Path, scratch: Path, limit: int | None = None, limits: ArchiveLimits | None = None,
+def decompressed(path: Path, scratch: Path, limits: ArchiveLimits, limit: int | None = None,
                  member: str | None = None) -> Path:
     """The text inside a compressed file, streamed into a new file in `scratch`. `limit`: at most about that many
     bytes of it (to recognise a file from its start; the archive is then not read to its end). `member`: that file
     of a zip holding several."""
     kind = compression(path)
     assert kind is not None
-    limits = limits or ArchiveLimits.from_settings()
+    with path.open("rb") as raw:
+        counted = _Counted(raw)
+        return _copy_out(path, kind, counted, lambda: _opened(kind, counted, path, limits, member), scratch, limits,
+                         limit)
+
+
+def _copy_out(path: Path, kind: str, counted: _Counted, opened: Callable[[], AbstractContextManager[_Readable]],
+              scratch: Path, limits: ArchiveLimits, limit: int | None) -> Path:
     name = visible(path.name)
     handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".txt", delete=False)  # noqa: SIM115
     handle.close()
     target = Path(handle.name)
     out = 0
     try:
-        with path.open("rb") as raw:
-            counted = _Counted(raw)
-            with _opened(kind, counted, path, member) as src, target.open("wb") as dst:
-                while chunk := src.read(_CHUNK):
-                    out += len(chunk)
-                    if out > limits.uncompressed_bytes:
-                        raise ArchiveRefused(
-                            f"{name}: expands to more than {limits.uncompressed_bytes:,} bytes when decompressed; "
-                            "the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
-                            zh=f"{name}：解壓縮後超過 {limits.uncompressed_bytes:,} 位元組；"
-                               "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES")
-                    if out > limits.ratio_from and out > limits.compression_ratio * max(counted.count, 1):
-                        ratio = out / max(counted.count, 1)
-                        raise ArchiveRefused(
-                            f"{name}: expands {ratio:,.0f} times (to more than {out:,} bytes), more than any log; "
-                            f"the limit is CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}",
-                            zh=f"{name}：解壓縮後膨脹 {ratio:,.0f} 倍（超過 {out:,} 位元組），遠超任何日誌檔；"
-                               f"上限為 CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}")
-                    dst.write(chunk)
-                    if limit is not None and out >= limit:
-                        break
+        with opened() as src, target.open("wb") as dst:
+            while chunk := src.read(_CHUNK):
+                out += len(chunk)
+                if out > limits.uncompressed_bytes:
+                    raise ArchiveRefused(
+                        f"{name}: expands to more than {limits.uncompressed_bytes:,} bytes when decompressed; "
+                        "the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
+                        zh=f"{name}：解壓縮後超過 {limits.uncompressed_bytes:,} 位元組；"
+                           "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES")
+                if out > limits.ratio_from and out > limits.compression_ratio * max(counted.count, 1):
+                    ratio = out / max(counted.count, 1)
+                    raise ArchiveRefused(
+                        f"{name}: expands {ratio:,.0f} times (to more than {out:,} bytes), more than any log; "
+                        f"the limit is CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}",
+                        zh=f"{name}：解壓縮後膨脹 {ratio:,.0f} 倍（超過 {out:,} 位元組），遠超任何日誌檔；"
+                           f"上限為 CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}")
+                dst.write(chunk)
+                if limit is not None and out >= limit:
+                    break
     except EvidenceError:
         target.unlink(missing_ok=True)
         raise

@@ -16,11 +16,22 @@ def csv_at(fields: str, index: str) -> str:
     return f"nullif(trim(replace(regexp_replace({fields}[{index}], '^\"|\"$', '', 'g'), '\"\"', '\"')), '')"
 
 
+# A syslog relay's header before a JSON record (rsyslog, syslog-ng or NXLog forwarding a diagnostic setting's or an
+# agent's JSON line by line): '<PRI>' perhaps, an RFC 3339 / 5424 or BSD time, the host, perhaps a tag ('app[pid]:') or
+# RFC 5424's procid, msgid and structured data ('-' or '[...]'), then the object.
+SYSLOG_JSON_HEADER = (r"^(?:<\d{1,3}>)?(?:1 )?(?:\d{4}-\d{2}-\d{2}T\S+|[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) \S+ "
+                      r"(?:[\w./@-]+(?:\[\d+\])?:? )?(?:\S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) )?")
+
+
 def json_record_text(col: str) -> str:
     """SQL: the JSON object `col` holds when the line is a record (NDJSON, or an array's element with its
-    brackets and trailing comma), else NULL: exports that come as JSON or as CSV tell their forms apart by it."""
+    brackets and trailing comma, or a record behind a syslog relay's header), else NULL: exports that come as JSON
+    or as CSV tell their forms apart by it."""
+    header = SYSLOG_JSON_HEADER.replace("'", "''")
     return (f"CASE WHEN regexp_matches({col}, '^\\s*\\[?\\s*\\{{') THEN regexp_replace(trim({col}), "
-            f"'^\\[\\s*|\\s*[,\\]]+$', '', 'g') END")
+            f"'^\\[\\s*|\\s*[,\\]]+$', '', 'g') "
+            f"WHEN contains({col}, '{{') AND regexp_matches({col}, '{header}\\{{') "
+            f"THEN regexp_replace(regexp_replace(trim({col}), '{header}', ''), '\\s*,$', '') END")
 
 
 def header_names(expr: str, delimiter: str = ",") -> str:
@@ -77,3 +88,44 @@ def date_shape(text: str) -> str:
     return (f"CASE WHEN NOT regexp_matches(COALESCE(trim({text}), ''), '{DAY_FIRST_SHAPE}') THEN NULL "
             f"WHEN {first} > 12 AND {second} > 12 THEN 'neither' WHEN {first} > 12 THEN 'dmy' "
             f"WHEN {second} > 12 THEN 'mdy' ELSE 'either' END")
+
+
+def unclosed_quote_sql(lines: str) -> str:
+    """SQL over `lines` (line_no, line: a CSV file's lines, sqlkit.read_lines_sql) giving one row (line, text) for the
+    line where a quoted cell that is never closed starts, or none. Quotes are counted per line and summed in line
+    order: a quoted cell holding a line break leaves an odd count on the line it starts on and on the one it ends on,
+    so the count stays odd past the end of the file only when a cell's quote is never closed; it starts on the last
+    line that turned the count from even to odd."""
+    return f"""
+        WITH q AS (SELECT line_no, line, length(line) - length(replace(line, '"', '')) AS n FROM ({lines})),
+        r AS (SELECT line_no, line, n, sum(n) OVER (ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS run FROM q)
+        SELECT line_no, line FROM r
+        WHERE (SELECT sum(n) FROM q) % 2 = 1 AND n % 2 = 1 AND (run - n) % 2 = 0
+        ORDER BY line_no DESC LIMIT 1"""
+
+
+def opening_column(line: str, delimiter: str) -> int | None:
+    """The 1-based column of the quoted cell that breaks a line (the one unclosed_quote_sql names), read as RFC 4180
+    reads it: a cell opened by a quote ends at a quote followed by the delimiter or the line's end (a doubled quote is
+    one quote of its text); the cell is the culprit when a quote inside it is followed by anything else, or when it is
+    still open at the line's end. None when the line holds no such cell (a quote in the middle of a bare value)."""
+    column, i, n = 1, 0, len(line)
+    while i < n:  # one line of the file, the one a refusal names: not a loop over its rows
+        if line[i] == '"':
+            opened, i = column, i + 1
+            while i < n:
+                if line[i] == '"' and i + 1 < n and line[i + 1] == '"':
+                    i += 2
+                elif line[i] == '"':
+                    if i + 1 < n and line[i + 1] != delimiter:
+                        return opened  # `"Dave "Ho"`: a quote inside the cell not doubled
+                    i += 1
+                    break
+                else:
+                    i += 1
+            else:
+                return opened  # still open at the end of the line
+        while i < n and line[i] != delimiter:
+            i += 1
+        column, i = column + 1, i + 1
+    return None

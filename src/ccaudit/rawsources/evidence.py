@@ -27,7 +27,16 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.models import DatasetTemplate
 from ccaudit.evidence.readers import read_raw
 from ccaudit.evidence.templates import header_map, header_score
-from ccaudit.rawsources.compressed import ArchiveRefused, SeveralFiles, member_starts
+from ccaudit.evidence.untrusted import WorkbookLimits
+from ccaudit.rawsources.compressed import (
+    DEFAULT_LIMITS,
+    ArchiveLimits,
+    ArchiveRefused,
+    ZipReader,
+    compression,
+    zip_files,
+    zip_logs,
+)
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import (
     EVENTS_FILE,
@@ -43,6 +52,7 @@ from ccaudit.rawsources.parse import (
 from ccaudit.rawsources.sqlkit import connect, long_lines
 from ccaudit.rawsources.textfile import as_utf8
 from ccaudit.rawsources.yearless import year_value
+from ccaudit.textsafe import visible
 
 DERIVED = {"remote_access_events": EVENTS_FILE, "remote_sessions": SESSIONS_FILE}
 LINE_COLUMN = "source_line"  # the raw line each derived row comes from
@@ -75,6 +85,10 @@ class Derived:
             if f.get("year"):  # syslog times without a year: the year read and where it came from
                 y = f["year"]
                 notes.append(say("year_assumed", file=rel, times=y["times"], years=y["read_as"], origin=y["from"]))
+            for timed in f.get("event_time_from", []):  # a Sentinel record with no time of the event itself
+                if timed["column"] == "TimeGenerated":
+                    shown = ", ".join(map(str, timed["lines"][:5])) + (", ..." if timed["count"] > 5 else "")
+                    notes.append(say("time_from_generated", file=rel, count=timed["count"], lines=shown))
         for a in self.report.get("time_zone", {}).get("abbreviations", []):
             if a["read_as"]:
                 notes.append(say("zone_abbr_mapped", file=rel, count=a["events"], abbr=a["text"], offset=a["read_as"],
@@ -123,39 +137,108 @@ def _workdir() -> Path:
     return _WORK[0]
 
 
-def recognise(path: Path) -> str | None:
+def recognise(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits | None = None,
+              con: duckdb.DuckDBPyConnection | None = None, wanted: str = "auto") -> str | None:
     """The source a file's first lines belong to, or None (binary, empty or unknown text). A device-management
-    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others."""
+    export (Intune, Jamf Pro; mdm_evidence.py) is `mdm`: its vendor is told when it is read with the others. A
+    workbook (`workbook`: its limits) can only be a device export saved from Excel: no log is looked for in it.
+    `con`: a session to reuse (the files of a zip, recognised one after the other); `wanted`: a source named for
+    the file, which its lines must fit (None when they do not)."""
     from ccaudit.rawsources.mdm_evidence import AUTO, is_device_export
 
-    if is_device_export(path):
+    if workbook is not None:
+        return AUTO if is_device_export(path, limits, workbook) else None
+    if wanted == "auto" and is_device_export(path, limits):
         return AUTO
-    con = connect()
+    own = con is None
+    con = con or connect()
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-recognise-"))
     try:
-        text, _ = as_utf8(path, scratch, limit=1 << 20)  # a UTF-16 or Big5 export, a .gz: its start, as UTF-8
+        text, _ = as_utf8(path, scratch, limits, limit=1 << 20)  # a UTF-16 or Big5 export, a .gz: its start, UTF-8
         try:
-            return detect(con, path, "auto", text).id
+            return detect(con, path, wanted, text).id
         except duckdb.Error as exc:  # a first line over DuckDB's 2 MB (a Graph page of sign-ins on one line)
             if "aximum line size" not in str(exc):
                 raise
             with long_lines():
-                return detect(con, path, "auto", text).id
-    except SeveralFiles as exc:  # a zip of several files: refused when it holds a log (it cannot be cited by line)
-        for start in member_starts(path, exc.members, scratch):
-            try:
-                detect(con, start, "auto", as_utf8(start, scratch)[0])
-            except (duckdb.Error, EvidenceError, OSError):
-                continue
-            raise
-        return None
+                return detect(con, path, wanted, text).id
     except ArchiveRefused:  # damaged, truncated, a bomb: said, never passed over as a file of no known format
         raise
     except (duckdb.Error, EvidenceError, OSError):  # unreadable as text lines: not a raw export
         return None
     finally:
-        con.close()
+        if own:
+            con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ZippedLogs:
+    """A zip of several files in the evidence folder, as discovery takes it: `logs` (name in the zip, decompressed
+    copy, source) when every file is a log of one source; else `ignored` (none of them is a log) says why."""
+
+    logs: list[tuple[str, Path, str]] = field(default_factory=list)
+    ignored: str = ""
+
+
+def zipped_logs(path: Path, rel: str, limits: ArchiveLimits, named: str | None = None) -> ZippedLogs | None:
+    """A zip of several files (`vpnlogs-2026.zip`: a year of one gateway's rotated logs) read as those files, each
+    named `vpnlogs-2026.zip/fgt.log.1` and parsed as a loose file of the folder would be (rotations grouped). None
+    for a zip holding one file or none (read as that file). Refused by name (compressed.zip_files): a zip naming a
+    file outside its folder (`../x`, an absolute path) or the same name twice, holding more files than
+    CCAUDIT_RAW_MAX_ZIP_MEMBERS, damaged, or expanding beyond the limits; and a zip whose files are of several
+    sources, or logs beside files that are not, saying what each file is. A zip of files none of which is a log
+    is left alone (`ignored`), unless evidence.yaml names its source. Each file's start is recognised first
+    (64 KiB), so a zip of documents is never expanded whole."""
+    members = zip_files(path, limits)
+    if len(members) < 2:
+        return None
+    scratch = Path(tempfile.mkdtemp(prefix="zip-", dir=_workdir()))
+    kinds: list[tuple[str, str | None, str, dict[str, str]]] = []  # (name in the zip, its source, what it is)
+    # one session and one opening of the zip for all its files (a new session per file cost 50 ms: 365 daily logs
+    # took 19 CPU s; opening the zip again per file read its directory once per file)
+    con = connect()
+    try:
+        with ZipReader(path, limits) as reader:
+            for info in members:
+                start = reader.copy(info.filename, scratch, limit=1 << 16)
+                if compression(start) is not None:  # a rotation compressed inside the zip (fgt.log.1.gz): all of
+                    start.unlink()  # it, so that its own archive is read to its end (its start alone is truncated)
+                    start = reader.copy(info.filename, scratch)
+                try:
+                    # a source named for the zip: its files must fit it; else each file's own, told from its lines
+                    source = (recognise(start, limits, con=con, wanted=named) if named else None) or recognise(
+                        start, limits, con=con)
+                finally:
+                    start.unlink(missing_ok=True)
+                kinds.append(_member_kind(info.filename, source, named))
+    finally:
+        con.close()
+
+    def said(lang: str) -> str:
+        return "; ".join(f"{visible(n)}: {say(code, lang, **p) if code else s}" for n, s, code, p in kinds[:20]) + (
+            "; ..." if len(kinds) > 20 else "")
+
+    sources = {s for _, s, _, _ in kinds if s}
+    if not sources and not named:  # named in evidence.yaml: its source was meant, never passed over
+        return ZippedLogs(ignored=say("zip_not_logs", count=len(kinds), members=said("en")))
+    if len(sources) > 1 or any(s is None for _, s, _, _ in kinds):
+        params = {"file": visible(rel), "count": str(len(kinds))}
+        raise EvidenceError(say("zip_mixed", members=said("en"), **params),
+                            zh=say("zip_mixed", "zh-TW", members=said("zh-TW"), **params))
+    copies = zip_logs(path, scratch, limits)
+    return ZippedLogs(logs=[(inside, copy, kinds[no][1] or "") for no, (inside, copy) in enumerate(copies)])
+
+
+def _member_kind(name: str, source: str | None, named: str | None) -> tuple[str, str | None, str, dict[str, str]]:
+    """(name in the zip, its source when it is a log the zip may hold, the note saying what it is otherwise)."""
+    if source is None:
+        return name, None, "zip_member_not_a_log", {}
+    if source == "mdm":
+        return name, None, "zip_member_device_export", {}
+    if named and source != named:
+        return name, None, "zip_member_other_source", {"source": source}
+    return name, source, "", {}
 
 
 @dataclass(frozen=True)
@@ -223,7 +306,8 @@ def group(members: list[RawMember]) -> list[Group]:
 
 
 def derive_group(together: Group, identity_map: Path | None,
-                 gateway_zones: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Derived]:
+                 gateway_zones: tuple[tuple[str, str, str], ...] = (),
+                 limits: ArchiveLimits = DEFAULT_LIMITS) -> dict[str, Derived]:
     """Parse a group of raw exports at once, by the code `ccaudit sources parse` runs on several files (sessions
     paired across a log's rotations, a host's two Windows logs counted once, MFA from sign-ins, a server's stop in
     the next file), then cut its outputs per raw file of its own: `<raw name>.<dataset>.csv` holds the rows citing
@@ -251,7 +335,7 @@ def derive_group(together: Group, identity_map: Path | None,
                                     names=tuple(m.rel for m in members), gateway_zones=gateway_zones,
                                     per_file=tuple(per_file),
                                     split_outputs=tuple(_prefix(no, m) if no < len(together.own) else None
-                                                        for no, m in enumerate(members))))
+                                                        for no, m in enumerate(members)), limits=limits))
     except FileRefused as exc:
         raise _refused(members[exc.file_no].rel, exc) from None
     except EvidenceError as exc:  # not one file's: the group's (a gateway's zone, the identity map)

@@ -11,6 +11,7 @@ is an epoch (nanoseconds since FortiOS 6.2, microseconds before), `tz=` the devi
 from __future__ import annotations
 
 from ccaudit.rawsources.base import WITHOUT_TUNNEL_ID, RawSource
+from ccaudit.rawsources.sentinel import extension_pairs
 from ccaudit.rawsources.sqlkit import sql_str
 
 # FortiGate action -> event kind. Other VPN actions (negotiate, phase2-up, install_sa, ssl-alert...)
@@ -43,17 +44,23 @@ _SHIPPER_FIELDS = ("message", "full_message", "log")  # where shippers keep the 
 CSL_COLUMNS = {"DeviceAction": "action", "DestinationUserName": "user", "DestinationIP": "dst",
                "DeviceExternalID": "devid", "DeviceName": "devname", "Computer": "devname", "Reason": "reason",
                "Message": "msg"}
-_CSL_PAIR = r"(?:^|;)\s*(?:FortinetFortiGate|FTNTFGT)?([A-Za-z0-9_.]+)=([^;]*)"
+_CSL_PREFIX = "(?:FortinetFortiGate|FTNTFGT)?"
 
 
 def _csl_pairs(line: str) -> str:
-    """A CommonSecurityLog record's AdditionalExtensions as ' k="v"' pairs (a value runs to the next ';'), then its
-    columns under their FortiOS names (of DeviceName and Computer, the first there names the device)."""
-    ext = f"replace(json_extract_string({line}, '$.AdditionalExtensions'), '\"', '''')"
+    """A CommonSecurityLog record's AdditionalExtensions as ' k="v"' pairs (sentinel.extension_pairs: a pair starts at
+    ';key=', a '\\=' in a value starts none), then its columns under their FortiOS names (of DeviceName and Computer,
+    the first there names the device)."""
+    pairs = extension_pairs(f"json_extract_string({line}, '$.AdditionalExtensions')", _CSL_PREFIX)
+    # (a value ending in a backslash gets it doubled: written as it is, it would escape the quote that closes the
+    # value, and the keys after it, the columns among them, would be read as inside it)
+    ext = (f"array_to_string(list_transform({pairs}, "
+           "lambda p: ' ' || p.k || '=\"' || regexp_replace(replace(p.v, '\"', ''''), '(\\\\+)$', '\\1\\1') || '\"'), "
+           "'')")
     columns = " || ".join(
         f"COALESCE(' {key}=\"' || replace(json_extract_string({line}, '$.{col}'), '\"', '''') || '\"', '')"
         for col, key in CSL_COLUMNS.items())
-    return f"regexp_replace({ext}, {sql_str(_CSL_PAIR)}, ' \\1=\"\\2\"', 'g') || {columns}"
+    return f"{ext} || {columns}"
 
 
 def _pairs(line: str) -> str:
@@ -95,8 +102,12 @@ WITH f AS (
     SELECT line_no, is_last, line, kv_guarded(p0) AS p, fortinet,
            -- CEF quotes nothing: a name typed as 'bob reason=x' reads as the keys duser=bob and reason=x, so a CEF
            -- line with a key read here twice is reported, not read (as GlobalProtect's CEF and LEEF lines)
-           CASE WHEN contains(line, 'CEF:') THEN list_filter({_CEF_READ},
-                lambda k: len(string_split(p0, ' ' || k || '="')) > 2)[1] END AS dup_key
+           -- (and a CommonSecurityLog record: a ';' inside a value of its AdditionalExtensions is not escaped; there
+           -- the client's address is remip or the DestinationIP column, never both: FortiOS's CEF writes one of them)
+           CASE WHEN contains(line, 'CEF:') OR contains(line, '"AdditionalExtensions"') THEN COALESCE(
+                list_filter({_CEF_READ}, lambda k: len(string_split(p0, ' ' || k || '="')) > 2)[1],
+                CASE WHEN starts_with(ltrim(line), '{{') AND contains(line, '"AdditionalExtensions"')
+                          AND contains(p0, ' remip="') AND contains(p0, ' dst="') THEN 'remip' END) END AS dup_key
     FROM f
 ), a AS (
     SELECT line_no, is_last, line, p, fortinet, dup_key,
@@ -121,7 +132,8 @@ WITH f AS (
                                                 OR contains(line, '"AdditionalExtensions"')
                                            THEN kvw(p, 'dst') END), 'N/A')
                AS remip,
-           nullif(kvw(p, 'tunnelip'), 'N/A') AS tunnelip,
+           -- (FortiOS writes an address it has not got as N/A, or, on a failed SSL-VPN login, '(null)')
+           nullif(nullif(kvw(p, 'tunnelip'), 'N/A'), '(null)') AS tunnelip,
            nullif(kv_unmasked(kvs(p, 'user')), 'N/A') AS fgt_user,
            TRY_CAST(kvw(p, 'duration') AS BIGINT) AS duration_any,
            nullif(kv_unmasked(kvs(p, 'reason')), 'N/A') AS reason_any
@@ -141,7 +153,7 @@ WITH f AS (
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
                 THEN nullif(kv_unmasked(kvs(p, 'xauthuser')), 'N/A') END AS xauthuser,
            CASE WHEN kind IS NOT NULL AND NOT starts_with(tunneltype, 'ssl')
-                THEN nullif(kvw(p, 'assignip'), 'N/A') END AS assignip,
+                THEN nullif(nullif(kvw(p, 'assignip'), 'N/A'), '(null)') END AS assignip,
            -- duration on ends and statistics, reason on ends and failures
            CASE WHEN kind IN ('session_end', 'session_stats') THEN duration_any END AS duration_s,
            CASE WHEN kind IN ('session_end', 'login_failed') THEN reason_any END AS reason,

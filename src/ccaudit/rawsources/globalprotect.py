@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
 from ccaudit.rawsources.csvsql import csv_at, csv_fields, header_names
+from ccaudit.rawsources.sentinel import extension_pairs
 
 # Event ID -> kind when the status is success (failure of a connect or an authentication: login_failed).
 CONNECT = ("gateway-connected",)
@@ -121,6 +122,9 @@ def _u(*names: str) -> str:
     return csv_at("f", "COALESCE(" + ", ".join(f"list_position(hnames, '{n}')" for n in names) + ")")
 
 
+# The header row of that export is its first line; it is looked for in the first UI_HEADER_LINES lines (a blank line
+# or a note above it), never further: a header-like line deeper in a file is a line like any other.
+UI_HEADER_LINES = 50
 # the header row of that export: the display names of the log's columns (Receive Time, Event ID, Source User, ...)
 _UI_HEADER = "contains(lower(line), 'event id') AND contains(lower(line), 'source user') AND " \
              "regexp_matches(lower(line), 'receive time|generate time|generated time')"
@@ -167,16 +171,21 @@ def _csl_as_cef(line: str) -> str:
 
     header = " || '|' || ".join(f"COALESCE(replace({col(c)}, '|', '\\|'), '')" for c in _CSL_HEADER)
     pairs = " || ".join(f"COALESCE(' {k}=' || {escaped(col(c))}, '')" for c, k in _CSL_KEYS.items())
-    ext = f"regexp_replace(COALESCE({col('AdditionalExtensions')}, ''), ';\\s*([A-Za-z0-9_.]+)=', ' \\1=', 'g')"
+    # the extension's pairs (sentinel.extension_pairs: a pair starts at ';key=', '\=' in a value starts none), each
+    # value escaped again as CEF writes it, so that a value holding ' PanOSPublicIPv4=...' is no key of the CEF line
+    listed = extension_pairs(f"COALESCE({col('AdditionalExtensions')}, '')")
+    ext = f"array_to_string(list_transform({listed}, lambda p: ' ' || p.k || '=' || {escaped('p.v')}), '')"
     return f"'CEF:0|' || {header} || '|' || {ext} || {pairs}"
 
 
 def query(lines: str) -> str:
     return f"""
 WITH h AS (
-    -- the web UI's CSV export starts with a header row of display names: its columns are found by name
-    SELECT {header_names('line')} AS hnames, line_no AS hdr_line FROM {lines}
-    WHERE line_no <= 50 AND {_UI_HEADER} ORDER BY line_no LIMIT 1
+    -- the web UI's CSV export starts with a header row of display names: its columns are found by name, in the
+    -- file's first UI_HEADER_LINES lines only (a LIMIT the scan stops at: a filter on line_no read the whole file)
+    SELECT {header_names('line')} AS hnames, line_no AS hdr_line
+    FROM (SELECT line_no, line FROM {lines} LIMIT {UI_HEADER_LINES})
+    WHERE {_UI_HEADER} ORDER BY line_no LIMIT 1
 ), l AS (
     -- substring tests first: a TRAFFIC or THREAT line (most of a PAN-OS log) costs them and one short pattern
     SELECT line_no, is_last, line, h.hnames,
@@ -340,7 +349,8 @@ WITH h AS (
             WHEN 'json' THEN COALESCE({_instant(_JS_HIRES)}, {_instant(_JS_GENERATED)},
                                       epoch_ts(TRY_CAST({_JS_TIME} AS BIGINT)))
             ELSE COALESCE({_instant(_kv('PanOSTimeGeneratedHighResolution', 'TimeGeneratedHighResolution'))},
-                          epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)))
+                          -- an epoch (s, ms, us, ns) in CEF's rt or LEEF's devTime (LEEF's form without devTimeFormat)
+                          epoch_ts(TRY_CAST({_kv('rt')} AS BIGINT)), epoch_ts(TRY_CAST({_kv('devTime')} AS BIGINT)))
         END AS ts_utc,
         CASE form
             WHEN 'csv' THEN TRY_CAST(replace({_f(7)}, '/', '-') AS TIMESTAMP)

@@ -12,31 +12,50 @@ wipe and re-enrolment, and what a firm's register holds), else by the MDM's own 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ccaudit.errors import EvidenceError
+from ccaudit.evidence.readers import file_format, quote_ident
+from ccaudit.evidence.untrusted import WorkbookLimits, check_workbook
 from ccaudit.rawsources import jamf_xml
-from ccaudit.rawsources.csvsql import culture_time
+from ccaudit.rawsources.compressed import (
+    DEFAULT_LIMITS,
+    ArchiveLimits,
+    SeveralFiles,
+    compression,
+    decompressed,
+    zip_member,
+)
+from ccaudit.rawsources.csvsql import culture_time, opening_column, unclosed_quote_sql
 from ccaudit.rawsources.mdm_snapshots import settle
 from ccaudit.rawsources.notes import say
 from ccaudit.rawsources.parse import _ACCOUNT_SQL, _resolve
-from ccaudit.rawsources.sqlkit import connect, sql_str
+from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
 from ccaudit.textsafe import visible
 
+if TYPE_CHECKING:
+    from ccaudit.settings import Settings
+
 REPORT_FILE = "device_parse_report.json"
 MAX_LISTED = 200
+DEFAULT_WORKBOOK = WorkbookLimits()  # the Settings' defaults, for callers that state none
+
+
+def workbook_limits(settings: Settings) -> WorkbookLimits:
+    """The limits on an export saved as a workbook, from the command's Settings (as the evidence import's)."""
+    return WorkbookLimits(settings.xlsx_max_uncompressed_bytes, settings.xlsx_max_compression_ratio,
+                          settings.max_cell_chars)
 MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
-MAX_UNZIPPED = 2 * 1024 * 1024 * 1024  # an export zip's member, expanded
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,10 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "model": ("model", "ios.model", "hardware.model", "general.model", "modelidentifier", "型號", "機型"),
     "os": ("os", "operatingsystem", "platform", "devicetype", "type", "ostype", "general.ostype",
            "operatingsystem.name", "hardware.osname", "作業系統"),
-    "ownership": ("ownership", "manageddeviceownertype", "ownertype", "deviceownershiplevel", "deviceownershiptype",
+    # (a Graph reports export job's CSV, localizationType LocalizedValuesAsAdditionalColumn by default, gives the
+    # enum's code in ownerType and its words in ownerType_loc: the words first)
+    "ownership": ("ownertype_loc", "ownership_loc", "ownership", "manageddeviceownertype", "ownertype",
+                  "deviceownershiplevel", "deviceownershiptype",
                   "ownershiptype", "ownershiplevel", "general.deviceownershiptype", "general.deviceownershiplevel",
                   "擁有權", "擁有者", "所有權", "擁有者類型"),
     # Jamf Classic API records carry each time three ways: local text without a zone, `_utc` and `_epoch` (ms):
@@ -107,7 +129,8 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
              "location.emailaddress", "userandlocation.emailaddress", "userandlocation.email", "username",
              "location.username", "userandlocation.username", "user", "主要使用者upn", "主要使用者電子郵件地址",
              "使用者主體名稱", "upn", "useremail"),
-    "managed": ("managed", "managementstate", "devicestate", "general.managed", "general.remotemanagement.managed",
+    "managed": ("managementstate_loc", "devicestate_loc", "managed", "managementstate", "devicestate",
+                "general.managed", "general.remotemanagement.managed",
                 "ismanaged", "裝置狀態"),
     # enrolled through Apple's Automated Device Enrollment: only a device the organisation owns can be
     "ade": ("enrolledviaautomateddeviceenrollment", "general.enrolledviaautomateddeviceenrollment",
@@ -127,9 +150,13 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
                    "序號", "裝置識別碼", "裝置名稱"),
     "action": ("action", "actionname", "command", "activity", "動作", "命令"),
     "state": ("status", "actionstate", "state", "commandstatus", "activityresult", "狀態"),
+    # (Graph's remoteActionAudits, behind the admin center's Device actions page: requestDateTime, actionState,
+    # initiatedByUserPrincipalName, action factoryReset / removeCompanyData, managedDeviceId)
     "at": ("datetime", "lastupdateddatetime", "datecompleted", "completed", "completeddate", "lastupdated",
-           "startdatetime", "dateissued", "activitydatetime", "date", "日期時間", "日期", "完成日期"),
-    "initiated_by": ("initiatedby", "username", "issuedby", "起始者", "啟動者", "發起者"),
+           "startdatetime", "dateissued", "activitydatetime", "requestdatetime", "date", "日期時間", "日期",
+           "完成日期"),
+    "initiated_by": ("initiatedby", "initiatedbyuserprincipalname", "username", "issuedby", "起始者", "啟動者",
+                     "發起者"),
 }
 
 # Remote actions that leave the device without the previous holder's data and settings. A retire only
@@ -141,7 +168,7 @@ RESET_ACTIONS = {
     # the admin center in Traditional Chinese
     "抹除": "wipe", "抹除裝置": "wipe", "清除": "wipe", "全新開始": "fresh_start", "autopilot重設": "autopilot_reset",
 }
-NOT_RESET_ACTIONS = ("retire", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
+NOT_RESET_ACTIONS = ("retire", "removecompanydata", "unmanagedevice", "removemdmprofile", "delete", "淘汰", "刪除")
 DONE_STATES = ("done", "complete", "completed", "succeeded", "success", "acknowledged", "完成", "已完成", "成功")
 CORPORATE = ("corporate", "company", "institutional", "corporateowned", "companyowned", "institution",
              "accountdrivendeviceenrollment", "公司", "公司擁有", "公司所有", "企業")
@@ -155,6 +182,10 @@ UNMANAGED = ("false", "no", "unmanaged", "retired", "wiped", "retirepending", "r
 
 def _norm(name: str) -> str:
     return re.sub(r"[\s_\-./()]+", "", name.lstrip("\ufeff")).lower()
+
+
+_KNOWN_COLUMNS = {_norm(s) for fields in (DEVICE_FIELDS, APP_FIELDS, ACTION_FIELDS) for names in fields.values()
+                  for s in names}
 
 
 @dataclass(frozen=True)
@@ -171,30 +202,60 @@ class MdmRequest:
     names: tuple[str, ...] = ()
     file_sources: tuple[str, ...] = ()
     file_zones: tuple[str, ...] = ()
+    # How far a compressed export, or one saved as a workbook, may expand (the command's Settings:
+    # ArchiveLimits.from_settings(settings), workbook_limits(settings)).
+    limits: ArchiveLimits = DEFAULT_LIMITS
+    workbook: WorkbookLimits = DEFAULT_WORKBOOK
 
     def name(self, no: int) -> str:
         return self.names[no] if self.names else str(self.files[no])
 
 
-def looks_like_mdm(path: Path) -> bool:
+def looks_like_mdm(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> bool:
     """A CSV or JSON file whose header or first record names MDM columns (for `sources parse auto`), in any
-    encoding the exports come in (UTF-8, UTF-16, Big5)."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(65536)
-    except OSError:
-        return False
-    if path.suffix.lower() == ".zip" or raw.startswith(b"PK\x03\x04"):
-        # the admin center's download: the export inside must itself look like one (not any zipped CSV)
-        member = _zip_member(path)
-        if member is None:
-            return False
+    encoding the exports come in (UTF-8, UTF-16, Big5), plain or compressed (the admin center's zip holding one
+    export, a `.csv.gz`, `.bz2`, `.xz`, `.zst`): then the text inside must itself look like an export."""
+    if file_format(path) == "excel":
+        return _workbook_head(path, workbook)
+    kind = compression(path)
+    if kind is None:
         try:
-            with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            with path.open("rb") as fh:
                 raw = fh.read(65536)
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        except OSError:
             return False
-    return _mdm_head(raw)
+        return _mdm_head(raw)
+    scratch = Path(tempfile.mkdtemp(prefix="ccaudit-mdm-head-"))
+    try:
+        head = decompressed(path, scratch, limits, limit=65536)
+        with head.open("rb") as fh:
+            return _mdm_head(fh.read(65536))
+    except (EvidenceError, OSError):  # a damaged archive, a zip of several files: not taken for an export here
+        return False
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _workbook_head(path: Path, workbook: WorkbookLimits) -> bool:
+    """A workbook (an export opened in Excel and saved as .xlsx) whose first rows on some sheet name MDM columns."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        check_workbook(path, workbook)  # before the library expands anything
+        book = CalamineWorkbook.from_path(str(path))
+        for sheet in book.sheet_names[:10]:
+            for row in book.get_sheet_by_name(sheet).to_python(nrows=30):
+                line = ",".join("" if c is None else str(c).replace(",", " ") for c in row)
+                if line.strip(",") and _mdm_head(line.encode("utf-8")):
+                    return True
+    except Exception:  # broken, encrypted, a bomb: not taken for an export (read as one, it is refused by name)
+        return False
+    return False
+
+
+def _header_score(cells: list[str]) -> int:
+    """How many cells of a row name an MDM column: the workbook reader's choice of sheet and header row."""
+    return sum(1 for c in cells if c and _norm(c) in _KNOWN_COLUMNS)
 
 
 _TYPE_LINE = re.compile(r"\A#TYPE [^\r\n]*\r?\n")
@@ -232,34 +293,6 @@ def _mdm_head(raw: bytes) -> bool:
         "computername", "mobiledevicename")})
 
 
-def _zip_member(path: Path) -> str | None:
-    """The one CSV or JSON inside an export the admin center downloads as a zip (Intune's DevicesWithInventory_*.zip),
-    or None."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [i for i in archive.infolist() if not i.is_dir()
-                       and i.filename.lower().endswith((".csv", ".json", ".txt"))]
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return members[0].filename if len(members) == 1 else None
-
-
-def _unzip(path: Path, scratch: Path) -> Path:
-    name = visible(str(path))
-    member = _zip_member(path)
-    if member is None:
-        raise EvidenceError(f"{name}: a zip file must hold exactly one CSV or JSON export")
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-        if info.file_size > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > 200):
-            raise EvidenceError(f"{name}: {visible(member)} would expand to {info.file_size:,} bytes; unzip it "
-                                "yourself if it is genuine")
-        target = Path(tempfile.mkstemp(dir=scratch, suffix=Path(member).suffix)[1])
-        with archive.open(info) as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    return target
-
-
 def _leaf_paths(structure: Any, prefix: tuple[str, ...] = (), depth: int = 4) -> list[tuple[str, ...]]:
     """The paths of a JSON structure (json_group_structure of the records) down to `depth` levels: objects are
     walked into, everything else (values, arrays) is a leaf."""
@@ -278,13 +311,27 @@ def _json_path(parts: tuple[str, ...]) -> str:
 class _Table:
     """One file as a relation with its columns found: SQL for each canonical field (or NULL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, scratch: Path, name: str,
+                 limits: ArchiveLimits, workbook: WorkbookLimits) -> None:
         self.path, self.no = path, no
-        # The admin center's download may be a zip holding the CSV; any export may be UTF-16 (PowerShell's
-        # Out-File, Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows).
-        text_is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
-        text = _unzip(path, scratch) if text_is_zip else path
-        text, self.encoding = as_utf8(text, scratch)
+        if file_format(path) == "excel":  # an export opened in Excel and saved as a workbook
+            self._from_workbook(con, no, path, workbook)
+            return
+        # The admin center's download is a zip holding the CSV (its name cited: `export.zip/Devices.csv`); a firm
+        # may gzip an export (`.csv.gz`, or bzip2, xz, Zstandard); any export may be UTF-16 (PowerShell's Out-File,
+        # Excel's Unicode Text) or Big5 (Excel's CSV on a Traditional Chinese Windows). The text inside is streamed
+        # out within `limits`, its checksum verified (compressed.py), as for a gateway's log.
+        self.packed = compression(path)
+        self.member: str | None = None
+        try:
+            if self.packed == "zip":
+                self.member = zip_member(path, limits).filename
+            text, self.encoding = as_utf8(path, scratch, limits)
+        except SeveralFiles as exc:
+            listed = ", ".join(map(visible, exc.members[:5])) + (", ..." if len(exc.members) > 5 else "")
+            params = {"file": name, "count": str(len(exc.members)), "members": listed}
+            raise EvidenceError(say("mdm_zip_several", **params),
+                                zh=say("mdm_zip_several", "zh-TW", **params)) from None
         with text.open("rb") as fh:
             first = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         if first == b"<":  # Jamf's Classic API answers XML by default: its records as the JSON it also gives
@@ -326,6 +373,7 @@ class _Table:
                 # sniffer refuse files it read before, e.g. an Event Viewer export handed in as Intune's)
                 with text.open("rb") as fh:
                     skip = 1 if fh.read(16).lstrip(b"\xef\xbb\xbf").startswith(b"#TYPE ") else 0
+                _refuse_unclosed_quote(con, text, name + (f"/{visible(self.member)}" if self.member else ""), skip)
                 con.execute(f"""
                     CREATE TEMP VIEW {view} AS
                     SELECT CAST(row_number() OVER () AS BIGINT) + {1 + skip} AS _row, *
@@ -339,7 +387,32 @@ class _Table:
             raise EvidenceError(say("mdm_unreadable", file=name, why=why),
                                 zh=say("mdm_unreadable", "zh-TW", file=name, why=why)) from None
         self.view, self.is_json = view, is_json
-        self.format = "zip" if text_is_zip else "json" if is_json else "csv"  # as the manifest lists the raw file
+        # as the manifest lists the raw file: csv or json, and how it was handed in compressed (`csv (zip)`)
+        self.format = ("json" if is_json else "csv") + (f" ({self.packed})" if self.packed else "")
+
+    def _from_workbook(self, con: duckdb.DuckDBPyConnection, no: int, path: Path, workbook: WorkbookLimits) -> None:
+        """The export's sheet as the evidence import reads a workbook (evidence/workbook.py: within the workbook
+        limits, the visible sheet and header row naming the most MDM columns, a footer left out): rows cite the
+        spreadsheet row, header = 1."""
+        from ccaudit.evidence.workbook import read_excel
+
+        # the previous file's count is fetched one row at a time: a finished statement first, or the workbook
+        # reader's register() finds the connection busy
+        con.execute("SELECT 1").fetchall()
+        raw = read_excel(con, path, f"mdm_sheet_{no}", None, (), _header_score, workbook)
+        aliases: list[str] = []
+        for i, header in enumerate(raw.headers):
+            alias = header or f"column {i + 1}"
+            while alias in aliases:  # two columns of one name: the second is `Name (2)`
+                alias = f"{alias} ({aliases.count(alias) + 1})"
+            aliases.append(alias)
+        cols = ", ".join(f"{c} AS {quote_ident(a)}" for c, a in zip(raw.columns, aliases, strict=True))
+        self.view = f"mdm_file_{no}"
+        con.execute(f"CREATE TEMP VIEW {self.view} AS SELECT CAST(_row AS BIGINT) AS _row, {cols} "
+                    f"FROM {raw.numbered_relation()}")
+        self.columns = {_norm(a): quote_ident(a) for a in aliases}
+        self.raw, self.is_json, self.packed, self.member = {}, False, None, None
+        self.encoding, self.format = raw.encoding or "", path.suffix.lower().lstrip(".")
 
     def field(self, spellings: tuple[str, ...]) -> str:
         # Every column the export has for the field, in order of preference: a blank e-mail falls back to
@@ -363,6 +436,30 @@ class _Table:
                 DEVICE_FIELDS["last_seen"])):
             return "devices"
         return None
+
+
+def _refuse_unclosed_quote(con: duckdb.DuckDBPyConnection, text: Path, name: str, skip: int) -> None:
+    """A CSV export with a quoted cell never closed is refused naming its file, the line the cell starts on and (when
+    it is at a cell's start) its column: DuckDB's sniffer would otherwise read the whole file without quoting, the
+    quotes kept in every value (a serial number `"F2LXK0AAHG7F"` naming no device), or stop with its own words."""
+    try:
+        found = con.execute(unclosed_quote_sql(read_lines_sql(text))).fetchall()  # all: no result left open
+    except duckdb.Error:  # a line over 2 MB: no MDM export has one; DuckDB's reader then says what is wrong
+        return
+    if not found:
+        return
+    line_no, line = found[0]
+    with text.open(encoding="utf-8", errors="replace") as fh:
+        header = fh.read(65536).lstrip("\ufeff").split("\n")[skip].rstrip("\r")
+    delimiter = max((",", "\t", ";"), key=header.count)
+    column = opening_column(line, delimiter)
+    headers = next(csv.reader([header], delimiter=delimiter), [])
+    said = {"file": name, "line": str(line_no)}
+    code = "mdm_unclosed_quote"
+    if column is not None:
+        code = "mdm_unclosed_quote_column"
+        said |= {"column": str(column), "name": repr(visible(headers[column - 1])) if column <= len(headers) else "?"}
+    raise EvidenceError(say(code, **said), zh=say(code, "zh-TW", **said))
 
 
 # A time as an MDM writes it: ISO with Z or an offset (Graph, Jamf API; Jamf Classic's '-0500') is that instant;
@@ -456,15 +553,23 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
     con.execute("""CREATE TEMP TABLE act (file_no INTEGER, _row BIGINT, source VARCHAR, device_ref VARCHAR,
         action VARCHAR, state VARCHAR, at_text VARCHAR, initiated_by VARCHAR)""")
     files: list[dict[str, Any]] = []
+    shown: list[str] = []  # what rows cite as source_file: the file, or the export inside its zip (`a.zip/b.csv`)
     for no, path in enumerate(request.files):
         name = visible(request.name(no))
-        t = _Table(con, no, path, scratch, name)
+        t = _Table(con, no, path, scratch, name, request.limits, request.workbook)
+        shown.append(request.name(no) + (f"/{t.member}" if t.member else ""))
         kind = t.kind()
         if kind is None:
             code = ("mdm_app_list_without_device" if t.has(("application", "applicationname", "appname",
                                                              "application name", "應用程式")) else "mdm_not_an_export")
             words = {"file": name, "intune": "Intune", "jamf": "Jamf Pro", "api": "Graph exportJobs",
                      "report": "AppInvRawData", "doc": "docs/sources.md"}
+            if _jamf_classic_list(t):  # the Classic API's list of devices: no ownership, enrolment or apps
+                code = "mdm_jamf_classic_list"
+                words |= {"jamf_classic": "Jamf Pro Classic API", "list": "GET /JSSResource/mobiledevices",
+                          "record": "GET /JSSResource/mobiledevices/id/N", "mobile": JAMF_MOBILE,
+                          "sections": "GENERAL, HARDWARE, USER_AND_LOCATION, APPLICATIONS"}
+                raise EvidenceError(say(code, **words), zh=say(code, "zh-TW", **words))
             missing = _jamf_sections_missing(t)
             if missing:  # a Jamf Pro API record requested without the sections that name a device
                 code = "mdm_jamf_sections_missing"
@@ -489,10 +594,10 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                                                                  "initiated_by"))
             con.execute(f"INSERT INTO act SELECT {no}, _row, {src}, {cols} FROM {t.view}")
         rows = con.execute(f"SELECT count(*) FROM {t.view}").fetchone()
-        files.append({"file": request.name(no), "source": source, "kind": kind, "records": int(rows[0]) if rows else 0,
-                      "encoding": t.encoding, "format": t.format})
+        files.append({"file": shown[no], "handed_in": request.name(no), "source": source, "kind": kind,
+                      "records": int(rows[0]) if rows else 0, "encoding": t.encoding, "format": t.format})
     con.execute("CREATE TEMP TABLE file_names (file_no INTEGER, file_name VARCHAR)")
-    con.executemany("INSERT INTO file_names VALUES (?, ?)", [(i, request.name(i)) for i in range(len(request.files))])
+    con.executemany("INSERT INTO file_names VALUES (?, ?)", list(enumerate(shown)))
     day_first = _date_order(con)
     con.execute("CREATE TEMP TABLE file_zone (zfile INTEGER, fzone VARCHAR, dayfirst BOOLEAN)")
     con.executemany("INSERT INTO file_zone VALUES (?, ?, ?)",
@@ -503,7 +608,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
     # The identity map resolves primary users exactly as it resolves VPN accounts (parse._resolve reads `events`).
     con.execute("CREATE TEMP VIEW events AS SELECT DISTINCT account, acct_user(account) AS account_normalised "
                 "FROM dev WHERE account IS NOT NULL")
-    report["identities"] = _resolve(con, request.identity_map)
+    report["identities"] = _resolve(con, request.identity_map, limits=request.limits)
     report["identities"]["note"] = ("holder_id / person_id is the identity map's person where it resolves the "
                                     "primary user, otherwise the normalised account, listed here")
     request.out.mkdir(parents=True, exist_ok=True)
@@ -537,7 +642,7 @@ def _run(con: duckdb.DuckDBPyConnection, request: MdmRequest, scratch: Path) -> 
                            "times_read_in_assumed_zone": {name: int(n) for name, n in assumed},
                            "times_not_understood": {name: {"count": int(n), "first_row": int(r), "first_value": v}
                                                     for name, n, r, v in unread},
-                           "day_first_files": [request.name(no) for no, first in sorted(day_first.items()) if first],
+                           "day_first_files": [shown[no] for no, first in sorted(day_first.items()) if first],
                            "note": "times an export writes without Z or an offset (the Intune admin center's and "
                                    "Jamf Pro's CSV) are read in this zone; Microsoft does not state the zone of the "
                                    "admin center's CSV, so compare one device's Last check-in with its page in the "
@@ -582,6 +687,14 @@ def _jamf_sections_missing(t: _Table) -> list[tuple[str, str]]:
     return [(en, zh) for key, en, zh in JAMF_SECTIONS if key not in t.raw]
 
 
+def _jamf_classic_list(t: _Table) -> bool:
+    """A Jamf Pro Classic API list of mobile devices (`GET /JSSResource/mobiledevices`: `{"mobile_devices": [{"id",
+    "name", "udid", "serial_number", "managed", "supervised", "model", "username"}]}`), which names no ownership,
+    enrolment or apps: each device's own record (`/JSSResource/mobiledevices/id/N`) does. (The computers' list holds
+    only id and name, as many other JSON files do: it stays "not an export".)"""
+    return t.is_json and "general" not in t.raw and {"udid", "serialnumber", "managed", "supervised"} <= set(t.raw)
+
+
 def _vendor(t: _Table) -> str:
     jamf = {"mobiledevicename", "deviceownershiplevel", "lastinventoryupdate", "lastinventoryupdatetimestamp",
             "udid", "appidentifier", "managed", "supervised", "mobiledeviceid", "generaldeviceownershiptype",
@@ -615,12 +728,17 @@ def _nested(con: duckdb.DuckDBPyConnection, t: _Table, no: int, src: str) -> Non
         con.execute(f"""
             INSERT INTO app
             SELECT {no}, _row, {src}, ref,
-                   COALESCE(json_extract_string(a, '$.identifier'), json_extract_string(a, '$.bundleId'),
-                            json_extract_string(a, '$.bundle_id')),
-                   COALESCE(json_extract_string(a, '$.name'), json_extract_string(a, '$.application_name')),
-                   COALESCE(json_extract_string(a, '$.shortVersion'),
-                            json_extract_string(a, '$.application_short_version'),
-                            json_extract_string(a, '$.version'), json_extract_string(a, '$.application_version'))
+                   -- (a Mac's apps in Classic records often have bundle_id "": each is then named by its name)
+                   COALESCE(nullif(json_extract_string(a, '$.identifier'), ''),
+                            nullif(json_extract_string(a, '$.bundleId'), ''),
+                            nullif(json_extract_string(a, '$.bundle_id'), '')),
+                   COALESCE(nullif(json_extract_string(a, '$.name'), ''),
+                            nullif(json_extract_string(a, '$.application_name'), '')),
+                   -- (Classic API records often leave application_short_version empty beside application_version)
+                   COALESCE(nullif(json_extract_string(a, '$.shortVersion'), ''),
+                            nullif(json_extract_string(a, '$.application_short_version'), ''),
+                            nullif(json_extract_string(a, '$.version'), ''),
+                            nullif(json_extract_string(a, '$.application_version'), ''))
             FROM (SELECT _row, {ref} AS ref, unnest(CAST(json_extract(j, '{path}[*]') AS JSON[])) AS a
                   FROM {t.view} WHERE json_type(json_extract(j, '{path}')) = 'ARRAY')""")
 
@@ -648,6 +766,10 @@ def _devices(con: duckdb.DuckDBPyConnection, zone: str) -> None:
                         THEN 'corporate'
                     WHEN own IN {_tuple(PERSONAL)} OR regexp_matches(own, '^(?:personal|個人)|userenrollment')
                         THEN 'personal'
+                    -- Intune's managedDeviceOwnerType as a reports export job writes its code (0 unknown, 1 company,
+                    -- 2 personal) where the export has no words for it
+                    WHEN source = 'intune' AND own = '1' THEN 'corporate'
+                    WHEN source = 'intune' AND own = '2' THEN 'personal'
                     -- no ownership stated (Jamf Pro computers): enrolled through Automated Device Enrollment
                     WHEN own IN ('', 'unknown', '未知') AND by_ade THEN 'corporate'
                     ELSE 'unknown' END AS owner,

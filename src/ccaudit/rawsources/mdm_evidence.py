@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from ccaudit.errors import EvidenceError
-from ccaudit.rawsources.mdm import MDM_SOURCES, REPORT_FILE, MdmRequest, looks_like_mdm, parse_mdm
+from ccaudit.evidence.untrusted import WorkbookLimits
+from ccaudit.rawsources.compressed import ArchiveLimits
+from ccaudit.rawsources.mdm import (
+    DEFAULT_WORKBOOK,
+    MDM_SOURCES,
+    REPORT_FILE,
+    MdmRequest,
+    looks_like_mdm,
+    parse_mdm,
+)
 from ccaudit.rawsources.notes import DOC, say
 from ccaudit.rawsources.sqlkit import connect, sql_str
 from ccaudit.textsafe import visible
@@ -54,8 +63,8 @@ class DevicesDerived:
     notes: list[str] = field(default_factory=list)
 
 
-def is_device_export(path: Path) -> bool:
-    return looks_like_mdm(path)
+def is_device_export(path: Path, limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> bool:
+    return looks_like_mdm(path, limits, workbook)
 
 
 def _sha256(path: Path) -> str:
@@ -66,7 +75,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workdir: Path) -> DevicesDerived:
+def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workdir: Path,
+                   limits: ArchiveLimits, workbook: WorkbookLimits = DEFAULT_WORKBOOK) -> DevicesDerived:
     """Parse every device export of the folder together; cut the datasets per raw file. Refusals name the file."""
     unique: list[DeviceExport] = []
     seen: dict[str, str] = {}
@@ -82,7 +92,7 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
     request = MdmRequest(source="auto", files=tuple(e.path for e in unique), out=out, zone=unique[0].zone,
                          zone_origin=unique[0].zone_origin, identity_map=identity_map,
                          names=tuple(e.rel for e in unique), file_sources=tuple(e.source for e in unique),
-                         file_zones=tuple(e.zone for e in unique))
+                         file_zones=tuple(e.zone for e in unique), limits=limits, workbook=workbook)
     try:
         report = parse_mdm(request)
     except EvidenceError as exc:  # it names the file (by its path in the folder)
@@ -90,12 +100,14 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
                             zh=f"行動裝置管理匯出檔：{exc.zh}" if exc.zh else None) from None
     derived = DevicesDerived(report=report, same_as=same_as)
     kinds: dict[str, str] = {}
-    for f in report["files"]:
-        derived.vendor[f["file"]] = f["source"]
-        derived.records[f["file"]] = int(f["records"])
-        derived.formats[f["file"]] = f.get("format", "csv")
-        derived.encodings[f["file"]] = f.get("encoding", "utf-8")
-        kinds[f["file"]] = f["kind"]
+    cited: dict[str, str] = {}  # what its rows cite as source_file: the export inside a zip is `a.zip/b.csv`
+    for e, f in zip(unique, report["files"], strict=True):
+        derived.vendor[e.rel] = f["source"]
+        derived.records[e.rel] = int(f["records"])
+        derived.formats[e.rel] = f.get("format", "csv")
+        derived.encodings[e.rel] = f.get("encoding", "utf-8")
+        kinds[e.rel] = f["kind"]
+        cited[e.rel] = f["file"]
     con = connect()
     try:
         for dataset, name in DATASETS.items():
@@ -106,16 +118,16 @@ def derive_devices(exports: list[DeviceExport], identity_map: Path | None, workd
             for e in unique:
                 # an action export whose history holds no completed wipe: device_resets empty, which can only
                 # show hand-overs without a reset, never hide one
-                if not counts.get(e.rel) and not (dataset == "device_resets" and kinds[e.rel] == "actions"):
+                if not counts.get(cited[e.rel]) and not (dataset == "device_resets" and kinds[e.rel] == "actions"):
                     continue
                 target = out / f"{e.rel.replace('/', '__')}.{name}"
-                con.execute(f"COPY (SELECT * FROM {src} WHERE source_file = {sql_str(e.rel)}) "
+                con.execute(f"COPY (SELECT * FROM {src} WHERE source_file = {sql_str(cited[e.rel])}) "
                             f"TO {sql_str(str(target))} (HEADER, DELIMITER ',')")
                 derived.files.setdefault(e.rel, []).append((dataset, target))
     finally:
         con.close()
     derived.notes = device_notes(report, [e.rel for e in unique], same_as,
-                                 {e.rel: (e.zone, e.zone_origin) for e in unique})
+                                 {cited[e.rel]: (e.zone, e.zone_origin) for e in unique})
     return derived
 
 

@@ -48,6 +48,7 @@ MESSAGES = (
 )
 # the lines that carry what a client's events need: its account, its certificate's name, its address
 CONTEXT = (r"^(?:TLS: Username/Password authentication \w+ for username '|MULTI_sva: pool returned|MULTI: Learn: |"
+           r"MULTI: primary virtual IP for |"
            r"VERIFY OK: depth=0)")
 # the name as typed, up to the line's last quote (a quote inside the name does not end it early)
 USERNAME = r"^TLS: Username/Password authentication \w+ for username '(.*)'(?: \[[^\]]*\])?\s*$"
@@ -70,6 +71,10 @@ _CTIME = r"^([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})(?: us
 _TAG = r"(?:[a-z0-9]+\.[a-z]+ )?[\w@./-]+(?:\[\d+\])?:\s+"
 _RFC3339 = (r"^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
             r"\S+ " + _TAG + r"(.*)$")
+# RFC 5424 (OPNsense's own log files and its remote syslog, syslog-ng's default there): '<29>1 TIME HOST APP PROCID
+# MSGID [SD] MSG', the program named per instance ('openvpn_server1'), structured data or '-' before the message
+_RFC5424 = (r"^(?:<\d{1,3}>)?1 (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ \S+ \S+ \S+ "
+            r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)$")
 # journalctl -o short-full: 'Mon 2026-11-02 08:15:02 CST host unit[pid]: ...' (the zone as an abbreviation)
 _JOURNAL = (r"^[A-Z][a-z]{2} (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ([A-Z]{2,5}|[+-]\d{2}:?\d{2}))? \S+ "
             + _TAG + r"(.*)$")
@@ -77,18 +82,36 @@ _RFC3164 = r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \S+ " + _TA
 # --machine-readable-output (2.5 and later): 'seconds.microseconds flags(hex) message', the time an instant
 _MACHINE = r"^(\d{9,11})\.(\d{6}) [0-9a-f]+ (.*)$"
 _RFC3164_TIME = r"^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}) "
+# The host a syslog header names (RFC 3164, RFC 3339 / 5424, the journal's): the server that wrote the line, which a
+# relay (rsyslog, syslog-ng) keeps, so one relayed file may hold several servers' lines. It is the line's gateway, and
+# a client's lines are paired within its server only ('-', RFC 5424's nil value, names none).
+_HOST = {
+    "rfc3339": r"^(?:<\d{1,3}>)?(?:1 )?\d{4}-\d{2}-\d{2}T\S+ (\S+) ",
+    "rfc5424": r"^(?:<\d{1,3}>)?1 \d{4}-\d{2}-\d{2}T\S+ (\S+) ",
+    "journal": (r"^[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: (?:[A-Z]{2,5}|[+-]\d{2}:?\d{2}))? "
+                r"(\S+) "),
+    "rfc3164": r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} (\S+) ",
+}
 # OpenVPN Access Server (Twisted's log): '2022-04-29T10:51:22+0530 [stdout#info] [OVPN 4] OUT: '<core line>'' (older
 # releases: '2019-12-13 10:19:19+0100 [-] OVPN 0 OUT: ...'); the core line quoted as Python writes a string ('...', or
 # "..." when it holds a single quote)
 _ACCESS_SERVER = (r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \[[^\]]*\] "
                   r"\[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
+# the same log sent to syslog (Access Server's SYSLOG setting): the relay's header (its time, no zone, often no year)
+# then Twisted's '[-] OVPN 2 OUT: '<core line>'' with no time of its own; the core line's time is the core's (UTC in
+# the Access Server: two hours before an Israeli relay's header in a published sample, eight before a Taipei one's),
+# so, as above, the header's time is read and the core's dropped
+_ACCESS_SERVER_SYSLOG = (r"^((?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}|"
+                         r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) \S+ "
+                         r"[\w@./-]+(?:\[\d+\])?:\s+)\[[^\]]*\] \[?OVPN (\d+)\]? OUT: ('.*'|\".*\")\s*$")
 _ACCESS_SERVER_OWN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "
                       r"\[(?:-|std(?:out|err)#\w+)\] ")
 _INNER_TIME = (r"^(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4})"
                r"(?: us=\d+)? ")
 # a client's address at the start of a message: [CN/][proto:]ADDR:PORT
-_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+\](?::\d+)?|"
-         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+)")
+# (an IPv6 address may carry its zone index, as getnameinfo prints a link-local peer: fe80::1%eth0)
+_ADDR = (r"(?:(?:udp|tcp)[46]?(?:-server|-client)?:)?(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\](?::\d+)?|"
+         r"(?:::ffff:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*:[0-9A-Fa-f.]+(?:%[\w.-]+)?)")
 
 
 def peer_ip(a: str) -> str:
@@ -114,6 +137,10 @@ def _kinds() -> str:
     return f"CASE {case} END"
 
 
+def _hosts() -> str:
+    return " ".join(f"WHEN '{form}' THEN regexp_extract(line, {_q(rx)}, 1)" for form, rx in _HOST.items())
+
+
 def _reasons() -> str:
     case = " ".join(f"WHEN regexp_matches(rest, {_q(rx)}) THEN '{reason}'" for rx, _, reason in MESSAGES if reason)
     return f"CASE {case} END"
@@ -122,14 +149,18 @@ def _reasons() -> str:
 def query(lines: str) -> str:
     return f"""
 WITH a AS (
-    SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax
+    SELECT line_no, is_last, line AS raw, regexp_extract(line, {_q(_ACCESS_SERVER)}, ['t', 'n', 'inner']) AS ax,
+           CASE WHEN contains(line, 'OVPN ')
+                THEN regexp_extract(line, {_q(_ACCESS_SERVER_SYSLOG)}, ['head', 'n', 'inner']) END AS sx
     FROM {lines}
 ), a2 AS (
     -- OpenVPN Access Server's log (openvpnas.log): the core's line quoted after the server's own time with its offset,
     -- rewritten as the syslog form read below (the outer time stated, the core's own time dropped: it has no zone)
     SELECT line_no, is_last,
-           CASE WHEN ax.inner <> '' THEN replace(ax.t, ' ', 'T') || ' openvpnas ovpn[' || ax.n || ']: ' ||
+           CASE WHEN ax.inner <> '' THEN replace(ax.t, ' ', 'T') || ' - ovpn[' || ax.n || ']: ' ||
                     regexp_replace(substr(ax.inner, 2, length(ax.inner) - 2), {_q(_INNER_TIME)}, '')
+                WHEN sx.inner <> '' THEN sx.head ||
+                    regexp_replace(substr(sx.inner, 2, length(sx.inner) - 2), {_q(_INNER_TIME)}, '')
                 ELSE raw END AS line,
            -- the Access Server's own lines (web server, service manager, ...): of the source, about no session
            ax.inner = '' AND regexp_matches(raw, {_q(_ACCESS_SERVER_OWN)}) AS as_own
@@ -141,23 +172,29 @@ WITH a AS (
                 WHEN regexp_matches(line, '{_CTIME}') THEN 'ctime'
                 WHEN regexp_matches(line, '{_JOURNAL}') THEN 'journal'
                 WHEN regexp_matches(line, '{_RFC3164}') THEN 'rfc3164'
+                -- (after the others: none of them fits such a line, and most lines are of them)
+                WHEN regexp_matches(line, {_q(_RFC5424)}) THEN 'rfc5424'
                 WHEN regexp_matches(line, '{_MACHINE}') THEN 'machine' END AS form
     FROM a2
 ), m0 AS (
     SELECT *,
-           CASE form WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
+           CASE form WHEN 'rfc5424' THEN regexp_extract(line, {_q(_RFC5424)}, 2)
+                     WHEN 'rfc3339' THEN regexp_extract(line, '{_RFC3339}', 2)
                      WHEN 'iso' THEN regexp_extract(line, '{_ISO}', 2)
                      WHEN 'ctime' THEN regexp_extract(line, '{_CTIME}', 2)
                      WHEN 'journal' THEN regexp_extract(line, '{_JOURNAL}', 3)
                      WHEN 'rfc3164' THEN regexp_extract(line, '{_RFC3164}', 1)
                      WHEN 'machine' THEN regexp_extract(line, '{_MACHINE}', 3) END AS msg0,
-           CASE WHEN form = 'journal' THEN nullif(regexp_extract(line, '{_JOURNAL}', 2), '') END AS jzone
+           CASE WHEN form = 'journal' THEN nullif(regexp_extract(line, '{_JOURNAL}', 2), '') END AS jzone,
+           nullif(CASE form {_hosts()} END, '-') AS host
     FROM l
 ), m AS (
     -- OpenVPN's own time after a syslog header (its output captured by the journal or syslog) wins
     SELECT *,
-           CASE WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_ISO}') THEN 'iso'
-                WHEN form IN ('rfc3164', 'rfc3339', 'journal') AND regexp_matches(msg0, '{_CTIME}') THEN 'ctime'
+           CASE WHEN form IN ('rfc3164', 'rfc3339', 'rfc5424', 'journal') AND regexp_matches(msg0, '{_ISO}')
+                    THEN 'iso'
+                WHEN form IN ('rfc3164', 'rfc3339', 'rfc5424', 'journal') AND regexp_matches(msg0, '{_CTIME}')
+                    THEN 'ctime'
            END AS inner_form
     FROM m0
 ), t AS (
@@ -173,6 +210,7 @@ WITH a AS (
                WHEN 'journal' THEN TRY_CAST(regexp_extract(line, '{_JOURNAL}', 1) AS TIMESTAMP) END AS wall,
            CASE WHEN inner_form IS NULL THEN jzone END AS zone,
            CASE WHEN form = 'rfc3339' AND inner_form IS NULL THEN regexp_extract(line, '{_RFC3339}', 1)
+                WHEN form = 'rfc5424' AND inner_form IS NULL THEN regexp_extract(line, {_q(_RFC5424)}, 1)
                 WHEN form = 'machine' THEN strftime(make_timestamp(
                     TRY_CAST(regexp_extract(line, '{_MACHINE}', 1) AS BIGINT) * 1000000
                     + TRY_CAST(regexp_extract(line, '{_MACHINE}', 2) AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%fZ') END AS stamp
@@ -190,15 +228,19 @@ WITH a AS (
     FROM r
 ), client AS (
     -- the client a message is about: 'CN/ADDR' or 'ADDR' at its start, and the CN in '[CN]' if any
-    SELECT line_no, form, inner_form, msg, rest, raw_kind, line, wall, stamp, zone, server,
+    SELECT line_no, form, inner_form, msg, rest, raw_kind, line, wall, stamp, zone, server, host,
            regexp_extract(msg, '^(?:[^/\\s]+/)?({_ADDR}) ', 1) AS addr,
+           -- a client instance: its address on its server (two servers in one relayed file never share one)
+           concat_ws('|', host, regexp_extract(msg, '^(?:[^/\\s]+/)?({_ADDR}) ', 1)) AS instance,
            COALESCE(nullif(regexp_extract(msg, '^([^/\\s]+)/{_ADDR} ', 1), ''),
                     nullif(nullif(regexp_extract(msg, '^\\S+ (?:SENT CONTROL )?\\[([^\\]]+)\\][ :]', 1), ''), 'UNDEF'),
                     nullif(regexp_extract(rest, '^VERIFY (?:OK|ERROR): depth=0, .*CN=([^,/]+)', 1), '')) AS cn,
            nullif(regexp_extract(rest, {_q(USERNAME)}, 1), '') AS username,
            COALESCE(nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=([0-9.]+)', 1), ''),
                     nullif(regexp_extract(rest, '^MULTI_sva: pool returned IPv4=[^,]*, IPv6=([0-9A-Fa-f:]+)', 1), ''),
-                    nullif(regexp_extract(rest, '^MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), '')) AS vip,
+                    nullif(regexp_extract(rest, '^MULTI: Learn: ([0-9A-Fa-f:.]+) -> ', 1), ''),
+                    nullif(regexp_extract(rest, '^MULTI: primary virtual IP for \\S+: ([0-9A-Fa-f:.]+)$', 1), ''))
+               AS vip,
            regexp_matches(rest, '^SIG[A-Z0-9]+\\[soft,(?:tls-error|auth-failure|delayed-exit)\\]') AS never_connected
     FROM typed WHERE raw_kind IS NOT NULL OR context OR server IS NOT NULL
 ), joined AS (
@@ -206,7 +248,7 @@ WITH a AS (
     -- client instance's earlier start, end and failure (by line) decide what an event is
     SELECT *,
            last_value(username IGNORE NULLS) OVER w_before AS auth_user,
-           first_value(vip IGNORE NULLS) OVER (PARTITION BY addr ORDER BY line_no
+           first_value(vip IGNORE NULLS) OVER (PARTITION BY instance ORDER BY line_no
                ROWS BETWEEN CURRENT ROW AND 50 FOLLOWING) AS next_vip,
            last_value(cn IGNORE NULLS) OVER w_before AS known_cn,
            max(CASE WHEN raw_kind = 'session_start' THEN line_no END) OVER w_prior AS last_start,
@@ -214,13 +256,13 @@ WITH a AS (
            max(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_prior AS last_fail,
            min(CASE WHEN raw_kind = 'login_failed' THEN line_no END) OVER w_after AS next_fail,
            min(CASE WHEN raw_kind = 'session_end' THEN line_no END) OVER w_after AS next_end,
-           -- the server's next stop or restart, whatever client a line is about (one window over the few lines here)
-           min(CASE WHEN server IS NOT NULL THEN line_no END) OVER (ORDER BY line_no
+           -- its server's next stop or restart, whatever client a line is about (one window over the few lines here)
+           min(CASE WHEN server IS NOT NULL THEN line_no END) OVER (PARTITION BY host ORDER BY line_no
                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_stop
     FROM client
-    WINDOW w_before AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-           w_prior AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-           w_after AS (PARTITION BY addr ORDER BY line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+    WINDOW w_before AS (PARTITION BY instance ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           w_prior AS (PARTITION BY instance ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           w_after AS (PARTITION BY instance ORDER BY line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
 ), decided AS (
     SELECT *,
         CASE
@@ -242,21 +284,21 @@ WITH a AS (
 ), stopped AS (
     -- a session still open when the server stops (or starts again without a logged stop) ends there: one end per
     -- such session on the stop line, with the stop line's time
-    SELECT st.line_no, 'session_end' AS kind, st.form, st.inner_form, st.wall, st.stamp, st.zone, s.addr, s.auth_user,
-           s.known_cn, s.next_vip, st.msg,
+    SELECT st.line_no, 'session_end' AS kind, st.form, st.inner_form, st.wall, st.stamp, st.zone, st.host, s.addr,
+           s.auth_user, s.known_cn, s.next_vip, st.msg,
            CASE st.server WHEN 'stop' THEN {_q(SERVER_STOP_REASONS[0] + ': ')} || st.msg
                 ELSE {_q(SERVER_STOP_REASONS[1] + ': the session ended before this line')} END AS reason0
     FROM decided s JOIN client st ON st.line_no = s.next_stop
     WHERE s.kind = 'session_start' AND (s.next_end IS NULL OR s.next_end > s.next_stop)
 ), j AS (
-    SELECT line_no, kind, form, inner_form, wall, stamp, zone, addr, auth_user, known_cn, next_vip, msg, reason0
+    SELECT line_no, kind, form, inner_form, wall, stamp, zone, host, addr, auth_user, known_cn, next_vip, msg, reason0
     FROM decided WHERE kind IS NOT NULL
     UNION ALL
     SELECT * FROM stopped
     UNION ALL
     -- the stop or restart itself (base.SERVER_MARK, not an event): it also ends the sessions still open from the
     -- server's previous (rotated) file when the files are parsed together (parse.py)
-    SELECT line_no, {_q(SERVER_MARK)}, form, inner_form, wall, stamp, zone, NULL, NULL, NULL, NULL, msg,
+    SELECT line_no, {_q(SERVER_MARK)}, form, inner_form, wall, stamp, zone, host, NULL, NULL, NULL, NULL, msg,
            CASE server WHEN 'stop' THEN msg END
     FROM client WHERE server IS NOT NULL
 )
@@ -282,8 +324,9 @@ SELECT l.line_no, l.is_last,
        {peer_ip('j.addr')} AS source_ip,
        CASE WHEN j.kind = 'session_start' THEN j.next_vip END AS assigned_ip,
        CASE WHEN j.kind IN ('session_start', 'session_end', 'session_stats')
-            THEN 'openvpn|' || COALESCE(j.known_cn, '') || '/' || j.addr END AS session_key,
-       'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, CAST(NULL AS VARCHAR) AS gateway_id,
+            THEN 'openvpn|' || COALESCE(j.host || '|', '') || COALESCE(j.known_cn, '') || '/' || j.addr END
+           AS session_key,
+       'ssl_vpn' AS channel, CAST(NULL AS VARCHAR) AS mfa_method, j.host AS gateway_id,
        CAST(NULL AS BIGINT) AS duration_s,
        CASE WHEN j.kind = 'session_stats' THEN 'end already logged: ' ELSE '' END || j.reason0 AS reason
 FROM l LEFT JOIN j ON j.line_no = l.line_no
@@ -312,4 +355,5 @@ SOURCE = RawSource(
             r"^\d{9,11}\.\d{6} [0-9a-f]+ \S)"),
     query=query,
     yearless=True,
+    stated_gateway_wins=True,
 )

@@ -52,7 +52,10 @@ WITH l AS (
     -- a client's own address: IPv4 first, never a subnet it routes (iroute: '10.20.0.0/24') or a cached 'C' entry
     SELECT f[2] AS cn, f[3] AS real_addr,
            COALESCE(min(f[1]) FILTER (WHERE regexp_matches(f[1], '^\\d+\\.\\d+\\.\\d+\\.\\d+$')),
-                    min(f[1]) FILTER (WHERE regexp_matches(f[1], '^[0-9A-Fa-f:]+$') AND contains(f[1], ':'))) AS vip
+                    min(f[1]) FILTER (WHERE regexp_matches(f[1], '^[0-9A-Fa-f:]+$') AND contains(f[1], ':')
+                                      -- a bridged (TAP) client's route is its MAC address, not an IPv6 address
+                                      AND NOT regexp_matches(f[1], '^[0-9A-Fa-f]{{2}}(:[0-9A-Fa-f]{{2}}){{5}}$')))
+               AS vip
     FROM marks
     WHERE regexp_matches(line, '^[^,]+,[^,]+,[^,]+,[^,]+$') AND v1_end IS NOT NULL AND line_no > v1_end
       AND NOT starts_with(line, 'Virtual Address,')
@@ -138,8 +141,13 @@ SOURCE = RawSource(
             "Bytes Sent,Connected Since,Connected Since (time_t),Username,Client ID,Peer ID,Data Channel Cipher\n"
             "CLIENT_LIST,alice,203.0.113.7:51642,10.8.0.6,,31337,48212,2026-11-02 08:15:02,1793578502,alice,0,0,"
             "AES-256-GCM\nEND"),
+    # version 1's client and routing rows name no section ('CN,ADDR,bytes,bytes,TIME', 'VIRTUAL,CN,ADDR,TIME'): they
+    # fit too, else a busy server's file would be its few header lines among hundreds of unrecognised rows
     detect=(r"^(?:OpenVPN CLIENT LIST|Updated,|Common Name,|ROUTING TABLE|GLOBAL STATS|END$|Virtual Address,|"
-            r"TITLE[,\t]|TIME[,\t]|HEADER[,\t]|CLIENT_LIST[,\t]|ROUTING_TABLE[,\t]|GLOBAL_STATS[,\t])"),
+            r"TITLE[,\t]|TIME[,\t]|HEADER[,\t]|CLIENT_LIST[,\t]|ROUTING_TABLE[,\t]|GLOBAL_STATS[,\t]|"
+            r"[^,\t]+,(?:[^,\t]+,(?:(?:udp|tcp)[46]?:)?[\[\]0-9A-Fa-f:.]+|(?:(?:udp|tcp)[46]?:)?[\[\]0-9A-Fa-f:.]+,"
+            r"\d+,\d+),(?:[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}|"
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$)"),
     query=query,
     whole_file=True,
 )

@@ -26,10 +26,11 @@ from ccaudit.rawsources.base import (
     SERVER_MARK,
     SERVER_STOP_REASONS,
     SOURCE_COLUMNS,
+    TIME_FROM,
     WITHOUT_TUNNEL_ID,
     RawSource,
 )
-from ccaudit.rawsources.compressed import compression, zip_logs
+from ccaudit.rawsources.compressed import DEFAULT_LIMITS, ArchiveLimits, compression, zip_logs
 from ccaudit.rawsources.csvsql import culture_time, date_shape
 from ccaudit.rawsources.notes import code_of, say, translate
 from ccaudit.rawsources.registry import SOURCES, get
@@ -114,6 +115,8 @@ class ParseRequest:
     # .csv`: the rows citing it), written instead of the two CSVs of all files (an evidence folder's group of raw
     # exports, cut per raw file); a file given None gets none (read only for what it gives the others).
     split_outputs: tuple[str | None, ...] = ()
+    # How far a compressed file may expand (the command's Settings: ArchiveLimits.from_settings(settings)).
+    limits: ArchiveLimits = DEFAULT_LIMITS
 
     def options(self, no: int) -> FileOptions:
         """How file `no` is read."""
@@ -214,7 +217,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
             try:
                 if request.per_file:
                     _check_zone(con, opts.zone)
-                text, encoding = as_utf8(path, tmp)  # a compressed file: the text inside it (rawsources/compressed.py)
+                text, encoding = as_utf8(path, tmp, request.limits)  # a compressed file: the text inside it
                 packed = compression(path)
                 name = request.names[no] if request.names else str(path)
                 try:
@@ -244,7 +247,7 @@ def parse(request: ParseRequest) -> dict[str, Any]:
                 raise FileRefused(_engine_error(path, exc, request.memory_limit), None, no) from None
         report: dict[str, Any] = {"sources": sorted({f["source"] for f in files}), "files": files}
         _events(con, request, report)
-        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1)
+        identity = _resolve(con, request.identity_map, per_file=len(request.files) > 1, limits=request.limits)
         report["identities"] = identity
         report["sessions"] = _sessions(con)
         report["sessions"]["mfa_from_sign_ins"] = _mfa_from_sign_ins(con)
@@ -278,7 +281,7 @@ def _zip_members(request: ParseRequest, tmp: Path) -> ParseRequest:
     for no, path in enumerate(request.files):
         name = request.names[no] if request.names else str(path)
         try:
-            members = zip_logs(path, tmp) if compression(path) == "zip" else []
+            members = zip_logs(path, tmp, request.limits) if compression(path) == "zip" else []
         except EvidenceError as exc:
             raise FileRefused(str(exc), exc.zh, no) from None
         files += [m for _, m in members] or [path]
@@ -376,6 +379,12 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
     problems = con.execute(
         f"SELECT problem, count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] FROM parsed "
         f"WHERE file_no = {no} AND relevant AND problem IS NOT NULL GROUP BY problem ORDER BY problem").fetchall()
+    # events timed by a column of a record, not by the line's own time (a Sentinel record's ReceiptTime or, failing
+    # every other, TimeGenerated: when the record reached Sentinel), by column
+    timed = con.execute(
+        f"SELECT substr(tz_text, {len(TIME_FROM) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
+        f"FROM parsed WHERE file_no = {no} AND relevant AND problem IS NULL "
+        f"AND starts_with(tz_text, {sql_str(TIME_FROM)}) GROUP BY 1 ORDER BY 1").fetchall()
     skipped = con.execute(
         f"SELECT substr(reason, {len(NOT_RELEVANT) + 1}), count(*), list(line_no ORDER BY line_no)[1:{MAX_LISTED}] "
         f"FROM parsed WHERE file_no = {no} AND NOT relevant AND NOT not_source AND starts_with(reason, "
@@ -388,8 +397,17 @@ def _parse_file(con: duckdb.DuckDBPyConnection, no: int, path: Path, source: Raw
         "malformed_lines": [{"problem": p, "count": n, "lines": lines} | coded(p) for p, n, lines in problems],
         "not_this_source": alien,
         "not_this_source_lines": _line_list(con, no, "not_source"),
-    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {})
+    } | ({"date_order": dates} if dates else {}) | ({"year": years} if years else {}) | (
+        {"event_time_from": [{"column": c, "count": n, "lines": lines, "note": TIME_COLUMNS.get(c, "")}
+                             for c, n, lines in timed]} if timed else {})
 
+
+# what parse_report.json says of the events timed by a record's column (event_time_from)
+TIME_COLUMNS = {
+    "ReceiptTime": "the event's time as the collector received it (CEF's rt), not the line's own",
+    "TimeGenerated": "when the record reached Microsoft Sentinel, seconds to minutes after the event: the record holds "
+                     "no time of the event itself",
+}
 
 DATE_ORDERS = {"dmy": "dmy", "day-first": "dmy", "mdy": "mdy", "month-first": "mdy"}
 _ORDER_WORDS = {"dmy": ("day first", "日在前"), "mdy": ("month first", "月在前")}
@@ -471,22 +489,31 @@ def _line_list(con: duckdb.DuckDBPyConnection, no: int, where: str) -> list[int]
 # An unresolved account's person is named with its invisible characters (zero-width, direction marks, controls)
 # spelled out, '<U+200B>': the import drops them from identifiers (evidence/normalize.py), so 'al<ZWSP>ice', another
 # account at the gateway, would otherwise become the person 'alice'.
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 _ACCOUNT_SQL = """
 CREATE OR REPLACE TEMP MACRO acct_visible(x) AS CASE WHEN regexp_matches(x, '""" + INVISIBLE + """')
     THEN array_to_string(list_transform(string_split(x, ''),
         lambda c: CASE WHEN regexp_matches(c, '""" + INVISIBLE + """')
                        THEN '<U+' || format('{:04X}', unicode(c)) || '>' ELSE c END), '') ELSE x END;
-CREATE OR REPLACE TEMP MACRO acct_user(a) AS nullif(lower(nfc_normalize(trim(CASE
+-- full-width ASCII (typed in a Chinese input method's full-width mode: '陳小華＠corp.example.com',
+-- 'ＣＯＲＰ＼王大明') as ASCII, as Unicode NFKC and Active Directory's name comparison read it (the import folds
+-- identifiers so too); only an account with a character beyond ASCII pays for it
+CREATE OR REPLACE TEMP MACRO acct_fold(a) AS CASE WHEN strlen(a) = length(a) THEN a
+    ELSE translate(a, """ + sql_str(_FULL_WIDTH) + """, """ + sql_str(_HALF_WIDTH) + """) END;
+CREATE OR REPLACE TEMP MACRO acct_user_of(a) AS nullif(lower(nfc_normalize(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '([^\\\\]*)$', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '^(.*)@[^@]*$', 1)
     ELSE a END))), '');
+CREATE OR REPLACE TEMP MACRO acct_user(a) AS acct_user_of(acct_fold(a));
 CREATE OR REPLACE TEMP MACRO acct_person(a) AS
-    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(a))), '')));
+    acct_visible(COALESCE(acct_user(a), nullif(lower(nfc_normalize(trim(acct_fold(a)))), '')));
 -- an account that names nobody: blank, or blanks and invisible characters only
 CREATE OR REPLACE TEMP MACRO acct_blank(a) AS a IS NOT NULL AND regexp_matches(a, '^(?:\\s|""" + INVISIBLE + """)*$');
-CREATE OR REPLACE TEMP MACRO acct_domain(a) AS nullif(lower(trim(CASE
+CREATE OR REPLACE TEMP MACRO acct_domain_of(a) AS nullif(lower(trim(CASE
     WHEN contains(a, '\\') THEN regexp_extract(a, '^([^\\\\]*)\\\\', 1)
     WHEN contains(a, '@') THEN regexp_extract(a, '@([^@]*)$', 1) END)), '');
+CREATE OR REPLACE TEMP MACRO acct_domain(a) AS acct_domain_of(acct_fold(a));
 """
 
 
@@ -502,6 +529,14 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
         return "CASE file_no " + " ".join(f"WHEN {no} THEN {v}" for no, v in enumerate(values)) + " END"
 
     gateway = by_file([sql_str(o.gateway) if o.gateway else "CAST(NULL AS VARCHAR)" for o in per_file])
+    # the gateway named for the file wins over the one its lines name only for a source whose lines name it by a syslog
+    # header's host (RawSource.stated_gateway_wins); for the others the line's own device name wins
+    stated_first = [sid for sid, src in SOURCES.items() if src.stated_gateway_wins]
+    if stated_first and any(o.gateway for o in per_file):
+        gateway = (f"CASE WHEN source IN ({', '.join(sql_str(x) for x in stated_first)}) "
+                   f"THEN COALESCE({gateway}, gateway_id) ELSE COALESCE(gateway_id, {gateway}) END")
+    else:
+        gateway = f"COALESCE(gateway_id, {gateway})"
     # The zone of a time without an offset: the file's when stated for it, else its gateway's (the first given for
     # it), else the default. Written as expressions, not joined: the events keep the order of the lines, which the
     # events CSV is written in without sorting them again.
@@ -525,7 +560,7 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     _zone_abbreviations(con, request, report, gateway, zone, origin, explicit)
     # a zone abbreviation that names one offset (JST) is that offset, as a stated +09:00 (rawsources/zoneabbr.py)
     settled = f"""
-        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), COALESCE(gateway_id, {gateway}) AS gateway_id,
+        WITH p AS (SELECT * EXCLUDE (gateway_id, tz_offset_min), {gateway} AS gateway_id,
                           COALESCE(tz_offset_min, CASE WHEN ts_utc IS NULL AND tz_text IS NOT NULL
                                                        THEN {zoneabbr.minutes_sql('tz_text')} END) AS tz_offset_min
                    FROM parsed WHERE {{rows}}),
@@ -591,8 +626,8 @@ def _events(con: duckdb.DuckDBPyConnection, request: ParseRequest, report: dict[
     # the zones the lines state per file
     zones = con.execute("""
         SELECT file_no, gateway_id, zone_used, zone_from, count(*) FILTER (WHERE zone_assumed),
-               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL)
-        FROM events GROUP BY ALL""").fetchall()
+               list(DISTINCT tz_text) FILTER (WHERE tz_text IS NOT NULL AND NOT starts_with(tz_text, ?))
+        FROM events GROUP BY ALL""", [TIME_FROM]).fetchall()
     by_gateway: dict[tuple[str | None, str, str], int] = {}
     by_name: dict[str, dict[str, Any]] = {}
     for no, g, z, o, n, texts in zones:
@@ -632,7 +667,7 @@ def _zone_abbreviations(con: duckdb.DuckDBPyConnection, request: ParseRequest, r
     in the zone stated for its file or gateway; a file with an abbreviation naming several zones, or none known, and
     no zone stated is refused (never guessed). The report lists them (time_zone.abbreviations, per file too)."""
     rows = con.execute(f"""
-        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, COALESCE(gateway_id, {gateway}) AS gateway_id
+        WITH p AS (SELECT file_no, line_no, trim(tz_text) AS tz_text, {gateway} AS gateway_id
                    FROM parsed WHERE relevant AND problem IS NULL AND ts_utc IS NULL AND tz_offset_min IS NULL
                          AND tz_text IS NOT NULL AND regexp_matches(trim(tz_text), {sql_str(zoneabbr.ABBREVIATION)})),
         z AS (SELECT *, {zone} AS zone, {origin} AS zone_from, {explicit} AS explicit FROM p)
@@ -662,17 +697,19 @@ def _gateway_order(row: dict[str, Any]) -> tuple[bool, str, str]:
     return (row["gateway_id"] is None, row["gateway_id"] or "", row["zone"] or "")
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False) -> dict[str, Any]:
+def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file: bool = False,
+             limits: ArchiveLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """person_id for each account from the identity map: the account as logged (UPN, e-mail, DOMAIN\\user)
     first, else its user part when that names exactly one person. Anything else stays unresolved. `per_file`: also
     the unresolved accounts each file holds (`events` and `file_names` carry file_no; mdm.py's view does not)."""
     con.execute("CREATE TEMP TABLE idmap (account VARCHAR, person_id VARCHAR)")
     if identity_map is not None:
-        _load_identity_map(con, identity_map)
+        _load_identity_map(con, identity_map, limits)
     con.execute("""
         CREATE TEMP TABLE ids AS
         WITH accounts AS (SELECT DISTINCT account, account_normalised FROM events WHERE account IS NOT NULL),
-        full_match AS (SELECT lower(trim(account)) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
+        full_match AS (SELECT lower(trim(acct_fold(account))) AS k, min(person_id) AS pid,
+                              count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1),
         user_match AS (SELECT acct_user(account) AS k, min(person_id) AS pid, count(DISTINCT person_id) AS n
                        FROM idmap GROUP BY 1)
@@ -681,7 +718,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
                CASE WHEN f.n > 1 OR (f.n IS NULL AND u.n > 1) THEN 'names several people in the identity map'
                     WHEN f.n IS NULL AND u.n IS NULL THEN 'not in the identity map' END AS unresolved
         FROM accounts a
-        LEFT JOIN full_match f ON f.k = lower(trim(a.account))
+        LEFT JOIN full_match f ON f.k = lower(trim(acct_fold(a.account)))
         LEFT JOIN user_match u ON u.k = a.account_normalised""")
     rows = con.execute("SELECT account, unresolved FROM ids WHERE unresolved IS NOT NULL ORDER BY account").fetchall()
     resolved = con.execute("SELECT count(*) FROM ids WHERE person_id IS NOT NULL").fetchone()
@@ -712,14 +749,14 @@ _MAP_HEADERS = {"account": ("account", "帳號", "account_name", "upn", "email")
                 "person_id": ("person_id", "員工編號")}
 
 
-def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_identity_map(con: duckdb.DuckDBPyConnection, path: Path, limits: ArchiveLimits) -> None:
     """The identity_map dataset (CSV in UTF-8, UTF-16 or Big5): account (name, e-mail or UPN) and person_id,
     English or zh-TW headers as in its template."""
     if not path.is_file():
         raise EvidenceError(f"{visible(str(path))}: identity map not found")
     scratch = Path(tempfile.mkdtemp(prefix="ccaudit-idmap-"))
     try:
-        text, _ = as_utf8(path, scratch)
+        text, _ = as_utf8(path, scratch, limits)
         _insert_identity_map(con, path, text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -54,3 +54,24 @@ j AS (SELECT r.line_no,
 SELECT g.line_no, COALESCE(j.line, '') AS line, g.is_last
 FROM g LEFT JOIN j ON j.line_no = g.line_no
 ORDER BY g.line_no"""
+
+
+# AdditionalExtensions: the CEF extension's pairs that have no column of their own, written 'k=v;k=v' (Microsoft's
+# CommonSecurityLog reference: "fields are logged as key-value pairs"). Nothing escapes a ';' in a value, so a pair
+# starts only at a ';' followed by a key and an '=' that CEF did not escape ('\=' and '\\' are CEF's escapes in a
+# value): a value holding 'x;user\=y' stays one value. A value holding an unescaped ';user=y' cannot be told from a
+# pair: the sources report a record on which a key they read appears twice (a value may hold it), never read it.
+_PAIR_START = r"(?:^|;)\s*{prefix}([A-Za-z0-9_.]+)="
+_MARKS = r"[\x1c-\x1f]"  # the marks used below: a record holding one has it replaced (U+FFFD), so it marks nothing
+
+
+def extension_pairs(ext: str, prefix: str = "") -> str:
+    """SQL: the AdditionalExtensions text `ext` as a list of {'k': key, 'v': value} (CEF's escapes undone in the value),
+    in the record's order; `prefix`: a regular expression for a vendor prefix dropped from the keys
+    ('(?:FortinetFortiGate|FTNTFGT)?')."""
+    kept = f"replace(replace(regexp_replace({ext}, '{_MARKS}', '\ufffd', 'g'), '\\\\', chr(31)), '\\=', chr(29))"
+    start = _PAIR_START.format(prefix=prefix).replace("'", "''")
+    marked = f"regexp_replace({kept}, '{start}', chr(30) || '\\1' || chr(28), 'g')"
+    value = "replace(replace(substr(x, strpos(x, chr(28)) + 1), chr(29), '='), chr(31), '\\')"
+    return (f"list_transform(string_split({marked}, chr(30))[2:], "
+            f"lambda x: {{'k': split_part(x, chr(28), 1), 'v': {value}}})")

@@ -49,10 +49,14 @@ def sql_str(value: str) -> str:
 
 
 def read_lines_sql(path: Path) -> str:
-    """(line_no, line, is_last) of a text file, line numbers from 1, blank lines kept as ''."""
+    """(line_no, line, is_last) of a text file, line numbers from 1, blank lines kept as ''. A copy made for a file
+    holding a CR alone inside a line (textfile.LONE_CR_SUFFIX) has its CRs put back into their lines."""
     # is_last marks the final line (a streaming LEAD), so the number of lines comes with the one pass.
+    line = "COALESCE(line, '')"
+    if path.name.endswith(".lonecr.txt"):
+        line = f"replace({line}, '\ue00d', chr(13))"
     return (f"SELECT line_no, line, lead(line_no) OVER () IS NULL AS is_last FROM ("
-            f"SELECT CAST(row_number() OVER () AS BIGINT) AS line_no, COALESCE(line, '') AS line "
+            f"SELECT CAST(row_number() OVER () AS BIGINT) AS line_no, {line} AS line "
             f"FROM {_read(path)})")
 
 
@@ -141,14 +145,15 @@ CREATE OR REPLACE TEMP MACRO tz_minutes(t) AS CASE
 CREATE OR REPLACE TEMP MACRO syslog_pri(line) AS TRY_CAST(nullif(regexp_extract(line, '^<(\d{1,3})>', 1), '')
     AS INTEGER);
 -- An IP address without its port: '203.0.113.5:51642' -> '203.0.113.5', '[2001:db8::1]:443' -> '2001:db8::1',
--- 'udp4:203.0.113.5:1194' -> '203.0.113.5'; a bare IPv6 address is kept whole.
+-- 'udp4:203.0.113.5:1194' -> '203.0.113.5'; a bare IPv6 address is kept whole, without a link-local address's zone
+-- index ('fe80::1%eth0' -> 'fe80::1': the interface is the logging host's own, not part of the address).
 CREATE OR REPLACE TEMP MACRO ip_only(a) AS CASE
     WHEN a IS NULL OR trim(a) = '' THEN NULL
     WHEN NOT contains(a, ':') THEN a  -- a bare IPv4 address, the usual case: no regular expression
-    WHEN regexp_matches(a, '^\[.*\]') THEN regexp_extract(a, '^\[([^\]]*)\]', 1)
+    WHEN regexp_matches(a, '^\[.*\]') THEN regexp_replace(regexp_extract(a, '^\[([^\]]*)\]', 1), '%[\w.-]*$', '')
     WHEN regexp_matches(a, '^(?:(?:udp|tcp)[46]?(?:-server)?:)?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$')
         THEN regexp_extract(a, '(\d{1,3}(?:\.\d{1,3}){3})', 1)
-    ELSE regexp_replace(a, '^(?:udp|tcp)[46]?(?:-server)?:', '') END;
+    ELSE regexp_replace(regexp_replace(a, '^(?:udp|tcp)[46]?(?:-server)?:', ''), '%[\w.-]*$', '') END;
 """
 
 

@@ -1,7 +1,8 @@
 """Windows Security log: Remote Desktop logons (4624 with LogonType 10), log-offs (4634, 4647) and failed logons
 (4625), and the TerminalServices-LocalSessionManager log's session events (21/23/24/25): the .evtx file itself,
 exported as CSV or text (Event Viewer "Save All Events As...", `Get-WinEvent | Export-Csv`), as XML, or as JSON
-derived from the EVTX file (evtx_dump, python-evtx, Winlogbeat/Elastic, NXLog to_json, Sentinel SecurityEvent).
+derived from the EVTX file (evtx_dump, python-evtx, Winlogbeat/Elastic, NXLog to_json, Sentinel SecurityEvent,
+EvtxECmd's CSV or JSON).
 
 Facts from Microsoft's audit event documentation: 4624 "An account was successfully logged on" carries
 TargetUserName, TargetDomainName, TargetLogonId, LogonType (10 = RemoteInteractive: Remote Desktop), IpAddress;
@@ -20,7 +21,7 @@ batch) are not relevant."""
 from __future__ import annotations
 
 from ccaudit.rawsources.base import RawSource
-from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names
+from ccaudit.rawsources.csvsql import csv_at, csv_fields, culture_time, date_shape, header_names, json_record_text
 from ccaudit.rawsources.sqlkit import sql_str
 
 # The rendered message's labels in the display languages read: English and Traditional Chinese (zh-TW Windows).
@@ -71,8 +72,11 @@ def _data(*names: str) -> str:
     carries (4778/4779 name the account AccountName, not TargetUserName)."""
     paths = _j(*(p for n in names for p in (f"$.Event.EventData.{n}", f"$.winlog.event_data.{n}",
                                              f"$.EventData.{n}", f"$.event_data.{n}", f"$.{n}",
-                                             # Wazuh's alerts.json / archives.json: the names in camelCase
-                                             f"$.data.win.eventdata.{n[:1].lower()}{n[1:]}")))
+                                             # Wazuh's alerts.json / archives.json: the names in camelCase;
+                                             # the agent's own event (archives' full_log, wazuh-logtest) has
+                                             # no 'data' around it
+                                             f"$.data.win.eventdata.{n[:1].lower()}{n[1:]}",
+                                             f"$.win.eventdata.{n[:1].lower()}{n[1:]}")))
     named = ", ".join(f"list_filter(data_list, lambda d: d.n = '{n}')[1].v" for n in names)
     return f"COALESCE({paths}, {named})"
 
@@ -175,9 +179,14 @@ def query(lines: str) -> str:
     _PATHS.clear()
     sql = f"""
 WITH q0 AS (
-    SELECT line_no, is_last, line, regexp_matches(line, '^\\s*\\[?\\s*\\{{') AS json_line,
+    -- (a JSON record may come behind a syslog relay's header: NXLog or rsyslog forwarding Winlogbeat's or its own JSON)
+    SELECT line_no, is_last, line, {json_record_text('line')} IS NOT NULL AS json_line,
            -- XML: Event Viewer's "Save All Events As... XML", wevtutil qe /f:xml, Splunk's XmlWinEventLog
-           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])') AS xml_line
+           regexp_matches(line, '^\\s*(?:<\\?xml|</?Events?[\\s>/])')
+               -- an event relayed by a syslog forwarder (NXLog, rsyslog) keeps the header before its XML
+               -- ('2025-02-01T23:30:33+08:00 HOST <Event xmlns=...>...</Event>')
+               OR (contains(line, '<Event ') AND contains(line, '</Event>')
+                   AND NOT regexp_matches(line, '^\\s*\\[?\\s*\\{{')) AS xml_line
     FROM {lines}
 ), q AS (
     SELECT *, CASE WHEN json_line OR xml_line THEN 0 ELSE length(line) - length(replace(line, '"', '')) END AS nq,
@@ -219,7 +228,7 @@ WITH q0 AS (
     ORDER BY line_no LIMIT 1
 ), r AS (
     SELECT rec.line_no, rec.text,
-           CASE WHEN rec.shape = 'json' THEN regexp_replace(trim(rec.text), '^\\[\\s*|\\s*[,\\]]+$', '', 'g') END AS o,
+           CASE WHEN rec.shape = 'json' THEN {json_record_text('rec.text')} END AS o,
            CASE WHEN rec.shape = 'csv' AND h.names IS NOT NULL AND h.tab THEN {csv_fields('rec.text', TAB)}
                 WHEN rec.shape = 'csv' AND h.names IS NOT NULL THEN {csv_fields('rec.text')} END AS f,
            CASE WHEN rec.shape = 'xml' AND rec.text <> '' THEN rec.text END AS xml, rec.shape = 'xml' AS is_xml,
@@ -235,6 +244,39 @@ WITH q0 AS (
            o IS NOT NULL AND NOT json_valid(o) AS bad_json, f, xml, is_xml, tx,
            COALESCE(is_header, FALSE) AS is_header
     FROM r
+), xe AS (
+    -- Eric Zimmerman's EvtxECmd (KAPE's event log module), as CSV or JSON: its own columns (RecordNumber, TimeCreated
+    -- in UTC, EventId, Computer, MapDescription, PayloadData1-6, ...) and the event's own EventData or UserData as
+    -- JSON text in Payload ({{"EventData": {{"Data": [{{"@Name": ..., "#text": ...}}]}}}}): rebuilt as an EVTX record
+    -- in JSON (Event.System, Event.EventData) and read as one
+    SELECT * EXCLUDE (ez, ez_id, ez_computer, ez_time, ez_payload, ez_csv, ez_json, ez_text)
+             REPLACE (CASE WHEN ez THEN NULL ELSE f END AS f,
+                      CASE WHEN ez THEN json_object('Event', json_object(
+                               'System', json_object('EventID', ez_id, 'Computer', ez_computer,
+                                                     'TimeCreated', json_object('@SystemTime', ez_time)),
+                               'EventData', json_extract(ez_payload, '$.EventData'),
+                               'UserData', json_extract(ez_payload, '$.UserData')))::VARCHAR
+                           ELSE js END AS js)
+    FROM (SELECT *, ez_payload IS NOT NULL AND ez_id IS NOT NULL AS ez
+          FROM (SELECT *,
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'eventid')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.EventId') END AS ez_id,
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'computer')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.Computer') END AS ez_computer,
+                       -- the CSV's TimeCreated is UTC written without a zone ('2026-11-02 00:15:02.1234567'), the
+                       -- JSON's has its offset
+                       CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'timecreated')")}
+                            WHEN ez_json THEN json_extract_string(js, '$.TimeCreated') END AS ez_time,
+                       CASE WHEN json_valid(ez_text) AND json_type(ez_text) = 'OBJECT' THEN ez_text END AS ez_payload
+                FROM (SELECT *,
+                             CASE WHEN ez_csv THEN {csv_at('f', "list_position(names, 'payload')")}
+                                  WHEN ez_json AND json_type(js, '$.Payload') = 'VARCHAR'
+                                  THEN json_extract_string(js, '$.Payload') END AS ez_text
+                      FROM (SELECT *,
+                                   f IS NOT NULL AND NOT is_header AND list_position(names, 'payloaddata1') > 0
+                                       AS ez_csv,
+                                   js IS NOT NULL AND contains(js, '"PayloadData1"') AS ez_json
+                            FROM x))))
 ), xd AS (
     -- Sentinel's SecurityEvent keeps the event's EventData as XML text too (a CSV column or a JSON string): a
     -- field the row has no column for is read from it
@@ -243,7 +285,7 @@ WITH q0 AS (
                                CASE WHEN json_type(js, '$.EventData') = 'VARCHAR'
                                     THEN json_extract_string(js, '$.EventData') END) AS xml),
            {_DATA_LIST} AS data_list, CASE WHEN js IS NOT NULL THEN __JV__ END AS jv
-    FROM x
+    FROM xe
 ), y AS (
     SELECT *,
         -- Remote Desktop session events of the TerminalServices-LocalSessionManager/Operational log
@@ -252,7 +294,7 @@ WITH q0 AS (
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.EventID."#text"', '$.Event.System.EventID',
                                           '$.winlog.event_id', '$.event.code', '$.EventID', '$.EventId', '$.Id',
                                           '$.System.EventID.Value', '$.System.EventID', '$.event_id',
-                                          '$.data.win.system.eventID')}
+                                          '$.data.win.system.eventID', '$.win.system.eventID')}
              WHEN f IS NOT NULL AND NOT is_header THEN {csv_at('f', _col('event id', 'id', 'eventid', '事件識別碼'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, '<EventID[^>]*>\\s*(\\d+)\\s*<', 1), '')
              WHEN tx IS NOT NULL THEN nullif(regexp_extract(tx, '(?m)^(?:Event ID:[ \\t]*|EventCode=)(\\d+)', 1), '')
@@ -263,7 +305,7 @@ WITH q0 AS (
                                           '$.Event.System.TimeCreated."@SystemTime"',
                                           '$.Event.System.TimeCreated.SystemTime', '$."@timestamp"',
                                           '$.TimeGenerated', '$.System.TimeCreated.SystemTime',
-                                          '$.data.win.system.systemTime')}
+                                          '$.data.win.system.systemTime', '$.win.system.systemTime')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('timegenerated [utc]', 'timegenerated (utc)'))}
              WHEN xml IS NOT NULL THEN nullif(regexp_extract(xml, 'SystemTime\\s*=\\s*[''"]([^''"]+)', 1), '')
         END AS t_sys,
@@ -273,7 +315,7 @@ WITH q0 AS (
              WHEN tx IS NOT NULL THEN COALESCE(nullif(trim(regexp_extract(tx, '(?m)^Date:[ \\t]*([^\\r\\n]+)', 1)), ''),
                                                nullif(regexp_extract(tx, '(?m){_SPLUNK_DATE}', 1), '')) END AS t_wall,
         CASE WHEN js IS NOT NULL THEN {_j('$.Event.System.Computer', '$.data.win.system.computer',
-                                          '$.winlog.computer_name', '$.host.name',
+                                          '$.win.system.computer', '$.winlog.computer_name', '$.host.name',
                                           '$.Hostname', '$.Computer', '$.MachineName', '$.System.Computer',
                                           '$.computer_name')}
              WHEN f IS NOT NULL THEN {csv_at('f', _col('machinename', 'computer', '電腦'))}
@@ -360,8 +402,11 @@ WITH q0 AS (
         regexp_matches(COALESCE(z.t, ''), '(?:Z|[+-]\\d{{2}}:?\\d{{2}})$') AS t_zoned,
         -- Windows PowerShell 5.1's ConvertTo-Json writes times as /Date(milliseconds since 1970)/
         TRY_CAST(nullif(regexp_extract(COALESCE(z.t, ''), '^/?Date\\((\\d+)', 1), '') AS BIGINT) AS t_ms,
-        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction
-        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}(?:\\.\\d+)?$') THEN TRY_CAST(z.t AS DOUBLE) END
+        -- Velociraptor writes SystemTime as seconds since 1970 with a fraction; other tools an epoch in s, ms, us or
+        -- ns (told apart by magnitude, sqlkit.epoch_ts)
+        CASE WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,10}}\\.\\d+$')
+                 THEN make_timestamp(CAST(round(TRY_CAST(z.t AS DOUBLE) * 1000000) AS BIGINT))
+             WHEN regexp_matches(COALESCE(z.t, ''), '^\\d{{9,19}}$') THEN epoch_ts(TRY_CAST(z.t AS BIGINT)) END
             AS t_epoch
     FROM z LEFT JOIN starts s ON z.event_id = '4647' AND s.logon_id = z.logon_id
                              AND s.computer IS NOT DISTINCT FROM z.computer
@@ -381,7 +426,7 @@ SELECT line_no, FALSE AS is_last,
            AS not_source,
        kind,
        CASE WHEN t_ms IS NOT NULL THEN make_timestamp(t_ms * 1000)
-            WHEN t_epoch IS NOT NULL THEN make_timestamp(CAST(round(t_epoch * 1000000) AS BIGINT))
+            WHEN t_epoch IS NOT NULL THEN t_epoch
             WHEN t_zoned THEN CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_utc,
        CASE WHEN NOT t_zoned AND t_ms IS NULL AND t_epoch IS NULL THEN {culture_time('t', 'auto')} END
            AS ts_local,
@@ -433,7 +478,8 @@ SOURCE = RawSource(
              "or Microsoft Sentinel SecurityEvent exported as JSON or CSV. UTF-8, UTF-16 or Big5. The "
              "TerminalServices-LocalSessionManager/Operational log (events 21, 23, 24, 25) in the same forms (given "
              "with the Security log, each connection is counted once). Also Event Viewer's Copy details as text, "
-             "Splunk's classic WinEventLog, Velociraptor parse_evtx. Dates like 05/03/2026 are read in the order the "
+             "Splunk's classic WinEventLog, Velociraptor parse_evtx, EvtxECmd (CSV or --json). Dates like "
+             "05/03/2026 are read in the order the "
              "file's own dates settle, else --date-order dmy|mdy (evidence.yaml date_order)."),
     sample=('{"Event": {"System": {"EventID": 4624, "TimeCreated": {"#attributes": {"SystemTime": '
             '"2026-11-02T00:15:02.123456Z"}}, "Computer": "TS01.corp.example.com", "Channel": "Security"}, '

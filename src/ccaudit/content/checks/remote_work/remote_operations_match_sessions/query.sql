@@ -18,7 +18,10 @@ WITH open_ended AS (
 sessions AS (
     -- Each session with the instant it covers operations until, and the UTC days it covers: 1 (it ends
     -- on its start day), 2 (it runs past midnight into the next day) or 3 (longer: the overnight and
-    -- open-ended sessions, a few).
+    -- open-ended sessions, a few). Near the window: the sessions an operation of the window or the window's
+    -- sessions can be linked with, from three days before the window to a day after it (a session of
+    -- one or two UTC days covers operations until at most two days after its start; a day more for
+    -- changes of the zone's offset).
     SELECT s.*, CAST(s.start_time_utc AS DATE) AS start_day,
            CASE WHEN CAST(s.until_utc AS DATE) <= CAST(s.start_time_utc AS DATE) THEN 1
                 WHEN CAST(s.until_utc AS DATE) = CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE) THEN 2
@@ -26,27 +29,33 @@ sessions AS (
     FROM (SELECT s._session_key AS session_key, s._person_key AS person_key, s.start_time_utc,
                  CASE WHEN s.end_time_utc >= s.start_time_utc THEN s.end_time_utc
                       ELSE COALESCE(o.next_start, p.as_of_end_utc) END AS until_utc,
-                 s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end AS in_window
+                 s.start_time >= p.window_start_ts AND s.start_time < p.as_of_end AS in_window,
+                 s.start_time >= p.window_start_ts - INTERVAL '3' DAY
+                     AND s.start_time < p.as_of_end + INTERVAL '1' DAY AS near_window
           FROM remote_sessions s
           LEFT JOIN open_ended o ON o.session_key = s._session_key
           CROSS JOIN params p) s
 ),
 session_days AS (
-    -- The sessions of one or two days under each UTC day they cover, so that an operation finds its
-    -- sessions by person and its own day.
+    -- The sessions of one or two days near the window under each UTC day they cover, so that an
+    -- operation finds its sessions by person and its own day.
     SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.in_window, s.days, s.start_day AS day
-    FROM sessions s WHERE s.days <= 2
+    FROM sessions s WHERE s.days <= 2 AND s.near_window
     UNION ALL
     SELECT s.session_key, s.person_key, s.start_time_utc, s.until_utc, s.in_window, s.days,
            CAST(s.start_time_utc + INTERVAL '1' DAY AS DATE)
-    FROM sessions s WHERE s.days = 2
+    FROM sessions s WHERE s.days = 2 AND s.near_window
 ),
 unmatched AS (
     -- One full join of the operations with those sessions, keeping only what it leaves alone: each
     -- operation linked to none of them (the session it names, or, naming none, a session of its person
-    -- covering it), and each session-day of the window no operation is linked to (log_key NULL).
+    -- covering it), and each session-day of the window no operation is linked to (log_key NULL). Only
+    -- the operations that can be reported or link a session of the window take part: from a day before
+    -- the window to three days after it (an export of several years costs what its window does).
     SELECT l._log_key AS log_key, l._session_key AS named_key, d.session_key, d.days
-    FROM remote_operation_log l
+    FROM (SELECT l.* FROM remote_operation_log l CROSS JOIN params p
+          WHERE l.occurred_at >= p.window_start_ts - INTERVAL '1' DAY
+            AND l.occurred_at < p.as_of_end + INTERVAL '3' DAY) l
     FULL JOIN session_days d ON d.person_key = l._person_key AND d.day = CAST(l.occurred_at_utc AS DATE)
         AND l.occurred_at_utc >= d.start_time_utc AND l.occurred_at_utc <= d.until_utc
         AND (l._session_key IS NULL OR l._session_key = d.session_key)
