@@ -8,32 +8,12 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from tests.cli.inprocess import ccaudit
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _parse(tmp_path: Path, name: str, text: str, *args: str) -> tuple[Path, str]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
-    result = ccaudit("sources", "parse", "auto", path, "--out", out, *args)
-    assert result.code == 0, result.text
-    return out, result.text
-
-
-def _events(out: Path) -> list[dict[str, str]]:
-    return _rows(out / "remote_access_events.csv")
-
-
-def _report(out: Path, name: str = "parse_report.json") -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((out / name).read_text(encoding="utf-8"))
-    return loaded
+from tests.cli.parsed_output import events as _events
+from tests.cli.parsed_output import parse_text as _parse
+from tests.cli.parsed_output import report as _report
+from tests.cli.parsed_output import rows as _rows
 
 
 def test_fortigate_cef_names_the_clients_address_dst(tmp_path: Path) -> None:

@@ -13,35 +13,14 @@ from typing import Any
 
 import pytest
 from tests.cli.hostile_raw import FILE_NAMES, LOGS, fortigate, sample
-from tests.cli.inprocess import ccaudit
+from tests.cli.parsed_output import events as _events
+from tests.cli.parsed_output import parse_text as _parse
+from tests.cli.parsed_output import report as _report
+from tests.cli.parsed_output import rows as _rows
 
 from ccaudit.rawsources import globalprotect, sqlkit
 from ccaudit.rawsources.evidence import Derived
 from ccaudit.rawsources.parse import ParseRequest, parse
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _parse(tmp_path: Path, name: str, text: str, *args: str, source: str = "auto") -> tuple[Path, str]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    out = tmp_path / ("out-" + name)
-    result = ccaudit("sources", "parse", source, path, "--out", out, *args)
-    assert result.code == 0, result.text
-    return out, result.text
-
-
-def _events(out: Path) -> list[dict[str, str]]:
-    return _rows(out / "remote_access_events.csv")
-
-
-def _report(out: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((out / "parse_report.json").read_text(encoding="utf-8"))
-    return loaded
-
 
 # --- 1. Sentinel's AdditionalExtensions: a ';' inside a value ---------------------------------------------------------
 
