@@ -150,6 +150,12 @@ def _instant(x: str) -> str:
             f"TIMESTAMPTZ '2000-01-01 00:00:00+00' THEN CAST(TRY_CAST({x} AS TIMESTAMPTZ) AS TIMESTAMP) END")
 
 
+# A CSV line that may be a session event, by its text (any case: event_id is read lowered; 'gateway-disconnect' also
+# finds 'gateway-disconnected'): a connect, disconnect or release, or an authentication step with a status of failure
+_CSV_MAY_BE_EVENT = (f"(regexp_matches(line, '(?i){'|'.join(CONNECT + DISCONNECT + RELEASE)}') OR "
+                     f"(regexp_matches(line, '(?i)fail') AND regexp_matches(line, '(?i){'|'.join(AUTH)}')))")
+
+
 def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -221,7 +227,11 @@ WITH h AS (
     SELECT *, CASE WHEN form = 'json' AND json_valid(o) THEN o END AS js,
               form = 'json' AND NOT json_valid(o) AS bad_json
     FROM (SELECT *, CASE WHEN form = 'json' THEN regexp_replace(trim(line), '^\\[\\s*|\\s*[,\\]]+$', '', 'g')
-                    END AS o FROM l WHERE form IS NULL OR form <> 'other' OR is_last)
+                    END AS o FROM l
+          -- a CSV GLOBALPROTECT line whose text names none of the event IDs read (a HIP report, a getconfig, a
+          -- tunnel latency: most of the log) makes no row: passed over before its fields are split and read
+          WHERE (form IS NULL OR form <> 'other' OR is_last)
+                AND (form IS DISTINCT FROM 'csv' OR is_last OR {_CSV_MAY_BE_EVENT}))
 ), v AS (
     SELECT *, js IS NOT NULL
               AND upper(COALESCE(json_extract_string(js, '$.LogType'), json_extract_string(js, '$.log_type'),
