@@ -244,8 +244,9 @@ WITH h AS (
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
-), x AS (
-    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
+), x1 AS (
+    -- what decides whether a line is an event (cheap next to reading its user, addresses and times)
+    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p, f, js, hnames,
         -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
         -- does not escape its delimiter), so the line is not read but reported
         -- (Palo Alto's CEF configuration guide names two fields PanOSDeviceSN in its GlobalProtect format: the
@@ -275,6 +276,38 @@ WITH h AS (
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
+        CASE WHEN sys_text THEN CASE
+                WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
+                WHEN regexp_matches(line, 'GlobalProtect gateway user logout succeeded') THEN 'session_end'
+                WHEN regexp_matches(line, 'GlobalProtect gateway client configuration released') THEN 'release'
+                WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user (?:authentication|login) failed')
+                    THEN 'login_failed' END
+        END AS system_kind
+    FROM v
+), k0 AS (
+    SELECT *,
+        CASE WHEN system_kind IS NOT NULL THEN system_kind
+             WHEN event_id IN {_in(CONNECT)} THEN
+                 CASE WHEN status IN ('failure', 'failed', 'fail') THEN 'login_failed' ELSE 'session_start' END
+             WHEN event_id IN {_in(DISCONNECT)} THEN 'session_end'
+             WHEN event_id IN {_in(RELEASE)} THEN 'release'
+             WHEN event_id IN {_in(AUTH)} AND status IN ('failure', 'failed', 'fail') THEN 'login_failed'
+        END AS kind0,
+        sys_text AND regexp_matches(line, 'gateway client configuration generated') AS is_config,
+        -- a fence (a streaming window, dropped once the plan is made, as nothing reads it): the filter in k1 stays
+        -- above the extractions instead of being pushed into them, where it ran each one kind0 depends on a second
+        -- time (2x the CPU)
+        row_number() OVER () AS fence
+    FROM x1
+), k1 AS (
+    -- the lines that make a row of the output, or that the windows below read (a SYSTEM config line)
+    SELECT * EXCLUDE (fence) FROM k0
+    WHERE kind0 IS NOT NULL OR is_config OR form IS NULL OR form = 'json' OR is_last OR dup_key IS NOT NULL
+), k AS (
+    -- those lines read, without their text: k is read twice (the windows, the join back), so DuckDB materialises
+    -- it; over every line of the file that held the whole file in memory (a 2 GB log spilled 4 GB to disk), over
+    -- these only the events and the few lines reported (test_sources_globalprotect_names.py reads the profile)
+    SELECT line_no, is_last, form, bad_json, dup_key, kind0, form IS NULL AND trim(line) <> '' AS not_src,
         -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
         regexp_replace(CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user '
                                                                    || '(?:authentication|login) failed')
@@ -351,13 +384,6 @@ WITH h AS (
              WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
                                               {_js('reason')})
         END AS reason,
-        CASE WHEN sys_text THEN CASE
-                WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
-                WHEN regexp_matches(line, 'GlobalProtect gateway user logout succeeded') THEN 'session_end'
-                WHEN regexp_matches(line, 'GlobalProtect gateway client configuration released') THEN 'release'
-                WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user (?:authentication|login) failed')
-                    THEN 'login_failed' END
-        END AS system_kind,
         -- an instant with its offset (High Res Timestamp, ISO JSON times, a GMT rt), else the firewall's wall time
         CASE form
             WHEN 'csv' THEN COALESCE({_instant(_f(37))}, {_instant(_f(7))})
@@ -386,35 +412,12 @@ WITH h AS (
                 {_kv('dtz')},
                 nullif(regexp_extract(COALESCE({_kv('rt', 'devTime')}, ''), '{_ZONE_AFTER_TIME}', 1), ''),
                 CASE WHEN contains(line, 'logforwarder') OR contains(line, 'panwlogs') THEN 'UTC' END)
-        END AS tz
-    FROM v
-), k0 AS (
-    -- the lines that make a row of the output, or that the windows below read (a SYSTEM config line), without their
-    -- text: k is read twice (the windows, the join back), so DuckDB materialises it; over every line of the file
-    -- (x) that held the whole file in memory (a 2 GB log spilled to disk), over these only the events and the few
-    -- lines reported
-    SELECT * EXCLUDE (line, p), form IS NULL AND trim(line) <> '' AS not_src,
-        CASE WHEN system_kind IS NOT NULL THEN system_kind
-             WHEN event_id IN {_in(CONNECT)} THEN
-                 CASE WHEN status IN ('failure', 'failed', 'fail') THEN 'login_failed' ELSE 'session_start' END
-             WHEN event_id IN {_in(DISCONNECT)} THEN 'session_end'
-             WHEN event_id IN {_in(RELEASE)} THEN 'release'
-             WHEN event_id IN {_in(AUTH)} AND status IN ('failure', 'failed', 'fail') THEN 'login_failed'
-        END AS kind0,
+        END AS tz,
         -- the client config a SYSTEM line generated: its private IP, for the login just before it
-        CASE WHEN sys_text AND regexp_matches(line, 'gateway client configuration generated') THEN private_ip
-        END AS config_ip,
-        COALESCE(serial, gateway) AS device,
-        -- a fence (a streaming window, dropped once the plan is made, as nothing reads it): the filter in k stays above
-        -- the extractions instead of being pushed into them, where it ran each one kind0 depends on a second time
-        -- (2x the CPU), and DuckDB then materialises k0 with that filter, the events only (test_sources_globalprotect_
-        -- names.py reads the profile)
-        row_number() OVER () AS fence
-    FROM x
-), k AS (
-    SELECT * EXCLUDE (fence) FROM k0
-    WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL OR form IS NULL OR form = 'json' OR is_last
-          OR dup_key IS NOT NULL
+        CASE WHEN is_config THEN private_ip END AS config_ip
+    FROM k1
+), kd AS (
+    SELECT *, COALESCE(serial, gateway) AS device FROM k
 ), c AS (
     -- a logout (SYSTEM) or a release may not carry the address: the user's latest one on that firewall
     SELECT *,
@@ -424,7 +427,7 @@ WITH h AS (
             END) AS peer,
         first_value(config_ip IGNORE NULLS) OVER (PARTITION BY device, lower(account) ORDER BY line_no
             ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING) AS next_config_ip
-    FROM k WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL
+    FROM kd WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL
 ), r AS (
     -- a release right after the logout it follows is not a second end
     SELECT *,
