@@ -327,3 +327,18 @@ def test_a_hostile_name_inside_a_zip_is_shown_escaped(tmp_path: Path) -> None:
     said = result.out + result.err
     assert "\x1b" not in said and "\u202e" not in said
     assert "vpnlogs-2026.zip/fgt\\x1b[31m\\u202e.log.1: 1 session(s) without an end line" in said
+
+
+def test_a_zip_named_in_evidence_yaml_holds_only_that_sources_logs(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "evidence.yaml").write_text("files:\n  vpnlogs-2026.zip: {source: openvpn-log, gateway: VPN-01}\n",
+                                            encoding="utf-8")
+    result = _inspect(tmp_path, {"fortigate.log.1": (FGT_OTHER + FGT_UP).encode(), "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 2
+    assert ("a zip of 2 files that are not all logs of one source (fortigate.log.1: a fortigate log, not the source "
+            "named for the zip; fortigate.log: a fortigate log, not the source named for the zip)") in result.err
+    (evidence / "evidence.yaml").write_text("files:\n  vpnlogs-2026.zip: {source: fortigate}\n", encoding="utf-8")
+    result = _inspect(tmp_path, {"fortigate.log.1": (FGT_OTHER + FGT_UP).encode(), "fortigate.log": FGT_DOWN.encode()})
+    assert result.code == 0, result.text
+    assert "vpnlogs-2026.zip/fortigate.log.1: 1 session(s) cut by log rotation" in result.text

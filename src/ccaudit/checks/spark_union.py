@@ -164,16 +164,23 @@ class SparkUnion:
         checks = [c for c in checks if any(c.id in f.requirements_of for f in self.firms.values())]
         tables = [*self._frames, PARAMS_TABLE, CHECK_REQUIREMENTS]
         shared: dict[str, str | None] = {}  # relation -> why it is not built for all firms (None: built)
-        for done, check in enumerate(checks):
-            if self.progress:
-                self.progress(check.id, done, len(checks))
-            for relation in check.shared:
-                if relation.name not in shared:
-                    shared[relation.name] = self._shared(relation, tables)
-            why = self._all_firms(check, [*tables, *(r.name for r in check.shared)], shared)
-            if why is not None:
-                self.per_firm[check.id] = why
-            self._firm_by_firm(check, [n for n in sorted(self.firms) if n in self.apart or why is not None])
+        context = self.spark.sparkContext
+        try:
+            for done, check in enumerate(checks):
+                if self.progress:
+                    self.progress(check.id, done, len(checks))
+                for relation in check.shared:
+                    if relation.name not in shared:
+                        context.setJobDescription(f"ccaudit shared {relation.name}")
+                        shared[relation.name] = self._shared(relation, tables)
+                # the Spark UI's (and the status store's) name for the check's jobs and stages
+                context.setJobDescription(f"ccaudit check {check.id}")
+                why = self._all_firms(check, [*tables, *(r.name for r in check.shared)], shared)
+                if why is not None:
+                    self.per_firm[check.id] = why
+                self._firm_by_firm(check, [n for n in sorted(self.firms) if n in self.apart or why is not None])
+        finally:
+            context.setJobDescription(None)  # type: ignore[arg-type]
         if self.progress:
             self.progress("", len(checks), len(checks))
 

@@ -17,6 +17,7 @@ the whole pass single-threaded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -33,6 +34,7 @@ import pyarrow as pa
 from ccaudit.errors import EvidenceError, EvidenceValidationError, ValidationIssue
 from ccaudit.evidence import encoding as enc
 from ccaudit.evidence import normalize as nz
+from ccaudit.evidence import typedscan
 from ccaudit.evidence.issue_texts import field_expected_zh
 from ccaudit.evidence.models import SQL_TYPES, DatasetTemplate, FieldType
 from ccaudit.evidence.readers import (
@@ -232,6 +234,7 @@ class _Plan:
     positions: dict[str, int]  # mapped field -> its column's position in the file
     dirty_columns: list[str]  # raw text columns of string fields, tested at once for cleaning
     fast: dict[str, nz.FieldParse]  # the same fields, understanding only the common spellings
+    naive: str = "local"  # how a timestamp without an offset is read: the firm's wall time, or UTC
 
     def tier(self, general: bool) -> dict[str, nz.FieldParse]:
         return self.parses if general else self.fast
@@ -332,6 +335,8 @@ class _Plan:
         ws = quote_literal(nz.WS)
         positions = sorted(self.positions.values())
         first = self.raw.headers[positions[0]].strip(nz.WS)
+        if any(self.raw.types[p] not in nz.TEXT_TYPES for p in positions):
+            return None  # a typed column cannot hold its header's text: the reader refuses such a row
         # contains() first: a cheap test that nearly every row fails, so the trims run on few rows
         return f"contains({self.raw.columns[positions[0]]}, {quote_literal(first)}) AND " + " AND ".join(
             f"trim({self.raw.columns[p]}, {ws}) = {quote_literal(self.raw.headers[p].strip(nz.WS))}"
@@ -373,7 +378,10 @@ def _stage_file_as(
         if plan is None:
             return None
         lines = scanned.lines if raw.read_path == item.path else None
-        done = _parallel_pass(run, item, plan, row_file, stage, lines, general=False)
+        typed = _typed_plan(run, plan)
+        done = typed is not None and _parallel_pass(run, item, typed, row_file, stage, lines, general=False,
+                                                    typed=True)
+        done = done or _parallel_pass(run, item, plan, row_file, stage, lines, general=False)
         if not done and plan.fast != plan.parses:
             done = _parallel_pass(run, item, plan, row_file, stage, lines, general=True)
         if not done and not _explain_pass(run, item, plan, row_file, stage, lines):
@@ -510,16 +518,41 @@ def _plan(run: _Run, item: EvidenceFile, template: DatasetTemplate, raw: RawSour
             excel = raw.kind == "excel"
             parses[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, excel=excel)
             fast[spec.name] = nz.field_parse(spec, column, source_type, naive, flag, general=False, excel=excel)
-    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty, fast)
+    return _Plan(template, raw, parses, lists, headers, dict(mapping.fields), dirty, fast, naive)
+
+
+def _typed_plan(run: _Run, plan: _Plan) -> _Plan | None:
+    """The plan over the CSV file read with its timestamp columns typed by DuckDB's reader (typedscan.py),
+    or None where no column's sample fits a format the reader can take."""
+    raw = plan.raw
+    if raw.kind != "csv" or raw.read_path is None or raw.dialect is None:
+        return None
+    candidates = {name: plan.positions[name] for name in plan.parses
+                  if plan.template.field(name).type is FieldType.TIMESTAMP
+                  and raw.types[plan.positions[name]] in nz.TEXT_TYPES}
+    fmt, positions = typedscan.timestamp_format(run.con, raw, sorted(candidates.values()))
+    if fmt is None:
+        return None
+    typed = typedscan.typed_source(raw, fmt, positions)
+    parses, fast = dict(plan.parses), dict(plan.fast)
+    for name, position in candidates.items():
+        if position in positions:
+            spec = plan.template.field(name)
+            parses[name] = fast[name] = nz.typed_timestamp(spec, raw.columns[position], plan.naive,
+                                                           fmt.offset_minutes)
+    return dataclasses.replace(plan, raw=typed, parses=parses, fast=fast)
 
 
 def _parallel_pass(
-    run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None, general: bool
+    run: _Run, item: EvidenceFile, plan: _Plan, sha: str, stage: str, lines: int | None, general: bool,
+    typed: bool = False,
 ) -> bool:
     """Parse the whole file in parallel; False when a row needs a closer look.
 
     The first pass (not `general`) knows only the common spellings, the second every rule; both stop
-    at the first row they cannot take, which for a file written in other spellings is its first."""
+    at the first row they cannot take, which for a file written in other spellings is its first.
+    A `typed` pass (columns typed by DuckDB's reader) also gives up on any error while reading: a value
+    the reader refuses, or a malformed line, is the text passes' to read or report."""
     raw = plan.raw
     line = _raw_line_sql(item, plan)
     numbered = raw.numbered is not None or line is not None
@@ -538,7 +571,8 @@ def _parallel_pass(
     try:
         run.con.execute(sql)
     except duckdb.Error as exc:
-        if _RECHECK in str(exc):
+        if _RECHECK in str(exc) or typed:
+            run.con.execute(f"DROP TABLE IF EXISTS {stage}")
             return False
         raise _read_error(run, item, raw, exc) from None
     if not numbered:

@@ -366,7 +366,8 @@ def field_parse(
             return FieldParse([[(name, expr)]], out, text)
         if typed:
             return FieldParse([[(name, f"cc_date({folded})")]], out, text)
-        fast = f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE)"
+        fast = f"CASE WHEN {raw} LIKE '{_ISO_DATE_SHAPE}' THEN TRY_CAST({raw} AS DATE) WHEN {_roc_date_test(raw)} THEN "
+        fast += f"TRY_CAST(printf('%d-%s-%s', CAST({raw}[1:3] AS INTEGER) + 1911, {raw}[5:6], {raw}[8:9]) AS DATE)"
         if excel:
             fast += f" WHEN {EXCEL_SERIAL.format(raw)} THEN DATE '1899-12-30' + CAST({raw} AS INTEGER)"
         expr = f"{fast} ELSE cc_date({folded}) END" if general else f"{fast} END"
@@ -398,15 +399,16 @@ def _timestamp(
     if source_type in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
         wall = f"CAST({raw} AS TIMESTAMP)"
         return FieldParse([[(utc_col, to_utc.format(wall))], [(name, local)]], utc, shown)
-    iso, iso_utc = _tmp("iso", name), _tmp("isoutc", name)
+    iso, iso_utc, roc = _tmp("iso", name), _tmp("isoutc", name), _tmp("roc", name)
     if source_type in TEXT_TYPES:
         shape = " OR ".join(f"{raw} LIKE '{s}'" for s in _ISO_TS_SHAPES)
         # TRY_CAST reads 24:00 as the next day; the general path refuses it, so must this one.
         no24 = f"NOT ends_with({raw}, '24:00:00') AND NOT ends_with({raw}, ' 24:00')"
         fast = f"CASE WHEN ({shape}) AND {no24} THEN TRY_CAST({raw} AS TIMESTAMP) END"
         fast_utc = _rfc3339_utc(raw)
+        fast_roc = _roc_ampm_wall(raw)
     else:
-        fast = fast_utc = "CAST(NULL AS TIMESTAMP)"
+        fast = fast_utc = fast_roc = "CAST(NULL AS TIMESTAMP)"
     # The general path parses once into a struct and reads it through lambdas, so each regular
     # expression and each wall time is computed once per value, and only for values that need it.
     wall_to_utc = "__w" if naive == "utc" else "cc_local_to_utc(__w)"
@@ -420,12 +422,49 @@ def _timestamp(
         wall = f"TIMESTAMP '1899-12-30' + to_seconds(CAST(round(CAST({text} AS DOUBLE) * 86400) AS BIGINT))"
         rest = f" WHEN {_EXCEL_SERIAL_TS.format(text)} THEN {to_utc.format(wall)}{rest}"
     levels: list[Level] = [
-        [(f"__iso__{name}", fast), (f"__isoutc__{name}", fast_utc)],
+        [(f"__iso__{name}", fast), (f"__isoutc__{name}", fast_utc), (f"__roc__{name}", fast_roc)],
         [(utc_col, f"CASE WHEN {iso} IS NOT NULL THEN {to_utc.format(iso)} "
-                   f"WHEN {iso_utc} IS NOT NULL THEN {iso_utc}{rest} END")],
+                   f"WHEN {iso_utc} IS NOT NULL THEN {iso_utc} "
+                   f"WHEN {roc} IS NOT NULL THEN {to_utc.format(roc)}{rest} END")],
         [(name, local)],
     ]
     return FieldParse(levels, utc, shown)
+
+
+def typed_timestamp(spec: FieldSpec, raw: str, naive: str, offset_minutes: int | None) -> FieldParse:
+    """A timestamp column DuckDB's reader parsed (evidence/typedscan.py): a wall time read as `naive` says,
+    or, where the format names an offset (`Z`, `+08:00`), the wall time less that offset, as the text rules
+    read `2026-10-01T08:00:35+08:00`."""
+    if offset_minutes is None:
+        return field_parse(spec, raw, "TIMESTAMP", naive)
+    utc_col = f"{spec.name}_utc"
+    utc = f"{raw} - INTERVAL '{offset_minutes}' MINUTE" if offset_minutes else raw
+    return FieldParse([[(utc_col, utc)], [(spec.name, f'cc_utc_to_local("{utc_col}")')]], f'"{utc_col}"',
+                      text_of(raw, "TIMESTAMP"))
+
+
+# ROC dates with the Chinese AM/PM (what Taiwanese exports write: 115/03/01 上午 04:19:38): digits checked by
+# their shape, all at once (a '1e2' or '+15' would pass a cast), then each part read by its position.
+_ROC_AMPM_SHAPES = ("000/00/00 上午 00:00:00", "000/00/00 下午 00:00:00")
+
+
+def _roc_date_test(raw: str) -> str:
+    """True for a text written as a ROC date `115/03/01`: three digits, two, two (no cast would catch '1e2')."""
+    return f"{raw}[4:4] = '/' AND translate({raw}, '123456789', '000000000') = '000/00/00'"
+
+
+def _roc_ampm_wall(raw: str) -> str:
+    """The wall time of a text written `115/03/01 上午 04:19:38`, else NULL: what the general path makes of it
+    (ROC year + 1911; 上午 12 is hour 0, 下午 1-12 are 13-12, an hour above 12 is refused; minutes and
+    seconds up to 59; the date checked by the cast), without its regular expressions."""
+    shapes = ", ".join(quote_literal(s) for s in _ROC_AMPM_SHAPES)
+    hour = f"CAST({raw}[14:15] AS INTEGER) % 12 + CASE WHEN {raw}[11:12] = '下午' THEN 12 ELSE 0 END"
+    text = (f"printf('%d-%s-%s %02d:%s:%s', CAST({raw}[1:3] AS INTEGER) + 1911, {raw}[5:6], {raw}[8:9], "
+            f"{hour}, {raw}[17:18], {raw}[20:21])")
+    # The cheap test first: nearly every other value has no '/' there, and its translate is never made.
+    return (f"CASE WHEN {raw}[4:4] = '/' AND translate({raw}, '123456789', '000000000') IN ({shapes}) "
+            f"AND {raw}[14:15] <= '12' AND {raw}[17:18] <= '59' AND {raw}[20:21] <= '59' "
+            f"THEN TRY_CAST({text} AS TIMESTAMP) END")
 
 
 def _rfc3339_utc(raw: str) -> str:

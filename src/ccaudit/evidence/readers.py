@@ -237,12 +237,20 @@ def transcoded(path: Path, encoding: str, scratch: Path) -> Path:
     return target
 
 
-def csv_scan(source: Path, columns: list[str], dialect: CsvDialect, rejects: bool = False) -> str:
-    spec = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns)
+def csv_scan(
+    source: Path, columns: list[str], dialect: CsvDialect, rejects: bool = False,
+    types: list[str] | None = None, timestampformat: str | None = None,
+) -> str:
+    """read_csv of the file: every column VARCHAR, or of `types` (with DuckDB's own `timestampformat`
+    for the TIMESTAMP ones: the typed first pass, evidence/typedscan.py)."""
+    spec = ", ".join(f"{quote_literal(c)}: {quote_literal(t)}"
+                     for c, t in zip(columns, types or ["VARCHAR"] * len(columns), strict=True))
     options = (
         f"delim={quote_literal(dialect.delimiter)}, quote='\"', escape='\"', header=true, "
         f"skip={dialect.skip}, auto_detect=false, columns={{{spec}}}, strict_mode=true, null_padding=false"
     )
+    if timestampformat:
+        options += f", timestampformat={quote_literal(timestampformat)}"
     if rejects:
         options += ", ignore_errors=true, store_rejects=true"
     return f"read_csv({quote_literal(str(source))}, {options})"

@@ -29,8 +29,8 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from io import BufferedReader
 from pathlib import Path
@@ -251,6 +251,35 @@ def _damaged(path: Path, kind: str, exc: BaseException) -> ArchiveRefused:
         zh=f"{name}：{kind} 壓縮檔已損毀或不完整（{detail}）；未讀取其任何內容：請重新提交系統原本寫出之檔案")
 
 
+class ZipReader:
+    """A zip opened once for all its files: its directory is read once (a year of hourly rotations is 8,760 files;
+    opening the zip again per file read the directory 8,760 times over), each file streamed out as `decompressed`
+    streams one, its ratio judged on its own compressed bytes."""
+
+    def __init__(self, path: Path, limits: ArchiveLimits) -> None:
+        self.path, self.limits = path, limits
+        self.raw = path.open("rb")
+        self.counted = _Counted(self.raw)
+        try:
+            self.archive = zipfile.ZipFile(self.counted)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            self.raw.close()
+            raise _damaged(path, "zip", exc) from None
+
+    def __enter__(self) -> ZipReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archive.close()
+        self.raw.close()
+
+    def copy(self, member: str, scratch: Path, limits: ArchiveLimits | None = None, limit: int | None = None) -> Path:
+        """The file `member`, streamed into a new file in `scratch` (`limit`: about that many bytes of its start)."""
+        self.counted.count = 0  # this file's compressed bytes only
+        return _copy_out(self.path, "zip", self.counted, lambda: self.archive.open(member), scratch,
+                         limits or self.limits, limit)
+
+
 def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits) -> list[tuple[str, Path]]:
     """Each file of a zip holding several (folders and zip tools' litter aside) as (its name in the zip, a copy in
     `scratch` named as it is), decompressed and checked as `decompressed` does, all of them together within
@@ -260,27 +289,28 @@ def zip_logs(path: Path, scratch: Path, limits: ArchiveLimits) -> list[tuple[str
         return []
     out = []
     budget = limits.uncompressed_bytes
-    for no, info in enumerate(members):
-        folder = scratch / f"zip-{no}"
-        folder.mkdir()
-        try:
-            copy = decompressed(path, folder, replace(limits, uncompressed_bytes=budget), member=info.filename)
-        except ArchiveRefused as exc:
-            if "CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES" not in str(exc):
-                raise
-            name = visible(path.name)
-            raise ArchiveRefused(
-                f"{name}: its files expand to more than {limits.uncompressed_bytes:,} bytes together when "
-                "decompressed; the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
-                zh=f"{name}：其中各檔解壓縮後合計超過 {limits.uncompressed_bytes:,} 位元組；"
-                   "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES") from None
-        budget -= copy.stat().st_size
-        last = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        named = folder / (last if last not in ("", ".") else "member")
-        copy.rename(named)
-        stamp = calendar.timegm((*info.date_time, 0, 0, 0))  # its time as the zip keeps it (a syslog year's hint)
-        os.utime(named, (stamp, stamp))
-        out.append((info.filename, named))
+    with ZipReader(path, limits) as reader:
+        for no, info in enumerate(members):
+            folder = scratch / f"zip-{no}"
+            folder.mkdir()
+            try:
+                copy = reader.copy(info.filename, folder, replace(limits, uncompressed_bytes=budget))
+            except ArchiveRefused as exc:
+                if "CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES" not in str(exc):
+                    raise
+                name = visible(path.name)
+                raise ArchiveRefused(
+                    f"{name}: its files expand to more than {limits.uncompressed_bytes:,} bytes together when "
+                    "decompressed; the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
+                    zh=f"{name}：其中各檔解壓縮後合計超過 {limits.uncompressed_bytes:,} 位元組；"
+                       "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES") from None
+            budget -= copy.stat().st_size
+            last = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            named = folder / (last if last not in ("", ".") else "member")
+            copy.rename(named)
+            stamp = calendar.timegm((*info.date_time, 0, 0, 0))  # its time as the zip keeps it (a syslog year's hint)
+            os.utime(named, (stamp, stamp))
+            out.append((info.filename, named))
     return out
 
 
@@ -291,33 +321,39 @@ def decompressed(path: Path, scratch: Path, limits: ArchiveLimits, limit: int | 
     of a zip holding several."""
     kind = compression(path)
     assert kind is not None
+    with path.open("rb") as raw:
+        counted = _Counted(raw)
+        return _copy_out(path, kind, counted, lambda: _opened(kind, counted, path, limits, member), scratch, limits,
+                         limit)
+
+
+def _copy_out(path: Path, kind: str, counted: _Counted, opened: Callable[[], AbstractContextManager[_Readable]],
+              scratch: Path, limits: ArchiveLimits, limit: int | None) -> Path:
     name = visible(path.name)
     handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=".txt", delete=False)  # noqa: SIM115
     handle.close()
     target = Path(handle.name)
     out = 0
     try:
-        with path.open("rb") as raw:
-            counted = _Counted(raw)
-            with _opened(kind, counted, path, limits, member) as src, target.open("wb") as dst:
-                while chunk := src.read(_CHUNK):
-                    out += len(chunk)
-                    if out > limits.uncompressed_bytes:
-                        raise ArchiveRefused(
-                            f"{name}: expands to more than {limits.uncompressed_bytes:,} bytes when decompressed; "
-                            "the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
-                            zh=f"{name}：解壓縮後超過 {limits.uncompressed_bytes:,} 位元組；"
-                               "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES")
-                    if out > limits.ratio_from and out > limits.compression_ratio * max(counted.count, 1):
-                        ratio = out / max(counted.count, 1)
-                        raise ArchiveRefused(
-                            f"{name}: expands {ratio:,.0f} times (to more than {out:,} bytes), more than any log; "
-                            f"the limit is CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}",
-                            zh=f"{name}：解壓縮後膨脹 {ratio:,.0f} 倍（超過 {out:,} 位元組），遠超任何日誌檔；"
-                               f"上限為 CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}")
-                    dst.write(chunk)
-                    if limit is not None and out >= limit:
-                        break
+        with opened() as src, target.open("wb") as dst:
+            while chunk := src.read(_CHUNK):
+                out += len(chunk)
+                if out > limits.uncompressed_bytes:
+                    raise ArchiveRefused(
+                        f"{name}: expands to more than {limits.uncompressed_bytes:,} bytes when decompressed; "
+                        "the limit is CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES",
+                        zh=f"{name}：解壓縮後超過 {limits.uncompressed_bytes:,} 位元組；"
+                           "上限為 CCAUDIT_RAW_MAX_UNCOMPRESSED_BYTES")
+                if out > limits.ratio_from and out > limits.compression_ratio * max(counted.count, 1):
+                    ratio = out / max(counted.count, 1)
+                    raise ArchiveRefused(
+                        f"{name}: expands {ratio:,.0f} times (to more than {out:,} bytes), more than any log; "
+                        f"the limit is CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}",
+                        zh=f"{name}：解壓縮後膨脹 {ratio:,.0f} 倍（超過 {out:,} 位元組），遠超任何日誌檔；"
+                           f"上限為 CCAUDIT_RAW_MAX_COMPRESSION_RATIO={limits.compression_ratio}")
+                dst.write(chunk)
+                if limit is not None and out >= limit:
+                    break
     except EvidenceError:
         target.unlink(missing_ok=True)
         raise
