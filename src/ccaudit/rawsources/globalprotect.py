@@ -108,6 +108,15 @@ _FAILED_NAME = ("COALESCE(" + ", ".join(f"nullif(trim(regexp_extract(line, 'User
                                         for label in ("Client OS version", "Reason", "Auth type")) + ")")
 
 
+# The name of a successful login, logout or client configuration (a SYSTEM description 'User name: NAME, <label>: ...'):
+# up to the first ', <label>: ' of a label PAN-OS writes after it, so a directory name holding a comma ('Chen, Wei',
+# 'CORP\\Chen, Wei') is read whole; a description with none of them (cut short) falls back to the first comma.
+_NEXT_LABELS = ("Client OS version", "Private IP", "Login from", "Source region", "Client version", "Device name",
+                "Reason", "Auth type", "VPN type", "Config name", "Time", "Message")
+_SYSTEM_NAME = ("nullif(trim(regexp_extract(line, 'User name: ([^\"|\\t]*?), (?:" + "|".join(_NEXT_LABELS)
+                + "): ', 1)), '')")
+
+
 # a JSON record's time: the high-resolution one (with its offset) first, as HTTPS payloads may carry both
 _JS_HIRES = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGeneratedHighResolution", "high_res_timestamp")) + ")"
 _JS_GENERATED = "COALESCE(" + ", ".join(_js(k) for k in ("TimeGenerated", "time_generated")) + ")"
@@ -139,6 +148,12 @@ def _instant(x: str) -> str:
     another field's."""
     return (f"CASE WHEN regexp_matches(COALESCE({x}, ''), '{_OFFSET}') AND TRY_CAST({x} AS TIMESTAMPTZ) >= "
             f"TIMESTAMPTZ '2000-01-01 00:00:00+00' THEN CAST(TRY_CAST({x} AS TIMESTAMPTZ) AS TIMESTAMP) END")
+
+
+# A CSV line that may be a session event, by its text (any case: event_id is read lowered; 'gateway-disconnect' also
+# finds 'gateway-disconnected'): a connect, disconnect or release, or an authentication step with a status of failure
+_CSV_MAY_BE_EVENT = (f"(regexp_matches(line, '(?i){'|'.join(CONNECT + DISCONNECT + RELEASE)}') OR "
+                     f"(regexp_matches(line, '(?i)fail') AND regexp_matches(line, '(?i){'|'.join(AUTH)}')))")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -212,7 +227,11 @@ WITH h AS (
     SELECT *, CASE WHEN form = 'json' AND json_valid(o) THEN o END AS js,
               form = 'json' AND NOT json_valid(o) AS bad_json
     FROM (SELECT *, CASE WHEN form = 'json' THEN regexp_replace(trim(line), '^\\[\\s*|\\s*[,\\]]+$', '', 'g')
-                    END AS o FROM l WHERE form IS NULL OR form <> 'other' OR is_last)
+                    END AS o FROM l
+          -- a CSV GLOBALPROTECT line whose text names none of the event IDs read (a HIP report, a getconfig, a
+          -- tunnel latency: most of the log) makes no row: passed over before its fields are split and read
+          WHERE (form IS NULL OR form <> 'other' OR is_last)
+                AND (form IS DISTINCT FROM 'csv' OR is_last OR {_CSV_MAY_BE_EVENT}))
 ), v AS (
     SELECT *, js IS NOT NULL
               AND upper(COALESCE(json_extract_string(js, '$.LogType'), json_extract_string(js, '$.log_type'),
@@ -225,8 +244,9 @@ WITH h AS (
            form IN ('system', 'cef', 'leef') AND contains(line, 'GlobalProtect ')
                AND regexp_matches(line, '{_SYSTEM_TEXT}') AS sys_text
     FROM j
-), x AS (
-    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p,
+), x1 AS (
+    -- what decides whether a line is an event (cheap next to reading its user, addresses and times)
+    SELECT line_no, is_last, line, form, gp_json_ok, bad_json, sys_text, p, f, js, hnames,
         -- a key read below that a CEF or LEEF line has twice: a value (a name typed at a login) may hold it (LEEF
         -- does not escape its delimiter), so the line is not read but reported
         -- (Palo Alto's CEF configuration guide names two fields PanOSDeviceSN in its GlobalProtect format: the
@@ -256,11 +276,43 @@ WITH h AS (
             WHEN 'leef' THEN lower({_kv('EventStatus', 'Status')})
             WHEN 'json' THEN lower(COALESCE({_js('EventStatus')}, {_js('status')}))
         END AS status,
+        CASE WHEN sys_text THEN CASE
+                WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
+                WHEN regexp_matches(line, 'GlobalProtect gateway user logout succeeded') THEN 'session_end'
+                WHEN regexp_matches(line, 'GlobalProtect gateway client configuration released') THEN 'release'
+                WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user (?:authentication|login) failed')
+                    THEN 'login_failed' END
+        END AS system_kind
+    FROM v
+), k0 AS (
+    SELECT *,
+        CASE WHEN system_kind IS NOT NULL THEN system_kind
+             WHEN event_id IN {_in(CONNECT)} THEN
+                 CASE WHEN status IN ('failure', 'failed', 'fail') THEN 'login_failed' ELSE 'session_start' END
+             WHEN event_id IN {_in(DISCONNECT)} THEN 'session_end'
+             WHEN event_id IN {_in(RELEASE)} THEN 'release'
+             WHEN event_id IN {_in(AUTH)} AND status IN ('failure', 'failed', 'fail') THEN 'login_failed'
+        END AS kind0,
+        sys_text AND regexp_matches(line, 'gateway client configuration generated') AS is_config,
+        -- a fence (a streaming window, dropped once the plan is made, as nothing reads it): the filter in k1 stays
+        -- above the extractions instead of being pushed into them, where it ran each one kind0 depends on a second
+        -- time (2x the CPU)
+        row_number() OVER () AS fence
+    FROM x1
+), k1 AS (
+    -- the lines that make a row of the output, or that the windows below read (a SYSTEM config line)
+    SELECT * EXCLUDE (fence) FROM k0
+    WHERE kind0 IS NOT NULL OR is_config OR form IS NULL OR form = 'json' OR is_last OR dup_key IS NOT NULL
+), k AS (
+    -- those lines read, without their text: k is read twice (the windows, the join back), so DuckDB materialises
+    -- it; over every line of the file that held the whole file in memory (a 2 GB log spilled 4 GB to disk), over
+    -- these only the events and the few lines reported (test_sources_globalprotect_names.py reads the profile)
+    SELECT line_no, is_last, form, bad_json, dup_key, kind0, form IS NULL AND trim(line) <> '' AS not_src,
         -- one backslash between domain and user: Strata's CEF escapes it twice ('corp\\\\bob')
         regexp_replace(CASE WHEN sys_text AND regexp_matches(line, 'GlobalProtect (?:gateway|portal) user '
                                                                    || '(?:authentication|login) failed')
                                 THEN COALESCE({_FAILED_NAME}, {_text('User name')})
-             WHEN sys_text THEN {_text('User name')}
+             WHEN sys_text THEN COALESCE({_SYSTEM_NAME}, {_text('User name')})
              WHEN form = 'csv' THEN {_f(13)}
              WHEN form = 'ui' THEN {_u('source user', 'user')}
              WHEN form = 'cef' THEN {_kv('PanOSSourceUserName', 'GPSourceUser', 'suser')}
@@ -332,13 +384,6 @@ WITH h AS (
              WHEN form = 'json' THEN COALESCE({_js('ConnectionError')}, {_js('error')}, {_js('Reason')},
                                               {_js('reason')})
         END AS reason,
-        CASE WHEN sys_text THEN CASE
-                WHEN regexp_matches(line, 'GlobalProtect gateway user login succeeded') THEN 'session_start'
-                WHEN regexp_matches(line, 'GlobalProtect gateway user logout succeeded') THEN 'session_end'
-                WHEN regexp_matches(line, 'GlobalProtect gateway client configuration released') THEN 'release'
-                WHEN regexp_matches(line, 'GlobalProtect (?:gateway|portal) user (?:authentication|login) failed')
-                    THEN 'login_failed' END
-        END AS system_kind,
         -- an instant with its offset (High Res Timestamp, ISO JSON times, a GMT rt), else the firewall's wall time
         CASE form
             WHEN 'csv' THEN COALESCE({_instant(_f(37))}, {_instant(_f(7))})
@@ -367,22 +412,12 @@ WITH h AS (
                 {_kv('dtz')},
                 nullif(regexp_extract(COALESCE({_kv('rt', 'devTime')}, ''), '{_ZONE_AFTER_TIME}', 1), ''),
                 CASE WHEN contains(line, 'logforwarder') OR contains(line, 'panwlogs') THEN 'UTC' END)
-        END AS tz
-    FROM v
-), k AS (
-    SELECT *,
-        CASE WHEN system_kind IS NOT NULL THEN system_kind
-             WHEN event_id IN {_in(CONNECT)} THEN
-                 CASE WHEN status IN ('failure', 'failed', 'fail') THEN 'login_failed' ELSE 'session_start' END
-             WHEN event_id IN {_in(DISCONNECT)} THEN 'session_end'
-             WHEN event_id IN {_in(RELEASE)} THEN 'release'
-             WHEN event_id IN {_in(AUTH)} AND status IN ('failure', 'failed', 'fail') THEN 'login_failed'
-        END AS kind0,
+        END AS tz,
         -- the client config a SYSTEM line generated: its private IP, for the login just before it
-        CASE WHEN sys_text AND regexp_matches(line, 'gateway client configuration generated') THEN private_ip
-        END AS config_ip,
-        COALESCE(serial, gateway) AS device
-    FROM x
+        CASE WHEN is_config THEN private_ip END AS config_ip
+    FROM k1
+), kd AS (
+    SELECT *, COALESCE(serial, gateway) AS device FROM k
 ), c AS (
     -- a logout (SYSTEM) or a release may not carry the address: the user's latest one on that firewall
     SELECT *,
@@ -392,7 +427,7 @@ WITH h AS (
             END) AS peer,
         first_value(config_ip IGNORE NULLS) OVER (PARTITION BY device, lower(account) ORDER BY line_no
             ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING) AS next_config_ip
-    FROM k WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL
+    FROM kd WHERE kind0 IS NOT NULL OR config_ip IS NOT NULL
 ), r AS (
     -- a release right after the logout it follows is not a second end
     SELECT *,
@@ -404,13 +439,13 @@ WITH h AS (
              ELSE 'session_end' END AS kind
     FROM c WHERE kind0 IS NOT NULL
 ), e AS (
-    SELECT l.line_no, l.is_last, l.line, l.form, l.bad_json, l.dup_key, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account,
+    SELECT l.line_no, l.is_last, l.not_src, l.form, l.bad_json, l.dup_key, r.kind, r.ts_utc, r.ts_wall, r.tz, r.account,
            r.peer,
            COALESCE(r.private_ip, r.next_config_ip) AS private_ip, r.device, r.gateway, r.tunnel, r.duration_s,
            CASE WHEN r.kind0 = 'release' AND r.kind = 'session_stats' THEN 'configuration released after the logout'
                 WHEN r.kind0 = 'release' THEN COALESCE(r.reason, 'client configuration released')
                 ELSE r.reason END AS reason
-    FROM x l LEFT JOIN r ON r.line_no = l.line_no
+    FROM k l LEFT JOIN r ON r.line_no = l.line_no
     WHERE r.kind IS NOT NULL OR l.form IS NULL OR l.form = 'json' OR l.is_last OR l.dup_key IS NOT NULL
 )
 SELECT line_no, is_last,
@@ -422,7 +457,7 @@ SELECT line_no, is_last,
             WHEN account IS NULL AND kind <> 'login_failed' THEN 'no source user'
             WHEN peer IS NULL AND kind = 'session_start' THEN 'no public IP'
        END AS problem,
-       form IS NULL AND trim(line) <> '' AS not_source,
+       not_src AS not_source,
        kind, ts_utc, ts_wall AS ts_local, tz_minutes(tz) AS tz_offset_min, tz AS tz_text,
        account, peer AS source_ip,
        CASE WHEN kind IN ('session_start', 'session_stats') THEN private_ip END AS assigned_ip,

@@ -728,13 +728,13 @@ def _resolve(con: duckdb.DuckDBPyConnection, identity_map: Path | None, per_file
             SELECT f.name, list(e.account ORDER BY e.account)
             FROM (SELECT DISTINCT file_no, account FROM events
                   WHERE account IN (SELECT account FROM ids WHERE unresolved IS NOT NULL)) e
-            JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name""").fetchall()}
+            JOIN file_names f ON f.file_no = e.file_no GROUP BY f.name ORDER BY f.name""").fetchall()}
     resolved_by_file: dict[str, int] = {}
     if per_file:  # each file's own count (an evidence folder's raw export keeps its own in its report)
         resolved_by_file = {str(f): int(n) for f, n in con.execute("""
             SELECT f.name, count(DISTINCT e.account)
             FROM events e JOIN ids i ON i.account = e.account JOIN file_names f ON f.file_no = e.file_no
-            WHERE i.person_id IS NOT NULL GROUP BY f.name""").fetchall()}
+            WHERE i.person_id IS NOT NULL GROUP BY f.name ORDER BY f.name""").fetchall()}
     return {
         "identity_map": str(identity_map) if identity_map else None,
         "accounts_resolved": int(resolved[0]) if resolved else 0,
