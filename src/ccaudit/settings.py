@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     )
     max_cell_chars: int = Field(32_767, gt=0, description="Longest workbook cell accepted (Excel's own limit).")
     duckdb_memory_limit: str = Field(
-        "1.5GB", description="DuckDB memory limit; larger work spills to disk. A process's resident memory runs "
-        "a few hundred MB past it (1.5GB: the checks at 10M sessions peak at 1.67 GiB; bench/README.md).")
+        "1GB", description="DuckDB memory limit; larger work spills to disk. A process's resident memory runs "
+        "a little past it (1GB: the checks at 10M sessions peak at 1.11 GiB, 1.56 with 1.5GB, at the same CPU; "
+        "bench/README.md).")
     duckdb_threads: int | None = Field(None, description="DuckDB worker threads (default: all cores).")
     engine: Literal["duckdb", "postgres", "spark"] = Field(
         "duckdb", description="Where the checks run: duckdb (embedded), postgres or spark."
