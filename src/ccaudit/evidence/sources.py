@@ -278,9 +278,13 @@ def discover(folder: Path, registry: TemplateRegistry,
     zones = _gateway_zones(config, found, registry) if raw else []
     derived = _derive(raw, found, zones, settings)  # parsed together where related (rawsources/evidence.py)
     zipped_lines: dict[str, list[int]] = {}  # a zip of several logs: its logs kept, and their lines
+    zip_sha256: dict[str, str] = {}  # each zip hashed once, not once per log taken out of it
     for _, rel, _, _ in raw:
         if rel in archives and derived[rel].files:
-            zipped_lines.setdefault(archives[rel][1], []).append(derived[rel].lines)
+            zip_path, zip_rel = archives[rel]
+            zipped_lines.setdefault(zip_rel, []).append(derived[rel].lines)
+            if zip_rel not in zip_sha256:
+                zip_sha256[zip_rel] = _sha256(zip_path)
     for path, rel, opts, source in raw:
         one = derived[rel]
         if not one.files:  # no session event, and no stop that ended another file's sessions: not evidence
@@ -299,7 +303,7 @@ def discover(folder: Path, registry: TemplateRegistry,
                            notes=notes, report={**one.report, "notes": _bilingual(notes)},
                            format=f"text lines{packed}", encoding=read.get("encoding", "utf-8"),
                            original_name=rel if archive else None, archive=archive[0] if archive else None,
-                           archive_sha256=_sha256(archive[0]) if archive else "",
+                           archive_sha256=zip_sha256[archive[1]] if archive else "",
                            archive_members=len(zipped_lines[archive[1]]) if archive else 0,
                            archive_lines=sum(zipped_lines[archive[1]]) if archive else 0)
         for derived_id, derived_path in one.files:
