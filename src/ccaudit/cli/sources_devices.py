@@ -12,18 +12,20 @@ from ccaudit.textsafe import visible
 
 def is_mdm(source: str, files: list[Path], settings: Settings) -> bool:
     """The named source is an MDM, or `auto` and every file is an MDM export (plain or compressed)."""
+    from ccaudit.evidence.untrusted import WorkbookLimits
     from ccaudit.rawsources.compressed import ArchiveLimits
-    from ccaudit.rawsources.mdm import MDM_SOURCES, looks_like_mdm, workbook_limits
+    from ccaudit.rawsources.mdm import MDM_SOURCES, looks_like_mdm
 
-    limits, workbook = ArchiveLimits.from_settings(settings), workbook_limits(settings)
+    limits, workbook = ArchiveLimits.from_settings(settings), WorkbookLimits.from_settings(settings)
     return source in MDM_SOURCES or (source == "auto" and bool(files)
                                      and all(looks_like_mdm(f, limits, workbook) for f in files))
 
 
 def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, identity_map: Path | None,
                   settings: Settings) -> None:
+    from ccaudit.evidence.untrusted import WorkbookLimits
     from ccaudit.rawsources.compressed import ArchiveLimits
-    from ccaudit.rawsources.mdm import MdmRequest, parse_mdm, workbook_limits
+    from ccaudit.rawsources.mdm import MdmRequest, parse_mdm
     from ccaudit.rawsources.notes import DOC, say, translate
 
     lang = settings.lang
@@ -33,7 +35,7 @@ def parse_devices(source: str, files: list[Path], out: Path, tz: str | None, ide
         report = parse_mdm(MdmRequest(source=source, files=tuple(files), out=out, zone=zone, zone_origin=origin,
                                       identity_map=identity_map, threads=settings.duckdb_threads,
                                       limits=ArchiveLimits.from_settings(settings),
-                                      workbook=workbook_limits(settings)))
+                                      workbook=WorkbookLimits.from_settings(settings)))
     except EvidenceError as exc:  # a refusal in the language asked for, where it has its Chinese text
         if lang == "zh-TW" and exc.zh:
             raise CcauditError(exc.zh) from None

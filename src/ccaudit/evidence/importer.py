@@ -369,8 +369,7 @@ def _stage_file_as(
         sheet_hints=(template.id, *template.file_aliases, template.title.zh_tw, template.title.en),
         scratch=run.scratch,
         header_score=header_score(template),
-        limits=WorkbookLimits(run.settings.xlsx_max_uncompressed_bytes, run.settings.xlsx_max_compression_ratio,
-                              run.settings.max_cell_chars),
+        limits=WorkbookLimits.from_settings(run.settings),
     )
     stage = f"stage_{tag}"
     try:

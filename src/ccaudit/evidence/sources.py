@@ -13,7 +13,7 @@ from ccaudit.errors import EvidenceError
 from ccaudit.evidence.readers import file_format
 from ccaudit.evidence.store import RAW_EXPORT as RAW_EXPORT  # defined with the manifest, which the audit reads
 from ccaudit.evidence.templates import TemplateRegistry
-from ccaudit.evidence.untrusted import check_inside, load_yaml
+from ccaudit.evidence.untrusted import WorkbookLimits, check_inside, load_yaml
 from ccaudit.textsafe import visible
 
 if TYPE_CHECKING:
@@ -321,7 +321,6 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     file per raw file and dataset (refused when the firm also hands in one of those datasets itself)."""
     from ccaudit.rawsources.compressed import ArchiveLimits
     from ccaudit.rawsources.evidence import _workdir
-    from ccaudit.rawsources.mdm import workbook_limits
     from ccaudit.rawsources.mdm_evidence import LINE_COLUMN, DeviceExport, derive_devices, refuse_overlap
 
     ids = next((f.path for f in found if f.dataset == "identity_map" and f.path.suffix.lower() == ".csv"), None)
@@ -329,7 +328,7 @@ def _derive_devices(devices: list[tuple[Path, str, FileOptions, str]], found: li
     exports = [DeviceExport(path, rel, source, opts.tz or firm_zone,
                             _zone_origin(rel, opts)) for path, rel, opts, source in devices]
     derived = derive_devices(exports, ids, _workdir(), ArchiveLimits.from_settings(settings),
-                             workbook_limits(settings))
+                             WorkbookLimits.from_settings(settings))
     registers: dict[str, list[str]] = {}
     for f in found:
         registers.setdefault(f.dataset, []).append(f.path.name if f.derived_from is None else f.derived_from.rel)
@@ -376,9 +375,7 @@ def _say(code: str, **params: str) -> str:
 
 def _recognise(path: Path, limits: ArchiveLimits, workbook_of: Settings | None) -> str | None:
     from ccaudit.rawsources.evidence import recognise
-    from ccaudit.rawsources.mdm import workbook_limits
-
-    return recognise(path, limits, workbook_limits(workbook_of) if workbook_of else None)
+    return recognise(path, limits, WorkbookLimits.from_settings(workbook_of) if workbook_of else None)
 
 
 def _is_zip(path: Path) -> bool:

@@ -15,7 +15,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.events import AliasEvent
@@ -23,6 +23,9 @@ from yaml.nodes import Node
 
 from ccaudit.errors import EvidenceError
 from ccaudit.textsafe import visible
+
+if TYPE_CHECKING:
+    from ccaudit.settings import Settings
 
 MAX_YAML_DEPTH = 32
 MAX_YAML_BYTES = 1 << 20
@@ -35,6 +38,11 @@ class WorkbookLimits:
     uncompressed_bytes: int = 256 << 20
     compression_ratio: int = 200  # deflate reaches ~1000 on a run of one byte; real sheets stay far below
     cell_chars: int = 32_767  # Excel's own limit for one cell
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkbookLimits:
+        """The limits of the command's own Settings (CCAUDIT_XLSX_*, CCAUDIT_MAX_CELL_CHARS)."""
+        return cls(settings.xlsx_max_uncompressed_bytes, settings.xlsx_max_compression_ratio, settings.max_cell_chars)
 
 
 def _kind(mode: int) -> str:

@@ -45,8 +45,7 @@ class Limits:
     def of(cls, settings: Settings) -> Limits:
         return cls(
             settings.policy_max_file_bytes, settings.policy_max_pages, settings.policy_max_chars,
-            WorkbookLimits(settings.xlsx_max_uncompressed_bytes, settings.xlsx_max_compression_ratio,
-                           settings.max_cell_chars),
+            WorkbookLimits.from_settings(settings),
         )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
@@ -43,18 +43,9 @@ from ccaudit.rawsources.sqlkit import connect, read_lines_sql, sql_str
 from ccaudit.rawsources.textfile import as_utf8, sniff
 from ccaudit.textsafe import visible
 
-if TYPE_CHECKING:
-    from ccaudit.settings import Settings
-
 REPORT_FILE = "device_parse_report.json"
 MAX_LISTED = 200
 DEFAULT_WORKBOOK = WorkbookLimits()  # the Settings' defaults, for callers that state none
-
-
-def workbook_limits(settings: Settings) -> WorkbookLimits:
-    """The limits on an export saved as a workbook, from the command's Settings (as the evidence import's)."""
-    return WorkbookLimits(settings.xlsx_max_uncompressed_bytes, settings.xlsx_max_compression_ratio,
-                          settings.max_cell_chars)
 MAX_JSON_OBJECT = 256 * 1024 * 1024  # one Graph page or one Jamf detail array may be a single large object
 
 
@@ -203,7 +194,7 @@ class MdmRequest:
     file_sources: tuple[str, ...] = ()
     file_zones: tuple[str, ...] = ()
     # How far a compressed export, or one saved as a workbook, may expand (the command's Settings:
-    # ArchiveLimits.from_settings(settings), workbook_limits(settings)).
+    # ArchiveLimits.from_settings(settings), WorkbookLimits.from_settings(settings)).
     limits: ArchiveLimits = DEFAULT_LIMITS
     workbook: WorkbookLimits = DEFAULT_WORKBOOK
 
