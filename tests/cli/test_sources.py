@@ -89,6 +89,8 @@ def test_sources_lists_every_source_with_what_it_expects() -> None:
     assert result.code == 0
     for name in ("fortigate", "openvpn-status", "VPN activity event", "status-version"):
         assert name in result.text
+    assert "openvpn-status: OpenVPN server status file" in result.text  # the vendor named once
+    assert "Jamf Jamf" not in result.text
 
 
 def test_fortigate_events_sessions_and_report(fortigate: Path, tmp_path: Path) -> None:

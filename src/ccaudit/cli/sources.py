@@ -31,7 +31,8 @@ def sources_list(ctx: typer.Context) -> None:
     described += [(m.id, m.vendor, m.product, m.expects) for m in MDM_SOURCES.values()]
     for source_id, vendor, product_en, expects_en in described:
         product, expects = source_words(source_id, product_en, expects_en, lang)
-        print_line(f"{source_id}{colon}{vendor} {product}")
+        named = product if product.startswith(vendor) else f"{vendor} {product}"  # not "OpenVPN OpenVPN server log"
+        print_line(f"{source_id}{colon}{named}")
         print_line(tell("source_expects", lang, expects=expects))
     print_line(tell("source_aws", lang))
     print_line(tell("source_parse_with", lang))
